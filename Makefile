@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` (the whole system) and
+# `make test` (everything CI runs). The rest are their parts.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BUF  := tools/bin/buf
+MALL := bin/mall
+
+.PHONY: help run test tools gen build lint gen-check go-check unit
+
+help:
+	@echo "make run   - the whole mall on this machine (API :8080, Temporal UI :8233)"
+	@echo "make test  - lint, generation drift, vet and every test (what CI runs)"
+
+# Pinned tools: buf, protoc plugins, grpcurl and the Temporal CLI from
+# tools/go.mod (outside go.work), protoc-gen-es from tools/package.json.
+tools: tools/bin/.built tools/node_modules/.installed
+tools/bin/.built: tools/go.mod tools/go.sum
+	@echo ">> building pinned tools (the first time takes several minutes)"
+	cd tools && GOWORK=off go build -o bin/ tool
+	@touch $@
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	@touch $@
+
+gen: tools
+	$(BUF) generate
+
+build:
+	go build -o $(MALL) ./services/cmd/mall
+
+run: tools build
+	$(MALL) dev
+
+test: tools lint gen-check go-check unit
+
+lint:
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+
+# Generated code is committed: regenerating must change nothing.
+gen-check: gen
+	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
+		git status --short -- gen; echo "gen/ is stale: run make gen and commit it"; exit 1; fi
+
+go-check:
+	@unformatted=$$(gofmt -l gen services workflows); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet work
+
+unit:
+	go test -race -count=1 -timeout 20m work

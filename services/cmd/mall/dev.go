@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"mall/services/app"
+	"mall/services/platform/devserver"
+	"mall/services/platform/kafka"
+	"mall/services/platform/temporalx"
+	"mall/workflows/healthcheck"
+)
+
+func (c *cli) devCommand() *cobra.Command {
+	var (
+		temporalBin    string
+		temporalUIPort int
+		stateDir       string
+		startLocal     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run the whole mall on this machine: databases, Temporal, Kafka, every service and the worker",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("kafka-port") && os.Getenv("MALL_KAFKA_PORT") == "" {
+				c.cfg.KafkaPort = 9092 // a fixed port, so other local processes can join
+			}
+			return c.runDev(cmd.Context(), temporalBin, temporalUIPort, stateDir, startLocal)
+		},
+	}
+	cmd.Flags().StringVar(&temporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI used for the dev server")
+	cmd.Flags().IntVar(&temporalUIPort, "temporal-ui-port", 8233, "port of the Temporal Web UI")
+	cmd.Flags().StringVar(&stateDir, "state-dir", ".mall", "folder for local state (Temporal database, logs, dev keys)")
+	cmd.Flags().BoolVar(&startLocal, "start-local", true, "start MariaDB and Redis if installed but not answering")
+	return cmd
+}
+
+func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateDir string, startLocal bool) error {
+	log := c.logger
+	if startLocal {
+		dsn, err := mysql.ParseDSN(c.cfg.MySQLDSN)
+		if err != nil {
+			return err
+		}
+		if err := devserver.EnsureLocal(ctx, log, "mariadb", dsn.Addr); err != nil {
+			return err
+		}
+		if err := devserver.EnsureLocal(ctx, log, "redis", c.cfg.RedisAddr); err != nil {
+			return err
+		}
+	}
+
+	temporalUI := "(an external Temporal server is in use)"
+	if devserver.Answers(c.cfg.TemporalAddress) {
+		log.Info("using the Temporal server already answering", "addr", c.cfg.TemporalAddress)
+	} else {
+		_, portText, err := net.SplitHostPort(c.cfg.TemporalAddress)
+		if err != nil {
+			return err
+		}
+		port, err := strconv.Atoi(portText)
+		if err != nil {
+			return err
+		}
+		logFile, err := openLog(filepath.Join(stateDir, "temporal.log"))
+		if err != nil {
+			return err
+		}
+		defer logFile.Close()
+		log.Info("starting Temporal dev server", "addr", c.cfg.TemporalAddress, "log", logFile.Name())
+		temporal, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{
+			Binary: temporalBin, Port: port, UIPort: uiPort,
+			DBFile: filepath.Join(stateDir, "temporal.db"), Output: logFile,
+		})
+		if err != nil {
+			return err
+		}
+		defer temporal.Stop()
+		temporalUI = temporal.UIURL
+	}
+
+	cluster, err := kafka.Connect(c.cfg.KafkaBrokers, c.cfg.KafkaPort)
+	if err != nil {
+		return err
+	}
+	defer cluster.Close()
+
+	domains := app.Domains()
+	if err := app.Migrate(ctx, c.cfg, domains, log); err != nil {
+		return err
+	}
+	if _, err := app.Seed(ctx, c.cfg, log); err != nil {
+		return err
+	}
+	deps, err := app.NewDeps(c.cfg, log)
+	if err != nil {
+		return err
+	}
+	srv := app.NewServer(deps, domains)
+	listener, err := net.Listen("tcp", c.cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+
+	tc, err := temporalx.Dial(ctx, c.cfg.TemporalAddress, c.cfg.TemporalNamespace, log)
+	if err != nil {
+		listener.Close()
+		return err
+	}
+	defer tc.Close()
+	w := temporalx.NewWorker(tc, c.cfg.TaskQueue, registrars...)
+	if err := w.Start(); err != nil {
+		listener.Close()
+		return err
+	}
+	defer w.Stop()
+	if err := checkWorker(ctx, tc, c.cfg.TaskQueue); err != nil {
+		listener.Close()
+		return err
+	}
+
+	fmt.Fprintf(os.Stdout, `
+Mall is running. Ctrl-C stops everything this command started.
+  API (Connect, gRPC, gRPC-Web)  http://localhost%s
+  Temporal Web UI                %s
+  Temporal frontend              %s
+  Kafka brokers                  %v (embedded: %t)
+  MySQL / Redis                  %s / %s
+  try: grpcurl -plaintext localhost%s list
+`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, cluster.Brokers, cluster.Embedded(),
+		c.cfg.MySQLDSN, c.cfg.RedisAddr, portOf(c.cfg.HTTPAddr))
+
+	err = srv.Serve(ctx, listener)
+	log.Info("shutting down")
+	return err
+}
+
+// checkWorker runs the health-check workflow once, proving the worker polls.
+func checkWorker(ctx context.Context, tc client.Client, taskQueue string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        "dev-healthcheck-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		TaskQueue: taskQueue,
+	}, healthcheck.WorkflowName, "ready")
+	if err != nil {
+		return fmt.Errorf("start health-check workflow: %w", err)
+	}
+	var result healthcheck.Result
+	if err := run.Get(ctx, &result); err != nil {
+		return fmt.Errorf("health-check workflow: %w", err)
+	}
+	return nil
+}
+
+func openLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return ":" + port
+}

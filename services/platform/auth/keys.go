@@ -1,0 +1,148 @@
+package auth
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+const issuer = "mall"
+
+// Keys signs and verifies the platform's tokens (EdDSA over Ed25519).
+type Keys struct {
+	private ed25519.PrivateKey
+	public  ed25519.PublicKey
+}
+
+// NewKeys wraps an existing private key.
+func NewKeys(private ed25519.PrivateKey) *Keys {
+	return &Keys{private: private, public: private.Public().(ed25519.PublicKey)}
+}
+
+// GenerateKeys makes a fresh key pair (tests, one-off tools).
+func GenerateKeys() (*Keys, error) {
+	_, private, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return NewKeys(private), nil
+}
+
+// LoadOrCreateKeys reads a PKCS#8 PEM key from path, creating it when the
+// file does not exist, so every local process shares one dev key.
+func LoadOrCreateKeys(path string) (*Keys, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := createKeyFile(path); err != nil {
+			return nil, err
+		}
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read jwt key: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("jwt key %s: no PEM block", path)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("jwt key %s: %w", path, err)
+	}
+	private, ok := parsed.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("jwt key %s: not an Ed25519 key", path)
+	}
+	return NewKeys(private), nil
+}
+
+// createKeyFile writes a new key without ever replacing one another process
+// created meanwhile (link fails if the target exists).
+func createKeyFile(path string) error {
+	keys, err := GenerateKeys()
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(keys.private)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".jwt-key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
+}
+
+type claims struct {
+	jwt.RegisteredClaims
+	Roles []string `json:"roles"`
+}
+
+// Issue signs a token for subject with roles, valid for ttl.
+func (k *Keys) Issue(subject string, roles []string, ttl time.Duration) (string, Identity, error) {
+	now := time.Now()
+	c := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    issuer,
+			Subject:   subject,
+			ID:        uuid.NewString(),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+		},
+		Roles: roles,
+	}
+	token, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c).SignedString(k.private)
+	if err != nil {
+		return "", Identity{}, err
+	}
+	return token, identityOf(c), nil
+}
+
+// Verify checks signature, issuer and expiry and returns who the token names.
+func (k *Keys) Verify(token string) (Identity, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return k.public, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithExpirationRequired(),
+	)
+	if err != nil {
+		return Identity{}, err
+	}
+	if c.Subject == "" {
+		return Identity{}, errors.New("token has no subject")
+	}
+	return identityOf(c), nil
+}
+
+func identityOf(c claims) Identity {
+	id := Identity{Subject: c.Subject, Roles: c.Roles, TokenID: c.ID}
+	if c.ExpiresAt != nil {
+		id.ExpiresAt = c.ExpiresAt.Time
+	}
+	return id
+}

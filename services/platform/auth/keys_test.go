@@ -1,0 +1,49 @@
+package auth
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestKeyFileIsCreatedOnceAndShared(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "jwt.pem")
+	first, err := LoadOrCreateKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := LoadOrCreateKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := first.Issue("u1", []string{RoleUser}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity, err := second.Verify(token)
+	if err != nil {
+		t.Fatalf("a second process could not verify the first's token: %v", err)
+	}
+	if identity.Subject != "u1" || !identity.Has(RoleUser) || identity.Has(RoleAdmin) {
+		t.Fatalf("identity %+v", identity)
+	}
+}
+
+func TestVerifyRejectsTamperedAndUnsignedTokens(t *testing.T) {
+	keys, err := GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := keys.Issue("u1", []string{RoleUser}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := token[:len(token)-2] + "xx"
+	// A token claiming alg "none" with admin role, unsigned.
+	unsigned := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJpc3MiOiJtYWxsIiwic3ViIjoiYWRtaW4iLCJyb2xlcyI6WyJhZG1pbiJdLCJleHAiOjQxMDI0NDQ4MDB9."
+	for name, bad := range map[string]string{"tampered": tampered, "unsigned": unsigned} {
+		if _, err := keys.Verify(bad); err == nil {
+			t.Errorf("%s token verified", name)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+// Package config holds the settings every mall process shares. Each setting is
+// a flag with a working local default, overridable by a MALL_* environment
+// variable (flag name upper-cased, dashes to underscores): an explicit flag
+// wins over the environment, the environment over the default.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is the platform configuration; it knows no domain.
+type Config struct {
+	HTTPAddr        string
+	ShutdownTimeout time.Duration
+	CORSOrigins     []string
+	LogLevel        string
+
+	MySQLDSN string // server DSN without a database; each service adds its own
+	DBPrefix string // database name = prefix + service name
+
+	RedisAddr string
+
+	KafkaBrokers []string // empty: an embedded kfake broker
+	KafkaPort    int      // port of the embedded broker when it is the process's own
+
+	TemporalAddress   string
+	TemporalNamespace string
+	TaskQueue         string
+
+	JWTKeyFile string        // Ed25519 private key (PEM, PKCS#8); created when missing
+	TokenTTL   time.Duration // lifetime of user tokens
+
+	InternalURL string // where service-to-service clients reach the services (gRPC over h2c)
+}
+
+// Register adds the platform flags to fs with their defaults.
+func (c *Config) Register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "address the API listens on")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may finish on shutdown")
+	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", []string{"*"}, "origins browsers may call the API from")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.MySQLDSN, "mysql-dsn", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (go-sql-driver format, no database name)")
+	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
+	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")
+	fs.StringSliceVar(&c.KafkaBrokers, "kafka-brokers", nil, "Kafka seed brokers; empty starts an embedded broker")
+	fs.IntVar(&c.KafkaPort, "kafka-port", 0, "port of the embedded Kafka broker (0: any free port)")
+	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port")
+	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace")
+	fs.StringVar(&c.TaskQueue, "task-queue", "mall", "Temporal task queue of the mall workflows")
+	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", ".mall/jwt-ed25519.pem", "Ed25519 signing key (PEM); generated if missing")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of user tokens")
+	fs.StringVar(&c.InternalURL, "internal-url", "http://127.0.0.1:8080", "base URL services use to call each other")
+}
+
+// EnvName is the environment variable that overrides a flag.
+func EnvName(flag string) string {
+	return "MALL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// ApplyEnv sets every flag not given on the command line from its MALL_*
+// variable, if present. Call it after parsing.
+func ApplyEnv(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed {
+			return
+		}
+		if v, ok := os.LookupEnv(EnvName(f.Name)); ok {
+			if setErr := fs.Set(f.Name, v); setErr != nil {
+				err = fmt.Errorf("%s: %w", EnvName(f.Name), setErr)
+			}
+		}
+	})
+	return err
+}

@@ -1,0 +1,95 @@
+// Package db opens a bun handle on a service's own database and applies its
+// embedded, versioned migrations.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/migrate"
+)
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9_]{1,64}$`)
+
+// Open creates database name on the server of serverDSN if needed and returns
+// a bun handle on it. Times are UTC with microseconds; text is utf8mb4.
+func Open(ctx context.Context, serverDSN, name string) (*bun.DB, error) {
+	if !validName.MatchString(name) {
+		return nil, fmt.Errorf("invalid database name %q", name)
+	}
+	cfg, err := mysql.ParseDSN(serverDSN)
+	if err != nil {
+		return nil, fmt.Errorf("parse mysql dsn: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["charset"] = "utf8mb4"
+	cfg.Params["time_zone"] = "'+00:00'"
+	cfg.MultiStatements = false
+
+	cfg.DBName = ""
+	if err := createDatabase(ctx, cfg.FormatDSN(), name); err != nil {
+		return nil, err
+	}
+	cfg.DBName = name
+	sqldb, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return nil, err
+	}
+	sqldb.SetMaxOpenConns(32)
+	sqldb.SetMaxIdleConns(16)
+	sqldb.SetConnMaxLifetime(30 * time.Minute)
+	// Dialect detection (MariaDB vs MySQL) needs a live server, which
+	// createDatabase just proved.
+	return bun.NewDB(sqldb, mysqldialect.New()), nil
+}
+
+func createDatabase(ctx context.Context, dsn, name string) error {
+	server, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+	_, err = server.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Migrate applies the migrations in fsys (files NNN_name.up.sql /
+// .down.sql, bun's format) that are not applied yet, and returns the names it
+// applied; re-running it applies nothing.
+func Migrate(ctx context.Context, db *bun.DB, fsys fs.FS) ([]string, error) {
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(fsys); err != nil {
+		return nil, fmt.Errorf("discover migrations: %w", err)
+	}
+	migrator := migrate.NewMigrator(db, migrations)
+	if err := migrator.Init(ctx); err != nil {
+		return nil, fmt.Errorf("init migrations: %w", err)
+	}
+	if err := migrator.Lock(ctx); err != nil {
+		return nil, fmt.Errorf("lock migrations: %w", err)
+	}
+	defer migrator.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // best effort; a stale lock is reported by the next run
+	group, err := migrator.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, m := range group.Migrations {
+		applied = append(applied, m.Name)
+	}
+	return applied, nil
+}

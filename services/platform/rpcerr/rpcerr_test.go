@@ -1,0 +1,32 @@
+package rpcerr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	"mall/services/platform/testenv"
+)
+
+func TestSanitizeKeepsDomainErrorsAndHidesTheRest(t *testing.T) {
+	logger := testenv.Logger()
+	domain := New(connect.CodeFailedPrecondition, "OUT_OF_STOCK", "not enough stock")
+	got := Sanitize(fmt.Errorf("reserve: %w", domain), logger, "/p")
+	if connect.CodeOf(got) != connect.CodeFailedPrecondition || Reason(got) != "OUT_OF_STOCK" {
+		t.Fatalf("domain error changed: %v (%q)", got, Reason(got))
+	}
+	got = Sanitize(errors.New("Error 1045: Access denied for user 'root'"), logger, "/p")
+	if connect.CodeOf(got) != connect.CodeInternal || strings.Contains(got.Error(), "root") || Reason(got) != ReasonInternal {
+		t.Fatalf("internal error leaked: %v", got)
+	}
+	if got := Sanitize(context.DeadlineExceeded, logger, "/p"); connect.CodeOf(got) != connect.CodeDeadlineExceeded {
+		t.Fatalf("deadline became %v", got)
+	}
+	if Sanitize(nil, logger, "/p") != nil {
+		t.Fatal("nil error became an error")
+	}
+}

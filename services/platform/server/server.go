@@ -1,0 +1,146 @@
+// Package server mounts any set of Connect handlers on one port and serves
+// Connect (JSON and binary), gRPC and gRPC-Web over HTTP/1.1 and h2c, with
+// health, reflection, validation, authentication, CORS, access logs, panic
+// recovery and graceful shutdown. It knows no domain.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"connectrpc.com/validate"
+	"github.com/rs/cors"
+
+	"mall/services/platform/auth"
+	"mall/services/platform/rpcerr"
+)
+
+// Options configure a Server.
+type Options struct {
+	Logger          *slog.Logger
+	Authenticator   *auth.Authenticator
+	CORSOrigins     []string
+	ShutdownTimeout time.Duration
+}
+
+// Server collects handlers and serves them.
+type Server struct {
+	opts     Options
+	mux      *http.ServeMux
+	services []string
+}
+
+// New returns an empty server.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ShutdownTimeout == 0 {
+		opts.ShutdownTimeout = 15 * time.Second
+	}
+	return &Server{opts: opts, mux: http.NewServeMux()}
+}
+
+// HandlerOptions are the options every generated handler is built with.
+// Order matters: the access log sees the final code, errors are sanitized
+// after recovery turned a panic into an error, validation runs innermost.
+func (s *Server) HandlerOptions() []connect.HandlerOption {
+	logger := s.opts.Logger
+	return []connect.HandlerOption{
+		connect.WithInterceptors(newAccessLog(logger), rpcerr.NewInterceptor(logger)),
+		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, panicked any) error {
+			logger.ErrorContext(ctx, "handler panicked", "procedure", spec.Procedure, "panic", fmt.Sprint(panicked))
+			return rpcerr.Internal()
+		}),
+		connect.WithInterceptors(validate.NewInterceptor()),
+	}
+}
+
+// Mount registers a generated handler, as returned by New<Service>Handler.
+func (s *Server) Mount(path string, handler http.Handler) {
+	s.mux.Handle(path, handler)
+	s.services = append(s.services, strings.Trim(path, "/"))
+}
+
+// Services lists the fully-qualified names of the mounted services.
+func (s *Server) Services() []string { return append([]string(nil), s.services...) }
+
+// Handle registers a plain HTTP handler (static files, webhooks).
+func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pattern, handler) }
+
+// Handler returns the complete HTTP handler: health, reflection, the mounted
+// services, wrapped in authentication and CORS.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", s.mux)
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(s.services...)))
+	reflector := grpcreflect.NewStaticReflector(s.services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	var handler http.Handler = mux
+	if s.opts.Authenticator != nil {
+		handler = s.opts.Authenticator.Middleware().Wrap(handler)
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: s.opts.CORSOrigins,
+		AllowedMethods: connectcors.AllowedMethods(),
+		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization"),
+		ExposedHeaders: connectcors.ExposedHeaders(),
+		MaxAge:         7200,
+	}).Handler(handler)
+}
+
+// HTTPServer returns an http.Server that speaks HTTP/1.1 and h2c, with
+// timeouts that bound slow clients without cutting off streaming RPCs.
+func (s *Server) HTTPServer() *http.Server {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	return &http.Server{
+		Handler:           s.Handler(),
+		Protocols:         protocols,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve answers on listener until ctx ends, then drains in-flight requests
+// for at most the shutdown timeout.
+func (s *Server) Serve(ctx context.Context, listener net.Listener) error {
+	httpServer := s.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ShutdownTimeout)
+	defer cancel()
+	err := httpServer.Shutdown(shutdownCtx)
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+// ListenAndServe listens on addr and serves until ctx ends.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, listener)
+}

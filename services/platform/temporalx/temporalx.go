@@ -1,0 +1,41 @@
+// Package temporalx dials Temporal and builds workers; the workflows
+// themselves live in the workflows module.
+package temporalx
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	temporallog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+)
+
+// Dial connects to the Temporal frontend at address and checks it answers.
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dialCtx, client.Options{
+		HostPort:  address,
+		Namespace: namespace,
+		Logger:    temporallog.NewStructuredLogger(logger.With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dial temporal %s: %w", address, err)
+	}
+	return c, nil
+}
+
+// Registrar registers a set of workflows and activities on a worker.
+type Registrar func(w worker.Registry)
+
+// NewWorker returns a worker on taskQueue with every registrar applied.
+func NewWorker(c client.Client, taskQueue string, registrars ...Registrar) worker.Worker {
+	w := worker.New(c, taskQueue, worker.Options{})
+	for _, register := range registrars {
+		register(w)
+	}
+	return w
+}

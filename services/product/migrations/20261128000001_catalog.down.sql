@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS products;
+
+--bun:split
+
+DROP TABLE IF EXISTS categories;
