@@ -1,4 +1,5 @@
-// Command mall runs any role of the mall: serve, worker, migrate, seed, dev.
+// Command mall runs any role of the mall: serve, worker, migrate, seed, dev,
+// and health (the container probe).
 package main
 
 import (
@@ -51,6 +52,6 @@ func newRootCommand() *cobra.Command {
 		},
 	}
 	c.cfg.Register(root.PersistentFlags())
-	root.AddCommand(c.serveCommand(), c.workerCommand(), c.migrateCommand(), c.seedCommand(), c.devCommand())
+	root.AddCommand(c.serveCommand(), c.workerCommand(), c.migrateCommand(), c.seedCommand(), c.devCommand(), c.healthCommand())
 	return root
 }

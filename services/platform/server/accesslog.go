@@ -31,7 +31,7 @@ func (a *accessLog) log(ctx context.Context, procedure, protocol string, start t
 		slog.String("procedure", procedure),
 		slog.String("protocol", protocol),
 		slog.String("code", code),
-		slog.Duration("duration", time.Since(start)),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 	}
 	if identity, ok := auth.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("subject", identity.Subject))
