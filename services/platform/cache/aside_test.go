@@ -1,0 +1,210 @@
+package cache_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mall/services/platform/cache"
+	"mall/services/platform/testenv"
+)
+
+func newAside(t *testing.T, opts cache.AsideOptions) (*cache.Aside, string) {
+	t.Helper()
+	client := testenv.Redis(t)
+	prefix := "test:aside:" + testenv.RandomID(4) + ":"
+	return cache.NewAside(client, opts), prefix
+}
+
+var defaults = cache.AsideOptions{TTL: time.Minute, NegativeTTL: 10 * time.Second, Jitter: 0.2, LocalTTL: time.Minute}
+
+func TestConcurrentMissesOfOneKeyLoadOnce(t *testing.T) {
+	aside, prefix := newAside(t, defaults)
+	var loads atomic.Int32
+	load := func(context.Context) ([]byte, bool, error) {
+		loads.Add(1)
+		time.Sleep(100 * time.Millisecond) // a slow query: every caller arrives during it
+		return []byte("value"), true, nil
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			value, err := aside.Get(context.Background(), prefix+"hot", load)
+			if err == nil && string(value) != "value" {
+				err = fmt.Errorf("got %q", value)
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := loads.Load(); n != 1 {
+		t.Fatalf("64 concurrent misses caused %d loads, want 1", n)
+	}
+}
+
+func TestUnknownKeyIsCachedAsNegative(t *testing.T) {
+	aside, prefix := newAside(t, defaults)
+	var loads atomic.Int32
+	load := func(context.Context) ([]byte, bool, error) { loads.Add(1); return nil, false, nil }
+	for range 20 {
+		if _, err := aside.Get(context.Background(), prefix+"missing", load); !errors.Is(err, cache.ErrNotFound) {
+			t.Fatalf("want ErrNotFound, got %v", err)
+		}
+	}
+	if n := loads.Load(); n != 1 {
+		t.Fatalf("20 lookups of an unknown key reached the loader %d times, want 1", n)
+	}
+}
+
+func TestTTLsAreJittered(t *testing.T) {
+	opts := defaults
+	opts.LocalTTL = 0
+	aside, prefix := newAside(t, opts)
+	client := testenv.Redis(t)
+	seen := map[int64]bool{}
+	for i := range 50 {
+		key := fmt.Sprintf("%sk%d", prefix, i)
+		if _, err := aside.Get(context.Background(), key, func(context.Context) ([]byte, bool, error) { return []byte("v"), true, nil }); err != nil {
+			t.Fatal(err)
+		}
+		pttl, err := client.Do(context.Background(), client.B().Pttl().Key(key).Build()).AsInt64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pttl < (time.Minute-time.Second).Milliseconds() || pttl > (time.Minute+12*time.Second).Milliseconds() {
+			t.Fatalf("ttl %dms outside [60s, 72s]", pttl)
+		}
+		seen[pttl/100] = true // 100ms buckets
+	}
+	if len(seen) < 20 {
+		t.Fatalf("50 keys written together share only %d distinct TTLs: they would expire together", len(seen))
+	}
+}
+
+func TestInvalidationWinsOverAStaleRefill(t *testing.T) {
+	aside, prefix := newAside(t, defaults)
+	key := prefix + "product"
+	var mu sync.Mutex
+	current := "old"
+	read := func() string { mu.Lock(); defer mu.Unlock(); return current }
+
+	// A reader misses and reads the old row; before it writes the cache, a
+	// writer commits the new row and invalidates.
+	readOld := make(chan struct{})
+	writerDone := make(chan struct{})
+	go func() {
+		<-readOld
+		mu.Lock()
+		current = "new"
+		mu.Unlock()
+		if err := aside.Invalidate(context.Background(), key); err != nil {
+			t.Error(err)
+		}
+		close(writerDone)
+	}()
+	value, err := aside.Get(context.Background(), key, func(context.Context) ([]byte, bool, error) {
+		v := read()
+		close(readOld)
+		<-writerDone
+		return []byte(v), true, nil
+	})
+	if err != nil || string(value) != "old" {
+		t.Fatalf("the racing reader itself got %q, %v", value, err)
+	}
+	value, err = aside.Get(context.Background(), key, func(context.Context) ([]byte, bool, error) {
+		return []byte(read()), true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(value) != "new" {
+		t.Fatalf("after the update committed and invalidated, the next read got %q", value)
+	}
+}
+
+func TestHotKeysAreServedClientSideAndInvalidated(t *testing.T) {
+	aside, prefix := newAside(t, defaults)
+	key := prefix + "hot"
+	version := "v1"
+	load := func(context.Context) ([]byte, bool, error) { return []byte(version), true, nil }
+	// The first reads fill Valkey and then the client-side cache.
+	deadline := time.Now().Add(2 * time.Second)
+	for aside.Stats.LocalHits.Load() == 0 {
+		if _, err := aside.Get(context.Background(), key, load); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a hot key never reached the client-side cache")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := aside.Stats.LocalHits.Load()
+	for range 10 {
+		if _, err := aside.Get(context.Background(), key, load); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hits := aside.Stats.LocalHits.Load() - before; hits != 10 {
+		t.Fatalf("only %d of 10 reads of a warm hot key were served client-side", hits)
+	}
+	version = "v2"
+	if err := aside.Invalidate(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	// Invalidation reaches the client-side cache through RESP3 tracking.
+	deadline = time.Now().Add(2 * time.Second)
+	for {
+		value, err := aside.Get(context.Background(), key, load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(value) == "v2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("client-side cache still serves %q after invalidation", value)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestGetManyReadsHitsTogetherAndLoadsMissesInOneBatch(t *testing.T) {
+	aside, prefix := newAside(t, defaults)
+	keys := []string{prefix + "a", prefix + "b", prefix + "c", prefix + "nope"}
+	var batches [][]string
+	load := func(_ context.Context, missing []string) (map[string][]byte, error) {
+		batches = append(batches, missing)
+		out := map[string][]byte{}
+		for _, k := range missing {
+			if k != prefix+"nope" {
+				out[k] = []byte("v:" + k)
+			}
+		}
+		return out, nil
+	}
+	for round := range 2 {
+		got, err := aside.GetMany(context.Background(), keys, load)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || string(got[prefix+"b"]) != "v:"+prefix+"b" {
+			t.Fatalf("round %d: %v", round, got)
+		}
+	}
+	if len(batches) != 1 || len(batches[0]) != 4 {
+		t.Fatalf("loads %v: want one batch of the four misses, then none", batches)
+	}
+}

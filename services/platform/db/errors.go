@@ -1,0 +1,42 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
+)
+
+// MySQL error numbers the services react to.
+const (
+	errDuplicateEntry = 1062
+	errDeadlock       = 1213
+	errLockTimeout    = 1205
+)
+
+// IsDuplicate reports whether err is a unique-key violation.
+func IsDuplicate(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == errDuplicateEntry
+}
+
+func isRetryable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == errDeadlock || me.Number == errLockTimeout)
+}
+
+// InTx runs fn in a transaction and runs it again, up to three times in all,
+// when InnoDB chose it as a deadlock victim: the database rolled it back
+// whole, so retrying is safe.
+func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = db.RunInTx(ctx, &sql.TxOptions{}, fn)
+		if !isRetryable(err) {
+			return err
+		}
+	}
+	return err
+}

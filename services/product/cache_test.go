@@ -1,0 +1,154 @@
+package product
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	productv1 "mall/gen/mall/product/v1"
+)
+
+// These tests show each cache mechanism from the outside: by counting the
+// SELECTs that reach the products table of the real database.
+
+func TestConcurrentMissesOfOneProductReadTheDatabaseOnce(t *testing.T) {
+	f := newFixture(t)
+	before := f.reads.productReads.Load()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.svc.GetProduct(context.Background(), "p0042"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.reads.productReads.Load() - before; n != 1 {
+		t.Fatalf("50 concurrent misses read the database %d times, want 1", n)
+	}
+}
+
+func TestUnknownProductIsCachedAsAbsent(t *testing.T) {
+	f := newFixture(t)
+	before := f.reads.productReads.Load()
+	for range 30 {
+		if _, err := f.svc.GetProduct(context.Background(), "no-such-product"); connect.CodeOf(err) != connect.CodeNotFound {
+			t.Fatalf("want not_found, got %v", err)
+		}
+	}
+	if n := f.reads.productReads.Load() - before; n != 1 {
+		t.Fatalf("30 lookups of an unknown id read the database %d times, want 1", n)
+	}
+	// Creating it later is visible at once: the negative is invalidated.
+	p, err := f.svc.CreateProduct(context.Background(), &productv1.ProductSpec{CategoryId: "c01", Title: "t", ImageUrls: []string{"/img/t.svg"}, PriceCents: 1, Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}, 1)
+	if err != nil || p.GetTitle() != "t" {
+		t.Fatalf("create: %v %v", p, err)
+	}
+}
+
+func TestUpdateIsVisibleToTheNextRead(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	for i, title := range []string{"第一版 First", "第二版 Second", "第三版 Third"} {
+		// Warm every cache layer, then update.
+		for range 3 {
+			if _, err := client.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0007"})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spec := &productv1.ProductSpec{CategoryId: "c01", Title: title, ImageUrls: []string{"/img/x.svg"}, PriceCents: int64(1000 + i), Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}
+		if _, err := client.UpdateProduct(ctx, as(f.admin, &productv1.UpdateProductRequest{ProductId: "p0007", Product: spec})); err != nil {
+			t.Fatal(err)
+		}
+		got, err := client.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0007"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Msg.GetProduct().GetTitle() != title || got.Msg.GetProduct().GetPriceCents() != int64(1000+i) {
+			t.Fatalf("after update %d the next read returned %q", i, got.Msg.GetProduct().GetTitle())
+		}
+	}
+}
+
+func TestListingPagesComeFromSortedSetsHydratedInOneBatch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	req := &productv1.ListProductsRequest{CategoryId: "c02", Sort: productv1.ProductSort_PRODUCT_SORT_PRICE_ASC, PageSize: 10}
+	first, err := f.svc.ListProducts(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Warm: the same page again reads no product row from MySQL.
+	before := f.reads.productReads.Load()
+	again, err := f.svc.ListProducts(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.reads.productReads.Load() - before; n != 0 {
+		t.Fatalf("a warm listing page read the products table %d times", n)
+	}
+	if len(again.GetProducts()) != 10 || again.GetProducts()[3].GetProductId() != first.GetProducts()[3].GetProductId() {
+		t.Fatal("warm page differs")
+	}
+	// Drop three products' details: the page hydrates them with one query.
+	if err := f.svc.products.Invalidate(ctx, f.svc.productKey(first.GetProducts()[0].GetProductId()),
+		f.svc.productKey(first.GetProducts()[4].GetProductId()), f.svc.productKey(first.GetProducts()[9].GetProductId())); err != nil {
+		t.Fatal(err)
+	}
+	before = f.reads.productReads.Load()
+	if _, err := f.svc.ListProducts(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.reads.productReads.Load() - before; n != 1 {
+		t.Fatalf("hydrating three missing products took %d queries, want 1", n)
+	}
+}
+
+func TestBannersAreServedFromProcessMemoryAndRefreshedInTheBackground(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.BannerRefresh = 200 * time.Millisecond })
+	ctx := context.Background()
+	banners, err := f.svc.ListBanners(ctx)
+	if err != nil || len(banners) != 4 {
+		t.Fatalf("banners %d %v", len(banners), err)
+	}
+	// Another process (here: SQL behind the service's back) ends a banner.
+	if _, err := f.db.NewUpdate().Table("banners").Set("ends_at = ?", time.Now().Add(-time.Minute)).Where("id = ?", "b2").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if banners, _ := f.svc.ListBanners(ctx); len(banners) != 4 {
+		t.Fatalf("the in-process snapshot was bypassed: %d banners", len(banners))
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		banners, err := f.svc.ListBanners(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(banners) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the background refresh never picked up the change")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A change through this service shows at once, and windows are honoured.
+	created, err := f.svc.CreateBanner(ctx, &productv1.BannerSpec{Title: "Later", ImageUrl: "/img/l.svg",
+		StartsAt: timestamppb.New(time.Now().Add(time.Hour)), EndsAt: timestamppb.New(time.Now().Add(2 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if banners, _ := f.svc.ListBanners(ctx); len(banners) != 3 {
+		t.Fatalf("a banner that starts in an hour is live: %d", len(banners))
+	}
+	if err := f.svc.DeleteBanner(ctx, created.GetBannerId()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,82 @@
+package product
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Product statuses as stored (same numbers as productv1.ProductStatus).
+const (
+	statusOnSale   = 1
+	statusOffShelf = 2
+)
+
+// Reservation states as stored (same numbers as productv1.ReservationState).
+const (
+	reservationReserved  = 1
+	reservationConfirmed = 2
+	reservationReleased  = 3
+)
+
+type categoryRow struct {
+	bun.BaseModel `bun:"table:categories"`
+
+	ID        string    `bun:"id,pk"`
+	ParentID  string    `bun:"parent_id"`
+	Name      string    `bun:"name"`
+	IconURL   string    `bun:"icon_url"`
+	SortOrder int32     `bun:"sort_order"`
+	CreatedAt time.Time `bun:"created_at"`
+}
+
+type productRow struct {
+	bun.BaseModel `bun:"table:products"`
+
+	Seq         int64     `bun:"seq,pk,autoincrement"`
+	ID          string    `bun:"id"`
+	CategoryID  string    `bun:"category_id"`
+	Title       string    `bun:"title"`
+	Subtitle    string    `bun:"subtitle"`
+	Description string    `bun:"description"`
+	ImageURLs   []string  `bun:"image_urls,type:json"`
+	PriceCents  int64     `bun:"price_cents"`
+	Stock       int64     `bun:"stock"`
+	Reserved    int64     `bun:"reserved"`
+	Sold        int64     `bun:"sold"`
+	SalesCount  int64     `bun:"sales_count"`
+	Status      int32     `bun:"status"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+}
+
+type bannerRow struct {
+	bun.BaseModel `bun:"table:banners"`
+
+	ID        string    `bun:"id,pk"`
+	Title     string    `bun:"title"`
+	ImageURL  string    `bun:"image_url"`
+	LinkURL   string    `bun:"link_url"`
+	ProductID string    `bun:"product_id"`
+	SortOrder int32     `bun:"sort_order"`
+	StartsAt  time.Time `bun:"starts_at"`
+	EndsAt    time.Time `bun:"ends_at"`
+	CreatedAt time.Time `bun:"created_at"`
+}
+
+type reservationRow struct {
+	bun.BaseModel `bun:"table:reservations"`
+
+	ID        string    `bun:"id,pk"`
+	State     int32     `bun:"state"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+type reservationLineRow struct {
+	bun.BaseModel `bun:"table:reservation_lines"`
+
+	ReservationID string `bun:"reservation_id,pk"`
+	ProductID     string `bun:"product_id,pk"`
+	Quantity      int32  `bun:"quantity"`
+}

@@ -1,0 +1,138 @@
+package product
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
+
+	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/kafka"
+)
+
+func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	top, err := f.svc.GetRanking(ctx, "", 5)
+	if err != nil || len(top) != 5 {
+		t.Fatalf("seeded ranking %v %v", top, err)
+	}
+	for i := 1; i < len(top); i++ {
+		if top[i-1].GetScore() < top[i].GetScore() || top[i].GetRank() != int32(i+1) {
+			t.Fatalf("ranking out of order at %d: %v", i, top)
+		}
+		if top[i].GetScore() != top[i].GetProduct().GetSalesCount() {
+			t.Fatalf("seeded score %d != sales %d", top[i].GetScore(), top[i].GetProduct().GetSalesCount())
+		}
+	}
+	leader := top[0]
+
+	cluster, err := kafka.Connect(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	consumer, err := cluster.NewClient(RankingConsumerOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	go f.svc.ConsumeOrderEvents(ctx, consumer) //nolint:errcheck // ends with ctx
+
+	// A bottom product of category c05 sells enough to lead both rankings;
+	// the same event is delivered twice (at-least-once), and a refund undoes
+	// part of it.
+	underdog := "p0101"
+	paid := &orderv1.OrderEvent{EventId: "o1:PAID", Type: orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID, OrderId: "o1",
+		Lines: []*orderv1.OrderEventLine{{ProductId: underdog, CategoryId: "c05", Quantity: int32(leader.GetScore() + 100)}}}
+	refund := &orderv1.OrderEvent{EventId: "o1:REFUNDED", Type: orderv1.OrderEventType_ORDER_EVENT_TYPE_REFUNDED, OrderId: "o1",
+		Lines: []*orderv1.OrderEventLine{{ProductId: underdog, CategoryId: "c05", Quantity: 50}}}
+	producer, err := cluster.NewClient(kgo.DefaultProduceTopic(OrderEventsTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	for _, event := range []*orderv1.OrderEvent{paid, paid, refund} {
+		value, _ := proto.Marshal(event)
+		if err := producer.ProduceSync(ctx, &kgo.Record{Key: []byte(event.GetOrderId()), Value: value}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := f.svc.GetProduct(ctx, underdog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.GetSalesCount() + leader.GetScore() + 100 - 50
+	for {
+		top, err := f.svc.GetRanking(ctx, "", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if top[0].GetProduct().GetProductId() == underdog && top[0].GetScore() == want {
+			break
+		}
+		if top[0].GetScore() > want {
+			t.Fatalf("duplicate delivery counted twice: score %d, want %d", top[0].GetScore(), want)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("ranking never reflected the events: %v", top[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	inCategory, err := f.svc.GetRanking(ctx, "c05", 3)
+	if err != nil || inCategory[0].GetProduct().GetProductId() != underdog {
+		t.Fatalf("category ranking %v %v", inCategory, err)
+	}
+	for _, e := range inCategory {
+		if e.GetProduct().GetCategoryId() != "c05" {
+			t.Fatalf("%s in c05's ranking", e.GetProduct().GetProductId())
+		}
+	}
+}
+
+func TestRecommendationsPreferCategoriesThenTopSellersAndSkipOffShelf(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	got, err := f.svc.GetRecommendations(ctx, []string{"c07"}, nil, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 30 {
+		t.Fatalf("%d recommendations", len(got))
+	}
+	for i, p := range got[:25] {
+		if p.GetCategoryId() != "c07" {
+			t.Fatalf("recommendation %d is %s of %s before c07 is exhausted", i, p.GetProductId(), p.GetCategoryId())
+		}
+	}
+	again, _ := f.svc.GetRecommendations(ctx, []string{"c07"}, nil, 30)
+	for i := range got {
+		if got[i].GetProductId() != again[i].GetProductId() {
+			t.Fatal("recommendations are not deterministic")
+		}
+	}
+	// Taking the first one off shelf and excluding the second removes both.
+	first, second := got[0], got[1]
+	spec := &productv1.ProductSpec{CategoryId: first.GetCategoryId(), Title: first.GetTitle(), ImageUrls: first.GetImageUrls(),
+		PriceCents: first.GetPriceCents(), Status: productv1.ProductStatus_PRODUCT_STATUS_OFF_SHELF}
+	if _, err := f.svc.UpdateProduct(ctx, first.GetProductId(), spec); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.svc.GetRecommendations(ctx, []string{"c07"}, []string{second.GetProductId()}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range after {
+		if p.GetProductId() == first.GetProductId() || p.GetProductId() == second.GetProductId() {
+			t.Fatalf("%s still recommended", p.GetProductId())
+		}
+	}
+	if after[0].GetProductId() != got[2].GetProductId() {
+		t.Fatalf("want %s first, got %s", got[2].GetProductId(), after[0].GetProductId())
+	}
+}
