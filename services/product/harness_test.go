@@ -2,7 +2,6 @@ package product
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -74,17 +73,9 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{Logger: testenv.Logger(), Authenticator: auth.NewAuthenticator(keys, nil)})
-	srv.Mount(productv1connect.NewProductServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serveCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { srv.Serve(serveCtx, listener); close(done) }() //nolint:errcheck // ends with the test
-	t.Cleanup(func() { cancel(); <-done })
-	url := "http://" + listener.Addr().String()
+	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
+		srv.Mount(productv1connect.NewProductServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+	})
 	admin, _, err := keys.Issue("admin-1", []string{auth.RoleAdmin}, time.Hour)
 	if err != nil {
 		t.Fatal(err)

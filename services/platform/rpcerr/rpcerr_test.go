@@ -1,4 +1,4 @@
-package rpcerr
+package rpcerr_test
 
 import (
 	"context"
@@ -9,24 +9,25 @@ import (
 
 	"connectrpc.com/connect"
 
+	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
 
 func TestSanitizeKeepsDomainErrorsAndHidesTheRest(t *testing.T) {
 	logger := testenv.Logger()
-	domain := New(connect.CodeFailedPrecondition, "OUT_OF_STOCK", "not enough stock")
-	got := Sanitize(fmt.Errorf("reserve: %w", domain), logger, "/p")
-	if connect.CodeOf(got) != connect.CodeFailedPrecondition || Reason(got) != "OUT_OF_STOCK" {
-		t.Fatalf("domain error changed: %v (%q)", got, Reason(got))
+	domain := rpcerr.New(connect.CodeFailedPrecondition, "OUT_OF_STOCK", "not enough stock")
+	got := rpcerr.Sanitize(fmt.Errorf("reserve: %w", domain), logger, "/p")
+	if connect.CodeOf(got) != connect.CodeFailedPrecondition || rpcerr.Reason(got) != "OUT_OF_STOCK" {
+		t.Fatalf("domain error changed: %v (%q)", got, rpcerr.Reason(got))
 	}
-	got = Sanitize(errors.New("Error 1045: Access denied for user 'root'"), logger, "/p")
-	if connect.CodeOf(got) != connect.CodeInternal || strings.Contains(got.Error(), "root") || Reason(got) != ReasonInternal {
+	got = rpcerr.Sanitize(errors.New("Error 1045: Access denied for user 'root'"), logger, "/p")
+	if connect.CodeOf(got) != connect.CodeInternal || strings.Contains(got.Error(), "root") || rpcerr.Reason(got) != rpcerr.ReasonInternal {
 		t.Fatalf("internal error leaked: %v", got)
 	}
-	if got := Sanitize(context.DeadlineExceeded, logger, "/p"); connect.CodeOf(got) != connect.CodeDeadlineExceeded {
+	if got := rpcerr.Sanitize(context.DeadlineExceeded, logger, "/p"); connect.CodeOf(got) != connect.CodeDeadlineExceeded {
 		t.Fatalf("deadline became %v", got)
 	}
-	if Sanitize(nil, logger, "/p") != nil {
+	if rpcerr.Sanitize(nil, logger, "/p") != nil {
 		t.Fatal("nil error became an error")
 	}
 }

@@ -1,0 +1,46 @@
+package cart
+
+import (
+	"strconv"
+
+	"connectrpc.com/connect"
+
+	"mall/services/platform/rpcerr"
+)
+
+// Reasons the cart service gives in its errors' ErrorInfo.
+const (
+	ReasonLineNotFound       = "CART_LINE_NOT_FOUND"
+	ReasonProductNotFound    = "PRODUCT_NOT_FOUND"
+	ReasonProductOffShelf    = "PRODUCT_OFF_SHELF"
+	ReasonQuantityLimit      = "CART_QUANTITY_LIMIT"
+	ReasonCartFull           = "CART_FULL"
+	ReasonProductUnavailable = "PRODUCT_SERVICE_UNAVAILABLE"
+	ReasonServiceOnly        = "SERVICE_CREDENTIAL_REQUIRED"
+)
+
+func errLineNotFound() error {
+	return rpcerr.New(connect.CodeNotFound, ReasonLineNotFound, "no such product in the cart")
+}
+
+func errProductNotFound() error {
+	return rpcerr.New(connect.CodeNotFound, ReasonProductNotFound, "product not found")
+}
+
+func errProductOffShelf() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonProductOffShelf, "product is off shelf")
+}
+
+func errQuantityLimit() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonQuantityLimit,
+		"a cart line holds at most "+strconv.Itoa(MaxLineQuantity)+" units")
+}
+
+func errCartFull() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonCartFull,
+		"a cart holds at most "+strconv.Itoa(MaxLines)+" lines")
+}
+
+func errProductUnavailable() error {
+	return rpcerr.New(connect.CodeUnavailable, ReasonProductUnavailable, "product service unavailable, try again")
+}

@@ -1,0 +1,238 @@
+package cart
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
+
+	cartv1 "mall/gen/mall/cart/v1"
+	"mall/gen/mall/cart/v1/cartv1connect"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/services/platform/auth"
+	"mall/services/platform/db"
+	"mall/services/platform/rpcclient"
+	"mall/services/platform/rpcerr"
+	"mall/services/platform/server"
+	"mall/services/platform/testenv"
+	"mall/services/product"
+)
+
+// fixture is the cart service on its own fresh database and a REAL product
+// service (its own fresh database, seeded with the demo catalog, and its own
+// Valkey key prefix), both mounted on one real platform server. The cart
+// reaches the product service over gRPC with the "cart" service credential,
+// exactly as in the app.
+type fixture struct {
+	svc      *Service
+	db       *bun.DB
+	products *product.Service
+	keys     *auth.Keys
+	url      string
+	prefix   string
+	clients  map[string]cartv1connect.CartServiceClient // "connect-json", "grpc"
+	catalog  productv1connect.ProductServiceClient      // for admin changes
+	admin    string                                     // admin bearer token
+}
+
+// protocols are the client flavours every user-facing test runs over.
+var protocols = []string{"connect-json", "grpc"}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	prefix := testenv.DatabasePrefix(t)
+
+	productDB, err := db.Open(ctx, testenv.MySQLDSN(), prefix+"product")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { productDB.Close() })
+	if _, err := db.Migrate(ctx, productDB, product.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	if err := product.Seed(ctx, productDB); err != nil {
+		t.Fatal(err)
+	}
+	opts := product.DefaultOptions()
+	opts.KeyPrefix = "test:" + testenv.RandomID(4) + ":"
+	products := product.NewService(productDB, testenv.Redis(t), testenv.Logger(), opts)
+	t.Cleanup(products.Close)
+
+	cartDB := openCartDB(t, prefix)
+
+	keys, err := auth.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener := listen(t)
+	url := "http://" + listener.Addr().String()
+	productClient := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), url,
+		rpcclient.NewServiceCredential(keys, "cart").Options()...)
+	svc := NewService(cartDB, productClient, testenv.Logger())
+
+	srv := server.New(server.Options{Logger: testenv.Logger(), Authenticator: auth.NewAuthenticator(keys, nil)})
+	srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products), srv.HandlerOptions()...))
+	srv.Mount(cartv1connect.NewCartServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+	serve(t, srv, listener)
+
+	f := &fixture{svc: svc, db: cartDB, products: products, keys: keys, url: url, prefix: prefix}
+	f.admin = f.token(t, "admin-1", auth.RoleAdmin)
+	f.catalog = productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC())
+	f.clients = cartClients(url)
+	return f
+}
+
+func openCartDB(t *testing.T, prefix string) *bun.DB {
+	t.Helper()
+	ctx := context.Background()
+	handle, err := db.Open(ctx, testenv.MySQLDSN(), prefix+"cart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { handle.Close() })
+	if _, err := db.Migrate(ctx, handle, Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	return handle
+}
+
+type cartClient = cartv1connect.CartServiceClient
+
+// productClientFor is the product client the cart uses in the app: gRPC with
+// the "cart" service credential.
+func productClientFor(f *fixture, url string) productv1connect.ProductServiceClient {
+	return productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), url,
+		rpcclient.NewServiceCredential(f.keys, "cart").Options()...)
+}
+
+func cartHandler(svc *Service, srv *server.Server) (string, http.Handler) {
+	return cartv1connect.NewCartServiceHandler(NewHandler(svc), srv.HandlerOptions()...)
+}
+
+func cartClients(url string) map[string]cartv1connect.CartServiceClient {
+	return map[string]cartv1connect.CartServiceClient{
+		"connect-json": cartv1connect.NewCartServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
+		"grpc":         cartv1connect.NewCartServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC()),
+	}
+}
+
+// listen opens a loopback listener first, so the cart's product client
+// knows the server's address before the server is built.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// serve runs srv on listener until the test ends.
+func serve(t *testing.T, srv *server.Server, listener net.Listener) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, listener); close(done) }() //nolint:errcheck // ends with the test
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// token issues a bearer token for subject with roles.
+func (f *fixture) token(t *testing.T, subject string, roles ...string) string {
+	t.Helper()
+	token, _, err := f.keys.Issue(subject, roles, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// user returns a fresh user id and its token.
+func (f *fixture) user(t *testing.T) (string, string) {
+	t.Helper()
+	id := "u-" + testenv.RandomID(6)
+	return id, f.token(t, id, auth.RoleUser)
+}
+
+// as attaches a bearer token to a request.
+func as[T any](token string, msg *T) *connect.Request[T] {
+	req := connect.NewRequest(msg)
+	if token != "" {
+		req.Header().Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// expectCode fails unless err has code (and reason, when given).
+func expectCode(t *testing.T, err error, code connect.Code, reason string) {
+	t.Helper()
+	if connect.CodeOf(err) != code {
+		t.Fatalf("want %v, got %v", code, err)
+	}
+	if reason != "" && rpcerr.Reason(err) != reason {
+		t.Fatalf("want reason %s, got %q (%v)", reason, rpcerr.Reason(err), err)
+	}
+}
+
+func (f *fixture) list(t *testing.T, client cartv1connect.CartServiceClient, token string) *cartv1.ListCartResponse {
+	t.Helper()
+	res, err := client.ListCart(context.Background(), as(token, &cartv1.ListCartRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg
+}
+
+func (f *fixture) add(t *testing.T, client cartv1connect.CartServiceClient, token, productID string, quantity int32) *cartv1.CartLine {
+	t.Helper()
+	res, err := client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: productID, Quantity: quantity}))
+	if err != nil {
+		t.Fatalf("add %s x%d: %v", productID, quantity, err)
+	}
+	return res.Msg.GetLine()
+}
+
+// getProduct reads a product as the catalog serves it now.
+func (f *fixture) getProduct(t *testing.T, id string) *productv1.Product {
+	t.Helper()
+	res, err := f.catalog.GetProduct(context.Background(), connect.NewRequest(&productv1.GetProductRequest{ProductId: id}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetProduct()
+}
+
+// editProduct changes a product through the catalog's admin RPC.
+func (f *fixture) editProduct(t *testing.T, id string, edit func(*productv1.ProductSpec)) {
+	t.Helper()
+	p := f.getProduct(t, id)
+	spec := &productv1.ProductSpec{
+		CategoryId: p.GetCategoryId(), Title: p.GetTitle(), Subtitle: p.GetSubtitle(), ImageUrls: p.GetImageUrls(),
+		Description: p.GetDescription(), PriceCents: p.GetPriceCents(), Status: p.GetStatus(),
+	}
+	edit(spec)
+	if _, err := f.catalog.UpdateProduct(context.Background(), as(f.admin, &productv1.UpdateProductRequest{ProductId: id, Product: spec})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) setStock(t *testing.T, id string, stock int64) {
+	t.Helper()
+	if _, err := f.catalog.SetStock(context.Background(), as(f.admin, &productv1.SetStockRequest{ProductId: id, Stock: stock})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lineOf(res *cartv1.ListCartResponse, productID string) *cartv1.CartLine {
+	for _, l := range res.GetLines() {
+		if l.GetProductId() == productID {
+			return l
+		}
+	}
+	return nil
+}

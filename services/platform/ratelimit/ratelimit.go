@@ -1,0 +1,75 @@
+// Package ratelimit is a Valkey-backed limiter (GCRA: one key and one
+// atomic script per check), shared by every process that uses the same key.
+package ratelimit
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/valkey-io/valkey-go"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"mall/services/platform/rpcerr"
+)
+
+// ReasonRateLimited is the ErrorInfo reason of a refused call.
+const ReasonRateLimited = "RATE_LIMITED"
+
+// Limit allows Burst events at once and then one every Period/Burst.
+type Limit struct {
+	Burst  int
+	Period time.Duration
+}
+
+// gcraScript keeps the theoretical arrival time (TAT) of the next event in
+// milliseconds of the server's clock, so every process agrees on time.
+var gcraScript = valkey.NewLuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - burst * interval
+if allow_at > now then return allow_at - now end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+return 0`)
+
+// Limiter checks limits in Valkey.
+type Limiter struct {
+	client valkey.Client
+	prefix string
+}
+
+// New returns a limiter whose keys start with prefix.
+func New(client valkey.Client, prefix string) *Limiter {
+	return &Limiter{client: client, prefix: prefix}
+}
+
+// Allow records one event for key and reports how long to wait when it is
+// over the limit (0: allowed).
+func (l *Limiter) Allow(ctx context.Context, key string, limit Limit) (time.Duration, error) {
+	interval := limit.Period.Milliseconds() / int64(limit.Burst)
+	if interval < 1 {
+		interval = 1
+	}
+	wait, err := gcraScript.Exec(ctx, l.client, []string{l.prefix + key},
+		[]string{strconv.FormatInt(interval, 10), strconv.Itoa(limit.Burst)}).AsInt64()
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(wait) * time.Millisecond, nil
+}
+
+// Exhausted is the Connect error for a refused call, with a RetryInfo hint.
+func Exhausted(message string, retryAfter time.Duration) *connect.Error {
+	err := rpcerr.New(connect.CodeResourceExhausted, ReasonRateLimited, message)
+	if detail, detailErr := connect.NewErrorDetail(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); detailErr == nil {
+		err.AddDetail(detail)
+	}
+	return err
+}

@@ -1,0 +1,173 @@
+package user
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/db"
+	"mall/services/platform/rpcerr"
+)
+
+// A user has at most one default address, and exactly one while they have
+// any: every change runs in a transaction that first locks the user's row,
+// so concurrent changes of one user's addresses apply one at a time.
+
+func lockUser(ctx context.Context, tx bun.Tx, userID string) error {
+	var id string
+	err := tx.NewSelect().Table("users").Column("id").Where("id = ?", userID).For("UPDATE").Scan(ctx, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rpcerr.New(connect.CodeNotFound, ReasonUserNotFound, "user not found")
+	}
+	return err
+}
+
+// ownAddress loads an address of userID; another user's address is not found.
+func ownAddress(ctx context.Context, tx bun.IDB, userID, addressID string) (*addressRow, error) {
+	row := &addressRow{}
+	err := tx.NewSelect().Model(row).Where("id = ? AND user_id = ?", addressID, userID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errAddressNotFound()
+	}
+	return row, err
+}
+
+// CreateAddress adds an address; the first one, or one asked to be, is the default.
+func (s *Service) CreateAddress(ctx context.Context, userID string, spec *userv1.AddressSpec, makeDefault bool) (*userv1.Address, error) {
+	now := time.Now().UTC()
+	row := &addressRow{ID: "a-" + uuid.NewString(), UserID: userID, CreatedAt: now, UpdatedAt: now}
+	applyAddress(row, spec)
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		count, err := tx.NewSelect().Model((*addressRow)(nil)).Where("user_id = ?", userID).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if count >= s.opts.MaxAddresses {
+			return rpcerr.New(connect.CodeFailedPrecondition, ReasonTooManyAddresses, "address book is full")
+		}
+		row.IsDefault = makeDefault || count == 0
+		if row.IsDefault {
+			if err := clearDefault(ctx, tx, userID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return row.proto(), nil
+}
+
+// UpdateAddress replaces an address's fields; its default flag stays.
+func (s *Service) UpdateAddress(ctx context.Context, userID, addressID string, spec *userv1.AddressSpec) (*userv1.Address, error) {
+	var row *addressRow
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if row, err = ownAddress(ctx, tx, userID, addressID); err != nil {
+			return err
+		}
+		applyAddress(row, spec)
+		row.UpdatedAt = time.Now().UTC()
+		_, err = tx.NewUpdate().Model(row).WherePK().Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return row.proto(), nil
+}
+
+// DeleteAddress removes an address; if it was the default, the most recent
+// remaining one becomes the default.
+func (s *Service) DeleteAddress(ctx context.Context, userID, addressID string) error {
+	return db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		row, err := ownAddress(ctx, tx, userID, addressID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model(row).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if !row.IsDefault {
+			return nil
+		}
+		_, err = tx.NewRaw("UPDATE addresses SET is_default = TRUE WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 1", userID).Exec(ctx)
+		return err
+	})
+}
+
+// SetDefaultAddress makes one address the default and no other.
+func (s *Service) SetDefaultAddress(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
+	var row *addressRow
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		var err error
+		if row, err = ownAddress(ctx, tx, userID, addressID); err != nil {
+			return err
+		}
+		if err := clearDefault(ctx, tx, userID); err != nil {
+			return err
+		}
+		row.IsDefault, row.UpdatedAt = true, time.Now().UTC()
+		_, err = tx.NewUpdate().Model(row).Column("is_default", "updated_at").WherePK().Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return row.proto(), nil
+}
+
+func clearDefault(ctx context.Context, tx bun.Tx, userID string) error {
+	_, err := tx.NewUpdate().Table("addresses").Set("is_default = FALSE").Where("user_id = ? AND is_default", userID).Exec(ctx)
+	return err
+}
+
+// ListAddresses returns the default first, then newest first.
+func (s *Service) ListAddresses(ctx context.Context, userID string) ([]*userv1.Address, error) {
+	var rows []addressRow
+	if err := s.db.NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("is_default DESC, created_at DESC, id DESC").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]*userv1.Address, len(rows))
+	for i := range rows {
+		out[i] = rows[i].proto()
+	}
+	return out, nil
+}
+
+// GetAddress returns one of userID's addresses; an empty id means the default.
+func (s *Service) GetAddress(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
+	if addressID != "" {
+		row, err := ownAddress(ctx, s.db, userID, addressID)
+		if err != nil {
+			return nil, err
+		}
+		return row.proto(), nil
+	}
+	row := &addressRow{}
+	err := s.db.NewSelect().Model(row).Where("user_id = ? AND is_default", userID).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errAddressNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return row.proto(), nil
+}

@@ -1,0 +1,118 @@
+package user
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
+
+	"mall/gen/mall/product/v1/productv1connect"
+	userv1 "mall/gen/mall/user/v1"
+	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/platform/auth"
+	"mall/services/platform/db"
+	"mall/services/platform/ratelimit"
+	"mall/services/platform/rpcclient"
+	"mall/services/platform/server"
+	"mall/services/platform/testenv"
+	"mall/services/product"
+)
+
+// fixture serves the real user service next to a real product service
+// (each on its own fresh database) through the platform server.
+type fixture struct {
+	svc     *Service
+	keys    *auth.Keys
+	url     string
+	clients map[string]userv1connect.UserServiceClient
+}
+
+func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	prefix := testenv.DatabasePrefix(t)
+	open := func(name string) *bun.DB {
+		handle, err := db.Open(ctx, testenv.MySQLDSN(), prefix+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { handle.Close() })
+		return handle
+	}
+	productDB, userDB := open("product"), open("user")
+	if _, err := db.Migrate(ctx, productDB, product.Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	if err := product.Seed(ctx, productDB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx, userDB, Migrations()); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := auth.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	valkey := testenv.Redis(t)
+	keyspace := "test:" + testenv.RandomID(4) + ":"
+	productOpts := product.DefaultOptions()
+	productOpts.KeyPrefix = keyspace
+	products := product.NewService(productDB, valkey, testenv.Logger(), productOpts)
+	t.Cleanup(products.Close)
+
+	opts := DefaultOptions()
+	for _, m := range mutate {
+		m(&opts)
+	}
+	revocations := auth.NewValkeyRevocations(valkey, keyspace+"revoked:")
+	// The user service calls the catalog on the server it is mounted on, so
+	// it is built once the server's address is known; nothing calls it before.
+	f := &fixture{keys: keys, svc: &Service{}}
+	f.url = testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, revocations)}, func(srv *server.Server) {
+		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products), srv.HandlerOptions()...))
+		srv.Mount(userv1connect.NewUserServiceHandler(NewHandler(f.svc), srv.HandlerOptions()...))
+	})
+	catalog := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), f.url, rpcclient.NewServiceCredential(keys, "user").Options()...)
+	*f.svc = *NewService(userDB, keys, revocations, ratelimit.New(valkey, keyspace+"rl:"), catalog, testenv.Logger(), opts)
+	f.clients = map[string]userv1connect.UserServiceClient{
+		"connect-json": userv1connect.NewUserServiceClient(http.DefaultClient, f.url, connect.WithProtoJSON()),
+		"grpc":         userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), f.url, connect.WithGRPC()),
+	}
+	return f
+}
+
+// as attaches a bearer token to a request.
+func as[T any](token string, msg *T) *connect.Request[T] {
+	req := connect.NewRequest(msg)
+	if token != "" {
+		req.Header().Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// signUp registers and logs in a fresh user, returning its token and id.
+func (f *fixture) signUp(t *testing.T, client userv1connect.UserServiceClient) (string, string) {
+	t.Helper()
+	name := "u_" + testenv.RandomID(5)
+	if _, err := client.Register(context.Background(), connect.NewRequest(&userv1.RegisterRequest{
+		Identity: &userv1.RegisterRequest_Username{Username: name}, Password: "s3cret-pass"})); err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.Login(context.Background(), connect.NewRequest(&userv1.LoginRequest{Login: name, Password: "s3cret-pass"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetAccessToken(), res.Msg.GetUser().GetUserId()
+}
+
+func (f *fixture) serviceToken(t *testing.T) string {
+	t.Helper()
+	token, _, err := f.keys.Issue("order", []string{auth.RoleService}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
