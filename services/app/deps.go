@@ -4,29 +4,139 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"sync"
 
+	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
+	"github.com/valkey-io/valkey-go"
+	"golang.org/x/sync/errgroup"
 
 	"mall/services/platform/auth"
+	"mall/services/platform/cache"
 	"mall/services/platform/config"
 	"mall/services/platform/db"
+	"mall/services/platform/kafka"
+	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 )
 
-// Deps are what the domains' handlers are built from.
+// Deps are what the domains are built from: configuration, the shared
+// clients, and hooks for background work and cache switches.
 type Deps struct {
 	Config config.Config
 	Logger *slog.Logger
 	Keys   *auth.Keys
+	Valkey valkey.Client
+	Kafka  *kafka.Cluster
+	// Revocations is the logout deny-list every server checks.
+	Revocations *auth.ValkeyRevocations
+
+	mu           sync.Mutex
+	databases    map[string]*bun.DB
+	background   []func(context.Context) error
+	closers      []func()
+	cacheToggles []func(bool)
+	httpRoutes   map[string]http.Handler
 }
 
-// NewDeps loads what every role needs: configuration, logger and signing keys.
-func NewDeps(cfg config.Config, logger *slog.Logger) (*Deps, error) {
+// NewDeps connects what every role needs: signing keys, Valkey and Kafka
+// (an embedded broker when no brokers are configured).
+func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps, error) {
 	keys, err := auth.LoadOrCreateKeys(cfg.JWTKeyFile)
 	if err != nil {
 		return nil, err
 	}
-	return &Deps{Config: cfg, Logger: logger, Keys: keys}, nil
+	client, err := cache.Open(ctx, cfg.RedisAddr)
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := kafka.Connect(cfg.KafkaBrokers, cfg.KafkaPort)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	d := &Deps{Config: cfg, Logger: logger, Keys: keys, Valkey: client, Kafka: cluster, databases: map[string]*bun.DB{},
+		Revocations: auth.NewValkeyRevocations(client, "mall:revoked:")}
+	d.OnClose(cluster.Close)
+	d.OnClose(client.Close)
+	return d, nil
+}
+
+// Database returns the handle on a domain's own database.
+func (d *Deps) Database(ctx context.Context, domain string) (*bun.DB, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if handle, ok := d.databases[domain]; ok {
+		return handle, nil
+	}
+	handle, err := db.Open(ctx, d.Config.MySQLDSN, d.Config.DBPrefix+domain)
+	if err != nil {
+		return nil, err
+	}
+	d.databases[domain] = handle
+	d.closers = append(d.closers, func() { handle.Close() })
+	return handle, nil
+}
+
+// ServiceClientOptions are what a domain needs to call other services as
+// caller: an h2c HTTP client, their base URL, and gRPC with a service token.
+func (d *Deps) ServiceClientOptions(caller string) (*http.Client, string, []connect.ClientOption) {
+	return rpcclient.HTTPClient(), d.Config.InternalURL, rpcclient.NewServiceCredential(d.Keys, caller).Options()
+}
+
+// Background registers work (consumers, refreshers) that runs while the
+// process serves.
+func (d *Deps) Background(run func(context.Context) error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.background = append(d.background, run)
+}
+
+// OnClose registers cleanup, run in reverse order by Close.
+func (d *Deps) OnClose(fn func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closers = append(d.closers, fn)
+}
+
+// HandleHTTP registers a plain HTTP route (images, webhooks) on the server.
+func (d *Deps) HandleHTTP(pattern string, handler http.Handler) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.httpRoutes == nil {
+		d.httpRoutes = map[string]http.Handler{}
+	}
+	d.httpRoutes[pattern] = handler
+}
+
+// OnCacheToggle registers a cache switch (benchmarks compare on and off).
+func (d *Deps) OnCacheToggle(fn func(enabled bool)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cacheToggles = append(d.cacheToggles, fn)
+}
+
+// SetCacheEnabled turns every registered cache on or off.
+func (d *Deps) SetCacheEnabled(enabled bool) {
+	d.mu.Lock()
+	toggles := append([]func(bool){}, d.cacheToggles...)
+	d.mu.Unlock()
+	for _, toggle := range toggles {
+		toggle(enabled)
+	}
+}
+
+// Close releases everything, last opened first.
+func (d *Deps) Close() {
+	d.mu.Lock()
+	closers := d.closers
+	d.closers = nil
+	d.mu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
 }
 
 // OpenDatabase opens the domain's own database, creating it if needed.
@@ -63,16 +173,39 @@ func Migrate(ctx context.Context, cfg config.Config, domains []Domain, logger *s
 	return nil
 }
 
-// NewServer mounts the domains' handlers on a platform server.
-func NewServer(deps *Deps, domains []Domain) *server.Server {
+// NewServer builds the domains and mounts their handlers on a platform server.
+func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Server, error) {
 	srv := server.New(server.Options{
 		Logger:          deps.Logger,
-		Authenticator:   auth.NewAuthenticator(deps.Keys, nil),
+		Authenticator:   auth.NewAuthenticator(deps.Keys, deps.Revocations),
 		CORSOrigins:     deps.Config.CORSOrigins,
 		ShutdownTimeout: deps.Config.ShutdownTimeout,
 	})
 	for _, d := range domains {
-		srv.Mount(d.Mount(deps, srv.HandlerOptions()...))
+		path, handler, err := d.Mount(ctx, deps, srv.HandlerOptions()...)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", d.Name, err)
+		}
+		srv.Mount(path, handler)
 	}
-	return srv
+	deps.mu.Lock()
+	defer deps.mu.Unlock()
+	for pattern, handler := range deps.httpRoutes {
+		srv.Handle(pattern, handler)
+	}
+	return srv, nil
+}
+
+// Serve answers on listener and runs the domains' background work until
+// ctx ends or either fails.
+func Serve(ctx context.Context, deps *Deps, srv *server.Server, listener net.Listener) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(ctx, listener) })
+	deps.mu.Lock()
+	background := append([]func(context.Context) error{}, deps.background...)
+	deps.mu.Unlock()
+	for _, run := range background {
+		g.Go(func() error { return run(ctx) })
+	}
+	return g.Wait()
 }

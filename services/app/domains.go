@@ -25,6 +25,8 @@ import (
 	"mall/services/cart"
 	"mall/services/order"
 	"mall/services/pay"
+	"mall/services/platform/config"
+	"mall/services/platform/ratelimit"
 	"mall/services/product"
 	"mall/services/review"
 	"mall/services/seckill"
@@ -37,7 +39,7 @@ type Domain struct {
 	Name       string // short name: "product"; its database is <prefix><Name>
 	Service    string // fully-qualified protobuf service name
 	Migrations fs.FS  // nil when the domain owns no database
-	Mount      func(deps *Deps, opts ...connect.HandlerOption) (string, http.Handler)
+	Mount      func(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error)
 	Seed       func(ctx context.Context, db *bun.DB) error // demo data; nil when the domain has none
 }
 
@@ -45,36 +47,37 @@ type Domain struct {
 func Domains() []Domain {
 	return []Domain{
 		{Name: "user", Service: userv1connect.UserServiceName, Migrations: user.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return userv1connect.NewUserServiceHandler(user.NewHandler(), opts...)
-			}},
+			Mount: mountUser, Seed: user.Seed},
 		{Name: "product", Service: productv1connect.ProductServiceName, Migrations: product.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return productv1connect.NewProductServiceHandler(product.NewHandler(), opts...)
-			}},
+			Mount: mountProduct, Seed: product.Seed},
 		{Name: "cart", Service: cartv1connect.CartServiceName, Migrations: cart.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return cartv1connect.NewCartServiceHandler(cart.NewHandler(), opts...)
-			}},
+			Mount: mountCart},
 		{Name: "order", Service: orderv1connect.OrderServiceName, Migrations: order.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return orderv1connect.NewOrderServiceHandler(order.NewHandler(), opts...)
+			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+				path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(), opts...)
+				return path, handler, nil
 			}},
 		{Name: "pay", Service: payv1connect.PayServiceName, Migrations: pay.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return payv1connect.NewPayServiceHandler(pay.NewHandler(), opts...)
+			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+				path, handler := payv1connect.NewPayServiceHandler(pay.NewHandler(), opts...)
+				return path, handler, nil
 			}},
 		{Name: "seckill", Service: seckillv1connect.SeckillServiceName, Migrations: seckill.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(), opts...)
+			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+				path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(), opts...)
+				return path, handler, nil
 			}},
 		{Name: "review", Service: reviewv1connect.ReviewServiceName, Migrations: review.Migrations(),
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return reviewv1connect.NewReviewServiceHandler(review.NewHandler(), opts...)
+			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+				path, handler := reviewv1connect.NewReviewServiceHandler(review.NewHandler(), opts...)
+				return path, handler, nil
 			}},
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
-			Mount: func(_ *Deps, opts ...connect.HandlerOption) (string, http.Handler) {
-				return storefrontv1connect.NewStorefrontServiceHandler(storefront.NewHandler(), opts...)
+			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+				handler := storefront.NewHandler(storefront.NewUpstreams(deps.Config.InternalURL, deps.Keys), deps.Logger)
+				deps.OnCacheToggle(handler.SetCacheEnabled)
+				path, h := storefrontv1connect.NewStorefrontServiceHandler(handler, append(opts, handler.HandlerOptions()...)...)
+				return path, h, nil
 			}},
 	}
 }
@@ -106,4 +109,58 @@ func Names(domains []Domain) []string {
 		names[i] = d.Name
 	}
 	return names
+}
+
+// mountProduct builds the catalog over its database and Valkey, and runs the
+// rankings consumer of order events in the background.
+func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "product")
+	if err != nil {
+		return "", nil, err
+	}
+	svc := product.NewService(handle, deps.Valkey, deps.Logger, product.DefaultOptions())
+	deps.OnClose(svc.Close)
+	deps.OnCacheToggle(svc.SetCacheEnabled)
+	deps.HandleHTTP("/img/", product.ImageHandler())
+	deps.Background(func(ctx context.Context) error {
+		client, err := deps.Kafka.NewClient(product.RankingConsumerOptions()...)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		return svc.ConsumeOrderEvents(ctx, client)
+	})
+	path, handler := productv1connect.NewProductServiceHandler(product.NewHandler(svc), opts...)
+	return path, handler, nil
+}
+
+func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "user")
+	if err != nil {
+		return "", nil, err
+	}
+	httpClient, url, clientOpts := deps.ServiceClientOptions("user")
+	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, "mall:ratelimit:login:"),
+		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOptions(deps.Config))
+	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
+	return path, handler, nil
+}
+
+func userOptions(cfg config.Config) user.Options {
+	opts := user.DefaultOptions()
+	if cfg.TokenTTL > 0 {
+		opts.TokenTTL = cfg.TokenTTL
+	}
+	return opts
+}
+
+func mountCart(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "cart")
+	if err != nil {
+		return "", nil, err
+	}
+	httpClient, url, clientOpts := deps.ServiceClientOptions("cart")
+	svc := cart.NewService(handle, productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger)
+	path, handler := cartv1connect.NewCartServiceHandler(cart.NewHandler(svc), opts...)
+	return path, handler, nil
 }

@@ -15,7 +15,6 @@ import (
 
 	"mall/services/app"
 	"mall/services/platform/devserver"
-	"mall/services/platform/kafka"
 	"mall/services/platform/temporalx"
 	"mall/workflows/healthcheck"
 )
@@ -88,12 +87,6 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		temporalUI = temporal.UIURL
 	}
 
-	cluster, err := kafka.Connect(c.cfg.KafkaBrokers, c.cfg.KafkaPort)
-	if err != nil {
-		return err
-	}
-	defer cluster.Close()
-
 	domains := app.Domains()
 	if err := app.Migrate(ctx, c.cfg, domains, log); err != nil {
 		return err
@@ -101,11 +94,15 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 	if _, err := app.Seed(ctx, c.cfg, log); err != nil {
 		return err
 	}
-	deps, err := app.NewDeps(c.cfg, log)
+	deps, err := app.NewDeps(ctx, c.cfg, log)
 	if err != nil {
 		return err
 	}
-	srv := app.NewServer(deps, domains)
+	defer deps.Close()
+	srv, err := app.NewServer(ctx, deps, domains)
+	if err != nil {
+		return err
+	}
 	listener, err := net.Listen("tcp", c.cfg.HTTPAddr)
 	if err != nil {
 		return err
@@ -136,10 +133,10 @@ Mall is running. Ctrl-C stops everything this command started.
   Kafka brokers                  %v (embedded: %t)
   MySQL / Redis                  %s / %s
   try: grpcurl -plaintext localhost%s list
-`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, cluster.Brokers, cluster.Embedded(),
+`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, deps.Kafka.Brokers, deps.Kafka.Embedded(),
 		c.cfg.MySQLDSN, c.cfg.RedisAddr, portOf(c.cfg.HTTPAddr))
 
-	err = srv.Serve(ctx, listener)
+	err = app.Serve(ctx, deps, srv, listener)
 	log.Info("shutting down")
 	return err
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net"
+
 	"github.com/spf13/cobra"
 
 	"mall/services/app"
@@ -16,13 +18,21 @@ func (c *cli) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			deps, err := app.NewDeps(c.cfg, c.logger)
+			deps, err := app.NewDeps(cmd.Context(), c.cfg, c.logger)
 			if err != nil {
 				return err
 			}
-			srv := app.NewServer(deps, domains)
+			defer deps.Close()
+			srv, err := app.NewServer(cmd.Context(), deps, domains)
+			if err != nil {
+				return err
+			}
+			listener, err := net.Listen("tcp", c.cfg.HTTPAddr)
+			if err != nil {
+				return err
+			}
 			c.logger.Info("serving", "addr", c.cfg.HTTPAddr, "services", app.Names(domains))
-			return srv.ListenAndServe(cmd.Context(), c.cfg.HTTPAddr)
+			return app.Serve(cmd.Context(), deps, srv, listener)
 		},
 	}
 	cmd.Flags().StringSliceVar(&services, "services", []string{"all"}, "services to serve: all, or a list such as product,order")
