@@ -2,10 +2,10 @@ package product
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/uptrace/bun"
 	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/proto"
 
@@ -15,7 +15,7 @@ import (
 
 // Rankings are Valkey sorted sets of units sold: one global, one per
 // category. They are seeded from the products' sales counts when missing
-// and then moved by order events (PAID adds, REFUNDED subtracts).
+// and then refreshed by order events (PAID and REFUNDED) from Kafka.
 
 // OrderEventsTopic is where the order service publishes OrderEvent records.
 const OrderEventsTopic = "mall.order.events"
@@ -97,40 +97,36 @@ func (s *Service) ensureRankings(ctx context.Context) error {
 	return err
 }
 
-// countEventScript applies an order event to the rankings once: the event id
-// is remembered for a day, so a redelivered record changes nothing.
-var countEventScript = valkey.NewLuaScript(`
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 86400) == false then return 0 end
-for i = 2, #KEYS do
-  redis.call('ZINCRBY', KEYS[i], ARGV[i - 1], ARGV[#ARGV])
-end
-return 1`)
-
-// ApplyOrderEvent moves the rankings for one order event; other event types
-// are ignored. It is idempotent by event id.
+// ApplyOrderEvent refreshes the rankings of the products of a PAID or
+// REFUNDED order event; other types are ignored. The score written is the
+// product's sales count in MySQL, which confirming and releasing stock keep
+// current, so applying an event twice, late or out of order changes nothing
+// and a ranking rebuilt after a Valkey loss agrees with the events.
 func (s *Service) ApplyOrderEvent(ctx context.Context, event *orderv1.OrderEvent) error {
-	sign := int64(0)
 	switch event.GetType() {
-	case orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID:
-		sign = 1
-	case orderv1.OrderEventType_ORDER_EVENT_TYPE_REFUNDED:
-		sign = -1
+	case orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID, orderv1.OrderEventType_ORDER_EVENT_TYPE_REFUNDED:
 	default:
 		return nil
 	}
 	if err := s.ensureRankings(ctx); err != nil {
 		return err
 	}
+	ids := make([]string, 0, len(event.GetLines()))
 	for _, line := range event.GetLines() {
-		delta := strconv.FormatInt(sign*int64(line.GetQuantity()), 10)
-		keys := []string{s.key("rank", "seen", event.GetEventId(), line.GetProductId()), s.rankingKey("")}
-		args := []string{delta}
-		if line.GetCategoryId() != "" {
-			keys = append(keys, s.rankingKey(line.GetCategoryId()))
-			args = append(args, delta)
-		}
-		args = append(args, line.GetProductId())
-		if err := countEventScript.Exec(ctx, s.valkey, keys, args).Error(); err != nil {
+		ids = append(ids, line.GetProductId())
+	}
+	var rows []productRow
+	if err := s.db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return err
+	}
+	cmds := make(valkey.Commands, 0, 2*len(rows))
+	for _, r := range rows {
+		cmds = append(cmds,
+			s.valkey.B().Zadd().Key(s.rankingKey("")).ScoreMember().ScoreMember(float64(r.SalesCount), r.ID).Build(),
+			s.valkey.B().Zadd().Key(s.rankingKey(r.CategoryID)).ScoreMember().ScoreMember(float64(r.SalesCount), r.ID).Build())
+	}
+	for _, res := range s.valkey.DoMulti(ctx, cmds...) {
+		if err := res.Error(); err != nil {
 			return err
 		}
 	}
