@@ -23,10 +23,16 @@ import (
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
 	return config.Config{
-		MySQLDSN:   testenv.MySQLDSN(),
-		DBPrefix:   testenv.DatabasePrefix(t),
-		RedisAddr:  testenv.RedisAddr(),
-		JWTKeyFile: t.TempDir() + "/jwt.pem",
+		MySQLDSN:    testenv.MySQLDSN(),
+		DBPrefix:    testenv.DatabasePrefix(t),
+		RedisAddr:   testenv.RedisAddr(),
+		CachePrefix: "test:" + testenv.RandomID(4) + ":",
+		JWTKeyFile:  t.TempDir() + "/jwt.pem",
+		// The order service starts sagas, so the whole app needs Temporal.
+		TemporalAddress:   testenv.Temporal(t),
+		TemporalNamespace: "default",
+		TaskQueue:         "test-" + testenv.RandomID(4),
+		TokenTTL:          time.Hour,
 	}
 }
 

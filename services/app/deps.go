@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
 	"github.com/valkey-io/valkey-go"
+	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
 	"mall/services/platform/auth"
@@ -20,6 +21,7 @@ import (
 	"mall/services/platform/kafka"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
+	"mall/services/platform/temporalx"
 )
 
 // Deps are what the domains are built from: configuration, the shared
@@ -34,6 +36,7 @@ type Deps struct {
 	Revocations *auth.ValkeyRevocations
 
 	mu           sync.Mutex
+	temporal     client.Client
 	databases    map[string]*bun.DB
 	background   []func(context.Context) error
 	closers      []func()
@@ -58,7 +61,7 @@ func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps
 		return nil, err
 	}
 	d := &Deps{Config: cfg, Logger: logger, Keys: keys, Valkey: client, Kafka: cluster, databases: map[string]*bun.DB{},
-		Revocations: auth.NewValkeyRevocations(client, "mall:revoked:")}
+		Revocations: auth.NewValkeyRevocations(client, cfg.CachePrefix+"revoked:")}
 	d.OnClose(cluster.Close)
 	d.OnClose(client.Close)
 	return d, nil
@@ -78,6 +81,23 @@ func (d *Deps) Database(ctx context.Context, domain string) (*bun.DB, error) {
 	d.databases[domain] = handle
 	d.closers = append(d.closers, func() { handle.Close() })
 	return handle, nil
+}
+
+// Temporal returns the process's Temporal client, dialing it on first use
+// (only the roles that start or run workflows need one).
+func (d *Deps) Temporal(ctx context.Context) (client.Client, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.temporal != nil {
+		return d.temporal, nil
+	}
+	tc, err := temporalx.Dial(ctx, d.Config.TemporalAddress, d.Config.TemporalNamespace, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	d.temporal = tc
+	d.closers = append(d.closers, tc.Close)
+	return tc, nil
 }
 
 // ServiceClientOptions are what a domain needs to call other services as

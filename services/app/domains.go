@@ -53,10 +53,7 @@ func Domains() []Domain {
 		{Name: "cart", Service: cartv1connect.CartServiceName, Migrations: cart.Migrations(),
 			Mount: mountCart},
 		{Name: "order", Service: orderv1connect.OrderServiceName, Migrations: order.Migrations(),
-			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
-				path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(), opts...)
-				return path, handler, nil
-			}},
+			Mount: mountOrder},
 		{Name: "pay", Service: payv1connect.PayServiceName, Migrations: pay.Migrations(),
 			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				path, handler := payv1connect.NewPayServiceHandler(pay.NewHandler(), opts...)
@@ -118,7 +115,9 @@ func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	if err != nil {
 		return "", nil, err
 	}
-	svc := product.NewService(handle, deps.Valkey, deps.Logger, product.DefaultOptions())
+	productOpts := product.DefaultOptions()
+	productOpts.KeyPrefix = deps.Config.CachePrefix
+	svc := product.NewService(handle, deps.Valkey, deps.Logger, productOpts)
 	deps.OnClose(svc.Close)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
 	deps.HandleHTTP("/img/", product.ImageHandler())
@@ -140,7 +139,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 		return "", nil, err
 	}
 	httpClient, url, clientOpts := deps.ServiceClientOptions("user")
-	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, "mall:ratelimit:login:"),
+	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:login:"),
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOptions(deps.Config))
 	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
 	return path, handler, nil
@@ -162,5 +161,23 @@ func mountCart(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 	httpClient, url, clientOpts := deps.ServiceClientOptions("cart")
 	svc := cart.NewService(handle, productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger)
 	path, handler := cartv1connect.NewCartServiceHandler(cart.NewHandler(svc), opts...)
+	return path, handler, nil
+}
+
+func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "order")
+	if err != nil {
+		return "", nil, err
+	}
+	tc, err := deps.Temporal(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	orderOpts := order.DefaultOptions()
+	if deps.Config.PaymentTimeout > 0 {
+		orderOpts.PaymentTimeout = deps.Config.PaymentTimeout
+	}
+	svc := order.NewService(handle, tc, deps.Config.TaskQueue, deps.Logger, orderOpts)
+	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
 	return path, handler, nil
 }

@@ -19,6 +19,7 @@ import (
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/app"
 	"mall/services/platform/auth"
+	"mall/services/platform/config"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
 )
@@ -26,11 +27,14 @@ import (
 // startApp runs the whole mall in the test: every domain on fresh databases
 // (migrated and seeded), real Valkey, an embedded Kafka broker, one server
 // that is also the internal address the services call each other on.
-func startApp(t *testing.T) (string, *app.Deps) {
+func startApp(t *testing.T, mutate ...func(*appConfig)) (string, *app.Deps) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cfg := testConfig(t)
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +60,8 @@ func startApp(t *testing.T) (string, *app.Deps) {
 	t.Cleanup(func() { cancel(); <-done; deps.Close() })
 	return url, deps
 }
+
+type appConfig = config.Config
 
 func bearer[T any](token string, msg *T) *connect.Request[T] {
 	req := connect.NewRequest(msg)

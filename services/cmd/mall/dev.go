@@ -15,7 +15,6 @@ import (
 
 	"mall/services/app"
 	"mall/services/platform/devserver"
-	"mall/services/platform/temporalx"
 	"mall/workflows/healthcheck"
 )
 
@@ -108,13 +107,16 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		return err
 	}
 
-	tc, err := temporalx.Dial(ctx, c.cfg.TemporalAddress, c.cfg.TemporalNamespace, log)
+	tc, err := deps.Temporal(ctx)
 	if err != nil {
 		listener.Close()
 		return err
 	}
-	defer tc.Close()
-	w := temporalx.NewWorker(tc, c.cfg.TaskQueue, registrars...)
+	w, err := app.NewWorker(deps, tc)
+	if err != nil {
+		listener.Close()
+		return err
+	}
 	if err := w.Start(); err != nil {
 		listener.Close()
 		return err

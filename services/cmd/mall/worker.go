@@ -3,25 +3,29 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"mall/services/platform/temporalx"
-	"mall/workflows/healthcheck"
+	"mall/services/app"
 )
-
-// registrars are every workflow package the worker runs.
-var registrars = []temporalx.Registrar{healthcheck.Register}
 
 func (c *cli) workerCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "worker",
 		Short: "Run the Temporal worker for the mall's workflows and activities",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tc, err := temporalx.Dial(cmd.Context(), c.cfg.TemporalAddress, c.cfg.TemporalNamespace, c.logger)
+			deps, err := app.NewDeps(cmd.Context(), c.cfg, c.logger)
 			if err != nil {
 				return err
 			}
-			defer tc.Close()
-			w := temporalx.NewWorker(tc, c.cfg.TaskQueue, registrars...)
-			c.logger.Info("worker polling", "temporal", c.cfg.TemporalAddress, "task_queue", c.cfg.TaskQueue)
+			defer deps.Close()
+			tc, err := deps.Temporal(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w, err := app.NewWorker(deps, tc)
+			if err != nil {
+				return err
+			}
+			c.logger.Info("worker polling", "temporal", c.cfg.TemporalAddress, "task_queue", c.cfg.TaskQueue,
+				"services", c.cfg.InternalURL, "kafka", deps.Kafka.Brokers)
 			return w.Run(interruptOn(cmd.Context().Done()))
 		},
 	}

@@ -23,7 +23,8 @@ type Config struct {
 	MySQLDSN string // server DSN without a database; each service adds its own
 	DBPrefix string // database name = prefix + service name
 
-	RedisAddr string
+	RedisAddr   string
+	CachePrefix string // prefix of every Valkey key, so deployments (and tests) can share a server
 
 	KafkaBrokers []string // empty: an embedded kfake broker
 	KafkaPort    int      // port of the embedded broker when it is the process's own
@@ -36,6 +37,8 @@ type Config struct {
 	TokenTTL   time.Duration // lifetime of user tokens
 
 	InternalURL string // where service-to-service clients reach the services (gRPC over h2c)
+
+	PaymentTimeout time.Duration // how long an order waits for payment before it is cancelled
 }
 
 // Register adds the platform flags to fs with their defaults.
@@ -47,6 +50,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.MySQLDSN, "mysql-dsn", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (go-sql-driver format, no database name)")
 	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
 	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")
+	fs.StringVar(&c.CachePrefix, "cache-prefix", "mall:", "prefix of every Valkey key this deployment writes")
 	fs.StringSliceVar(&c.KafkaBrokers, "kafka-brokers", nil, "Kafka seed brokers; empty starts an embedded broker")
 	fs.IntVar(&c.KafkaPort, "kafka-port", 0, "port of the embedded Kafka broker (0: any free port)")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port")
@@ -55,6 +59,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", ".mall/jwt-ed25519.pem", "Ed25519 signing key (PEM); generated if missing")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of user tokens")
 	fs.StringVar(&c.InternalURL, "internal-url", "http://127.0.0.1:8080", "base URL services use to call each other")
+	fs.DurationVar(&c.PaymentTimeout, "payment-timeout", 30*time.Minute, "how long an order waits for payment before it is cancelled")
 }
 
 // EnvName is the environment variable that overrides a flag.

@@ -1,0 +1,334 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"go.temporal.io/sdk/client"
+
+	cartv1 "mall/gen/mall/cart/v1"
+	"mall/gen/mall/cart/v1/cartv1connect"
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/gen/mall/order/v1/orderv1connect"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
+	userv1 "mall/gen/mall/user/v1"
+	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/app"
+	"mall/services/platform/auth"
+	"mall/services/platform/rpcclient"
+	"mall/services/user"
+	"mall/workflows/checkout"
+)
+
+// mall is the whole system running in the test, with a worker, and clients
+// for a shopper's and an admin's view of it.
+type mall struct {
+	url      string
+	deps     *app.Deps
+	temporal client.Client
+	users    userv1connect.UserServiceClient
+	carts    cartv1connect.CartServiceClient
+	orders   orderv1connect.OrderServiceClient
+	products productv1connect.ProductServiceClient
+	admin    string
+}
+
+func startMallWithWorker(t *testing.T, paymentTimeout time.Duration) *mall {
+	t.Helper()
+	url, deps := startApp(t, func(cfg *appConfig) { cfg.PaymentTimeout = paymentTimeout })
+	tc, err := deps.Temporal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := app.NewWorker(deps, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	h := rpcclient.HTTPClient()
+	m := &mall{
+		url: url, deps: deps, temporal: tc,
+		users:    userv1connect.NewUserServiceClient(h, url, connect.WithGRPC()),
+		carts:    cartv1connect.NewCartServiceClient(h, url, connect.WithGRPC()),
+		orders:   orderv1connect.NewOrderServiceClient(h, url, connect.WithGRPC()),
+		products: productv1connect.NewProductServiceClient(h, url, connect.WithGRPC()),
+	}
+	login, err := m.users.Login(context.Background(), connect.NewRequest(&userv1.LoginRequest{Login: user.DevAdminLogin, Password: user.DevAdminPassword}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.admin = login.Msg.GetAccessToken()
+	return m
+}
+
+// shopper registers a user with a default address and returns its token.
+func (m *mall) shopper(t *testing.T, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	reg, err := m.users.Register(ctx, connect.NewRequest(&userv1.RegisterRequest{Identity: &userv1.RegisterRequest_Username{Username: name}, Password: "buyer1234"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tokens are minted with the deployment's key rather than through Login:
+	// many shoppers from one address would hit the login limiter.
+	token, _, err := m.deps.Keys.Issue(reg.Msg.GetUser().GetUserId(), []string{auth.RoleUser}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.users.CreateAddress(ctx, bearer(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
+		RecipientName: name, Phone: "13700000000", Province: "江苏", City: "南京", Detail: "中山路 100 号"}})); err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+func (m *mall) defaultAddress(t *testing.T, token string) string {
+	t.Helper()
+	res, err := m.users.ListAddresses(context.Background(), bearer(token, &userv1.ListAddressesRequest{}))
+	if err != nil || len(res.Msg.GetAddresses()) == 0 {
+		t.Fatalf("addresses %v %v", res, err)
+	}
+	return res.Msg.GetAddresses()[0].GetAddressId()
+}
+
+type stock struct{ available, reserved, sold int64 }
+
+func (m *mall) stockOf(t *testing.T, productID string) stock {
+	t.Helper()
+	handle, err := m.deps.Database(context.Background(), "product")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s stock
+	if err := handle.NewSelect().Table("products").Column("stock", "reserved", "sold").Where("id = ?", productID).
+		Scan(context.Background(), &s.available, &s.reserved, &s.sold); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitStatus polls the order until it has status, or fails the test.
+func (m *mall) waitStatus(t *testing.T, token, orderID string, status orderv1.OrderStatus) *orderv1.Order {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := m.orders.GetOrder(context.Background(), bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
+		if err == nil && res.Msg.GetOrder().GetStatus() == status {
+			return res.Msg.GetOrder()
+		}
+		if err != nil && connect.CodeOf(err) != connect.CodeNotFound {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s never reached %s (last: %v %v)", orderID, status, res.Msg.GetOrder().GetStatus(), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (m *mall) pay(t *testing.T, orderID string) {
+	t.Helper()
+	err := m.temporal.SignalWorkflow(context.Background(), checkout.WorkflowID(orderID), "", checkout.SignalPaid,
+		checkout.PaidSignal{PaymentID: "test-" + orderID, PaidAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
+	m := startMallWithWorker(t, 5*time.Minute)
+	ctx := context.Background()
+	token := m.shopper(t, "happy_buyer")
+	const product = "p0050"
+	before := m.stockOf(t, product)
+	salesBefore := m.salesCount(t, product)
+	if _, err := m.carts.AddItem(ctx, bearer(token, &cartv1.AddItemRequest{ProductId: product, Quantity: 2})); err != nil {
+		t.Fatal(err)
+	}
+	req := &orderv1.CheckoutRequest{RequestId: "req-happy-0001", AddressId: m.defaultAddress(t, token),
+		Items: &orderv1.CheckoutRequest_Cart{Cart: &orderv1.CartSelection{ProductIds: []string{product}}}}
+	first, err := m.orders.Checkout(ctx, bearer(token, req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := m.orders.Checkout(ctx, bearer(token, req))
+	if err != nil || again.Msg.GetOrderId() != first.Msg.GetOrderId() {
+		t.Fatalf("retried checkout: %v %v", again, err)
+	}
+	orderID := first.Msg.GetOrderId()
+	order := m.waitStatus(t, token, orderID, orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
+	if len(order.GetLines()) != 1 || order.GetLines()[0].GetQuantity() != 2 || order.GetTotalCents() != 2*order.GetLines()[0].GetUnitPriceCents() {
+		t.Fatalf("order %v", order)
+	}
+	if s := m.stockOf(t, product); s.reserved != before.reserved+2 || s.available != before.available-2 {
+		t.Fatalf("after checkout: %+v (before %+v)", s, before)
+	}
+	// The saga removes the checked-out lines just after creating the order.
+	for cleared := time.Now().Add(30 * time.Second); ; {
+		cart, err := m.carts.ListCart(ctx, bearer(token, &cartv1.ListCartRequest{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cart.Msg.GetLines()) == 0 {
+			break
+		}
+		if time.Now().After(cleared) {
+			t.Fatalf("checked-out lines still in the cart: %v", cart.Msg)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	m.pay(t, orderID)
+	m.pay(t, orderID) // a duplicate signal changes nothing
+	m.waitStatus(t, token, orderID, orderv1.OrderStatus_ORDER_STATUS_PAID)
+	if _, err := m.orders.ShipOrder(ctx, bearer(m.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF123"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.orders.MarkDelivered(ctx, bearer(m.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.orders.ConfirmReceipt(ctx, bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID})); err != nil {
+		t.Fatal(err)
+	}
+	done := m.waitStatus(t, token, orderID, orderv1.OrderStatus_ORDER_STATUS_COMPLETED)
+	var path []string
+	for _, h := range done.GetHistory() {
+		path = append(path, h.GetToStatus().String())
+	}
+	want := "[ORDER_STATUS_PENDING_PAYMENT ORDER_STATUS_PAID ORDER_STATUS_SHIPPED ORDER_STATUS_DELIVERED ORDER_STATUS_COMPLETED]"
+	if fmt.Sprint(path) != want {
+		t.Fatalf("history %v", path)
+	}
+	after := m.stockOf(t, product)
+	if after.sold != before.sold+2 || after.reserved != before.reserved || after.available+after.reserved+after.sold != before.available+before.reserved+before.sold {
+		t.Fatalf("stock not conserved: before %+v after %+v", before, after)
+	}
+	// The workflow ended, and the PAID event reached the rankings.
+	var status checkout.Status
+	if err := m.temporal.GetWorkflow(ctx, checkout.WorkflowID(orderID), "").Get(ctx, &status); err != nil || status.State != checkout.StateCompleted {
+		t.Fatalf("workflow ended %v %v", status, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		top, err := m.products.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{CategoryId: "c02", Limit: 25}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var score int64
+		for _, e := range top.Msg.GetEntries() {
+			if e.GetProduct().GetProductId() == product {
+				score = e.GetScore()
+			}
+		}
+		if score == salesBefore+2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ranking score of %s is %d after the PAID event", product, score)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// salesCount is a product's sales count, which seeds its ranking score.
+func (m *mall) salesCount(t *testing.T, productID string) int64 {
+	t.Helper()
+	handle, err := m.deps.Database(context.Background(), "product")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sales int64
+	if err := handle.NewSelect().Table("products").Column("sales_count").Where("id = ?", productID).Scan(context.Background(), &sales); err != nil {
+		t.Fatal(err)
+	}
+	return sales
+}
+
+func TestUnpaidOrderIsCancelledAtTheDeadlineAndCancelReleasesStock(t *testing.T) {
+	m := startMallWithWorker(t, 3*time.Second)
+	ctx := context.Background()
+	token := m.shopper(t, "slow_buyer")
+	const product = "p0060"
+	before := m.stockOf(t, product)
+	address := m.defaultAddress(t, token)
+
+	expiring, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: "req-expire-001", AddressId: address,
+		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 3}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: "req-cancel-001", AddressId: address,
+		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 1}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.waitStatus(t, token, cancelled.Msg.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
+	if _, err := m.orders.CancelOrder(ctx, bearer(token, &orderv1.CancelOrderRequest{OrderId: cancelled.Msg.GetOrderId(), Reason: "changed my mind"})); err != nil {
+		t.Fatal(err)
+	}
+	m.waitStatus(t, token, cancelled.Msg.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_CANCELLED)
+	order := m.waitStatus(t, token, expiring.Msg.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_CANCELLED)
+	if reason := order.GetHistory()[len(order.GetHistory())-1].GetReason(); reason == "" {
+		t.Fatal("cancellation without a reason")
+	}
+	// Compensations finish after the status change: wait for the workflows.
+	for _, id := range []string{expiring.Msg.GetOrderId(), cancelled.Msg.GetOrderId()} {
+		var status checkout.Status
+		if err := m.temporal.GetWorkflow(ctx, checkout.WorkflowID(id), "").Get(ctx, &status); err != nil || status.State != checkout.StateCancelled {
+			t.Fatalf("workflow %s ended %v %v", id, status, err)
+		}
+	}
+	if after := m.stockOf(t, product); after != before {
+		t.Fatalf("stock not restored: before %+v after %+v", before, after)
+	}
+	// Paying a cancelled order changes nothing.
+	if err := m.temporal.SignalWorkflow(ctx, checkout.WorkflowID(expiring.Msg.GetOrderId()), "", checkout.SignalPaid, checkout.PaidSignal{}); err == nil {
+		t.Fatal("a finished checkout accepted a payment signal")
+	}
+}
+
+func TestCheckoutOfTooMuchFailsWithoutAnOrder(t *testing.T) {
+	m := startMallWithWorker(t, time.Minute)
+	ctx := context.Background()
+	token := m.shopper(t, "greedy_buyer")
+	const product = "p0070"
+	before := m.stockOf(t, product)
+	if _, err := m.products.SetStock(ctx, bearer(m.admin, &productv1.SetStockRequest{ProductId: product, Stock: 5})); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: "req-greedy-01", AddressId: m.defaultAddress(t, token),
+		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 6}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := m.orders.GetCheckout(ctx, bearer(token, &orderv1.GetCheckoutRequest{OrderId: res.Msg.GetOrderId()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Msg.GetState() == orderv1.CheckoutState_CHECKOUT_STATE_FAILED {
+			if got.Msg.GetFailureReason() == "" {
+				t.Fatal("failed checkout without a reason")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkout state %v", got.Msg.GetState())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := m.orders.GetOrder(ctx, bearer(token, &orderv1.GetOrderRequest{OrderId: res.Msg.GetOrderId()})); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Fatalf("an order exists for a failed checkout: %v", err)
+	}
+	if s := m.stockOf(t, product); s.available != 5 || s.reserved != before.reserved {
+		t.Fatalf("stock after a failed checkout %+v", s)
+	}
+}

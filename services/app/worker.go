@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/proto"
+
+	"mall/gen/mall/cart/v1/cartv1connect"
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/platform/temporalx"
+	"mall/services/product"
+	"mall/workflows/checkout"
+	"mall/workflows/healthcheck"
+)
+
+// NewWorker builds the Temporal worker of the mall: every workflow package
+// with its activities, whose clients call the services over gRPC as the
+// "worker" service and publish order events to Kafka.
+func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
+	producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(product.OrderEventsTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
+	if err != nil {
+		return nil, err
+	}
+	deps.OnClose(producer.Close)
+	httpClient, url, opts := deps.ServiceClientOptions("worker")
+	activities := &checkout.Activities{
+		Products: productv1connect.NewProductServiceClient(httpClient, url, opts...),
+		Carts:    cartv1connect.NewCartServiceClient(httpClient, url, opts...),
+		Users:    userv1connect.NewUserServiceClient(httpClient, url, opts...),
+		Orders:   orderv1connect.NewOrderServiceClient(httpClient, url, opts...),
+		Events:   orderEventPublisher{producer},
+	}
+	return temporalx.NewWorker(tc, deps.Config.TaskQueue,
+		healthcheck.Register,
+		func(w worker.Registry) { checkout.Register(w, activities) },
+	), nil
+}
+
+// orderEventPublisher writes order events to Kafka, keyed by order id so
+// one order's events stay in order on one partition.
+type orderEventPublisher struct{ producer *kgo.Client }
+
+func (p orderEventPublisher) Publish(ctx context.Context, event *orderv1.OrderEvent) error {
+	value, err := proto.Marshal(event)
+	if err != nil {
+		return err
+	}
+	if err := p.producer.ProduceSync(ctx, &kgo.Record{Key: []byte(event.GetOrderId()), Value: value}).FirstErr(); err != nil {
+		return fmt.Errorf("publish order event %s: %w", event.GetEventId(), err)
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"connectrpc.com/connect"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/services/platform/rpcerr"
+	"mall/workflows/checkout"
+)
+
+// memoUserID is the memo key under which Checkout stores the buyer on the
+// workflow, so GetCheckout can tell whose a checkout is even when the
+// workflow ended without an answer to the status query (failed, terminated).
+const memoUserID = "userId"
+
+// queryTimeout bounds the status query: a workflow no worker serves would
+// otherwise hold the request until its deadline.
+const queryTimeout = 5 * time.Second
+
+// Checkout starts the checkout saga and returns the order id at once. The
+// order id derives from the buyer and the request id, and the workflow id
+// from the order id with REJECT_DUPLICATE, so a retry (while the saga runs,
+// or after it ended) returns the same id and starts nothing new.
+func (s *Service) Checkout(ctx context.Context, userID string, req *orderv1.CheckoutRequest) (string, error) {
+	orderID := checkout.OrderID(userID, req.GetRequestId())
+	in := checkout.Input{
+		OrderID: orderID, UserID: userID, AddressID: req.GetAddressId(),
+		PaymentTimeout: s.opts.PaymentTimeout, AutoComplete: s.opts.AutoComplete,
+	}
+	switch items := req.GetItems().(type) {
+	case *orderv1.CheckoutRequest_Cart:
+		in.CartProductIDs = items.Cart.GetProductIds()
+	case *orderv1.CheckoutRequest_BuyNow:
+		in.BuyNow = &checkout.Item{ProductID: items.BuyNow.GetProductId(), Quantity: items.BuyNow.GetQuantity()}
+	}
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       checkout.WorkflowID(orderID),
+		TaskQueue:                                s.taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		Memo:                                     map[string]any{memoUserID: userID},
+	}, checkout.WorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		s.logger.ErrorContext(ctx, "start checkout workflow", "order_id", orderID, "err", err)
+		return "", errWorkflowUnavailable()
+	}
+	return orderID, nil
+}
+
+// checkoutView is what GetCheckout answers.
+type checkoutView struct {
+	State         orderv1.CheckoutState
+	FailureReason string
+	Order         *orderv1.Order
+}
+
+// GetCheckout tells userID how their checkout of orderID is going: the
+// order once it exists, else the saga's state from its workflow. Another
+// user's checkout, or one that never started, is not found.
+func (s *Service) GetCheckout(ctx context.Context, userID, orderID string) (*checkoutView, error) {
+	if view, err := s.createdCheckout(ctx, userID, orderID); view != nil || err != nil {
+		return view, err
+	}
+	workflowID := checkout.WorkflowID(orderID)
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	if isWorkflowNotFound(err) {
+		return nil, errCheckoutNotFound()
+	}
+	if err != nil {
+		s.logger.ErrorContext(ctx, "describe checkout workflow", "workflow_id", workflowID, "err", err)
+		return nil, errWorkflowUnavailable()
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	memoOwner, hasMemo := memoString(info.GetMemo().GetFields()[memoUserID])
+	if hasMemo && memoOwner != userID {
+		return nil, errCheckoutNotFound()
+	}
+
+	var status checkout.Status
+	var known bool
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		queryCtx, cancel := context.WithTimeout(ctx, queryTimeout)
+		value, err := s.temporal.QueryWorkflow(queryCtx, workflowID, "", checkout.QueryStatus)
+		cancel()
+		if err == nil && value.Get(&status) == nil {
+			known = true
+		} else {
+			// Not answered (no worker has run its first task yet): it is
+			// still processing, as far as anyone can tell.
+			s.logger.WarnContext(ctx, "query checkout workflow", "workflow_id", workflowID, "err", err)
+		}
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		// The workflow's result is its final Status.
+		if err := s.temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, &status); err == nil {
+			known = true
+		} else {
+			s.logger.WarnContext(ctx, "checkout workflow result", "workflow_id", workflowID, "err", err)
+		}
+	default: // failed, terminated, cancelled, timed out: no order will come
+		status = checkout.Status{OrderID: orderID, State: checkout.StateFailed}
+		known = true
+	}
+	// The checkout is the caller's when the workflow says so (its status, or
+	// the memo Checkout set) and nothing says otherwise.
+	if known && status.UserID != "" && status.UserID != userID {
+		return nil, errCheckoutNotFound()
+	}
+	if !(known && status.UserID == userID) && !hasMemo {
+		return nil, errCheckoutNotFound()
+	}
+	if known && status.State == checkout.StateFailed {
+		reason := status.FailureReason
+		if reason == "" {
+			reason = "checkout failed"
+		}
+		return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_FAILED, FailureReason: reason}, nil
+	}
+	// The order may have been created since the first look.
+	if view, err := s.createdCheckout(ctx, userID, orderID); view != nil || err != nil {
+		return view, err
+	}
+	return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING}, nil
+}
+
+// createdCheckout answers ORDER_CREATED when the caller's order exists, and
+// nothing (nil, nil) otherwise.
+func (s *Service) createdCheckout(ctx context.Context, userID, orderID string) (*checkoutView, error) {
+	o, err := s.GetOrder(ctx, orderID, userID)
+	if connect.CodeOf(err) == connect.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_ORDER_CREATED, Order: o}, nil
+}
+
+// CancelOrder cancels one of userID's orders. An unpaid order is cancelled
+// by its checkout saga (signalled here), which also releases the stock; the
+// answer is the order as it is now. A cancelled (or refunded) order is
+// returned unchanged. Paid orders need a refund (not available yet), and
+// shipped ones cannot be cancelled.
+func (s *Service) CancelOrder(ctx context.Context, userID, orderID, reason string) (*orderv1.Order, error) {
+	o, err := s.GetOrder(ctx, orderID, userID)
+	if err != nil {
+		return nil, err
+	}
+	switch o.GetStatus() {
+	case orderv1.OrderStatus_ORDER_STATUS_CANCELLED, orderv1.OrderStatus_ORDER_STATUS_REFUNDED:
+		return o, nil
+	case orderv1.OrderStatus_ORDER_STATUS_PAID:
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundNotAvailable, "a paid order cannot be cancelled yet")
+	case orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT:
+	default:
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonOrderShipped, "a shipped order cannot be cancelled")
+	}
+	if reason == "" {
+		reason = "cancelled by the buyer"
+	}
+	err = s.temporal.SignalWorkflow(ctx, checkout.WorkflowID(orderID), "", checkout.SignalCancel, checkout.CancelSignal{Reason: reason})
+	if isWorkflowNotFound(err) {
+		// No saga holds this order any more (it ended, or never ran it):
+		// nothing can release its stock from here.
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonCheckoutNotRunning, "this order can no longer be cancelled here")
+	}
+	if err != nil {
+		s.logger.ErrorContext(ctx, "signal cancel", "order_id", orderID, "err", err)
+		return nil, errWorkflowUnavailable()
+	}
+	return o, nil
+}
+
+// ConfirmReceipt completes one of userID's delivered orders, then tells its
+// checkout saga, which stops waiting to complete it by itself. Confirming
+// twice returns the completed order.
+func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID string) (*orderv1.Order, error) {
+	o, _, err := s.Transition(ctx, transitionSpec{
+		OrderID: orderID, OwnerID: userID, To: orderv1.OrderStatus_ORDER_STATUS_COMPLETED, Reason: "receipt confirmed by the buyer",
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Best effort: without the signal the saga's timer fires later and finds
+	// the order COMPLETED already, which changes nothing.
+	if err := s.signal(ctx, orderID, checkout.SignalReceived); err != nil {
+		s.logger.WarnContext(ctx, "signal receipt confirmed", "order_id", orderID, "err", err)
+	}
+	return o, nil
+}
+
+// ShipOrder moves a paid order to SHIPPED with its carrier and tracking number.
+func (s *Service) ShipOrder(ctx context.Context, orderID, carrier, trackingNumber string) (*orderv1.Order, error) {
+	o, _, err := s.Transition(ctx, transitionSpec{
+		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_SHIPPED, Reason: "shipped with " + carrier + " " + trackingNumber,
+		Apply: func(row *orderRow) []string {
+			row.Carrier, row.TrackingNumber = carrier, trackingNumber
+			return []string{"carrier", "tracking_number"}
+		},
+	})
+	return o, err
+}
+
+// MarkDelivered moves a shipped order to DELIVERED, then signals its saga so
+// the auto-complete timer starts. The signal must arrive for the order to
+// complete by itself, so a failure to send it is an error; the call is safe
+// to repeat (the order stays DELIVERED and the signal goes again).
+func (s *Service) MarkDelivered(ctx context.Context, orderID string) (*orderv1.Order, error) {
+	o, _, err := s.Transition(ctx, transitionSpec{
+		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_DELIVERED, Reason: "delivered",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.signal(ctx, orderID, checkout.SignalDelivered); err != nil {
+		s.logger.ErrorContext(ctx, "signal delivered", "order_id", orderID, "err", err)
+		return nil, errWorkflowUnavailable()
+	}
+	return o, nil
+}
+
+// signal sends a payload-less signal to an order's checkout workflow; a
+// workflow that does not exist or already ended is not an error.
+func (s *Service) signal(ctx context.Context, orderID, name string) error {
+	err := s.temporal.SignalWorkflow(ctx, checkout.WorkflowID(orderID), "", name, nil)
+	if isWorkflowNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// isWorkflowNotFound reports a workflow that does not exist or has ended
+// (Temporal answers NotFound to signals sent to a closed workflow).
+func isWorkflowNotFound(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
+}
+
+// memoString decodes a string memo field; absent or undecodable is false.
+func memoString(payload *commonpb.Payload) (string, bool) {
+	if payload == nil {
+		return "", false
+	}
+	var s string
+	if err := converter.GetDefaultDataConverter().FromPayload(payload, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}

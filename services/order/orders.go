@@ -1,0 +1,153 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
+
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/services/platform/db"
+	"mall/services/platform/rpcerr"
+)
+
+// Page sizes when the request leaves page_size at 0.
+const (
+	defaultPageSize         = 20
+	defaultInternalPageSize = 100
+)
+
+// CreateOrder creates a regular order as PENDING_PAYMENT, with lines and
+// total computed here from the priced inputs. It is idempotent by order id:
+// a repeat returns the existing order with created = false (the same id for
+// another user is a conflict).
+func (s *Service) CreateOrder(ctx context.Context, req *orderv1.CreateOrderRequest) (*orderv1.Order, bool, error) {
+	at := now()
+	row := &orderRow{
+		ID: req.GetOrderId(), UserID: req.GetUserId(),
+		Status: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Kind: int32(orderv1.OrderKind_ORDER_KIND_REGULAR),
+		ShippingAddress: addressOf(req.GetShippingAddress()),
+		PaymentDeadline: sql.NullTime{Time: req.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
+		ReservationID:   req.GetReservationId(),
+		CreatedAt:       at, UpdatedAt: at,
+	}
+	lines := make([]lineRow, len(req.GetLines()))
+	for i, in := range req.GetLines() {
+		lines[i] = lineRow{
+			OrderID: row.ID, LineNo: int32(i + 1), ProductID: in.GetProductId(), CategoryID: in.GetCategoryId(),
+			Title: in.GetTitle(), ImageURL: in.GetImageUrl(), UnitPriceCents: in.GetUnitPriceCents(), Quantity: in.GetQuantity(),
+		}
+		// At most 100 lines of 1e11 cents x 1e4 each: far below int64's limit.
+		row.TotalCents += in.GetUnitPriceCents() * int64(in.GetQuantity())
+	}
+	first := &historyRow{
+		OrderID: row.ID, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED), ToStatus: row.Status,
+		Reason: "order created", OccurredAt: at,
+	}
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		return insertOrder(ctx, tx, row, lines, first)
+	})
+	if db.IsDuplicate(err) {
+		existing, existingRow, err := loadOrder(ctx, s.db, row.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		if existingRow.UserID != row.UserID {
+			return nil, false, rpcerr.New(connect.CodeAlreadyExists, ReasonOrderIDConflict, "order id already used by another order")
+		}
+		return existing, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return orderProto(row, lines, []historyRow{*first}), true, nil
+}
+
+// GetOrder returns an order. With ownerID set, another user's order is not
+// found (it does not reveal that the id exists).
+func (s *Service) GetOrder(ctx context.Context, orderID, ownerID string) (*orderv1.Order, error) {
+	o, row, err := loadOrder(ctx, s.db, orderID)
+	if isNoRows(err) || (err == nil && ownerID != "" && row.UserID != ownerID) {
+		return nil, errOrderNotFound()
+	}
+	return o, err
+}
+
+// ListOrders returns a page of orders matching f, newest first.
+func (s *Service) ListOrders(ctx context.Context, f listFilter) ([]*orderv1.Order, string, error) {
+	rows, next, err := queryOrders(ctx, s.db, f)
+	if err != nil {
+		return nil, "", err
+	}
+	orders, err := hydrate(ctx, s.db, rows)
+	return orders, next, err
+}
+
+// transitionSpec is one status change.
+type transitionSpec struct {
+	OrderID string
+	To      orderv1.OrderStatus
+	Reason  string
+	// OwnerID, when set, makes another user's order not found.
+	OwnerID string
+	// From, when set, is a guard: the order must be in one of these statuses
+	// (or already in To).
+	From []orderv1.OrderStatus
+	// Apply sets the columns a change writes besides status and updated_at,
+	// and returns their names.
+	Apply func(row *orderRow) []string
+}
+
+// Transition moves an order to spec.To through the state machine, in one
+// transaction that locks the order row: an order already in To is returned
+// unchanged (changed = false, no history entry); a guard miss or a move the
+// machine forbids is failed_precondition; otherwise the status changes and
+// the history gains an entry with the time and reason.
+func (s *Service) Transition(ctx context.Context, spec transitionSpec) (*orderv1.Order, bool, error) {
+	var result *orderv1.Order
+	var changed bool
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		changed = false
+		row, err := selectOrder(ctx, tx, spec.OrderID, true)
+		if isNoRows(err) || (err == nil && spec.OwnerID != "" && row.UserID != spec.OwnerID) {
+			return errOrderNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		from := orderv1.OrderStatus(row.Status)
+		if from != spec.To {
+			if len(spec.From) > 0 && !slices.Contains(spec.From, from) {
+				return rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
+					"the order is "+statusName(from)+", not in the expected statuses")
+			}
+			if err := checkTransition(from, spec.To); err != nil {
+				return err
+			}
+			at := now()
+			row.Status, row.UpdatedAt = int32(spec.To), at
+			var columns []string
+			if spec.Apply != nil {
+				columns = spec.Apply(row)
+			}
+			entry := &historyRow{OrderID: row.ID, FromStatus: int32(from), ToStatus: int32(spec.To), Reason: spec.Reason, OccurredAt: at}
+			if err := updateStatus(ctx, tx, row, entry, columns...); err != nil {
+				return err
+			}
+			changed = true
+		}
+		orders, err := hydrate(ctx, tx, []orderRow{*row})
+		if err != nil {
+			return err
+		}
+		result = orders[0]
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return result, changed, nil
+}

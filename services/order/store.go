@@ -1,0 +1,152 @@
+package order
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	orderv1 "mall/gen/mall/order/v1"
+)
+
+// This file holds the order database's queries; the logic files decide when
+// to use them.
+
+// insertOrder writes a new order with its lines and first history entry. A
+// taken order id (or flash-sale (event, user)) fails with a duplicate-key error.
+func insertOrder(ctx context.Context, tx bun.Tx, row *orderRow, lines []lineRow, first *historyRow) error {
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewInsert().Model(&lines).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewInsert().Model(first).Exec(ctx)
+	return err
+}
+
+// selectOrder reads one order row; lock takes it FOR UPDATE. A missing order
+// is sql.ErrNoRows.
+func selectOrder(ctx context.Context, db bun.IDB, id string, lock bool) (*orderRow, error) {
+	row := &orderRow{}
+	q := db.NewSelect().Model(row).Where("id = ?", id)
+	if lock {
+		q = q.For("UPDATE")
+	}
+	return row, q.Scan(ctx)
+}
+
+// updateStatus writes a row's new status (and the extra columns a
+// transition sets) and appends the history entry.
+func updateStatus(ctx context.Context, tx bun.Tx, row *orderRow, entry *historyRow, columns ...string) error {
+	columns = append([]string{"status", "updated_at"}, columns...)
+	if _, err := tx.NewUpdate().Model(row).Column(columns...).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewInsert().Model(entry).Exec(ctx)
+	return err
+}
+
+// hydrate loads the lines and history of rows with one query each and
+// returns the orders in the rows' order.
+func hydrate(ctx context.Context, db bun.IDB, rows []orderRow) ([]*orderv1.Order, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	var lines []lineRow
+	if err := db.NewSelect().Model(&lines).Where("order_id IN (?)", bun.In(ids)).Order("order_id", "line_no").Scan(ctx); err != nil {
+		return nil, err
+	}
+	var history []historyRow
+	if err := db.NewSelect().Model(&history).Where("order_id IN (?)", bun.In(ids)).Order("order_id", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	linesOf := map[string][]lineRow{}
+	for _, l := range lines {
+		linesOf[l.OrderID] = append(linesOf[l.OrderID], l)
+	}
+	historyOf := map[string][]historyRow{}
+	for _, h := range history {
+		historyOf[h.OrderID] = append(historyOf[h.OrderID], h)
+	}
+	out := make([]*orderv1.Order, len(rows))
+	for i := range rows {
+		out[i] = orderProto(&rows[i], linesOf[rows[i].ID], historyOf[rows[i].ID])
+	}
+	return out, nil
+}
+
+// loadOrder reads one whole order; a missing one is sql.ErrNoRows.
+func loadOrder(ctx context.Context, db bun.IDB, id string) (*orderv1.Order, *orderRow, error) {
+	row, err := selectOrder(ctx, db, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	orders, err := hydrate(ctx, db, []orderRow{*row})
+	if err != nil {
+		return nil, nil, err
+	}
+	return orders[0], row, nil
+}
+
+// listFilter selects orders for the listings; zero fields do not filter.
+type listFilter struct {
+	UserID         string
+	SeckillEventID string
+	Kind           orderv1.OrderKind
+	Statuses       []orderv1.OrderStatus
+	DeadlineBefore time.Time
+	PageSize       int
+	PageToken      string
+}
+
+// queryOrders reads one page of orders newest first (by seq, which is
+// unique, so pages never repeat or skip an order) and the next page token.
+func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, string, error) {
+	q := db.NewSelect().Model((*orderRow)(nil)).OrderExpr("seq DESC").Limit(f.PageSize + 1)
+	if f.PageToken != "" {
+		after, err := strconv.ParseInt(f.PageToken, 10, 64)
+		if err != nil || after <= 0 {
+			return nil, "", errBadPageToken()
+		}
+		q = q.Where("seq < ?", after)
+	}
+	if f.UserID != "" {
+		q = q.Where("user_id = ?", f.UserID)
+	}
+	if f.SeckillEventID != "" {
+		q = q.Where("seckill_event_id = ?", f.SeckillEventID)
+	}
+	if f.Kind != orderv1.OrderKind_ORDER_KIND_UNSPECIFIED {
+		q = q.Where("kind = ?", int32(f.Kind))
+	}
+	if len(f.Statuses) > 0 {
+		statuses := make([]int32, len(f.Statuses))
+		for i, s := range f.Statuses {
+			statuses[i] = int32(s)
+		}
+		q = q.Where("status IN (?)", bun.In(statuses))
+	}
+	if !f.DeadlineBefore.IsZero() {
+		q = q.Where("payment_deadline < ?", f.DeadlineBefore.UTC())
+	}
+	var rows []orderRow
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > f.PageSize {
+		rows = rows[:f.PageSize]
+		next = strconv.FormatInt(rows[f.PageSize-1].Seq, 10)
+	}
+	return rows, next, nil
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

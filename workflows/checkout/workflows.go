@@ -1,0 +1,414 @@
+package checkout
+
+import (
+	"time"
+	"unicode/utf8"
+
+	"connectrpc.com/connect"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	orderv1 "mall/gen/mall/order/v1"
+)
+
+// Activity options, set on purpose.
+//
+// Forward steps (pricing up to creating the order) give up after a few
+// attempts, so a checkout fails in about a minute when a service stays down
+// and its compensations run. Steps that must happen once decided
+// (compensations, and everything after payment) retry without limit: a
+// failure stays visible in the Web UI as a pending activity and resumes by
+// itself when the service is back. Every activity is idempotent.
+const (
+	activityTimeout     = 10 * time.Second // one RPC (or two) to a service
+	forwardAttempts     = 5
+	forwardMaxInterval  = 10 * time.Second
+	mustCompleteBackoff = time.Minute
+	maxReasonRunes      = 200 // TransitionOrderRequest.reason
+)
+
+func forwardOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: activityTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        500 * time.Millisecond,
+			BackoffCoefficient:     2,
+			MaximumInterval:        forwardMaxInterval,
+			MaximumAttempts:        forwardAttempts,
+			NonRetryableErrorTypes: businessErrorTypes,
+		},
+	})
+}
+
+func mustCompleteOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: activityTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        mustCompleteBackoff,
+			MaximumAttempts:        0, // unlimited
+			NonRetryableErrorTypes: businessErrorTypes,
+		},
+	})
+}
+
+// compensationContext is where compensations run: disconnected from ctx, so
+// cancelling the workflow cannot cancel them, with unlimited retries.
+func compensationContext(ctx workflow.Context) workflow.Context {
+	disconnected, _ := workflow.NewDisconnectedContext(ctx)
+	return mustCompleteOptions(disconnected)
+}
+
+// CheckoutWorkflow is the checkout saga of one order: price the lines,
+// resolve the address, reserve stock, create the order, remove the cart
+// lines, then wait for payment, a cancel or the payment deadline. Paid:
+// confirm the stock, mark the order PAID, publish the PAID event, then
+// follow the order until it is completed. Cancelled or expired: cancel the
+// order and release the stock, in a disconnected context. Its result (and
+// the QueryStatus answer) is a Status; a cancellation of the workflow itself
+// ends it with a canceled error after the compensations.
+func CheckoutWorkflow(ctx workflow.Context, in Input) (Status, error) {
+	c := &saga{
+		in:          in,
+		status:      Status{OrderID: in.OrderID, UserID: in.UserID, State: StateProcessing},
+		logger:      log.With(workflow.GetLogger(ctx), "order_id", in.OrderID),
+		paidCh:      workflow.GetSignalChannel(ctx, SignalPaid),
+		cancelCh:    workflow.GetSignalChannel(ctx, SignalCancel),
+		deliveredCh: workflow.GetSignalChannel(ctx, SignalDelivered),
+		receivedCh:  workflow.GetSignalChannel(ctx, SignalReceived),
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return c.status, nil }); err != nil {
+		return c.status, err
+	}
+	return c.run(ctx)
+}
+
+// saga is one checkout in progress.
+type saga struct {
+	in     Input
+	status Status
+	logger log.Logger
+	lines  []Line
+
+	paidCh, cancelCh, deliveredCh, receivedCh workflow.ReceiveChannel
+}
+
+func (c *saga) run(ctx workflow.Context) (Status, error) {
+	if c.in.OrderID == "" || c.in.UserID == "" {
+		return c.fail(ctx, businessError("INVALID_INPUT", "checkout without an order id or a buyer"))
+	}
+	fwd := forwardOptions(ctx)
+
+	// 1-2. Price and validate the lines, resolve the address: nothing to undo.
+	lines, err := priceLines(fwd, PriceLinesInput{UserID: c.in.UserID, CartProductIDs: c.in.CartProductIDs, BuyNow: c.in.BuyNow})
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	c.lines = lines
+	address, err := resolveAddress(fwd, ResolveAddressInput{UserID: c.in.UserID, AddressID: c.in.AddressID})
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+
+	// 3. Reserve the stock under the order id.
+	items := make([]Item, 0, len(lines))
+	for _, l := range lines {
+		items = append(items, Item{ProductID: l.ProductID, Quantity: l.Quantity})
+	}
+	if err := reserveStock(fwd, ReserveStockInput{ReservationID: c.in.OrderID, Lines: items}); err != nil {
+		// failed_precondition (out of stock, off shelf) reserved nothing.
+		// Anything else may have reserved before failing: release.
+		if rpcCode(err) != connect.CodeFailedPrecondition.String() {
+			if relErr := releaseReservation(compensationContext(ctx), c.in.OrderID); relErr != nil {
+				return c.status, relErr
+			}
+		}
+		return c.fail(ctx, err)
+	}
+
+	// 4. Create the order; its payment deadline is the one the timer keeps.
+	timeout := c.in.PaymentTimeout
+	if timeout <= 0 {
+		timeout = DefaultPaymentTimeout
+	}
+	deadline := workflow.Now(ctx).Add(timeout)
+	if err := createOrder(fwd, CreateOrderInput{OrderID: c.in.OrderID, UserID: c.in.UserID, Lines: lines,
+		Address: address, ReservationID: c.in.OrderID, PaymentDeadline: deadline}); err != nil {
+		if undoErr := c.undoFailedOrder(ctx); undoErr != nil {
+			return c.status, undoErr
+		}
+		return c.fail(ctx, err)
+	}
+	c.status.State = StateAwaitPayment
+
+	// 5. Remove the checked-out cart lines; a failure costs the buyer a
+	// cart line, not the order.
+	if c.in.BuyNow == nil {
+		if err := removeCartLines(fwd, RemoveCartLinesInput{UserID: c.in.UserID, ProductIDs: c.in.CartProductIDs}); err != nil {
+			c.logger.Warn("removing checked-out cart lines failed", "error", err)
+		}
+	}
+
+	// 6. Wait for payment, a cancel, or the deadline.
+	return c.awaitPayment(ctx, deadline)
+}
+
+// undoFailedOrder compensates a CreateOrder that failed after its retries.
+// Its answer may have been lost after the order was written, so the order
+// is cancelled if it exists (so it can never be paid) before its stock is
+// released; an order that does not exist answers not_found.
+func (c *saga) undoFailedOrder(ctx workflow.Context) error {
+	cctx := compensationContext(ctx)
+	err := transitionOrder(cctx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED,
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: "checkout failed"})
+	if err != nil && rpcCode(err) != connect.CodeNotFound.String() {
+		c.logger.Error("cannot cancel the order of a failed checkout; stock kept reserved", "error", err)
+		return err
+	}
+	return releaseReservation(cctx, c.in.OrderID)
+}
+
+func (c *saga) awaitPayment(ctx workflow.Context, deadline time.Time) (Status, error) {
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	wait := max(deadline.Sub(workflow.Now(ctx)), time.Millisecond)
+	timer := workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: "payment deadline"})
+
+	var paid *PaidSignal
+	var cancel *CancelSignal
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(c.paidCh, func(ch workflow.ReceiveChannel, _ bool) {
+		var s PaidSignal
+		ch.Receive(ctx, &s)
+		paid = &s
+	})
+	sel.AddReceive(c.cancelCh, func(ch workflow.ReceiveChannel, _ bool) {
+		var s CancelSignal
+		ch.Receive(ctx, &s)
+		cancel = &s
+	})
+	sel.AddFuture(timer, func(workflow.Future) {}) // fired, or failed because the workflow was cancelled
+	sel.Select(ctx)
+	cancelTimer()
+
+	// A payment that arrived with the cancel or the deadline wins: the money
+	// is taken, and a paid order is what the buyer wants.
+	if paid == nil {
+		var s PaidSignal
+		if c.paidCh.ReceiveAsync(&s) {
+			paid = &s
+		}
+	}
+	switch {
+	case paid != nil:
+		return c.onPaid(ctx, *paid)
+	case ctx.Err() != nil:
+		return c.cancelOrder(ctx, "checkout cancelled by operations")
+	case cancel != nil:
+		reason := "cancelled by buyer"
+		if cancel.Reason != "" {
+			reason += ": " + cancel.Reason
+		}
+		return c.cancelOrder(ctx, reason)
+	default:
+		return c.cancelOrder(ctx, "payment deadline passed")
+	}
+}
+
+// cancelOrder compensates an unpaid order in reverse order: cancel the order,
+// then release its stock, in a disconnected context.
+func (c *saga) cancelOrder(ctx workflow.Context, reason string) (Status, error) {
+	cctx := compensationContext(ctx)
+	err := transitionOrder(cctx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED,
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: truncate(reason, maxReasonRunes)})
+	switch {
+	case err == nil:
+	case rpcCode(err) == connect.CodeFailedPrecondition.String():
+		// The order left PENDING_PAYMENT without being cancelled: it was
+		// paid meanwhile. Its stock is sold, not released.
+		c.logger.Warn("order paid before it could be cancelled", "reason", reason)
+		return c.onPaid(ctx, PaidSignal{})
+	default:
+		// The order may still be paid: keep its stock, let ops see the failure.
+		c.logger.Error("cannot cancel the order; stock kept reserved", "error", err)
+		return c.status, err
+	}
+	if err := releaseReservation(cctx, c.in.OrderID); err != nil {
+		return c.status, err
+	}
+	c.status.State = StateCancelled
+	return c.end(ctx)
+}
+
+// onPaid confirms the stock, marks the order PAID and publishes the PAID
+// event, then follows the order to its end.
+func (c *saga) onPaid(ctx workflow.Context, paid PaidSignal) (Status, error) {
+	actx := ctx
+	if ctx.Err() != nil { // the workflow was cancelled: record the payment anyway
+		actx, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	actx = mustCompleteOptions(actx)
+	if err := confirmReservation(actx, c.in.OrderID); err != nil {
+		c.logger.Error("cannot confirm the stock of a paid order", "error", err)
+		return c.status, err
+	}
+	reason := "payment succeeded"
+	if paid.PaymentID != "" {
+		reason = "payment " + paid.PaymentID + " succeeded"
+	}
+	if err := transitionOrder(actx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: truncate(reason, maxReasonRunes)}); err != nil {
+		c.logger.Error("cannot mark a paid order PAID", "error", err)
+		return c.status, err
+	}
+	c.status.State = StatePaid
+	occurredAt := paid.PaidAt
+	if occurredAt.IsZero() {
+		occurredAt = workflow.Now(ctx)
+	}
+	if err := publishOrderEvent(actx, OrderEventInput{Type: orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID, OrderID: c.in.OrderID,
+		UserID: c.in.UserID, Lines: c.lines, OccurredAt: occurredAt.UTC()}); err != nil {
+		c.logger.Error("PAID event not published", "error", err) // rankings miss it; the order is paid
+	}
+	return c.afterPayment(ctx)
+}
+
+// afterPayment waits for delivery (or the buyer's confirmation), then for
+// the buyer's confirmation or the auto-complete timer.
+func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
+	delivered, received := false, false
+	for !delivered && !received && ctx.Err() == nil {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(c.deliveredCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); delivered = true })
+		sel.AddReceive(c.receivedCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); received = true })
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+		c.ignoreAfterPayment(ctx, sel)
+		sel.Select(ctx)
+	}
+	if ctx.Err() != nil {
+		return c.end(ctx)
+	}
+	if received {
+		c.status.State = StateCompleted
+		return c.end(ctx)
+	}
+
+	autoComplete := c.in.AutoComplete
+	if autoComplete <= 0 {
+		autoComplete = DefaultAutoComplete
+	}
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimerWithOptions(timerCtx, autoComplete, workflow.TimerOptions{Summary: "auto-complete"})
+	fired := false
+	for !fired && !received && ctx.Err() == nil {
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(timer, func(f workflow.Future) { fired = f.Get(ctx, nil) == nil })
+		sel.AddReceive(c.receivedCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); received = true })
+		sel.AddReceive(c.deliveredCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil) }) // duplicate
+		c.ignoreAfterPayment(ctx, sel)
+		sel.Select(ctx)
+	}
+	cancelTimer()
+	if ctx.Err() != nil {
+		return c.end(ctx)
+	}
+	if fired {
+		if err := transitionOrder(mustCompleteOptions(ctx), TransitionInput{OrderID: c.in.OrderID,
+			To: orderv1.OrderStatus_ORDER_STATUS_COMPLETED, From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_DELIVERED},
+			Reason: "auto-completed"}); err != nil {
+			c.logger.Error("cannot auto-complete the order", "error", err)
+			return c.status, err
+		}
+	}
+	c.status.State = StateCompleted
+	return c.end(ctx)
+}
+
+// ignoreAfterPayment consumes the signals that mean nothing once the order
+// is paid: a repeated payment, and a cancel (refunds are the payment
+// workflow's business).
+func (c *saga) ignoreAfterPayment(ctx workflow.Context, sel workflow.Selector) {
+	sel.AddReceive(c.paidCh, func(ch workflow.ReceiveChannel, _ bool) {
+		var s PaidSignal
+		ch.Receive(ctx, &s)
+		c.logger.Info("payment signal for a paid order ignored", "payment_id", s.PaymentID)
+	})
+	sel.AddReceive(c.cancelCh, func(ch workflow.ReceiveChannel, _ bool) {
+		var s CancelSignal
+		ch.Receive(ctx, &s)
+		c.logger.Info("cancel signal for a paid order ignored", "reason", s.Reason)
+	})
+}
+
+// fail ends a checkout that never got an order.
+func (c *saga) fail(ctx workflow.Context, err error) (Status, error) {
+	c.status.State = StateFailed
+	c.status.FailureReason = displayReason(err)
+	c.logger.Warn("checkout failed", "reason", c.status.FailureReason, "error", err)
+	return c.end(ctx)
+}
+
+// end drains the signals nobody waits for any more and returns the status;
+// a cancelled workflow ends as cancelled (after its compensations).
+func (c *saga) end(ctx workflow.Context) (Status, error) {
+	for _, ch := range []workflow.ReceiveChannel{c.paidCh, c.cancelCh, c.deliveredCh, c.receivedCh} {
+		for ch.ReceiveAsync(nil) {
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return c.status, temporal.NewCanceledError(string(c.status.State))
+	}
+	return c.status, nil
+}
+
+func truncate(s string, runes int) string {
+	if utf8.RuneCountInString(s) <= runes {
+		return s
+	}
+	return string([]rune(s)[:runes])
+}
+
+// Typed calls of the activities (registered under prefixed names).
+
+func priceLines(ctx workflow.Context, in PriceLinesInput) ([]Line, error) {
+	var lines []Line
+	err := workflow.ExecuteActivity(ctx, ActivityPriceLines, in).Get(ctx, &lines)
+	return lines, err
+}
+
+func resolveAddress(ctx workflow.Context, in ResolveAddressInput) (Address, error) {
+	var addr Address
+	err := workflow.ExecuteActivity(ctx, ActivityResolveAddress, in).Get(ctx, &addr)
+	return addr, err
+}
+
+func reserveStock(ctx workflow.Context, in ReserveStockInput) error {
+	return workflow.ExecuteActivity(ctx, ActivityReserveStock, in).Get(ctx, nil)
+}
+
+func confirmReservation(ctx workflow.Context, reservationID string) error {
+	return workflow.ExecuteActivity(ctx, ActivityConfirmReservation, reservationID).Get(ctx, nil)
+}
+
+func releaseReservation(ctx workflow.Context, reservationID string) error {
+	return workflow.ExecuteActivity(ctx, ActivityReleaseReservation, reservationID).Get(ctx, nil)
+}
+
+func createOrder(ctx workflow.Context, in CreateOrderInput) error {
+	return workflow.ExecuteActivity(ctx, ActivityCreateOrder, in).Get(ctx, nil)
+}
+
+func transitionOrder(ctx workflow.Context, in TransitionInput) error {
+	return workflow.ExecuteActivity(ctx, ActivityTransitionOrder, in).Get(ctx, nil)
+}
+
+func removeCartLines(ctx workflow.Context, in RemoveCartLinesInput) error {
+	return workflow.ExecuteActivity(ctx, ActivityRemoveCartLines, in).Get(ctx, nil)
+}
+
+func publishOrderEvent(ctx workflow.Context, in OrderEventInput) error {
+	return workflow.ExecuteActivity(ctx, ActivityPublishOrderEvent, in).Get(ctx, nil)
+}
