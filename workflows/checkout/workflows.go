@@ -28,8 +28,15 @@ const (
 	maxReasonRunes      = 200 // TransitionOrderRequest.reason
 )
 
-func forwardOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+// Every step is a local activity: a short, idempotent RPC executed inside
+// the workflow task, so the checkout reaches PENDING_PAYMENT in one task
+// instead of a server round trip per step, and the history stays small (the
+// Temporal server's CPU is what bounds checkouts per second; see the README).
+// Retries longer than a workflow task are scheduled by the SDK as timers.
+
+// localForwardOptions are for the steps before the order exists.
+func localForwardOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: activityTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        500 * time.Millisecond,
@@ -42,7 +49,7 @@ func forwardOptions(ctx workflow.Context) workflow.Context {
 }
 
 func mustCompleteOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: activityTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
@@ -99,7 +106,7 @@ func (c *saga) run(ctx workflow.Context) (Status, error) {
 	if c.in.OrderID == "" || c.in.UserID == "" {
 		return c.fail(ctx, businessError("INVALID_INPUT", "checkout without an order id or a buyer"))
 	}
-	fwd := forwardOptions(ctx)
+	fwd := localForwardOptions(ctx)
 
 	// 1-2. Price and validate the lines, resolve the address: nothing to undo.
 	lines, err := priceLines(fwd, PriceLinesInput{UserID: c.in.UserID, CartProductIDs: c.in.CartProductIDs, BuyNow: c.in.BuyNow})
@@ -375,40 +382,40 @@ func truncate(s string, runes int) string {
 
 func priceLines(ctx workflow.Context, in PriceLinesInput) ([]Line, error) {
 	var lines []Line
-	err := workflow.ExecuteActivity(ctx, ActivityPriceLines, in).Get(ctx, &lines)
+	err := workflow.ExecuteLocalActivity(ctx, ActivityPriceLines, in).Get(ctx, &lines)
 	return lines, err
 }
 
 func resolveAddress(ctx workflow.Context, in ResolveAddressInput) (Address, error) {
 	var addr Address
-	err := workflow.ExecuteActivity(ctx, ActivityResolveAddress, in).Get(ctx, &addr)
+	err := workflow.ExecuteLocalActivity(ctx, ActivityResolveAddress, in).Get(ctx, &addr)
 	return addr, err
 }
 
 func reserveStock(ctx workflow.Context, in ReserveStockInput) error {
-	return workflow.ExecuteActivity(ctx, ActivityReserveStock, in).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityReserveStock, in).Get(ctx, nil)
 }
 
 func confirmReservation(ctx workflow.Context, reservationID string) error {
-	return workflow.ExecuteActivity(ctx, ActivityConfirmReservation, reservationID).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityConfirmReservation, reservationID).Get(ctx, nil)
 }
 
 func releaseReservation(ctx workflow.Context, reservationID string) error {
-	return workflow.ExecuteActivity(ctx, ActivityReleaseReservation, reservationID).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityReleaseReservation, reservationID).Get(ctx, nil)
 }
 
 func createOrder(ctx workflow.Context, in CreateOrderInput) error {
-	return workflow.ExecuteActivity(ctx, ActivityCreateOrder, in).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityCreateOrder, in).Get(ctx, nil)
 }
 
 func transitionOrder(ctx workflow.Context, in TransitionInput) error {
-	return workflow.ExecuteActivity(ctx, ActivityTransitionOrder, in).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityTransitionOrder, in).Get(ctx, nil)
 }
 
 func removeCartLines(ctx workflow.Context, in RemoveCartLinesInput) error {
-	return workflow.ExecuteActivity(ctx, ActivityRemoveCartLines, in).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityRemoveCartLines, in).Get(ctx, nil)
 }
 
 func publishOrderEvent(ctx workflow.Context, in OrderEventInput) error {
-	return workflow.ExecuteActivity(ctx, ActivityPublishOrderEvent, in).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, ActivityPublishOrderEvent, in).Get(ctx, nil)
 }

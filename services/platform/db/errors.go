@@ -27,13 +27,18 @@ func isRetryable(err error) bool {
 	return errors.As(err, &me) && (me.Number == errDeadlock || me.Number == errLockTimeout)
 }
 
-// InTx runs fn in a transaction and runs it again, up to three times in all,
-// when InnoDB chose it as a deadlock victim: the database rolled it back
-// whole, so retrying is safe.
+// InTx runs fn in a READ COMMITTED transaction and runs it again, up to
+// five times in all, when InnoDB chose it as a deadlock victim: the database
+// rolled it back whole, so retrying is safe.
+//
+// READ COMMITTED because the services serialise what must be serialised by
+// locking rows explicitly (FOR UPDATE on a user, an order, a reservation);
+// REPEATABLE READ would add gap locks on secondary-index ranges, and then
+// two users' inserts next to each other in an index deadlock.
 func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = db.RunInTx(ctx, &sql.TxOptions{}, fn)
+	for attempt := 0; attempt < 5; attempt++ {
+		err = db.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, fn)
 		if !isRetryable(err) {
 			return err
 		}

@@ -33,7 +33,12 @@ type Registrar func(w worker.Registry)
 
 // NewWorker returns a worker on taskQueue with every registrar applied.
 func NewWorker(c client.Client, taskQueue string, registrars ...Registrar) worker.Worker {
-	w := worker.New(c, taskQueue, worker.Options{})
+	w := worker.New(c, taskQueue, worker.Options{
+		// More pollers than the default 2: with one task per long poll, two
+		// pollers cap a worker at a few dozen tasks per second.
+		MaxConcurrentWorkflowTaskPollers: 8,
+		MaxConcurrentActivityTaskPollers: 8,
+	})
 	for _, register := range registrars {
 		register(w)
 	}
