@@ -58,14 +58,9 @@ then drives each phase over HTTP/1.1 Connect from --concurrency clients:
 noop GetHome, GetHome and GetProduct with every cache on, then with every
 cache off. Prints req/s, p50/p99 latency and errors per phase, and the ratios.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger := c.logger
-			if !cmd.Flags().Changed("log-level") {
-				// One access-log line per request would measure the logger.
-				quiet, err := logging.New(os.Stderr, "warn")
-				if err != nil {
-					return err
-				}
-				logger = quiet
+			logger, err := c.benchLogger(cmd)
+			if err != nil {
+				return err
 			}
 			return c.runBenchHome(cmd.Context(), o, logger, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -78,6 +73,16 @@ cache off. Prints req/s, p50/p99 latency and errors per phase, and the ratios.`,
 	cmd.Flags().StringVar(&o.decode, "decode", "shallow", "what clients decode of each answer: shallow (status, framing and GetHome's degraded parts; proto only) or full")
 	cmd.Flags().IntVar(&o.maxProducts, "products", 1000, "how many product ids GetProduct rotates over")
 	return cmd
+}
+
+// benchLogger is the servers' logger during a benchmark: warnings only,
+// unless --log-level was given, since one access-log line per request would
+// measure the logger.
+func (c *cli) benchLogger(cmd *cobra.Command) (*slog.Logger, error) {
+	if cmd.Flags().Changed("log-level") {
+		return c.logger, nil
+	}
+	return logging.New(os.Stderr, "warn")
 }
 
 // Phase names; the ratios refer to them.

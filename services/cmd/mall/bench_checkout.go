@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -25,7 +24,6 @@ import (
 	"mall/services/bench"
 	"mall/services/platform/auth"
 	"mall/services/platform/devserver"
-	"mall/services/platform/logging"
 	"mall/services/platform/rpcclient"
 	"mall/workflows/checkout"
 )
@@ -54,13 +52,9 @@ until the order is visible as PENDING_PAYMENT; payments are signalled to the
 saga off the measured path. After the run it waits until every order is
 PAID and checks available + reserved + sold of every product bought.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger := c.logger
-			if !cmd.Flags().Changed("log-level") {
-				quiet, err := logging.New(os.Stderr, "warn")
-				if err != nil {
-					return err
-				}
-				logger = quiet
+			logger, err := c.benchLogger(cmd)
+			if err != nil {
+				return err
 			}
 			return c.runBenchCheckout(cmd.Context(), o, logger, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
