@@ -27,6 +27,9 @@ const (
 	// SignalReceived carries nothing: the buyer confirmed receipt (the order
 	// is COMPLETED already); the workflow ends.
 	SignalReceived = "receipt-confirmed"
+	// SignalRefunded carries nothing: the paid order was cancelled and
+	// refunded (CancellationWorkflow); the workflow ends.
+	SignalRefunded = "refunded"
 	// QueryStatus returns a Status.
 	QueryStatus = "status"
 )
@@ -77,6 +80,7 @@ const (
 	StatePaid         State = "PAID"
 	StateCancelled    State = "CANCELLED" // by the buyer or the deadline; stock released
 	StateCompleted    State = "COMPLETED"
+	StateRefunded     State = "REFUNDED" // cancelled after payment; refunded and stock returned
 )
 
 // Status is the answer of QueryStatus (and the workflow's result).

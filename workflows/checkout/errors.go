@@ -2,11 +2,11 @@ package checkout
 
 import (
 	"errors"
-	"strings"
 
 	"connectrpc.com/connect"
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	"mall/workflows/rpcfailure"
 )
 
 // Types of the business errors that end a checkout before an order exists.
@@ -29,80 +29,10 @@ var businessErrorTypes = []string{
 	ErrTypeOutOfStock, ErrTypeInvalidAddress, ErrTypeReservationGone,
 }
 
-// RPCError is the detail of an ApplicationError made from a Connect error,
-// so the workflow can branch on the code (e.g. failed_precondition) whatever
-// the service's reason is.
-type RPCError struct {
-	Code   string // connect.Code.String(), e.g. "failed_precondition"
-	Reason string // google.rpc.ErrorInfo reason, e.g. "OUT_OF_STOCK"; may be empty
-}
-
-// fromRPC is the one place where an error of a service call becomes what
-// Temporal should do with it. Codes that no retry can change
-// (invalid_argument, not_found, already_exists, failed_precondition,
-// out_of_range, permission_denied, unimplemented) become non-retryable
-// ApplicationErrors; the rest (unavailable, deadline_exceeded, internal,
-// resource_exhausted, ...) stay retryable. The type is the service's reason
-// (ErrorInfo), or the upper-case code when it gives none; the message is the
-// service's client-safe message.
-func fromRPC(err error) error {
-	if err == nil {
-		return nil
-	}
-	var connectErr *connect.Error
-	if !errors.As(err, &connectErr) {
-		return err // not from a service (e.g. the activity's own context): retryable
-	}
-	code := connectErr.Code()
-	detail := RPCError{Code: code.String(), Reason: reasonOf(connectErr)}
-	errType := detail.Reason
-	if errType == "" {
-		errType = strings.ToUpper(detail.Code)
-	}
-	if nonRetryableCode(code) {
-		return temporal.NewNonRetryableApplicationError(connectErr.Message(), errType, connectErr, detail)
-	}
-	return temporal.NewApplicationErrorWithCause(connectErr.Message(), errType, connectErr, detail)
-}
-
-func nonRetryableCode(code connect.Code) bool {
-	switch code {
-	case connect.CodeInvalidArgument, connect.CodeNotFound, connect.CodeAlreadyExists,
-		connect.CodeFailedPrecondition, connect.CodeOutOfRange, connect.CodePermissionDenied,
-		connect.CodeUnimplemented:
-		return true
-	}
-	return false
-}
-
-// reasonOf is the ErrorInfo reason of a Connect error, or "".
-func reasonOf(err *connect.Error) string {
-	for _, detail := range err.Details() {
-		value, valueErr := detail.Value()
-		if valueErr != nil {
-			continue
-		}
-		if info, ok := value.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
-	}
-	return ""
-}
-
-// rpcCode is the Connect code behind an activity error made by fromRPC, or
-// "" for any other error. Workflow code uses it to tell, e.g., a
-// failed_precondition from a service that was down.
-func rpcCode(err error) string {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || !appErr.HasDetails() {
-		return ""
-	}
-	var detail RPCError
-	if appErr.Details(&detail) != nil {
-		return ""
-	}
-	return detail.Code
-}
+// fromRPC and rpcCode are the workflows' one mapping of service errors
+// (package rpcfailure), under the names this package's code reads best with.
+func fromRPC(err error) error  { return rpcfailure.FromRPC(err) }
+func rpcCode(err error) string { return rpcfailure.Code(err) }
 
 // businessError is a non-retryable error whose message is shown to the buyer.
 func businessError(errType, message string) error {

@@ -25,7 +25,11 @@ const (
 	forwardAttempts     = 5
 	forwardMaxInterval  = 10 * time.Second
 	mustCompleteBackoff = time.Minute
-	maxReasonRunes      = 200 // TransitionOrderRequest.reason
+	// A local activity's retries end at its ScheduleToCloseTimeout, which
+	// defaults to its StartToCloseTimeout (10 s): each policy sets it.
+	forwardWindow      = 2 * time.Minute
+	mustCompleteWindow = 30 * 24 * time.Hour // "without limit", until ops step in
+	maxReasonRunes     = 200                 // TransitionOrderRequest.reason
 )
 
 // Every step is a local activity: a short, idempotent RPC executed inside
@@ -37,7 +41,8 @@ const (
 // localForwardOptions are for the steps before the order exists.
 func localForwardOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: activityTimeout,
+		StartToCloseTimeout:    activityTimeout,
+		ScheduleToCloseTimeout: forwardWindow,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        500 * time.Millisecond,
 			BackoffCoefficient:     2,
@@ -50,7 +55,8 @@ func localForwardOptions(ctx workflow.Context) workflow.Context {
 
 func mustCompleteOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: activityTimeout,
+		StartToCloseTimeout:    activityTimeout,
+		ScheduleToCloseTimeout: mustCompleteWindow,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
@@ -85,6 +91,7 @@ func CheckoutWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		cancelCh:    workflow.GetSignalChannel(ctx, SignalCancel),
 		deliveredCh: workflow.GetSignalChannel(ctx, SignalDelivered),
 		receivedCh:  workflow.GetSignalChannel(ctx, SignalReceived),
+		refundedCh:  workflow.GetSignalChannel(ctx, SignalRefunded),
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return c.status, nil }); err != nil {
 		return c.status, err
@@ -99,7 +106,7 @@ type saga struct {
 	logger log.Logger
 	lines  []Line
 
-	paidCh, cancelCh, deliveredCh, receivedCh workflow.ReceiveChannel
+	paidCh, cancelCh, deliveredCh, receivedCh, refundedCh workflow.ReceiveChannel
 }
 
 func (c *saga) run(ctx workflow.Context) (Status, error) {
@@ -282,19 +289,25 @@ func (c *saga) onPaid(ctx workflow.Context, paid PaidSignal) (Status, error) {
 	return c.afterPayment(ctx)
 }
 
-// afterPayment waits for delivery (or the buyer's confirmation), then for
-// the buyer's confirmation or the auto-complete timer.
+// afterPayment waits for delivery (or the buyer's confirmation, or a
+// refund before shipping), then for the buyer's confirmation or the
+// auto-complete timer.
 func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
-	delivered, received := false, false
-	for !delivered && !received && ctx.Err() == nil {
+	delivered, received, refunded := false, false, false
+	for !delivered && !received && !refunded && ctx.Err() == nil {
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(c.deliveredCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); delivered = true })
 		sel.AddReceive(c.receivedCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); received = true })
+		sel.AddReceive(c.refundedCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); refunded = true })
 		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 		c.ignoreAfterPayment(ctx, sel)
 		sel.Select(ctx)
 	}
 	if ctx.Err() != nil {
+		return c.end(ctx)
+	}
+	if refunded {
+		c.status.State = StateRefunded
 		return c.end(ctx)
 	}
 	if received {
@@ -335,8 +348,8 @@ func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
 }
 
 // ignoreAfterPayment consumes the signals that mean nothing once the order
-// is paid: a repeated payment, and a cancel (refunds are the payment
-// workflow's business).
+// is paid: a repeated payment, and a cancel (a paid order is cancelled by
+// CancellationWorkflow, which refunds it and then signals SignalRefunded).
 func (c *saga) ignoreAfterPayment(ctx workflow.Context, sel workflow.Selector) {
 	sel.AddReceive(c.paidCh, func(ch workflow.ReceiveChannel, _ bool) {
 		var s PaidSignal
@@ -361,7 +374,7 @@ func (c *saga) fail(ctx workflow.Context, err error) (Status, error) {
 // end drains the signals nobody waits for any more and returns the status;
 // a cancelled workflow ends as cancelled (after its compensations).
 func (c *saga) end(ctx workflow.Context) (Status, error) {
-	for _, ch := range []workflow.ReceiveChannel{c.paidCh, c.cancelCh, c.deliveredCh, c.receivedCh} {
+	for _, ch := range []workflow.ReceiveChannel{c.paidCh, c.cancelCh, c.deliveredCh, c.receivedCh, c.refundedCh} {
 		for ch.ReceiveAsync(nil) {
 		}
 	}

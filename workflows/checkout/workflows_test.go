@@ -613,3 +613,30 @@ func TestFailureReasonsShowOnlyClientSafeMessages(t *testing.T) {
 		}
 	}
 }
+
+// A compensation retries for as long as its service is down (here 20
+// failed attempts, several minutes of backoff), not just for the 10 s a
+// local activity's retries last by default.
+func TestCompensationOutlastsAServiceOutage(t *testing.T) {
+	h := newHarness(t)
+	failures := 0
+	h.transitionErr = func(TransitionInput) error {
+		if failures < 20 {
+			failures++
+			return serviceError(connect.CodeUnavailable, "", "order service down")
+		}
+		return nil
+	}
+	in := buyNowInput()
+	in.PaymentTimeout = time.Minute
+	status, err := h.run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.State != StateCancelled || failures != 20 {
+		t.Fatalf("result %+v after %d failures", status, failures)
+	}
+	if took := h.at["ReleaseReservation"].Sub(h.at["CreateOrder"]); took < 10*time.Minute {
+		t.Fatalf("compensated %v after the order: the outage was not outlasted", took)
+	}
+}
