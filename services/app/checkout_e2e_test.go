@@ -13,6 +13,7 @@ import (
 	"mall/gen/mall/cart/v1/cartv1connect"
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/gen/mall/pay/v1/payv1connect"
 	productv1 "mall/gen/mall/product/v1"
 	"mall/gen/mall/product/v1/productv1connect"
 	userv1 "mall/gen/mall/user/v1"
@@ -34,12 +35,13 @@ type mall struct {
 	carts    cartv1connect.CartServiceClient
 	orders   orderv1connect.OrderServiceClient
 	products productv1connect.ProductServiceClient
+	pays     payv1connect.PayServiceClient
 	admin    string
 }
 
-func startMallWithWorker(t *testing.T, paymentTimeout time.Duration) *mall {
+func startMallWithWorker(t *testing.T, paymentTimeout time.Duration, mutate ...func(*appConfig)) *mall {
 	t.Helper()
-	url, deps := startApp(t, func(cfg *appConfig) { cfg.PaymentTimeout = paymentTimeout })
+	url, deps := startApp(t, append([]func(*appConfig){func(cfg *appConfig) { cfg.PaymentTimeout = paymentTimeout }}, mutate...)...)
 	tc, err := deps.Temporal(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +61,7 @@ func startMallWithWorker(t *testing.T, paymentTimeout time.Duration) *mall {
 		carts:    cartv1connect.NewCartServiceClient(h, url, connect.WithGRPC()),
 		orders:   orderv1connect.NewOrderServiceClient(h, url, connect.WithGRPC()),
 		products: productv1connect.NewProductServiceClient(h, url, connect.WithGRPC()),
+		pays:     payv1connect.NewPayServiceClient(h, url, connect.WithGRPC()),
 	}
 	login, err := m.users.Login(context.Background(), connect.NewRequest(&userv1.LoginRequest{Login: user.DevAdminLogin, Password: user.DevAdminPassword}))
 	if err != nil {
@@ -117,17 +120,31 @@ func (m *mall) stockOf(t *testing.T, productID string) stock {
 // waitStatus polls the order until it has status, or fails the test.
 func (m *mall) waitStatus(t *testing.T, token, orderID string, status orderv1.OrderStatus) *orderv1.Order {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	return m.waitStatusWithin(t, token, orderID, status, 60*time.Second)
+}
+
+func (m *mall) waitStatusWithin(t *testing.T, token, orderID string, status orderv1.OrderStatus, within time.Duration) *orderv1.Order {
+	t.Helper()
+	o, err := m.waitOrder(context.Background(), token, orderID, status, within)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// waitOrder polls the order until it has status; usable off the test's goroutine.
+func (m *mall) waitOrder(ctx context.Context, token, orderID string, status orderv1.OrderStatus, within time.Duration) (*orderv1.Order, error) {
+	deadline := time.Now().Add(within)
 	for {
-		res, err := m.orders.GetOrder(context.Background(), bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
+		res, err := m.orders.GetOrder(ctx, bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
 		if err == nil && res.Msg.GetOrder().GetStatus() == status {
-			return res.Msg.GetOrder()
+			return res.Msg.GetOrder(), nil
 		}
 		if err != nil && connect.CodeOf(err) != connect.CodeNotFound {
-			t.Fatal(err)
+			return nil, err
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("order %s never reached %s (last: %v %v)", orderID, status, res.Msg.GetOrder().GetStatus(), err)
+			return nil, fmt.Errorf("order %s never reached %s (last: %v %v)", orderID, status, res.Msg.GetOrder().GetStatus(), err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

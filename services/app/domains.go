@@ -32,6 +32,7 @@ import (
 	"mall/services/seckill"
 	"mall/services/storefront"
 	"mall/services/user"
+	"mall/workflows/payment"
 )
 
 // Domain is one service of the mall.
@@ -55,20 +56,14 @@ func Domains() []Domain {
 		{Name: "order", Service: orderv1connect.OrderServiceName, Migrations: order.Migrations(),
 			Mount: mountOrder},
 		{Name: "pay", Service: payv1connect.PayServiceName, Migrations: pay.Migrations(),
-			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
-				path, handler := payv1connect.NewPayServiceHandler(pay.NewHandler(), opts...)
-				return path, handler, nil
-			}},
+			Mount: mountPay},
 		{Name: "seckill", Service: seckillv1connect.SeckillServiceName, Migrations: seckill.Migrations(),
 			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(), opts...)
 				return path, handler, nil
 			}},
 		{Name: "review", Service: reviewv1connect.ReviewServiceName, Migrations: review.Migrations(),
-			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
-				path, handler := reviewv1connect.NewReviewServiceHandler(review.NewHandler(), opts...)
-				return path, handler, nil
-			}},
+			Mount: mountReview},
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
 			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				handler := storefront.NewHandler(storefront.NewUpstreams(deps.Config.InternalURL, deps.Keys), deps.Logger)
@@ -179,5 +174,50 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 	}
 	svc := order.NewService(handle, tc, deps.Config.TaskQueue, deps.Logger, orderOpts)
 	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
+	return path, handler, nil
+}
+
+// mountPay builds the pay service over its database, Temporal (where
+// PaymentWorkflow runs) and the payment provider.
+func mountPay(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "pay")
+	if err != nil {
+		return "", nil, err
+	}
+	tc, err := deps.Temporal(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	httpClient, url, clientOpts := deps.ServiceClientOptions("pay")
+	cfg := deps.Config
+	svc := pay.NewService(handle, tc, orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
+		payment.NewProvider(cfg.ProviderURL, cfg.ProviderAPIKey), deps.Logger, pay.Options{
+			TaskQueue:     cfg.TaskQueue,
+			WebhookSecret: []byte(cfg.ProviderWebhookSecret),
+			PublicURL:     cfg.PublicURL,
+			NotifyURL:     cfg.PublicURL + payv1connect.PayServiceProviderWebhookProcedure,
+			PollInterval:  cfg.ProviderPollInterval,
+		})
+	path, handler := payv1connect.NewPayServiceHandler(pay.NewHandler(svc), opts...)
+	return path, handler, nil
+}
+
+// mountReview builds the review service over its database and Valkey (the
+// cached summaries); it asks the order service who may review and the user
+// service for the author's nickname.
+func mountReview(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "review")
+	if err != nil {
+		return "", nil, err
+	}
+	httpClient, url, clientOpts := deps.ServiceClientOptions("review")
+	reviewOpts := review.DefaultOptions()
+	reviewOpts.KeyPrefix = deps.Config.CachePrefix
+	svc := review.NewService(handle,
+		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
+		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...),
+		deps.Valkey, deps.Logger, reviewOpts)
+	deps.OnCacheToggle(svc.SetCacheEnabled)
+	path, handler := reviewv1connect.NewReviewServiceHandler(review.NewHandler(svc), opts...)
 	return path, handler, nil
 }

@@ -41,6 +41,9 @@ func startApp(t *testing.T, mutate ...func(*appConfig)) (string, *app.Deps) {
 	}
 	url := "http://" + listener.Addr().String()
 	cfg.InternalURL = url
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = url // the provider's webhooks come here
+	}
 	if err := app.Migrate(ctx, cfg, app.Domains(), testenv.Logger()); err != nil {
 		t.Fatal(err)
 	}

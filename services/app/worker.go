@@ -12,12 +12,15 @@ import (
 	"mall/gen/mall/cart/v1/cartv1connect"
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/gen/mall/pay/v1/payv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/temporalx"
 	"mall/services/product"
+	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
 	"mall/workflows/healthcheck"
+	"mall/workflows/payment"
 )
 
 // NewWorker builds the Temporal worker of the mall: every workflow package
@@ -37,9 +40,15 @@ func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
 		Orders:   orderv1connect.NewOrderServiceClient(httpClient, url, opts...),
 		Events:   orderEventPublisher{producer},
 	}
+	pay := payv1connect.NewPayServiceClient(httpClient, url, opts...)
+	payments := &payment.Activities{Pay: pay, Orders: activities.Orders,
+		Provider: payment.NewProvider(deps.Config.ProviderURL, deps.Config.ProviderAPIKey)}
+	cancellations := &cancellation.Activities{Pay: pay, Orders: activities.Orders}
 	return temporalx.NewWorker(tc, deps.Config.TaskQueue,
 		healthcheck.Register,
 		func(w worker.Registry) { checkout.Register(w, activities) },
+		func(w worker.Registry) { payment.Register(w, payments) },
+		func(w worker.Registry) { cancellation.Register(w, cancellations) },
 	), nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/platform/rpcerr"
+	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
 )
 
@@ -146,27 +147,28 @@ func (s *Service) createdCheckout(ctx context.Context, userID, orderID string) (
 	return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_ORDER_CREATED, Order: o}, nil
 }
 
-// CancelOrder cancels one of userID's orders. An unpaid order is cancelled
-// by its checkout saga (signalled here), which also releases the stock; the
-// answer is the order as it is now. A cancelled (or refunded) order is
-// returned unchanged. Paid orders need a refund (not available yet), and
-// shipped ones cannot be cancelled.
+// CancelOrder cancels one of userID's orders. A PENDING_PAYMENT order is
+// cancelled by its checkout saga (signalled here), which also releases the
+// stock. A PAID order is marked so it cannot ship any more, and
+// CancellationWorkflow refunds it, returns its stock and marks it REFUNDED
+// (the answer shows it PAID with refund_requested_at). Cancelled or refunded
+// orders are returned unchanged; shipped ones cannot be cancelled.
 func (s *Service) CancelOrder(ctx context.Context, userID, orderID, reason string) (*orderv1.Order, error) {
 	o, err := s.GetOrder(ctx, orderID, userID)
 	if err != nil {
 		return nil, err
 	}
+	if reason == "" {
+		reason = "cancelled by the buyer"
+	}
 	switch o.GetStatus() {
 	case orderv1.OrderStatus_ORDER_STATUS_CANCELLED, orderv1.OrderStatus_ORDER_STATUS_REFUNDED:
 		return o, nil
 	case orderv1.OrderStatus_ORDER_STATUS_PAID:
-		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundNotAvailable, "a paid order cannot be cancelled yet")
+		return s.refund(ctx, userID, orderID, reason)
 	case orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT:
 	default:
-		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonOrderShipped, "a shipped order cannot be cancelled")
-	}
-	if reason == "" {
-		reason = "cancelled by the buyer"
+		return nil, errShipped()
 	}
 	err = s.temporal.SignalWorkflow(ctx, checkout.WorkflowID(orderID), "", checkout.SignalCancel, checkout.CancelSignal{Reason: reason})
 	if isWorkflowNotFound(err) {
@@ -179,6 +181,31 @@ func (s *Service) CancelOrder(ctx context.Context, userID, orderID, reason strin
 		return nil, errWorkflowUnavailable()
 	}
 	return o, nil
+}
+
+// refund stops a paid order from shipping and starts its refund saga. The
+// mark comes first and stays: a retried CancelOrder (after the start failed)
+// starts the saga again, and one start per order is all Temporal allows.
+func (s *Service) refund(ctx context.Context, userID, orderID, reason string) (*orderv1.Order, error) {
+	marked, err := markRefundRequested(ctx, s.db, orderID, userID, now())
+	if err != nil {
+		return nil, err
+	}
+	if !marked { // it shipped (or was refunded) since it was read
+		return s.CancelOrder(ctx, userID, orderID, reason)
+	}
+	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       cancellation.WorkflowID(orderID),
+		TaskQueue:                s.taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, cancellation.WorkflowName, cancellation.Input{OrderID: orderID, Reason: reason})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		s.logger.ErrorContext(ctx, "start cancellation workflow", "order_id", orderID, "err", err)
+		return nil, errWorkflowUnavailable()
+	}
+	return s.GetOrder(ctx, orderID, userID)
 }
 
 // ConfirmReceipt completes one of userID's delivered orders, then tells its
@@ -199,10 +226,17 @@ func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID string) (*
 	return o, nil
 }
 
-// ShipOrder moves a paid order to SHIPPED with its carrier and tracking number.
+// ShipOrder moves a paid order to SHIPPED with its carrier and tracking
+// number, unless the buyer has cancelled it for a refund.
 func (s *Service) ShipOrder(ctx context.Context, orderID, carrier, trackingNumber string) (*orderv1.Order, error) {
 	o, _, err := s.Transition(ctx, transitionSpec{
 		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_SHIPPED, Reason: "shipped with " + carrier + " " + trackingNumber,
+		Check: func(row *orderRow) error {
+			if row.RefundRequestedAt.Valid {
+				return rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundInProgress, "the buyer cancelled this order; it is being refunded")
+			}
+			return nil
+		},
 		Apply: func(row *orderRow) []string {
 			row.Carrier, row.TrackingNumber = carrier, trackingNumber
 			return []string{"carrier", "tracking_number"}

@@ -10,6 +10,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/platform/testenv"
+	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
 )
 
@@ -212,15 +213,31 @@ func TestCancelOrderSignalsTheSaga(t *testing.T) {
 			_, err = client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan}))
 			wantCode(t, err, connect.CodeFailedPrecondition, ReasonCheckoutNotRunning)
 
-			// Paid: a refund (not available yet). Shipped: too late.
+			// Paid: the order is marked (it can no longer ship) and the
+			// refund saga starts, once however often the buyer asks.
 			f.transition(t, client, orphan, statusPaid, "paid")
-			_, err = client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonRefundNotAvailable)
-			f.transition(t, client, orphan, statusShipped, "shipped")
-			_, err = client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan}))
+			for range 2 {
+				res, err := client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan, Reason: "too slow"}))
+				if err != nil || res.Msg.GetOrder().GetStatus() != statusPaid || res.Msg.GetOrder().GetRefundRequestedAt() == nil {
+					t.Fatalf("cancel paid %v %v", res, err)
+				}
+			}
+			desc, err := f.temporal.DescribeWorkflowExecution(ctx, cancellation.WorkflowID(orphan), "")
+			if err != nil || desc.GetWorkflowExecutionInfo().GetType().GetName() != cancellation.WorkflowName {
+				t.Fatalf("cancellation workflow %v %v", desc, err)
+			}
+			_, err = client.ShipOrder(ctx, as(f.admin, &orderv1.ShipOrderRequest{OrderId: orphan, Carrier: "SF", TrackingNumber: "SF1"}))
+			wantCode(t, err, connect.CodeFailedPrecondition, ReasonRefundInProgress)
+
+			// Shipped: too late.
+			shipped := "o-" + testenv.RandomID(6)
+			f.createOrder(t, client, alice, shipped)
+			f.transition(t, client, shipped, statusPaid, "paid")
+			f.transition(t, client, shipped, statusShipped, "shipped")
+			_, err = client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: shipped}))
 			wantCode(t, err, connect.CodeFailedPrecondition, ReasonOrderShipped)
-			got, err := client.GetOrder(ctx, as(aliceToken, &orderv1.GetOrderRequest{OrderId: orphan}))
-			if err != nil || got.Msg.GetOrder().GetStatus() != statusShipped {
+			got, err := client.GetOrder(ctx, as(aliceToken, &orderv1.GetOrderRequest{OrderId: shipped}))
+			if err != nil || got.Msg.GetOrder().GetStatus() != statusShipped || got.Msg.GetOrder().GetRefundRequestedAt() != nil {
 				t.Fatalf("after refused cancels %v %v", got, err)
 			}
 		})

@@ -31,6 +31,9 @@ func orderProto(r *orderRow, lines []lineRow, history []historyRow) *orderv1.Ord
 	if r.PaymentDeadline.Valid {
 		o.PaymentDeadline = timestamppb.New(r.PaymentDeadline.Time)
 	}
+	if r.RefundRequestedAt.Valid {
+		o.RefundRequestedAt = timestamppb.New(r.RefundRequestedAt.Time)
+	}
 	o.Lines = make([]*orderv1.OrderLine, len(lines))
 	for i, l := range lines {
 		o.Lines[i] = &orderv1.OrderLine{

@@ -14,7 +14,7 @@ const (
 	ReasonIllegalTransition   = "ILLEGAL_TRANSITION"
 	ReasonStatusMismatch      = "STATUS_MISMATCH"
 	ReasonOrderIDConflict     = "ORDER_ID_CONFLICT"
-	ReasonRefundNotAvailable  = "REFUND_NOT_AVAILABLE"
+	ReasonRefundInProgress    = "REFUND_IN_PROGRESS"
 	ReasonOrderShipped        = "ORDER_SHIPPED"
 	ReasonCheckoutNotRunning  = "CHECKOUT_NOT_RUNNING"
 	ReasonBadPageToken        = "BAD_PAGE_TOKEN"
@@ -32,6 +32,10 @@ func errCheckoutNotFound() error {
 func errIllegalTransition(from, to orderv1.OrderStatus) error {
 	return rpcerr.New(connect.CodeFailedPrecondition, ReasonIllegalTransition,
 		"an order cannot go from "+statusName(from)+" to "+statusName(to))
+}
+
+func errShipped() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonOrderShipped, "a shipped order cannot be cancelled")
 }
 
 func errBadPageToken() error {

@@ -28,8 +28,11 @@ type orderRow struct {
 	ReservationID   string         `bun:"reservation_id"`
 	Carrier         string         `bun:"carrier"`
 	TrackingNumber  string         `bun:"tracking_number"`
-	CreatedAt       time.Time      `bun:"created_at"`
-	UpdatedAt       time.Time      `bun:"updated_at"`
+	// RefundRequestedAt is set when a paid order is cancelled (no shipping
+	// from then on); the refund saga makes it REFUNDED.
+	RefundRequestedAt sql.NullTime `bun:"refund_requested_at"`
+	CreatedAt         time.Time    `bun:"created_at"`
+	UpdatedAt         time.Time    `bun:"updated_at"`
 }
 
 // addressJSON is the shipping address snapshot as stored in orders.shipping_address.

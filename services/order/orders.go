@@ -96,6 +96,8 @@ type transitionSpec struct {
 	// From, when set, is a guard: the order must be in one of these statuses
 	// (or already in To).
 	From []orderv1.OrderStatus
+	// Check, when set, may refuse the change after the row is locked.
+	Check func(row *orderRow) error
 	// Apply sets the columns a change writes besides status and updated_at,
 	// and returns their names.
 	Apply func(row *orderRow) []string
@@ -126,6 +128,11 @@ func (s *Service) Transition(ctx context.Context, spec transitionSpec) (*orderv1
 			}
 			if err := checkTransition(from, spec.To); err != nil {
 				return err
+			}
+			if spec.Check != nil {
+				if err := spec.Check(row); err != nil {
+					return err
+				}
 			}
 			at := now()
 			row.Status, row.UpdatedAt = int32(spec.To), at

@@ -50,6 +50,21 @@ func updateStatus(ctx context.Context, tx bun.Tx, row *orderRow, entry *historyR
 	return err
 }
 
+// markRefundRequested sets refund_requested_at on one of userID's orders if
+// it is PAID; it reports whether the order is (now or already) marked. The
+// row update serializes with ShipOrder's locked transition.
+func markRefundRequested(ctx context.Context, db bun.IDB, orderID, userID string, at time.Time) (bool, error) {
+	res, err := db.NewUpdate().Model((*orderRow)(nil)).
+		Set("refund_requested_at = COALESCE(refund_requested_at, ?)", at).Set("updated_at = ?", at).
+		Where("id = ?", orderID).Where("user_id = ?", userID).
+		Where("status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // hydrate loads the lines and history of rows with one query each and
 // returns the orders in the rows' order.
 func hydrate(ctx context.Context, db bun.IDB, rows []orderRow) ([]*orderv1.Order, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"mall/services/app"
+	"mall/services/paysim"
 	"mall/services/platform/devserver"
 	"mall/workflows/healthcheck"
 )
@@ -107,6 +109,12 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		return err
 	}
 
+	paysimNote, err := c.startDevPaysim(ctx)
+	if err != nil {
+		listener.Close()
+		return err
+	}
+
 	tc, err := deps.Temporal(ctx)
 	if err != nil {
 		listener.Close()
@@ -132,15 +140,40 @@ Mall is running. Ctrl-C stops everything this command started.
   API (Connect, gRPC, gRPC-Web)  http://localhost%s
   Temporal Web UI                %s
   Temporal frontend              %s
+  Payment simulator (pay pages)  %s
   Kafka brokers                  %v (embedded: %t)
   MySQL / Redis                  %s / %s
   try: grpcurl -plaintext localhost%s list
-`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, deps.Kafka.Brokers, deps.Kafka.Embedded(),
+`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, paysimNote, deps.Kafka.Brokers, deps.Kafka.Embedded(),
 		c.cfg.MySQLDSN, c.cfg.RedisAddr, portOf(c.cfg.HTTPAddr))
 
 	err = app.Serve(ctx, deps, srv, listener)
 	log.Info("shutting down")
 	return err
+}
+
+// startDevPaysim runs the payment simulator in this process at the
+// provider URL, unless something answers there already (e.g. a `mall
+// paysim` with injected faults). It stops with ctx.
+func (c *cli) startDevPaysim(ctx context.Context) (string, error) {
+	u, err := url.Parse(c.cfg.ProviderURL)
+	if err != nil {
+		return "", fmt.Errorf("--provider-url: %w", err)
+	}
+	if devserver.Answers(u.Host) {
+		c.logger.Info("using the payment provider already answering", "url", c.cfg.ProviderURL)
+		return c.cfg.ProviderURL + " (external)", nil
+	}
+	listener, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		return "", err
+	}
+	go func() {
+		if err := runPaysim(ctx, paysim.New(c.paysimOptions("")), listener, c.cfg.ShutdownTimeout); err != nil {
+			c.logger.Error("payment simulator stopped", "err", err)
+		}
+	}()
+	return c.cfg.ProviderURL, nil
 }
 
 // checkWorker runs the health-check workflow once, proving the worker polls.

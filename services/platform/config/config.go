@@ -39,6 +39,13 @@ type Config struct {
 	InternalURL string // where service-to-service clients reach the services (gRPC over h2c)
 
 	PaymentTimeout time.Duration // how long an order waits for payment before it is cancelled
+
+	// The payment provider (mall paysim on a developer machine).
+	ProviderURL           string // merchant API base URL
+	ProviderAPIKey        string
+	ProviderWebhookSecret string        // HMAC key of the provider's webhook signatures
+	ProviderPollInterval  time.Duration // how often a payment asks the provider when no webhook came
+	PublicURL             string        // where browsers reach the mall (the pay page sends customers back here)
 }
 
 // Register adds the platform flags to fs with their defaults.
@@ -60,6 +67,11 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of user tokens")
 	fs.StringVar(&c.InternalURL, "internal-url", "http://127.0.0.1:8080", "base URL services use to call each other")
 	fs.DurationVar(&c.PaymentTimeout, "payment-timeout", 30*time.Minute, "how long an order waits for payment before it is cancelled")
+	fs.StringVar(&c.ProviderURL, "provider-url", "http://127.0.0.1:8090", "payment provider API base URL (mall paysim)")
+	fs.StringVar(&c.ProviderAPIKey, "provider-api-key", "sk_dev_mall", "payment provider API key (the development default is public)")
+	fs.StringVar(&c.ProviderWebhookSecret, "provider-webhook-secret", "whsec_dev_mall", "HMAC key of the provider's webhooks (the development default is public)")
+	fs.DurationVar(&c.ProviderPollInterval, "provider-poll-interval", 15*time.Second, "how often an unsettled payment polls the provider when no webhook arrives")
+	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL browsers reach the mall at")
 }
 
 // EnvName is the environment variable that overrides a flag.

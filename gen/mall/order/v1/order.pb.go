@@ -562,11 +562,14 @@ type Order struct {
 	Carrier        string `protobuf:"bytes,11,opt,name=carrier,proto3" json:"carrier,omitempty"`
 	TrackingNumber string `protobuf:"bytes,12,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
 	// Oldest first.
-	History       []*StatusChange        `protobuf:"bytes,13,rep,name=history,proto3" json:"history,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	History   []*StatusChange        `protobuf:"bytes,13,rep,name=history,proto3" json:"history,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Set when the buyer cancelled the order after paying: it can no longer
+	// ship, and a refund is under way until the status becomes REFUNDED.
+	RefundRequestedAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=refund_requested_at,json=refundRequestedAt,proto3" json:"refund_requested_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -700,6 +703,13 @@ func (x *Order) GetCreatedAt() *timestamppb.Timestamp {
 func (x *Order) GetUpdatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Order) GetRefundRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefundRequestedAt
 	}
 	return nil
 }
@@ -1322,7 +1332,7 @@ func (x *CancelOrderRequest) GetReason() string {
 type CancelOrderResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The order as it is now; a refund may still be in progress (status PAID
-	// until REFUNDED).
+	// with refund_requested_at set, until REFUNDED).
 	Order         *Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2574,7 +2584,7 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\tto_status\x18\x02 \x01(\x0e2\x1a.mall.order.v1.OrderStatusR\btoStatus\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xc1\x05\n" +
+	"occurredAt\"\x8d\x06\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x122\n" +
@@ -2594,7 +2604,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"F\n" +
+	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12J\n" +
+	"\x13refund_requested_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\x11refundRequestedAt\"F\n" +
 	"\rCartSelection\x125\n" +
 	"\vproduct_ids\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\b\x01\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\n" +
 	"productIds\"]\n" +
@@ -2825,68 +2836,69 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	6,  // 8: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
 	40, // 9: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	40, // 10: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	8,  // 11: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
-	9,  // 12: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
-	2,  // 13: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
-	7,  // 14: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
-	7,  // 15: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 16: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	7,  // 17: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	7,  // 18: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
-	7,  // 19: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
-	0,  // 20: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	7,  // 21: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	7,  // 22: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
-	7,  // 23: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
-	5,  // 24: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
-	3,  // 25: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	40, // 26: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
-	7,  // 27: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 28: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
-	0,  // 29: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
-	7,  // 30: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
-	7,  // 31: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
-	1,  // 32: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
-	0,  // 33: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	40, // 34: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	7,  // 35: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	40, // 36: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	40, // 37: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	36, // 38: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	37, // 39: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	10, // 40: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	12, // 41: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	14, // 42: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	16, // 43: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	18, // 44: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	20, // 45: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	22, // 46: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	24, // 47: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	26, // 48: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	28, // 49: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	30, // 50: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	32, // 51: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	34, // 52: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	38, // 53: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	11, // 54: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	13, // 55: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	15, // 56: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	17, // 57: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	19, // 58: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	21, // 59: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	23, // 60: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	25, // 61: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	27, // 62: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	29, // 63: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	31, // 64: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	33, // 65: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	35, // 66: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	39, // 67: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	54, // [54:68] is the sub-list for method output_type
-	40, // [40:54] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	40, // 11: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	8,  // 12: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
+	9,  // 13: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
+	2,  // 14: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
+	7,  // 15: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
+	7,  // 16: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 17: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	7,  // 18: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	7,  // 19: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
+	7,  // 20: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
+	0,  // 21: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	7,  // 22: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	7,  // 23: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
+	7,  // 24: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
+	5,  // 25: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
+	3,  // 26: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	40, // 27: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	7,  // 28: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 29: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
+	0,  // 30: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
+	7,  // 31: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
+	7,  // 32: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
+	1,  // 33: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
+	0,  // 34: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	40, // 35: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	7,  // 36: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	40, // 37: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	40, // 38: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	36, // 39: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	37, // 40: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	10, // 41: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	12, // 42: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	14, // 43: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	16, // 44: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	18, // 45: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	20, // 46: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	22, // 47: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	24, // 48: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	26, // 49: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	28, // 50: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	30, // 51: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	32, // 52: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	34, // 53: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	38, // 54: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	11, // 55: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	13, // 56: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	15, // 57: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	17, // 58: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	19, // 59: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	21, // 60: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	23, // 61: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	25, // 62: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	27, // 63: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	29, // 64: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	31, // 65: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	33, // 66: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	35, // 67: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	39, // 68: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	55, // [55:69] is the sub-list for method output_type
+	41, // [41:55] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }

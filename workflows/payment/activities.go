@@ -1,0 +1,139 @@
+package payment
+
+import (
+	"context"
+	"errors"
+
+	"connectrpc.com/connect"
+	"go.temporal.io/sdk/temporal"
+
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/gen/mall/order/v1/orderv1connect"
+	payv1 "mall/gen/mall/pay/v1"
+	"mall/gen/mall/pay/v1/payv1connect"
+	"mall/workflows/rpcfailure"
+)
+
+// Activities are the payment saga's steps: calls to the pay and order
+// services (Connect over gRPC with a service credential) and to the payment
+// provider. Each is idempotent: payment records are keyed by payment id,
+// and the provider's charge by the same id as idempotency key.
+type Activities struct {
+	Pay      payv1connect.PayServiceClient
+	Orders   orderv1connect.OrderServiceClient
+	Provider *Provider
+}
+
+// ErrTypeOrderPending is the (retryable) error of AwaitOrderOutcome while
+// the order is still PENDING_PAYMENT.
+const ErrTypeOrderPending = "ORDER_STILL_PENDING"
+
+// RecordInput creates the record of one attempt.
+type RecordInput struct {
+	PaymentID   string
+	OrderID     string
+	UserID      string
+	AmountCents int64
+}
+
+// CreatePaymentRecord records an attempt as PENDING in the pay database.
+func (a *Activities) CreatePaymentRecord(ctx context.Context, in RecordInput) error {
+	_, err := a.Pay.CreatePaymentRecord(ctx, connect.NewRequest(&payv1.CreatePaymentRecordRequest{
+		PaymentId: in.PaymentID, OrderId: in.OrderID, UserId: in.UserID, AmountCents: in.AmountCents}))
+	return rpcfailure.FromRPC(err)
+}
+
+// ChargeInput asks the provider for a charge.
+type ChargeInput struct {
+	PaymentID   string
+	OrderID     string
+	AmountCents int64
+	ReturnURL   string
+	NotifyURL   string
+}
+
+// CreateCharge requests the charge of an attempt from the provider, with
+// the payment id as idempotency key: a retry returns the same charge.
+func (a *Activities) CreateCharge(ctx context.Context, in ChargeInput) (Charge, error) {
+	charge, err := a.Provider.CreateCharge(ctx, in.PaymentID, CreateChargeRequest{
+		AmountCents: in.AmountCents, Currency: "CNY", Reference: in.PaymentID, OrderID: in.OrderID,
+		Description: "Mall order " + in.OrderID, ReturnURL: in.ReturnURL, NotifyURL: in.NotifyURL,
+	})
+	return charge, fromProvider(err)
+}
+
+// RecordChargeInput attaches a charge to its attempt.
+type RecordChargeInput struct {
+	PaymentID string
+	ChargeID  string
+	PayURL    string
+}
+
+// RecordCharge stores the provider's charge id and pay page with the attempt.
+func (a *Activities) RecordCharge(ctx context.Context, in RecordChargeInput) error {
+	_, err := a.Pay.RecordCharge(ctx, connect.NewRequest(&payv1.RecordChargeRequest{
+		PaymentId: in.PaymentID, ProviderChargeId: in.ChargeID, PayUrl: in.PayURL}))
+	return rpcfailure.FromRPC(err)
+}
+
+// GetCharge asks the provider for a charge's state (polling when no webhook came).
+func (a *Activities) GetCharge(ctx context.Context, chargeID string) (Charge, error) {
+	charge, err := a.Provider.GetCharge(ctx, chargeID)
+	return charge, fromProvider(err)
+}
+
+// CancelCharge closes a pending charge at the deadline; a charge that
+// settled meanwhile comes back as it is (succeeded charges are honoured).
+func (a *Activities) CancelCharge(ctx context.Context, chargeID string) (Charge, error) {
+	charge, err := a.Provider.CancelCharge(ctx, chargeID)
+	return charge, fromProvider(err)
+}
+
+// SettleInput is an attempt's final outcome.
+type SettleInput struct {
+	PaymentID     string
+	Status        payv1.PaymentStatus
+	DeclineReason string
+}
+
+// SettlePayment records an attempt's outcome; settling twice changes nothing.
+func (a *Activities) SettlePayment(ctx context.Context, in SettleInput) error {
+	_, err := a.Pay.SettlePayment(ctx, connect.NewRequest(&payv1.SettlePaymentRequest{
+		PaymentId: in.PaymentID, Status: in.Status, DeclineReason: in.DeclineReason}))
+	return rpcfailure.FromRPC(err)
+}
+
+// AwaitOrderOutcome returns the order's status once it has left
+// PENDING_PAYMENT; until then it fails with the retryable
+// ErrTypeOrderPending, so the retry policy paces the polling.
+func (a *Activities) AwaitOrderOutcome(ctx context.Context, orderID string) (orderv1.OrderStatus, error) {
+	res, err := a.Orders.GetOrderInternal(ctx, connect.NewRequest(&orderv1.GetOrderInternalRequest{OrderId: orderID}))
+	if err != nil {
+		return orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED, rpcfailure.FromRPC(err)
+	}
+	status := res.Msg.GetOrder().GetStatus()
+	if status == orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
+		return status, temporal.NewApplicationError("the order is still pending payment", ErrTypeOrderPending)
+	}
+	return status, nil
+}
+
+// RefundOrder refunds the order's successful payment in full (idempotent by
+// order): used when a payment succeeded for an order that was cancelled.
+func (a *Activities) RefundOrder(ctx context.Context, orderID string) error {
+	_, err := a.Pay.Refund(ctx, connect.NewRequest(&payv1.RefundRequest{OrderId: orderID, Reason: "paid after the order was cancelled"}))
+	return rpcfailure.FromRPC(err)
+}
+
+// fromProvider makes the provider's refusals (4xx) non-retryable and keeps
+// network errors, 429 and 5xx retryable.
+func fromProvider(err error) error {
+	if err == nil || Retryable(err) {
+		return err
+	}
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return temporal.NewNonRetryableApplicationError(pe.Message, "PROVIDER_"+pe.Code, err)
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), "PROVIDER_ERROR", err)
+}

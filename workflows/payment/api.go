@@ -1,0 +1,92 @@
+// Package payment is the payment saga: PaymentWorkflow asks the provider for
+// a charge (idempotently), waits for the provider's webhook (polling the
+// provider when none comes), records the outcome, and on success signals the
+// order's checkout saga. A declined attempt may be retried by the buyer until
+// the order's payment deadline. This file is its contract with the pay
+// service (which starts it, updates it and forwards webhooks to it).
+package payment
+
+import (
+	"strconv"
+	"time"
+)
+
+// WorkflowName is the registered name of the payment workflow.
+const WorkflowName = "PaymentWorkflow"
+
+// Update, signal and query names.
+const (
+	// UpdatePay asks for a payable charge: it starts the first attempt, or a
+	// new one after a decline, and returns a Status once the current attempt
+	// has its pay page (or the payment is final).
+	UpdatePay = "pay"
+	// SignalProviderEvent carries a ProviderEvent from the provider's webhook.
+	SignalProviderEvent = "provider-event"
+	// QueryStatus returns a Status.
+	QueryStatus = "status"
+)
+
+// DefaultPollInterval is how often an unsettled charge is polled when no
+// webhook arrives.
+const DefaultPollInterval = 15 * time.Second
+
+// Input starts the payment of one order.
+type Input struct {
+	OrderID      string
+	UserID       string
+	AmountCents  int64
+	Deadline     time.Time     // the order's payment deadline: no charge is left open after it
+	ReturnURL    string        // where the pay page sends the buyer back
+	NotifyURL    string        // the provider's webhook target; empty: the provider's default
+	PollInterval time.Duration // 0: DefaultPollInterval
+}
+
+// ProviderEvent is a verified webhook event, forwarded by the pay service.
+type ProviderEvent struct {
+	EventID       string
+	ChargeID      string
+	Status        ChargeStatus
+	Sequence      int64
+	DeclineReason string
+}
+
+// State is where a payment is.
+type State string
+
+// The states of a payment.
+const (
+	StateStarting      State = "STARTING"       // creating the first attempt
+	StateAwaitingBuyer State = "AWAITING_BUYER" // the charge's pay page is open
+	StateDeclined      State = "DECLINED"       // the last attempt was declined; Pay again to retry
+	StateAwaitingOrder State = "AWAITING_ORDER" // money taken; waiting for the order to leave PENDING_PAYMENT
+	StateSucceeded     State = "SUCCEEDED"      // money taken and the order PAID
+	StateExpired       State = "EXPIRED"        // the deadline passed without a successful charge
+	StateRefundedLate  State = "REFUNDED_LATE"  // paid after the order was cancelled: refunded
+)
+
+// Status is the answer of QueryStatus and UpdatePay, and the workflow's result.
+type Status struct {
+	OrderID       string
+	State         State
+	Attempt       int
+	PaymentID     string // the current attempt's payment id
+	ChargeID      string
+	PayURL        string
+	DeclineReason string
+}
+
+// Types of the errors UpdatePay is rejected with (ApplicationError types),
+// for the pay service to answer failed_precondition.
+const (
+	RejectAlreadyPaid = "ALREADY_PAID"    // the order's payment succeeded
+	RejectExpired     = "PAYMENT_EXPIRED" // the deadline passed
+)
+
+// WorkflowID is the payment workflow's id for an order: one per order.
+func WorkflowID(orderID string) string { return "payment-" + orderID }
+
+// PaymentID names attempt n (from 1) of an order's payment; it is also the
+// provider idempotency key, so a retried charge request creates one charge.
+func PaymentID(orderID string, attempt int) string {
+	return "pm-" + orderID + "-" + strconv.Itoa(attempt)
+}

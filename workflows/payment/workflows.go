@@ -1,0 +1,294 @@
+package payment
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	orderv1 "mall/gen/mall/order/v1"
+	payv1 "mall/gen/mall/pay/v1"
+	"mall/workflows/checkout"
+)
+
+// Activity options, set on purpose. Every step is a short idempotent call
+// run as a local activity (one workflow task per step, as in checkout).
+// Starting an attempt gives up after about a minute, and the attempt is then
+// recorded as declined so the buyer can try again; steps after a decision
+// (recording the outcome, telling the order, refunding) retry without limit.
+const (
+	activityTimeout    = 10 * time.Second
+	startAttempts      = 5
+	mustCompleteMaxGap = time.Minute
+	orderPollMaxGap    = 10 * time.Second
+	// A local activity's retries end at its ScheduleToCloseTimeout (which
+	// defaults to its StartToCloseTimeout): each policy sets it.
+	startWindow        = 2 * time.Minute
+	mustCompleteWindow = 30 * 24 * time.Hour // "without limit", until ops step in
+	providerFailure    = "the payment provider is unavailable, please try again"
+	deadlineReason     = "payment deadline passed"
+)
+
+func startOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: activityTimeout, ScheduleToCloseTimeout: startWindow,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2,
+			MaximumInterval: 10 * time.Second, MaximumAttempts: startAttempts},
+	})
+}
+
+func mustCompleteOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: activityTimeout, ScheduleToCloseTimeout: mustCompleteWindow,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: mustCompleteMaxGap, MaximumAttempts: 0},
+	})
+}
+
+// orderPollOptions pace AwaitOrderOutcome, whose "still pending" error is
+// retried until the checkout saga has recorded the payment (or cancelled).
+func orderPollOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: activityTimeout, ScheduleToCloseTimeout: mustCompleteWindow,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 1.5,
+			MaximumInterval: orderPollMaxGap, MaximumAttempts: 0},
+	})
+}
+
+// PaymentWorkflow pays one order: an attempt creates the payment record,
+// asks the provider for a charge (idempotency key = payment id), records it,
+// and waits for the provider's webhook, polling when none comes, until the
+// order's deadline (then it cancels the charge at the provider; a charge
+// that succeeded meanwhile is honoured). Declined: the attempt is recorded
+// and the buyer may start another through UpdatePay. Succeeded: recorded,
+// the checkout saga is signalled, and once the order has left
+// PENDING_PAYMENT a payment that came too late (order CANCELLED) is refunded.
+func PaymentWorkflow(ctx workflow.Context, in Input) (Status, error) {
+	p := &payer{
+		in:     in,
+		status: Status{OrderID: in.OrderID, State: StateStarting},
+		logger: log.With(workflow.GetLogger(ctx), "order_id", in.OrderID),
+		events: workflow.GetSignalChannel(ctx, SignalProviderEvent),
+	}
+	if p.in.PollInterval <= 0 {
+		p.in.PollInterval = DefaultPollInterval
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return p.status, nil }); err != nil {
+		return p.status, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePay, p.pay, workflow.UpdateHandlerOptions{Validator: p.validatePay}); err != nil {
+		return p.status, err
+	}
+	status, err := p.run(ctx)
+	// Let running UpdatePay calls answer before the workflow closes.
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	for p.events.ReceiveAsync(nil) { // late or duplicate webhooks: nothing to do
+	}
+	return status, err
+}
+
+// payer is one order's payment in progress.
+type payer struct {
+	in             Input
+	status         Status
+	logger         log.Logger
+	events         workflow.ReceiveChannel
+	retryRequested bool
+}
+
+func (p *payer) final() bool {
+	switch p.status.State {
+	case StateSucceeded, StateExpired, StateRefundedLate, StateAwaitingOrder:
+		return true
+	}
+	return false
+}
+
+// validatePay rejects UpdatePay for a payment that cannot take money any more.
+func (p *payer) validatePay(workflow.Context) error {
+	switch p.status.State {
+	case StateSucceeded, StateAwaitingOrder:
+		return temporal.NewApplicationError("this order is already paid", RejectAlreadyPaid)
+	case StateExpired, StateRefundedLate:
+		return temporal.NewApplicationError("the payment deadline of this order has passed", RejectExpired)
+	}
+	return nil
+}
+
+// pay answers UpdatePay: after a decline it asks for a new attempt; then it
+// waits until the current attempt's pay page exists (or the attempt ended).
+func (p *payer) pay(ctx workflow.Context) (Status, error) {
+	if p.status.State == StateDeclined {
+		p.retryRequested = true
+		p.status.State = StateStarting
+	}
+	err := workflow.Await(ctx, func() bool {
+		return p.status.State == StateAwaitingBuyer || p.status.State == StateDeclined || p.final()
+	})
+	return p.status, err
+}
+
+func (p *payer) run(ctx workflow.Context) (Status, error) {
+	for attempt := 1; ; attempt++ {
+		outcome, err := p.attempt(ctx, attempt)
+		if err != nil {
+			return p.status, err
+		}
+		switch outcome.Status {
+		case ChargeSucceeded:
+			return p.onSucceeded(ctx)
+		case ChargeDeclined:
+			if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_DECLINED, outcome.DeclineReason); err != nil {
+				return p.status, err
+			}
+			p.status.State, p.status.DeclineReason = StateDeclined, outcome.DeclineReason
+			retry, err := workflow.AwaitWithTimeout(ctx, p.untilDeadline(ctx), func() bool { return p.retryRequested })
+			if err != nil {
+				return p.status, err
+			}
+			if !retry {
+				p.status.State = StateExpired
+				return p.status, nil
+			}
+			p.retryRequested = false
+		default: // the deadline passed and the charge was closed
+			if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_EXPIRED, deadlineReason); err != nil {
+				return p.status, err
+			}
+			p.status.State = StateExpired
+			return p.status, nil
+		}
+	}
+}
+
+// attemptOutcome is how an attempt's charge ended: succeeded, declined, or
+// (any other status) closed at the deadline.
+type attemptOutcome struct {
+	Status        ChargeStatus
+	DeclineReason string
+}
+
+// attempt runs attempt n until its charge is final or the deadline passes.
+func (p *payer) attempt(ctx workflow.Context, n int) (attemptOutcome, error) {
+	paymentID := PaymentID(p.in.OrderID, n)
+	p.status = Status{OrderID: p.in.OrderID, State: StateStarting, Attempt: n, PaymentID: paymentID}
+	sctx := startOptions(ctx)
+	err := workflow.ExecuteLocalActivity(sctx, ActivityCreatePaymentRecord, RecordInput{
+		PaymentID: paymentID, OrderID: p.in.OrderID, UserID: p.in.UserID, AmountCents: p.in.AmountCents}).Get(ctx, nil)
+	if err != nil {
+		return attemptOutcome{}, err // nothing recorded: the workflow fails and Pay answers unavailable
+	}
+	var charge Charge
+	err = workflow.ExecuteLocalActivity(sctx, ActivityCreateCharge, ChargeInput{PaymentID: paymentID, OrderID: p.in.OrderID,
+		AmountCents: p.in.AmountCents, ReturnURL: p.in.ReturnURL, NotifyURL: p.in.NotifyURL}).Get(ctx, &charge)
+	if err == nil {
+		err = workflow.ExecuteLocalActivity(sctx, ActivityRecordCharge, RecordChargeInput{
+			PaymentID: paymentID, ChargeID: charge.ID, PayURL: charge.PayURL}).Get(ctx, nil)
+	}
+	if err != nil {
+		p.logger.Warn("payment attempt could not start", "payment_id", paymentID, "error", err)
+		return attemptOutcome{Status: ChargeDeclined, DeclineReason: providerFailure}, nil
+	}
+	p.status.ChargeID, p.status.PayURL, p.status.State = charge.ID, charge.PayURL, StateAwaitingBuyer
+	if charge.Status.Final() { // a replayed CreateCharge of a charge that settled already
+		return attemptOutcome{Status: charge.Status, DeclineReason: charge.DeclineReason}, nil
+	}
+	return p.awaitCharge(ctx, charge.ID)
+}
+
+// awaitCharge waits for the charge's final status from a webhook, polling
+// the provider every PollInterval, until the deadline; then it cancels the
+// charge at the provider and returns what the provider says it is.
+func (p *payer) awaitCharge(ctx workflow.Context, chargeID string) (attemptOutcome, error) {
+	mctx := mustCompleteOptions(ctx)
+	for {
+		remaining := p.untilDeadline(ctx)
+		if remaining <= 0 {
+			var charge Charge
+			if err := workflow.ExecuteLocalActivity(mctx, ActivityCancelCharge, chargeID).Get(ctx, &charge); err != nil {
+				return attemptOutcome{}, err
+			}
+			return attemptOutcome{Status: charge.Status, DeclineReason: charge.DeclineReason}, nil
+		}
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(timerCtx, min(p.in.PollInterval, remaining), workflow.TimerOptions{Summary: "poll provider"})
+		var final *ProviderEvent
+		fired := false
+		for final == nil && !fired {
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(p.events, func(ch workflow.ReceiveChannel, _ bool) {
+				var ev ProviderEvent
+				ch.Receive(ctx, &ev)
+				// Events of older attempts, and non-final ones (a late
+				// "pending" delivered out of order), change nothing.
+				if ev.ChargeID == chargeID && ev.Status.Final() {
+					final = &ev
+				}
+			})
+			sel.AddFuture(timer, func(workflow.Future) { fired = true })
+			sel.Select(ctx)
+		}
+		cancelTimer()
+		if final != nil {
+			return attemptOutcome{Status: final.Status, DeclineReason: final.DeclineReason}, nil
+		}
+		if p.untilDeadline(ctx) <= 0 {
+			continue // cancel at the provider above
+		}
+		var charge Charge
+		if err := workflow.ExecuteLocalActivity(mctx, ActivityGetCharge, chargeID).Get(ctx, &charge); err != nil {
+			return attemptOutcome{}, err
+		}
+		if charge.Status.Final() {
+			return attemptOutcome{Status: charge.Status, DeclineReason: charge.DeclineReason}, nil
+		}
+	}
+}
+
+// onSucceeded records the payment, tells the checkout saga, and waits for
+// the order to leave PENDING_PAYMENT: a payment that arrived after the
+// order was cancelled (its deadline passed first) is refunded.
+func (p *payer) onSucceeded(ctx workflow.Context) (Status, error) {
+	if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, ""); err != nil {
+		return p.status, err
+	}
+	p.status.State = StateAwaitingOrder
+	err := workflow.SignalExternalWorkflow(ctx, checkout.WorkflowID(p.in.OrderID), "", checkout.SignalPaid,
+		checkout.PaidSignal{PaymentID: p.status.PaymentID, PaidAt: workflow.Now(ctx)}).Get(ctx, nil)
+	if err != nil {
+		// The checkout saga has ended (it cancelled the order): the order's
+		// status below decides.
+		p.logger.Warn("checkout saga not signalled", "error", err)
+	}
+	var orderStatus orderv1.OrderStatus
+	if err := workflow.ExecuteLocalActivity(orderPollOptions(ctx), ActivityAwaitOrderOutcome, p.in.OrderID).Get(ctx, &orderStatus); err != nil {
+		return p.status, err
+	}
+	if orderStatus != orderv1.OrderStatus_ORDER_STATUS_CANCELLED {
+		p.status.State = StateSucceeded
+		return p.status, nil
+	}
+	p.logger.Warn("payment succeeded after the order was cancelled: refunding", "payment_id", p.status.PaymentID)
+	if err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivityRefundOrder, p.in.OrderID).Get(ctx, nil); err != nil {
+		return p.status, err
+	}
+	p.status.State = StateRefundedLate
+	return p.status, nil
+}
+
+// settle records the current attempt's outcome (retried until it lands).
+func (p *payer) settle(ctx workflow.Context, status payv1.PaymentStatus, reason string) error {
+	err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivitySettlePayment, SettleInput{
+		PaymentID: p.status.PaymentID, Status: status, DeclineReason: reason}).Get(ctx, nil)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		p.logger.Error("payment outcome not recorded", "payment_id", p.status.PaymentID, "error", err)
+	}
+	return err
+}
+
+func (p *payer) untilDeadline(ctx workflow.Context) time.Duration {
+	return p.in.Deadline.Sub(workflow.Now(ctx))
+}

@@ -1,0 +1,350 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/workflows/checkout"
+)
+
+// PaymentWorkflow runs in the testsuite (time skipping) with its
+// activities replaced by a fake provider and fake services that record
+// their calls; services/app's tests run it against paysim and the real
+// services.
+
+var testStart = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+
+const (
+	testOrder    = "o-test"
+	testDeadline = 30 * time.Minute
+	testPoll     = 15 * time.Second
+)
+
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	mu        sync.Mutex
+	calls     []string
+	charges   map[string]ChargeStatus // charge id -> status the fake provider reports
+	onCancel  ChargeStatus            // what CancelCharge finds ("" means it cancels a pending charge)
+	chargeErr error                   // CreateCharge's error
+	order     orderv1.OrderStatus     // what AwaitOrderOutcome finds once the checkout was signalled
+	pending   bool                    // the order is still PENDING_PAYMENT
+	signals   []checkout.PaidSignal
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(testStart)
+	Register(env, &Activities{})
+	h := &harness{t: t, env: env, charges: map[string]ChargeStatus{}, order: orderv1.OrderStatus_ORDER_STATUS_PAID}
+	env.OnActivity(ActivityCreatePaymentRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in RecordInput) error {
+		h.record("CreatePaymentRecord %s %d", in.PaymentID, in.AmountCents)
+		return nil
+	})
+	env.OnActivity(ActivityCreateCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, in ChargeInput) (Charge, error) {
+		h.record("CreateCharge %s", in.PaymentID)
+		if h.chargeErr != nil {
+			return Charge{}, h.chargeErr
+		}
+		id := "ch-" + in.PaymentID
+		h.mu.Lock()
+		if _, ok := h.charges[id]; !ok {
+			h.charges[id] = ChargePending
+		}
+		h.mu.Unlock()
+		return Charge{ID: id, Status: ChargePending, PayURL: "http://paysim/pay/" + id, Reference: in.PaymentID}, nil
+	})
+	env.OnActivity(ActivityRecordCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, in RecordChargeInput) error {
+		h.record("RecordCharge %s %s", in.PaymentID, in.ChargeID)
+		return nil
+	})
+	env.OnActivity(ActivityGetCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (Charge, error) {
+		h.record("GetCharge %s", id)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return Charge{ID: id, Status: h.charges[id]}, nil
+	})
+	env.OnActivity(ActivityCancelCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (Charge, error) {
+		h.record("CancelCharge %s", id)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.onCancel != "" {
+			h.charges[id] = h.onCancel
+		} else if h.charges[id] == ChargePending {
+			h.charges[id] = ChargeCancelled
+		}
+		return Charge{ID: id, Status: h.charges[id]}, nil
+	})
+	env.OnActivity(ActivitySettlePayment, mock.Anything, mock.Anything).Return(func(_ context.Context, in SettleInput) error {
+		h.record("SettlePayment %s %s %s", in.PaymentID, strings.TrimPrefix(in.Status.String(), "PAYMENT_STATUS_"), in.DeclineReason)
+		return nil
+	})
+	env.OnActivity(ActivityAwaitOrderOutcome, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (orderv1.OrderStatus, error) {
+		h.record("AwaitOrderOutcome %s", id)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.pending {
+			return orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT, temporal.NewApplicationError("pending", ErrTypeOrderPending)
+		}
+		return h.order, nil
+	})
+	env.OnActivity(ActivityRefundOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
+		h.record("RefundOrder %s", id)
+		return nil
+	})
+	env.OnSignalExternalWorkflow(mock.Anything, checkout.WorkflowID(testOrder), "", checkout.SignalPaid, mock.Anything).Return(
+		func(_, _, _, _ string, arg any) error {
+			h.mu.Lock()
+			h.signals = append(h.signals, arg.(checkout.PaidSignal))
+			h.mu.Unlock()
+			return nil
+		})
+	return h
+}
+
+func (h *harness) record(format string, args ...any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, fmt.Sprintf(format, args...))
+}
+
+func (h *harness) count(prefix string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, c := range h.calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// at schedules fn after d of workflow time.
+func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback(fn, d) }
+
+// pay sends UpdatePay and keeps its outcome.
+func (h *harness) pay(result *Status, rejected *error) {
+	h.env.UpdateWorkflow(UpdatePay, "", &testsuite.TestUpdateCallback{
+		OnAccept: func() {},
+		OnReject: func(err error) { *rejected = err },
+		OnComplete: func(v any, err error) {
+			if err != nil {
+				*rejected = err
+				return
+			}
+			*result = v.(Status)
+		},
+	})
+}
+
+// providerSays sets the charge's status at the fake provider and, unless
+// lost, delivers the webhook.
+func (h *harness) providerSays(chargeID string, status ChargeStatus, lost bool) {
+	h.mu.Lock()
+	h.charges[chargeID] = status
+	h.mu.Unlock()
+	if !lost {
+		h.env.SignalWorkflow(SignalProviderEvent, ProviderEvent{EventID: "evt-" + chargeID + string(status), ChargeID: chargeID, Status: status})
+	}
+}
+
+func (h *harness) run() Status {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(PaymentWorkflow, Input{OrderID: testOrder, UserID: "u-1", AmountCents: 2500,
+		Deadline: testStart.Add(testDeadline), PollInterval: testPoll})
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatalf("workflow error: %v", err)
+	}
+	var status Status
+	if err := h.env.GetWorkflowResult(&status); err != nil {
+		h.t.Fatal(err)
+	}
+	return status
+}
+
+func (h *harness) wantCalls(want ...string) {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if strings.Join(h.calls, "\n") != strings.Join(want, "\n") {
+		h.t.Fatalf("calls:\n  %s\nwant:\n  %s", strings.Join(h.calls, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+var (
+	pay1    = PaymentID(testOrder, 1)
+	pay2    = PaymentID(testOrder, 2)
+	charge1 = "ch-" + pay1
+	charge2 = "ch-" + pay2
+)
+
+func TestPaidByWebhook(t *testing.T) {
+	h := newHarness(t)
+	var first Status
+	var rejected error
+	h.at(time.Second, func() { h.pay(&first, &rejected) })
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargePending, false) }) // a non-final event changes nothing
+	h.at(2*time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	status := h.run()
+	if rejected != nil || first.State != StateAwaitingBuyer || first.PayURL != "http://paysim/pay/"+charge1 || first.PaymentID != pay1 {
+		t.Fatalf("pay answered %+v %v", first, rejected)
+	}
+	if status.State != StateSucceeded || status.PaymentID != pay1 {
+		t.Fatalf("status %+v", status)
+	}
+	if len(h.signals) != 1 || h.signals[0].PaymentID != pay1 {
+		t.Fatalf("checkout signals %+v", h.signals)
+	}
+	// Polls every 15 s until the webhook at 2 min.
+	if n := h.count("GetCharge"); n < 6 || n > 8 {
+		t.Fatalf("%d polls", n)
+	}
+	if h.count("SettlePayment "+pay1+" SUCCEEDED") != 1 || h.count("RefundOrder") != 0 || h.count("CancelCharge") != 0 {
+		t.Fatalf("calls %v", h.calls)
+	}
+}
+
+func TestPaidWhenTheWebhookIsLost(t *testing.T) {
+	h := newHarness(t)
+	h.at(5*time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, true) })
+	status := h.run()
+	if status.State != StateSucceeded || len(h.signals) != 1 || h.count("SettlePayment "+pay1+" SUCCEEDED") != 1 {
+		t.Fatalf("status %+v signals %v", status, h.signals)
+	}
+}
+
+func TestDeclinedThenPaidOnASecondAttempt(t *testing.T) {
+	h := newHarness(t)
+	var second Status
+	var rejected error
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeDeclined, false) })
+	h.at(2*time.Minute, func() {
+		state, err := h.env.QueryWorkflow(QueryStatus)
+		var s Status
+		if err != nil || state.Get(&s) != nil || s.State != StateDeclined {
+			t.Errorf("after decline %+v %v", s, err)
+		}
+		h.pay(&second, &rejected)
+	})
+	h.at(3*time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) }) // an old attempt's event: ignored
+	h.at(4*time.Minute, func() { h.providerSays(charge2, ChargeSucceeded, false) })
+	h.at(5*time.Minute, func() { h.providerSays(charge2, ChargeSucceeded, false) }) // duplicate
+	status := h.run()
+	if rejected != nil || second.Attempt != 2 || second.PaymentID != pay2 || second.State != StateAwaitingBuyer {
+		t.Fatalf("second pay %+v %v", second, rejected)
+	}
+	if status.State != StateSucceeded || status.PaymentID != pay2 || len(h.signals) != 1 || h.signals[0].PaymentID != pay2 {
+		t.Fatalf("status %+v signals %+v", status, h.signals)
+	}
+	if h.count("SettlePayment "+pay1+" DECLINED") != 1 || h.count("SettlePayment "+pay2+" SUCCEEDED") != 1 || h.count("SettlePayment") != 2 {
+		t.Fatalf("calls %v", h.calls)
+	}
+}
+
+func TestDeadlineClosesTheCharge(t *testing.T) {
+	h := newHarness(t)
+	var late Status
+	var rejected error
+	h.at(testDeadline+time.Minute, func() { h.pay(&late, &rejected) })
+	status := h.run()
+	if status.State != StateExpired || len(h.signals) != 0 {
+		t.Fatalf("status %+v", status)
+	}
+	if h.count("CancelCharge "+charge1) != 1 || h.count("SettlePayment "+pay1+" EXPIRED") != 1 {
+		t.Fatalf("calls %v", h.calls)
+	}
+	// The workflow is closed by then; the pay service answers from the database.
+	if late.PaymentID != "" {
+		t.Fatalf("update after the end answered %+v", late)
+	}
+}
+
+func TestDeclinedAndNoRetryExpires(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeDeclined, false) })
+	status := h.run()
+	if status.State != StateExpired || h.count("CreateCharge") != 1 || h.count("CancelCharge") != 0 {
+		t.Fatalf("status %+v calls %v", status, h.calls)
+	}
+}
+
+func TestPaidAtTheLastSecondIsHonoured(t *testing.T) {
+	h := newHarness(t)
+	h.onCancel = ChargeSucceeded // the buyer paid just before the deadline; the webhook is not here yet
+	status := h.run()
+	if status.State != StateSucceeded || len(h.signals) != 1 || h.count("SettlePayment "+pay1+" SUCCEEDED") != 1 {
+		t.Fatalf("status %+v calls %v", status, h.calls)
+	}
+}
+
+func TestPaymentAfterTheOrderWasCancelledIsRefunded(t *testing.T) {
+	h := newHarness(t)
+	h.onCancel = ChargeSucceeded
+	h.order = orderv1.OrderStatus_ORDER_STATUS_CANCELLED // the checkout saga's deadline won
+	status := h.run()
+	if status.State != StateRefundedLate || h.count("RefundOrder "+testOrder) != 1 {
+		t.Fatalf("status %+v calls %v", status, h.calls)
+	}
+}
+
+func TestProviderDownLetsTheBuyerRetry(t *testing.T) {
+	h := newHarness(t)
+	h.chargeErr = temporal.NewNonRetryableApplicationError("provider refused", "PROVIDER_invalid_request", nil)
+	var second Status
+	var rejected error
+	h.at(30*time.Second, func() {
+		state, err := h.env.QueryWorkflow(QueryStatus)
+		var s Status
+		if err != nil || state.Get(&s) != nil || s.State != StateDeclined || s.DeclineReason != providerFailure {
+			t.Errorf("after the failed attempt %+v %v", s, err)
+		}
+		h.mu.Lock()
+		h.chargeErr = nil
+		h.mu.Unlock()
+		h.pay(&second, &rejected)
+	})
+	h.at(2*time.Minute, func() { h.providerSays(charge2, ChargeSucceeded, false) })
+	status := h.run()
+	if rejected != nil || second.PaymentID != pay2 || status.State != StateSucceeded {
+		t.Fatalf("second %+v %v status %+v", second, rejected, status)
+	}
+	if h.count("SettlePayment "+pay1+" DECLINED "+providerFailure) != 1 {
+		t.Fatalf("calls %v", h.calls)
+	}
+}
+
+func TestPayIsRejectedOncePaid(t *testing.T) {
+	h := newHarness(t)
+	var again Status
+	var rejected error
+	h.pending = true // the checkout saga takes its time to record the payment
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	h.at(10*time.Minute, func() { h.pay(&again, &rejected) })
+	h.at(20*time.Minute, func() { h.mu.Lock(); h.pending = false; h.mu.Unlock() })
+	status := h.run()
+	var appErr *temporal.ApplicationError
+	if !errors.As(rejected, &appErr) || appErr.Type() != RejectAlreadyPaid {
+		t.Fatalf("pay after payment: %+v %v", again, rejected)
+	}
+	if status.State != StateSucceeded || h.count("AwaitOrderOutcome") < 10 {
+		t.Fatalf("status %+v, %d order polls", status, h.count("AwaitOrderOutcome"))
+	}
+}
