@@ -21,6 +21,7 @@ import (
 	"mall/services/app"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
+	"mall/services/platform/testenv"
 	"mall/services/user"
 	"mall/workflows/checkout"
 )
@@ -85,7 +86,7 @@ func (m *mall) shopper(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.users.CreateAddress(ctx, bearer(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
+	if _, err := m.users.CreateAddress(ctx, testenv.Bearer(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
 		RecipientName: name, Phone: "13700000000", Province: "江苏", City: "南京", Detail: "中山路 100 号"}})); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func (m *mall) shopper(t *testing.T, name string) string {
 
 func (m *mall) defaultAddress(t *testing.T, token string) string {
 	t.Helper()
-	res, err := m.users.ListAddresses(context.Background(), bearer(token, &userv1.ListAddressesRequest{}))
+	res, err := m.users.ListAddresses(context.Background(), testenv.Bearer(token, &userv1.ListAddressesRequest{}))
 	if err != nil || len(res.Msg.GetAddresses()) == 0 {
 		t.Fatalf("addresses %v %v", res, err)
 	}
@@ -136,7 +137,7 @@ func (m *mall) waitStatusWithin(t *testing.T, token, orderID string, status orde
 func (m *mall) waitOrder(ctx context.Context, token, orderID string, status orderv1.OrderStatus, within time.Duration) (*orderv1.Order, error) {
 	deadline := time.Now().Add(within)
 	for {
-		res, err := m.orders.GetOrder(ctx, bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
+		res, err := m.orders.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
 		if err == nil && res.Msg.GetOrder().GetStatus() == status {
 			return res.Msg.GetOrder(), nil
 		}
@@ -166,16 +167,16 @@ func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
 	const product = "p0050"
 	before := m.stockOf(t, product)
 	salesBefore := m.salesCount(t, product)
-	if _, err := m.carts.AddItem(ctx, bearer(token, &cartv1.AddItemRequest{ProductId: product, Quantity: 2})); err != nil {
+	if _, err := m.carts.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: product, Quantity: 2})); err != nil {
 		t.Fatal(err)
 	}
 	req := &orderv1.CheckoutRequest{RequestId: "req-happy-0001", AddressId: m.defaultAddress(t, token),
 		Items: &orderv1.CheckoutRequest_Cart{Cart: &orderv1.CartSelection{ProductIds: []string{product}}}}
-	first, err := m.orders.Checkout(ctx, bearer(token, req))
+	first, err := m.orders.Checkout(ctx, testenv.Bearer(token, req))
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := m.orders.Checkout(ctx, bearer(token, req))
+	again, err := m.orders.Checkout(ctx, testenv.Bearer(token, req))
 	if err != nil || again.Msg.GetOrderId() != first.Msg.GetOrderId() {
 		t.Fatalf("retried checkout: %v %v", again, err)
 	}
@@ -189,7 +190,7 @@ func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
 	}
 	// The saga removes the checked-out lines just after creating the order.
 	for cleared := time.Now().Add(30 * time.Second); ; {
-		cart, err := m.carts.ListCart(ctx, bearer(token, &cartv1.ListCartRequest{}))
+		cart, err := m.carts.ListCart(ctx, testenv.Bearer(token, &cartv1.ListCartRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,13 +206,13 @@ func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
 	m.pay(t, orderID)
 	m.pay(t, orderID) // a duplicate signal changes nothing
 	m.waitStatus(t, token, orderID, orderv1.OrderStatus_ORDER_STATUS_PAID)
-	if _, err := m.orders.ShipOrder(ctx, bearer(m.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF123"})); err != nil {
+	if _, err := m.orders.ShipOrder(ctx, testenv.Bearer(m.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF123"})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.orders.MarkDelivered(ctx, bearer(m.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
+	if _, err := m.orders.MarkDelivered(ctx, testenv.Bearer(m.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.orders.ConfirmReceipt(ctx, bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID})); err != nil {
+	if _, err := m.orders.ConfirmReceipt(ctx, testenv.Bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID})); err != nil {
 		t.Fatal(err)
 	}
 	done := m.waitStatus(t, token, orderID, orderv1.OrderStatus_ORDER_STATUS_COMPLETED)
@@ -276,18 +277,18 @@ func TestUnpaidOrderIsCancelledAtTheDeadlineAndCancelReleasesStock(t *testing.T)
 	before := m.stockOf(t, product)
 	address := m.defaultAddress(t, token)
 
-	expiring, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: "req-expire-001", AddressId: address,
+	expiring, err := m.orders.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{RequestId: "req-expire-001", AddressId: address,
 		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 3}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cancelled, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: "req-cancel-001", AddressId: address,
+	cancelled, err := m.orders.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{RequestId: "req-cancel-001", AddressId: address,
 		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 1}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.waitStatus(t, token, cancelled.Msg.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
-	if _, err := m.orders.CancelOrder(ctx, bearer(token, &orderv1.CancelOrderRequest{OrderId: cancelled.Msg.GetOrderId(), Reason: "changed my mind"})); err != nil {
+	if _, err := m.orders.CancelOrder(ctx, testenv.Bearer(token, &orderv1.CancelOrderRequest{OrderId: cancelled.Msg.GetOrderId(), Reason: "changed my mind"})); err != nil {
 		t.Fatal(err)
 	}
 	m.waitStatus(t, token, cancelled.Msg.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_CANCELLED)
@@ -317,17 +318,17 @@ func TestCheckoutOfTooMuchFailsWithoutAnOrder(t *testing.T) {
 	token := m.shopper(t, "greedy_buyer")
 	const product = "p0070"
 	before := m.stockOf(t, product)
-	if _, err := m.products.SetStock(ctx, bearer(m.admin, &productv1.SetStockRequest{ProductId: product, Stock: 5})); err != nil {
+	if _, err := m.products.SetStock(ctx, testenv.Bearer(m.admin, &productv1.SetStockRequest{ProductId: product, Stock: 5})); err != nil {
 		t.Fatal(err)
 	}
-	res, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: "req-greedy-01", AddressId: m.defaultAddress(t, token),
+	res, err := m.orders.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{RequestId: "req-greedy-01", AddressId: m.defaultAddress(t, token),
 		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 6}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got, err := m.orders.GetCheckout(ctx, bearer(token, &orderv1.GetCheckoutRequest{OrderId: res.Msg.GetOrderId()}))
+		got, err := m.orders.GetCheckout(ctx, testenv.Bearer(token, &orderv1.GetCheckoutRequest{OrderId: res.Msg.GetOrderId()}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +343,7 @@ func TestCheckoutOfTooMuchFailsWithoutAnOrder(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := m.orders.GetOrder(ctx, bearer(token, &orderv1.GetOrderRequest{OrderId: res.Msg.GetOrderId()})); connect.CodeOf(err) != connect.CodeNotFound {
+	if _, err := m.orders.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: res.Msg.GetOrderId()})); connect.CodeOf(err) != connect.CodeNotFound {
 		t.Fatalf("an order exists for a failed checkout: %v", err)
 	}
 	if s := m.stockOf(t, product); s.available != 5 || s.reserved != before.reserved {

@@ -102,7 +102,7 @@ func TestCheckoutsSurviveAKilledWorker(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			token := m.shopper(t, fmt.Sprintf("crash_%d", i))
-			res, err := orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{
+			res, err := orders.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{
 				RequestId: fmt.Sprintf("crash-req-%04d", i), AddressId: m.defaultAddress(t, token),
 				Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: items[i%len(items)], Quantity: int32(1 + i%3)}}}))
 			if err != nil {

@@ -66,14 +66,6 @@ func startApp(t *testing.T, mutate ...func(*appConfig)) (string, *app.Deps) {
 
 type appConfig = config.Config
 
-func bearer[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
-}
-
 // userProcedures lists the ACCESS_USER procedures of a service, from the contract.
 func userProcedures(t *testing.T, service protoreflect.ServiceDescriptor) []string {
 	t.Helper()
@@ -108,7 +100,7 @@ func TestOwnershipAcrossUserAndCart(t *testing.T) {
 		return res.Msg.GetAccessToken()
 	}
 	alice, bob, carol := signUp("alice"), signUp("bob"), signUp("carol")
-	if _, err := users.Logout(ctx, bearer(carol, &userv1.LogoutRequest{})); err != nil {
+	if _, err := users.Logout(ctx, testenv.Bearer(carol, &userv1.LogoutRequest{})); err != nil {
 		t.Fatal(err)
 	}
 	otherKeys, _ := auth.GenerateKeys()
@@ -137,16 +129,16 @@ func TestOwnershipAcrossUserAndCart(t *testing.T) {
 	}
 
 	// Alice's data.
-	addr, err := users.CreateAddress(ctx, bearer(alice, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
+	addr, err := users.CreateAddress(ctx, testenv.Bearer(alice, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
 		RecipientName: "Alice", Phone: "13800000001", Province: "上海", City: "上海", Detail: "南京路 1 号"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	aliceAddress := addr.Msg.GetAddress().GetAddressId()
-	if _, err := users.AddFavorite(ctx, bearer(alice, &userv1.AddFavoriteRequest{ProductId: "p0001"})); err != nil {
+	if _, err := users.AddFavorite(ctx, testenv.Bearer(alice, &userv1.AddFavoriteRequest{ProductId: "p0001"})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := carts.AddItem(ctx, bearer(alice, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 2})); err != nil {
+	if _, err := carts.AddItem(ctx, testenv.Bearer(alice, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 2})); err != nil {
 		t.Fatal(err)
 	}
 
@@ -155,70 +147,70 @@ func TestOwnershipAcrossUserAndCart(t *testing.T) {
 	spec := &userv1.AddressSpec{RecipientName: "Bob", Phone: "13800000002", Province: "北京", City: "北京", Detail: "长安街 1 号"}
 	cases := map[string]func() bool{
 		userv1connect.UserServiceUpdateAddressProcedure: func() bool {
-			_, err := users.UpdateAddress(ctx, bearer(bob, &userv1.UpdateAddressRequest{AddressId: aliceAddress, Address: spec}))
+			_, err := users.UpdateAddress(ctx, testenv.Bearer(bob, &userv1.UpdateAddressRequest{AddressId: aliceAddress, Address: spec}))
 			return notFound(err)
 		},
 		userv1connect.UserServiceDeleteAddressProcedure: func() bool {
-			_, err := users.DeleteAddress(ctx, bearer(bob, &userv1.DeleteAddressRequest{AddressId: aliceAddress}))
+			_, err := users.DeleteAddress(ctx, testenv.Bearer(bob, &userv1.DeleteAddressRequest{AddressId: aliceAddress}))
 			return notFound(err)
 		},
 		userv1connect.UserServiceSetDefaultAddressProcedure: func() bool {
-			_, err := users.SetDefaultAddress(ctx, bearer(bob, &userv1.SetDefaultAddressRequest{AddressId: aliceAddress}))
+			_, err := users.SetDefaultAddress(ctx, testenv.Bearer(bob, &userv1.SetDefaultAddressRequest{AddressId: aliceAddress}))
 			return notFound(err)
 		},
 		userv1connect.UserServiceListAddressesProcedure: func() bool {
-			res, err := users.ListAddresses(ctx, bearer(bob, &userv1.ListAddressesRequest{}))
+			res, err := users.ListAddresses(ctx, testenv.Bearer(bob, &userv1.ListAddressesRequest{}))
 			return err == nil && !slices.ContainsFunc(res.Msg.GetAddresses(), func(a *userv1.Address) bool { return a.GetAddressId() == aliceAddress })
 		},
 		userv1connect.UserServiceCreateAddressProcedure: func() bool {
-			res, err := users.CreateAddress(ctx, bearer(bob, &userv1.CreateAddressRequest{Address: spec, MakeDefault: true}))
+			res, err := users.CreateAddress(ctx, testenv.Bearer(bob, &userv1.CreateAddressRequest{Address: spec, MakeDefault: true}))
 			return err == nil && res.Msg.GetAddress().GetIsDefault() // Bob's own default; Alice's stays hers
 		},
 		userv1connect.UserServiceRemoveFavoriteProcedure: func() bool {
-			_, err := users.RemoveFavorite(ctx, bearer(bob, &userv1.RemoveFavoriteRequest{ProductId: "p0001"}))
+			_, err := users.RemoveFavorite(ctx, testenv.Bearer(bob, &userv1.RemoveFavoriteRequest{ProductId: "p0001"}))
 			return err == nil
 		},
 		userv1connect.UserServiceIsFavoriteProcedure: func() bool {
-			res, err := users.IsFavorite(ctx, bearer(bob, &userv1.IsFavoriteRequest{ProductId: "p0001"}))
+			res, err := users.IsFavorite(ctx, testenv.Bearer(bob, &userv1.IsFavoriteRequest{ProductId: "p0001"}))
 			return err == nil && !res.Msg.GetFavorite()
 		},
 		userv1connect.UserServiceListFavoritesProcedure: func() bool {
-			res, err := users.ListFavorites(ctx, bearer(bob, &userv1.ListFavoritesRequest{}))
+			res, err := users.ListFavorites(ctx, testenv.Bearer(bob, &userv1.ListFavoritesRequest{}))
 			return err == nil && !slices.ContainsFunc(res.Msg.GetFavorites(), func(f *userv1.Favorite) bool { return f.GetProductId() == "p0001" })
 		},
 		userv1connect.UserServiceAddFavoriteProcedure: func() bool {
-			_, err := users.AddFavorite(ctx, bearer(bob, &userv1.AddFavoriteRequest{ProductId: "p0002"}))
+			_, err := users.AddFavorite(ctx, testenv.Bearer(bob, &userv1.AddFavoriteRequest{ProductId: "p0002"}))
 			return err == nil
 		},
 		userv1connect.UserServiceGetProfileProcedure: func() bool {
-			res, err := users.GetProfile(ctx, bearer(bob, &userv1.GetProfileRequest{}))
+			res, err := users.GetProfile(ctx, testenv.Bearer(bob, &userv1.GetProfileRequest{}))
 			return err == nil && res.Msg.GetUser().GetUsername() == "bob"
 		},
 		userv1connect.UserServiceUpdateProfileProcedure: func() bool {
 			nickname := "Bobby"
-			res, err := users.UpdateProfile(ctx, bearer(bob, &userv1.UpdateProfileRequest{Nickname: &nickname}))
+			res, err := users.UpdateProfile(ctx, testenv.Bearer(bob, &userv1.UpdateProfileRequest{Nickname: &nickname}))
 			return err == nil && res.Msg.GetUser().GetUsername() == "bob"
 		},
 		userv1connect.UserServiceLogoutProcedure: func() bool { return true }, // revokes only the caller's own token: TestLogoutRevokesOnlyThatToken
 		cartv1connect.CartServiceUpdateItemProcedure: func() bool {
-			_, err := carts.UpdateItem(ctx, bearer(bob, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 9}))
+			_, err := carts.UpdateItem(ctx, testenv.Bearer(bob, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 9}))
 			return notFound(err)
 		},
 		cartv1connect.CartServiceRemoveItemsProcedure: func() bool {
-			res, err := carts.RemoveItems(ctx, bearer(bob, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0001"}}))
+			res, err := carts.RemoveItems(ctx, testenv.Bearer(bob, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0001"}}))
 			return (err == nil && res.Msg.GetRemovedCount() == 0) || notFound(err)
 		},
 		cartv1connect.CartServiceSelectItemsProcedure: func() bool {
-			_, err := carts.SelectItems(ctx, bearer(bob, &cartv1.SelectItemsRequest{ProductIds: []string{"p0001"}, Selected: false}))
+			_, err := carts.SelectItems(ctx, testenv.Bearer(bob, &cartv1.SelectItemsRequest{ProductIds: []string{"p0001"}, Selected: false}))
 			return err == nil || notFound(err)
 		},
 		cartv1connect.CartServiceListCartProcedure: func() bool {
-			res, err := carts.ListCart(ctx, bearer(bob, &cartv1.ListCartRequest{}))
+			res, err := carts.ListCart(ctx, testenv.Bearer(bob, &cartv1.ListCartRequest{}))
 			return err == nil && !slices.ContainsFunc(res.Msg.GetLines(), func(l *cartv1.CartLine) bool { return l.GetProductId() == "p0001" })
 		},
 		cartv1connect.CartServiceAddItemProcedure: func() bool {
 			// Another product: Bob's p0001 cases above rely on his having no p0001 line.
-			res, err := carts.AddItem(ctx, bearer(bob, &cartv1.AddItemRequest{ProductId: "p0002", Quantity: 1}))
+			res, err := carts.AddItem(ctx, testenv.Bearer(bob, &cartv1.AddItemRequest{ProductId: "p0002", Quantity: 1}))
 			return err == nil && res.Msg.GetLine().GetQuantity() == 1
 		},
 	}
@@ -234,15 +226,15 @@ func TestOwnershipAcrossUserAndCart(t *testing.T) {
 	}
 
 	// Alice's data is untouched.
-	addresses, err := users.ListAddresses(ctx, bearer(alice, &userv1.ListAddressesRequest{}))
+	addresses, err := users.ListAddresses(ctx, testenv.Bearer(alice, &userv1.ListAddressesRequest{}))
 	if err != nil || len(addresses.Msg.GetAddresses()) != 1 || !addresses.Msg.GetAddresses()[0].GetIsDefault() || addresses.Msg.GetAddresses()[0].GetRecipientName() != "Alice" {
 		t.Fatalf("Alice's addresses %v %v", addresses, err)
 	}
-	favorite, err := users.IsFavorite(ctx, bearer(alice, &userv1.IsFavoriteRequest{ProductId: "p0001"}))
+	favorite, err := users.IsFavorite(ctx, testenv.Bearer(alice, &userv1.IsFavoriteRequest{ProductId: "p0001"}))
 	if err != nil || !favorite.Msg.GetFavorite() {
 		t.Fatalf("Alice's favorite %v %v", favorite, err)
 	}
-	cart, err := carts.ListCart(ctx, bearer(alice, &cartv1.ListCartRequest{}))
+	cart, err := carts.ListCart(ctx, testenv.Bearer(alice, &cartv1.ListCartRequest{}))
 	if err != nil || len(cart.Msg.GetLines()) != 1 || cart.Msg.GetLines()[0].GetQuantity() != 2 || !cart.Msg.GetLines()[0].GetSelected() {
 		t.Fatalf("Alice's cart %v %v", cart, err)
 	}

@@ -37,7 +37,7 @@ func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults pays
 
 // buyNow checks out one unit of product for token and waits for the order.
 func (m *mall) buyNow(ctx context.Context, token, addressID, product, requestID string) (*orderv1.Order, error) {
-	res, err := m.orders.Checkout(ctx, bearer(token, &orderv1.CheckoutRequest{RequestId: requestID, AddressId: addressID,
+	res, err := m.orders.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{RequestId: requestID, AddressId: addressID,
 		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 1}}}))
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (m *mall) buyNow(ctx context.Context, token, addressID, product, requestID 
 // each (simulated) decline, until the payment succeeds.
 func (m *mall) payAsCustomer(ctx context.Context, provider *payment.Provider, token, orderID string) error {
 	for attempt := 1; attempt <= 8; attempt++ {
-		res, err := m.pays.Pay(ctx, bearer(token, &payv1.PayRequest{OrderId: orderID}))
+		res, err := m.pays.Pay(ctx, testenv.Bearer(token, &payv1.PayRequest{OrderId: orderID}))
 		if err != nil {
 			return fmt.Errorf("pay %s: %w", orderID, err)
 		}
@@ -66,7 +66,7 @@ func (m *mall) payAsCustomer(ctx context.Context, provider *payment.Provider, to
 		}
 		// Declined: Pay again once the workflow has recorded the decline.
 		if err := waitUntil(ctx, func() bool {
-			got, err := m.pays.GetPayment(ctx, bearer(token, &payv1.GetPaymentRequest{Lookup: &payv1.GetPaymentRequest_PaymentId{PaymentId: p.GetPaymentId()}}))
+			got, err := m.pays.GetPayment(ctx, testenv.Bearer(token, &payv1.GetPaymentRequest{Lookup: &payv1.GetPaymentRequest_PaymentId{PaymentId: p.GetPaymentId()}}))
 			return err == nil && got.Msg.GetPayment().GetStatus() == payv1.PaymentStatus_PAYMENT_STATUS_DECLINED
 		}); err != nil {
 			return fmt.Errorf("decline of %s never recorded", p.GetPaymentId())
@@ -152,7 +152,7 @@ func TestPaymentsUnderProviderFaults(t *testing.T) {
 						return
 					}
 					for range 2 {
-						if _, err := m.orders.CancelOrder(ctx, bearer(token, &orderv1.CancelOrderRequest{OrderId: o.GetOrderId(), Reason: "changed my mind"})); err != nil {
+						if _, err := m.orders.CancelOrder(ctx, testenv.Bearer(token, &orderv1.CancelOrderRequest{OrderId: o.GetOrderId(), Reason: "changed my mind"})); err != nil {
 							t.Error(err)
 							return
 						}
@@ -161,7 +161,7 @@ func TestPaymentsUnderProviderFaults(t *testing.T) {
 				case 8: // never pays
 					want = orderv1.OrderStatus_ORDER_STATUS_CANCELLED
 				case 9: // opens the pay page, declines, leaves
-					res, err := m.pays.Pay(ctx, bearer(token, &payv1.PayRequest{OrderId: o.GetOrderId()}))
+					res, err := m.pays.Pay(ctx, testenv.Bearer(token, &payv1.PayRequest{OrderId: o.GetOrderId()}))
 					if err != nil {
 						t.Error(err)
 						return

@@ -14,6 +14,7 @@ import (
 	"mall/gen/mall/storefront/v1/storefrontv1connect"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
+	"mall/services/platform/testenv"
 	"mall/services/review"
 	"mall/workflows/checkout"
 )
@@ -48,7 +49,7 @@ func TestBuyerReviewsADeliveredOrderAndTheProductPageShowsIt(t *testing.T) {
 		t.Fatalf("page before any review: %v %v", p.GetReviewSummary(), p.GetReviews())
 	}
 
-	res, err := m.orders.Checkout(ctx, bearer(buyer, &orderv1.CheckoutRequest{RequestId: "req-review-0001", AddressId: m.defaultAddress(t, buyer),
+	res, err := m.orders.Checkout(ctx, testenv.Bearer(buyer, &orderv1.CheckoutRequest{RequestId: "req-review-0001", AddressId: m.defaultAddress(t, buyer),
 		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: product, Quantity: 1}}}))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func TestBuyerReviewsADeliveredOrderAndTheProductPageShowsIt(t *testing.T) {
 	create := &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: product, Rating: 5, Text: "很好喝 lovely tea",
 		ImageUrls: []string{"/img/review-p0095.svg"}}
 	// Not delivered yet: the buyer may not review.
-	_, err = reviews.CreateReview(ctx, bearer(buyer, create))
+	_, err = reviews.CreateReview(ctx, testenv.Bearer(buyer, create))
 	if connect.CodeOf(err) != connect.CodePermissionDenied || rpcerr.Reason(err) != review.ReasonOrderNotDelivered {
 		t.Fatalf("review of an unpaid order: %v", err)
 	}
@@ -68,20 +69,20 @@ func TestBuyerReviewsADeliveredOrderAndTheProductPageShowsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.waitStatus(t, buyer, orderID, orderv1.OrderStatus_ORDER_STATUS_PAID)
-	if _, err := m.orders.ShipOrder(ctx, bearer(m.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF-REVIEW-1"})); err != nil {
+	if _, err := m.orders.ShipOrder(ctx, testenv.Bearer(m.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF-REVIEW-1"})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.orders.MarkDelivered(ctx, bearer(m.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
+	if _, err := m.orders.MarkDelivered(ctx, testenv.Bearer(m.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
 		t.Fatal(err)
 	}
 	m.waitStatus(t, buyer, orderID, orderv1.OrderStatus_ORDER_STATUS_DELIVERED)
 
 	// Another shopper cannot review the buyer's order.
-	_, err = reviews.CreateReview(ctx, bearer(stranger, create))
+	_, err = reviews.CreateReview(ctx, testenv.Bearer(stranger, create))
 	if connect.CodeOf(err) != connect.CodePermissionDenied || rpcerr.Reason(err) != review.ReasonNotABuyer {
 		t.Fatalf("review by another shopper: %v", err)
 	}
-	created, err := reviews.CreateReview(ctx, bearer(buyer, create))
+	created, err := reviews.CreateReview(ctx, testenv.Bearer(buyer, create))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,19 +91,19 @@ func TestBuyerReviewsADeliveredOrderAndTheProductPageShowsIt(t *testing.T) {
 	if r.GetOrderId() != orderID || r.GetProductId() != product || r.GetRating() != 5 || r.GetAuthorName() != "r**r" {
 		t.Fatalf("created review %v", r)
 	}
-	_, err = reviews.CreateReview(ctx, bearer(buyer, create))
+	_, err = reviews.CreateReview(ctx, testenv.Bearer(buyer, create))
 	if connect.CodeOf(err) != connect.CodeAlreadyExists || rpcerr.Reason(err) != review.ReasonAlreadyReviewed {
 		t.Fatalf("second review: %v", err)
 	}
-	_, err = reviews.CreateReview(ctx, bearer(stranger, create))
+	_, err = reviews.CreateReview(ctx, testenv.Bearer(stranger, create))
 	if connect.CodeOf(err) != connect.CodePermissionDenied || rpcerr.Reason(err) != review.ReasonNotABuyer {
 		t.Fatalf("review by another shopper after the buyer's: %v", err)
 	}
-	status, err := reviews.GetReviewStatus(ctx, bearer(buyer, &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID}}))
+	status, err := reviews.GetReviewStatus(ctx, testenv.Bearer(buyer, &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID}}))
 	if err != nil || len(status.Msg.GetReviewed()) != 1 || status.Msg.GetReviewed()[0].GetReviewId() != r.GetReviewId() {
 		t.Fatalf("review status %v %v", status, err)
 	}
-	if status, err := reviews.GetReviewStatus(ctx, bearer(stranger, &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID}})); err != nil || len(status.Msg.GetReviewed()) != 0 {
+	if status, err := reviews.GetReviewStatus(ctx, testenv.Bearer(stranger, &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID}})); err != nil || len(status.Msg.GetReviewed()) != 0 {
 		t.Fatalf("another shopper's review status %v %v", status, err)
 	}
 

@@ -11,6 +11,7 @@ import (
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/rpcclient"
+	"mall/services/platform/testenv"
 )
 
 // TestShopperFlowOverGRPC is the README's curl walk-through, through gRPC
@@ -30,22 +31,22 @@ func TestShopperFlowOverGRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := login.Msg.GetAccessToken()
-	address, err := users.CreateAddress(ctx, bearer(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
+	address, err := users.CreateAddress(ctx, testenv.Bearer(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
 		RecipientName: "李四", Phone: "13900000000", Province: "广东", City: "深圳", District: "南山区", Detail: "科技园 8 号"}}))
 	if err != nil || !address.Msg.GetAddress().GetIsDefault() {
 		t.Fatalf("address %v %v", address, err)
 	}
-	if _, err := users.AddFavorite(ctx, bearer(token, &userv1.AddFavoriteRequest{ProductId: "p0042"})); err != nil {
+	if _, err := users.AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: "p0042"})); err != nil {
 		t.Fatal(err)
 	}
-	favorites, err := users.ListFavorites(ctx, bearer(token, &userv1.ListFavoritesRequest{}))
+	favorites, err := users.ListFavorites(ctx, testenv.Bearer(token, &userv1.ListFavoritesRequest{}))
 	if err != nil || len(favorites.Msg.GetFavorites()) != 1 || favorites.Msg.GetFavorites()[0].GetProduct().GetTitle() == "" {
 		t.Fatalf("favorites %v %v", favorites, err)
 	}
-	if _, err := carts.AddItem(ctx, bearer(token, &cartv1.AddItemRequest{ProductId: "p0042", Quantity: 3})); err != nil {
+	if _, err := carts.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0042", Quantity: 3})); err != nil {
 		t.Fatal(err)
 	}
-	cart, err := carts.ListCart(ctx, bearer(token, &cartv1.ListCartRequest{}))
+	cart, err := carts.ListCart(ctx, testenv.Bearer(token, &cartv1.ListCartRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	cartv1 "mall/gen/mall/cart/v1"
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/testenv"
 )
 
 func TestAddMergeUpdateRemoveAndList(t *testing.T) {
@@ -54,7 +55,7 @@ func TestAddMergeUpdateRemoveAndList(t *testing.T) {
 			}
 
 			// Update sets (not adds) the quantity.
-			res, err := client.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 7}))
+			res, err := client.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 7}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,16 +63,16 @@ func TestAddMergeUpdateRemoveAndList(t *testing.T) {
 				t.Fatalf("updated line: %v", res.Msg.GetLine())
 			}
 			// Zero removes the line; the response has no line.
-			res, err = client.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: "p0002", Quantity: 0}))
+			res, err = client.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0002", Quantity: 0}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Msg.GetLine() != nil {
 				t.Fatalf("removed line returned: %v", res.Msg.GetLine())
 			}
-			_, err = client.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: "p0002", Quantity: 3}))
+			_, err = client.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0002", Quantity: 3}))
 			expectCode(t, err, connect.CodeNotFound, ReasonLineNotFound)
-			_, err = client.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: "p0002", Quantity: 0}))
+			_, err = client.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0002", Quantity: 0}))
 			expectCode(t, err, connect.CodeNotFound, ReasonLineNotFound)
 
 			cart = f.list(t, client, token)
@@ -81,7 +82,7 @@ func TestAddMergeUpdateRemoveAndList(t *testing.T) {
 
 			// RemoveItems ignores products that are not in the cart.
 			f.add(t, client, token, "p0003", 1)
-			removed, err := client.RemoveItems(ctx, as(token, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0001", "p0199", "no-such"}}))
+			removed, err := client.RemoveItems(ctx, testenv.Bearer(token, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0001", "p0199", "no-such"}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +111,7 @@ func TestSelectItemsAndSelectedTotal(t *testing.T) {
 			}
 			sel := func(selected bool, ids ...string) {
 				t.Helper()
-				if _, err := client.SelectItems(ctx, as(token, &cartv1.SelectItemsRequest{ProductIds: ids, Selected: selected})); err != nil {
+				if _, err := client.SelectItems(ctx, testenv.Bearer(token, &cartv1.SelectItemsRequest{ProductIds: ids, Selected: selected})); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -208,7 +209,7 @@ func TestListCartShowsCurrentPriceStockAndOffShelf(t *testing.T) {
 			if cart.GetSelectedCount() != 2 || cart.GetSelectedTotalCents() != want || cart.GetTotalQuantity() != 9 {
 				t.Fatalf("with an off-shelf line: count %d total %d (want %d) quantity %d", cart.GetSelectedCount(), cart.GetSelectedTotalCents(), want, cart.GetTotalQuantity())
 			}
-			_, err := client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: shelved, Quantity: 1}))
+			_, err := client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: shelved, Quantity: 1}))
 			expectCode(t, err, connect.CodeFailedPrecondition, ReasonProductOffShelf)
 			if l := lineOf(f.list(t, client, token), shelved); l.GetQuantity() != 1 {
 				t.Fatalf("refused add changed the line: %v", l)
@@ -219,7 +220,7 @@ func TestListCartShowsCurrentPriceStockAndOffShelf(t *testing.T) {
 				t.Fatalf("back on sale: %v", cart)
 			}
 
-			_, err = client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: "no-such-product", Quantity: 1}))
+			_, err = client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "no-such-product", Quantity: 1}))
 			expectCode(t, err, connect.CodeNotFound, ReasonProductNotFound)
 		})
 	}
@@ -238,35 +239,35 @@ func TestValidationAndLimits(t *testing.T) {
 				call func() error
 			}{
 				{"add quantity 0", func() error {
-					_, err := client.AddItem(ctx, as(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 0}))
+					_, err := client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 0}))
 					return err
 				}},
 				{"add negative", func() error {
-					_, err := client.AddItem(ctx, as(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: -1}))
+					_, err := client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: -1}))
 					return err
 				}},
 				{"add 100", func() error {
-					_, err := client.AddItem(ctx, as(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 100}))
+					_, err := client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 100}))
 					return err
 				}},
 				{"add no product", func() error {
-					_, err := client.AddItem(ctx, as(token, &cartv1.AddItemRequest{Quantity: 1}))
+					_, err := client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{Quantity: 1}))
 					return err
 				}},
 				{"update negative", func() error {
-					_, err := client.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: -1}))
+					_, err := client.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: -1}))
 					return err
 				}},
 				{"update 100", func() error {
-					_, err := client.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 100}))
+					_, err := client.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 100}))
 					return err
 				}},
 				{"remove nothing", func() error {
-					_, err := client.RemoveItems(ctx, as(token, &cartv1.RemoveItemsRequest{}))
+					_, err := client.RemoveItems(ctx, testenv.Bearer(token, &cartv1.RemoveItemsRequest{}))
 					return err
 				}},
 				{"remove duplicates", func() error {
-					_, err := client.RemoveItems(ctx, as(token, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0001", "p0001"}}))
+					_, err := client.RemoveItems(ctx, testenv.Bearer(token, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0001", "p0001"}}))
 					return err
 				}},
 			}
@@ -279,7 +280,7 @@ func TestValidationAndLimits(t *testing.T) {
 
 			// A merged line holds at most 99 units; beyond, nothing changes.
 			f.add(t, client, token, "p0001", 60)
-			_, err := client.AddItem(ctx, as(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 40}))
+			_, err := client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 40}))
 			expectCode(t, err, connect.CodeFailedPrecondition, ReasonQuantityLimit)
 			if l := lineOf(f.list(t, client, token), "p0001"); l.GetQuantity() != 60 {
 				t.Fatalf("refused merge changed the line: %v", l)
@@ -287,7 +288,7 @@ func TestValidationAndLimits(t *testing.T) {
 			if l := f.add(t, client, token, "p0001", 39); l.GetQuantity() != MaxLineQuantity {
 				t.Fatalf("merge up to the cap: %v", l)
 			}
-			_, err = client.AddItem(ctx, as(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 1}))
+			_, err = client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 1}))
 			expectCode(t, err, connect.CodeFailedPrecondition, ReasonQuantityLimit)
 		})
 	}
@@ -300,7 +301,7 @@ func TestCartHoldsAtMostMaxLines(t *testing.T) {
 	for i := 1; i <= MaxLines; i++ {
 		f.add(t, client, token, productID(i), 1)
 	}
-	_, err := client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: productID(MaxLines + 1), Quantity: 1}))
+	_, err := client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: productID(MaxLines + 1), Quantity: 1}))
 	expectCode(t, err, connect.CodeFailedPrecondition, ReasonCartFull)
 	// A full cart still merges into its lines.
 	if l := f.add(t, client, token, productID(1), 2); l.GetQuantity() != 3 {
@@ -311,7 +312,7 @@ func TestCartHoldsAtMostMaxLines(t *testing.T) {
 		t.Fatalf("full cart has %d lines", len(cart.GetLines()))
 	}
 	// Freeing a line makes room again.
-	if _, err := client.RemoveItems(context.Background(), as(token, &cartv1.RemoveItemsRequest{ProductIds: []string{productID(5)}})); err != nil {
+	if _, err := client.RemoveItems(context.Background(), testenv.Bearer(token, &cartv1.RemoveItemsRequest{ProductIds: []string{productID(5)}})); err != nil {
 		t.Fatal(err)
 	}
 	f.add(t, client, token, productID(MaxLines+1), 1)
@@ -321,7 +322,7 @@ func TestCartSurvivesARestart(t *testing.T) {
 	f := newFixture(t)
 	userID, token := f.user(t)
 	f.add(t, f.clients["grpc"], token, "p0040", 4)
-	if _, err := f.clients["grpc"].SelectItems(context.Background(), as(token, &cartv1.SelectItemsRequest{ProductIds: []string{"p0040"}})); err != nil {
+	if _, err := f.clients["grpc"].SelectItems(context.Background(), testenv.Bearer(token, &cartv1.SelectItemsRequest{ProductIds: []string{"p0040"}})); err != nil {
 		t.Fatal(err)
 	}
 

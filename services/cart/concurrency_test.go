@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	cartv1 "mall/gen/mall/cart/v1"
+	"mall/services/platform/testenv"
 )
 
 func TestConcurrentAddsOfOneProductMakeOneLine(t *testing.T) {
@@ -20,7 +21,7 @@ func TestConcurrentAddsOfOneProductMakeOneLine(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			client := f.clients[protocols[i%len(protocols)]]
-			if _, err := client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: "p0050", Quantity: 1})); err != nil {
+			if _, err := client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0050", Quantity: 1})); err != nil {
 				t.Errorf("add %d: %v", i, err)
 			}
 		}()
@@ -56,7 +57,7 @@ func TestConcurrentAddsRespectTheLineCap(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			client := f.clients[protocols[i%len(protocols)]]
-			_, err := client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: productID(150 + i), Quantity: 1}))
+			_, err := client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: productID(150 + i), Quantity: 1}))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

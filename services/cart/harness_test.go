@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
@@ -145,11 +144,7 @@ func serve(t *testing.T, srv *server.Server, listener net.Listener) {
 // token issues a bearer token for subject with roles.
 func (f *fixture) token(t *testing.T, subject string, roles ...string) string {
 	t.Helper()
-	token, _, err := f.keys.Issue(subject, roles, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
+	return testenv.Token(t, f.keys, subject, roles...)
 }
 
 // user returns a fresh user id and its token.
@@ -157,15 +152,6 @@ func (f *fixture) user(t *testing.T) (string, string) {
 	t.Helper()
 	id := "u-" + testenv.RandomID(6)
 	return id, f.token(t, id, auth.RoleUser)
-}
-
-// as attaches a bearer token to a request.
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
 }
 
 // expectCode fails unless err has code (and reason, when given).
@@ -181,7 +167,7 @@ func expectCode(t *testing.T, err error, code connect.Code, reason string) {
 
 func (f *fixture) list(t *testing.T, client cartv1connect.CartServiceClient, token string) *cartv1.ListCartResponse {
 	t.Helper()
-	res, err := client.ListCart(context.Background(), as(token, &cartv1.ListCartRequest{}))
+	res, err := client.ListCart(context.Background(), testenv.Bearer(token, &cartv1.ListCartRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +176,7 @@ func (f *fixture) list(t *testing.T, client cartv1connect.CartServiceClient, tok
 
 func (f *fixture) add(t *testing.T, client cartv1connect.CartServiceClient, token, productID string, quantity int32) *cartv1.CartLine {
 	t.Helper()
-	res, err := client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: productID, Quantity: quantity}))
+	res, err := client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: productID, Quantity: quantity}))
 	if err != nil {
 		t.Fatalf("add %s x%d: %v", productID, quantity, err)
 	}
@@ -216,14 +202,14 @@ func (f *fixture) editProduct(t *testing.T, id string, edit func(*productv1.Prod
 		Description: p.GetDescription(), PriceCents: p.GetPriceCents(), Status: p.GetStatus(),
 	}
 	edit(spec)
-	if _, err := f.catalog.UpdateProduct(context.Background(), as(f.admin, &productv1.UpdateProductRequest{ProductId: id, Product: spec})); err != nil {
+	if _, err := f.catalog.UpdateProduct(context.Background(), testenv.Bearer(f.admin, &productv1.UpdateProductRequest{ProductId: id, Product: spec})); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func (f *fixture) setStock(t *testing.T, id string, stock int64) {
 	t.Helper()
-	if _, err := f.catalog.SetStock(context.Background(), as(f.admin, &productv1.SetStockRequest{ProductId: id, Stock: stock})); err != nil {
+	if _, err := f.catalog.SetStock(context.Background(), testenv.Bearer(f.admin, &productv1.SetStockRequest{ProductId: id, Stock: stock})); err != nil {
 		t.Fatal(err)
 	}
 }

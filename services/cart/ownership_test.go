@@ -11,6 +11,7 @@ import (
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/server"
+	"mall/services/platform/testenv"
 )
 
 type userRPC struct {
@@ -23,31 +24,31 @@ type userRPC struct {
 func userRPCs(productID string) []userRPC {
 	return []userRPC{
 		{"UpdateItem", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: productID, Quantity: 9}))
+			_, err := c.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: productID, Quantity: 9}))
 			return err
 		}},
 		{"UpdateItem to zero", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.UpdateItem(ctx, as(token, &cartv1.UpdateItemRequest{ProductId: productID, Quantity: 0}))
+			_, err := c.UpdateItem(ctx, testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: productID, Quantity: 0}))
 			return err
 		}},
 		{"RemoveItems", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.RemoveItems(ctx, as(token, &cartv1.RemoveItemsRequest{ProductIds: []string{productID}}))
+			_, err := c.RemoveItems(ctx, testenv.Bearer(token, &cartv1.RemoveItemsRequest{ProductIds: []string{productID}}))
 			return err
 		}},
 		{"SelectItems", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.SelectItems(ctx, as(token, &cartv1.SelectItemsRequest{ProductIds: []string{productID}, Selected: false}))
+			_, err := c.SelectItems(ctx, testenv.Bearer(token, &cartv1.SelectItemsRequest{ProductIds: []string{productID}, Selected: false}))
 			return err
 		}},
 		{"SelectItems all", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.SelectItems(ctx, as(token, &cartv1.SelectItemsRequest{Selected: false}))
+			_, err := c.SelectItems(ctx, testenv.Bearer(token, &cartv1.SelectItemsRequest{Selected: false}))
 			return err
 		}},
 		{"ListCart", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.ListCart(ctx, as(token, &cartv1.ListCartRequest{}))
+			_, err := c.ListCart(ctx, testenv.Bearer(token, &cartv1.ListCartRequest{}))
 			return err
 		}},
 		{"AddItem", func(ctx context.Context, c cartClient, token string) error {
-			_, err := c.AddItem(ctx, as(token, &cartv1.AddItemRequest{ProductId: productID, Quantity: 1}))
+			_, err := c.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: productID, Quantity: 1}))
 			return err
 		}},
 	}
@@ -95,7 +96,7 @@ func TestUsersNeverSeeEachOthersLines(t *testing.T) {
 					t.Fatalf("bob sees alice's line: %v", l)
 				}
 			}
-			removed, err := client.RemoveItems(ctx, as(bob, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0061"}}))
+			removed, err := client.RemoveItems(ctx, testenv.Bearer(bob, &cartv1.RemoveItemsRequest{ProductIds: []string{"p0061"}}))
 			if err != nil || removed.Msg.GetRemovedCount() != 0 {
 				t.Fatalf("bob removed alice's line: %v %v", removed, err)
 			}
@@ -148,25 +149,25 @@ func TestInternalRPCsNeedAServiceCredential(t *testing.T) {
 			f.add(t, client, token, "p0070", 2)
 			f.add(t, client, token, "p0071", 3)
 			f.add(t, client, token, "p0072", 1)
-			if _, err := client.SelectItems(ctx, as(token, &cartv1.SelectItemsRequest{ProductIds: []string{"p0071"}})); err != nil {
+			if _, err := client.SelectItems(ctx, testenv.Bearer(token, &cartv1.SelectItemsRequest{ProductIds: []string{"p0071"}})); err != nil {
 				t.Fatal(err)
 			}
 
 			for _, tok := range []string{token, f.admin} { // a user's and an admin's token
-				_, err := client.GetItemsInternal(ctx, as(tok, &cartv1.GetItemsInternalRequest{UserId: userID}))
+				_, err := client.GetItemsInternal(ctx, testenv.Bearer(tok, &cartv1.GetItemsInternalRequest{UserId: userID}))
 				expectCode(t, err, connect.CodePermissionDenied, rpcerr.ReasonForbidden)
-				_, err = client.RemoveCheckedOutItems(ctx, as(tok, &cartv1.RemoveCheckedOutItemsRequest{UserId: userID, ProductIds: []string{"p0070"}}))
+				_, err = client.RemoveCheckedOutItems(ctx, testenv.Bearer(tok, &cartv1.RemoveCheckedOutItemsRequest{UserId: userID, ProductIds: []string{"p0070"}}))
 				expectCode(t, err, connect.CodePermissionDenied, rpcerr.ReasonForbidden)
 			}
 			if n, _ := countLines(ctx, f.db, userID); n != 3 {
 				t.Fatalf("refused calls removed lines: %d left", n)
 			}
-			_, err := client.GetItemsInternal(ctx, as("", &cartv1.GetItemsInternalRequest{UserId: userID}))
+			_, err := client.GetItemsInternal(ctx, testenv.Bearer("", &cartv1.GetItemsInternalRequest{UserId: userID}))
 			expectCode(t, err, connect.CodeUnauthenticated, "")
 
 			service := f.token(t, "order", auth.RoleService)
 			// Empty product ids: the selected lines, most recently added first.
-			res, err := client.GetItemsInternal(ctx, as(service, &cartv1.GetItemsInternalRequest{UserId: userID}))
+			res, err := client.GetItemsInternal(ctx, testenv.Bearer(service, &cartv1.GetItemsInternalRequest{UserId: userID}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +177,7 @@ func TestInternalRPCsNeedAServiceCredential(t *testing.T) {
 				t.Fatalf("selected items: %v", res.Msg)
 			}
 			// Named products, in request order, selected or not, plus the missing ones.
-			res, err = client.GetItemsInternal(ctx, as(service, &cartv1.GetItemsInternalRequest{UserId: userID, ProductIds: []string{"p0071", "p0099", "p0070"}}))
+			res, err = client.GetItemsInternal(ctx, testenv.Bearer(service, &cartv1.GetItemsInternalRequest{UserId: userID, ProductIds: []string{"p0071", "p0099", "p0070"}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,14 +187,14 @@ func TestInternalRPCsNeedAServiceCredential(t *testing.T) {
 				t.Fatalf("named items: %v", res.Msg)
 			}
 			// Another user's id sees only that user's (empty) cart.
-			res, err = client.GetItemsInternal(ctx, as(service, &cartv1.GetItemsInternalRequest{UserId: "u-someone-else"}))
+			res, err = client.GetItemsInternal(ctx, testenv.Bearer(service, &cartv1.GetItemsInternalRequest{UserId: "u-someone-else"}))
 			if err != nil || len(res.Msg.GetItems()) != 0 {
 				t.Fatalf("other user: %v %v", res, err)
 			}
 
 			// RemoveCheckedOutItems is idempotent.
 			for call, want := range []int32{2, 0} {
-				removed, err := client.RemoveCheckedOutItems(ctx, as(service, &cartv1.RemoveCheckedOutItemsRequest{UserId: userID, ProductIds: []string{"p0070", "p0072"}}))
+				removed, err := client.RemoveCheckedOutItems(ctx, testenv.Bearer(service, &cartv1.RemoveCheckedOutItemsRequest{UserId: userID, ProductIds: []string{"p0070", "p0072"}}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -228,14 +229,14 @@ func TestProductServiceDownMeansUnavailable(t *testing.T) {
 	l := listen(t)
 	serve(t, srv, l)
 	for name, client := range cartClients("http://" + l.Addr().String()) {
-		_, err := client.ListCart(context.Background(), as(token, &cartv1.ListCartRequest{}))
+		_, err := client.ListCart(context.Background(), testenv.Bearer(token, &cartv1.ListCartRequest{}))
 		expectCode(t, err, connect.CodeUnavailable, ReasonProductUnavailable)
-		_, err = client.AddItem(context.Background(), as(token, &cartv1.AddItemRequest{ProductId: "p0081", Quantity: 1}))
+		_, err = client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0081", Quantity: 1}))
 		expectCode(t, err, connect.CodeUnavailable, ReasonProductUnavailable)
-		_, err = client.UpdateItem(context.Background(), as(token, &cartv1.UpdateItemRequest{ProductId: "p0080", Quantity: 5}))
+		_, err = client.UpdateItem(context.Background(), testenv.Bearer(token, &cartv1.UpdateItemRequest{ProductId: "p0080", Quantity: 5}))
 		expectCode(t, err, connect.CodeUnavailable, ReasonProductUnavailable)
 		// Writes that need no product data still work.
-		if _, err := client.SelectItems(context.Background(), as(token, &cartv1.SelectItemsRequest{Selected: true})); err != nil {
+		if _, err := client.SelectItems(context.Background(), testenv.Bearer(token, &cartv1.SelectItemsRequest{Selected: true})); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}

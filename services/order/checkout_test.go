@@ -33,7 +33,7 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 			_, bobToken := f.user(t)
 			requestID := "req-" + testenv.RandomID(6)
 
-			first, err := client.Checkout(ctx, as(aliceToken, cartCheckout(requestID, "p0001", "p0002")))
+			first, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0001", "p0002")))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +44,7 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 			workflowID := checkout.WorkflowID(orderID)
 			// The query is answered once the worker ran the workflow, so the
 			// run count below is settled.
-			state, err := client.GetCheckout(ctx, as(aliceToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
+			state, err := client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
 			if err != nil || state.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING || state.Msg.GetOrder() != nil {
 				t.Fatalf("checkout state %v %v", state, err)
 			}
@@ -62,7 +62,7 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 			}
 
 			// A retry while the saga runs: same order, nothing new started.
-			again, err := client.Checkout(ctx, as(aliceToken, cartCheckout(requestID, "p0001", "p0002")))
+			again, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0001", "p0002")))
 			if err != nil || again.Msg.GetOrderId() != orderID {
 				t.Fatalf("retry %v %v", again, err)
 			}
@@ -76,12 +76,12 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 			runID := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 
 			// Another user with the same request id gets an order of their own.
-			bobs, err := client.Checkout(ctx, as(bobToken, &orderv1.CheckoutRequest{RequestId: requestID, AddressId: "a-bob",
+			bobs, err := client.Checkout(ctx, testenv.Bearer(bobToken, &orderv1.CheckoutRequest{RequestId: requestID, AddressId: "a-bob",
 				Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: "p0003", Quantity: 2}}}))
 			if err != nil || bobs.Msg.GetOrderId() == orderID {
 				t.Fatalf("bob's checkout %v %v", bobs, err)
 			}
-			bobState, err := client.GetCheckout(ctx, as(bobToken, &orderv1.GetCheckoutRequest{OrderId: bobs.Msg.GetOrderId()}))
+			bobState, err := client.GetCheckout(ctx, testenv.Bearer(bobToken, &orderv1.GetCheckoutRequest{OrderId: bobs.Msg.GetOrderId()}))
 			if err != nil || bobState.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING {
 				t.Fatalf("bob's state %v %v", bobState, err)
 			}
@@ -90,12 +90,12 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 				t.Fatalf("bob's input %+v %v", in, err)
 			}
 			// Neither sees the other's checkout.
-			_, err = client.GetCheckout(ctx, as(bobToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
-			wantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
-			_, err = client.GetCheckout(ctx, as(aliceToken, &orderv1.GetCheckoutRequest{OrderId: bobs.Msg.GetOrderId()}))
-			wantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
-			_, err = client.GetCheckout(ctx, as(aliceToken, &orderv1.GetCheckoutRequest{OrderId: checkout.OrderID(alice, "never-sent-1")}))
-			wantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
+			_, err = client.GetCheckout(ctx, testenv.Bearer(bobToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
+			_, err = client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: bobs.Msg.GetOrderId()}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
+			_, err = client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: checkout.OrderID(alice, "never-sent-1")}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
 
 			// A retry after the saga ended still names the same order and
 			// starts nothing: the closed run is still the latest.
@@ -103,7 +103,7 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.waitWorkflow(t, orderID)
-			late, err := client.Checkout(ctx, as(aliceToken, cartCheckout(requestID, "p0001")))
+			late, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0001")))
 			if err != nil || late.Msg.GetOrderId() != orderID {
 				t.Fatalf("late retry %v %v", late, err)
 			}
@@ -126,27 +126,27 @@ func TestGetCheckoutFollowsTheSaga(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			alice, aliceToken := f.user(t)
 			_, bobToken := f.user(t)
-			res, err := client.Checkout(ctx, as(aliceToken, cartCheckout("req-"+testenv.RandomID(6), "p0001")))
+			res, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout("req-"+testenv.RandomID(6), "p0001")))
 			if err != nil {
 				t.Fatal(err)
 			}
 			orderID := res.Msg.GetOrderId()
-			state, err := client.GetCheckout(ctx, as(aliceToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
+			state, err := client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
 			if err != nil || state.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING || state.Msg.GetOrderId() != orderID {
 				t.Fatalf("before the order: %v %v", state, err)
 			}
 			// The saga creates the order: from now on the answer carries it.
 			created := f.createOrder(t, client, alice, orderID)
-			state, err = client.GetCheckout(ctx, as(aliceToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
+			state, err = client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
 			if err != nil || state.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_ORDER_CREATED ||
 				state.Msg.GetOrder().GetOrderId() != orderID || state.Msg.GetOrder().GetTotalCents() != created.GetTotalCents() {
 				t.Fatalf("after the order: %v %v", state, err)
 			}
-			_, err = client.GetCheckout(ctx, as(bobToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
-			wantCode(t, err, connect.CodeNotFound, "")
+			_, err = client.GetCheckout(ctx, testenv.Bearer(bobToken, &orderv1.GetCheckoutRequest{OrderId: orderID}))
+			testenv.WantCode(t, err, connect.CodeNotFound, "")
 
 			// A checkout that failed before an order existed says why.
-			failed, err := client.Checkout(ctx, as(aliceToken, &orderv1.CheckoutRequest{RequestId: "req-" + testenv.RandomID(6), AddressId: "a-home",
+			failed, err := client.Checkout(ctx, testenv.Bearer(aliceToken, &orderv1.CheckoutRequest{RequestId: "req-" + testenv.RandomID(6), AddressId: "a-home",
 				Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: failProductID, Quantity: 1}}}))
 			if err != nil {
 				t.Fatal(err)
@@ -154,15 +154,15 @@ func TestGetCheckoutFollowsTheSaga(t *testing.T) {
 			if status := f.waitWorkflow(t, failed.Msg.GetOrderId()); status.State != checkout.StateFailed {
 				t.Fatalf("stand-in ended %+v", status)
 			}
-			state, err = client.GetCheckout(ctx, as(aliceToken, &orderv1.GetCheckoutRequest{OrderId: failed.Msg.GetOrderId()}))
+			state, err = client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: failed.Msg.GetOrderId()}))
 			if err != nil || state.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_FAILED ||
 				state.Msg.GetFailureReason() != "out of stock: "+failProductID || state.Msg.GetOrder() != nil {
 				t.Fatalf("failed checkout: %v %v", state, err)
 			}
-			_, err = client.GetCheckout(ctx, as(bobToken, &orderv1.GetCheckoutRequest{OrderId: failed.Msg.GetOrderId()}))
-			wantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
-			_, err = client.GetOrder(ctx, as(aliceToken, &orderv1.GetOrderRequest{OrderId: failed.Msg.GetOrderId()}))
-			wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+			_, err = client.GetCheckout(ctx, testenv.Bearer(bobToken, &orderv1.GetCheckoutRequest{OrderId: failed.Msg.GetOrderId()}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)
+			_, err = client.GetOrder(ctx, testenv.Bearer(aliceToken, &orderv1.GetOrderRequest{OrderId: failed.Msg.GetOrderId()}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
 		})
 	}
 }
@@ -174,18 +174,18 @@ func TestCancelOrderSignalsTheSaga(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			alice, aliceToken := f.user(t)
 			_, bobToken := f.user(t)
-			res, err := client.Checkout(ctx, as(aliceToken, cartCheckout("req-"+testenv.RandomID(6), "p0001")))
+			res, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout("req-"+testenv.RandomID(6), "p0001")))
 			if err != nil {
 				t.Fatal(err)
 			}
 			orderID := res.Msg.GetOrderId()
 			f.createOrder(t, client, alice, orderID)
 
-			_, err = client.CancelOrder(ctx, as(bobToken, &orderv1.CancelOrderRequest{OrderId: orderID, Reason: "not mine"}))
-			wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+			_, err = client.CancelOrder(ctx, testenv.Bearer(bobToken, &orderv1.CancelOrderRequest{OrderId: orderID, Reason: "not mine"}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
 			// The saga cancels the order (and releases its stock); the answer
 			// is the order as it is at the time of the request.
-			cancelled, err := client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orderID, Reason: "changed my mind"}))
+			cancelled, err := client.CancelOrder(ctx, testenv.Bearer(aliceToken, &orderv1.CancelOrderRequest{OrderId: orderID, Reason: "changed my mind"}))
 			if err != nil || cancelled.Msg.GetOrder().GetStatus() != statusPending {
 				t.Fatalf("cancel %v %v", cancelled, err)
 			}
@@ -202,7 +202,7 @@ func TestCancelOrderSignalsTheSaga(t *testing.T) {
 			// What the real saga's compensation does; then a repeated cancel
 			// returns the cancelled order unchanged.
 			f.transition(t, client, orderID, statusCancelled, "cancelled by the buyer: changed my mind")
-			again, err := client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orderID}))
+			again, err := client.CancelOrder(ctx, testenv.Bearer(aliceToken, &orderv1.CancelOrderRequest{OrderId: orderID}))
 			if err != nil || again.Msg.GetOrder().GetStatus() != statusCancelled || len(again.Msg.GetOrder().GetHistory()) != 2 {
 				t.Fatalf("cancel again %v %v", again, err)
 			}
@@ -210,14 +210,14 @@ func TestCancelOrderSignalsTheSaga(t *testing.T) {
 			// An unpaid order whose saga is gone cannot be cancelled from here.
 			orphan := "o-" + testenv.RandomID(6)
 			f.createOrder(t, client, alice, orphan)
-			_, err = client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonCheckoutNotRunning)
+			_, err = client.CancelOrder(ctx, testenv.Bearer(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonCheckoutNotRunning)
 
 			// Paid: the order is marked (it can no longer ship) and the
 			// refund saga starts, once however often the buyer asks.
 			f.transition(t, client, orphan, statusPaid, "paid")
 			for range 2 {
-				res, err := client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan, Reason: "too slow"}))
+				res, err := client.CancelOrder(ctx, testenv.Bearer(aliceToken, &orderv1.CancelOrderRequest{OrderId: orphan, Reason: "too slow"}))
 				if err != nil || res.Msg.GetOrder().GetStatus() != statusPaid || res.Msg.GetOrder().GetRefundRequestedAt() == nil {
 					t.Fatalf("cancel paid %v %v", res, err)
 				}
@@ -226,17 +226,17 @@ func TestCancelOrderSignalsTheSaga(t *testing.T) {
 			if err != nil || desc.GetWorkflowExecutionInfo().GetType().GetName() != cancellation.WorkflowName {
 				t.Fatalf("cancellation workflow %v %v", desc, err)
 			}
-			_, err = client.ShipOrder(ctx, as(f.admin, &orderv1.ShipOrderRequest{OrderId: orphan, Carrier: "SF", TrackingNumber: "SF1"}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonRefundInProgress)
+			_, err = client.ShipOrder(ctx, testenv.Bearer(f.admin, &orderv1.ShipOrderRequest{OrderId: orphan, Carrier: "SF", TrackingNumber: "SF1"}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonRefundInProgress)
 
 			// Shipped: too late.
 			shipped := "o-" + testenv.RandomID(6)
 			f.createOrder(t, client, alice, shipped)
 			f.transition(t, client, shipped, statusPaid, "paid")
 			f.transition(t, client, shipped, statusShipped, "shipped")
-			_, err = client.CancelOrder(ctx, as(aliceToken, &orderv1.CancelOrderRequest{OrderId: shipped}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonOrderShipped)
-			got, err := client.GetOrder(ctx, as(aliceToken, &orderv1.GetOrderRequest{OrderId: shipped}))
+			_, err = client.CancelOrder(ctx, testenv.Bearer(aliceToken, &orderv1.CancelOrderRequest{OrderId: shipped}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonOrderShipped)
+			got, err := client.GetOrder(ctx, testenv.Bearer(aliceToken, &orderv1.GetOrderRequest{OrderId: shipped}))
 			if err != nil || got.Msg.GetOrder().GetStatus() != statusShipped || got.Msg.GetOrder().GetRefundRequestedAt() != nil {
 				t.Fatalf("after refused cancels %v %v", got, err)
 			}
@@ -252,20 +252,20 @@ func TestDeliveryAndReceiptSignalTheSaga(t *testing.T) {
 	for name, client := range f.clients {
 		t.Run(name, func(t *testing.T) {
 			alice, aliceToken := f.user(t)
-			res, err := client.Checkout(ctx, as(aliceToken, cartCheckout("req-"+testenv.RandomID(6), "p0001")))
+			res, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout("req-"+testenv.RandomID(6), "p0001")))
 			if err != nil {
 				t.Fatal(err)
 			}
 			orderID := res.Msg.GetOrderId()
 			f.createOrder(t, client, alice, orderID)
 			f.transition(t, client, orderID, statusPaid, "paid")
-			if _, err := client.ShipOrder(ctx, as(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "YTO", TrackingNumber: "YT9"})); err != nil {
+			if _, err := client.ShipOrder(ctx, testenv.Bearer(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "YTO", TrackingNumber: "YT9"})); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := client.MarkDelivered(ctx, as(f.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
+			if _, err := client.MarkDelivered(ctx, testenv.Bearer(f.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID})); err != nil {
 				t.Fatal(err)
 			}
-			done, err := client.ConfirmReceipt(ctx, as(aliceToken, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
+			done, err := client.ConfirmReceipt(ctx, testenv.Bearer(aliceToken, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
 			if err != nil || done.Msg.GetOrder().GetStatus() != statusCompleted {
 				t.Fatalf("confirm %v %v", done, err)
 			}
@@ -296,11 +296,11 @@ func TestCheckoutValidation(t *testing.T) {
 				{RequestId: "req-" + testenv.RandomID(6), AddressId: "a-home",
 					Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: "p1", Quantity: 0}}},
 			} {
-				_, err := client.Checkout(ctx, as(token, req))
-				wantCode(t, err, connect.CodeInvalidArgument, "")
+				_, err := client.Checkout(ctx, testenv.Bearer(token, req))
+				testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
 			}
-			_, err := client.Checkout(ctx, as("", cartCheckout("req-"+testenv.RandomID(6), "p0001")))
-			wantCode(t, err, connect.CodeUnauthenticated, "")
+			_, err := client.Checkout(ctx, testenv.Bearer("", cartCheckout("req-"+testenv.RandomID(6), "p0001")))
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, "")
 		})
 	}
 	if n := f.saga.total(); n != 0 {

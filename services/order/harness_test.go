@@ -91,11 +91,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) token(t *testing.T, subject string, roles ...string) string {
 	t.Helper()
-	token, _, err := f.keys.Issue(subject, roles, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
+	return testenv.Token(t, f.keys, subject, roles...)
 }
 
 // user returns a fresh user id and its token.
@@ -105,20 +101,11 @@ func (f *fixture) user(t *testing.T) (string, string) {
 	return id, f.token(t, id, auth.RoleUser)
 }
 
-// as attaches a bearer token to a request.
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
-}
-
 // createOrder creates a PENDING_PAYMENT order for userID through the
 // internal RPC, as the checkout saga does.
 func (f *fixture) createOrder(t *testing.T, client orderv1connect.OrderServiceClient, userID, orderID string) *orderv1.Order {
 	t.Helper()
-	res, err := client.CreateOrder(context.Background(), as(f.service, orderRequest(userID, orderID)))
+	res, err := client.CreateOrder(context.Background(), testenv.Bearer(f.service, orderRequest(userID, orderID)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +128,7 @@ func orderRequest(userID, orderID string) *orderv1.CreateOrderRequest {
 // transition moves an order through the internal RPC.
 func (f *fixture) transition(t *testing.T, client orderv1connect.OrderServiceClient, orderID string, to orderv1.OrderStatus, reason string) *orderv1.Order {
 	t.Helper()
-	res, err := client.TransitionOrder(context.Background(), as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: to, Reason: reason}))
+	res, err := client.TransitionOrder(context.Background(), testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: to, Reason: reason}))
 	if err != nil {
 		t.Fatal(err)
 	}

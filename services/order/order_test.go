@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
-	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
 
@@ -25,13 +24,6 @@ const (
 	statusRefunded  = orderv1.OrderStatus_ORDER_STATUS_REFUNDED
 )
 
-func wantCode(t *testing.T, err error, code connect.Code, reason string) {
-	t.Helper()
-	if connect.CodeOf(err) != code || (reason != "" && rpcerr.Reason(err) != reason) {
-		t.Fatalf("got %v (reason %q), want %v %s", err, rpcerr.Reason(err), code, reason)
-	}
-}
-
 func TestCreateOrderIsIdempotentAndComputesTotals(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -41,7 +33,7 @@ func TestCreateOrderIsIdempotentAndComputesTotals(t *testing.T) {
 			orderID := "o-" + testenv.RandomID(6)
 			req := orderRequest(userID, orderID)
 			// Totals come from the inputs, never from the caller.
-			first, err := client.CreateOrder(ctx, as(f.service, req))
+			first, err := client.CreateOrder(ctx, testenv.Bearer(f.service, req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,22 +57,22 @@ func TestCreateOrderIsIdempotentAndComputesTotals(t *testing.T) {
 			// A retry (even with other lines) returns the stored order.
 			retry := proto.Clone(req).(*orderv1.CreateOrderRequest)
 			retry.Lines = retry.Lines[:1]
-			again, err := client.CreateOrder(ctx, as(f.service, retry))
+			again, err := client.CreateOrder(ctx, testenv.Bearer(f.service, retry))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if again.Msg.GetCreated() || !proto.Equal(again.Msg.GetOrder(), o) {
 				t.Fatalf("retry answered %v, want %v unchanged", again.Msg, o)
 			}
-			got, err := client.GetOrderInternal(ctx, as(f.service, &orderv1.GetOrderInternalRequest{OrderId: orderID}))
+			got, err := client.GetOrderInternal(ctx, testenv.Bearer(f.service, &orderv1.GetOrderInternalRequest{OrderId: orderID}))
 			if err != nil || !proto.Equal(got.Msg.GetOrder(), o) {
 				t.Fatalf("stored order %v %v, want %v", got, err, o)
 			}
 			// The same id for another user is a conflict, not their order.
-			_, err = client.CreateOrder(ctx, as(f.service, orderRequest("someone-else", orderID)))
-			wantCode(t, err, connect.CodeAlreadyExists, ReasonOrderIDConflict)
-			_, err = client.GetOrderInternal(ctx, as(f.service, &orderv1.GetOrderInternalRequest{OrderId: "o-missing"}))
-			wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+			_, err = client.CreateOrder(ctx, testenv.Bearer(f.service, orderRequest("someone-else", orderID)))
+			testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonOrderIDConflict)
+			_, err = client.GetOrderInternal(ctx, testenv.Bearer(f.service, &orderv1.GetOrderInternalRequest{OrderId: "o-missing"}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
 		})
 	}
 }
@@ -98,65 +90,65 @@ func TestOrderLifecycleAndIllegalTransitions(t *testing.T) {
 			f.createOrder(t, client, userID, orderID)
 			illegal := func(err error) {
 				t.Helper()
-				wantCode(t, err, connect.CodeFailedPrecondition, ReasonIllegalTransition)
+				testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonIllegalTransition)
 			}
 
-			_, err := client.ShipOrder(ctx, as(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF1"}))
+			_, err := client.ShipOrder(ctx, testenv.Bearer(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF1"}))
 			illegal(err)
-			_, err = client.MarkDelivered(ctx, as(f.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID}))
+			_, err = client.MarkDelivered(ctx, testenv.Bearer(f.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID}))
 			illegal(err)
-			_, err = client.ConfirmReceipt(ctx, as(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
+			_, err = client.ConfirmReceipt(ctx, testenv.Bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
 			illegal(err)
-			_, err = client.TransitionOrder(ctx, as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusRefunded, Reason: "x"}))
+			_, err = client.TransitionOrder(ctx, testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusRefunded, Reason: "x"}))
 			illegal(err)
 
 			// The guard: PAID only from PENDING_PAYMENT (true here) ...
-			paid, err := client.TransitionOrder(ctx, as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusPaid,
+			paid, err := client.TransitionOrder(ctx, testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusPaid,
 				Reason: "payment pay-1 succeeded", FromStatuses: []orderv1.OrderStatus{statusPending}}))
 			if err != nil || !paid.Msg.GetChanged() || paid.Msg.GetOrder().GetStatus() != statusPaid {
 				t.Fatalf("pay %v %v", paid, err)
 			}
 			// ... repeated: already PAID, nothing changes and no history is added.
-			again, err := client.TransitionOrder(ctx, as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusPaid,
+			again, err := client.TransitionOrder(ctx, testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusPaid,
 				Reason: "payment pay-1 succeeded (duplicate)", FromStatuses: []orderv1.OrderStatus{statusPending}}))
 			if err != nil || again.Msg.GetChanged() || !proto.Equal(again.Msg.GetOrder(), paid.Msg.GetOrder()) {
 				t.Fatalf("repeat %v %v", again, err)
 			}
 			// A guard that does not hold is refused even if the machine allows it.
-			_, err = client.TransitionOrder(ctx, as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusRefunded,
+			_, err = client.TransitionOrder(ctx, testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusRefunded,
 				Reason: "refund", FromStatuses: []orderv1.OrderStatus{statusPending}}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonStatusMismatch)
-			_, err = client.TransitionOrder(ctx, as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusCancelled, Reason: "late cancel"}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonStatusMismatch)
+			_, err = client.TransitionOrder(ctx, testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: statusCancelled, Reason: "late cancel"}))
 			illegal(err)
 
-			shipped, err := client.ShipOrder(ctx, as(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF1234"}))
+			shipped, err := client.ShipOrder(ctx, testenv.Bearer(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF1234"}))
 			if err != nil || shipped.Msg.GetOrder().GetStatus() != statusShipped || shipped.Msg.GetOrder().GetCarrier() != "SF" ||
 				shipped.Msg.GetOrder().GetTrackingNumber() != "SF1234" {
 				t.Fatalf("ship %v %v", shipped, err)
 			}
-			_, err = client.ConfirmReceipt(ctx, as(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
+			_, err = client.ConfirmReceipt(ctx, testenv.Bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
 			illegal(err)
 			// No checkout workflow runs this order: the delivered signal has
 			// nobody to go to, which is not an error.
-			delivered, err := client.MarkDelivered(ctx, as(f.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID}))
+			delivered, err := client.MarkDelivered(ctx, testenv.Bearer(f.admin, &orderv1.MarkDeliveredRequest{OrderId: orderID}))
 			if err != nil || delivered.Msg.GetOrder().GetStatus() != statusDelivered {
 				t.Fatalf("deliver %v %v", delivered, err)
 			}
-			done, err := client.ConfirmReceipt(ctx, as(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
+			done, err := client.ConfirmReceipt(ctx, testenv.Bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
 			if err != nil || done.Msg.GetOrder().GetStatus() != statusCompleted {
 				t.Fatalf("confirm %v %v", done, err)
 			}
 			// Confirming twice answers the completed order.
-			twice, err := client.ConfirmReceipt(ctx, as(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
+			twice, err := client.ConfirmReceipt(ctx, testenv.Bearer(token, &orderv1.ConfirmReceiptRequest{OrderId: orderID}))
 			if err != nil || !proto.Equal(twice.Msg.GetOrder(), done.Msg.GetOrder()) {
 				t.Fatalf("confirm twice %v %v", twice, err)
 			}
 			for _, to := range []orderv1.OrderStatus{statusPending, statusPaid, statusShipped, statusDelivered, statusCancelled, statusRefunded} {
-				_, err = client.TransitionOrder(ctx, as(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: to, Reason: "after the end"}))
+				_, err = client.TransitionOrder(ctx, testenv.Bearer(f.service, &orderv1.TransitionOrderRequest{OrderId: orderID, ToStatus: to, Reason: "after the end"}))
 				illegal(err)
 			}
 
-			got, err := client.GetOrder(ctx, as(token, &orderv1.GetOrderRequest{OrderId: orderID}))
+			got, err := client.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +208,7 @@ func TestListOrdersTabsAndCursor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			page := func(statuses []orderv1.OrderStatus, size int32, token string) ([]string, string) {
 				t.Helper()
-				res, err := client.ListOrders(ctx, as(aliceToken, &orderv1.ListOrdersRequest{Statuses: statuses, PageSize: size, PageToken: token}))
+				res, err := client.ListOrders(ctx, testenv.Bearer(aliceToken, &orderv1.ListOrdersRequest{Statuses: statuses, PageSize: size, PageToken: token}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -275,17 +267,17 @@ func TestListOrdersTabsAndCursor(t *testing.T) {
 			all = append([]string{newer}, all...)
 			pending = append([]string{newer}, pending...)
 
-			_, err := client.ListOrders(ctx, as(aliceToken, &orderv1.ListOrdersRequest{PageToken: "not-a-cursor"}))
-			wantCode(t, err, connect.CodeInvalidArgument, ReasonBadPageToken)
+			_, err := client.ListOrders(ctx, testenv.Bearer(aliceToken, &orderv1.ListOrdersRequest{PageToken: "not-a-cursor"}))
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonBadPageToken)
 		})
 	}
 
 	// Admins see everyone's orders, or one user's.
-	adminAll, err := client.AdminListOrders(ctx, as(f.admin, &orderv1.AdminListOrdersRequest{PageSize: 100}))
+	adminAll, err := client.AdminListOrders(ctx, testenv.Bearer(f.admin, &orderv1.AdminListOrdersRequest{PageSize: 100}))
 	if err != nil || len(adminAll.Msg.GetOrders()) != len(all)+7 {
 		t.Fatalf("admin list %d orders %v, want %d", len(adminAll.Msg.GetOrders()), err, len(all)+7)
 	}
-	adminBob, err := client.AdminListOrders(ctx, as(f.admin, &orderv1.AdminListOrdersRequest{UserId: bob, Statuses: []orderv1.OrderStatus{statusPending}}))
+	adminBob, err := client.AdminListOrders(ctx, testenv.Bearer(f.admin, &orderv1.AdminListOrdersRequest{UserId: bob, Statuses: []orderv1.OrderStatus{statusPending}}))
 	if err != nil || len(adminBob.Msg.GetOrders()) != 7 {
 		t.Fatalf("admin list of bob %v %v", adminBob, err)
 	}
@@ -294,21 +286,21 @@ func TestListOrdersTabsAndCursor(t *testing.T) {
 	// the orders whose deadline passed.
 	expired := orderRequest(bob, "o-bob-expired")
 	expired.PaymentDeadline = timestamppb.New(time.Now().Add(-time.Minute))
-	if _, err := client.CreateOrder(ctx, as(f.service, expired)); err != nil {
+	if _, err := client.CreateOrder(ctx, testenv.Bearer(f.service, expired)); err != nil {
 		t.Fatal(err)
 	}
-	overdue, err := client.ListOrdersInternal(ctx, as(f.service, &orderv1.ListOrdersInternalRequest{
+	overdue, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{
 		Statuses: []orderv1.OrderStatus{statusPending}, Kind: orderv1.OrderKind_ORDER_KIND_REGULAR,
 		PaymentDeadlineBefore: timestamppb.Now()}))
 	if err != nil || len(overdue.Msg.GetOrders()) != 1 || overdue.Msg.GetOrders()[0].GetOrderId() != "o-bob-expired" {
 		t.Fatalf("overdue %v %v", overdue, err)
 	}
-	alicePaid, err := client.ListOrdersInternal(ctx, as(f.service, &orderv1.ListOrdersInternalRequest{UserId: alice,
+	alicePaid, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{UserId: alice,
 		Statuses: []orderv1.OrderStatus{statusPaid}, PageSize: 1}))
 	if err != nil || len(alicePaid.Msg.GetOrders()) != 1 || alicePaid.Msg.GetOrders()[0].GetOrderId() != paid[0] || alicePaid.Msg.GetNextPageToken() == "" {
 		t.Fatalf("alice paid %v %v", alicePaid, err)
 	}
-	flash, err := client.ListOrdersInternal(ctx, as(f.service, &orderv1.ListOrdersInternalRequest{Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE}))
+	flash, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE}))
 	if err != nil || len(flash.Msg.GetOrders()) != 0 {
 		t.Fatalf("flash-sale orders %v %v", flash, err)
 	}
@@ -343,28 +335,28 @@ func TestOwnershipOfOrders(t *testing.T) {
 			f.transition(t, client, deliveredID, statusDelivered, "delivered")
 
 			for _, id := range []string{pendingID, deliveredID} {
-				_, err := client.GetOrder(ctx, as(malloryToken, &orderv1.GetOrderRequest{OrderId: id}))
-				wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
-				_, err = client.CancelOrder(ctx, as(malloryToken, &orderv1.CancelOrderRequest{OrderId: id}))
-				wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
-				_, err = client.ConfirmReceipt(ctx, as(malloryToken, &orderv1.ConfirmReceiptRequest{OrderId: id}))
-				wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
-				_, err = client.GetCheckout(ctx, as(malloryToken, &orderv1.GetCheckoutRequest{OrderId: id}))
-				wantCode(t, err, connect.CodeNotFound, "")
+				_, err := client.GetOrder(ctx, testenv.Bearer(malloryToken, &orderv1.GetOrderRequest{OrderId: id}))
+				testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+				_, err = client.CancelOrder(ctx, testenv.Bearer(malloryToken, &orderv1.CancelOrderRequest{OrderId: id}))
+				testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+				_, err = client.ConfirmReceipt(ctx, testenv.Bearer(malloryToken, &orderv1.ConfirmReceiptRequest{OrderId: id}))
+				testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+				_, err = client.GetCheckout(ctx, testenv.Bearer(malloryToken, &orderv1.GetCheckoutRequest{OrderId: id}))
+				testenv.WantCode(t, err, connect.CodeNotFound, "")
 			}
-			list, err := client.ListOrders(ctx, as(malloryToken, &orderv1.ListOrdersRequest{}))
+			list, err := client.ListOrders(ctx, testenv.Bearer(malloryToken, &orderv1.ListOrdersRequest{}))
 			if err != nil || len(list.Msg.GetOrders()) != 0 {
 				t.Fatalf("mallory lists %v %v", list, err)
 			}
 			for id, status := range map[string]orderv1.OrderStatus{pendingID: statusPending, deliveredID: statusDelivered} {
-				got, err := client.GetOrder(ctx, as(aliceToken, &orderv1.GetOrderRequest{OrderId: id}))
+				got, err := client.GetOrder(ctx, testenv.Bearer(aliceToken, &orderv1.GetOrderRequest{OrderId: id}))
 				if err != nil || got.Msg.GetOrder().GetStatus() != status {
 					t.Fatalf("alice's order %s after mallory: %v %v", id, got, err)
 				}
 			}
 			// Without a token, user RPCs are unauthenticated.
-			_, err = client.GetOrder(ctx, as("", &orderv1.GetOrderRequest{OrderId: pendingID}))
-			wantCode(t, err, connect.CodeUnauthenticated, "")
+			_, err = client.GetOrder(ctx, testenv.Bearer("", &orderv1.GetOrderRequest{OrderId: pendingID}))
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, "")
 		})
 	}
 }
@@ -379,42 +371,42 @@ func TestAccessLevels(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			internal := func(token string) []error {
 				var errs []error
-				_, err := client.CreateOrder(ctx, as(token, orderRequest("u-x", "o-forged")))
+				_, err := client.CreateOrder(ctx, testenv.Bearer(token, orderRequest("u-x", "o-forged")))
 				errs = append(errs, err)
-				_, err = client.TransitionOrder(ctx, as(token, &orderv1.TransitionOrderRequest{OrderId: "o-forged", ToStatus: statusPaid, Reason: "free"}))
+				_, err = client.TransitionOrder(ctx, testenv.Bearer(token, &orderv1.TransitionOrderRequest{OrderId: "o-forged", ToStatus: statusPaid, Reason: "free"}))
 				errs = append(errs, err)
-				_, err = client.GetOrderInternal(ctx, as(token, &orderv1.GetOrderInternalRequest{OrderId: "o-forged"}))
+				_, err = client.GetOrderInternal(ctx, testenv.Bearer(token, &orderv1.GetOrderInternalRequest{OrderId: "o-forged"}))
 				errs = append(errs, err)
-				_, err = client.ListOrdersInternal(ctx, as(token, &orderv1.ListOrdersInternalRequest{}))
+				_, err = client.ListOrdersInternal(ctx, testenv.Bearer(token, &orderv1.ListOrdersInternalRequest{}))
 				errs = append(errs, err)
 				return errs
 			}
 			for _, token := range []string{userToken, f.admin} {
 				for _, err := range internal(token) {
-					wantCode(t, err, connect.CodePermissionDenied, "")
+					testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 				}
 			}
 			for _, err := range internal("") {
-				wantCode(t, err, connect.CodeUnauthenticated, "")
+				testenv.WantCode(t, err, connect.CodeUnauthenticated, "")
 			}
-			_, err := client.AdminListOrders(ctx, as(userToken, &orderv1.AdminListOrdersRequest{}))
-			wantCode(t, err, connect.CodePermissionDenied, "")
-			_, err = client.ShipOrder(ctx, as(userToken, &orderv1.ShipOrderRequest{OrderId: "o-forged", Carrier: "SF", TrackingNumber: "1"}))
-			wantCode(t, err, connect.CodePermissionDenied, "")
-			_, err = client.MarkDelivered(ctx, as(userToken, &orderv1.MarkDeliveredRequest{OrderId: "o-forged"}))
-			wantCode(t, err, connect.CodePermissionDenied, "")
+			_, err := client.AdminListOrders(ctx, testenv.Bearer(userToken, &orderv1.AdminListOrdersRequest{}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+			_, err = client.ShipOrder(ctx, testenv.Bearer(userToken, &orderv1.ShipOrderRequest{OrderId: "o-forged", Carrier: "SF", TrackingNumber: "1"}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+			_, err = client.MarkDelivered(ctx, testenv.Bearer(userToken, &orderv1.MarkDeliveredRequest{OrderId: "o-forged"}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 			// Nothing was created by the refused calls.
-			_, err = client.GetOrderInternal(ctx, as(f.service, &orderv1.GetOrderInternalRequest{OrderId: "o-forged"}))
-			wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+			_, err = client.GetOrderInternal(ctx, testenv.Bearer(f.service, &orderv1.GetOrderInternalRequest{OrderId: "o-forged"}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
 			// Flash-sale orders arrive with their own issue.
-			_, err = client.CreateFlashSaleOrders(ctx, as(f.service, &orderv1.CreateFlashSaleOrdersRequest{}))
+			_, err = client.CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{}))
 			if connect.CodeOf(err) != connect.CodeUnimplemented && connect.CodeOf(err) != connect.CodeInvalidArgument {
 				t.Fatalf("CreateFlashSaleOrders: %v", err)
 			}
-			_, err = client.CreateFlashSaleOrders(ctx, as(f.service, &orderv1.CreateFlashSaleOrdersRequest{Orders: []*orderv1.FlashSaleOrderInput{{
+			_, err = client.CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{Orders: []*orderv1.FlashSaleOrderInput{{
 				Ticket: "t1", SeckillEventId: "e1", UserId: "u1", ProductId: "p1", UnitPriceCents: 1, Quantity: 1,
 				AcceptedAt: timestamppb.Now(), PaymentDeadline: timestamppb.Now()}}}))
-			wantCode(t, err, connect.CodeUnimplemented, "")
+			testenv.WantCode(t, err, connect.CodeUnimplemented, "")
 		})
 	}
 }

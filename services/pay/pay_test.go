@@ -24,7 +24,6 @@ import (
 	"mall/services/platform/auth"
 	"mall/services/platform/db"
 	"mall/services/platform/rpcclient"
-	"mall/services/platform/rpcerr"
 	"mall/services/platform/server"
 	"mall/services/platform/temporalx"
 	"mall/services/platform/testenv"
@@ -105,26 +104,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) token(t *testing.T, subject string, roles ...string) string {
 	t.Helper()
-	token, _, err := f.keys.Issue(subject, roles, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
-}
-
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
-}
-
-func wantCode(t *testing.T, err error, code connect.Code, reason string) {
-	t.Helper()
-	if connect.CodeOf(err) != code || (reason != "" && rpcerr.Reason(err) != reason) {
-		t.Fatalf("got %v (reason %q), want %v %s", err, rpcerr.Reason(err), code, reason)
-	}
+	return testenv.Token(t, f.keys, subject, roles...)
 }
 
 // orderStandIn answers GetOrderInternal from a map.
@@ -190,7 +170,7 @@ func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceCli
 	t.Helper()
 	ctx := context.Background()
 	paymentID := payment.PaymentID(orderID, 1)
-	if _, err := client.CreatePaymentRecord(ctx, as(f.service, &payv1.CreatePaymentRecordRequest{
+	if _, err := client.CreatePaymentRecord(ctx, testenv.Bearer(f.service, &payv1.CreatePaymentRecordRequest{
 		PaymentId: paymentID, OrderId: orderID, UserId: userID, AmountCents: 2500})); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +178,7 @@ func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceCli
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.RecordCharge(ctx, as(f.service, &payv1.RecordChargeRequest{
+	if _, err := client.RecordCharge(ctx, testenv.Bearer(f.service, &payv1.RecordChargeRequest{
 		PaymentId: paymentID, ProviderChargeId: charge.ID, PayUrl: charge.PayURL})); err != nil {
 		t.Fatal(err)
 	}
@@ -233,16 +213,16 @@ func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
 			// Forged: wrong secret, tampered payload, garbage header, stale.
 			forged := signed(t, []byte("not the secret"), ev, time.Now())
 			_, err := client.ProviderWebhook(ctx, connect.NewRequest(forged))
-			wantCode(t, err, connect.CodeUnauthenticated, ReasonBadSignature)
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, ReasonBadSignature)
 			tampered := signed(t, webhookSecret, ev, time.Now())
 			tampered.Payload = []byte(string(tampered.Payload[:len(tampered.Payload)-1]) + " }")
 			_, err = client.ProviderWebhook(ctx, connect.NewRequest(tampered))
-			wantCode(t, err, connect.CodeUnauthenticated, ReasonBadSignature)
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, ReasonBadSignature)
 			_, err = client.ProviderWebhook(ctx, connect.NewRequest(&payv1.ProviderWebhookRequest{Payload: tampered.Payload, Signature: "v1=abc"}))
-			wantCode(t, err, connect.CodeUnauthenticated, ReasonBadSignature)
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, ReasonBadSignature)
 			stale := signed(t, webhookSecret, ev, time.Now().Add(-10*time.Minute)) // a captured delivery replayed later
 			_, err = client.ProviderWebhook(ctx, connect.NewRequest(stale))
-			wantCode(t, err, connect.CodeUnauthenticated, ReasonStaleSignature)
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, ReasonStaleSignature)
 			if n := f.storedEvents(t, charge.ID); n != 0 || len(f.events.of(workflowID)) != 0 {
 				t.Fatalf("refused webhooks left %d events, forwarded %v", n, f.events.of(workflowID))
 			}
@@ -280,7 +260,7 @@ func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
 			junk := &payv1.ProviderWebhookRequest{Payload: []byte(`{"hello":1}`)}
 			junk.Signature = payment.SignWebhook(webhookSecret, junk.Payload, time.Now())
 			_, err = client.ProviderWebhook(ctx, connect.NewRequest(junk))
-			wantCode(t, err, connect.CodeInvalidArgument, ReasonBadPayload)
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonBadPayload)
 		})
 	}
 }
@@ -292,21 +272,21 @@ func TestInternalRecordsAreIdempotent(t *testing.T) {
 	userID, orderID := "u-"+testenv.RandomID(5), "o-"+testenv.RandomID(6)
 	paymentID, charge := f.pendingPayment(t, client, userID, orderID)
 	// Repeats return the same record; a different use of the id conflicts.
-	if res, err := client.CreatePaymentRecord(ctx, as(f.service, &payv1.CreatePaymentRecordRequest{
+	if res, err := client.CreatePaymentRecord(ctx, testenv.Bearer(f.service, &payv1.CreatePaymentRecordRequest{
 		PaymentId: paymentID, OrderId: orderID, UserId: userID, AmountCents: 2500})); err != nil || res.Msg.GetPayment().GetProviderChargeId() != charge.ID {
 		t.Fatalf("repeat create %v %v", res, err)
 	}
-	_, err := client.CreatePaymentRecord(ctx, as(f.service, &payv1.CreatePaymentRecordRequest{
+	_, err := client.CreatePaymentRecord(ctx, testenv.Bearer(f.service, &payv1.CreatePaymentRecordRequest{
 		PaymentId: paymentID, OrderId: orderID, UserId: userID, AmountCents: 9999}))
-	wantCode(t, err, connect.CodeAlreadyExists, ReasonPaymentConflict)
-	if _, err := client.RecordCharge(ctx, as(f.service, &payv1.RecordChargeRequest{PaymentId: paymentID, ProviderChargeId: charge.ID, PayUrl: charge.PayURL})); err != nil {
+	testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonPaymentConflict)
+	if _, err := client.RecordCharge(ctx, testenv.Bearer(f.service, &payv1.RecordChargeRequest{PaymentId: paymentID, ProviderChargeId: charge.ID, PayUrl: charge.PayURL})); err != nil {
 		t.Fatal(err)
 	}
-	_, err = client.RecordCharge(ctx, as(f.service, &payv1.RecordChargeRequest{PaymentId: paymentID, ProviderChargeId: "ch_other", PayUrl: charge.PayURL}))
-	wantCode(t, err, connect.CodeAlreadyExists, ReasonChargeConflict)
+	_, err = client.RecordCharge(ctx, testenv.Bearer(f.service, &payv1.RecordChargeRequest{PaymentId: paymentID, ProviderChargeId: "ch_other", PayUrl: charge.PayURL}))
+	testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonChargeConflict)
 	// Settling: once; a repeat (or a different outcome later) changes nothing.
 	settle := func(status payv1.PaymentStatus) *payv1.SettlePaymentResponse {
-		res, err := client.SettlePayment(ctx, as(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: status}))
+		res, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: status}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,8 +303,8 @@ func TestInternalRecordsAreIdempotent(t *testing.T) {
 	}
 	// Users cannot call the internal RPCs.
 	_, userToken := userID, f.token(t, userID, auth.RoleUser)
-	_, err = client.SettlePayment(ctx, as(userToken, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: payv1.PaymentStatus_PAYMENT_STATUS_EXPIRED}))
-	wantCode(t, err, connect.CodePermissionDenied, "")
+	_, err = client.SettlePayment(ctx, testenv.Bearer(userToken, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: payv1.PaymentStatus_PAYMENT_STATUS_EXPIRED}))
+	testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 }
 
 func TestRefundRefundsOnceThroughTheProvider(t *testing.T) {
@@ -332,14 +312,14 @@ func TestRefundRefundsOnceThroughTheProvider(t *testing.T) {
 	ctx := context.Background()
 	client := f.clients["connect-json"]
 	userID, orderID := "u-"+testenv.RandomID(5), "o-"+testenv.RandomID(6)
-	_, err := client.Refund(ctx, as(f.service, &payv1.RefundRequest{OrderId: orderID}))
-	wantCode(t, err, connect.CodeFailedPrecondition, ReasonNotPaid)
+	_, err := client.Refund(ctx, testenv.Bearer(f.service, &payv1.RefundRequest{OrderId: orderID}))
+	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonNotPaid)
 
 	paymentID, charge := f.pendingPayment(t, client, userID, orderID)
 	if _, err := f.provider.SimulateCustomer(ctx, charge.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.SettlePayment(ctx, as(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED})); err != nil {
+	if _, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED})); err != nil {
 		t.Fatal(err)
 	}
 	// Concurrent and repeated refunds: one refund at the provider, one "refunded".
@@ -347,7 +327,7 @@ func TestRefundRefundsOnceThroughTheProvider(t *testing.T) {
 	results := make(chan bool, 6)
 	for range 6 {
 		wg.Go(func() {
-			res, err := client.Refund(ctx, as(f.service, &payv1.RefundRequest{OrderId: orderID, Reason: "buyer cancelled"}))
+			res, err := client.Refund(ctx, testenv.Bearer(f.service, &payv1.RefundRequest{OrderId: orderID, Reason: "buyer cancelled"}))
 			if err != nil {
 				t.Error(err)
 				return
@@ -403,33 +383,33 @@ func TestPayChecksTheOrderAndGetPaymentItsOwner(t *testing.T) {
 					PaymentDeadline: timestamppb.New(time.Now().Add(deadline))})
 				return id
 			}
-			_, err := client.Pay(ctx, as(aliceToken, &payv1.PayRequest{OrderId: "o-missing"}))
-			wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+			_, err := client.Pay(ctx, testenv.Bearer(aliceToken, &payv1.PayRequest{OrderId: "o-missing"}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
 			pending := order(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT, time.Hour)
-			_, err = client.Pay(ctx, as(bobToken, &payv1.PayRequest{OrderId: pending}))
-			wantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
-			_, err = client.Pay(ctx, as("", &payv1.PayRequest{OrderId: pending}))
-			wantCode(t, err, connect.CodeUnauthenticated, "")
-			_, err = client.Pay(ctx, as(aliceToken, &payv1.PayRequest{OrderId: order(orderv1.OrderStatus_ORDER_STATUS_PAID, time.Hour)}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonAlreadyPaid)
-			_, err = client.Pay(ctx, as(aliceToken, &payv1.PayRequest{OrderId: order(orderv1.OrderStatus_ORDER_STATUS_CANCELLED, time.Hour)}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonOrderCancelled)
-			_, err = client.Pay(ctx, as(aliceToken, &payv1.PayRequest{OrderId: order(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT, -time.Second)}))
-			wantCode(t, err, connect.CodeFailedPrecondition, ReasonDeadlinePassed)
-			_, err = client.Pay(ctx, as(aliceToken, &payv1.PayRequest{OrderId: ""}))
-			wantCode(t, err, connect.CodeInvalidArgument, "")
+			_, err = client.Pay(ctx, testenv.Bearer(bobToken, &payv1.PayRequest{OrderId: pending}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)
+			_, err = client.Pay(ctx, testenv.Bearer("", &payv1.PayRequest{OrderId: pending}))
+			testenv.WantCode(t, err, connect.CodeUnauthenticated, "")
+			_, err = client.Pay(ctx, testenv.Bearer(aliceToken, &payv1.PayRequest{OrderId: order(orderv1.OrderStatus_ORDER_STATUS_PAID, time.Hour)}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonAlreadyPaid)
+			_, err = client.Pay(ctx, testenv.Bearer(aliceToken, &payv1.PayRequest{OrderId: order(orderv1.OrderStatus_ORDER_STATUS_CANCELLED, time.Hour)}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonOrderCancelled)
+			_, err = client.Pay(ctx, testenv.Bearer(aliceToken, &payv1.PayRequest{OrderId: order(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT, -time.Second)}))
+			testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonDeadlinePassed)
+			_, err = client.Pay(ctx, testenv.Bearer(aliceToken, &payv1.PayRequest{OrderId: ""}))
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
 
 			paymentID, _ := f.pendingPayment(t, client, alice, pending)
 			for _, req := range []*payv1.GetPaymentRequest{
 				{Lookup: &payv1.GetPaymentRequest_PaymentId{PaymentId: paymentID}},
 				{Lookup: &payv1.GetPaymentRequest_OrderId{OrderId: pending}},
 			} {
-				res, err := client.GetPayment(ctx, as(aliceToken, req))
+				res, err := client.GetPayment(ctx, testenv.Bearer(aliceToken, req))
 				if err != nil || res.Msg.GetPayment().GetPaymentId() != paymentID || res.Msg.GetPayment().GetPayUrl() == "" {
 					t.Fatalf("owner's GetPayment %v %v", res, err)
 				}
-				_, err = client.GetPayment(ctx, as(bobToken, req))
-				wantCode(t, err, connect.CodeNotFound, ReasonPaymentNotFound)
+				_, err = client.GetPayment(ctx, testenv.Bearer(bobToken, req))
+				testenv.WantCode(t, err, connect.CodeNotFound, ReasonPaymentNotFound)
 			}
 		})
 	}

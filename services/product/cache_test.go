@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/testenv"
 )
 
 // These tests show each cache mechanism from the outside: by counting the
@@ -64,7 +65,7 @@ func TestUpdateIsVisibleToTheNextRead(t *testing.T) {
 			}
 		}
 		spec := &productv1.ProductSpec{CategoryId: "c01", Title: title, ImageUrls: []string{"/img/x.svg"}, PriceCents: int64(1000 + i), Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}
-		if _, err := client.UpdateProduct(ctx, as(f.admin, &productv1.UpdateProductRequest{ProductId: "p0007", Product: spec})); err != nil {
+		if _, err := client.UpdateProduct(ctx, testenv.Bearer(f.admin, &productv1.UpdateProductRequest{ProductId: "p0007", Product: spec})); err != nil {
 			t.Fatal(err)
 		}
 		got, err := client.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0007"}))

@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/testenv"
 )
 
 func TestCatalogReadsOverConnectJSONAndGRPC(t *testing.T) {
@@ -107,7 +108,7 @@ func TestBadInputGetsInvalidArgument(t *testing.T) {
 		_, cases["blank keyword"] = client.SearchProducts(ctx, connect.NewRequest(&productv1.SearchProductsRequest{Keyword: "   "}))
 		_, cases["empty batch"] = client.BatchGetProducts(ctx, connect.NewRequest(&productv1.BatchGetProductsRequest{}))
 		_, cases["ranking limit"] = client.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{Limit: -5}))
-		_, cases["negative price"] = client.CreateProduct(ctx, as(f.admin, &productv1.CreateProductRequest{Product: &productv1.ProductSpec{
+		_, cases["negative price"] = client.CreateProduct(ctx, testenv.Bearer(f.admin, &productv1.CreateProductRequest{Product: &productv1.ProductSpec{
 			CategoryId: "c01", Title: "x", ImageUrls: []string{"/img/x.svg"}, PriceCents: -1, Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}}))
 		for name, err := range cases {
 			if connect.CodeOf(err) != connect.CodeInvalidArgument {

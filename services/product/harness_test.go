@@ -89,13 +89,6 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	}
 }
 
-// as attaches a bearer token to a request.
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	req.Header().Set("Authorization", "Bearer "+token)
-	return req
-}
-
 // service returns a service token for internal RPCs.
 func (f *fixture) service(t *testing.T) string {
 	t.Helper()

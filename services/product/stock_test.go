@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/testenv"
 )
 
 type stockColumns struct{ Stock, Reserved, Sold int64 }
@@ -49,7 +50,7 @@ func TestConcurrentReservationsConserveStockAndNeverOversell(t *testing.T) {
 			// not deadlock.
 			a, b := products[rng.IntN(3)], products[rng.IntN(3)]
 			lines := []*productv1.StockLine{{ProductId: a, Quantity: int32(1 + rng.IntN(4))}, {ProductId: b, Quantity: int32(1 + rng.IntN(4))}}
-			_, err := client.ReserveStock(ctx, as(token, &productv1.ReserveStockRequest{ReservationId: id, Lines: lines}))
+			_, err := client.ReserveStock(ctx, testenv.Bearer(token, &productv1.ReserveStockRequest{ReservationId: id, Lines: lines}))
 			outcome := "reserved"
 			switch {
 			case connect.CodeOf(err) == connect.CodeFailedPrecondition:
@@ -59,15 +60,15 @@ func TestConcurrentReservationsConserveStockAndNeverOversell(t *testing.T) {
 				return
 			default:
 				// Retried reservation: same answer, nothing reserved twice.
-				if _, err := client.ReserveStock(ctx, as(token, &productv1.ReserveStockRequest{ReservationId: id, Lines: lines})); err != nil {
+				if _, err := client.ReserveStock(ctx, testenv.Bearer(token, &productv1.ReserveStockRequest{ReservationId: id, Lines: lines})); err != nil {
 					t.Errorf("retry %s: %v", id, err)
 				}
 				switch rng.IntN(3) {
 				case 0:
-					_, err = client.ConfirmReservation(ctx, as(token, &productv1.ConfirmReservationRequest{ReservationId: id}))
+					_, err = client.ConfirmReservation(ctx, testenv.Bearer(token, &productv1.ConfirmReservationRequest{ReservationId: id}))
 					outcome = "confirmed"
 				case 1:
-					_, err = client.ReleaseReservation(ctx, as(token, &productv1.ReleaseReservationRequest{ReservationId: id}))
+					_, err = client.ReleaseReservation(ctx, testenv.Bearer(token, &productv1.ReleaseReservationRequest{ReservationId: id}))
 					outcome = "released"
 				}
 				if err != nil {
@@ -167,15 +168,15 @@ func TestStockAndAdminRPCsNeedTheRightCredential(t *testing.T) {
 	ctx := context.Background()
 	user, _, _ := f.keys.Issue("u1", []string{"user"}, 3600e9)
 	client := f.clients["connect-json"]
-	_, err := client.ReserveStock(ctx, as(f.admin, &productv1.ReserveStockRequest{ReservationId: "x", Lines: []*productv1.StockLine{{ProductId: "p0001", Quantity: 1}}}))
+	_, err := client.ReserveStock(ctx, testenv.Bearer(f.admin, &productv1.ReserveStockRequest{ReservationId: "x", Lines: []*productv1.StockLine{{ProductId: "p0001", Quantity: 1}}}))
 	if connect.CodeOf(err) != connect.CodePermissionDenied {
 		t.Fatalf("admin reserving stock: %v", err)
 	}
-	_, err = client.SetStock(ctx, as(user, &productv1.SetStockRequest{ProductId: "p0001", Stock: 1}))
+	_, err = client.SetStock(ctx, testenv.Bearer(user, &productv1.SetStockRequest{ProductId: "p0001", Stock: 1}))
 	if connect.CodeOf(err) != connect.CodePermissionDenied {
 		t.Fatalf("user setting stock: %v", err)
 	}
-	res, err := client.SetStock(ctx, as(f.admin, &productv1.SetStockRequest{ProductId: "p0001", Stock: 77}))
+	res, err := client.SetStock(ctx, testenv.Bearer(f.admin, &productv1.SetStockRequest{ProductId: "p0001", Stock: 77}))
 	if err != nil || res.Msg.GetProduct().GetStock() != 77 {
 		t.Fatalf("admin set stock: %v %v", res, err)
 	}

@@ -210,11 +210,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) token(t *testing.T, subject string, roles ...string) string {
 	t.Helper()
-	token, _, err := f.keys.Issue(subject, roles, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
+	return testenv.Token(t, f.keys, subject, roles...)
 }
 
 // user registers a fresh user with nickname at the user stand-in and
@@ -252,7 +248,7 @@ func (f *fixture) buyer(t *testing.T, productID string) (userID, token, orderID 
 // create reviews a product through client and fails the test on an error.
 func (f *fixture) create(t *testing.T, client reviewv1connect.ReviewServiceClient, token, orderID, productID string, rating int32, images ...string) *reviewv1.Review {
 	t.Helper()
-	res, err := client.CreateReview(context.Background(), as(token, &reviewv1.CreateReviewRequest{
+	res, err := client.CreateReview(context.Background(), testenv.Bearer(token, &reviewv1.CreateReviewRequest{
 		OrderId: orderID, ProductId: productID, Rating: rating, Text: "评价 review of " + productID, ImageUrls: images}))
 	if err != nil {
 		t.Fatalf("review %s/%s: %v", orderID, productID, err)
@@ -283,23 +279,6 @@ func (f *fixture) countRows(t *testing.T, where string, args ...any) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// as attaches a bearer token to a request.
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
-}
-
-// wantCode fails unless err has code (and reason, when given).
-func wantCode(t *testing.T, err error, code connect.Code, reason string) {
-	t.Helper()
-	if connect.CodeOf(err) != code || (reason != "" && rpcerr.Reason(err) != reason) {
-		t.Fatalf("got %v (reason %q), want %v %s", err, rpcerr.Reason(err), code, reason)
-	}
 }
 
 const (

@@ -13,6 +13,7 @@ import (
 
 	reviewv1 "mall/gen/mall/review/v1"
 	"mall/gen/mall/review/v1/reviewv1connect"
+	"mall/services/platform/testenv"
 )
 
 var filters = []reviewv1.ReviewFilter{
@@ -221,7 +222,7 @@ func TestPageTokensAreBoundToTheirListing(t *testing.T) {
 				{ProductId: "p-token", Filter: reviewv1.ReviewFilter_REVIEW_FILTER_WITH_IMAGES, PageToken: token},
 			} {
 				_, err := client.ListReviews(ctx, connect.NewRequest(req))
-				wantCode(t, err, connect.CodeInvalidArgument, ReasonBadPageToken)
+				testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonBadPageToken)
 			}
 			// UNSPECIFIED is NEWEST, so their tokens are interchangeable.
 			if _, err := client.ListReviews(ctx, connect.NewRequest(&reviewv1.ListReviewsRequest{

@@ -13,6 +13,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	reviewv1 "mall/gen/mall/review/v1"
 	"mall/services/platform/auth"
+	"mall/services/platform/testenv"
 )
 
 func TestBuyerOfADeliveredOrCompletedOrderReviews(t *testing.T) {
@@ -25,7 +26,7 @@ func TestBuyerOfADeliveredOrCompletedOrderReviews(t *testing.T) {
 				userID, token := f.user(t, "张小明")
 				orderID := f.order(t, userID, status, "p-tea", "p-cup")
 				before := f.clock.peek()
-				res, err := client.CreateReview(ctx, as(token, &reviewv1.CreateReviewRequest{
+				res, err := client.CreateReview(ctx, testenv.Bearer(token, &reviewv1.CreateReviewRequest{
 					OrderId: orderID, ProductId: "p-cup", Rating: 4, Text: "杯子很好 nice cup",
 					ImageUrls: []string{"/img/cup-1.jpg", "https://cdn.example.com/cup-2.jpg"}}))
 				if err != nil {
@@ -74,26 +75,26 @@ func TestOnlyTheBuyerOfADeliveredOrderMayReview(t *testing.T) {
 			// Not yet delivered, or never will be: the buyer's own order.
 			for _, status := range []orderv1.OrderStatus{statusPending, statusPaid, statusShipped, statusCancelled, statusRefunded} {
 				orderID := f.order(t, owner, status, "p-tea")
-				_, err := client.CreateReview(ctx, as(ownerToken, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-tea", Rating: 5}))
-				wantCode(t, err, connect.CodePermissionDenied, ReasonOrderNotDelivered)
+				_, err := client.CreateReview(ctx, testenv.Bearer(ownerToken, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-tea", Rating: 5}))
+				testenv.WantCode(t, err, connect.CodePermissionDenied, ReasonOrderNotDelivered)
 			}
 			delivered := f.order(t, owner, statusDelivered, "p-tea")
 			// A product the order does not contain.
-			_, err := client.CreateReview(ctx, as(ownerToken, &reviewv1.CreateReviewRequest{OrderId: delivered, ProductId: "p-other", Rating: 5}))
-			wantCode(t, err, connect.CodePermissionDenied, ReasonNotABuyer)
+			_, err := client.CreateReview(ctx, testenv.Bearer(ownerToken, &reviewv1.CreateReviewRequest{OrderId: delivered, ProductId: "p-other", Rating: 5}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, ReasonNotABuyer)
 
 			// Another user's order looks exactly like a missing one, also once
 			// its owner reviewed it (no already_exists that would confirm it).
-			_, missingErr := client.CreateReview(ctx, as(strangerToken, &reviewv1.CreateReviewRequest{OrderId: "o-does-not-exist", ProductId: "p-tea", Rating: 5}))
-			wantCode(t, missingErr, connect.CodePermissionDenied, ReasonNotABuyer)
-			_, foreignErr := client.CreateReview(ctx, as(strangerToken, &reviewv1.CreateReviewRequest{OrderId: delivered, ProductId: "p-tea", Rating: 5}))
-			wantCode(t, foreignErr, connect.CodePermissionDenied, ReasonNotABuyer)
+			_, missingErr := client.CreateReview(ctx, testenv.Bearer(strangerToken, &reviewv1.CreateReviewRequest{OrderId: "o-does-not-exist", ProductId: "p-tea", Rating: 5}))
+			testenv.WantCode(t, missingErr, connect.CodePermissionDenied, ReasonNotABuyer)
+			_, foreignErr := client.CreateReview(ctx, testenv.Bearer(strangerToken, &reviewv1.CreateReviewRequest{OrderId: delivered, ProductId: "p-tea", Rating: 5}))
+			testenv.WantCode(t, foreignErr, connect.CodePermissionDenied, ReasonNotABuyer)
 			if missingErr.Error() != foreignErr.Error() {
 				t.Fatalf("another user's order answers %q, a missing one %q", foreignErr, missingErr)
 			}
 			f.create(t, client, ownerToken, delivered, "p-tea", 5)
-			_, foreignErr = client.CreateReview(ctx, as(strangerToken, &reviewv1.CreateReviewRequest{OrderId: delivered, ProductId: "p-tea", Rating: 1}))
-			wantCode(t, foreignErr, connect.CodePermissionDenied, ReasonNotABuyer)
+			_, foreignErr = client.CreateReview(ctx, testenv.Bearer(strangerToken, &reviewv1.CreateReviewRequest{OrderId: delivered, ProductId: "p-tea", Rating: 1}))
+			testenv.WantCode(t, foreignErr, connect.CodePermissionDenied, ReasonNotABuyer)
 			if missingErr.Error() != foreignErr.Error() {
 				t.Fatalf("another user's reviewed order answers %q, a missing one %q", foreignErr, missingErr)
 			}
@@ -115,8 +116,8 @@ func TestAnOrderLineIsReviewedOnceEvenConcurrently(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, token, orderID := f.buyer(t, "p-once")
 			f.create(t, client, token, orderID, "p-once", 5)
-			_, err := client.CreateReview(ctx, as(token, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-once", Rating: 1}))
-			wantCode(t, err, connect.CodeAlreadyExists, ReasonAlreadyReviewed)
+			_, err := client.CreateReview(ctx, testenv.Bearer(token, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-once", Rating: 1}))
+			testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonAlreadyReviewed)
 		})
 	}
 
@@ -132,7 +133,7 @@ func TestAnOrderLineIsReviewedOnceEvenConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			client := f.clients[protocols[i%len(protocols)]]
-			_, err := client.CreateReview(ctx, as(token, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-race", Rating: int32(i%5 + 1)}))
+			_, err := client.CreateReview(ctx, testenv.Bearer(token, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-race", Rating: int32(i%5 + 1)}))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -173,14 +174,14 @@ func TestCallerIdentityComesOnlyFromTheToken(t *testing.T) {
 			create := &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-auth", Rating: 5}
 			status := &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID}}
 			for _, bad := range []string{"", "garbage", expired} {
-				_, err := client.CreateReview(ctx, as(bad, create))
-				wantCode(t, err, connect.CodeUnauthenticated, "")
-				_, err = client.GetReviewStatus(ctx, as(bad, status))
-				wantCode(t, err, connect.CodeUnauthenticated, "")
+				_, err := client.CreateReview(ctx, testenv.Bearer(bad, create))
+				testenv.WantCode(t, err, connect.CodeUnauthenticated, "")
+				_, err = client.GetReviewStatus(ctx, testenv.Bearer(bad, status))
+				testenv.WantCode(t, err, connect.CodeUnauthenticated, "")
 			}
 			// A service credential is not a user.
-			_, err := client.CreateReview(ctx, as(service, create))
-			wantCode(t, err, connect.CodePermissionDenied, "")
+			_, err := client.CreateReview(ctx, testenv.Bearer(service, create))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 			// The public reads need no token.
 			if _, err := client.ListReviews(ctx, connect.NewRequest(&reviewv1.ListReviewsRequest{ProductId: "p-auth"})); err != nil {
 				t.Fatal(err)
@@ -213,19 +214,19 @@ func TestInvalidRequestsAreRefusedBeforeAnyWork(t *testing.T) {
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageUrls: tooMany},
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageUrls: []string{""}},
 			} {
-				_, err := client.CreateReview(ctx, as(token, req))
-				wantCode(t, err, connect.CodeInvalidArgument, "")
+				_, err := client.CreateReview(ctx, testenv.Bearer(token, req))
+				testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
 			}
 			_, err := client.ListReviews(ctx, connect.NewRequest(&reviewv1.ListReviewsRequest{ProductId: "p-valid", PageSize: 101}))
-			wantCode(t, err, connect.CodeInvalidArgument, "")
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
 			_, err = client.ListReviews(ctx, connect.NewRequest(&reviewv1.ListReviewsRequest{ProductId: "p-valid", Filter: 9}))
-			wantCode(t, err, connect.CodeInvalidArgument, "")
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
 			_, err = client.GetReviewSummary(ctx, connect.NewRequest(&reviewv1.GetReviewSummaryRequest{}))
-			wantCode(t, err, connect.CodeInvalidArgument, "")
-			_, err = client.GetReviewStatus(ctx, as(token, &reviewv1.GetReviewStatusRequest{}))
-			wantCode(t, err, connect.CodeInvalidArgument, "")
-			_, err = client.GetReviewStatus(ctx, as(token, &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID, orderID}}))
-			wantCode(t, err, connect.CodeInvalidArgument, "")
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
+			_, err = client.GetReviewStatus(ctx, testenv.Bearer(token, &reviewv1.GetReviewStatusRequest{}))
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
+			_, err = client.GetReviewStatus(ctx, testenv.Bearer(token, &reviewv1.GetReviewStatusRequest{OrderIds: []string{orderID, orderID}}))
+			testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
 		})
 	}
 	if n := f.countRows(t, "1 = 1"); n != 0 {
@@ -240,8 +241,8 @@ func TestDependencyFailuresAnswerUnavailableWithoutTheirText(t *testing.T) {
 	f.world.down.Store(true)
 	for _, name := range protocols {
 		t.Run(name, func(t *testing.T) {
-			_, err := f.clients[name].CreateReview(ctx, as(token, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-down", Rating: 5}))
-			wantCode(t, err, connect.CodeUnavailable, ReasonOrderUnavailable)
+			_, err := f.clients[name].CreateReview(ctx, testenv.Bearer(token, &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: "p-down", Rating: 5}))
+			testenv.WantCode(t, err, connect.CodeUnavailable, ReasonOrderUnavailable)
 			if strings.Contains(err.Error(), "10.0.0.7") || strings.Contains(err.Error(), "password") {
 				t.Fatalf("dependency text leaked: %v", err)
 			}
@@ -277,7 +278,7 @@ func TestReviewStatusShowsOnlyTheCallersOrders(t *testing.T) {
 	for _, name := range protocols {
 		client := f.clients[name]
 		t.Run(name, func(t *testing.T) {
-			res, err := client.GetReviewStatus(ctx, as(aliceToken, &reviewv1.GetReviewStatusRequest{OrderIds: []string{a1, a2, a3, b1, "o-unknown"}}))
+			res, err := client.GetReviewStatus(ctx, testenv.Bearer(aliceToken, &reviewv1.GetReviewStatusRequest{OrderIds: []string{a1, a2, a3, b1, "o-unknown"}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,11 +291,11 @@ func TestReviewStatusShowsOnlyTheCallersOrders(t *testing.T) {
 				t.Fatalf("alice sees %v, want %v (bob's %s must not appear)", got, want, rb.GetReviewId())
 			}
 			// Bob asking about Alice's orders learns nothing.
-			res, err = client.GetReviewStatus(ctx, as(bobToken, &reviewv1.GetReviewStatusRequest{OrderIds: []string{a1, a2}}))
+			res, err = client.GetReviewStatus(ctx, testenv.Bearer(bobToken, &reviewv1.GetReviewStatusRequest{OrderIds: []string{a1, a2}}))
 			if err != nil || len(res.Msg.GetReviewed()) != 0 {
 				t.Fatalf("bob sees %v %v", res, err)
 			}
-			res, err = client.GetReviewStatus(ctx, as(bobToken, &reviewv1.GetReviewStatusRequest{OrderIds: []string{a1, b1}}))
+			res, err = client.GetReviewStatus(ctx, testenv.Bearer(bobToken, &reviewv1.GetReviewStatusRequest{OrderIds: []string{a1, b1}}))
 			if err != nil || len(res.Msg.GetReviewed()) != 1 || res.Msg.GetReviewed()[0].GetReviewId() != rb.GetReviewId() {
 				t.Fatalf("bob sees %v %v", res, err)
 			}

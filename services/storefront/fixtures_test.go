@@ -423,13 +423,4 @@ func (e *env) token(subject string) string {
 	return token
 }
 
-// as returns req carrying token (none when token is "").
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
-}
-
 func cacheModes() map[string]bool { return map[string]bool{"cache-on": true, "cache-off": false} }

@@ -18,6 +18,7 @@ import (
 	storefrontv1 "mall/gen/mall/storefront/v1"
 	"mall/gen/mall/storefront/v1/storefrontv1connect"
 	"mall/services/platform/auth"
+	"mall/services/platform/testenv"
 	"mall/services/storefront"
 )
 
@@ -143,7 +144,7 @@ func TestGetHomeDegradesUpstreamsNotBuiltYet(t *testing.T) {
 		for protocol, client := range e.clients() {
 			t.Run(mode+"/"+protocol, func(t *testing.T) {
 				for _, token := range []string{"", e.token("alice")} {
-					res, err := client.GetHome(context.Background(), as(token, &storefrontv1.GetHomeRequest{}))
+					res, err := client.GetHome(context.Background(), testenv.Bearer(token, &storefrontv1.GetHomeRequest{}))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -174,7 +175,7 @@ func TestGetHomePersonalisesForTheVerifiedUser(t *testing.T) {
 		for protocol, client := range e.clients() {
 			t.Run(mode+"/"+protocol, func(t *testing.T) {
 				before := len(e.ctl.asked("ListFavoriteProductIds"))
-				res, err := client.GetHome(context.Background(), as(e.token("alice"), &storefrontv1.GetHomeRequest{}))
+				res, err := client.GetHome(context.Background(), testenv.Bearer(e.token("alice"), &storefrontv1.GetHomeRequest{}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -199,7 +200,7 @@ func TestGetHomePersonalisesForTheVerifiedUser(t *testing.T) {
 				}
 
 				// bob has no favorites: global recommendations.
-				res, err = client.GetHome(context.Background(), as(e.token("bob"), &storefrontv1.GetHomeRequest{}))
+				res, err = client.GetHome(context.Background(), testenv.Bearer(e.token("bob"), &storefrontv1.GetHomeRequest{}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -212,7 +213,7 @@ func TestGetHomePersonalisesForTheVerifiedUser(t *testing.T) {
 
 				// Anonymous, or a token the server cannot verify: nobody's favorites.
 				for _, token := range []string{"", forged} {
-					res, err = client.GetHome(context.Background(), as(token, &storefrontv1.GetHomeRequest{}))
+					res, err = client.GetHome(context.Background(), testenv.Bearer(token, &storefrontv1.GetHomeRequest{}))
 					if err != nil {
 						t.Fatal(err)
 					}

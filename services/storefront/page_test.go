@@ -10,6 +10,7 @@ import (
 
 	seckillv1 "mall/gen/mall/seckill/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
+	"mall/services/platform/testenv"
 )
 
 func TestGetProductPageReturnsEveryPart(t *testing.T) {
@@ -17,7 +18,7 @@ func TestGetProductPageReturnsEveryPart(t *testing.T) {
 	for protocol, client := range e.clients() {
 		t.Run(protocol, func(t *testing.T) {
 			before := len(e.ctl.asked("IsFavoriteInternal"))
-			res, err := client.GetProductPage(context.Background(), as(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
+			res, err := client.GetProductPage(context.Background(), testenv.Bearer(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +49,7 @@ func TestGetProductPageReturnsEveryPart(t *testing.T) {
 			}
 
 			// Anonymous: not a favorite, and the user service is not asked.
-			res, err = client.GetProductPage(context.Background(), as("", &storefrontv1.GetProductPageRequest{ProductId: "p3"}))
+			res, err = client.GetProductPage(context.Background(), testenv.Bearer("", &storefrontv1.GetProductPageRequest{ProductId: "p3"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +64,7 @@ func TestGetProductPageReturnsEveryPart(t *testing.T) {
 			}
 
 			// bob has not favorited p1.
-			res, err = client.GetProductPage(context.Background(), as(e.token("bob"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
+			res, err = client.GetProductPage(context.Background(), testenv.Bearer(e.token("bob"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +123,7 @@ func TestGetProductPageDegradesOnlyTheFailingPart(t *testing.T) {
 			tc.break_(e)
 			for protocol, client := range e.clients() {
 				start := time.Now()
-				res, err := client.GetProductPage(context.Background(), as(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
+				res, err := client.GetProductPage(context.Background(), testenv.Bearer(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
 				if err != nil {
 					t.Fatalf("%s: %v", protocol, err)
 				}
@@ -161,7 +162,7 @@ func TestGetProductPageDegradesUpstreamsNotBuiltYet(t *testing.T) {
 		storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_FLASH_SALE,
 	}
 	for protocol, client := range e.clients() {
-		res, err := client.GetProductPage(context.Background(), as(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
+		res, err := client.GetProductPage(context.Background(), testenv.Bearer(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"}))
 		if err != nil {
 			t.Fatalf("%s: %v", protocol, err)
 		}

@@ -84,15 +84,6 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	return f
 }
 
-// as attaches a bearer token to a request.
-func as[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	if token != "" {
-		req.Header().Set("Authorization", "Bearer "+token)
-	}
-	return req
-}
-
 // signUp registers and logs in a fresh user, returning its token and id.
 func (f *fixture) signUp(t *testing.T, client userv1connect.UserServiceClient) (string, string) {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	userv1 "mall/gen/mall/user/v1"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
+	"mall/services/platform/testenv"
 )
 
 func TestRegisterLoginProfileOverConnectJSONAndGRPC(t *testing.T) {
@@ -54,11 +55,11 @@ func TestRegisterLoginProfileOverConnectJSONAndGRPC(t *testing.T) {
 				t.Fatal("token already expired")
 			}
 			nickname := "小明"
-			updated, err := client.UpdateProfile(ctx, as(token, &userv1.UpdateProfileRequest{Nickname: &nickname}))
+			updated, err := client.UpdateProfile(ctx, testenv.Bearer(token, &userv1.UpdateProfileRequest{Nickname: &nickname}))
 			if err != nil || updated.Msg.GetUser().GetNickname() != "小明" {
 				t.Fatalf("update profile %v %v", updated, err)
 			}
-			profile, err := client.GetProfile(ctx, as(token, &userv1.GetProfileRequest{}))
+			profile, err := client.GetProfile(ctx, testenv.Bearer(token, &userv1.GetProfileRequest{}))
 			if err != nil || profile.Msg.GetUser().GetUserId() != reg.Msg.GetUser().GetUserId() || profile.Msg.GetUser().GetNickname() != "小明" {
 				t.Fatalf("profile %v %v", profile, err)
 			}
@@ -71,7 +72,7 @@ func TestLogoutRevokesOnlyThatToken(t *testing.T) {
 	ctx := context.Background()
 	client := f.clients["grpc"]
 	first, _ := f.signUp(t, client)
-	profile, err := client.GetProfile(ctx, as(first, &userv1.GetProfileRequest{}))
+	profile, err := client.GetProfile(ctx, testenv.Bearer(first, &userv1.GetProfileRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,15 +80,15 @@ func TestLogoutRevokesOnlyThatToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Logout(ctx, as(first, &userv1.LogoutRequest{})); err != nil {
+	if _, err := client.Logout(ctx, testenv.Bearer(first, &userv1.LogoutRequest{})); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range f.clients {
-		if _, err := c.GetProfile(ctx, as(first, &userv1.GetProfileRequest{})); connect.CodeOf(err) != connect.CodeUnauthenticated {
+		if _, err := c.GetProfile(ctx, testenv.Bearer(first, &userv1.GetProfileRequest{})); connect.CodeOf(err) != connect.CodeUnauthenticated {
 			t.Fatalf("logged-out token still works: %v", err)
 		}
 	}
-	if _, err := client.GetProfile(ctx, as(second.Msg.GetAccessToken(), &userv1.GetProfileRequest{})); err != nil {
+	if _, err := client.GetProfile(ctx, testenv.Bearer(second.Msg.GetAccessToken(), &userv1.GetProfileRequest{})); err != nil {
 		t.Fatalf("another session was logged out too: %v", err)
 	}
 }
@@ -165,7 +166,7 @@ func TestExactlyOneDefaultAddress(t *testing.T) {
 	token, _ := f.signUp(t, client)
 	var ids []string
 	for i := range 4 {
-		res, err := client.CreateAddress(ctx, as(token, &userv1.CreateAddressRequest{Address: address(fmt.Sprintf("收件人%d", i))}))
+		res, err := client.CreateAddress(ctx, testenv.Bearer(token, &userv1.CreateAddressRequest{Address: address(fmt.Sprintf("收件人%d", i))}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +176,7 @@ func TestExactlyOneDefaultAddress(t *testing.T) {
 		ids = append(ids, res.Msg.GetAddress().GetAddressId())
 	}
 	defaults := func() []string {
-		list, err := client.ListAddresses(ctx, as(token, &userv1.ListAddressesRequest{}))
+		list, err := client.ListAddresses(ctx, testenv.Bearer(token, &userv1.ListAddressesRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +195,7 @@ func TestExactlyOneDefaultAddress(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := client.SetDefaultAddress(ctx, as(token, &userv1.SetDefaultAddressRequest{AddressId: id})); err != nil {
+				if _, err := client.SetDefaultAddress(ctx, testenv.Bearer(token, &userv1.SetDefaultAddressRequest{AddressId: id})); err != nil {
 					t.Errorf("round %d: %v", round, err)
 				}
 			}()
@@ -206,25 +207,25 @@ func TestExactlyOneDefaultAddress(t *testing.T) {
 	}
 	// Deleting the default promotes another.
 	current := defaults()[0]
-	if _, err := client.DeleteAddress(ctx, as(token, &userv1.DeleteAddressRequest{AddressId: current})); err != nil {
+	if _, err := client.DeleteAddress(ctx, testenv.Bearer(token, &userv1.DeleteAddressRequest{AddressId: current})); err != nil {
 		t.Fatal(err)
 	}
 	if d := defaults(); len(d) != 1 || d[0] == current {
 		t.Fatalf("after deleting the default: %v", d)
 	}
-	if _, err := client.DeleteAddress(ctx, as(token, &userv1.DeleteAddressRequest{AddressId: current})); connect.CodeOf(err) != connect.CodeNotFound {
+	if _, err := client.DeleteAddress(ctx, testenv.Bearer(token, &userv1.DeleteAddressRequest{AddressId: current})); connect.CodeOf(err) != connect.CodeNotFound {
 		t.Fatalf("deleting twice: %v", err)
 	}
-	_, err := client.CreateAddress(ctx, as(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{RecipientName: "x", Phone: "not a phone", Province: "p", City: "c", Detail: "d"}}))
+	_, err := client.CreateAddress(ctx, testenv.Bearer(token, &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{RecipientName: "x", Phone: "not a phone", Province: "p", City: "c", Detail: "d"}}))
 	if connect.CodeOf(err) != connect.CodeInvalidArgument {
 		t.Fatalf("bad phone: %v", err)
 	}
 	// The saga reads the default through the internal RPC.
-	got, err := client.GetAddressInternal(ctx, as(f.serviceToken(t), &userv1.GetAddressInternalRequest{UserId: userOf(t, client, token)}))
+	got, err := client.GetAddressInternal(ctx, testenv.Bearer(f.serviceToken(t), &userv1.GetAddressInternalRequest{UserId: userOf(t, client, token)}))
 	if err != nil || !got.Msg.GetAddress().GetIsDefault() {
 		t.Fatalf("internal default address %v %v", got, err)
 	}
-	if _, err := client.GetAddressInternal(ctx, as(token, &userv1.GetAddressInternalRequest{UserId: userOf(t, client, token)})); connect.CodeOf(err) != connect.CodePermissionDenied {
+	if _, err := client.GetAddressInternal(ctx, testenv.Bearer(token, &userv1.GetAddressInternalRequest{UserId: userOf(t, client, token)})); connect.CodeOf(err) != connect.CodePermissionDenied {
 		t.Fatalf("user token on an internal RPC: %v", err)
 	}
 }
@@ -233,7 +234,7 @@ func userOf(t *testing.T, client interface {
 	GetProfile(context.Context, *connect.Request[userv1.GetProfileRequest]) (*connect.Response[userv1.GetProfileResponse], error)
 }, token string) string {
 	t.Helper()
-	res, err := client.GetProfile(context.Background(), as(token, &userv1.GetProfileRequest{}))
+	res, err := client.GetProfile(context.Background(), testenv.Bearer(token, &userv1.GetProfileRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,30 +247,30 @@ func TestFavoritesAddRemoveReaddAndList(t *testing.T) {
 	client := f.clients["connect-json"]
 	token, _ := f.signUp(t, client)
 	for _, id := range []string{"p0001", "p0002", "p0003", "p0004", "p0005"} {
-		if _, err := client.AddFavorite(ctx, as(token, &userv1.AddFavoriteRequest{ProductId: id})); err != nil {
+		if _, err := client.AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: id})); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := client.AddFavorite(ctx, as(token, &userv1.AddFavoriteRequest{ProductId: "p0003"})); err != nil {
+	if _, err := client.AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: "p0003"})); err != nil {
 		t.Fatalf("adding twice: %v", err)
 	}
-	if _, err := client.AddFavorite(ctx, as(token, &userv1.AddFavoriteRequest{ProductId: "ghost"})); connect.CodeOf(err) != connect.CodeNotFound {
+	if _, err := client.AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: "ghost"})); connect.CodeOf(err) != connect.CodeNotFound {
 		t.Fatalf("unknown product: %v", err)
 	}
-	if _, err := client.RemoveFavorite(ctx, as(token, &userv1.RemoveFavoriteRequest{ProductId: "p0002"})); err != nil {
+	if _, err := client.RemoveFavorite(ctx, testenv.Bearer(token, &userv1.RemoveFavoriteRequest{ProductId: "p0002"})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.AddFavorite(ctx, as(token, &userv1.AddFavoriteRequest{ProductId: "p0002"})); err != nil {
+	if _, err := client.AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: "p0002"})); err != nil {
 		t.Fatal(err)
 	}
-	is, err := client.IsFavorite(ctx, as(token, &userv1.IsFavoriteRequest{ProductId: "p0002"}))
+	is, err := client.IsFavorite(ctx, testenv.Bearer(token, &userv1.IsFavoriteRequest{ProductId: "p0002"}))
 	if err != nil || !is.Msg.GetFavorite() {
 		t.Fatalf("re-added favorite: %v %v", is, err)
 	}
 	var order []string
 	req := &userv1.ListFavoritesRequest{PageSize: 2}
 	for {
-		page, err := client.ListFavorites(ctx, as(token, req))
+		page, err := client.ListFavorites(ctx, testenv.Bearer(token, req))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +289,7 @@ func TestFavoritesAddRemoveReaddAndList(t *testing.T) {
 	if fmt.Sprint(order) != fmt.Sprint(want) {
 		t.Fatalf("favorites %v, want %v (newest first, re-added first)", order, want)
 	}
-	if _, err := client.ListFavorites(ctx, as(token, &userv1.ListFavoritesRequest{PageToken: "x"})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+	if _, err := client.ListFavorites(ctx, testenv.Bearer(token, &userv1.ListFavoritesRequest{PageToken: "x"})); connect.CodeOf(err) != connect.CodeInvalidArgument {
 		t.Fatalf("bad token: %v", err)
 	}
 }
