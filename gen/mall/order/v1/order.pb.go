@@ -2294,8 +2294,12 @@ type FlashSaleOrderInput struct {
 	AddressId       string                 `protobuf:"bytes,7,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
 	AcceptedAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
 	PaymentDeadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=payment_deadline,json=paymentDeadline,proto3" json:"payment_deadline,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The product as the event showed it, snapshotted into the order line.
+	Title         string `protobuf:"bytes,10,opt,name=title,proto3" json:"title,omitempty"`
+	ImageUrl      string `protobuf:"bytes,11,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
+	CategoryId    string `protobuf:"bytes,12,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FlashSaleOrderInput) Reset() {
@@ -2389,6 +2393,27 @@ func (x *FlashSaleOrderInput) GetPaymentDeadline() *timestamppb.Timestamp {
 		return x.PaymentDeadline
 	}
 	return nil
+}
+
+func (x *FlashSaleOrderInput) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *FlashSaleOrderInput) GetImageUrl() string {
+	if x != nil {
+		return x.ImageUrl
+	}
+	return ""
+}
+
+func (x *FlashSaleOrderInput) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
 }
 
 // FlashSaleOrderResult reports the order of one input record.
@@ -2708,7 +2733,7 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"r\n" +
 	"\x1aListOrdersInternalResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x04\n" +
 	"\x13FlashSaleOrderInput\x12!\n" +
 	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\x123\n" +
 	"\x10seckill_event_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eseckillEventId\x12\"\n" +
@@ -2721,7 +2746,12 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"address_id\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\taddressId\x12C\n" +
 	"\vaccepted_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"acceptedAt\x12M\n" +
-	"\x10payment_deadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x0fpaymentDeadline\"c\n" +
+	"\x10payment_deadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x0fpaymentDeadline\x12\x1e\n" +
+	"\x05title\x18\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12%\n" +
+	"\timage_url\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\bimageUrl\x12(\n" +
+	"\vcategory_id\x18\f \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
+	"categoryId\"c\n" +
 	"\x14FlashSaleOrderResult\x12\x16\n" +
 	"\x06ticket\x18\x01 \x01(\tR\x06ticket\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x18\n" +

@@ -36,7 +36,11 @@ type PurchaseRecord struct {
 	Quantity   int32                  `protobuf:"varint,6,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	AcceptedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
 	// Shipping address chosen at purchase; empty means the user's default.
-	AddressId     string `protobuf:"bytes,8,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	AddressId string `protobuf:"bytes,8,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	// The product as the event shows it, snapshotted into the order line.
+	Title         string `protobuf:"bytes,9,opt,name=title,proto3" json:"title,omitempty"`
+	ImageUrl      string `protobuf:"bytes,10,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
+	CategoryId    string `protobuf:"bytes,11,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -127,11 +131,32 @@ func (x *PurchaseRecord) GetAddressId() string {
 	return ""
 }
 
+func (x *PurchaseRecord) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *PurchaseRecord) GetImageUrl() string {
+	if x != nil {
+		return x.ImageUrl
+	}
+	return ""
+}
+
+func (x *PurchaseRecord) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
 var File_mall_seckill_v1_events_proto protoreflect.FileDescriptor
 
 const file_mall_seckill_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmall/seckill/v1/events.proto\x12\x0fmall.seckill.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x02\n" +
+	"\x1cmall/seckill/v1/events.proto\x12\x0fmall.seckill.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x02\n" +
 	"\x0ePurchaseRecord\x12\x16\n" +
 	"\x06ticket\x18\x01 \x01(\tR\x06ticket\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x17\n" +
@@ -144,7 +169,12 @@ const file_mall_seckill_v1_events_proto_rawDesc = "" +
 	"\vaccepted_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\x12\x1d\n" +
 	"\n" +
-	"address_id\x18\b \x01(\tR\taddressIdB\xa4\x01\n" +
+	"address_id\x18\b \x01(\tR\taddressId\x12\x14\n" +
+	"\x05title\x18\t \x01(\tR\x05title\x12\x1b\n" +
+	"\timage_url\x18\n" +
+	" \x01(\tR\bimageUrl\x12\x1f\n" +
+	"\vcategory_id\x18\v \x01(\tR\n" +
+	"categoryIdB\xa4\x01\n" +
 	"\x13com.mall.seckill.v1B\vEventsProtoP\x01Z\"mall/gen/mall/seckill/v1;seckillv1\xa2\x02\x03MSX\xaa\x02\x0fMall.Seckill.V1\xca\x02\x0fMall\\Seckill\\V1\xe2\x02\x1bMall\\Seckill\\V1\\GPBMetadata\xea\x02\x11Mall::Seckill::V1b\x06proto3"
 
 var (

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/seckill/v1/events.proto.
  */
 export const file_mall_seckill_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChxtYWxsL3NlY2tpbGwvdjEvZXZlbnRzLnByb3RvEg9tYWxsLnNlY2tpbGwudjEiwwEKDlB1cmNoYXNlUmVjb3JkEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkSEwoLcHJpY2VfY2VudHMYBSABKAMSEAoIcXVhbnRpdHkYBiABKAUSLwoLYWNjZXB0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFkZHJlc3NfaWQYCCABKAlCpAEKE2NvbS5tYWxsLnNlY2tpbGwudjFCC0V2ZW50c1Byb3RvUAFaIm1hbGwvZ2VuL21hbGwvc2Vja2lsbC92MTtzZWNraWxsdjGiAgNNU1iqAg9NYWxsLlNlY2tpbGwuVjHKAg9NYWxsXFNlY2tpbGxcVjHiAhtNYWxsXFNlY2tpbGxcVjFcR1BCTWV0YWRhdGHqAhFNYWxsOjpTZWNraWxsOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChxtYWxsL3NlY2tpbGwvdjEvZXZlbnRzLnByb3RvEg9tYWxsLnNlY2tpbGwudjEi+gEKDlB1cmNoYXNlUmVjb3JkEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkSEwoLcHJpY2VfY2VudHMYBSABKAMSEAoIcXVhbnRpdHkYBiABKAUSLwoLYWNjZXB0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFkZHJlc3NfaWQYCCABKAkSDQoFdGl0bGUYCSABKAkSEQoJaW1hZ2VfdXJsGAogASgJEhMKC2NhdGVnb3J5X2lkGAsgASgJQqQBChNjb20ubWFsbC5zZWNraWxsLnYxQgtFdmVudHNQcm90b1ABWiJtYWxsL2dlbi9tYWxsL3NlY2tpbGwvdjE7c2Vja2lsbHYxogIDTVNYqgIPTWFsbC5TZWNraWxsLlYxygIPTWFsbFxTZWNraWxsXFYx4gIbTWFsbFxTZWNraWxsXFYxXEdQQk1ldGFkYXRh6gIRTWFsbDo6U2Vja2lsbDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * PurchaseRecord is an accepted flash-sale purchase, produced to Kafka by
@@ -65,6 +65,23 @@ export type PurchaseRecord = Message<"mall.seckill.v1.PurchaseRecord"> & {
    * @generated from field: string address_id = 8;
    */
   addressId: string;
+
+  /**
+   * The product as the event shows it, snapshotted into the order line.
+   *
+   * @generated from field: string title = 9;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string image_url = 10;
+   */
+  imageUrl: string;
+
+  /**
+   * @generated from field: string category_id = 11;
+   */
+  categoryId: string;
 };
 
 /**
