@@ -171,6 +171,9 @@ func (h *Handler) ListOrdersInternal(ctx context.Context, req *connect.Request[o
 	if req.Msg.GetPaymentDeadlineBefore() != nil {
 		f.DeadlineBefore = req.Msg.GetPaymentDeadlineBefore().AsTime()
 	}
+	if req.Msg.GetPaymentDeadlineAfter() != nil {
+		f.DeadlineAfter = req.Msg.GetPaymentDeadlineAfter().AsTime()
+	}
 	orders, next, err := h.svc.ListOrders(ctx, f)
 	if err != nil {
 		return nil, err

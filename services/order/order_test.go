@@ -295,6 +295,15 @@ func TestListOrdersTabsAndCursor(t *testing.T) {
 	if err != nil || len(overdue.Msg.GetOrders()) != 1 || overdue.Msg.GetOrders()[0].GetOrderId() != "o-bob-expired" {
 		t.Fatalf("overdue %v %v", overdue, err)
 	}
+	// A window of deadlines: after excludes older ones.
+	for after, want := range map[time.Duration]int{-2 * time.Minute: 1, -30 * time.Second: 0} {
+		window, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{
+			Statuses: []orderv1.OrderStatus{statusPending}, PaymentDeadlineBefore: timestamppb.Now(),
+			PaymentDeadlineAfter: timestamppb.New(time.Now().Add(after))}))
+		if err != nil || len(window.Msg.GetOrders()) != want {
+			t.Fatalf("deadline after now%v: %v %v", after, window, err)
+		}
+	}
 	alicePaid, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{UserId: alice,
 		Statuses: []orderv1.OrderStatus{statusPaid}, PageSize: 1}))
 	if err != nil || len(alicePaid.Msg.GetOrders()) != 1 || alicePaid.Msg.GetOrders()[0].GetOrderId() != paid[0] || alicePaid.Msg.GetNextPageToken() == "" {

@@ -118,6 +118,7 @@ type listFilter struct {
 	Kind           orderv1.OrderKind
 	Statuses       []orderv1.OrderStatus
 	DeadlineBefore time.Time
+	DeadlineAfter  time.Time
 	PageSize       int
 	PageToken      string
 }
@@ -151,6 +152,9 @@ func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, str
 	}
 	if !f.DeadlineBefore.IsZero() {
 		q = q.Where("payment_deadline < ?", f.DeadlineBefore.UTC())
+	}
+	if !f.DeadlineAfter.IsZero() {
+		q = q.Where("payment_deadline >= ?", f.DeadlineAfter.UTC())
 	}
 	var rows []orderRow
 	if err := q.Scan(ctx, &rows); err != nil {

@@ -46,6 +46,10 @@ type Config struct {
 	ProviderWebhookSecret string        // HMAC key of the provider's webhook signatures
 	ProviderPollInterval  time.Duration // how often a payment asks the provider when no webhook came
 	PublicURL             string        // where browsers reach the mall (the pay page sends customers back here)
+
+	// Flash sales.
+	FlashPaymentTimeout time.Duration // how long a flash-sale order waits for payment
+	FlashSweepInterval  time.Duration // how often expired flash-sale orders are cancelled and their stock returned
 }
 
 // Register adds the platform flags to fs with their defaults.
@@ -72,6 +76,8 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.ProviderWebhookSecret, "provider-webhook-secret", "whsec_dev_mall", "HMAC key of the provider's webhooks (the development default is public)")
 	fs.DurationVar(&c.ProviderPollInterval, "provider-poll-interval", 15*time.Second, "how often an unsettled payment polls the provider when no webhook arrives")
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL browsers reach the mall at")
+	fs.DurationVar(&c.FlashPaymentTimeout, "flash-payment-timeout", 10*time.Minute, "how long a flash-sale order waits for payment before its stock returns to the sale")
+	fs.DurationVar(&c.FlashSweepInterval, "flash-sweep-interval", 15*time.Second, "how often expired flash-sale orders are cancelled and their stock returned")
 }
 
 // EnvName is the environment variable that overrides a flag.

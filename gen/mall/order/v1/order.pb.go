@@ -2140,6 +2140,8 @@ type ListOrdersInternalRequest struct {
 	Statuses []OrderStatus `protobuf:"varint,4,rep,packed,name=statuses,proto3,enum=mall.order.v1.OrderStatus" json:"statuses,omitempty"`
 	// Only orders whose payment deadline is before this time.
 	PaymentDeadlineBefore *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=payment_deadline_before,json=paymentDeadlineBefore,proto3" json:"payment_deadline_before,omitempty"`
+	// Only orders whose payment deadline is at or after this time.
+	PaymentDeadlineAfter *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=payment_deadline_after,json=paymentDeadlineAfter,proto3" json:"payment_deadline_after,omitempty"`
 	// 0 means the server default (100).
 	PageSize      int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -2208,6 +2210,13 @@ func (x *ListOrdersInternalRequest) GetStatuses() []OrderStatus {
 func (x *ListOrdersInternalRequest) GetPaymentDeadlineBefore() *timestamppb.Timestamp {
 	if x != nil {
 		return x.PaymentDeadlineBefore
+	}
+	return nil
+}
+
+func (x *ListOrdersInternalRequest) GetPaymentDeadlineAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaymentDeadlineAfter
 	}
 	return nil
 }
@@ -2720,13 +2729,14 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x17GetOrderInternalRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"F\n" +
 	"\x18GetOrderInternalResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\x9b\x03\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xed\x03\n" +
 	"\x19ListOrdersInternalRequest\x12 \n" +
 	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x121\n" +
 	"\x10seckill_event_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eseckillEventId\x126\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x18.mall.order.v1.OrderKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12K\n" +
 	"\bstatuses\x18\x04 \x03(\x0e2\x1a.mall.order.v1.OrderStatusB\x13\xbaH\x10\x92\x01\r\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bstatuses\x12R\n" +
-	"\x17payment_deadline_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15paymentDeadlineBefore\x12'\n" +
+	"\x17payment_deadline_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15paymentDeadlineBefore\x12P\n" +
+	"\x16payment_deadline_after\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x14paymentDeadlineAfter\x12'\n" +
 	"\tpage_size\x18\x06 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -2891,44 +2901,45 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	1,  // 33: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
 	0,  // 34: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
 	40, // 35: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	7,  // 36: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	40, // 37: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	40, // 38: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	36, // 39: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	37, // 40: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	10, // 41: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	12, // 42: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	14, // 43: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	16, // 44: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	18, // 45: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	20, // 46: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	22, // 47: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	24, // 48: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	26, // 49: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	28, // 50: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	30, // 51: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	32, // 52: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	34, // 53: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	38, // 54: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	11, // 55: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	13, // 56: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	15, // 57: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	17, // 58: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	19, // 59: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	21, // 60: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	23, // 61: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	25, // 62: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	27, // 63: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	29, // 64: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	31, // 65: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	33, // 66: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	35, // 67: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	39, // 68: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	55, // [55:69] is the sub-list for method output_type
-	41, // [41:55] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	40, // 36: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	7,  // 37: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	40, // 38: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	40, // 39: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	36, // 40: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	37, // 41: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	10, // 42: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	12, // 43: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	14, // 44: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	16, // 45: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	18, // 46: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	20, // 47: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	22, // 48: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	24, // 49: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	26, // 50: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	28, // 51: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	30, // 52: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	32, // 53: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	34, // 54: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	38, // 55: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	11, // 56: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	13, // 57: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	15, // 58: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	17, // 59: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	19, // 60: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	21, // 61: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	23, // 62: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	25, // 63: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	27, // 64: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	29, // 65: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	31, // 66: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	33, // 67: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	35, // 68: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	39, // 69: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	56, // [56:70] is the sub-list for method output_type
+	42, // [42:56] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
