@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/uptrace/bun"
 
 	"mall/gen/mall/cart/v1/cartv1connect"
@@ -58,10 +59,7 @@ func Domains() []Domain {
 		{Name: "pay", Service: payv1connect.PayServiceName, Migrations: pay.Migrations(),
 			Mount: mountPay},
 		{Name: "seckill", Service: seckillv1connect.SeckillServiceName, Migrations: seckill.Migrations(),
-			Mount: func(_ context.Context, _ *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
-				path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(), opts...)
-				return path, handler, nil
-			}},
+			Mount: mountSeckill, Seed: seckill.Seed},
 		{Name: "review", Service: reviewv1connect.ReviewServiceName, Migrations: review.Migrations(),
 			Mount: mountReview},
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
@@ -219,5 +217,29 @@ func mountReview(ctx context.Context, deps *Deps, opts ...connect.HandlerOption)
 		deps.Valkey, deps.Logger, reviewOpts)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
 	path, handler := reviewv1connect.NewReviewServiceHandler(review.NewHandler(svc), opts...)
+	return path, handler, nil
+}
+
+// mountSeckill builds the flash-sale service over its database, Valkey (the
+// live sales) and a Kafka producer of accepted purchases, and watches the
+// live sales for lost Valkey state in the background.
+func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "seckill")
+	if err != nil {
+		return "", nil, err
+	}
+	producer, err := deps.Kafka.NewClient(kgo.RequiredAcks(kgo.AllISRAcks()))
+	if err != nil {
+		return "", nil, err
+	}
+	deps.OnClose(producer.Close)
+	httpClient, url, clientOpts := deps.ServiceClientOptions("seckill")
+	seckillOpts := seckill.DefaultOptions()
+	seckillOpts.KeyPrefix = deps.Config.CachePrefix + "seckill:"
+	svc := seckill.NewService(handle, deps.Valkey, seckill.Kafka{Producer: producer, NewClient: deps.Kafka.NewClient},
+		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
+		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
+	deps.Background(svc.WatchSales)
+	path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(svc), opts...)
 	return path, handler, nil
 }

@@ -1,0 +1,173 @@
+package seckill
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/ratelimit"
+	"mall/services/platform/rpcerr"
+)
+
+// Purchase is the hot path of a flash sale: check the window, the
+// quantity and the buyer's rate, admit with one Valkey script, hand the
+// accepted purchase to Kafka and answer with a ticket. Nothing here touches
+// MySQL (the event comes from the process's cache). If Kafka does not take
+// the record, the admission is undone and the caller gets unavailable.
+func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.PurchaseRequest) (string, time.Time, error) {
+	ev, err := s.event(ctx, req.GetEventId())
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := time.Now()
+	switch {
+	case now.Before(ev.StartsAt):
+		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonNotStarted, "this flash sale has not started")
+	case !now.Before(ev.EndsAt):
+		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonEnded, "this flash sale has ended")
+	}
+	qty := int32(1)
+	if req.Quantity != nil {
+		qty = req.GetQuantity()
+	}
+	if qty > ev.PerUserLimit {
+		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
+	}
+	wait, err := s.limiter.Allow(ctx, ev.ID+":"+userID, s.opts.RateLimit)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "rate limit", "err", err)
+		return "", time.Time{}, errSaleState()
+	}
+	if wait > 0 {
+		return "", time.Time{}, ratelimit.Exhausted("too many purchase attempts; retry shortly", wait)
+	}
+
+	ticket := newTicket(ev.ID, userID)
+	left, err := s.admit(ctx, ev.ID, userID, ticket, qty)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
+		return "", time.Time{}, errSaleState()
+	}
+	switch left {
+	case admitAlreadyBought:
+		return "", time.Time{}, rpcerr.New(connect.CodeAlreadyExists, ReasonAlreadyPurchased, "you have already bought in this flash sale")
+	case admitSoldOut:
+		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonSoldOut, "sold out")
+	case admitNotReady:
+		s.startReconcile(ev.ID)
+		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonRecovering, "the flash sale is recovering; try again in a moment")
+	}
+
+	accepted := now.UTC()
+	value, err := proto.Marshal(&seckillv1.PurchaseRecord{
+		Ticket: ticket, EventId: ev.ID, UserId: userID, ProductId: ev.ProductID, PriceCents: ev.PriceCents, Quantity: qty,
+		AcceptedAt: timestamppb.New(accepted), AddressId: req.GetAddressId(),
+		Title: ev.Title, ImageUrl: ev.ImageURL, CategoryId: ev.CategoryID,
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	// Neither the caller's cancellation nor its deadline may interrupt the
+	// hand-over: an interrupted produce could land after being undone.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ProduceTimeout)
+	defer cancel()
+	if err := s.kafka.Producer.ProduceSync(pctx, &kgo.Record{Topic: PurchasesTopic, Key: []byte(userID), Value: value}).FirstErr(); err != nil {
+		s.logger.ErrorContext(ctx, "produce purchase; undoing the admission", "event_id", ev.ID, "err", err)
+		if undoErr := s.undo(context.WithoutCancel(ctx), ev.ID, userID, ticket, qty); undoErr != nil {
+			s.logger.ErrorContext(ctx, "undo admission", "event_id", ev.ID, "ticket", ticket, "err", undoErr)
+		}
+		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonQueueUnavailable, "the flash sale queue is unavailable; try again")
+	}
+	return ticket, accepted, nil
+}
+
+// GetPurchaseResult tells the buyer what became of a ticket: the writers'
+// result once they reported it, else QUEUED while the admission stands.
+func (s *Service) GetPurchaseResult(ctx context.Context, userID, ticket string) (*seckillv1.GetPurchaseResultResponse, error) {
+	eventID, ok := ticketOwner(ticket, userID)
+	if !ok {
+		return nil, errTicketNotFound()
+	}
+	out := &seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID}
+	row, err := selectResult(ctx, s.db, ticket)
+	switch {
+	case err == nil:
+		out.State, out.OrderId, out.FailureReason = seckillv1.PurchaseState(row.State), row.OrderID, row.FailureReason
+		return out, nil
+	case !isNoRows(err):
+		return nil, err
+	}
+	mark, err := s.valkey.Do(ctx, s.valkey.B().Hget().Key(s.keys(eventID).buyers).Field(userID).Build()).ToString()
+	if err == nil && mark == ticket {
+		out.State = seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
+		return out, nil
+	}
+	return nil, errTicketNotFound()
+}
+
+// RecordPurchaseResults stores what the writers made of purchases.
+func (s *Service) RecordPurchaseResults(ctx context.Context, results []*seckillv1.PurchaseResult) error {
+	rows := make([]resultRow, 0, len(results))
+	at := dbTime(time.Now())
+	for _, r := range results {
+		eventID, _, ok := splitTicket(r.GetTicket())
+		if !ok {
+			return rpcerr.New(connect.CodeInvalidArgument, ReasonTicketNotFound, "not a purchase ticket: "+r.GetTicket())
+		}
+		rows = append(rows, resultRow{Ticket: r.GetTicket(), EventID: eventID, State: int32(r.GetState()),
+			OrderID: r.GetOrderId(), FailureReason: r.GetFailureReason(), UpdatedAt: at})
+	}
+	return upsertResults(ctx, s.db, rows)
+}
+
+// ReleasePurchase returns an expired order's units to its sale, once.
+func (s *Service) ReleasePurchase(ctx context.Context, req *seckillv1.ReleasePurchaseRequest) (bool, error) {
+	released, err := s.release(ctx, req.GetEventId(), req.GetUserId(), req.GetQuantity())
+	if err != nil {
+		s.logger.ErrorContext(ctx, "release purchase", "event_id", req.GetEventId(), "order_id", req.GetOrderId(), "err", err)
+		return false, errSaleState()
+	}
+	if released {
+		s.logger.InfoContext(ctx, "flash-sale units returned", "event_id", req.GetEventId(), "order_id", req.GetOrderId(), "quantity", req.GetQuantity())
+	}
+	return released, nil
+}
+
+// A ticket is "<event id>.<buyer digest>.<random>": it names its event, and
+// only its buyer can read it, without a lookup.
+func newTicket(eventID, userID string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return eventID + "." + buyerDigest(userID) + "." + hex.EncodeToString(b)
+}
+
+func buyerDigest(userID string) string {
+	sum := sha256.Sum256([]byte("seckill-ticket\x00" + userID))
+	return hex.EncodeToString(sum[:8])
+}
+
+func splitTicket(ticket string) (eventID, digest string, ok bool) {
+	parts := strings.Split(ticket, ".")
+	if len(parts) != 3 || parts[0] == "" || len(parts[1]) != 16 {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// ticketOwner returns the ticket's event if it belongs to userID.
+func ticketOwner(ticket, userID string) (string, bool) {
+	eventID, digest, ok := splitTicket(ticket)
+	if !ok || digest != buyerDigest(userID) {
+		return "", false
+	}
+	return eventID, true
+}

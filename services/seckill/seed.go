@@ -1,0 +1,27 @@
+package seckill
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Seed adds the demo flash sales of a developer machine: one live for 30
+// days from the first seed and one starting a day later, on products of the
+// demo catalog (their snapshot copied from it). Fixed ids and INSERT IGNORE
+// make reseeding a no-op; the sales' stock reaches Valkey through the
+// reconciler the first time they are used.
+func Seed(ctx context.Context, db *bun.DB) error {
+	now := dbTime(time.Now())
+	events := []eventRow{
+		{ID: "ev-demo-longjing", ProductID: "p0001", CategoryID: "c01", Title: "限时秒杀 · 龙井绿茶 经典款 Longjing Green Tea",
+			ImageURL: "/img/Longjing%20Green%20Tea.svg", OriginalPriceCents: 43999, PriceCents: 9900, Stock: 100, PerUserLimit: 1,
+			StartsAt: now.Add(-time.Minute), EndsAt: now.Add(30 * 24 * time.Hour), CreatedAt: now},
+		{ID: "ev-demo-phone", ProductID: "p0027", CategoryID: "c02", Title: "整点秒杀 · 智能手机 升级版 Smartphone Plus",
+			ImageURL: "/img/Smartphone.svg", OriginalPriceCents: 4399, PriceCents: 1999, Stock: 50, PerUserLimit: 1,
+			StartsAt: now.Add(24 * time.Hour), EndsAt: now.Add(25 * time.Hour), CreatedAt: now},
+	}
+	_, err := db.NewInsert().Model(&events).Ignore().Exec(ctx)
+	return err
+}
