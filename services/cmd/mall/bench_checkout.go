@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"runtime"
 	"sync"
 	"time"
@@ -23,7 +21,6 @@ import (
 	"mall/services/app"
 	"mall/services/bench"
 	"mall/services/platform/auth"
-	"mall/services/platform/devserver"
 	"mall/services/platform/rpcclient"
 	"mall/workflows/checkout"
 )
@@ -69,57 +66,12 @@ func (c *cli) runBenchCheckout(ctx context.Context, o checkoutBenchOptions, logg
 	if o.concurrency < 1 || o.duration <= 0 {
 		return errors.New("bench checkout: --concurrency and --duration must be positive")
 	}
-	cfg := c.cfg
-	if !devserver.Answers(cfg.TemporalAddress) {
-		fmt.Fprintln(progress, "starting a Temporal dev server (in memory)")
-		server, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{Binary: o.temporalBin})
-		if err != nil {
-			return err
-		}
-		defer server.Stop()
-		cfg.TemporalAddress = server.Address
-	}
-	runID := fmt.Sprintf("%06x", rand.Uint32()&0xffffff)
-	cfg.TaskQueue = "bench-checkout-" + runID
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	sys, err := c.startBenchSystem(ctx, logger, progress, o.temporalBin, "bench-checkout")
 	if err != nil {
 		return err
 	}
-	defer listener.Close()
-	cfg.InternalURL = "http://" + listener.Addr().String()
-
-	fmt.Fprintln(progress, "preparing: migrating and seeding", cfg.DBPrefix+"* databases")
-	if err := app.Migrate(ctx, cfg, app.Domains(), logger); err != nil {
-		return err
-	}
-	if _, err := app.Seed(ctx, cfg, logger); err != nil {
-		return err
-	}
-	deps, err := app.NewDeps(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer deps.Close()
-	srv, err := app.NewServer(ctx, deps, app.Domains())
-	if err != nil {
-		return err
-	}
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- app.Serve(serveCtx, deps, srv, listener) }()
-	defer func() { stopServing(); <-served }()
-	tc, err := deps.Temporal(ctx)
-	if err != nil {
-		return err
-	}
-	w, err := app.NewWorker(deps, tc)
-	if err != nil {
-		return err
-	}
-	if err := w.Start(); err != nil {
-		return err
-	}
-	defer w.Stop()
+	defer sys.Close()
+	cfg, deps, tc, runID := sys.cfg, sys.deps, sys.temporal, sys.runID
 
 	productDB, err := deps.Database(ctx, "product")
 	if err != nil {

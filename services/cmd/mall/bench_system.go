@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+
+	"go.temporal.io/sdk/client"
+
+	"mall/services/app"
+	"mall/services/platform/config"
+	"mall/services/platform/devserver"
+)
+
+// benchSystem is the whole mall started in this process for a benchmark:
+// migrated and seeded databases, every service on a loopback port, and a
+// Temporal worker (with a dev server of its own when none answers).
+type benchSystem struct {
+	cfg      config.Config
+	deps     *app.Deps
+	temporal client.Client
+	runID    string // distinguishes this run's task queue, users and requests
+	closers  []func()
+}
+
+func (s *benchSystem) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+func (c *cli) startBenchSystem(ctx context.Context, logger *slog.Logger, progress io.Writer, temporalBin, name string) (_ *benchSystem, err error) {
+	s := &benchSystem{cfg: c.cfg, runID: fmt.Sprintf("%06x", rand.Uint32()&0xffffff)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if !devserver.Answers(s.cfg.TemporalAddress) {
+		fmt.Fprintln(progress, "starting a Temporal dev server (in memory)")
+		server, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{Binary: temporalBin})
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, server.Stop)
+		s.cfg.TemporalAddress = server.Address
+	}
+	s.cfg.TaskQueue = name + "-" + s.runID
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { listener.Close() })
+	s.cfg.InternalURL = "http://" + listener.Addr().String()
+	s.cfg.PublicURL = s.cfg.InternalURL
+
+	fmt.Fprintln(progress, "preparing: migrating and seeding", s.cfg.DBPrefix+"* databases")
+	if err := app.Migrate(ctx, s.cfg, app.Domains(), logger); err != nil {
+		return nil, err
+	}
+	if _, err := app.Seed(ctx, s.cfg, logger); err != nil {
+		return nil, err
+	}
+	if s.deps, err = app.NewDeps(ctx, s.cfg, logger); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.deps.Close)
+	srv, err := app.NewServer(ctx, s.deps, app.Domains())
+	if err != nil {
+		return nil, err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(serveCtx, s.deps, srv, listener) }()
+	s.closers = append(s.closers, func() { stopServing(); <-served })
+	if s.temporal, err = s.deps.Temporal(ctx); err != nil {
+		return nil, err
+	}
+	w, err := app.NewWorker(s.deps, s.temporal)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, w.Stop)
+	return s, nil
+}
