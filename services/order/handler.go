@@ -14,8 +14,7 @@ import (
 	"mall/services/platform/auth"
 )
 
-// Handler serves OrderService. CreateFlashSaleOrders answers Unimplemented
-// (through the embedded generated type) until the flash-sale issue lands.
+// Handler serves OrderService.
 type Handler struct {
 	orderv1connect.UnimplementedOrderServiceHandler
 	svc *Service
@@ -186,4 +185,12 @@ func pageSize(requested int32, fallback int) int {
 		return fallback
 	}
 	return int(requested)
+}
+
+func (h *Handler) CreateFlashSaleOrders(ctx context.Context, req *connect.Request[orderv1.CreateFlashSaleOrdersRequest]) (*connect.Response[orderv1.CreateFlashSaleOrdersResponse], error) {
+	results, err := h.svc.CreateFlashSaleOrders(ctx, req.Msg.GetOrders())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.CreateFlashSaleOrdersResponse{Results: results}), nil
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 )
+
+const txAttempts = 8
 
 // MySQL error numbers the services react to.
 const (
@@ -28,8 +32,10 @@ func isRetryable(err error) bool {
 }
 
 // InTx runs fn in a READ COMMITTED transaction and runs it again, up to
-// five times in all, when InnoDB chose it as a deadlock victim: the database
-// rolled it back whole, so retrying is safe.
+// eight times in all, when InnoDB chose it as a deadlock victim: the
+// database rolled it back whole, so retrying is safe. Retries wait a short,
+// growing, jittered pause, so the transactions that collided do not collide
+// again in lockstep.
 //
 // READ COMMITTED because the services serialise what must be serialised by
 // locking rows explicitly (FOR UPDATE on a user, an order, a reservation);
@@ -37,7 +43,15 @@ func isRetryable(err error) bool {
 // two users' inserts next to each other in an index deadlock.
 func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := range txAttempts {
+		if attempt > 0 {
+			pause := time.Duration(attempt) * 5 * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			case <-time.After(pause/2 + rand.N(pause)):
+			}
+		}
 		err = db.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, fn)
 		if !isRetryable(err) {
 			return err

@@ -1,0 +1,113 @@
+package order
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/services/platform/db"
+)
+
+// FlashOrderID is the order id of a flash-sale purchase: a function of the
+// event and the buyer, who may have one order per event, so a purchase
+// written twice names one order.
+func FlashOrderID(eventID, userID string) string {
+	sum := sha256.Sum256([]byte("flash\x00" + eventID + "\x00" + userID))
+	return "o-" + hex.EncodeToString(sum[:12])
+}
+
+// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
+// PENDING_PAYMENT orders: one multi-row INSERT IGNORE for the orders and
+// one for their lines, made idempotent by the unique key (event, user) and
+// the derived order id. The creation history is written only for the
+// orders this call created: the batch's order rows are locked after the
+// insert, so concurrent writers with overlapping batches (after a
+// rebalance) take turns and the second sees the first's history. Results
+// come back in input order; a purchase whose order existed has created =
+// false.
+func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.FlashSaleOrderInput) ([]*orderv1.FlashSaleOrderResult, error) {
+	at := now()
+	ids := make([]string, len(inputs))
+	var rows []orderRow
+	var lines []lineRow
+	seen := map[string]bool{}
+	for i, in := range inputs {
+		ids[i] = FlashOrderID(in.GetSeckillEventId(), in.GetUserId())
+		if seen[ids[i]] { // the same purchase twice in one batch
+			continue
+		}
+		seen[ids[i]] = true
+		rows = append(rows, orderRow{
+			ID: ids[i], UserID: in.GetUserId(), Status: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT),
+			Kind: int32(orderv1.OrderKind_ORDER_KIND_FLASH_SALE), TotalCents: in.GetUnitPriceCents() * int64(in.GetQuantity()),
+			PaymentDeadline: sql.NullTime{Time: in.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
+			SeckillEventID:  sql.NullString{String: in.GetSeckillEventId(), Valid: true},
+			CreatedAt:       at, UpdatedAt: at,
+		})
+		lines = append(lines, lineRow{OrderID: ids[i], LineNo: 1, ProductID: in.GetProductId(), CategoryID: in.GetCategoryId(),
+			Title: in.GetTitle(), ImageURL: in.GetImageUrl(), UnitPriceCents: in.GetUnitPriceCents(), Quantity: in.GetQuantity()})
+	}
+	// One lock order for every writer (by order id), so overlapping
+	// batches wait for each other instead of deadlocking.
+	slices.SortFunc(rows, func(a, b orderRow) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(lines, func(a, b lineRow) int { return strings.Compare(a.OrderID, b.OrderID) })
+	created := map[string]bool{}
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		clear(created)
+		// Fresh copies on every attempt: a retried transaction must not see
+		// what bun wrote back into the models on a failed one.
+		attemptRows, attemptLines := slices.Clone(rows), slices.Clone(lines)
+		if _, err := tx.NewInsert().Model(&attemptRows).Ignore().Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(&attemptLines).Ignore().Exec(ctx); err != nil {
+			return err
+		}
+		unique := make([]string, len(rows))
+		for i := range rows {
+			unique[i] = rows[i].ID
+		}
+		var locked []string
+		if err := tx.NewSelect().Model((*orderRow)(nil)).Column("id").Where("id IN (?)", bun.In(unique)).OrderExpr("id").For("UPDATE").Scan(ctx, &locked); err != nil {
+			return err
+		}
+		var recorded []string
+		if err := tx.NewSelect().Model((*historyRow)(nil)).Column("order_id").Where("order_id IN (?)", bun.In(unique)).
+			Where("from_status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED)).Scan(ctx, &recorded); err != nil {
+			return err
+		}
+		has := map[string]bool{}
+		for _, id := range recorded {
+			has[id] = true
+		}
+		var history []historyRow
+		for _, id := range unique {
+			if !has[id] {
+				created[id] = true
+				history = append(history, historyRow{OrderID: id, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED),
+					ToStatus: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Reason: "flash-sale purchase", OccurredAt: at})
+			}
+		}
+		if len(history) == 0 {
+			return nil
+		}
+		_, err := tx.NewInsert().Model(&history).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	results := make([]*orderv1.FlashSaleOrderResult, len(inputs))
+	for i, in := range inputs {
+		results[i] = &orderv1.FlashSaleOrderResult{Ticket: in.GetTicket(), OrderId: ids[i], Created: created[ids[i]]}
+		created[ids[i]] = false // a repeat within the batch did not create it
+	}
+	return results, nil
+}

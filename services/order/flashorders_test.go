@@ -1,0 +1,136 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	orderv1 "mall/gen/mall/order/v1"
+	"mall/services/platform/testenv"
+)
+
+func flashInputs(eventID string, users ...int) []*orderv1.FlashSaleOrderInput {
+	deadline := timestamppb.New(time.Now().Add(10 * time.Minute).Truncate(time.Microsecond))
+	out := make([]*orderv1.FlashSaleOrderInput, len(users))
+	for i, u := range users {
+		out[i] = &orderv1.FlashSaleOrderInput{Ticket: fmt.Sprintf("%s.t%d", eventID, u), SeckillEventId: eventID,
+			UserId: fmt.Sprintf("u-flash-%04d", u), ProductId: "p0001", UnitPriceCents: 990, Quantity: 1,
+			AcceptedAt: timestamppb.Now(), PaymentDeadline: deadline, Title: "龙井 flash", ImageUrl: "/img/p.svg", CategoryId: "c01"}
+	}
+	return out
+}
+
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func TestCreateFlashSaleOrdersIsOneIdempotentBatch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	eventID := "ev-" + testenv.RandomID(4)
+	batch := flashInputs(eventID, seq(0, 500)...)
+	batch = append(batch, flashInputs(eventID, 7)...) // a duplicate record in the batch
+	res, err := client.CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{Orders: batch}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := res.Msg.GetResults()
+	if len(results) != 501 {
+		t.Fatalf("%d results", len(results))
+	}
+	createdCount := 0
+	for i, r := range results {
+		if r.GetTicket() != batch[i].GetTicket() || r.GetOrderId() != FlashOrderID(eventID, batch[i].GetUserId()) {
+			t.Fatalf("result %d %v", i, r)
+		}
+		if r.GetCreated() {
+			createdCount++
+		}
+	}
+	if createdCount != 500 || results[500].GetCreated() || results[500].GetOrderId() != results[7].GetOrderId() {
+		t.Fatalf("created %d; duplicate %v", createdCount, results[500])
+	}
+	// The same batch again creates nothing and names the same orders.
+	again, err := client.CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{Orders: batch}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range again.Msg.GetResults() {
+		if r.GetCreated() || r.GetOrderId() != results[i].GetOrderId() {
+			t.Fatalf("replay %d %v", i, r)
+		}
+	}
+	// The buyer sees a complete order.
+	buyer := testenv.Token(t, f.keys, "u-flash-0003", "user")
+	got, err := client.GetOrder(ctx, testenv.Bearer(buyer, &orderv1.GetOrderRequest{OrderId: results[3].GetOrderId()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := got.Msg.GetOrder()
+	if o.GetKind() != orderv1.OrderKind_ORDER_KIND_FLASH_SALE || o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT ||
+		o.GetTotalCents() != 990 || o.GetSeckillEventId() != eventID || len(o.GetLines()) != 1 || o.GetLines()[0].GetTitle() != "龙井 flash" ||
+		!o.GetPaymentDeadline().AsTime().Equal(batch[3].GetPaymentDeadline().AsTime()) || len(o.GetHistory()) != 1 {
+		t.Fatalf("order %v", o)
+	}
+	listed, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{SeckillEventId: eventID, PageSize: 1000}))
+	if err != nil || len(listed.Msg.GetOrders()) != 500 {
+		t.Fatalf("listed %d %v", len(listed.Msg.GetOrders()), err)
+	}
+	// Users cannot call it.
+	_, err = client.CreateFlashSaleOrders(ctx, testenv.Bearer(buyer, &orderv1.CreateFlashSaleOrdersRequest{Orders: batch[:1]}))
+	testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+}
+
+// Two writers with overlapping batches (as after a rebalance) at once:
+// one order and one creation entry per purchase.
+func TestOverlappingFlashBatchesCreateEachOrderOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	eventID := "ev-" + testenv.RandomID(4)
+	var wg sync.WaitGroup
+	createdBy := make([]int, 4)
+	for w := range 4 {
+		wg.Go(func() {
+			for round := range 5 {
+				from := round*100 + w*25 // overlapping windows of 150
+				res, err := f.svc.CreateFlashSaleOrders(ctx, flashInputs(eventID, seq(from, from+150)...))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, r := range res {
+					if r.GetCreated() {
+						createdBy[w]++
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range createdBy {
+		total += n
+	}
+	orders, err := f.db.NewSelect().Table("orders").Where("seckill_event_id = ?", eventID).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries int
+	if err := f.db.NewSelect().Table("order_status_history").ColumnExpr("COUNT(*)").
+		Where("order_id IN (SELECT id FROM orders WHERE seckill_event_id = ?)", eventID).Scan(ctx, &entries); err != nil {
+		t.Fatal(err)
+	}
+	if orders != 625 || total != 625 || entries != 625 {
+		t.Fatalf("orders %d, reported created %d, history entries %d (want 625 each)", orders, total, entries)
+	}
+}
