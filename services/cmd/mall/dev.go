@@ -29,7 +29,7 @@ func (c *cli) devCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run the whole mall on this machine: databases, Temporal, Kafka, every service and the worker",
+		Short: "Run the whole mall on this machine: databases, Temporal, Kafka, every service, the worker and a writer",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("kafka-port") && os.Getenv("MALL_KAFKA_PORT") == "" {
 				c.cfg.KafkaPort = 9092 // a fixed port, so other local processes can join
@@ -134,6 +134,13 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		listener.Close()
 		return err
 	}
+	writer, closeWriter, err := app.NewWriter(deps)
+	if err != nil {
+		listener.Close()
+		return err
+	}
+	defer closeWriter()
+	go func() { _ = writer.Run(ctx) }()
 
 	fmt.Fprintf(os.Stdout, `
 Mall is running. Ctrl-C stops everything this command started.

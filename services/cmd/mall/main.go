@@ -52,6 +52,6 @@ func newRootCommand() *cobra.Command {
 		},
 	}
 	c.cfg.Register(root.PersistentFlags())
-	root.AddCommand(c.serveCommand(), c.workerCommand(), c.migrateCommand(), c.seedCommand(), c.devCommand(), c.healthCommand(), c.benchCommand(), c.paysimCommand())
+	root.AddCommand(c.serveCommand(), c.workerCommand(), c.writerCommand(), c.migrateCommand(), c.seedCommand(), c.devCommand(), c.healthCommand(), c.benchCommand(), c.paysimCommand())
 	return root
 }

@@ -1,0 +1,168 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	orderv1 "mall/gen/mall/order/v1"
+	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
+	"mall/services/app"
+	"mall/services/platform/auth"
+	"mall/services/platform/rpcclient"
+	"mall/services/platform/rpcerr"
+	"mall/services/platform/testenv"
+	"mall/services/seckill"
+)
+
+// startWriter runs one batched order writer of the test's mall until the test ends.
+func (m *mall) startWriter(t *testing.T) {
+	t.Helper()
+	w, stop, err := app.NewWriter(m.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = w.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; stop() })
+}
+
+func (m *mall) flashSale(t *testing.T, client seckillv1connect.SeckillServiceClient, stock int64) string {
+	t.Helper()
+	res, err := client.CreateEvent(context.Background(), testenv.Bearer(m.admin, &seckillv1.CreateEventRequest{ProductId: "p0120",
+		PriceCents: 100, Stock: stock, PerUserLimit: 1, StartsAt: timestamppb.New(time.Now().Add(-time.Second)),
+		EndsAt: timestamppb.New(time.Now().Add(time.Hour))}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetEvent().GetEventId()
+}
+
+// TestFlashSaleBurstSellsExactlyTheStock: 20 000 buyers (and 2 000 repeat
+// requests) at 200 concurrent for 500 units, through Purchase, Kafka, the
+// batched writer and the order service: exactly 500 orders, at most one per
+// buyer, each for an accepted purchase whose ticket resolves to it; the
+// sale's Valkey stock is 0.
+func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
+	const (
+		buyers      = 20000
+		repeats     = 2000
+		stock       = 500
+		concurrency = 200
+	)
+	m := startMallWithWorker(t, time.Hour)
+	m.startWriter(t)
+	ctx := context.Background()
+	client := seckillv1connect.NewSeckillServiceClient(rpcclient.HTTPClient(), m.url, connect.WithGRPC())
+	eventID := m.flashSale(t, client, stock)
+
+	tokens := make([]string, buyers)
+	for i := range tokens {
+		tokens[i] = testenv.Token(t, m.deps.Keys, fmt.Sprintf("u-burst-%05d", i), auth.RoleUser)
+	}
+	var next atomic.Int64
+	var mu sync.Mutex
+	tickets := map[int]string{} // buyer -> ticket
+	reasons := map[string]int{}
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for {
+				n := int(next.Add(1) - 1)
+				if n >= buyers+repeats {
+					return
+				}
+				i := n % buyers
+				res, err := client.Purchase(ctx, testenv.Bearer(tokens[i], &seckillv1.PurchaseRequest{EventId: eventID}))
+				mu.Lock()
+				if err == nil {
+					if _, twice := tickets[i]; twice {
+						t.Errorf("buyer %d accepted twice", i)
+					}
+					tickets[i] = res.Msg.GetTicket()
+				} else {
+					reasons[rpcerr.Reason(err)]++
+					if r := rpcerr.Reason(err); r != seckill.ReasonSoldOut && r != seckill.ReasonAlreadyPurchased {
+						t.Errorf("purchase: %v", err)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(tickets) != stock {
+		t.Fatalf("%d purchases accepted for %d units (refusals %v)", len(tickets), stock, reasons)
+	}
+	ev, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: eventID}))
+	if err != nil || ev.Msg.GetEvent().GetRemainingStock() != 0 {
+		t.Fatalf("event after the burst %v %v", ev, err)
+	}
+
+	// The writer turns every accepted purchase into exactly one order.
+	orderDB, err := m.deps.Database(ctx, "order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 2 minutes", what)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor("orders written", func() bool {
+		n, err := orderDB.NewSelect().Table("orders").Where("seckill_event_id = ?", eventID).Count(ctx)
+		return err == nil && n >= stock
+	})
+	var rows []struct {
+		ID     string `bun:"id"`
+		UserID string `bun:"user_id"`
+		Status int32  `bun:"status"`
+		Total  int64  `bun:"total_cents"`
+	}
+	if err := orderDB.NewSelect().Table("orders").Column("id", "user_id", "status", "total_cents").Where("seckill_event_id = ?", eventID).Scan(ctx, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != stock {
+		t.Fatalf("%d orders for %d units", len(rows), stock)
+	}
+	byUser := map[string]string{}
+	for _, r := range rows {
+		if _, dup := byUser[r.UserID]; dup {
+			t.Fatalf("two orders for %s", r.UserID)
+		}
+		byUser[r.UserID] = r.ID
+		if r.Status != int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT) || r.Total != 100 {
+			t.Fatalf("order %+v", r)
+		}
+	}
+	// Every order is an accepted purchase, and its ticket says so.
+	checked := 0
+	for n, ticket := range tickets {
+		user := fmt.Sprintf("u-burst-%05d", n)
+		orderID, ok := byUser[user]
+		if !ok {
+			t.Fatalf("accepted purchase of %s has no order", user)
+		}
+		if checked < 50 { // the buyer's view, for a sample
+			checked++
+			waitFor("purchase result", func() bool {
+				res, err := client.GetPurchaseResult(ctx, testenv.Bearer(tokens[n], &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
+				return err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED && res.Msg.GetOrderId() == orderID
+			})
+		}
+	}
+	t.Logf("accepted %d; refusals %v", len(tickets), reasons)
+}
