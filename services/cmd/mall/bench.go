@@ -33,7 +33,7 @@ func (c *cli) benchCommand() *cobra.Command {
 		Use:   "bench",
 		Short: "Load-test the mall in-process on loopback and print a report",
 	}
-	cmd.AddCommand(c.benchHomeCommand(), c.benchCheckoutCommand())
+	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand())
 	return cmd
 }
 
