@@ -18,6 +18,7 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/app"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
 	"mall/workflows/checkout"
@@ -35,18 +36,25 @@ func buildMall(t *testing.T) string {
 	return bin
 }
 
+// childEnv is the environment of a mall process joining the test's mall:
+// its Temporal, task queue, services, embedded Kafka, databases, cache
+// prefix and signing key.
+func childEnv(url string, deps *app.Deps) []string {
+	cfg := deps.Config
+	return append(os.Environ(),
+		"MALL_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "MALL_TASK_QUEUE="+cfg.TaskQueue,
+		"MALL_INTERNAL_URL="+url, "MALL_KAFKA_BROKERS="+strings.Join(deps.Kafka.Brokers, ","),
+		"MALL_REDIS_ADDR="+cfg.RedisAddr, "MALL_MYSQL_DSN="+cfg.MySQLDSN, "MALL_DB_PREFIX="+cfg.DBPrefix,
+		"MALL_CACHE_PREFIX="+cfg.CachePrefix, "MALL_JWT_KEY_FILE="+cfg.JWTKeyFile, "MALL_LOG_LEVEL=warn")
+}
+
 // TestCheckoutsSurviveAKilledWorker runs checkouts through two `mall worker`
 // processes, kills one with SIGKILL in the middle and starts a new one:
 // every saga still ends PAID or CANCELLED and stock is conserved.
 func TestCheckoutsSurviveAKilledWorker(t *testing.T) {
 	bin := buildMall(t)
 	url, deps := startApp(t, func(cfg *appConfig) { cfg.PaymentTimeout = 6 * time.Second })
-	cfg := deps.Config
-	env := append(os.Environ(),
-		"MALL_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "MALL_TASK_QUEUE="+cfg.TaskQueue,
-		"MALL_INTERNAL_URL="+url, "MALL_KAFKA_BROKERS="+strings.Join(deps.Kafka.Brokers, ","),
-		"MALL_REDIS_ADDR="+cfg.RedisAddr, "MALL_MYSQL_DSN="+cfg.MySQLDSN, "MALL_DB_PREFIX="+cfg.DBPrefix,
-		"MALL_CACHE_PREFIX="+cfg.CachePrefix, "MALL_JWT_KEY_FILE="+cfg.JWTKeyFile, "MALL_LOG_LEVEL=warn")
+	env := childEnv(url, deps)
 	var mu sync.Mutex
 	var workers []*exec.Cmd
 	startWorker := func() *exec.Cmd {
