@@ -18,7 +18,7 @@ import (
 
 // startMallWithPaysim runs the whole mall with a worker against a payment
 // simulator with the given faults, and returns the merchant's provider client.
-func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults paysim.Options) (*mall, *payment.Provider) {
+func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults paysim.Options, mutate ...func(*appConfig)) (*mall, *payment.Provider) {
 	t.Helper()
 	faults.APIKey, faults.WebhookSecret = "sk_e2e", []byte("whsec_e2e")
 	faults.RetryMax, faults.Logger = time.Second, testenv.Logger()
@@ -28,10 +28,10 @@ func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults pays
 	done := make(chan struct{})
 	go func() { _ = sim.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; simServer.Close() })
-	m := startMallWithWorker(t, paymentTimeout, func(cfg *appConfig) {
+	m := startMallWithWorker(t, paymentTimeout, append([]func(*appConfig){func(cfg *appConfig) {
 		cfg.ProviderURL, cfg.ProviderAPIKey, cfg.ProviderWebhookSecret = simServer.URL, "sk_e2e", "whsec_e2e"
 		cfg.ProviderPollInterval = 2 * time.Second
-	})
+	}}, mutate...)...)
 	return m, payment.NewProvider(simServer.URL, "sk_e2e")
 }
 

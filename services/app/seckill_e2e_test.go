@@ -15,6 +15,7 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/app"
+	"mall/services/paysim"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
@@ -165,4 +166,91 @@ func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
 		}
 	}
 	t.Logf("accepted %d; refusals %v", len(tickets), reasons)
+}
+
+// TestUnpaidFlashOrdersExpireAndTheirUnitsSellAgain: three buyers take the
+// three units; one pays through the provider (the payment marks the
+// flash-sale order PAID itself), two do not. The sweeper cancels those two
+// at their deadline and gives the units back: two new buyers get them, the
+// two who did not pay cannot buy again, the paid order stays PAID.
+func TestUnpaidFlashOrdersExpireAndTheirUnitsSellAgain(t *testing.T) {
+	m, provider := startMallWithPaysim(t, time.Hour, paysim.Options{}, func(cfg *appConfig) {
+		cfg.FlashPaymentTimeout, cfg.FlashSweepInterval = 8*time.Second, time.Second
+	})
+	m.startWriter(t)
+	ctx := context.Background()
+	if err := app.StartSweeper(ctx, m.deps, m.temporal); err != nil {
+		t.Fatal(err)
+	}
+	client := seckillv1connect.NewSeckillServiceClient(rpcclient.HTTPClient(), m.url, connect.WithGRPC())
+	eventID := m.flashSale(t, client, 3)
+	token := map[string]string{}
+	for _, name := range []string{"amy", "ben", "eve", "cat", "dan"} {
+		token[name] = testenv.Token(t, m.deps.Keys, "u-expiry-"+name, auth.RoleUser)
+	}
+	buy := func(name string) (string, error) {
+		res, err := client.Purchase(ctx, testenv.Bearer(token[name], &seckillv1.PurchaseRequest{EventId: eventID}))
+		if err != nil {
+			return "", err
+		}
+		return res.Msg.GetTicket(), nil
+	}
+	orderOf := func(name, ticket string) string {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			res, err := client.GetPurchaseResult(ctx, testenv.Bearer(token[name], &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
+			if err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED {
+				return res.Msg.GetOrderId()
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s's purchase: %v %v", name, res, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	orders := map[string]string{}
+	for _, name := range []string{"amy", "ben", "eve"} {
+		ticket, err := buy(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders[name] = orderOf(name, ticket)
+	}
+	_, err := buy("cat")
+	testenv.WantCode(t, err, connect.CodeFailedPrecondition, seckill.ReasonSoldOut)
+
+	// Eve pays her flash-sale order through the provider.
+	if err := m.payAsCustomer(ctx, provider, token["eve"], orders["eve"]); err != nil {
+		t.Fatal(err)
+	}
+	m.waitStatus(t, token["eve"], orders["eve"], orderv1.OrderStatus_ORDER_STATUS_PAID)
+
+	// Amy's and Ben's orders expire; their units go back to the sale.
+	for _, name := range []string{"amy", "ben"} {
+		m.waitStatus(t, token[name], orders[name], orderv1.OrderStatus_ORDER_STATUS_CANCELLED)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ev, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: eventID}))
+		if err == nil && ev.Msg.GetEvent().GetRemainingStock() == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("units not returned: %v %v", ev, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_, err = buy("amy")
+	testenv.WantCode(t, err, connect.CodeAlreadyExists, seckill.ReasonAlreadyPurchased)
+	for _, name := range []string{"cat", "dan"} {
+		ticket, err := buy(name)
+		if err != nil {
+			t.Fatalf("%s after the expiry: %v", name, err)
+		}
+		orders[name] = orderOf(name, ticket)
+	}
+	if got := m.waitStatus(t, token["eve"], orders["eve"], orderv1.OrderStatus_ORDER_STATUS_PAID); got.GetKind() != orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
+		t.Fatalf("eve's order %v", got)
+	}
 }

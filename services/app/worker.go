@@ -14,11 +14,13 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/pay/v1/payv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/temporalx"
 	"mall/services/product"
 	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
+	"mall/workflows/flashsale"
 	"mall/workflows/healthcheck"
 	"mall/workflows/payment"
 )
@@ -44,11 +46,13 @@ func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
 	payments := &payment.Activities{Pay: pay, Orders: activities.Orders,
 		Provider: payment.NewProvider(deps.Config.ProviderURL, deps.Config.ProviderAPIKey)}
 	cancellations := &cancellation.Activities{Pay: pay, Orders: activities.Orders}
+	sweeps := &flashsale.Activities{Orders: activities.Orders, Seckill: seckillv1connect.NewSeckillServiceClient(httpClient, url, opts...)}
 	return temporalx.NewWorker(tc, deps.Config.TaskQueue,
 		healthcheck.Register,
 		func(w worker.Registry) { checkout.Register(w, activities) },
 		func(w worker.Registry) { payment.Register(w, payments) },
 		func(w worker.Registry) { cancellation.Register(w, cancellations) },
+		func(w worker.Registry) { flashsale.Register(w, sweeps) },
 	), nil
 }
 
@@ -65,4 +69,14 @@ func (p orderEventPublisher) Publish(ctx context.Context, event *orderv1.OrderEv
 		return fmt.Errorf("publish order event %s: %w", event.GetEventId(), err)
 	}
 	return nil
+}
+
+// StartSweeper makes sure the flash-sale sweeper of this deployment's task
+// queue runs (every worker calls it; the first one starts it).
+func StartSweeper(ctx context.Context, deps *Deps, tc client.Client) error {
+	interval := deps.Config.FlashSweepInterval
+	if interval <= 0 {
+		interval = flashsale.DefaultInterval
+	}
+	return flashsale.EnsureSweeper(ctx, tc, deps.Config.TaskQueue, interval)
 }

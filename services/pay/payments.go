@@ -53,6 +53,7 @@ func (s *Service) Pay(ctx context.Context, userID, orderID string) (*payv1.Payme
 	in := payment.Input{
 		OrderID: orderID, UserID: userID, AmountCents: order.GetTotalCents(), Deadline: deadline,
 		ReturnURL: s.opts.PublicURL + "/orders/" + orderID, NotifyURL: s.opts.NotifyURL, PollInterval: s.opts.PollInterval,
+		Kind: order.GetKind(),
 	}
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       payment.WorkflowID(orderID),

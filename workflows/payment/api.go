@@ -9,6 +9,8 @@ package payment
 import (
 	"strconv"
 	"time"
+
+	orderv1 "mall/gen/mall/order/v1"
 )
 
 // WorkflowName is the registered name of the payment workflow.
@@ -39,6 +41,9 @@ type Input struct {
 	ReturnURL    string        // where the pay page sends the buyer back
 	NotifyURL    string        // the provider's webhook target; empty: the provider's default
 	PollInterval time.Duration // 0: DefaultPollInterval
+	// Kind is the order's kind: a flash-sale order has no checkout saga to
+	// signal, so the payment marks it PAID itself.
+	Kind orderv1.OrderKind
 }
 
 // ProviderEvent is a verified webhook event, forwarded by the pay service.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"connectrpc.com/connect"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -11,6 +12,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	payv1 "mall/gen/mall/pay/v1"
 	"mall/workflows/checkout"
+	"mall/workflows/rpcfailure"
 )
 
 // Activity options, set on purpose. Every step is a short idempotent call
@@ -255,15 +257,8 @@ func (p *payer) onSucceeded(ctx workflow.Context) (Status, error) {
 		return p.status, err
 	}
 	p.status.State = StateAwaitingOrder
-	err := workflow.SignalExternalWorkflow(ctx, checkout.WorkflowID(p.in.OrderID), "", checkout.SignalPaid,
-		checkout.PaidSignal{PaymentID: p.status.PaymentID, PaidAt: workflow.Now(ctx)}).Get(ctx, nil)
+	orderStatus, err := p.tellTheOrder(ctx)
 	if err != nil {
-		// The checkout saga has ended (it cancelled the order): the order's
-		// status below decides.
-		p.logger.Warn("checkout saga not signalled", "error", err)
-	}
-	var orderStatus orderv1.OrderStatus
-	if err := workflow.ExecuteLocalActivity(orderPollOptions(ctx), ActivityAwaitOrderOutcome, p.in.OrderID).Get(ctx, &orderStatus); err != nil {
 		return p.status, err
 	}
 	if orderStatus != orderv1.OrderStatus_ORDER_STATUS_CANCELLED {
@@ -276,6 +271,38 @@ func (p *payer) onSucceeded(ctx workflow.Context) (Status, error) {
 	}
 	p.status.State = StateRefundedLate
 	return p.status, nil
+}
+
+// tellTheOrder hands the payment to the order and returns the order's
+// status once it has left PENDING_PAYMENT. A regular order's checkout saga
+// is signalled and records it; a flash-sale order (no saga) is moved to
+// PAID here, and a failed_precondition means the sweeper cancelled it
+// first.
+func (p *payer) tellTheOrder(ctx workflow.Context) (orderv1.OrderStatus, error) {
+	if p.in.Kind == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
+		err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), checkout.ActivityTransitionOrder, checkout.TransitionInput{
+			OrderID: p.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
+			From:   []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT},
+			Reason: "payment " + p.status.PaymentID + " succeeded"}).Get(ctx, nil)
+		switch {
+		case err == nil:
+			return orderv1.OrderStatus_ORDER_STATUS_PAID, nil
+		case rpcfailure.Code(err) == connect.CodeFailedPrecondition.String():
+			return orderv1.OrderStatus_ORDER_STATUS_CANCELLED, nil
+		default:
+			return orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED, err
+		}
+	}
+	err := workflow.SignalExternalWorkflow(ctx, checkout.WorkflowID(p.in.OrderID), "", checkout.SignalPaid,
+		checkout.PaidSignal{PaymentID: p.status.PaymentID, PaidAt: workflow.Now(ctx)}).Get(ctx, nil)
+	if err != nil {
+		// The checkout saga has ended (it cancelled the order): the order's
+		// status below decides.
+		p.logger.Warn("checkout saga not signalled", "error", err)
+	}
+	var orderStatus orderv1.OrderStatus
+	err = workflow.ExecuteLocalActivity(orderPollOptions(ctx), ActivityAwaitOrderOutcome, p.in.OrderID).Get(ctx, &orderStatus)
+	return orderStatus, err
 }
 
 // settle records the current attempt's outcome (retried until it lands).

@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/workflows/checkout"
+	"mall/workflows/rpcfailure"
 )
 
 // PaymentWorkflow runs in the testsuite (time skipping) with its
@@ -41,6 +43,7 @@ type harness struct {
 	chargeErr error                   // CreateCharge's error
 	order     orderv1.OrderStatus     // what AwaitOrderOutcome finds once the checkout was signalled
 	pending   bool                    // the order is still PENDING_PAYMENT
+	kind      orderv1.OrderKind       // the order's kind (zero: regular)
 	signals   []checkout.PaidSignal
 }
 
@@ -50,6 +53,7 @@ func newHarness(t *testing.T) *harness {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	Register(env, &Activities{})
+	checkout.Register(env, &checkout.Activities{}) // flash-sale orders are moved to PAID by its TransitionOrder
 	h := &harness{t: t, env: env, charges: map[string]ChargeStatus{}, order: orderv1.OrderStatus_ORDER_STATUS_PAID}
 	env.OnActivity(ActivityCreatePaymentRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in RecordInput) error {
 		h.record("CreatePaymentRecord %s %d", in.PaymentID, in.AmountCents)
@@ -166,7 +170,7 @@ func (h *harness) providerSays(chargeID string, status ChargeStatus, lost bool) 
 func (h *harness) run() Status {
 	h.t.Helper()
 	h.env.ExecuteWorkflow(PaymentWorkflow, Input{OrderID: testOrder, UserID: "u-1", AmountCents: 2500,
-		Deadline: testStart.Add(testDeadline), PollInterval: testPoll})
+		Deadline: testStart.Add(testDeadline), PollInterval: testPoll, Kind: h.kind})
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
@@ -346,5 +350,44 @@ func TestPayIsRejectedOncePaid(t *testing.T) {
 	}
 	if status.State != StateSucceeded || h.count("AwaitOrderOutcome") < 10 {
 		t.Fatalf("status %+v, %d order polls", status, h.count("AwaitOrderOutcome"))
+	}
+}
+
+// flashHarness is a harness for a flash-sale order: the payment moves the
+// order to PAID itself through the checkout package's TransitionOrder
+// activity, whose answer is transitionErr.
+func flashHarness(t *testing.T, transitionErr error) (*harness, *[]checkout.TransitionInput) {
+	h := newHarness(t)
+	h.kind = orderv1.OrderKind_ORDER_KIND_FLASH_SALE
+	var transitions []checkout.TransitionInput
+	h.env.OnActivity(checkout.ActivityTransitionOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, in checkout.TransitionInput) error {
+		h.mu.Lock()
+		transitions = append(transitions, in)
+		h.mu.Unlock()
+		return transitionErr
+	})
+	return h, &transitions
+}
+
+func TestFlashSaleOrderIsMarkedPaidByThePayment(t *testing.T) {
+	h, transitions := flashHarness(t, nil)
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	status := h.run()
+	if status.State != StateSucceeded || len(h.signals) != 0 || h.count("AwaitOrderOutcome") != 0 || h.count("RefundOrder") != 0 {
+		t.Fatalf("status %+v signals %v calls %v", status, h.signals, h.calls)
+	}
+	if len(*transitions) != 1 || (*transitions)[0].To != orderv1.OrderStatus_ORDER_STATUS_PAID ||
+		len((*transitions)[0].From) != 1 || (*transitions)[0].From[0] != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
+		t.Fatalf("transitions %+v", *transitions)
+	}
+}
+
+func TestFlashSaleOrderSweptBeforePaymentIsRefunded(t *testing.T) {
+	swept := rpcfailure.FromRPC(connect.NewError(connect.CodeFailedPrecondition, errors.New("the order is CANCELLED")))
+	h, transitions := flashHarness(t, swept)
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	status := h.run()
+	if status.State != StateRefundedLate || h.count("RefundOrder "+testOrder) != 1 || len(*transitions) != 1 {
+		t.Fatalf("status %+v calls %v", status, h.calls)
 	}
 }

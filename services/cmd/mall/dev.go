@@ -134,6 +134,10 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		listener.Close()
 		return err
 	}
+	if err := app.StartSweeper(ctx, deps, tc); err != nil {
+		listener.Close()
+		return err
+	}
 	writer, closeWriter, err := app.NewWriter(deps)
 	if err != nil {
 		listener.Close()

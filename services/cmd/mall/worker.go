@@ -24,6 +24,9 @@ func (c *cli) workerCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := app.StartSweeper(cmd.Context(), deps, tc); err != nil {
+				return err
+			}
 			c.logger.Info("worker polling", "temporal", c.cfg.TemporalAddress, "task_queue", c.cfg.TaskQueue,
 				"services", c.cfg.InternalURL, "kafka", deps.Kafka.Brokers)
 			return w.Run(interruptOn(cmd.Context().Done()))
