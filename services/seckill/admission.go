@@ -2,6 +2,7 @@ package seckill
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/valkey-io/valkey-go"
@@ -13,6 +14,7 @@ import (
 //	<prefix>{<event>}:ready   present while admission may run (set when the
 //	                          stock is loaded or rebuilt; a Valkey loss removes it)
 //	<prefix>{<event>}:stock   units left
+//	<prefix>{<event>}:rate:<user>  the buyer's GCRA state (rate limit)
 //	<prefix>{<event>}:buyers  hash user -> ticket of their accepted purchase,
 //	                          "order" once rebuilt from a written order, or
 //	                          "released" once its unpaid order expired
@@ -20,34 +22,49 @@ import (
 // One user buys at most once per event (the order database enforces the
 // same with a unique key), so "released" keeps a user who let their order
 // expire from buying again while their unit goes back to the sale.
-type saleKeys struct{ ready, stock, buyers, lock string }
+type saleKeys struct{ ready, stock, buyers, lock, rate string }
 
 func (s *Service) keys(eventID string) saleKeys {
 	base := s.opts.KeyPrefix + "{" + eventID + "}:"
-	return saleKeys{ready: base + "ready", stock: base + "stock", buyers: base + "buyers", lock: base + "reconciling"}
+	return saleKeys{ready: base + "ready", stock: base + "stock", buyers: base + "buyers", lock: base + "reconciling",
+		rate: base + "rate:"}
 }
 
-// Admission outcomes of admitScript (non-negative values are the stock left).
+// Admission outcomes of admitScript: {outcome, value}.
 const (
-	admitAlreadyBought = -1
-	admitSoldOut       = -2
-	admitNotReady      = -3
+	admitAccepted      = 0 // value: units left
+	admitAlreadyBought = 1
+	admitSoldOut       = 2
+	admitNotReady      = 3
+	admitRateLimited   = 4 // value: milliseconds to wait
 )
 
 const releasedMark = "released"
 
-// admitScript is the whole admission decision, atomically: the sale is
-// ready, this user has not bought, there is stock; then take it and record
-// the user with their ticket.
+// admitScript is the whole admission decision, atomically and in one
+// round trip: the buyer's rate (GCRA on the server's clock, as
+// platform/ratelimit: every attempt counts), the sale is ready, this user
+// has not bought, there is stock; then take it and record the user with
+// their ticket. KEYS: ready, stock, buyers, the buyer's rate key; ARGV:
+// user, quantity, ticket, GCRA interval (ms), burst.
 var admitScript = valkey.NewLuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return -3 end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return -1 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[4]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - tonumber(ARGV[5]) * interval
+if allow_at > now then return {4, allow_at - now} end
+redis.call('SET', KEYS[4], new_tat, 'PX', new_tat - now)
+if redis.call('EXISTS', KEYS[1]) == 0 then return {3, 0} end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return {1, 0} end
 local qty = tonumber(ARGV[2])
 local left = tonumber(redis.call('GET', KEYS[2]) or '0')
-if left < qty then return -2 end
+if left < qty then return {2, 0} end
 redis.call('DECRBY', KEYS[2], qty)
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-return left - qty`)
+return {0, left - qty}`)
 
 // undoScript gives back an admission whose record could not be produced,
 // if it is still this ticket's.
@@ -79,8 +96,19 @@ return 1`)
 
 func (k saleKeys) list() []string { return []string{k.ready, k.stock, k.buyers} }
 
-func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32) (int64, error) {
-	return admitScript.Exec(ctx, s.valkey, s.keys(eventID).list(), []string{userID, strconv.Itoa(int(qty)), ticket}).AsInt64()
+// admit runs admitScript for one purchase and returns its outcome and value.
+func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32) (int64, int64, error) {
+	k := s.keys(eventID)
+	interval := max(s.opts.RateLimit.Period.Milliseconds()/int64(s.opts.RateLimit.Burst), 1)
+	res, err := admitScript.Exec(ctx, s.valkey, []string{k.ready, k.stock, k.buyers, k.rate + userID},
+		[]string{userID, strconv.Itoa(int(qty)), ticket, strconv.FormatInt(interval, 10), strconv.Itoa(s.opts.RateLimit.Burst)}).AsIntSlice()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(res) != 2 {
+		return 0, 0, fmt.Errorf("admission answered %v", res)
+	}
+	return res[0], res[1], nil
 }
 
 func (s *Service) undo(ctx context.Context, eventID, userID, ticket string, qty int32) error {

@@ -18,8 +18,8 @@ import (
 	"mall/services/platform/rpcerr"
 )
 
-// Purchase is the hot path of a flash sale: check the window, the
-// quantity and the buyer's rate, admit with one Valkey script, hand the
+// Purchase is the hot path of a flash sale: check the window and the
+// quantity, then rate-limit and admit with one Valkey script, hand the
 // accepted purchase to Kafka and answer with a ticket. Nothing here touches
 // MySQL (the event comes from the process's cache). If Kafka does not take
 // the record, the admission is undone and the caller gets unavailable.
@@ -42,22 +42,15 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 	if qty > ev.PerUserLimit {
 		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
 	}
-	wait, err := s.limiter.Allow(ctx, ev.ID+":"+userID, s.opts.RateLimit)
-	if err != nil {
-		s.logger.ErrorContext(ctx, "rate limit", "err", err)
-		return "", time.Time{}, errSaleState()
-	}
-	if wait > 0 {
-		return "", time.Time{}, ratelimit.Exhausted("too many purchase attempts; retry shortly", wait)
-	}
-
 	ticket := newTicket(ev.ID, userID)
-	left, err := s.admit(ctx, ev.ID, userID, ticket, qty)
+	outcome, detail, err := s.admit(ctx, ev.ID, userID, ticket, qty)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
 		return "", time.Time{}, errSaleState()
 	}
-	switch left {
+	switch outcome {
+	case admitRateLimited:
+		return "", time.Time{}, ratelimit.Exhausted("too many purchase attempts; retry shortly", time.Duration(detail)*time.Millisecond)
 	case admitAlreadyBought:
 		return "", time.Time{}, rpcerr.New(connect.CodeAlreadyExists, ReasonAlreadyPurchased, "you have already bought in this flash sale")
 	case admitSoldOut:

@@ -20,7 +20,8 @@ import (
 type Options struct {
 	// KeyPrefix starts every Valkey key of the sales ("<cache prefix>seckill:").
 	KeyPrefix string
-	// RateLimit bounds Purchase calls per user and event.
+	// RateLimit bounds Purchase calls per user and event (checked inside
+	// the admission script, in the same round trip).
 	RateLimit ratelimit.Limit
 	// ProduceTimeout bounds handing an accepted purchase to Kafka; after it
 	// the admission is undone and the caller gets unavailable.
@@ -62,7 +63,6 @@ type Service struct {
 	kafka    Kafka
 	products productv1connect.ProductServiceClient
 	orders   orderv1connect.OrderServiceClient
-	limiter  *ratelimit.Limiter
 	logger   *slog.Logger
 	opts     Options
 
@@ -78,8 +78,7 @@ type cachedEvent struct {
 // NewService returns the seckill service.
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
 	orders orderv1connect.OrderServiceClient, logger *slog.Logger, opts Options) *Service {
-	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders,
-		limiter: ratelimit.New(client, opts.KeyPrefix+"ratelimit:"), logger: logger, opts: opts}
+	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, logger: logger, opts: opts}
 }
 
 // event returns an event, from this process's short-lived copy when fresh.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -21,11 +22,22 @@ const issuer = "mall"
 type Keys struct {
 	private ed25519.PrivateKey
 	public  ed25519.PublicKey
+
+	// verified remembers tokens whose signature checked out: verifying an
+	// Ed25519 signature is the largest CPU cost of a small authenticated
+	// call, and a shopper sends the same token many times. Expiry is still
+	// checked on every use; revocation is the authenticator's, per call.
+	mu       sync.Mutex
+	verified map[string]Identity
 }
+
+// verifiedCacheSize bounds the remembered tokens; when full, a random part
+// of them is forgotten.
+const verifiedCacheSize = 50_000
 
 // NewKeys wraps an existing private key.
 func NewKeys(private ed25519.PrivateKey) *Keys {
-	return &Keys{private: private, public: private.Public().(ed25519.PublicKey)}
+	return &Keys{private: private, public: private.Public().(ed25519.PublicKey), verified: map[string]Identity{}}
 }
 
 // GenerateKeys makes a fresh key pair (tests, one-off tools).
@@ -124,6 +136,32 @@ func (k *Keys) Issue(subject string, roles []string, ttl time.Duration) (string,
 
 // Verify checks signature, issuer and expiry and returns who the token names.
 func (k *Keys) Verify(token string) (Identity, error) {
+	k.mu.Lock()
+	id, ok := k.verified[token]
+	k.mu.Unlock()
+	if ok && time.Now().Before(id.ExpiresAt) {
+		return id, nil
+	}
+	id, err := k.verify(token)
+	if err != nil {
+		return Identity{}, err
+	}
+	k.mu.Lock()
+	if len(k.verified) >= verifiedCacheSize {
+		forget := verifiedCacheSize / 10
+		for t := range k.verified { // map order is random enough here
+			delete(k.verified, t)
+			if forget--; forget == 0 {
+				break
+			}
+		}
+	}
+	k.verified[token] = id
+	k.mu.Unlock()
+	return id, nil
+}
+
+func (k *Keys) verify(token string) (Identity, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return k.public, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),

@@ -47,3 +47,32 @@ func TestVerifyRejectsTamperedAndUnsignedTokens(t *testing.T) {
 		}
 	}
 }
+
+// Verified tokens are remembered, but expiry is checked on every use and a
+// token that differs in any byte is verified afresh.
+func TestRememberedTokensStillExpireAndCannotBeForged(t *testing.T) {
+	keys, err := GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, issued, err := keys.Issue("u-1", []string{RoleUser}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second answer comes from memory
+		id, err := keys.Verify(token)
+		if err != nil || id.Subject != "u-1" {
+			t.Fatalf("verify %v %v", id, err)
+		}
+	}
+	tampered := token[:len(token)-2] + map[bool]string{true: "AA", false: "BB"}[token[len(token)-2:] != "AA"]
+	if _, err := keys.Verify(tampered); err == nil {
+		t.Fatal("a tampered token was accepted")
+	}
+	for !time.Now().After(issued.ExpiresAt) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := keys.Verify(token); err == nil {
+		t.Fatal("an expired token was accepted from memory")
+	}
+}

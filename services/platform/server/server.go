@@ -63,8 +63,14 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 			return rpcerr.Internal()
 		}),
 		connect.WithInterceptors(validate.NewInterceptor()),
+		// Compressing small answers costs more CPU (a flate reset per
+		// message) than it saves bytes; answers above 1 KiB (pages,
+		// listings) are still gzipped for clients that accept it.
+		connect.WithCompressMinBytes(compressMinBytes),
 	}
 }
+
+const compressMinBytes = 1024
 
 // Mount registers a generated handler, as returned by New<Service>Handler.
 func (s *Server) Mount(path string, handler http.Handler) {

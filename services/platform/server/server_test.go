@@ -40,13 +40,18 @@ func (fixtureProducts) GetProduct(_ context.Context, req *connect.Request[produc
 	case "fail":
 		return nil, errors.New(secret)
 	}
+	var description string
+	if req.Msg.GetProductId() == "big" {
+		description = strings.Repeat("明前龙井，产自西湖。", 200)
+	}
 	return connect.NewResponse(&productv1.GetProductResponse{Product: &productv1.Product{
-		ProductId:  req.Msg.GetProductId(),
-		Title:      "龙井茶 Longjing tea",
-		ImageUrls:  []string{"https://img.example/1.jpg", "https://img.example/2.jpg"},
-		PriceCents: 12900,
-		Stock:      42,
-		CreatedAt:  timestamppb.New(time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)),
+		Description: description,
+		ProductId:   req.Msg.GetProductId(),
+		Title:       "龙井茶 Longjing tea",
+		ImageUrls:   []string{"https://img.example/1.jpg", "https://img.example/2.jpg"},
+		PriceCents:  12900,
+		Stock:       42,
+		CreatedAt:   timestamppb.New(time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)),
 	}}), nil
 }
 
@@ -280,4 +285,27 @@ func fieldViolations(t *testing.T, err error) []string {
 		}
 	}
 	return fields
+}
+
+// Small answers go out uncompressed (a flate reset costs more than the
+// bytes it saves); big ones are gzipped for a client that accepts it.
+func TestOnlyBigAnswersAreCompressed(t *testing.T) {
+	h := start(t)
+	for id, want := range map[string]string{"p-1": "", "big": "gzip"} {
+		req, err := http.NewRequest(http.MethodPost, h.url+productv1connect.ProductServiceGetProductProcedure,
+			strings.NewReader(`{"productId":"`+id+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != want {
+			t.Errorf("%s: status %d, Content-Encoding %q, want %q", id, res.StatusCode, res.Header.Get("Content-Encoding"), want)
+		}
+	}
 }
