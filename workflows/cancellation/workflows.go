@@ -74,7 +74,7 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	// 3. The order ends REFUNDED.
 	reason := "refunded"
 	if in.Reason != "" {
-		reason = truncate("refunded: "+in.Reason, 200)
+		reason = checkout.ReasonText("refunded: " + in.Reason)
 	}
 	if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityTransitionOrder, checkout.TransitionInput{OrderID: in.OrderID,
 		To: orderv1.OrderStatus_ORDER_STATUS_REFUNDED, From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PAID}, Reason: reason}).Get(sctx, nil); err != nil {
@@ -93,12 +93,4 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		logger.Error("REFUNDED event not published", "error", err)
 	}
 	return status, nil
-}
-
-func truncate(s string, runes int) string {
-	r := []rune(s)
-	if len(r) <= runes {
-		return s
-	}
-	return string(r[:runes])
 }

@@ -236,7 +236,7 @@ func (c *saga) awaitPayment(ctx workflow.Context, deadline time.Time) (Status, e
 func (c *saga) cancelOrder(ctx workflow.Context, reason string) (Status, error) {
 	cctx := compensationContext(ctx)
 	err := transitionOrder(cctx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED,
-		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: truncate(reason, maxReasonRunes)})
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason)})
 	switch {
 	case err == nil:
 	case rpcCode(err) == connect.CodeFailedPrecondition.String():
@@ -273,7 +273,7 @@ func (c *saga) onPaid(ctx workflow.Context, paid PaidSignal) (Status, error) {
 		reason = "payment " + paid.PaymentID + " succeeded"
 	}
 	if err := transitionOrder(actx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
-		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: truncate(reason, maxReasonRunes)}); err != nil {
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason)}); err != nil {
 		c.logger.Error("cannot mark a paid order PAID", "error", err)
 		return c.status, err
 	}
@@ -384,11 +384,13 @@ func (c *saga) end(ctx workflow.Context) (Status, error) {
 	return c.status, nil
 }
 
-func truncate(s string, runes int) string {
-	if utf8.RuneCountInString(s) <= runes {
+// ReasonText cuts a reason to what an order's history keeps
+// (TransitionOrderRequest.reason).
+func ReasonText(s string) string {
+	if utf8.RuneCountInString(s) <= maxReasonRunes {
 		return s
 	}
-	return string([]rune(s)[:runes])
+	return string([]rune(s)[:maxReasonRunes])
 }
 
 // Typed calls of the activities (registered under prefixed names).
