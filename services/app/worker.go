@@ -70,13 +70,3 @@ func (p orderEventPublisher) Publish(ctx context.Context, event *orderv1.OrderEv
 	}
 	return nil
 }
-
-// StartSweeper makes sure the flash-sale sweeper of this deployment's task
-// queue runs (every worker calls it; the first one starts it).
-func StartSweeper(ctx context.Context, deps *Deps, tc client.Client) error {
-	interval := deps.Config.FlashSweepInterval
-	if interval <= 0 {
-		interval = flashsale.DefaultInterval
-	}
-	return flashsale.EnsureSweeper(ctx, tc, deps.Config.TaskQueue, interval)
-}

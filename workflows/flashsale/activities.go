@@ -31,19 +31,21 @@ func (a *Activities) SweepExpired(ctx context.Context, in SweepInput) (SweepResu
 	var out SweepResult
 	before := timestamppb.New(in.Now)
 	err := a.eachOrder(ctx, &orderv1.ListOrdersInternalRequest{Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE,
-		Statuses: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, PaymentDeadlineBefore: before, PageSize: int32(in.PageSize)},
+		Statuses: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, PaymentDeadlineBefore: before, PageSize: int32(in.PageSize)}, &out,
 		func(o *orderv1.Order) error {
-			_, err := a.Orders.TransitionOrder(ctx, connect.NewRequest(&orderv1.TransitionOrderRequest{OrderId: o.GetOrderId(),
+			res, err := a.Orders.TransitionOrder(ctx, connect.NewRequest(&orderv1.TransitionOrderRequest{OrderId: o.GetOrderId(),
 				ToStatus: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: "payment deadline passed",
 				FromStatuses: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}}))
 			if connect.CodeOf(err) == connect.CodeFailedPrecondition {
-				out.PaidMeanwhile++
+				out.PaidMeanwhile++ // it left PENDING_PAYMENT since the listing: its units stay sold
 				return nil
 			}
 			if err != nil {
 				return rpcfailure.FromRPC(err)
 			}
-			out.Cancelled++
+			if res.Msg.GetChanged() {
+				out.Cancelled++
+			}
 			return a.release(ctx, o, &out)
 		})
 	if err != nil {
@@ -53,7 +55,7 @@ func (a *Activities) SweepExpired(ctx context.Context, in SweepInput) (SweepResu
 	// cancelled; this pass releases every recent cancellation (again).
 	err = a.eachOrder(ctx, &orderv1.ListOrdersInternalRequest{Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE,
 		Statuses:              []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_CANCELLED},
-		PaymentDeadlineBefore: before, PaymentDeadlineAfter: timestamppb.New(in.Now.Add(-in.Lookback)), PageSize: int32(in.PageSize)},
+		PaymentDeadlineBefore: before, PaymentDeadlineAfter: timestamppb.New(in.Now.Add(-in.Lookback)), PageSize: int32(in.PageSize)}, &out,
 		func(o *orderv1.Order) error { return a.release(ctx, o, &out) })
 	return out, err
 }
@@ -76,21 +78,21 @@ func (a *Activities) release(ctx context.Context, o *orderv1.Order, out *SweepRe
 	return nil
 }
 
-// eachOrder pages through a listing, heartbeating as it goes.
-func (a *Activities) eachOrder(ctx context.Context, req *orderv1.ListOrdersInternalRequest, fn func(*orderv1.Order) error) error {
-	seen := 0
+// eachOrder pages through a listing, heartbeating after every order (the
+// SDK throttles the heartbeats it sends) with the counts so far.
+func (a *Activities) eachOrder(ctx context.Context, req *orderv1.ListOrdersInternalRequest, out *SweepResult, fn func(*orderv1.Order) error) error {
 	for {
 		res, err := a.Orders.ListOrdersInternal(ctx, connect.NewRequest(req))
 		if err != nil {
 			return rpcfailure.FromRPC(err)
 		}
+		activity.RecordHeartbeat(ctx, *out)
 		for _, o := range res.Msg.GetOrders() {
 			if err := fn(o); err != nil {
 				return err
 			}
-			seen++
+			activity.RecordHeartbeat(ctx, *out)
 		}
-		activity.RecordHeartbeat(ctx, seen)
 		if req.PageToken = res.Msg.GetNextPageToken(); req.PageToken == "" {
 			return nil
 		}

@@ -11,6 +11,9 @@ import (
 // sweepsPerRun bounds one run's history; then the sweeper continues as new.
 const sweepsPerRun = 200
 
+// maxPageSize is the largest page ListOrdersInternal serves.
+const maxPageSize = 1000
+
 // FlashSaleSweeperWorkflow sweeps expired flash-sale orders every
 // Interval, forever: the cost of expiry is one activity per interval for
 // the whole mall, whatever the number of purchases.
@@ -21,6 +24,7 @@ func FlashSaleSweeperWorkflow(ctx workflow.Context, in SweeperInput) error {
 	if in.PageSize <= 0 {
 		in.PageSize = 500
 	}
+	in.PageSize = min(in.PageSize, maxPageSize)
 	status := Status{Totals: in.Totals}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return status, nil }); err != nil {
 		return err

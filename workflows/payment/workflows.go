@@ -276,32 +276,35 @@ func (p *payer) onSucceeded(ctx workflow.Context) (Status, error) {
 // tellTheOrder hands the payment to the order and returns the order's
 // status once it has left PENDING_PAYMENT. A regular order's checkout saga
 // is signalled and records it; a flash-sale order (no saga) is moved to
-// PAID here, and a failed_precondition means the sweeper cancelled it
-// first.
+// PAID here. For a flash-sale order a failed_precondition means the order
+// had left PENDING_PAYMENT: normally the sweeper cancelled it first, but a
+// replayed transition (a worker died before recording its result) can also
+// find the order PAID and already SHIPPED, so the order's status is read
+// before anything is refunded.
 func (p *payer) tellTheOrder(ctx workflow.Context) (orderv1.OrderStatus, error) {
 	if p.in.Kind == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
 		err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), checkout.ActivityTransitionOrder, checkout.TransitionInput{
 			OrderID: p.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
 			From:   []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT},
 			Reason: "payment " + p.status.PaymentID + " succeeded"}).Get(ctx, nil)
-		switch {
-		case err == nil:
+		if err == nil {
 			return orderv1.OrderStatus_ORDER_STATUS_PAID, nil
-		case rpcfailure.Code(err) == connect.CodeFailedPrecondition.String():
-			return orderv1.OrderStatus_ORDER_STATUS_CANCELLED, nil
-		default:
+		}
+		if rpcfailure.Code(err) != connect.CodeFailedPrecondition.String() {
 			return orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED, err
 		}
-	}
-	err := workflow.SignalExternalWorkflow(ctx, checkout.WorkflowID(p.in.OrderID), "", checkout.SignalPaid,
-		checkout.PaidSignal{PaymentID: p.status.PaymentID, PaidAt: workflow.Now(ctx)}).Get(ctx, nil)
-	if err != nil {
-		// The checkout saga has ended (it cancelled the order): the order's
-		// status below decides.
-		p.logger.Warn("checkout saga not signalled", "error", err)
+		p.logger.Warn("flash-sale order had left PENDING_PAYMENT before its payment", "error", err)
+	} else {
+		err := workflow.SignalExternalWorkflow(ctx, checkout.WorkflowID(p.in.OrderID), "", checkout.SignalPaid,
+			checkout.PaidSignal{PaymentID: p.status.PaymentID, PaidAt: workflow.Now(ctx)}).Get(ctx, nil)
+		if err != nil {
+			// The checkout saga has ended (it cancelled the order): the
+			// order's status below decides.
+			p.logger.Warn("checkout saga not signalled", "error", err)
+		}
 	}
 	var orderStatus orderv1.OrderStatus
-	err = workflow.ExecuteLocalActivity(orderPollOptions(ctx), ActivityAwaitOrderOutcome, p.in.OrderID).Get(ctx, &orderStatus)
+	err := workflow.ExecuteLocalActivity(orderPollOptions(ctx), ActivityAwaitOrderOutcome, p.in.OrderID).Get(ctx, &orderStatus)
 	return orderStatus, err
 }
 

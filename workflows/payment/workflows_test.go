@@ -385,9 +385,47 @@ func TestFlashSaleOrderIsMarkedPaidByThePayment(t *testing.T) {
 func TestFlashSaleOrderSweptBeforePaymentIsRefunded(t *testing.T) {
 	swept := rpcfailure.FromRPC(connect.NewError(connect.CodeFailedPrecondition, errors.New("the order is CANCELLED")))
 	h, transitions := flashHarness(t, swept)
+	h.order = orderv1.OrderStatus_ORDER_STATUS_CANCELLED // the sweeper cancelled it first
 	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
 	status := h.run()
-	if status.State != StateRefundedLate || h.count("RefundOrder "+testOrder) != 1 || len(*transitions) != 1 {
-		t.Fatalf("status %+v calls %v", status, h.calls)
+	if status.State != StateRefundedLate || h.count("RefundOrder "+testOrder) != 1 || len(*transitions) != 1 ||
+		len(h.signals) != 0 || h.count("AwaitOrderOutcome") != 1 {
+		t.Fatalf("status %+v signals %v calls %v", status, h.signals, h.calls)
+	}
+}
+
+// A transition replayed after the order moved on (a worker died before
+// recording that the order became PAID; meanwhile it shipped) answers
+// failed_precondition too: the order's status says it was paid, so
+// nothing is refunded.
+func TestFlashSaleOrderPaidAndShippedIsNotRefunded(t *testing.T) {
+	moved := rpcfailure.FromRPC(connect.NewError(connect.CodeFailedPrecondition, errors.New("the order is SHIPPED")))
+	h, transitions := flashHarness(t, moved)
+	h.order = orderv1.OrderStatus_ORDER_STATUS_SHIPPED
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	status := h.run()
+	if status.State != StateSucceeded || h.count("RefundOrder") != 0 || len(*transitions) != 1 || len(h.signals) != 0 {
+		t.Fatalf("status %+v signals %v calls %v", status, h.signals, h.calls)
+	}
+}
+
+// A service outage while marking the flash-sale order PAID is retried
+// until the transition lands; no refund, no signal.
+func TestFlashSaleTransitionOutageIsRetried(t *testing.T) {
+	h := newHarness(t)
+	h.kind = orderv1.OrderKind_ORDER_KIND_FLASH_SALE
+	attempts := 0
+	h.env.OnActivity(checkout.ActivityTransitionOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, in checkout.TransitionInput) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if attempts++; attempts < 3 {
+			return rpcfailure.FromRPC(connect.NewError(connect.CodeUnavailable, errors.New("order service down")))
+		}
+		return nil
+	})
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	status := h.run()
+	if status.State != StateSucceeded || attempts != 3 || h.count("RefundOrder") != 0 || len(h.signals) != 0 {
+		t.Fatalf("status %+v after %d attempts, calls %v", status, attempts, h.calls)
 	}
 }
