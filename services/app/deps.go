@@ -22,6 +22,7 @@ import (
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/temporalx"
+	"mall/services/platform/webui"
 )
 
 // Deps are what the domains are built from: configuration, the shared
@@ -212,6 +213,13 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 	defer deps.mu.Unlock()
 	for pattern, handler := range deps.httpRoutes {
 		srv.Handle(pattern, handler)
+	}
+	if dir := deps.Config.WebDir; dir != "" && len(domains) > 0 {
+		if webui.Available(dir) {
+			srv.Handle("/", webui.Handler(dir))
+		} else {
+			deps.Logger.Info("no built web storefront to serve", "web_dir", dir)
+		}
 	}
 	return srv, nil
 }
