@@ -2,7 +2,6 @@ package cart
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"testing"
 
@@ -69,7 +68,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	listener := listen(t)
+	listener := testenv.Listen(t)
 	url := "http://" + listener.Addr().String()
 	productClient := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), url,
 		rpcclient.NewServiceCredential(keys, "cart").Options()...)
@@ -78,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 	srv := server.New(server.Options{Logger: testenv.Logger(), Authenticator: auth.NewAuthenticator(keys, nil)})
 	srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products), srv.HandlerOptions()...))
 	srv.Mount(cartv1connect.NewCartServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
-	serve(t, srv, listener)
+	testenv.ServeOn(t, srv, listener)
 
 	f := &fixture{svc: svc, db: cartDB, products: products, keys: keys, url: url, prefix: prefix}
 	f.admin = f.token(t, "admin-1", auth.RoleAdmin)
@@ -119,26 +118,6 @@ func cartClients(url string) map[string]cartv1connect.CartServiceClient {
 		"connect-json": cartv1connect.NewCartServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 		"grpc":         cartv1connect.NewCartServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC()),
 	}
-}
-
-// listen opens a loopback listener first, so the cart's product client
-// knows the server's address before the server is built.
-func listen(t *testing.T) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// serve runs srv on listener until the test ends.
-func serve(t *testing.T, srv *server.Server, listener net.Listener) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx, listener); close(done) }() //nolint:errcheck // ends with the test
-	t.Cleanup(func() { cancel(); <-done })
 }
 
 // token issues a bearer token for subject with roles.

@@ -220,14 +220,14 @@ func TestProductServiceDownMeansUnavailable(t *testing.T) {
 
 	// A second server: the same cart database, a product client aimed at a
 	// closed port.
-	dead := listen(t)
+	dead := testenv.Listen(t)
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close()
 	broken := NewService(f.db, productClientFor(f, deadURL), f.svc.logger)
 	srv := server.New(server.Options{Logger: f.svc.logger, Authenticator: auth.NewAuthenticator(f.keys, nil)})
 	srv.Mount(cartHandler(broken, srv))
-	l := listen(t)
-	serve(t, srv, l)
+	l := testenv.Listen(t)
+	testenv.ServeOn(t, srv, l)
 	for name, client := range cartClients("http://" + l.Addr().String()) {
 		_, err := client.ListCart(context.Background(), testenv.Bearer(token, &cartv1.ListCartRequest{}))
 		expectCode(t, err, connect.CodeUnavailable, ReasonProductUnavailable)

@@ -17,13 +17,28 @@ func Serve(t testing.TB, opts server.Options, mount func(srv *server.Server)) st
 	}
 	srv := server.New(opts)
 	mount(srv)
+	listener := Listen(t)
+	ServeOn(t, srv, listener)
+	return "http://" + listener.Addr().String()
+}
+
+// Listen opens a loopback listener that closes with the test: for servers
+// whose handlers need the server's own address before they are built.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { listener.Close() })
+	return listener
+}
+
+// ServeOn runs srv on listener until the test ends.
+func ServeOn(t testing.TB, srv *server.Server, listener net.Listener) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, listener); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + listener.Addr().String()
 }
