@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +56,27 @@ type Aside struct {
 	opts   AsideOptions
 	group  singleflight.Group
 	Stats  Stats
+
+	// invalidated holds the keys this process invalidated in the last
+	// invalidationGrace (key -> until when): their client-side copies may
+	// outlive the write by the moment Valkey's invalidation message takes,
+	// so reads skip them, and a writer reads its own write at once.
+	invalidated sync.Map
+}
+
+const invalidationGrace = 2 * time.Second
+
+// fresh reports whether key's client-side copy can be trusted.
+func (a *Aside) fresh(key string) bool {
+	until, ok := a.invalidated.Load(key)
+	if !ok {
+		return true
+	}
+	if time.Now().After(until.(time.Time)) {
+		a.invalidated.Delete(key)
+		return true
+	}
+	return false
 }
 
 // NewAside returns a cache over client.
@@ -92,7 +115,7 @@ return #KEYS`)
 const generationTTL = time.Hour
 
 func (a *Aside) lookup(ctx context.Context, key string) (valkey.ValkeyResult, bool) {
-	if a.opts.LocalTTL > 0 {
+	if a.opts.LocalTTL > 0 && a.fresh(key) {
 		res := a.client.DoCache(ctx, a.client.B().Get().Key(key).Cache(), a.opts.LocalTTL)
 		return res, res.IsCacheHit()
 	}
@@ -163,7 +186,7 @@ func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (m
 		return found, nil
 	}
 	var results []valkey.ValkeyResult
-	if a.opts.LocalTTL > 0 {
+	if a.opts.LocalTTL > 0 && !slices.ContainsFunc(keys, func(k string) bool { return !a.fresh(k) }) {
 		cmds := make([]valkey.CacheableTTL, len(keys))
 		for i, key := range keys {
 			cmds[i] = valkey.CT(a.client.B().Get().Key(key).Cache(), a.opts.LocalTTL)
@@ -272,6 +295,10 @@ func (a *Aside) fill(ctx context.Context, key, generation string, value []byte, 
 func (a *Aside) Invalidate(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
+	}
+	until := time.Now().Add(invalidationGrace)
+	for _, key := range keys {
+		a.invalidated.Store(key, until)
 	}
 	return invalidateScript.Exec(ctx, a.client, keys, []string{strconv.FormatInt(generationTTL.Milliseconds(), 10)}).Error()
 }

@@ -160,14 +160,30 @@ func TestHotKeysAreServedClientSideAndInvalidated(t *testing.T) {
 	if hits := aside.Stats.LocalHits.Load() - before; hits != 10 {
 		t.Fatalf("only %d of 10 reads of a warm hot key were served client-side", hits)
 	}
+	// Another process holds its own client-side copy.
+	other := cache.NewAside(testenv.Redis(t), defaults)
+	for other.Stats.LocalHits.Load() == 0 {
+		if _, err := other.Get(context.Background(), key, load); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other process never cached the key")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	version = "v2"
 	if err := aside.Invalidate(context.Background(), key); err != nil {
 		t.Fatal(err)
 	}
-	// Invalidation reaches the client-side cache through RESP3 tracking.
+	// The process that invalidated reads its own write at once, without
+	// waiting for Valkey's invalidation message.
+	if value, err := aside.Get(context.Background(), key, load); err != nil || string(value) != "v2" {
+		t.Fatalf("right after its own invalidation: %q %v", value, err)
+	}
+	// The other process's copy goes through RESP3 tracking.
 	deadline = time.Now().Add(2 * time.Second)
 	for {
-		value, err := aside.Get(context.Background(), key, load)
+		value, err := other.Get(context.Background(), key, load)
 		if err != nil {
 			t.Fatal(err)
 		}
