@@ -187,6 +187,16 @@ func (h *harness) run(in Input) (Status, error) {
 	return result, err
 }
 
+// runTo runs the workflow, which must end without error in state want.
+func (h *harness) runTo(in Input, want State) Status {
+	h.t.Helper()
+	status, err := h.run(in)
+	if err != nil || status.State != want {
+		h.t.Fatalf("ended %+v %v, want %s", status, err, want)
+	}
+	return status
+}
+
 func (h *harness) expectCalls(want ...string) {
 	h.t.Helper()
 	if got := h.callsSoFar(); !slices.Equal(got, want) {
@@ -224,6 +234,12 @@ var (
 		"CreateOrder o-test",
 		"RemoveCartLines u-1 [p1 p2]",
 	}
+	// What a payment (pay-1) adds.
+	callsOnPayment = []string{
+		"ConfirmReservation o-test",
+		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
+		"PublishOrderEvent o-test:PAID",
+	}
 	callsUntilBuyNowOrder = []string{
 		"PriceLines",
 		"ResolveAddress a-1",
@@ -249,12 +265,9 @@ func TestHappyPathPaidDeliveredAutoCompleted(t *testing.T) {
 	if status != (Status{OrderID: testOrder, UserID: "u-1", State: StateCompleted}) {
 		t.Fatalf("result %+v", status)
 	}
-	h.expectCalls(append(slices.Clone(callsUntilOrder),
-		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
-		"PublishOrderEvent o-test:PAID",
+	h.expectCalls(slices.Concat(callsUntilOrder, callsOnPayment, []string{
 		"TransitionOrder o-test [DELIVERED]->COMPLETED: auto-completed",
-	)...)
+	})...)
 
 	// The order: priced lines, the address, reservation = order id, and the
 	// payment deadline 30 minutes after it was created.
@@ -283,15 +296,8 @@ func TestReceiptConfirmedBeforeTheTimerEndsWithoutAutoComplete(t *testing.T) {
 	h.after(time.Minute, func() { h.signal(SignalPaid, PaidSignal{PaymentID: "pay-1"}) })
 	h.after(time.Hour, func() { h.signal(SignalDelivered, nil) })
 	h.after(2*time.Hour, func() { h.signal(SignalReceived, nil) })
-	status, err := h.run(cartInput())
-	if err != nil || status.State != StateCompleted {
-		t.Fatalf("%+v %v", status, err)
-	}
-	h.expectCalls(append(slices.Clone(callsUntilOrder),
-		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
-		"PublishOrderEvent o-test:PAID",
-	)...)
+	h.runTo(cartInput(), StateCompleted)
+	h.expectCalls(slices.Concat(callsUntilOrder, callsOnPayment)...)
 	if end := h.env.Now(); end.After(testStart.Add(3 * time.Hour)) {
 		t.Errorf("workflow ran until %v", end)
 	}
@@ -398,10 +404,7 @@ func TestBuyerCancel(t *testing.T) {
 	h.expectState(time.Minute, StateAwaitPayment)
 	h.after(5*time.Minute, func() { h.signal(SignalCancel, CancelSignal{Reason: "changed my mind"}) })
 	h.expectState(5*time.Minute+time.Second, StateCancelled)
-	status, err := h.run(cartInput())
-	if err != nil || status.State != StateCancelled {
-		t.Fatalf("%+v %v", status, err)
-	}
+	h.runTo(cartInput(), StateCancelled)
 	h.expectCalls(append(slices.Clone(callsUntilOrder),
 		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: cancelled by buyer: changed my mind",
 		"ReleaseReservation o-test",
@@ -430,16 +433,9 @@ func TestCancelAfterPaymentHasNoEffect(t *testing.T) {
 	h.after(time.Hour, func() { h.signal(SignalDelivered, nil) })
 	h.after(2*time.Hour, func() { h.signal(SignalCancel, CancelSignal{Reason: "even later"}) })
 	h.after(3*time.Hour, func() { h.signal(SignalReceived, nil) })
-	status, err := h.run(cartInput())
-	if err != nil || status.State != StateCompleted {
-		t.Fatalf("%+v %v", status, err)
-	}
+	h.runTo(cartInput(), StateCompleted)
 	// No cancel transition, no release.
-	h.expectCalls(append(slices.Clone(callsUntilOrder),
-		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
-		"PublishOrderEvent o-test:PAID",
-	)...)
+	h.expectCalls(slices.Concat(callsUntilOrder, callsOnPayment)...)
 }
 
 func TestDuplicatePaidSignalsChangeNothing(t *testing.T) {
@@ -455,16 +451,10 @@ func TestDuplicatePaidSignalsChangeNothing(t *testing.T) {
 		h.signal(SignalDelivered, nil)
 		h.signal(SignalPaid, PaidSignal{PaymentID: "pay-1"})
 	})
-	status, err := h.run(cartInput())
-	if err != nil || status.State != StateCompleted {
-		t.Fatalf("%+v %v", status, err)
-	}
-	h.expectCalls(append(slices.Clone(callsUntilOrder),
-		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
-		"PublishOrderEvent o-test:PAID",
+	h.runTo(cartInput(), StateCompleted)
+	h.expectCalls(slices.Concat(callsUntilOrder, callsOnPayment, []string{
 		"TransitionOrder o-test [DELIVERED]->COMPLETED: auto-completed",
-	)...)
+	})...)
 }
 
 func TestDuplicateCancelSignalsCancelOnce(t *testing.T) {
@@ -473,10 +463,7 @@ func TestDuplicateCancelSignalsCancelOnce(t *testing.T) {
 		h.signal(SignalCancel, CancelSignal{Reason: "first"})
 		h.signal(SignalCancel, CancelSignal{Reason: "second"})
 	})
-	status, err := h.run(buyNowInput())
-	if err != nil || status.State != StateCancelled {
-		t.Fatalf("%+v %v", status, err)
-	}
+	h.runTo(buyNowInput(), StateCancelled)
 	h.expectCalls(append(slices.Clone(callsUntilBuyNowOrder),
 		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: cancelled by buyer: first",
 		"ReleaseReservation o-test",
@@ -492,15 +479,8 @@ func TestPaymentPendingWithACancelWins(t *testing.T) {
 		h.signal(SignalPaid, PaidSignal{PaymentID: "pay-1"})
 	})
 	h.after(time.Hour, func() { h.signal(SignalReceived, nil) })
-	status, err := h.run(buyNowInput())
-	if err != nil || status.State != StateCompleted {
-		t.Fatalf("%+v %v", status, err)
-	}
-	h.expectCalls(append(slices.Clone(callsUntilBuyNowOrder),
-		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
-		"PublishOrderEvent o-test:PAID",
-	)...)
+	h.runTo(buyNowInput(), StateCompleted)
+	h.expectCalls(slices.Concat(callsUntilBuyNowOrder, callsOnPayment)...)
 }
 
 func TestOrderPaidWhileBeingCancelledKeepsItsStock(t *testing.T) {
@@ -515,10 +495,7 @@ func TestOrderPaidWhileBeingCancelledKeepsItsStock(t *testing.T) {
 	}
 	h.expectState(11*time.Minute, StatePaid)
 	h.after(time.Hour, func() { h.signal(SignalReceived, nil) })
-	status, err := h.run(in)
-	if err != nil || status.State != StateCompleted {
-		t.Fatalf("%+v %v", status, err)
-	}
+	h.runTo(in, StateCompleted)
 	// No release: the stock is confirmed (sold) for the paid order.
 	h.expectCalls(append(slices.Clone(callsUntilBuyNowOrder),
 		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: payment deadline passed",
