@@ -6,7 +6,7 @@ SHELL := /bin/bash
 BUF  := tools/bin/buf
 MALL := bin/mall
 
-.PHONY: help run test tools gen build lint gen-check go-check unit
+.PHONY: help run test tools gen build web lint gen-check go-check unit web-check e2e
 
 help:
 	@echo "make run   - the whole mall on this machine (API :8080, Temporal UI :8233)"
@@ -29,10 +29,17 @@ gen: tools
 build:
 	go build -o $(MALL) ./services/cmd/mall
 
-run: tools build
+# The web storefront (web/): served by every mall process from web/dist.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+web: web/node_modules/.installed
+	cd web && npm run build
+
+run: tools build web
 	$(MALL) dev
 
-test: tools lint gen-check go-check unit
+test: tools lint gen-check go-check web-check unit e2e
 
 lint:
 	$(BUF) lint
@@ -50,3 +57,12 @@ go-check:
 
 unit:
 	go test -race -count=1 -timeout 20m work
+
+# TypeScript strict type check and the unit tests of the SPA's logic.
+web-check: web/node_modules/.installed
+	cd web && npx tsc --noEmit && npx vitest run
+
+# The browser journey in Chromium against the whole system (mall dev on
+# free ports and fresh databases); screenshots land in web/e2e/artifacts.
+e2e: build web
+	cd web && node e2e/journey.mjs

@@ -1,0 +1,236 @@
+// The browser journey of issue 8, in Debian's Chromium driven by
+// playwright-core, against the whole system started here (or the one at
+// MALL_E2E_URL): a new shopper registers (after a refused form), searches,
+// opens a product, adds it to the cart, checks out, pays on the payment
+// simulator's page, sees the order paid, and once an admin has shipped and
+// delivered it writes a review; a flash-sale purchase shows its result.
+// Screenshots of every page go to e2e/artifacts/.
+import assert from "node:assert/strict";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startSystem } from "./system.mjs";
+
+const artifacts = join(import.meta.dirname, "artifacts");
+rmSync(artifacts, { recursive: true, force: true });
+mkdirSync(artifacts, { recursive: true });
+
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const system = process.env.MALL_E2E_URL
+  ? { baseURL: process.env.MALL_E2E_URL, stop: async () => {} }
+  : await startSystem({ artifacts });
+const { baseURL } = system;
+
+// rpc calls the API as a client other than the browser (the admin's
+// shipping desk) over Connect's JSON protocol.
+async function rpc(path, body, token) {
+  const r = await fetch(`${baseURL}/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const answer = await r.json();
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });
+context.setDefaultTimeout(20_000);
+const page = await context.newPage();
+const pageErrors = [];
+page.on("pageerror", (err) => pageErrors.push(err.message));
+
+let step = 0;
+async function shot(name) {
+  await page.screenshot({ path: join(artifacts, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+const started = Date.now();
+function progress(what) {
+  console.log(`e2e: [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+}
+
+const user = `e2e_${Date.now().toString(36)}`;
+const password = "secret-pass-123";
+let failed = false;
+try {
+  progress("home: banners, flash-sale entry, rankings, recommendations from the services");
+  await page.goto(baseURL);
+  await page.locator(".carousel img").first().waitFor();
+  await page.getByRole("heading", { name: "Top sellers" }).waitFor();
+  assert.ok((await page.locator(".ranking li").count()) > 0, "the ranking lists products");
+  assert.ok((await page.locator(".grid .product-card").count()) > 0, "recommendations are shown");
+  assert.ok((await page.locator(".shortcut").count()) >= 8, "category shortcuts are shown");
+  await page.locator(".flash-entry .countdown").first().waitFor();
+  await shot("home");
+
+  progress("category: products of a category, sorted by price");
+  await page.locator(".shortcut").first().click();
+  await page.waitForURL(/\/category\/c01/);
+  await page.locator(".grid .product-card").first().waitFor();
+  await page.getByRole("tab", { name: "Price ↑" }).click();
+  await page.waitForURL(/sort=price-asc/);
+  await shot("category");
+
+  progress("register: an invalid form shows the services' field errors");
+  await page.goto(`${baseURL}/register`);
+  await page.getByLabel("Username or phone").fill("ab");
+  await page.getByLabel(/^Password/).fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.locator('.field-error[data-field="identity"]').waitFor();
+  await page.locator('.field-error[data-field="password"]').waitFor();
+  assert.match(await page.locator('.field-error[data-field="password"]').innerText(), /at least 8|letter and a digit/);
+  await shot("register-invalid");
+
+  progress(`register: ${user}`);
+  await page.getByLabel("Username or phone").fill(user);
+  await page.getByLabel("Nickname (optional)").fill("E2E Shopper");
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${baseURL}/`);
+  await page.getByRole("link", { name: "E2E Shopper" }).waitFor();
+
+  progress("search and open a product");
+  await page.getByLabel("Search products").fill("Green Tea");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForURL(/\/search\?q=Green/);
+  const first = page.locator(".grid .product-card").first();
+  await first.waitFor();
+  await shot("search");
+  const productId = await first.getAttribute("data-product");
+  await first.click();
+  await page.waitForURL(`${baseURL}/product/${productId}`);
+  const title = await page.locator(".product-page h1").innerText();
+  await page.getByRole("heading", { name: /^Reviews/ }).waitFor();
+  await page.getByRole("button", { name: "♡ Favorite" }).click();
+  await page.getByRole("button", { name: "♥ Favorited" }).waitFor();
+  await shot("product");
+
+  progress(`add "${title}" ×2 to the cart`);
+  await page.getByRole("button", { name: "More" }).click();
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await page.getByText("Added to your cart").waitFor();
+  await page.getByTestId("cart-count").filter({ hasText: "2" }).waitFor();
+  await page.goto(`${baseURL}/cart`);
+  await page.locator(`[data-line="${productId}"]`).waitFor();
+  const cartTotal = await page.getByTestId("cart-total").innerText();
+  await shot("cart");
+
+  progress("checkout: add an address (a bad phone first), place the order");
+  await page.getByRole("button", { name: "Check out" }).click();
+  await page.waitForURL(/\/checkout/);
+  await page.getByRole("link", { name: "Add an address" }).click();
+  await page.getByRole("button", { name: "Add an address" }).click();
+  await page.getByLabel("Recipient").fill("Li Lei");
+  await page.getByLabel("Phone").fill("12ab");
+  await page.getByLabel("Province").fill("Zhejiang");
+  await page.getByLabel("City").fill("Hangzhou");
+  await page.getByLabel("Street and number").fill("1 West Lake Road");
+  await page.getByRole("button", { name: "Save address" }).click();
+  await page.locator('.field-error[data-field="address.phone"]').waitFor();
+  await shot("address-invalid");
+  await page.getByLabel("Phone").fill("13800138000");
+  await page.getByRole("button", { name: "Save address" }).click();
+  await page.waitForURL(/\/checkout/);
+  await page.getByRole("radio").first().waitFor();
+  assert.equal(await page.getByTestId("checkout-total").innerText(), cartTotal, "checkout total is the cart's");
+  await shot("checkout");
+  await page.getByRole("button", { name: "Place order and pay" }).click();
+
+  progress("pay on the simulator's page");
+  await page.waitForURL(/\/pay\//, { timeout: 60_000 });
+  await shot("paysim");
+  await page.getByRole("button", { name: /Pay/ }).first().click();
+  // The simulator sends the shopper back to the order page.
+  await page.waitForURL(/\/orders\/[^/?]+\?/);
+  const orderId = new URL(page.url()).pathname.split("/").pop();
+  await page.locator('[data-status="PAID"]').first().waitFor({ timeout: 60_000 });
+  await shot("order-paid");
+
+  progress(`order ${orderId} is listed under Paid; the cart is empty`);
+  await page.goto(`${baseURL}/orders?tab=paid`);
+  await page.locator(`[data-order="${orderId}"]`).waitFor();
+  await shot("orders");
+  await page.goto(`${baseURL}/cart`);
+  await page.getByText("Your cart is empty").waitFor();
+
+  progress("the shop ships and delivers the order (admin API)");
+  const admin = await rpc("mall.user.v1.UserService/Login", { login: "admin", password: "admin-dev-123" });
+  await rpc("mall.order.v1.OrderService/ShipOrder", { orderId, carrier: "SF Express", trackingNumber: "SF100200300" }, admin.accessToken);
+  await rpc("mall.order.v1.OrderService/MarkDelivered", { orderId }, admin.accessToken);
+
+  progress("write a review, confirm receipt");
+  await page.goto(`${baseURL}/orders?tab=review`);
+  await page.locator(`[data-order="${orderId}"]`).getByRole("link", { name: "Write a review" }).click();
+  await page.waitForURL(`${baseURL}/orders/${orderId}`);
+  await page.locator('[data-status="DELIVERED"]').waitFor();
+  await page.getByRole("button", { name: "Write a review" }).click();
+  await page.getByRole("button", { name: "4 stars" }).click();
+  const reviewText = `Fresh and fragrant, arrived quickly (${user}).`;
+  await page.getByLabel("Your review").fill(reviewText);
+  await page.getByRole("button", { name: "Submit review" }).click();
+  await page.getByText("Reviewed").waitFor();
+  await page.getByRole("button", { name: "Confirm receipt" }).click();
+  await page.locator('[data-status="COMPLETED"]').waitFor();
+  await shot("order-reviewed");
+  await page.goto(`${baseURL}/product/${productId}`);
+  await page.getByText(reviewText).waitFor();
+  await shot("product-review");
+
+  progress("favorites and profile");
+  await page.goto(`${baseURL}/me/favorites`);
+  await page.getByText(title).waitFor();
+  await shot("favorites");
+  await page.goto(`${baseURL}/me`);
+  await page.getByRole("heading", { name: "Hello, E2E Shopper" }).waitFor();
+  await shot("profile");
+
+  progress("flash sale: buy once, the button stays disabled, the result shows");
+  await page.goto(baseURL);
+  await page.locator(".flash-entry .flash-item").first().click();
+  await page.waitForURL(/\/flash\//);
+  const buy = page.getByRole("button", { name: "Buy now" });
+  await buy.waitFor();
+  await shot("flash-sale");
+  await buy.click();
+  // One click is one purchase: the button is disabled at once, then
+  // replaced by the result of the ticket.
+  await page.waitForFunction(() => {
+    const b = document.querySelector(".flash-buy");
+    return b === null || b.disabled;
+  });
+  await page.locator('.purchase-result[data-state="created"]').waitFor({ timeout: 60_000 });
+  await shot("flash-result");
+  await page.getByRole("link", { name: "View the order" }).click();
+  await page.locator('[data-status="PENDING_PAYMENT"]').waitFor();
+  await page.locator(".order-status .tag", { hasText: "Flash sale" }).waitFor();
+
+  progress("phone-sized screen");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(baseURL);
+  await page.locator(".carousel img").first().waitFor();
+  await page.locator("nav.tabbar").waitFor();
+  await shot("home-phone");
+
+  assert.deepEqual(pageErrors, [], "no uncaught errors in the pages");
+  progress(`passed; screenshots in ${artifacts}`);
+} catch (err) {
+  failed = true;
+  console.error(`e2e: FAILED at ${page.url()}\n`, err);
+  await page.screenshot({ path: join(artifacts, "failure.png"), fullPage: true }).catch(() => {});
+} finally {
+  await browser.close();
+  await system.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,24 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { loadSession, saveSession } from "./session";
+
+// Bearer token on every call; a rejected token ends the session so the
+// next page asks the shopper to sign in again.
+const auth: Interceptor = (next) => async (req) => {
+  const s = loadSession();
+  if (s) req.header.set("Authorization", `Bearer ${s.token}`);
+  try {
+    return await next(req);
+  } catch (err) {
+    if (s && ConnectError.from(err).code === Code.Unauthenticated) saveSession(null);
+    throw err;
+  }
+};
+
+// The API shares the SPA's origin (mall serves web/dist; vite proxies in
+// development). Read-only RPCs go over HTTP GET so they can be cached.
+export const transport = createConnectTransport({
+  baseUrl: window.location.origin,
+  useHttpGet: true,
+  interceptors: [auth],
+});

@@ -1,0 +1,49 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe as group, expect, it } from "vitest";
+import { FieldPathSchema, ViolationSchema, ViolationsSchema } from "@gen/buf/validate/validate_pb.js";
+import { describe } from "./errors";
+
+function violation(path: string[], message: string) {
+  return create(ViolationSchema, {
+    message,
+    field: create(FieldPathSchema, { elements: path.map((fieldName) => ({ fieldName })) }),
+  });
+}
+
+group("describe", () => {
+  it("puts each violation next to its field", () => {
+    const err = new ConnectError("validation error", Code.InvalidArgument, undefined, [
+      {
+        desc: ViolationsSchema,
+        value: create(ViolationsSchema, {
+          violations: [
+            violation(["address", "phone"], "value does not match regex pattern"),
+            violation(["address", "city"], "value length must be at least 1 characters"),
+            violation(["address", "phone"], "second message for the same field is dropped"),
+          ],
+        }),
+      },
+    ]);
+    const p = describe(err);
+    expect(p.code).toBe(Code.InvalidArgument);
+    expect(p.fields).toEqual({
+      "address.phone": "value does not match regex pattern",
+      "address.city": "value length must be at least 1 characters",
+    });
+    expect(p.message).toMatch(/correct the highlighted fields/);
+  });
+
+  it("shows a service's own message", () => {
+    const p = describe(new ConnectError("only 3 left in stock", Code.FailedPrecondition));
+    expect(p.message).toBe("Only 3 left in stock.");
+    expect(p.fields).toEqual({});
+  });
+
+  it("never shows internal text", () => {
+    expect(describe(new ConnectError("sql: connection refused", Code.Internal)).message).toBe(
+      "Something went wrong on our side. Please try again.",
+    );
+    expect(describe(new Error("TypeError: failed to fetch")).message).toMatch(/check your connection/);
+  });
+});

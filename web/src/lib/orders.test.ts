@@ -1,0 +1,52 @@
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { describe, expect, it } from "vitest";
+import { OrderKind, OrderStatus } from "@gen/mall/order/v1/order_pb.js";
+import { actionsOf, isOrderTab, statusesOf, unreviewedLines } from "./orders";
+
+describe("order tabs", () => {
+  it("filter by the statuses the tab names", () => {
+    expect(statusesOf("pending")).toEqual([OrderStatus.PENDING_PAYMENT]);
+    expect(statusesOf("review")).toEqual([OrderStatus.DELIVERED, OrderStatus.COMPLETED]);
+    expect(statusesOf("all")).toEqual([]);
+  });
+  it("accept only known tab names from the URL", () => {
+    expect(isOrderTab("paid")).toBe(true);
+    expect(isOrderTab("PAID")).toBe(false);
+    expect(isOrderTab(null)).toBe(false);
+  });
+});
+
+describe("actionsOf", () => {
+  const regular = OrderKind.REGULAR;
+  it("offers pay and cancel while unpaid", () => {
+    expect(actionsOf({ status: OrderStatus.PENDING_PAYMENT, kind: regular })).toEqual({
+      pay: true,
+      cancel: true,
+      confirm: false,
+      review: false,
+    });
+  });
+  it("does not cancel an unpaid flash order (it expires by itself)", () => {
+    expect(actionsOf({ status: OrderStatus.PENDING_PAYMENT, kind: OrderKind.FLASH_SALE }).cancel).toBe(false);
+  });
+  it("cancels a paid order once", () => {
+    expect(actionsOf({ status: OrderStatus.PAID, kind: regular }).cancel).toBe(true);
+    expect(actionsOf({ status: OrderStatus.PAID, kind: regular, refundRequestedAt: timestampNow() }).cancel).toBe(false);
+  });
+  it("confirms a delivered order and reviews finished ones", () => {
+    expect(actionsOf({ status: OrderStatus.SHIPPED, kind: regular }).confirm).toBe(false);
+    expect(actionsOf({ status: OrderStatus.DELIVERED, kind: regular })).toMatchObject({ confirm: true, review: true });
+    expect(actionsOf({ status: OrderStatus.COMPLETED, kind: regular })).toMatchObject({ confirm: false, review: true, cancel: false });
+  });
+});
+
+describe("unreviewedLines", () => {
+  it("leaves out the lines reviewed in this order only", () => {
+    const order = { orderId: "o1", lines: [{ productId: "p1" }, { productId: "p2" }] } as never;
+    const reviewed = [
+      { orderId: "o1", productId: "p1" },
+      { orderId: "o2", productId: "p2" },
+    ];
+    expect(unreviewedLines(order, reviewed)).toEqual(["p2"]);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { newRequestId, poll, PollTimeout } from "./poll";
+
+describe("newRequestId", () => {
+  it("matches the contract's request_id pattern and differs each time", () => {
+    const a = newRequestId();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    expect(newRequestId()).not.toBe(a);
+  });
+});
+
+describe("poll", () => {
+  it("returns the first final answer", async () => {
+    let calls = 0;
+    const got = await poll(async () => ++calls, (n) => n >= 3, { every: 1 });
+    expect(got).toBe(3);
+    expect(calls).toBe(3);
+  });
+  it("gives up after the timeout", async () => {
+    let calls = 0;
+    await expect(poll(async () => ++calls, () => false, { every: 5, timeout: 20 })).rejects.toBeInstanceOf(PollTimeout);
+    expect(calls).toBeGreaterThan(1);
+  });
+  it("stops when aborted", async () => {
+    const ctl = new AbortController();
+    const p = poll(async () => 0, () => false, { every: 1000, signal: ctl.signal });
+    setTimeout(() => ctl.abort(new Error("left the page")), 5);
+    await expect(p).rejects.toThrow("left the page");
+  });
+});

@@ -1,0 +1,212 @@
+import { Code, createClient } from "@connectrpc/connect";
+import { useQuery } from "@connectrpc/connect-query";
+import { useEffect, useState } from "react";
+import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
+import {
+  EventState,
+  PurchaseState,
+  SeckillService,
+  type FlashSaleEvent,
+  type GetPurchaseResultResponse,
+} from "@gen/mall/seckill/v1/seckill_pb.js";
+import { loginPath, useSession } from "../components/session";
+import { Countdown, Empty, ErrorBox, Loading, Price, useNow } from "../components/ui";
+import { transport } from "../lib/api";
+import { describe, type Problem } from "../lib/errors";
+import { millis } from "../lib/format";
+import { poll } from "../lib/poll";
+import { payOrder } from "./pay";
+
+const seckill = createClient(SeckillService, transport);
+
+export function FlashListPage() {
+  const q = useQuery(SeckillService.method.listEvents, { states: [EventState.LIVE, EventState.UPCOMING], pageSize: 50, pageToken: "" });
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
+  if (q.data.events.length === 0) return <Empty>No flash sales right now. Come back soon!</Empty>;
+  return (
+    <div className="flash-list">
+      <h1>Flash sales</h1>
+      <ul>
+        {q.data.events.map((e) => (
+          <li key={e.eventId} className="card flash-card">
+            <Link to={`/flash/${e.eventId}`}>
+              <img src={e.imageUrl} alt="" />
+              <div>
+                <div className="title">{e.title}</div>
+                <Price cents={e.priceCents} was={e.originalPriceCents} />
+                <EventClock event={e} />
+              </div>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+// stateAt is the event's state at `now`, from its window: the page turns
+// live at the start without waiting for a refetch.
+function stateAt(e: FlashSaleEvent, now: number): EventState {
+  if (now >= millis(e.endsAt)) return EventState.ENDED;
+  if (now >= millis(e.startsAt)) return EventState.LIVE;
+  return EventState.UPCOMING;
+}
+
+function EventClock({ event }: { event: FlashSaleEvent }) {
+  const now = useNow();
+  const state = stateAt(event, now);
+  if (state === EventState.ENDED) return <span className="muted">Ended</span>;
+  if (state === EventState.UPCOMING) return <Countdown until={millis(event.startsAt)} prefix="Starts in " />;
+  return <Countdown until={millis(event.endsAt)} prefix="Ends in " />;
+}
+
+const ticketKey = (eventId: string) => `mall.flash.${eventId}`;
+
+export function FlashSalePage() {
+  const { eventId = "" } = useParams();
+  const q = useQuery(SeckillService.method.getEvent, { eventId }, { refetchInterval: 5000 });
+  const session = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const now = useNow();
+  // The ticket of this shopper's purchase survives a reload of the page.
+  const [ticket, setTicket] = useState<string | null>(() => sessionStorage.getItem(ticketKey(eventId)));
+  const [clicked, setClicked] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [result, setResult] = useState<GetPurchaseResultResponse | null>(null);
+
+  useEffect(() => {
+    if (!ticket) return;
+    const ctl = new AbortController();
+    poll(
+      () => seckill.getPurchaseResult({ ticket }, { signal: ctl.signal }),
+      (r) => r.state !== PurchaseState.QUEUED,
+      { every: 1000, timeout: 120_000, signal: ctl.signal },
+    )
+      .then(setResult)
+      .catch((err: unknown) => {
+        if (ctl.signal.aborted) return;
+        const p = describe(err);
+        if (p.code === Code.NotFound || p.code === Code.PermissionDenied) {
+          // A ticket of another sign-in on this tab: forget it.
+          sessionStorage.removeItem(ticketKey(eventId));
+          setTicket(null);
+          return;
+        }
+        setProblem(p);
+      });
+    return () => ctl.abort();
+  }, [ticket, eventId]);
+
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
+  const e = q.data.event;
+  if (!e) return <Empty>No such flash sale.</Empty>;
+  const state = stateAt(e, now);
+  const soldOut = e.remainingStock <= 0n;
+
+  const buy = async () => {
+    if (!session) {
+      navigate(loginPath(location));
+      return;
+    }
+    setClicked(true); // one click is one purchase: the button stays disabled
+    setProblem(null);
+    try {
+      const r = await seckill.purchase({ eventId });
+      sessionStorage.setItem(ticketKey(eventId), r.ticket);
+      setTicket(r.ticket);
+    } catch (err) {
+      setProblem(describe(err));
+      setClicked(false);
+    }
+  };
+
+  return (
+    <article className="flash-page">
+      <img className="main-image" src={e.imageUrl} alt={e.title} />
+      <div className="buy-box">
+        <h1>{e.title}</h1>
+        <div className="big-price">
+          <Price cents={e.priceCents} was={e.originalPriceCents} />
+        </div>
+        <p>
+          <EventClock event={e} />
+        </p>
+        <p className="muted">
+          {e.remainingStock.toString()} of {e.totalStock.toString()} left · limit {e.perUserLimit} per person
+        </p>
+        <div className="stock-bar" aria-hidden>
+          <span style={{ width: `${e.totalStock > 0n ? Number((e.remainingStock * 100n) / e.totalStock) : 0}%` }} />
+        </div>
+        {!ticket && (
+          <button
+            type="button"
+            className="flash-buy"
+            disabled={clicked || state !== EventState.LIVE || soldOut}
+            onClick={() => void buy()}
+          >
+            {state === EventState.UPCOMING
+              ? "Not started yet"
+              : state === EventState.ENDED
+                ? "Ended"
+                : soldOut
+                  ? "Sold out"
+                  : clicked
+                    ? "Buying…"
+                    : "Buy now"}
+          </button>
+        )}
+        {ticket && <PurchaseOutcome result={result} />}
+        {problem && (
+          <div className="error" role="alert">
+            {problem.message}
+          </div>
+        )}
+        <p>
+          <Link to={`/product/${e.productId}`}>About this product</Link>
+        </p>
+      </div>
+    </article>
+  );
+}
+
+function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null }) {
+  const [paying, setPaying] = useState(false);
+  const [problem, setProblem] = useState<unknown>(null);
+  if (!result || result.state === PurchaseState.QUEUED) {
+    return (
+      <div className="purchase-result" data-state="queued" role="status">
+        <Loading label="You are in the queue: your order is being created…" />
+      </div>
+    );
+  }
+  if (result.state === PurchaseState.FAILED) {
+    return (
+      <div className="purchase-result error" data-state="failed" role="alert">
+        Sorry, this purchase did not go through: {result.failureReason || "the sale is over"}.
+      </div>
+    );
+  }
+  return (
+    <div className="purchase-result ok" data-state="created" role="status">
+      <p>Got it! Your order is created.</p>
+      <button
+        type="button"
+        disabled={paying}
+        onClick={() => {
+          setPaying(true);
+          payOrder(result.orderId).catch((err: unknown) => {
+            setProblem(err);
+            setPaying(false);
+          });
+        }}
+      >
+        Pay now
+      </button>{" "}
+      <Link to={`/orders/${result.orderId}`}>View the order</Link>
+      <ErrorBox error={problem} />
+    </div>
+  );
+}

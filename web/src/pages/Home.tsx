@@ -1,0 +1,116 @@
+import { useQuery } from "@connectrpc/connect-query";
+import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import type { Banner } from "@gen/mall/product/v1/product_pb.js";
+import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
+import { StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
+import { Countdown, Empty, ErrorBox, Loading, Price, ProductGrid } from "../components/ui";
+import { millis } from "../lib/format";
+
+export function HomePage() {
+  const home = useQuery(StorefrontService.method.getHome, {});
+  if (home.isPending) return <Loading />;
+  if (home.isError) return <ErrorBox error={home.error} retry={() => void home.refetch()} />;
+  const h = home.data;
+  return (
+    <div className="home">
+      <Carousel banners={h.banners} />
+      <section className="shortcuts" aria-label="Categories">
+        {h.categories.map((c) => (
+          <Link key={c.categoryId} to={`/category/${c.categoryId}`} className="shortcut">
+            {c.iconUrl ? <img src={c.iconUrl} alt="" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
+            <span>{c.name}</span>
+          </Link>
+        ))}
+      </section>
+      <FlashEntry events={h.flashSales} />
+      <section className="panel">
+        <h2>Top sellers</h2>
+        {h.ranking.length === 0 ? (
+          <Empty>No rankings yet.</Empty>
+        ) : (
+          <ol className="ranking">
+            {h.ranking.slice(0, 10).map((r) =>
+              r.product ? (
+                <li key={r.product.productId}>
+                  <Link to={`/product/${r.product.productId}`}>
+                    <span className="rank">{r.rank}</span>
+                    <img src={r.product.imageUrls[0] ?? ""} alt="" loading="lazy" />
+                    <span className="title">{r.product.title}</span>
+                    <Price cents={r.product.priceCents} />
+                  </Link>
+                </li>
+              ) : null,
+            )}
+          </ol>
+        )}
+      </section>
+      <section className="panel">
+        <h2>Guess you like</h2>
+        {h.recommendations.length === 0 ? <Empty>Nothing to recommend yet.</Empty> : <ProductGrid products={h.recommendations} />}
+      </section>
+    </div>
+  );
+}
+
+function Carousel({ banners }: { banners: Banner[] }) {
+  const [at, setAt] = useState(0);
+  useEffect(() => {
+    if (banners.length < 2) return;
+    const t = setInterval(() => setAt((i) => (i + 1) % banners.length), 4000);
+    return () => clearInterval(t);
+  }, [banners.length]);
+  if (banners.length === 0) return null;
+  const b = banners[at % banners.length];
+  if (!b) return null;
+  const target = b.productId ? `/product/${b.productId}` : b.linkUrl || "/";
+  return (
+    <section className="carousel" aria-roledescription="carousel">
+      <Link to={target} className="slide">
+        <img src={b.imageUrl} alt={b.title} />
+        <span className="caption">{b.title}</span>
+      </Link>
+      <div className="dots">
+        {banners.map((x, i) => (
+          <button
+            key={x.bannerId}
+            type="button"
+            aria-label={`Banner ${i + 1}`}
+            aria-current={i === at % banners.length}
+            onClick={() => setAt(i)}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
+  const live = events.filter((e) => e.state === EventState.LIVE);
+  const next = events.filter((e) => e.state === EventState.UPCOMING);
+  const shown = [...live, ...next].slice(0, 4);
+  if (shown.length === 0) return null;
+  const first = shown[0];
+  return (
+    <section className="panel flash-entry">
+      <h2>
+        <Link to="/flash">Flash sale</Link>
+        {first && (
+          <Countdown
+            until={millis(first.state === EventState.LIVE ? first.endsAt : first.startsAt)}
+            prefix={first.state === EventState.LIVE ? " ends in " : " starts in "}
+          />
+        )}
+      </h2>
+      <div className="flash-row">
+        {shown.map((e) => (
+          <Link key={e.eventId} to={`/flash/${e.eventId}`} className="flash-item">
+            <img src={e.imageUrl} alt="" loading="lazy" />
+            <Price cents={e.priceCents} was={e.originalPriceCents} />
+            <span className="muted">{e.state === EventState.LIVE ? `${e.remainingStock} left` : "Soon"}</span>
+          </Link>
+        ))}
+      </div>
+    </section>
+  );
+}

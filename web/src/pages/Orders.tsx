@@ -1,0 +1,76 @@
+import { skipToken, useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
+import { Link, useSearchParams } from "react-router-dom";
+import { OrderService } from "@gen/mall/order/v1/order_pb.js";
+import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
+import { Empty, ErrorBox, Loading, MoreOnScroll } from "../components/ui";
+import { dateTime, money } from "../lib/format";
+import { isOrderTab, orderTabs, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
+import { OrderActions, StatusBadge } from "./orderParts";
+
+export function OrdersPage() {
+  const [params, setParams] = useSearchParams();
+  const raw = params.get("tab");
+  const tab: OrderTab = isOrderTab(raw) ? raw : "all";
+  const q = useInfiniteQuery(
+    OrderService.method.listOrders,
+    { statuses: statusesOf(tab), pageSize: 10, pageToken: "" },
+    { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
+  );
+  const all = q.data?.pages.flatMap((p) => p.orders) ?? [];
+  const reviewStatus = useQuery(
+    ReviewService.method.getReviewStatus,
+    tab === "review" && all.length > 0 ? { orderIds: all.map((o) => o.orderId) } : skipToken,
+  );
+  const orders =
+    tab === "review" ? all.filter((o) => unreviewedLines(o, reviewStatus.data?.reviewed ?? []).length > 0) : all;
+
+  return (
+    <div className="orders-page">
+      <h1>My orders</h1>
+      <div className="tabs" role="tablist">
+        {orderTabs.map((t) => (
+          <button key={t.id} type="button" role="tab" aria-selected={t.id === tab} onClick={() => setParams({ tab: t.id })}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      {q.isPending || (tab === "review" && reviewStatus.isLoading) ? (
+        <Loading />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} retry={() => void q.refetch()} />
+      ) : orders.length === 0 ? (
+        <Empty>No orders here.</Empty>
+      ) : (
+        <ul className="order-list">
+          {orders.map((o) => (
+            <li key={o.orderId} className="card order-card" data-order={o.orderId}>
+              <div className="order-head">
+                <Link to={`/orders/${o.orderId}`}>{dateTime(o.createdAt)}</Link>
+                <StatusBadge order={o} />
+              </div>
+              <Link to={`/orders/${o.orderId}`} className="order-thumbs">
+                {o.lines.map((l) => (
+                  <img key={l.productId} src={l.imageUrl} alt={l.title} />
+                ))}
+                {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
+              </Link>
+              <div className="order-foot">
+                <span>
+                  Total <b>{money(o.totalCents)}</b>
+                </span>
+                {tab === "review" ? (
+                  <Link className="button" to={`/orders/${o.orderId}`}>
+                    Write a review
+                  </Link>
+                ) : (
+                  <OrderActions order={o} />
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
+    </div>
+  );
+}
