@@ -85,6 +85,10 @@ func (w *Writer) Stats() WriterStats {
 
 // Run writes batches until ctx ends.
 func (w *Writer) Run(ctx context.Context) error {
+	// Polling blocks rebalances until AllowRebalance; a Run that ends
+	// mid-batch must still allow them, or closing the client (which leaves
+	// the group) waits for ever.
+	defer w.client.AllowRebalance()
 	for ctx.Err() == nil {
 		batch := w.collect(ctx)
 		if len(batch) > 0 {
