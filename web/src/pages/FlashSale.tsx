@@ -117,6 +117,7 @@ export function FlashSalePage() {
       const r = await seckill.purchase({ eventId });
       sessionStorage.setItem(ticketKey(eventId), r.ticket);
       setTicket(r.ticket);
+      void q.refetch(); // the remaining stock moved
     } catch (err) {
       setProblem(describe(err));
       setClicked(false);
