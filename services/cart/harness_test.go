@@ -13,7 +13,6 @@ import (
 	productv1 "mall/gen/mall/product/v1"
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/server"
@@ -46,14 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	prefix := testenv.DatabasePrefix(t)
 
-	productDB, err := db.Open(ctx, testenv.MySQLDSN(), prefix+"product")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { productDB.Close() })
-	if _, err := db.Migrate(ctx, productDB, product.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	productDB := testenv.MigratedDB(t, prefix+"product", product.Migrations())
 	if err := product.Seed(ctx, productDB); err != nil {
 		t.Fatal(err)
 	}
@@ -88,15 +80,7 @@ func newFixture(t *testing.T) *fixture {
 
 func openCartDB(t *testing.T, prefix string) *bun.DB {
 	t.Helper()
-	ctx := context.Background()
-	handle, err := db.Open(ctx, testenv.MySQLDSN(), prefix+"cart")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { handle.Close() })
-	if _, err := db.Migrate(ctx, handle, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	handle := testenv.MigratedDB(t, prefix+"cart", Migrations())
 	return handle
 }
 

@@ -22,7 +22,6 @@ import (
 	"mall/gen/mall/pay/v1/payv1connect"
 	"mall/services/paysim"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/temporalx"
@@ -52,14 +51,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	handle, err := db.Open(ctx, testenv.MySQLDSN(), testenv.DatabasePrefix(t)+"pay")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { handle.Close() })
-	if _, err := db.Migrate(ctx, handle, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"pay", Migrations())
 	sim := paysim.New(paysim.Options{APIKey: "sk_test", WebhookSecret: webhookSecret, Logger: testenv.Logger()})
 	simServer := httptest.NewServer(sim.Handler())
 	t.Cleanup(simServer.Close)

@@ -13,7 +13,6 @@ import (
 
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/testenv"
@@ -48,14 +47,7 @@ type fixture struct {
 func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	handle, err := db.Open(ctx, testenv.MySQLDSN(), testenv.DatabasePrefix(t)+"product")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { handle.Close() })
-	if _, err := db.Migrate(ctx, handle, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"product", Migrations())
 	if err := Seed(ctx, handle); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,6 @@ import (
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/server"
@@ -163,15 +162,7 @@ var protocols = []string{"connect-json", "grpc"}
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	handle, err := db.Open(ctx, testenv.MySQLDSN(), testenv.DatabasePrefix(t)+"review")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { handle.Close() })
-	if _, err := db.Migrate(ctx, handle, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"review", Migrations())
 	reads := &queryCounter{}
 	handle.AddQueryHook(reads)
 

@@ -21,7 +21,6 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/kafka"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
@@ -56,15 +55,7 @@ type fixtureOptions struct {
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	handle, err := db.Open(ctx, testenv.MySQLDSN(), testenv.DatabasePrefix(t)+"seckill")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { handle.Close() })
-	if _, err := db.Migrate(ctx, handle, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"seckill", Migrations())
 	client, err := valkey.NewClient(valkey.ClientOption{InitAddress: []string{testenv.RedisAddr()}, ForceSingleClient: true, SelectDB: o.redisDB})
 	if err != nil {
 		t.Fatal(err)

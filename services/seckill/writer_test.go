@@ -21,7 +21,6 @@ import (
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/order"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/kafka"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
@@ -49,14 +48,7 @@ type writerHarness struct {
 func newWriterHarness(t *testing.T) *writerHarness {
 	t.Helper()
 	ctx := context.Background()
-	handle, err := db.Open(ctx, testenv.MySQLDSN(), testenv.DatabasePrefix(t)+"order")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { handle.Close() })
-	if _, err := db.Migrate(ctx, handle, order.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"order", order.Migrations())
 	// CreateFlashSaleOrders starts no workflow: no Temporal client needed.
 	orders := order.NewService(handle, nil, "", testenv.Logger(), order.DefaultOptions())
 	keys, err := auth.GenerateKeys()

@@ -7,13 +7,11 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/uptrace/bun"
 
 	"mall/gen/mall/product/v1/productv1connect"
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
@@ -34,24 +32,11 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	prefix := testenv.DatabasePrefix(t)
-	open := func(name string) *bun.DB {
-		handle, err := db.Open(ctx, testenv.MySQLDSN(), prefix+name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { handle.Close() })
-		return handle
-	}
-	productDB, userDB := open("product"), open("user")
-	if _, err := db.Migrate(ctx, productDB, product.Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	productDB := testenv.MigratedDB(t, prefix+"product", product.Migrations())
 	if err := product.Seed(ctx, productDB); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Migrate(ctx, userDB, Migrations()); err != nil {
-		t.Fatal(err)
-	}
+	userDB := testenv.MigratedDB(t, prefix+"user", Migrations())
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)

@@ -10,15 +10,18 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
 	_ "github.com/go-sql-driver/mysql" // registers the mysql driver
+	"github.com/uptrace/bun"
 	"github.com/valkey-io/valkey-go"
 
 	"mall/services/platform/cache"
+	"mall/services/platform/db"
 	"mall/services/platform/devserver"
 )
 
@@ -161,4 +164,21 @@ func RepoRoot(t testing.TB) string {
 		}
 		dir = parent
 	}
+}
+
+// MigratedDB opens database name (created if missing; name should start
+// with the test's DatabasePrefix, which drops it afterwards), applies
+// migrations, and closes the handle when the test ends.
+func MigratedDB(t testing.TB, name string, migrations fs.FS) *bun.DB {
+	t.Helper()
+	ctx := context.Background()
+	handle, err := db.Open(ctx, MySQLDSN(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { handle.Close() })
+	if _, err := db.Migrate(ctx, handle, migrations); err != nil {
+		t.Fatal(err)
+	}
+	return handle
 }
