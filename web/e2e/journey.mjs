@@ -216,6 +216,38 @@ try {
   await page.locator('[data-status="PENDING_PAYMENT"]').waitFor();
   await page.locator(".order-status .tag", { hasText: "Flash sale" }).waitFor();
 
+  progress("sign out; another shopper sees none of the first one's orders; sign in again");
+  // Client-side navigation only from here: what the SPA has cached for
+  // the first shopper must not be shown to the second.
+  await page.goto(`${baseURL}/orders`);
+  await page.locator(`[data-order="${orderId}"]`).waitFor();
+  await page.getByRole("link", { name: "E2E Shopper" }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await page.getByRole("heading", { name: "Create an account" }).waitFor();
+  await page.getByLabel("Username or phone").fill(`${user}_2`);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("link", { name: `${user}_2` }).click();
+  await page.getByRole("link", { name: "My orders" }).click();
+  await page.getByText("No orders here.").waitFor();
+  assert.equal(await page.locator("[data-order]").count(), 0, "the second shopper sees no orders");
+  await page.getByRole("link", { name: `${user}_2` }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByLabel("Username or phone").fill(user);
+  await page.getByLabel("Password").fill("wrong-pass-123");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").waitFor();
+  await shot("login-refused");
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "E2E Shopper" }).waitFor();
+  await page.goto(`${baseURL}/orders`);
+  await page.locator(`[data-order="${orderId}"]`).waitFor();
+
   progress("phone-sized screen");
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(baseURL);

@@ -6,6 +6,7 @@ import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
 import { transport } from "./lib/api";
 import { retryable } from "./lib/errors";
+import { onSessionChange } from "./lib/session";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -19,6 +20,10 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Cached answers belong to whoever was signed in: another sign-in (or none)
+// starts from an empty cache, so no shopper sees the previous one's data.
+onSessionChange(() => queryClient.clear());
 
 const root = document.getElementById("root");
 if (!root) throw new Error("#root missing from index.html");

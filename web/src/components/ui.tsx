@@ -159,3 +159,23 @@ export function useInvalidate(): (...services: DescService[]) => Promise<void> {
     );
   };
 }
+
+// useAction runs a form's call: busy while it runs, its failure as a
+// Problem (shaped by `adapt` when the form's fields differ from the
+// request's), cleared at the next run.
+export function useAction(adapt: (p: Problem) => Problem = (p) => p) {
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await action();
+    } catch (err) {
+      setProblem(adapt(describe(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { problem, busy, run };
+}

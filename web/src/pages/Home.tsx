@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import type { Banner } from "@gen/mall/product/v1/product_pb.js";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
-import { StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
+import { HomePart, StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { Countdown, Empty, ErrorBox, Loading, Price, ProductGrid } from "../components/ui";
 import { millis } from "../lib/format";
 
@@ -12,6 +12,8 @@ export function HomePage() {
   if (home.isPending) return <Loading />;
   if (home.isError) return <ErrorBox error={home.error} retry={() => void home.refetch()} />;
   const h = home.data;
+  // A part the storefront could not fetch is empty and named here.
+  const degraded = (part: HomePart) => h.degradedParts.includes(part);
   return (
     <div className="home">
       <Carousel banners={h.banners} />
@@ -27,7 +29,7 @@ export function HomePage() {
       <section className="panel">
         <h2>Top sellers</h2>
         {h.ranking.length === 0 ? (
-          <Empty>No rankings yet.</Empty>
+          <Empty>{degraded(HomePart.RANKING) ? "Rankings are unavailable right now." : "No rankings yet."}</Empty>
         ) : (
           <ol className="ranking">
             {h.ranking.slice(0, 10).map((r) =>
@@ -47,7 +49,11 @@ export function HomePage() {
       </section>
       <section className="panel">
         <h2>Guess you like</h2>
-        {h.recommendations.length === 0 ? <Empty>Nothing to recommend yet.</Empty> : <ProductGrid products={h.recommendations} />}
+        {h.recommendations.length === 0 ? (
+          <Empty>{degraded(HomePart.RECOMMENDATIONS) ? "Recommendations are unavailable right now." : "Nothing to recommend yet."}</Empty>
+        ) : (
+          <ProductGrid products={h.recommendations} />
+        )}
       </section>
     </div>
   );

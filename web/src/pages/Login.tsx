@@ -2,18 +2,14 @@ import { createClient } from "@connectrpc/connect";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { UserService, type LoginResponse } from "@gen/mall/user/v1/user_pb.js";
-import { Field, FormProblem } from "../components/ui";
+import { Field, FormProblem, useAction } from "../components/ui";
 import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import type { Problem } from "../lib/errors";
 import { millis } from "../lib/format";
+import { identityOf, nextPath } from "../lib/identity";
 import { saveSession } from "../lib/session";
 
 const users = createClient(UserService, transport);
-
-// nextPath keeps post-login redirects on this site.
-function nextPath(raw: string | null): string {
-  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/";
-}
 
 function remember(r: LoginResponse) {
   const u = r.user;
@@ -25,23 +21,16 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { problem, busy, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
+    void run(async () => {
       remember(await users.login({ login: login.trim(), password }));
       navigate(nextPath(params.get("next")), { replace: true });
-    } catch (err) {
-      setProblem(describe(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
-    <form className="form narrow" onSubmit={(e) => void submit(e)}>
+    <form className="form narrow" onSubmit={submit}>
       <h1>Sign in</h1>
       <FormProblem problem={problem} />
       <Field label="Username or phone" path="login" problem={problem} autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} />
@@ -64,11 +53,11 @@ export function LoginPage() {
   );
 }
 
-// identityOf reads the register form's one identity box: digits (with an
-// optional +) are a phone number, anything else a username.
-export function identityOf(raw: string): { case: "phone" | "username"; value: string } {
-  const value = raw.trim();
-  return /^\+?[0-9]+$/.test(value) ? { case: "phone", value } : { case: "username", value };
+// identityProblem puts a violation of username or phone (two fields in the
+// contract) next to the form's one identity box.
+function identityProblem(p: Problem): Problem {
+  const idError = p.fields["username"] ?? p.fields["phone"];
+  return idError ? { ...p, fields: { ...p.fields, identity: idError } } : p;
 }
 
 export function RegisterPage() {
@@ -77,29 +66,18 @@ export function RegisterPage() {
   const [identity, setIdentity] = useState("");
   const [nickname, setNickname] = useState("");
   const [password, setPassword] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { problem, busy, run } = useAction(identityProblem);
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
+    void run(async () => {
       const id = identityOf(identity);
       await users.register({ identity: id, password, nickname: nickname.trim() });
       remember(await users.login({ login: id.value, password }));
       navigate(nextPath(params.get("next")), { replace: true });
-    } catch (err) {
-      const p = describe(err);
-      // The identity is one box on the form, two fields in the contract.
-      const idError = p.fields["username"] ?? p.fields["phone"];
-      if (idError) p.fields["identity"] = idError;
-      setProblem(p);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
-    <form className="form narrow" onSubmit={(e) => void submit(e)} noValidate>
+    <form className="form narrow" onSubmit={submit} noValidate>
       <h1>Create an account</h1>
       <FormProblem problem={problem} />
       <Field
