@@ -36,6 +36,9 @@ type Deps struct {
 	// Revocations is the logout deny-list every server checks.
 	Revocations *auth.ValkeyRevocations
 
+	internalClient *http.Client
+	internalURL    string
+
 	mu           sync.Mutex
 	temporal     client.Client
 	databases    map[string]*bun.DB
@@ -52,6 +55,13 @@ func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps
 	if err != nil {
 		return nil, err
 	}
+	// Roles that call no other service (migrate, seed) may leave it empty.
+	internalClient, internalURL := rpcclient.HTTPClient(), ""
+	if cfg.InternalURL != "" {
+		if internalClient, internalURL, err = rpcclient.Internal(cfg.InternalURL); err != nil {
+			return nil, fmt.Errorf("--internal-url: %w", err)
+		}
+	}
 	client, err := cache.Open(ctx, cfg.RedisAddr)
 	if err != nil {
 		return nil, err
@@ -62,6 +72,7 @@ func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps
 		return nil, err
 	}
 	d := &Deps{Config: cfg, Logger: logger, Keys: keys, Valkey: client, Kafka: cluster, databases: map[string]*bun.DB{},
+		internalClient: internalClient, internalURL: internalURL,
 		Revocations: auth.NewValkeyRevocations(client, cfg.CachePrefix+"revoked:")}
 	d.OnClose(cluster.Close)
 	d.OnClose(client.Close)
@@ -80,7 +91,8 @@ func (d *Deps) Database(ctx context.Context, domain string) (*bun.DB, error) {
 		return nil, err
 	}
 	d.databases[domain] = handle
-	d.closers = append(d.closers, func() { handle.Close() })
+	stopObserving := db.ObservePool(handle, d.Config.DBPrefix+domain)
+	d.closers = append(d.closers, func() { stopObserving(); handle.Close() })
 	return handle, nil
 }
 
@@ -102,9 +114,10 @@ func (d *Deps) Temporal(ctx context.Context) (client.Client, error) {
 }
 
 // ServiceClientOptions are what a domain needs to call other services as
-// caller: an h2c HTTP client, their base URL, and gRPC with a service token.
+// caller: an h2c HTTP client (taking turns over the --internal-url list),
+// their base URL, and gRPC with a service token.
 func (d *Deps) ServiceClientOptions(caller string) (*http.Client, string, []connect.ClientOption) {
-	return rpcclient.HTTPClient(), d.Config.InternalURL, rpcclient.NewServiceCredential(d.Keys, caller).Options()
+	return d.internalClient, d.internalURL, rpcclient.NewServiceCredential(d.Keys, caller).Options()
 }
 
 // Background registers work (consumers, refreshers) that runs while the

@@ -64,7 +64,8 @@ func Domains() []Domain {
 			Mount: mountReview},
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
 			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
-				handler := storefront.NewHandler(storefront.NewUpstreams(deps.Config.InternalURL, deps.Keys), deps.Logger)
+				httpClient, url, clientOpts := deps.ServiceClientOptions("storefront")
+				handler := storefront.NewHandler(storefront.NewUpstreams(httpClient, url, clientOpts...), deps.Logger)
 				deps.OnCacheToggle(handler.SetCacheEnabled)
 				path, h := storefrontv1connect.NewStorefrontServiceHandler(handler, append(opts, handler.HandlerOptions()...)...)
 				return path, h, nil

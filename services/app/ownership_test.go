@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -50,7 +51,11 @@ func startApp(t *testing.T, mutate ...func(*appConfig)) (string, *app.Deps) {
 	if _, err := app.Seed(ctx, cfg, testenv.Logger()); err != nil {
 		t.Fatal(err)
 	}
-	deps, err := app.NewDeps(ctx, cfg, testenv.Logger())
+	logger := testenv.Logger()
+	if capturedLogger != nil {
+		logger = capturedLogger
+	}
+	deps, err := app.NewDeps(ctx, cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +70,10 @@ func startApp(t *testing.T, mutate ...func(*appConfig)) (string, *app.Deps) {
 }
 
 type appConfig = config.Config
+
+// capturedLogger, when set, is the logger of the apps tests start (the
+// telemetry test reads what the services log).
+var capturedLogger *slog.Logger
 
 // userProcedures lists the ACCESS_USER procedures of a service, from the contract.
 func userProcedures(t *testing.T, service protoreflect.ServiceDescriptor) []string {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -111,6 +113,7 @@ type transitionSpec struct {
 func (s *Service) Transition(ctx context.Context, spec transitionSpec) (*orderv1.Order, bool, error) {
 	var result *orderv1.Order
 	var changed bool
+	var from orderv1.OrderStatus
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		changed = false
 		row, err := selectOrder(ctx, tx, spec.OrderID, true)
@@ -120,7 +123,7 @@ func (s *Service) Transition(ctx context.Context, spec transitionSpec) (*orderv1
 		if err != nil {
 			return err
 		}
-		from := orderv1.OrderStatus(row.Status)
+		from = orderv1.OrderStatus(row.Status)
 		if from != spec.To {
 			if len(spec.From) > 0 && !slices.Contains(spec.From, from) {
 				return rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
@@ -156,5 +159,16 @@ func (s *Service) Transition(ctx context.Context, spec transitionSpec) (*orderv1
 	if err != nil {
 		return nil, false, err
 	}
+	if changed {
+		statusChanges.WithLabelValues(statusName(from), statusName(spec.To)).Inc()
+	}
 	return result, changed, nil
 }
+
+// statusChanges counts status changes: the outcomes of the sagas that make
+// them (PENDING_PAYMENT→PAID a checkout paid, →CANCELLED one compensated or
+// expired, PAID→REFUNDED a cancellation, DELIVERED→COMPLETED a receipt).
+var statusChanges = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "mall_order_transitions_total",
+	Help: "Order status changes, by from and to status.",
+}, []string{"from", "to"})

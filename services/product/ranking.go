@@ -11,6 +11,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/kafka"
 )
 
 // Rankings are Valkey sorted sets of units sold: one global, one per
@@ -146,6 +147,7 @@ func (s *Service) ConsumeOrderEvents(ctx context.Context, client *kgo.Client) er
 		fetches.EachError(func(topic string, partition int32, err error) {
 			s.logger.Warn("order events fetch failed", "topic", topic, "partition", partition, "err", err)
 		})
+		kafka.ObserveLag(RankingGroup, fetches)
 		var records []*kgo.Record
 		fetches.EachRecord(func(record *kgo.Record) { records = append(records, record) })
 		for _, record := range records {
@@ -175,11 +177,14 @@ func (s *Service) ConsumeOrderEvents(ctx context.Context, client *kgo.Client) er
 	}
 }
 
+// RankingGroup is the consumer group of the rankings consumers.
+const RankingGroup = "product-rankings"
+
 // RankingConsumerOptions are the franz-go options of the rankings consumer.
 func RankingConsumerOptions() []kgo.Opt {
 	return []kgo.Opt{
 		kgo.ConsumeTopics(OrderEventsTopic),
-		kgo.ConsumerGroup("product-rankings"),
+		kgo.ConsumerGroup(RankingGroup),
 		kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 	}

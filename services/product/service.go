@@ -52,8 +52,8 @@ type Service struct {
 // NewService returns the product service; call Close to stop its background work.
 func NewService(db *bun.DB, client valkey.Client, logger *slog.Logger, opts Options) *Service {
 	s := &Service{db: db, valkey: client, opts: opts, logger: logger}
-	s.products = cache.NewAside(client, cache.AsideOptions{TTL: opts.ProductTTL, NegativeTTL: opts.NegativeTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
-	s.categories = cache.NewAside(client, cache.AsideOptions{TTL: opts.ProductTTL, NegativeTTL: opts.NegativeTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
+	s.products = cache.NewAside(client, cache.AsideOptions{Name: "products", TTL: opts.ProductTTL, NegativeTTL: opts.NegativeTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
+	s.categories = cache.NewAside(client, cache.AsideOptions{Name: "categories", TTL: opts.ProductTTL, NegativeTTL: opts.NegativeTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
 	s.cacheEnabled.Store(true)
 	s.banners = newBannerCache(s.loadLiveBanners, opts.BannerRefresh, logger)
 	return s

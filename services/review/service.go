@@ -58,7 +58,7 @@ func NewService(db *bun.DB, orders orderv1connect.OrderServiceClient, users user
 	}
 	s := &Service{db: db, orders: orders, users: users, logger: logger, opts: opts,
 		now: func() time.Time { return time.Now().UTC() }}
-	s.summaries = cache.NewAside(client, cache.AsideOptions{
+	s.summaries = cache.NewAside(client, cache.AsideOptions{Name: "review_summaries",
 		TTL: opts.SummaryTTL, NegativeTTL: opts.EmptySummaryTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
 	s.cacheEnabled.Store(true)
 	return s

@@ -7,7 +7,12 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -15,6 +20,7 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
+	"mall/services/platform/kafka"
 )
 
 // WriterOptions tune a batched order writer.
@@ -92,9 +98,13 @@ func (w *Writer) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		batch := w.collect(ctx)
 		if len(batch) > 0 {
-			if err := w.write(ctx, batch); err != nil {
+			batchCtx, span := startBatchSpan(ctx, batch)
+			err := w.write(batchCtx, batch)
+			span.End()
+			if err != nil {
 				return nil // ctx ended mid-batch: not committed, another writer redoes it
 			}
+			batchRecords.Observe(float64(len(batch)))
 			w.commit(ctx, batch)
 		}
 		w.client.AllowRebalance()
@@ -106,6 +116,7 @@ func (w *Writer) Run(ctx context.Context) error {
 func (w *Writer) collect(ctx context.Context) []*kgo.Record {
 	fetches := w.client.PollRecords(ctx, w.opts.BatchSize)
 	w.logFetchErrors(fetches)
+	kafka.ObserveLag(WriterGroup, fetches)
 	batch := fetches.Records()
 	if len(batch) == 0 {
 		return nil
@@ -116,6 +127,7 @@ func (w *Writer) collect(ctx context.Context) []*kgo.Record {
 		more := w.client.PollRecords(waitCtx, w.opts.BatchSize-len(batch))
 		cancel()
 		w.logFetchErrors(more)
+		kafka.ObserveLag(WriterGroup, more)
 		batch = append(batch, more.Records()...)
 	}
 	return batch
@@ -208,4 +220,32 @@ func retry(ctx context.Context, logger *slog.Logger, what string, fn func() erro
 		}
 		pause = min(2*pause, 5*time.Second)
 	}
+}
+
+var batchRecords = promauto.NewHistogram(prometheus.HistogramOpts{
+	Name:    "mall_seckill_writer_batch_records",
+	Help:    "Purchase records per batch the flash-sale writer stored.",
+	Buckets: []float64{1, 5, 10, 25, 50, 100, 200, 300, 400, 500, 1000},
+})
+
+// maxBatchLinks bounds the links of one batch span (trace backends cap
+// them too); a batch beyond it links its first records.
+const maxBatchLinks = 128
+
+// startBatchSpan starts the span of one batch write, linked to the
+// receive span of each record (itself a child of the purchase that
+// produced it), so a purchase's trace leads to the batch that stored it
+// and the batch to its purchases.
+func startBatchSpan(ctx context.Context, batch []*kgo.Record) (context.Context, trace.Span) {
+	links := make([]trace.Link, 0, min(len(batch), maxBatchLinks))
+	for _, r := range batch[:min(len(batch), maxBatchLinks)] {
+		if r.Context == nil {
+			continue
+		}
+		if sc := trace.SpanContextFromContext(r.Context); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	return otel.Tracer("mall/seckill").Start(ctx, "seckill.writer.batch", trace.WithNewRoot(), trace.WithLinks(links...),
+		trace.WithAttributes(attribute.Int("mall.batch.records", len(batch))))
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -26,13 +28,16 @@ import (
 func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.PurchaseRequest) (string, time.Time, error) {
 	ev, err := s.event(ctx, req.GetEventId())
 	if err != nil {
+		admissions.WithLabelValues("unknown_event").Inc()
 		return "", time.Time{}, err
 	}
 	now := time.Now()
 	switch {
 	case now.Before(ev.StartsAt):
+		admissions.WithLabelValues("not_started").Inc()
 		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonNotStarted, "this flash sale has not started")
 	case !now.Before(ev.EndsAt):
+		admissions.WithLabelValues("ended").Inc()
 		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonEnded, "this flash sale has ended")
 	}
 	qty := int32(1)
@@ -40,14 +45,17 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		qty = req.GetQuantity()
 	}
 	if qty > ev.PerUserLimit {
+		admissions.WithLabelValues("over_limit").Inc()
 		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
 	}
 	ticket := newTicket(ev.ID, userID)
 	outcome, detail, err := s.admit(ctx, ev.ID, userID, ticket, qty)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
+		admissions.WithLabelValues("error").Inc()
 		return "", time.Time{}, errSaleState()
 	}
+	admissions.WithLabelValues(admitLabel(outcome)).Inc()
 	switch outcome {
 	case admitRateLimited:
 		return "", time.Time{}, ratelimit.Exhausted("too many purchase attempts; retry shortly", time.Duration(detail)*time.Millisecond)
@@ -78,6 +86,7 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		if undoErr := s.undo(context.WithoutCancel(ctx), ev.ID, userID, ticket, qty); undoErr != nil {
 			s.logger.ErrorContext(ctx, "undo admission", "event_id", ev.ID, "ticket", ticket, "err", undoErr)
 		}
+		admissionsUndone.Inc()
 		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonQueueUnavailable, "the flash sale queue is unavailable; try again")
 	}
 	return ticket, accepted, nil
@@ -164,3 +173,34 @@ func ticketOwner(ticket, userID string) (string, bool) {
 	}
 	return eventID, true
 }
+
+// admitLabel names an outcome of admitScript in metrics.
+func admitLabel(outcome int64) string {
+	switch outcome {
+	case admitAccepted:
+		return "accepted"
+	case admitAlreadyBought:
+		return "already_bought"
+	case admitSoldOut:
+		return "sold_out"
+	case admitNotReady:
+		return "not_ready"
+	case admitRateLimited:
+		return "rate_limited"
+	}
+	return "error"
+}
+
+// Admission metrics: every Purchase is counted once by its outcome (the
+// script's verdict, or the check that refused it before); an accepted one
+// whose hand-over to Kafka failed is also counted as undone.
+var (
+	admissions = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "mall_seckill_admissions_total",
+		Help: "Flash-sale purchase attempts by outcome (accepted, sold_out, already_bought, rate_limited, not_ready, not_started, ended, over_limit, unknown_event, error).",
+	}, []string{"outcome"})
+	admissionsUndone = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_seckill_admissions_undone_total",
+		Help: "Accepted purchases undone because Kafka did not take them (the buyer was told to retry).",
+	})
+)

@@ -1,14 +1,15 @@
 package storefront
 
 import (
+	"net/http"
 	"strings"
+
+	"connectrpc.com/connect"
 
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/review/v1/reviewv1connect"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
-	"mall/services/platform/auth"
-	"mall/services/platform/rpcclient"
 )
 
 // Upstreams are the services the storefront aggregates. Storefront owns no
@@ -20,13 +21,12 @@ type Upstreams struct {
 	Review  reviewv1connect.ReviewServiceClient
 }
 
-// NewUpstreams builds the clients for services reachable at baseURL: the
-// gRPC protocol over h2c with the storefront's service credential, so the
-// internal RPCs (favorites on behalf of the verified caller) are allowed.
-func NewUpstreams(baseURL string, keys *auth.Keys) Upstreams {
+// NewUpstreams builds the clients for services reachable at baseURL through
+// httpClient, with opts (the platform's: gRPC over h2c with the
+// storefront's service credential, so the internal RPCs, favorites on
+// behalf of the verified caller, are allowed).
+func NewUpstreams(httpClient *http.Client, baseURL string, opts ...connect.ClientOption) Upstreams {
 	baseURL = strings.TrimRight(baseURL, "/")
-	httpClient := rpcclient.HTTPClient()
-	opts := rpcclient.NewServiceCredential(keys, "storefront").Options()
 	return Upstreams{
 		Product: productv1connect.NewProductServiceClient(httpClient, baseURL, opts...),
 		Seckill: seckillv1connect.NewSeckillServiceClient(httpClient, baseURL, opts...),

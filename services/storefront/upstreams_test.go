@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/rpcclient"
 	"mall/services/storefront"
 )
 
@@ -15,7 +16,7 @@ import (
 // user service's internal RPCs accept them (a user token would be refused).
 func TestNewUpstreamsCallInternalRPCsAsTheStorefront(t *testing.T) {
 	e := startEnv(t, envOptions{})
-	up := storefront.NewUpstreams(e.url+"/", e.keys)
+	up := storefront.NewUpstreams(rpcclient.HTTPClient(), e.url+"/", rpcclient.NewServiceCredential(e.keys, "storefront").Options()...)
 	res, err := up.User.ListFavoriteProductIds(context.Background(), connect.NewRequest(&userv1.ListFavoriteProductIdsRequest{UserId: "alice"}))
 	if err != nil {
 		t.Fatal(err)

@@ -9,11 +9,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"mall/services/platform/config"
 	"mall/services/platform/logging"
+	"mall/services/platform/telemetry"
 )
 
 func main() {
@@ -27,8 +29,9 @@ func main() {
 
 // cli carries the parsed configuration to every subcommand.
 type cli struct {
-	cfg    config.Config
-	logger *slog.Logger
+	cfg           config.Config
+	logger        *slog.Logger
+	stopTelemetry func(context.Context) error
 }
 
 func newRootCommand() *cobra.Command {
@@ -48,7 +51,19 @@ func newRootCommand() *cobra.Command {
 			}
 			c.logger = logger
 			slog.SetDefault(logger)
+			shutdown, err := telemetry.Setup(cmd.Context(), cmd.Name())
+			if err != nil {
+				return err
+			}
+			c.stopTelemetry = shutdown
 			return nil
+		},
+		PersistentPostRunE: func(cmd *cobra.Command, _ []string) error {
+			// Send the spans still buffered; a collector that is gone does
+			// not hold the process.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
+			defer cancel()
+			return c.stopTelemetry(ctx)
 		},
 	}
 	c.cfg.Register(root.PersistentFlags())

@@ -70,7 +70,10 @@ func (c *cli) paysimCommand() *cobra.Command {
 // without faults; notifyURL "" means the mall's webhook at the internal URL.
 func (c *cli) paysimOptions(notifyURL string) paysim.Options {
 	if notifyURL == "" {
-		notifyURL = strings.TrimRight(c.cfg.InternalURL, "/") + "/mall.pay.v1.PayService/ProviderWebhook"
+		// The first of the serve processes (the list's others take over by
+		// the pay service's polling if it is down).
+		first, _, _ := strings.Cut(c.cfg.InternalURL, ",")
+		notifyURL = strings.TrimRight(strings.TrimSpace(first), "/") + "/mall.pay.v1.PayService/ProviderWebhook"
 	}
 	return paysim.Options{
 		APIKey:        c.cfg.ProviderAPIKey,

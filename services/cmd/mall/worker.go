@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"mall/services/app"
+	"mall/services/platform/server"
 )
 
 func (c *cli) workerCommand() *cobra.Command {
@@ -27,6 +33,9 @@ func (c *cli) workerCommand() *cobra.Command {
 			if err := app.StartSweeper(cmd.Context(), deps, tc); err != nil {
 				return err
 			}
+			if err := c.startOps(cmd.Context()); err != nil {
+				return err
+			}
 			c.logger.Info("worker polling", "temporal", c.cfg.TemporalAddress, "task_queue", c.cfg.TaskQueue,
 				"services", c.cfg.InternalURL, "kafka", deps.Kafka.Brokers)
 			return w.Run(interruptOn(cmd.Context().Done()))
@@ -39,4 +48,23 @@ func interruptOn(done <-chan struct{}) <-chan any {
 	ch := make(chan any, 1)
 	go func() { <-done; ch <- struct{}{} }()
 	return ch
+}
+
+// startOps serves /metrics and gRPC health on --ops-addr, when given,
+// until ctx ends: a bare platform server, with no services mounted.
+func (c *cli) startOps(ctx context.Context) error {
+	if c.cfg.OpsAddr == "" {
+		return nil
+	}
+	listener, err := net.Listen("tcp", c.cfg.OpsAddr)
+	if err != nil {
+		return fmt.Errorf("--ops-addr: %w", err)
+	}
+	c.logger.Info("ops endpoint (/metrics, gRPC health)", "addr", listener.Addr().String())
+	go func() {
+		if err := server.New(server.Options{Logger: c.logger, ShutdownTimeout: time.Second}).Serve(ctx, listener); err != nil {
+			c.logger.Error("ops endpoint stopped", "err", err)
+		}
+	}()
+	return nil
 }

@@ -27,6 +27,9 @@ Give --kafka-brokers (the embedded broker of a local "mall dev" listens on
 				return err
 			}
 			defer closeWriter()
+			if err := c.startOps(cmd.Context()); err != nil {
+				return err
+			}
 			c.logger.Info("writer consuming", "kafka", deps.Kafka.Brokers, "embedded", deps.Kafka.Embedded(), "services", c.cfg.InternalURL)
 			err = w.Run(cmd.Context())
 			c.logger.Info("writer stopped", "stats", w.Stats())

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/valkey-io/valkey-go"
 	"golang.org/x/sync/singleflight"
 )
@@ -34,6 +36,8 @@ type AsideOptions struct {
 	NegativeTTL time.Duration // lifetime of a cached absence
 	Jitter      float64       // TTLs are stretched by a random 0..Jitter fraction
 	LocalTTL    time.Duration // lifetime in the client-side cache (0: no client-side caching)
+	// Name labels the cache's metrics (mall_cache_lookups_total{cache=...}).
+	Name string
 }
 
 // Stats count what an Aside cache did, for tests, benchmarks and metrics.
@@ -52,10 +56,11 @@ type Stats struct {
 //     key's generation, and a fill started before it is refused, so an update
 //     is visible to the next read.
 type Aside struct {
-	client valkey.Client
-	opts   AsideOptions
-	group  singleflight.Group
-	Stats  Stats
+	client  valkey.Client
+	opts    AsideOptions
+	group   singleflight.Group
+	Stats   Stats
+	metrics asideMetrics
 
 	// invalidated holds the keys this process invalidated in the last
 	// invalidationGrace (key -> until when): their client-side copies may
@@ -81,7 +86,7 @@ func (a *Aside) fresh(key string) bool {
 
 // NewAside returns a cache over client.
 func NewAside(client valkey.Client, opts AsideOptions) *Aside {
-	return &Aside{client: client, opts: opts}
+	return &Aside{client: client, opts: opts, metrics: newAsideMetrics(opts.Name)}
 }
 
 func generationKey(key string) string { return key + ":gen" }
@@ -143,7 +148,7 @@ func (a *Aside) Get(ctx context.Context, key string, load Loader) ([]byte, error
 		// The client-side cache may still hold the miss after another fill;
 		// ask Valkey itself before going to the source.
 		if value, err := a.client.Do(loadCtx, a.client.B().Get().Key(key).Build()).AsBytes(); err == nil {
-			a.Stats.RemoteHits.Add(1)
+			a.countHit(false)
 			if string(value) == negative {
 				return nil, ErrNotFound
 			}
@@ -156,6 +161,7 @@ func (a *Aside) Get(ctx context.Context, key string, load Loader) ([]byte, error
 			return nil, err
 		}
 		a.Stats.Loads.Add(1)
+		a.metrics.misses.Inc()
 		value, found, err := load(loadCtx)
 		if err != nil {
 			return nil, err
@@ -227,7 +233,7 @@ func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (m
 		value, err := res.AsBytes()
 		switch {
 		case err == nil:
-			a.Stats.RemoteHits.Add(1)
+			a.countHit(false)
 			if string(value) != negative {
 				found[missing[i]] = value
 			}
@@ -250,6 +256,7 @@ func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (m
 		generations[i] = generation
 	}
 	a.Stats.Loads.Add(1)
+	a.metrics.misses.Add(float64(len(missing)))
 	loaded, err := load(ctx, missing)
 	if err != nil {
 		return nil, err
@@ -272,8 +279,31 @@ func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (m
 func (a *Aside) countHit(local bool) {
 	if local {
 		a.Stats.LocalHits.Add(1)
+		a.metrics.localHits.Inc()
 	} else {
 		a.Stats.RemoteHits.Add(1)
+		a.metrics.remoteHits.Inc()
+	}
+}
+
+// lookups counts the keys every Aside cache was asked for, by how they
+// were answered; the hit ratio of a cache is
+// sum(rate(...{result=~".*_hit"})) / sum(rate(...)) for its label.
+var lookups = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "mall_cache_lookups_total",
+	Help: "Keys looked up in a cache-aside cache, by cache and result (local_hit, remote_hit, miss: loaded from the source).",
+}, []string{"cache", "result"})
+
+type asideMetrics struct{ localHits, remoteHits, misses prometheus.Counter }
+
+func newAsideMetrics(name string) asideMetrics {
+	if name == "" {
+		name = "unnamed"
+	}
+	return asideMetrics{
+		localHits:  lookups.WithLabelValues(name, "local_hit"),
+		remoteHits: lookups.WithLabelValues(name, "remote_hit"),
+		misses:     lookups.WithLabelValues(name, "miss"),
 	}
 }
 

@@ -26,5 +26,5 @@ func Open(ctx context.Context, addr string) (valkey.Client, error) {
 		client.Close()
 		return nil, fmt.Errorf("ping valkey %s: %w", addr, err)
 	}
-	return client, nil
+	return Traced(client), nil
 }

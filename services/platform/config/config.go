@@ -47,7 +47,8 @@ type Config struct {
 	ProviderPollInterval  time.Duration // how often a payment asks the provider when no webhook came
 	PublicURL             string        // where browsers reach the mall (the pay page sends customers back here)
 
-	WebDir string // the built SPA served on the API's origin (skipped when it has no index.html)
+	WebDir  string // the built SPA served on the API's origin (skipped when it has no index.html)
+	OpsAddr string // /metrics and gRPC health of a worker or writer (empty: not served)
 
 	// Flash sales.
 	FlashPaymentTimeout time.Duration // how long a flash-sale order waits for payment
@@ -79,6 +80,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ProviderPollInterval, "provider-poll-interval", 15*time.Second, "how often an unsettled payment polls the provider when no webhook arrives")
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL browsers reach the mall at")
 	fs.StringVar(&c.WebDir, "web-dir", "web/dist", "built web storefront to serve on the API's origin (skipped when missing)")
+	fs.StringVar(&c.OpsAddr, "ops-addr", "", "address of /metrics and gRPC health for worker and writer processes (serve has them on --http-addr)")
 	fs.DurationVar(&c.FlashPaymentTimeout, "flash-payment-timeout", 10*time.Minute, "how long a flash-sale order waits for payment before its stock returns to the sale")
 	fs.DurationVar(&c.FlashSweepInterval, "flash-sweep-interval", 15*time.Second, "how often expired flash-sale orders are cancelled and their stock returned")
 }

@@ -11,8 +11,11 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/extra/bunotel"
 	"github.com/uptrace/bun/migrate"
 )
 
@@ -51,7 +54,22 @@ func Open(ctx context.Context, serverDSN, name string) (*bun.DB, error) {
 	sqldb.SetConnMaxLifetime(30 * time.Minute)
 	// Dialect detection (MariaDB vs MySQL) needs a live server, which
 	// createDatabase just proved.
-	return bun.NewDB(sqldb, mysqldialect.New()), nil
+	handle := bun.NewDB(sqldb, mysqldialect.New())
+	// A span per query (the statement with its placeholders, never the
+	// values), in the trace of the request that ran it.
+	handle.AddQueryHook(bunotel.NewQueryHook(bunotel.WithDBName(name)))
+	return handle, nil
+}
+
+// ObservePool exports the connection pool's statistics of a long-lived
+// handle as Prometheus metrics labelled db_name=name (go_sql_*: open, in
+// use, idle, waits and their duration); the returned function stops it.
+func ObservePool(handle *bun.DB, name string) (stop func()) {
+	collector := collectors.NewDBStatsCollector(handle.DB, name)
+	if err := prometheus.Register(collector); err != nil {
+		return func() {} // this database is observed already
+	}
+	return func() { prometheus.Unregister(collector) }
 }
 
 func createDatabase(ctx context.Context, dsn, name string) error {

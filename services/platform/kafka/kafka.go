@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kotel"
 )
 
 // Cluster is where records go: a real cluster or an embedded broker.
@@ -38,7 +39,12 @@ func (c *Cluster) Embedded() bool { return c.embedded != nil }
 
 // NewClient returns a franz-go client seeded with the cluster's brokers.
 func (c *Cluster) NewClient(opts ...kgo.Opt) (*kgo.Client, error) {
-	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.AllowAutoTopicCreation()}, opts...)...)
+	// kotel carries the producer's trace context in each record's headers
+	// and starts the consumer's spans from it, so a record's consumer
+	// (say, the flash-sale writer batch that stores it) joins its trace.
+	tracing := kotel.NewKotel(kotel.WithTracer(kotel.NewTracer()))
+	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.AllowAutoTopicCreation(),
+		kgo.WithHooks(tracing.Hooks()...)}, opts...)...)
 }
 
 // Close stops an embedded broker; a real cluster is left alone.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"connectrpc.com/otelconnect"
 
 	"mall/services/platform/auth"
 )
@@ -54,7 +55,7 @@ func (s *ServiceCredential) Token() (string, error) {
 
 // Options are the client options for internal calls: gRPC plus the credential.
 func (s *ServiceCredential) Options() []connect.ClientOption {
-	return []connect.ClientOption{connect.WithGRPC(), connect.WithInterceptors(s)}
+	return []connect.ClientOption{connect.WithGRPC(), connect.WithInterceptors(Tracing(), s)}
 }
 
 func (s *ServiceCredential) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -80,4 +81,14 @@ func (s *ServiceCredential) WrapStreamingClient(next connect.StreamingClientFunc
 
 func (s *ServiceCredential) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return next
+}
+
+// Tracing starts a client span per call and sends its context
+// (traceparent) to the callee, so one request is one trace across services.
+func Tracing() connect.Interceptor {
+	interceptor, err := otelconnect.NewInterceptor(otelconnect.WithoutMetrics())
+	if err != nil {
+		panic(err) // only invalid options fail
+	}
+	return interceptor
 }

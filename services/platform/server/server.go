@@ -18,11 +18,13 @@ import (
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+	"connectrpc.com/otelconnect"
 	"connectrpc.com/validate"
 	"github.com/rs/cors"
 
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
+	"mall/services/platform/telemetry"
 )
 
 // Options configure a Server.
@@ -57,7 +59,9 @@ func New(opts Options) *Server {
 func (s *Server) HandlerOptions() []connect.HandlerOption {
 	logger := s.opts.Logger
 	return []connect.HandlerOption{
-		connect.WithInterceptors(newAccessLog(logger), rpcerr.NewInterceptor(logger)),
+		// The span comes first, so every line logged while handling the
+		// call (the access log included) carries its trace id.
+		connect.WithInterceptors(tracing(), metricsInterceptor{}, newAccessLog(logger), rpcerr.NewInterceptor(logger)),
 		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, panicked any) error {
 			logger.ErrorContext(ctx, "handler panicked", "procedure", spec.Procedure, "panic", fmt.Sprint(panicked))
 			return rpcerr.Internal()
@@ -72,6 +76,18 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 
 const compressMinBytes = 1024
 
+// tracing continues the caller's trace (W3C traceparent): the mall's
+// processes call each other on a private network, and a browser's or
+// gateway's trace should include what the call did here. RPC metrics are
+// Prometheus (metricsInterceptor), not OpenTelemetry's.
+func tracing() connect.Interceptor {
+	interceptor, err := otelconnect.NewInterceptor(otelconnect.WithTrustRemote(), otelconnect.WithoutMetrics())
+	if err != nil {
+		panic(err) // only invalid options fail
+	}
+	return interceptor
+}
+
 // Mount registers a generated handler, as returned by New<Service>Handler.
 func (s *Server) Mount(path string, handler http.Handler) {
 	s.mux.Handle(path, handler)
@@ -84,8 +100,9 @@ func (s *Server) Services() []string { return append([]string(nil), s.services..
 // Handle registers a plain HTTP handler (static files, webhooks).
 func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pattern, handler) }
 
-// Handler returns the complete HTTP handler: health, reflection, the mounted
-// services, wrapped in authentication and CORS.
+// Handler returns the complete HTTP handler: health, reflection, Prometheus
+// metrics (/metrics), the mounted services, wrapped in authentication and
+// CORS.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
@@ -93,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	reflector := grpcreflect.NewStaticReflector(s.services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle("/metrics", telemetry.MetricsHandler())
 	var handler http.Handler = mux
 	if s.opts.Authenticator != nil {
 		handler = s.opts.Authenticator.Middleware().Wrap(handler)

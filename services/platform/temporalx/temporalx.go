@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/interceptor"
 	temporallog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 )
@@ -17,10 +19,17 @@ import (
 func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	// Workflows and activities join the trace of the request that started
+	// or signalled them; workers made from this client inherit it.
+	tracing, err := temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{})
+	if err != nil {
+		return nil, err
+	}
 	c, err := client.DialContext(dialCtx, client.Options{
-		HostPort:  address,
-		Namespace: namespace,
-		Logger:    temporallog.NewStructuredLogger(logger.With("component", "temporal")),
+		HostPort:     address,
+		Namespace:    namespace,
+		Logger:       temporallog.NewStructuredLogger(logger.With("component", "temporal")),
+		Interceptors: []interceptor.ClientInterceptor{tracing},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dial temporal %s: %w", address, err)
