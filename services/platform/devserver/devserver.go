@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -119,6 +121,9 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	}
 	cmd := exec.Command(opts.Binary, args...)
 	cmd.Stdout, cmd.Stderr = opts.Output, opts.Output
+	// The OTEL_* variables are the mall's tracing settings; the dev server
+	// reads them too and refuses some (e.g. the console exporter).
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "OTEL_") })
 	// Its own process group, so a Ctrl-C aimed at us is handled by us and we
 	// stop it in order.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
