@@ -82,19 +82,7 @@ func TestComposeMatchesTheBinary(t *testing.T) {
 		if err := sub.ParseFlags(svc.Command[1:]); err != nil {
 			t.Errorf("%s: command %v: %v", name, svc.Command, err)
 		}
-		for key, value := range svc.Environment {
-			if strings.HasPrefix(key, "OTEL_") {
-				continue // OpenTelemetry's own variables, read by its SDK
-			}
-			flag := flagForEnv(sub.Flags(), key)
-			if flag == nil {
-				t.Errorf("%s: %s matches no flag of `mall %s`", name, key, sub.Name())
-				continue
-			}
-			if err := sub.Flags().Set(flag.Name, value); err != nil {
-				t.Errorf("%s: %s=%q: %v", name, key, value, err)
-			}
-		}
+		checkEnv(t, name, sub, svc.Environment)
 		if svc.Command[0] != "migrate" && svc.Command[0] != "paysim" && svc.Healthcheck == nil {
 			t.Errorf("%s runs a long-lived role but has no healthcheck", name)
 		}
@@ -125,6 +113,25 @@ func subcommand(t *testing.T, name string) *cobra.Command {
 		return nil
 	}
 	return sub
+}
+
+// checkEnv fails for each variable of env that names no flag of sub, or
+// has a value the flag refuses; OTEL_* are OpenTelemetry's own.
+func checkEnv(t *testing.T, where string, sub *cobra.Command, env map[string]string) {
+	t.Helper()
+	for key, value := range env {
+		if strings.HasPrefix(key, "OTEL_") {
+			continue
+		}
+		flag := flagForEnv(sub.Flags(), key)
+		if flag == nil {
+			t.Errorf("%s: %s matches no flag of `mall %s`", where, key, sub.Name())
+			continue
+		}
+		if err := sub.Flags().Set(flag.Name, value); err != nil {
+			t.Errorf("%s: %s=%q: %v", where, key, value, err)
+		}
+	}
 }
 
 func flagForEnv(fs *pflag.FlagSet, env string) *pflag.Flag {

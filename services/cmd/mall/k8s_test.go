@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -214,19 +213,7 @@ func TestKubernetesManifestsMatchTheBinary(t *testing.T) {
 			for _, e := range c.Env {
 				env[e.Name] = e.Value
 			}
-			for key, value := range env {
-				if strings.HasPrefix(key, "OTEL_") {
-					continue
-				}
-				flag := flagForEnv(sub.Flags(), key)
-				if flag == nil {
-					t.Errorf("%s: %s matches no flag of `mall %s`", where, key, sub.Name())
-					continue
-				}
-				if err := sub.Flags().Set(flag.Name, value); err != nil {
-					t.Errorf("%s: %s=%q: %v", where, key, value, err)
-				}
-			}
+			checkEnv(t, where, sub, env)
 			if keyFile := env["MALL_JWT_KEY_FILE"]; keyFile != "" {
 				mounted := false
 				for _, v := range w.Spec.Template.Spec.Volumes {
