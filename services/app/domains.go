@@ -241,6 +241,7 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
 		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
 	deps.Background(svc.WatchSales)
+	deps.Background(svc.RelayOutboxes)
 	path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(svc), opts...)
 	return path, handler, nil
 }

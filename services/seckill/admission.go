@@ -22,12 +22,12 @@ import (
 // One user buys at most once per event (the order database enforces the
 // same with a unique key), so "released" keeps a user who let their order
 // expire from buying again while their unit goes back to the sale.
-type saleKeys struct{ ready, stock, buyers, lock, rate string }
+type saleKeys struct{ ready, stock, buyers, lock, rate, outbox string }
 
 func (s *Service) keys(eventID string) saleKeys {
 	base := s.opts.KeyPrefix + "{" + eventID + "}:"
 	return saleKeys{ready: base + "ready", stock: base + "stock", buyers: base + "buyers", lock: base + "reconciling",
-		rate: base + "rate:"}
+		rate: base + "rate:", outbox: base + "outbox"}
 }
 
 // Admission outcomes of admitScript: {outcome, value}.
@@ -45,8 +45,12 @@ const releasedMark = "released"
 // round trip: the buyer's rate (GCRA on the server's clock, as
 // platform/ratelimit: every attempt counts), the sale is ready, this user
 // has not bought, there is stock; then take it and record the user with
-// their ticket. KEYS: ready, stock, buyers, the buyer's rate key; ARGV:
-// user, quantity, ticket, GCRA interval (ms), burst.
+// their ticket, and keep the purchase record in the sale's outbox (ticket
+// -> record) until it is in Kafka: a process that dies between this script
+// and the produce leaves it there, and the outbox relay produces it, so an
+// admission can never be lost. KEYS: ready, stock, buyers, the buyer's rate
+// key, outbox; ARGV: user, quantity, ticket, GCRA interval (ms), burst,
+// record.
 var admitScript = valkey.NewLuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -64,11 +68,14 @@ local left = tonumber(redis.call('GET', KEYS[2]) or '0')
 if left < qty then return {2, 0} end
 redis.call('DECRBY', KEYS[2], qty)
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[5], ARGV[3], ARGV[6])
 return {0, left - qty}`)
 
 // undoScript gives back an admission whose record could not be produced,
-// if it is still this ticket's.
+// if it is still this ticket's, and drops the record from the outbox.
+// KEYS: ready, stock, buyers, outbox.
 var undoScript = valkey.NewLuaScript(`
+redis.call('HDEL', KEYS[4], ARGV[3])
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[3] then return 0 end
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('INCRBY', KEYS[2], ARGV[2])
@@ -97,11 +104,12 @@ return 1`)
 func (k saleKeys) list() []string { return []string{k.ready, k.stock, k.buyers} }
 
 // admit runs admitScript for one purchase and returns its outcome and value.
-func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32) (int64, int64, error) {
+func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32, record []byte) (int64, int64, error) {
 	k := s.keys(eventID)
 	interval := max(s.opts.RateLimit.Period.Milliseconds()/int64(s.opts.RateLimit.Burst), 1)
-	res, err := admitScript.Exec(ctx, s.valkey, []string{k.ready, k.stock, k.buyers, k.rate + userID},
-		[]string{userID, strconv.Itoa(int(qty)), ticket, strconv.FormatInt(interval, 10), strconv.Itoa(s.opts.RateLimit.Burst)}).AsIntSlice()
+	res, err := admitScript.Exec(ctx, s.valkey, []string{k.ready, k.stock, k.buyers, k.rate + userID, k.outbox},
+		[]string{userID, strconv.Itoa(int(qty)), ticket, strconv.FormatInt(interval, 10), strconv.Itoa(s.opts.RateLimit.Burst),
+			string(record)}).AsIntSlice()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -112,7 +120,8 @@ func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty
 }
 
 func (s *Service) undo(ctx context.Context, eventID, userID, ticket string, qty int32) error {
-	return undoScript.Exec(ctx, s.valkey, s.keys(eventID).list(), []string{userID, strconv.Itoa(int(qty)), ticket}).Error()
+	k := s.keys(eventID)
+	return undoScript.Exec(ctx, s.valkey, []string{k.ready, k.stock, k.buyers, k.outbox}, []string{userID, strconv.Itoa(int(qty)), ticket}).Error()
 }
 
 func (s *Service) release(ctx context.Context, eventID, userID string, qty int32) (bool, error) {

@@ -49,7 +49,16 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
 	}
 	ticket := newTicket(ev.ID, userID)
-	outcome, detail, err := s.admit(ctx, ev.ID, userID, ticket, qty)
+	accepted := now.UTC()
+	value, err := proto.Marshal(&seckillv1.PurchaseRecord{
+		Ticket: ticket, EventId: ev.ID, UserId: userID, ProductId: ev.ProductID, PriceCents: ev.PriceCents, Quantity: qty,
+		AcceptedAt: timestamppb.New(accepted), AddressId: req.GetAddressId(),
+		Title: ev.Title, ImageUrl: ev.ImageURL, CategoryId: ev.CategoryID,
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	outcome, detail, err := s.admit(ctx, ev.ID, userID, ticket, qty, value)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
 		admissions.WithLabelValues("error").Inc()
@@ -68,15 +77,6 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonRecovering, "the flash sale is recovering; try again in a moment")
 	}
 
-	accepted := now.UTC()
-	value, err := proto.Marshal(&seckillv1.PurchaseRecord{
-		Ticket: ticket, EventId: ev.ID, UserId: userID, ProductId: ev.ProductID, PriceCents: ev.PriceCents, Quantity: qty,
-		AcceptedAt: timestamppb.New(accepted), AddressId: req.GetAddressId(),
-		Title: ev.Title, ImageUrl: ev.ImageURL, CategoryId: ev.CategoryID,
-	})
-	if err != nil {
-		return "", time.Time{}, err
-	}
 	// Neither the caller's cancellation nor its deadline may interrupt the
 	// hand-over: an interrupted produce could land after being undone.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ProduceTimeout)
@@ -88,6 +88,11 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		}
 		admissionsUndone.Inc()
 		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonQueueUnavailable, "the flash sale queue is unavailable; try again")
+	}
+	// In Kafka now: out of the outbox. Should this fail, the relay produces
+	// the record again, which the writers' idempotence absorbs.
+	if err := s.valkey.Do(pctx, s.valkey.B().Hdel().Key(s.keys(ev.ID).outbox).Field(ticket).Build()).Error(); err != nil {
+		s.logger.WarnContext(ctx, "clear the outbox entry", "event_id", ev.ID, "ticket", ticket, "err", err)
 	}
 	return ticket, accepted, nil
 }

@@ -127,6 +127,21 @@ func (s *Service) Reconcile(ctx context.Context, eventID string) error {
 	}); err != nil {
 		return err
 	}
+	// Admissions whose record may never have reached Kafka (their process
+	// died; the relay will produce them) are sold too. Usually the outbox
+	// went with the rest of the sale's state; when it survived, it counts.
+	outbox, err := s.outboxRecords(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	for _, r := range outbox {
+		if _, known := buyers[r.GetUserId()]; known {
+			continue
+		}
+		buyers[r.GetUserId()] = r.GetTicket()
+		sold += int64(r.GetQuantity())
+		queued++
+	}
 	stock := ev.Stock - sold
 	if stock < 0 {
 		s.logger.ErrorContext(ctx, "more sold than the sale's stock", "event_id", eventID, "stock", ev.Stock, "sold", sold)

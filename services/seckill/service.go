@@ -34,6 +34,10 @@ type Options struct {
 	// ReconcileGrace is how long a rebuild waits for purchases admitted
 	// before the loss to reach Kafka (longer than ProduceTimeout).
 	ReconcileGrace time.Duration
+	// RelayEvery is how often the outbox relay looks for admitted purchases
+	// that never reached Kafka; RelayAfter is how old such an entry must be
+	// (longer than ProduceTimeout: younger ones may still be on their way).
+	RelayEvery, RelayAfter time.Duration
 }
 
 // DefaultOptions are the production settings.
@@ -45,6 +49,8 @@ func DefaultOptions() Options {
 		EventCacheTTL:  2 * time.Second,
 		ReconcileEvery: 5 * time.Second,
 		ReconcileGrace: 3 * time.Second,
+		RelayEvery:     2 * time.Second,
+		RelayAfter:     5 * time.Second,
 	}
 }
 

@@ -16,6 +16,14 @@ func liveEvents(ctx context.Context, db bun.IDB, now time.Time) ([]eventRow, err
 	return rows, err
 }
 
+// eventsEndedAfter are the events that have started by now and end after
+// since: the live ones and those that ended since then.
+func eventsEndedAfter(ctx context.Context, db bun.IDB, now, since time.Time) ([]eventRow, error) {
+	var rows []eventRow
+	err := db.NewSelect().Model(&rows).Where("starts_at <= ?", now).Where("ends_at > ?", since).Scan(ctx)
+	return rows, err
+}
+
 // upsertResults stores writers' results; a repeat overwrites with the same.
 func upsertResults(ctx context.Context, db bun.IDB, rows []resultRow) error {
 	_, err := db.NewInsert().Model(&rows).

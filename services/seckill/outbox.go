@@ -1,0 +1,110 @@
+package seckill
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
+
+	seckillv1 "mall/gen/mall/seckill/v1"
+)
+
+// The admission script keeps each accepted purchase's record in the sale's
+// outbox (a Valkey hash, ticket -> record) until Purchase has produced it
+// to Kafka. A serve process that dies in between (SIGKILL, OOM) would
+// otherwise leave a buyer admitted, the unit taken and no order ever
+// written; the relay finds such records and produces them.
+
+var outboxRelayed = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "mall_seckill_outbox_relayed_total",
+	Help: "Accepted purchases produced by the outbox relay because the process that admitted them did not (it died first).",
+})
+
+// outboxWindow is how long after a sale ends its outbox is still relayed.
+const outboxWindow = time.Hour
+
+// RelayOutboxes relays, every RelayEvery until ctx ends, the outbox
+// entries of live and recently ended sales that are older than RelayAfter.
+// Every serve process runs it; two relaying one record produce it twice,
+// which the writers' idempotence (one order per sale and buyer) absorbs.
+func (s *Service) RelayOutboxes(ctx context.Context) error {
+	ticker := time.NewTicker(s.opts.RelayEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+		now := time.Now()
+		events, err := eventsEndedAfter(ctx, s.db, dbTime(now), dbTime(now.Add(-outboxWindow)))
+		if err != nil {
+			s.logger.WarnContext(ctx, "list sales for the outbox relay", "err", err)
+			continue
+		}
+		for _, ev := range events {
+			if n, err := s.relayOutbox(ctx, ev.ID, now); err != nil {
+				s.logger.WarnContext(ctx, "relay the outbox", "event_id", ev.ID, "err", err)
+			} else if n > 0 {
+				s.logger.WarnContext(ctx, "relayed purchases whose producer died", "event_id", ev.ID, "records", n)
+			}
+		}
+	}
+}
+
+// relayOutbox produces the sale's outbox entries accepted before
+// now-RelayAfter, then removes them; it returns how many it relayed.
+func (s *Service) relayOutbox(ctx context.Context, eventID string, now time.Time) (int, error) {
+	outbox := s.keys(eventID).outbox
+	entries, err := s.valkey.Do(ctx, s.valkey.B().Hgetall().Key(outbox).Build()).AsStrMap()
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	var records []*kgo.Record
+	var tickets []string
+	for ticket, value := range entries {
+		var rec seckillv1.PurchaseRecord
+		if err := proto.Unmarshal([]byte(value), &rec); err != nil || rec.GetAcceptedAt() == nil {
+			s.logger.ErrorContext(ctx, "dropping an unreadable outbox entry", "event_id", eventID, "ticket", ticket, "err", err)
+			tickets = append(tickets, ticket)
+			continue
+		}
+		if now.Sub(rec.GetAcceptedAt().AsTime()) < s.opts.RelayAfter {
+			continue // its Purchase may still be producing it
+		}
+		records = append(records, &kgo.Record{Topic: PurchasesTopic, Key: []byte(rec.GetUserId()), Value: []byte(value)})
+		tickets = append(tickets, ticket)
+	}
+	if len(records) > 0 {
+		if err := s.kafka.Producer.ProduceSync(ctx, records...).FirstErr(); err != nil {
+			return 0, err // all stay: the next round produces them again
+		}
+		outboxRelayed.Add(float64(len(records)))
+	}
+	if len(tickets) > 0 {
+		if err := s.valkey.Do(ctx, s.valkey.B().Hdel().Key(outbox).Field(tickets...).Build()).Error(); err != nil {
+			return len(records), err
+		}
+	}
+	return len(records), nil
+}
+
+// outboxRecords are the records in the sale's outbox (admitted, maybe not
+// yet in Kafka).
+func (s *Service) outboxRecords(ctx context.Context, eventID string) ([]*seckillv1.PurchaseRecord, error) {
+	entries, err := s.valkey.Do(ctx, s.valkey.B().Hvals().Key(s.keys(eventID).outbox).Build()).AsStrSlice()
+	if err != nil {
+		return nil, err
+	}
+	records := make([]*seckillv1.PurchaseRecord, 0, len(entries))
+	for _, value := range entries {
+		var rec seckillv1.PurchaseRecord
+		if proto.Unmarshal([]byte(value), &rec) == nil {
+			records = append(records, &rec)
+		}
+	}
+	return records, nil
+}
