@@ -242,6 +242,7 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
+	deps.Background(svc.ClearOutboxes)
 	path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(svc), opts...)
 	return path, handler, nil
 }

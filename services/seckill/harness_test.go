@@ -95,6 +95,10 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	svc := NewService(handle, client, Kafka{Producer: producer, NewClient: cluster.NewClient},
 		productv1connect.NewProductServiceClient(h, upstream, connect.WithGRPC()),
 		orderv1connect.NewOrderServiceClient(h, upstream, connect.WithGRPC()), testenv.Logger(), opts)
+	clearing, stopClearing := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
+	t.Cleanup(func() { stopClearing(); <-done })
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)

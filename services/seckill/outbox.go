@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/proto"
 
 	seckillv1 "mall/gen/mall/seckill/v1"
@@ -22,6 +23,58 @@ var outboxRelayed = promauto.NewCounter(prometheus.CounterOpts{
 	Name: "mall_seckill_outbox_relayed_total",
 	Help: "Accepted purchases produced by the outbox relay because the process that admitted them did not (it died first).",
 })
+
+type producedTicket struct{ eventID, ticket string }
+
+// clearFromOutbox hands a produced ticket to ClearOutboxes, which removes
+// it from the outbox with others in one command; when that loop is behind
+// (or not running), the ticket is removed here. A ticket whose removal is
+// lost with its process is produced again by the relay, which the
+// writers' idempotence absorbs.
+func (s *Service) clearFromOutbox(ctx context.Context, eventID, ticket string) {
+	select {
+	case s.produced <- producedTicket{eventID, ticket}:
+		return
+	default:
+	}
+	if err := s.valkey.Do(ctx, s.valkey.B().Hdel().Key(s.keys(eventID).outbox).Field(ticket).Build()).Error(); err != nil {
+		s.logger.WarnContext(ctx, "clear the outbox entry", "event_id", eventID, "ticket", ticket, "err", err)
+	}
+}
+
+// ClearOutboxes removes produced tickets from their outboxes until ctx
+// ends: whatever has arrived, up to 512 at a time, in one HDEL per sale.
+// One command per purchase instead cost the admission path an eighth of
+// its throughput (mall bench seckill).
+func (s *Service) ClearOutboxes(ctx context.Context) error {
+	for {
+		var first producedTicket
+		select {
+		case <-ctx.Done():
+			return nil
+		case first = <-s.produced:
+		}
+		byEvent := map[string][]string{first.eventID: {first.ticket}}
+	collect:
+		for range 511 {
+			select {
+			case p := <-s.produced:
+				byEvent[p.eventID] = append(byEvent[p.eventID], p.ticket)
+			default:
+				break collect
+			}
+		}
+		cmds := make(valkey.Commands, 0, len(byEvent))
+		for eventID, tickets := range byEvent {
+			cmds = append(cmds, s.valkey.B().Hdel().Key(s.keys(eventID).outbox).Field(tickets...).Build())
+		}
+		for _, res := range s.valkey.DoMulti(context.WithoutCancel(ctx), cmds...) {
+			if err := res.Error(); err != nil {
+				s.logger.WarnContext(ctx, "clear outbox entries", "err", err)
+			}
+		}
+	}
+}
 
 // outboxWindow is how long after a sale ends its outbox is still relayed.
 const outboxWindow = time.Hour

@@ -89,11 +89,7 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		admissionsUndone.Inc()
 		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonQueueUnavailable, "the flash sale queue is unavailable; try again")
 	}
-	// In Kafka now: out of the outbox. Should this fail, the relay produces
-	// the record again, which the writers' idempotence absorbs.
-	if err := s.valkey.Do(pctx, s.valkey.B().Hdel().Key(s.keys(ev.ID).outbox).Field(ticket).Build()).Error(); err != nil {
-		s.logger.WarnContext(ctx, "clear the outbox entry", "event_id", ev.ID, "ticket", ticket, "err", err)
-	}
+	s.clearFromOutbox(pctx, ev.ID, ticket)
 	return ticket, accepted, nil
 }
 

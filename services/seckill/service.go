@@ -74,6 +74,9 @@ type Service struct {
 
 	events     sync.Map // event id -> cachedEvent
 	reconciles singleflight.Group
+	// produced are tickets whose record Kafka has, to clear from their
+	// sale's outbox in batches (ClearOutboxes).
+	produced chan producedTicket
 }
 
 type cachedEvent struct {
@@ -84,7 +87,8 @@ type cachedEvent struct {
 // NewService returns the seckill service.
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
 	orders orderv1connect.OrderServiceClient, logger *slog.Logger, opts Options) *Service {
-	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, logger: logger, opts: opts}
+	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, logger: logger, opts: opts,
+		produced: make(chan producedTicket, 4096)}
 }
 
 // event returns an event, from this process's short-lived copy when fresh.

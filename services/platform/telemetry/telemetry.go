@@ -38,6 +38,11 @@ import (
 // The returned function flushes and stops the exporter.
 func Setup(ctx context.Context, role string) (func(context.Context) error, error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	if sdkDisabled() {
+		// No spans at all (not even ids for the logs): OpenTelemetry's
+		// no-op provider stays in place.
+		return func(context.Context) error { return nil }, nil
+	}
 	exporter, err := newExporter(ctx)
 	if err != nil {
 		return nil, err
@@ -64,7 +69,7 @@ func Setup(ctx context.Context, role string) (func(context.Context) error, error
 
 // TracesExporter names the exporter the environment asks for.
 func TracesExporter() string {
-	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") {
+	if sdkDisabled() {
 		return "none"
 	}
 	if e := strings.TrimSpace(os.Getenv("OTEL_TRACES_EXPORTER")); e != "" {
@@ -75,6 +80,8 @@ func TracesExporter() string {
 	}
 	return "none"
 }
+
+func sdkDisabled() bool { return strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") }
 
 func newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 	switch exporter := TracesExporter(); exporter {
