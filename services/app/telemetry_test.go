@@ -158,6 +158,23 @@ func TestACheckoutIsOneTraceAcrossServicesTemporalAndTheDatabase(t *testing.T) {
 		"a SQL query": func(s sdktrace.ReadOnlySpan) bool { return attr(s, "db.system") == "mysql" },
 	}
 	waitForSpans(t, id, want)
+	// The activity's own SQL hangs below it: ReserveStock's statements
+	// have the activity span among their ancestors.
+	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range inTrace(id) {
+		byID[s.SpanContext().SpanID()] = s
+	}
+	underActivity := func(s sdktrace.ReadOnlySpan) bool {
+		for p, ok := byID[s.Parent().SpanID()]; ok; p, ok = byID[p.Parent().SpanID()] {
+			if p.Name() == "RunActivity:Checkout.ReserveStock" {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasSpan(inTrace(id), func(s sdktrace.ReadOnlySpan) bool { return attr(s, "db.system") == "mysql" && underActivity(s) }) {
+		t.Fatalf("no SQL below the ReserveStock activity: %v", spanNames(inTrace(id)))
+	}
 
 	traced := 0
 	for _, line := range logs.lines(t) {
