@@ -84,19 +84,12 @@ const outboxWindow = time.Hour
 // Every serve process runs it; two relaying one record produce it twice,
 // which the writers' idempotence (one order per sale and buyer) absorbs.
 func (s *Service) RelayOutboxes(ctx context.Context) error {
-	ticker := time.NewTicker(s.opts.RelayEvery)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
+	return every(ctx, s.opts.RelayEvery, func() {
 		now := time.Now()
 		events, err := eventsEndedAfter(ctx, s.db, dbTime(now), dbTime(now.Add(-outboxWindow)))
 		if err != nil {
 			s.logger.WarnContext(ctx, "list sales for the outbox relay", "err", err)
-			continue
+			return
 		}
 		for _, ev := range events {
 			if n, err := s.relayOutbox(ctx, ev.ID, now); err != nil {
@@ -105,7 +98,7 @@ func (s *Service) RelayOutboxes(ctx context.Context) error {
 				s.logger.WarnContext(ctx, "relayed purchases whose producer died", "event_id", ev.ID, "records", n)
 			}
 		}
-	}
+	})
 }
 
 // relayOutbox produces the sale's outbox entries accepted before

@@ -44,23 +44,30 @@ func (s *Service) startReconcile(eventID string) {
 // Valkey and rebuilds the ones that are not, so a sale recovers even when
 // nobody is buying.
 func (s *Service) WatchSales(ctx context.Context) error {
-	ticker := time.NewTicker(s.opts.ReconcileEvery)
+	return every(ctx, s.opts.ReconcileEvery, func() {
+		events, err := liveEvents(ctx, s.db, dbTime(time.Now()))
+		if err != nil {
+			s.logger.WarnContext(ctx, "list live sales", "err", err)
+			return
+		}
+		for _, ev := range events {
+			if _, ready, err := s.remaining(ctx, ev.ID); err == nil && !ready {
+				s.startReconcile(ev.ID)
+			}
+		}
+	})
+}
+
+// every calls fn each period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) error {
+	ticker := time.NewTicker(period)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-		}
-		events, err := liveEvents(ctx, s.db, dbTime(time.Now()))
-		if err != nil {
-			s.logger.WarnContext(ctx, "list live sales", "err", err)
-			continue
-		}
-		for _, ev := range events {
-			if _, ready, err := s.remaining(ctx, ev.ID); err == nil && !ready {
-				s.startReconcile(ev.ID)
-			}
+			fn()
 		}
 	}
 }
