@@ -4,9 +4,10 @@ import { describe as group, expect, it } from "vitest";
 import { FieldPathSchema, ViolationSchema, ViolationsSchema } from "@gen/buf/validate/validate_pb.js";
 import { describe } from "./errors";
 
-function violation(path: string[], message: string) {
+function violation(path: string[], message: string, ruleId = "") {
   return create(ViolationSchema, {
     message,
+    ruleId,
     field: create(FieldPathSchema, { elements: path.map((fieldName) => ({ fieldName })) }),
   });
 }
@@ -18,7 +19,7 @@ group("describe", () => {
         desc: ViolationsSchema,
         value: create(ViolationsSchema, {
           violations: [
-            violation(["address", "phone"], "value does not match regex pattern"),
+            violation(["address", "phone"], "value does not match regex pattern `^\\+?[0-9]{6,20}$`", "string.pattern"),
             violation(["address", "city"], "value length must be at least 1 characters"),
             violation(["address", "phone"], "second message for the same field is dropped"),
           ],
@@ -28,7 +29,7 @@ group("describe", () => {
     const p = describe(err);
     expect(p.code).toBe(Code.InvalidArgument);
     expect(p.fields).toEqual({
-      "address.phone": "value does not match regex pattern",
+      "address.phone": "This does not look right: please check the format.",
       "address.city": "value length must be at least 1 characters",
     });
     expect(p.message).toMatch(/correct the highlighted fields/);

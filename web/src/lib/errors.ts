@@ -22,6 +22,20 @@ export function fieldPath(v: Violation): string {
   return parts.join(".");
 }
 
+// readableViolation is a violation's message for a shopper: protovalidate's
+// own are fine ("value length must be at least 8 characters"), except a
+// pattern's, which quotes the regular expression.
+export function readableViolation(v: Violation): string {
+  switch (v.ruleId) {
+    case "string.pattern":
+      return "This does not look right: please check the format.";
+    case "required":
+      return "This is required.";
+    default:
+      return v.message || "This value is not accepted.";
+  }
+}
+
 const byCode: Partial<Record<Code, string>> = {
   [Code.Unauthenticated]: "Please sign in to continue.",
   [Code.PermissionDenied]: "You are not allowed to do that.",
@@ -41,7 +55,7 @@ export function describe(err: unknown): Problem {
   for (const vs of e.findDetails(ViolationsSchema)) {
     for (const v of vs.violations) {
       const path = fieldPath(v);
-      if (!(path in fields)) fields[path] = v.message;
+      if (!(path in fields)) fields[path] = readableViolation(v);
     }
   }
   if (Object.keys(fields).length > 0) {
