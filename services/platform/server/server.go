@@ -61,7 +61,7 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 	return []connect.HandlerOption{
 		// The span comes first, so every line logged while handling the
 		// call (the access log included) carries its trace id.
-		connect.WithInterceptors(tracing(), metricsInterceptor{}, newAccessLog(logger), rpcerr.NewInterceptor(logger)),
+		connect.WithInterceptors(tracing(), newAccessLog(logger), rpcerr.NewInterceptor(logger)),
 		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, panicked any) error {
 			logger.ErrorContext(ctx, "handler panicked", "procedure", spec.Procedure, "panic", fmt.Sprint(panicked))
 			return rpcerr.Internal()
@@ -79,7 +79,7 @@ const compressMinBytes = 1024
 // tracing continues the caller's trace (W3C traceparent): the mall's
 // processes call each other on a private network, and a browser's or
 // gateway's trace should include what the call did here. RPC metrics are
-// Prometheus (metricsInterceptor), not OpenTelemetry's.
+// Prometheus (kept by the access log), not OpenTelemetry's.
 func tracing() connect.Interceptor {
 	interceptor, err := otelconnect.NewInterceptor(otelconnect.WithTrustRemote(), otelconnect.WithoutMetrics())
 	if err != nil {
