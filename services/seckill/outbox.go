@@ -104,25 +104,23 @@ func (s *Service) RelayOutboxes(ctx context.Context) error {
 // relayOutbox produces the sale's outbox entries accepted before
 // now-RelayAfter, then removes them; it returns how many it relayed.
 func (s *Service) relayOutbox(ctx context.Context, eventID string, now time.Time) (int, error) {
-	outbox := s.keys(eventID).outbox
-	entries, err := s.valkey.Do(ctx, s.valkey.B().Hgetall().Key(outbox).Build()).AsStrMap()
+	entries, err := s.outbox(ctx, eventID)
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}
 	var records []*kgo.Record
 	var tickets []string
-	for ticket, value := range entries {
-		var rec seckillv1.PurchaseRecord
-		if err := proto.Unmarshal([]byte(value), &rec); err != nil || rec.GetAcceptedAt() == nil {
-			s.logger.ErrorContext(ctx, "dropping an unreadable outbox entry", "event_id", eventID, "ticket", ticket, "err", err)
-			tickets = append(tickets, ticket)
+	for _, e := range entries {
+		if e.record == nil || e.record.GetAcceptedAt() == nil {
+			s.logger.ErrorContext(ctx, "dropping an unreadable outbox entry", "event_id", eventID, "ticket", e.ticket)
+			tickets = append(tickets, e.ticket)
 			continue
 		}
-		if now.Sub(rec.GetAcceptedAt().AsTime()) < s.opts.RelayAfter {
+		if now.Sub(e.record.GetAcceptedAt().AsTime()) < s.opts.RelayAfter {
 			continue // its Purchase may still be producing it
 		}
-		records = append(records, &kgo.Record{Topic: PurchasesTopic, Key: []byte(rec.GetUserId()), Value: []byte(value)})
-		tickets = append(tickets, ticket)
+		records = append(records, &kgo.Record{Topic: PurchasesTopic, Key: []byte(e.record.GetUserId()), Value: e.value})
+		tickets = append(tickets, e.ticket)
 	}
 	if len(records) > 0 {
 		if err := s.kafka.Producer.ProduceSync(ctx, records...).FirstErr(); err != nil {
@@ -131,26 +129,34 @@ func (s *Service) relayOutbox(ctx context.Context, eventID string, now time.Time
 		outboxRelayed.Add(float64(len(records)))
 	}
 	if len(tickets) > 0 {
-		if err := s.valkey.Do(ctx, s.valkey.B().Hdel().Key(outbox).Field(tickets...).Build()).Error(); err != nil {
+		if err := s.valkey.Do(ctx, s.valkey.B().Hdel().Key(s.keys(eventID).outbox).Field(tickets...).Build()).Error(); err != nil {
 			return len(records), err
 		}
 	}
 	return len(records), nil
 }
 
-// outboxRecords are the records in the sale's outbox (admitted, maybe not
-// yet in Kafka).
-func (s *Service) outboxRecords(ctx context.Context, eventID string) ([]*seckillv1.PurchaseRecord, error) {
-	entries, err := s.valkey.Do(ctx, s.valkey.B().Hvals().Key(s.keys(eventID).outbox).Build()).AsStrSlice()
+// outboxEntry is one admitted purchase in a sale's outbox: its ticket, the
+// record as stored, and the record decoded (nil when it cannot be).
+type outboxEntry struct {
+	ticket string
+	value  []byte
+	record *seckillv1.PurchaseRecord
+}
+
+// outbox reads the sale's outbox (admitted, maybe not yet in Kafka).
+func (s *Service) outbox(ctx context.Context, eventID string) ([]outboxEntry, error) {
+	stored, err := s.valkey.Do(ctx, s.valkey.B().Hgetall().Key(s.keys(eventID).outbox).Build()).AsStrMap()
 	if err != nil {
 		return nil, err
 	}
-	records := make([]*seckillv1.PurchaseRecord, 0, len(entries))
-	for _, value := range entries {
-		var rec seckillv1.PurchaseRecord
-		if proto.Unmarshal([]byte(value), &rec) == nil {
-			records = append(records, &rec)
+	entries := make([]outboxEntry, 0, len(stored))
+	for ticket, value := range stored {
+		e := outboxEntry{ticket: ticket, value: []byte(value), record: &seckillv1.PurchaseRecord{}}
+		if proto.Unmarshal(e.value, e.record) != nil {
+			e.record = nil
 		}
+		entries = append(entries, e)
 	}
-	return records, nil
+	return entries, nil
 }

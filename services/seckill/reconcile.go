@@ -120,8 +120,9 @@ func (s *Service) Reconcile(ctx context.Context, eventID string) error {
 	}); err != nil {
 		return err
 	}
+	// An accepted purchase not written yet counts once per buyer.
 	queued := 0
-	if err := s.eachUnwritten(ctx, from, to, func(r *seckillv1.PurchaseRecord) {
+	queue := func(r *seckillv1.PurchaseRecord) {
 		if r.GetEventId() != eventID {
 			return
 		}
@@ -131,23 +132,21 @@ func (s *Service) Reconcile(ctx context.Context, eventID string) error {
 		buyers[r.GetUserId()] = r.GetTicket()
 		sold += int64(r.GetQuantity())
 		queued++
-	}); err != nil {
+	}
+	if err := s.eachUnwritten(ctx, from, to, queue); err != nil {
 		return err
 	}
 	// Admissions whose record may never have reached Kafka (their process
 	// died; the relay will produce them) are sold too. Usually the outbox
 	// went with the rest of the sale's state; when it survived, it counts.
-	outbox, err := s.outboxRecords(ctx, eventID)
+	outbox, err := s.outbox(ctx, eventID)
 	if err != nil {
 		return err
 	}
-	for _, r := range outbox {
-		if _, known := buyers[r.GetUserId()]; known {
-			continue
+	for _, e := range outbox {
+		if e.record != nil {
+			queue(e.record)
 		}
-		buyers[r.GetUserId()] = r.GetTicket()
-		sold += int64(r.GetQuantity())
-		queued++
 	}
 	stock := ev.Stock - sold
 	if stock < 0 {

@@ -61,8 +61,8 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 	tried := 0
 	for i := range n {
 		idx := (first + i) % n
-		// A backend that just failed is skipped, unless all the others were
-		// tried and failed too.
+		// A backend that just failed is skipped; the last in this call's
+		// order is tried whatever its state, so a call never ends untried.
 		if b.downUntil[idx].Load() > now && i < n-1 {
 			continue
 		}
