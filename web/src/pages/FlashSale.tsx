@@ -15,7 +15,7 @@ import { transport } from "../lib/api";
 import { describe, type Problem } from "../lib/errors";
 import { millis } from "../lib/format";
 import { poll } from "../lib/poll";
-import { payOrder } from "./pay";
+import { PayButton } from "./orderParts";
 
 const seckill = createClient(SeckillService, transport);
 
@@ -174,8 +174,6 @@ export function FlashSalePage() {
 }
 
 function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null }) {
-  const [paying, setPaying] = useState(false);
-  const [problem, setProblem] = useState<unknown>(null);
   if (!result || result.state === PurchaseState.QUEUED) {
     return (
       <div className="purchase-result" data-state="queued" role="status">
@@ -193,21 +191,7 @@ function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null 
   return (
     <div className="purchase-result ok" data-state="created" role="status">
       <p>Got it! Your order is created.</p>
-      <button
-        type="button"
-        disabled={paying}
-        onClick={() => {
-          setPaying(true);
-          payOrder(result.orderId).catch((err: unknown) => {
-            setProblem(err);
-            setPaying(false);
-          });
-        }}
-      >
-        Pay now
-      </button>{" "}
-      <Link to={`/orders/${result.orderId}`}>View the order</Link>
-      <ErrorBox error={problem} />
+      <PayButton orderId={result.orderId} /> <Link to={`/orders/${result.orderId}`}>View the order</Link>
     </div>
   );
 }

@@ -18,34 +18,43 @@ export function StatusBadge({ order }: { order: Order }) {
   );
 }
 
+// PayButton opens the provider's pay page for an order; a failure to get
+// there is shown beside it and the button is offered again.
+export function PayButton({ orderId }: { orderId: string }) {
+  const [paying, setPaying] = useState(false);
+  const [problem, setProblem] = useState<unknown>(null);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={paying}
+        onClick={() => {
+          setPaying(true);
+          setProblem(null);
+          payOrder(orderId).catch((err: unknown) => {
+            setProblem(err);
+            setPaying(false);
+          });
+        }}
+      >
+        {paying ? "Opening payment…" : "Pay now"}
+      </button>
+      <ErrorBox error={problem} />
+    </>
+  );
+}
+
 // OrderActions are the buyer's buttons for an order in its current state.
 export function OrderActions({ order }: { order: Order }) {
   const invalidate = useInvalidate();
   const refresh = { onSuccess: () => invalidate(OrderService) };
   const cancel = useMutation(OrderService.method.cancelOrder, refresh);
   const confirm = useMutation(OrderService.method.confirmReceipt, refresh);
-  const [paying, setPaying] = useState(false);
-  const [payProblem, setPayProblem] = useState<unknown>(null);
   const a = actionsOf(order);
   return (
     <div className="order-actions">
       {a.pay && order.paymentDeadline && <Countdown until={millis(order.paymentDeadline)} prefix="Pay within " />}
-      {a.pay && (
-        <button
-          type="button"
-          disabled={paying}
-          onClick={() => {
-            setPaying(true);
-            setPayProblem(null);
-            payOrder(order.orderId).catch((err: unknown) => {
-              setPayProblem(err);
-              setPaying(false);
-            });
-          }}
-        >
-          {paying ? "Opening payment…" : "Pay now"}
-        </button>
-      )}
+      {a.pay && <PayButton orderId={order.orderId} />}
       {a.cancel && (
         <button
           type="button"
@@ -64,7 +73,7 @@ export function OrderActions({ order }: { order: Order }) {
           Confirm receipt
         </button>
       )}
-      <ErrorBox error={cancel.error ?? confirm.error ?? payProblem} />
+      <ErrorBox error={cancel.error ?? confirm.error} />
     </div>
   );
 }
