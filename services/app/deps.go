@@ -210,10 +210,12 @@ func Migrate(ctx context.Context, cfg config.Config, domains []Domain, logger *s
 // NewServer builds the domains and mounts their handlers on a platform server.
 func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Server, error) {
 	srv := server.New(server.Options{
-		Logger:          deps.Logger,
-		Authenticator:   auth.NewAuthenticator(deps.Keys, deps.Revocations),
-		CORSOrigins:     deps.Config.CORSOrigins,
-		ShutdownTimeout: deps.Config.ShutdownTimeout,
+		Logger:             deps.Logger,
+		Authenticator:      auth.NewAuthenticator(deps.Keys, deps.Revocations),
+		CORSOrigins:        deps.Config.CORSOrigins,
+		ShutdownTimeout:    deps.Config.ShutdownTimeout,
+		MaxRequestBytes:    deps.Config.MaxRequestBytes,
+		RequestReadTimeout: deps.Config.RequestReadTimeout,
 	})
 	for _, d := range domains {
 		path, handler, err := d.Mount(ctx, deps, srv.HandlerOptions()...)

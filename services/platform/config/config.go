@@ -20,6 +20,9 @@ type Config struct {
 	CORSOrigins     []string
 	LogLevel        string
 
+	MaxRequestBytes    int64         // largest request body, and RPC message after decompression
+	RequestReadTimeout time.Duration // how long a request body may take to arrive
+
 	MySQLDSN string // server DSN without a database; each service adds its own
 	DBPrefix string // database name = prefix + service name
 
@@ -61,6 +64,8 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may finish on shutdown")
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", []string{"*"}, "origins browsers may call the API from")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Int64Var(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest request body in bytes, and largest RPC message after decompression")
+	fs.DurationVar(&c.RequestReadTimeout, "request-read-timeout", 10*time.Second, "how long a request body may take to arrive")
 	fs.StringVar(&c.MySQLDSN, "mysql-dsn", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (go-sql-driver format, no database name)")
 	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
 	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")

@@ -33,6 +33,12 @@ type Options struct {
 	Authenticator   *auth.Authenticator
 	CORSOrigins     []string
 	ShutdownTimeout time.Duration
+	// MaxRequestBytes bounds a request body on the wire and an RPC's
+	// message after decompression (0: DefaultMaxRequestBytes).
+	MaxRequestBytes int64
+	// RequestReadTimeout bounds how long a request body may take to
+	// arrive (0: DefaultRequestReadTimeout).
+	RequestReadTimeout time.Duration
 }
 
 // Server collects handlers and serves them.
@@ -49,6 +55,12 @@ func New(opts Options) *Server {
 	}
 	if opts.ShutdownTimeout == 0 {
 		opts.ShutdownTimeout = 15 * time.Second
+	}
+	if opts.MaxRequestBytes <= 0 {
+		opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if opts.RequestReadTimeout <= 0 {
+		opts.RequestReadTimeout = DefaultRequestReadTimeout
 	}
 	return &Server{opts: opts, mux: http.NewServeMux()}
 }
@@ -71,6 +83,9 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 		// message) than it saves bytes; answers above 1 KiB (pages,
 		// listings) are still gzipped for clients that accept it.
 		connect.WithCompressMinBytes(compressMinBytes),
+		// A small compressed body may inflate to gigabytes: the limit holds
+		// after decompression too.
+		connect.WithReadMaxBytes(int(s.opts.MaxRequestBytes)),
 	}
 }
 
@@ -101,8 +116,8 @@ func (s *Server) Services() []string { return append([]string(nil), s.services..
 func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pattern, handler) }
 
 // Handler returns the complete HTTP handler: health, reflection, Prometheus
-// metrics (/metrics), the mounted services, wrapped in authentication and
-// CORS.
+// metrics (/metrics), the mounted services, wrapped in authentication, CORS
+// and the request limits.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
@@ -115,13 +130,14 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Authenticator != nil {
 		handler = s.opts.Authenticator.Middleware().Wrap(handler)
 	}
-	return cors.New(cors.Options{
+	handler = cors.New(cors.Options{
 		AllowedOrigins: s.opts.CORSOrigins,
 		AllowedMethods: connectcors.AllowedMethods(),
 		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization"),
 		ExposedHeaders: connectcors.ExposedHeaders(),
 		MaxAge:         7200,
 	}).Handler(handler)
+	return limitRequests(handler, s.opts.MaxRequestBytes, s.opts.RequestReadTimeout)
 }
 
 // HTTPServer returns an http.Server that speaks HTTP/1.1 and h2c, with

@@ -73,17 +73,21 @@ type harness struct {
 	keys *auth.Keys
 }
 
-func start(t *testing.T) harness {
+func start(t *testing.T, options ...func(*server.Options)) harness {
 	t.Helper()
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Options{
+	opts := server.Options{
 		Logger:        testenv.Logger(),
 		Authenticator: auth.NewAuthenticator(keys, nil),
 		CORSOrigins:   []string{"https://shop.example"},
-	})
+	}
+	for _, option := range options {
+		option(&opts)
+	}
+	srv := server.New(opts)
 	srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
 	srv.Mount(cartv1connect.NewCartServiceHandler(fixtureCart{}, srv.HandlerOptions()...))
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
