@@ -51,6 +51,12 @@ context.setDefaultTimeout(20_000);
 const page = await context.newPage();
 const pageErrors = [];
 page.on("pageerror", (err) => pageErrors.push(err.message));
+// The mall serves the SPA with a Content-Security-Policy: anything it
+// blocks would be a broken page in production.
+const policyViolations = [];
+page.on("console", (msg) => {
+  if (msg.type() === "error" && /Content Security Policy/i.test(msg.text())) policyViolations.push(msg.text());
+});
 
 let step = 0;
 async function shot(name) {
@@ -256,6 +262,7 @@ try {
   await shot("home-phone");
 
   assert.deepEqual(pageErrors, [], "no uncaught errors in the pages");
+  assert.deepEqual(policyViolations, [], "nothing blocked by the Content-Security-Policy");
   progress(`passed; screenshots in ${artifacts}`);
 } catch (err) {
   failed = true;

@@ -52,6 +52,13 @@ func TestServesFilesAndTheAppForClientRoutes(t *testing.T) {
 		if res.StatusCode != tc.status || (tc.body != "" && string(body) != tc.body) || res.Header.Get("Cache-Control") != tc.cache {
 			t.Errorf("%s: %d %q cache %q", tc.path, res.StatusCode, body, res.Header.Get("Cache-Control"))
 		}
+		for header, want := range map[string]string{
+			"Content-Security-Policy": webui.ContentSecurityPolicy, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+		} {
+			if got := res.Header.Get(header); got != want {
+				t.Errorf("%s: %s %q, want %q", tc.path, header, got, want)
+			}
+		}
 	}
 	res, err := http.Post(server.URL+"/", "text/plain", nil)
 	if err != nil {
