@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -171,7 +172,10 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 	if deps.Config.PaymentTimeout > 0 {
 		orderOpts.PaymentTimeout = deps.Config.PaymentTimeout
 	}
-	svc := order.NewService(handle, tc, deps.Config.TaskQueue, deps.Logger, orderOpts)
+	orderOpts.MaxUnpaidOrders, orderOpts.MaxUnpaidUnits = deps.Config.MaxUnpaidOrders, deps.Config.MaxUnpaidUnits
+	orderOpts.CheckoutLimit = ratelimit.Limit{Burst: deps.Config.CheckoutsPerMinute, Period: time.Minute}
+	svc := order.NewService(handle, tc, deps.Config.TaskQueue, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:checkout:"),
+		deps.Logger, orderOpts)
 	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
 	return path, handler, nil
 }

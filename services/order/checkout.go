@@ -18,10 +18,14 @@ import (
 	"mall/workflows/checkout"
 )
 
-// memoUserID is the memo key under which Checkout stores the buyer on the
-// workflow, so GetCheckout can tell whose a checkout is even when the
-// workflow ended without an answer to the status query (failed, terminated).
-const memoUserID = "userId"
+// Memo keys of a checkout workflow: the buyer, so GetCheckout can tell
+// whose a checkout is even when the workflow ended without an answer to
+// the status query (failed, terminated); and the request's fingerprint, so
+// a request id reused for another checkout is refused.
+const (
+	memoUserID  = "userId"
+	memoRequest = "request"
+)
 
 // queryTimeout bounds the status query: a workflow no worker serves would
 // otherwise hold the request until its deadline.
@@ -30,9 +34,25 @@ const queryTimeout = 5 * time.Second
 // Checkout starts the checkout saga and returns the order id at once. The
 // order id derives from the buyer and the request id, and the workflow id
 // from the order id with REJECT_DUPLICATE, so a retry (while the saga runs,
-// or after it ended) returns the same id and starts nothing new.
+// or after it ended) returns the same id and starts nothing new; the same
+// request id with other items or another address is already_exists. A
+// buyer starting checkouts too fast, or at a cap on unpaid orders, is
+// refused before anything starts.
 func (s *Service) Checkout(ctx context.Context, userID string, req *orderv1.CheckoutRequest) (string, error) {
 	orderID := checkout.OrderID(userID, req.GetRequestId())
+	fingerprint := requestFingerprint(req)
+	if err := s.admitCheckout(ctx, userID, req); err != nil {
+		// A retry of a checkout that started before the buyer reached a
+		// limit still gets its order.
+		started, conflict := s.startedCheckout(ctx, orderID, fingerprint)
+		if conflict != nil {
+			return "", conflict
+		}
+		if started {
+			return orderID, nil
+		}
+		return "", err
+	}
 	in := checkout.Input{
 		OrderID: orderID, UserID: userID, AddressID: req.GetAddressId(),
 		PaymentTimeout: s.opts.PaymentTimeout, AutoComplete: s.opts.AutoComplete,
@@ -48,10 +68,16 @@ func (s *Service) Checkout(ctx context.Context, userID string, req *orderv1.Chec
 		TaskQueue:                                s.taskQueue,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		Memo:                                     map[string]any{memoUserID: userID},
+		Memo:                                     map[string]any{memoUserID: userID, memoRequest: fingerprint},
 	}, checkout.WorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
+	if errors.As(err, &started) {
+		if _, conflict := s.startedCheckout(ctx, orderID, fingerprint); conflict != nil {
+			return "", conflict
+		}
+		return orderID, nil
+	}
+	if err != nil {
 		s.logger.ErrorContext(ctx, "start checkout workflow", "order_id", orderID, "err", err)
 		return "", errWorkflowUnavailable()
 	}

@@ -103,10 +103,13 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.waitWorkflow(t, orderID)
-			late, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0001")))
+			late, err := client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0002", "p0001")))
 			if err != nil || late.Msg.GetOrderId() != orderID {
 				t.Fatalf("late retry %v %v", late, err)
 			}
+			// The same request id for other items is another checkout: refused.
+			_, err = client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0001")))
+			testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonRequestIDReused)
 			desc, err = f.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 			if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED ||
 				desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() != runID {

@@ -19,6 +19,9 @@ const (
 	ReasonCheckoutNotRunning  = "CHECKOUT_NOT_RUNNING"
 	ReasonBadPageToken        = "BAD_PAGE_TOKEN"
 	ReasonWorkflowUnavailable = "WORKFLOW_UNAVAILABLE"
+	ReasonUnpaidOrdersLimit   = "UNPAID_ORDERS_LIMIT"
+	ReasonUnpaidUnitsLimit    = "UNPAID_UNITS_LIMIT"
+	ReasonRequestIDReused     = "REQUEST_ID_REUSED"
 )
 
 func errOrderNotFound() error {

@@ -17,6 +17,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/services/platform/auth"
+	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/temporalx"
@@ -39,7 +40,7 @@ type fixture struct {
 	admin    string                                       // admin token
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, options ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"order", Migrations())
@@ -61,7 +62,11 @@ func newFixture(t *testing.T) *fixture {
 
 	opts := DefaultOptions()
 	opts.PaymentTimeout, opts.AutoComplete = 3*time.Minute, time.Hour
-	svc := NewService(handle, tc, taskQueue, testenv.Logger(), opts)
+	for _, option := range options {
+		option(&opts)
+	}
+	limiter := ratelimit.New(testenv.Redis(t), "test:"+testenv.RandomID(6)+":checkout:")
+	svc := NewService(handle, tc, taskQueue, limiter, testenv.Logger(), opts)
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"time"
 
@@ -22,10 +23,15 @@ const (
 	defaultInternalPageSize = 100
 )
 
+// errOrderExists ends CreateOrder's transaction when the order is there.
+var errOrderExists = errors.New("order exists")
+
 // CreateOrder creates a regular order as PENDING_PAYMENT, with lines and
-// total computed here from the priced inputs. It is idempotent by order id:
-// a repeat returns the existing order with created = false (the same id for
-// another user is a conflict).
+// total computed here from the priced inputs, unless the buyer is at a cap
+// on unpaid orders or units (failed_precondition: the saga releases the
+// stock and tells the buyer). It is idempotent by order id: a repeat
+// returns the existing order with created = false (the same id for another
+// user is a conflict).
 func (s *Service) CreateOrder(ctx context.Context, req *orderv1.CreateOrderRequest) (*orderv1.Order, bool, error) {
 	at := now()
 	row := &orderRow{
@@ -49,10 +55,27 @@ func (s *Service) CreateOrder(ctx context.Context, req *orderv1.CreateOrderReque
 		OrderID: row.ID, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED), ToStatus: row.Status,
 		Reason: "order created", OccurredAt: at,
 	}
+	var units int64
+	for _, l := range lines {
+		units += int64(l.Quantity)
+	}
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		// Under the buyer's lock the caps are exact however many of their
+		// sagas reach this step at once; a repeat is answered below.
+		if err := lockBuyer(ctx, tx, row.UserID, at); err != nil {
+			return err
+		}
+		if _, err := selectOrder(ctx, tx, row.ID, false); err == nil {
+			return errOrderExists
+		} else if !isNoRows(err) {
+			return err
+		}
+		if err := s.checkHoldings(ctx, tx, row.UserID, units, connect.CodeFailedPrecondition); err != nil {
+			return err
+		}
 		return insertOrder(ctx, tx, row, lines, first)
 	})
-	if db.IsDuplicate(err) {
+	if db.IsDuplicate(err) || errors.Is(err, errOrderExists) {
 		existing, existingRow, err := loadOrder(ctx, s.db, row.ID)
 		if err != nil {
 			return nil, false, err

@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
 
+	"mall/services/platform/ratelimit"
 	"mall/workflows/checkout"
 )
 
@@ -18,11 +19,18 @@ type Options struct {
 	// AutoComplete is how long after delivery an order completes by itself
 	// (passed to the checkout workflow). Zero means checkout.DefaultAutoComplete.
 	AutoComplete time.Duration
+	// MaxUnpaidOrders and MaxUnpaidUnits cap what one buyer may hold in
+	// PENDING_PAYMENT orders (0: the defaults).
+	MaxUnpaidOrders int
+	MaxUnpaidUnits  int64
+	// CheckoutLimit is how often one buyer may start checkouts (zero: the default).
+	CheckoutLimit ratelimit.Limit
 }
 
 // DefaultOptions are the production settings.
 func DefaultOptions() Options {
-	return Options{PaymentTimeout: checkout.DefaultPaymentTimeout, AutoComplete: checkout.DefaultAutoComplete}
+	return Options{PaymentTimeout: checkout.DefaultPaymentTimeout, AutoComplete: checkout.DefaultAutoComplete,
+		MaxUnpaidOrders: DefaultMaxUnpaidOrders, MaxUnpaidUnits: DefaultMaxUnpaidUnits, CheckoutLimit: DefaultCheckoutLimit}
 }
 
 // Service is the order domain: orders, their lines and status history, and
@@ -32,17 +40,28 @@ type Service struct {
 	temporal  client.Client
 	taskQueue string
 	logger    *slog.Logger
+	limiter   *ratelimit.Limiter
 	opts      Options
 }
 
 // NewService returns the order service. Checkouts start CheckoutWorkflow
-// on taskQueue through temporal.
-func NewService(db *bun.DB, temporal client.Client, taskQueue string, logger *slog.Logger, opts Options) *Service {
+// on taskQueue through temporal; limiter paces each buyer's checkouts.
+func NewService(db *bun.DB, temporal client.Client, taskQueue string, limiter *ratelimit.Limiter, logger *slog.Logger, opts Options) *Service {
 	if opts.PaymentTimeout <= 0 {
 		opts.PaymentTimeout = checkout.DefaultPaymentTimeout
 	}
 	if opts.AutoComplete <= 0 {
 		opts.AutoComplete = checkout.DefaultAutoComplete
 	}
-	return &Service{db: db, temporal: temporal, taskQueue: taskQueue, logger: logger, opts: opts}
+	defaults := DefaultOptions()
+	if opts.MaxUnpaidOrders <= 0 {
+		opts.MaxUnpaidOrders = defaults.MaxUnpaidOrders
+	}
+	if opts.MaxUnpaidUnits <= 0 {
+		opts.MaxUnpaidUnits = defaults.MaxUnpaidUnits
+	}
+	if opts.CheckoutLimit.Burst <= 0 || opts.CheckoutLimit.Period <= 0 {
+		opts.CheckoutLimit = defaults.CheckoutLimit
+	}
+	return &Service{db: db, temporal: temporal, taskQueue: taskQueue, limiter: limiter, logger: logger, opts: opts}
 }

@@ -28,6 +28,24 @@ func insertOrder(ctx context.Context, tx bun.Tx, row *orderRow, lines []lineRow,
 	return err
 }
 
+// lockBuyer takes the buyer's lock for the rest of tx: the upsert holds
+// the row's exclusive lock until commit, so one buyer's order creations
+// take turns.
+func lockBuyer(ctx context.Context, tx bun.Tx, userID string, at time.Time) error {
+	_, err := tx.ExecContext(ctx,
+		"INSERT INTO buyer_locks (user_id, updated_at) VALUES (?, ?) ON DUPLICATE KEY UPDATE updated_at = ?", userID, at, at)
+	return err
+}
+
+// unpaidHoldings counts a buyer's PENDING_PAYMENT orders and the units on them.
+func unpaidHoldings(ctx context.Context, db bun.IDB, userID string) (orders, units int64, err error) {
+	err = db.NewSelect().TableExpr("orders AS o").Join("JOIN order_lines AS l ON l.order_id = o.id").
+		ColumnExpr("COUNT(DISTINCT o.id), COALESCE(SUM(l.quantity), 0)").
+		Where("o.user_id = ?", userID).Where("o.status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)).
+		Scan(ctx, &orders, &units)
+	return orders, units, err
+}
+
 // selectOrder reads one order row; lock takes it FOR UPDATE. A missing order
 // is sql.ErrNoRows.
 func selectOrder(ctx context.Context, db bun.IDB, id string, lock bool) (*orderRow, error) {

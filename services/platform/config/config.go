@@ -43,6 +43,11 @@ type Config struct {
 
 	PaymentTimeout time.Duration // how long an order waits for payment before it is cancelled
 
+	// What one buyer may hold unpaid, and how often they may start checkouts.
+	MaxUnpaidOrders    int
+	MaxUnpaidUnits     int64
+	CheckoutsPerMinute int
+
 	// The payment provider (mall paysim on a developer machine).
 	ProviderURL           string // merchant API base URL
 	ProviderAPIKey        string
@@ -79,6 +84,9 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of user tokens")
 	fs.StringVar(&c.InternalURL, "internal-url", "http://127.0.0.1:8080", "base URL services use to call each other")
 	fs.DurationVar(&c.PaymentTimeout, "payment-timeout", 30*time.Minute, "how long an order waits for payment before it is cancelled")
+	fs.IntVar(&c.MaxUnpaidOrders, "max-unpaid-orders", 10, "unpaid orders one buyer may have at once")
+	fs.Int64Var(&c.MaxUnpaidUnits, "max-unpaid-units", 50, "units one buyer may hold in unpaid orders at once")
+	fs.IntVar(&c.CheckoutsPerMinute, "checkouts-per-minute", 10, "checkouts one buyer may start per minute")
 	fs.StringVar(&c.ProviderURL, "provider-url", "http://127.0.0.1:8090", "payment provider API base URL (mall paysim)")
 	fs.StringVar(&c.ProviderAPIKey, "provider-api-key", "sk_dev_mall", "payment provider API key (the development default is public)")
 	fs.StringVar(&c.ProviderWebhookSecret, "provider-webhook-secret", "whsec_dev_mall", "HMAC key of the provider's webhooks (the development default is public)")
