@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/user/v1/user.proto.
  */
 export const file_mall_user_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChdtYWxsL3VzZXIvdjEvdXNlci5wcm90bxIMbWFsbC51c2VyLnYxIrABCgRVc2VyEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFcGhvbmUYAyABKAkSEAoIbmlja25hbWUYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIgCgRyb2xlGAYgASgOMhIubWFsbC51c2VyLnYxLlJvbGUSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AEKC0FkZHJlc3NTcGVjEiEKDnJlY2lwaWVudF9uYW1lGAEgASgJQgm6SAZyBBABGEASJgoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kEhsKCHByb3ZpbmNlGAMgASgJQgm6SAZyBBABGEASFwoEY2l0eRgEIAEoCUIJukgGcgQQARhAEhkKCGRpc3RyaWN0GAUgASgJQge6SARyAhhAEhoKBmRldGFpbBgGIAEoCUIKukgHcgUQARiAAhIxCgtwb3N0YWxfY29kZRgHIAEoCUIcukgZchcyFV5bMC05QS1aYS16IC1dezAsMTZ9JCKPAgoHQWRkcmVzcxISCgphZGRyZXNzX2lkGAEgASgJEhYKDnJlY2lwaWVudF9uYW1lGAIgASgJEg0KBXBob25lGAMgASgJEhAKCHByb3ZpbmNlGAQgASgJEgwKBGNpdHkYBSABKAkSEAoIZGlzdHJpY3QYBiABKAkSDgoGZGV0YWlsGAcgASgJEhMKC3Bvc3RhbF9jb2RlGAggASgJEhIKCmlzX2RlZmF1bHQYCSABKAgSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAieQoIRmF2b3JpdGUSEgoKcHJvZHVjdF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgdwcm9kdWN0GAMgASgLMhgubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3QiuAIKD1JlZ2lzdGVyUmVxdWVzdBIvCgh1c2VybmFtZRgBIAEoCUIbukgYchYyFF5bQS1aYS16MC05X117MywzMn0kSAASKAoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kSAASmwEKCHBhc3N3b3JkGAMgASgJQogBukiEAboBegoZcGFzc3dvcmQubGV0dGVyX2FuZF9kaWdpdBIqcGFzc3dvcmQgbXVzdCBjb250YWluIGEgbGV0dGVyIGFuZCBhIGRpZ2l0GjF0aGlzLm1hdGNoZXMoJ1tBLVphLXpdJykgJiYgdGhpcy5tYXRjaGVzKCdbMC05XScpcgUQCBiAARIZCghuaWNrbmFtZRgEIAEoCUIHukgEcgIYIEIRCghpZGVudGl0eRIFukgCCAEiNAoQUmVnaXN0ZXJSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIubWFsbC51c2VyLnYxLlVzZXIiRgoMTG9naW5SZXF1ZXN0EhgKBWxvZ2luGAEgASgJQgm6SAZyBBABGEASHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAEYgAEidwoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIAoEdXNlchgDIAEoCzISLm1hbGwudXNlci52MS5Vc2VyIg8KDUxvZ291dFJlcXVlc3QiEAoOTG9nb3V0UmVzcG9uc2UiEwoRR2V0UHJvZmlsZVJlcXVlc3QiNgoSR2V0UHJvZmlsZVJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJ6ChRVcGRhdGVQcm9maWxlUmVxdWVzdBIgCghuaWNrbmFtZRgBIAEoCUIJukgGcgQQARggSACIAQESJAoKYXZhdGFyX3VybBgCIAEoCUILukgIcgYYgASQAQFIAYgBAUILCglfbmlja25hbWVCDQoLX2F2YXRhcl91cmwiOQoVVXBkYXRlUHJvZmlsZVJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJgChRDcmVhdGVBZGRyZXNzUmVxdWVzdBIyCgdhZGRyZXNzGAEgASgLMhkubWFsbC51c2VyLnYxLkFkZHJlc3NTcGVjQga6SAPIAQESFAoMbWFrZV9kZWZhdWx0GAIgASgIIj8KFUNyZWF0ZUFkZHJlc3NSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiaQoUVXBkYXRlQWRkcmVzc1JlcXVlc3QSHQoKYWRkcmVzc19pZBgBIAEoCUIJukgGcgQQARhAEjIKB2FkZHJlc3MYAiABKAsyGS5tYWxsLnVzZXIudjEuQWRkcmVzc1NwZWNCBrpIA8gBASI/ChVVcGRhdGVBZGRyZXNzUmVzcG9uc2USJgoHYWRkcmVzcxgBIAEoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjUKFERlbGV0ZUFkZHJlc3NSZXF1ZXN0Eh0KCmFkZHJlc3NfaWQYASABKAlCCbpIBnIEEAEYQCIXChVEZWxldGVBZGRyZXNzUmVzcG9uc2UiFgoUTGlzdEFkZHJlc3Nlc1JlcXVlc3QiQQoVTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlEigKCWFkZHJlc3NlcxgBIAMoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjkKGFNldERlZmF1bHRBZGRyZXNzUmVxdWVzdBIdCgphZGRyZXNzX2lkGAEgASgJQgm6SAZyBBABGEAiQwoZU2V0RGVmYXVsdEFkZHJlc3NSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiMwoSQWRkRmF2b3JpdGVSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQCIVChNBZGRGYXZvcml0ZVJlc3BvbnNlIjYKFVJlbW92ZUZhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiGAoWUmVtb3ZlRmF2b3JpdGVSZXNwb25zZSJSChRMaXN0RmF2b3JpdGVzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJbChVMaXN0RmF2b3JpdGVzUmVzcG9uc2USKQoJZmF2b3JpdGVzGAEgAygLMhYubWFsbC51c2VyLnYxLkZhdm9yaXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChFJc0Zhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiJgoSSXNGYXZvcml0ZVJlc3BvbnNlEhAKCGZhdm9yaXRlGAEgASgIIjQKFkdldFVzZXJJbnRlcm5hbFJlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAIjsKF0dldFVzZXJJbnRlcm5hbFJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJUChlHZXRBZGRyZXNzSW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIbCgphZGRyZXNzX2lkGAIgASgJQge6SARyAhhAIkQKGkdldEFkZHJlc3NJbnRlcm5hbFJlc3BvbnNlEiYKB2FkZHJlc3MYASABKAsyFS5tYWxsLnVzZXIudjEuQWRkcmVzcyJWChlJc0Zhdm9yaXRlSW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIdCgpwcm9kdWN0X2lkGAIgASgJQgm6SAZyBBABGEAiLgoaSXNGYXZvcml0ZUludGVybmFsUmVzcG9uc2USEAoIZmF2b3JpdGUYASABKAgiVgodTGlzdEZhdm9yaXRlUHJvZHVjdElkc1JlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAEhkKBWxpbWl0GAIgASgFQgq6SAcaBRj0AygAIjUKHkxpc3RGYXZvcml0ZVByb2R1Y3RJZHNSZXNwb25zZRITCgtwcm9kdWN0X2lkcxgBIAMoCSo7CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARIOCgpST0xFX0FETUlOEAIy3w0KC1VzZXJTZXJ2aWNlEk8KCFJlZ2lzdGVyEh0ubWFsbC51c2VyLnYxLlJlZ2lzdGVyUmVxdWVzdBoeLm1hbGwudXNlci52MS5SZWdpc3RlclJlc3BvbnNlIgTI8xgBEkYKBUxvZ2luEhoubWFsbC51c2VyLnYxLkxvZ2luUmVxdWVzdBobLm1hbGwudXNlci52MS5Mb2dpblJlc3BvbnNlIgTI8xgBEkkKBkxvZ291dBIbLm1hbGwudXNlci52MS5Mb2dvdXRSZXF1ZXN0GhwubWFsbC51c2VyLnYxLkxvZ291dFJlc3BvbnNlIgTI8xgCElgKCkdldFByb2ZpbGUSHy5tYWxsLnVzZXIudjEuR2V0UHJvZmlsZVJlcXVlc3QaIC5tYWxsLnVzZXIudjEuR2V0UHJvZmlsZVJlc3BvbnNlIgeQAgHI8xgCEl4KDVVwZGF0ZVByb2ZpbGUSIi5tYWxsLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlcXVlc3QaIy5tYWxsLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlc3BvbnNlIgTI8xgCEl4KDUNyZWF0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuQ3JlYXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuQ3JlYXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEl4KDVVwZGF0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuVXBkYXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuVXBkYXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEl4KDURlbGV0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuRGVsZXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuRGVsZXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEmEKDUxpc3RBZGRyZXNzZXMSIi5tYWxsLnVzZXIudjEuTGlzdEFkZHJlc3Nlc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlIgeQAgHI8xgCEmoKEVNldERlZmF1bHRBZGRyZXNzEiYubWFsbC51c2VyLnYxLlNldERlZmF1bHRBZGRyZXNzUmVxdWVzdBonLm1hbGwudXNlci52MS5TZXREZWZhdWx0QWRkcmVzc1Jlc3BvbnNlIgTI8xgCElgKC0FkZEZhdm9yaXRlEiAubWFsbC51c2VyLnYxLkFkZEZhdm9yaXRlUmVxdWVzdBohLm1hbGwudXNlci52MS5BZGRGYXZvcml0ZVJlc3BvbnNlIgTI8xgCEmEKDlJlbW92ZUZhdm9yaXRlEiMubWFsbC51c2VyLnYxLlJlbW92ZUZhdm9yaXRlUmVxdWVzdBokLm1hbGwudXNlci52MS5SZW1vdmVGYXZvcml0ZVJlc3BvbnNlIgTI8xgCEmEKDUxpc3RGYXZvcml0ZXMSIi5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlc1Jlc3BvbnNlIgeQAgHI8xgCElgKCklzRmF2b3JpdGUSHy5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZVJlcXVlc3QaIC5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZVJlc3BvbnNlIgeQAgHI8xgCEmcKD0dldFVzZXJJbnRlcm5hbBIkLm1hbGwudXNlci52MS5HZXRVc2VySW50ZXJuYWxSZXF1ZXN0GiUubWFsbC51c2VyLnYxLkdldFVzZXJJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnAKEkdldEFkZHJlc3NJbnRlcm5hbBInLm1hbGwudXNlci52MS5HZXRBZGRyZXNzSW50ZXJuYWxSZXF1ZXN0GigubWFsbC51c2VyLnYxLkdldEFkZHJlc3NJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnAKEklzRmF2b3JpdGVJbnRlcm5hbBInLm1hbGwudXNlci52MS5Jc0Zhdm9yaXRlSW50ZXJuYWxSZXF1ZXN0GigubWFsbC51c2VyLnYxLklzRmF2b3JpdGVJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnwKFkxpc3RGYXZvcml0ZVByb2R1Y3RJZHMSKy5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlUHJvZHVjdElkc1JlcXVlc3QaLC5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlUHJvZHVjdElkc1Jlc3BvbnNlIgeQAgHI8xgEQo0BChBjb20ubWFsbC51c2VyLnYxQglVc2VyUHJvdG9QAVocbWFsbC9nZW4vbWFsbC91c2VyL3YxO3VzZXJ2MaICA01VWKoCDE1hbGwuVXNlci5WMcoCDE1hbGxcVXNlclxWMeICGE1hbGxcVXNlclxWMVxHUEJNZXRhZGF0YeoCDk1hbGw6OlVzZXI6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access, file_mall_product_v1_product]);
+  fileDesc("ChdtYWxsL3VzZXIvdjEvdXNlci5wcm90bxIMbWFsbC51c2VyLnYxIrABCgRVc2VyEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFcGhvbmUYAyABKAkSEAoIbmlja25hbWUYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIgCgRyb2xlGAYgASgOMhIubWFsbC51c2VyLnYxLlJvbGUSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AEKC0FkZHJlc3NTcGVjEiEKDnJlY2lwaWVudF9uYW1lGAEgASgJQgm6SAZyBBABGEASJgoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kEhsKCHByb3ZpbmNlGAMgASgJQgm6SAZyBBABGEASFwoEY2l0eRgEIAEoCUIJukgGcgQQARhAEhkKCGRpc3RyaWN0GAUgASgJQge6SARyAhhAEhoKBmRldGFpbBgGIAEoCUIKukgHcgUQARiAAhIxCgtwb3N0YWxfY29kZRgHIAEoCUIcukgZchcyFV5bMC05QS1aYS16IC1dezAsMTZ9JCKPAgoHQWRkcmVzcxISCgphZGRyZXNzX2lkGAEgASgJEhYKDnJlY2lwaWVudF9uYW1lGAIgASgJEg0KBXBob25lGAMgASgJEhAKCHByb3ZpbmNlGAQgASgJEgwKBGNpdHkYBSABKAkSEAoIZGlzdHJpY3QYBiABKAkSDgoGZGV0YWlsGAcgASgJEhMKC3Bvc3RhbF9jb2RlGAggASgJEhIKCmlzX2RlZmF1bHQYCSABKAgSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAieQoIRmF2b3JpdGUSEgoKcHJvZHVjdF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgdwcm9kdWN0GAMgASgLMhgubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3QiuAIKD1JlZ2lzdGVyUmVxdWVzdBIvCgh1c2VybmFtZRgBIAEoCUIbukgYchYyFF5bQS1aYS16MC05X117MywzMn0kSAASKAoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kSAASmwEKCHBhc3N3b3JkGAMgASgJQogBukiEAboBegoZcGFzc3dvcmQubGV0dGVyX2FuZF9kaWdpdBIqcGFzc3dvcmQgbXVzdCBjb250YWluIGEgbGV0dGVyIGFuZCBhIGRpZ2l0GjF0aGlzLm1hdGNoZXMoJ1tBLVphLXpdJykgJiYgdGhpcy5tYXRjaGVzKCdbMC05XScpcgUQCBiAARIZCghuaWNrbmFtZRgEIAEoCUIHukgEcgIYIEIRCghpZGVudGl0eRIFukgCCAEiNAoQUmVnaXN0ZXJSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIubWFsbC51c2VyLnYxLlVzZXIiRgoMTG9naW5SZXF1ZXN0EhgKBWxvZ2luGAEgASgJQgm6SAZyBBABGEASHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAEYgAEidwoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIAoEdXNlchgDIAEoCzISLm1hbGwudXNlci52MS5Vc2VyIg8KDUxvZ291dFJlcXVlc3QiEAoOTG9nb3V0UmVzcG9uc2UiEwoRR2V0UHJvZmlsZVJlcXVlc3QiNgoSR2V0UHJvZmlsZVJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJ6ChRVcGRhdGVQcm9maWxlUmVxdWVzdBIgCghuaWNrbmFtZRgBIAEoCUIJukgGcgQQARggSACIAQESJAoKYXZhdGFyX3VybBgCIAEoCUILukgIcgYYgASQAQFIAYgBAUILCglfbmlja25hbWVCDQoLX2F2YXRhcl91cmwiOQoVVXBkYXRlUHJvZmlsZVJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciLfAQoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EiQKEGN1cnJlbnRfcGFzc3dvcmQYASABKAlCCrpIB3IFEAEYgAESnwEKDG5ld19wYXNzd29yZBgCIAEoCUKIAbpIhAG6AXoKGXBhc3N3b3JkLmxldHRlcl9hbmRfZGlnaXQSKnBhc3N3b3JkIG11c3QgY29udGFpbiBhIGxldHRlciBhbmQgYSBkaWdpdBoxdGhpcy5tYXRjaGVzKCdbQS1aYS16XScpICYmIHRoaXMubWF0Y2hlcygnWzAtOV0nKXIFEAgYgAEiXgoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYAoUQ3JlYXRlQWRkcmVzc1JlcXVlc3QSMgoHYWRkcmVzcxgBIAEoCzIZLm1hbGwudXNlci52MS5BZGRyZXNzU3BlY0IGukgDyAEBEhQKDG1ha2VfZGVmYXVsdBgCIAEoCCI/ChVDcmVhdGVBZGRyZXNzUmVzcG9uc2USJgoHYWRkcmVzcxgBIAEoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzImkKFFVwZGF0ZUFkZHJlc3NSZXF1ZXN0Eh0KCmFkZHJlc3NfaWQYASABKAlCCbpIBnIEEAEYQBIyCgdhZGRyZXNzGAIgASgLMhkubWFsbC51c2VyLnYxLkFkZHJlc3NTcGVjQga6SAPIAQEiPwoVVXBkYXRlQWRkcmVzc1Jlc3BvbnNlEiYKB2FkZHJlc3MYASABKAsyFS5tYWxsLnVzZXIudjEuQWRkcmVzcyI1ChREZWxldGVBZGRyZXNzUmVxdWVzdBIdCgphZGRyZXNzX2lkGAEgASgJQgm6SAZyBBABGEAiFwoVRGVsZXRlQWRkcmVzc1Jlc3BvbnNlIhYKFExpc3RBZGRyZXNzZXNSZXF1ZXN0IkEKFUxpc3RBZGRyZXNzZXNSZXNwb25zZRIoCglhZGRyZXNzZXMYASADKAsyFS5tYWxsLnVzZXIudjEuQWRkcmVzcyI5ChhTZXREZWZhdWx0QWRkcmVzc1JlcXVlc3QSHQoKYWRkcmVzc19pZBgBIAEoCUIJukgGcgQQARhAIkMKGVNldERlZmF1bHRBZGRyZXNzUmVzcG9uc2USJgoHYWRkcmVzcxgBIAEoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjMKEkFkZEZhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiFQoTQWRkRmF2b3JpdGVSZXNwb25zZSI2ChVSZW1vdmVGYXZvcml0ZVJlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAIhgKFlJlbW92ZUZhdm9yaXRlUmVzcG9uc2UiUgoUTGlzdEZhdm9yaXRlc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQiWwoVTGlzdEZhdm9yaXRlc1Jlc3BvbnNlEikKCWZhdm9yaXRlcxgBIAMoCzIWLm1hbGwudXNlci52MS5GYXZvcml0ZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoRSXNGYXZvcml0ZVJlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAIiYKEklzRmF2b3JpdGVSZXNwb25zZRIQCghmYXZvcml0ZRgBIAEoCCI0ChZHZXRVc2VySW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQCI7ChdHZXRVc2VySW50ZXJuYWxSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIubWFsbC51c2VyLnYxLlVzZXIiVAoZR2V0QWRkcmVzc0ludGVybmFsUmVxdWVzdBIaCgd1c2VyX2lkGAEgASgJQgm6SAZyBBABGEASGwoKYWRkcmVzc19pZBgCIAEoCUIHukgEcgIYQCJEChpHZXRBZGRyZXNzSW50ZXJuYWxSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiVgoZSXNGYXZvcml0ZUludGVybmFsUmVxdWVzdBIaCgd1c2VyX2lkGAEgASgJQgm6SAZyBBABGEASHQoKcHJvZHVjdF9pZBgCIAEoCUIJukgGcgQQARhAIi4KGklzRmF2b3JpdGVJbnRlcm5hbFJlc3BvbnNlEhAKCGZhdm9yaXRlGAEgASgIIlYKHUxpc3RGYXZvcml0ZVByb2R1Y3RJZHNSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIZCgVsaW1pdBgCIAEoBUIKukgHGgUY9AMoACI1Ch5MaXN0RmF2b3JpdGVQcm9kdWN0SWRzUmVzcG9uc2USEwoLcHJvZHVjdF9pZHMYASADKAkqOwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDQoJUk9MRV9VU0VSEAESDgoKUk9MRV9BRE1JThACMsIOCgtVc2VyU2VydmljZRJPCghSZWdpc3RlchIdLm1hbGwudXNlci52MS5SZWdpc3RlclJlcXVlc3QaHi5tYWxsLnVzZXIudjEuUmVnaXN0ZXJSZXNwb25zZSIEyPMYARJGCgVMb2dpbhIaLm1hbGwudXNlci52MS5Mb2dpblJlcXVlc3QaGy5tYWxsLnVzZXIudjEuTG9naW5SZXNwb25zZSIEyPMYARJJCgZMb2dvdXQSGy5tYWxsLnVzZXIudjEuTG9nb3V0UmVxdWVzdBocLm1hbGwudXNlci52MS5Mb2dvdXRSZXNwb25zZSIEyPMYAhJYCgpHZXRQcm9maWxlEh8ubWFsbC51c2VyLnYxLkdldFByb2ZpbGVSZXF1ZXN0GiAubWFsbC51c2VyLnYxLkdldFByb2ZpbGVSZXNwb25zZSIHkAIByPMYAhJeCg1VcGRhdGVQcm9maWxlEiIubWFsbC51c2VyLnYxLlVwZGF0ZVByb2ZpbGVSZXF1ZXN0GiMubWFsbC51c2VyLnYxLlVwZGF0ZVByb2ZpbGVSZXNwb25zZSIEyPMYAhJhCg5DaGFuZ2VQYXNzd29yZBIjLm1hbGwudXNlci52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJC5tYWxsLnVzZXIudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSIEyPMYAhJeCg1DcmVhdGVBZGRyZXNzEiIubWFsbC51c2VyLnYxLkNyZWF0ZUFkZHJlc3NSZXF1ZXN0GiMubWFsbC51c2VyLnYxLkNyZWF0ZUFkZHJlc3NSZXNwb25zZSIEyPMYAhJeCg1VcGRhdGVBZGRyZXNzEiIubWFsbC51c2VyLnYxLlVwZGF0ZUFkZHJlc3NSZXF1ZXN0GiMubWFsbC51c2VyLnYxLlVwZGF0ZUFkZHJlc3NSZXNwb25zZSIEyPMYAhJeCg1EZWxldGVBZGRyZXNzEiIubWFsbC51c2VyLnYxLkRlbGV0ZUFkZHJlc3NSZXF1ZXN0GiMubWFsbC51c2VyLnYxLkRlbGV0ZUFkZHJlc3NSZXNwb25zZSIEyPMYAhJhCg1MaXN0QWRkcmVzc2VzEiIubWFsbC51c2VyLnYxLkxpc3RBZGRyZXNzZXNSZXF1ZXN0GiMubWFsbC51c2VyLnYxLkxpc3RBZGRyZXNzZXNSZXNwb25zZSIHkAIByPMYAhJqChFTZXREZWZhdWx0QWRkcmVzcxImLm1hbGwudXNlci52MS5TZXREZWZhdWx0QWRkcmVzc1JlcXVlc3QaJy5tYWxsLnVzZXIudjEuU2V0RGVmYXVsdEFkZHJlc3NSZXNwb25zZSIEyPMYAhJYCgtBZGRGYXZvcml0ZRIgLm1hbGwudXNlci52MS5BZGRGYXZvcml0ZVJlcXVlc3QaIS5tYWxsLnVzZXIudjEuQWRkRmF2b3JpdGVSZXNwb25zZSIEyPMYAhJhCg5SZW1vdmVGYXZvcml0ZRIjLm1hbGwudXNlci52MS5SZW1vdmVGYXZvcml0ZVJlcXVlc3QaJC5tYWxsLnVzZXIudjEuUmVtb3ZlRmF2b3JpdGVSZXNwb25zZSIEyPMYAhJhCg1MaXN0RmF2b3JpdGVzEiIubWFsbC51c2VyLnYxLkxpc3RGYXZvcml0ZXNSZXF1ZXN0GiMubWFsbC51c2VyLnYxLkxpc3RGYXZvcml0ZXNSZXNwb25zZSIHkAIByPMYAhJYCgpJc0Zhdm9yaXRlEh8ubWFsbC51c2VyLnYxLklzRmF2b3JpdGVSZXF1ZXN0GiAubWFsbC51c2VyLnYxLklzRmF2b3JpdGVSZXNwb25zZSIHkAIByPMYAhJnCg9HZXRVc2VySW50ZXJuYWwSJC5tYWxsLnVzZXIudjEuR2V0VXNlckludGVybmFsUmVxdWVzdBolLm1hbGwudXNlci52MS5HZXRVc2VySW50ZXJuYWxSZXNwb25zZSIHkAIByPMYBBJwChJHZXRBZGRyZXNzSW50ZXJuYWwSJy5tYWxsLnVzZXIudjEuR2V0QWRkcmVzc0ludGVybmFsUmVxdWVzdBooLm1hbGwudXNlci52MS5HZXRBZGRyZXNzSW50ZXJuYWxSZXNwb25zZSIHkAIByPMYBBJwChJJc0Zhdm9yaXRlSW50ZXJuYWwSJy5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZUludGVybmFsUmVxdWVzdBooLm1hbGwudXNlci52MS5Jc0Zhdm9yaXRlSW50ZXJuYWxSZXNwb25zZSIHkAIByPMYBBJ8ChZMaXN0RmF2b3JpdGVQcm9kdWN0SWRzEisubWFsbC51c2VyLnYxLkxpc3RGYXZvcml0ZVByb2R1Y3RJZHNSZXF1ZXN0GiwubWFsbC51c2VyLnYxLkxpc3RGYXZvcml0ZVByb2R1Y3RJZHNSZXNwb25zZSIHkAIByPMYBEKNAQoQY29tLm1hbGwudXNlci52MUIJVXNlclByb3RvUAFaHG1hbGwvZ2VuL21hbGwvdXNlci92MTt1c2VydjGiAgNNVViqAgxNYWxsLlVzZXIuVjHKAgxNYWxsXFVzZXJcVjHiAhhNYWxsXFVzZXJcVjFcR1BCTWV0YWRhdGHqAg5NYWxsOjpVc2VyOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access, file_mall_product_v1_product]);
 
 /**
  * User is an account as shown to its owner (never the password hash).
@@ -437,6 +437,57 @@ export const UpdateProfileResponseSchema: GenMessage<UpdateProfileResponse> = /*
   messageDesc(file_mall_user_v1_user, 13);
 
 /**
+ * A new password equal to the current one is allowed: the change still
+ * signs out every other session.
+ *
+ * @generated from message mall.user.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"mall.user.v1.ChangePasswordRequest"> & {
+  /**
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * The same policy as RegisterRequest.password.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message mall.user.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_mall_user_v1_user, 14);
+
+/**
+ * @generated from message mall.user.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"mall.user.v1.ChangePasswordResponse"> & {
+  /**
+   * A token for the caller's session; the old ones stop working.
+   *
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mall.user.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_mall_user_v1_user, 15);
+
+/**
  * @generated from message mall.user.v1.CreateAddressRequest
  */
 export type CreateAddressRequest = Message<"mall.user.v1.CreateAddressRequest"> & {
@@ -458,7 +509,7 @@ export type CreateAddressRequest = Message<"mall.user.v1.CreateAddressRequest"> 
  * Use `create(CreateAddressRequestSchema)` to create a new message.
  */
 export const CreateAddressRequestSchema: GenMessage<CreateAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 14);
+  messageDesc(file_mall_user_v1_user, 16);
 
 /**
  * @generated from message mall.user.v1.CreateAddressResponse
@@ -475,7 +526,7 @@ export type CreateAddressResponse = Message<"mall.user.v1.CreateAddressResponse"
  * Use `create(CreateAddressResponseSchema)` to create a new message.
  */
 export const CreateAddressResponseSchema: GenMessage<CreateAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 15);
+  messageDesc(file_mall_user_v1_user, 17);
 
 /**
  * @generated from message mall.user.v1.UpdateAddressRequest
@@ -497,7 +548,7 @@ export type UpdateAddressRequest = Message<"mall.user.v1.UpdateAddressRequest"> 
  * Use `create(UpdateAddressRequestSchema)` to create a new message.
  */
 export const UpdateAddressRequestSchema: GenMessage<UpdateAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 16);
+  messageDesc(file_mall_user_v1_user, 18);
 
 /**
  * @generated from message mall.user.v1.UpdateAddressResponse
@@ -514,7 +565,7 @@ export type UpdateAddressResponse = Message<"mall.user.v1.UpdateAddressResponse"
  * Use `create(UpdateAddressResponseSchema)` to create a new message.
  */
 export const UpdateAddressResponseSchema: GenMessage<UpdateAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 17);
+  messageDesc(file_mall_user_v1_user, 19);
 
 /**
  * @generated from message mall.user.v1.DeleteAddressRequest
@@ -531,7 +582,7 @@ export type DeleteAddressRequest = Message<"mall.user.v1.DeleteAddressRequest"> 
  * Use `create(DeleteAddressRequestSchema)` to create a new message.
  */
 export const DeleteAddressRequestSchema: GenMessage<DeleteAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 18);
+  messageDesc(file_mall_user_v1_user, 20);
 
 /**
  * @generated from message mall.user.v1.DeleteAddressResponse
@@ -544,7 +595,7 @@ export type DeleteAddressResponse = Message<"mall.user.v1.DeleteAddressResponse"
  * Use `create(DeleteAddressResponseSchema)` to create a new message.
  */
 export const DeleteAddressResponseSchema: GenMessage<DeleteAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 19);
+  messageDesc(file_mall_user_v1_user, 21);
 
 /**
  * @generated from message mall.user.v1.ListAddressesRequest
@@ -557,7 +608,7 @@ export type ListAddressesRequest = Message<"mall.user.v1.ListAddressesRequest"> 
  * Use `create(ListAddressesRequestSchema)` to create a new message.
  */
 export const ListAddressesRequestSchema: GenMessage<ListAddressesRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 20);
+  messageDesc(file_mall_user_v1_user, 22);
 
 /**
  * @generated from message mall.user.v1.ListAddressesResponse
@@ -574,7 +625,7 @@ export type ListAddressesResponse = Message<"mall.user.v1.ListAddressesResponse"
  * Use `create(ListAddressesResponseSchema)` to create a new message.
  */
 export const ListAddressesResponseSchema: GenMessage<ListAddressesResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 21);
+  messageDesc(file_mall_user_v1_user, 23);
 
 /**
  * @generated from message mall.user.v1.SetDefaultAddressRequest
@@ -591,7 +642,7 @@ export type SetDefaultAddressRequest = Message<"mall.user.v1.SetDefaultAddressRe
  * Use `create(SetDefaultAddressRequestSchema)` to create a new message.
  */
 export const SetDefaultAddressRequestSchema: GenMessage<SetDefaultAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 22);
+  messageDesc(file_mall_user_v1_user, 24);
 
 /**
  * @generated from message mall.user.v1.SetDefaultAddressResponse
@@ -608,7 +659,7 @@ export type SetDefaultAddressResponse = Message<"mall.user.v1.SetDefaultAddressR
  * Use `create(SetDefaultAddressResponseSchema)` to create a new message.
  */
 export const SetDefaultAddressResponseSchema: GenMessage<SetDefaultAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 23);
+  messageDesc(file_mall_user_v1_user, 25);
 
 /**
  * @generated from message mall.user.v1.AddFavoriteRequest
@@ -625,7 +676,7 @@ export type AddFavoriteRequest = Message<"mall.user.v1.AddFavoriteRequest"> & {
  * Use `create(AddFavoriteRequestSchema)` to create a new message.
  */
 export const AddFavoriteRequestSchema: GenMessage<AddFavoriteRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 24);
+  messageDesc(file_mall_user_v1_user, 26);
 
 /**
  * @generated from message mall.user.v1.AddFavoriteResponse
@@ -638,7 +689,7 @@ export type AddFavoriteResponse = Message<"mall.user.v1.AddFavoriteResponse"> & 
  * Use `create(AddFavoriteResponseSchema)` to create a new message.
  */
 export const AddFavoriteResponseSchema: GenMessage<AddFavoriteResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 25);
+  messageDesc(file_mall_user_v1_user, 27);
 
 /**
  * @generated from message mall.user.v1.RemoveFavoriteRequest
@@ -655,7 +706,7 @@ export type RemoveFavoriteRequest = Message<"mall.user.v1.RemoveFavoriteRequest"
  * Use `create(RemoveFavoriteRequestSchema)` to create a new message.
  */
 export const RemoveFavoriteRequestSchema: GenMessage<RemoveFavoriteRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 26);
+  messageDesc(file_mall_user_v1_user, 28);
 
 /**
  * @generated from message mall.user.v1.RemoveFavoriteResponse
@@ -668,7 +719,7 @@ export type RemoveFavoriteResponse = Message<"mall.user.v1.RemoveFavoriteRespons
  * Use `create(RemoveFavoriteResponseSchema)` to create a new message.
  */
 export const RemoveFavoriteResponseSchema: GenMessage<RemoveFavoriteResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 27);
+  messageDesc(file_mall_user_v1_user, 29);
 
 /**
  * @generated from message mall.user.v1.ListFavoritesRequest
@@ -692,7 +743,7 @@ export type ListFavoritesRequest = Message<"mall.user.v1.ListFavoritesRequest"> 
  * Use `create(ListFavoritesRequestSchema)` to create a new message.
  */
 export const ListFavoritesRequestSchema: GenMessage<ListFavoritesRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 28);
+  messageDesc(file_mall_user_v1_user, 30);
 
 /**
  * @generated from message mall.user.v1.ListFavoritesResponse
@@ -716,7 +767,7 @@ export type ListFavoritesResponse = Message<"mall.user.v1.ListFavoritesResponse"
  * Use `create(ListFavoritesResponseSchema)` to create a new message.
  */
 export const ListFavoritesResponseSchema: GenMessage<ListFavoritesResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 29);
+  messageDesc(file_mall_user_v1_user, 31);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteRequest
@@ -733,7 +784,7 @@ export type IsFavoriteRequest = Message<"mall.user.v1.IsFavoriteRequest"> & {
  * Use `create(IsFavoriteRequestSchema)` to create a new message.
  */
 export const IsFavoriteRequestSchema: GenMessage<IsFavoriteRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 30);
+  messageDesc(file_mall_user_v1_user, 32);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteResponse
@@ -750,7 +801,7 @@ export type IsFavoriteResponse = Message<"mall.user.v1.IsFavoriteResponse"> & {
  * Use `create(IsFavoriteResponseSchema)` to create a new message.
  */
 export const IsFavoriteResponseSchema: GenMessage<IsFavoriteResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 31);
+  messageDesc(file_mall_user_v1_user, 33);
 
 /**
  * @generated from message mall.user.v1.GetUserInternalRequest
@@ -767,7 +818,7 @@ export type GetUserInternalRequest = Message<"mall.user.v1.GetUserInternalReques
  * Use `create(GetUserInternalRequestSchema)` to create a new message.
  */
 export const GetUserInternalRequestSchema: GenMessage<GetUserInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 32);
+  messageDesc(file_mall_user_v1_user, 34);
 
 /**
  * @generated from message mall.user.v1.GetUserInternalResponse
@@ -784,7 +835,7 @@ export type GetUserInternalResponse = Message<"mall.user.v1.GetUserInternalRespo
  * Use `create(GetUserInternalResponseSchema)` to create a new message.
  */
 export const GetUserInternalResponseSchema: GenMessage<GetUserInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 33);
+  messageDesc(file_mall_user_v1_user, 35);
 
 /**
  * @generated from message mall.user.v1.GetAddressInternalRequest
@@ -808,7 +859,7 @@ export type GetAddressInternalRequest = Message<"mall.user.v1.GetAddressInternal
  * Use `create(GetAddressInternalRequestSchema)` to create a new message.
  */
 export const GetAddressInternalRequestSchema: GenMessage<GetAddressInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 34);
+  messageDesc(file_mall_user_v1_user, 36);
 
 /**
  * @generated from message mall.user.v1.GetAddressInternalResponse
@@ -825,7 +876,7 @@ export type GetAddressInternalResponse = Message<"mall.user.v1.GetAddressInterna
  * Use `create(GetAddressInternalResponseSchema)` to create a new message.
  */
 export const GetAddressInternalResponseSchema: GenMessage<GetAddressInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 35);
+  messageDesc(file_mall_user_v1_user, 37);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteInternalRequest
@@ -847,7 +898,7 @@ export type IsFavoriteInternalRequest = Message<"mall.user.v1.IsFavoriteInternal
  * Use `create(IsFavoriteInternalRequestSchema)` to create a new message.
  */
 export const IsFavoriteInternalRequestSchema: GenMessage<IsFavoriteInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 36);
+  messageDesc(file_mall_user_v1_user, 38);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteInternalResponse
@@ -864,7 +915,7 @@ export type IsFavoriteInternalResponse = Message<"mall.user.v1.IsFavoriteInterna
  * Use `create(IsFavoriteInternalResponseSchema)` to create a new message.
  */
 export const IsFavoriteInternalResponseSchema: GenMessage<IsFavoriteInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 37);
+  messageDesc(file_mall_user_v1_user, 39);
 
 /**
  * @generated from message mall.user.v1.ListFavoriteProductIdsRequest
@@ -888,7 +939,7 @@ export type ListFavoriteProductIdsRequest = Message<"mall.user.v1.ListFavoritePr
  * Use `create(ListFavoriteProductIdsRequestSchema)` to create a new message.
  */
 export const ListFavoriteProductIdsRequestSchema: GenMessage<ListFavoriteProductIdsRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 38);
+  messageDesc(file_mall_user_v1_user, 40);
 
 /**
  * @generated from message mall.user.v1.ListFavoriteProductIdsResponse
@@ -905,7 +956,7 @@ export type ListFavoriteProductIdsResponse = Message<"mall.user.v1.ListFavoriteP
  * Use `create(ListFavoriteProductIdsResponseSchema)` to create a new message.
  */
 export const ListFavoriteProductIdsResponseSchema: GenMessage<ListFavoriteProductIdsResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 39);
+  messageDesc(file_mall_user_v1_user, 41);
 
 /**
  * Role is carried as a claim in the token.
@@ -946,6 +997,7 @@ export const UserService: GenService<{
   /**
    * Register creates an account from a username or a phone number and a
    * password. A taken username or phone answers already_exists.
+   * Rate-limited per client address (resource_exhausted with a retry hint).
    *
    * @generated from rpc mall.user.v1.UserService.Register
    */
@@ -956,7 +1008,9 @@ export const UserService: GenService<{
   },
   /**
    * Login checks the password and returns a signed JWT. Rate-limited per
-   * account and per client address (resource_exhausted with a retry hint).
+   * account from each client address and per client address
+   * (resource_exhausted with a retry hint); an unknown login gets the same
+   * answers as a wrong password.
    *
    * @generated from rpc mall.user.v1.UserService.Login
    */
@@ -994,6 +1048,20 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof UpdateProfileRequestSchema;
     output: typeof UpdateProfileResponseSchema;
+  },
+  /**
+   * ChangePassword replaces the caller's password. The current password is
+   * required (a wrong one answers permission_denied WRONG_PASSWORD);
+   * attempts are rate-limited per account. Every token of the caller issued
+   * before the change stops working, on every process; the answer carries a
+   * fresh token for this session.
+   *
+   * @generated from rpc mall.user.v1.UserService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
   },
   /**
    * CreateAddress adds a shipping address. The first address becomes the
