@@ -158,3 +158,20 @@ func TestRegisterIsThrottledPerAddress(t *testing.T) {
 		t.Fatalf("another address was throttled too: %v", err)
 	}
 }
+
+// Login takes a username or a phone number in one field: a username made
+// of a victim's phone digits would shadow the victim's phone sign-in, so
+// digits alone are not a username.
+func TestAUsernameCannotShadowAPhoneNumber(t *testing.T) {
+	f := newFixture(t)
+	client := f.clients["connect-json"]
+	phone := fmt.Sprintf("139%08d", time.Now().UnixNano()%1e8)
+	if _, err := client.Register(context.Background(), connect.NewRequest(&userv1.RegisterRequest{
+		Identity: &userv1.RegisterRequest_Phone{Phone: phone}, Password: "s3cret-pass"})); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WantCode(t, register(client, phone), connect.CodeInvalidArgument, "")
+	if err := login(client, phone, "s3cret-pass"); err != nil {
+		t.Fatalf("the phone's owner cannot sign in: %v", err)
+	}
+}

@@ -543,7 +543,9 @@ type isRegisterRequest_Identity interface {
 }
 
 type RegisterRequest_Username struct {
-	// Letters, digits and underscore, 3 to 32 characters.
+	// Letters, digits and underscore, 3 to 32 characters, not digits
+	// alone: Login takes a username or a phone number in one field, so a
+	// username spelled like someone's phone number would shadow it.
 	Username string `protobuf:"bytes,1,opt,name=username,proto3,oneof"`
 }
 
@@ -2291,9 +2293,10 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x129\n" +
 	"\n" +
 	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x122\n" +
-	"\aproduct\x18\x03 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"\xdd\x02\n" +
-	"\x0fRegisterRequest\x129\n" +
-	"\busername\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^[A-Za-z0-9_]{3,32}$H\x00R\busername\x12/\n" +
+	"\aproduct\x18\x03 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"\xe6\x03\n" +
+	"\x0fRegisterRequest\x12\xc1\x01\n" +
+	"\busername\x18\x01 \x01(\tB\xa2\x01\xbaH\x9e\x01\xba\x01\x82\x01\n" +
+	"\x13username.not_digits\x12Pa username needs a letter or an underscore (digits alone read as a phone number)\x1a\x19!this.matches('^[0-9]+$')r\x162\x14^[A-Za-z0-9_]{3,32}$H\x00R\busername\x12/\n" +
 	"\x05phone\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^\\+?[0-9]{6,20}$H\x00R\x05phone\x12\xa5\x01\n" +
 	"\bpassword\x18\x03 \x01(\tB\x88\x01\xbaH\x84\x01\xba\x01z\n" +
 	"\x19password.letter_and_digit\x12*password must contain a letter and a digit\x1a1this.matches('[A-Za-z]') && this.matches('[0-9]')r\x05\x10\b\x18\x80\x01R\bpassword\x12#\n" +
