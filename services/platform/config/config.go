@@ -100,7 +100,7 @@ var (
 
 // Register adds the platform flags to fs with their defaults.
 func (c *Config) Register(fs *pflag.FlagSet) {
-	fs.BoolVar(&c.Dev, "dev", false, "development mode: accept the public development secrets and CORS *, create a missing JWT key, seed the demo admin (`mall dev` implies it)")
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: accept the public development secrets and CORS *, create a missing JWT key, seed the demo admin (mall dev implies it)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "address the API listens on")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may finish on shutdown")
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins browsers may call the API from (empty: none but the API's own; development: the Vite dev server)")
@@ -108,10 +108,10 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "proxies (CIDR prefixes or addresses) whose X-Forwarded-For names the client; empty: the connection's peer is the client")
 	c.LoginLimitPerAccount, c.LoginLimitPerAddress = DefaultLoginLimitPerAccount, DefaultLoginLimitPerAddress
 	c.RegisterLimitPerAddress, c.PasswordChangeLimit = DefaultRegisterLimitPerAddress, DefaultPasswordChangeLimit
-	fs.Var(&c.LoginLimitPerAccount, "login-limit-account", "login attempts at one account from one client address (burst/period)")
-	fs.Var(&c.LoginLimitPerAddress, "login-limit-address", "login attempts from one client address across accounts (burst/period)")
-	fs.Var(&c.RegisterLimitPerAddress, "register-limit-address", "registrations from one client address (burst/period)")
-	fs.Var(&c.PasswordChangeLimit, "password-change-limit", "password change attempts per account (burst/period)")
+	fs.Var(&c.LoginLimitPerAccount, "login-limit-account", "login attempts at one account from one client address")
+	fs.Var(&c.LoginLimitPerAddress, "login-limit-address", "login attempts from one client address across accounts")
+	fs.Var(&c.RegisterLimitPerAddress, "register-limit-address", "registrations from one client address")
+	fs.Var(&c.PasswordChangeLimit, "password-change-limit", "password change attempts per account")
 	fs.StringVar(&c.MySQLDSN, "mysql-dsn", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (go-sql-driver format, no database name)")
 	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
 	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")
@@ -131,7 +131,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ProviderPollInterval, "provider-poll-interval", 15*time.Second, "how often an unsettled payment polls the provider when no webhook arrives")
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL browsers reach the mall at")
 	fs.StringVar(&c.WebDir, "web-dir", "web/dist", "built web storefront to serve on the API's origin (skipped when missing)")
-	fs.StringVar(&c.OpsAddr, "ops-addr", "", "address of /metrics and gRPC health, apart from the API (empty: not served; `mall dev`: a free local port)")
+	fs.StringVar(&c.OpsAddr, "ops-addr", "", "address of /metrics and gRPC health, apart from the API (empty: not served; mall dev: a free local port)")
 	fs.DurationVar(&c.FlashPaymentTimeout, "flash-payment-timeout", 10*time.Minute, "how long a flash-sale order waits for payment before its stock returns to the sale")
 	fs.DurationVar(&c.FlashSweepInterval, "flash-sweep-interval", 15*time.Second, "how often expired flash-sale orders are cancelled and their stock returned")
 }
