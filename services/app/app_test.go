@@ -16,23 +16,35 @@ import (
 	"mall/services/app"
 	"mall/services/platform/auth"
 	"mall/services/platform/config"
+	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
 )
 
+// testConfig is a production configuration (not development mode: the
+// signing key exists beforehand, the secrets are the test's own, no demo
+// admin is seeded) on the test's databases, keys and task queue.
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
+	keyFile := t.TempDir() + "/jwt.pem"
+	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
+		t.Fatal(err)
+	}
 	return config.Config{
 		MySQLDSN:    testenv.MySQLDSN(),
 		DBPrefix:    testenv.DatabasePrefix(t),
 		RedisAddr:   testenv.RedisAddr(),
 		CachePrefix: "test:" + testenv.RandomID(4) + ":",
-		JWTKeyFile:  t.TempDir() + "/jwt.pem",
+		JWTKeyFile:  keyFile,
 		// The order service starts sagas, so the whole app needs Temporal.
-		TemporalAddress:   testenv.Temporal(t),
-		TemporalNamespace: "default",
-		TaskQueue:         "test-" + testenv.RandomID(4),
-		TokenTTL:          time.Hour,
+		TemporalAddress:       testenv.Temporal(t),
+		TemporalNamespace:     "default",
+		TaskQueue:             "test-" + testenv.RandomID(4),
+		TokenTTL:              time.Hour,
+		ProviderAPIKey:        "sk_test_" + testenv.RandomID(8),
+		ProviderWebhookSecret: "whsec_test_" + testenv.RandomID(16),
+		// Every shopper of a test registers from 127.0.0.1.
+		RegisterLimitPerAddress: ratelimit.Limit{Burst: 100_000, Period: time.Second},
 	}
 }
 

@@ -22,7 +22,6 @@ import (
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
-	"mall/services/user"
 	"mall/workflows/checkout"
 )
 
@@ -64,11 +63,9 @@ func startMallWithWorker(t *testing.T, paymentTimeout time.Duration, mutate ...f
 		products: productv1connect.NewProductServiceClient(h, url, connect.WithGRPC()),
 		pays:     payv1connect.NewPayServiceClient(h, url, connect.WithGRPC()),
 	}
-	login, err := m.users.Login(context.Background(), connect.NewRequest(&userv1.LoginRequest{Login: user.DevAdminLogin, Password: user.DevAdminPassword}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.admin = login.Msg.GetAccessToken()
+	// No demo admin outside development mode: the shop's admin token is
+	// minted with the deployment's key.
+	m.admin = testenv.Token(t, deps.Keys, "u-test-admin", auth.RoleAdmin)
 	return m
 }
 

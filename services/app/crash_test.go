@@ -38,14 +38,17 @@ func buildMall(t *testing.T) string {
 
 // childEnv is the environment of a mall process joining the test's mall:
 // its Temporal, task queue, services, embedded Kafka, databases, cache
-// prefix and signing key.
+// prefix, signing key, secrets and limits. It is a production
+// configuration: the processes start without --dev.
 func childEnv(url string, deps *app.Deps) []string {
 	cfg := deps.Config
 	return append(os.Environ(),
 		"MALL_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "MALL_TASK_QUEUE="+cfg.TaskQueue,
 		"MALL_INTERNAL_URL="+url, "MALL_KAFKA_BROKERS="+strings.Join(deps.Kafka.Brokers, ","),
 		"MALL_REDIS_ADDR="+cfg.RedisAddr, "MALL_MYSQL_DSN="+cfg.MySQLDSN, "MALL_DB_PREFIX="+cfg.DBPrefix,
-		"MALL_CACHE_PREFIX="+cfg.CachePrefix, "MALL_JWT_KEY_FILE="+cfg.JWTKeyFile, "MALL_LOG_LEVEL=warn")
+		"MALL_CACHE_PREFIX="+cfg.CachePrefix, "MALL_JWT_KEY_FILE="+cfg.JWTKeyFile, "MALL_LOG_LEVEL=warn",
+		"MALL_PROVIDER_API_KEY="+cfg.ProviderAPIKey, "MALL_PROVIDER_WEBHOOK_SECRET="+cfg.ProviderWebhookSecret,
+		"MALL_REGISTER_LIMIT_ADDRESS="+cfg.RegisterLimitPerAddress.String(), "MALL_DEV=false")
 }
 
 // TestCheckoutsSurviveAKilledWorker runs checkouts through two `mall worker`

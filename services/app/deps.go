@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
@@ -33,7 +34,7 @@ type Deps struct {
 	Keys   *auth.Keys
 	Valkey valkey.Client
 	Kafka  *kafka.Cluster
-	// Revocations is the logout deny-list every server checks.
+	// Revocations is the deny-list (logouts, password changes) every server checks.
 	Revocations *auth.ValkeyRevocations
 
 	internalClient *http.Client
@@ -49,9 +50,14 @@ type Deps struct {
 }
 
 // NewDeps connects what every role needs: signing keys, Valkey and Kafka
-// (an embedded broker when no brokers are configured).
+// (an embedded broker when no brokers are configured). Only development
+// mode creates a missing key file.
 func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps, error) {
-	keys, err := auth.LoadOrCreateKeys(cfg.JWTKeyFile)
+	loadKeys := auth.LoadKeys
+	if cfg.Dev {
+		loadKeys = auth.LoadOrCreateKeys
+	}
+	keys, err := loadKeys(cfg.JWTKeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +79,14 @@ func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps
 	}
 	d := &Deps{Config: cfg, Logger: logger, Keys: keys, Valkey: client, Kafka: cluster, databases: map[string]*bun.DB{},
 		internalClient: internalClient, internalURL: internalURL,
-		Revocations: auth.NewValkeyRevocations(client, cfg.CachePrefix+"revoked:")}
+		Revocations: auth.NewValkeyRevocations(client, revocationsPrefix(cfg))}
 	d.OnClose(cluster.Close)
 	d.OnClose(client.Close)
 	return d, nil
 }
+
+// revocationsPrefix is where the deny-list lives in Valkey.
+func revocationsPrefix(cfg config.Config) string { return cfg.CachePrefix + "revoked:" }
 
 // Database returns the handle on a domain's own database.
 func (d *Deps) Database(ctx context.Context, domain string) (*bun.DB, error) {
@@ -237,6 +246,13 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 		}
 	}
 	return srv, nil
+}
+
+// NewOpsServer is the ops endpoint of any role: /metrics and gRPC health,
+// no services, served apart from the API so what the process measures is
+// not published to its clients.
+func NewOpsServer(logger *slog.Logger) *server.Server {
+	return server.New(server.Options{Logger: logger, ShutdownTimeout: time.Second, Metrics: true})
 }
 
 // Serve answers on listener and runs the domains' background work until

@@ -27,6 +27,7 @@ import (
 	"mall/services/cart"
 	"mall/services/order"
 	"mall/services/pay"
+	"mall/services/platform/clientaddr"
 	"mall/services/platform/config"
 	"mall/services/platform/ratelimit"
 	"mall/services/product"
@@ -44,13 +45,16 @@ type Domain struct {
 	Migrations fs.FS  // nil when the domain owns no database
 	Mount      func(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error)
 	Seed       func(ctx context.Context, db *bun.DB) error // demo data; nil when the domain has none
+	// DevSeed is data for development mode only (the demo admin, whose
+	// password is public); nil when the domain has none.
+	DevSeed func(ctx context.Context, db *bun.DB) error
 }
 
 // Domains lists every service in a stable order.
 func Domains() []Domain {
 	return []Domain{
 		{Name: "user", Service: userv1connect.UserServiceName, Migrations: user.Migrations(),
-			Mount: mountUser, Seed: user.Seed},
+			Mount: mountUser, DevSeed: user.SeedDevAdmin},
 		{Name: "product", Service: productv1connect.ProductServiceName, Migrations: product.Migrations(),
 			Mount: mountProduct, Seed: product.Seed},
 		{Name: "cart", Service: cartv1connect.CartServiceName, Migrations: cart.Migrations(),
@@ -134,18 +138,40 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 		return "", nil, err
 	}
 	httpClient, url, clientOpts := deps.ServiceClientOptions("user")
-	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:login:"),
-		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOptions(deps.Config))
+	userOpts, err := userOptions(deps.Config)
+	if err != nil {
+		return "", nil, err
+	}
+	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:user:"),
+		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOpts)
 	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
 	return path, handler, nil
 }
 
-func userOptions(cfg config.Config) user.Options {
+// userOptions are the user service's settings from the configuration; a
+// limit left zero (a Config built in code) keeps the service's default.
+func userOptions(cfg config.Config) (user.Options, error) {
 	opts := user.DefaultOptions()
 	if cfg.TokenTTL > 0 {
 		opts.TokenTTL = cfg.TokenTTL
 	}
-	return opts
+	for _, l := range []struct {
+		from ratelimit.Limit
+		to   *ratelimit.Limit
+	}{
+		{cfg.LoginLimitPerAccount, &opts.AccountLimit}, {cfg.LoginLimitPerAddress, &opts.AddressLimit},
+		{cfg.RegisterLimitPerAddress, &opts.RegisterLimit}, {cfg.PasswordChangeLimit, &opts.PasswordChangeLimit},
+	} {
+		if l.from.Burst > 0 && l.from.Period > 0 {
+			*l.to = l.from
+		}
+	}
+	clients, err := clientaddr.New(cfg.TrustedProxies)
+	if err != nil {
+		return user.Options{}, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	opts.Clients = clients
+	return opts, nil
 }
 
 func mountCart(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {

@@ -201,6 +201,18 @@ func TestOwnershipAcrossUserAndCart(t *testing.T) {
 			return err == nil && res.Msg.GetUser().GetUsername() == "bob"
 		},
 		userv1connect.UserServiceLogoutProcedure: func() bool { return true }, // revokes only the caller's own token: TestLogoutRevokesOnlyThatToken
+		userv1connect.UserServiceChangePasswordProcedure: func() bool {
+			// Bob changes his own password (and goes on with his new token);
+			// Alice's session and password are untouched.
+			res, err := users.ChangePassword(ctx, testenv.Bearer(bob, &userv1.ChangePasswordRequest{CurrentPassword: "pass1234word", NewPassword: "bob5678word"}))
+			if err != nil {
+				return false
+			}
+			bob = res.Msg.GetAccessToken()
+			_, aliceErr := users.GetProfile(ctx, testenv.Bearer(alice, &userv1.GetProfileRequest{}))
+			_, loginErr := users.Login(ctx, connect.NewRequest(&userv1.LoginRequest{Login: "alice", Password: "pass1234word"}))
+			return aliceErr == nil && loginErr == nil
+		},
 		cartv1connect.CartServiceUpdateItemProcedure: func() bool {
 			_, err := carts.UpdateItem(ctx, testenv.Bearer(bob, &cartv1.UpdateItemRequest{ProductId: "p0001", Quantity: 9}))
 			return notFound(err)

@@ -2,30 +2,71 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
 
 	"mall/services/platform/config"
+	"mall/services/user"
 )
 
-// Seed loads the demo data of every domain that has a Seeder, into its own
-// database. Seeders are idempotent, so `mall dev` runs this at every start.
+// Seed loads the demo data of every domain that has some, into its own
+// database, and in development mode (cfg.Dev) also the development-only
+// data (the demo admin). Seeders are idempotent, so `mall dev` runs this at
+// every start.
 func Seed(ctx context.Context, cfg config.Config, logger *slog.Logger) ([]string, error) {
 	var seeded []string
 	for _, d := range Domains() {
-		if d.Seed == nil {
+		seeders := []func(context.Context, *bun.DB) error{d.Seed}
+		if cfg.Dev {
+			seeders = append(seeders, d.DevSeed)
+		}
+		seeders = slices.DeleteFunc(seeders, func(seed func(context.Context, *bun.DB) error) bool { return seed == nil })
+		if len(seeders) == 0 {
 			continue
 		}
 		handle, err := OpenDatabase(ctx, cfg, d)
 		if err != nil {
 			return seeded, err
 		}
-		err = d.Seed(ctx, handle)
+		for _, seed := range seeders {
+			if err = seed(ctx, handle); err != nil {
+				break
+			}
+		}
 		handle.Close()
 		if err != nil {
 			return seeded, err
 		}
-		logger.Info("seeded", "service", d.Name)
+		logger.Info("seeded", "service", d.Name, "development_data", cfg.Dev && d.DevSeed != nil)
 		seeded = append(seeded, d.Name)
 	}
 	return seeded, nil
+}
+
+// RefuseDevelopmentAccounts fails when a selected domain's database holds
+// an account with a public development credential (the demo admin a
+// development seed created): outside development mode serve refuses to
+// start with one.
+func RefuseDevelopmentAccounts(ctx context.Context, deps *Deps, domains []Domain) error {
+	if deps.Config.Dev || !slices.ContainsFunc(domains, func(d Domain) bool { return d.Name == "user" }) {
+		return nil
+	}
+	handle, err := deps.Database(ctx, "user")
+	if err != nil {
+		return err
+	}
+	exposed, err := user.DevAdminPasswordInUse(ctx, handle)
+	if err != nil {
+		return err
+	}
+	if len(exposed) > 0 {
+		return fmt.Errorf("refusing to start: admin account(s) %s still have the public development password %q; "+
+			"set a new one with `mall admin set-password --username <name>` (reads MALL_ADMIN_PASSWORD or stdin), "+
+			"or start with --dev on a developer machine only", strings.Join(exposed, ", "), user.DevAdminPassword)
+	}
+	return nil
 }

@@ -25,6 +25,7 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/app"
 	"mall/services/platform/logging"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
@@ -212,7 +213,7 @@ func TestACheckoutIsOneTraceAcrossServicesTemporalAndTheDatabase(t *testing.T) {
 			t.Fatalf("a secret reached the logs: %q", secret)
 		}
 	}
-	if metrics := metricsOf(t, m.url); !strings.Contains(metrics, `mall_order_transitions_total{from="PENDING_PAYMENT",to="CANCELLED"}`) {
+	if metrics := metricsOf(t); !strings.Contains(metrics, `mall_order_transitions_total{from="PENDING_PAYMENT",to="CANCELLED"}`) {
 		t.Fatalf("/metrics lacks the cancelled checkout:\n%s", metrics)
 	}
 }
@@ -231,9 +232,13 @@ func waitForSpans(t *testing.T, id trace.TraceID, want map[string]func(sdktrace.
 	}
 }
 
-func metricsOf(t *testing.T, url string) string {
+// metricsOf scrapes the process's metrics where a deployment does: an ops
+// endpoint (the API does not publish them).
+func metricsOf(t *testing.T) string {
 	t.Helper()
-	res, err := http.Get(url + "/metrics")
+	listener := testenv.Listen(t)
+	testenv.ServeOn(t, app.NewOpsServer(testenv.Logger()), listener)
+	res, err := http.Get("http://" + listener.Addr().String() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +309,7 @@ func TestAFlashPurchaseLinksToTheWriterBatchThatStoredIt(t *testing.T) {
 	if _, err := http.Get(m.url + "/mall.storefront.v1.StorefrontService/GetHome?encoding=json&message=%7B%7D"); err != nil {
 		t.Fatal(err)
 	}
-	metrics := metricsOf(t, m.url)
+	metrics := metricsOf(t)
 	for _, want := range []string{
 		`mall_rpc_server_requests_total{code="ok",procedure="/mall.seckill.v1.SeckillService/Purchase"}`,
 		`mall_rpc_server_duration_seconds_bucket{procedure="/mall.order.v1.OrderService/CreateFlashSaleOrders",le="+Inf"}`,

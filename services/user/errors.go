@@ -10,6 +10,9 @@ import (
 const (
 	ReasonLoginTaken         = "LOGIN_TAKEN"
 	ReasonBadCredentials     = "BAD_CREDENTIALS"
+	ReasonWrongPassword      = "WRONG_PASSWORD"       // ChangePassword: the current password does not match
+	ReasonSessionsNotRevoked = "SESSIONS_NOT_REVOKED" // ChangePassword: changed, but the revocation is not published yet
+	ReasonWeakPassword       = "WEAK_PASSWORD"        // an admin password outside the policy
 	ReasonUserNotFound       = "USER_NOT_FOUND"
 	ReasonAddressNotFound    = "ADDRESS_NOT_FOUND"
 	ReasonTooManyAddresses   = "TOO_MANY_ADDRESSES"

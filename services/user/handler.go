@@ -5,7 +5,6 @@ package user
 
 import (
 	"context"
-	"net"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -27,7 +26,7 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 var _ userv1connect.UserServiceHandler = (*Handler)(nil)
 
 func (h *Handler) Register(ctx context.Context, req *connect.Request[userv1.RegisterRequest]) (*connect.Response[userv1.RegisterResponse], error) {
-	u, err := h.svc.Register(ctx, req.Msg)
+	u, err := h.svc.Register(ctx, req.Msg, h.clientKey(req))
 	if err != nil {
 		return nil, err
 	}
@@ -35,19 +34,29 @@ func (h *Handler) Register(ctx context.Context, req *connect.Request[userv1.Regi
 }
 
 func (h *Handler) Login(ctx context.Context, req *connect.Request[userv1.LoginRequest]) (*connect.Response[userv1.LoginResponse], error) {
-	token, expires, u, err := h.svc.Login(ctx, req.Msg.GetLogin(), req.Msg.GetPassword(), clientHost(req.Peer().Addr))
+	token, expires, u, err := h.svc.Login(ctx, req.Msg.GetLogin(), req.Msg.GetPassword(), h.clientKey(req))
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&userv1.LoginResponse{AccessToken: token, ExpiresAt: timestamppb.New(expires), User: u}), nil
 }
 
-// clientHost is the caller's IP without the port (one limit per machine).
-func clientHost(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
+// clientKey is what per-client limits count under: the caller's address
+// (behind trusted proxies only, the one they recorded), IPv6 by /64.
+func (h *Handler) clientKey(req connect.AnyRequest) string {
+	return h.svc.opts.Clients.KeyOf(req.Peer().Addr, req.Header())
+}
+
+func (h *Handler) ChangePassword(ctx context.Context, req *connect.Request[userv1.ChangePasswordRequest]) (*connect.Response[userv1.ChangePasswordResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return addr
+	token, expires, err := h.svc.ChangePassword(ctx, userID, req.Msg.GetCurrentPassword(), req.Msg.GetNewPassword())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.ChangePasswordResponse{AccessToken: token, ExpiresAt: timestamppb.New(expires)}), nil
 }
 
 func (h *Handler) Logout(ctx context.Context, _ *connect.Request[userv1.LogoutRequest]) (*connect.Response[userv1.LogoutResponse], error) {

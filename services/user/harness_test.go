@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -67,6 +68,14 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 		"grpc":         userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), f.url, connect.WithGRPC()),
 	}
 	return f
+}
+
+// clientFrom is a Connect JSON client whose connections come from localIP
+// (any 127.0.0.0/8 address is this machine): a caller at another address.
+func (f *fixture) clientFrom(localIP string) userv1connect.UserServiceClient {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
+	transport := &http.Transport{DialContext: dialer.DialContext}
+	return userv1connect.NewUserServiceClient(&http.Client{Transport: transport}, f.url, connect.WithProtoJSON())
 }
 
 // signUp registers and logs in a fresh user, returning its token and id.

@@ -23,6 +23,7 @@ type userRow struct {
 	Nickname     string         `bun:"nickname"`
 	AvatarURL    string         `bun:"avatar_url"`
 	Role         int32          `bun:"role"`
+	SessionEpoch int64          `bun:"session_epoch"` // raised by every password change
 	CreatedAt    time.Time      `bun:"created_at"`
 	UpdatedAt    time.Time      `bun:"updated_at"`
 }

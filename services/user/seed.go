@@ -8,16 +8,18 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// DevAdminLogin and DevAdminPassword are the demo admin account `mall seed`
-// creates, so a fresh `make run` can drive the admin RPCs. Change or delete
-// it anywhere that is not a developer machine.
+// DevAdminLogin and DevAdminPassword are the demo admin account that
+// development mode seeds (`mall dev`, `mall seed --dev`), so a fresh `make
+// run` can drive the admin RPCs. The password is public: `mall serve`
+// outside development refuses to start while an admin account has it.
 const (
 	DevAdminLogin    = "admin"
 	DevAdminPassword = "admin-dev-123"
 )
 
-// Seed creates the demo admin account if it does not exist.
-func Seed(ctx context.Context, db *bun.DB) error {
+// SeedDevAdmin creates the demo admin account if it does not exist. Only
+// development mode runs it.
+func SeedDevAdmin(ctx context.Context, db *bun.DB) error {
 	hash, err := hashPassword(DevAdminPassword)
 	if err != nil {
 		return err

@@ -141,7 +141,7 @@ func (c *cli) runBenchHome(ctx context.Context, o homeBenchOptions, logger *slog
 		return err
 	}
 	defer noopListener.Close()
-	cfg := c.cfg
+	cfg := benchConfig(c.cfg)
 	cfg.HTTPAddr = mallListener.Addr().String()
 	cfg.InternalURL = "http://" + cfg.HTTPAddr
 	mallURL, noopURL := cfg.InternalURL, "http://"+noopListener.Addr().String()

@@ -17,6 +17,7 @@ import (
 	"mall/services/app"
 	"mall/services/paysim"
 	"mall/services/platform/devserver"
+	"mall/services/user"
 	"mall/workflows/healthcheck"
 )
 
@@ -31,6 +32,13 @@ func (c *cli) devCommand() *cobra.Command {
 		Use:   "dev",
 		Short: "Run the whole mall on this machine: databases, Temporal, Kafka, every service, the worker and a writer",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Development mode, whatever --dev says: the public defaults,
+			// a generated key, the demo admin.
+			c.cfg.Dev = true
+			c.applyDevelopmentMode(cmd)
+			if c.cfg.OpsAddr == "" {
+				c.cfg.OpsAddr = "127.0.0.1:0" // a free local port, printed below
+			}
 			if !cmd.Flags().Changed("kafka-port") && os.Getenv("MALL_KAFKA_PORT") == "" {
 				c.cfg.KafkaPort = 9092 // a fixed port, so other local processes can join
 			}
@@ -114,6 +122,11 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		listener.Close()
 		return err
 	}
+	opsAddr, err := c.startOps(ctx)
+	if err != nil {
+		listener.Close()
+		return err
+	}
 
 	tc, err := deps.Temporal(ctx)
 	if err != nil {
@@ -152,11 +165,13 @@ Mall is running. Ctrl-C stops everything this command started.
   Temporal Web UI                %s
   Temporal frontend              %s
   Payment simulator (pay pages)  %s
+  Metrics, health (ops)          http://%s/metrics
   Kafka brokers                  %v (embedded: %t)
   MySQL / Redis                  %s / %s
+  Demo admin (development only)  %s / %s
   try: grpcurl -plaintext localhost%s list
-`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, paysimNote, deps.Kafka.Brokers, deps.Kafka.Embedded(),
-		c.cfg.MySQLDSN, c.cfg.RedisAddr, portOf(c.cfg.HTTPAddr))
+`, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, paysimNote, opsAddr, deps.Kafka.Brokers, deps.Kafka.Embedded(),
+		c.cfg.MySQLDSN, c.cfg.RedisAddr, user.DevAdminLogin, user.DevAdminPassword, portOf(c.cfg.HTTPAddr))
 
 	err = app.Serve(ctx, deps, srv, listener)
 	log.Info("shutting down")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -51,7 +52,8 @@ type k8sObject struct {
 
 type podTemplate struct {
 	Metadata struct {
-		Labels map[string]string `yaml:"labels"`
+		Labels      map[string]string `yaml:"labels"`
+		Annotations map[string]string `yaml:"annotations"`
 	} `yaml:"metadata"`
 	Spec struct {
 		Containers []container `yaml:"containers"`
@@ -87,8 +89,14 @@ type container struct {
 		} `yaml:"configMapRef"`
 	} `yaml:"envFrom"`
 	Env []struct {
-		Name  string `yaml:"name"`
-		Value string `yaml:"value"`
+		Name      string `yaml:"name"`
+		Value     string `yaml:"value"`
+		ValueFrom *struct {
+			SecretKeyRef *struct {
+				Name string `yaml:"name"`
+				Key  string `yaml:"key"`
+			} `yaml:"secretKeyRef"`
+		} `yaml:"valueFrom"`
 	} `yaml:"env"`
 	VolumeMounts []struct {
 		Name string `yaml:"name"`
@@ -157,8 +165,10 @@ func loadKustomization(t *testing.T) (dir string, resources []string, objects []
 // TestKubernetesManifestsMatchTheBinary: every role runs as its own
 // workload of the one image, with a real subcommand and flags, MALL_*
 // variables that name its flags, the JWT secret mounted where the config
-// says, gRPC health probes on a port it listens on, resource requests;
-// serve and writer scale with an HPA; services select real pods.
+// says, every other secret it needs from a Secret object (none left at its
+// default, none in the ConfigMap), gRPC health probes on a port it listens
+// on, Prometheus on its ops port, resource requests; serve and writer scale
+// with an HPA; services select real pods.
 func TestKubernetesManifestsMatchTheBinary(t *testing.T) {
 	dir, resources, objects := loadKustomization(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
@@ -191,7 +201,7 @@ func TestKubernetesManifestsMatchTheBinary(t *testing.T) {
 				t.Errorf("%s: no mall subcommand", where)
 				continue
 			}
-			sub := subcommand(t, c.Args[0])
+			cfg, sub := cliFor(t, c.Args[0])
 			if sub == nil {
 				t.Errorf("%s: %q is not a mall subcommand", where, c.Args[0])
 				continue
@@ -210,23 +220,42 @@ func TestKubernetesManifestsMatchTheBinary(t *testing.T) {
 					env[k] = v
 				}
 			}
+			fromSecret := map[string]bool{}
 			for _, e := range c.Env {
-				env[e.Name] = e.Value
+				value := e.Value
+				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+					ref := e.ValueFrom.SecretKeyRef
+					value, fromSecret[e.Name] = "from-secret:"+ref.Name+"/"+ref.Key, true
+				}
+				env[e.Name] = value
 			}
 			checkEnv(t, where, sub, env)
-			if keyFile := env["MALL_JWT_KEY_FILE"]; keyFile != "" {
-				mounted := false
-				for _, v := range w.Spec.Template.Spec.Volumes {
-					if v.Secret != nil && v.Secret.SecretName == "mall-jwt" && slices.ContainsFunc(c.VolumeMounts, func(m struct {
-						Name string `yaml:"name"`
-					}) bool {
-						return m.Name == v.Name
-					}) {
-						mounted = true
-					}
+			mounted := false
+			for _, v := range w.Spec.Template.Spec.Volumes {
+				if v.Secret != nil && v.Secret.SecretName == "mall-jwt" && slices.ContainsFunc(c.VolumeMounts, func(m struct {
+					Name string `yaml:"name"`
+				}) bool {
+					return m.Name == v.Name
+				}) {
+					mounted = true
 				}
-				if !mounted {
-					t.Errorf("%s: reads %s but does not mount the mall-jwt secret", where, keyFile)
+			}
+			if keyFile := env["MALL_JWT_KEY_FILE"]; keyFile != "" && !mounted {
+				t.Errorf("%s: reads %s but does not mount the mall-jwt secret", where, keyFile)
+			}
+			for _, problem := range productionProblems(cfg, sub, env, fromSecret, mounted) {
+				t.Errorf("%s: %s", where, problem)
+			}
+			if annotations := w.Spec.Template.Metadata.Annotations; annotations["prometheus.io/scrape"] == "true" {
+				port := annotations["prometheus.io/port"]
+				declared := slices.ContainsFunc(c.Ports, func(p struct {
+					Name          string `yaml:"name"`
+					ContainerPort int    `yaml:"containerPort"`
+				}) bool {
+					return strconv.Itoa(p.ContainerPort) == port
+				})
+				if port == "" || port != opsPort(sub) || !declared {
+					t.Errorf("%s: Prometheus scrapes port %q; /metrics are on the ops port %q (declared: %t)", where, port, opsPort(sub), declared)
 				}
 			}
 			if c.Resources.Requests["cpu"] == "" || c.Resources.Requests["memory"] == "" {

@@ -1,5 +1,7 @@
-// Command mall runs any role of the mall: serve, worker, migrate, seed, dev,
-// and health (the container probe).
+// Command mall runs any role of the mall: serve, worker, writer, paysim,
+// migrate, seed, admin, dev, bench, and health (the container probe).
+// Outside development mode (`mall dev`, or --dev) a role refuses to start
+// with a public development secret or a missing signing key.
 package main
 
 import (
@@ -8,11 +10,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"mall/services/app"
 	"mall/services/platform/config"
 	"mall/services/platform/logging"
 	"mall/services/platform/telemetry"
@@ -35,6 +39,12 @@ type cli struct {
 }
 
 func newRootCommand() *cobra.Command {
+	_, root := newCLI()
+	return root
+}
+
+// newCLI returns the root command and the configuration its flags set.
+func newCLI() (*cli, *cobra.Command) {
 	c := &cli{}
 	root := &cobra.Command{
 		Use:           "mall",
@@ -45,6 +55,7 @@ func newRootCommand() *cobra.Command {
 			if err := config.ApplyEnv(cmd.Flags()); err != nil {
 				return err
 			}
+			c.applyDevelopmentMode(cmd)
 			logger, err := logging.New(os.Stderr, c.cfg.LogLevel)
 			if err != nil {
 				return err
@@ -67,6 +78,35 @@ func newRootCommand() *cobra.Command {
 		},
 	}
 	c.cfg.Register(root.PersistentFlags())
-	root.AddCommand(c.serveCommand(), c.workerCommand(), c.writerCommand(), c.migrateCommand(), c.seedCommand(), c.devCommand(), c.healthCommand(), c.benchCommand(), c.paysimCommand())
-	return root
+	root.AddCommand(c.serveCommand(), c.workerCommand(), c.writerCommand(), c.migrateCommand(), c.seedCommand(), c.adminCommand(),
+		c.devCommand(), c.healthCommand(), c.benchCommand(), c.paysimCommand())
+	return c, root
+}
+
+// applyDevelopmentMode gives development mode what it needs and was not
+// configured: the Vite dev server (web/, `npm run dev`) as a CORS origin.
+func (c *cli) applyDevelopmentMode(cmd *cobra.Command) {
+	if c.cfg.Dev && !cmd.Flags().Changed("cors-origins") {
+		c.cfg.CORSOrigins = config.DevCORSOrigins
+	}
+}
+
+// Needs of each long-running role: the settings it uses that have
+// development defaults. `mall <role>` refuses to start outside development
+// mode while any of them has its development value.
+var roleNeeds = map[string]config.Needs{
+	"serve":  {SigningKey: true, ProviderAPIKey: true, WebhookSecret: true, BrowserOrigins: true},
+	"worker": {SigningKey: true, ProviderAPIKey: true},
+	"writer": {SigningKey: true},
+	"paysim": {ProviderAPIKey: true, WebhookSecret: true},
+}
+
+// needsOf is what role needs when it runs domains: only the pay service of
+// a serve process talks to the provider.
+func needsOf(role string, domains []app.Domain) config.Needs {
+	needs := roleNeeds[role]
+	if role == "serve" && !slices.ContainsFunc(domains, func(d app.Domain) bool { return d.Name == "pay" }) {
+		needs.ProviderAPIKey, needs.WebhookSecret = false, false
+	}
+	return needs
 }

@@ -38,6 +38,9 @@ func (c *cli) paysimCommand() *cobra.Command {
 			if latency < 0 {
 				return fmt.Errorf("--latency=%v: must not be negative", latency)
 			}
+			if err := c.cfg.RefuseDevelopmentDefaults(needsOf("paysim", nil)); err != nil {
+				return err
+			}
 			opts := c.paysimOptions(notifyURL)
 			opts.DeclineRate, opts.DuplicateRate, opts.ReorderRate, opts.LossRate = declineRate, duplicateRate, reorderRate, lossRate
 			opts.Latency = latency

@@ -18,11 +18,17 @@ func (c *cli) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := c.cfg.RefuseDevelopmentDefaults(needsOf("serve", domains)); err != nil {
+				return err
+			}
 			deps, err := app.NewDeps(cmd.Context(), c.cfg, c.logger)
 			if err != nil {
 				return err
 			}
 			defer deps.Close()
+			if err := app.RefuseDevelopmentAccounts(cmd.Context(), deps, domains); err != nil {
+				return err
+			}
 			srv, err := app.NewServer(cmd.Context(), deps, domains)
 			if err != nil {
 				return err
@@ -31,7 +37,11 @@ func (c *cli) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c.logger.Info("serving", "addr", c.cfg.HTTPAddr, "services", app.Names(domains))
+			if _, err := c.startOps(cmd.Context()); err != nil {
+				listener.Close()
+				return err
+			}
+			c.logger.Info("serving", "addr", c.cfg.HTTPAddr, "services", app.Names(domains), "development_mode", c.cfg.Dev)
 			return app.Serve(cmd.Context(), deps, srv, listener)
 		},
 	}

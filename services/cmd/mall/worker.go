@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"mall/services/app"
-	"mall/services/platform/server"
 )
 
 func (c *cli) workerCommand() *cobra.Command {
@@ -17,6 +15,9 @@ func (c *cli) workerCommand() *cobra.Command {
 		Use:   "worker",
 		Short: "Run the Temporal worker for the mall's workflows and activities",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := c.cfg.RefuseDevelopmentDefaults(needsOf("worker", nil)); err != nil {
+				return err
+			}
 			deps, err := app.NewDeps(cmd.Context(), c.cfg, c.logger)
 			if err != nil {
 				return err
@@ -33,7 +34,7 @@ func (c *cli) workerCommand() *cobra.Command {
 			if err := app.StartSweeper(cmd.Context(), deps, tc); err != nil {
 				return err
 			}
-			if err := c.startOps(cmd.Context()); err != nil {
+			if _, err := c.startOps(cmd.Context()); err != nil {
 				return err
 			}
 			c.logger.Info("worker polling", "temporal", c.cfg.TemporalAddress, "task_queue", c.cfg.TaskQueue,
@@ -51,20 +52,20 @@ func interruptOn(done <-chan struct{}) <-chan any {
 }
 
 // startOps serves /metrics and gRPC health on --ops-addr, when given,
-// until ctx ends: a bare platform server, with no services mounted.
-func (c *cli) startOps(ctx context.Context) error {
+// until ctx ends, and returns the address it listens on ("" when none).
+func (c *cli) startOps(ctx context.Context) (string, error) {
 	if c.cfg.OpsAddr == "" {
-		return nil
+		return "", nil
 	}
 	listener, err := net.Listen("tcp", c.cfg.OpsAddr)
 	if err != nil {
-		return fmt.Errorf("--ops-addr: %w", err)
+		return "", fmt.Errorf("--ops-addr: %w", err)
 	}
 	c.logger.Info("ops endpoint (/metrics, gRPC health)", "addr", listener.Addr().String())
 	go func() {
-		if err := server.New(server.Options{Logger: c.logger, ShutdownTimeout: time.Second}).Serve(ctx, listener); err != nil {
+		if err := app.NewOpsServer(c.logger).Serve(ctx, listener); err != nil {
 			c.logger.Error("ops endpoint stopped", "err", err)
 		}
 	}()
-	return nil
+	return listener.Addr().String(), nil
 }

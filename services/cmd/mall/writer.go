@@ -17,6 +17,9 @@ Run as many as there are partitions to share; they rebalance on their own.
 Give --kafka-brokers (the embedded broker of a local "mall dev" listens on
 127.0.0.1:9092).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := c.cfg.RefuseDevelopmentDefaults(needsOf("writer", nil)); err != nil {
+				return err
+			}
 			deps, err := app.NewDeps(cmd.Context(), c.cfg, c.logger)
 			if err != nil {
 				return err
@@ -27,7 +30,7 @@ Give --kafka-brokers (the embedded broker of a local "mall dev" listens on
 				return err
 			}
 			defer closeWriter()
-			if err := c.startOps(cmd.Context()); err != nil {
+			if _, err := c.startOps(cmd.Context()); err != nil {
 				return err
 			}
 			c.logger.Info("writer consuming", "kafka", deps.Kafka.Brokers, "embedded", deps.Kafka.Embedded(), "services", c.cfg.InternalURL)

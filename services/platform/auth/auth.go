@@ -33,6 +33,8 @@ type Identity struct {
 	Roles     []string
 	TokenID   string
 	ExpiresAt time.Time
+	// SessionEpoch is the subject's session epoch the token was issued in.
+	SessionEpoch int64
 }
 
 // Has reports whether the identity carries role.
@@ -46,9 +48,11 @@ var infrastructureServices = []string{
 	"grpc.reflection.v1alpha.ServerReflection",
 }
 
-// Revocations tells whether a token was revoked before its expiry (logout).
+// Revocations tells whether a token was revoked before its expiry: by
+// itself (logout) or with every session of its subject up to an epoch (a
+// password change).
 type Revocations interface {
-	IsRevoked(ctx context.Context, tokenID string) (bool, error)
+	IsRevoked(ctx context.Context, identity Identity) (bool, error)
 }
 
 // Authenticator is the authn function of every server.
@@ -141,7 +145,7 @@ func (a *Authenticator) identify(ctx context.Context, req authn.Request) (Identi
 		return Identity{}, unauthenticated("invalid or expired token")
 	}
 	if a.revocations != nil {
-		revoked, err := a.revocations.IsRevoked(ctx, identity.TokenID)
+		revoked, err := a.revocations.IsRevoked(ctx, identity)
 		if err != nil {
 			return Identity{}, rpcerr.New(connect.CodeUnavailable, rpcerr.ReasonUnavailable, "cannot check token")
 		}

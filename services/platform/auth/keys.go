@@ -50,15 +50,21 @@ func GenerateKeys() (*Keys, error) {
 }
 
 // LoadOrCreateKeys reads a PKCS#8 PEM key from path, creating it when the
-// file does not exist, so every local process shares one dev key.
+// file does not exist, so every local process shares one dev key. Only
+// development uses it: elsewhere a missing key is an error (LoadKeys), since
+// a key made up by one process is a key no other process shares.
 func LoadOrCreateKeys(path string) (*Keys, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := createKeyFile(path); err != nil {
 			return nil, err
 		}
-		data, err = os.ReadFile(path)
 	}
+	return LoadKeys(path)
+}
+
+// LoadKeys reads a PKCS#8 PEM Ed25519 private key from path.
+func LoadKeys(path string) (*Keys, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read jwt key: %w", err)
 	}
@@ -112,10 +118,20 @@ func createKeyFile(path string) error {
 type claims struct {
 	jwt.RegisteredClaims
 	Roles []string `json:"roles"`
+	// SessionEpoch is the subject's session epoch when the token was issued
+	// (see ValkeyRevocations.RevokeSessions); absent means 0.
+	SessionEpoch int64 `json:"sep,omitempty"`
 }
 
-// Issue signs a token for subject with roles, valid for ttl.
+// Issue signs a token for subject with roles, valid for ttl, in session epoch 0.
 func (k *Keys) Issue(subject string, roles []string, ttl time.Duration) (string, Identity, error) {
+	return k.IssueSession(subject, roles, 0, ttl)
+}
+
+// IssueSession signs a token for subject with roles, valid for ttl, that
+// belongs to the subject's session epoch: revoking the sessions before a
+// later epoch makes it unusable.
+func (k *Keys) IssueSession(subject string, roles []string, epoch int64, ttl time.Duration) (string, Identity, error) {
 	now := time.Now()
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -125,7 +141,8 @@ func (k *Keys) Issue(subject string, roles []string, ttl time.Duration) (string,
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
-		Roles: roles,
+		Roles:        roles,
+		SessionEpoch: epoch,
 	}
 	token, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c).SignedString(k.private)
 	if err != nil {
@@ -178,7 +195,7 @@ func (k *Keys) verify(token string) (Identity, error) {
 }
 
 func identityOf(c claims) Identity {
-	id := Identity{Subject: c.Subject, Roles: c.Roles, TokenID: c.ID}
+	id := Identity{Subject: c.Subject, Roles: c.Roles, TokenID: c.ID, SessionEpoch: c.SessionEpoch}
 	if c.ExpiresAt != nil {
 		id.ExpiresAt = c.ExpiresAt.Time
 	}

@@ -2,31 +2,48 @@ package auth
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/valkey-io/valkey-go"
 )
 
-// ValkeyRevocations is a deny-list of token ids in Valkey, kept until each
-// token would have expired anyway. Every authenticated request checks it,
-// so lookups go through the client-side cache: a revocation reaches every
-// process's local copy through RESP3 invalidation. That message arrives a
-// moment after the write, so the revoking process also remembers its own
-// revocations: the caller who logged out is refused at once by the
-// process that logged them out, not a few milliseconds later.
+// ValkeyRevocations is the deny-list every authenticated request checks, in
+// Valkey: single token ids (logout), kept until the token would have
+// expired anyway, and per subject the lowest session epoch still valid (a
+// password change revokes every token issued before it). Lookups go through
+// the client-side cache, so a request costs no round trip until a
+// revocation invalidates the local copy through RESP3 tracking. That
+// message arrives a moment after the write, so the revoking process also
+// remembers its own revocations: the caller is refused at once by the
+// process that revoked, not a few milliseconds later.
 type ValkeyRevocations struct {
 	client valkey.Client
 	prefix string
 
-	mu    sync.Mutex
-	local map[string]time.Time // token id -> when the token expires
+	mu     sync.Mutex
+	local  map[string]time.Time  // token id -> when the token expires
+	floors map[string]epochFloor // subject -> lowest valid session epoch set here
 }
+
+type epochFloor struct {
+	epoch int64
+	until time.Time
+}
+
+// revocationCacheTTL bounds how long a process keeps a looked-up answer
+// in its client-side cache (invalidation normally replaces it sooner).
+const revocationCacheTTL = time.Minute
 
 // NewValkeyRevocations returns a deny-list whose keys start with prefix.
 func NewValkeyRevocations(client valkey.Client, prefix string) *ValkeyRevocations {
-	return &ValkeyRevocations{client: client, prefix: prefix, local: map[string]time.Time{}}
+	return &ValkeyRevocations{client: client, prefix: prefix, local: map[string]time.Time{}, floors: map[string]epochFloor{}}
 }
+
+func (r *ValkeyRevocations) tokenKey(tokenID string) string { return r.prefix + tokenID }
+
+func (r *ValkeyRevocations) epochKey(subject string) string { return r.prefix + "epoch:" + subject }
 
 // Revoke makes identity's token unusable from now on.
 func (r *ValkeyRevocations) Revoke(ctx context.Context, identity Identity) error {
@@ -34,7 +51,7 @@ func (r *ValkeyRevocations) Revoke(ctx context.Context, identity Identity) error
 	if ttl <= 0 {
 		return nil // already expired
 	}
-	if err := r.client.Do(ctx, r.client.B().Set().Key(r.prefix+identity.TokenID).Value("1").Px(ttl).Build()).Error(); err != nil {
+	if err := r.client.Do(ctx, r.client.B().Set().Key(r.tokenKey(identity.TokenID)).Value("1").Px(ttl).Build()).Error(); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -49,17 +66,76 @@ func (r *ValkeyRevocations) Revoke(ctx context.Context, identity Identity) error
 	return nil
 }
 
-// IsRevoked reports whether tokenID was revoked.
-func (r *ValkeyRevocations) IsRevoked(ctx context.Context, tokenID string) (bool, error) {
+// raiseEpochScript stores the subject's lowest valid epoch, but never
+// lowers it: a late or repeated publication of an older epoch (a login
+// that read the account just before a password change) changes nothing.
+var raiseEpochScript = valkey.NewLuaScript(`
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 0`)
+
+// RevokeSessions makes every token of subject issued in a session epoch
+// below epoch unusable. ttl is the longest a token lives: after that no
+// older token is left to refuse.
+func (r *ValkeyRevocations) RevokeSessions(ctx context.Context, subject string, epoch int64, ttl time.Duration) error {
+	if epoch <= 0 || ttl <= 0 {
+		return nil
+	}
+	err := raiseEpochScript.Exec(ctx, r.client, []string{r.epochKey(subject)},
+		[]string{strconv.FormatInt(epoch, 10), strconv.FormatInt(ttl.Milliseconds(), 10)}).Error()
+	if err != nil {
+		return err
+	}
 	r.mu.Lock()
-	_, revokedHere := r.local[tokenID]
+	defer r.mu.Unlock()
+	now := time.Now()
+	for s, floor := range r.floors {
+		if now.After(floor.until) {
+			delete(r.floors, s)
+		}
+	}
+	if floor, ok := r.floors[subject]; !ok || floor.epoch < epoch {
+		r.floors[subject] = epochFloor{epoch: epoch, until: now.Add(ttl)}
+	}
+	return nil
+}
+
+// IsRevoked reports whether identity's token was revoked, by itself or
+// with its subject's older sessions. Both keys are read in one cached
+// multi-get.
+func (r *ValkeyRevocations) IsRevoked(ctx context.Context, identity Identity) (bool, error) {
+	hasSessions := !identity.Has(RoleService) // a service credential is not a user's session
+	r.mu.Lock()
+	_, revokedHere := r.local[identity.TokenID]
+	floor, floorHere := r.floors[identity.Subject]
 	r.mu.Unlock()
-	if revokedHere {
+	if revokedHere || (hasSessions && floorHere && identity.SessionEpoch < floor.epoch && time.Now().Before(floor.until)) {
 		return true, nil
 	}
-	err := r.client.DoCache(ctx, r.client.B().Get().Key(r.prefix+tokenID).Cache(), time.Minute).Error()
+	get := func(key string) valkey.CacheableTTL {
+		return valkey.CT(r.client.B().Get().Key(key).Cache(), revocationCacheTTL)
+	}
+	if !hasSessions {
+		err := r.client.DoCache(ctx, get(r.tokenKey(identity.TokenID)).Cmd, revocationCacheTTL).Error()
+		if valkey.IsValkeyNil(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	results := r.client.DoMultiCache(ctx, get(r.tokenKey(identity.TokenID)), get(r.epochKey(identity.Subject)))
+	if err := results[0].Error(); err == nil {
+		return true, nil
+	} else if !valkey.IsValkeyNil(err) {
+		return false, err
+	}
+	lowest, err := results[1].AsInt64()
 	if valkey.IsValkeyNil(err) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return identity.SessionEpoch < lowest, nil
 }

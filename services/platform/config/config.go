@@ -1,27 +1,62 @@
 // Package config holds the settings every mall process shares. Each setting is
 // a flag with a working local default, overridable by a MALL_* environment
 // variable (flag name upper-cased, dashes to underscores): an explicit flag
-// wins over the environment, the environment over the default.
+// wins over the environment, the environment over the default. The secrets'
+// defaults are public development values, which only development mode
+// (`mall dev`, or --dev) accepts: see RefuseDevelopmentDefaults.
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"mall/services/platform/ratelimit"
 )
+
+// The development values of the provider's credentials: public (they are in
+// this repository), so nothing but development mode starts with them.
+const (
+	DevProviderAPIKey        = "sk_dev_mall"
+	DevProviderWebhookSecret = "whsec_dev_mall"
+)
+
+// minWebhookSecretLen is the shortest webhook secret accepted outside
+// development: an HMAC key anyone can guess signs anyone's webhooks.
+const minWebhookSecretLen = 16
+
+// DevCORSOrigins are the origins development mode allows when none are
+// configured: the Vite dev server of web/ (`npm run dev`).
+var DevCORSOrigins = []string{"http://localhost:5173", "http://127.0.0.1:5173"}
 
 // Config is the platform configuration; it knows no domain.
 type Config struct {
+	// Dev is development mode: the public development defaults are
+	// accepted, a missing JWT key file is created, `mall seed` adds the
+	// demo admin. `mall dev` sets it; elsewhere it takes an explicit --dev.
+	Dev bool
+
 	HTTPAddr        string
 	ShutdownTimeout time.Duration
-	CORSOrigins     []string
+	CORSOrigins     []string // empty: no cross-origin browser calls (the SPA is served on the API's origin)
 	LogLevel        string
 
 	MaxRequestBytes    int64         // largest request body, and RPC message after decompression
 	RequestReadTimeout time.Duration // how long a request body may take to arrive
+
+	// TrustedProxies are the proxies (CIDR prefixes or addresses) whose
+	// X-Forwarded-For names the client; empty: the connection's peer is.
+	TrustedProxies []string
+
+	// Abuse limits, per client address (IPv6: per /64) and per account.
+	LoginLimitPerAccount    ratelimit.Limit // login attempts at one account from one client address
+	LoginLimitPerAddress    ratelimit.Limit // login attempts from one client address, whatever the account
+	RegisterLimitPerAddress ratelimit.Limit // registrations from one client address
+	PasswordChangeLimit     ratelimit.Limit // password change attempts per account
 
 	MySQLDSN string // server DSN without a database; each service adds its own
 	DBPrefix string // database name = prefix + service name
@@ -36,7 +71,7 @@ type Config struct {
 	TemporalNamespace string
 	TaskQueue         string
 
-	JWTKeyFile string        // Ed25519 private key (PEM, PKCS#8); created when missing
+	JWTKeyFile string        // Ed25519 private key (PEM, PKCS#8); created when missing in development only
 	TokenTTL   time.Duration // lifetime of user tokens
 
 	InternalURL string // where service-to-service clients reach the services (gRPC over h2c)
@@ -56,21 +91,37 @@ type Config struct {
 	PublicURL             string        // where browsers reach the mall (the pay page sends customers back here)
 
 	WebDir  string // the built SPA served on the API's origin (skipped when it has no index.html)
-	OpsAddr string // /metrics and gRPC health of a worker or writer (empty: not served)
+	OpsAddr string // /metrics and gRPC health (empty: not served); never on the API's address
 
 	// Flash sales.
 	FlashPaymentTimeout time.Duration // how long a flash-sale order waits for payment
 	FlashSweepInterval  time.Duration // how often expired flash-sale orders are cancelled and their stock returned
 }
 
+// Default abuse limits.
+var (
+	DefaultLoginLimitPerAccount    = ratelimit.Limit{Burst: 5, Period: time.Minute}
+	DefaultLoginLimitPerAddress    = ratelimit.Limit{Burst: 20, Period: time.Minute}
+	DefaultRegisterLimitPerAddress = ratelimit.Limit{Burst: 10, Period: time.Hour}
+	DefaultPasswordChangeLimit     = ratelimit.Limit{Burst: 5, Period: 15 * time.Minute}
+)
+
 // Register adds the platform flags to fs with their defaults.
 func (c *Config) Register(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: accept the public development secrets and CORS *, create a missing JWT key, seed the demo admin (mall dev implies it)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "address the API listens on")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests may finish on shutdown")
-	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", []string{"*"}, "origins browsers may call the API from")
+	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", nil, "origins browsers may call the API from (empty: none but the API's own; development: the Vite dev server)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Int64Var(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest request body in bytes, and largest RPC message after decompression")
 	fs.DurationVar(&c.RequestReadTimeout, "request-read-timeout", 10*time.Second, "how long a request body may take to arrive")
+	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "proxies (CIDR prefixes or addresses) whose X-Forwarded-For names the client; empty: the connection's peer is the client")
+	c.LoginLimitPerAccount, c.LoginLimitPerAddress = DefaultLoginLimitPerAccount, DefaultLoginLimitPerAddress
+	c.RegisterLimitPerAddress, c.PasswordChangeLimit = DefaultRegisterLimitPerAddress, DefaultPasswordChangeLimit
+	fs.Var(&c.LoginLimitPerAccount, "login-limit-account", "login attempts at one account from one client address")
+	fs.Var(&c.LoginLimitPerAddress, "login-limit-address", "login attempts from one client address across accounts")
+	fs.Var(&c.RegisterLimitPerAddress, "register-limit-address", "registrations from one client address")
+	fs.Var(&c.PasswordChangeLimit, "password-change-limit", "password change attempts per account")
 	fs.StringVar(&c.MySQLDSN, "mysql-dsn", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (go-sql-driver format, no database name)")
 	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
 	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")
@@ -80,7 +131,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port")
 	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace")
 	fs.StringVar(&c.TaskQueue, "task-queue", "mall", "Temporal task queue of the mall workflows")
-	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", ".mall/jwt-ed25519.pem", "Ed25519 signing key (PEM); generated if missing")
+	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", ".mall/jwt-ed25519.pem", "Ed25519 signing key (PEM, PKCS#8); generated if missing in development mode only")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of user tokens")
 	fs.StringVar(&c.InternalURL, "internal-url", "http://127.0.0.1:8080", "base URL services use to call each other")
 	fs.DurationVar(&c.PaymentTimeout, "payment-timeout", 30*time.Minute, "how long an order waits for payment before it is cancelled")
@@ -88,14 +139,93 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.MaxUnpaidUnits, "max-unpaid-units", 50, "units one buyer may hold in unpaid orders at once")
 	fs.IntVar(&c.CheckoutsPerMinute, "checkouts-per-minute", 10, "checkouts one buyer may start per minute")
 	fs.StringVar(&c.ProviderURL, "provider-url", "http://127.0.0.1:8090", "payment provider API base URL (mall paysim)")
-	fs.StringVar(&c.ProviderAPIKey, "provider-api-key", "sk_dev_mall", "payment provider API key (the development default is public)")
-	fs.StringVar(&c.ProviderWebhookSecret, "provider-webhook-secret", "whsec_dev_mall", "HMAC key of the provider's webhooks (the development default is public)")
+	fs.StringVar(&c.ProviderAPIKey, "provider-api-key", DevProviderAPIKey, "payment provider API key (the default is a public development value, refused outside development mode)")
+	fs.StringVar(&c.ProviderWebhookSecret, "provider-webhook-secret", DevProviderWebhookSecret, "HMAC key of the provider's webhooks (the default is a public development value, refused outside development mode)")
 	fs.DurationVar(&c.ProviderPollInterval, "provider-poll-interval", 15*time.Second, "how often an unsettled payment polls the provider when no webhook arrives")
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL browsers reach the mall at")
 	fs.StringVar(&c.WebDir, "web-dir", "web/dist", "built web storefront to serve on the API's origin (skipped when missing)")
-	fs.StringVar(&c.OpsAddr, "ops-addr", "", "address of /metrics and gRPC health for worker and writer processes (serve has them on --http-addr)")
+	fs.StringVar(&c.OpsAddr, "ops-addr", "", "address of /metrics and gRPC health, apart from the API (empty: not served; mall dev: a free local port)")
 	fs.DurationVar(&c.FlashPaymentTimeout, "flash-payment-timeout", 10*time.Minute, "how long a flash-sale order waits for payment before its stock returns to the sale")
 	fs.DurationVar(&c.FlashSweepInterval, "flash-sweep-interval", 15*time.Second, "how often expired flash-sale orders are cancelled and their stock returned")
+}
+
+// Needs names the settings a role depends on that must not reach production
+// with their development values.
+type Needs struct {
+	SigningKey     bool // issues or verifies tokens: --jwt-key-file must exist
+	ProviderAPIKey bool // calls the payment provider
+	WebhookSecret  bool // signs or verifies the provider's webhooks
+	BrowserOrigins bool // answers browsers: --cors-origins
+}
+
+// Problem is one setting that still has a development value.
+type Problem struct {
+	Flag string // the flag's name, without dashes
+	Fix  string // what is wrong and how to set it right
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("--%s (%s): %s", p.Flag, EnvName(p.Flag), p.Fix)
+}
+
+// DevelopmentDefaults lists the settings among needs that still have a
+// development value, whether or not development mode is on.
+func (c Config) DevelopmentDefaults(needs Needs) []Problem {
+	var problems []Problem
+	if needs.SigningKey {
+		if _, err := os.Stat(c.JWTKeyFile); err != nil {
+			fix := fmt.Sprintf("%s cannot be read (%v); create the signing key once and give it to every process: openssl genpkey -algorithm ed25519 -out <file> (only development mode generates a missing key)", c.JWTKeyFile, errors.Unwrap(err))
+			if c.JWTKeyFile == "" {
+				fix = "no signing key file is set; create one with openssl genpkey -algorithm ed25519 -out <file>"
+			}
+			problems = append(problems, Problem{Flag: "jwt-key-file", Fix: fix})
+		}
+	}
+	if needs.ProviderAPIKey {
+		switch strings.TrimSpace(c.ProviderAPIKey) {
+		case DevProviderAPIKey:
+			problems = append(problems, Problem{Flag: "provider-api-key", Fix: "is the public development value; set the API key your payment provider issued"})
+		case "":
+			problems = append(problems, Problem{Flag: "provider-api-key", Fix: "is empty; set the API key your payment provider issued"})
+		}
+	}
+	if needs.WebhookSecret {
+		switch secret := c.ProviderWebhookSecret; {
+		case secret == DevProviderWebhookSecret:
+			problems = append(problems, Problem{Flag: "provider-webhook-secret", Fix: "is the public development value; set the webhook signing secret your payment provider issued"})
+		case len(secret) < minWebhookSecretLen:
+			problems = append(problems, Problem{Flag: "provider-webhook-secret", Fix: fmt.Sprintf("is shorter than %d bytes; set the webhook signing secret your payment provider issued", minWebhookSecretLen)})
+		}
+	}
+	if needs.BrowserOrigins {
+		for _, origin := range c.CORSOrigins {
+			if strings.TrimSpace(origin) == "*" {
+				problems = append(problems, Problem{Flag: "cors-origins", Fix: "allows every origin (*); list the origins that may call the API, or leave it empty when the storefront is served on the API's origin"})
+				break
+			}
+		}
+	}
+	return problems
+}
+
+// RefuseDevelopmentDefaults is nil in development mode or when no setting
+// among needs has a development value; otherwise an error naming each one
+// and how to set it.
+func (c Config) RefuseDevelopmentDefaults(needs Needs) error {
+	if c.Dev {
+		return nil
+	}
+	problems := c.DevelopmentDefaults(needs)
+	if len(problems) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("refusing to start with development settings (start with --dev or MALL_DEV=true on a developer machine only):")
+	for _, p := range problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return errors.New(b.String())
 }
 
 // EnvName is the environment variable that overrides a flag.

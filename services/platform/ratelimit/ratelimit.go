@@ -4,7 +4,9 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -23,6 +25,31 @@ type Limit struct {
 	Burst  int
 	Period time.Duration
 }
+
+// String writes the limit as flags take it: "<burst>/<period>", e.g. "5/1m0s".
+func (l Limit) String() string { return strconv.Itoa(l.Burst) + "/" + l.Period.String() }
+
+// Set parses "<burst>/<period>" (e.g. "5/1m": five at once, then one every
+// 12 s), so a Limit is a command-line flag.
+func (l *Limit) Set(text string) error {
+	burstText, periodText, ok := strings.Cut(text, "/")
+	if !ok {
+		return fmt.Errorf("limit %q: want <burst>/<period>, e.g. 5/1m", text)
+	}
+	burst, err := strconv.Atoi(strings.TrimSpace(burstText))
+	if err != nil || burst < 1 {
+		return fmt.Errorf("limit %q: the burst is a whole number of at least 1", text)
+	}
+	period, err := time.ParseDuration(strings.TrimSpace(periodText))
+	if err != nil || period <= 0 {
+		return fmt.Errorf("limit %q: the period is a positive duration such as 1m or 1h", text)
+	}
+	l.Burst, l.Period = burst, period
+	return nil
+}
+
+// Type names the flag's value in help texts.
+func (l *Limit) Type() string { return "burst/period" }
 
 // gcraScript keeps the theoretical arrival time (TAT) of the next event in
 // milliseconds of the server's clock, so every process agrees on time.

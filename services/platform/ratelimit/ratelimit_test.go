@@ -34,3 +34,19 @@ func TestLimitRefusesPastTheBurstAndRecoversAfterTheWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitParsesAsAFlag(t *testing.T) {
+	var l Limit
+	if err := l.Set("5/1m"); err != nil || l.Burst != 5 || l.Period != time.Minute {
+		t.Fatalf("5/1m: %+v %v", l, err)
+	}
+	var again Limit
+	if err := again.Set(l.String()); err != nil || again != l {
+		t.Fatalf("%q does not parse back: %+v %v", l.String(), again, err)
+	}
+	for _, bad := range []string{"", "5", "0/1m", "-1/1m", "x/1m", "5/soon", "5/0s", "5/-1m"} {
+		if err := new(Limit).Set(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

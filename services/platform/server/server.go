@@ -29,8 +29,10 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	Logger          *slog.Logger
-	Authenticator   *auth.Authenticator
+	Logger        *slog.Logger
+	Authenticator *auth.Authenticator
+	// CORSOrigins may call from a browser on another origin; empty: none
+	// (the CORS layer is left out, so browsers keep their same-origin rule).
 	CORSOrigins     []string
 	ShutdownTimeout time.Duration
 	// MaxRequestBytes bounds a request body on the wire and an RPC's
@@ -39,6 +41,9 @@ type Options struct {
 	// RequestReadTimeout bounds how long a request body may take to
 	// arrive (0: DefaultRequestReadTimeout).
 	RequestReadTimeout time.Duration
+	// Metrics serves /metrics: set on the ops address only, so what the
+	// process measures is not published on the API.
+	Metrics bool
 }
 
 // Server collects handlers and serves them.
@@ -116,8 +121,8 @@ func (s *Server) Services() []string { return append([]string(nil), s.services..
 func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pattern, handler) }
 
 // Handler returns the complete HTTP handler: health, reflection, Prometheus
-// metrics (/metrics), the mounted services, wrapped in authentication, CORS
-// and the request limits.
+// metrics (/metrics, when Options.Metrics), the mounted services, wrapped in
+// authentication, CORS and the request limits.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
@@ -125,18 +130,23 @@ func (s *Server) Handler() http.Handler {
 	reflector := grpcreflect.NewStaticReflector(s.services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
-	mux.Handle("/metrics", telemetry.MetricsHandler())
+	if s.opts.Metrics {
+		mux.Handle("/metrics", telemetry.MetricsHandler())
+	}
 	var handler http.Handler = mux
 	if s.opts.Authenticator != nil {
 		handler = s.opts.Authenticator.Middleware().Wrap(handler)
 	}
-	handler = cors.New(cors.Options{
-		AllowedOrigins: s.opts.CORSOrigins,
-		AllowedMethods: connectcors.AllowedMethods(),
-		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization"),
-		ExposedHeaders: connectcors.ExposedHeaders(),
-		MaxAge:         7200,
-	}).Handler(handler)
+	// rs/cors reads an empty list as "every origin": no list, no layer.
+	if len(s.opts.CORSOrigins) > 0 {
+		handler = cors.New(cors.Options{
+			AllowedOrigins: s.opts.CORSOrigins,
+			AllowedMethods: connectcors.AllowedMethods(),
+			AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization"),
+			ExposedHeaders: connectcors.ExposedHeaders(),
+			MaxAge:         7200,
+		}).Handler(handler)
+	}
 	return limitRequests(handler, s.opts.MaxRequestBytes, s.opts.RequestReadTimeout)
 }
 

@@ -3,14 +3,16 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { loadSession, saveSession } from "./session";
 
 // Bearer token on every call; a rejected token ends the session so the
-// next page asks the shopper to sign in again.
+// next page asks the shopper to sign in again, unless the session has a
+// new token meanwhile (a password change revokes the one a call in flight
+// was sent with).
 const auth: Interceptor = (next) => async (req) => {
   const s = loadSession();
   if (s) req.header.set("Authorization", `Bearer ${s.token}`);
   try {
     return await next(req);
   } catch (err) {
-    if (s && ConnectError.from(err).code === Code.Unauthenticated) saveSession(null);
+    if (s && ConnectError.from(err).code === Code.Unauthenticated && loadSession()?.token === s.token) saveSession(null);
     throw err;
   }
 };

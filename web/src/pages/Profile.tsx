@@ -1,11 +1,67 @@
+import { createClient } from "@connectrpc/connect";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
-import { ErrorBox, Field, FormProblem, Loading, useInvalidate } from "../components/ui";
+import { ErrorBox, Field, FormProblem, Loading, useAction, useInvalidate } from "../components/ui";
+import { transport } from "../lib/api";
 import { describe, type Problem } from "../lib/errors";
+import { millis } from "../lib/format";
+import { changePasswordProblem } from "../lib/password";
 import { loadSession, saveSession } from "../lib/session";
 import { orderTabs } from "../lib/orders";
+
+const users = createClient(UserService, transport);
+
+// ChangePasswordForm changes the password; every other session of the
+// shopper is signed out by the service, and this one goes on with the
+// fresh token it answers with.
+function ChangePasswordForm() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [changed, setChanged] = useState(false);
+  const { problem, busy, run } = useAction(changePasswordProblem);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setChanged(false);
+    void run(async () => {
+      const r = await users.changePassword({ currentPassword: current, newPassword: next });
+      const s = loadSession();
+      saveSession({ token: r.accessToken, expiresAt: millis(r.expiresAt), name: s?.name ?? "" });
+      setCurrent("");
+      setNext("");
+      setChanged(true);
+    });
+  };
+  return (
+    <form className="form panel change-password" onSubmit={submit} noValidate>
+      <h2>Password</h2>
+      <FormProblem problem={problem} />
+      <Field
+        label="Current password"
+        path="current_password"
+        type="password"
+        problem={problem}
+        autoComplete="current-password"
+        value={current}
+        onChange={(e) => setCurrent(e.target.value)}
+      />
+      <Field
+        label="New password (8+ characters, a letter and a digit)"
+        path="new_password"
+        type="password"
+        problem={problem}
+        autoComplete="new-password"
+        value={next}
+        onChange={(e) => setNext(e.target.value)}
+      />
+      <button type="submit" disabled={busy}>
+        Change password
+      </button>
+      {changed && <span className="ok"> Password changed; your other sessions are signed out.</span>}
+    </form>
+  );
+}
 
 export function ProfilePage() {
   const profile = useQuery(UserService.method.getProfile, {});
@@ -67,6 +123,7 @@ export function ProfilePage() {
         </button>
         {saved && <span className="ok"> Saved.</span>}
       </form>
+      <ChangePasswordForm />
       <button type="button" className="secondary" onClick={() => logout.mutate({})}>
         Sign out
       </button>

@@ -543,7 +543,9 @@ type isRegisterRequest_Identity interface {
 }
 
 type RegisterRequest_Username struct {
-	// Letters, digits and underscore, 3 to 32 characters.
+	// Letters, digits and underscore, 3 to 32 characters, not digits
+	// alone: Login takes a username or a phone number in one field, so a
+	// username spelled like someone's phone number would shadow it.
 	Username string `protobuf:"bytes,1,opt,name=username,proto3,oneof"`
 }
 
@@ -962,6 +964,114 @@ func (x *UpdateProfileResponse) GetUser() *User {
 	return nil
 }
 
+// A new password equal to the current one is allowed: the change still
+// signs out every other session.
+type ChangePasswordRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	CurrentPassword string                 `protobuf:"bytes,1,opt,name=current_password,json=currentPassword,proto3" json:"current_password,omitempty"`
+	// The same policy as RegisterRequest.password.
+	NewPassword   string `protobuf:"bytes,2,opt,name=new_password,json=newPassword,proto3" json:"new_password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangePasswordRequest) Reset() {
+	*x = ChangePasswordRequest{}
+	mi := &file_mall_user_v1_user_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangePasswordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangePasswordRequest) ProtoMessage() {}
+
+func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_user_v1_user_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
+func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ChangePasswordRequest) GetCurrentPassword() string {
+	if x != nil {
+		return x.CurrentPassword
+	}
+	return ""
+}
+
+func (x *ChangePasswordRequest) GetNewPassword() string {
+	if x != nil {
+		return x.NewPassword
+	}
+	return ""
+}
+
+type ChangePasswordResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A token for the caller's session; the old ones stop working.
+	AccessToken   string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangePasswordResponse) Reset() {
+	*x = ChangePasswordResponse{}
+	mi := &file_mall_user_v1_user_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangePasswordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangePasswordResponse) ProtoMessage() {}
+
+func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_user_v1_user_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangePasswordResponse.ProtoReflect.Descriptor instead.
+func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ChangePasswordResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *ChangePasswordResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 type CreateAddressRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Address *AddressSpec           `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
@@ -973,7 +1083,7 @@ type CreateAddressRequest struct {
 
 func (x *CreateAddressRequest) Reset() {
 	*x = CreateAddressRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[14]
+	mi := &file_mall_user_v1_user_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1095,7 @@ func (x *CreateAddressRequest) String() string {
 func (*CreateAddressRequest) ProtoMessage() {}
 
 func (x *CreateAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[14]
+	mi := &file_mall_user_v1_user_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1108,7 @@ func (x *CreateAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAddressRequest.ProtoReflect.Descriptor instead.
 func (*CreateAddressRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{14}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateAddressRequest) GetAddress() *AddressSpec {
@@ -1024,7 +1134,7 @@ type CreateAddressResponse struct {
 
 func (x *CreateAddressResponse) Reset() {
 	*x = CreateAddressResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[15]
+	mi := &file_mall_user_v1_user_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1146,7 @@ func (x *CreateAddressResponse) String() string {
 func (*CreateAddressResponse) ProtoMessage() {}
 
 func (x *CreateAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[15]
+	mi := &file_mall_user_v1_user_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1159,7 @@ func (x *CreateAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAddressResponse.ProtoReflect.Descriptor instead.
 func (*CreateAddressResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{15}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateAddressResponse) GetAddress() *Address {
@@ -1069,7 +1179,7 @@ type UpdateAddressRequest struct {
 
 func (x *UpdateAddressRequest) Reset() {
 	*x = UpdateAddressRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[16]
+	mi := &file_mall_user_v1_user_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1191,7 @@ func (x *UpdateAddressRequest) String() string {
 func (*UpdateAddressRequest) ProtoMessage() {}
 
 func (x *UpdateAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[16]
+	mi := &file_mall_user_v1_user_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1204,7 @@ func (x *UpdateAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAddressRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAddressRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{16}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateAddressRequest) GetAddressId() string {
@@ -1120,7 +1230,7 @@ type UpdateAddressResponse struct {
 
 func (x *UpdateAddressResponse) Reset() {
 	*x = UpdateAddressResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[17]
+	mi := &file_mall_user_v1_user_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1242,7 @@ func (x *UpdateAddressResponse) String() string {
 func (*UpdateAddressResponse) ProtoMessage() {}
 
 func (x *UpdateAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[17]
+	mi := &file_mall_user_v1_user_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1255,7 @@ func (x *UpdateAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAddressResponse.ProtoReflect.Descriptor instead.
 func (*UpdateAddressResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{17}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateAddressResponse) GetAddress() *Address {
@@ -1164,7 +1274,7 @@ type DeleteAddressRequest struct {
 
 func (x *DeleteAddressRequest) Reset() {
 	*x = DeleteAddressRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[18]
+	mi := &file_mall_user_v1_user_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1176,7 +1286,7 @@ func (x *DeleteAddressRequest) String() string {
 func (*DeleteAddressRequest) ProtoMessage() {}
 
 func (x *DeleteAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[18]
+	mi := &file_mall_user_v1_user_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1189,7 +1299,7 @@ func (x *DeleteAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAddressRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAddressRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{18}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteAddressRequest) GetAddressId() string {
@@ -1207,7 +1317,7 @@ type DeleteAddressResponse struct {
 
 func (x *DeleteAddressResponse) Reset() {
 	*x = DeleteAddressResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[19]
+	mi := &file_mall_user_v1_user_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1219,7 +1329,7 @@ func (x *DeleteAddressResponse) String() string {
 func (*DeleteAddressResponse) ProtoMessage() {}
 
 func (x *DeleteAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[19]
+	mi := &file_mall_user_v1_user_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1232,7 +1342,7 @@ func (x *DeleteAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAddressResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAddressResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{19}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{21}
 }
 
 type ListAddressesRequest struct {
@@ -1243,7 +1353,7 @@ type ListAddressesRequest struct {
 
 func (x *ListAddressesRequest) Reset() {
 	*x = ListAddressesRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[20]
+	mi := &file_mall_user_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1365,7 @@ func (x *ListAddressesRequest) String() string {
 func (*ListAddressesRequest) ProtoMessage() {}
 
 func (x *ListAddressesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[20]
+	mi := &file_mall_user_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1378,7 @@ func (x *ListAddressesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAddressesRequest.ProtoReflect.Descriptor instead.
 func (*ListAddressesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 type ListAddressesResponse struct {
@@ -1280,7 +1390,7 @@ type ListAddressesResponse struct {
 
 func (x *ListAddressesResponse) Reset() {
 	*x = ListAddressesResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[21]
+	mi := &file_mall_user_v1_user_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1402,7 @@ func (x *ListAddressesResponse) String() string {
 func (*ListAddressesResponse) ProtoMessage() {}
 
 func (x *ListAddressesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[21]
+	mi := &file_mall_user_v1_user_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1415,7 @@ func (x *ListAddressesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAddressesResponse.ProtoReflect.Descriptor instead.
 func (*ListAddressesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{21}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListAddressesResponse) GetAddresses() []*Address {
@@ -1324,7 +1434,7 @@ type SetDefaultAddressRequest struct {
 
 func (x *SetDefaultAddressRequest) Reset() {
 	*x = SetDefaultAddressRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[22]
+	mi := &file_mall_user_v1_user_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +1446,7 @@ func (x *SetDefaultAddressRequest) String() string {
 func (*SetDefaultAddressRequest) ProtoMessage() {}
 
 func (x *SetDefaultAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[22]
+	mi := &file_mall_user_v1_user_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1459,7 @@ func (x *SetDefaultAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDefaultAddressRequest.ProtoReflect.Descriptor instead.
 func (*SetDefaultAddressRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{22}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetDefaultAddressRequest) GetAddressId() string {
@@ -1368,7 +1478,7 @@ type SetDefaultAddressResponse struct {
 
 func (x *SetDefaultAddressResponse) Reset() {
 	*x = SetDefaultAddressResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[23]
+	mi := &file_mall_user_v1_user_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1490,7 @@ func (x *SetDefaultAddressResponse) String() string {
 func (*SetDefaultAddressResponse) ProtoMessage() {}
 
 func (x *SetDefaultAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[23]
+	mi := &file_mall_user_v1_user_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1503,7 @@ func (x *SetDefaultAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDefaultAddressResponse.ProtoReflect.Descriptor instead.
 func (*SetDefaultAddressResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{23}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetDefaultAddressResponse) GetAddress() *Address {
@@ -1412,7 +1522,7 @@ type AddFavoriteRequest struct {
 
 func (x *AddFavoriteRequest) Reset() {
 	*x = AddFavoriteRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[24]
+	mi := &file_mall_user_v1_user_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1424,7 +1534,7 @@ func (x *AddFavoriteRequest) String() string {
 func (*AddFavoriteRequest) ProtoMessage() {}
 
 func (x *AddFavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[24]
+	mi := &file_mall_user_v1_user_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1437,7 +1547,7 @@ func (x *AddFavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddFavoriteRequest.ProtoReflect.Descriptor instead.
 func (*AddFavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{24}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AddFavoriteRequest) GetProductId() string {
@@ -1455,7 +1565,7 @@ type AddFavoriteResponse struct {
 
 func (x *AddFavoriteResponse) Reset() {
 	*x = AddFavoriteResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[25]
+	mi := &file_mall_user_v1_user_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1577,7 @@ func (x *AddFavoriteResponse) String() string {
 func (*AddFavoriteResponse) ProtoMessage() {}
 
 func (x *AddFavoriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[25]
+	mi := &file_mall_user_v1_user_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1590,7 @@ func (x *AddFavoriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddFavoriteResponse.ProtoReflect.Descriptor instead.
 func (*AddFavoriteResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{25}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{27}
 }
 
 type RemoveFavoriteRequest struct {
@@ -1492,7 +1602,7 @@ type RemoveFavoriteRequest struct {
 
 func (x *RemoveFavoriteRequest) Reset() {
 	*x = RemoveFavoriteRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[26]
+	mi := &file_mall_user_v1_user_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1504,7 +1614,7 @@ func (x *RemoveFavoriteRequest) String() string {
 func (*RemoveFavoriteRequest) ProtoMessage() {}
 
 func (x *RemoveFavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[26]
+	mi := &file_mall_user_v1_user_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1517,7 +1627,7 @@ func (x *RemoveFavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveFavoriteRequest.ProtoReflect.Descriptor instead.
 func (*RemoveFavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{26}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RemoveFavoriteRequest) GetProductId() string {
@@ -1535,7 +1645,7 @@ type RemoveFavoriteResponse struct {
 
 func (x *RemoveFavoriteResponse) Reset() {
 	*x = RemoveFavoriteResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[27]
+	mi := &file_mall_user_v1_user_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1657,7 @@ func (x *RemoveFavoriteResponse) String() string {
 func (*RemoveFavoriteResponse) ProtoMessage() {}
 
 func (x *RemoveFavoriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[27]
+	mi := &file_mall_user_v1_user_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1670,7 @@ func (x *RemoveFavoriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveFavoriteResponse.ProtoReflect.Descriptor instead.
 func (*RemoveFavoriteResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{27}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{29}
 }
 
 type ListFavoritesRequest struct {
@@ -1574,7 +1684,7 @@ type ListFavoritesRequest struct {
 
 func (x *ListFavoritesRequest) Reset() {
 	*x = ListFavoritesRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[28]
+	mi := &file_mall_user_v1_user_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +1696,7 @@ func (x *ListFavoritesRequest) String() string {
 func (*ListFavoritesRequest) ProtoMessage() {}
 
 func (x *ListFavoritesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[28]
+	mi := &file_mall_user_v1_user_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +1709,7 @@ func (x *ListFavoritesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoritesRequest.ProtoReflect.Descriptor instead.
 func (*ListFavoritesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{28}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListFavoritesRequest) GetPageSize() int32 {
@@ -1627,7 +1737,7 @@ type ListFavoritesResponse struct {
 
 func (x *ListFavoritesResponse) Reset() {
 	*x = ListFavoritesResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[29]
+	mi := &file_mall_user_v1_user_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1639,7 +1749,7 @@ func (x *ListFavoritesResponse) String() string {
 func (*ListFavoritesResponse) ProtoMessage() {}
 
 func (x *ListFavoritesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[29]
+	mi := &file_mall_user_v1_user_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1652,7 +1762,7 @@ func (x *ListFavoritesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoritesResponse.ProtoReflect.Descriptor instead.
 func (*ListFavoritesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{29}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListFavoritesResponse) GetFavorites() []*Favorite {
@@ -1678,7 +1788,7 @@ type IsFavoriteRequest struct {
 
 func (x *IsFavoriteRequest) Reset() {
 	*x = IsFavoriteRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[30]
+	mi := &file_mall_user_v1_user_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1690,7 +1800,7 @@ func (x *IsFavoriteRequest) String() string {
 func (*IsFavoriteRequest) ProtoMessage() {}
 
 func (x *IsFavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[30]
+	mi := &file_mall_user_v1_user_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1703,7 +1813,7 @@ func (x *IsFavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteRequest.ProtoReflect.Descriptor instead.
 func (*IsFavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{30}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *IsFavoriteRequest) GetProductId() string {
@@ -1722,7 +1832,7 @@ type IsFavoriteResponse struct {
 
 func (x *IsFavoriteResponse) Reset() {
 	*x = IsFavoriteResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[31]
+	mi := &file_mall_user_v1_user_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +1844,7 @@ func (x *IsFavoriteResponse) String() string {
 func (*IsFavoriteResponse) ProtoMessage() {}
 
 func (x *IsFavoriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[31]
+	mi := &file_mall_user_v1_user_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +1857,7 @@ func (x *IsFavoriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteResponse.ProtoReflect.Descriptor instead.
 func (*IsFavoriteResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{31}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *IsFavoriteResponse) GetFavorite() bool {
@@ -1766,7 +1876,7 @@ type GetUserInternalRequest struct {
 
 func (x *GetUserInternalRequest) Reset() {
 	*x = GetUserInternalRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[32]
+	mi := &file_mall_user_v1_user_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1778,7 +1888,7 @@ func (x *GetUserInternalRequest) String() string {
 func (*GetUserInternalRequest) ProtoMessage() {}
 
 func (x *GetUserInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[32]
+	mi := &file_mall_user_v1_user_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1791,7 +1901,7 @@ func (x *GetUserInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetUserInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{32}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetUserInternalRequest) GetUserId() string {
@@ -1810,7 +1920,7 @@ type GetUserInternalResponse struct {
 
 func (x *GetUserInternalResponse) Reset() {
 	*x = GetUserInternalResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[33]
+	mi := &file_mall_user_v1_user_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1822,7 +1932,7 @@ func (x *GetUserInternalResponse) String() string {
 func (*GetUserInternalResponse) ProtoMessage() {}
 
 func (x *GetUserInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[33]
+	mi := &file_mall_user_v1_user_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1835,7 +1945,7 @@ func (x *GetUserInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetUserInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{33}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetUserInternalResponse) GetUser() *User {
@@ -1856,7 +1966,7 @@ type GetAddressInternalRequest struct {
 
 func (x *GetAddressInternalRequest) Reset() {
 	*x = GetAddressInternalRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[34]
+	mi := &file_mall_user_v1_user_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +1978,7 @@ func (x *GetAddressInternalRequest) String() string {
 func (*GetAddressInternalRequest) ProtoMessage() {}
 
 func (x *GetAddressInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[34]
+	mi := &file_mall_user_v1_user_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1881,7 +1991,7 @@ func (x *GetAddressInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAddressInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetAddressInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{34}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetAddressInternalRequest) GetUserId() string {
@@ -1907,7 +2017,7 @@ type GetAddressInternalResponse struct {
 
 func (x *GetAddressInternalResponse) Reset() {
 	*x = GetAddressInternalResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[35]
+	mi := &file_mall_user_v1_user_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1919,7 +2029,7 @@ func (x *GetAddressInternalResponse) String() string {
 func (*GetAddressInternalResponse) ProtoMessage() {}
 
 func (x *GetAddressInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[35]
+	mi := &file_mall_user_v1_user_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1932,7 +2042,7 @@ func (x *GetAddressInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAddressInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetAddressInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{35}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetAddressInternalResponse) GetAddress() *Address {
@@ -1952,7 +2062,7 @@ type IsFavoriteInternalRequest struct {
 
 func (x *IsFavoriteInternalRequest) Reset() {
 	*x = IsFavoriteInternalRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[36]
+	mi := &file_mall_user_v1_user_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2074,7 @@ func (x *IsFavoriteInternalRequest) String() string {
 func (*IsFavoriteInternalRequest) ProtoMessage() {}
 
 func (x *IsFavoriteInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[36]
+	mi := &file_mall_user_v1_user_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2087,7 @@ func (x *IsFavoriteInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteInternalRequest.ProtoReflect.Descriptor instead.
 func (*IsFavoriteInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{36}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *IsFavoriteInternalRequest) GetUserId() string {
@@ -2003,7 +2113,7 @@ type IsFavoriteInternalResponse struct {
 
 func (x *IsFavoriteInternalResponse) Reset() {
 	*x = IsFavoriteInternalResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[37]
+	mi := &file_mall_user_v1_user_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2015,7 +2125,7 @@ func (x *IsFavoriteInternalResponse) String() string {
 func (*IsFavoriteInternalResponse) ProtoMessage() {}
 
 func (x *IsFavoriteInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[37]
+	mi := &file_mall_user_v1_user_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2028,7 +2138,7 @@ func (x *IsFavoriteInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteInternalResponse.ProtoReflect.Descriptor instead.
 func (*IsFavoriteInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{37}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *IsFavoriteInternalResponse) GetFavorite() bool {
@@ -2049,7 +2159,7 @@ type ListFavoriteProductIdsRequest struct {
 
 func (x *ListFavoriteProductIdsRequest) Reset() {
 	*x = ListFavoriteProductIdsRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[38]
+	mi := &file_mall_user_v1_user_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2061,7 +2171,7 @@ func (x *ListFavoriteProductIdsRequest) String() string {
 func (*ListFavoriteProductIdsRequest) ProtoMessage() {}
 
 func (x *ListFavoriteProductIdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[38]
+	mi := &file_mall_user_v1_user_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2074,7 +2184,7 @@ func (x *ListFavoriteProductIdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoriteProductIdsRequest.ProtoReflect.Descriptor instead.
 func (*ListFavoriteProductIdsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{38}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListFavoriteProductIdsRequest) GetUserId() string {
@@ -2100,7 +2210,7 @@ type ListFavoriteProductIdsResponse struct {
 
 func (x *ListFavoriteProductIdsResponse) Reset() {
 	*x = ListFavoriteProductIdsResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[39]
+	mi := &file_mall_user_v1_user_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2222,7 @@ func (x *ListFavoriteProductIdsResponse) String() string {
 func (*ListFavoriteProductIdsResponse) ProtoMessage() {}
 
 func (x *ListFavoriteProductIdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[39]
+	mi := &file_mall_user_v1_user_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2235,7 @@ func (x *ListFavoriteProductIdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoriteProductIdsResponse.ProtoReflect.Descriptor instead.
 func (*ListFavoriteProductIdsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{39}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListFavoriteProductIdsResponse) GetProductIds() []string {
@@ -2183,9 +2293,10 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x129\n" +
 	"\n" +
 	"created_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x122\n" +
-	"\aproduct\x18\x03 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"\xdd\x02\n" +
-	"\x0fRegisterRequest\x129\n" +
-	"\busername\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^[A-Za-z0-9_]{3,32}$H\x00R\busername\x12/\n" +
+	"\aproduct\x18\x03 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"\xe6\x03\n" +
+	"\x0fRegisterRequest\x12\xc1\x01\n" +
+	"\busername\x18\x01 \x01(\tB\xa2\x01\xbaH\x9e\x01\xba\x01\x82\x01\n" +
+	"\x13username.not_digits\x12Pa username needs a letter or an underscore (digits alone read as a phone number)\x1a\x19!this.matches('^[0-9]+$')r\x162\x14^[A-Za-z0-9_]{3,32}$H\x00R\busername\x12/\n" +
 	"\x05phone\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^\\+?[0-9]{6,20}$H\x00R\x05phone\x12\xa5\x01\n" +
 	"\bpassword\x18\x03 \x01(\tB\x88\x01\xbaH\x84\x01\xba\x01z\n" +
 	"\x19password.letter_and_digit\x12*password must contain a letter and a digit\x1a1this.matches('[A-Za-z]') && this.matches('[0-9]')r\x05\x10\b\x18\x80\x01R\bpassword\x12#\n" +
@@ -2214,7 +2325,16 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"\t_nicknameB\r\n" +
 	"\v_avatar_url\"?\n" +
 	"\x15UpdateProfileResponse\x12&\n" +
-	"\x04user\x18\x01 \x01(\v2\x12.mall.user.v1.UserR\x04user\"v\n" +
+	"\x04user\x18\x01 \x01(\v2\x12.mall.user.v1.UserR\x04user\"\xfd\x01\n" +
+	"\x15ChangePasswordRequest\x125\n" +
+	"\x10current_password\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0fcurrentPassword\x12\xac\x01\n" +
+	"\fnew_password\x18\x02 \x01(\tB\x88\x01\xbaH\x84\x01\xba\x01z\n" +
+	"\x19password.letter_and_digit\x12*password must contain a letter and a digit\x1a1this.matches('[A-Za-z]') && this.matches('[0-9]')r\x05\x10\b\x18\x80\x01R\vnewPassword\"v\n" +
+	"\x16ChangePasswordResponse\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x129\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"v\n" +
 	"\x14CreateAddressRequest\x12;\n" +
 	"\aaddress\x18\x01 \x01(\v2\x19.mall.user.v1.AddressSpecB\x06\xbaH\x03\xc8\x01\x01R\aaddress\x12!\n" +
 	"\fmake_default\x18\x02 \x01(\bR\vmakeDefault\"H\n" +
@@ -2285,14 +2405,15 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tROLE_USER\x10\x01\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x022\xdf\r\n" +
+	"ROLE_ADMIN\x10\x022\xc2\x0e\n" +
 	"\vUserService\x12O\n" +
 	"\bRegister\x12\x1d.mall.user.v1.RegisterRequest\x1a\x1e.mall.user.v1.RegisterResponse\"\x04\xc8\xf3\x18\x01\x12F\n" +
 	"\x05Login\x12\x1a.mall.user.v1.LoginRequest\x1a\x1b.mall.user.v1.LoginResponse\"\x04\xc8\xf3\x18\x01\x12I\n" +
 	"\x06Logout\x12\x1b.mall.user.v1.LogoutRequest\x1a\x1c.mall.user.v1.LogoutResponse\"\x04\xc8\xf3\x18\x02\x12X\n" +
 	"\n" +
 	"GetProfile\x12\x1f.mall.user.v1.GetProfileRequest\x1a .mall.user.v1.GetProfileResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12^\n" +
-	"\rUpdateProfile\x12\".mall.user.v1.UpdateProfileRequest\x1a#.mall.user.v1.UpdateProfileResponse\"\x04\xc8\xf3\x18\x02\x12^\n" +
+	"\rUpdateProfile\x12\".mall.user.v1.UpdateProfileRequest\x1a#.mall.user.v1.UpdateProfileResponse\"\x04\xc8\xf3\x18\x02\x12a\n" +
+	"\x0eChangePassword\x12#.mall.user.v1.ChangePasswordRequest\x1a$.mall.user.v1.ChangePasswordResponse\"\x04\xc8\xf3\x18\x02\x12^\n" +
 	"\rCreateAddress\x12\".mall.user.v1.CreateAddressRequest\x1a#.mall.user.v1.CreateAddressResponse\"\x04\xc8\xf3\x18\x02\x12^\n" +
 	"\rUpdateAddress\x12\".mall.user.v1.UpdateAddressRequest\x1a#.mall.user.v1.UpdateAddressResponse\"\x04\xc8\xf3\x18\x02\x12^\n" +
 	"\rDeleteAddress\x12\".mall.user.v1.DeleteAddressRequest\x1a#.mall.user.v1.DeleteAddressResponse\"\x04\xc8\xf3\x18\x02\x12a\n" +
@@ -2322,7 +2443,7 @@ func file_mall_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_mall_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_mall_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_mall_user_v1_user_proto_goTypes = []any{
 	(Role)(0),                              // 0: mall.user.v1.Role
 	(*User)(nil),                           // 1: mall.user.v1.User
@@ -2339,97 +2460,102 @@ var file_mall_user_v1_user_proto_goTypes = []any{
 	(*GetProfileResponse)(nil),             // 12: mall.user.v1.GetProfileResponse
 	(*UpdateProfileRequest)(nil),           // 13: mall.user.v1.UpdateProfileRequest
 	(*UpdateProfileResponse)(nil),          // 14: mall.user.v1.UpdateProfileResponse
-	(*CreateAddressRequest)(nil),           // 15: mall.user.v1.CreateAddressRequest
-	(*CreateAddressResponse)(nil),          // 16: mall.user.v1.CreateAddressResponse
-	(*UpdateAddressRequest)(nil),           // 17: mall.user.v1.UpdateAddressRequest
-	(*UpdateAddressResponse)(nil),          // 18: mall.user.v1.UpdateAddressResponse
-	(*DeleteAddressRequest)(nil),           // 19: mall.user.v1.DeleteAddressRequest
-	(*DeleteAddressResponse)(nil),          // 20: mall.user.v1.DeleteAddressResponse
-	(*ListAddressesRequest)(nil),           // 21: mall.user.v1.ListAddressesRequest
-	(*ListAddressesResponse)(nil),          // 22: mall.user.v1.ListAddressesResponse
-	(*SetDefaultAddressRequest)(nil),       // 23: mall.user.v1.SetDefaultAddressRequest
-	(*SetDefaultAddressResponse)(nil),      // 24: mall.user.v1.SetDefaultAddressResponse
-	(*AddFavoriteRequest)(nil),             // 25: mall.user.v1.AddFavoriteRequest
-	(*AddFavoriteResponse)(nil),            // 26: mall.user.v1.AddFavoriteResponse
-	(*RemoveFavoriteRequest)(nil),          // 27: mall.user.v1.RemoveFavoriteRequest
-	(*RemoveFavoriteResponse)(nil),         // 28: mall.user.v1.RemoveFavoriteResponse
-	(*ListFavoritesRequest)(nil),           // 29: mall.user.v1.ListFavoritesRequest
-	(*ListFavoritesResponse)(nil),          // 30: mall.user.v1.ListFavoritesResponse
-	(*IsFavoriteRequest)(nil),              // 31: mall.user.v1.IsFavoriteRequest
-	(*IsFavoriteResponse)(nil),             // 32: mall.user.v1.IsFavoriteResponse
-	(*GetUserInternalRequest)(nil),         // 33: mall.user.v1.GetUserInternalRequest
-	(*GetUserInternalResponse)(nil),        // 34: mall.user.v1.GetUserInternalResponse
-	(*GetAddressInternalRequest)(nil),      // 35: mall.user.v1.GetAddressInternalRequest
-	(*GetAddressInternalResponse)(nil),     // 36: mall.user.v1.GetAddressInternalResponse
-	(*IsFavoriteInternalRequest)(nil),      // 37: mall.user.v1.IsFavoriteInternalRequest
-	(*IsFavoriteInternalResponse)(nil),     // 38: mall.user.v1.IsFavoriteInternalResponse
-	(*ListFavoriteProductIdsRequest)(nil),  // 39: mall.user.v1.ListFavoriteProductIdsRequest
-	(*ListFavoriteProductIdsResponse)(nil), // 40: mall.user.v1.ListFavoriteProductIdsResponse
-	(*timestamppb.Timestamp)(nil),          // 41: google.protobuf.Timestamp
-	(*v1.Product)(nil),                     // 42: mall.product.v1.Product
+	(*ChangePasswordRequest)(nil),          // 15: mall.user.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil),         // 16: mall.user.v1.ChangePasswordResponse
+	(*CreateAddressRequest)(nil),           // 17: mall.user.v1.CreateAddressRequest
+	(*CreateAddressResponse)(nil),          // 18: mall.user.v1.CreateAddressResponse
+	(*UpdateAddressRequest)(nil),           // 19: mall.user.v1.UpdateAddressRequest
+	(*UpdateAddressResponse)(nil),          // 20: mall.user.v1.UpdateAddressResponse
+	(*DeleteAddressRequest)(nil),           // 21: mall.user.v1.DeleteAddressRequest
+	(*DeleteAddressResponse)(nil),          // 22: mall.user.v1.DeleteAddressResponse
+	(*ListAddressesRequest)(nil),           // 23: mall.user.v1.ListAddressesRequest
+	(*ListAddressesResponse)(nil),          // 24: mall.user.v1.ListAddressesResponse
+	(*SetDefaultAddressRequest)(nil),       // 25: mall.user.v1.SetDefaultAddressRequest
+	(*SetDefaultAddressResponse)(nil),      // 26: mall.user.v1.SetDefaultAddressResponse
+	(*AddFavoriteRequest)(nil),             // 27: mall.user.v1.AddFavoriteRequest
+	(*AddFavoriteResponse)(nil),            // 28: mall.user.v1.AddFavoriteResponse
+	(*RemoveFavoriteRequest)(nil),          // 29: mall.user.v1.RemoveFavoriteRequest
+	(*RemoveFavoriteResponse)(nil),         // 30: mall.user.v1.RemoveFavoriteResponse
+	(*ListFavoritesRequest)(nil),           // 31: mall.user.v1.ListFavoritesRequest
+	(*ListFavoritesResponse)(nil),          // 32: mall.user.v1.ListFavoritesResponse
+	(*IsFavoriteRequest)(nil),              // 33: mall.user.v1.IsFavoriteRequest
+	(*IsFavoriteResponse)(nil),             // 34: mall.user.v1.IsFavoriteResponse
+	(*GetUserInternalRequest)(nil),         // 35: mall.user.v1.GetUserInternalRequest
+	(*GetUserInternalResponse)(nil),        // 36: mall.user.v1.GetUserInternalResponse
+	(*GetAddressInternalRequest)(nil),      // 37: mall.user.v1.GetAddressInternalRequest
+	(*GetAddressInternalResponse)(nil),     // 38: mall.user.v1.GetAddressInternalResponse
+	(*IsFavoriteInternalRequest)(nil),      // 39: mall.user.v1.IsFavoriteInternalRequest
+	(*IsFavoriteInternalResponse)(nil),     // 40: mall.user.v1.IsFavoriteInternalResponse
+	(*ListFavoriteProductIdsRequest)(nil),  // 41: mall.user.v1.ListFavoriteProductIdsRequest
+	(*ListFavoriteProductIdsResponse)(nil), // 42: mall.user.v1.ListFavoriteProductIdsResponse
+	(*timestamppb.Timestamp)(nil),          // 43: google.protobuf.Timestamp
+	(*v1.Product)(nil),                     // 44: mall.product.v1.Product
 }
 var file_mall_user_v1_user_proto_depIdxs = []int32{
 	0,  // 0: mall.user.v1.User.role:type_name -> mall.user.v1.Role
-	41, // 1: mall.user.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	41, // 2: mall.user.v1.Address.created_at:type_name -> google.protobuf.Timestamp
-	41, // 3: mall.user.v1.Address.updated_at:type_name -> google.protobuf.Timestamp
-	41, // 4: mall.user.v1.Favorite.created_at:type_name -> google.protobuf.Timestamp
-	42, // 5: mall.user.v1.Favorite.product:type_name -> mall.product.v1.Product
+	43, // 1: mall.user.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	43, // 2: mall.user.v1.Address.created_at:type_name -> google.protobuf.Timestamp
+	43, // 3: mall.user.v1.Address.updated_at:type_name -> google.protobuf.Timestamp
+	43, // 4: mall.user.v1.Favorite.created_at:type_name -> google.protobuf.Timestamp
+	44, // 5: mall.user.v1.Favorite.product:type_name -> mall.product.v1.Product
 	1,  // 6: mall.user.v1.RegisterResponse.user:type_name -> mall.user.v1.User
-	41, // 7: mall.user.v1.LoginResponse.expires_at:type_name -> google.protobuf.Timestamp
+	43, // 7: mall.user.v1.LoginResponse.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 8: mall.user.v1.LoginResponse.user:type_name -> mall.user.v1.User
 	1,  // 9: mall.user.v1.GetProfileResponse.user:type_name -> mall.user.v1.User
 	1,  // 10: mall.user.v1.UpdateProfileResponse.user:type_name -> mall.user.v1.User
-	2,  // 11: mall.user.v1.CreateAddressRequest.address:type_name -> mall.user.v1.AddressSpec
-	3,  // 12: mall.user.v1.CreateAddressResponse.address:type_name -> mall.user.v1.Address
-	2,  // 13: mall.user.v1.UpdateAddressRequest.address:type_name -> mall.user.v1.AddressSpec
-	3,  // 14: mall.user.v1.UpdateAddressResponse.address:type_name -> mall.user.v1.Address
-	3,  // 15: mall.user.v1.ListAddressesResponse.addresses:type_name -> mall.user.v1.Address
-	3,  // 16: mall.user.v1.SetDefaultAddressResponse.address:type_name -> mall.user.v1.Address
-	4,  // 17: mall.user.v1.ListFavoritesResponse.favorites:type_name -> mall.user.v1.Favorite
-	1,  // 18: mall.user.v1.GetUserInternalResponse.user:type_name -> mall.user.v1.User
-	3,  // 19: mall.user.v1.GetAddressInternalResponse.address:type_name -> mall.user.v1.Address
-	5,  // 20: mall.user.v1.UserService.Register:input_type -> mall.user.v1.RegisterRequest
-	7,  // 21: mall.user.v1.UserService.Login:input_type -> mall.user.v1.LoginRequest
-	9,  // 22: mall.user.v1.UserService.Logout:input_type -> mall.user.v1.LogoutRequest
-	11, // 23: mall.user.v1.UserService.GetProfile:input_type -> mall.user.v1.GetProfileRequest
-	13, // 24: mall.user.v1.UserService.UpdateProfile:input_type -> mall.user.v1.UpdateProfileRequest
-	15, // 25: mall.user.v1.UserService.CreateAddress:input_type -> mall.user.v1.CreateAddressRequest
-	17, // 26: mall.user.v1.UserService.UpdateAddress:input_type -> mall.user.v1.UpdateAddressRequest
-	19, // 27: mall.user.v1.UserService.DeleteAddress:input_type -> mall.user.v1.DeleteAddressRequest
-	21, // 28: mall.user.v1.UserService.ListAddresses:input_type -> mall.user.v1.ListAddressesRequest
-	23, // 29: mall.user.v1.UserService.SetDefaultAddress:input_type -> mall.user.v1.SetDefaultAddressRequest
-	25, // 30: mall.user.v1.UserService.AddFavorite:input_type -> mall.user.v1.AddFavoriteRequest
-	27, // 31: mall.user.v1.UserService.RemoveFavorite:input_type -> mall.user.v1.RemoveFavoriteRequest
-	29, // 32: mall.user.v1.UserService.ListFavorites:input_type -> mall.user.v1.ListFavoritesRequest
-	31, // 33: mall.user.v1.UserService.IsFavorite:input_type -> mall.user.v1.IsFavoriteRequest
-	33, // 34: mall.user.v1.UserService.GetUserInternal:input_type -> mall.user.v1.GetUserInternalRequest
-	35, // 35: mall.user.v1.UserService.GetAddressInternal:input_type -> mall.user.v1.GetAddressInternalRequest
-	37, // 36: mall.user.v1.UserService.IsFavoriteInternal:input_type -> mall.user.v1.IsFavoriteInternalRequest
-	39, // 37: mall.user.v1.UserService.ListFavoriteProductIds:input_type -> mall.user.v1.ListFavoriteProductIdsRequest
-	6,  // 38: mall.user.v1.UserService.Register:output_type -> mall.user.v1.RegisterResponse
-	8,  // 39: mall.user.v1.UserService.Login:output_type -> mall.user.v1.LoginResponse
-	10, // 40: mall.user.v1.UserService.Logout:output_type -> mall.user.v1.LogoutResponse
-	12, // 41: mall.user.v1.UserService.GetProfile:output_type -> mall.user.v1.GetProfileResponse
-	14, // 42: mall.user.v1.UserService.UpdateProfile:output_type -> mall.user.v1.UpdateProfileResponse
-	16, // 43: mall.user.v1.UserService.CreateAddress:output_type -> mall.user.v1.CreateAddressResponse
-	18, // 44: mall.user.v1.UserService.UpdateAddress:output_type -> mall.user.v1.UpdateAddressResponse
-	20, // 45: mall.user.v1.UserService.DeleteAddress:output_type -> mall.user.v1.DeleteAddressResponse
-	22, // 46: mall.user.v1.UserService.ListAddresses:output_type -> mall.user.v1.ListAddressesResponse
-	24, // 47: mall.user.v1.UserService.SetDefaultAddress:output_type -> mall.user.v1.SetDefaultAddressResponse
-	26, // 48: mall.user.v1.UserService.AddFavorite:output_type -> mall.user.v1.AddFavoriteResponse
-	28, // 49: mall.user.v1.UserService.RemoveFavorite:output_type -> mall.user.v1.RemoveFavoriteResponse
-	30, // 50: mall.user.v1.UserService.ListFavorites:output_type -> mall.user.v1.ListFavoritesResponse
-	32, // 51: mall.user.v1.UserService.IsFavorite:output_type -> mall.user.v1.IsFavoriteResponse
-	34, // 52: mall.user.v1.UserService.GetUserInternal:output_type -> mall.user.v1.GetUserInternalResponse
-	36, // 53: mall.user.v1.UserService.GetAddressInternal:output_type -> mall.user.v1.GetAddressInternalResponse
-	38, // 54: mall.user.v1.UserService.IsFavoriteInternal:output_type -> mall.user.v1.IsFavoriteInternalResponse
-	40, // 55: mall.user.v1.UserService.ListFavoriteProductIds:output_type -> mall.user.v1.ListFavoriteProductIdsResponse
-	38, // [38:56] is the sub-list for method output_type
-	20, // [20:38] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	43, // 11: mall.user.v1.ChangePasswordResponse.expires_at:type_name -> google.protobuf.Timestamp
+	2,  // 12: mall.user.v1.CreateAddressRequest.address:type_name -> mall.user.v1.AddressSpec
+	3,  // 13: mall.user.v1.CreateAddressResponse.address:type_name -> mall.user.v1.Address
+	2,  // 14: mall.user.v1.UpdateAddressRequest.address:type_name -> mall.user.v1.AddressSpec
+	3,  // 15: mall.user.v1.UpdateAddressResponse.address:type_name -> mall.user.v1.Address
+	3,  // 16: mall.user.v1.ListAddressesResponse.addresses:type_name -> mall.user.v1.Address
+	3,  // 17: mall.user.v1.SetDefaultAddressResponse.address:type_name -> mall.user.v1.Address
+	4,  // 18: mall.user.v1.ListFavoritesResponse.favorites:type_name -> mall.user.v1.Favorite
+	1,  // 19: mall.user.v1.GetUserInternalResponse.user:type_name -> mall.user.v1.User
+	3,  // 20: mall.user.v1.GetAddressInternalResponse.address:type_name -> mall.user.v1.Address
+	5,  // 21: mall.user.v1.UserService.Register:input_type -> mall.user.v1.RegisterRequest
+	7,  // 22: mall.user.v1.UserService.Login:input_type -> mall.user.v1.LoginRequest
+	9,  // 23: mall.user.v1.UserService.Logout:input_type -> mall.user.v1.LogoutRequest
+	11, // 24: mall.user.v1.UserService.GetProfile:input_type -> mall.user.v1.GetProfileRequest
+	13, // 25: mall.user.v1.UserService.UpdateProfile:input_type -> mall.user.v1.UpdateProfileRequest
+	15, // 26: mall.user.v1.UserService.ChangePassword:input_type -> mall.user.v1.ChangePasswordRequest
+	17, // 27: mall.user.v1.UserService.CreateAddress:input_type -> mall.user.v1.CreateAddressRequest
+	19, // 28: mall.user.v1.UserService.UpdateAddress:input_type -> mall.user.v1.UpdateAddressRequest
+	21, // 29: mall.user.v1.UserService.DeleteAddress:input_type -> mall.user.v1.DeleteAddressRequest
+	23, // 30: mall.user.v1.UserService.ListAddresses:input_type -> mall.user.v1.ListAddressesRequest
+	25, // 31: mall.user.v1.UserService.SetDefaultAddress:input_type -> mall.user.v1.SetDefaultAddressRequest
+	27, // 32: mall.user.v1.UserService.AddFavorite:input_type -> mall.user.v1.AddFavoriteRequest
+	29, // 33: mall.user.v1.UserService.RemoveFavorite:input_type -> mall.user.v1.RemoveFavoriteRequest
+	31, // 34: mall.user.v1.UserService.ListFavorites:input_type -> mall.user.v1.ListFavoritesRequest
+	33, // 35: mall.user.v1.UserService.IsFavorite:input_type -> mall.user.v1.IsFavoriteRequest
+	35, // 36: mall.user.v1.UserService.GetUserInternal:input_type -> mall.user.v1.GetUserInternalRequest
+	37, // 37: mall.user.v1.UserService.GetAddressInternal:input_type -> mall.user.v1.GetAddressInternalRequest
+	39, // 38: mall.user.v1.UserService.IsFavoriteInternal:input_type -> mall.user.v1.IsFavoriteInternalRequest
+	41, // 39: mall.user.v1.UserService.ListFavoriteProductIds:input_type -> mall.user.v1.ListFavoriteProductIdsRequest
+	6,  // 40: mall.user.v1.UserService.Register:output_type -> mall.user.v1.RegisterResponse
+	8,  // 41: mall.user.v1.UserService.Login:output_type -> mall.user.v1.LoginResponse
+	10, // 42: mall.user.v1.UserService.Logout:output_type -> mall.user.v1.LogoutResponse
+	12, // 43: mall.user.v1.UserService.GetProfile:output_type -> mall.user.v1.GetProfileResponse
+	14, // 44: mall.user.v1.UserService.UpdateProfile:output_type -> mall.user.v1.UpdateProfileResponse
+	16, // 45: mall.user.v1.UserService.ChangePassword:output_type -> mall.user.v1.ChangePasswordResponse
+	18, // 46: mall.user.v1.UserService.CreateAddress:output_type -> mall.user.v1.CreateAddressResponse
+	20, // 47: mall.user.v1.UserService.UpdateAddress:output_type -> mall.user.v1.UpdateAddressResponse
+	22, // 48: mall.user.v1.UserService.DeleteAddress:output_type -> mall.user.v1.DeleteAddressResponse
+	24, // 49: mall.user.v1.UserService.ListAddresses:output_type -> mall.user.v1.ListAddressesResponse
+	26, // 50: mall.user.v1.UserService.SetDefaultAddress:output_type -> mall.user.v1.SetDefaultAddressResponse
+	28, // 51: mall.user.v1.UserService.AddFavorite:output_type -> mall.user.v1.AddFavoriteResponse
+	30, // 52: mall.user.v1.UserService.RemoveFavorite:output_type -> mall.user.v1.RemoveFavoriteResponse
+	32, // 53: mall.user.v1.UserService.ListFavorites:output_type -> mall.user.v1.ListFavoritesResponse
+	34, // 54: mall.user.v1.UserService.IsFavorite:output_type -> mall.user.v1.IsFavoriteResponse
+	36, // 55: mall.user.v1.UserService.GetUserInternal:output_type -> mall.user.v1.GetUserInternalResponse
+	38, // 56: mall.user.v1.UserService.GetAddressInternal:output_type -> mall.user.v1.GetAddressInternalResponse
+	40, // 57: mall.user.v1.UserService.IsFavoriteInternal:output_type -> mall.user.v1.IsFavoriteInternalResponse
+	42, // 58: mall.user.v1.UserService.ListFavoriteProductIds:output_type -> mall.user.v1.ListFavoriteProductIdsResponse
+	40, // [40:59] is the sub-list for method output_type
+	21, // [21:40] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_mall_user_v1_user_proto_init() }
@@ -2448,7 +2574,7 @@ func file_mall_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_user_v1_user_proto_rawDesc), len(file_mall_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   40,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,9 @@ const (
 	// UserServiceUpdateProfileProcedure is the fully-qualified name of the UserService's UpdateProfile
 	// RPC.
 	UserServiceUpdateProfileProcedure = "/mall.user.v1.UserService/UpdateProfile"
+	// UserServiceChangePasswordProcedure is the fully-qualified name of the UserService's
+	// ChangePassword RPC.
+	UserServiceChangePasswordProcedure = "/mall.user.v1.UserService/ChangePassword"
 	// UserServiceCreateAddressProcedure is the fully-qualified name of the UserService's CreateAddress
 	// RPC.
 	UserServiceCreateAddressProcedure = "/mall.user.v1.UserService/CreateAddress"
@@ -88,9 +91,12 @@ const (
 type UserServiceClient interface {
 	// Register creates an account from a username or a phone number and a
 	// password. A taken username or phone answers already_exists.
+	// Rate-limited per client address (resource_exhausted with a retry hint).
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
 	// Login checks the password and returns a signed JWT. Rate-limited per
-	// account and per client address (resource_exhausted with a retry hint).
+	// account from each client address and per client address
+	// (resource_exhausted with a retry hint); an unknown login gets the same
+	// answers as a wrong password.
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
 	// Logout revokes the caller's token until it expires.
 	Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error)
@@ -98,6 +104,12 @@ type UserServiceClient interface {
 	GetProfile(context.Context, *connect.Request[v1.GetProfileRequest]) (*connect.Response[v1.GetProfileResponse], error)
 	// UpdateProfile changes the fields that are set in the request.
 	UpdateProfile(context.Context, *connect.Request[v1.UpdateProfileRequest]) (*connect.Response[v1.UpdateProfileResponse], error)
+	// ChangePassword replaces the caller's password. The current password is
+	// required (a wrong one answers permission_denied WRONG_PASSWORD);
+	// attempts are rate-limited per account. Every token of the caller issued
+	// before the change stops working, on every process; the answer carries a
+	// fresh token for this session.
+	ChangePassword(context.Context, *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error)
 	// CreateAddress adds a shipping address. The first address becomes the
 	// default.
 	CreateAddress(context.Context, *connect.Request[v1.CreateAddressRequest]) (*connect.Response[v1.CreateAddressResponse], error)
@@ -174,6 +186,12 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+UserServiceUpdateProfileProcedure,
 			connect.WithSchema(userServiceMethods.ByName("UpdateProfile")),
+			connect.WithClientOptions(opts...),
+		),
+		changePassword: connect.NewClient[v1.ChangePasswordRequest, v1.ChangePasswordResponse](
+			httpClient,
+			baseURL+UserServiceChangePasswordProcedure,
+			connect.WithSchema(userServiceMethods.ByName("ChangePassword")),
 			connect.WithClientOptions(opts...),
 		),
 		createAddress: connect.NewClient[v1.CreateAddressRequest, v1.CreateAddressResponse](
@@ -271,6 +289,7 @@ type userServiceClient struct {
 	logout                 *connect.Client[v1.LogoutRequest, v1.LogoutResponse]
 	getProfile             *connect.Client[v1.GetProfileRequest, v1.GetProfileResponse]
 	updateProfile          *connect.Client[v1.UpdateProfileRequest, v1.UpdateProfileResponse]
+	changePassword         *connect.Client[v1.ChangePasswordRequest, v1.ChangePasswordResponse]
 	createAddress          *connect.Client[v1.CreateAddressRequest, v1.CreateAddressResponse]
 	updateAddress          *connect.Client[v1.UpdateAddressRequest, v1.UpdateAddressResponse]
 	deleteAddress          *connect.Client[v1.DeleteAddressRequest, v1.DeleteAddressResponse]
@@ -309,6 +328,11 @@ func (c *userServiceClient) GetProfile(ctx context.Context, req *connect.Request
 // UpdateProfile calls mall.user.v1.UserService.UpdateProfile.
 func (c *userServiceClient) UpdateProfile(ctx context.Context, req *connect.Request[v1.UpdateProfileRequest]) (*connect.Response[v1.UpdateProfileResponse], error) {
 	return c.updateProfile.CallUnary(ctx, req)
+}
+
+// ChangePassword calls mall.user.v1.UserService.ChangePassword.
+func (c *userServiceClient) ChangePassword(ctx context.Context, req *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error) {
+	return c.changePassword.CallUnary(ctx, req)
 }
 
 // CreateAddress calls mall.user.v1.UserService.CreateAddress.
@@ -380,9 +404,12 @@ func (c *userServiceClient) ListFavoriteProductIds(ctx context.Context, req *con
 type UserServiceHandler interface {
 	// Register creates an account from a username or a phone number and a
 	// password. A taken username or phone answers already_exists.
+	// Rate-limited per client address (resource_exhausted with a retry hint).
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
 	// Login checks the password and returns a signed JWT. Rate-limited per
-	// account and per client address (resource_exhausted with a retry hint).
+	// account from each client address and per client address
+	// (resource_exhausted with a retry hint); an unknown login gets the same
+	// answers as a wrong password.
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
 	// Logout revokes the caller's token until it expires.
 	Logout(context.Context, *connect.Request[v1.LogoutRequest]) (*connect.Response[v1.LogoutResponse], error)
@@ -390,6 +417,12 @@ type UserServiceHandler interface {
 	GetProfile(context.Context, *connect.Request[v1.GetProfileRequest]) (*connect.Response[v1.GetProfileResponse], error)
 	// UpdateProfile changes the fields that are set in the request.
 	UpdateProfile(context.Context, *connect.Request[v1.UpdateProfileRequest]) (*connect.Response[v1.UpdateProfileResponse], error)
+	// ChangePassword replaces the caller's password. The current password is
+	// required (a wrong one answers permission_denied WRONG_PASSWORD);
+	// attempts are rate-limited per account. Every token of the caller issued
+	// before the change stops working, on every process; the answer carries a
+	// fresh token for this session.
+	ChangePassword(context.Context, *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error)
 	// CreateAddress adds a shipping address. The first address becomes the
 	// default.
 	CreateAddress(context.Context, *connect.Request[v1.CreateAddressRequest]) (*connect.Response[v1.CreateAddressResponse], error)
@@ -462,6 +495,12 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		UserServiceUpdateProfileProcedure,
 		svc.UpdateProfile,
 		connect.WithSchema(userServiceMethods.ByName("UpdateProfile")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceChangePasswordHandler := connect.NewUnaryHandler(
+		UserServiceChangePasswordProcedure,
+		svc.ChangePassword,
+		connect.WithSchema(userServiceMethods.ByName("ChangePassword")),
 		connect.WithHandlerOptions(opts...),
 	)
 	userServiceCreateAddressHandler := connect.NewUnaryHandler(
@@ -561,6 +600,8 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceGetProfileHandler.ServeHTTP(w, r)
 		case UserServiceUpdateProfileProcedure:
 			userServiceUpdateProfileHandler.ServeHTTP(w, r)
+		case UserServiceChangePasswordProcedure:
+			userServiceChangePasswordHandler.ServeHTTP(w, r)
 		case UserServiceCreateAddressProcedure:
 			userServiceCreateAddressHandler.ServeHTTP(w, r)
 		case UserServiceUpdateAddressProcedure:
@@ -614,6 +655,10 @@ func (UnimplementedUserServiceHandler) GetProfile(context.Context, *connect.Requ
 
 func (UnimplementedUserServiceHandler) UpdateProfile(context.Context, *connect.Request[v1.UpdateProfileRequest]) (*connect.Response[v1.UpdateProfileResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.user.v1.UserService.UpdateProfile is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) ChangePassword(context.Context, *connect.Request[v1.ChangePasswordRequest]) (*connect.Response[v1.ChangePasswordResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.user.v1.UserService.ChangePassword is not implemented"))
 }
 
 func (UnimplementedUserServiceHandler) CreateAddress(context.Context, *connect.Request[v1.CreateAddressRequest]) (*connect.Response[v1.CreateAddressResponse], error) {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/user/v1/user.proto.
  */
 export const file_mall_user_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChdtYWxsL3VzZXIvdjEvdXNlci5wcm90bxIMbWFsbC51c2VyLnYxIrABCgRVc2VyEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFcGhvbmUYAyABKAkSEAoIbmlja25hbWUYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIgCgRyb2xlGAYgASgOMhIubWFsbC51c2VyLnYxLlJvbGUSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AEKC0FkZHJlc3NTcGVjEiEKDnJlY2lwaWVudF9uYW1lGAEgASgJQgm6SAZyBBABGEASJgoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kEhsKCHByb3ZpbmNlGAMgASgJQgm6SAZyBBABGEASFwoEY2l0eRgEIAEoCUIJukgGcgQQARhAEhkKCGRpc3RyaWN0GAUgASgJQge6SARyAhhAEhoKBmRldGFpbBgGIAEoCUIKukgHcgUQARiAAhIxCgtwb3N0YWxfY29kZRgHIAEoCUIcukgZchcyFV5bMC05QS1aYS16IC1dezAsMTZ9JCKPAgoHQWRkcmVzcxISCgphZGRyZXNzX2lkGAEgASgJEhYKDnJlY2lwaWVudF9uYW1lGAIgASgJEg0KBXBob25lGAMgASgJEhAKCHByb3ZpbmNlGAQgASgJEgwKBGNpdHkYBSABKAkSEAoIZGlzdHJpY3QYBiABKAkSDgoGZGV0YWlsGAcgASgJEhMKC3Bvc3RhbF9jb2RlGAggASgJEhIKCmlzX2RlZmF1bHQYCSABKAgSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAieQoIRmF2b3JpdGUSEgoKcHJvZHVjdF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgdwcm9kdWN0GAMgASgLMhgubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3QiuAIKD1JlZ2lzdGVyUmVxdWVzdBIvCgh1c2VybmFtZRgBIAEoCUIbukgYchYyFF5bQS1aYS16MC05X117MywzMn0kSAASKAoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kSAASmwEKCHBhc3N3b3JkGAMgASgJQogBukiEAboBegoZcGFzc3dvcmQubGV0dGVyX2FuZF9kaWdpdBIqcGFzc3dvcmQgbXVzdCBjb250YWluIGEgbGV0dGVyIGFuZCBhIGRpZ2l0GjF0aGlzLm1hdGNoZXMoJ1tBLVphLXpdJykgJiYgdGhpcy5tYXRjaGVzKCdbMC05XScpcgUQCBiAARIZCghuaWNrbmFtZRgEIAEoCUIHukgEcgIYIEIRCghpZGVudGl0eRIFukgCCAEiNAoQUmVnaXN0ZXJSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIubWFsbC51c2VyLnYxLlVzZXIiRgoMTG9naW5SZXF1ZXN0EhgKBWxvZ2luGAEgASgJQgm6SAZyBBABGEASHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAEYgAEidwoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIAoEdXNlchgDIAEoCzISLm1hbGwudXNlci52MS5Vc2VyIg8KDUxvZ291dFJlcXVlc3QiEAoOTG9nb3V0UmVzcG9uc2UiEwoRR2V0UHJvZmlsZVJlcXVlc3QiNgoSR2V0UHJvZmlsZVJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJ6ChRVcGRhdGVQcm9maWxlUmVxdWVzdBIgCghuaWNrbmFtZRgBIAEoCUIJukgGcgQQARggSACIAQESJAoKYXZhdGFyX3VybBgCIAEoCUILukgIcgYYgASQAQFIAYgBAUILCglfbmlja25hbWVCDQoLX2F2YXRhcl91cmwiOQoVVXBkYXRlUHJvZmlsZVJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJgChRDcmVhdGVBZGRyZXNzUmVxdWVzdBIyCgdhZGRyZXNzGAEgASgLMhkubWFsbC51c2VyLnYxLkFkZHJlc3NTcGVjQga6SAPIAQESFAoMbWFrZV9kZWZhdWx0GAIgASgIIj8KFUNyZWF0ZUFkZHJlc3NSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiaQoUVXBkYXRlQWRkcmVzc1JlcXVlc3QSHQoKYWRkcmVzc19pZBgBIAEoCUIJukgGcgQQARhAEjIKB2FkZHJlc3MYAiABKAsyGS5tYWxsLnVzZXIudjEuQWRkcmVzc1NwZWNCBrpIA8gBASI/ChVVcGRhdGVBZGRyZXNzUmVzcG9uc2USJgoHYWRkcmVzcxgBIAEoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjUKFERlbGV0ZUFkZHJlc3NSZXF1ZXN0Eh0KCmFkZHJlc3NfaWQYASABKAlCCbpIBnIEEAEYQCIXChVEZWxldGVBZGRyZXNzUmVzcG9uc2UiFgoUTGlzdEFkZHJlc3Nlc1JlcXVlc3QiQQoVTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlEigKCWFkZHJlc3NlcxgBIAMoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjkKGFNldERlZmF1bHRBZGRyZXNzUmVxdWVzdBIdCgphZGRyZXNzX2lkGAEgASgJQgm6SAZyBBABGEAiQwoZU2V0RGVmYXVsdEFkZHJlc3NSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiMwoSQWRkRmF2b3JpdGVSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQCIVChNBZGRGYXZvcml0ZVJlc3BvbnNlIjYKFVJlbW92ZUZhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiGAoWUmVtb3ZlRmF2b3JpdGVSZXNwb25zZSJSChRMaXN0RmF2b3JpdGVzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJbChVMaXN0RmF2b3JpdGVzUmVzcG9uc2USKQoJZmF2b3JpdGVzGAEgAygLMhYubWFsbC51c2VyLnYxLkZhdm9yaXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChFJc0Zhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiJgoSSXNGYXZvcml0ZVJlc3BvbnNlEhAKCGZhdm9yaXRlGAEgASgIIjQKFkdldFVzZXJJbnRlcm5hbFJlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAIjsKF0dldFVzZXJJbnRlcm5hbFJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJUChlHZXRBZGRyZXNzSW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIbCgphZGRyZXNzX2lkGAIgASgJQge6SARyAhhAIkQKGkdldEFkZHJlc3NJbnRlcm5hbFJlc3BvbnNlEiYKB2FkZHJlc3MYASABKAsyFS5tYWxsLnVzZXIudjEuQWRkcmVzcyJWChlJc0Zhdm9yaXRlSW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIdCgpwcm9kdWN0X2lkGAIgASgJQgm6SAZyBBABGEAiLgoaSXNGYXZvcml0ZUludGVybmFsUmVzcG9uc2USEAoIZmF2b3JpdGUYASABKAgiVgodTGlzdEZhdm9yaXRlUHJvZHVjdElkc1JlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAEhkKBWxpbWl0GAIgASgFQgq6SAcaBRj0AygAIjUKHkxpc3RGYXZvcml0ZVByb2R1Y3RJZHNSZXNwb25zZRITCgtwcm9kdWN0X2lkcxgBIAMoCSo7CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARIOCgpST0xFX0FETUlOEAIy3w0KC1VzZXJTZXJ2aWNlEk8KCFJlZ2lzdGVyEh0ubWFsbC51c2VyLnYxLlJlZ2lzdGVyUmVxdWVzdBoeLm1hbGwudXNlci52MS5SZWdpc3RlclJlc3BvbnNlIgTI8xgBEkYKBUxvZ2luEhoubWFsbC51c2VyLnYxLkxvZ2luUmVxdWVzdBobLm1hbGwudXNlci52MS5Mb2dpblJlc3BvbnNlIgTI8xgBEkkKBkxvZ291dBIbLm1hbGwudXNlci52MS5Mb2dvdXRSZXF1ZXN0GhwubWFsbC51c2VyLnYxLkxvZ291dFJlc3BvbnNlIgTI8xgCElgKCkdldFByb2ZpbGUSHy5tYWxsLnVzZXIudjEuR2V0UHJvZmlsZVJlcXVlc3QaIC5tYWxsLnVzZXIudjEuR2V0UHJvZmlsZVJlc3BvbnNlIgeQAgHI8xgCEl4KDVVwZGF0ZVByb2ZpbGUSIi5tYWxsLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlcXVlc3QaIy5tYWxsLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlc3BvbnNlIgTI8xgCEl4KDUNyZWF0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuQ3JlYXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuQ3JlYXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEl4KDVVwZGF0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuVXBkYXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuVXBkYXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEl4KDURlbGV0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuRGVsZXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuRGVsZXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEmEKDUxpc3RBZGRyZXNzZXMSIi5tYWxsLnVzZXIudjEuTGlzdEFkZHJlc3Nlc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlIgeQAgHI8xgCEmoKEVNldERlZmF1bHRBZGRyZXNzEiYubWFsbC51c2VyLnYxLlNldERlZmF1bHRBZGRyZXNzUmVxdWVzdBonLm1hbGwudXNlci52MS5TZXREZWZhdWx0QWRkcmVzc1Jlc3BvbnNlIgTI8xgCElgKC0FkZEZhdm9yaXRlEiAubWFsbC51c2VyLnYxLkFkZEZhdm9yaXRlUmVxdWVzdBohLm1hbGwudXNlci52MS5BZGRGYXZvcml0ZVJlc3BvbnNlIgTI8xgCEmEKDlJlbW92ZUZhdm9yaXRlEiMubWFsbC51c2VyLnYxLlJlbW92ZUZhdm9yaXRlUmVxdWVzdBokLm1hbGwudXNlci52MS5SZW1vdmVGYXZvcml0ZVJlc3BvbnNlIgTI8xgCEmEKDUxpc3RGYXZvcml0ZXMSIi5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlc1Jlc3BvbnNlIgeQAgHI8xgCElgKCklzRmF2b3JpdGUSHy5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZVJlcXVlc3QaIC5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZVJlc3BvbnNlIgeQAgHI8xgCEmcKD0dldFVzZXJJbnRlcm5hbBIkLm1hbGwudXNlci52MS5HZXRVc2VySW50ZXJuYWxSZXF1ZXN0GiUubWFsbC51c2VyLnYxLkdldFVzZXJJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnAKEkdldEFkZHJlc3NJbnRlcm5hbBInLm1hbGwudXNlci52MS5HZXRBZGRyZXNzSW50ZXJuYWxSZXF1ZXN0GigubWFsbC51c2VyLnYxLkdldEFkZHJlc3NJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnAKEklzRmF2b3JpdGVJbnRlcm5hbBInLm1hbGwudXNlci52MS5Jc0Zhdm9yaXRlSW50ZXJuYWxSZXF1ZXN0GigubWFsbC51c2VyLnYxLklzRmF2b3JpdGVJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnwKFkxpc3RGYXZvcml0ZVByb2R1Y3RJZHMSKy5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlUHJvZHVjdElkc1JlcXVlc3QaLC5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlUHJvZHVjdElkc1Jlc3BvbnNlIgeQAgHI8xgEQo0BChBjb20ubWFsbC51c2VyLnYxQglVc2VyUHJvdG9QAVocbWFsbC9nZW4vbWFsbC91c2VyL3YxO3VzZXJ2MaICA01VWKoCDE1hbGwuVXNlci5WMcoCDE1hbGxcVXNlclxWMeICGE1hbGxcVXNlclxWMVxHUEJNZXRhZGF0YeoCDk1hbGw6OlVzZXI6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access, file_mall_product_v1_product]);
+  fileDesc("ChdtYWxsL3VzZXIvdjEvdXNlci5wcm90bxIMbWFsbC51c2VyLnYxIrABCgRVc2VyEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFcGhvbmUYAyABKAkSEAoIbmlja25hbWUYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIgCgRyb2xlGAYgASgOMhIubWFsbC51c2VyLnYxLlJvbGUSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AEKC0FkZHJlc3NTcGVjEiEKDnJlY2lwaWVudF9uYW1lGAEgASgJQgm6SAZyBBABGEASJgoFcGhvbmUYAiABKAlCF7pIFHISMhBeXCs/WzAtOV17NiwyMH0kEhsKCHByb3ZpbmNlGAMgASgJQgm6SAZyBBABGEASFwoEY2l0eRgEIAEoCUIJukgGcgQQARhAEhkKCGRpc3RyaWN0GAUgASgJQge6SARyAhhAEhoKBmRldGFpbBgGIAEoCUIKukgHcgUQARiAAhIxCgtwb3N0YWxfY29kZRgHIAEoCUIcukgZchcyFV5bMC05QS1aYS16IC1dezAsMTZ9JCKPAgoHQWRkcmVzcxISCgphZGRyZXNzX2lkGAEgASgJEhYKDnJlY2lwaWVudF9uYW1lGAIgASgJEg0KBXBob25lGAMgASgJEhAKCHByb3ZpbmNlGAQgASgJEgwKBGNpdHkYBSABKAkSEAoIZGlzdHJpY3QYBiABKAkSDgoGZGV0YWlsGAcgASgJEhMKC3Bvc3RhbF9jb2RlGAggASgJEhIKCmlzX2RlZmF1bHQYCSABKAgSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAieQoIRmF2b3JpdGUSEgoKcHJvZHVjdF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgdwcm9kdWN0GAMgASgLMhgubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3QiwQMKD1JlZ2lzdGVyUmVxdWVzdBK3AQoIdXNlcm5hbWUYASABKAlCogG6SJ4BugGCAQoTdXNlcm5hbWUubm90X2RpZ2l0cxJQYSB1c2VybmFtZSBuZWVkcyBhIGxldHRlciBvciBhbiB1bmRlcnNjb3JlIChkaWdpdHMgYWxvbmUgcmVhZCBhcyBhIHBob25lIG51bWJlcikaGSF0aGlzLm1hdGNoZXMoJ15bMC05XSskJylyFjIUXltBLVphLXowLTlfXXszLDMyfSRIABIoCgVwaG9uZRgCIAEoCUIXukgUchIyEF5cKz9bMC05XXs2LDIwfSRIABKbAQoIcGFzc3dvcmQYAyABKAlCiAG6SIQBugF6ChlwYXNzd29yZC5sZXR0ZXJfYW5kX2RpZ2l0EipwYXNzd29yZCBtdXN0IGNvbnRhaW4gYSBsZXR0ZXIgYW5kIGEgZGlnaXQaMXRoaXMubWF0Y2hlcygnW0EtWmEtel0nKSAmJiB0aGlzLm1hdGNoZXMoJ1swLTldJylyBRAIGIABEhkKCG5pY2tuYW1lGAQgASgJQge6SARyAhggQhEKCGlkZW50aXR5EgW6SAIIASI0ChBSZWdpc3RlclJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJGCgxMb2dpblJlcXVlc3QSGAoFbG9naW4YASABKAlCCbpIBnIEEAEYQBIcCghwYXNzd29yZBgCIAEoCUIKukgHcgUQARiAASJ3Cg1Mb2dpblJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgR1c2VyGAMgASgLMhIubWFsbC51c2VyLnYxLlVzZXIiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSITChFHZXRQcm9maWxlUmVxdWVzdCI2ChJHZXRQcm9maWxlUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLm1hbGwudXNlci52MS5Vc2VyInoKFFVwZGF0ZVByb2ZpbGVSZXF1ZXN0EiAKCG5pY2tuYW1lGAEgASgJQgm6SAZyBBABGCBIAIgBARIkCgphdmF0YXJfdXJsGAIgASgJQgu6SAhyBhiABJABAUgBiAEBQgsKCV9uaWNrbmFtZUINCgtfYXZhdGFyX3VybCI5ChVVcGRhdGVQcm9maWxlUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLm1hbGwudXNlci52MS5Vc2VyIt8BChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSJAoQY3VycmVudF9wYXNzd29yZBgBIAEoCUIKukgHcgUQARiAARKfAQoMbmV3X3Bhc3N3b3JkGAIgASgJQogBukiEAboBegoZcGFzc3dvcmQubGV0dGVyX2FuZF9kaWdpdBIqcGFzc3dvcmQgbXVzdCBjb250YWluIGEgbGV0dGVyIGFuZCBhIGRpZ2l0GjF0aGlzLm1hdGNoZXMoJ1tBLVphLXpdJykgJiYgdGhpcy5tYXRjaGVzKCdbMC05XScpcgUQCBiAASJeChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJgChRDcmVhdGVBZGRyZXNzUmVxdWVzdBIyCgdhZGRyZXNzGAEgASgLMhkubWFsbC51c2VyLnYxLkFkZHJlc3NTcGVjQga6SAPIAQESFAoMbWFrZV9kZWZhdWx0GAIgASgIIj8KFUNyZWF0ZUFkZHJlc3NSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiaQoUVXBkYXRlQWRkcmVzc1JlcXVlc3QSHQoKYWRkcmVzc19pZBgBIAEoCUIJukgGcgQQARhAEjIKB2FkZHJlc3MYAiABKAsyGS5tYWxsLnVzZXIudjEuQWRkcmVzc1NwZWNCBrpIA8gBASI/ChVVcGRhdGVBZGRyZXNzUmVzcG9uc2USJgoHYWRkcmVzcxgBIAEoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjUKFERlbGV0ZUFkZHJlc3NSZXF1ZXN0Eh0KCmFkZHJlc3NfaWQYASABKAlCCbpIBnIEEAEYQCIXChVEZWxldGVBZGRyZXNzUmVzcG9uc2UiFgoUTGlzdEFkZHJlc3Nlc1JlcXVlc3QiQQoVTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlEigKCWFkZHJlc3NlcxgBIAMoCzIVLm1hbGwudXNlci52MS5BZGRyZXNzIjkKGFNldERlZmF1bHRBZGRyZXNzUmVxdWVzdBIdCgphZGRyZXNzX2lkGAEgASgJQgm6SAZyBBABGEAiQwoZU2V0RGVmYXVsdEFkZHJlc3NSZXNwb25zZRImCgdhZGRyZXNzGAEgASgLMhUubWFsbC51c2VyLnYxLkFkZHJlc3MiMwoSQWRkRmF2b3JpdGVSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQCIVChNBZGRGYXZvcml0ZVJlc3BvbnNlIjYKFVJlbW92ZUZhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiGAoWUmVtb3ZlRmF2b3JpdGVSZXNwb25zZSJSChRMaXN0RmF2b3JpdGVzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJbChVMaXN0RmF2b3JpdGVzUmVzcG9uc2USKQoJZmF2b3JpdGVzGAEgAygLMhYubWFsbC51c2VyLnYxLkZhdm9yaXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChFJc0Zhdm9yaXRlUmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEAiJgoSSXNGYXZvcml0ZVJlc3BvbnNlEhAKCGZhdm9yaXRlGAEgASgIIjQKFkdldFVzZXJJbnRlcm5hbFJlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAIjsKF0dldFVzZXJJbnRlcm5hbFJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5tYWxsLnVzZXIudjEuVXNlciJUChlHZXRBZGRyZXNzSW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIbCgphZGRyZXNzX2lkGAIgASgJQge6SARyAhhAIkQKGkdldEFkZHJlc3NJbnRlcm5hbFJlc3BvbnNlEiYKB2FkZHJlc3MYASABKAsyFS5tYWxsLnVzZXIudjEuQWRkcmVzcyJWChlJc0Zhdm9yaXRlSW50ZXJuYWxSZXF1ZXN0EhoKB3VzZXJfaWQYASABKAlCCbpIBnIEEAEYQBIdCgpwcm9kdWN0X2lkGAIgASgJQgm6SAZyBBABGEAiLgoaSXNGYXZvcml0ZUludGVybmFsUmVzcG9uc2USEAoIZmF2b3JpdGUYASABKAgiVgodTGlzdEZhdm9yaXRlUHJvZHVjdElkc1JlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAEhkKBWxpbWl0GAIgASgFQgq6SAcaBRj0AygAIjUKHkxpc3RGYXZvcml0ZVByb2R1Y3RJZHNSZXNwb25zZRITCgtwcm9kdWN0X2lkcxgBIAMoCSo7CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARIOCgpST0xFX0FETUlOEAIywg4KC1VzZXJTZXJ2aWNlEk8KCFJlZ2lzdGVyEh0ubWFsbC51c2VyLnYxLlJlZ2lzdGVyUmVxdWVzdBoeLm1hbGwudXNlci52MS5SZWdpc3RlclJlc3BvbnNlIgTI8xgBEkYKBUxvZ2luEhoubWFsbC51c2VyLnYxLkxvZ2luUmVxdWVzdBobLm1hbGwudXNlci52MS5Mb2dpblJlc3BvbnNlIgTI8xgBEkkKBkxvZ291dBIbLm1hbGwudXNlci52MS5Mb2dvdXRSZXF1ZXN0GhwubWFsbC51c2VyLnYxLkxvZ291dFJlc3BvbnNlIgTI8xgCElgKCkdldFByb2ZpbGUSHy5tYWxsLnVzZXIudjEuR2V0UHJvZmlsZVJlcXVlc3QaIC5tYWxsLnVzZXIudjEuR2V0UHJvZmlsZVJlc3BvbnNlIgeQAgHI8xgCEl4KDVVwZGF0ZVByb2ZpbGUSIi5tYWxsLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlcXVlc3QaIy5tYWxsLnVzZXIudjEuVXBkYXRlUHJvZmlsZVJlc3BvbnNlIgTI8xgCEmEKDkNoYW5nZVBhc3N3b3JkEiMubWFsbC51c2VyLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBokLm1hbGwudXNlci52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlIgTI8xgCEl4KDUNyZWF0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuQ3JlYXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuQ3JlYXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEl4KDVVwZGF0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuVXBkYXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuVXBkYXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEl4KDURlbGV0ZUFkZHJlc3MSIi5tYWxsLnVzZXIudjEuRGVsZXRlQWRkcmVzc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuRGVsZXRlQWRkcmVzc1Jlc3BvbnNlIgTI8xgCEmEKDUxpc3RBZGRyZXNzZXMSIi5tYWxsLnVzZXIudjEuTGlzdEFkZHJlc3Nlc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlIgeQAgHI8xgCEmoKEVNldERlZmF1bHRBZGRyZXNzEiYubWFsbC51c2VyLnYxLlNldERlZmF1bHRBZGRyZXNzUmVxdWVzdBonLm1hbGwudXNlci52MS5TZXREZWZhdWx0QWRkcmVzc1Jlc3BvbnNlIgTI8xgCElgKC0FkZEZhdm9yaXRlEiAubWFsbC51c2VyLnYxLkFkZEZhdm9yaXRlUmVxdWVzdBohLm1hbGwudXNlci52MS5BZGRGYXZvcml0ZVJlc3BvbnNlIgTI8xgCEmEKDlJlbW92ZUZhdm9yaXRlEiMubWFsbC51c2VyLnYxLlJlbW92ZUZhdm9yaXRlUmVxdWVzdBokLm1hbGwudXNlci52MS5SZW1vdmVGYXZvcml0ZVJlc3BvbnNlIgTI8xgCEmEKDUxpc3RGYXZvcml0ZXMSIi5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlc1JlcXVlc3QaIy5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlc1Jlc3BvbnNlIgeQAgHI8xgCElgKCklzRmF2b3JpdGUSHy5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZVJlcXVlc3QaIC5tYWxsLnVzZXIudjEuSXNGYXZvcml0ZVJlc3BvbnNlIgeQAgHI8xgCEmcKD0dldFVzZXJJbnRlcm5hbBIkLm1hbGwudXNlci52MS5HZXRVc2VySW50ZXJuYWxSZXF1ZXN0GiUubWFsbC51c2VyLnYxLkdldFVzZXJJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnAKEkdldEFkZHJlc3NJbnRlcm5hbBInLm1hbGwudXNlci52MS5HZXRBZGRyZXNzSW50ZXJuYWxSZXF1ZXN0GigubWFsbC51c2VyLnYxLkdldEFkZHJlc3NJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnAKEklzRmF2b3JpdGVJbnRlcm5hbBInLm1hbGwudXNlci52MS5Jc0Zhdm9yaXRlSW50ZXJuYWxSZXF1ZXN0GigubWFsbC51c2VyLnYxLklzRmF2b3JpdGVJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnwKFkxpc3RGYXZvcml0ZVByb2R1Y3RJZHMSKy5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlUHJvZHVjdElkc1JlcXVlc3QaLC5tYWxsLnVzZXIudjEuTGlzdEZhdm9yaXRlUHJvZHVjdElkc1Jlc3BvbnNlIgeQAgHI8xgEQo0BChBjb20ubWFsbC51c2VyLnYxQglVc2VyUHJvdG9QAVocbWFsbC9nZW4vbWFsbC91c2VyL3YxO3VzZXJ2MaICA01VWKoCDE1hbGwuVXNlci5WMcoCDE1hbGxcVXNlclxWMeICGE1hbGxcVXNlclxWMVxHUEJNZXRhZGF0YeoCDk1hbGw6OlVzZXI6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access, file_mall_product_v1_product]);
 
 /**
  * User is an account as shown to its owner (never the password hash).
@@ -233,7 +233,9 @@ export type RegisterRequest = Message<"mall.user.v1.RegisterRequest"> & {
    */
   identity: {
     /**
-     * Letters, digits and underscore, 3 to 32 characters.
+     * Letters, digits and underscore, 3 to 32 characters, not digits
+     * alone: Login takes a username or a phone number in one field, so a
+     * username spelled like someone's phone number would shadow it.
      *
      * @generated from field: string username = 1;
      */
@@ -437,6 +439,57 @@ export const UpdateProfileResponseSchema: GenMessage<UpdateProfileResponse> = /*
   messageDesc(file_mall_user_v1_user, 13);
 
 /**
+ * A new password equal to the current one is allowed: the change still
+ * signs out every other session.
+ *
+ * @generated from message mall.user.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"mall.user.v1.ChangePasswordRequest"> & {
+  /**
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * The same policy as RegisterRequest.password.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message mall.user.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_mall_user_v1_user, 14);
+
+/**
+ * @generated from message mall.user.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"mall.user.v1.ChangePasswordResponse"> & {
+  /**
+   * A token for the caller's session; the old ones stop working.
+   *
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mall.user.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_mall_user_v1_user, 15);
+
+/**
  * @generated from message mall.user.v1.CreateAddressRequest
  */
 export type CreateAddressRequest = Message<"mall.user.v1.CreateAddressRequest"> & {
@@ -458,7 +511,7 @@ export type CreateAddressRequest = Message<"mall.user.v1.CreateAddressRequest"> 
  * Use `create(CreateAddressRequestSchema)` to create a new message.
  */
 export const CreateAddressRequestSchema: GenMessage<CreateAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 14);
+  messageDesc(file_mall_user_v1_user, 16);
 
 /**
  * @generated from message mall.user.v1.CreateAddressResponse
@@ -475,7 +528,7 @@ export type CreateAddressResponse = Message<"mall.user.v1.CreateAddressResponse"
  * Use `create(CreateAddressResponseSchema)` to create a new message.
  */
 export const CreateAddressResponseSchema: GenMessage<CreateAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 15);
+  messageDesc(file_mall_user_v1_user, 17);
 
 /**
  * @generated from message mall.user.v1.UpdateAddressRequest
@@ -497,7 +550,7 @@ export type UpdateAddressRequest = Message<"mall.user.v1.UpdateAddressRequest"> 
  * Use `create(UpdateAddressRequestSchema)` to create a new message.
  */
 export const UpdateAddressRequestSchema: GenMessage<UpdateAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 16);
+  messageDesc(file_mall_user_v1_user, 18);
 
 /**
  * @generated from message mall.user.v1.UpdateAddressResponse
@@ -514,7 +567,7 @@ export type UpdateAddressResponse = Message<"mall.user.v1.UpdateAddressResponse"
  * Use `create(UpdateAddressResponseSchema)` to create a new message.
  */
 export const UpdateAddressResponseSchema: GenMessage<UpdateAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 17);
+  messageDesc(file_mall_user_v1_user, 19);
 
 /**
  * @generated from message mall.user.v1.DeleteAddressRequest
@@ -531,7 +584,7 @@ export type DeleteAddressRequest = Message<"mall.user.v1.DeleteAddressRequest"> 
  * Use `create(DeleteAddressRequestSchema)` to create a new message.
  */
 export const DeleteAddressRequestSchema: GenMessage<DeleteAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 18);
+  messageDesc(file_mall_user_v1_user, 20);
 
 /**
  * @generated from message mall.user.v1.DeleteAddressResponse
@@ -544,7 +597,7 @@ export type DeleteAddressResponse = Message<"mall.user.v1.DeleteAddressResponse"
  * Use `create(DeleteAddressResponseSchema)` to create a new message.
  */
 export const DeleteAddressResponseSchema: GenMessage<DeleteAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 19);
+  messageDesc(file_mall_user_v1_user, 21);
 
 /**
  * @generated from message mall.user.v1.ListAddressesRequest
@@ -557,7 +610,7 @@ export type ListAddressesRequest = Message<"mall.user.v1.ListAddressesRequest"> 
  * Use `create(ListAddressesRequestSchema)` to create a new message.
  */
 export const ListAddressesRequestSchema: GenMessage<ListAddressesRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 20);
+  messageDesc(file_mall_user_v1_user, 22);
 
 /**
  * @generated from message mall.user.v1.ListAddressesResponse
@@ -574,7 +627,7 @@ export type ListAddressesResponse = Message<"mall.user.v1.ListAddressesResponse"
  * Use `create(ListAddressesResponseSchema)` to create a new message.
  */
 export const ListAddressesResponseSchema: GenMessage<ListAddressesResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 21);
+  messageDesc(file_mall_user_v1_user, 23);
 
 /**
  * @generated from message mall.user.v1.SetDefaultAddressRequest
@@ -591,7 +644,7 @@ export type SetDefaultAddressRequest = Message<"mall.user.v1.SetDefaultAddressRe
  * Use `create(SetDefaultAddressRequestSchema)` to create a new message.
  */
 export const SetDefaultAddressRequestSchema: GenMessage<SetDefaultAddressRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 22);
+  messageDesc(file_mall_user_v1_user, 24);
 
 /**
  * @generated from message mall.user.v1.SetDefaultAddressResponse
@@ -608,7 +661,7 @@ export type SetDefaultAddressResponse = Message<"mall.user.v1.SetDefaultAddressR
  * Use `create(SetDefaultAddressResponseSchema)` to create a new message.
  */
 export const SetDefaultAddressResponseSchema: GenMessage<SetDefaultAddressResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 23);
+  messageDesc(file_mall_user_v1_user, 25);
 
 /**
  * @generated from message mall.user.v1.AddFavoriteRequest
@@ -625,7 +678,7 @@ export type AddFavoriteRequest = Message<"mall.user.v1.AddFavoriteRequest"> & {
  * Use `create(AddFavoriteRequestSchema)` to create a new message.
  */
 export const AddFavoriteRequestSchema: GenMessage<AddFavoriteRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 24);
+  messageDesc(file_mall_user_v1_user, 26);
 
 /**
  * @generated from message mall.user.v1.AddFavoriteResponse
@@ -638,7 +691,7 @@ export type AddFavoriteResponse = Message<"mall.user.v1.AddFavoriteResponse"> & 
  * Use `create(AddFavoriteResponseSchema)` to create a new message.
  */
 export const AddFavoriteResponseSchema: GenMessage<AddFavoriteResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 25);
+  messageDesc(file_mall_user_v1_user, 27);
 
 /**
  * @generated from message mall.user.v1.RemoveFavoriteRequest
@@ -655,7 +708,7 @@ export type RemoveFavoriteRequest = Message<"mall.user.v1.RemoveFavoriteRequest"
  * Use `create(RemoveFavoriteRequestSchema)` to create a new message.
  */
 export const RemoveFavoriteRequestSchema: GenMessage<RemoveFavoriteRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 26);
+  messageDesc(file_mall_user_v1_user, 28);
 
 /**
  * @generated from message mall.user.v1.RemoveFavoriteResponse
@@ -668,7 +721,7 @@ export type RemoveFavoriteResponse = Message<"mall.user.v1.RemoveFavoriteRespons
  * Use `create(RemoveFavoriteResponseSchema)` to create a new message.
  */
 export const RemoveFavoriteResponseSchema: GenMessage<RemoveFavoriteResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 27);
+  messageDesc(file_mall_user_v1_user, 29);
 
 /**
  * @generated from message mall.user.v1.ListFavoritesRequest
@@ -692,7 +745,7 @@ export type ListFavoritesRequest = Message<"mall.user.v1.ListFavoritesRequest"> 
  * Use `create(ListFavoritesRequestSchema)` to create a new message.
  */
 export const ListFavoritesRequestSchema: GenMessage<ListFavoritesRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 28);
+  messageDesc(file_mall_user_v1_user, 30);
 
 /**
  * @generated from message mall.user.v1.ListFavoritesResponse
@@ -716,7 +769,7 @@ export type ListFavoritesResponse = Message<"mall.user.v1.ListFavoritesResponse"
  * Use `create(ListFavoritesResponseSchema)` to create a new message.
  */
 export const ListFavoritesResponseSchema: GenMessage<ListFavoritesResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 29);
+  messageDesc(file_mall_user_v1_user, 31);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteRequest
@@ -733,7 +786,7 @@ export type IsFavoriteRequest = Message<"mall.user.v1.IsFavoriteRequest"> & {
  * Use `create(IsFavoriteRequestSchema)` to create a new message.
  */
 export const IsFavoriteRequestSchema: GenMessage<IsFavoriteRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 30);
+  messageDesc(file_mall_user_v1_user, 32);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteResponse
@@ -750,7 +803,7 @@ export type IsFavoriteResponse = Message<"mall.user.v1.IsFavoriteResponse"> & {
  * Use `create(IsFavoriteResponseSchema)` to create a new message.
  */
 export const IsFavoriteResponseSchema: GenMessage<IsFavoriteResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 31);
+  messageDesc(file_mall_user_v1_user, 33);
 
 /**
  * @generated from message mall.user.v1.GetUserInternalRequest
@@ -767,7 +820,7 @@ export type GetUserInternalRequest = Message<"mall.user.v1.GetUserInternalReques
  * Use `create(GetUserInternalRequestSchema)` to create a new message.
  */
 export const GetUserInternalRequestSchema: GenMessage<GetUserInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 32);
+  messageDesc(file_mall_user_v1_user, 34);
 
 /**
  * @generated from message mall.user.v1.GetUserInternalResponse
@@ -784,7 +837,7 @@ export type GetUserInternalResponse = Message<"mall.user.v1.GetUserInternalRespo
  * Use `create(GetUserInternalResponseSchema)` to create a new message.
  */
 export const GetUserInternalResponseSchema: GenMessage<GetUserInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 33);
+  messageDesc(file_mall_user_v1_user, 35);
 
 /**
  * @generated from message mall.user.v1.GetAddressInternalRequest
@@ -808,7 +861,7 @@ export type GetAddressInternalRequest = Message<"mall.user.v1.GetAddressInternal
  * Use `create(GetAddressInternalRequestSchema)` to create a new message.
  */
 export const GetAddressInternalRequestSchema: GenMessage<GetAddressInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 34);
+  messageDesc(file_mall_user_v1_user, 36);
 
 /**
  * @generated from message mall.user.v1.GetAddressInternalResponse
@@ -825,7 +878,7 @@ export type GetAddressInternalResponse = Message<"mall.user.v1.GetAddressInterna
  * Use `create(GetAddressInternalResponseSchema)` to create a new message.
  */
 export const GetAddressInternalResponseSchema: GenMessage<GetAddressInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 35);
+  messageDesc(file_mall_user_v1_user, 37);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteInternalRequest
@@ -847,7 +900,7 @@ export type IsFavoriteInternalRequest = Message<"mall.user.v1.IsFavoriteInternal
  * Use `create(IsFavoriteInternalRequestSchema)` to create a new message.
  */
 export const IsFavoriteInternalRequestSchema: GenMessage<IsFavoriteInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 36);
+  messageDesc(file_mall_user_v1_user, 38);
 
 /**
  * @generated from message mall.user.v1.IsFavoriteInternalResponse
@@ -864,7 +917,7 @@ export type IsFavoriteInternalResponse = Message<"mall.user.v1.IsFavoriteInterna
  * Use `create(IsFavoriteInternalResponseSchema)` to create a new message.
  */
 export const IsFavoriteInternalResponseSchema: GenMessage<IsFavoriteInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 37);
+  messageDesc(file_mall_user_v1_user, 39);
 
 /**
  * @generated from message mall.user.v1.ListFavoriteProductIdsRequest
@@ -888,7 +941,7 @@ export type ListFavoriteProductIdsRequest = Message<"mall.user.v1.ListFavoritePr
  * Use `create(ListFavoriteProductIdsRequestSchema)` to create a new message.
  */
 export const ListFavoriteProductIdsRequestSchema: GenMessage<ListFavoriteProductIdsRequest> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 38);
+  messageDesc(file_mall_user_v1_user, 40);
 
 /**
  * @generated from message mall.user.v1.ListFavoriteProductIdsResponse
@@ -905,7 +958,7 @@ export type ListFavoriteProductIdsResponse = Message<"mall.user.v1.ListFavoriteP
  * Use `create(ListFavoriteProductIdsResponseSchema)` to create a new message.
  */
 export const ListFavoriteProductIdsResponseSchema: GenMessage<ListFavoriteProductIdsResponse> = /*@__PURE__*/
-  messageDesc(file_mall_user_v1_user, 39);
+  messageDesc(file_mall_user_v1_user, 41);
 
 /**
  * Role is carried as a claim in the token.
@@ -946,6 +999,7 @@ export const UserService: GenService<{
   /**
    * Register creates an account from a username or a phone number and a
    * password. A taken username or phone answers already_exists.
+   * Rate-limited per client address (resource_exhausted with a retry hint).
    *
    * @generated from rpc mall.user.v1.UserService.Register
    */
@@ -956,7 +1010,9 @@ export const UserService: GenService<{
   },
   /**
    * Login checks the password and returns a signed JWT. Rate-limited per
-   * account and per client address (resource_exhausted with a retry hint).
+   * account from each client address and per client address
+   * (resource_exhausted with a retry hint); an unknown login gets the same
+   * answers as a wrong password.
    *
    * @generated from rpc mall.user.v1.UserService.Login
    */
@@ -994,6 +1050,20 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof UpdateProfileRequestSchema;
     output: typeof UpdateProfileResponseSchema;
+  },
+  /**
+   * ChangePassword replaces the caller's password. The current password is
+   * required (a wrong one answers permission_denied WRONG_PASSWORD);
+   * attempts are rate-limited per account. Every token of the caller issued
+   * before the change stops working, on every process; the answer carries a
+   * fresh token for this session.
+   *
+   * @generated from rpc mall.user.v1.UserService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
   },
   /**
    * CreateAddress adds a shipping address. The first address becomes the

@@ -1,0 +1,63 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/services/platform/server"
+	"mall/services/platform/testenv"
+)
+
+// An API server publishes neither its metrics nor a CORS grant: /metrics
+// is only on a server built for the ops address, and with no origins
+// configured no origin (not even a wildcard) is allowed to read answers
+// from a browser. rs/cors would read an empty list as "*".
+func TestTheAPIPublishesNoMetricsAndGrantsNoOriginByDefault(t *testing.T) {
+	api := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
+		srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
+	})
+	ops := testenv.Serve(t, server.Options{Metrics: true}, func(*server.Server) {})
+
+	get := func(url string) int {
+		t.Helper()
+		res, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := get(api); code != http.StatusNotFound {
+		t.Errorf("API /metrics: HTTP %d, want 404", code)
+	}
+	if code := get(ops); code != http.StatusOK {
+		t.Errorf("ops /metrics: HTTP %d, want 200", code)
+	}
+
+	for _, origin := range []string{"https://evil.example", "null", "http://localhost:5173"} {
+		req, _ := http.NewRequest(http.MethodOptions, api+productv1connect.ProductServiceGetProductProcedure, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+		preflight, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		preflight.Body.Close()
+		if got := preflight.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("origin %s: preflight allowed %q", origin, got)
+		}
+		post, _ := http.NewRequest(http.MethodPost, api+productv1connect.ProductServiceGetProductProcedure, nil)
+		post.Header.Set("Origin", origin)
+		post.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(post)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("origin %s: answer readable cross-origin (%q)", origin, got)
+		}
+	}
+}

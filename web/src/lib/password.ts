@@ -1,0 +1,12 @@
+import { Code } from "@connectrpc/connect";
+import type { Problem } from "./errors";
+
+// changePasswordProblem puts a refused password change where the shopper
+// looks: a wrong current password (permission_denied) under that field;
+// policy violations of the new one are already under new_password.
+export function changePasswordProblem(p: Problem): Problem {
+  if (p.code === Code.PermissionDenied) {
+    return { ...p, message: "Please correct the highlighted fields.", fields: { ...p.fields, current_password: p.message } };
+  }
+  return p;
+}
