@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -199,7 +198,7 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 		orderOpts.PaymentTimeout = deps.Config.PaymentTimeout
 	}
 	orderOpts.MaxUnpaidOrders, orderOpts.MaxUnpaidUnits = deps.Config.MaxUnpaidOrders, deps.Config.MaxUnpaidUnits
-	orderOpts.CheckoutLimit = ratelimit.Limit{Burst: deps.Config.CheckoutsPerMinute, Period: time.Minute}
+	orderOpts.CheckoutLimit = deps.Config.CheckoutLimit
 	svc := order.NewService(handle, tc, deps.Config.TaskQueue, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:checkout:"),
 		deps.Logger, orderOpts)
 	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)

@@ -11,6 +11,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/order"
+	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
@@ -23,7 +24,8 @@ import (
 // reserved); the product's stock is conserved.
 func TestOneBuyerCannotHoardAProductsStock(t *testing.T) {
 	m := startMallWithWorker(t, 10*time.Minute, func(cfg *appConfig) {
-		cfg.MaxUnpaidOrders, cfg.MaxUnpaidUnits, cfg.CheckoutsPerMinute = 3, 5, 1000
+		cfg.MaxUnpaidOrders, cfg.MaxUnpaidUnits = 3, 5
+		cfg.CheckoutLimit = ratelimit.Limit{Burst: 1000, Period: time.Minute}
 	})
 	ctx := context.Background()
 	const product = "p0171"

@@ -79,9 +79,9 @@ type Config struct {
 	PaymentTimeout time.Duration // how long an order waits for payment before it is cancelled
 
 	// What one buyer may hold unpaid, and how often they may start checkouts.
-	MaxUnpaidOrders    int
-	MaxUnpaidUnits     int64
-	CheckoutsPerMinute int
+	MaxUnpaidOrders int
+	MaxUnpaidUnits  int64
+	CheckoutLimit   ratelimit.Limit
 
 	// The payment provider (mall paysim on a developer machine).
 	ProviderURL           string // merchant API base URL
@@ -104,6 +104,7 @@ var (
 	DefaultLoginLimitPerAddress    = ratelimit.Limit{Burst: 20, Period: time.Minute}
 	DefaultRegisterLimitPerAddress = ratelimit.Limit{Burst: 10, Period: time.Hour}
 	DefaultPasswordChangeLimit     = ratelimit.Limit{Burst: 5, Period: 15 * time.Minute}
+	DefaultCheckoutLimit           = ratelimit.Limit{Burst: 10, Period: time.Minute}
 )
 
 // Register adds the platform flags to fs with their defaults.
@@ -137,7 +138,8 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.PaymentTimeout, "payment-timeout", 30*time.Minute, "how long an order waits for payment before it is cancelled")
 	fs.IntVar(&c.MaxUnpaidOrders, "max-unpaid-orders", 10, "unpaid orders one buyer may have at once")
 	fs.Int64Var(&c.MaxUnpaidUnits, "max-unpaid-units", 50, "units one buyer may hold in unpaid orders at once")
-	fs.IntVar(&c.CheckoutsPerMinute, "checkouts-per-minute", 10, "checkouts one buyer may start per minute")
+	c.CheckoutLimit = DefaultCheckoutLimit
+	fs.Var(&c.CheckoutLimit, "checkout-limit", "checkouts one buyer may start")
 	fs.StringVar(&c.ProviderURL, "provider-url", "http://127.0.0.1:8090", "payment provider API base URL (mall paysim)")
 	fs.StringVar(&c.ProviderAPIKey, "provider-api-key", DevProviderAPIKey, "payment provider API key (the default is a public development value, refused outside development mode)")
 	fs.StringVar(&c.ProviderWebhookSecret, "provider-webhook-secret", DevProviderWebhookSecret, "HMAC key of the provider's webhooks (the default is a public development value, refused outside development mode)")
