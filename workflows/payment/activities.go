@@ -5,6 +5,9 @@ import (
 	"errors"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -56,7 +59,7 @@ type ChargeInput struct {
 // the payment id as idempotency key: a retry returns the same charge.
 func (a *Activities) CreateCharge(ctx context.Context, in ChargeInput) (Charge, error) {
 	charge, err := a.Provider.CreateCharge(ctx, in.PaymentID, CreateChargeRequest{
-		AmountCents: in.AmountCents, Currency: "CNY", Reference: in.PaymentID, OrderID: in.OrderID,
+		AmountCents: in.AmountCents, Currency: Currency, Reference: in.PaymentID, OrderID: in.OrderID,
 		Description: "Mall order " + in.OrderID, ReturnURL: in.ReturnURL, NotifyURL: in.NotifyURL,
 	})
 	return charge, fromProvider(err)
@@ -76,7 +79,8 @@ func (a *Activities) RecordCharge(ctx context.Context, in RecordChargeInput) err
 	return rpcfailure.FromRPC(err)
 }
 
-// GetCharge asks the provider for a charge's state (polling when no webhook came).
+// GetCharge asks the provider's API for a charge (polling, or checking a
+// webhook's hint).
 func (a *Activities) GetCharge(ctx context.Context, chargeID string) (Charge, error) {
 	charge, err := a.Provider.GetCharge(ctx, chargeID)
 	return charge, fromProvider(err)
@@ -89,18 +93,49 @@ func (a *Activities) CancelCharge(ctx context.Context, chargeID string) (Charge,
 	return charge, fromProvider(err)
 }
 
-// SettleInput is an attempt's final outcome.
+// SettleInput is an attempt's final outcome; a success carries the charge
+// and amount the provider confirmed.
 type SettleInput struct {
 	PaymentID     string
 	Status        payv1.PaymentStatus
 	DeclineReason string
+	ChargeID      string
+	AmountCents   int64
 }
 
 // SettlePayment records an attempt's outcome; settling twice changes nothing.
 func (a *Activities) SettlePayment(ctx context.Context, in SettleInput) error {
 	_, err := a.Pay.SettlePayment(ctx, connect.NewRequest(&payv1.SettlePaymentRequest{
-		PaymentId: in.PaymentID, Status: in.Status, DeclineReason: in.DeclineReason}))
+		PaymentId: in.PaymentID, Status: in.Status, DeclineReason: in.DeclineReason,
+		ProviderChargeId: in.ChargeID, AmountCents: in.AmountCents}))
 	return rpcfailure.FromRPC(err)
+}
+
+// VerificationFailure is a provider answer a payment refused: Reason is
+// the counter's label (ReasonUnconfirmedHint, or the first field of
+// ChargeTerms.Check that differed), Detail every difference.
+type VerificationFailure struct {
+	OrderID   string
+	PaymentID string
+	ChargeID  string
+	Reason    string
+	Detail    string
+}
+
+// verificationFailures counts provider answers refused by payments.
+var verificationFailures = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "mall_payment_verification_failures_total",
+	Help: "Provider answers a payment refused, by reason: unconfirmed_hint (a final webhook the provider's API did not confirm), " +
+		"or the first field of the charge that was not the attempt's (charge_id, reference, order_id, amount, currency).",
+}, []string{"reason"})
+
+// ReportVerificationFailure makes a refused provider answer visible: an
+// error log line and mall_payment_verification_failures_total{reason}.
+func (a *Activities) ReportVerificationFailure(ctx context.Context, f VerificationFailure) error {
+	activity.GetLogger(ctx).Error("payment provider answer refused", "order_id", f.OrderID, "payment_id", f.PaymentID,
+		"charge_id", f.ChargeID, "reason", f.Reason, "differences", f.Detail)
+	verificationFailures.WithLabelValues(f.Reason).Inc()
+	return nil
 }
 
 // AwaitOrderOutcome returns the order's status once it has left
