@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,6 +127,7 @@ type VerificationFailure struct {
 var verificationFailures = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "mall_payment_verification_failures_total",
 	Help: "Provider answers a payment refused, by reason: unconfirmed_hint (a final webhook the provider's API did not confirm), " +
+		"unknown_charge (the provider's API refused to answer for the attempt's charge), " +
 		"or the first field of the charge that was not the attempt's (charge_id, reference, order_id, amount, currency).",
 }, []string{"reason"})
 
@@ -160,15 +162,39 @@ func (a *Activities) RefundOrder(ctx context.Context, orderID string) error {
 	return rpcfailure.FromRPC(err)
 }
 
-// fromProvider makes the provider's refusals (4xx) non-retryable and keeps
-// network errors, 429 and 5xx retryable.
+// fromProvider makes the provider's refusals (Refused: a 4xx on the
+// request's merits, typed "PROVIDER_<code>") and answers that cannot be
+// read non-retryable; network errors, timeouts, 429, 5xx and the merchant's
+// own credentials (401, 403: fixed by configuration) stay retryable.
 func fromProvider(err error) error {
-	if err == nil || Retryable(err) {
+	var pe *ProviderError
+	switch {
+	case err == nil:
+		return nil
+	case Refused(err):
+		errors.As(err, &pe)
+		return temporal.NewNonRetryableApplicationError(pe.Message, errTypeProviderPrefix+pe.Code, err)
+	case Retryable(err) || errors.As(err, &pe):
 		return err
 	}
-	var pe *ProviderError
-	if errors.As(err, &pe) {
-		return temporal.NewNonRetryableApplicationError(pe.Message, "PROVIDER_"+pe.Code, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), errTypeProviderPrefix+"ERROR", err)
+}
+
+// errTypeProviderPrefix starts the type of every non-retryable provider error.
+const errTypeProviderPrefix = "PROVIDER_"
+
+// providerRefused reports whether an activity error is the provider
+// refusing a request (or answering one that cannot be read).
+func providerRefused(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.NonRetryable() && strings.HasPrefix(appErr.Type(), errTypeProviderPrefix)
+}
+
+// refusalText is what a refused provider request says, for a report.
+func refusalText(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type() + ": " + clip(appErr.Message())
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), "PROVIDER_ERROR", err)
+	return clip(err.Error())
 }

@@ -115,10 +115,13 @@ func RefusedRefund(err error) (reason string, refused bool) {
 	return "", false
 }
 
-// Reasons of mall_payment_verification_failures_total: the first field of
-// ChargeTerms.Check that differed (charge_id, reference, order_id, amount,
-// currency), or a final webhook the provider's API did not confirm.
-const ReasonUnconfirmedHint = "unconfirmed_hint"
+// Reasons of mall_payment_verification_failures_total besides the first
+// field of ChargeTerms.Check that differed (charge_id, reference, order_id,
+// amount, currency).
+const (
+	ReasonUnconfirmedHint = "unconfirmed_hint" // a final webhook the provider's API did not confirm
+	ReasonUnknownCharge   = "unknown_charge"   // the provider's API refused to answer for the attempt's charge (e.g. 404)
+)
 
 // WorkflowID is the payment workflow's id for an order: one per order.
 func WorkflowID(orderID string) string { return "payment-" + orderID }

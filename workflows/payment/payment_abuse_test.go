@@ -221,6 +221,25 @@ func TestASuccessFoundAtTheDeadlineMustBeTheAttempts(t *testing.T) {
 	}
 }
 
+func TestAChargeTheProviderWillNotAnswerForIsNeverPaid(t *testing.T) {
+	h := newHarness(t)
+	var getsAtRefusal int
+	// From 1 min on, the provider answers 404 for the attempt's charge.
+	h.at(time.Minute, func() {
+		h.mu.Lock()
+		h.lookupErr = fromProvider(&ProviderError{Status: 404, Code: "not_found", Message: "no charge " + charge1})
+		h.mu.Unlock()
+		h.forge(charge1, ChargeSucceeded, 1)
+	})
+	h.at(2*time.Minute, func() { getsAtRefusal = h.count("GetCharge") })
+	status := h.run()
+	if status.State != StateExpired || !strings.HasPrefix(status.ChargeRefusal, "PROVIDER_not_found: ") || len(h.signals) != 0 ||
+		h.count("Report "+ReasonUnknownCharge+" "+pay1+" "+charge1) != 1 || h.count("Report") != 1 ||
+		h.count("GetCharge") != getsAtRefusal || h.count("SettlePayment "+pay1+" EXPIRED") != 1 {
+		t.Fatalf("status %+v calls %v", status, h.calls)
+	}
+}
+
 // refundRefused is the pay service's answer when the provider refused a
 // refund, as it reaches an activity.
 func refundRefused() error {

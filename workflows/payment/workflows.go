@@ -243,8 +243,9 @@ func (p *payer) attempt(ctx workflow.Context, n int) (attemptOutcome, error) {
 // sooner than hintBackoffMin (doubling up to PollInterval) after the last
 // check; hints that come while one waits to be checked, hints for other
 // charges and non-final ones are dropped. An answer that is not this
-// attempt's charge is reported and refused: the charge is not asked about
-// again, and the attempt waits for the deadline. At the deadline the charge
+// attempt's charge, or a refusal to answer for it, is reported and refused:
+// the charge is not asked about again, and the attempt waits for the
+// deadline. At the deadline the charge
 // is cancelled at the provider and its answer decides.
 func (p *payer) awaitCharge(ctx workflow.Context, chargeID string) (attemptOutcome, error) {
 	terms := p.terms(chargeID)
@@ -273,7 +274,12 @@ func (p *payer) awaitCharge(ctx workflow.Context, chargeID string) (attemptOutco
 			}
 		}
 		var charge Charge
-		if err := workflow.ExecuteLocalActivity(mctx, ActivityGetCharge, chargeID).Get(ctx, &charge); err != nil {
+		err := workflow.ExecuteLocalActivity(mctx, ActivityGetCharge, chargeID).Get(ctx, &charge)
+		if providerRefused(err) { // the provider does not know the charge: it cannot be confirmed
+			p.refuse(ctx, chargeID, ReasonUnknownCharge, refusalText(err))
+			continue
+		}
+		if err != nil {
 			return attemptOutcome{}, err
 		}
 		lastCheck = workflow.Now(ctx)
@@ -321,13 +327,20 @@ func (p *payer) sleep(ctx workflow.Context, d time.Duration, chargeID string, hi
 
 // closeAtDeadline cancels the charge at the provider and returns what the
 // provider answers: a charge that succeeded meanwhile is honoured if it is
-// the attempt's.
+// the attempt's. One the provider will not answer for is refused.
 func (p *payer) closeAtDeadline(ctx workflow.Context, terms ChargeTerms) (attemptOutcome, error) {
 	var charge Charge
-	if err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivityCancelCharge, terms.ChargeID).Get(ctx, &charge); err != nil {
+	err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivityCancelCharge, terms.ChargeID).Get(ctx, &charge)
+	field, differences := ReasonUnknownCharge, ""
+	switch {
+	case providerRefused(err):
+		differences = refusalText(err)
+	case err != nil:
 		return attemptOutcome{}, err
+	default:
+		field, differences = terms.Check(charge)
 	}
-	if field, differences := terms.Check(charge); field != "" {
+	if field != "" {
 		if p.status.ChargeRefusal == "" {
 			p.refuse(ctx, terms.ChargeID, field, differences)
 		}

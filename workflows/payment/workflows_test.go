@@ -43,6 +43,7 @@ type harness struct {
 	onCancel  ChargeStatus        // what CancelCharge finds ("" means it cancels a pending charge)
 	chargeErr error               // CreateCharge's error
 	refundErr error               // RefundOrder's error
+	lookupErr error               // GetCharge's and CancelCharge's error
 	misreport func(*Charge)       // changes every charge the fake provider answers (nil: answers as asked)
 	order     orderv1.OrderStatus // what AwaitOrderOutcome finds once the checkout was signalled
 	pending   bool                // the order is still PENDING_PAYMENT
@@ -97,12 +98,18 @@ func newHarness(t *testing.T) *harness {
 		h.record("GetCharge %s", id)
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if h.lookupErr != nil {
+			return Charge{}, h.lookupErr
+		}
 		return h.answer(id), nil
 	})
 	env.OnActivity(ActivityCancelCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (Charge, error) {
 		h.record("CancelCharge %s", id)
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if h.lookupErr != nil {
+			return Charge{}, h.lookupErr
+		}
 		if h.onCancel != "" {
 			h.charges[id].Status = h.onCancel
 		} else if h.charges[id].Status == ChargePending {
