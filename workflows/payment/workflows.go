@@ -245,8 +245,8 @@ func (p *payer) attempt(ctx workflow.Context, n int) (attemptOutcome, error) {
 // charges and non-final ones are dropped. An answer that is not this
 // attempt's charge, or a refusal to answer for it, is reported and refused:
 // the charge is not asked about again, and the attempt waits for the
-// deadline. At the deadline the charge
-// is cancelled at the provider and its answer decides.
+// deadline. At the deadline the charge is cancelled at the provider and its
+// answer decides.
 func (p *payer) awaitCharge(ctx workflow.Context, chargeID string) (attemptOutcome, error) {
 	terms := p.terms(chargeID)
 	mctx := mustCompleteOptions(ctx)
