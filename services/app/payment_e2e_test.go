@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,20 +23,63 @@ import (
 // simulator with the given faults, and returns the merchant's provider client.
 func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults paysim.Options, mutate ...func(*appConfig)) (*mall, *payment.Provider) {
 	t.Helper()
-	faults.APIKey, faults.WebhookSecret = "sk_e2e", []byte("whsec_e2e")
+	m, p := startMallWithProvider(t, paymentTimeout, faults, mutate...)
+	return m, p.client
+}
+
+// provider is the simulator the mall pays through in a test: its merchant
+// client, a count of the merchant API calls it answered, and an outage of
+// its refunds the test can switch on and off.
+type provider struct {
+	sim         *paysim.Simulator
+	api         http.Handler // the simulator's
+	client      *payment.Provider
+	refundsDown atomic.Bool // refunds answer 503 while set
+
+	mu    sync.Mutex
+	calls map[string]int // "GET /v1/charges/ch_..." -> calls
+}
+
+// callsTo is how many calls of method on path the provider has had.
+func (p *provider) callsTo(method, path string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls[method+" "+path]
+}
+
+func (p *provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.calls[r.Method+" "+r.URL.Path]++
+	p.mu.Unlock()
+	if p.refundsDown.Load() && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/refunds") {
+		http.Error(w, `{"error":{"code":"unavailable","message":"refunds are down"}}`, http.StatusServiceUnavailable)
+		return
+	}
+	p.api.ServeHTTP(w, r)
+}
+
+// startMallWithProvider is startMallWithPaysim with the provider's controls.
+func startMallWithProvider(t *testing.T, paymentTimeout time.Duration, faults paysim.Options, mutate ...func(*appConfig)) (*mall, *provider) {
+	t.Helper()
+	faults.APIKey, faults.WebhookSecret = "sk_e2e", []byte(e2eWebhookSecret)
 	faults.RetryMax, faults.Logger = time.Second, testenv.Logger()
 	sim := paysim.New(faults)
-	simServer := httptest.NewServer(sim.Handler())
+	p := &provider{sim: sim, api: sim.Handler(), calls: map[string]int{}}
+	simServer := httptest.NewServer(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { _ = sim.Run(ctx); close(done) }()
+	go func() { _ = p.sim.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; simServer.Close() })
 	m := startMallWithWorker(t, paymentTimeout, append([]func(*appConfig){func(cfg *appConfig) {
-		cfg.ProviderURL, cfg.ProviderAPIKey, cfg.ProviderWebhookSecret = simServer.URL, "sk_e2e", "whsec_e2e"
+		cfg.ProviderURL, cfg.ProviderAPIKey, cfg.ProviderWebhookSecret = simServer.URL, "sk_e2e", e2eWebhookSecret
 		cfg.ProviderPollInterval = 2 * time.Second
 	}}, mutate...)...)
-	return m, payment.NewProvider(simServer.URL, "sk_e2e")
+	p.client = payment.NewProvider(simServer.URL, "sk_e2e")
+	return m, p
 }
+
+// e2eWebhookSecret signs the simulator's webhooks (and a forger's).
+const e2eWebhookSecret = "whsec_e2e"
 
 // buyNow checks out one unit of product for token and waits for the order.
 func (m *mall) buyNow(ctx context.Context, token, addressID, product, requestID string) (*orderv1.Order, error) {

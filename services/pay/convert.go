@@ -15,13 +15,16 @@ func paymentProto(r *paymentRow) *payv1.Payment {
 	p := &payv1.Payment{
 		PaymentId: r.ID, OrderId: r.OrderID, UserId: r.UserID, AmountCents: r.AmountCents,
 		Status: payv1.PaymentStatus(r.Status), ProviderChargeId: r.ProviderChargeID.String, PayUrl: r.PayURL,
-		DeclineReason: r.DeclineReason, CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt),
+		DeclineReason: r.DeclineReason, RefundFailureReason: r.RefundFailureReason, CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt),
 	}
 	if r.PaidAt.Valid {
 		p.PaidAt = timestamppb.New(r.PaidAt.Time)
 	}
 	if r.RefundedAt.Valid {
 		p.RefundedAt = timestamppb.New(r.RefundedAt.Time)
+	}
+	if r.RefundFailedAt.Valid {
+		p.RefundFailedAt = timestamppb.New(r.RefundFailedAt.Time)
 	}
 	return p
 }

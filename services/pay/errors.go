@@ -4,6 +4,7 @@ import (
 	"connectrpc.com/connect"
 
 	"mall/services/platform/rpcerr"
+	"mall/workflows/payment"
 )
 
 // Reasons the pay service gives in its errors' ErrorInfo.
@@ -21,6 +22,13 @@ const (
 	ReasonBadPayload         = "BAD_PAYLOAD"
 	ReasonUnknownCharge      = "UNKNOWN_CHARGE"
 	ReasonServiceUnavailable = "PAYMENT_UNAVAILABLE"
+	// ReasonRefundRefused: the provider refused the refund (or answered it
+	// for another charge or amount); the payment is REFUND_FAILED. The
+	// workflows branch on it, so it is theirs.
+	ReasonRefundRefused = payment.ErrTypeRefundRefused
+	// ReasonChargeMismatch: a payment was to be settled as succeeded with a
+	// charge or amount that is not the attempt's.
+	ReasonChargeMismatch = "CHARGE_MISMATCH"
 )
 
 func errOrderNotFound() error {
@@ -41,4 +49,10 @@ func errDeadlinePassed() error {
 
 func errUnavailable() error {
 	return rpcerr.New(connect.CodeUnavailable, ReasonServiceUnavailable, "payment is unavailable right now; try again")
+}
+
+// errRefundRefused carries why the provider refused; reason is the stored
+// refund_failure_reason (the provider's code, never its free text).
+func errRefundRefused(reason string) error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundRefused, reason)
 }

@@ -23,6 +23,10 @@ type paymentRow struct {
 	UpdatedAt        time.Time      `bun:"updated_at"`
 	PaidAt           sql.NullTime   `bun:"paid_at"`
 	RefundedAt       sql.NullTime   `bun:"refunded_at"`
+	// RefundFailureReason and RefundFailedAt are set when the provider
+	// refused the refund (status REFUND_FAILED).
+	RefundFailureReason string       `bun:"refund_failure_reason"`
+	RefundFailedAt      sql.NullTime `bun:"refund_failed_at"`
 }
 
 // providerEventRow is a verified webhook event; handled_at is set once it
@@ -37,4 +41,16 @@ type providerEventRow struct {
 	Sequence   int64        `bun:"sequence"`
 	ReceivedAt time.Time    `bun:"received_at"`
 	HandledAt  sql.NullTime `bun:"handled_at"`
+}
+
+// forwardedHintRow records that a final status of a charge has been
+// forwarded to the payment workflow (by the event event_id): every other
+// event claiming the same is stored but not forwarded.
+type forwardedHintRow struct {
+	bun.BaseModel `bun:"table:forwarded_hints"`
+
+	ChargeID    string    `bun:"charge_id,pk"`
+	Status      string    `bun:"status,pk"`
+	EventID     string    `bun:"event_id"`
+	ForwardedAt time.Time `bun:"forwarded_at"`
 }

@@ -40,6 +40,7 @@ var webhookSecret = []byte("whsec_test")
 type fixture struct {
 	svc      *Service
 	db       *bun.DB
+	sim      *paysim.Simulator
 	provider *payment.Provider
 	orders   *orderStandIn
 	events   *eventRecorder
@@ -85,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
 		srv.Mount(payv1connect.NewPayServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
 	})
-	f := &fixture{svc: svc, db: handle, provider: provider, orders: orders, events: events, keys: keys,
+	f := &fixture{svc: svc, db: handle, sim: sim, provider: provider, orders: orders, events: events, keys: keys,
 		clients: map[string]payv1connect.PayServiceClient{
 			"connect-json": payv1connect.NewPayServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         payv1connect.NewPayServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC()),
@@ -172,6 +173,23 @@ func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceCli
 	}
 	if _, err := client.RecordCharge(ctx, testenv.Bearer(f.service, &payv1.RecordChargeRequest{
 		PaymentId: paymentID, ProviderChargeId: charge.ID, PayUrl: charge.PayURL})); err != nil {
+		t.Fatal(err)
+	}
+	return paymentID, charge
+}
+
+// paidPayment is pendingPayment approved by the customer at paysim and
+// settled as PaymentWorkflow settles it.
+func (f *fixture) paidPayment(t *testing.T, client payv1connect.PayServiceClient, userID, orderID string) (string, payment.Charge) {
+	t.Helper()
+	ctx := context.Background()
+	paymentID, charge := f.pendingPayment(t, client, userID, orderID)
+	charge, err := f.provider.SimulateCustomer(ctx, charge.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID,
+		Status: payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, ProviderChargeId: charge.ID, AmountCents: charge.AmountCents})); err != nil {
 		t.Fatal(err)
 	}
 	return paymentID, charge
@@ -278,7 +296,8 @@ func TestInternalRecordsAreIdempotent(t *testing.T) {
 	testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonChargeConflict)
 	// Settling: once; a repeat (or a different outcome later) changes nothing.
 	settle := func(status payv1.PaymentStatus) *payv1.SettlePaymentResponse {
-		res, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: status}))
+		res, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: status,
+			ProviderChargeId: charge.ID, AmountCents: 2500}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,13 +326,7 @@ func TestRefundRefundsOnceThroughTheProvider(t *testing.T) {
 	_, err := client.Refund(ctx, testenv.Bearer(f.service, &payv1.RefundRequest{OrderId: orderID}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonNotPaid)
 
-	paymentID, charge := f.pendingPayment(t, client, userID, orderID)
-	if _, err := f.provider.SimulateCustomer(ctx, charge.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: paymentID, Status: payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED})); err != nil {
-		t.Fatal(err)
-	}
+	f.paidPayment(t, client, userID, orderID)
 	// Concurrent and repeated refunds: one refund at the provider, one "refunded".
 	var wg sync.WaitGroup
 	results := make(chan bool, 6)

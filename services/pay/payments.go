@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -171,24 +174,40 @@ func (s *Service) RecordCharge(ctx context.Context, req *payv1.RecordChargeReque
 }
 
 // SettlePayment moves a PENDING attempt to its final status; an attempt
-// that is final already is returned unchanged (settled = false).
+// that is final already is returned unchanged (settled = false). SUCCEEDED
+// needs the charge and amount the provider confirmed to be the attempt's
+// (compared exactly, not by the column's case-insensitive collation):
+// otherwise the attempt stays pending and the answer is failed_precondition.
 func (s *Service) SettlePayment(ctx context.Context, req *payv1.SettlePaymentRequest) (*payv1.Payment, bool, error) {
-	at := now()
-	set := map[string]any{"status": int32(req.GetStatus()), "decline_reason": req.GetDeclineReason(), "updated_at": at}
-	if req.GetStatus() == payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED {
-		set["paid_at"] = at
-	}
-	settled, err := updatePayment(ctx, s.db, req.GetPaymentId(), set, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING))
-	})
-	if err != nil {
-		return nil, false, err
-	}
+	succeeded := req.GetStatus() == payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED
 	row, err := selectPayment(ctx, s.db, req.GetPaymentId())
 	if isNoRows(err) {
 		return nil, false, errPaymentNotFound()
 	}
 	if err != nil {
+		return nil, false, err
+	}
+	// The charge and amount of an attempt never change once recorded, so
+	// this check holds for the update below.
+	if succeeded && row.Status == int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING) &&
+		(row.ProviderChargeID.String != req.GetProviderChargeId() || row.AmountCents != req.GetAmountCents()) {
+		s.logger.ErrorContext(ctx, "payment not settled: the confirmed charge is not the attempt's", "payment_id", row.ID,
+			"order_id", row.OrderID, "charge_id", req.GetProviderChargeId(), "recorded_charge_id", row.ProviderChargeID.String,
+			"amount_cents", req.GetAmountCents(), "recorded_amount_cents", row.AmountCents)
+		return nil, false, rpcerr.New(connect.CodeFailedPrecondition, ReasonChargeMismatch, "the charge is not this payment's")
+	}
+	at := now()
+	set := map[string]any{"status": int32(req.GetStatus()), "decline_reason": req.GetDeclineReason(), "updated_at": at}
+	if succeeded {
+		set["paid_at"] = at
+	}
+	settled, err := updatePayment(ctx, s.db, row.ID, set, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING))
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if row, err = selectPayment(ctx, s.db, row.ID); err != nil {
 		return nil, false, err
 	}
 	return paymentProto(row), settled, nil
@@ -198,27 +217,48 @@ func (s *Service) SettlePayment(ctx context.Context, req *payv1.SettlePaymentReq
 // provider (idempotency key per payment, so concurrent or repeated refunds
 // refund once) and records it; a refunded payment is returned with
 // refunded = false. An order without a successful payment is
-// failed_precondition.
+// failed_precondition NOT_PAID. A refund the provider refuses, or answers
+// for another charge or amount, is final: the payment becomes REFUND_FAILED
+// and this and every later call answer failed_precondition REFUND_REFUSED
+// without asking the provider again. A provider that cannot be reached (or
+// answers 401/403, 408, 429, 5xx) answers unavailable: worth retrying.
 func (s *Service) Refund(ctx context.Context, orderID string) (*payv1.Payment, bool, error) {
-	row, err := latestPayment(ctx, s.db, orderID, payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED)
+	row, err := latestPayment(ctx, s.db, orderID, payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED,
+		payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED)
 	if isNoRows(err) {
 		return nil, false, rpcerr.New(connect.CodeFailedPrecondition, ReasonNotPaid, "this order has no successful payment")
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if row.Status == int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED) {
+	switch payv1.PaymentStatus(row.Status) {
+	case payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED:
 		return paymentProto(row), false, nil
+	case payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED:
+		return nil, false, errRefundRefused(row.RefundFailureReason)
 	}
-	if _, err := s.provider.RefundCharge(ctx, row.ProviderChargeID.String, "refund-"+row.ID); err != nil {
+	chargeID := row.ProviderChargeID.String
+	refund, err := s.provider.RefundCharge(ctx, chargeID, "refund-"+row.ID)
+	switch {
+	case payment.Refused(err):
+		var pe *payment.ProviderError
+		errors.As(err, &pe)
+		return s.refundRefused(ctx, row, refusalProvider, "the payment provider refused the refund ("+clip(pe.Code)+")", err.Error())
+	case err != nil:
 		s.logger.ErrorContext(ctx, "provider refund", "payment_id", row.ID, "err", err)
 		return nil, false, errUnavailable()
 	}
+	if diff := refund.Check(chargeID, row.AmountCents); diff != "" {
+		return s.refundRefused(ctx, row, refusalMismatch, "the payment provider's refund does not match the payment", diff)
+	}
 	at := now()
+	// From REFUND_FAILED too: a concurrent call may have recorded a refusal
+	// that the provider's refund, answered here, overrides.
 	refunded, err := updatePayment(ctx, s.db, row.ID,
 		map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED), "refunded_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
 		func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return q.Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED))
+			return q.Where("status IN (?)", bun.In(statusNumbers([]payv1.PaymentStatus{
+				payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED})))
 		})
 	if err != nil {
 		return nil, false, err
@@ -227,4 +267,57 @@ func (s *Service) Refund(ctx context.Context, orderID string) (*payv1.Payment, b
 		return nil, false, err
 	}
 	return paymentProto(row), refunded, nil
+}
+
+// Labels of mall_payment_refunds_refused_total.
+const (
+	refusalProvider = "provider_refused" // the provider answered a 4xx refusal
+	refusalMismatch = "answer_mismatch"  // the refund answered is for another charge or amount, or not succeeded
+)
+
+// refundsRefused counts payments that became REFUND_FAILED: money an
+// operator has to return by hand.
+var refundsRefused = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "mall_payment_refunds_refused_total",
+	Help: "Refunds the payment provider refused (provider_refused) or answered for another charge or amount (answer_mismatch); each leaves a payment REFUND_FAILED.",
+}, []string{"reason"})
+
+// refundRefused records the refusal on a SUCCEEDED payment (once: concurrent
+// refusals record, log and count it once) and answers Refund with it. The
+// stored reason is client-safe; detail (the provider's own words, the
+// differences) goes to the log only. A payment a concurrent call has
+// refunded meanwhile stays refunded.
+func (s *Service) refundRefused(ctx context.Context, row *paymentRow, kind, reason, detail string) (*payv1.Payment, bool, error) {
+	at := now()
+	recorded, err := updatePayment(ctx, s.db, row.ID, map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED),
+		"refund_failure_reason": reason, "refund_failed_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
+		func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED))
+		})
+	if err != nil {
+		return nil, false, err
+	}
+	if recorded {
+		refundsRefused.WithLabelValues(kind).Inc()
+		s.logger.ErrorContext(ctx, "refund refused: the payment needs an operator", "order_id", row.OrderID, "payment_id", row.ID,
+			"charge_id", row.ProviderChargeID.String, "amount_cents", row.AmountCents, "reason", reason, "detail", detail)
+		return nil, false, errRefundRefused(reason)
+	}
+	current, err := selectPayment(ctx, s.db, row.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if current.Status == int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED) {
+		return paymentProto(current), false, nil
+	}
+	return nil, false, errRefundRefused(current.RefundFailureReason)
+}
+
+// clip shortens text from the provider to what a stored reason holds.
+func clip(text string) string {
+	const limit = 64
+	if len(text) > limit {
+		text = text[:limit]
+	}
+	return strings.ToValidUTF8(text, "")
 }

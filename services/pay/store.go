@@ -63,6 +63,29 @@ func markEventHandled(ctx context.Context, db bun.IDB, eventID string, at time.T
 	return err
 }
 
+// claimHint records that eventID forwards the charge's status to the
+// payment workflow. It reports whether eventID holds the claim: false when
+// another event has claimed the same status of the charge first.
+func claimHint(ctx context.Context, db bun.IDB, chargeID, status, eventID string, at time.Time) (bool, error) {
+	if _, err := db.NewInsert().Model(&forwardedHintRow{ChargeID: chargeID, Status: status, EventID: eventID, ForwardedAt: at}).
+		Ignore().Exec(ctx); err != nil {
+		return false, err
+	}
+	claim := &forwardedHintRow{}
+	if err := db.NewSelect().Model(claim).Where("charge_id = ?", chargeID).Where("status = ?", status).Scan(ctx); err != nil {
+		return false, err
+	}
+	return claim.EventID == eventID, nil
+}
+
+// releaseHint gives up eventID's claim when its forwarding failed, so the
+// provider's redelivery can forward it.
+func releaseHint(ctx context.Context, db bun.IDB, chargeID, status, eventID string) error {
+	_, err := db.NewDelete().Model((*forwardedHintRow)(nil)).
+		Where("charge_id = ?", chargeID).Where("status = ?", status).Where("event_id = ?", eventID).Exec(ctx)
+	return err
+}
+
 func statusNumbers(statuses []payv1.PaymentStatus) []int32 {
 	out := make([]int32, len(statuses))
 	for i, s := range statuses {

@@ -1,7 +1,8 @@
 // Package paysim is a payment provider simulator: the merchant API of
 // mall/workflows/payment (charges, cancellation, refunds, a ledger), a pay page
 // for the shopper's browser, and signed webhooks delivered with retries and
-// injectable faults (loss, duplicates, reordering, latency, declines).
+// injectable faults (loss, duplicates, reordering, latency, declines,
+// refused refunds, and charges that differ from what the merchant asked).
 //
 // All state is in memory. The wire types and the webhook signature come from
 // package payment, so the simulator and the merchant's client cannot drift.
@@ -20,6 +21,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,11 +37,53 @@ type Options struct {
 	PublicURL     string // base of pay_url, e.g. http://127.0.0.1:8090 (empty: from the request's Host)
 
 	DeclineRate, DuplicateRate, ReorderRate, LossRate float64
+	// RefundRefusalRate is the share of refunds of succeeded charges that
+	// are refused (409 refund_refused): a provider that will not give the
+	// money back.
+	RefundRefusalRate float64
+	// Misreport, when set (one of MisreportFields), makes an approval settle
+	// the charge with that field changed: a provider whose charge differs
+	// from what the merchant asked for (the money taken is the changed
+	// charge's).
+	Misreport string
 
 	Latency            time.Duration // added before answering every merchant API call
 	RetryMin, RetryMax time.Duration // webhook backoff bounds; 0: 100ms, 5s
 	Seed               int64         // seed of the fault injection; 0: time-based
 	Logger             *slog.Logger
+}
+
+// MisreportFields are the values of Options.Misreport: the charge settles
+// for 1 cent, in USD, under another reference, or for another order.
+var MisreportFields = []string{"amount", "currency", "reference", "order"}
+
+// CheckMisreport returns an error unless field is "" or one of
+// MisreportFields.
+func CheckMisreport(field string) error {
+	if field == "" || slices.Contains(MisreportFields, field) {
+		return nil
+	}
+	return fmt.Errorf("misreport %q: want one of %s", field, strings.Join(MisreportFields, ", "))
+}
+
+// SetRefundRefusalRate changes Options.RefundRefusalRate of a running
+// simulator; SetMisreport changes Options.Misreport. Tests walk one
+// simulator through several scenarios with them.
+func (s *Simulator) SetRefundRefusalRate(rate float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.RefundRefusalRate = rate
+}
+
+// SetMisreport: see SetRefundRefusalRate.
+func (s *Simulator) SetMisreport(field string) error {
+	if err := CheckMisreport(field); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Misreport = field
+	return nil
 }
 
 // Decline reasons the simulator gives.
@@ -363,6 +407,11 @@ func (s *Simulator) refundCharge(w http.ResponseWriter, r *http.Request) {
 			"charge "+id+" is "+string(cs.charge.Status)+"; only a succeeded charge can be refunded")
 		return
 	}
+	if s.opts.RefundRefusalRate > 0 && s.rnd.Float64() < s.opts.RefundRefusalRate {
+		s.log.Info("refund refused (simulated)", "charge", id)
+		writeError(w, http.StatusConflict, "refund_refused", "refund of charge "+id+" refused (simulated)")
+		return
+	}
 	now := time.Now().UTC()
 	cs.refund = &payment.Refund{
 		ID:          newID("re_"),
@@ -407,6 +456,7 @@ func (s *Simulator) act(id string, approve bool) (payment.Charge, error) {
 	case s.opts.DeclineRate > 0 && s.rnd.Float64() < s.opts.DeclineRate:
 		s.setStatusLocked(cs, payment.ChargeDeclined, ReasonCardDeclined)
 	default:
+		s.misreportLocked(cs)
 		s.ledger = append(s.ledger, payment.LedgerEntry{
 			ChargeID: id, Reference: cs.charge.Reference, OrderID: cs.charge.OrderID,
 			Kind: "charge", AmountCents: cs.charge.AmountCents, At: time.Now().UTC(),
@@ -415,6 +465,28 @@ func (s *Simulator) act(id string, approve bool) (payment.Charge, error) {
 	}
 	s.log.Info("customer acted", "charge", id, "approve", approve, "status", cs.charge.Status, "reason", cs.charge.DeclineReason)
 	return cs.charge, nil
+}
+
+// misreportLocked changes the field Options.Misreport names on a charge
+// being approved. s.mu is held.
+func (s *Simulator) misreportLocked(cs *chargeState) {
+	switch s.opts.Misreport {
+	case "amount":
+		if cs.charge.AmountCents == 1 {
+			cs.charge.AmountCents = 2
+		} else {
+			cs.charge.AmountCents = 1
+		}
+	case "currency":
+		cs.charge.Currency = "USD"
+	case "reference":
+		cs.charge.Reference += "-other"
+	case "order":
+		cs.charge.OrderID += "-other"
+	default:
+		return
+	}
+	s.log.Info("charge settles misreported (simulated)", "charge", cs.charge.ID, "field", s.opts.Misreport)
 }
 
 // setStatusLocked moves a charge to status and emits its event. s.mu is held.

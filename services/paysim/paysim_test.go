@@ -913,3 +913,63 @@ func TestManyConcurrentCharges(t *testing.T) {
 		}
 	}
 }
+
+func TestRefundRefusalRateOneRefusesEveryRefund(t *testing.T) {
+	e := start(t, Options{RefundRefusalRate: 1})
+	ctx := context.Background()
+	c := e.create(t, 1)
+	if _, err := e.p.SimulateCustomer(ctx, c.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		_, err := e.p.RefundCharge(ctx, c.ID, "refund-1")
+		wantProviderError(t, err, http.StatusConflict, "refund_refused")
+		if !payment.Refused(err) || payment.Retryable(err) {
+			t.Fatalf("a refused refund must read as refused, not retryable: %v", err)
+		}
+	}
+	if got, err := e.p.GetCharge(ctx, c.ID); err != nil || got.Status != payment.ChargeSucceeded || got.RefundedCents != 0 {
+		t.Fatalf("charge after refused refunds: %+v, %v", got, err)
+	}
+	// The fault can be lifted while the simulator runs.
+	e.sim.SetRefundRefusalRate(0)
+	if r, err := e.p.RefundCharge(ctx, c.ID, "refund-1"); err != nil || r.Check(c.ID, c.AmountCents) != "" {
+		t.Fatalf("refund once refusals stopped: %+v, %v", r, err)
+	}
+}
+
+func TestMisreportSettlesAChargeOtherThanAskedFor(t *testing.T) {
+	e := start(t, Options{})
+	ctx := context.Background()
+	if err := e.sim.SetMisreport("price"); err == nil {
+		t.Fatal("an unknown field was accepted")
+	}
+	for n, field := range MisreportFields {
+		t.Run(field, func(t *testing.T) {
+			if err := e.sim.SetMisreport(field); err != nil {
+				t.Fatal(err)
+			}
+			asked := e.create(t, n)
+			terms := payment.ChargeTerms{ChargeID: asked.ID, Reference: asked.Reference, OrderID: asked.OrderID,
+				AmountCents: asked.AmountCents, Currency: payment.Currency}
+			if f, diff := terms.Check(asked); f != "" {
+				t.Fatalf("the created charge already differs: %s", diff)
+			}
+			if _, err := e.p.SimulateCustomer(ctx, asked.ID, true); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.p.GetCharge(ctx, asked.ID)
+			if err != nil || got.Status != payment.ChargeSucceeded {
+				t.Fatalf("charge %+v, %v", got, err)
+			}
+			wantField := map[string]string{"amount": "amount", "currency": "currency", "reference": "reference", "order": "order_id"}[field]
+			if f, diff := terms.Check(got); f != wantField || strings.Contains(diff, ";") {
+				t.Fatalf("settled charge differs by %q (%s), want only %s", f, diff, wantField)
+			}
+		})
+	}
+	ledger, err := e.p.Ledger(ctx)
+	if err != nil || len(ledger) != len(MisreportFields) || ledger[0].AmountCents != 1 {
+		t.Fatalf("ledger %+v %v: the misreported amount is what was taken", ledger, err)
+	}
+}

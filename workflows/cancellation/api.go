@@ -24,6 +24,11 @@ const (
 	StateRefunding State = "REFUNDING"    // refunding, releasing stock, marking the order
 	StateRefunded  State = "REFUNDED"     // done: money and stock returned
 	StateNotPaid   State = "NOT_REFUNDED" // the order was not PAID (nothing to refund)
+	// StateRefundRefused: the provider refused the refund (RefundRefusal
+	// says why). Final: the workflow completes without retrying; the
+	// payment is REFUND_FAILED and the order stays PAID, held back from
+	// shipping, with its stock sold, until an operator steps in.
+	StateRefundRefused State = "REFUND_REFUSED"
 )
 
 // Status is the answer of QueryStatus and the workflow's result.
@@ -33,6 +38,7 @@ type Status struct {
 	// MoneyReturned is false when the order had no successful payment on
 	// record (e.g. paid by an operator's signal) or it was refunded before.
 	MoneyReturned bool
+	RefundRefusal string // StateRefundRefused: the pay service's reason
 }
 
 // WorkflowID is the cancellation workflow's id for an order: one per order.

@@ -10,12 +10,15 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/workflows/checkout"
+	"mall/workflows/payment"
 	"mall/workflows/rpcfailure"
 )
 
 // Once asked for, a refund must happen: every step retries without limit
 // (a failure stays visible in the Web UI as a pending activity and resumes
-// when the service is back); every step is idempotent.
+// when the service is back); every step is idempotent. The one exception is
+// a refund the provider refuses: no retry changes that, so it ends the
+// workflow in StateRefundRefused.
 func stepOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
@@ -31,7 +34,8 @@ func stepOptions(ctx workflow.Context) workflow.Context {
 // to available, mark the order REFUNDED, tell the checkout saga (which
 // stops waiting for delivery) and publish the REFUNDED event for the
 // rankings. Its steps run in a disconnected context: cancelling the
-// workflow must not leave a refund half done.
+// workflow must not leave a refund half done. A refund the provider
+// refuses stops it before anything else changes.
 func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	status := Status{OrderID: in.OrderID, State: StateRefunding}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return status, nil }); err != nil {
@@ -59,6 +63,12 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	// 1. Money back. No successful payment on record (failed_precondition)
 	// means no money was taken through the provider: nothing to return.
 	err := workflow.ExecuteLocalActivity(sctx, ActivityRefund, in).Get(sctx, &status.MoneyReturned)
+	if reason, refused := payment.RefusedRefund(err); refused {
+		logger.Error("the provider refused the refund: the order stays PAID and held back from shipping for an operator",
+			"reason", reason)
+		status.State, status.RefundRefusal = StateRefundRefused, reason
+		return status, nil
+	}
 	if err != nil && rpcfailure.Code(err) != connect.CodeFailedPrecondition.String() {
 		return status, err
 	}

@@ -10,10 +10,12 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/workflows/checkout"
+	"mall/workflows/payment"
 	"mall/workflows/rpcfailure"
 )
 
@@ -153,4 +155,18 @@ func TestShippedOrderIsNotRefunded(t *testing.T) {
 		t.Fatalf("status %+v", status)
 	}
 	h.wantCalls("LoadOrder o-test")
+}
+
+// A refund the provider refuses cannot succeed on a retry: the workflow
+// completes in StateRefundRefused after one call, and nothing else moves
+// (the order stays PAID and held back from shipping; its stock stays sold).
+func TestARefundTheProviderRefusesEndsTheWorkflow(t *testing.T) {
+	h := newHarness(t)
+	h.refundErrs = []error{temporal.NewNonRetryableApplicationError("the payment provider refused the refund (not_refundable)",
+		payment.ErrTypeRefundRefused, nil)}
+	status := h.run()
+	if status != (Status{OrderID: testOrder, State: StateRefundRefused, RefundRefusal: "the payment provider refused the refund (not_refundable)"}) {
+		t.Fatalf("status %+v", status)
+	}
+	h.wantCalls("LoadOrder o-test", "Refund o-test")
 }

@@ -3,8 +3,12 @@ package payment
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -56,7 +60,7 @@ type ChargeInput struct {
 // the payment id as idempotency key: a retry returns the same charge.
 func (a *Activities) CreateCharge(ctx context.Context, in ChargeInput) (Charge, error) {
 	charge, err := a.Provider.CreateCharge(ctx, in.PaymentID, CreateChargeRequest{
-		AmountCents: in.AmountCents, Currency: "CNY", Reference: in.PaymentID, OrderID: in.OrderID,
+		AmountCents: in.AmountCents, Currency: Currency, Reference: in.PaymentID, OrderID: in.OrderID,
 		Description: "Mall order " + in.OrderID, ReturnURL: in.ReturnURL, NotifyURL: in.NotifyURL,
 	})
 	return charge, fromProvider(err)
@@ -76,7 +80,8 @@ func (a *Activities) RecordCharge(ctx context.Context, in RecordChargeInput) err
 	return rpcfailure.FromRPC(err)
 }
 
-// GetCharge asks the provider for a charge's state (polling when no webhook came).
+// GetCharge asks the provider's API for a charge (polling, or checking a
+// webhook's hint).
 func (a *Activities) GetCharge(ctx context.Context, chargeID string) (Charge, error) {
 	charge, err := a.Provider.GetCharge(ctx, chargeID)
 	return charge, fromProvider(err)
@@ -89,18 +94,50 @@ func (a *Activities) CancelCharge(ctx context.Context, chargeID string) (Charge,
 	return charge, fromProvider(err)
 }
 
-// SettleInput is an attempt's final outcome.
+// SettleInput is an attempt's final outcome; a success carries the charge
+// and amount the provider confirmed.
 type SettleInput struct {
 	PaymentID     string
 	Status        payv1.PaymentStatus
 	DeclineReason string
+	ChargeID      string
+	AmountCents   int64
 }
 
 // SettlePayment records an attempt's outcome; settling twice changes nothing.
 func (a *Activities) SettlePayment(ctx context.Context, in SettleInput) error {
 	_, err := a.Pay.SettlePayment(ctx, connect.NewRequest(&payv1.SettlePaymentRequest{
-		PaymentId: in.PaymentID, Status: in.Status, DeclineReason: in.DeclineReason}))
+		PaymentId: in.PaymentID, Status: in.Status, DeclineReason: in.DeclineReason,
+		ProviderChargeId: in.ChargeID, AmountCents: in.AmountCents}))
 	return rpcfailure.FromRPC(err)
+}
+
+// VerificationFailure is a provider answer a payment refused: Reason is
+// the counter's label (ReasonUnconfirmedHint, or the first field of
+// ChargeTerms.Check that differed), Detail every difference.
+type VerificationFailure struct {
+	OrderID   string
+	PaymentID string
+	ChargeID  string
+	Reason    string
+	Detail    string
+}
+
+// verificationFailures counts provider answers refused by payments.
+var verificationFailures = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "mall_payment_verification_failures_total",
+	Help: "Provider answers a payment refused, by reason: unconfirmed_hint (a final webhook the provider's API did not confirm), " +
+		"unknown_charge (the provider's API refused to answer for the attempt's charge), " +
+		"or the first field of the charge that was not the attempt's (charge_id, reference, order_id, amount, currency).",
+}, []string{"reason"})
+
+// ReportVerificationFailure makes a refused provider answer visible: an
+// error log line and mall_payment_verification_failures_total{reason}.
+func (a *Activities) ReportVerificationFailure(ctx context.Context, f VerificationFailure) error {
+	activity.GetLogger(ctx).Error("payment provider answer refused", "order_id", f.OrderID, "payment_id", f.PaymentID,
+		"charge_id", f.ChargeID, "reason", f.Reason, "differences", f.Detail)
+	verificationFailures.WithLabelValues(f.Reason).Inc()
+	return nil
 }
 
 // AwaitOrderOutcome returns the order's status once it has left
@@ -125,15 +162,39 @@ func (a *Activities) RefundOrder(ctx context.Context, orderID string) error {
 	return rpcfailure.FromRPC(err)
 }
 
-// fromProvider makes the provider's refusals (4xx) non-retryable and keeps
-// network errors, 429 and 5xx retryable.
+// fromProvider makes the provider's refusals (Refused: a 4xx on the
+// request's merits, typed "PROVIDER_<code>") and answers that cannot be
+// read non-retryable; network errors, timeouts, 429, 5xx and the merchant's
+// own credentials (401, 403: fixed by configuration) stay retryable.
 func fromProvider(err error) error {
-	if err == nil || Retryable(err) {
+	var pe *ProviderError
+	switch {
+	case err == nil:
+		return nil
+	case Refused(err):
+		errors.As(err, &pe)
+		return temporal.NewNonRetryableApplicationError(pe.Message, errTypeProviderPrefix+pe.Code, err)
+	case Retryable(err) || errors.As(err, &pe):
 		return err
 	}
-	var pe *ProviderError
-	if errors.As(err, &pe) {
-		return temporal.NewNonRetryableApplicationError(pe.Message, "PROVIDER_"+pe.Code, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), errTypeProviderPrefix+"ERROR", err)
+}
+
+// errTypeProviderPrefix starts the type of every non-retryable provider error.
+const errTypeProviderPrefix = "PROVIDER_"
+
+// providerRefused reports whether an activity error is the provider
+// refusing a request (or answering one that cannot be read).
+func providerRefused(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.NonRetryable() && strings.HasPrefix(appErr.Type(), errTypeProviderPrefix)
+}
+
+// refusalText is what a refused provider request says, for a report.
+func refusalText(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type() + ": " + clip(appErr.Message())
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), "PROVIDER_ERROR", err)
+	return clip(err.Error())
 }

@@ -63,6 +63,77 @@ type Charge struct {
 	UpdatedAt     time.Time    `json:"updated_at"`
 }
 
+// Currency is the currency of every charge the mall asks for.
+const Currency = "CNY"
+
+// ChargeTerms are what the merchant asked the provider for. A charge the
+// provider's API answers belongs to a payment attempt only if it matches
+// them: the webhook is only a hint to ask, and a provider answer for
+// another amount, currency, payment or order is not this payment.
+type ChargeTerms struct {
+	ChargeID    string // the attempt's charge; empty for the answer that creates it
+	Reference   string // the attempt's payment id
+	OrderID     string
+	AmountCents int64
+	Currency    string
+}
+
+// Check compares a charge the provider answered with the terms. It returns
+// "" when they match; otherwise the first field that differs (charge_id,
+// reference, order_id, amount or currency: a low-cardinality reason) and a
+// description of every difference.
+func (t ChargeTerms) Check(c Charge) (field, differences string) {
+	var diffs []string
+	differ := func(name, got, want string) {
+		if field == "" {
+			field = name
+		}
+		diffs = append(diffs, fmt.Sprintf("%s %q, want %q", name, clip(got), want))
+	}
+	if t.ChargeID != "" && c.ID != t.ChargeID {
+		differ("charge_id", c.ID, t.ChargeID)
+	}
+	if c.Reference != t.Reference {
+		differ("reference", c.Reference, t.Reference)
+	}
+	if c.OrderID != t.OrderID {
+		differ("order_id", c.OrderID, t.OrderID)
+	}
+	if c.AmountCents != t.AmountCents {
+		differ("amount", strconv.FormatInt(c.AmountCents, 10), strconv.FormatInt(t.AmountCents, 10))
+	}
+	if c.Currency != t.Currency {
+		differ("currency", c.Currency, t.Currency)
+	}
+	return field, strings.Join(diffs, "; ")
+}
+
+// Check compares a refund the provider answered with the charge and amount
+// refunded; "" when it is the full, succeeded refund of that charge.
+func (r Refund) Check(chargeID string, amountCents int64) string {
+	var diffs []string
+	if r.ChargeID != chargeID {
+		diffs = append(diffs, fmt.Sprintf("charge_id %q, want %q", clip(r.ChargeID), chargeID))
+	}
+	if r.AmountCents != amountCents {
+		diffs = append(diffs, fmt.Sprintf("amount %d, want %d", r.AmountCents, amountCents))
+	}
+	if r.Status != "succeeded" {
+		diffs = append(diffs, fmt.Sprintf("status %q, want \"succeeded\"", clip(r.Status)))
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// clip shortens a value from outside (a provider answer, a webhook) before
+// it is quoted in a log line or a status.
+func clip(s string) string {
+	const limit = 80
+	if len(s) > limit {
+		s = s[:limit] + "..."
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
 // CreateChargeRequest is the body of POST /v1/charges.
 type CreateChargeRequest struct {
 	AmountCents int64  `json:"amount_cents"` // > 0
@@ -115,6 +186,23 @@ func (e *ProviderError) Error() string {
 		return fmt.Sprintf("payment provider: %d %s", e.Status, e.Code)
 	}
 	return fmt.Sprintf("payment provider: %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Refused reports whether err is the provider turning a request down on
+// its merits (not_refundable, not_found, invalid_request, ...): a 4xx other
+// than 401 and 403 (the merchant's own credentials, fixed by configuration),
+// 408 (a timeout) and 429 (a rate limit). Repeating the request changes
+// nothing.
+func Refused(err error) bool {
+	var pe *ProviderError
+	if !errors.As(err, &pe) || pe.Status < 400 || pe.Status > 499 {
+		return false
+	}
+	switch pe.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	return true
 }
 
 // Retryable reports whether err is worth retrying: network errors, timeouts, 429 and 5xx.

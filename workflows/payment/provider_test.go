@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 func TestSignAndVerifyWebhook(t *testing.T) {
@@ -132,6 +134,40 @@ func TestRetryable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Retryable(tc.err); got != tc.want {
 				t.Fatalf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+// A provider's refusal on the merits is final; the merchant's own
+// credentials, a timeout or a rate limit are not the request's fault, and
+// an activity retries them.
+func TestRefusedAndWhatActivitiesRetry(t *testing.T) {
+	tests := []struct {
+		name          string
+		err           error
+		refused, stop bool // Refused(err); fromProvider(err) is non-retryable
+	}{
+		{"400", &ProviderError{Status: 400, Code: "invalid_request"}, true, true},
+		{"404", &ProviderError{Status: 404, Code: "not_found"}, true, true},
+		{"409 not_refundable", fmt.Errorf("refund: %w", &ProviderError{Status: 409, Code: "not_refundable"}), true, true},
+		{"401 our key", &ProviderError{Status: 401, Code: "unauthenticated"}, false, false},
+		{"403", &ProviderError{Status: 403, Code: "forbidden"}, false, false},
+		{"408", &ProviderError{Status: 408, Code: "request_timeout"}, false, false},
+		{"429", &ProviderError{Status: 429, Code: "rate_limited"}, false, false},
+		{"503", &ProviderError{Status: 503, Code: "unavailable"}, false, false},
+		{"connection refused", &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("refused")}}, false, false},
+		{"an answer that cannot be read", errors.New("decode answer: bad json"), false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Refused(tc.err); got != tc.refused {
+				t.Fatalf("Refused = %v, want %v", got, tc.refused)
+			}
+			var appErr *temporal.ApplicationError
+			stop := errors.As(fromProvider(tc.err), &appErr) && appErr.NonRetryable()
+			if stop != tc.stop || providerRefused(fromProvider(tc.err)) != tc.stop {
+				t.Fatalf("fromProvider stops retrying: %v, want %v", stop, tc.stop)
 			}
 		})
 	}

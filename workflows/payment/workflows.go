@@ -2,6 +2,7 @@ package payment
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"connectrpc.com/connect"
@@ -31,6 +32,12 @@ const (
 	mustCompleteWindow = 30 * 24 * time.Hour // "without limit", until ops step in
 	providerFailure    = "the payment provider is unavailable, please try again"
 	deadlineReason     = "payment deadline passed"
+	chargeRefused      = "the payment provider's charge did not match this order"
+	// A final webhook the provider did not confirm makes the next one wait
+	// at least this long after the last check, doubling up to the poll
+	// interval: a flood of forged webhooks costs a few provider calls more
+	// than polling does, never one call per webhook.
+	hintBackoffMin = time.Second
 )
 
 func startOptions(ctx workflow.Context) workflow.Context {
@@ -61,12 +68,15 @@ func orderPollOptions(ctx workflow.Context) workflow.Context {
 
 // PaymentWorkflow pays one order: an attempt creates the payment record,
 // asks the provider for a charge (idempotency key = payment id), records it,
-// and waits for the provider's webhook, polling when none comes, until the
-// order's deadline (then it cancels the charge at the provider; a charge
-// that succeeded meanwhile is honoured). Declined: the attempt is recorded
-// and the buyer may start another through UpdatePay. Succeeded: recorded,
-// the checkout saga is signalled, and once the order has left
-// PENDING_PAYMENT a payment that came too late (order CANCELLED) is refunded.
+// and waits until the provider's API says the charge is final: a webhook
+// only makes it ask sooner than the next poll. That lasts until the order's
+// deadline (then it cancels the charge at the provider; a charge that
+// succeeded meanwhile is honoured). Every charge the provider answers must
+// be the attempt's (ChargeTerms); one that is not is refused and reported,
+// never paid. Declined: the attempt is recorded and the buyer may start
+// another through UpdatePay. Succeeded: recorded, the checkout saga is
+// signalled, and once the order has left PENDING_PAYMENT a payment that came
+// too late (order CANCELLED) is refunded.
 func PaymentWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	p := &payer{
 		in:     in,
@@ -102,7 +112,7 @@ type payer struct {
 
 func (p *payer) final() bool {
 	switch p.status.State {
-	case StateSucceeded, StateExpired, StateRefundedLate, StateAwaitingOrder:
+	case StateSucceeded, StateExpired, StateRefundedLate, StateRefundRefused, StateAwaitingOrder:
 		return true
 	}
 	return false
@@ -113,7 +123,7 @@ func (p *payer) validatePay(workflow.Context) error {
 	switch p.status.State {
 	case StateSucceeded, StateAwaitingOrder:
 		return temporal.NewApplicationError("this order is already paid", RejectAlreadyPaid)
-	case StateExpired, StateRefundedLate:
+	case StateExpired, StateRefundedLate, StateRefundRefused:
 		return temporal.NewApplicationError("the payment deadline of this order has passed", RejectExpired)
 	}
 	return nil
@@ -140,7 +150,7 @@ func (p *payer) run(ctx workflow.Context) (Status, error) {
 		}
 		switch outcome.Status {
 		case ChargeSucceeded:
-			return p.onSucceeded(ctx)
+			return p.onSucceeded(ctx, outcome.Charge)
 		case ChargeDeclined:
 			if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_DECLINED, outcome.DeclineReason); err != nil {
 				return p.status, err
@@ -155,8 +165,12 @@ func (p *payer) run(ctx workflow.Context) (Status, error) {
 				return p.status, nil
 			}
 			p.retryRequested = false
-		default: // the deadline passed and the charge was closed
-			if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_EXPIRED, deadlineReason); err != nil {
+		default: // the deadline passed and the charge was closed (or refused)
+			reason := deadlineReason
+			if p.status.ChargeRefusal != "" {
+				reason += "; " + chargeRefused
+			}
+			if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_EXPIRED, reason); err != nil {
 				return p.status, err
 			}
 			p.status.State = StateExpired
@@ -165,11 +179,26 @@ func (p *payer) run(ctx workflow.Context) (Status, error) {
 	}
 }
 
-// attemptOutcome is how an attempt's charge ended: succeeded, declined, or
-// (any other status) closed at the deadline.
+// attemptOutcome is how an attempt's charge ended, as the provider's API
+// answered it: succeeded (Charge is the confirmed charge), declined, or (any
+// other status, or a charge that was refused) closed at the deadline.
 type attemptOutcome struct {
 	Status        ChargeStatus
 	DeclineReason string
+	Charge        Charge
+}
+
+// outcomeOf is the outcome of a charge the provider answered and that
+// matches the attempt.
+func outcomeOf(c Charge) attemptOutcome {
+	return attemptOutcome{Status: c.Status, DeclineReason: c.DeclineReason, Charge: c}
+}
+
+// terms are what the current attempt asked the provider for; chargeID is
+// "" before the provider has named the charge.
+func (p *payer) terms(chargeID string) ChargeTerms {
+	return ChargeTerms{ChargeID: chargeID, Reference: p.status.PaymentID, OrderID: p.in.OrderID,
+		AmountCents: p.in.AmountCents, Currency: Currency}
 }
 
 // attempt runs attempt n until its charge is final or the deadline passes.
@@ -186,6 +215,13 @@ func (p *payer) attempt(ctx workflow.Context, n int) (attemptOutcome, error) {
 	err = workflow.ExecuteLocalActivity(sctx, ActivityCreateCharge, ChargeInput{PaymentID: paymentID, OrderID: p.in.OrderID,
 		AmountCents: p.in.AmountCents, ReturnURL: p.in.ReturnURL, NotifyURL: p.in.NotifyURL}).Get(ctx, &charge)
 	if err == nil {
+		// A charge for other terms (a replayed idempotency key answered with
+		// another charge) is not offered to the buyer: the attempt ends like
+		// one the provider could not start, and Pay starts a fresh one.
+		if field, differences := p.terms("").Check(charge); field != "" {
+			p.refuse(ctx, charge.ID, field, differences)
+			return attemptOutcome{Status: ChargeDeclined, DeclineReason: chargeRefused}, nil
+		}
 		err = workflow.ExecuteLocalActivity(sctx, ActivityRecordCharge, RecordChargeInput{
 			PaymentID: paymentID, ChargeID: charge.ID, PayURL: charge.PayURL}).Get(ctx, nil)
 	}
@@ -195,65 +231,147 @@ func (p *payer) attempt(ctx workflow.Context, n int) (attemptOutcome, error) {
 	}
 	p.status.ChargeID, p.status.PayURL, p.status.State = charge.ID, charge.PayURL, StateAwaitingBuyer
 	if charge.Status.Final() { // a replayed CreateCharge of a charge that settled already
-		return attemptOutcome{Status: charge.Status, DeclineReason: charge.DeclineReason}, nil
+		return outcomeOf(charge), nil
 	}
 	return p.awaitCharge(ctx, charge.ID)
 }
 
-// awaitCharge waits for the charge's final status from a webhook, polling
-// the provider every PollInterval, until the deadline; then it cancels the
-// charge at the provider and returns what the provider says it is.
+// awaitCharge waits until the provider's API says the charge is final,
+// asking it every PollInterval, and sooner when a webhook says the charge is
+// final: the webhook is only a hint, its status is never the outcome. A hint
+// the API does not confirm is reported, and the next hint is checked no
+// sooner than hintBackoffMin (doubling up to PollInterval) after the last
+// check; hints that come while one waits to be checked, hints for other
+// charges and non-final ones are dropped. An answer that is not this
+// attempt's charge, or a refusal to answer for it, is reported and refused:
+// the charge is not asked about again, and the attempt waits for the
+// deadline. At the deadline the charge is cancelled at the provider and its
+// answer decides.
 func (p *payer) awaitCharge(ctx workflow.Context, chargeID string) (attemptOutcome, error) {
+	terms := p.terms(chargeID)
 	mctx := mustCompleteOptions(ctx)
+	lastCheck := workflow.Now(ctx)
+	var hint *ProviderEvent // a final hint waiting to be checked
+	var hintGap time.Duration
 	for {
-		remaining := p.untilDeadline(ctx)
-		if remaining <= 0 {
-			var charge Charge
-			if err := workflow.ExecuteLocalActivity(mctx, ActivityCancelCharge, chargeID).Get(ctx, &charge); err != nil {
-				return attemptOutcome{}, err
+		wait := p.untilDeadline(ctx)
+		if wait <= 0 {
+			return p.closeAtDeadline(ctx, terms)
+		}
+		if p.status.ChargeRefusal == "" {
+			gap := p.in.PollInterval
+			if hint != nil {
+				gap = hintGap
 			}
-			return attemptOutcome{Status: charge.Status, DeclineReason: charge.DeclineReason}, nil
+			wait = min(wait, lastCheck.Add(gap).Sub(workflow.Now(ctx)))
 		}
-		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		timer := workflow.NewTimerWithOptions(timerCtx, min(p.in.PollInterval, remaining), workflow.TimerOptions{Summary: "poll provider"})
-		var final *ProviderEvent
-		fired := false
-		for final == nil && !fired {
-			sel := workflow.NewSelector(ctx)
-			sel.AddReceive(p.events, func(ch workflow.ReceiveChannel, _ bool) {
-				var ev ProviderEvent
-				ch.Receive(ctx, &ev)
-				// Events of older attempts, and non-final ones (a late
-				// "pending" delivered out of order), change nothing.
-				if ev.ChargeID == chargeID && ev.Status.Final() {
-					final = &ev
-				}
-			})
-			sel.AddFuture(timer, func(workflow.Future) { fired = true })
-			sel.Select(ctx)
-		}
-		cancelTimer()
-		if final != nil {
-			return attemptOutcome{Status: final.Status, DeclineReason: final.DeclineReason}, nil
-		}
-		if p.untilDeadline(ctx) <= 0 {
-			continue // cancel at the provider above
+		if wait > 0 {
+			if p.sleep(ctx, wait, chargeID, &hint) {
+				continue // a hint came: it may be checked sooner
+			}
+			if p.status.ChargeRefusal != "" || p.untilDeadline(ctx) <= 0 {
+				continue
+			}
 		}
 		var charge Charge
-		if err := workflow.ExecuteLocalActivity(mctx, ActivityGetCharge, chargeID).Get(ctx, &charge); err != nil {
+		err := workflow.ExecuteLocalActivity(mctx, ActivityGetCharge, chargeID).Get(ctx, &charge)
+		if providerRefused(err) { // the provider does not know the charge: it cannot be confirmed
+			p.refuse(ctx, chargeID, ReasonUnknownCharge, refusalText(err))
+			continue
+		}
+		if err != nil {
 			return attemptOutcome{}, err
 		}
-		if charge.Status.Final() {
-			return attemptOutcome{Status: charge.Status, DeclineReason: charge.DeclineReason}, nil
+		lastCheck = workflow.Now(ctx)
+		claimed := hint
+		hint = nil
+		if field, differences := terms.Check(charge); field != "" {
+			p.refuse(ctx, chargeID, field, differences)
+			continue
 		}
+		if claimed != nil && claimed.Status != charge.Status {
+			p.report(ctx, chargeID, ReasonUnconfirmedHint, fmt.Sprintf("webhook %s says %q, the provider's API %q",
+				clip(claimed.EventID), clip(string(claimed.Status)), charge.Status))
+			hintGap = min(max(2*hintGap, hintBackoffMin), p.in.PollInterval)
+		}
+		if charge.Status.Final() {
+			return outcomeOf(charge), nil
+		}
+	}
+}
+
+// sleep waits d, or until a final hint for chargeID arrives when none is
+// waiting and the charge has not been refused; it reports whether one did.
+// Every other event it receives is dropped.
+func (p *payer) sleep(ctx workflow.Context, d time.Duration, chargeID string, hint **ProviderEvent) bool {
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: "ask the provider"})
+	for {
+		fired, hinted := false, false
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(p.events, func(ch workflow.ReceiveChannel, _ bool) {
+			var ev ProviderEvent
+			ch.Receive(ctx, &ev)
+			if *hint == nil && p.status.ChargeRefusal == "" && ev.ChargeID == chargeID && ev.Status.Final() {
+				*hint, hinted = &ev, true
+			}
+		})
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		sel.Select(ctx)
+		if fired || hinted {
+			return hinted
+		}
+	}
+}
+
+// closeAtDeadline cancels the charge at the provider and returns what the
+// provider answers: a charge that succeeded meanwhile is honoured if it is
+// the attempt's. One the provider will not answer for is refused.
+func (p *payer) closeAtDeadline(ctx workflow.Context, terms ChargeTerms) (attemptOutcome, error) {
+	var charge Charge
+	err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivityCancelCharge, terms.ChargeID).Get(ctx, &charge)
+	field, differences := ReasonUnknownCharge, ""
+	switch {
+	case providerRefused(err):
+		differences = refusalText(err)
+	case err != nil:
+		return attemptOutcome{}, err
+	default:
+		field, differences = terms.Check(charge)
+	}
+	if field != "" {
+		if p.status.ChargeRefusal == "" {
+			p.refuse(ctx, terms.ChargeID, field, differences)
+		}
+		return attemptOutcome{Status: ChargeCancelled}, nil
+	}
+	return outcomeOf(charge), nil
+}
+
+// refuse marks the current attempt's charge as not its own and reports it.
+func (p *payer) refuse(ctx workflow.Context, chargeID, field, differences string) {
+	p.status.ChargeRefusal = differences
+	p.report(ctx, chargeID, field, differences)
+}
+
+// report makes a refused provider answer visible: an error log line and
+// the verification failure counter, from an activity (so neither repeats
+// when the workflow is replayed).
+func (p *payer) report(ctx workflow.Context, chargeID, reason, detail string) {
+	err := workflow.ExecuteLocalActivity(startOptions(ctx), ActivityReportVerificationFailure, VerificationFailure{
+		OrderID: p.in.OrderID, PaymentID: p.status.PaymentID, ChargeID: chargeID, Reason: reason, Detail: detail}).Get(ctx, nil)
+	if err != nil {
+		p.logger.Error("verification failure not reported", "payment_id", p.status.PaymentID, "charge_id", chargeID,
+			"reason", reason, "detail", detail, "error", err)
 	}
 }
 
 // onSucceeded records the payment, tells the checkout saga, and waits for
 // the order to leave PENDING_PAYMENT: a payment that arrived after the
 // order was cancelled (its deadline passed first) is refunded.
-func (p *payer) onSucceeded(ctx workflow.Context) (Status, error) {
-	if err := p.settle(ctx, payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, ""); err != nil {
+func (p *payer) onSucceeded(ctx workflow.Context, charge Charge) (Status, error) {
+	if err := p.settleSucceeded(ctx, charge); err != nil {
 		return p.status, err
 	}
 	p.status.State = StateAwaitingOrder
@@ -266,7 +384,15 @@ func (p *payer) onSucceeded(ctx workflow.Context) (Status, error) {
 		return p.status, nil
 	}
 	p.logger.Warn("payment succeeded after the order was cancelled: refunding", "payment_id", p.status.PaymentID)
-	if err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivityRefundOrder, p.in.OrderID).Get(ctx, nil); err != nil {
+	err = workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivityRefundOrder, p.in.OrderID).Get(ctx, nil)
+	if reason, refused := RefusedRefund(err); refused {
+		// Final, not retried: the pay service has recorded and counted it.
+		p.logger.Error("the provider refused to refund a payment that came after the order was cancelled",
+			"payment_id", p.status.PaymentID, "charge_id", p.status.ChargeID, "reason", reason)
+		p.status.State, p.status.RefundRefusal = StateRefundRefused, reason
+		return p.status, nil
+	}
+	if err != nil {
 		return p.status, err
 	}
 	p.status.State = StateRefundedLate
@@ -310,8 +436,19 @@ func (p *payer) tellTheOrder(ctx workflow.Context) (orderv1.OrderStatus, error) 
 
 // settle records the current attempt's outcome (retried until it lands).
 func (p *payer) settle(ctx workflow.Context, status payv1.PaymentStatus, reason string) error {
-	err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivitySettlePayment, SettleInput{
-		PaymentID: p.status.PaymentID, Status: status, DeclineReason: reason}).Get(ctx, nil)
+	return p.record(ctx, SettleInput{PaymentID: p.status.PaymentID, Status: status, DeclineReason: reason})
+}
+
+// settleSucceeded records the attempt as paid by the charge the provider
+// confirmed; the pay service refuses a charge or amount that is not the
+// attempt's.
+func (p *payer) settleSucceeded(ctx workflow.Context, charge Charge) error {
+	return p.record(ctx, SettleInput{PaymentID: p.status.PaymentID, Status: payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED,
+		ChargeID: charge.ID, AmountCents: charge.AmountCents})
+}
+
+func (p *payer) record(ctx workflow.Context, in SettleInput) error {
+	err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), ActivitySettlePayment, in).Get(ctx, nil)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.NonRetryable() {
 		p.logger.Error("payment outcome not recorded", "payment_id", p.status.PaymentID, "error", err)

@@ -30,6 +30,7 @@ const (
 	testOrder    = "o-test"
 	testDeadline = 30 * time.Minute
 	testPoll     = 15 * time.Second
+	testAmount   = 2500
 )
 
 type harness struct {
@@ -38,13 +39,29 @@ type harness struct {
 
 	mu        sync.Mutex
 	calls     []string
-	charges   map[string]ChargeStatus // charge id -> status the fake provider reports
-	onCancel  ChargeStatus            // what CancelCharge finds ("" means it cancels a pending charge)
-	chargeErr error                   // CreateCharge's error
-	order     orderv1.OrderStatus     // what AwaitOrderOutcome finds once the checkout was signalled
-	pending   bool                    // the order is still PENDING_PAYMENT
-	kind      orderv1.OrderKind       // the order's kind (zero: regular)
+	charges   map[string]*Charge  // charge id -> the charge the fake provider holds
+	onCancel  ChargeStatus        // what CancelCharge finds ("" means it cancels a pending charge)
+	chargeErr error               // CreateCharge's error
+	refundErr error               // RefundOrder's error
+	lookupErr error               // GetCharge's and CancelCharge's error
+	misreport func(*Charge)       // changes every charge the fake provider answers (nil: answers as asked)
+	order     orderv1.OrderStatus // what AwaitOrderOutcome finds once the checkout was signalled
+	pending   bool                // the order is still PENDING_PAYMENT
+	kind      orderv1.OrderKind   // the order's kind (zero: regular)
 	signals   []checkout.PaidSignal
+}
+
+// answer is what the fake provider says of charge id. h.mu is held.
+func (h *harness) answer(id string) Charge {
+	c, ok := h.charges[id]
+	if !ok {
+		return Charge{}
+	}
+	out := *c
+	if h.misreport != nil {
+		h.misreport(&out)
+	}
+	return out
 }
 
 func newHarness(t *testing.T) *harness {
@@ -54,7 +71,7 @@ func newHarness(t *testing.T) *harness {
 	env.SetStartTime(testStart)
 	Register(env, &Activities{})
 	checkout.Register(env, &checkout.Activities{}) // flash-sale orders are moved to PAID by its TransitionOrder
-	h := &harness{t: t, env: env, charges: map[string]ChargeStatus{}, order: orderv1.OrderStatus_ORDER_STATUS_PAID}
+	h := &harness{t: t, env: env, charges: map[string]*Charge{}, order: orderv1.OrderStatus_ORDER_STATUS_PAID}
 	env.OnActivity(ActivityCreatePaymentRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in RecordInput) error {
 		h.record("CreatePaymentRecord %s %d", in.PaymentID, in.AmountCents)
 		return nil
@@ -66,11 +83,12 @@ func newHarness(t *testing.T) *harness {
 		}
 		id := "ch-" + in.PaymentID
 		h.mu.Lock()
+		defer h.mu.Unlock()
 		if _, ok := h.charges[id]; !ok {
-			h.charges[id] = ChargePending
+			h.charges[id] = &Charge{ID: id, Status: ChargePending, PayURL: "http://paysim/pay/" + id, Reference: in.PaymentID,
+				OrderID: in.OrderID, AmountCents: in.AmountCents, Currency: Currency}
 		}
-		h.mu.Unlock()
-		return Charge{ID: id, Status: ChargePending, PayURL: "http://paysim/pay/" + id, Reference: in.PaymentID}, nil
+		return h.answer(id), nil
 	})
 	env.OnActivity(ActivityRecordCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, in RecordChargeInput) error {
 		h.record("RecordCharge %s %s", in.PaymentID, in.ChargeID)
@@ -80,21 +98,35 @@ func newHarness(t *testing.T) *harness {
 		h.record("GetCharge %s", id)
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		return Charge{ID: id, Status: h.charges[id]}, nil
+		if h.lookupErr != nil {
+			return Charge{}, h.lookupErr
+		}
+		return h.answer(id), nil
 	})
 	env.OnActivity(ActivityCancelCharge, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (Charge, error) {
 		h.record("CancelCharge %s", id)
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if h.onCancel != "" {
-			h.charges[id] = h.onCancel
-		} else if h.charges[id] == ChargePending {
-			h.charges[id] = ChargeCancelled
+		if h.lookupErr != nil {
+			return Charge{}, h.lookupErr
 		}
-		return Charge{ID: id, Status: h.charges[id]}, nil
+		if h.onCancel != "" {
+			h.charges[id].Status = h.onCancel
+		} else if h.charges[id].Status == ChargePending {
+			h.charges[id].Status = ChargeCancelled
+		}
+		return h.answer(id), nil
 	})
 	env.OnActivity(ActivitySettlePayment, mock.Anything, mock.Anything).Return(func(_ context.Context, in SettleInput) error {
+		if in.ChargeID != "" {
+			h.record("SettlePayment %s %s by %s %d", in.PaymentID, strings.TrimPrefix(in.Status.String(), "PAYMENT_STATUS_"), in.ChargeID, in.AmountCents)
+			return nil
+		}
 		h.record("SettlePayment %s %s %s", in.PaymentID, strings.TrimPrefix(in.Status.String(), "PAYMENT_STATUS_"), in.DeclineReason)
+		return nil
+	})
+	env.OnActivity(ActivityReportVerificationFailure, mock.Anything, mock.Anything).Return(func(_ context.Context, f VerificationFailure) error {
+		h.record("Report %s %s %s: %s", f.Reason, f.PaymentID, f.ChargeID, f.Detail)
 		return nil
 	})
 	env.OnActivity(ActivityAwaitOrderOutcome, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (orderv1.OrderStatus, error) {
@@ -108,7 +140,7 @@ func newHarness(t *testing.T) *harness {
 	})
 	env.OnActivity(ActivityRefundOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		h.record("RefundOrder %s", id)
-		return nil
+		return h.refundErr
 	})
 	env.OnSignalExternalWorkflow(mock.Anything, checkout.WorkflowID(testOrder), "", checkout.SignalPaid, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {
@@ -160,7 +192,7 @@ func (h *harness) pay(result *Status, rejected *error) {
 // lost, delivers the webhook.
 func (h *harness) providerSays(chargeID string, status ChargeStatus, lost bool) {
 	h.mu.Lock()
-	h.charges[chargeID] = status
+	h.charges[chargeID].Status = status
 	h.mu.Unlock()
 	if !lost {
 		h.env.SignalWorkflow(SignalProviderEvent, ProviderEvent{EventID: "evt-" + chargeID + string(status), ChargeID: chargeID, Status: status})
@@ -169,7 +201,7 @@ func (h *harness) providerSays(chargeID string, status ChargeStatus, lost bool) 
 
 func (h *harness) run() Status {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(PaymentWorkflow, Input{OrderID: testOrder, UserID: "u-1", AmountCents: 2500,
+	h.env.ExecuteWorkflow(PaymentWorkflow, Input{OrderID: testOrder, UserID: "u-1", AmountCents: testAmount,
 		Deadline: testStart.Add(testDeadline), PollInterval: testPoll, Kind: h.kind})
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")

@@ -19,8 +19,9 @@ import (
 // to the mall, with injectable faults.
 func (c *cli) paysimCommand() *cobra.Command {
 	var (
-		addr, notifyURL                                   string
+		addr, notifyURL, misreport                        string
 		declineRate, duplicateRate, reorderRate, lossRate float64
+		refundRefusalRate                                 float64
 		latency                                           time.Duration
 	)
 	cmd := &cobra.Command{
@@ -29,7 +30,7 @@ func (c *cli) paysimCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for name, rate := range map[string]float64{
 				"decline-rate": declineRate, "duplicate-rate": duplicateRate,
-				"reorder-rate": reorderRate, "loss-rate": lossRate,
+				"reorder-rate": reorderRate, "loss-rate": lossRate, "refund-refusal-rate": refundRefusalRate,
 			} {
 				if rate < 0 || rate > 1 {
 					return fmt.Errorf("--%s=%v: a rate is between 0 and 1", name, rate)
@@ -38,12 +39,15 @@ func (c *cli) paysimCommand() *cobra.Command {
 			if latency < 0 {
 				return fmt.Errorf("--latency=%v: must not be negative", latency)
 			}
+			if err := paysim.CheckMisreport(misreport); err != nil {
+				return fmt.Errorf("--%w", err)
+			}
 			if err := c.cfg.RefuseDevelopmentDefaults(needsOf("paysim", nil)); err != nil {
 				return err
 			}
 			opts := c.paysimOptions(notifyURL)
 			opts.DeclineRate, opts.DuplicateRate, opts.ReorderRate, opts.LossRate = declineRate, duplicateRate, reorderRate, lossRate
-			opts.Latency = latency
+			opts.RefundRefusalRate, opts.Misreport, opts.Latency = refundRefusalRate, misreport, latency
 			notifyURL = opts.NotifyURL
 			sim := paysim.New(opts)
 			listener, err := net.Listen("tcp", addr)
@@ -52,7 +56,8 @@ func (c *cli) paysimCommand() *cobra.Command {
 			}
 			c.logger.Info("paysim listening", "addr", listener.Addr().String(), "public_url", c.cfg.ProviderURL,
 				"notify_url", notifyURL, "decline_rate", declineRate, "duplicate_rate", duplicateRate,
-				"reorder_rate", reorderRate, "loss_rate", lossRate, "latency", latency.String())
+				"reorder_rate", reorderRate, "loss_rate", lossRate, "refund_refusal_rate", refundRefusalRate,
+				"misreport", misreport, "latency", latency.String())
 			err = runPaysim(cmd.Context(), sim, listener, c.cfg.ShutdownTimeout)
 			c.logger.Info("paysim stopped", "err", err)
 			return err
@@ -65,6 +70,9 @@ func (c *cli) paysimCommand() *cobra.Command {
 	f.Float64Var(&duplicateRate, "duplicate-rate", 0, "probability that a webhook is delivered twice")
 	f.Float64Var(&reorderRate, "reorder-rate", 0, "probability that a webhook is held back so later ones overtake it")
 	f.Float64Var(&lossRate, "loss-rate", 0, "probability that a webhook is never delivered")
+	f.Float64Var(&refundRefusalRate, "refund-refusal-rate", 0, "probability that a refund of a succeeded charge is refused (409 refund_refused)")
+	f.StringVar(&misreport, "misreport", "", "settle approved charges with this field changed: "+
+		strings.Join(paysim.MisreportFields, ", ")+" (1 cent, USD, another reference or order); empty: none")
 	f.DurationVar(&latency, "latency", 0, "delay added before answering every merchant API call")
 	return cmd
 }

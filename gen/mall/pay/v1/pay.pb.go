@@ -40,6 +40,10 @@ const (
 	PaymentStatus_PAYMENT_STATUS_EXPIRED PaymentStatus = 4
 	// A succeeded payment that was refunded.
 	PaymentStatus_PAYMENT_STATUS_REFUNDED PaymentStatus = 5
+	// A succeeded payment whose refund the provider refused: the money is
+	// still taken and the order is held back from shipping. Final until an
+	// operator steps in; refund_failure_reason says why.
+	PaymentStatus_PAYMENT_STATUS_REFUND_FAILED PaymentStatus = 6
 )
 
 // Enum value maps for PaymentStatus.
@@ -51,14 +55,16 @@ var (
 		3: "PAYMENT_STATUS_DECLINED",
 		4: "PAYMENT_STATUS_EXPIRED",
 		5: "PAYMENT_STATUS_REFUNDED",
+		6: "PAYMENT_STATUS_REFUND_FAILED",
 	}
 	PaymentStatus_value = map[string]int32{
-		"PAYMENT_STATUS_UNSPECIFIED": 0,
-		"PAYMENT_STATUS_PENDING":     1,
-		"PAYMENT_STATUS_SUCCEEDED":   2,
-		"PAYMENT_STATUS_DECLINED":    3,
-		"PAYMENT_STATUS_EXPIRED":     4,
-		"PAYMENT_STATUS_REFUNDED":    5,
+		"PAYMENT_STATUS_UNSPECIFIED":   0,
+		"PAYMENT_STATUS_PENDING":       1,
+		"PAYMENT_STATUS_SUCCEEDED":     2,
+		"PAYMENT_STATUS_DECLINED":      3,
+		"PAYMENT_STATUS_EXPIRED":       4,
+		"PAYMENT_STATUS_REFUNDED":      5,
+		"PAYMENT_STATUS_REFUND_FAILED": 6,
 	}
 )
 
@@ -107,8 +113,11 @@ type Payment struct {
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	PaidAt        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
 	RefundedAt    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=refunded_at,json=refundedAt,proto3" json:"refunded_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Why the provider refused the refund (REFUND_FAILED), e.g. its error code.
+	RefundFailureReason string                 `protobuf:"bytes,13,opt,name=refund_failure_reason,json=refundFailureReason,proto3" json:"refund_failure_reason,omitempty"`
+	RefundFailedAt      *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=refund_failed_at,json=refundFailedAt,proto3" json:"refund_failed_at,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Payment) Reset() {
@@ -221,6 +230,20 @@ func (x *Payment) GetPaidAt() *timestamppb.Timestamp {
 func (x *Payment) GetRefundedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.RefundedAt
+	}
+	return nil
+}
+
+func (x *Payment) GetRefundFailureReason() string {
+	if x != nil {
+		return x.RefundFailureReason
+	}
+	return ""
+}
+
+func (x *Payment) GetRefundFailedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefundFailedAt
 	}
 	return nil
 }
@@ -859,8 +882,13 @@ type SettlePaymentRequest struct {
 	// SUCCEEDED, DECLINED or EXPIRED.
 	Status        PaymentStatus `protobuf:"varint,2,opt,name=status,proto3,enum=mall.pay.v1.PaymentStatus" json:"status,omitempty"`
 	DeclineReason string        `protobuf:"bytes,3,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// For SUCCEEDED: the charge and amount the provider's API confirmed. They
+	// must be the attempt's recorded charge and amount, or the payment stays
+	// pending (failed_precondition CHARGE_MISMATCH).
+	ProviderChargeId string `protobuf:"bytes,4,opt,name=provider_charge_id,json=providerChargeId,proto3" json:"provider_charge_id,omitempty"`
+	AmountCents      int64  `protobuf:"varint,5,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SettlePaymentRequest) Reset() {
@@ -912,6 +940,20 @@ func (x *SettlePaymentRequest) GetDeclineReason() string {
 		return x.DeclineReason
 	}
 	return ""
+}
+
+func (x *SettlePaymentRequest) GetProviderChargeId() string {
+	if x != nil {
+		return x.ProviderChargeId
+	}
+	return ""
+}
+
+func (x *SettlePaymentRequest) GetAmountCents() int64 {
+	if x != nil {
+		return x.AmountCents
+	}
+	return 0
 }
 
 type SettlePaymentResponse struct {
@@ -971,7 +1013,7 @@ var File_mall_pay_v1_pay_proto protoreflect.FileDescriptor
 
 const file_mall_pay_v1_pay_proto_rawDesc = "" +
 	"\n" +
-	"\x15mall/pay/v1/pay.proto\x12\vmall.pay.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmall/common/v1/access.proto\"\x89\x04\n" +
+	"\x15mall/pay/v1/pay.proto\x12\vmall.pay.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmall/common/v1/access.proto\"\x83\x05\n" +
 	"\aPayment\x12\x1d\n" +
 	"\n" +
 	"payment_id\x18\x01 \x01(\tR\tpaymentId\x12\x19\n" +
@@ -989,7 +1031,9 @@ const file_mall_pay_v1_pay_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x123\n" +
 	"\apaid_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x12;\n" +
 	"\vrefunded_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"refundedAt\"2\n" +
+	"refundedAt\x122\n" +
+	"\x15refund_failure_reason\x18\r \x01(\tR\x13refundFailureReason\x12D\n" +
+	"\x10refund_failed_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x0erefundFailedAt\"2\n" +
 	"\n" +
 	"PayRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"=\n" +
@@ -1028,22 +1072,25 @@ const file_mall_pay_v1_pay_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x10providerChargeId\x12$\n" +
 	"\apay_url\x18\x03 \x01(\tB\v\xbaH\br\x06\x18\x80\b\x88\x01\x01R\x06payUrl\"F\n" +
 	"\x14RecordChargeResponse\x12.\n" +
-	"\apayment\x18\x01 \x01(\v2\x14.mall.pay.v1.PaymentR\apayment\"\xb3\x01\n" +
+	"\apayment\x18\x01 \x01(\v2\x14.mall.pay.v1.PaymentR\apayment\"\x9e\x02\n" +
 	"\x14SettlePaymentRequest\x12(\n" +
 	"\n" +
 	"payment_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tpaymentId\x12@\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1a.mall.pay.v1.PaymentStatusB\f\xbaH\t\x82\x01\x06\x18\x02\x18\x03\x18\x04R\x06status\x12/\n" +
-	"\x0edecline_reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\rdeclineReason\"a\n" +
+	"\x0edecline_reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\rdeclineReason\x126\n" +
+	"\x12provider_charge_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\x10providerChargeId\x121\n" +
+	"\famount_cents\x18\x05 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02(\x00R\vamountCents\"a\n" +
 	"\x15SettlePaymentResponse\x12.\n" +
 	"\apayment\x18\x01 \x01(\v2\x14.mall.pay.v1.PaymentR\apayment\x12\x18\n" +
-	"\asettled\x18\x02 \x01(\bR\asettled*\xbf\x01\n" +
+	"\asettled\x18\x02 \x01(\bR\asettled*\xe1\x01\n" +
 	"\rPaymentStatus\x12\x1e\n" +
 	"\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PAYMENT_STATUS_PENDING\x10\x01\x12\x1c\n" +
 	"\x18PAYMENT_STATUS_SUCCEEDED\x10\x02\x12\x1b\n" +
 	"\x17PAYMENT_STATUS_DECLINED\x10\x03\x12\x1a\n" +
 	"\x16PAYMENT_STATUS_EXPIRED\x10\x04\x12\x1b\n" +
-	"\x17PAYMENT_STATUS_REFUNDED\x10\x052\x86\x05\n" +
+	"\x17PAYMENT_STATUS_REFUNDED\x10\x05\x12 \n" +
+	"\x1cPAYMENT_STATUS_REFUND_FAILED\x10\x062\x86\x05\n" +
 	"\n" +
 	"PayService\x12>\n" +
 	"\x03Pay\x12\x17.mall.pay.v1.PayRequest\x1a\x18.mall.pay.v1.PayResponse\"\x04\xc8\xf3\x18\x02\x12V\n" +
@@ -1095,32 +1142,33 @@ var file_mall_pay_v1_pay_proto_depIdxs = []int32{
 	16, // 2: mall.pay.v1.Payment.updated_at:type_name -> google.protobuf.Timestamp
 	16, // 3: mall.pay.v1.Payment.paid_at:type_name -> google.protobuf.Timestamp
 	16, // 4: mall.pay.v1.Payment.refunded_at:type_name -> google.protobuf.Timestamp
-	1,  // 5: mall.pay.v1.PayResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 6: mall.pay.v1.GetPaymentResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 7: mall.pay.v1.RefundResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 8: mall.pay.v1.CreatePaymentRecordResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 9: mall.pay.v1.RecordChargeResponse.payment:type_name -> mall.pay.v1.Payment
-	0,  // 10: mall.pay.v1.SettlePaymentRequest.status:type_name -> mall.pay.v1.PaymentStatus
-	1,  // 11: mall.pay.v1.SettlePaymentResponse.payment:type_name -> mall.pay.v1.Payment
-	2,  // 12: mall.pay.v1.PayService.Pay:input_type -> mall.pay.v1.PayRequest
-	4,  // 13: mall.pay.v1.PayService.GetPayment:input_type -> mall.pay.v1.GetPaymentRequest
-	6,  // 14: mall.pay.v1.PayService.ProviderWebhook:input_type -> mall.pay.v1.ProviderWebhookRequest
-	8,  // 15: mall.pay.v1.PayService.Refund:input_type -> mall.pay.v1.RefundRequest
-	10, // 16: mall.pay.v1.PayService.CreatePaymentRecord:input_type -> mall.pay.v1.CreatePaymentRecordRequest
-	12, // 17: mall.pay.v1.PayService.RecordCharge:input_type -> mall.pay.v1.RecordChargeRequest
-	14, // 18: mall.pay.v1.PayService.SettlePayment:input_type -> mall.pay.v1.SettlePaymentRequest
-	3,  // 19: mall.pay.v1.PayService.Pay:output_type -> mall.pay.v1.PayResponse
-	5,  // 20: mall.pay.v1.PayService.GetPayment:output_type -> mall.pay.v1.GetPaymentResponse
-	7,  // 21: mall.pay.v1.PayService.ProviderWebhook:output_type -> mall.pay.v1.ProviderWebhookResponse
-	9,  // 22: mall.pay.v1.PayService.Refund:output_type -> mall.pay.v1.RefundResponse
-	11, // 23: mall.pay.v1.PayService.CreatePaymentRecord:output_type -> mall.pay.v1.CreatePaymentRecordResponse
-	13, // 24: mall.pay.v1.PayService.RecordCharge:output_type -> mall.pay.v1.RecordChargeResponse
-	15, // 25: mall.pay.v1.PayService.SettlePayment:output_type -> mall.pay.v1.SettlePaymentResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	16, // 5: mall.pay.v1.Payment.refund_failed_at:type_name -> google.protobuf.Timestamp
+	1,  // 6: mall.pay.v1.PayResponse.payment:type_name -> mall.pay.v1.Payment
+	1,  // 7: mall.pay.v1.GetPaymentResponse.payment:type_name -> mall.pay.v1.Payment
+	1,  // 8: mall.pay.v1.RefundResponse.payment:type_name -> mall.pay.v1.Payment
+	1,  // 9: mall.pay.v1.CreatePaymentRecordResponse.payment:type_name -> mall.pay.v1.Payment
+	1,  // 10: mall.pay.v1.RecordChargeResponse.payment:type_name -> mall.pay.v1.Payment
+	0,  // 11: mall.pay.v1.SettlePaymentRequest.status:type_name -> mall.pay.v1.PaymentStatus
+	1,  // 12: mall.pay.v1.SettlePaymentResponse.payment:type_name -> mall.pay.v1.Payment
+	2,  // 13: mall.pay.v1.PayService.Pay:input_type -> mall.pay.v1.PayRequest
+	4,  // 14: mall.pay.v1.PayService.GetPayment:input_type -> mall.pay.v1.GetPaymentRequest
+	6,  // 15: mall.pay.v1.PayService.ProviderWebhook:input_type -> mall.pay.v1.ProviderWebhookRequest
+	8,  // 16: mall.pay.v1.PayService.Refund:input_type -> mall.pay.v1.RefundRequest
+	10, // 17: mall.pay.v1.PayService.CreatePaymentRecord:input_type -> mall.pay.v1.CreatePaymentRecordRequest
+	12, // 18: mall.pay.v1.PayService.RecordCharge:input_type -> mall.pay.v1.RecordChargeRequest
+	14, // 19: mall.pay.v1.PayService.SettlePayment:input_type -> mall.pay.v1.SettlePaymentRequest
+	3,  // 20: mall.pay.v1.PayService.Pay:output_type -> mall.pay.v1.PayResponse
+	5,  // 21: mall.pay.v1.PayService.GetPayment:output_type -> mall.pay.v1.GetPaymentResponse
+	7,  // 22: mall.pay.v1.PayService.ProviderWebhook:output_type -> mall.pay.v1.ProviderWebhookResponse
+	9,  // 23: mall.pay.v1.PayService.Refund:output_type -> mall.pay.v1.RefundResponse
+	11, // 24: mall.pay.v1.PayService.CreatePaymentRecord:output_type -> mall.pay.v1.CreatePaymentRecordResponse
+	13, // 25: mall.pay.v1.PayService.RecordCharge:output_type -> mall.pay.v1.RecordChargeResponse
+	15, // 26: mall.pay.v1.PayService.SettlePayment:output_type -> mall.pay.v1.SettlePaymentResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_mall_pay_v1_pay_proto_init() }

@@ -69,7 +69,11 @@ type PayServiceClient interface {
 	// change nothing.
 	ProviderWebhook(context.Context, *connect.Request[v1.ProviderWebhookRequest]) (*connect.Response[v1.ProviderWebhookResponse], error)
 	// Refund refunds the successful payment of an order in full through the
-	// provider. Idempotent by order: a second refund refunds nothing.
+	// provider. Idempotent by order: a second refund refunds nothing. A refund
+	// the provider refuses (or answers with another charge or amount) marks the
+	// payment REFUND_FAILED and answers failed_precondition REFUND_REFUSED, now
+	// and on every later call; a provider that is unreachable answers
+	// unavailable and may be retried.
 	Refund(context.Context, *connect.Request[v1.RefundRequest]) (*connect.Response[v1.RefundResponse], error)
 	// CreatePaymentRecord records a payment attempt (PaymentWorkflow).
 	// Idempotent by payment_id.
@@ -204,7 +208,11 @@ type PayServiceHandler interface {
 	// change nothing.
 	ProviderWebhook(context.Context, *connect.Request[v1.ProviderWebhookRequest]) (*connect.Response[v1.ProviderWebhookResponse], error)
 	// Refund refunds the successful payment of an order in full through the
-	// provider. Idempotent by order: a second refund refunds nothing.
+	// provider. Idempotent by order: a second refund refunds nothing. A refund
+	// the provider refuses (or answers with another charge or amount) marks the
+	// payment REFUND_FAILED and answers failed_precondition REFUND_REFUSED, now
+	// and on every later call; a provider that is unreachable answers
+	// unavailable and may be retried.
 	Refund(context.Context, *connect.Request[v1.RefundRequest]) (*connect.Response[v1.RefundResponse], error)
 	// CreatePaymentRecord records a payment attempt (PaymentWorkflow).
 	// Idempotent by payment_id.
