@@ -49,8 +49,9 @@ func newWriterHarness(t *testing.T) *writerHarness {
 	t.Helper()
 	ctx := context.Background()
 	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"order", order.Migrations())
-	// CreateFlashSaleOrders starts no workflow: no Temporal client needed.
-	orders := order.NewService(handle, nil, "", testenv.Logger(), order.DefaultOptions())
+	// CreateFlashSaleOrders starts no workflow and paces no checkout: no
+	// Temporal client or limiter needed.
+	orders := order.NewService(handle, nil, "", nil, testenv.Logger(), order.DefaultOptions())
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
