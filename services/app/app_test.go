@@ -96,6 +96,7 @@ func TestMigrationsGiveEachServiceItsOwnDatabaseAndRerunIsANoOp(t *testing.T) {
 
 func TestServeAllListsEveryServiceByReflection(t *testing.T) {
 	cfg := testConfig(t)
+	cfg.Reflection = true
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := app.Migrate(ctx, cfg, app.Domains(), testenv.Logger()); err != nil {

@@ -225,6 +225,7 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 		ShutdownTimeout:    deps.Config.ShutdownTimeout,
 		MaxRequestBytes:    deps.Config.MaxRequestBytes,
 		RequestReadTimeout: deps.Config.RequestReadTimeout,
+		Reflection:         deps.Config.Reflection || deps.Config.Dev,
 	})
 	for _, d := range domains {
 		path, handler, err := d.Mount(ctx, deps, srv.HandlerOptions()...)

@@ -47,6 +47,7 @@ type Config struct {
 
 	MaxRequestBytes    int64         // largest request body, and RPC message after decompression
 	RequestReadTimeout time.Duration // how long a request body may take to arrive
+	Reflection         bool          // serve gRPC server reflection on the API (development mode always does)
 
 	// TrustedProxies are the proxies (CIDR prefixes or addresses) whose
 	// X-Forwarded-For names the client; empty: the connection's peer is.
@@ -116,6 +117,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Int64Var(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest request body in bytes, and largest RPC message after decompression")
 	fs.DurationVar(&c.RequestReadTimeout, "request-read-timeout", 10*time.Second, "how long a request body may take to arrive")
+	fs.BoolVar(&c.Reflection, "reflection", false, "serve gRPC server reflection on the API for grpcurl and buf curl (development mode always does)")
 	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", nil, "proxies (CIDR prefixes or addresses) whose X-Forwarded-For names the client; empty: the connection's peer is the client")
 	c.LoginLimitPerAccount, c.LoginLimitPerAddress = DefaultLoginLimitPerAccount, DefaultLoginLimitPerAddress
 	c.RegisterLimitPerAddress, c.PasswordChangeLimit = DefaultRegisterLimitPerAddress, DefaultPasswordChangeLimit

@@ -1,10 +1,17 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
+
+	"connectrpc.com/grpcreflect"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"mall/gen/mall/product/v1/productv1connect"
+	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/testenv"
 )
@@ -58,6 +65,29 @@ func TestTheAPIPublishesNoMetricsAndGrantsNoOriginByDefault(t *testing.T) {
 		res.Body.Close()
 		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Errorf("origin %s: answer readable cross-origin (%q)", origin, got)
+		}
+	}
+}
+
+// Server reflection (a map of the API, and a client-streaming RPC) is off
+// unless asked for; when on, its stream works beside the request limits,
+// which read every unary call up front.
+func TestReflectionIsServedOnlyWhenAskedFor(t *testing.T) {
+	mount := func(srv *server.Server) {
+		srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
+	}
+	for _, on := range []bool{false, true} {
+		url := testenv.Serve(t, server.Options{Reflection: on}, mount)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		stream := grpcreflect.NewClient(rpcclient.HTTPClient(), url).NewStream(ctx)
+		names, err := stream.ListServices()
+		_, _ = stream.Close()
+		cancel()
+		switch {
+		case !on && err == nil:
+			t.Errorf("reflection off, yet it listed %v", names)
+		case on && (err != nil || !slices.Contains(names, protoreflect.FullName(productv1connect.ProductServiceName))):
+			t.Errorf("reflection on: %v %v", names, err)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"mall/services/platform/rpcerr"
 )
@@ -54,10 +56,18 @@ var requestsRefused = promauto.NewCounterVec(prometheus.CounterOpts{
 // client's fault (invalid_argument) instead of the internal error Connect
 // reports for it. Every RPC here is unary, so holding one message in
 // memory is what Connect would do anyway.
+//
+// A procedure whose client streams (server reflection) cannot be read up
+// front: its body is only capped, and Connect's per-message limit applies.
 func limitRequests(next http.Handler, maxBytes int64, readTimeout time.Duration) http.Handler {
 	errorWriter := connect.NewErrorWriter()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if (r.Body == nil || r.Body == http.NoBody) && !enveloped(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if clientStreams(r.URL.Path) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -122,6 +132,27 @@ func refuse(w http.ResponseWriter, r *http.Request, errorWriter *connect.ErrorWr
 		status = http.StatusRequestTimeout
 	}
 	http.Error(w, err.Message(), status)
+}
+
+// clientStreams reports a procedure ("/package.Service/Method") whose
+// client sends a stream of messages: one the registered contracts declare
+// so, or one they do not know, such as server reflection (its handler
+// brings descriptors of its own). Every other path is read up front.
+func clientStreams(path string) bool {
+	service, method, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if !ok || !strings.Contains(service, ".") {
+		return false // not a procedure: a plain HTTP route
+	}
+	desc, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(service))
+	if err != nil {
+		return strings.HasPrefix(service, "grpc.reflection.")
+	}
+	sd, ok := desc.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return false
+	}
+	md := sd.Methods().ByName(protoreflect.Name(method))
+	return md != nil && md.IsStreamingClient()
 }
 
 // isTimeout reports a read that hit its deadline.

@@ -44,6 +44,10 @@ type Options struct {
 	// Metrics serves /metrics: set on the ops address only, so what the
 	// process measures is not published on the API.
 	Metrics bool
+	// Reflection serves gRPC server reflection (schema discovery for
+	// grpcurl and buf curl). Off by default: the only streaming RPC on the
+	// port, and a map of the API nobody outside needs.
+	Reflection bool
 }
 
 // Server collects handlers and serves them.
@@ -120,16 +124,20 @@ func (s *Server) Services() []string { return append([]string(nil), s.services..
 // Handle registers a plain HTTP handler (static files, webhooks).
 func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pattern, handler) }
 
-// Handler returns the complete HTTP handler: health, reflection, Prometheus
+// Handler returns the complete HTTP handler: health, reflection (when
+// Options.Reflection), Prometheus
 // metrics (/metrics, when Options.Metrics), the mounted services, wrapped in
 // authentication, CORS and the request limits.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(s.services...)))
-	reflector := grpcreflect.NewStaticReflector(s.services...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	if s.opts.Reflection {
+		reflector := grpcreflect.NewStaticReflector(s.services...)
+		readLimit := connect.WithReadMaxBytes(int(s.opts.MaxRequestBytes))
+		mux.Handle(grpcreflect.NewHandlerV1(reflector, readLimit))
+		mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, readLimit))
+	}
 	if s.opts.Metrics {
 		mux.Handle("/metrics", telemetry.MetricsHandler())
 	}
