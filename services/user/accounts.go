@@ -89,6 +89,12 @@ func normalizeLogin(login string) string {
 // a lookup, the limiter and a password hash like a known one, and gets the
 // same answers.
 func (s *Service) Login(ctx context.Context, login, password, client string) (string, time.Time, *userv1.User, error) {
+	// The address's budget comes first: past it, an attempt costs not even
+	// the lookup.
+	const refusal = "too many login attempts; retry later"
+	if err := s.allow(ctx, "login:addr:"+client, s.opts.AddressLimit, refusal); err != nil {
+		return "", time.Time{}, nil, err
+	}
 	row := &userRow{}
 	err := s.db.NewSelect().Model(row).Where("username = ? OR phone = ?", login, login).Limit(1).Scan(ctx)
 	found := err == nil
@@ -98,10 +104,6 @@ func (s *Service) Login(ctx context.Context, login, password, client string) (st
 	account := "name:" + normalizeLogin(login)
 	if found {
 		account = "id:" + row.ID
-	}
-	const refusal = "too many login attempts; retry later"
-	if err := s.allow(ctx, "login:addr:"+client, s.opts.AddressLimit, refusal); err != nil {
-		return "", time.Time{}, nil, err
 	}
 	if err := s.allow(ctx, "login:account:"+account+":addr:"+client, s.opts.AccountLimit, refusal); err != nil {
 		return "", time.Time{}, nil, err
