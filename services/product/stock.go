@@ -16,9 +16,10 @@ import (
 	"mall/services/platform/rpcerr"
 )
 
-// Stock moves between three columns of a product: stock (available),
-// reserved and sold. Reservations move it, one transaction each, so
-// stock + reserved + sold changes only through SetStock.
+// Stock moves between four columns of a product: stock (available),
+// reserved, sold and allocated (flash sales, allocation.go). Reservations
+// and allocations move it, one transaction each, so stock + reserved +
+// sold + allocated changes only through SetStock.
 
 // ReserveStock holds stock for every line, all or nothing. It is idempotent
 // by reservation id: a repeated call returns the existing reservation.
