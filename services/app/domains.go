@@ -133,7 +133,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 		return "", nil, err
 	}
 	httpClient, url, clientOpts := deps.ServiceClientOptions("user")
-	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:login:"),
+	svc := user.NewService(handle, deps.Valkey, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:login:"),
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOptions(deps.Config))
 	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
 	return path, handler, nil
@@ -141,6 +141,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 
 func userOptions(cfg config.Config) user.Options {
 	opts := user.DefaultOptions()
+	opts.KeyPrefix = cfg.CachePrefix
 	if cfg.TokenTTL > 0 {
 		opts.TokenTTL = cfg.TokenTTL
 	}

@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"google.golang.org/protobuf/proto"
 
 	userv1 "mall/gen/mall/user/v1"
 	"mall/services/platform/db"
@@ -66,6 +67,7 @@ func (s *Service) CreateAddress(ctx context.Context, userID string, spec *userv1
 	if err != nil {
 		return nil, err
 	}
+	s.afterAddressChange(ctx, userID)
 	return row.proto(), nil
 }
 
@@ -85,13 +87,14 @@ func (s *Service) UpdateAddress(ctx context.Context, userID, addressID string, s
 	if err != nil {
 		return nil, err
 	}
+	s.afterAddressChange(ctx, userID)
 	return row.proto(), nil
 }
 
 // DeleteAddress removes an address; if it was the default, the most recent
 // remaining one becomes the default.
 func (s *Service) DeleteAddress(ctx context.Context, userID, addressID string) error {
-	return db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
@@ -108,6 +111,10 @@ func (s *Service) DeleteAddress(ctx context.Context, userID, addressID string) e
 		_, err = tx.NewRaw("UPDATE addresses SET is_default = TRUE WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 1", userID).Exec(ctx)
 		return err
 	})
+	if err == nil {
+		s.afterAddressChange(ctx, userID)
+	}
+	return err
 }
 
 // SetDefaultAddress makes one address the default and no other.
@@ -131,6 +138,7 @@ func (s *Service) SetDefaultAddress(ctx context.Context, userID, addressID strin
 	if err != nil {
 		return nil, err
 	}
+	s.afterAddressChange(ctx, userID)
 	return row.proto(), nil
 }
 
@@ -141,33 +149,59 @@ func clearDefault(ctx context.Context, tx bun.Tx, userID string) error {
 
 // ListAddresses returns the default first, then newest first.
 func (s *Service) ListAddresses(ctx context.Context, userID string) ([]*userv1.Address, error) {
-	var rows []addressRow
-	if err := s.db.NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("is_default DESC, created_at DESC, id DESC").Scan(ctx); err != nil {
-		return nil, err
-	}
-	out := make([]*userv1.Address, len(rows))
-	for i := range rows {
-		out[i] = rows[i].proto()
-	}
-	return out, nil
+	return s.addressBook(ctx, userID)
 }
 
 // GetAddress returns one of userID's addresses; an empty id means the default.
+// It reads the cached address book: a flash-sale purchase resolves its
+// buyer's address this way on the sale's hot path.
 func (s *Service) GetAddress(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
-	if addressID != "" {
-		row, err := ownAddress(ctx, s.db, userID, addressID)
-		if err != nil {
-			return nil, err
-		}
-		return row.proto(), nil
-	}
-	row := &addressRow{}
-	err := s.db.NewSelect().Model(row).Where("user_id = ? AND is_default", userID).Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errAddressNotFound()
-	}
+	book, err := s.addressBook(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return row.proto(), nil
+	for _, a := range book {
+		if (addressID == "" && a.GetIsDefault()) || (addressID != "" && a.GetAddressId() == addressID) {
+			return a, nil
+		}
+	}
+	return nil, errAddressNotFound()
+}
+
+// addressBook is every address of userID, default first, then newest
+// first: one Valkey key per user, read through the client-side cache and
+// invalidated after every change (afterAddressChange).
+func (s *Service) addressBook(ctx context.Context, userID string) ([]*userv1.Address, error) {
+	value, err := s.addressBooks.Get(ctx, s.addressBookKey(userID), func(ctx context.Context) ([]byte, bool, error) {
+		var rows []addressRow
+		if err := s.db.NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("is_default DESC, created_at DESC, id DESC").Scan(ctx); err != nil {
+			return nil, false, err
+		}
+		book := &userv1.ListAddressesResponse{Addresses: make([]*userv1.Address, len(rows))}
+		for i := range rows {
+			book.Addresses[i] = rows[i].proto()
+		}
+		value, err := proto.Marshal(book)
+		return value, err == nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var book userv1.ListAddressesResponse
+	if err := proto.Unmarshal(value, &book); err != nil {
+		return nil, err
+	}
+	return book.GetAddresses(), nil
+}
+
+func (s *Service) addressBookKey(userID string) string {
+	return s.opts.KeyPrefix + "user:addresses:" + userID
+}
+
+// afterAddressChange drops the user's cached address book once a change
+// committed. A failure is logged: the TTL bounds how long it stays stale.
+func (s *Service) afterAddressChange(ctx context.Context, userID string) {
+	if err := s.addressBooks.Invalidate(context.WithoutCancel(ctx), s.addressBookKey(userID)); err != nil {
+		s.logger.WarnContext(ctx, "address book cache invalidation failed", "user_id", userID, "err", err)
+	}
 }
