@@ -238,9 +238,13 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	httpClient, url, clientOpts := deps.ServiceClientOptions("seckill")
 	seckillOpts := seckill.DefaultOptions()
 	seckillOpts.KeyPrefix = deps.Config.CachePrefix + "seckill:"
+	if deps.Config.FlashPaymentTimeout > 0 {
+		seckillOpts.PaymentTimeout = deps.Config.FlashPaymentTimeout
+	}
 	svc := seckill.NewService(handle, deps.Valkey, seckill.Kafka{Producer: producer, NewClient: deps.Kafka.NewClient},
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
-		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
+		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
+		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)

@@ -32,9 +32,23 @@ import (
 // to allocated for the allocation id (a sale's event id). A repeat returns
 // the allocation as it is now.
 func (s *Service) AllocateStock(ctx context.Context, id, productID string, quantity int64) (*productv1.Allocation, error) {
+	row, err := allocate(ctx, s.db, id, productID, quantity)
+	if db.IsDuplicate(err) {
+		return s.existingAllocation(ctx, id, productID, quantity)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.afterCommit(ctx, productID)
+	return allocationProto(row), nil
+}
+
+// allocate is AllocateStock's transaction; a repeated id fails with a
+// duplicate-key error.
+func allocate(ctx context.Context, handle *bun.DB, id, productID string, quantity int64) (*allocationRow, error) {
 	now := time.Now().UTC()
 	row := &allocationRow{ID: id, ProductID: productID, Quantity: quantity, State: allocationAllocated, CreatedAt: now, UpdatedAt: now}
-	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	return row, db.InTx(ctx, handle, func(ctx context.Context, tx bun.Tx) error {
 		// Insert first, as ReserveStock: a concurrent call with the same id
 		// waits on the key and then finds it taken.
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
@@ -47,18 +61,21 @@ func (s *Service) AllocateStock(ctx context.Context, id, productID string, quant
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return s.whyNotReservable(ctx, tx, productID)
+			return whyNotReservable(ctx, tx, productID)
 		}
 		return nil
 	})
+}
+
+// SeedAllocation allocates a demo flash sale's units from the demo catalog
+// in the product database (the seed runs before any service). Seeding
+// again changes nothing.
+func SeedAllocation(ctx context.Context, handle *bun.DB, id, productID string, quantity int64) error {
+	_, err := allocate(ctx, handle, id, productID, quantity)
 	if db.IsDuplicate(err) {
-		return s.existingAllocation(ctx, id, productID, quantity)
+		return nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	s.afterCommit(ctx, productID)
-	return allocationProto(row), nil
+	return err
 }
 
 // existingAllocation answers a repeated AllocateStock.

@@ -47,7 +47,7 @@ func (s *Service) ReserveStock(ctx context.Context, id string, lines []*productv
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return s.whyNotReservable(ctx, tx, line.ProductID)
+				return whyNotReservable(ctx, tx, line.ProductID)
 			}
 		}
 		for i := range merged {
@@ -86,7 +86,7 @@ func (s *Service) existingReservation(ctx context.Context, id string, lines []re
 	return reservationProto(row, existing), nil
 }
 
-func (s *Service) whyNotReservable(ctx context.Context, tx bun.Tx, productID string) error {
+func whyNotReservable(ctx context.Context, tx bun.Tx, productID string) error {
 	row := &productRow{}
 	err := tx.NewSelect().Model(row).Column("status", "stock").Where("id = ?", productID).Scan(ctx)
 	switch {

@@ -91,3 +91,11 @@ func (h *Handler) ReleasePurchase(ctx context.Context, req *connect.Request[seck
 	}
 	return connect.NewResponse(&seckillv1.ReleasePurchaseResponse{Released: released}), nil
 }
+
+func (h *Handler) SettleSales(ctx context.Context, _ *connect.Request[seckillv1.SettleSalesRequest]) (*connect.Response[seckillv1.SettleSalesResponse], error) {
+	res, err := h.svc.SettleSales(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -13,6 +14,7 @@ import (
 
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/ratelimit"
 )
 
@@ -38,6 +40,14 @@ type Options struct {
 	// that never reached Kafka; RelayAfter is how old such an entry must be
 	// (longer than ProduceTimeout: younger ones may still be on their way).
 	RelayEvery, RelayAfter time.Duration
+	// PaymentTimeout is a flash-sale order's time to pay (the writers'
+	// setting): SettleSales gives a sale's unsold units back to the
+	// product once it ended this long ago and no order of it is pending.
+	PaymentTimeout time.Duration
+	// AbandonAfter is how long a sale may stay allocating (its CreateEvent
+	// died or failed in doubt) before SettleSales gives back whatever it
+	// took. Longer than CreateEvent can run (createTimeout).
+	AbandonAfter time.Duration
 }
 
 // DefaultOptions are the production settings.
@@ -51,6 +61,8 @@ func DefaultOptions() Options {
 		ReconcileGrace: 3 * time.Second,
 		RelayEvery:     2 * time.Second,
 		RelayAfter:     5 * time.Second,
+		PaymentTimeout: 10 * time.Minute,
+		AbandonAfter:   2 * time.Minute,
 	}
 }
 
@@ -69,10 +81,18 @@ type Service struct {
 	kafka    Kafka
 	products productv1connect.ProductServiceClient
 	orders   orderv1connect.OrderServiceClient
+	users    userv1connect.UserServiceClient
 	logger   *slog.Logger
 	opts     Options
 
-	events     sync.Map // event id -> cachedEvent
+	events     sync.Map // event id -> cachedEvent (row nil: no such visible event)
+	eventLoads singleflight.Group
+	// unknownEvents counts the absent ids cached in events, to bound them.
+	unknownEvents atomic.Int64
+	// soldOut holds the sales whose last admission in this process found
+	// them sold out (event id -> true): Purchase asks those first without
+	// resolving the buyer's address.
+	soldOut    sync.Map
 	reconciles singleflight.Group
 	// produced are tickets whose record Kafka has, to clear from their
 	// sale's outbox in batches (ClearOutboxes).
@@ -80,30 +100,69 @@ type Service struct {
 }
 
 type cachedEvent struct {
-	row     *eventRow
+	row     *eventRow // nil: no visible event has this id
 	expires time.Time
 }
 
+// maxUnknownEvents bounds the absent ids the event cache holds, so a flood
+// of made-up ids cannot grow it without limit.
+const maxUnknownEvents = 10000
+
 // NewService returns the seckill service.
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
-	orders orderv1connect.OrderServiceClient, logger *slog.Logger, opts Options) *Service {
-	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, logger: logger, opts: opts,
+	orders orderv1connect.OrderServiceClient, users userv1connect.UserServiceClient, logger *slog.Logger, opts Options) *Service {
+	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, users: users, logger: logger, opts: opts,
 		produced: make(chan producedTicket, 4096)}
 }
 
-// event returns an event, from this process's short-lived copy when fresh.
+// event returns a visible event (allocated or settled), from this
+// process's short-lived copy when fresh. An unknown id is remembered as
+// absent for as long, and concurrent misses of one id share one query, so
+// a flood of made-up ids does not reach MySQL per call.
 func (s *Service) event(ctx context.Context, id string) (*eventRow, error) {
 	if v, ok := s.events.Load(id); ok && time.Now().Before(v.(cachedEvent).expires) {
-		return v.(cachedEvent).row, nil
-	}
-	row := &eventRow{}
-	err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
-	if isNoRows(err) {
+		if row := v.(cachedEvent).row; row != nil {
+			return row, nil
+		}
 		return nil, errEventNotFound()
 	}
+	loaded, err, _ := s.eventLoads.Do(id, func() (any, error) {
+		row := &eventRow{}
+		err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(context.WithoutCancel(ctx))
+		switch {
+		case isNoRows(err) || (err == nil && !row.visible()):
+			row = nil
+			if s.unknownEvents.Add(1) > maxUnknownEvents {
+				s.forgetUnknownEvents()
+			}
+		case err != nil:
+			return nil, err
+		}
+		s.events.Store(id, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
+		return row, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.events.Store(id, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
-	return row, nil
+	if row := loaded.(*eventRow); row != nil {
+		return row, nil
+	}
+	return nil, errEventNotFound()
+}
+
+// cacheEvent puts a row this process just wrote into its copy.
+func (s *Service) cacheEvent(row *eventRow) {
+	s.events.Store(row.ID, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
+}
+
+// forgetUnknownEvents drops the cached absences (they are only a shield
+// for the database) and counts them again from zero.
+func (s *Service) forgetUnknownEvents() {
+	s.events.Range(func(key, value any) bool {
+		if value.(cachedEvent).row == nil {
+			s.events.Delete(key)
+		}
+		return true
+	})
+	s.unknownEvents.Store(0)
 }
