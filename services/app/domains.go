@@ -172,7 +172,11 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 	if deps.Config.PaymentTimeout > 0 {
 		orderOpts.PaymentTimeout = deps.Config.PaymentTimeout
 	}
-	svc := order.NewService(handle, tc, deps.Config.TaskQueue, deps.Logger, orderOpts)
+	httpClient, url, clientOpts := deps.ServiceClientOptions("order")
+	svc := order.NewService(handle, tc, deps.Config.TaskQueue, order.FlashSaleClients{
+		Products: productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
+		Seckill:  seckillv1connect.NewSeckillServiceClient(httpClient, url, clientOpts...),
+	}, deps.Logger, orderOpts)
 	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
 	return path, handler, nil
 }

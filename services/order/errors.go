@@ -19,6 +19,8 @@ const (
 	ReasonCheckoutNotRunning  = "CHECKOUT_NOT_RUNNING"
 	ReasonBadPageToken        = "BAD_PAGE_TOKEN"
 	ReasonWorkflowUnavailable = "WORKFLOW_UNAVAILABLE"
+	ReasonPaymentInProgress   = "PAYMENT_IN_PROGRESS"
+	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 )
 
 func errOrderNotFound() error {
@@ -44,4 +46,8 @@ func errBadPageToken() error {
 
 func errWorkflowUnavailable() error {
 	return rpcerr.New(connect.CodeUnavailable, ReasonWorkflowUnavailable, "the checkout service is unavailable; try again")
+}
+
+func errUpstreamUnavailable() error {
+	return rpcerr.New(connect.CodeUnavailable, ReasonUpstreamUnavailable, "the order could not be cancelled right now; try again")
 }

@@ -61,7 +61,7 @@ func newFixture(t *testing.T) *fixture {
 
 	opts := DefaultOptions()
 	opts.PaymentTimeout, opts.AutoComplete = 3*time.Minute, time.Hour
-	svc := NewService(handle, tc, taskQueue, testenv.Logger(), opts)
+	svc := NewService(handle, tc, taskQueue, FlashSaleClients{}, testenv.Logger(), opts)
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)

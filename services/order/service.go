@@ -7,6 +7,9 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
 
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
+
 	"mall/workflows/checkout"
 )
 
@@ -25,24 +28,33 @@ func DefaultOptions() Options {
 	return Options{PaymentTimeout: checkout.DefaultPaymentTimeout, AutoComplete: checkout.DefaultAutoComplete}
 }
 
+// FlashSaleClients are the services a buyer's cancel of an unpaid
+// flash-sale order calls: the catalog (its units' claim) and the sale
+// (the units go back to it).
+type FlashSaleClients struct {
+	Products productv1connect.ProductServiceClient
+	Seckill  seckillv1connect.SeckillServiceClient
+}
+
 // Service is the order domain: orders, their lines and status history, and
 // the entry points of the checkout saga (started and signalled on Temporal).
 type Service struct {
 	db        *bun.DB
 	temporal  client.Client
 	taskQueue string
+	flash     FlashSaleClients
 	logger    *slog.Logger
 	opts      Options
 }
 
 // NewService returns the order service. Checkouts start CheckoutWorkflow
 // on taskQueue through temporal.
-func NewService(db *bun.DB, temporal client.Client, taskQueue string, logger *slog.Logger, opts Options) *Service {
+func NewService(db *bun.DB, temporal client.Client, taskQueue string, flash FlashSaleClients, logger *slog.Logger, opts Options) *Service {
 	if opts.PaymentTimeout <= 0 {
 		opts.PaymentTimeout = checkout.DefaultPaymentTimeout
 	}
 	if opts.AutoComplete <= 0 {
 		opts.AutoComplete = checkout.DefaultAutoComplete
 	}
-	return &Service{db: db, temporal: temporal, taskQueue: taskQueue, logger: logger, opts: opts}
+	return &Service{db: db, temporal: temporal, taskQueue: taskQueue, flash: flash, logger: logger, opts: opts}
 }

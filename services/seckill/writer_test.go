@@ -50,7 +50,7 @@ func newWriterHarness(t *testing.T) *writerHarness {
 	ctx := context.Background()
 	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"order", order.Migrations())
 	// CreateFlashSaleOrders starts no workflow: no Temporal client needed.
-	orders := order.NewService(handle, nil, "", testenv.Logger(), order.DefaultOptions())
+	orders := order.NewService(handle, nil, "", order.FlashSaleClients{}, testenv.Logger(), order.DefaultOptions())
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
