@@ -66,9 +66,13 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		logger.Warn("no successful payment on record; refunding stock only", "error", err)
 	}
 
-	// 2. Stock back to available (the reservation was confirmed as sold).
-	if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityReleaseReservation, order.ReservationID).Get(sctx, nil); err != nil {
-		return status, err
+	// 2. Stock back to available (the reservation was confirmed as sold; a
+	// flash-sale order's is named by its order id). Flash-sale orders
+	// written before their units were reservations have none to release.
+	if order.ReservationID != "" {
+		if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityReleaseReservation, order.ReservationID).Get(sctx, nil); err != nil {
+			return status, err
+		}
 	}
 
 	// 3. The order ends REFUNDED.
@@ -89,7 +93,7 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	// 5. Rankings count the units as unsold again.
 	if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityPublishOrderEvent, checkout.OrderEventInput{
 		Type: orderv1.OrderEventType_ORDER_EVENT_TYPE_REFUNDED, OrderID: in.OrderID, UserID: order.UserID,
-		Lines: order.Lines, OccurredAt: workflow.Now(ctx).UTC()}).Get(sctx, nil); err != nil {
+		Lines: order.Lines, OccurredAt: workflow.Now(ctx).UTC(), Kind: order.Kind, SeckillEventID: order.SeckillEventID}).Get(sctx, nil); err != nil {
 		logger.Error("REFUNDED event not published", "error", err)
 	}
 	return status, nil

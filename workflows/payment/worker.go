@@ -11,14 +11,15 @@ const ActivityPrefix = "Payment."
 
 // Registered activity names (ActivityPrefix + the Activities method).
 const (
-	ActivityAwaitOrderOutcome   = ActivityPrefix + "AwaitOrderOutcome"
-	ActivityCancelCharge        = ActivityPrefix + "CancelCharge"
-	ActivityCreateCharge        = ActivityPrefix + "CreateCharge"
-	ActivityCreatePaymentRecord = ActivityPrefix + "CreatePaymentRecord"
-	ActivityGetCharge           = ActivityPrefix + "GetCharge"
-	ActivityRecordCharge        = ActivityPrefix + "RecordCharge"
-	ActivityRefundOrder         = ActivityPrefix + "RefundOrder"
-	ActivitySettlePayment       = ActivityPrefix + "SettlePayment"
+	ActivityAwaitOrderOutcome     = ActivityPrefix + "AwaitOrderOutcome"
+	ActivityCancelCharge          = ActivityPrefix + "CancelCharge"
+	ActivityConfirmFlashSaleUnits = ActivityPrefix + "ConfirmFlashSaleUnits"
+	ActivityCreateCharge          = ActivityPrefix + "CreateCharge"
+	ActivityCreatePaymentRecord   = ActivityPrefix + "CreatePaymentRecord"
+	ActivityGetCharge             = ActivityPrefix + "GetCharge"
+	ActivityRecordCharge          = ActivityPrefix + "RecordCharge"
+	ActivityRefundOrder           = ActivityPrefix + "RefundOrder"
+	ActivitySettlePayment         = ActivityPrefix + "SettlePayment"
 )
 
 // Register adds PaymentWorkflow (as WorkflowName) and the payment
