@@ -3,15 +3,18 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/app"
@@ -36,15 +39,74 @@ func (m *mall) startWriter(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done; stop() })
 }
 
+// flashSale creates a live sale of stock units of p0120, whose available
+// stock is raised by as much first (the sale takes its units from it).
 func (m *mall) flashSale(t *testing.T, client seckillv1connect.SeckillServiceClient, stock int64) string {
 	t.Helper()
-	res, err := client.CreateEvent(context.Background(), testenv.Bearer(m.admin, &seckillv1.CreateEventRequest{ProductId: "p0120",
+	ctx := context.Background()
+	p, err := m.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0120"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.products.SetStock(ctx, testenv.Bearer(m.admin, &productv1.SetStockRequest{ProductId: "p0120",
+		Stock: p.Msg.GetProduct().GetStock() + stock})); err != nil {
+		t.Fatal(err)
+	}
+	return m.flashSaleOf(t, client, "p0120", stock, time.Hour)
+}
+
+// flashSaleOf creates a sale of stock units of a product, live from now
+// until lasts from now.
+func (m *mall) flashSaleOf(t *testing.T, client seckillv1connect.SeckillServiceClient, productID string, stock int64, lasts time.Duration) string {
+	t.Helper()
+	res, err := client.CreateEvent(context.Background(), testenv.Bearer(m.admin, &seckillv1.CreateEventRequest{ProductId: productID,
 		PriceCents: 100, Stock: stock, PerUserLimit: 1, StartsAt: timestamppb.New(time.Now().Add(-time.Second)),
-		EndsAt: timestamppb.New(time.Now().Add(time.Hour))}))
+		EndsAt: timestamppb.New(time.Now().Add(lasts))}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res.Msg.GetEvent().GetEventId()
+}
+
+// giveAddresses gives each of the buyers (minted tokens, no accounts) a
+// default shipping address, written to the user database in bulk: a
+// flash-sale purchase needs one.
+func giveAddresses(t *testing.T, deps *app.Deps, userIDs ...string) {
+	t.Helper()
+	ctx := context.Background()
+	handle, err := deps.Database(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for chunk := range slices.Chunk(userIDs, 2000) {
+		rows := make([]addressRow, len(chunk))
+		for i, id := range chunk {
+			rows[i] = addressRow{ID: "a-" + id, UserID: id, RecipientName: "收件人 " + id, Phone: "13700000000", Province: "江苏",
+				City: "南京", Detail: "中山路 100 号", IsDefault: true, CreatedAt: now, UpdatedAt: now}
+		}
+		if _, err := handle.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// addressRow is a row of the user database's addresses table.
+type addressRow struct {
+	bun.BaseModel `bun:"table:addresses"`
+
+	ID            string    `bun:"id,pk"`
+	UserID        string    `bun:"user_id"`
+	RecipientName string    `bun:"recipient_name"`
+	Phone         string    `bun:"phone"`
+	Province      string    `bun:"province"`
+	City          string    `bun:"city"`
+	District      string    `bun:"district"`
+	Detail        string    `bun:"detail"`
+	PostalCode    string    `bun:"postal_code"`
+	IsDefault     bool      `bun:"is_default"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
 }
 
 // TestFlashSaleBurstSellsExactlyTheStock: 20 000 buyers (and 2 000 repeat
@@ -66,9 +128,12 @@ func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
 	eventID := m.flashSale(t, client, stock)
 
 	tokens := make([]string, buyers)
+	ids := make([]string, buyers)
 	for i := range tokens {
-		tokens[i] = testenv.Token(t, m.deps.Keys, fmt.Sprintf("u-burst-%05d", i), auth.RoleUser)
+		ids[i] = fmt.Sprintf("u-burst-%05d", i)
+		tokens[i] = testenv.Token(t, m.deps.Keys, ids[i], auth.RoleUser)
 	}
+	giveAddresses(t, m.deps, ids...)
 	var next atomic.Int64
 	var mu sync.Mutex
 	tickets := map[int]string{} // buyer -> ticket
@@ -187,6 +252,7 @@ func TestUnpaidFlashOrdersExpireAndTheirUnitsSellAgain(t *testing.T) {
 	token := map[string]string{}
 	for _, name := range []string{"amy", "ben", "eve", "cat", "dan"} {
 		token[name] = testenv.Token(t, m.deps.Keys, "u-expiry-"+name, auth.RoleUser)
+		giveAddresses(t, m.deps, "u-expiry-"+name)
 	}
 	buy := func(name string) (string, error) {
 		res, err := client.Purchase(ctx, testenv.Bearer(token[name], &seckillv1.PurchaseRequest{EventId: eventID}))
