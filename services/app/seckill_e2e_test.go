@@ -3,14 +3,12 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -24,6 +22,7 @@ import (
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 	"mall/services/seckill"
+	"mall/services/user"
 )
 
 // startWriter runs one batched order writer of the test's mall until the test ends.
@@ -69,44 +68,16 @@ func (m *mall) flashSaleOf(t *testing.T, client seckillv1connect.SeckillServiceC
 }
 
 // giveAddresses gives each of the buyers (minted tokens, no accounts) a
-// default shipping address, written to the user database in bulk: a
-// flash-sale purchase needs one.
+// default shipping address: a flash-sale purchase needs one.
 func giveAddresses(t *testing.T, deps *app.Deps, userIDs ...string) {
 	t.Helper()
-	ctx := context.Background()
-	handle, err := deps.Database(ctx, "user")
+	handle, err := deps.Database(context.Background(), "user")
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
-	for chunk := range slices.Chunk(userIDs, 2000) {
-		rows := make([]addressRow, len(chunk))
-		for i, id := range chunk {
-			rows[i] = addressRow{ID: "a-" + id, UserID: id, RecipientName: "收件人 " + id, Phone: "13700000000", Province: "江苏",
-				City: "南京", Detail: "中山路 100 号", IsDefault: true, CreatedAt: now, UpdatedAt: now}
-		}
-		if _, err := handle.NewInsert().Model(&rows).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if err := user.SeedAddresses(context.Background(), handle, userIDs); err != nil {
+		t.Fatal(err)
 	}
-}
-
-// addressRow is a row of the user database's addresses table.
-type addressRow struct {
-	bun.BaseModel `bun:"table:addresses"`
-
-	ID            string    `bun:"id,pk"`
-	UserID        string    `bun:"user_id"`
-	RecipientName string    `bun:"recipient_name"`
-	Phone         string    `bun:"phone"`
-	Province      string    `bun:"province"`
-	City          string    `bun:"city"`
-	District      string    `bun:"district"`
-	Detail        string    `bun:"detail"`
-	PostalCode    string    `bun:"postal_code"`
-	IsDefault     bool      `bun:"is_default"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
 }
 
 // TestFlashSaleBurstSellsExactlyTheStock: 20 000 buyers (and 2 000 repeat

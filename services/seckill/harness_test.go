@@ -188,7 +188,9 @@ func (f *fixture) event(t *testing.T, stock int64, from, to time.Duration) *seck
 // user returns a token of a buyer with a default shipping address.
 func (f *fixture) user(t *testing.T, id string) string {
 	t.Helper()
-	f.giveAddress(t, id, true)
+	if err := user.SeedAddresses(context.Background(), f.userDB, []string{id}); err != nil {
+		t.Fatal(err)
+	}
 	return f.shopper(t, id)
 }
 
@@ -197,16 +199,15 @@ func (f *fixture) shopper(t *testing.T, id string) string {
 	return testenv.Token(t, f.keys, id, auth.RoleUser)
 }
 
-// giveAddress adds an address to a buyer's address book in the user
-// database (the buyers are minted tokens without accounts) and returns its
-// id. The first one written for a buyer is their default.
-func (f *fixture) giveAddress(t *testing.T, userID string, makeDefault bool) string {
+// giveAddress adds another (not default) address to a buyer's address
+// book in the user database and returns its id.
+func (f *fixture) giveAddress(t *testing.T, userID string) string {
 	t.Helper()
 	id := "a-" + userID + "-" + testenv.RandomID(4)
 	now := time.Now().UTC()
 	if _, err := f.userDB.NewInsert().Table("addresses").Model(&map[string]any{
 		"id": id, "user_id": userID, "recipient_name": "收件人 " + userID, "phone": "13800138000", "province": "浙江",
-		"city": "杭州", "district": "西湖区", "detail": "文三路 " + id, "postal_code": "310000", "is_default": makeDefault,
+		"city": "杭州", "district": "西湖区", "detail": "文三路 " + id, "postal_code": "310000", "is_default": false,
 		"created_at": now, "updated_at": now,
 	}).Exec(context.Background()); err != nil {
 		t.Fatal(err)
