@@ -248,7 +248,8 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	svc := seckill.NewService(handle, deps.Valkey, seckill.Kafka{Producer: producer, NewClient: deps.Kafka.NewClient},
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
 		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
-		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
+		user.NewAddressReader(deps.Valkey, userOptions(deps.Config), userv1connect.NewUserServiceClient(httpClient, url, clientOpts...)),
+		deps.Logger, seckillOpts)
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)

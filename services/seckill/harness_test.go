@@ -22,6 +22,7 @@ import (
 	"mall/gen/mall/product/v1/productv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
+	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/auth"
 	"mall/services/platform/kafka"
@@ -53,8 +54,8 @@ type fixture struct {
 	clients   map[string]seckillv1connect.SeckillServiceClient
 	admin     string
 	service   string
-	// addressLookups counts the calls that reached the user service's
-	// GetAddressInternal; eventReads the SELECTs of flash_sale_events.
+	// addressLookups counts the buyers' address lookups; eventReads the
+	// SELECTs of flash_sale_events.
 	addressLookups *atomic.Int64
 	eventReads     *atomic.Int64
 }
@@ -119,17 +120,10 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	userOpts.KeyPrefix = keyspace
 	orders := &orderStandIn{}
 	users := &user.Service{}
-	addressLookups := &atomic.Int64{}
 	upstream := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
 		srv.Mount(orderv1connect.NewOrderServiceHandler(orders))
 		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products)))
-		path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(users))
-		srv.Mount(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == userv1connect.UserServiceGetAddressInternalProcedure {
-				addressLookups.Add(1)
-			}
-			handler.ServeHTTP(w, r)
-		}))
+		srv.Mount(userv1connect.NewUserServiceHandler(user.NewHandler(users)))
 	})
 	h := rpcclient.HTTPClient()
 	*users = *user.NewService(userDB, shared, keys, auth.NewValkeyRevocations(shared, keyspace+"revoked:"),
@@ -151,10 +145,13 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.eventTTL > 0 {
 		opts.EventCacheTTL = o.eventTTL
 	}
+	// The reader is on a Valkey connection of its own, as in another process.
+	addresses := &countedAddresses{Addresses: user.NewAddressReader(testenv.Redis(t), userOpts,
+		userv1connect.NewUserServiceClient(h, upstream, connect.WithGRPC()))}
 	svc := NewService(handle, client, Kafka{Producer: producer, NewClient: cluster.NewClient},
 		productv1connect.NewProductServiceClient(h, upstream, connect.WithGRPC()),
 		orderv1connect.NewOrderServiceClient(h, upstream, connect.WithGRPC()),
-		userv1connect.NewUserServiceClient(h, upstream, connect.WithGRPC()), testenv.Logger(), opts)
+		addresses, testenv.Logger(), opts)
 	clearing, stopClearing := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
@@ -163,7 +160,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		srv.Mount(seckillv1connect.NewSeckillServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
 	})
 	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
-		orders: orders, keys: keys, addressLookups: addressLookups, eventReads: &eventReads.n,
+		orders: orders, keys: keys, addressLookups: &addresses.n, eventReads: &eventReads.n,
 		clients: map[string]seckillv1connect.SeckillServiceClient{
 			"connect-json": seckillv1connect.NewSeckillServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         seckillv1connect.NewSeckillServiceClient(h, url, connect.WithGRPC()),
@@ -261,6 +258,17 @@ func (f *fixture) stock(t *testing.T, eventID string) int64 {
 		t.Fatalf("remaining %d ready %v err %v", left, ready, err)
 	}
 	return left
+}
+
+// countedAddresses counts the address lookups Purchase makes.
+type countedAddresses struct {
+	Addresses
+	n atomic.Int64
+}
+
+func (c *countedAddresses) Address(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
+	c.n.Add(1)
+	return c.Addresses.Address(ctx, userID, addressID)
 }
 
 // selectCounter counts SELECTs of one table (a bun query hook).

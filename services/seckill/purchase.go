@@ -17,7 +17,6 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
-	userv1 "mall/gen/mall/user/v1"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 )
@@ -191,7 +190,7 @@ func (s *Service) ReleasePurchase(ctx context.Context, req *seckillv1.ReleasePur
 // one that does not exist), else their default; none at all is a failed
 // precondition.
 func (s *Service) shippingAddress(ctx context.Context, userID, addressID string) (*orderv1.ShippingAddress, error) {
-	res, err := s.users.GetAddressInternal(ctx, connect.NewRequest(&userv1.GetAddressInternalRequest{UserId: userID, AddressId: addressID}))
+	a, err := s.addresses.Address(ctx, userID, addressID)
 	switch {
 	case connect.CodeOf(err) == connect.CodeNotFound && addressID == "":
 		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonAddressRequired, "add a shipping address before buying in a flash sale")
@@ -201,7 +200,6 @@ func (s *Service) shippingAddress(ctx context.Context, userID, addressID string)
 		s.logger.ErrorContext(ctx, "resolve the buyer's address", "err", err)
 		return nil, rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, "addresses are unavailable; try again")
 	}
-	a := res.Msg.GetAddress()
 	return &orderv1.ShippingAddress{RecipientName: a.GetRecipientName(), Phone: a.GetPhone(), Province: a.GetProvince(),
 		City: a.GetCity(), District: a.GetDistrict(), Detail: a.GetDetail(), PostalCode: a.GetPostalCode()}, nil
 }

@@ -14,7 +14,7 @@ import (
 
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
-	"mall/gen/mall/user/v1/userv1connect"
+	userv1 "mall/gen/mall/user/v1"
 	"mall/services/platform/ratelimit"
 )
 
@@ -76,14 +76,14 @@ type Kafka struct {
 // Service is the seckill domain: events in MySQL, the live sale in Valkey,
 // accepted purchases to Kafka, results from the writers.
 type Service struct {
-	db       *bun.DB
-	valkey   valkey.Client
-	kafka    Kafka
-	products productv1connect.ProductServiceClient
-	orders   orderv1connect.OrderServiceClient
-	users    userv1connect.UserServiceClient
-	logger   *slog.Logger
-	opts     Options
+	db        *bun.DB
+	valkey    valkey.Client
+	kafka     Kafka
+	products  productv1connect.ProductServiceClient
+	orders    orderv1connect.OrderServiceClient
+	addresses Addresses
+	logger    *slog.Logger
+	opts      Options
 
 	events     sync.Map // event id -> cachedEvent (row nil: no such visible event)
 	eventLoads singleflight.Group
@@ -108,11 +108,19 @@ type cachedEvent struct {
 // of made-up ids cannot grow it without limit.
 const maxUnknownEvents = 10000
 
+// Addresses resolves a buyer's shipping address: addressID if it is
+// theirs, else their default; connect's not_found when they have no such
+// address. Purchase asks it on the sale's hot path, so it must be cheap
+// (services/app wires the user domain's cached reader).
+type Addresses interface {
+	Address(ctx context.Context, userID, addressID string) (*userv1.Address, error)
+}
+
 // NewService returns the seckill service.
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
-	orders orderv1connect.OrderServiceClient, users userv1connect.UserServiceClient, logger *slog.Logger, opts Options) *Service {
-	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, users: users, logger: logger, opts: opts,
-		produced: make(chan producedTicket, 4096)}
+	orders orderv1connect.OrderServiceClient, addresses Addresses, logger *slog.Logger, opts Options) *Service {
+	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, addresses: addresses, logger: logger,
+		opts: opts, produced: make(chan producedTicket, 4096)}
 }
 
 // event returns a visible event (allocated or settled), from this
