@@ -301,6 +301,34 @@ func TestSoldOutRefusalsDoNotLookUpAddresses(t *testing.T) {
 	}
 }
 
+// A signed-in shopper who opens the sale's page has their address book
+// read then, so their purchase finds it cached and asks the user service
+// nothing; an anonymous viewer causes no lookup.
+func TestTheSalePageReadsTheViewersAddressAheadOfThePurchase(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	client := f.clients["grpc"]
+	token := f.user(t, "u-viewer")
+	if _, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: ev.GetEventId()})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.GetEvent(ctx, testenv.Bearer(token, &seckillv1.GetEventRequest{EventId: ev.GetEventId()})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the viewer's address book read", func() bool { return f.userCalls.Load() == 1 })
+	if _, err := f.buy(client, token, ev.GetEventId()); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.userCalls.Load(); n != 1 || f.addressLookups.Load() != 2 {
+		t.Fatalf("%d calls to the user service, %d lookups: the purchase did not find the prefetched book", n, f.addressLookups.Load())
+	}
+	records := f.records(t, 1)
+	if len(records) != 1 || records[0].GetShippingAddress().GetDetail() != "中山路 100 号 u-viewer" {
+		t.Fatalf("records %v", records)
+	}
+}
+
 // "Unknown flash-sale ids reach MySQL on every call": a made-up event id,
 // asked for again and again (and by many at once) through Purchase,
 // GetEvent and GetPurchaseResult, is read from MySQL once.

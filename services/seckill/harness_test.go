@@ -54,9 +54,11 @@ type fixture struct {
 	clients   map[string]seckillv1connect.SeckillServiceClient
 	admin     string
 	service   string
-	// addressLookups counts the buyers' address lookups; eventReads the
-	// SELECTs of flash_sale_events.
+	// addressLookups counts the buyers' address lookups, userCalls those
+	// that asked the user service (the book was not cached), eventReads
+	// the SELECTs of flash_sale_events.
 	addressLookups *atomic.Int64
+	userCalls      *atomic.Int64
 	eventReads     *atomic.Int64
 }
 
@@ -145,9 +147,17 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.eventTTL > 0 {
 		opts.EventCacheTTL = o.eventTTL
 	}
-	// The reader is on a Valkey connection of its own, as in another process.
+	// The reader is on a Valkey connection of its own, as in another
+	// process; userCalls counts what it asks the user service.
+	userCalls := &atomic.Int64{}
+	counted := connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			userCalls.Add(1)
+			return next(ctx, req)
+		}
+	}))
 	addresses := &countedAddresses{Addresses: user.NewAddressReader(testenv.Redis(t), userOpts,
-		userv1connect.NewUserServiceClient(h, upstream, connect.WithGRPC()))}
+		userv1connect.NewUserServiceClient(h, upstream, connect.WithGRPC(), counted))}
 	svc := NewService(handle, client, Kafka{Producer: producer, NewClient: cluster.NewClient},
 		productv1connect.NewProductServiceClient(h, upstream, connect.WithGRPC()),
 		orderv1connect.NewOrderServiceClient(h, upstream, connect.WithGRPC()),
@@ -160,7 +170,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		srv.Mount(seckillv1connect.NewSeckillServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
 	})
 	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
-		orders: orders, keys: keys, addressLookups: &addresses.n, eventReads: &eventReads.n,
+		orders: orders, keys: keys, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
 		clients: map[string]seckillv1connect.SeckillServiceClient{
 			"connect-json": seckillv1connect.NewSeckillServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         seckillv1connect.NewSeckillServiceClient(h, url, connect.WithGRPC()),

@@ -92,8 +92,10 @@ type Service struct {
 	// soldOut holds the sales whose last admission in this process found
 	// them sold out (event id -> true): Purchase asks those first without
 	// resolving the buyer's address.
-	soldOut    sync.Map
-	reconciles singleflight.Group
+	soldOut sync.Map
+	// prefetching bounds the address prefetches in flight (PrefetchAddress).
+	prefetching chan struct{}
+	reconciles  singleflight.Group
 	// produced are tickets whose record Kafka has, to clear from their
 	// sale's outbox in batches (ClearOutboxes).
 	produced chan producedTicket
@@ -103,6 +105,9 @@ type cachedEvent struct {
 	row     *eventRow // nil: no visible event has this id
 	expires time.Time
 }
+
+// maxPrefetches bounds the address prefetches in flight; more are skipped.
+const maxPrefetches = 64
 
 // maxUnknownEvents bounds the absent ids the event cache holds, so a flood
 // of made-up ids cannot grow it without limit.
@@ -120,7 +125,7 @@ type Addresses interface {
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
 	orders orderv1connect.OrderServiceClient, addresses Addresses, logger *slog.Logger, opts Options) *Service {
 	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, addresses: addresses, logger: logger,
-		opts: opts, produced: make(chan producedTicket, 4096)}
+		opts: opts, produced: make(chan producedTicket, 4096), prefetching: make(chan struct{}, maxPrefetches)}
 }
 
 // event returns a visible event (allocated or settled), from this
@@ -156,6 +161,25 @@ func (s *Service) event(ctx context.Context, id string) (*eventRow, error) {
 		return row, nil
 	}
 	return nil, errEventNotFound()
+}
+
+// PrefetchAddress reads a signed-in viewer's address book in the
+// background, best effort: shoppers wait on a sale's page before it
+// starts, so their Purchase then finds the book cached instead of loading
+// it on the sale's hot path. When too many are in flight it does nothing
+// (the purchase looks the address up itself).
+func (s *Service) PrefetchAddress(userID string) {
+	select {
+	case s.prefetching <- struct{}{}:
+	default:
+		return
+	}
+	go func() {
+		defer func() { <-s.prefetching }()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = s.addresses.Address(ctx, userID, "")
+	}()
 }
 
 // cacheEvent puts a row this process just wrote into its copy.

@@ -82,8 +82,9 @@ accepted purchases without an order (lost), and duplicate orders. Every
 buyer's token is verified once before the measured phases, as shoppers are
 signed in before a sale. The sales are of a product the bench creates with
 stock for both; every buyer gets a default address (a purchase resolves
-it before admission), whose cached address book is read once before the
-measured phases unless --warm-addresses=false.`,
+it before admission), whose address book is read once before the measured
+phases, as the sale page does for a signed-in shopper, unless
+--warm-addresses=false (every purchase of phase 2 then loads one).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := c.benchLogger(cmd)
 			if err != nil {
@@ -206,7 +207,8 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	warm := append(slices.Clone(acceptedTokens), saleTokens...)
 	runCount(ctx, "warm-up (not measured)", o.concurrency, len(warm), purchase(baseSeckill, noopEventID, warm), io.Discard)
 	if o.warmAddresses {
-		// Likewise their address books, which a purchase reads (cached).
+		// Likewise their address books, which a purchase reads from the
+		// cache: what the sale page's prefetch does for a shopper who opened it.
 		users := userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), sys.cfg.InternalURL, append(internal, connect.WithGRPC())...)
 		buyers := append(slices.Clone(acceptedUsers), saleUsers...)
 		runCount(ctx, "address warm-up", o.concurrency, len(buyers), func(ctx context.Context, i int) (string, error) {
