@@ -66,11 +66,15 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		logger.Warn("no successful payment on record; refunding stock only", "error", err)
 	}
 
-	// 2. Stock back to available (the reservation was confirmed as sold; a
-	// flash-sale order's is named by its order id). Flash-sale orders
-	// written before their units were reservations have none to release.
-	if order.ReservationID != "" {
-		if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityReleaseReservation, order.ReservationID).Get(sctx, nil); err != nil {
+	// 2. Stock back to available (the reservation was confirmed as sold). A
+	// flash-sale order's paid units are the reservation named by its order
+	// id, also for orders written before they recorded it.
+	reservationID := order.ReservationID
+	if reservationID == "" && order.Kind == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
+		reservationID = in.OrderID
+	}
+	if reservationID != "" {
+		if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityReleaseReservation, reservationID).Get(sctx, nil); err != nil {
 			return status, err
 		}
 	}
