@@ -124,6 +124,37 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 	testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 }
 
+// The catalog allocated a sale's units but CreateEvent never heard so:
+// the admin is told to try again, the units go back at once, and the sale
+// never shows.
+func TestACreationThatLostTheAllocationsAnswerGivesTheUnitsBack(t *testing.T) {
+	f := newFixture(t, fixtureOptions{lostAllocations: true})
+	ctx := context.Background()
+	const product = "p0005"
+	if _, err := f.products.SetStock(ctx, product, 40); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.createEvent(product, 25, -time.Minute, time.Hour)
+	testenv.WantCode(t, err, connect.CodeUnavailable, ReasonUpstreamFailed)
+	if available, _, allocated := f.productColumns(t, product); available != 40 || allocated != 0 {
+		t.Fatalf("after the failed creation: available %d allocated %d", available, allocated)
+	}
+	var rows []eventRow
+	if err := f.db.NewSelect().Model(&rows).Where("product_id = ?", product).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].StockState != stockAbandoned || !rows[0].SettledAt.Valid || rows[0].ReturnedUnits != 25 {
+		t.Fatalf("the failed sale's row: %+v", rows)
+	}
+	list, err := f.clients["grpc"].ListEvents(ctx, connect.NewRequest(&seckillv1.ListEventsRequest{ProductId: product}))
+	if err != nil || len(list.Msg.GetEvents()) != 0 {
+		t.Fatalf("the failed sale is listed: %v %v", list, err)
+	}
+	if res, err := f.svc.SettleSales(ctx); err != nil || res.GetReturnedUnits() != 0 || len(res.GetAbandonedEventIds()) != 0 {
+		t.Fatalf("settling after the failed creation: %v %v", res, err)
+	}
+}
+
 // An ended sale is settled once none of its orders can be paid any more:
 // after the payment timeout, and not while an order is pending. What it did
 // not sell (never bought, or released by expired orders) goes back to the

@@ -2,6 +2,7 @@ package seckill
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -76,6 +77,9 @@ type fixtureOptions struct {
 	rate      ratelimit.Limit
 	reconcile time.Duration // ReconcileEvery
 	eventTTL  time.Duration // EventCacheTTL
+	// lostAllocations makes every AllocateStock answer unavailable after
+	// the catalog did it (the answer lost on the way back).
+	lostAllocations bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -158,8 +162,20 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	}))
 	addresses := &countedAddresses{Addresses: user.NewAddressReader(testenv.Redis(t), userOpts,
 		userv1connect.NewUserServiceClient(h, upstream, connect.WithGRPC(), counted))}
+	catalogOpts := []connect.ClientOption{connect.WithGRPC()}
+	if o.lostAllocations {
+		catalogOpts = append(catalogOpts, connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				res, err := next(ctx, req)
+				if err == nil && req.Spec().Procedure == productv1connect.ProductServiceAllocateStockProcedure {
+					return nil, connect.NewError(connect.CodeUnavailable, errors.New("connection reset"))
+				}
+				return res, err
+			}
+		})))
+	}
 	svc := NewService(handle, client, Kafka{Producer: producer, NewClient: cluster.NewClient},
-		productv1connect.NewProductServiceClient(h, upstream, connect.WithGRPC()),
+		productv1connect.NewProductServiceClient(h, upstream, catalogOpts...),
 		orderv1connect.NewOrderServiceClient(h, upstream, connect.WithGRPC()),
 		addresses, testenv.Logger(), opts)
 	clearing, stopClearing := context.WithCancel(context.Background())
