@@ -99,7 +99,7 @@ func (m *mall) defaultAddress(t *testing.T, token string) string {
 	return res.Msg.GetAddresses()[0].GetAddressId()
 }
 
-type stock struct{ available, reserved, sold int64 }
+type stock struct{ available, reserved, sold, allocated int64 }
 
 func (m *mall) stockOf(t *testing.T, productID string) stock {
 	t.Helper()
@@ -108,8 +108,8 @@ func (m *mall) stockOf(t *testing.T, productID string) stock {
 		t.Fatal(err)
 	}
 	var s stock
-	if err := handle.NewSelect().Table("products").Column("stock", "reserved", "sold").Where("id = ?", productID).
-		Scan(context.Background(), &s.available, &s.reserved, &s.sold); err != nil {
+	if err := handle.NewSelect().Table("products").Column("stock", "reserved", "sold", "allocated").Where("id = ?", productID).
+		Scan(context.Background(), &s.available, &s.reserved, &s.sold, &s.allocated); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -141,7 +141,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 	if err != nil {
 		return "", nil, err
 	}
-	svc := user.NewService(handle, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:user:"),
+	svc := user.NewService(handle, deps.Valkey, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:user:"),
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOpts)
 	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
 	return path, handler, nil
@@ -151,6 +151,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 // limit left zero (a Config built in code) keeps the service's default.
 func userOptions(cfg config.Config) (user.Options, error) {
 	opts := user.DefaultOptions()
+	opts.KeyPrefix = cfg.CachePrefix
 	if cfg.TokenTTL > 0 {
 		opts.TokenTTL = cfg.TokenTTL
 	}
@@ -199,8 +200,11 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 	}
 	orderOpts.MaxUnpaidOrders, orderOpts.MaxUnpaidUnits = deps.Config.MaxUnpaidOrders, deps.Config.MaxUnpaidUnits
 	orderOpts.CheckoutLimit = deps.Config.CheckoutLimit
-	svc := order.NewService(handle, tc, deps.Config.TaskQueue, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:checkout:"),
-		deps.Logger, orderOpts)
+	httpClient, url, clientOpts := deps.ServiceClientOptions("order")
+	svc := order.NewService(handle, tc, deps.Config.TaskQueue, order.FlashSaleClients{
+		Products: productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
+		Seckill:  seckillv1connect.NewSeckillServiceClient(httpClient, url, clientOpts...),
+	}, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:checkout:"), deps.Logger, orderOpts)
 	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
 	return path, handler, nil
 }
@@ -266,9 +270,18 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	httpClient, url, clientOpts := deps.ServiceClientOptions("seckill")
 	seckillOpts := seckill.DefaultOptions()
 	seckillOpts.KeyPrefix = deps.Config.CachePrefix + "seckill:"
+	if deps.Config.FlashPaymentTimeout > 0 {
+		seckillOpts.PaymentTimeout = deps.Config.FlashPaymentTimeout
+	}
+	userOpts, err := userOptions(deps.Config)
+	if err != nil {
+		return "", nil, err
+	}
 	svc := seckill.NewService(handle, deps.Valkey, seckill.Kafka{Producer: producer, NewClient: deps.Kafka.NewClient},
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
-		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...), deps.Logger, seckillOpts)
+		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
+		user.NewAddressReader(deps.Valkey, userOpts, userv1connect.NewUserServiceClient(httpClient, url, clientOpts...)),
+		deps.Logger, seckillOpts)
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)

@@ -122,7 +122,11 @@ func (m *mall) payAsCustomer(ctx context.Context, provider *payment.Provider, to
 }
 
 func waitUntil(ctx context.Context, cond func() bool) error {
-	deadline := time.Now().Add(60 * time.Second)
+	return waitUntilWithin(ctx, 60*time.Second, cond)
+}
+
+func waitUntilWithin(ctx context.Context, within time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			return errors.New("timed out")

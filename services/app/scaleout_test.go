@@ -164,6 +164,11 @@ func TestEveryRoleScalesOutAndSurvivesLosingAProcess(t *testing.T) {
 	flash := seckillv1connect.NewSeckillServiceClient(httpClient, base, connect.WithGRPC())
 	m.admin = testenv.Token(t, deps.Keys, "u-scale-admin", auth.RoleAdmin)
 	eventID := m.flashSale(t, flash, flashStock)
+	flashBuyers := make([]string, buyers)
+	for i := range flashBuyers {
+		flashBuyers[i] = fmt.Sprintf("u-scale-buyer-%04d", i)
+	}
+	giveAddresses(t, deps, flashBuyers...)
 
 	items := []string{"p0090", "p0091", "p0092"}
 	before := map[string]stock{}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/app"
@@ -21,6 +22,7 @@ import (
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 	"mall/services/seckill"
+	"mall/services/user"
 )
 
 // startWriter runs one batched order writer of the test's mall until the test ends.
@@ -36,15 +38,46 @@ func (m *mall) startWriter(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done; stop() })
 }
 
+// flashSale creates a live sale of stock units of p0120, whose available
+// stock is raised by as much first (the sale takes its units from it).
 func (m *mall) flashSale(t *testing.T, client seckillv1connect.SeckillServiceClient, stock int64) string {
 	t.Helper()
-	res, err := client.CreateEvent(context.Background(), testenv.Bearer(m.admin, &seckillv1.CreateEventRequest{ProductId: "p0120",
+	ctx := context.Background()
+	p, err := m.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0120"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.products.SetStock(ctx, testenv.Bearer(m.admin, &productv1.SetStockRequest{ProductId: "p0120",
+		Stock: p.Msg.GetProduct().GetStock() + stock})); err != nil {
+		t.Fatal(err)
+	}
+	return m.flashSaleOf(t, client, "p0120", stock, time.Hour)
+}
+
+// flashSaleOf creates a sale of stock units of a product, live from now
+// until lasts from now.
+func (m *mall) flashSaleOf(t *testing.T, client seckillv1connect.SeckillServiceClient, productID string, stock int64, lasts time.Duration) string {
+	t.Helper()
+	res, err := client.CreateEvent(context.Background(), testenv.Bearer(m.admin, &seckillv1.CreateEventRequest{ProductId: productID,
 		PriceCents: 100, Stock: stock, PerUserLimit: 1, StartsAt: timestamppb.New(time.Now().Add(-time.Second)),
-		EndsAt: timestamppb.New(time.Now().Add(time.Hour))}))
+		EndsAt: timestamppb.New(time.Now().Add(lasts))}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res.Msg.GetEvent().GetEventId()
+}
+
+// giveAddresses gives each of the buyers (minted tokens, no accounts) a
+// default shipping address: a flash-sale purchase needs one.
+func giveAddresses(t *testing.T, deps *app.Deps, userIDs ...string) {
+	t.Helper()
+	handle, err := deps.Database(context.Background(), "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := user.SeedAddresses(context.Background(), handle, userIDs); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestFlashSaleBurstSellsExactlyTheStock: 20 000 buyers (and 2 000 repeat
@@ -66,9 +99,12 @@ func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
 	eventID := m.flashSale(t, client, stock)
 
 	tokens := make([]string, buyers)
+	ids := make([]string, buyers)
 	for i := range tokens {
-		tokens[i] = testenv.Token(t, m.deps.Keys, fmt.Sprintf("u-burst-%05d", i), auth.RoleUser)
+		ids[i] = fmt.Sprintf("u-burst-%05d", i)
+		tokens[i] = testenv.Token(t, m.deps.Keys, ids[i], auth.RoleUser)
 	}
+	giveAddresses(t, m.deps, ids...)
 	var next atomic.Int64
 	var mu sync.Mutex
 	tickets := map[int]string{} // buyer -> ticket
@@ -187,6 +223,7 @@ func TestUnpaidFlashOrdersExpireAndTheirUnitsSellAgain(t *testing.T) {
 	token := map[string]string{}
 	for _, name := range []string{"amy", "ben", "eve", "cat", "dan"} {
 		token[name] = testenv.Token(t, m.deps.Keys, "u-expiry-"+name, auth.RoleUser)
+		giveAddresses(t, m.deps, "u-expiry-"+name)
 	}
 	buy := func(name string) (string, error) {
 		res, err := client.Purchase(ctx, testenv.Bearer(token[name], &seckillv1.PurchaseRequest{EventId: eventID}))

@@ -9,13 +9,18 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"connectrpc.com/connect"
+
 	"mall/services/platform/config"
+	"mall/services/product"
+	"mall/services/seckill"
 	"mall/services/user"
 )
 
 // Seed loads the demo data of every domain that has some, into its own
 // database, and in development mode (cfg.Dev) also the development-only
-// data (the demo admin). Seeders are idempotent, so `mall dev` runs this at
+// data (the demo admin); then it takes the demo flash sales' units out of
+// the demo catalog's stock. Seeders are idempotent, so `mall dev` runs this at
 // every start.
 func Seed(ctx context.Context, cfg config.Config, logger *slog.Logger) ([]string, error) {
 	var seeded []string
@@ -44,7 +49,31 @@ func Seed(ctx context.Context, cfg config.Config, logger *slog.Logger) ([]string
 		logger.Info("seeded", "service", d.Name, "development_data", cfg.Dev && d.DevSeed != nil)
 		seeded = append(seeded, d.Name)
 	}
-	return seeded, nil
+	return seeded, allocateDemoSales(ctx, cfg, logger)
+}
+
+// allocateDemoSales allocates each demo sale's units from its product,
+// idempotently by event id. A catalog that cannot spare them (an older
+// database whose stock was sold meanwhile) is logged, not fatal: that sale
+// then cannot confirm paid orders, which are refunded.
+func allocateDemoSales(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	handle, err := OpenDatabase(ctx, cfg, Domain{Name: "product"})
+	if err != nil {
+		return err
+	}
+	defer handle.Close()
+	for _, sale := range seckill.DemoSales() {
+		err := product.SeedAllocation(ctx, handle, sale.EventID, sale.ProductID, sale.Units)
+		switch connect.CodeOf(err) {
+		case connect.CodeFailedPrecondition, connect.CodeNotFound:
+			logger.Warn("demo flash sale's units not allocated", "event_id", sale.EventID, "product_id", sale.ProductID, "err", err)
+		default:
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // RefuseDevelopmentAccounts fails when a selected domain's database holds

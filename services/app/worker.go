@@ -43,10 +43,11 @@ func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
 		Events:   orderEventPublisher{producer},
 	}
 	pay := payv1connect.NewPayServiceClient(httpClient, url, opts...)
-	payments := &payment.Activities{Pay: pay, Orders: activities.Orders,
+	payments := &payment.Activities{Pay: pay, Orders: activities.Orders, Products: activities.Products,
 		Provider: payment.NewProvider(deps.Config.ProviderURL, deps.Config.ProviderAPIKey)}
 	cancellations := &cancellation.Activities{Pay: pay, Orders: activities.Orders}
-	sweeps := &flashsale.Activities{Orders: activities.Orders, Seckill: seckillv1connect.NewSeckillServiceClient(httpClient, url, opts...)}
+	sweeps := &flashsale.Activities{Orders: activities.Orders, Products: activities.Products,
+		Seckill: seckillv1connect.NewSeckillServiceClient(httpClient, url, opts...)}
 	return temporalx.NewWorker(tc, deps.Config.TaskQueue,
 		healthcheck.Register,
 		func(w worker.Registry) { checkout.Register(w, activities) },

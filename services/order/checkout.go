@@ -175,10 +175,12 @@ func (s *Service) createdCheckout(ctx context.Context, userID, orderID string) (
 
 // CancelOrder cancels one of userID's orders. A PENDING_PAYMENT order is
 // cancelled by its checkout saga (signalled here), which also releases the
-// stock. A PAID order is marked so it cannot ship any more, and
-// CancellationWorkflow refunds it, returns its stock and marks it REFUNDED
-// (the answer shows it PAID with refund_requested_at). Cancelled or refunded
-// orders are returned unchanged; shipped ones cannot be cancelled.
+// stock; an unpaid flash-sale order, which has no saga, is cancelled here
+// and its units go back to its sale (cancelFlashOrder). A PAID order is
+// marked so it cannot ship any more, and CancellationWorkflow refunds it,
+// returns its stock and marks it REFUNDED (the answer shows it PAID with
+// refund_requested_at). Cancelled or refunded orders are returned
+// unchanged; shipped ones cannot be cancelled.
 func (s *Service) CancelOrder(ctx context.Context, userID, orderID, reason string) (*orderv1.Order, error) {
 	o, err := s.GetOrder(ctx, orderID, userID)
 	if err != nil {
@@ -193,6 +195,9 @@ func (s *Service) CancelOrder(ctx context.Context, userID, orderID, reason strin
 	case orderv1.OrderStatus_ORDER_STATUS_PAID:
 		return s.refund(ctx, userID, orderID, reason)
 	case orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT:
+		if o.GetKind() == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
+			return s.cancelFlashOrder(ctx, userID, o, reason)
+		}
 	default:
 		return nil, errShipped()
 	}

@@ -22,6 +22,8 @@ const (
 	ReasonUnpaidOrdersLimit   = "UNPAID_ORDERS_LIMIT"
 	ReasonUnpaidUnitsLimit    = "UNPAID_UNITS_LIMIT"
 	ReasonRequestIDReused     = "REQUEST_ID_REUSED"
+	ReasonPaymentInProgress   = "PAYMENT_IN_PROGRESS"
+	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 )
 
 func errOrderNotFound() error {
@@ -47,4 +49,8 @@ func errBadPageToken() error {
 
 func errWorkflowUnavailable() error {
 	return rpcerr.New(connect.CodeUnavailable, ReasonWorkflowUnavailable, "the checkout service is unavailable; try again")
+}
+
+func errUpstreamUnavailable() error {
+	return rpcerr.New(connect.CodeUnavailable, ReasonUpstreamUnavailable, "the order could not be cancelled right now; try again")
 }

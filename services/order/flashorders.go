@@ -9,10 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
+	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/db"
+	"mall/services/platform/rpcerr"
 )
 
 // FlashOrderID is the order id of a flash-sale purchase: a function of the
@@ -44,11 +48,16 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.F
 			continue
 		}
 		seen[ids[i]] = true
+		// The reservation id is the order id: the units the order's payment
+		// confirms from its sale's allocation are that reservation, so a
+		// refund releases them like a checkout's.
 		rows = append(rows, orderRow{
 			ID: ids[i], UserID: in.GetUserId(), Status: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT),
 			Kind: int32(orderv1.OrderKind_ORDER_KIND_FLASH_SALE), TotalCents: in.GetUnitPriceCents() * int64(in.GetQuantity()),
+			ShippingAddress: addressOf(in.GetShippingAddress()),
 			PaymentDeadline: sql.NullTime{Time: in.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
 			SeckillEventID:  sql.NullString{String: in.GetSeckillEventId(), Valid: true},
+			ReservationID:   ids[i],
 			CreatedAt:       at, UpdatedAt: at,
 		})
 		lines = append(lines, lineRow{OrderID: ids[i], LineNo: 1, ProductID: in.GetProductId(), CategoryID: in.GetCategoryId(),
@@ -110,4 +119,49 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.F
 		created[ids[i]] = false // a repeat within the batch did not create it
 	}
 	return results, nil
+}
+
+// productUnitsConfirmed is the product service's reason for refusing to
+// release units a payment has confirmed, as it names it.
+const productUnitsConfirmed = "UNITS_CONFIRMED"
+
+// cancelFlashOrder cancels one of userID's unpaid flash-sale orders in the
+// sweeper's order: first its units' claim is released at the catalog, so
+// a payment racing in can no longer confirm them (and a payment that got
+// there first refuses the cancel: it is being paid); then the order is
+// CANCELLED; then its units go back to the sale, once (ReleasePurchase is
+// idempotent, and the sweeper releases recent cancellations again if this
+// last step fails).
+func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv1.Order, reason string) (*orderv1.Order, error) {
+	quantity := flashQuantity(o)
+	_, err := s.flash.Products.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{
+		AllocationId: o.GetSeckillEventId(), OrderId: o.GetOrderId(), Quantity: quantity}))
+	switch {
+	case rpcerr.Reason(err) == productUnitsConfirmed:
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonPaymentInProgress,
+			"this order's payment is being recorded; once it is paid, cancel it for a refund")
+	case err != nil:
+		s.logger.ErrorContext(ctx, "release a flash-sale order's units", "order_id", o.GetOrderId(), "err", err)
+		return nil, errUpstreamUnavailable()
+	}
+	cancelled, _, err := s.Transition(ctx, transitionSpec{OrderID: o.GetOrderId(), OwnerID: userID,
+		To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: reason,
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.flash.Seckill.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{
+		EventId: o.GetSeckillEventId(), UserId: o.GetUserId(), OrderId: o.GetOrderId(), Quantity: quantity})); err != nil {
+		s.logger.WarnContext(ctx, "return a cancelled flash-sale order's units to its sale (the sweeper retries)", "order_id", o.GetOrderId(), "err", err)
+	}
+	return cancelled, nil
+}
+
+// flashQuantity is the units of a flash-sale order (one line).
+func flashQuantity(o *orderv1.Order) int32 {
+	var n int32
+	for _, l := range o.GetLines() {
+		n += l.GetQuantity()
+	}
+	return max(n, 1)
 }

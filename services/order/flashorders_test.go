@@ -20,7 +20,9 @@ func flashInputs(eventID string, users ...int) []*orderv1.FlashSaleOrderInput {
 	for i, u := range users {
 		out[i] = &orderv1.FlashSaleOrderInput{Ticket: fmt.Sprintf("%s.t%d", eventID, u), SeckillEventId: eventID,
 			UserId: fmt.Sprintf("u-flash-%04d", u), ProductId: "p0001", UnitPriceCents: 990, Quantity: 1,
-			AcceptedAt: timestamppb.Now(), PaymentDeadline: deadline, Title: "龙井 flash", ImageUrl: "/img/p.svg", CategoryId: "c01"}
+			AcceptedAt: timestamppb.Now(), PaymentDeadline: deadline, Title: "龙井 flash", ImageUrl: "/img/p.svg", CategoryId: "c01",
+			ShippingAddress: &orderv1.ShippingAddress{RecipientName: fmt.Sprintf("买家 %d", u), Phone: "13800138000", Province: "浙江",
+				City: "杭州", Detail: "文三路 1 号"}}
 	}
 	return out
 }
@@ -81,6 +83,12 @@ func TestCreateFlashSaleOrdersIsOneIdempotentBatch(t *testing.T) {
 		o.GetTotalCents() != 990 || o.GetSeckillEventId() != eventID || len(o.GetLines()) != 1 || o.GetLines()[0].GetTitle() != "龙井 flash" ||
 		!o.GetPaymentDeadline().AsTime().Equal(batch[3].GetPaymentDeadline().AsTime()) || len(o.GetHistory()) != 1 {
 		t.Fatalf("order %v", o)
+	}
+	// It ships to the address the purchase resolved, and its paid units
+	// will be the reservation named by the order id.
+	if a := o.GetShippingAddress(); a.GetRecipientName() != "买家 3" || a.GetCity() != "杭州" || a.GetDetail() != "文三路 1 号" ||
+		o.GetReservationId() != o.GetOrderId() {
+		t.Fatalf("address %v, reservation %q", a, o.GetReservationId())
 	}
 	listed, err := client.ListOrdersInternal(ctx, testenv.Bearer(f.service, &orderv1.ListOrdersInternalRequest{SeckillEventId: eventID, PageSize: 1000}))
 	if err != nil || len(listed.Msg.GetOrders()) != 500 {

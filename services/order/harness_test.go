@@ -66,7 +66,7 @@ func newFixture(t *testing.T, options ...func(*Options)) *fixture {
 		option(&opts)
 	}
 	limiter := ratelimit.New(testenv.Redis(t), "test:"+testenv.RandomID(6)+":checkout:")
-	svc := NewService(handle, tc, taskQueue, limiter, testenv.Logger(), opts)
+	svc := NewService(handle, tc, taskQueue, FlashSaleClients{}, limiter, testenv.Logger(), opts)
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
 
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/platform/ratelimit"
 	"mall/workflows/checkout"
 )
@@ -33,20 +35,30 @@ func DefaultOptions() Options {
 		MaxUnpaidOrders: DefaultMaxUnpaidOrders, MaxUnpaidUnits: DefaultMaxUnpaidUnits, CheckoutLimit: DefaultCheckoutLimit}
 }
 
+// FlashSaleClients are the services a buyer's cancel of an unpaid
+// flash-sale order calls: the catalog (its units' claim) and the sale
+// (the units go back to it).
+type FlashSaleClients struct {
+	Products productv1connect.ProductServiceClient
+	Seckill  seckillv1connect.SeckillServiceClient
+}
+
 // Service is the order domain: orders, their lines and status history, and
 // the entry points of the checkout saga (started and signalled on Temporal).
 type Service struct {
 	db        *bun.DB
 	temporal  client.Client
 	taskQueue string
+	flash     FlashSaleClients
 	logger    *slog.Logger
 	limiter   *ratelimit.Limiter
 	opts      Options
 }
 
 // NewService returns the order service. Checkouts start CheckoutWorkflow
-// on taskQueue through temporal; limiter paces each buyer's checkouts.
-func NewService(db *bun.DB, temporal client.Client, taskQueue string, limiter *ratelimit.Limiter, logger *slog.Logger, opts Options) *Service {
+// on taskQueue through temporal; flash reaches the services a flash-sale
+// order's cancel involves; limiter paces each buyer's checkouts.
+func NewService(db *bun.DB, temporal client.Client, taskQueue string, flash FlashSaleClients, limiter *ratelimit.Limiter, logger *slog.Logger, opts Options) *Service {
 	if opts.PaymentTimeout <= 0 {
 		opts.PaymentTimeout = checkout.DefaultPaymentTimeout
 	}
@@ -63,5 +75,5 @@ func NewService(db *bun.DB, temporal client.Client, taskQueue string, limiter *r
 	if opts.CheckoutLimit.Burst <= 0 || opts.CheckoutLimit.Period <= 0 {
 		opts.CheckoutLimit = defaults.CheckoutLimit
 	}
-	return &Service{db: db, temporal: temporal, taskQueue: taskQueue, limiter: limiter, logger: logger, opts: opts}
+	return &Service{db: db, temporal: temporal, taskQueue: taskQueue, flash: flash, limiter: limiter, logger: logger, opts: opts}
 }

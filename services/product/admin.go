@@ -71,7 +71,8 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, spec *productv1.
 	return s.GetProduct(ctx, id)
 }
 
-// SetStock sets the available stock; reserved and sold are untouched.
+// SetStock sets the available stock; reserved, sold and allocated are
+// untouched, so it is the one call that changes their sum.
 func (s *Service) SetStock(ctx context.Context, id string, stock int64) (*productv1.Product, error) {
 	res, err := s.db.NewUpdate().Table("products").Set("stock = ?", stock).Set("updated_at = ?", time.Now().UTC()).
 		Where("id = ?", id).Exec(ctx)

@@ -46,3 +46,10 @@ func reservationProto(r *reservationRow, lines []reservationLineRow) *productv1.
 	}
 	return out
 }
+
+func allocationProto(r *allocationRow) *productv1.Allocation {
+	return &productv1.Allocation{
+		AllocationId: r.ID, ProductId: r.ProductID, Quantity: r.Quantity, Sold: r.Sold, Returned: r.Returned,
+		State: productv1.AllocationState(r.State), CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt),
+	}
+}

@@ -16,6 +16,11 @@ const (
 	ReasonReservationReleased = "RESERVATION_RELEASED"
 	ReasonReservationConflict = "RESERVATION_CONFLICT"
 	ReasonBadPageToken        = "BAD_PAGE_TOKEN"
+	ReasonAllocationNotFound  = "ALLOCATION_NOT_FOUND"
+	ReasonAllocationReturned  = "ALLOCATION_RETURNED"
+	ReasonAllocationExhausted = "ALLOCATION_EXHAUSTED"
+	ReasonAllocationConflict  = "ALLOCATION_CONFLICT"
+	ReasonUnitsConfirmed      = "UNITS_CONFIRMED"
 )
 
 func errProductNotFound() error {

@@ -112,6 +112,38 @@ func (h *Handler) ReleaseReservation(ctx context.Context, req *connect.Request[p
 	return connect.NewResponse(&productv1.ReleaseReservationResponse{Reservation: r}), nil
 }
 
+func (h *Handler) AllocateStock(ctx context.Context, req *connect.Request[productv1.AllocateStockRequest]) (*connect.Response[productv1.AllocateStockResponse], error) {
+	a, err := h.svc.AllocateStock(ctx, req.Msg.GetAllocationId(), req.Msg.GetProductId(), req.Msg.GetQuantity())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.AllocateStockResponse{Allocation: a}), nil
+}
+
+func (h *Handler) ConfirmAllocatedStock(ctx context.Context, req *connect.Request[productv1.ConfirmAllocatedStockRequest]) (*connect.Response[productv1.ConfirmAllocatedStockResponse], error) {
+	r, err := h.svc.ConfirmAllocatedStock(ctx, req.Msg.GetAllocationId(), req.Msg.GetOrderId(), req.Msg.GetQuantity())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ConfirmAllocatedStockResponse{Reservation: r}), nil
+}
+
+func (h *Handler) ReleaseAllocatedStock(ctx context.Context, req *connect.Request[productv1.ReleaseAllocatedStockRequest]) (*connect.Response[productv1.ReleaseAllocatedStockResponse], error) {
+	r, err := h.svc.ReleaseAllocatedStock(ctx, req.Msg.GetAllocationId(), req.Msg.GetOrderId(), req.Msg.GetQuantity())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ReleaseAllocatedStockResponse{Reservation: r}), nil
+}
+
+func (h *Handler) ReturnAllocation(ctx context.Context, req *connect.Request[productv1.ReturnAllocationRequest]) (*connect.Response[productv1.ReturnAllocationResponse], error) {
+	a, err := h.svc.ReturnAllocation(ctx, req.Msg.GetAllocationId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ReturnAllocationResponse{Allocation: a}), nil
+}
+
 func (h *Handler) CreateCategory(ctx context.Context, req *connect.Request[productv1.CreateCategoryRequest]) (*connect.Response[productv1.CreateCategoryResponse], error) {
 	c, err := h.svc.CreateCategory(ctx, req.Msg)
 	if err != nil {

@@ -44,6 +44,7 @@ type productRow struct {
 	Stock       int64     `bun:"stock"`
 	Reserved    int64     `bun:"reserved"`
 	Sold        int64     `bun:"sold"`
+	Allocated   int64     `bun:"allocated"`
 	SalesCount  int64     `bun:"sales_count"`
 	Status      int32     `bun:"status"`
 	CreatedAt   time.Time `bun:"created_at"`
@@ -67,11 +68,37 @@ type bannerRow struct {
 type reservationRow struct {
 	bun.BaseModel `bun:"table:reservations"`
 
+	ID    string `bun:"id,pk"`
+	State int32  `bun:"state"`
+	// AllocationID names the flash sale whose allocated units a flash-sale
+	// order's reservation confirmed or released; empty for checkouts.
+	AllocationID string    `bun:"allocation_id"`
+	CreatedAt    time.Time `bun:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+// Allocation states as stored (same numbers as productv1.AllocationState).
+const (
+	allocationAllocated = 1
+	allocationReturned  = 2
+)
+
+// allocationRow is the stock set aside for one flash sale (id = its event id).
+type allocationRow struct {
+	bun.BaseModel `bun:"table:stock_allocations"`
+
 	ID        string    `bun:"id,pk"`
+	ProductID string    `bun:"product_id"`
+	Quantity  int64     `bun:"quantity"`
+	Sold      int64     `bun:"sold"`
+	Returned  int64     `bun:"returned"`
 	State     int32     `bun:"state"`
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
 }
+
+// left is what is still allocated: neither confirmed as sold nor returned.
+func (a *allocationRow) left() int64 { return a.Quantity - a.Sold - a.Returned }
 
 type reservationLineRow struct {
 	bun.BaseModel `bun:"table:reservation_lines"`

@@ -16,9 +16,10 @@ import (
 	"mall/services/platform/rpcerr"
 )
 
-// Stock moves between three columns of a product: stock (available),
-// reserved and sold. Reservations move it, one transaction each, so
-// stock + reserved + sold changes only through SetStock.
+// Stock moves between four columns of a product: stock (available),
+// reserved, sold and allocated (flash sales, allocation.go). Reservations
+// and allocations move it, one transaction each, so stock + reserved +
+// sold + allocated changes only through SetStock.
 
 // ReserveStock holds stock for every line, all or nothing. It is idempotent
 // by reservation id: a repeated call returns the existing reservation.
@@ -46,7 +47,7 @@ func (s *Service) ReserveStock(ctx context.Context, id string, lines []*productv
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return s.whyNotReservable(ctx, tx, line.ProductID)
+				return whyNotReservable(ctx, tx, line.ProductID)
 			}
 		}
 		for i := range merged {
@@ -85,7 +86,7 @@ func (s *Service) existingReservation(ctx context.Context, id string, lines []re
 	return reservationProto(row, existing), nil
 }
 
-func (s *Service) whyNotReservable(ctx context.Context, tx bun.Tx, productID string) error {
+func whyNotReservable(ctx context.Context, tx bun.Tx, productID string) error {
 	row := &productRow{}
 	err := tx.NewSelect().Model(row).Column("status", "stock").Where("id = ?", productID).Scan(ctx)
 	switch {

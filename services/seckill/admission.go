@@ -37,6 +37,7 @@ const (
 	admitSoldOut       = 2
 	admitNotReady      = 3
 	admitRateLimited   = 4 // value: milliseconds to wait
+	admitNeedsAddress  = 5 // asked without the buyer's address, and it would be admitted
 )
 
 const releasedMark = "released"
@@ -48,10 +49,17 @@ const releasedMark = "released"
 // their ticket, and keep the purchase record in the sale's outbox (ticket
 // -> record) until it is in Kafka: a process that dies between this script
 // and the produce leaves it there, and the outbox relay produces it, so an
-// admission can never be lost. KEYS: ready, stock, buyers, the buyer's rate
-// key, outbox; ARGV: user, quantity, ticket, GCRA interval (ms), burst,
-// record.
+// admission can never be lost. A caller that expects the sale to be sold
+// out asks without having resolved the buyer's address (ARGV[7] = '0'): a
+// purchase that would be admitted is then answered 5 before anything is
+// counted or taken, and the caller asks again with the address. KEYS:
+// ready, stock, buyers, the buyer's rate key, outbox; ARGV: user, quantity,
+// ticket, GCRA interval (ms), burst, record, address resolved ('1'/'0').
 var admitScript = valkey.NewLuaScript(`
+if ARGV[7] == '0' and redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0
+  and tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[2]) then
+  return {5, 0}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[4])
@@ -104,12 +112,16 @@ return 1`)
 func (k saleKeys) list() []string { return []string{k.ready, k.stock, k.buyers} }
 
 // admit runs admitScript for one purchase and returns its outcome and value.
-func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32, record []byte) (int64, int64, error) {
+func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32, record []byte, addressResolved bool) (int64, int64, error) {
 	k := s.keys(eventID)
 	interval := max(s.opts.RateLimit.Period.Milliseconds()/int64(s.opts.RateLimit.Burst), 1)
+	resolved := "0"
+	if addressResolved {
+		resolved = "1"
+	}
 	res, err := admitScript.Exec(ctx, s.valkey, []string{k.ready, k.stock, k.buyers, k.rate + userID, k.outbox},
 		[]string{userID, strconv.Itoa(int(qty)), ticket, strconv.FormatInt(interval, 10), strconv.Itoa(s.opts.RateLimit.Burst),
-			string(record)}).AsIntSlice()
+			string(record), resolved}).AsIntSlice()
 	if err != nil {
 		return 0, 0, err
 	}

@@ -159,6 +159,7 @@ func (w *Writer) write(ctx context.Context, batch []*kgo.Record) error {
 			UnitPriceCents: rec.GetPriceCents(), Quantity: rec.GetQuantity(), AddressId: rec.GetAddressId(), AcceptedAt: rec.GetAcceptedAt(),
 			PaymentDeadline: timestamppb.New(rec.GetAcceptedAt().AsTime().Add(w.opts.PaymentTimeout)),
 			Title:           rec.GetTitle(), ImageUrl: rec.GetImageUrl(), CategoryId: rec.GetCategoryId(),
+			ShippingAddress: rec.GetShippingAddress(),
 		})
 	}
 	if len(inputs) == 0 {

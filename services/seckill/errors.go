@@ -23,6 +23,10 @@ const (
 	ReasonUpstreamFailed    = "UPSTREAM_UNAVAILABLE"
 	ReasonSaleStateFailed   = "SALE_STATE_UNAVAILABLE"
 	ReasonPurchaseRateLimit = "PURCHASE_RATE_LIMITED"
+	ReasonNotEnoughStock    = "NOT_ENOUGH_STOCK"
+	ReasonProductOffShelf   = "PRODUCT_OFF_SHELF"
+	ReasonAddressRequired   = "ADDRESS_REQUIRED"
+	ReasonAddressNotFound   = "ADDRESS_NOT_FOUND"
 )
 
 func errEventNotFound() error {

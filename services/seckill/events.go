@@ -20,24 +20,34 @@ import (
 // Page size of ListEvents when the request leaves it at 0.
 const defaultPageSize = 20
 
+// createTimeout bounds CreateEvent, so a sale still allocating after
+// AbandonAfter is known to be abandoned.
+const createTimeout = 30 * time.Second
+
 // CreateEvent creates a flash sale of a product (snapshotting its title,
-// image, category and regular price) and loads its stock into Valkey, so
-// admission is ready before the sale starts.
+// image, category and regular price), takes its units out of the
+// product's available stock, and loads them into Valkey, so admission is
+// ready before the sale starts. The event row is written first, as
+// allocating: whatever fails after that, the allocation it names can be
+// found and given back (abandon here, or SettleSales later); only then is
+// the sale opened.
 func (s *Service) CreateEvent(ctx context.Context, req *seckillv1.CreateEventRequest) (*seckillv1.FlashSaleEvent, error) {
+	ctx, cancel := context.WithTimeout(ctx, createTimeout)
+	defer cancel()
 	res, err := s.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: req.GetProductId()}))
 	if connect.CodeOf(err) == connect.CodeNotFound {
 		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonProductNotFound, "product not found")
 	}
 	if err != nil {
 		s.logger.ErrorContext(ctx, "read product", "product_id", req.GetProductId(), "err", err)
-		return nil, rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, "the catalog is unavailable; try again")
+		return nil, errCatalogUnavailable()
 	}
 	p := res.Msg.GetProduct()
 	row := &eventRow{
 		ID: newEventID(), ProductID: p.GetProductId(), CategoryID: p.GetCategoryId(), Title: req.GetTitle(),
 		OriginalPriceCents: p.GetPriceCents(), PriceCents: req.GetPriceCents(), Stock: req.GetStock(),
-		PerUserLimit: req.GetPerUserLimit(), StartsAt: dbTime(req.GetStartsAt().AsTime()), EndsAt: dbTime(req.GetEndsAt().AsTime()),
-		CreatedAt: dbTime(time.Now()),
+		PerUserLimit: req.GetPerUserLimit(), StockState: stockAllocating,
+		StartsAt: dbTime(req.GetStartsAt().AsTime()), EndsAt: dbTime(req.GetEndsAt().AsTime()), CreatedAt: dbTime(time.Now()),
 	}
 	if row.Title == "" {
 		row.Title = p.GetTitle()
@@ -48,11 +58,57 @@ func (s *Service) CreateEvent(ctx context.Context, req *seckillv1.CreateEventReq
 	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
 		return nil, err
 	}
+	_, err = s.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{
+		AllocationId: row.ID, ProductId: row.ProductID, Quantity: row.Stock}))
+	if refusal := allocationRefusal(err); refusal != nil {
+		// Refused whole: nothing was taken, and the sale never existed.
+		if _, delErr := s.db.NewDelete().Model(row).WherePK().Where("stock_state = ?", stockAllocating).Exec(context.WithoutCancel(ctx)); delErr != nil {
+			s.logger.WarnContext(ctx, "remove a refused sale (settling abandons it)", "event_id", row.ID, "err", delErr)
+		}
+		return nil, refusal
+	}
+	if err == nil {
+		err = updateStockState(ctx, s.db, row.ID, stockAllocating, stockAllocated)
+	}
+	if err != nil {
+		s.logger.ErrorContext(ctx, "create flash sale; giving its units back", "event_id", row.ID, "err", err)
+		if opened := s.abandon(context.WithoutCancel(ctx), row.ID); !opened {
+			return nil, errCatalogUnavailable()
+		}
+	}
+	row.StockState = stockAllocated
+	s.cacheEvent(row)
 	if err := s.load(ctx, row.ID, row.Stock, nil); err != nil {
 		// The event exists; the reconciler loads it on first use.
 		s.logger.ErrorContext(ctx, "load sale stock", "event_id", row.ID, "err", err)
 	}
 	return s.eventProto(ctx, row, time.Now()), nil
+}
+
+// Reasons of the product service's AllocateStock refusals, as it names them.
+const (
+	productOutOfStock = "OUT_OF_STOCK"
+	productOffShelf   = "PRODUCT_OFF_SHELF"
+	productNotFound   = "PRODUCT_NOT_FOUND"
+)
+
+// allocationRefusal is the answer to a refused AllocateStock (not enough
+// stock, off shelf, no such product), or nil for any other outcome.
+func allocationRefusal(err error) error {
+	switch rpcerr.Reason(err) {
+	case productOutOfStock:
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonNotEnoughStock,
+			"the product has fewer units available than the sale's stock")
+	case productOffShelf:
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonProductOffShelf, "the product is off shelf")
+	case productNotFound:
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonProductNotFound, "product not found")
+	}
+	return nil
+}
+
+func errCatalogUnavailable() error {
+	return rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, "the catalog is unavailable; try again")
 }
 
 // GetEvent returns an event with its remaining stock.
@@ -83,7 +139,7 @@ func (s *Service) ListEvents(ctx context.Context, req *seckillv1.ListEventsReque
 		size = defaultPageSize
 	}
 	var rows []eventRow
-	q := s.db.NewSelect().Model(&rows).OrderExpr("starts_at ASC, id ASC").Limit(size + 1)
+	q := s.db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.In(visibleStockStates)).OrderExpr("starts_at ASC, id ASC").Limit(size + 1)
 	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		for _, st := range states {
 			switch st {

@@ -42,6 +42,10 @@ func (h *Handler) GetEvent(ctx context.Context, req *connect.Request[seckillv1.G
 	if err != nil {
 		return nil, err
 	}
+	// A signed-in shopper on a sale's page is about to buy.
+	if identity, ok := auth.FromContext(ctx); ok && identity.Has(auth.RoleUser) && ev.GetState() != seckillv1.EventState_EVENT_STATE_ENDED {
+		h.svc.PrefetchAddress(identity.Subject)
+	}
 	return connect.NewResponse(&seckillv1.GetEventResponse{Event: ev}), nil
 }
 
@@ -90,4 +94,12 @@ func (h *Handler) ReleasePurchase(ctx context.Context, req *connect.Request[seck
 		return nil, err
 	}
 	return connect.NewResponse(&seckillv1.ReleasePurchaseResponse{Released: released}), nil
+}
+
+func (h *Handler) SettleSales(ctx context.Context, _ *connect.Request[seckillv1.SettleSalesRequest]) (*connect.Response[seckillv1.SettleSalesResponse], error) {
+	res, err := h.svc.SettleSales(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(res), nil
 }

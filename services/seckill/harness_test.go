@@ -2,8 +2,12 @@ package seckill
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,34 +20,55 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
-	productv1 "mall/gen/mall/product/v1"
 	"mall/gen/mall/product/v1/productv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
+	userv1 "mall/gen/mall/user/v1"
+	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/auth"
 	"mall/services/platform/kafka"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/testenv"
+	"mall/services/product"
+	"mall/services/user"
 )
 
 // The seckill service on its own database, real Redis and an embedded
-// Kafka (kfake), with stand-ins for the catalog (GetProduct) and the order
-// service (ListOrdersInternal over an in-test map, for the reconciler). The
-// writers and the real order service are exercised in services/app.
+// Kafka (kfake), next to the real catalog and user services (each on its
+// own database: stock allocations, buyers' addresses) and a stand-in for
+// the order service (ListOrdersInternal over an in-test map, for the
+// reconciler and settling). The writers and the real order service are
+// exercised in services/app.
 
 type fixture struct {
-	svc     *Service
-	db      *bun.DB
-	valkey  valkey.Client
-	cluster *kafka.Cluster
-	orders  *orderStandIn
-	keys    *auth.Keys
-	clients map[string]seckillv1connect.SeckillServiceClient
-	admin   string
-	service string
+	svc       *Service
+	db        *bun.DB
+	productDB *bun.DB
+	userDB    *bun.DB
+	products  *product.Service
+	valkey    valkey.Client
+	cluster   *kafka.Cluster
+	orders    *orderStandIn
+	keys      *auth.Keys
+	clients   map[string]seckillv1connect.SeckillServiceClient
+	admin     string
+	service   string
+	// addressLookups counts the buyers' address lookups, userCalls those
+	// that asked the user service (the book was not cached), eventReads
+	// the SELECTs of flash_sale_events.
+	addressLookups *atomic.Int64
+	userCalls      *atomic.Int64
+	eventReads     *atomic.Int64
 }
+
+// saleProduct is the product the fixture's sales are of; the fixture
+// gives it saleProductStock units.
+const (
+	saleProduct      = "p0001"
+	saleProductStock = 100000
+)
 
 type fixtureOptions struct {
 	redisDB   int           // a Redis database of its own (tests that flush it)
@@ -51,11 +76,18 @@ type fixtureOptions struct {
 	brokers   []string      // Kafka brokers; empty: a fresh embedded one
 	rate      ratelimit.Limit
 	reconcile time.Duration // ReconcileEvery
+	eventTTL  time.Duration // EventCacheTTL
+	// lostAllocations makes every AllocateStock answer unavailable after
+	// the catalog did it (the answer lost on the way back).
+	lostAllocations bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	t.Helper()
-	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"seckill", Migrations())
+	prefix := testenv.DatabasePrefix(t)
+	handle := testenv.MigratedDB(t, prefix+"seckill", Migrations())
+	eventReads := &selectCounter{table: "flash_sale_events"}
+	handle.AddQueryHook(eventReads)
 	client, err := valkey.NewClient(valkey.ClientOption{InitAddress: []string{testenv.RedisAddr()}, ForceSingleClient: true, SelectDB: o.redisDB})
 	if err != nil {
 		t.Fatal(err)
@@ -72,11 +104,36 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	}
 	t.Cleanup(producer.Close)
 
+	productDB := testenv.MigratedDB(t, prefix+"product", product.Migrations())
+	if err := product.Seed(context.Background(), productDB); err != nil {
+		t.Fatal(err)
+	}
+	keyspace := "test:" + testenv.RandomID(5) + ":"
+	shared := testenv.Redis(t)
+	productOpts := product.DefaultOptions()
+	productOpts.KeyPrefix = keyspace
+	products := product.NewService(productDB, shared, testenv.Logger(), productOpts)
+	t.Cleanup(products.Close)
+	if _, err := products.SetStock(context.Background(), saleProduct, saleProductStock); err != nil {
+		t.Fatal(err)
+	}
+	userDB := testenv.MigratedDB(t, prefix+"user", user.Migrations())
+	keys, err := auth.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	userOpts := user.DefaultOptions()
+	userOpts.KeyPrefix = keyspace
 	orders := &orderStandIn{}
+	users := &user.Service{}
 	upstream := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
 		srv.Mount(orderv1connect.NewOrderServiceHandler(orders))
-		srv.Mount(productv1connect.NewProductServiceHandler(productStandIn{}))
+		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products)))
+		srv.Mount(userv1connect.NewUserServiceHandler(user.NewHandler(users)))
 	})
+	h := rpcclient.HTTPClient()
+	*users = *user.NewService(userDB, shared, keys, auth.NewValkeyRevocations(shared, keyspace+"revoked:"),
+		ratelimit.New(shared, keyspace+"rl:"), productv1connect.NewProductServiceClient(h, upstream, connect.WithGRPC()), testenv.Logger(), userOpts)
 	opts := DefaultOptions()
 	opts.KeyPrefix = "test:" + testenv.RandomID(5) + ":seckill:"
 	opts.ReconcileGrace = 100 * time.Millisecond
@@ -91,22 +148,45 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.reconcile > 0 {
 		opts.ReconcileEvery = o.reconcile
 	}
-	h := rpcclient.HTTPClient()
+	if o.eventTTL > 0 {
+		opts.EventCacheTTL = o.eventTTL
+	}
+	// The reader is on a Valkey connection of its own, as in another
+	// process; userCalls counts what it asks the user service.
+	userCalls := &atomic.Int64{}
+	counted := connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			userCalls.Add(1)
+			return next(ctx, req)
+		}
+	}))
+	addresses := &countedAddresses{Addresses: user.NewAddressReader(testenv.Redis(t), userOpts,
+		userv1connect.NewUserServiceClient(h, upstream, connect.WithGRPC(), counted))}
+	catalogOpts := []connect.ClientOption{connect.WithGRPC()}
+	if o.lostAllocations {
+		catalogOpts = append(catalogOpts, connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				res, err := next(ctx, req)
+				if err == nil && req.Spec().Procedure == productv1connect.ProductServiceAllocateStockProcedure {
+					return nil, connect.NewError(connect.CodeUnavailable, errors.New("connection reset"))
+				}
+				return res, err
+			}
+		})))
+	}
 	svc := NewService(handle, client, Kafka{Producer: producer, NewClient: cluster.NewClient},
-		productv1connect.NewProductServiceClient(h, upstream, connect.WithGRPC()),
-		orderv1connect.NewOrderServiceClient(h, upstream, connect.WithGRPC()), testenv.Logger(), opts)
+		productv1connect.NewProductServiceClient(h, upstream, catalogOpts...),
+		orderv1connect.NewOrderServiceClient(h, upstream, connect.WithGRPC()),
+		addresses, testenv.Logger(), opts)
 	clearing, stopClearing := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
 	t.Cleanup(func() { stopClearing(); <-done })
-	keys, err := auth.GenerateKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
 		srv.Mount(seckillv1connect.NewSeckillServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
 	})
-	return &fixture{svc: svc, db: handle, valkey: client, cluster: cluster, orders: orders, keys: keys,
+	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
+		orders: orders, keys: keys, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
 		clients: map[string]seckillv1connect.SeckillServiceClient{
 			"connect-json": seckillv1connect.NewSeckillServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         seckillv1connect.NewSeckillServiceClient(h, url, connect.WithGRPC()),
@@ -120,7 +200,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 func (f *fixture) event(t *testing.T, stock int64, from, to time.Duration) *seckillv1.FlashSaleEvent {
 	t.Helper()
 	res, err := f.clients["grpc"].CreateEvent(context.Background(), testenv.Bearer(f.admin, &seckillv1.CreateEventRequest{
-		ProductId: "p0001", PriceCents: 990, Stock: stock, PerUserLimit: 1,
+		ProductId: saleProduct, PriceCents: 990, Stock: stock, PerUserLimit: 1,
 		StartsAt: timestamppb.New(time.Now().Add(from)), EndsAt: timestamppb.New(time.Now().Add(to))}))
 	if err != nil {
 		t.Fatal(err)
@@ -128,8 +208,34 @@ func (f *fixture) event(t *testing.T, stock int64, from, to time.Duration) *seck
 	return res.Msg.GetEvent()
 }
 
+// user returns a token of a buyer with a default shipping address.
 func (f *fixture) user(t *testing.T, id string) string {
+	t.Helper()
+	if err := user.SeedAddresses(context.Background(), f.userDB, []string{id}); err != nil {
+		t.Fatal(err)
+	}
+	return f.shopper(t, id)
+}
+
+// shopper returns a token of a buyer without giving them an address.
+func (f *fixture) shopper(t *testing.T, id string) string {
 	return testenv.Token(t, f.keys, id, auth.RoleUser)
+}
+
+// giveAddress adds another (not default) address to a buyer's address
+// book in the user database and returns its id.
+func (f *fixture) giveAddress(t *testing.T, userID string) string {
+	t.Helper()
+	id := "a-" + userID + "-" + testenv.RandomID(4)
+	now := time.Now().UTC()
+	if _, err := f.userDB.NewInsert().Table("addresses").Model(&map[string]any{
+		"id": id, "user_id": userID, "recipient_name": "收件人 " + userID, "phone": "13800138000", "province": "浙江",
+		"city": "杭州", "district": "西湖区", "detail": "文三路 " + id, "postal_code": "310000", "is_default": false,
+		"created_at": now, "updated_at": now,
+	}).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func (f *fixture) buy(client seckillv1connect.SeckillServiceClient, token, eventID string) (string, error) {
@@ -180,7 +286,35 @@ func (f *fixture) stock(t *testing.T, eventID string) int64 {
 	return left
 }
 
-// orderStandIn answers ListOrdersInternal by event from a map.
+// countedAddresses counts the address lookups Purchase makes.
+type countedAddresses struct {
+	Addresses
+	n atomic.Int64
+}
+
+func (c *countedAddresses) Address(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
+	c.n.Add(1)
+	return c.Addresses.Address(ctx, userID, addressID)
+}
+
+// selectCounter counts SELECTs of one table (a bun query hook).
+type selectCounter struct {
+	table string
+	n     atomic.Int64
+}
+
+func (c *selectCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (c *selectCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	query := strings.ToUpper(e.Query)
+	if strings.HasPrefix(query, "SELECT") && strings.Contains(query, "`"+strings.ToUpper(c.table)+"`") {
+		c.n.Add(1)
+	}
+}
+
+// orderStandIn answers ListOrdersInternal by event (and status, when
+// asked) from a map.
 type orderStandIn struct {
 	orderv1connect.UnimplementedOrderServiceHandler
 	mu     sync.Mutex
@@ -198,23 +332,12 @@ func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Reques
 	defer o.mu.Unlock()
 	var out []*orderv1.Order
 	for _, order := range o.orders {
-		if order.GetSeckillEventId() == req.Msg.GetSeckillEventId() {
+		statuses := req.Msg.GetStatuses()
+		if order.GetSeckillEventId() == req.Msg.GetSeckillEventId() && (len(statuses) == 0 || slices.Contains(statuses, order.GetStatus())) {
 			out = append(out, order)
 		}
 	}
 	return connect.NewResponse(&orderv1.ListOrdersInternalResponse{Orders: out}), nil
-}
-
-type productStandIn struct {
-	productv1connect.UnimplementedProductServiceHandler
-}
-
-func (productStandIn) GetProduct(_ context.Context, req *connect.Request[productv1.GetProductRequest]) (*connect.Response[productv1.GetProductResponse], error) {
-	if req.Msg.GetProductId() != "p0001" {
-		return nil, connect.NewError(connect.CodeNotFound, nil)
-	}
-	return connect.NewResponse(&productv1.GetProductResponse{Product: &productv1.Product{ProductId: "p0001", CategoryId: "c01",
-		Title: "龙井绿茶 Longjing", ImageUrls: []string{"/img/longjing.svg"}, PriceCents: 43999}}), nil
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

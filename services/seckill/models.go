@@ -1,6 +1,7 @@
 package seckill
 
 import (
+	"database/sql"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,9 +21,31 @@ type eventRow struct {
 	PriceCents         int64     `bun:"price_cents"`
 	Stock              int64     `bun:"stock"`
 	PerUserLimit       int32     `bun:"per_user_limit"`
+	StockState         int32     `bun:"stock_state"`
 	StartsAt           time.Time `bun:"starts_at"`
 	EndsAt             time.Time `bun:"ends_at"`
 	CreatedAt          time.Time `bun:"created_at"`
+	// SettledAt is when the units left over went back to the product
+	// (ReturnedUnits of them): set for settled sales, and for abandoned ones
+	// once their allocation was returned.
+	SettledAt     sql.NullTime `bun:"settled_at"`
+	ReturnedUnits int64        `bun:"returned_units"`
+}
+
+// Stock states of an event (see the migration): only allocated and settled
+// sales are visible.
+const (
+	stockAllocating = 1
+	stockAllocated  = 2
+	stockSettled    = 3
+	stockAbandoned  = 4
+)
+
+// visibleStockStates are the states in which a sale exists for buyers.
+var visibleStockStates = []int32{stockAllocated, stockSettled}
+
+func (r *eventRow) visible() bool {
+	return r.StockState == stockAllocated || r.StockState == stockSettled
 }
 
 // resultRow is what became of one accepted purchase; state uses the

@@ -42,7 +42,7 @@ func TestAnAdmissionWhoseProducerDiedIsRelayed(t *testing.T) {
 		ticket := newTicket(eventID, user)
 		record, _ := proto.Marshal(&seckillv1.PurchaseRecord{Ticket: ticket, EventId: eventID, UserId: user, ProductId: "p0001",
 			PriceCents: 990, Quantity: 1, AcceptedAt: timestamppb.New(at)})
-		outcome, _, err := f.svc.admit(ctx, eventID, user, ticket, 1, record)
+		outcome, _, err := f.svc.admit(ctx, eventID, user, ticket, 1, record, true)
 		if err != nil || outcome != admitAccepted {
 			t.Fatalf("admit %s: %d %v", user, outcome, err)
 		}

@@ -15,16 +15,19 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	orderv1 "mall/gen/mall/order/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 )
 
 // Purchase is the hot path of a flash sale: check the window and the
-// quantity, then rate-limit and admit with one Valkey script, hand the
-// accepted purchase to Kafka and answer with a ticket. Nothing here touches
-// MySQL (the event comes from the process's cache). If Kafka does not take
-// the record, the admission is undone and the caller gets unavailable.
+// quantity, resolve the buyer's shipping address, then rate-limit and
+// admit with one Valkey script, hand the accepted purchase (with the
+// address) to Kafka and answer with a ticket. Nothing here touches MySQL
+// (the event comes from the process's cache, the address from the user
+// service's cached address book). If Kafka does not take the record, the
+// admission is undone and the caller gets unavailable.
 func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.PurchaseRequest) (string, time.Time, error) {
 	ev, err := s.event(ctx, req.GetEventId())
 	if err != nil {
@@ -50,19 +53,49 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 	}
 	ticket := newTicket(ev.ID, userID)
 	accepted := now.UTC()
-	value, err := proto.Marshal(&seckillv1.PurchaseRecord{
+	record := &seckillv1.PurchaseRecord{
 		Ticket: ticket, EventId: ev.ID, UserId: userID, ProductId: ev.ProductID, PriceCents: ev.PriceCents, Quantity: qty,
 		AcceptedAt: timestamppb.New(accepted), AddressId: req.GetAddressId(),
 		Title: ev.Title, ImageUrl: ev.ImageURL, CategoryId: ev.CategoryID,
-	})
-	if err != nil {
-		return "", time.Time{}, err
 	}
-	outcome, detail, err := s.admit(ctx, ev.ID, userID, ticket, qty, value)
-	if err != nil {
-		s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
-		admissions.WithLabelValues("error").Inc()
-		return "", time.Time{}, errSaleState()
+	// The address is resolved before admission, so a refused address takes
+	// nothing from the sale. Once this process has seen the sale sold out,
+	// the script is asked first without it: a refusal then costs no
+	// lookup, and a unit that came back is answered admitNeedsAddress
+	// (nothing taken, nothing counted) and asked for again with it.
+	addressResolved := false
+	resolveAddress := func() error {
+		address, err := s.shippingAddress(ctx, userID, req.GetAddressId())
+		if err != nil {
+			admissions.WithLabelValues("address_refused").Inc()
+			return err
+		}
+		record.ShippingAddress, addressResolved = address, true
+		return nil
+	}
+	if !s.seenSoldOut(ev.ID) {
+		if err := resolveAddress(); err != nil {
+			return "", time.Time{}, err
+		}
+	}
+	var value []byte
+	var outcome, detail int64
+	for {
+		if value, err = proto.Marshal(record); err != nil {
+			return "", time.Time{}, err
+		}
+		if outcome, detail, err = s.admit(ctx, ev.ID, userID, ticket, qty, value, addressResolved); err != nil {
+			s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
+			admissions.WithLabelValues("error").Inc()
+			return "", time.Time{}, errSaleState()
+		}
+		s.noteSoldOut(ev.ID, outcome == admitSoldOut)
+		if outcome != admitNeedsAddress {
+			break
+		}
+		if err := resolveAddress(); err != nil {
+			return "", time.Time{}, err
+		}
 	}
 	admissions.WithLabelValues(admitLabel(outcome)).Inc()
 	switch outcome {
@@ -99,6 +132,13 @@ func (s *Service) GetPurchaseResult(ctx context.Context, userID, ticket string) 
 	eventID, ok := ticketOwner(ticket, userID)
 	if !ok {
 		return nil, errTicketNotFound()
+	}
+	// A ticket of a sale that does not exist names nothing: answered from
+	// the event cache, so made-up tickets do not reach MySQL either.
+	if _, err := s.event(ctx, eventID); connect.CodeOf(err) == connect.CodeNotFound {
+		return nil, errTicketNotFound()
+	} else if err != nil {
+		return nil, err
 	}
 	out := &seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID}
 	row, err := selectResult(ctx, s.db, ticket)
@@ -143,6 +183,40 @@ func (s *Service) ReleasePurchase(ctx context.Context, req *seckillv1.ReleasePur
 		s.logger.InfoContext(ctx, "flash-sale units returned", "event_id", req.GetEventId(), "order_id", req.GetOrderId(), "quantity", req.GetQuantity())
 	}
 	return released, nil
+}
+
+// shippingAddress resolves the buyer's address for the order's snapshot:
+// the given one if it is theirs (another user's id gets the same answer as
+// one that does not exist), else their default; none at all is a failed
+// precondition.
+func (s *Service) shippingAddress(ctx context.Context, userID, addressID string) (*orderv1.ShippingAddress, error) {
+	a, err := s.addresses.Address(ctx, userID, addressID)
+	switch {
+	case connect.CodeOf(err) == connect.CodeNotFound && addressID == "":
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonAddressRequired, "add a shipping address before buying in a flash sale")
+	case connect.CodeOf(err) == connect.CodeNotFound:
+		return nil, rpcerr.New(connect.CodeNotFound, ReasonAddressNotFound, "address not found")
+	case err != nil:
+		s.logger.ErrorContext(ctx, "resolve the buyer's address", "err", err)
+		return nil, rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, "addresses are unavailable; try again")
+	}
+	return &orderv1.ShippingAddress{RecipientName: a.GetRecipientName(), Phone: a.GetPhone(), Province: a.GetProvince(),
+		City: a.GetCity(), District: a.GetDistrict(), Detail: a.GetDetail(), PostalCode: a.GetPostalCode()}, nil
+}
+
+// seenSoldOut reports whether this process's last admission of the sale
+// found it sold out.
+func (s *Service) seenSoldOut(eventID string) bool {
+	v, ok := s.soldOut.Load(eventID)
+	return ok && v.(bool)
+}
+
+// noteSoldOut remembers whether the sale was just found sold out (written
+// only when it changes: the hot path mostly reads it).
+func (s *Service) noteSoldOut(eventID string, soldOut bool) {
+	if s.seenSoldOut(eventID) != soldOut {
+		s.soldOut.Store(eventID, soldOut)
+	}
 }
 
 // A ticket is "<event id>.<buyer digest>.<random>": it names its event, and
@@ -198,7 +272,7 @@ func admitLabel(outcome int64) string {
 var (
 	admissions = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "mall_seckill_admissions_total",
-		Help: "Flash-sale purchase attempts by outcome (accepted, sold_out, already_bought, rate_limited, not_ready, not_started, ended, over_limit, unknown_event, error).",
+		Help: "Flash-sale purchase attempts by outcome (accepted, sold_out, already_bought, rate_limited, not_ready, not_started, ended, over_limit, unknown_event, address_refused, error).",
 	}, []string{"outcome"})
 	admissionsUndone = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "mall_seckill_admissions_undone_total",

@@ -22,9 +22,13 @@ func TestCreateEventLoadsTheSaleAndListsIt(t *testing.T) {
 	ctx := context.Background()
 	live := f.event(t, 30, -time.Minute, time.Hour)
 	upcoming := f.event(t, 10, time.Hour, 2*time.Hour)
-	if live.GetState() != seckillv1.EventState_EVENT_STATE_LIVE || live.GetRemainingStock() != 30 || live.GetTitle() != "龙井绿茶 Longjing" ||
-		live.GetOriginalPriceCents() != 43999 || live.GetPriceCents() != 990 || live.GetImageUrl() != "/img/longjing.svg" {
-		t.Fatalf("created %v", live)
+	p, err := f.products.GetProduct(ctx, saleProduct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.GetState() != seckillv1.EventState_EVENT_STATE_LIVE || live.GetRemainingStock() != 30 || live.GetTitle() != p.GetTitle() ||
+		live.GetOriginalPriceCents() != p.GetPriceCents() || live.GetPriceCents() != 990 || live.GetImageUrl() != p.GetImageUrls()[0] {
+		t.Fatalf("created %v from %v", live, p)
 	}
 	for name, client := range f.clients {
 		t.Run(name, func(t *testing.T) {

@@ -7,21 +7,44 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Seed adds the demo flash sales of a developer machine: one live for 30
-// days from the first seed and one starting a day later, on products of the
-// demo catalog (their snapshot copied from it). Fixed ids and INSERT IGNORE
-// make reseeding a no-op; the sales' stock reaches Valkey through the
-// reconciler the first time they are used.
-func Seed(ctx context.Context, db *bun.DB) error {
-	now := dbTime(time.Now())
-	events := []eventRow{
+// DemoSale is the stock a demo flash sale takes from the demo catalog: the
+// product allocation named by its event id holds Units of ProductID.
+type DemoSale struct {
+	EventID, ProductID string
+	Units              int64
+}
+
+// demoEvents are the demo flash sales of a developer machine: one live
+// for 30 days from the first seed and one starting a day later, on
+// products of the demo catalog (their snapshot copied from it).
+func demoEvents(now time.Time) []eventRow {
+	return []eventRow{
 		{ID: "ev-demo-longjing", ProductID: "p0001", CategoryID: "c01", Title: "限时秒杀 · 龙井绿茶 经典款 Longjing Green Tea",
 			ImageURL: "/img/Longjing%20Green%20Tea.svg", OriginalPriceCents: 43999, PriceCents: 9900, Stock: 100, PerUserLimit: 1,
-			StartsAt: now.Add(-time.Minute), EndsAt: now.Add(30 * 24 * time.Hour), CreatedAt: now},
+			StockState: stockAllocated, StartsAt: now.Add(-time.Minute), EndsAt: now.Add(30 * 24 * time.Hour), CreatedAt: now},
 		{ID: "ev-demo-phone", ProductID: "p0027", CategoryID: "c02", Title: "整点秒杀 · 智能手机 升级版 Smartphone Plus",
 			ImageURL: "/img/Smartphone.svg", OriginalPriceCents: 4399, PriceCents: 1999, Stock: 50, PerUserLimit: 1,
-			StartsAt: now.Add(24 * time.Hour), EndsAt: now.Add(25 * time.Hour), CreatedAt: now},
+			StockState: stockAllocated, StartsAt: now.Add(24 * time.Hour), EndsAt: now.Add(25 * time.Hour), CreatedAt: now},
 	}
+}
+
+// DemoSales are the units the demo sales take from the demo catalog: the
+// seed allocates them from the products' stock (services/app) before
+// Seed writes the sales.
+func DemoSales() []DemoSale {
+	events := demoEvents(time.Now())
+	out := make([]DemoSale, len(events))
+	for i, e := range events {
+		out[i] = DemoSale{EventID: e.ID, ProductID: e.ProductID, Units: e.Stock}
+	}
+	return out
+}
+
+// Seed adds the demo flash sales. Fixed ids and INSERT IGNORE make
+// reseeding a no-op; the sales' stock reaches Valkey through the
+// reconciler the first time they are used.
+func Seed(ctx context.Context, db *bun.DB) error {
+	events := demoEvents(dbTime(time.Now()))
 	_, err := db.NewInsert().Model(&events).Ignore().Exec(ctx)
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -13,6 +14,7 @@ import (
 
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
+	userv1 "mall/gen/mall/user/v1"
 	"mall/services/platform/ratelimit"
 )
 
@@ -38,6 +40,14 @@ type Options struct {
 	// that never reached Kafka; RelayAfter is how old such an entry must be
 	// (longer than ProduceTimeout: younger ones may still be on their way).
 	RelayEvery, RelayAfter time.Duration
+	// PaymentTimeout is a flash-sale order's time to pay (the writers'
+	// setting): SettleSales gives a sale's unsold units back to the
+	// product once it ended this long ago and no order of it is pending.
+	PaymentTimeout time.Duration
+	// AbandonAfter is how long a sale may stay allocating (its CreateEvent
+	// died or failed in doubt) before SettleSales gives back whatever it
+	// took. Longer than CreateEvent can run (createTimeout).
+	AbandonAfter time.Duration
 }
 
 // DefaultOptions are the production settings.
@@ -51,6 +61,8 @@ func DefaultOptions() Options {
 		ReconcileGrace: 3 * time.Second,
 		RelayEvery:     2 * time.Second,
 		RelayAfter:     5 * time.Second,
+		PaymentTimeout: 10 * time.Minute,
+		AbandonAfter:   2 * time.Minute,
 	}
 }
 
@@ -64,46 +76,125 @@ type Kafka struct {
 // Service is the seckill domain: events in MySQL, the live sale in Valkey,
 // accepted purchases to Kafka, results from the writers.
 type Service struct {
-	db       *bun.DB
-	valkey   valkey.Client
-	kafka    Kafka
-	products productv1connect.ProductServiceClient
-	orders   orderv1connect.OrderServiceClient
-	logger   *slog.Logger
-	opts     Options
+	db        *bun.DB
+	valkey    valkey.Client
+	kafka     Kafka
+	products  productv1connect.ProductServiceClient
+	orders    orderv1connect.OrderServiceClient
+	addresses Addresses
+	logger    *slog.Logger
+	opts      Options
 
-	events     sync.Map // event id -> cachedEvent
-	reconciles singleflight.Group
+	events     sync.Map // event id -> cachedEvent (row nil: no such visible event)
+	eventLoads singleflight.Group
+	// unknownEvents counts the absent ids cached in events, to bound them.
+	unknownEvents atomic.Int64
+	// soldOut holds the sales whose last admission in this process found
+	// them sold out (event id -> true): Purchase asks those first without
+	// resolving the buyer's address.
+	soldOut sync.Map
+	// prefetching bounds the address prefetches in flight (PrefetchAddress).
+	prefetching chan struct{}
+	reconciles  singleflight.Group
 	// produced are tickets whose record Kafka has, to clear from their
 	// sale's outbox in batches (ClearOutboxes).
 	produced chan producedTicket
 }
 
 type cachedEvent struct {
-	row     *eventRow
+	row     *eventRow // nil: no visible event has this id
 	expires time.Time
+}
+
+// maxPrefetches bounds the address prefetches in flight; more are skipped.
+const maxPrefetches = 64
+
+// maxUnknownEvents bounds the absent ids the event cache holds, so a flood
+// of made-up ids cannot grow it without limit.
+const maxUnknownEvents = 10000
+
+// Addresses resolves a buyer's shipping address: addressID if it is
+// theirs, else their default; connect's not_found when they have no such
+// address. Purchase asks it on the sale's hot path, so it must be cheap
+// (services/app wires the user domain's cached reader).
+type Addresses interface {
+	Address(ctx context.Context, userID, addressID string) (*userv1.Address, error)
 }
 
 // NewService returns the seckill service.
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
-	orders orderv1connect.OrderServiceClient, logger *slog.Logger, opts Options) *Service {
-	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, logger: logger, opts: opts,
-		produced: make(chan producedTicket, 4096)}
+	orders orderv1connect.OrderServiceClient, addresses Addresses, logger *slog.Logger, opts Options) *Service {
+	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, addresses: addresses, logger: logger,
+		opts: opts, produced: make(chan producedTicket, 4096), prefetching: make(chan struct{}, maxPrefetches)}
 }
 
-// event returns an event, from this process's short-lived copy when fresh.
+// event returns a visible event (allocated or settled), from this
+// process's short-lived copy when fresh. An unknown id is remembered as
+// absent for as long, and concurrent misses of one id share one query, so
+// a flood of made-up ids does not reach MySQL per call.
 func (s *Service) event(ctx context.Context, id string) (*eventRow, error) {
 	if v, ok := s.events.Load(id); ok && time.Now().Before(v.(cachedEvent).expires) {
-		return v.(cachedEvent).row, nil
-	}
-	row := &eventRow{}
-	err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
-	if isNoRows(err) {
+		if row := v.(cachedEvent).row; row != nil {
+			return row, nil
+		}
 		return nil, errEventNotFound()
 	}
+	loaded, err, _ := s.eventLoads.Do(id, func() (any, error) {
+		row := &eventRow{}
+		err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(context.WithoutCancel(ctx))
+		switch {
+		case isNoRows(err) || (err == nil && !row.visible()):
+			row = nil
+			if s.unknownEvents.Add(1) > maxUnknownEvents {
+				s.forgetUnknownEvents()
+			}
+		case err != nil:
+			return nil, err
+		}
+		s.events.Store(id, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
+		return row, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.events.Store(id, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
-	return row, nil
+	if row := loaded.(*eventRow); row != nil {
+		return row, nil
+	}
+	return nil, errEventNotFound()
+}
+
+// PrefetchAddress reads a signed-in viewer's address book in the
+// background, best effort: shoppers wait on a sale's page before it
+// starts, so their Purchase then finds the book cached instead of loading
+// it on the sale's hot path. When too many are in flight it does nothing
+// (the purchase looks the address up itself).
+func (s *Service) PrefetchAddress(userID string) {
+	select {
+	case s.prefetching <- struct{}{}:
+	default:
+		return
+	}
+	go func() {
+		defer func() { <-s.prefetching }()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = s.addresses.Address(ctx, userID, "")
+	}()
+}
+
+// cacheEvent puts a row this process just wrote into its copy.
+func (s *Service) cacheEvent(row *eventRow) {
+	s.events.Store(row.ID, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
+}
+
+// forgetUnknownEvents drops the cached absences (they are only a shield
+// for the database) and counts them again from zero.
+func (s *Service) forgetUnknownEvents() {
+	s.events.Range(func(key, value any) bool {
+		if value.(cachedEvent).row == nil {
+			s.events.Delete(key)
+		}
+		return true
+	})
+	s.unknownEvents.Store(0)
 }

@@ -51,7 +51,7 @@ func newWriterHarness(t *testing.T) *writerHarness {
 	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"order", order.Migrations())
 	// CreateFlashSaleOrders starts no workflow and paces no checkout: no
 	// Temporal client or limiter needed.
-	orders := order.NewService(handle, nil, "", nil, testenv.Logger(), order.DefaultOptions())
+	orders := order.NewService(handle, nil, "", order.FlashSaleClients{}, nil, testenv.Logger(), order.DefaultOptions())
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
 
 	"mall/gen/mall/product/v1/productv1connect"
 	userv1 "mall/gen/mall/user/v1"
@@ -27,6 +30,22 @@ type fixture struct {
 	keys    *auth.Keys
 	url     string
 	clients map[string]userv1connect.UserServiceClient
+	// addressReads counts the SELECTs that reached the addresses table.
+	addressReads *tableReads
+}
+
+// tableReads counts SELECTs of one table (a bun query hook).
+type tableReads struct {
+	table string
+	n     atomic.Int64
+}
+
+func (r *tableReads) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (r *tableReads) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	query := strings.ToUpper(e.Query)
+	if strings.HasPrefix(query, "SELECT") && strings.Contains(query, "`"+strings.ToUpper(r.table)+"`") {
+		r.n.Add(1)
+	}
 }
 
 func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
@@ -38,6 +57,8 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	userDB := testenv.MigratedDB(t, prefix+"user", Migrations())
+	addressReads := &tableReads{table: "addresses"}
+	userDB.AddQueryHook(addressReads)
 	keys, err := auth.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
@@ -50,19 +71,20 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	t.Cleanup(products.Close)
 
 	opts := DefaultOptions()
+	opts.KeyPrefix = keyspace
 	for _, m := range mutate {
 		m(&opts)
 	}
 	revocations := auth.NewValkeyRevocations(valkey, keyspace+"revoked:")
 	// The user service calls the catalog on the server it is mounted on, so
 	// it is built once the server's address is known; nothing calls it before.
-	f := &fixture{keys: keys, svc: &Service{}}
+	f := &fixture{keys: keys, svc: &Service{}, addressReads: addressReads}
 	f.url = testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, revocations)}, func(srv *server.Server) {
 		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products), srv.HandlerOptions()...))
 		srv.Mount(userv1connect.NewUserServiceHandler(NewHandler(f.svc), srv.HandlerOptions()...))
 	})
 	catalog := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), f.url, rpcclient.NewServiceCredential(keys, "user").Options()...)
-	*f.svc = *NewService(userDB, keys, revocations, ratelimit.New(valkey, keyspace+"rl:"), catalog, testenv.Logger(), opts)
+	*f.svc = *NewService(userDB, valkey, keys, revocations, ratelimit.New(valkey, keyspace+"rl:"), catalog, testenv.Logger(), opts)
 	f.clients = map[string]userv1connect.UserServiceClient{
 		"connect-json": userv1connect.NewUserServiceClient(http.DefaultClient, f.url, connect.WithProtoJSON()),
 		"grpc":         userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), f.url, connect.WithGRPC()),

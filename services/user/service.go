@@ -5,9 +5,11 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/valkey-io/valkey-go"
 
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/services/platform/auth"
+	"mall/services/platform/cache"
 	"mall/services/platform/clientaddr"
 	"mall/services/platform/config"
 	"mall/services/platform/ratelimit"
@@ -27,6 +29,10 @@ type Options struct {
 	// Clients finds a request's client address (behind trusted proxies).
 	Clients      clientaddr.Resolver
 	MaxAddresses int
+	// AddressTTL and AddressLocalTTL bound a user's cached address book in
+	// Valkey and in each process's client-side cache (changes invalidate it).
+	AddressTTL, AddressLocalTTL time.Duration
+	KeyPrefix                   string // prefix of every Valkey key, so tests and benches can share a server
 }
 
 // DefaultOptions are the production settings (the limits are the flags'
@@ -39,6 +45,10 @@ func DefaultOptions() Options {
 		RegisterLimit:       config.DefaultRegisterLimitPerAddress,
 		PasswordChangeLimit: config.DefaultPasswordChangeLimit,
 		MaxAddresses:        20,
+
+		AddressTTL:      10 * time.Minute,
+		AddressLocalTTL: time.Minute,
+		KeyPrefix:       "mall:",
 	}
 }
 
@@ -51,10 +61,14 @@ type Service struct {
 	products    productv1connect.ProductServiceClient
 	logger      *slog.Logger
 	opts        Options
+
+	addressBooks *cache.Aside // every address of a user, by user id
 }
 
-// NewService returns the user service.
-func NewService(db *bun.DB, keys *auth.Keys, revocations *auth.ValkeyRevocations, limiter *ratelimit.Limiter,
+// NewService returns the user service; client holds the cached address books.
+func NewService(db *bun.DB, client valkey.Client, keys *auth.Keys, revocations *auth.ValkeyRevocations, limiter *ratelimit.Limiter,
 	products productv1connect.ProductServiceClient, logger *slog.Logger, opts Options) *Service {
-	return &Service{db: db, keys: keys, revocations: revocations, limiter: limiter, products: products, logger: logger, opts: opts}
+	return &Service{db: db, keys: keys, revocations: revocations, limiter: limiter, products: products, logger: logger, opts: opts,
+		addressBooks: cache.NewAside(client, cache.AsideOptions{Name: "address_books", TTL: opts.AddressTTL, Jitter: 0.2,
+			LocalTTL: opts.AddressLocalTTL})}
 }

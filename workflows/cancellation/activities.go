@@ -27,6 +27,9 @@ type Order struct {
 	UserID        string
 	ReservationID string
 	Lines         []checkout.Line
+	// A flash-sale order's kind and sale, for its REFUNDED event.
+	Kind           orderv1.OrderKind
+	SeckillEventID string
 }
 
 // LoadOrder reads the order to cancel.
@@ -36,7 +39,8 @@ func (a *Activities) LoadOrder(ctx context.Context, orderID string) (Order, erro
 		return Order{}, rpcfailure.FromRPC(err)
 	}
 	o := res.Msg.GetOrder()
-	out := Order{Status: o.GetStatus(), UserID: o.GetUserId(), ReservationID: o.GetReservationId()}
+	out := Order{Status: o.GetStatus(), UserID: o.GetUserId(), ReservationID: o.GetReservationId(),
+		Kind: o.GetKind(), SeckillEventID: o.GetSeckillEventId()}
 	for _, l := range o.GetLines() {
 		out.Lines = append(out.Lines, checkout.Line{ProductID: l.GetProductId(), CategoryID: l.GetCategoryId(), Title: l.GetTitle(),
 			ImageURL: l.GetImageUrl(), UnitPriceCents: l.GetUnitPriceCents(), Quantity: l.GetQuantity()})

@@ -76,9 +76,17 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		logger.Warn("no successful payment on record; refunding stock only", "error", err)
 	}
 
-	// 2. Stock back to available (the reservation was confirmed as sold).
-	if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityReleaseReservation, order.ReservationID).Get(sctx, nil); err != nil {
-		return status, err
+	// 2. Stock back to available (the reservation was confirmed as sold). A
+	// flash-sale order's paid units are the reservation named by its order
+	// id, also for orders written before they recorded it.
+	reservationID := order.ReservationID
+	if reservationID == "" && order.Kind == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
+		reservationID = in.OrderID
+	}
+	if reservationID != "" {
+		if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityReleaseReservation, reservationID).Get(sctx, nil); err != nil {
+			return status, err
+		}
 	}
 
 	// 3. The order ends REFUNDED.
@@ -99,7 +107,7 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	// 5. Rankings count the units as unsold again.
 	if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityPublishOrderEvent, checkout.OrderEventInput{
 		Type: orderv1.OrderEventType_ORDER_EVENT_TYPE_REFUNDED, OrderID: in.OrderID, UserID: order.UserID,
-		Lines: order.Lines, OccurredAt: workflow.Now(ctx).UTC()}).Get(sctx, nil); err != nil {
+		Lines: order.Lines, OccurredAt: workflow.Now(ctx).UTC(), Kind: order.Kind, SeckillEventID: order.SeckillEventID}).Get(sctx, nil); err != nil {
 		logger.Error("REFUNDED event not published", "error", err)
 	}
 	return status, nil

@@ -32,6 +32,9 @@ type harness struct {
 	calls      []string
 	status     orderv1.OrderStatus
 	refundErrs []error // returned by Refund in turn, then success
+	// flash makes the order a flash-sale one written before flash orders
+	// recorded their reservation (the order id).
+	flash bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -43,8 +46,12 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, env: env, status: orderv1.OrderStatus_ORDER_STATUS_PAID}
 	env.OnActivity(ActivityLoadOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (Order, error) {
 		h.record("LoadOrder %s", id)
-		return Order{Status: h.status, UserID: "u-1", ReservationID: id,
-			Lines: []checkout.Line{{ProductID: "p1", Quantity: 2, UnitPriceCents: 100}}}, nil
+		o := Order{Status: h.status, UserID: "u-1", ReservationID: id,
+			Lines: []checkout.Line{{ProductID: "p1", Quantity: 2, UnitPriceCents: 100}}}
+		if h.flash {
+			o.ReservationID, o.Kind, o.SeckillEventID = "", orderv1.OrderKind_ORDER_KIND_FLASH_SALE, "ev-1"
+		}
+		return o, nil
 	})
 	env.OnActivity(ActivityRefund, mock.Anything, mock.Anything).Return(func(_ context.Context, in Input) (bool, error) {
 		h.record("Refund %s", in.OrderID)
@@ -134,6 +141,17 @@ func TestNoPaymentOnRecordStillReturnsTheStock(t *testing.T) {
 	h.refundErrs = []error{rpcfailure.FromRPC(connect.NewError(connect.CodeFailedPrecondition, errors.New("no successful payment")))}
 	status := h.run()
 	if status != (Status{OrderID: testOrder, State: StateRefunded, MoneyReturned: false}) {
+		t.Fatalf("status %+v", status)
+	}
+	h.wantCalls(refundSteps...)
+}
+
+// A paid flash-sale order's units are the reservation named by its order
+// id, even when the order did not record it: they go back to available.
+func TestAFlashSaleOrdersUnitsAreReleasedByItsOrderID(t *testing.T) {
+	h := newHarness(t)
+	h.flash = true
+	if status := h.run(); status.State != StateRefunded {
 		t.Fatalf("status %+v", status)
 	}
 	h.wantCalls(refundSteps...)

@@ -257,6 +257,10 @@ type OrderEventInput struct {
 	UserID     string
 	Lines      []Line
 	OccurredAt time.Time
+	// Kind is the order's kind (zero: regular); a flash-sale order's event
+	// also names its sale.
+	Kind           orderv1.OrderKind
+	SeckillEventID string
 }
 
 // PublishOrderEvent publishes an order event (e.g. PAID, which the rankings
@@ -266,12 +270,16 @@ func (a *Activities) PublishOrderEvent(ctx context.Context, in OrderEventInput) 
 		return businessError("NO_EVENT_PUBLISHER", "no event publisher configured")
 	}
 	event := &orderv1.OrderEvent{
-		EventId:    EventID(in.OrderID, in.Type),
-		Type:       in.Type,
-		OrderId:    in.OrderID,
-		UserId:     in.UserID,
-		Kind:       orderv1.OrderKind_ORDER_KIND_REGULAR,
-		OccurredAt: timestamppb.New(in.OccurredAt),
+		EventId:        EventID(in.OrderID, in.Type),
+		Type:           in.Type,
+		OrderId:        in.OrderID,
+		UserId:         in.UserID,
+		Kind:           in.Kind,
+		SeckillEventId: in.SeckillEventID,
+		OccurredAt:     timestamppb.New(in.OccurredAt),
+	}
+	if event.Kind == orderv1.OrderKind_ORDER_KIND_UNSPECIFIED {
+		event.Kind = orderv1.OrderKind_ORDER_KIND_REGULAR
 	}
 	for _, l := range in.Lines {
 		event.Lines = append(event.Lines, &orderv1.OrderEventLine{ProductId: l.ProductID, CategoryId: l.CategoryID,

@@ -1,7 +1,8 @@
-// Package flashsale expires unpaid flash-sale orders. One long-running
-// FlashSaleSweeperWorkflow (not a workflow per purchase: a sale accepts
-// thousands of purchases a second) cancels the orders whose payment
-// deadline passed and gives their units back to the sale.
+// Package flashsale expires unpaid flash-sale orders and settles sales.
+// One long-running FlashSaleSweeperWorkflow (not a workflow per purchase: a
+// sale accepts thousands of purchases a second) cancels the orders whose
+// payment deadline passed and gives their units back to the sale, then
+// gives the units of sales that can sell no more back to the catalog.
 package flashsale
 
 import "time"
@@ -36,14 +37,26 @@ type SweepInput struct {
 // SweepResult counts what sweeps did.
 type SweepResult struct {
 	Cancelled       int // expired orders cancelled
-	PaidMeanwhile   int // expired orders found paid when cancelling
+	PaidMeanwhile   int // expired orders found paid (or being paid) when cancelling
 	Released        int // units given back to a sale
 	AlreadyReleased int // releases that had been done before
+	// Sales settled (ended, units back in the catalog), failed creations
+	// given back, and the units that returned to available stock.
+	SalesSettled, SalesAbandoned int
+	UnitsReturned                int64
 }
 
 func (r SweepResult) add(o SweepResult) SweepResult {
 	return SweepResult{Cancelled: r.Cancelled + o.Cancelled, PaidMeanwhile: r.PaidMeanwhile + o.PaidMeanwhile,
-		Released: r.Released + o.Released, AlreadyReleased: r.AlreadyReleased + o.AlreadyReleased}
+		Released: r.Released + o.Released, AlreadyReleased: r.AlreadyReleased + o.AlreadyReleased,
+		SalesSettled: r.SalesSettled + o.SalesSettled, SalesAbandoned: r.SalesAbandoned + o.SalesAbandoned,
+		UnitsReturned: r.UnitsReturned + o.UnitsReturned}
+}
+
+// SettleResult is what one SettleSales did.
+type SettleResult struct {
+	Settled, Abandoned int
+	UnitsReturned      int64
 }
 
 // Status is the answer of QueryStatus.

@@ -16,8 +16,11 @@ import (
 // ActivityPrefix prefixes the registered names of the sweeper's activities.
 const ActivityPrefix = "FlashSale."
 
-// ActivitySweepExpired is the registered name of Activities.SweepExpired.
-const ActivitySweepExpired = ActivityPrefix + "SweepExpired"
+// Registered names of Activities.SweepExpired and Activities.SettleSales.
+const (
+	ActivitySweepExpired = ActivityPrefix + "SweepExpired"
+	ActivitySettleSales  = ActivityPrefix + "SettleSales"
+)
 
 // Register adds FlashSaleSweeperWorkflow (as WorkflowName) and its
 // activities to w.

@@ -17,10 +17,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 )
@@ -40,6 +43,7 @@ func TestSweeperSweepsEveryIntervalAndContinuesAsNew(t *testing.T) {
 		}
 		return SweepResult{Cancelled: 2, Released: 2}, nil
 	})
+	env.OnActivity(ActivitySettleSales, mock.Anything).Return(SettleResult{Settled: 1, UnitsReturned: 3}, nil)
 	var midway Status
 	env.RegisterDelayedCallback(func() {
 		val, err := env.QueryWorkflow(QueryStatus)
@@ -53,7 +57,8 @@ func TestSweeperSweepsEveryIntervalAndContinuesAsNew(t *testing.T) {
 	}, 10*time.Minute+30*time.Second)
 	env.ExecuteWorkflow(FlashSaleSweeperWorkflow, SweeperInput{Interval: time.Minute, Totals: SweepResult{Cancelled: 5}})
 	// The status query answers the totals so far, carried-in ones included.
-	if midway.Sweeps < 10 || midway.Sweeps > 11 || midway.Totals.Cancelled != 5+2*midway.Sweeps || midway.Totals.Released != 2*midway.Sweeps {
+	if midway.Sweeps < 10 || midway.Sweeps > 11 || midway.Totals.Cancelled != 5+2*midway.Sweeps || midway.Totals.Released != 2*midway.Sweeps ||
+		midway.Totals.SalesSettled != midway.Sweeps || midway.Totals.UnitsReturned != 3*int64(midway.Sweeps) {
 		t.Fatalf("status after 10.5 minutes: %+v", midway)
 	}
 	var cont *workflow.ContinueAsNewError
@@ -97,7 +102,7 @@ func (b *orderBook) ListOrdersInternal(_ context.Context, req *connect.Request[o
 		m := req.Msg
 		deadline := o.GetPaymentDeadline().AsTime()
 		if o.GetKind() != m.GetKind() || !slices.Contains(m.GetStatuses(), o.GetStatus()) ||
-			!deadline.Before(m.GetPaymentDeadlineBefore().AsTime()) ||
+			(m.GetPaymentDeadlineBefore() != nil && !deadline.Before(m.GetPaymentDeadlineBefore().AsTime())) ||
 			(m.GetPaymentDeadlineAfter() != nil && deadline.Before(m.GetPaymentDeadlineAfter().AsTime())) {
 			continue
 		}
@@ -138,6 +143,32 @@ func (b *orderBook) TransitionOrder(_ context.Context, req *connect.Request[orde
 	return nil, connect.NewError(connect.CodeNotFound, nil)
 }
 
+// catalog is a stand-in catalog: releases of flash-sale orders' units,
+// refused (as the product service does) for orders whose payment
+// confirmed them.
+type catalog struct {
+	productv1connect.UnimplementedProductServiceHandler
+	mu        sync.Mutex
+	confirmed map[string]bool
+	released  []string // order ids, in the order their units were released
+}
+
+func (c *catalog) ReleaseAllocatedStock(_ context.Context, req *connect.Request[productv1.ReleaseAllocatedStockRequest]) (*connect.Response[productv1.ReleaseAllocatedStockResponse], error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.confirmed[req.Msg.GetOrderId()] {
+		err := connect.NewError(connect.CodeFailedPrecondition, errors.New("this order's flash-sale units are sold"))
+		if detail, detailErr := connect.NewErrorDetail(&errdetails.ErrorInfo{Reason: productUnitsConfirmed}); detailErr == nil {
+			err.AddDetail(detail)
+		}
+		return nil, err
+	}
+	if !slices.Contains(c.released, req.Msg.GetOrderId()) {
+		c.released = append(c.released, req.Msg.GetOrderId())
+	}
+	return connect.NewResponse(&productv1.ReleaseAllocatedStockResponse{}), nil
+}
+
 // sale is a stand-in seckill service: releases, once per order.
 type sale struct {
 	seckillv1connect.UnimplementedSeckillServiceHandler
@@ -145,6 +176,11 @@ type sale struct {
 	released map[string]int32
 	calls    int
 	down     map[string]bool // releases of these orders fail (unavailable)
+	settle   *seckillv1.SettleSalesResponse
+}
+
+func (s *sale) SettleSales(context.Context, *connect.Request[seckillv1.SettleSalesRequest]) (*connect.Response[seckillv1.SettleSalesResponse], error) {
+	return connect.NewResponse(s.settle), nil
 }
 
 func (s *sale) ReleasePurchase(_ context.Context, req *connect.Request[seckillv1.ReleasePurchaseRequest]) (*connect.Response[seckillv1.ReleasePurchaseResponse], error) {
@@ -173,16 +209,24 @@ func flashOrder(id string, status orderv1.OrderStatus, deadline time.Duration) *
 // standIns serves the stand-in services over HTTP (Connect protocol, as
 // the real clients are built) and returns activities calling them.
 func standIns(t *testing.T, orders ...*orderv1.Order) (*Activities, *orderBook, *sale) {
+	a, book, s, _ := standInsWithCatalog(t, orders...)
+	return a, book, s
+}
+
+func standInsWithCatalog(t *testing.T, orders ...*orderv1.Order) (*Activities, *orderBook, *sale, *catalog) {
 	t.Helper()
 	book := &orderBook{orders: orders, paidMeanwhile: map[string]bool{}}
 	s := &sale{released: map[string]int32{}, down: map[string]bool{}}
+	c := &catalog{confirmed: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.Handle(orderv1connect.NewOrderServiceHandler(book))
 	mux.Handle(seckillv1connect.NewSeckillServiceHandler(s))
+	mux.Handle(productv1connect.NewProductServiceHandler(c))
 	server := httptest.NewServer(mux)
 	t.Cleanup(server.Close)
 	return &Activities{Orders: orderv1connect.NewOrderServiceClient(server.Client(), server.URL),
-		Seckill: seckillv1connect.NewSeckillServiceClient(server.Client(), server.URL)}, book, s
+		Products: productv1connect.NewProductServiceClient(server.Client(), server.URL),
+		Seckill:  seckillv1connect.NewSeckillServiceClient(server.Client(), server.URL)}, book, s, c
 }
 
 // sweep runs SweepExpired once in the activity test environment.
@@ -258,12 +302,16 @@ func TestSweepCancelsThenReleasesOnce(t *testing.T) {
 	}
 }
 
-func TestSweepLeavesAnOrderPaidMeanwhile(t *testing.T) {
-	a, book, s := standIns(t,
+// An expired order whose payment confirmed its units (it is being marked
+// PAID) is left alone: the catalog refuses to release its units, so it is
+// neither cancelled nor resold. Every order the sweep cancels had its
+// units released at the catalog first, so no payment can confirm them.
+func TestSweepLeavesAnOrderBeingPaid(t *testing.T) {
+	a, book, s, c := standInsWithCatalog(t,
 		flashOrder("o1", orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT, -time.Minute),
 		flashOrder("o2", orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT, -time.Minute),
 	)
-	book.paidMeanwhile["o1"] = true // listed as pending, paid before the sweeper's transition
+	c.confirmed["o1"] = true // listed as pending; its payment confirmed the units first
 	got, err := sweep(t, a, SweepInput{Now: sweepNow, Lookback: time.Hour, PageSize: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -271,11 +319,43 @@ func TestSweepLeavesAnOrderPaidMeanwhile(t *testing.T) {
 	if got.PaidMeanwhile != 1 || got.Cancelled != 1 || got.Released != 1 {
 		t.Fatalf("sweep %+v", got)
 	}
-	if _, ok := s.released["o1"]; ok || book.status("o1") != orderv1.OrderStatus_ORDER_STATUS_PAID {
-		t.Fatalf("the paid order was released (%v) or changed (%v)", s.released, book.status("o1"))
+	if _, ok := s.released["o1"]; ok || book.status("o1") != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
+		t.Fatalf("the order being paid was released (%v) or changed (%v)", s.released, book.status("o1"))
 	}
-	if s.released["o2"] != 2 {
-		t.Fatalf("released %v", s.released)
+	if s.released["o2"] != 2 || book.status("o2") != orderv1.OrderStatus_ORDER_STATUS_CANCELLED || !slices.Equal(c.released, []string{"o2"}) {
+		t.Fatalf("released to the sale %v, at the catalog %v, o2 %v", s.released, c.released, book.status("o2"))
+	}
+}
+
+// An order its buyer cancelled before its deadline, whose units did not
+// make it back to the sale (the cancel died after cancelling), is released
+// by the next sweep, once.
+func TestSweepReleasesAnOrderItsBuyerCancelled(t *testing.T) {
+	a, _, s := standIns(t, flashOrder("o1", orderv1.OrderStatus_ORDER_STATUS_CANCELLED, 8*time.Minute))
+	for _, want := range []SweepResult{{Released: 1}, {AlreadyReleased: 1}} {
+		got, err := sweep(t, a, SweepInput{Now: sweepNow, Lookback: time.Hour, PageSize: 10})
+		if err != nil || got != want {
+			t.Fatalf("sweep %+v %v, want %+v", got, err, want)
+		}
+	}
+	if s.released["o1"] != 2 || s.calls != 2 {
+		t.Fatalf("released %v in %d calls", s.released, s.calls)
+	}
+}
+
+// SettleSales reports what the seckill service settled.
+func TestSettleSalesReportsTheSettledSales(t *testing.T) {
+	a, _, s := standIns(t)
+	s.settle = &seckillv1.SettleSalesResponse{SettledEventIds: []string{"ev-1", "ev-2"}, AbandonedEventIds: []string{"ev-3"}, ReturnedUnits: 42}
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	val, err := env.ExecuteActivity(a.SettleSales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got SettleResult
+	if err := val.Get(&got); err != nil || got != (SettleResult{Settled: 2, Abandoned: 1, UnitsReturned: 42}) {
+		t.Fatalf("settle %+v %v", got, err)
 	}
 }
 

@@ -15,6 +15,9 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	payv1 "mall/gen/mall/pay/v1"
 	"mall/gen/mall/pay/v1/payv1connect"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/workflows/checkout"
 	"mall/workflows/rpcfailure"
 )
 
@@ -25,6 +28,7 @@ import (
 type Activities struct {
 	Pay      payv1connect.PayServiceClient
 	Orders   orderv1connect.OrderServiceClient
+	Products productv1connect.ProductServiceClient
 	Provider *Provider
 }
 
@@ -153,6 +157,36 @@ func (a *Activities) AwaitOrderOutcome(ctx context.Context, orderID string) (ord
 		return status, temporal.NewApplicationError("the order is still pending payment", ErrTypeOrderPending)
 	}
 	return status, nil
+}
+
+// FlashOrder is what a paid flash-sale order's PAID event needs.
+type FlashOrder struct {
+	UserID         string
+	SeckillEventID string
+	Lines          []checkout.Line
+}
+
+// ConfirmFlashSaleUnits moves a flash-sale order's units from its sale's
+// allocation to sold, as the reservation named by the order id
+// (idempotent). failed_precondition (non-retryable) means the order cannot
+// be paid: its units were released first (the sweeper or the buyer is
+// cancelling it) or the sale was settled.
+func (a *Activities) ConfirmFlashSaleUnits(ctx context.Context, orderID string) (FlashOrder, error) {
+	res, err := a.Orders.GetOrderInternal(ctx, connect.NewRequest(&orderv1.GetOrderInternalRequest{OrderId: orderID}))
+	if err != nil {
+		return FlashOrder{}, rpcfailure.FromRPC(err)
+	}
+	o := res.Msg.GetOrder()
+	out := FlashOrder{UserID: o.GetUserId(), SeckillEventID: o.GetSeckillEventId()}
+	var quantity int32
+	for _, l := range o.GetLines() {
+		out.Lines = append(out.Lines, checkout.Line{ProductID: l.GetProductId(), CategoryID: l.GetCategoryId(), Title: l.GetTitle(),
+			ImageURL: l.GetImageUrl(), UnitPriceCents: l.GetUnitPriceCents(), Quantity: l.GetQuantity()})
+		quantity += l.GetQuantity()
+	}
+	_, err = a.Products.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{
+		AllocationId: o.GetSeckillEventId(), OrderId: orderID, Quantity: max(quantity, 1)}))
+	return out, rpcfailure.FromRPC(err)
 }
 
 // RefundOrder refunds the order's successful payment in full (idempotent by

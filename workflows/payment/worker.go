@@ -13,6 +13,7 @@ const ActivityPrefix = "Payment."
 const (
 	ActivityAwaitOrderOutcome         = ActivityPrefix + "AwaitOrderOutcome"
 	ActivityCancelCharge              = ActivityPrefix + "CancelCharge"
+	ActivityConfirmFlashSaleUnits     = ActivityPrefix + "ConfirmFlashSaleUnits"
 	ActivityCreateCharge              = ActivityPrefix + "CreateCharge"
 	ActivityCreatePaymentRecord       = ActivityPrefix + "CreatePaymentRecord"
 	ActivityGetCharge                 = ActivityPrefix + "GetCharge"

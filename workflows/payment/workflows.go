@@ -401,25 +401,38 @@ func (p *payer) onSucceeded(ctx workflow.Context, charge Charge) (Status, error)
 
 // tellTheOrder hands the payment to the order and returns the order's
 // status once it has left PENDING_PAYMENT. A regular order's checkout saga
-// is signalled and records it; a flash-sale order (no saga) is moved to
-// PAID here. For a flash-sale order a failed_precondition means the order
-// had left PENDING_PAYMENT: normally the sweeper cancelled it first, but a
-// replayed transition (a worker died before recording its result) can also
-// find the order PAID and already SHIPPED, so the order's status is read
-// before anything is refunded.
+// is signalled and records it. A flash-sale order (no saga) is recorded
+// here, as the checkout saga records one: its units are confirmed as sold
+// (refused when the sweeper or its buyer released them first, to cancel
+// it), the order is moved to PAID, and the PAID event is published (the
+// rankings). A failed_precondition from either step means the order
+// cannot become PAID by this payment: normally it is being or was
+// cancelled, but a replayed transition (a worker died before recording its
+// result) can also find the order PAID and already SHIPPED, so the order's
+// status is read before anything is refunded.
 func (p *payer) tellTheOrder(ctx workflow.Context) (orderv1.OrderStatus, error) {
 	if p.in.Kind == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
-		err := workflow.ExecuteLocalActivity(mustCompleteOptions(ctx), checkout.ActivityTransitionOrder, checkout.TransitionInput{
-			OrderID: p.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
-			From:   []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT},
-			Reason: "payment " + p.status.PaymentID + " succeeded"}).Get(ctx, nil)
+		actx := mustCompleteOptions(ctx)
+		var order FlashOrder
+		err := workflow.ExecuteLocalActivity(actx, ActivityConfirmFlashSaleUnits, p.in.OrderID).Get(ctx, &order)
 		if err == nil {
+			err = workflow.ExecuteLocalActivity(actx, checkout.ActivityTransitionOrder, checkout.TransitionInput{
+				OrderID: p.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
+				From:   []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT},
+				Reason: "payment " + p.status.PaymentID + " succeeded"}).Get(ctx, nil)
+		}
+		if err == nil {
+			if err := workflow.ExecuteLocalActivity(actx, checkout.ActivityPublishOrderEvent, checkout.OrderEventInput{
+				Type: orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID, OrderID: p.in.OrderID, UserID: order.UserID, Lines: order.Lines,
+				OccurredAt: workflow.Now(ctx).UTC(), Kind: p.in.Kind, SeckillEventID: order.SeckillEventID}).Get(ctx, nil); err != nil {
+				p.logger.Error("PAID event not published", "error", err) // rankings miss it; the order is paid
+			}
 			return orderv1.OrderStatus_ORDER_STATUS_PAID, nil
 		}
 		if rpcfailure.Code(err) != connect.CodeFailedPrecondition.String() {
 			return orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED, err
 		}
-		p.logger.Warn("flash-sale order had left PENDING_PAYMENT before its payment", "error", err)
+		p.logger.Warn("flash-sale order cannot be marked paid: its units were released or it left PENDING_PAYMENT", "error", err)
 	} else {
 		err := workflow.SignalExternalWorkflow(ctx, checkout.WorkflowID(p.in.OrderID), "", checkout.SignalPaid,
 			checkout.PaidSignal{PaymentID: p.status.PaymentID, PaidAt: workflow.Now(ctx)}).Get(ctx, nil)

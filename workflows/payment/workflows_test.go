@@ -49,6 +49,10 @@ type harness struct {
 	pending   bool                // the order is still PENDING_PAYMENT
 	kind      orderv1.OrderKind   // the order's kind (zero: regular)
 	signals   []checkout.PaidSignal
+	// confirmErrs are what confirming a flash-sale order's units answers, in
+	// turn, then success.
+	confirmErrs []error
+	events      []checkout.OrderEventInput // published order events
 }
 
 // answer is what the fake provider says of charge id. h.mu is held.
@@ -141,6 +145,24 @@ func newHarness(t *testing.T) *harness {
 	env.OnActivity(ActivityRefundOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		h.record("RefundOrder %s", id)
 		return h.refundErr
+	})
+	env.OnActivity(ActivityConfirmFlashSaleUnits, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (FlashOrder, error) {
+		h.record("ConfirmFlashSaleUnits %s", id)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.confirmErrs) > 0 {
+			err := h.confirmErrs[0]
+			h.confirmErrs = h.confirmErrs[1:]
+			return FlashOrder{}, err
+		}
+		return FlashOrder{UserID: "u-1", SeckillEventID: "ev-1", Lines: []checkout.Line{{ProductID: "p1", Quantity: 1, UnitPriceCents: 2500}}}, nil
+	})
+	env.OnActivity(checkout.ActivityPublishOrderEvent, mock.Anything, mock.Anything).Return(func(_ context.Context, in checkout.OrderEventInput) error {
+		h.record("PublishOrderEvent %s", checkout.EventID(in.OrderID, in.Type))
+		h.mu.Lock()
+		h.events = append(h.events, in)
+		h.mu.Unlock()
+		return nil
 	})
 	env.OnSignalExternalWorkflow(mock.Anything, checkout.WorkflowID(testOrder), "", checkout.SignalPaid, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {
@@ -401,6 +423,9 @@ func flashHarness(t *testing.T, transitionErr error) (*harness, *[]checkout.Tran
 	return h, &transitions
 }
 
+// A paid flash-sale order is recorded as the checkout saga records one:
+// its units confirmed as sold, then PAID, then the PAID event (rankings)
+// with the order's kind and sale.
 func TestFlashSaleOrderIsMarkedPaidByThePayment(t *testing.T) {
 	h, transitions := flashHarness(t, nil)
 	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
@@ -412,17 +437,40 @@ func TestFlashSaleOrderIsMarkedPaidByThePayment(t *testing.T) {
 		len((*transitions)[0].From) != 1 || (*transitions)[0].From[0] != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
 		t.Fatalf("transitions %+v", *transitions)
 	}
+	if n := len(h.calls); n < 3 || strings.Join(h.calls[n-3:], "; ") != "SettlePayment "+pay1+" SUCCEEDED ; ConfirmFlashSaleUnits "+testOrder+"; PublishOrderEvent "+testOrder+":PAID" {
+		t.Fatalf("calls %v", h.calls)
+	}
+	if len(h.events) != 1 || h.events[0].Kind != orderv1.OrderKind_ORDER_KIND_FLASH_SALE || h.events[0].SeckillEventID != "ev-1" ||
+		len(h.events[0].Lines) != 1 {
+		t.Fatalf("events %+v", h.events)
+	}
 }
 
-func TestFlashSaleOrderSweptBeforePaymentIsRefunded(t *testing.T) {
-	swept := rpcfailure.FromRPC(connect.NewError(connect.CodeFailedPrecondition, errors.New("the order is CANCELLED")))
-	h, transitions := flashHarness(t, swept)
-	h.order = orderv1.OrderStatus_ORDER_STATUS_CANCELLED // the sweeper cancelled it first
+// The sweeper (or the buyer) released the order's units to cancel it
+// before the payment could confirm them: the order never becomes PAID,
+// and once it is CANCELLED the money goes back.
+func TestFlashSaleOrderReleasedBeforePaymentIsRefunded(t *testing.T) {
+	h, transitions := flashHarness(t, nil)
+	h.confirmErrs = []error{rpcfailure.FromRPC(connect.NewError(connect.CodeFailedPrecondition, errors.New("this order's flash-sale units were released")))}
+	h.order = orderv1.OrderStatus_ORDER_STATUS_CANCELLED
 	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
 	status := h.run()
-	if status.State != StateRefundedLate || h.count("RefundOrder "+testOrder) != 1 || len(*transitions) != 1 ||
-		len(h.signals) != 0 || h.count("AwaitOrderOutcome") != 1 {
+	if status.State != StateRefundedLate || h.count("RefundOrder "+testOrder) != 1 || len(*transitions) != 0 ||
+		len(h.signals) != 0 || h.count("AwaitOrderOutcome") != 1 || h.count("PublishOrderEvent") != 0 {
 		t.Fatalf("status %+v signals %v calls %v", status, h.signals, h.calls)
+	}
+}
+
+// A service outage while confirming the units is retried until they are
+// confirmed; the order is then PAID, nothing refunded.
+func TestFlashSaleConfirmOutageIsRetried(t *testing.T) {
+	h, transitions := flashHarness(t, nil)
+	down := rpcfailure.FromRPC(connect.NewError(connect.CodeUnavailable, errors.New("catalog down")))
+	h.confirmErrs = []error{down, down}
+	h.at(time.Minute, func() { h.providerSays(charge1, ChargeSucceeded, false) })
+	status := h.run()
+	if status.State != StateSucceeded || h.count("ConfirmFlashSaleUnits") != 3 || len(*transitions) != 1 || h.count("RefundOrder") != 0 {
+		t.Fatalf("status %+v calls %v", status, h.calls)
 	}
 }
 

@@ -86,3 +86,17 @@ func Code(err error) string {
 	}
 	return detail.Code
 }
+
+// Reason is the service's ErrorInfo reason behind an activity error made
+// by FromRPC (e.g. "OUT_OF_STOCK"), or "".
+func Reason(err error) string {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.HasDetails() {
+		return ""
+	}
+	var detail Detail
+	if appErr.Details(&detail) != nil {
+		return ""
+	}
+	return detail.Reason
+}

@@ -22,8 +22,12 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
+	userv1 "mall/gen/mall/user/v1"
+	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/app"
 	"mall/services/bench"
 	"mall/services/platform/auth"
@@ -31,15 +35,17 @@ import (
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
 	"mall/services/seckill"
+	"mall/services/user"
 )
 
 type seckillBenchOptions struct {
-	users       int
-	stock       int64
-	concurrency int
-	duplicates  float64
-	singleRows  int
-	temporalBin string
+	users         int
+	stock         int64
+	concurrency   int
+	duplicates    float64
+	singleRows    int
+	temporalBin   string
+	warmAddresses bool
 }
 
 // Phase names; the ratios refer to them.
@@ -74,7 +80,11 @@ and INSERT the order in MySQL). Then, with the same harness and request count:
 It waits for the writers, then checks the sale: orders in MySQL, oversell,
 accepted purchases without an order (lost), and duplicate orders. Every
 buyer's token is verified once before the measured phases, as shoppers are
-signed in before a sale.`,
+signed in before a sale. The sales are of a product the bench creates with
+stock for both; every buyer gets a default address (a purchase resolves
+it before admission), whose address book is read once before the measured
+phases, as the sale page does for a signed-in shopper, unless
+--warm-addresses=false (every purchase of phase 2 then loads one).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := c.benchLogger(cmd)
 			if err != nil {
@@ -89,6 +99,7 @@ signed in before a sale.`,
 	cmd.Flags().Float64Var(&o.duplicates, "duplicates", 0.1, "share of buyers who send a second purchase")
 	cmd.Flags().IntVar(&o.singleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
 	cmd.Flags().StringVar(&o.temporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
+	cmd.Flags().BoolVar(&o.warmAddresses, "warm-addresses", true, "read every buyer's address book once before the measured phases (false: the accepted phase loads each from MySQL)")
 	return cmd
 }
 
@@ -151,8 +162,25 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 			return err
 		}
 	}
+	// The sales take their units from a product of this run's, with stock
+	// for both; the buyers (minted tokens) get default addresses.
+	product, err := productv1connect.NewProductServiceClient(httpClient, sys.cfg.InternalURL).CreateProduct(ctx, withToken(admin,
+		&productv1.CreateProductRequest{InitialStock: int64(o.users) + o.stock, Product: &productv1.ProductSpec{CategoryId: "c01",
+			Title: "bench seckill " + sys.runID, ImageUrls: []string{"/img/bench.svg"}, PriceCents: 9900,
+			Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}}))
+	if err != nil {
+		return err
+	}
+	productID := product.Msg.GetProduct().GetProductId()
+	userDB, err := deps.Database(ctx, "user")
+	if err != nil {
+		return err
+	}
+	if err := user.SeedAddresses(ctx, userDB, append(slices.Clone(acceptedUsers), saleUsers...)); err != nil {
+		return err
+	}
 	createEvent := func(stock int64) (string, error) {
-		res, err := mallSeckill.CreateEvent(ctx, withToken(admin, &seckillv1.CreateEventRequest{ProductId: "p0001", PriceCents: 990,
+		res, err := mallSeckill.CreateEvent(ctx, withToken(admin, &seckillv1.CreateEventRequest{ProductId: productID, PriceCents: 990,
 			Stock: stock, PerUserLimit: 1, StartsAt: timestamppb.New(time.Now().Add(-time.Second)), EndsAt: timestamppb.New(time.Now().Add(time.Hour))}))
 		if err != nil {
 			return "", err
@@ -178,6 +206,16 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	// phase pays the first verification of its tokens and another not.
 	warm := append(slices.Clone(acceptedTokens), saleTokens...)
 	runCount(ctx, "warm-up (not measured)", o.concurrency, len(warm), purchase(baseSeckill, noopEventID, warm), io.Discard)
+	if o.warmAddresses {
+		// Likewise their address books, which a purchase reads from the
+		// cache: what the sale page's prefetch does for a shopper who opened it.
+		users := userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), sys.cfg.InternalURL, append(internal, connect.WithGRPC())...)
+		buyers := append(slices.Clone(acceptedUsers), saleUsers...)
+		runCount(ctx, "address warm-up", o.concurrency, len(buyers), func(ctx context.Context, i int) (string, error) {
+			_, err := users.GetAddressInternal(ctx, connect.NewRequest(&userv1.GetAddressInternalRequest{UserId: buyers[i]}))
+			return "", err
+		}, io.Discard)
+	}
 
 	// 1-3: the same requests against the no-op, the real (all accepted) and the naive Purchase.
 	noop, _ := runCount(ctx, phaseSeckillNoop, o.concurrency, o.users, purchase(baseSeckill, noopEventID, acceptedTokens), progress)
@@ -427,7 +465,8 @@ func singleRowWrites(ctx context.Context, orders orderv1connect.OrderServiceClie
 		t0 := time.Now()
 		_, err := orders.CreateFlashSaleOrders(ctx, connect.NewRequest(&orderv1.CreateFlashSaleOrdersRequest{Orders: []*orderv1.FlashSaleOrderInput{{
 			Ticket: fmt.Sprintf("%s.single.%d", eventID, i), SeckillEventId: eventID, UserId: fmt.Sprintf("single-%d", i),
-			ProductId: "p0001", UnitPriceCents: 990, Quantity: 1, AcceptedAt: timestamppb.Now(), PaymentDeadline: deadline, Title: "single row"}}}))
+			ProductId: "p0001", UnitPriceCents: 990, Quantity: 1, AcceptedAt: timestamppb.Now(), PaymentDeadline: deadline, Title: "single row",
+			ShippingAddress: benchAddress}}}))
 		if err != nil {
 			return bench.Summary{}, err
 		}
@@ -437,6 +476,10 @@ func singleRowWrites(ctx context.Context, orders orderv1connect.OrderServiceClie
 	fmt.Fprintf(progress, "%-24s done: %d rows, %.0f rows/s\n", phaseWriterSingle, n, s.RPS())
 	return s, nil
 }
+
+// benchAddress is the shipping address of the single-row baseline's
+// orders (the batched writer's carry their buyers' addresses).
+var benchAddress = &orderv1.ShippingAddress{RecipientName: "买家", Phone: "13700000000", Province: "江苏", City: "南京", Detail: "中山路 100 号"}
 
 func remainingStock(ctx context.Context, client seckillv1connect.SeckillServiceClient, eventID string) (int64, error) {
 	res, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: eventID}))

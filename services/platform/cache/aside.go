@@ -184,6 +184,31 @@ func (a *Aside) Get(ctx context.Context, key string, load Loader) ([]byte, error
 	return loaded.([]byte), nil
 }
 
+// Peek returns the cached value of key without loading it on a miss
+// (found is false then, as for a cached absence): for a process that reads
+// a cache another service fills and invalidates.
+func (a *Aside) Peek(ctx context.Context, key string) (value []byte, found bool, err error) {
+	res, local := a.lookup(ctx, key)
+	value, err = res.AsBytes()
+	if local && valkey.IsValkeyNil(err) {
+		// A cached miss may predate a fill whose invalidation is still on
+		// its way (as in Get): ask Valkey itself.
+		res, local = a.client.Do(ctx, a.client.B().Get().Key(key).Build()), false
+		value, err = res.AsBytes()
+	}
+	switch {
+	case valkey.IsValkeyNil(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	a.countHit(local)
+	if string(value) == negative {
+		return nil, false, nil
+	}
+	return value, true, nil
+}
+
 // GetMany returns the values of keys (absent keys are missing from the
 // map), reading all hits in one round trip and all misses with one batch load.
 func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (map[string][]byte, error) {

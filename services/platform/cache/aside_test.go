@@ -224,3 +224,61 @@ func TestGetManyReadsHitsTogetherAndLoadsMissesInOneBatch(t *testing.T) {
 		t.Fatalf("loads %v: want one batch of the four misses, then none", batches)
 	}
 }
+
+// A process that only reads a cache another one fills and invalidates
+// (Peek): answered from its client-side copy, which the owner's
+// invalidation reaches; a miss or a cached absence loads nothing.
+func TestPeekReadsWhatAnotherProcessCachesAndFollowsItsInvalidation(t *testing.T) {
+	owner, prefix := newAside(t, defaults)
+	reader := cache.NewAside(testenv.Redis(t), defaults) // another process: its own connection and client-side cache
+	ctx := context.Background()
+	key := prefix + "book"
+	if _, found, err := reader.Peek(ctx, key); found || err != nil {
+		t.Fatalf("peek before anything is cached: %v %v", found, err)
+	}
+	version := "v1"
+	load := func(context.Context) ([]byte, bool, error) { return []byte(version), true, nil }
+	if _, err := owner.Get(ctx, key, load); err != nil {
+		t.Fatal(err)
+	}
+	// Answered client-side once the reader's copy of the earlier miss was
+	// invalidated by the fill.
+	for deadline := time.Now().Add(5 * time.Second); reader.Stats.LocalHits.Load() == 0; {
+		if value, found, err := reader.Peek(ctx, key); !found || err != nil || string(value) != "v1" {
+			t.Fatalf("peek: %q %v %v", value, found, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peeks are not answered client-side: %+v", &reader.Stats)
+		}
+	}
+	version = "v2"
+	if err := owner.Invalidate(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Get(ctx, key, load); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		value, _, err := reader.Peek(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(value) == "v2" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reader still sees %q after the owner's invalidation", value)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := owner.Get(ctx, prefix+"absent", func(context.Context) ([]byte, bool, error) { return nil, false, nil }); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if _, found, err := reader.Peek(ctx, prefix+"absent"); found || err != nil {
+		t.Fatalf("peek of a cached absence: %v %v", found, err)
+	}
+	if reader.Stats.Loads.Load() != 0 {
+		t.Fatalf("peeking loaded %d times", reader.Stats.Loads.Load())
+	}
+}

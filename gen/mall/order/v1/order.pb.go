@@ -2304,11 +2304,15 @@ type FlashSaleOrderInput struct {
 	AcceptedAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
 	PaymentDeadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=payment_deadline,json=paymentDeadline,proto3" json:"payment_deadline,omitempty"`
 	// The product as the event showed it, snapshotted into the order line.
-	Title         string `protobuf:"bytes,10,opt,name=title,proto3" json:"title,omitempty"`
-	ImageUrl      string `protobuf:"bytes,11,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
-	CategoryId    string `protobuf:"bytes,12,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Title      string `protobuf:"bytes,10,opt,name=title,proto3" json:"title,omitempty"`
+	ImageUrl   string `protobuf:"bytes,11,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
+	CategoryId string `protobuf:"bytes,12,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// The buyer's address as the purchase resolved it, stored like a
+	// checkout order's. Absent for purchases accepted before addresses were
+	// resolved at purchase.
+	ShippingAddress *ShippingAddress `protobuf:"bytes,13,opt,name=shipping_address,json=shippingAddress,proto3" json:"shipping_address,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *FlashSaleOrderInput) Reset() {
@@ -2423,6 +2427,13 @@ func (x *FlashSaleOrderInput) GetCategoryId() string {
 		return x.CategoryId
 	}
 	return ""
+}
+
+func (x *FlashSaleOrderInput) GetShippingAddress() *ShippingAddress {
+	if x != nil {
+		return x.ShippingAddress
+	}
+	return nil
 }
 
 // FlashSaleOrderResult reports the order of one input record.
@@ -2743,7 +2754,7 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"r\n" +
 	"\x1aListOrdersInternalResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x05\n" +
 	"\x13FlashSaleOrderInput\x12!\n" +
 	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\x123\n" +
 	"\x10seckill_event_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eseckillEventId\x12\"\n" +
@@ -2761,7 +2772,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	" \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12%\n" +
 	"\timage_url\x18\v \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\bimageUrl\x12(\n" +
 	"\vcategory_id\x18\f \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
-	"categoryId\"c\n" +
+	"categoryId\x12I\n" +
+	"\x10shipping_address\x18\r \x01(\v2\x1e.mall.order.v1.ShippingAddressR\x0fshippingAddress\"c\n" +
 	"\x14FlashSaleOrderResult\x12\x16\n" +
 	"\x06ticket\x18\x01 \x01(\tR\x06ticket\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x18\n" +
@@ -2905,41 +2917,42 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	7,  // 37: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
 	40, // 38: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
 	40, // 39: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	36, // 40: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	37, // 41: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	10, // 42: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	12, // 43: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	14, // 44: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	16, // 45: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	18, // 46: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	20, // 47: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	22, // 48: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	24, // 49: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	26, // 50: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	28, // 51: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	30, // 52: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	32, // 53: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	34, // 54: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	38, // 55: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	11, // 56: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	13, // 57: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	15, // 58: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	17, // 59: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	19, // 60: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	21, // 61: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	23, // 62: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	25, // 63: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	27, // 64: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	29, // 65: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	31, // 66: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	33, // 67: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	35, // 68: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	39, // 69: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	56, // [56:70] is the sub-list for method output_type
-	42, // [42:56] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	3,  // 40: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	36, // 41: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	37, // 42: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	10, // 43: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	12, // 44: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	14, // 45: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	16, // 46: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	18, // 47: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	20, // 48: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	22, // 49: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	24, // 50: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	26, // 51: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	28, // 52: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	30, // 53: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	32, // 54: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	34, // 55: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	38, // 56: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	11, // 57: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	13, // 58: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	15, // 59: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	17, // 60: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	19, // 61: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	21, // 62: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	23, // 63: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	25, // 64: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	27, // 65: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	29, // 66: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	31, // 67: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	33, // 68: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	35, // 69: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	39, // 70: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	57, // [57:71] is the sub-list for method output_type
+	43, // [43:57] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }

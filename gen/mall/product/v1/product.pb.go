@@ -187,6 +187,58 @@ func (ReservationState) EnumDescriptor() ([]byte, []int) {
 	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{2}
 }
 
+// AllocationState is the life of a flash sale's stock allocation.
+type AllocationState int32
+
+const (
+	AllocationState_ALLOCATION_STATE_UNSPECIFIED AllocationState = 0
+	// Units are set aside; paid orders confirm them as sold.
+	AllocationState_ALLOCATION_STATE_ALLOCATED AllocationState = 1
+	// What was left went back to available stock; nothing more is confirmed.
+	AllocationState_ALLOCATION_STATE_RETURNED AllocationState = 2
+)
+
+// Enum value maps for AllocationState.
+var (
+	AllocationState_name = map[int32]string{
+		0: "ALLOCATION_STATE_UNSPECIFIED",
+		1: "ALLOCATION_STATE_ALLOCATED",
+		2: "ALLOCATION_STATE_RETURNED",
+	}
+	AllocationState_value = map[string]int32{
+		"ALLOCATION_STATE_UNSPECIFIED": 0,
+		"ALLOCATION_STATE_ALLOCATED":   1,
+		"ALLOCATION_STATE_RETURNED":    2,
+	}
+)
+
+func (x AllocationState) Enum() *AllocationState {
+	p := new(AllocationState)
+	*p = x
+	return p
+}
+
+func (x AllocationState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AllocationState) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_product_v1_product_proto_enumTypes[3].Descriptor()
+}
+
+func (AllocationState) Type() protoreflect.EnumType {
+	return &file_mall_product_v1_product_proto_enumTypes[3]
+}
+
+func (x AllocationState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AllocationState.Descriptor instead.
+func (AllocationState) EnumDescriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{3}
+}
+
 // Category is a node of the category tree.
 type Category struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -277,7 +329,7 @@ type Product struct {
 	ImageUrls   []string `protobuf:"bytes,5,rep,name=image_urls,json=imageUrls,proto3" json:"image_urls,omitempty"`
 	Description string   `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
 	PriceCents  int64    `protobuf:"varint,7,opt,name=price_cents,json=priceCents,proto3" json:"price_cents,omitempty"`
-	// Available stock (not reserved, not sold).
+	// Available stock (not reserved, sold or allocated to a flash sale).
 	Stock         int64                  `protobuf:"varint,8,opt,name=stock,proto3" json:"stock,omitempty"`
 	SalesCount    int64                  `protobuf:"varint,9,opt,name=sales_count,json=salesCount,proto3" json:"sales_count,omitempty"`
 	Status        ProductStatus          `protobuf:"varint,10,opt,name=status,proto3,enum=mall.product.v1.ProductStatus" json:"status,omitempty"`
@@ -1956,6 +2008,515 @@ func (x *ReleaseReservationResponse) GetReservation() *Reservation {
 	return nil
 }
 
+// Allocation is stock set aside for one flash sale. Units still allocated
+// are quantity - sold - returned.
+type Allocation struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	AllocationId string                 `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	ProductId    string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Quantity     int64                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Units paid orders confirmed (moved to sold).
+	Sold int64 `protobuf:"varint,4,opt,name=sold,proto3" json:"sold,omitempty"`
+	// Units ReturnAllocation gave back to available stock.
+	Returned      int64                  `protobuf:"varint,5,opt,name=returned,proto3" json:"returned,omitempty"`
+	State         AllocationState        `protobuf:"varint,6,opt,name=state,proto3,enum=mall.product.v1.AllocationState" json:"state,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Allocation) Reset() {
+	*x = Allocation{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Allocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Allocation) ProtoMessage() {}
+
+func (x *Allocation) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Allocation.ProtoReflect.Descriptor instead.
+func (*Allocation) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *Allocation) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *Allocation) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Allocation) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *Allocation) GetSold() int64 {
+	if x != nil {
+		return x.Sold
+	}
+	return 0
+}
+
+func (x *Allocation) GetReturned() int64 {
+	if x != nil {
+		return x.Returned
+	}
+	return 0
+}
+
+func (x *Allocation) GetState() AllocationState {
+	if x != nil {
+		return x.State
+	}
+	return AllocationState_ALLOCATION_STATE_UNSPECIFIED
+}
+
+func (x *Allocation) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Allocation) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type AllocateStockRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the caller (the flash sale's event id); the idempotency key.
+	AllocationId  string `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	ProductId     string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Quantity      int64  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllocateStockRequest) Reset() {
+	*x = AllocateStockRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateStockRequest) ProtoMessage() {}
+
+func (x *AllocateStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateStockRequest.ProtoReflect.Descriptor instead.
+func (*AllocateStockRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *AllocateStockRequest) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *AllocateStockRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *AllocateStockRequest) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+type AllocateStockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Allocation    *Allocation            `protobuf:"bytes,1,opt,name=allocation,proto3" json:"allocation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllocateStockResponse) Reset() {
+	*x = AllocateStockResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocateStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocateStockResponse) ProtoMessage() {}
+
+func (x *AllocateStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocateStockResponse.ProtoReflect.Descriptor instead.
+func (*AllocateStockResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *AllocateStockResponse) GetAllocation() *Allocation {
+	if x != nil {
+		return x.Allocation
+	}
+	return nil
+}
+
+type ConfirmAllocatedStockRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	AllocationId string                 `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	// The paid order; the idempotency key and the id of its reservation.
+	OrderId       string `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Quantity      int32  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmAllocatedStockRequest) Reset() {
+	*x = ConfirmAllocatedStockRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmAllocatedStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmAllocatedStockRequest) ProtoMessage() {}
+
+func (x *ConfirmAllocatedStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmAllocatedStockRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmAllocatedStockRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ConfirmAllocatedStockRequest) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *ConfirmAllocatedStockRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ConfirmAllocatedStockRequest) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+type ConfirmAllocatedStockResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order's reservation, CONFIRMED.
+	Reservation   *Reservation `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmAllocatedStockResponse) Reset() {
+	*x = ConfirmAllocatedStockResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmAllocatedStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmAllocatedStockResponse) ProtoMessage() {}
+
+func (x *ConfirmAllocatedStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmAllocatedStockResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmAllocatedStockResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ConfirmAllocatedStockResponse) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+type ReleaseAllocatedStockRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	AllocationId string                 `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	// The unpaid order; the idempotency key.
+	OrderId       string `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Quantity      int32  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseAllocatedStockRequest) Reset() {
+	*x = ReleaseAllocatedStockRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseAllocatedStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseAllocatedStockRequest) ProtoMessage() {}
+
+func (x *ReleaseAllocatedStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseAllocatedStockRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseAllocatedStockRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ReleaseAllocatedStockRequest) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *ReleaseAllocatedStockRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ReleaseAllocatedStockRequest) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+type ReleaseAllocatedStockResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order's reservation, RELEASED.
+	Reservation   *Reservation `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseAllocatedStockResponse) Reset() {
+	*x = ReleaseAllocatedStockResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseAllocatedStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseAllocatedStockResponse) ProtoMessage() {}
+
+func (x *ReleaseAllocatedStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseAllocatedStockResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseAllocatedStockResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ReleaseAllocatedStockResponse) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+type ReturnAllocationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AllocationId  string                 `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnAllocationRequest) Reset() {
+	*x = ReturnAllocationRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnAllocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnAllocationRequest) ProtoMessage() {}
+
+func (x *ReturnAllocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnAllocationRequest.ProtoReflect.Descriptor instead.
+func (*ReturnAllocationRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ReturnAllocationRequest) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+type ReturnAllocationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Allocation    *Allocation            `protobuf:"bytes,1,opt,name=allocation,proto3" json:"allocation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnAllocationResponse) Reset() {
+	*x = ReturnAllocationResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnAllocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnAllocationResponse) ProtoMessage() {}
+
+func (x *ReturnAllocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnAllocationResponse.ProtoReflect.Descriptor instead.
+func (*ReturnAllocationResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ReturnAllocationResponse) GetAllocation() *Allocation {
+	if x != nil {
+		return x.Allocation
+	}
+	return nil
+}
+
 type CreateCategoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Empty creates a root category.
@@ -1969,7 +2530,7 @@ type CreateCategoryRequest struct {
 
 func (x *CreateCategoryRequest) Reset() {
 	*x = CreateCategoryRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[30]
+	mi := &file_mall_product_v1_product_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1981,7 +2542,7 @@ func (x *CreateCategoryRequest) String() string {
 func (*CreateCategoryRequest) ProtoMessage() {}
 
 func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[30]
+	mi := &file_mall_product_v1_product_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1994,7 +2555,7 @@ func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*CreateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{30}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CreateCategoryRequest) GetParentId() string {
@@ -2034,7 +2595,7 @@ type CreateCategoryResponse struct {
 
 func (x *CreateCategoryResponse) Reset() {
 	*x = CreateCategoryResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[31]
+	mi := &file_mall_product_v1_product_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2046,7 +2607,7 @@ func (x *CreateCategoryResponse) String() string {
 func (*CreateCategoryResponse) ProtoMessage() {}
 
 func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[31]
+	mi := &file_mall_product_v1_product_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2059,7 +2620,7 @@ func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*CreateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{31}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateCategoryResponse) GetCategory() *Category {
@@ -2079,7 +2640,7 @@ type CreateProductRequest struct {
 
 func (x *CreateProductRequest) Reset() {
 	*x = CreateProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[32]
+	mi := &file_mall_product_v1_product_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2091,7 +2652,7 @@ func (x *CreateProductRequest) String() string {
 func (*CreateProductRequest) ProtoMessage() {}
 
 func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[32]
+	mi := &file_mall_product_v1_product_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2104,7 +2665,7 @@ func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductRequest.ProtoReflect.Descriptor instead.
 func (*CreateProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{32}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateProductRequest) GetProduct() *ProductSpec {
@@ -2130,7 +2691,7 @@ type CreateProductResponse struct {
 
 func (x *CreateProductResponse) Reset() {
 	*x = CreateProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[33]
+	mi := &file_mall_product_v1_product_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2142,7 +2703,7 @@ func (x *CreateProductResponse) String() string {
 func (*CreateProductResponse) ProtoMessage() {}
 
 func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[33]
+	mi := &file_mall_product_v1_product_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2155,7 +2716,7 @@ func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductResponse.ProtoReflect.Descriptor instead.
 func (*CreateProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{33}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateProductResponse) GetProduct() *Product {
@@ -2175,7 +2736,7 @@ type UpdateProductRequest struct {
 
 func (x *UpdateProductRequest) Reset() {
 	*x = UpdateProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[34]
+	mi := &file_mall_product_v1_product_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2187,7 +2748,7 @@ func (x *UpdateProductRequest) String() string {
 func (*UpdateProductRequest) ProtoMessage() {}
 
 func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[34]
+	mi := &file_mall_product_v1_product_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2200,7 +2761,7 @@ func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{34}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *UpdateProductRequest) GetProductId() string {
@@ -2226,7 +2787,7 @@ type UpdateProductResponse struct {
 
 func (x *UpdateProductResponse) Reset() {
 	*x = UpdateProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[35]
+	mi := &file_mall_product_v1_product_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +2799,7 @@ func (x *UpdateProductResponse) String() string {
 func (*UpdateProductResponse) ProtoMessage() {}
 
 func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[35]
+	mi := &file_mall_product_v1_product_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +2812,7 @@ func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{35}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *UpdateProductResponse) GetProduct() *Product {
@@ -2271,7 +2832,7 @@ type SetStockRequest struct {
 
 func (x *SetStockRequest) Reset() {
 	*x = SetStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[36]
+	mi := &file_mall_product_v1_product_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2844,7 @@ func (x *SetStockRequest) String() string {
 func (*SetStockRequest) ProtoMessage() {}
 
 func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[36]
+	mi := &file_mall_product_v1_product_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2857,7 @@ func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockRequest.ProtoReflect.Descriptor instead.
 func (*SetStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{36}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetStockRequest) GetProductId() string {
@@ -2322,7 +2883,7 @@ type SetStockResponse struct {
 
 func (x *SetStockResponse) Reset() {
 	*x = SetStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	mi := &file_mall_product_v1_product_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2334,7 +2895,7 @@ func (x *SetStockResponse) String() string {
 func (*SetStockResponse) ProtoMessage() {}
 
 func (x *SetStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	mi := &file_mall_product_v1_product_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2347,7 +2908,7 @@ func (x *SetStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockResponse.ProtoReflect.Descriptor instead.
 func (*SetStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{37}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetStockResponse) GetProduct() *Product {
@@ -2366,7 +2927,7 @@ type CreateBannerRequest struct {
 
 func (x *CreateBannerRequest) Reset() {
 	*x = CreateBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	mi := &file_mall_product_v1_product_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2378,7 +2939,7 @@ func (x *CreateBannerRequest) String() string {
 func (*CreateBannerRequest) ProtoMessage() {}
 
 func (x *CreateBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	mi := &file_mall_product_v1_product_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2391,7 +2952,7 @@ func (x *CreateBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBannerRequest.ProtoReflect.Descriptor instead.
 func (*CreateBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{38}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CreateBannerRequest) GetBanner() *BannerSpec {
@@ -2410,7 +2971,7 @@ type CreateBannerResponse struct {
 
 func (x *CreateBannerResponse) Reset() {
 	*x = CreateBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[39]
+	mi := &file_mall_product_v1_product_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2422,7 +2983,7 @@ func (x *CreateBannerResponse) String() string {
 func (*CreateBannerResponse) ProtoMessage() {}
 
 func (x *CreateBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[39]
+	mi := &file_mall_product_v1_product_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2435,7 +2996,7 @@ func (x *CreateBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBannerResponse.ProtoReflect.Descriptor instead.
 func (*CreateBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{39}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreateBannerResponse) GetBanner() *Banner {
@@ -2455,7 +3016,7 @@ type UpdateBannerRequest struct {
 
 func (x *UpdateBannerRequest) Reset() {
 	*x = UpdateBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[40]
+	mi := &file_mall_product_v1_product_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2467,7 +3028,7 @@ func (x *UpdateBannerRequest) String() string {
 func (*UpdateBannerRequest) ProtoMessage() {}
 
 func (x *UpdateBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[40]
+	mi := &file_mall_product_v1_product_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2480,7 +3041,7 @@ func (x *UpdateBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBannerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{40}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *UpdateBannerRequest) GetBannerId() string {
@@ -2506,7 +3067,7 @@ type UpdateBannerResponse struct {
 
 func (x *UpdateBannerResponse) Reset() {
 	*x = UpdateBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[41]
+	mi := &file_mall_product_v1_product_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2518,7 +3079,7 @@ func (x *UpdateBannerResponse) String() string {
 func (*UpdateBannerResponse) ProtoMessage() {}
 
 func (x *UpdateBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[41]
+	mi := &file_mall_product_v1_product_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2531,7 +3092,7 @@ func (x *UpdateBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBannerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{41}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *UpdateBannerResponse) GetBanner() *Banner {
@@ -2550,7 +3111,7 @@ type DeleteBannerRequest struct {
 
 func (x *DeleteBannerRequest) Reset() {
 	*x = DeleteBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[42]
+	mi := &file_mall_product_v1_product_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2562,7 +3123,7 @@ func (x *DeleteBannerRequest) String() string {
 func (*DeleteBannerRequest) ProtoMessage() {}
 
 func (x *DeleteBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[42]
+	mi := &file_mall_product_v1_product_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2575,7 +3136,7 @@ func (x *DeleteBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBannerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{42}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *DeleteBannerRequest) GetBannerId() string {
@@ -2593,7 +3154,7 @@ type DeleteBannerResponse struct {
 
 func (x *DeleteBannerResponse) Reset() {
 	*x = DeleteBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[43]
+	mi := &file_mall_product_v1_product_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +3166,7 @@ func (x *DeleteBannerResponse) String() string {
 func (*DeleteBannerResponse) ProtoMessage() {}
 
 func (x *DeleteBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[43]
+	mi := &file_mall_product_v1_product_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +3179,7 @@ func (x *DeleteBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBannerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{43}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{52}
 }
 
 var File_mall_product_v1_product_proto protoreflect.FileDescriptor
@@ -2778,7 +3339,50 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x19ReleaseReservationRequest\x120\n" +
 	"\x0ereservation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\rreservationId\"\\\n" +
 	"\x1aReleaseReservationResponse\x12>\n" +
-	"\vreservation\x18\x01 \x01(\v2\x1c.mall.product.v1.ReservationR\vreservation\"\xaf\x01\n" +
+	"\vreservation\x18\x01 \x01(\v2\x1c.mall.product.v1.ReservationR\vreservation\"\xca\x02\n" +
+	"\n" +
+	"Allocation\x12#\n" +
+	"\rallocation_id\x18\x01 \x01(\tR\fallocationId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x03R\bquantity\x12\x12\n" +
+	"\x04sold\x18\x04 \x01(\x03R\x04sold\x12\x1a\n" +
+	"\breturned\x18\x05 \x01(\x03R\breturned\x126\n" +
+	"\x05state\x18\x06 \x01(\x0e2 .mall.product.v1.AllocationStateR\x05state\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x9b\x01\n" +
+	"\x14AllocateStockRequest\x12.\n" +
+	"\rallocation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fallocationId\x12(\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12)\n" +
+	"\bquantity\x18\x03 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x01R\bquantity\"T\n" +
+	"\x15AllocateStockResponse\x12;\n" +
+	"\n" +
+	"allocation\x18\x01 \x01(\v2\x1b.mall.product.v1.AllocationR\n" +
+	"allocation\"\x9c\x01\n" +
+	"\x1cConfirmAllocatedStockRequest\x12.\n" +
+	"\rallocation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fallocationId\x12$\n" +
+	"\border_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12&\n" +
+	"\bquantity\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x01R\bquantity\"_\n" +
+	"\x1dConfirmAllocatedStockResponse\x12>\n" +
+	"\vreservation\x18\x01 \x01(\v2\x1c.mall.product.v1.ReservationR\vreservation\"\x9c\x01\n" +
+	"\x1cReleaseAllocatedStockRequest\x12.\n" +
+	"\rallocation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fallocationId\x12$\n" +
+	"\border_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12&\n" +
+	"\bquantity\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x01R\bquantity\"_\n" +
+	"\x1dReleaseAllocatedStockResponse\x12>\n" +
+	"\vreservation\x18\x01 \x01(\v2\x1c.mall.product.v1.ReservationR\vreservation\"I\n" +
+	"\x17ReturnAllocationRequest\x12.\n" +
+	"\rallocation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fallocationId\"W\n" +
+	"\x18ReturnAllocationResponse\x12;\n" +
+	"\n" +
+	"allocation\x18\x01 \x01(\v2\x1b.mall.product.v1.AllocationR\n" +
+	"allocation\"\xaf\x01\n" +
 	"\x15CreateCategoryRequest\x12$\n" +
 	"\tparent_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\bparentId\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04name\x12&\n" +
@@ -2833,7 +3437,11 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aRESERVATION_STATE_RESERVED\x10\x01\x12\x1f\n" +
 	"\x1bRESERVATION_STATE_CONFIRMED\x10\x02\x12\x1e\n" +
-	"\x1aRESERVATION_STATE_RELEASED\x10\x032\xe9\x0e\n" +
+	"\x1aRESERVATION_STATE_RELEASED\x10\x03*r\n" +
+	"\x0fAllocationState\x12 \n" +
+	"\x1cALLOCATION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aALLOCATION_STATE_ALLOCATED\x10\x01\x12\x1d\n" +
+	"\x19ALLOCATION_STATE_RETURNED\x10\x022\xc6\x12\n" +
 	"\x0eProductService\x12j\n" +
 	"\x0eListCategories\x12&.mall.product.v1.ListCategoriesRequest\x1a'.mall.product.v1.ListCategoriesResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12d\n" +
 	"\fListProducts\x12$.mall.product.v1.ListProductsRequest\x1a%.mall.product.v1.ListProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12^\n" +
@@ -2848,6 +3456,10 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\fReserveStock\x12$.mall.product.v1.ReserveStockRequest\x1a%.mall.product.v1.ReserveStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12v\n" +
 	"\x12ConfirmReservation\x12*.mall.product.v1.ConfirmReservationRequest\x1a+.mall.product.v1.ConfirmReservationResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12v\n" +
 	"\x12ReleaseReservation\x12*.mall.product.v1.ReleaseReservationRequest\x1a+.mall.product.v1.ReleaseReservationResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12g\n" +
+	"\rAllocateStock\x12%.mall.product.v1.AllocateStockRequest\x1a&.mall.product.v1.AllocateStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12\x7f\n" +
+	"\x15ConfirmAllocatedStock\x12-.mall.product.v1.ConfirmAllocatedStockRequest\x1a..mall.product.v1.ConfirmAllocatedStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12\x7f\n" +
+	"\x15ReleaseAllocatedStock\x12-.mall.product.v1.ReleaseAllocatedStockRequest\x1a..mall.product.v1.ReleaseAllocatedStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12p\n" +
+	"\x10ReturnAllocation\x12(.mall.product.v1.ReturnAllocationRequest\x1a).mall.product.v1.ReturnAllocationResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12g\n" +
 	"\x0eCreateCategory\x12&.mall.product.v1.CreateCategoryRequest\x1a'.mall.product.v1.CreateCategoryResponse\"\x04\xc8\xf3\x18\x03\x12d\n" +
 	"\rCreateProduct\x12%.mall.product.v1.CreateProductRequest\x1a&.mall.product.v1.CreateProductResponse\"\x04\xc8\xf3\x18\x03\x12d\n" +
 	"\rUpdateProduct\x12%.mall.product.v1.UpdateProductRequest\x1a&.mall.product.v1.UpdateProductResponse\"\x04\xc8\xf3\x18\x03\x12X\n" +
@@ -2869,136 +3481,161 @@ func file_mall_product_v1_product_proto_rawDescGZIP() []byte {
 	return file_mall_product_v1_product_proto_rawDescData
 }
 
-var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_mall_product_v1_product_proto_goTypes = []any{
-	(ProductStatus)(0),                 // 0: mall.product.v1.ProductStatus
-	(ProductSort)(0),                   // 1: mall.product.v1.ProductSort
-	(ReservationState)(0),              // 2: mall.product.v1.ReservationState
-	(*Category)(nil),                   // 3: mall.product.v1.Category
-	(*Product)(nil),                    // 4: mall.product.v1.Product
-	(*ProductSpec)(nil),                // 5: mall.product.v1.ProductSpec
-	(*Banner)(nil),                     // 6: mall.product.v1.Banner
-	(*BannerSpec)(nil),                 // 7: mall.product.v1.BannerSpec
-	(*RankingEntry)(nil),               // 8: mall.product.v1.RankingEntry
-	(*StockLine)(nil),                  // 9: mall.product.v1.StockLine
-	(*Reservation)(nil),                // 10: mall.product.v1.Reservation
-	(*ListCategoriesRequest)(nil),      // 11: mall.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),     // 12: mall.product.v1.ListCategoriesResponse
-	(*ListProductsRequest)(nil),        // 13: mall.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),       // 14: mall.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),          // 15: mall.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),         // 16: mall.product.v1.GetProductResponse
-	(*BatchGetProductsRequest)(nil),    // 17: mall.product.v1.BatchGetProductsRequest
-	(*BatchGetProductsResponse)(nil),   // 18: mall.product.v1.BatchGetProductsResponse
-	(*SearchProductsRequest)(nil),      // 19: mall.product.v1.SearchProductsRequest
-	(*SearchProductsResponse)(nil),     // 20: mall.product.v1.SearchProductsResponse
-	(*ListBannersRequest)(nil),         // 21: mall.product.v1.ListBannersRequest
-	(*ListBannersResponse)(nil),        // 22: mall.product.v1.ListBannersResponse
-	(*GetRankingRequest)(nil),          // 23: mall.product.v1.GetRankingRequest
-	(*GetRankingResponse)(nil),         // 24: mall.product.v1.GetRankingResponse
-	(*GetRecommendationsRequest)(nil),  // 25: mall.product.v1.GetRecommendationsRequest
-	(*GetRecommendationsResponse)(nil), // 26: mall.product.v1.GetRecommendationsResponse
-	(*ReserveStockRequest)(nil),        // 27: mall.product.v1.ReserveStockRequest
-	(*ReserveStockResponse)(nil),       // 28: mall.product.v1.ReserveStockResponse
-	(*ConfirmReservationRequest)(nil),  // 29: mall.product.v1.ConfirmReservationRequest
-	(*ConfirmReservationResponse)(nil), // 30: mall.product.v1.ConfirmReservationResponse
-	(*ReleaseReservationRequest)(nil),  // 31: mall.product.v1.ReleaseReservationRequest
-	(*ReleaseReservationResponse)(nil), // 32: mall.product.v1.ReleaseReservationResponse
-	(*CreateCategoryRequest)(nil),      // 33: mall.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),     // 34: mall.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),       // 35: mall.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),      // 36: mall.product.v1.CreateProductResponse
-	(*UpdateProductRequest)(nil),       // 37: mall.product.v1.UpdateProductRequest
-	(*UpdateProductResponse)(nil),      // 38: mall.product.v1.UpdateProductResponse
-	(*SetStockRequest)(nil),            // 39: mall.product.v1.SetStockRequest
-	(*SetStockResponse)(nil),           // 40: mall.product.v1.SetStockResponse
-	(*CreateBannerRequest)(nil),        // 41: mall.product.v1.CreateBannerRequest
-	(*CreateBannerResponse)(nil),       // 42: mall.product.v1.CreateBannerResponse
-	(*UpdateBannerRequest)(nil),        // 43: mall.product.v1.UpdateBannerRequest
-	(*UpdateBannerResponse)(nil),       // 44: mall.product.v1.UpdateBannerResponse
-	(*DeleteBannerRequest)(nil),        // 45: mall.product.v1.DeleteBannerRequest
-	(*DeleteBannerResponse)(nil),       // 46: mall.product.v1.DeleteBannerResponse
-	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(ProductStatus)(0),                    // 0: mall.product.v1.ProductStatus
+	(ProductSort)(0),                      // 1: mall.product.v1.ProductSort
+	(ReservationState)(0),                 // 2: mall.product.v1.ReservationState
+	(AllocationState)(0),                  // 3: mall.product.v1.AllocationState
+	(*Category)(nil),                      // 4: mall.product.v1.Category
+	(*Product)(nil),                       // 5: mall.product.v1.Product
+	(*ProductSpec)(nil),                   // 6: mall.product.v1.ProductSpec
+	(*Banner)(nil),                        // 7: mall.product.v1.Banner
+	(*BannerSpec)(nil),                    // 8: mall.product.v1.BannerSpec
+	(*RankingEntry)(nil),                  // 9: mall.product.v1.RankingEntry
+	(*StockLine)(nil),                     // 10: mall.product.v1.StockLine
+	(*Reservation)(nil),                   // 11: mall.product.v1.Reservation
+	(*ListCategoriesRequest)(nil),         // 12: mall.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),        // 13: mall.product.v1.ListCategoriesResponse
+	(*ListProductsRequest)(nil),           // 14: mall.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),          // 15: mall.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),             // 16: mall.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),            // 17: mall.product.v1.GetProductResponse
+	(*BatchGetProductsRequest)(nil),       // 18: mall.product.v1.BatchGetProductsRequest
+	(*BatchGetProductsResponse)(nil),      // 19: mall.product.v1.BatchGetProductsResponse
+	(*SearchProductsRequest)(nil),         // 20: mall.product.v1.SearchProductsRequest
+	(*SearchProductsResponse)(nil),        // 21: mall.product.v1.SearchProductsResponse
+	(*ListBannersRequest)(nil),            // 22: mall.product.v1.ListBannersRequest
+	(*ListBannersResponse)(nil),           // 23: mall.product.v1.ListBannersResponse
+	(*GetRankingRequest)(nil),             // 24: mall.product.v1.GetRankingRequest
+	(*GetRankingResponse)(nil),            // 25: mall.product.v1.GetRankingResponse
+	(*GetRecommendationsRequest)(nil),     // 26: mall.product.v1.GetRecommendationsRequest
+	(*GetRecommendationsResponse)(nil),    // 27: mall.product.v1.GetRecommendationsResponse
+	(*ReserveStockRequest)(nil),           // 28: mall.product.v1.ReserveStockRequest
+	(*ReserveStockResponse)(nil),          // 29: mall.product.v1.ReserveStockResponse
+	(*ConfirmReservationRequest)(nil),     // 30: mall.product.v1.ConfirmReservationRequest
+	(*ConfirmReservationResponse)(nil),    // 31: mall.product.v1.ConfirmReservationResponse
+	(*ReleaseReservationRequest)(nil),     // 32: mall.product.v1.ReleaseReservationRequest
+	(*ReleaseReservationResponse)(nil),    // 33: mall.product.v1.ReleaseReservationResponse
+	(*Allocation)(nil),                    // 34: mall.product.v1.Allocation
+	(*AllocateStockRequest)(nil),          // 35: mall.product.v1.AllocateStockRequest
+	(*AllocateStockResponse)(nil),         // 36: mall.product.v1.AllocateStockResponse
+	(*ConfirmAllocatedStockRequest)(nil),  // 37: mall.product.v1.ConfirmAllocatedStockRequest
+	(*ConfirmAllocatedStockResponse)(nil), // 38: mall.product.v1.ConfirmAllocatedStockResponse
+	(*ReleaseAllocatedStockRequest)(nil),  // 39: mall.product.v1.ReleaseAllocatedStockRequest
+	(*ReleaseAllocatedStockResponse)(nil), // 40: mall.product.v1.ReleaseAllocatedStockResponse
+	(*ReturnAllocationRequest)(nil),       // 41: mall.product.v1.ReturnAllocationRequest
+	(*ReturnAllocationResponse)(nil),      // 42: mall.product.v1.ReturnAllocationResponse
+	(*CreateCategoryRequest)(nil),         // 43: mall.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),        // 44: mall.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),          // 45: mall.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),         // 46: mall.product.v1.CreateProductResponse
+	(*UpdateProductRequest)(nil),          // 47: mall.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),         // 48: mall.product.v1.UpdateProductResponse
+	(*SetStockRequest)(nil),               // 49: mall.product.v1.SetStockRequest
+	(*SetStockResponse)(nil),              // 50: mall.product.v1.SetStockResponse
+	(*CreateBannerRequest)(nil),           // 51: mall.product.v1.CreateBannerRequest
+	(*CreateBannerResponse)(nil),          // 52: mall.product.v1.CreateBannerResponse
+	(*UpdateBannerRequest)(nil),           // 53: mall.product.v1.UpdateBannerRequest
+	(*UpdateBannerResponse)(nil),          // 54: mall.product.v1.UpdateBannerResponse
+	(*DeleteBannerRequest)(nil),           // 55: mall.product.v1.DeleteBannerRequest
+	(*DeleteBannerResponse)(nil),          // 56: mall.product.v1.DeleteBannerResponse
+	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
 }
 var file_mall_product_v1_product_proto_depIdxs = []int32{
 	0,  // 0: mall.product.v1.Product.status:type_name -> mall.product.v1.ProductStatus
-	47, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
-	47, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
+	57, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	57, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: mall.product.v1.ProductSpec.status:type_name -> mall.product.v1.ProductStatus
-	47, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
-	47, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
-	47, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
-	47, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
-	4,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
+	57, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
+	57, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
+	57, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
+	57, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
+	5,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
 	2,  // 9: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
-	9,  // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
-	47, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	47, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
-	3,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
+	10, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
+	57, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	57, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
+	4,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
 	1,  // 14: mall.product.v1.ListProductsRequest.sort:type_name -> mall.product.v1.ProductSort
-	4,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
-	4,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
-	4,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
-	4,  // 18: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
-	6,  // 19: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
-	8,  // 20: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
-	4,  // 21: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
-	9,  // 22: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
-	10, // 23: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	10, // 24: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	10, // 25: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	3,  // 26: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
-	5,  // 27: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	4,  // 28: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
-	5,  // 29: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	4,  // 30: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
-	4,  // 31: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
-	7,  // 32: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	6,  // 33: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	7,  // 34: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	6,  // 35: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	11, // 36: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
-	13, // 37: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
-	15, // 38: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
-	17, // 39: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
-	19, // 40: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
-	21, // 41: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
-	23, // 42: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
-	25, // 43: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
-	27, // 44: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
-	29, // 45: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
-	31, // 46: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
-	33, // 47: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
-	35, // 48: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
-	37, // 49: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
-	39, // 50: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
-	41, // 51: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
-	43, // 52: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
-	45, // 53: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
-	12, // 54: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
-	14, // 55: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
-	16, // 56: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
-	18, // 57: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
-	20, // 58: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
-	22, // 59: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
-	24, // 60: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
-	26, // 61: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
-	28, // 62: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
-	30, // 63: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
-	32, // 64: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
-	34, // 65: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
-	36, // 66: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
-	38, // 67: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
-	40, // 68: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
-	42, // 69: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
-	44, // 70: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
-	46, // 71: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
-	54, // [54:72] is the sub-list for method output_type
-	36, // [36:54] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	5,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
+	5,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
+	5,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
+	5,  // 18: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
+	7,  // 19: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
+	9,  // 20: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
+	5,  // 21: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
+	10, // 22: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
+	11, // 23: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	11, // 24: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	11, // 25: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	3,  // 26: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
+	57, // 27: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
+	57, // 28: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
+	34, // 29: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
+	11, // 30: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	11, // 31: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	34, // 32: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	4,  // 33: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
+	6,  // 34: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	5,  // 35: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
+	6,  // 36: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	5,  // 37: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
+	5,  // 38: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
+	8,  // 39: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	7,  // 40: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	8,  // 41: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	7,  // 42: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	12, // 43: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
+	14, // 44: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
+	16, // 45: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
+	18, // 46: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
+	20, // 47: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
+	22, // 48: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
+	24, // 49: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
+	26, // 50: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
+	28, // 51: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
+	30, // 52: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
+	32, // 53: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
+	35, // 54: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
+	37, // 55: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
+	39, // 56: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
+	41, // 57: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
+	43, // 58: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
+	45, // 59: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
+	47, // 60: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
+	49, // 61: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
+	51, // 62: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
+	53, // 63: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
+	55, // 64: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
+	13, // 65: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
+	15, // 66: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
+	17, // 67: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
+	19, // 68: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
+	21, // 69: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
+	23, // 70: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
+	25, // 71: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
+	27, // 72: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
+	29, // 73: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
+	31, // 74: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
+	33, // 75: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
+	36, // 76: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
+	38, // 77: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
+	40, // 78: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
+	42, // 79: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
+	44, // 80: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
+	46, // 81: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
+	48, // 82: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
+	50, // 83: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
+	52, // 84: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
+	54, // 85: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
+	56, // 86: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
+	65, // [65:87] is the sub-list for method output_type
+	43, // [43:65] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_mall_product_v1_product_proto_init() }
@@ -3011,8 +3648,8 @@ func file_mall_product_v1_product_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_product_v1_product_proto_rawDesc), len(file_mall_product_v1_product_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   44,
+			NumEnums:      4,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

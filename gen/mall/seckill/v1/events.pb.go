@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
+	v1 "mall/gen/mall/order/v1"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -38,11 +39,15 @@ type PurchaseRecord struct {
 	// Shipping address chosen at purchase; empty means the user's default.
 	AddressId string `protobuf:"bytes,8,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
 	// The product as the event shows it, snapshotted into the order line.
-	Title         string `protobuf:"bytes,9,opt,name=title,proto3" json:"title,omitempty"`
-	ImageUrl      string `protobuf:"bytes,10,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
-	CategoryId    string `protobuf:"bytes,11,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Title      string `protobuf:"bytes,9,opt,name=title,proto3" json:"title,omitempty"`
+	ImageUrl   string `protobuf:"bytes,10,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
+	CategoryId string `protobuf:"bytes,11,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// The buyer's address as Purchase resolved it (address_id, else their
+	// default), snapshotted into the order. Absent in records produced
+	// before addresses were resolved at purchase.
+	ShippingAddress *v1.ShippingAddress `protobuf:"bytes,12,opt,name=shipping_address,json=shippingAddress,proto3" json:"shipping_address,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *PurchaseRecord) Reset() {
@@ -152,11 +157,18 @@ func (x *PurchaseRecord) GetCategoryId() string {
 	return ""
 }
 
+func (x *PurchaseRecord) GetShippingAddress() *v1.ShippingAddress {
+	if x != nil {
+		return x.ShippingAddress
+	}
+	return nil
+}
+
 var File_mall_seckill_v1_events_proto protoreflect.FileDescriptor
 
 const file_mall_seckill_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1cmall/seckill/v1/events.proto\x12\x0fmall.seckill.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x02\n" +
+	"\x1cmall/seckill/v1/events.proto\x12\x0fmall.seckill.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19mall/order/v1/order.proto\"\xb3\x03\n" +
 	"\x0ePurchaseRecord\x12\x16\n" +
 	"\x06ticket\x18\x01 \x01(\tR\x06ticket\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x17\n" +
@@ -174,7 +186,8 @@ const file_mall_seckill_v1_events_proto_rawDesc = "" +
 	"\timage_url\x18\n" +
 	" \x01(\tR\bimageUrl\x12\x1f\n" +
 	"\vcategory_id\x18\v \x01(\tR\n" +
-	"categoryIdB\xa4\x01\n" +
+	"categoryId\x12I\n" +
+	"\x10shipping_address\x18\f \x01(\v2\x1e.mall.order.v1.ShippingAddressR\x0fshippingAddressB\xa4\x01\n" +
 	"\x13com.mall.seckill.v1B\vEventsProtoP\x01Z\"mall/gen/mall/seckill/v1;seckillv1\xa2\x02\x03MSX\xaa\x02\x0fMall.Seckill.V1\xca\x02\x0fMall\\Seckill\\V1\xe2\x02\x1bMall\\Seckill\\V1\\GPBMetadata\xea\x02\x11Mall::Seckill::V1b\x06proto3"
 
 var (
@@ -193,14 +206,16 @@ var file_mall_seckill_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1
 var file_mall_seckill_v1_events_proto_goTypes = []any{
 	(*PurchaseRecord)(nil),        // 0: mall.seckill.v1.PurchaseRecord
 	(*timestamppb.Timestamp)(nil), // 1: google.protobuf.Timestamp
+	(*v1.ShippingAddress)(nil),    // 2: mall.order.v1.ShippingAddress
 }
 var file_mall_seckill_v1_events_proto_depIdxs = []int32{
 	1, // 0: mall.seckill.v1.PurchaseRecord.accepted_at:type_name -> google.protobuf.Timestamp
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	2, // 1: mall.seckill.v1.PurchaseRecord.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_mall_seckill_v1_events_proto_init() }

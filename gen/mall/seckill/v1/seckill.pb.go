@@ -1131,6 +1131,105 @@ func (x *ReleasePurchaseResponse) GetReleased() bool {
 	return false
 }
 
+type SettleSalesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettleSalesRequest) Reset() {
+	*x = SettleSalesRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettleSalesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettleSalesRequest) ProtoMessage() {}
+
+func (x *SettleSalesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettleSalesRequest.ProtoReflect.Descriptor instead.
+func (*SettleSalesRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{16}
+}
+
+type SettleSalesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ended sales settled by this call.
+	SettledEventIds []string `protobuf:"bytes,1,rep,name=settled_event_ids,json=settledEventIds,proto3" json:"settled_event_ids,omitempty"`
+	// Sales whose creation failed, cleaned up by this call.
+	AbandonedEventIds []string `protobuf:"bytes,2,rep,name=abandoned_event_ids,json=abandonedEventIds,proto3" json:"abandoned_event_ids,omitempty"`
+	// Units given back to available stock by this call.
+	ReturnedUnits int64 `protobuf:"varint,3,opt,name=returned_units,json=returnedUnits,proto3" json:"returned_units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettleSalesResponse) Reset() {
+	*x = SettleSalesResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettleSalesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettleSalesResponse) ProtoMessage() {}
+
+func (x *SettleSalesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettleSalesResponse.ProtoReflect.Descriptor instead.
+func (*SettleSalesResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SettleSalesResponse) GetSettledEventIds() []string {
+	if x != nil {
+		return x.SettledEventIds
+	}
+	return nil
+}
+
+func (x *SettleSalesResponse) GetAbandonedEventIds() []string {
+	if x != nil {
+		return x.AbandonedEventIds
+	}
+	return nil
+}
+
+func (x *SettleSalesResponse) GetReturnedUnits() int64 {
+	if x != nil {
+		return x.ReturnedUnits
+	}
+	return 0
+}
+
 var File_mall_seckill_v1_seckill_proto protoreflect.FileDescriptor
 
 const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
@@ -1215,7 +1314,12 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\border_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12%\n" +
 	"\bquantity\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x01R\bquantity\"5\n" +
 	"\x17ReleasePurchaseResponse\x12\x1a\n" +
-	"\breleased\x18\x01 \x01(\bR\breleased*p\n" +
+	"\breleased\x18\x01 \x01(\bR\breleased\"\x14\n" +
+	"\x12SettleSalesRequest\"\x98\x01\n" +
+	"\x13SettleSalesResponse\x12*\n" +
+	"\x11settled_event_ids\x18\x01 \x03(\tR\x0fsettledEventIds\x12.\n" +
+	"\x13abandoned_event_ids\x18\x02 \x03(\tR\x11abandonedEventIds\x12%\n" +
+	"\x0ereturned_units\x18\x03 \x01(\x03R\rreturnedUnits*p\n" +
 	"\n" +
 	"EventState\x12\x1b\n" +
 	"\x17EVENT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
@@ -1226,7 +1330,7 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x1aPURCHASE_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PURCHASE_STATE_QUEUED\x10\x01\x12 \n" +
 	"\x1cPURCHASE_STATE_ORDER_CREATED\x10\x02\x12\x19\n" +
-	"\x15PURCHASE_STATE_FAILED\x10\x032\xe6\x05\n" +
+	"\x15PURCHASE_STATE_FAILED\x10\x032\xc9\x06\n" +
 	"\x0eSeckillService\x12^\n" +
 	"\n" +
 	"ListEvents\x12\".mall.seckill.v1.ListEventsRequest\x1a#.mall.seckill.v1.ListEventsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12X\n" +
@@ -1235,7 +1339,8 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x11GetPurchaseResult\x12).mall.seckill.v1.GetPurchaseResultRequest\x1a*.mall.seckill.v1.GetPurchaseResultResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12^\n" +
 	"\vCreateEvent\x12#.mall.seckill.v1.CreateEventRequest\x1a$.mall.seckill.v1.CreateEventResponse\"\x04\xc8\xf3\x18\x03\x12\x7f\n" +
 	"\x15RecordPurchaseResults\x12-.mall.seckill.v1.RecordPurchaseResultsRequest\x1a..mall.seckill.v1.RecordPurchaseResultsResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12m\n" +
-	"\x0fReleasePurchase\x12'.mall.seckill.v1.ReleasePurchaseRequest\x1a(.mall.seckill.v1.ReleasePurchaseResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\xa5\x01\n" +
+	"\x0fReleasePurchase\x12'.mall.seckill.v1.ReleasePurchaseRequest\x1a(.mall.seckill.v1.ReleasePurchaseResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12a\n" +
+	"\vSettleSales\x12#.mall.seckill.v1.SettleSalesRequest\x1a$.mall.seckill.v1.SettleSalesResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\xa5\x01\n" +
 	"\x13com.mall.seckill.v1B\fSeckillProtoP\x01Z\"mall/gen/mall/seckill/v1;seckillv1\xa2\x02\x03MSX\xaa\x02\x0fMall.Seckill.V1\xca\x02\x0fMall\\Seckill\\V1\xe2\x02\x1bMall\\Seckill\\V1\\GPBMetadata\xea\x02\x11Mall::Seckill::V1b\x06proto3"
 
 var (
@@ -1251,7 +1356,7 @@ func file_mall_seckill_v1_seckill_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_seckill_v1_seckill_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_mall_seckill_v1_seckill_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_mall_seckill_v1_seckill_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_mall_seckill_v1_seckill_proto_goTypes = []any{
 	(EventState)(0),                       // 0: mall.seckill.v1.EventState
 	(PurchaseState)(0),                    // 1: mall.seckill.v1.PurchaseState
@@ -1271,20 +1376,22 @@ var file_mall_seckill_v1_seckill_proto_goTypes = []any{
 	(*RecordPurchaseResultsResponse)(nil), // 15: mall.seckill.v1.RecordPurchaseResultsResponse
 	(*ReleasePurchaseRequest)(nil),        // 16: mall.seckill.v1.ReleasePurchaseRequest
 	(*ReleasePurchaseResponse)(nil),       // 17: mall.seckill.v1.ReleasePurchaseResponse
-	(*timestamppb.Timestamp)(nil),         // 18: google.protobuf.Timestamp
+	(*SettleSalesRequest)(nil),            // 18: mall.seckill.v1.SettleSalesRequest
+	(*SettleSalesResponse)(nil),           // 19: mall.seckill.v1.SettleSalesResponse
+	(*timestamppb.Timestamp)(nil),         // 20: google.protobuf.Timestamp
 }
 var file_mall_seckill_v1_seckill_proto_depIdxs = []int32{
-	18, // 0: mall.seckill.v1.FlashSaleEvent.starts_at:type_name -> google.protobuf.Timestamp
-	18, // 1: mall.seckill.v1.FlashSaleEvent.ends_at:type_name -> google.protobuf.Timestamp
+	20, // 0: mall.seckill.v1.FlashSaleEvent.starts_at:type_name -> google.protobuf.Timestamp
+	20, // 1: mall.seckill.v1.FlashSaleEvent.ends_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: mall.seckill.v1.FlashSaleEvent.state:type_name -> mall.seckill.v1.EventState
-	18, // 3: mall.seckill.v1.FlashSaleEvent.created_at:type_name -> google.protobuf.Timestamp
+	20, // 3: mall.seckill.v1.FlashSaleEvent.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: mall.seckill.v1.ListEventsRequest.states:type_name -> mall.seckill.v1.EventState
 	2,  // 5: mall.seckill.v1.ListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
 	2,  // 6: mall.seckill.v1.GetEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	18, // 7: mall.seckill.v1.PurchaseResponse.accepted_at:type_name -> google.protobuf.Timestamp
+	20, // 7: mall.seckill.v1.PurchaseResponse.accepted_at:type_name -> google.protobuf.Timestamp
 	1,  // 8: mall.seckill.v1.GetPurchaseResultResponse.state:type_name -> mall.seckill.v1.PurchaseState
-	18, // 9: mall.seckill.v1.CreateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
-	18, // 10: mall.seckill.v1.CreateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
+	20, // 9: mall.seckill.v1.CreateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
+	20, // 10: mall.seckill.v1.CreateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
 	2,  // 11: mall.seckill.v1.CreateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
 	1,  // 12: mall.seckill.v1.PurchaseResult.state:type_name -> mall.seckill.v1.PurchaseState
 	13, // 13: mall.seckill.v1.RecordPurchaseResultsRequest.results:type_name -> mall.seckill.v1.PurchaseResult
@@ -1295,15 +1402,17 @@ var file_mall_seckill_v1_seckill_proto_depIdxs = []int32{
 	11, // 18: mall.seckill.v1.SeckillService.CreateEvent:input_type -> mall.seckill.v1.CreateEventRequest
 	14, // 19: mall.seckill.v1.SeckillService.RecordPurchaseResults:input_type -> mall.seckill.v1.RecordPurchaseResultsRequest
 	16, // 20: mall.seckill.v1.SeckillService.ReleasePurchase:input_type -> mall.seckill.v1.ReleasePurchaseRequest
-	4,  // 21: mall.seckill.v1.SeckillService.ListEvents:output_type -> mall.seckill.v1.ListEventsResponse
-	6,  // 22: mall.seckill.v1.SeckillService.GetEvent:output_type -> mall.seckill.v1.GetEventResponse
-	8,  // 23: mall.seckill.v1.SeckillService.Purchase:output_type -> mall.seckill.v1.PurchaseResponse
-	10, // 24: mall.seckill.v1.SeckillService.GetPurchaseResult:output_type -> mall.seckill.v1.GetPurchaseResultResponse
-	12, // 25: mall.seckill.v1.SeckillService.CreateEvent:output_type -> mall.seckill.v1.CreateEventResponse
-	15, // 26: mall.seckill.v1.SeckillService.RecordPurchaseResults:output_type -> mall.seckill.v1.RecordPurchaseResultsResponse
-	17, // 27: mall.seckill.v1.SeckillService.ReleasePurchase:output_type -> mall.seckill.v1.ReleasePurchaseResponse
-	21, // [21:28] is the sub-list for method output_type
-	14, // [14:21] is the sub-list for method input_type
+	18, // 21: mall.seckill.v1.SeckillService.SettleSales:input_type -> mall.seckill.v1.SettleSalesRequest
+	4,  // 22: mall.seckill.v1.SeckillService.ListEvents:output_type -> mall.seckill.v1.ListEventsResponse
+	6,  // 23: mall.seckill.v1.SeckillService.GetEvent:output_type -> mall.seckill.v1.GetEventResponse
+	8,  // 24: mall.seckill.v1.SeckillService.Purchase:output_type -> mall.seckill.v1.PurchaseResponse
+	10, // 25: mall.seckill.v1.SeckillService.GetPurchaseResult:output_type -> mall.seckill.v1.GetPurchaseResultResponse
+	12, // 26: mall.seckill.v1.SeckillService.CreateEvent:output_type -> mall.seckill.v1.CreateEventResponse
+	15, // 27: mall.seckill.v1.SeckillService.RecordPurchaseResults:output_type -> mall.seckill.v1.RecordPurchaseResultsResponse
+	17, // 28: mall.seckill.v1.SeckillService.ReleasePurchase:output_type -> mall.seckill.v1.ReleasePurchaseResponse
+	19, // 29: mall.seckill.v1.SeckillService.SettleSales:output_type -> mall.seckill.v1.SettleSalesResponse
+	22, // [22:30] is the sub-list for method output_type
+	14, // [14:22] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -1321,7 +1430,7 @@ func file_mall_seckill_v1_seckill_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_seckill_v1_seckill_proto_rawDesc), len(file_mall_seckill_v1_seckill_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -88,8 +88,10 @@ type OrderServiceClient interface {
 	// ListOrders lists the caller's orders, newest first, optionally filtered by
 	// status (the "my orders" tabs).
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
-	// CancelOrder cancels a pending order, or refunds a paid order that has not
-	// shipped. After shipment it answers failed_precondition.
+	// CancelOrder cancels a pending order (a flash-sale order's units go back
+	// to its sale), or refunds a paid order that has not shipped. After
+	// shipment it answers failed_precondition, as it does for a flash-sale
+	// order whose payment is being recorded (PAYMENT_IN_PROGRESS).
 	CancelOrder(context.Context, *connect.Request[v1.CancelOrderRequest]) (*connect.Response[v1.CancelOrderResponse], error)
 	// ConfirmReceipt completes a delivered order.
 	ConfirmReceipt(context.Context, *connect.Request[v1.ConfirmReceiptRequest]) (*connect.Response[v1.ConfirmReceiptResponse], error)
@@ -328,8 +330,10 @@ type OrderServiceHandler interface {
 	// ListOrders lists the caller's orders, newest first, optionally filtered by
 	// status (the "my orders" tabs).
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
-	// CancelOrder cancels a pending order, or refunds a paid order that has not
-	// shipped. After shipment it answers failed_precondition.
+	// CancelOrder cancels a pending order (a flash-sale order's units go back
+	// to its sale), or refunds a paid order that has not shipped. After
+	// shipment it answers failed_precondition, as it does for a flash-sale
+	// order whose payment is being recorded (PAYMENT_IN_PROGRESS).
 	CancelOrder(context.Context, *connect.Request[v1.CancelOrderRequest]) (*connect.Response[v1.CancelOrderResponse], error)
 	// ConfirmReceipt completes a delivered order.
 	ConfirmReceipt(context.Context, *connect.Request[v1.ConfirmReceiptRequest]) (*connect.Response[v1.ConfirmReceiptResponse], error)

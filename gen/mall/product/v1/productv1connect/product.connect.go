@@ -67,6 +67,18 @@ const (
 	// ProductServiceReleaseReservationProcedure is the fully-qualified name of the ProductService's
 	// ReleaseReservation RPC.
 	ProductServiceReleaseReservationProcedure = "/mall.product.v1.ProductService/ReleaseReservation"
+	// ProductServiceAllocateStockProcedure is the fully-qualified name of the ProductService's
+	// AllocateStock RPC.
+	ProductServiceAllocateStockProcedure = "/mall.product.v1.ProductService/AllocateStock"
+	// ProductServiceConfirmAllocatedStockProcedure is the fully-qualified name of the ProductService's
+	// ConfirmAllocatedStock RPC.
+	ProductServiceConfirmAllocatedStockProcedure = "/mall.product.v1.ProductService/ConfirmAllocatedStock"
+	// ProductServiceReleaseAllocatedStockProcedure is the fully-qualified name of the ProductService's
+	// ReleaseAllocatedStock RPC.
+	ProductServiceReleaseAllocatedStockProcedure = "/mall.product.v1.ProductService/ReleaseAllocatedStock"
+	// ProductServiceReturnAllocationProcedure is the fully-qualified name of the ProductService's
+	// ReturnAllocation RPC.
+	ProductServiceReturnAllocationProcedure = "/mall.product.v1.ProductService/ReturnAllocation"
 	// ProductServiceCreateCategoryProcedure is the fully-qualified name of the ProductService's
 	// CreateCategory RPC.
 	ProductServiceCreateCategoryProcedure = "/mall.product.v1.ProductService/CreateCategory"
@@ -126,14 +138,41 @@ type ProductServiceClient interface {
 	// ReleaseReservation returns reserved (or, for a refund, sold) stock to
 	// available. Idempotent: a second release changes nothing.
 	ReleaseReservation(context.Context, *connect.Request[v1.ReleaseReservationRequest]) (*connect.Response[v1.ReleaseReservationResponse], error)
+	// AllocateStock sets units of a product aside for a flash sale: they move
+	// from available to allocated, where regular checkout cannot take them.
+	// Idempotent by allocation_id (the sale's event id): a repeat returns the
+	// allocation as it is; the same id for another product or quantity is
+	// already_exists. Not enough available stock, an off-shelf product or an
+	// allocation id that was returned before: failed_precondition.
+	AllocateStock(context.Context, *connect.Request[v1.AllocateStockRequest]) (*connect.Response[v1.AllocateStockResponse], error)
+	// ConfirmAllocatedStock moves a paid flash-sale order's units from its
+	// sale's allocation to sold (they count as the product's sales). It is
+	// recorded as a confirmed reservation with the order id, so a refund
+	// returns the units with ReleaseReservation(order id). Idempotent by
+	// order_id. failed_precondition when the order's units were released
+	// (ReleaseAllocatedStock: the order is being cancelled), the allocation
+	// was returned, or more would be sold than was allocated.
+	ConfirmAllocatedStock(context.Context, *connect.Request[v1.ConfirmAllocatedStockRequest]) (*connect.Response[v1.ConfirmAllocatedStockResponse], error)
+	// ReleaseAllocatedStock records that an unpaid flash-sale order gives up
+	// its units before it is cancelled: they stay allocated (the sale sells
+	// them again) and the order can no longer confirm them. Idempotent by
+	// order_id; failed_precondition when the order's units were confirmed
+	// (it is being paid).
+	ReleaseAllocatedStock(context.Context, *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error)
+	// ReturnAllocation gives the units still allocated back to available
+	// stock, once; afterwards nothing is confirmed from the allocation and
+	// AllocateStock with its id is refused. An unknown id is recorded as
+	// returned with nothing to give back (a late AllocateStock cannot take
+	// stock any more).
+	ReturnAllocation(context.Context, *connect.Request[v1.ReturnAllocationRequest]) (*connect.Response[v1.ReturnAllocationResponse], error)
 	// CreateCategory adds a category under a parent (or at the root).
 	CreateCategory(context.Context, *connect.Request[v1.CreateCategoryRequest]) (*connect.Response[v1.CreateCategoryResponse], error)
 	// CreateProduct adds a product with its initial stock.
 	CreateProduct(context.Context, *connect.Request[v1.CreateProductRequest]) (*connect.Response[v1.CreateProductResponse], error)
 	// UpdateProduct replaces the editable fields of a product (not its stock).
 	UpdateProduct(context.Context, *connect.Request[v1.UpdateProductRequest]) (*connect.Response[v1.UpdateProductResponse], error)
-	// SetStock sets the available stock of a product; reserved and sold
-	// quantities are not touched. Idempotent.
+	// SetStock sets the available stock of a product; reserved, sold and
+	// allocated (flash-sale) quantities are not touched. Idempotent.
 	SetStock(context.Context, *connect.Request[v1.SetStockRequest]) (*connect.Response[v1.SetStockResponse], error)
 	// CreateBanner adds a home-page banner.
 	CreateBanner(context.Context, *connect.Request[v1.CreateBannerRequest]) (*connect.Response[v1.CreateBannerResponse], error)
@@ -231,6 +270,34 @@ func NewProductServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		allocateStock: connect.NewClient[v1.AllocateStockRequest, v1.AllocateStockResponse](
+			httpClient,
+			baseURL+ProductServiceAllocateStockProcedure,
+			connect.WithSchema(productServiceMethods.ByName("AllocateStock")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		confirmAllocatedStock: connect.NewClient[v1.ConfirmAllocatedStockRequest, v1.ConfirmAllocatedStockResponse](
+			httpClient,
+			baseURL+ProductServiceConfirmAllocatedStockProcedure,
+			connect.WithSchema(productServiceMethods.ByName("ConfirmAllocatedStock")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		releaseAllocatedStock: connect.NewClient[v1.ReleaseAllocatedStockRequest, v1.ReleaseAllocatedStockResponse](
+			httpClient,
+			baseURL+ProductServiceReleaseAllocatedStockProcedure,
+			connect.WithSchema(productServiceMethods.ByName("ReleaseAllocatedStock")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		returnAllocation: connect.NewClient[v1.ReturnAllocationRequest, v1.ReturnAllocationResponse](
+			httpClient,
+			baseURL+ProductServiceReturnAllocationProcedure,
+			connect.WithSchema(productServiceMethods.ByName("ReturnAllocation")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		createCategory: connect.NewClient[v1.CreateCategoryRequest, v1.CreateCategoryResponse](
 			httpClient,
 			baseURL+ProductServiceCreateCategoryProcedure,
@@ -279,24 +346,28 @@ func NewProductServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // productServiceClient implements ProductServiceClient.
 type productServiceClient struct {
-	listCategories     *connect.Client[v1.ListCategoriesRequest, v1.ListCategoriesResponse]
-	listProducts       *connect.Client[v1.ListProductsRequest, v1.ListProductsResponse]
-	getProduct         *connect.Client[v1.GetProductRequest, v1.GetProductResponse]
-	batchGetProducts   *connect.Client[v1.BatchGetProductsRequest, v1.BatchGetProductsResponse]
-	searchProducts     *connect.Client[v1.SearchProductsRequest, v1.SearchProductsResponse]
-	listBanners        *connect.Client[v1.ListBannersRequest, v1.ListBannersResponse]
-	getRanking         *connect.Client[v1.GetRankingRequest, v1.GetRankingResponse]
-	getRecommendations *connect.Client[v1.GetRecommendationsRequest, v1.GetRecommendationsResponse]
-	reserveStock       *connect.Client[v1.ReserveStockRequest, v1.ReserveStockResponse]
-	confirmReservation *connect.Client[v1.ConfirmReservationRequest, v1.ConfirmReservationResponse]
-	releaseReservation *connect.Client[v1.ReleaseReservationRequest, v1.ReleaseReservationResponse]
-	createCategory     *connect.Client[v1.CreateCategoryRequest, v1.CreateCategoryResponse]
-	createProduct      *connect.Client[v1.CreateProductRequest, v1.CreateProductResponse]
-	updateProduct      *connect.Client[v1.UpdateProductRequest, v1.UpdateProductResponse]
-	setStock           *connect.Client[v1.SetStockRequest, v1.SetStockResponse]
-	createBanner       *connect.Client[v1.CreateBannerRequest, v1.CreateBannerResponse]
-	updateBanner       *connect.Client[v1.UpdateBannerRequest, v1.UpdateBannerResponse]
-	deleteBanner       *connect.Client[v1.DeleteBannerRequest, v1.DeleteBannerResponse]
+	listCategories        *connect.Client[v1.ListCategoriesRequest, v1.ListCategoriesResponse]
+	listProducts          *connect.Client[v1.ListProductsRequest, v1.ListProductsResponse]
+	getProduct            *connect.Client[v1.GetProductRequest, v1.GetProductResponse]
+	batchGetProducts      *connect.Client[v1.BatchGetProductsRequest, v1.BatchGetProductsResponse]
+	searchProducts        *connect.Client[v1.SearchProductsRequest, v1.SearchProductsResponse]
+	listBanners           *connect.Client[v1.ListBannersRequest, v1.ListBannersResponse]
+	getRanking            *connect.Client[v1.GetRankingRequest, v1.GetRankingResponse]
+	getRecommendations    *connect.Client[v1.GetRecommendationsRequest, v1.GetRecommendationsResponse]
+	reserveStock          *connect.Client[v1.ReserveStockRequest, v1.ReserveStockResponse]
+	confirmReservation    *connect.Client[v1.ConfirmReservationRequest, v1.ConfirmReservationResponse]
+	releaseReservation    *connect.Client[v1.ReleaseReservationRequest, v1.ReleaseReservationResponse]
+	allocateStock         *connect.Client[v1.AllocateStockRequest, v1.AllocateStockResponse]
+	confirmAllocatedStock *connect.Client[v1.ConfirmAllocatedStockRequest, v1.ConfirmAllocatedStockResponse]
+	releaseAllocatedStock *connect.Client[v1.ReleaseAllocatedStockRequest, v1.ReleaseAllocatedStockResponse]
+	returnAllocation      *connect.Client[v1.ReturnAllocationRequest, v1.ReturnAllocationResponse]
+	createCategory        *connect.Client[v1.CreateCategoryRequest, v1.CreateCategoryResponse]
+	createProduct         *connect.Client[v1.CreateProductRequest, v1.CreateProductResponse]
+	updateProduct         *connect.Client[v1.UpdateProductRequest, v1.UpdateProductResponse]
+	setStock              *connect.Client[v1.SetStockRequest, v1.SetStockResponse]
+	createBanner          *connect.Client[v1.CreateBannerRequest, v1.CreateBannerResponse]
+	updateBanner          *connect.Client[v1.UpdateBannerRequest, v1.UpdateBannerResponse]
+	deleteBanner          *connect.Client[v1.DeleteBannerRequest, v1.DeleteBannerResponse]
 }
 
 // ListCategories calls mall.product.v1.ProductService.ListCategories.
@@ -352,6 +423,26 @@ func (c *productServiceClient) ConfirmReservation(ctx context.Context, req *conn
 // ReleaseReservation calls mall.product.v1.ProductService.ReleaseReservation.
 func (c *productServiceClient) ReleaseReservation(ctx context.Context, req *connect.Request[v1.ReleaseReservationRequest]) (*connect.Response[v1.ReleaseReservationResponse], error) {
 	return c.releaseReservation.CallUnary(ctx, req)
+}
+
+// AllocateStock calls mall.product.v1.ProductService.AllocateStock.
+func (c *productServiceClient) AllocateStock(ctx context.Context, req *connect.Request[v1.AllocateStockRequest]) (*connect.Response[v1.AllocateStockResponse], error) {
+	return c.allocateStock.CallUnary(ctx, req)
+}
+
+// ConfirmAllocatedStock calls mall.product.v1.ProductService.ConfirmAllocatedStock.
+func (c *productServiceClient) ConfirmAllocatedStock(ctx context.Context, req *connect.Request[v1.ConfirmAllocatedStockRequest]) (*connect.Response[v1.ConfirmAllocatedStockResponse], error) {
+	return c.confirmAllocatedStock.CallUnary(ctx, req)
+}
+
+// ReleaseAllocatedStock calls mall.product.v1.ProductService.ReleaseAllocatedStock.
+func (c *productServiceClient) ReleaseAllocatedStock(ctx context.Context, req *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error) {
+	return c.releaseAllocatedStock.CallUnary(ctx, req)
+}
+
+// ReturnAllocation calls mall.product.v1.ProductService.ReturnAllocation.
+func (c *productServiceClient) ReturnAllocation(ctx context.Context, req *connect.Request[v1.ReturnAllocationRequest]) (*connect.Response[v1.ReturnAllocationResponse], error) {
+	return c.returnAllocation.CallUnary(ctx, req)
 }
 
 // CreateCategory calls mall.product.v1.ProductService.CreateCategory.
@@ -426,14 +517,41 @@ type ProductServiceHandler interface {
 	// ReleaseReservation returns reserved (or, for a refund, sold) stock to
 	// available. Idempotent: a second release changes nothing.
 	ReleaseReservation(context.Context, *connect.Request[v1.ReleaseReservationRequest]) (*connect.Response[v1.ReleaseReservationResponse], error)
+	// AllocateStock sets units of a product aside for a flash sale: they move
+	// from available to allocated, where regular checkout cannot take them.
+	// Idempotent by allocation_id (the sale's event id): a repeat returns the
+	// allocation as it is; the same id for another product or quantity is
+	// already_exists. Not enough available stock, an off-shelf product or an
+	// allocation id that was returned before: failed_precondition.
+	AllocateStock(context.Context, *connect.Request[v1.AllocateStockRequest]) (*connect.Response[v1.AllocateStockResponse], error)
+	// ConfirmAllocatedStock moves a paid flash-sale order's units from its
+	// sale's allocation to sold (they count as the product's sales). It is
+	// recorded as a confirmed reservation with the order id, so a refund
+	// returns the units with ReleaseReservation(order id). Idempotent by
+	// order_id. failed_precondition when the order's units were released
+	// (ReleaseAllocatedStock: the order is being cancelled), the allocation
+	// was returned, or more would be sold than was allocated.
+	ConfirmAllocatedStock(context.Context, *connect.Request[v1.ConfirmAllocatedStockRequest]) (*connect.Response[v1.ConfirmAllocatedStockResponse], error)
+	// ReleaseAllocatedStock records that an unpaid flash-sale order gives up
+	// its units before it is cancelled: they stay allocated (the sale sells
+	// them again) and the order can no longer confirm them. Idempotent by
+	// order_id; failed_precondition when the order's units were confirmed
+	// (it is being paid).
+	ReleaseAllocatedStock(context.Context, *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error)
+	// ReturnAllocation gives the units still allocated back to available
+	// stock, once; afterwards nothing is confirmed from the allocation and
+	// AllocateStock with its id is refused. An unknown id is recorded as
+	// returned with nothing to give back (a late AllocateStock cannot take
+	// stock any more).
+	ReturnAllocation(context.Context, *connect.Request[v1.ReturnAllocationRequest]) (*connect.Response[v1.ReturnAllocationResponse], error)
 	// CreateCategory adds a category under a parent (or at the root).
 	CreateCategory(context.Context, *connect.Request[v1.CreateCategoryRequest]) (*connect.Response[v1.CreateCategoryResponse], error)
 	// CreateProduct adds a product with its initial stock.
 	CreateProduct(context.Context, *connect.Request[v1.CreateProductRequest]) (*connect.Response[v1.CreateProductResponse], error)
 	// UpdateProduct replaces the editable fields of a product (not its stock).
 	UpdateProduct(context.Context, *connect.Request[v1.UpdateProductRequest]) (*connect.Response[v1.UpdateProductResponse], error)
-	// SetStock sets the available stock of a product; reserved and sold
-	// quantities are not touched. Idempotent.
+	// SetStock sets the available stock of a product; reserved, sold and
+	// allocated (flash-sale) quantities are not touched. Idempotent.
 	SetStock(context.Context, *connect.Request[v1.SetStockRequest]) (*connect.Response[v1.SetStockResponse], error)
 	// CreateBanner adds a home-page banner.
 	CreateBanner(context.Context, *connect.Request[v1.CreateBannerRequest]) (*connect.Response[v1.CreateBannerResponse], error)
@@ -527,6 +645,34 @@ func NewProductServiceHandler(svc ProductServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	productServiceAllocateStockHandler := connect.NewUnaryHandler(
+		ProductServiceAllocateStockProcedure,
+		svc.AllocateStock,
+		connect.WithSchema(productServiceMethods.ByName("AllocateStock")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceConfirmAllocatedStockHandler := connect.NewUnaryHandler(
+		ProductServiceConfirmAllocatedStockProcedure,
+		svc.ConfirmAllocatedStock,
+		connect.WithSchema(productServiceMethods.ByName("ConfirmAllocatedStock")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceReleaseAllocatedStockHandler := connect.NewUnaryHandler(
+		ProductServiceReleaseAllocatedStockProcedure,
+		svc.ReleaseAllocatedStock,
+		connect.WithSchema(productServiceMethods.ByName("ReleaseAllocatedStock")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceReturnAllocationHandler := connect.NewUnaryHandler(
+		ProductServiceReturnAllocationProcedure,
+		svc.ReturnAllocation,
+		connect.WithSchema(productServiceMethods.ByName("ReturnAllocation")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	productServiceCreateCategoryHandler := connect.NewUnaryHandler(
 		ProductServiceCreateCategoryProcedure,
 		svc.CreateCategory,
@@ -594,6 +740,14 @@ func NewProductServiceHandler(svc ProductServiceHandler, opts ...connect.Handler
 			productServiceConfirmReservationHandler.ServeHTTP(w, r)
 		case ProductServiceReleaseReservationProcedure:
 			productServiceReleaseReservationHandler.ServeHTTP(w, r)
+		case ProductServiceAllocateStockProcedure:
+			productServiceAllocateStockHandler.ServeHTTP(w, r)
+		case ProductServiceConfirmAllocatedStockProcedure:
+			productServiceConfirmAllocatedStockHandler.ServeHTTP(w, r)
+		case ProductServiceReleaseAllocatedStockProcedure:
+			productServiceReleaseAllocatedStockHandler.ServeHTTP(w, r)
+		case ProductServiceReturnAllocationProcedure:
+			productServiceReturnAllocationHandler.ServeHTTP(w, r)
 		case ProductServiceCreateCategoryProcedure:
 			productServiceCreateCategoryHandler.ServeHTTP(w, r)
 		case ProductServiceCreateProductProcedure:
@@ -659,6 +813,22 @@ func (UnimplementedProductServiceHandler) ConfirmReservation(context.Context, *c
 
 func (UnimplementedProductServiceHandler) ReleaseReservation(context.Context, *connect.Request[v1.ReleaseReservationRequest]) (*connect.Response[v1.ReleaseReservationResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ReleaseReservation is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) AllocateStock(context.Context, *connect.Request[v1.AllocateStockRequest]) (*connect.Response[v1.AllocateStockResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.AllocateStock is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) ConfirmAllocatedStock(context.Context, *connect.Request[v1.ConfirmAllocatedStockRequest]) (*connect.Response[v1.ConfirmAllocatedStockResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ConfirmAllocatedStock is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) ReleaseAllocatedStock(context.Context, *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ReleaseAllocatedStock is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) ReturnAllocation(context.Context, *connect.Request[v1.ReturnAllocationRequest]) (*connect.Response[v1.ReturnAllocationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ReturnAllocation is not implemented"))
 }
 
 func (UnimplementedProductServiceHandler) CreateCategory(context.Context, *connect.Request[v1.CreateCategoryRequest]) (*connect.Response[v1.CreateCategoryResponse], error) {

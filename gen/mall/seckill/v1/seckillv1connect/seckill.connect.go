@@ -53,6 +53,9 @@ const (
 	// SeckillServiceReleasePurchaseProcedure is the fully-qualified name of the SeckillService's
 	// ReleasePurchase RPC.
 	SeckillServiceReleasePurchaseProcedure = "/mall.seckill.v1.SeckillService/ReleasePurchase"
+	// SeckillServiceSettleSalesProcedure is the fully-qualified name of the SeckillService's
+	// SettleSales RPC.
+	SeckillServiceSettleSalesProcedure = "/mall.seckill.v1.SeckillService/SettleSales"
 )
 
 // SeckillServiceClient is a client for the mall.seckill.v1.SeckillService service.
@@ -65,12 +68,16 @@ type SeckillServiceClient interface {
 	// Purchase tries to buy in a live flash sale and returns a ticket at once.
 	// Outside the window or sold out: failed_precondition; already bought:
 	// already_exists; rate-limited: resource_exhausted; admission unavailable
-	// (queue down, stock being reconciled): unavailable.
+	// (queue down, stock being reconciled): unavailable. The shipping address
+	// is resolved before admission: an address_id that is not the caller's
+	// is not_found (ADDRESS_NOT_FOUND), a caller without any address gets
+	// failed_precondition (ADDRESS_REQUIRED), and the sale is not touched.
 	Purchase(context.Context, *connect.Request[v1.PurchaseRequest]) (*connect.Response[v1.PurchaseResponse], error)
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
-	// CreateEvent creates a flash sale and loads its stock into Valkey before
-	// it starts.
+	// CreateEvent creates a flash sale: its units are taken out of the
+	// product's available stock (failed_precondition NOT_ENOUGH_STOCK when
+	// fewer are available) and loaded into Valkey before it starts.
 	CreateEvent(context.Context, *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error)
 	// RecordPurchaseResults stores the outcome of written purchases (order
 	// writers). Idempotent.
@@ -79,6 +86,12 @@ type SeckillServiceClient interface {
 	// order back to the event and forgets the buyer, so the stock can be
 	// bought again. Idempotent by order_id.
 	ReleasePurchase(context.Context, *connect.Request[v1.ReleasePurchaseRequest]) (*connect.Response[v1.ReleasePurchaseResponse], error)
+	// SettleSales gives back to the products' available stock the units of
+	// sales that can sell no more: ended sales none of whose orders can still
+	// be paid (the flash payment timeout has passed since the end and no
+	// order is pending), and sales whose creation failed half way. Each sale
+	// is settled once; the flash-sale sweeper calls it every interval.
+	SettleSales(context.Context, *connect.Request[v1.SettleSalesRequest]) (*connect.Response[v1.SettleSalesResponse], error)
 }
 
 // NewSeckillServiceClient constructs a client for the mall.seckill.v1.SeckillService service. By
@@ -139,6 +152,13 @@ func NewSeckillServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		settleSales: connect.NewClient[v1.SettleSalesRequest, v1.SettleSalesResponse](
+			httpClient,
+			baseURL+SeckillServiceSettleSalesProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("SettleSales")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -151,6 +171,7 @@ type seckillServiceClient struct {
 	createEvent           *connect.Client[v1.CreateEventRequest, v1.CreateEventResponse]
 	recordPurchaseResults *connect.Client[v1.RecordPurchaseResultsRequest, v1.RecordPurchaseResultsResponse]
 	releasePurchase       *connect.Client[v1.ReleasePurchaseRequest, v1.ReleasePurchaseResponse]
+	settleSales           *connect.Client[v1.SettleSalesRequest, v1.SettleSalesResponse]
 }
 
 // ListEvents calls mall.seckill.v1.SeckillService.ListEvents.
@@ -188,6 +209,11 @@ func (c *seckillServiceClient) ReleasePurchase(ctx context.Context, req *connect
 	return c.releasePurchase.CallUnary(ctx, req)
 }
 
+// SettleSales calls mall.seckill.v1.SeckillService.SettleSales.
+func (c *seckillServiceClient) SettleSales(ctx context.Context, req *connect.Request[v1.SettleSalesRequest]) (*connect.Response[v1.SettleSalesResponse], error) {
+	return c.settleSales.CallUnary(ctx, req)
+}
+
 // SeckillServiceHandler is an implementation of the mall.seckill.v1.SeckillService service.
 type SeckillServiceHandler interface {
 	// ListEvents lists flash sales, soonest first (live and upcoming by
@@ -198,12 +224,16 @@ type SeckillServiceHandler interface {
 	// Purchase tries to buy in a live flash sale and returns a ticket at once.
 	// Outside the window or sold out: failed_precondition; already bought:
 	// already_exists; rate-limited: resource_exhausted; admission unavailable
-	// (queue down, stock being reconciled): unavailable.
+	// (queue down, stock being reconciled): unavailable. The shipping address
+	// is resolved before admission: an address_id that is not the caller's
+	// is not_found (ADDRESS_NOT_FOUND), a caller without any address gets
+	// failed_precondition (ADDRESS_REQUIRED), and the sale is not touched.
 	Purchase(context.Context, *connect.Request[v1.PurchaseRequest]) (*connect.Response[v1.PurchaseResponse], error)
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
-	// CreateEvent creates a flash sale and loads its stock into Valkey before
-	// it starts.
+	// CreateEvent creates a flash sale: its units are taken out of the
+	// product's available stock (failed_precondition NOT_ENOUGH_STOCK when
+	// fewer are available) and loaded into Valkey before it starts.
 	CreateEvent(context.Context, *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error)
 	// RecordPurchaseResults stores the outcome of written purchases (order
 	// writers). Idempotent.
@@ -212,6 +242,12 @@ type SeckillServiceHandler interface {
 	// order back to the event and forgets the buyer, so the stock can be
 	// bought again. Idempotent by order_id.
 	ReleasePurchase(context.Context, *connect.Request[v1.ReleasePurchaseRequest]) (*connect.Response[v1.ReleasePurchaseResponse], error)
+	// SettleSales gives back to the products' available stock the units of
+	// sales that can sell no more: ended sales none of whose orders can still
+	// be paid (the flash payment timeout has passed since the end and no
+	// order is pending), and sales whose creation failed half way. Each sale
+	// is settled once; the flash-sale sweeper calls it every interval.
+	SettleSales(context.Context, *connect.Request[v1.SettleSalesRequest]) (*connect.Response[v1.SettleSalesResponse], error)
 }
 
 // NewSeckillServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -268,6 +304,13 @@ func NewSeckillServiceHandler(svc SeckillServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	seckillServiceSettleSalesHandler := connect.NewUnaryHandler(
+		SeckillServiceSettleSalesProcedure,
+		svc.SettleSales,
+		connect.WithSchema(seckillServiceMethods.ByName("SettleSales")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/mall.seckill.v1.SeckillService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SeckillServiceListEventsProcedure:
@@ -284,6 +327,8 @@ func NewSeckillServiceHandler(svc SeckillServiceHandler, opts ...connect.Handler
 			seckillServiceRecordPurchaseResultsHandler.ServeHTTP(w, r)
 		case SeckillServiceReleasePurchaseProcedure:
 			seckillServiceReleasePurchaseHandler.ServeHTTP(w, r)
+		case SeckillServiceSettleSalesProcedure:
+			seckillServiceSettleSalesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -319,4 +364,8 @@ func (UnimplementedSeckillServiceHandler) RecordPurchaseResults(context.Context,
 
 func (UnimplementedSeckillServiceHandler) ReleasePurchase(context.Context, *connect.Request[v1.ReleasePurchaseRequest]) (*connect.Response[v1.ReleasePurchaseResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.ReleasePurchase is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) SettleSales(context.Context, *connect.Request[v1.SettleSalesRequest]) (*connect.Response[v1.SettleSalesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.SettleSales is not implemented"))
 }

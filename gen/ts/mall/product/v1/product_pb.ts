@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/product/v1/product.proto.
  */
 export const file_mall_product_v1_product: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tYWxsL3Byb2R1Y3QvdjEvcHJvZHVjdC5wcm90bxIPbWFsbC5wcm9kdWN0LnYxImYKCENhdGVnb3J5EhMKC2NhdGVnb3J5X2lkGAEgASgJEhEKCXBhcmVudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCGljb25fdXJsGAQgASgJEhIKCnNvcnRfb3JkZXIYBSABKAUixQIKB1Byb2R1Y3QSEgoKcHJvZHVjdF9pZBgBIAEoCRITCgtjYXRlZ29yeV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIQCghzdWJ0aXRsZRgEIAEoCRISCgppbWFnZV91cmxzGAUgAygJEhMKC2Rlc2NyaXB0aW9uGAYgASgJEhMKC3ByaWNlX2NlbnRzGAcgASgDEg0KBXN0b2NrGAggASgDEhMKC3NhbGVzX2NvdW50GAkgASgDEi4KBnN0YXR1cxgKIAEoDjIeLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0U3RhdHVzEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpECCgtQcm9kdWN0U3BlYxIeCgtjYXRlZ29yeV9pZBgBIAEoCUIJukgGcgQQARhAEhkKBXRpdGxlGAIgASgJQgq6SAdyBRABGMgBEhoKCHN1YnRpdGxlGAMgASgJQgi6SAVyAxjIARIqCgppbWFnZV91cmxzGAQgAygJQha6SBOSARAIARAUIgpyCBABGIAEkAEBEh4KC2Rlc2NyaXB0aW9uGAUgASgJQgm6SAZyBBignAESIwoLcHJpY2VfY2VudHMYBiABKANCDrpICyIJGIDQ28P0AigAEjoKBnN0YXR1cxgHIAEoDjIeLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0U3RhdHVzQgq6SAeCAQQQASAAItMBCgZCYW5uZXISEQoJYmFubmVyX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhEKCWltYWdlX3VybBgDIAEoCRIQCghsaW5rX3VybBgEIAEoCRISCgpwcm9kdWN0X2lkGAUgASgJEhIKCnNvcnRfb3JkZXIYBiABKAUSLQoJc3RhcnRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLmAgoKQmFubmVyU3BlYxIYCgV0aXRsZRgBIAEoCUIJukgGcgQQARhkEiAKCWltYWdlX3VybBgCIAEoCUINukgKcggQARiABJABARIdCghsaW5rX3VybBgDIAEoCUILukgIcgYYgASQAQESGwoKcHJvZHVjdF9pZBgEIAEoCUIHukgEcgIYQBIeCgpzb3J0X29yZGVyGAUgASgFQgq6SAcaBRiQTigAEjUKCXN0YXJ0c19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIzCgdlbmRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBOlS6SFEaTwoNYmFubmVyLndpbmRvdxIfZW5kc19hdCBtdXN0IGJlIGFmdGVyIHN0YXJ0c19hdBoddGhpcy5lbmRzX2F0ID4gdGhpcy5zdGFydHNfYXQiVgoMUmFua2luZ0VudHJ5EgwKBHJhbmsYASABKAUSKQoHcHJvZHVjdBgCIAEoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0Eg0KBXNjb3JlGAMgASgDIkgKCVN0b2NrTGluZRIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEASHAoIcXVhbnRpdHkYAiABKAVCCrpIBxoFGJBOKAEi4gEKC1Jlc2VydmF0aW9uEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEjAKBXN0YXRlGAIgASgOMiEubWFsbC5wcm9kdWN0LnYxLlJlc2VydmF0aW9uU3RhdGUSKQoFbGluZXMYAyADKAsyGi5tYWxsLnByb2R1Y3QudjEuU3RvY2tMaW5lEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKFUxpc3RDYXRlZ29yaWVzUmVxdWVzdCJHChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEi0KCmNhdGVnb3JpZXMYASADKAsyGS5tYWxsLnByb2R1Y3QudjEuQ2F0ZWdvcnkipQEKE0xpc3RQcm9kdWN0c1JlcXVlc3QSHAoLY2F0ZWdvcnlfaWQYASABKAlCB7pIBHICGEASNAoEc29ydBgCIAEoDjIcLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0U29ydEIIukgFggECEAESHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiWwoUTGlzdFByb2R1Y3RzUmVzcG9uc2USKgoIcHJvZHVjdHMYASADKAsyGC5tYWxsLnByb2R1Y3QudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoRR2V0UHJvZHVjdFJlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAIj8KEkdldFByb2R1Y3RSZXNwb25zZRIpCgdwcm9kdWN0GAEgASgLMhgubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3QiQgoXQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QSJwoLcHJvZHVjdF9pZHMYASADKAlCErpID5IBDAgBEGQiBnIEEAEYQCJbChhCYXRjaEdldFByb2R1Y3RzUmVzcG9uc2USKgoIcHJvZHVjdHMYASADKAsyGC5tYWxsLnByb2R1Y3QudjEuUHJvZHVjdBITCgttaXNzaW5nX2lkcxgCIAMoCSKRAQoVU2VhcmNoUHJvZHVjdHNSZXF1ZXN0Eh4KB2tleXdvcmQYASABKAlCDbpICnIIEAEYZDICXFMSHAoLY2F0ZWdvcnlfaWQYAiABKAlCB7pIBHICGEASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiXQoWU2VhcmNoUHJvZHVjdHNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIUChJMaXN0QmFubmVyc1JlcXVlc3QiPwoTTGlzdEJhbm5lcnNSZXNwb25zZRIoCgdiYW5uZXJzGAEgAygLMhcubWFsbC5wcm9kdWN0LnYxLkJhbm5lciJLChFHZXRSYW5raW5nUmVxdWVzdBIcCgtjYXRlZ29yeV9pZBgBIAEoCUIHukgEcgIYQBIYCgVsaW1pdBgCIAEoBUIJukgGGgQYZCgAIkQKEkdldFJhbmtpbmdSZXNwb25zZRIuCgdlbnRyaWVzGAEgAygLMh0ubWFsbC5wcm9kdWN0LnYxLlJhbmtpbmdFbnRyeSKNAQoZR2V0UmVjb21tZW5kYXRpb25zUmVxdWVzdBImCgxjYXRlZ29yeV9pZHMYASADKAlCELpIDZIBChAUIgZyBBABGEASLgoTZXhjbHVkZV9wcm9kdWN0X2lkcxgCIAMoCUIRukgOkgELEMgBIgZyBBABGEASGAoFbGltaXQYAyABKAVCCbpIBhoEGDIoACJIChpHZXRSZWNvbW1lbmRhdGlvbnNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0Im8KE1Jlc2VydmVTdG9ja1JlcXVlc3QSIQoOcmVzZXJ2YXRpb25faWQYASABKAlCCbpIBnIEEAEYQBI1CgVsaW5lcxgCIAMoCzIaLm1hbGwucHJvZHVjdC52MS5TdG9ja0xpbmVCCrpIB5IBBAgBEGQiSQoUUmVzZXJ2ZVN0b2NrUmVzcG9uc2USMQoLcmVzZXJ2YXRpb24YASABKAsyHC5tYWxsLnByb2R1Y3QudjEuUmVzZXJ2YXRpb24iPgoZQ29uZmlybVJlc2VydmF0aW9uUmVxdWVzdBIhCg5yZXNlcnZhdGlvbl9pZBgBIAEoCUIJukgGcgQQARhAIk8KGkNvbmZpcm1SZXNlcnZhdGlvblJlc3BvbnNlEjEKC3Jlc2VydmF0aW9uGAEgASgLMhwubWFsbC5wcm9kdWN0LnYxLlJlc2VydmF0aW9uIj4KGVJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QSIQoOcmVzZXJ2YXRpb25faWQYASABKAlCCbpIBnIEEAEYQCJPChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZRIxCgtyZXNlcnZhdGlvbhgBIAEoCzIcLm1hbGwucHJvZHVjdC52MS5SZXNlcnZhdGlvbiKLAQoVQ3JlYXRlQ2F0ZWdvcnlSZXF1ZXN0EhoKCXBhcmVudF9pZBgBIAEoCUIHukgEcgIYQBIXCgRuYW1lGAIgASgJQgm6SAZyBBABGEASHQoIaWNvbl91cmwYAyABKAlCC7pICHIGGIAEkAEBEh4KCnNvcnRfb3JkZXIYBCABKAVCCrpIBxoFGJBOKAAiRQoWQ3JlYXRlQ2F0ZWdvcnlSZXNwb25zZRIrCghjYXRlZ29yeRgBIAEoCzIZLm1hbGwucHJvZHVjdC52MS5DYXRlZ29yeSJzChRDcmVhdGVQcm9kdWN0UmVxdWVzdBI1Cgdwcm9kdWN0GAEgASgLMhwubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3RTcGVjQga6SAPIAQESJAoNaW5pdGlhbF9zdG9jaxgCIAEoA0INukgKIggYgJTr3AMoACJCChVDcmVhdGVQcm9kdWN0UmVzcG9uc2USKQoHcHJvZHVjdBgBIAEoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0ImwKFFVwZGF0ZVByb2R1Y3RSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBI1Cgdwcm9kdWN0GAIgASgLMhwubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3RTcGVjQga6SAPIAQEiQgoVVXBkYXRlUHJvZHVjdFJlc3BvbnNlEikKB3Byb2R1Y3QYASABKAsyGC5tYWxsLnByb2R1Y3QudjEuUHJvZHVjdCJOCg9TZXRTdG9ja1JlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAEhwKBXN0b2NrGAIgASgDQg26SAoiCBiAlOvcAygAIj0KEFNldFN0b2NrUmVzcG9uc2USKQoHcHJvZHVjdBgBIAEoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0IkoKE0NyZWF0ZUJhbm5lclJlcXVlc3QSMwoGYmFubmVyGAEgASgLMhsubWFsbC5wcm9kdWN0LnYxLkJhbm5lclNwZWNCBrpIA8gBASI/ChRDcmVhdGVCYW5uZXJSZXNwb25zZRInCgZiYW5uZXIYASABKAsyFy5tYWxsLnByb2R1Y3QudjEuQmFubmVyImgKE1VwZGF0ZUJhbm5lclJlcXVlc3QSHAoJYmFubmVyX2lkGAEgASgJQgm6SAZyBBABGEASMwoGYmFubmVyGAIgASgLMhsubWFsbC5wcm9kdWN0LnYxLkJhbm5lclNwZWNCBrpIA8gBASI/ChRVcGRhdGVCYW5uZXJSZXNwb25zZRInCgZiYW5uZXIYASABKAsyFy5tYWxsLnByb2R1Y3QudjEuQmFubmVyIjMKE0RlbGV0ZUJhbm5lclJlcXVlc3QSHAoJYmFubmVyX2lkGAEgASgJQgm6SAZyBBABGEAiFgoURGVsZXRlQmFubmVyUmVzcG9uc2UqaQoNUHJvZHVjdFN0YXR1cxIeChpQUk9EVUNUX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlBST0RVQ1RfU1RBVFVTX09OX1NBTEUQARIcChhQUk9EVUNUX1NUQVRVU19PRkZfU0hFTEYQAiqVAQoLUHJvZHVjdFNvcnQSHAoYUFJPRFVDVF9TT1JUX1VOU1BFQ0lGSUVEEAASFwoTUFJPRFVDVF9TT1JUX05FV0VTVBABEhoKFlBST0RVQ1RfU09SVF9QUklDRV9BU0MQAhIbChdQUk9EVUNUX1NPUlRfUFJJQ0VfREVTQxADEhYKElBST0RVQ1RfU09SVF9TQUxFUxAEKpYBChBSZXNlcnZhdGlvblN0YXRlEiEKHVJFU0VSVkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASHgoaUkVTRVJWQVRJT05fU1RBVEVfUkVTRVJWRUQQARIfChtSRVNFUlZBVElPTl9TVEFURV9DT05GSVJNRUQQAhIeChpSRVNFUlZBVElPTl9TVEFURV9SRUxFQVNFRBADMukOCg5Qcm9kdWN0U2VydmljZRJqCg5MaXN0Q2F0ZWdvcmllcxImLm1hbGwucHJvZHVjdC52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaJy5tYWxsLnByb2R1Y3QudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZSIHkAIByPMYARJkCgxMaXN0UHJvZHVjdHMSJC5tYWxsLnByb2R1Y3QudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBolLm1hbGwucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIHkAIByPMYARJeCgpHZXRQcm9kdWN0EiIubWFsbC5wcm9kdWN0LnYxLkdldFByb2R1Y3RSZXF1ZXN0GiMubWFsbC5wcm9kdWN0LnYxLkdldFByb2R1Y3RSZXNwb25zZSIHkAIByPMYARJwChBCYXRjaEdldFByb2R1Y3RzEigubWFsbC5wcm9kdWN0LnYxLkJhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0GikubWFsbC5wcm9kdWN0LnYxLkJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZSIHkAIByPMYARJqCg5TZWFyY2hQcm9kdWN0cxImLm1hbGwucHJvZHVjdC52MS5TZWFyY2hQcm9kdWN0c1JlcXVlc3QaJy5tYWxsLnByb2R1Y3QudjEuU2VhcmNoUHJvZHVjdHNSZXNwb25zZSIHkAIByPMYARJhCgtMaXN0QmFubmVycxIjLm1hbGwucHJvZHVjdC52MS5MaXN0QmFubmVyc1JlcXVlc3QaJC5tYWxsLnByb2R1Y3QudjEuTGlzdEJhbm5lcnNSZXNwb25zZSIHkAIByPMYARJeCgpHZXRSYW5raW5nEiIubWFsbC5wcm9kdWN0LnYxLkdldFJhbmtpbmdSZXF1ZXN0GiMubWFsbC5wcm9kdWN0LnYxLkdldFJhbmtpbmdSZXNwb25zZSIHkAIByPMYARJ2ChJHZXRSZWNvbW1lbmRhdGlvbnMSKi5tYWxsLnByb2R1Y3QudjEuR2V0UmVjb21tZW5kYXRpb25zUmVxdWVzdBorLm1hbGwucHJvZHVjdC52MS5HZXRSZWNvbW1lbmRhdGlvbnNSZXNwb25zZSIHkAIByPMYARJkCgxSZXNlcnZlU3RvY2sSJC5tYWxsLnByb2R1Y3QudjEuUmVzZXJ2ZVN0b2NrUmVxdWVzdBolLm1hbGwucHJvZHVjdC52MS5SZXNlcnZlU3RvY2tSZXNwb25zZSIHkAICyPMYBBJ2ChJDb25maXJtUmVzZXJ2YXRpb24SKi5tYWxsLnByb2R1Y3QudjEuQ29uZmlybVJlc2VydmF0aW9uUmVxdWVzdBorLm1hbGwucHJvZHVjdC52MS5Db25maXJtUmVzZXJ2YXRpb25SZXNwb25zZSIHkAICyPMYBBJ2ChJSZWxlYXNlUmVzZXJ2YXRpb24SKi5tYWxsLnByb2R1Y3QudjEuUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBorLm1hbGwucHJvZHVjdC52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSIHkAICyPMYBBJnCg5DcmVhdGVDYXRlZ29yeRImLm1hbGwucHJvZHVjdC52MS5DcmVhdGVDYXRlZ29yeVJlcXVlc3QaJy5tYWxsLnByb2R1Y3QudjEuQ3JlYXRlQ2F0ZWdvcnlSZXNwb25zZSIEyPMYAxJkCg1DcmVhdGVQcm9kdWN0EiUubWFsbC5wcm9kdWN0LnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0GiYubWFsbC5wcm9kdWN0LnYxLkNyZWF0ZVByb2R1Y3RSZXNwb25zZSIEyPMYAxJkCg1VcGRhdGVQcm9kdWN0EiUubWFsbC5wcm9kdWN0LnYxLlVwZGF0ZVByb2R1Y3RSZXF1ZXN0GiYubWFsbC5wcm9kdWN0LnYxLlVwZGF0ZVByb2R1Y3RSZXNwb25zZSIEyPMYAxJYCghTZXRTdG9jaxIgLm1hbGwucHJvZHVjdC52MS5TZXRTdG9ja1JlcXVlc3QaIS5tYWxsLnByb2R1Y3QudjEuU2V0U3RvY2tSZXNwb25zZSIHkAICyPMYAxJhCgxDcmVhdGVCYW5uZXISJC5tYWxsLnByb2R1Y3QudjEuQ3JlYXRlQmFubmVyUmVxdWVzdBolLm1hbGwucHJvZHVjdC52MS5DcmVhdGVCYW5uZXJSZXNwb25zZSIEyPMYAxJhCgxVcGRhdGVCYW5uZXISJC5tYWxsLnByb2R1Y3QudjEuVXBkYXRlQmFubmVyUmVxdWVzdBolLm1hbGwucHJvZHVjdC52MS5VcGRhdGVCYW5uZXJSZXNwb25zZSIEyPMYAxJhCgxEZWxldGVCYW5uZXISJC5tYWxsLnByb2R1Y3QudjEuRGVsZXRlQmFubmVyUmVxdWVzdBolLm1hbGwucHJvZHVjdC52MS5EZWxldGVCYW5uZXJSZXNwb25zZSIEyPMYA0KlAQoTY29tLm1hbGwucHJvZHVjdC52MUIMUHJvZHVjdFByb3RvUAFaIm1hbGwvZ2VuL21hbGwvcHJvZHVjdC92MTtwcm9kdWN0djGiAgNNUFiqAg9NYWxsLlByb2R1Y3QuVjHKAg9NYWxsXFByb2R1Y3RcVjHiAhtNYWxsXFByb2R1Y3RcVjFcR1BCTWV0YWRhdGHqAhFNYWxsOjpQcm9kdWN0OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
+  fileDesc("Ch1tYWxsL3Byb2R1Y3QvdjEvcHJvZHVjdC5wcm90bxIPbWFsbC5wcm9kdWN0LnYxImYKCENhdGVnb3J5EhMKC2NhdGVnb3J5X2lkGAEgASgJEhEKCXBhcmVudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCGljb25fdXJsGAQgASgJEhIKCnNvcnRfb3JkZXIYBSABKAUixQIKB1Byb2R1Y3QSEgoKcHJvZHVjdF9pZBgBIAEoCRITCgtjYXRlZ29yeV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIQCghzdWJ0aXRsZRgEIAEoCRISCgppbWFnZV91cmxzGAUgAygJEhMKC2Rlc2NyaXB0aW9uGAYgASgJEhMKC3ByaWNlX2NlbnRzGAcgASgDEg0KBXN0b2NrGAggASgDEhMKC3NhbGVzX2NvdW50GAkgASgDEi4KBnN0YXR1cxgKIAEoDjIeLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0U3RhdHVzEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpECCgtQcm9kdWN0U3BlYxIeCgtjYXRlZ29yeV9pZBgBIAEoCUIJukgGcgQQARhAEhkKBXRpdGxlGAIgASgJQgq6SAdyBRABGMgBEhoKCHN1YnRpdGxlGAMgASgJQgi6SAVyAxjIARIqCgppbWFnZV91cmxzGAQgAygJQha6SBOSARAIARAUIgpyCBABGIAEkAEBEh4KC2Rlc2NyaXB0aW9uGAUgASgJQgm6SAZyBBignAESIwoLcHJpY2VfY2VudHMYBiABKANCDrpICyIJGIDQ28P0AigAEjoKBnN0YXR1cxgHIAEoDjIeLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0U3RhdHVzQgq6SAeCAQQQASAAItMBCgZCYW5uZXISEQoJYmFubmVyX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhEKCWltYWdlX3VybBgDIAEoCRIQCghsaW5rX3VybBgEIAEoCRISCgpwcm9kdWN0X2lkGAUgASgJEhIKCnNvcnRfb3JkZXIYBiABKAUSLQoJc3RhcnRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLmAgoKQmFubmVyU3BlYxIYCgV0aXRsZRgBIAEoCUIJukgGcgQQARhkEiAKCWltYWdlX3VybBgCIAEoCUINukgKcggQARiABJABARIdCghsaW5rX3VybBgDIAEoCUILukgIcgYYgASQAQESGwoKcHJvZHVjdF9pZBgEIAEoCUIHukgEcgIYQBIeCgpzb3J0X29yZGVyGAUgASgFQgq6SAcaBRiQTigAEjUKCXN0YXJ0c19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIzCgdlbmRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBOlS6SFEaTwoNYmFubmVyLndpbmRvdxIfZW5kc19hdCBtdXN0IGJlIGFmdGVyIHN0YXJ0c19hdBoddGhpcy5lbmRzX2F0ID4gdGhpcy5zdGFydHNfYXQiVgoMUmFua2luZ0VudHJ5EgwKBHJhbmsYASABKAUSKQoHcHJvZHVjdBgCIAEoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0Eg0KBXNjb3JlGAMgASgDIkgKCVN0b2NrTGluZRIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEASHAoIcXVhbnRpdHkYAiABKAVCCrpIBxoFGJBOKAEi4gEKC1Jlc2VydmF0aW9uEhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEjAKBXN0YXRlGAIgASgOMiEubWFsbC5wcm9kdWN0LnYxLlJlc2VydmF0aW9uU3RhdGUSKQoFbGluZXMYAyADKAsyGi5tYWxsLnByb2R1Y3QudjEuU3RvY2tMaW5lEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKFUxpc3RDYXRlZ29yaWVzUmVxdWVzdCJHChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEi0KCmNhdGVnb3JpZXMYASADKAsyGS5tYWxsLnByb2R1Y3QudjEuQ2F0ZWdvcnkipQEKE0xpc3RQcm9kdWN0c1JlcXVlc3QSHAoLY2F0ZWdvcnlfaWQYASABKAlCB7pIBHICGEASNAoEc29ydBgCIAEoDjIcLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0U29ydEIIukgFggECEAESHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiWwoUTGlzdFByb2R1Y3RzUmVzcG9uc2USKgoIcHJvZHVjdHMYASADKAsyGC5tYWxsLnByb2R1Y3QudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoRR2V0UHJvZHVjdFJlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAIj8KEkdldFByb2R1Y3RSZXNwb25zZRIpCgdwcm9kdWN0GAEgASgLMhgubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3QiQgoXQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QSJwoLcHJvZHVjdF9pZHMYASADKAlCErpID5IBDAgBEGQiBnIEEAEYQCJbChhCYXRjaEdldFByb2R1Y3RzUmVzcG9uc2USKgoIcHJvZHVjdHMYASADKAsyGC5tYWxsLnByb2R1Y3QudjEuUHJvZHVjdBITCgttaXNzaW5nX2lkcxgCIAMoCSKRAQoVU2VhcmNoUHJvZHVjdHNSZXF1ZXN0Eh4KB2tleXdvcmQYASABKAlCDbpICnIIEAEYZDICXFMSHAoLY2F0ZWdvcnlfaWQYAiABKAlCB7pIBHICGEASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiXQoWU2VhcmNoUHJvZHVjdHNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIUChJMaXN0QmFubmVyc1JlcXVlc3QiPwoTTGlzdEJhbm5lcnNSZXNwb25zZRIoCgdiYW5uZXJzGAEgAygLMhcubWFsbC5wcm9kdWN0LnYxLkJhbm5lciJLChFHZXRSYW5raW5nUmVxdWVzdBIcCgtjYXRlZ29yeV9pZBgBIAEoCUIHukgEcgIYQBIYCgVsaW1pdBgCIAEoBUIJukgGGgQYZCgAIkQKEkdldFJhbmtpbmdSZXNwb25zZRIuCgdlbnRyaWVzGAEgAygLMh0ubWFsbC5wcm9kdWN0LnYxLlJhbmtpbmdFbnRyeSKNAQoZR2V0UmVjb21tZW5kYXRpb25zUmVxdWVzdBImCgxjYXRlZ29yeV9pZHMYASADKAlCELpIDZIBChAUIgZyBBABGEASLgoTZXhjbHVkZV9wcm9kdWN0X2lkcxgCIAMoCUIRukgOkgELEMgBIgZyBBABGEASGAoFbGltaXQYAyABKAVCCbpIBhoEGDIoACJIChpHZXRSZWNvbW1lbmRhdGlvbnNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0Im8KE1Jlc2VydmVTdG9ja1JlcXVlc3QSIQoOcmVzZXJ2YXRpb25faWQYASABKAlCCbpIBnIEEAEYQBI1CgVsaW5lcxgCIAMoCzIaLm1hbGwucHJvZHVjdC52MS5TdG9ja0xpbmVCCrpIB5IBBAgBEGQiSQoUUmVzZXJ2ZVN0b2NrUmVzcG9uc2USMQoLcmVzZXJ2YXRpb24YASABKAsyHC5tYWxsLnByb2R1Y3QudjEuUmVzZXJ2YXRpb24iPgoZQ29uZmlybVJlc2VydmF0aW9uUmVxdWVzdBIhCg5yZXNlcnZhdGlvbl9pZBgBIAEoCUIJukgGcgQQARhAIk8KGkNvbmZpcm1SZXNlcnZhdGlvblJlc3BvbnNlEjEKC3Jlc2VydmF0aW9uGAEgASgLMhwubWFsbC5wcm9kdWN0LnYxLlJlc2VydmF0aW9uIj4KGVJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QSIQoOcmVzZXJ2YXRpb25faWQYASABKAlCCbpIBnIEEAEYQCJPChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZRIxCgtyZXNlcnZhdGlvbhgBIAEoCzIcLm1hbGwucHJvZHVjdC52MS5SZXNlcnZhdGlvbiL6AQoKQWxsb2NhdGlvbhIVCg1hbGxvY2F0aW9uX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAMSDAoEc29sZBgEIAEoAxIQCghyZXR1cm5lZBgFIAEoAxIvCgVzdGF0ZRgGIAEoDjIgLm1hbGwucHJvZHVjdC52MS5BbGxvY2F0aW9uU3RhdGUSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAieAoUQWxsb2NhdGVTdG9ja1JlcXVlc3QSIAoNYWxsb2NhdGlvbl9pZBgBIAEoCUIJukgGcgQQARhAEh0KCnByb2R1Y3RfaWQYAiABKAlCCbpIBnIEEAEYQBIfCghxdWFudGl0eRgDIAEoA0INukgKIggYgJTr3AMoASJIChVBbGxvY2F0ZVN0b2NrUmVzcG9uc2USLwoKYWxsb2NhdGlvbhgBIAEoCzIbLm1hbGwucHJvZHVjdC52MS5BbGxvY2F0aW9uInsKHENvbmZpcm1BbGxvY2F0ZWRTdG9ja1JlcXVlc3QSIAoNYWxsb2NhdGlvbl9pZBgBIAEoCUIJukgGcgQQARhAEhsKCG9yZGVyX2lkGAIgASgJQgm6SAZyBBABGEASHAoIcXVhbnRpdHkYAyABKAVCCrpIBxoFGJBOKAEiUgodQ29uZmlybUFsbG9jYXRlZFN0b2NrUmVzcG9uc2USMQoLcmVzZXJ2YXRpb24YASABKAsyHC5tYWxsLnByb2R1Y3QudjEuUmVzZXJ2YXRpb24iewocUmVsZWFzZUFsbG9jYXRlZFN0b2NrUmVxdWVzdBIgCg1hbGxvY2F0aW9uX2lkGAEgASgJQgm6SAZyBBABGEASGwoIb3JkZXJfaWQYAiABKAlCCbpIBnIEEAEYQBIcCghxdWFudGl0eRgDIAEoBUIKukgHGgUYkE4oASJSCh1SZWxlYXNlQWxsb2NhdGVkU3RvY2tSZXNwb25zZRIxCgtyZXNlcnZhdGlvbhgBIAEoCzIcLm1hbGwucHJvZHVjdC52MS5SZXNlcnZhdGlvbiI7ChdSZXR1cm5BbGxvY2F0aW9uUmVxdWVzdBIgCg1hbGxvY2F0aW9uX2lkGAEgASgJQgm6SAZyBBABGEAiSwoYUmV0dXJuQWxsb2NhdGlvblJlc3BvbnNlEi8KCmFsbG9jYXRpb24YASABKAsyGy5tYWxsLnByb2R1Y3QudjEuQWxsb2NhdGlvbiKLAQoVQ3JlYXRlQ2F0ZWdvcnlSZXF1ZXN0EhoKCXBhcmVudF9pZBgBIAEoCUIHukgEcgIYQBIXCgRuYW1lGAIgASgJQgm6SAZyBBABGEASHQoIaWNvbl91cmwYAyABKAlCC7pICHIGGIAEkAEBEh4KCnNvcnRfb3JkZXIYBCABKAVCCrpIBxoFGJBOKAAiRQoWQ3JlYXRlQ2F0ZWdvcnlSZXNwb25zZRIrCghjYXRlZ29yeRgBIAEoCzIZLm1hbGwucHJvZHVjdC52MS5DYXRlZ29yeSJzChRDcmVhdGVQcm9kdWN0UmVxdWVzdBI1Cgdwcm9kdWN0GAEgASgLMhwubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3RTcGVjQga6SAPIAQESJAoNaW5pdGlhbF9zdG9jaxgCIAEoA0INukgKIggYgJTr3AMoACJCChVDcmVhdGVQcm9kdWN0UmVzcG9uc2USKQoHcHJvZHVjdBgBIAEoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0ImwKFFVwZGF0ZVByb2R1Y3RSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBI1Cgdwcm9kdWN0GAIgASgLMhwubWFsbC5wcm9kdWN0LnYxLlByb2R1Y3RTcGVjQga6SAPIAQEiQgoVVXBkYXRlUHJvZHVjdFJlc3BvbnNlEikKB3Byb2R1Y3QYASABKAsyGC5tYWxsLnByb2R1Y3QudjEuUHJvZHVjdCJOCg9TZXRTdG9ja1JlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAEhwKBXN0b2NrGAIgASgDQg26SAoiCBiAlOvcAygAIj0KEFNldFN0b2NrUmVzcG9uc2USKQoHcHJvZHVjdBgBIAEoCzIYLm1hbGwucHJvZHVjdC52MS5Qcm9kdWN0IkoKE0NyZWF0ZUJhbm5lclJlcXVlc3QSMwoGYmFubmVyGAEgASgLMhsubWFsbC5wcm9kdWN0LnYxLkJhbm5lclNwZWNCBrpIA8gBASI/ChRDcmVhdGVCYW5uZXJSZXNwb25zZRInCgZiYW5uZXIYASABKAsyFy5tYWxsLnByb2R1Y3QudjEuQmFubmVyImgKE1VwZGF0ZUJhbm5lclJlcXVlc3QSHAoJYmFubmVyX2lkGAEgASgJQgm6SAZyBBABGEASMwoGYmFubmVyGAIgASgLMhsubWFsbC5wcm9kdWN0LnYxLkJhbm5lclNwZWNCBrpIA8gBASI/ChRVcGRhdGVCYW5uZXJSZXNwb25zZRInCgZiYW5uZXIYASABKAsyFy5tYWxsLnByb2R1Y3QudjEuQmFubmVyIjMKE0RlbGV0ZUJhbm5lclJlcXVlc3QSHAoJYmFubmVyX2lkGAEgASgJQgm6SAZyBBABGEAiFgoURGVsZXRlQmFubmVyUmVzcG9uc2UqaQoNUHJvZHVjdFN0YXR1cxIeChpQUk9EVUNUX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlBST0RVQ1RfU1RBVFVTX09OX1NBTEUQARIcChhQUk9EVUNUX1NUQVRVU19PRkZfU0hFTEYQAiqVAQoLUHJvZHVjdFNvcnQSHAoYUFJPRFVDVF9TT1JUX1VOU1BFQ0lGSUVEEAASFwoTUFJPRFVDVF9TT1JUX05FV0VTVBABEhoKFlBST0RVQ1RfU09SVF9QUklDRV9BU0MQAhIbChdQUk9EVUNUX1NPUlRfUFJJQ0VfREVTQxADEhYKElBST0RVQ1RfU09SVF9TQUxFUxAEKpYBChBSZXNlcnZhdGlvblN0YXRlEiEKHVJFU0VSVkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASHgoaUkVTRVJWQVRJT05fU1RBVEVfUkVTRVJWRUQQARIfChtSRVNFUlZBVElPTl9TVEFURV9DT05GSVJNRUQQAhIeChpSRVNFUlZBVElPTl9TVEFURV9SRUxFQVNFRBADKnIKD0FsbG9jYXRpb25TdGF0ZRIgChxBTExPQ0FUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASHgoaQUxMT0NBVElPTl9TVEFURV9BTExPQ0FURUQQARIdChlBTExPQ0FUSU9OX1NUQVRFX1JFVFVSTkVEEAIyxhIKDlByb2R1Y3RTZXJ2aWNlEmoKDkxpc3RDYXRlZ29yaWVzEiYubWFsbC5wcm9kdWN0LnYxLkxpc3RDYXRlZ29yaWVzUmVxdWVzdBonLm1hbGwucHJvZHVjdC52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlIgeQAgHI8xgBEmQKDExpc3RQcm9kdWN0cxIkLm1hbGwucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0GiUubWFsbC5wcm9kdWN0LnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlIgeQAgHI8xgBEl4KCkdldFByb2R1Y3QSIi5tYWxsLnByb2R1Y3QudjEuR2V0UHJvZHVjdFJlcXVlc3QaIy5tYWxsLnByb2R1Y3QudjEuR2V0UHJvZHVjdFJlc3BvbnNlIgeQAgHI8xgBEnAKEEJhdGNoR2V0UHJvZHVjdHMSKC5tYWxsLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QaKS5tYWxsLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlIgeQAgHI8xgBEmoKDlNlYXJjaFByb2R1Y3RzEiYubWFsbC5wcm9kdWN0LnYxLlNlYXJjaFByb2R1Y3RzUmVxdWVzdBonLm1hbGwucHJvZHVjdC52MS5TZWFyY2hQcm9kdWN0c1Jlc3BvbnNlIgeQAgHI8xgBEmEKC0xpc3RCYW5uZXJzEiMubWFsbC5wcm9kdWN0LnYxLkxpc3RCYW5uZXJzUmVxdWVzdBokLm1hbGwucHJvZHVjdC52MS5MaXN0QmFubmVyc1Jlc3BvbnNlIgeQAgHI8xgBEl4KCkdldFJhbmtpbmcSIi5tYWxsLnByb2R1Y3QudjEuR2V0UmFua2luZ1JlcXVlc3QaIy5tYWxsLnByb2R1Y3QudjEuR2V0UmFua2luZ1Jlc3BvbnNlIgeQAgHI8xgBEnYKEkdldFJlY29tbWVuZGF0aW9ucxIqLm1hbGwucHJvZHVjdC52MS5HZXRSZWNvbW1lbmRhdGlvbnNSZXF1ZXN0GisubWFsbC5wcm9kdWN0LnYxLkdldFJlY29tbWVuZGF0aW9uc1Jlc3BvbnNlIgeQAgHI8xgBEmQKDFJlc2VydmVTdG9jaxIkLm1hbGwucHJvZHVjdC52MS5SZXNlcnZlU3RvY2tSZXF1ZXN0GiUubWFsbC5wcm9kdWN0LnYxLlJlc2VydmVTdG9ja1Jlc3BvbnNlIgeQAgLI8xgEEnYKEkNvbmZpcm1SZXNlcnZhdGlvbhIqLm1hbGwucHJvZHVjdC52MS5Db25maXJtUmVzZXJ2YXRpb25SZXF1ZXN0GisubWFsbC5wcm9kdWN0LnYxLkNvbmZpcm1SZXNlcnZhdGlvblJlc3BvbnNlIgeQAgLI8xgEEnYKElJlbGVhc2VSZXNlcnZhdGlvbhIqLm1hbGwucHJvZHVjdC52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXF1ZXN0GisubWFsbC5wcm9kdWN0LnYxLlJlbGVhc2VSZXNlcnZhdGlvblJlc3BvbnNlIgeQAgLI8xgEEmcKDUFsbG9jYXRlU3RvY2sSJS5tYWxsLnByb2R1Y3QudjEuQWxsb2NhdGVTdG9ja1JlcXVlc3QaJi5tYWxsLnByb2R1Y3QudjEuQWxsb2NhdGVTdG9ja1Jlc3BvbnNlIgeQAgLI8xgEEn8KFUNvbmZpcm1BbGxvY2F0ZWRTdG9jaxItLm1hbGwucHJvZHVjdC52MS5Db25maXJtQWxsb2NhdGVkU3RvY2tSZXF1ZXN0Gi4ubWFsbC5wcm9kdWN0LnYxLkNvbmZpcm1BbGxvY2F0ZWRTdG9ja1Jlc3BvbnNlIgeQAgLI8xgEEn8KFVJlbGVhc2VBbGxvY2F0ZWRTdG9jaxItLm1hbGwucHJvZHVjdC52MS5SZWxlYXNlQWxsb2NhdGVkU3RvY2tSZXF1ZXN0Gi4ubWFsbC5wcm9kdWN0LnYxLlJlbGVhc2VBbGxvY2F0ZWRTdG9ja1Jlc3BvbnNlIgeQAgLI8xgEEnAKEFJldHVybkFsbG9jYXRpb24SKC5tYWxsLnByb2R1Y3QudjEuUmV0dXJuQWxsb2NhdGlvblJlcXVlc3QaKS5tYWxsLnByb2R1Y3QudjEuUmV0dXJuQWxsb2NhdGlvblJlc3BvbnNlIgeQAgLI8xgEEmcKDkNyZWF0ZUNhdGVnb3J5EiYubWFsbC5wcm9kdWN0LnYxLkNyZWF0ZUNhdGVnb3J5UmVxdWVzdBonLm1hbGwucHJvZHVjdC52MS5DcmVhdGVDYXRlZ29yeVJlc3BvbnNlIgTI8xgDEmQKDUNyZWF0ZVByb2R1Y3QSJS5tYWxsLnByb2R1Y3QudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QaJi5tYWxsLnByb2R1Y3QudjEuQ3JlYXRlUHJvZHVjdFJlc3BvbnNlIgTI8xgDEmQKDVVwZGF0ZVByb2R1Y3QSJS5tYWxsLnByb2R1Y3QudjEuVXBkYXRlUHJvZHVjdFJlcXVlc3QaJi5tYWxsLnByb2R1Y3QudjEuVXBkYXRlUHJvZHVjdFJlc3BvbnNlIgTI8xgDElgKCFNldFN0b2NrEiAubWFsbC5wcm9kdWN0LnYxLlNldFN0b2NrUmVxdWVzdBohLm1hbGwucHJvZHVjdC52MS5TZXRTdG9ja1Jlc3BvbnNlIgeQAgLI8xgDEmEKDENyZWF0ZUJhbm5lchIkLm1hbGwucHJvZHVjdC52MS5DcmVhdGVCYW5uZXJSZXF1ZXN0GiUubWFsbC5wcm9kdWN0LnYxLkNyZWF0ZUJhbm5lclJlc3BvbnNlIgTI8xgDEmEKDFVwZGF0ZUJhbm5lchIkLm1hbGwucHJvZHVjdC52MS5VcGRhdGVCYW5uZXJSZXF1ZXN0GiUubWFsbC5wcm9kdWN0LnYxLlVwZGF0ZUJhbm5lclJlc3BvbnNlIgTI8xgDEmEKDERlbGV0ZUJhbm5lchIkLm1hbGwucHJvZHVjdC52MS5EZWxldGVCYW5uZXJSZXF1ZXN0GiUubWFsbC5wcm9kdWN0LnYxLkRlbGV0ZUJhbm5lclJlc3BvbnNlIgTI8xgDQqUBChNjb20ubWFsbC5wcm9kdWN0LnYxQgxQcm9kdWN0UHJvdG9QAVoibWFsbC9nZW4vbWFsbC9wcm9kdWN0L3YxO3Byb2R1Y3R2MaICA01QWKoCD01hbGwuUHJvZHVjdC5WMcoCD01hbGxcUHJvZHVjdFxWMeICG01hbGxcUHJvZHVjdFxWMVxHUEJNZXRhZGF0YeoCEU1hbGw6OlByb2R1Y3Q6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
 
 /**
  * Category is a node of the category tree.
@@ -105,7 +105,7 @@ export type Product = Message<"mall.product.v1.Product"> & {
   priceCents: bigint;
 
   /**
-   * Available stock (not reserved, not sold).
+   * Available stock (not reserved, sold or allocated to a flash sale).
    *
    * @generated from field: int64 stock = 8;
    */
@@ -857,6 +857,241 @@ export const ReleaseReservationResponseSchema: GenMessage<ReleaseReservationResp
   messageDesc(file_mall_product_v1_product, 29);
 
 /**
+ * Allocation is stock set aside for one flash sale. Units still allocated
+ * are quantity - sold - returned.
+ *
+ * @generated from message mall.product.v1.Allocation
+ */
+export type Allocation = Message<"mall.product.v1.Allocation"> & {
+  /**
+   * @generated from field: string allocation_id = 1;
+   */
+  allocationId: string;
+
+  /**
+   * @generated from field: string product_id = 2;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: int64 quantity = 3;
+   */
+  quantity: bigint;
+
+  /**
+   * Units paid orders confirmed (moved to sold).
+   *
+   * @generated from field: int64 sold = 4;
+   */
+  sold: bigint;
+
+  /**
+   * Units ReturnAllocation gave back to available stock.
+   *
+   * @generated from field: int64 returned = 5;
+   */
+  returned: bigint;
+
+  /**
+   * @generated from field: mall.product.v1.AllocationState state = 6;
+   */
+  state: AllocationState;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 8;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mall.product.v1.Allocation.
+ * Use `create(AllocationSchema)` to create a new message.
+ */
+export const AllocationSchema: GenMessage<Allocation> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 30);
+
+/**
+ * @generated from message mall.product.v1.AllocateStockRequest
+ */
+export type AllocateStockRequest = Message<"mall.product.v1.AllocateStockRequest"> & {
+  /**
+   * Chosen by the caller (the flash sale's event id); the idempotency key.
+   *
+   * @generated from field: string allocation_id = 1;
+   */
+  allocationId: string;
+
+  /**
+   * @generated from field: string product_id = 2;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: int64 quantity = 3;
+   */
+  quantity: bigint;
+};
+
+/**
+ * Describes the message mall.product.v1.AllocateStockRequest.
+ * Use `create(AllocateStockRequestSchema)` to create a new message.
+ */
+export const AllocateStockRequestSchema: GenMessage<AllocateStockRequest> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 31);
+
+/**
+ * @generated from message mall.product.v1.AllocateStockResponse
+ */
+export type AllocateStockResponse = Message<"mall.product.v1.AllocateStockResponse"> & {
+  /**
+   * @generated from field: mall.product.v1.Allocation allocation = 1;
+   */
+  allocation?: Allocation | undefined;
+};
+
+/**
+ * Describes the message mall.product.v1.AllocateStockResponse.
+ * Use `create(AllocateStockResponseSchema)` to create a new message.
+ */
+export const AllocateStockResponseSchema: GenMessage<AllocateStockResponse> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 32);
+
+/**
+ * @generated from message mall.product.v1.ConfirmAllocatedStockRequest
+ */
+export type ConfirmAllocatedStockRequest = Message<"mall.product.v1.ConfirmAllocatedStockRequest"> & {
+  /**
+   * @generated from field: string allocation_id = 1;
+   */
+  allocationId: string;
+
+  /**
+   * The paid order; the idempotency key and the id of its reservation.
+   *
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: int32 quantity = 3;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message mall.product.v1.ConfirmAllocatedStockRequest.
+ * Use `create(ConfirmAllocatedStockRequestSchema)` to create a new message.
+ */
+export const ConfirmAllocatedStockRequestSchema: GenMessage<ConfirmAllocatedStockRequest> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 33);
+
+/**
+ * @generated from message mall.product.v1.ConfirmAllocatedStockResponse
+ */
+export type ConfirmAllocatedStockResponse = Message<"mall.product.v1.ConfirmAllocatedStockResponse"> & {
+  /**
+   * The order's reservation, CONFIRMED.
+   *
+   * @generated from field: mall.product.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+};
+
+/**
+ * Describes the message mall.product.v1.ConfirmAllocatedStockResponse.
+ * Use `create(ConfirmAllocatedStockResponseSchema)` to create a new message.
+ */
+export const ConfirmAllocatedStockResponseSchema: GenMessage<ConfirmAllocatedStockResponse> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 34);
+
+/**
+ * @generated from message mall.product.v1.ReleaseAllocatedStockRequest
+ */
+export type ReleaseAllocatedStockRequest = Message<"mall.product.v1.ReleaseAllocatedStockRequest"> & {
+  /**
+   * @generated from field: string allocation_id = 1;
+   */
+  allocationId: string;
+
+  /**
+   * The unpaid order; the idempotency key.
+   *
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: int32 quantity = 3;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message mall.product.v1.ReleaseAllocatedStockRequest.
+ * Use `create(ReleaseAllocatedStockRequestSchema)` to create a new message.
+ */
+export const ReleaseAllocatedStockRequestSchema: GenMessage<ReleaseAllocatedStockRequest> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 35);
+
+/**
+ * @generated from message mall.product.v1.ReleaseAllocatedStockResponse
+ */
+export type ReleaseAllocatedStockResponse = Message<"mall.product.v1.ReleaseAllocatedStockResponse"> & {
+  /**
+   * The order's reservation, RELEASED.
+   *
+   * @generated from field: mall.product.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+};
+
+/**
+ * Describes the message mall.product.v1.ReleaseAllocatedStockResponse.
+ * Use `create(ReleaseAllocatedStockResponseSchema)` to create a new message.
+ */
+export const ReleaseAllocatedStockResponseSchema: GenMessage<ReleaseAllocatedStockResponse> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 36);
+
+/**
+ * @generated from message mall.product.v1.ReturnAllocationRequest
+ */
+export type ReturnAllocationRequest = Message<"mall.product.v1.ReturnAllocationRequest"> & {
+  /**
+   * @generated from field: string allocation_id = 1;
+   */
+  allocationId: string;
+};
+
+/**
+ * Describes the message mall.product.v1.ReturnAllocationRequest.
+ * Use `create(ReturnAllocationRequestSchema)` to create a new message.
+ */
+export const ReturnAllocationRequestSchema: GenMessage<ReturnAllocationRequest> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 37);
+
+/**
+ * @generated from message mall.product.v1.ReturnAllocationResponse
+ */
+export type ReturnAllocationResponse = Message<"mall.product.v1.ReturnAllocationResponse"> & {
+  /**
+   * @generated from field: mall.product.v1.Allocation allocation = 1;
+   */
+  allocation?: Allocation | undefined;
+};
+
+/**
+ * Describes the message mall.product.v1.ReturnAllocationResponse.
+ * Use `create(ReturnAllocationResponseSchema)` to create a new message.
+ */
+export const ReturnAllocationResponseSchema: GenMessage<ReturnAllocationResponse> = /*@__PURE__*/
+  messageDesc(file_mall_product_v1_product, 38);
+
+/**
  * @generated from message mall.product.v1.CreateCategoryRequest
  */
 export type CreateCategoryRequest = Message<"mall.product.v1.CreateCategoryRequest"> & {
@@ -888,7 +1123,7 @@ export type CreateCategoryRequest = Message<"mall.product.v1.CreateCategoryReque
  * Use `create(CreateCategoryRequestSchema)` to create a new message.
  */
 export const CreateCategoryRequestSchema: GenMessage<CreateCategoryRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 30);
+  messageDesc(file_mall_product_v1_product, 39);
 
 /**
  * @generated from message mall.product.v1.CreateCategoryResponse
@@ -905,7 +1140,7 @@ export type CreateCategoryResponse = Message<"mall.product.v1.CreateCategoryResp
  * Use `create(CreateCategoryResponseSchema)` to create a new message.
  */
 export const CreateCategoryResponseSchema: GenMessage<CreateCategoryResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 31);
+  messageDesc(file_mall_product_v1_product, 40);
 
 /**
  * @generated from message mall.product.v1.CreateProductRequest
@@ -927,7 +1162,7 @@ export type CreateProductRequest = Message<"mall.product.v1.CreateProductRequest
  * Use `create(CreateProductRequestSchema)` to create a new message.
  */
 export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 32);
+  messageDesc(file_mall_product_v1_product, 41);
 
 /**
  * @generated from message mall.product.v1.CreateProductResponse
@@ -944,7 +1179,7 @@ export type CreateProductResponse = Message<"mall.product.v1.CreateProductRespon
  * Use `create(CreateProductResponseSchema)` to create a new message.
  */
 export const CreateProductResponseSchema: GenMessage<CreateProductResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 33);
+  messageDesc(file_mall_product_v1_product, 42);
 
 /**
  * @generated from message mall.product.v1.UpdateProductRequest
@@ -966,7 +1201,7 @@ export type UpdateProductRequest = Message<"mall.product.v1.UpdateProductRequest
  * Use `create(UpdateProductRequestSchema)` to create a new message.
  */
 export const UpdateProductRequestSchema: GenMessage<UpdateProductRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 34);
+  messageDesc(file_mall_product_v1_product, 43);
 
 /**
  * @generated from message mall.product.v1.UpdateProductResponse
@@ -983,7 +1218,7 @@ export type UpdateProductResponse = Message<"mall.product.v1.UpdateProductRespon
  * Use `create(UpdateProductResponseSchema)` to create a new message.
  */
 export const UpdateProductResponseSchema: GenMessage<UpdateProductResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 35);
+  messageDesc(file_mall_product_v1_product, 44);
 
 /**
  * @generated from message mall.product.v1.SetStockRequest
@@ -1005,7 +1240,7 @@ export type SetStockRequest = Message<"mall.product.v1.SetStockRequest"> & {
  * Use `create(SetStockRequestSchema)` to create a new message.
  */
 export const SetStockRequestSchema: GenMessage<SetStockRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 36);
+  messageDesc(file_mall_product_v1_product, 45);
 
 /**
  * @generated from message mall.product.v1.SetStockResponse
@@ -1022,7 +1257,7 @@ export type SetStockResponse = Message<"mall.product.v1.SetStockResponse"> & {
  * Use `create(SetStockResponseSchema)` to create a new message.
  */
 export const SetStockResponseSchema: GenMessage<SetStockResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 37);
+  messageDesc(file_mall_product_v1_product, 46);
 
 /**
  * @generated from message mall.product.v1.CreateBannerRequest
@@ -1039,7 +1274,7 @@ export type CreateBannerRequest = Message<"mall.product.v1.CreateBannerRequest">
  * Use `create(CreateBannerRequestSchema)` to create a new message.
  */
 export const CreateBannerRequestSchema: GenMessage<CreateBannerRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 38);
+  messageDesc(file_mall_product_v1_product, 47);
 
 /**
  * @generated from message mall.product.v1.CreateBannerResponse
@@ -1056,7 +1291,7 @@ export type CreateBannerResponse = Message<"mall.product.v1.CreateBannerResponse
  * Use `create(CreateBannerResponseSchema)` to create a new message.
  */
 export const CreateBannerResponseSchema: GenMessage<CreateBannerResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 39);
+  messageDesc(file_mall_product_v1_product, 48);
 
 /**
  * @generated from message mall.product.v1.UpdateBannerRequest
@@ -1078,7 +1313,7 @@ export type UpdateBannerRequest = Message<"mall.product.v1.UpdateBannerRequest">
  * Use `create(UpdateBannerRequestSchema)` to create a new message.
  */
 export const UpdateBannerRequestSchema: GenMessage<UpdateBannerRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 40);
+  messageDesc(file_mall_product_v1_product, 49);
 
 /**
  * @generated from message mall.product.v1.UpdateBannerResponse
@@ -1095,7 +1330,7 @@ export type UpdateBannerResponse = Message<"mall.product.v1.UpdateBannerResponse
  * Use `create(UpdateBannerResponseSchema)` to create a new message.
  */
 export const UpdateBannerResponseSchema: GenMessage<UpdateBannerResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 41);
+  messageDesc(file_mall_product_v1_product, 50);
 
 /**
  * @generated from message mall.product.v1.DeleteBannerRequest
@@ -1112,7 +1347,7 @@ export type DeleteBannerRequest = Message<"mall.product.v1.DeleteBannerRequest">
  * Use `create(DeleteBannerRequestSchema)` to create a new message.
  */
 export const DeleteBannerRequestSchema: GenMessage<DeleteBannerRequest> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 42);
+  messageDesc(file_mall_product_v1_product, 51);
 
 /**
  * @generated from message mall.product.v1.DeleteBannerResponse
@@ -1125,7 +1360,7 @@ export type DeleteBannerResponse = Message<"mall.product.v1.DeleteBannerResponse
  * Use `create(DeleteBannerResponseSchema)` to create a new message.
  */
 export const DeleteBannerResponseSchema: GenMessage<DeleteBannerResponse> = /*@__PURE__*/
-  messageDesc(file_mall_product_v1_product, 43);
+  messageDesc(file_mall_product_v1_product, 52);
 
 /**
  * ProductStatus says whether a product can be bought.
@@ -1229,6 +1464,38 @@ export enum ReservationState {
  */
 export const ReservationStateSchema: GenEnum<ReservationState> = /*@__PURE__*/
   enumDesc(file_mall_product_v1_product, 2);
+
+/**
+ * AllocationState is the life of a flash sale's stock allocation.
+ *
+ * @generated from enum mall.product.v1.AllocationState
+ */
+export enum AllocationState {
+  /**
+   * @generated from enum value: ALLOCATION_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Units are set aside; paid orders confirm them as sold.
+   *
+   * @generated from enum value: ALLOCATION_STATE_ALLOCATED = 1;
+   */
+  ALLOCATED = 1,
+
+  /**
+   * What was left went back to available stock; nothing more is confirmed.
+   *
+   * @generated from enum value: ALLOCATION_STATE_RETURNED = 2;
+   */
+  RETURNED = 2,
+}
+
+/**
+ * Describes the enum mall.product.v1.AllocationState.
+ */
+export const AllocationStateSchema: GenEnum<AllocationState> = /*@__PURE__*/
+  enumDesc(file_mall_product_v1_product, 3);
 
 /**
  * ProductService owns categories, products, stock, banners and rankings.
@@ -1360,6 +1627,65 @@ export const ProductService: GenService<{
     output: typeof ReleaseReservationResponseSchema;
   },
   /**
+   * AllocateStock sets units of a product aside for a flash sale: they move
+   * from available to allocated, where regular checkout cannot take them.
+   * Idempotent by allocation_id (the sale's event id): a repeat returns the
+   * allocation as it is; the same id for another product or quantity is
+   * already_exists. Not enough available stock, an off-shelf product or an
+   * allocation id that was returned before: failed_precondition.
+   *
+   * @generated from rpc mall.product.v1.ProductService.AllocateStock
+   */
+  allocateStock: {
+    methodKind: "unary";
+    input: typeof AllocateStockRequestSchema;
+    output: typeof AllocateStockResponseSchema;
+  },
+  /**
+   * ConfirmAllocatedStock moves a paid flash-sale order's units from its
+   * sale's allocation to sold (they count as the product's sales). It is
+   * recorded as a confirmed reservation with the order id, so a refund
+   * returns the units with ReleaseReservation(order id). Idempotent by
+   * order_id. failed_precondition when the order's units were released
+   * (ReleaseAllocatedStock: the order is being cancelled), the allocation
+   * was returned, or more would be sold than was allocated.
+   *
+   * @generated from rpc mall.product.v1.ProductService.ConfirmAllocatedStock
+   */
+  confirmAllocatedStock: {
+    methodKind: "unary";
+    input: typeof ConfirmAllocatedStockRequestSchema;
+    output: typeof ConfirmAllocatedStockResponseSchema;
+  },
+  /**
+   * ReleaseAllocatedStock records that an unpaid flash-sale order gives up
+   * its units before it is cancelled: they stay allocated (the sale sells
+   * them again) and the order can no longer confirm them. Idempotent by
+   * order_id; failed_precondition when the order's units were confirmed
+   * (it is being paid).
+   *
+   * @generated from rpc mall.product.v1.ProductService.ReleaseAllocatedStock
+   */
+  releaseAllocatedStock: {
+    methodKind: "unary";
+    input: typeof ReleaseAllocatedStockRequestSchema;
+    output: typeof ReleaseAllocatedStockResponseSchema;
+  },
+  /**
+   * ReturnAllocation gives the units still allocated back to available
+   * stock, once; afterwards nothing is confirmed from the allocation and
+   * AllocateStock with its id is refused. An unknown id is recorded as
+   * returned with nothing to give back (a late AllocateStock cannot take
+   * stock any more).
+   *
+   * @generated from rpc mall.product.v1.ProductService.ReturnAllocation
+   */
+  returnAllocation: {
+    methodKind: "unary";
+    input: typeof ReturnAllocationRequestSchema;
+    output: typeof ReturnAllocationResponseSchema;
+  },
+  /**
    * CreateCategory adds a category under a parent (or at the root).
    *
    * @generated from rpc mall.product.v1.ProductService.CreateCategory
@@ -1390,8 +1716,8 @@ export const ProductService: GenService<{
     output: typeof UpdateProductResponseSchema;
   },
   /**
-   * SetStock sets the available stock of a product; reserved and sold
-   * quantities are not touched. Idempotent.
+   * SetStock sets the available stock of a product; reserved, sold and
+   * allocated (flash-sale) quantities are not touched. Idempotent.
    *
    * @generated from rpc mall.product.v1.ProductService.SetStock
    */

@@ -6,13 +6,15 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ShippingAddress } from "../../order/v1/order_pb.js";
+import { file_mall_order_v1_order } from "../../order/v1/order_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file mall/seckill/v1/events.proto.
  */
 export const file_mall_seckill_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChxtYWxsL3NlY2tpbGwvdjEvZXZlbnRzLnByb3RvEg9tYWxsLnNlY2tpbGwudjEi+gEKDlB1cmNoYXNlUmVjb3JkEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkSEwoLcHJpY2VfY2VudHMYBSABKAMSEAoIcXVhbnRpdHkYBiABKAUSLwoLYWNjZXB0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFkZHJlc3NfaWQYCCABKAkSDQoFdGl0bGUYCSABKAkSEQoJaW1hZ2VfdXJsGAogASgJEhMKC2NhdGVnb3J5X2lkGAsgASgJQqQBChNjb20ubWFsbC5zZWNraWxsLnYxQgtFdmVudHNQcm90b1ABWiJtYWxsL2dlbi9tYWxsL3NlY2tpbGwvdjE7c2Vja2lsbHYxogIDTVNYqgIPTWFsbC5TZWNraWxsLlYxygIPTWFsbFxTZWNraWxsXFYx4gIbTWFsbFxTZWNraWxsXFYxXEdQQk1ldGFkYXRh6gIRTWFsbDo6U2Vja2lsbDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChxtYWxsL3NlY2tpbGwvdjEvZXZlbnRzLnByb3RvEg9tYWxsLnNlY2tpbGwudjEitAIKDlB1cmNoYXNlUmVjb3JkEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkSEwoLcHJpY2VfY2VudHMYBSABKAMSEAoIcXVhbnRpdHkYBiABKAUSLwoLYWNjZXB0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFkZHJlc3NfaWQYCCABKAkSDQoFdGl0bGUYCSABKAkSEQoJaW1hZ2VfdXJsGAogASgJEhMKC2NhdGVnb3J5X2lkGAsgASgJEjgKEHNoaXBwaW5nX2FkZHJlc3MYDCABKAsyHi5tYWxsLm9yZGVyLnYxLlNoaXBwaW5nQWRkcmVzc0KkAQoTY29tLm1hbGwuc2Vja2lsbC52MUILRXZlbnRzUHJvdG9QAVoibWFsbC9nZW4vbWFsbC9zZWNraWxsL3YxO3NlY2tpbGx2MaICA01TWKoCD01hbGwuU2Vja2lsbC5WMcoCD01hbGxcU2Vja2lsbFxWMeICG01hbGxcU2Vja2lsbFxWMVxHUEJNZXRhZGF0YeoCEU1hbGw6OlNlY2tpbGw6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_mall_order_v1_order]);
 
 /**
  * PurchaseRecord is an accepted flash-sale purchase, produced to Kafka by
@@ -82,6 +84,15 @@ export type PurchaseRecord = Message<"mall.seckill.v1.PurchaseRecord"> & {
    * @generated from field: string category_id = 11;
    */
   categoryId: string;
+
+  /**
+   * The buyer's address as Purchase resolved it (address_id, else their
+   * default), snapshotted into the order. Absent in records produced
+   * before addresses were resolved at purchase.
+   *
+   * @generated from field: mall.order.v1.ShippingAddress shipping_address = 12;
+   */
+  shippingAddress?: ShippingAddress | undefined;
 };
 
 /**
