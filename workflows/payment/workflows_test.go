@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -437,7 +438,7 @@ func TestFlashSaleOrderIsMarkedPaidByThePayment(t *testing.T) {
 		len((*transitions)[0].From) != 1 || (*transitions)[0].From[0] != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
 		t.Fatalf("transitions %+v", *transitions)
 	}
-	if n := len(h.calls); n < 3 || strings.Join(h.calls[n-3:], "; ") != "SettlePayment "+pay1+" SUCCEEDED ; ConfirmFlashSaleUnits "+testOrder+"; PublishOrderEvent "+testOrder+":PAID" {
+	if n := len(h.calls); n < 3 || strings.Join(h.calls[n-3:], "; ") != "SettlePayment "+pay1+" SUCCEEDED by "+charge1+" "+strconv.Itoa(testAmount)+"; ConfirmFlashSaleUnits "+testOrder+"; PublishOrderEvent "+testOrder+":PAID" {
 		t.Fatalf("calls %v", h.calls)
 	}
 	if len(h.events) != 1 || h.events[0].Kind != orderv1.OrderKind_ORDER_KIND_FLASH_SALE || h.events[0].SeckillEventID != "ev-1" ||
