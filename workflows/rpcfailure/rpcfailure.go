@@ -75,28 +75,18 @@ func reasonOf(err *connect.Error) string {
 // Code is the Connect code behind an activity error made by FromRPC, or
 // "" for any other error. Workflow code uses it to tell, e.g., a
 // failed_precondition from a service that was down.
-func Code(err error) string {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || !appErr.HasDetails() {
-		return ""
-	}
-	var detail Detail
-	if appErr.Details(&detail) != nil {
-		return ""
-	}
-	return detail.Code
-}
+func Code(err error) string { return detailOf(err).Code }
 
 // Reason is the service's ErrorInfo reason behind an activity error made
 // by FromRPC (e.g. "OUT_OF_STOCK"), or "".
-func Reason(err error) string {
+func Reason(err error) string { return detailOf(err).Reason }
+
+// detailOf is the Detail FromRPC attached to err, or the zero Detail.
+func detailOf(err error) Detail {
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || !appErr.HasDetails() {
-		return ""
-	}
 	var detail Detail
-	if appErr.Details(&detail) != nil {
-		return ""
+	if !errors.As(err, &appErr) || !appErr.HasDetails() || appErr.Details(&detail) != nil {
+		return Detail{}
 	}
-	return detail.Reason
+	return detail
 }
