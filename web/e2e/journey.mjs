@@ -16,6 +16,19 @@ rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// The browser first: if it cannot start, no system is left running.
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
 const system = process.env.MALL_E2E_URL
   ? { baseURL: process.env.MALL_E2E_URL, stop: async () => {} }
   : await startSystem({ artifacts });
@@ -34,18 +47,6 @@ async function rpc(path, body, token) {
   return answer;
 }
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
 const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });
 context.setDefaultTimeout(20_000);
 const page = await context.newPage();
