@@ -21,7 +21,9 @@ export default defineConfig({
     proxy: { "^/mall\\.": { target: api, changeOrigin: true } },
   },
   // One bundle of ~170 kB gzipped: React, TanStack Query, Connect and the
-  // contracts' descriptors (which embed buf/validate) are most of it.
-  build: { outDir: "dist", emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 700 },
+  // contracts' descriptors (which embed buf/validate) are most of it. No
+  // source maps in the build: everything in dist/ is served to anyone
+  // (`npm run dev` has them for debugging).
+  build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
   test: { environment: "node", include: ["src/**/*.test.ts"] },
 });

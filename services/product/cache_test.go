@@ -53,6 +53,33 @@ func TestUnknownProductIsCachedAsAbsent(t *testing.T) {
 	}
 }
 
+// Other spellings of a real id (the column's collation matches them) are
+// unknown ids, cached as absent like any: none becomes a copy of the
+// product under a key the caller picks.
+func TestSpellingsOfAProductIDAreUnknownIDs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	spellings := []string{"P0001", "p0001 ", "ｐ０００１"}
+	before := f.reads.productReads.Load()
+	for range 10 {
+		for _, id := range spellings {
+			if _, err := f.svc.GetProduct(ctx, id); connect.CodeOf(err) != connect.CodeNotFound {
+				t.Fatalf("%q: want not_found, got %v", id, err)
+			}
+		}
+		products, missing, err := f.svc.BatchGetProducts(ctx, spellings)
+		if err != nil || len(products) != 0 || len(missing) != len(spellings) {
+			t.Fatalf("batch of spellings: %v %v %v", products, missing, err)
+		}
+	}
+	if n := f.reads.productReads.Load() - before; n > int64(2*len(spellings)) {
+		t.Fatalf("%d reads of products for 60 lookups of %d spellings", n, len(spellings))
+	}
+	if p, err := f.svc.GetProduct(ctx, "p0001"); err != nil || p.GetProductId() != "p0001" {
+		t.Fatalf("the product itself: %v %v", p, err)
+	}
+}
+
 func TestUpdateIsVisibleToTheNextRead(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -2,6 +2,7 @@ package product
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -13,9 +14,15 @@ import (
 // This file holds the product database's queries; the logic files decide
 // when to use them and how to cache what they return.
 
+// queryProduct reads the product whose id is id exactly: the column's
+// collation also matches other spellings (case, width, trailing spaces),
+// and each would become a cache entry under a key of the caller's choosing.
 func (s *Service) queryProduct(ctx context.Context, id string) (*productRow, error) {
 	row := &productRow{}
 	err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
+	if err == nil && row.ID != id {
+		return nil, sql.ErrNoRows
+	}
 	return row, err
 }
 

@@ -3,6 +3,7 @@ package seckill
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -393,5 +394,37 @@ func TestUnknownEventIDsDoNotReachMySQLRepeatedly(t *testing.T) {
 	wg.Wait()
 	if n := f.eventReads.Load() - reads; n != 1 {
 		t.Fatalf("%d reads of flash_sale_events for 50 concurrent calls naming one unknown id", n)
+	}
+}
+
+// The id column's collation matches other spellings of a real sale's id
+// (case, full width, trailing spaces). Only the id itself names the sale:
+// a spelling is an unknown id, read once and then cached as absent, not a
+// copy of the sale under a key the caller picks.
+func TestSpellingsOfASalesIDAreUnknownIDs(t *testing.T) {
+	f := newFixture(t, fixtureOptions{eventTTL: time.Minute})
+	ctx := context.Background()
+	client := f.clients["connect-json"]
+	sale := f.event(t, 10, -time.Minute, time.Hour)
+	id := sale.GetEventId()
+	fullWidth := strings.Map(func(r rune) rune {
+		if r >= '!' && r <= '~' {
+			return r + 0xFEE0
+		}
+		return r
+	}, id)
+	spellings := []string{strings.ToUpper(id), id + " ", fullWidth}
+	reads := f.eventReads.Load()
+	for range 10 {
+		for _, spelling := range spellings {
+			_, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: spelling}))
+			testenv.WantCode(t, err, connect.CodeNotFound, ReasonEventNotFound)
+		}
+	}
+	if n := f.eventReads.Load() - reads; n > int64(len(spellings)) {
+		t.Fatalf("%d reads of flash_sale_events for 30 calls naming %d spellings", n, len(spellings))
+	}
+	if res, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: id})); err != nil || res.Msg.GetEvent().GetEventId() != id {
+		t.Fatalf("the sale itself: %v %v", res, err)
 	}
 }

@@ -143,7 +143,11 @@ func (s *Service) event(ctx context.Context, id string) (*eventRow, error) {
 		row := &eventRow{}
 		err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(context.WithoutCancel(ctx))
 		switch {
-		case isNoRows(err) || (err == nil && !row.visible()):
+		// The id column's collation also matches spellings of an id (case,
+		// width, trailing spaces): only the id itself names the sale, so a
+		// spelling is an unknown id, cached as absent like one, instead of
+		// a copy of the sale under a key of the caller's choosing.
+		case isNoRows(err) || (err == nil && (row.ID != id || !row.visible())):
 			row = nil
 			if s.unknownEvents.Add(1) > maxUnknownEvents {
 				s.forgetUnknownEvents()

@@ -171,6 +171,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 		if !ok {
 			return rpcerr.New(connect.CodePermissionDenied, ReasonWrongPassword, "the current password is wrong")
 		}
+		// An admin keeps the admin policy whichever way the password changes.
+		if row.Role == roleAdmin {
+			if problem := adminPasswordProblem(next); problem != "" {
+				return rpcerr.New(connect.CodeInvalidArgument, ReasonWeakPassword, problem)
+			}
+		}
 		return replacePassword(ctx, tx, row, hash)
 	})
 	if err != nil {

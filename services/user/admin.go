@@ -37,13 +37,22 @@ func checkAdminCredentials(username, password string) error {
 		Identity: &userv1.RegisterRequest_Username{Username: username}, Password: password}); err != nil {
 		return err
 	}
-	if len(password) < minAdminPasswordLen {
-		return fmt.Errorf("an admin password has at least %d characters", minAdminPasswordLen)
-	}
-	if password == DevAdminPassword {
-		return errors.New("this is the public development password")
+	if problem := adminPasswordProblem(password); problem != "" {
+		return errors.New(problem)
 	}
 	return nil
+}
+
+// adminPasswordProblem says what is wrong with password for an admin
+// account ("" when nothing is), on every path that sets one.
+func adminPasswordProblem(password string) string {
+	switch {
+	case len(password) < minAdminPasswordLen:
+		return fmt.Sprintf("an admin password has at least %d characters", minAdminPasswordLen)
+	case password == DevAdminPassword:
+		return "this is the public development password"
+	}
+	return ""
 }
 
 // CreateAdmin adds an admin account with password. A username in use (by

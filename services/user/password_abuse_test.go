@@ -149,3 +149,30 @@ func TestConcurrentChangesWithOnePasswordChangeItOnce(t *testing.T) {
 		t.Fatalf("session epoch %d (%v), want 1: one change", epoch, err)
 	}
 }
+
+// An admin keeps the admin password policy when changing their own
+// password through the API, not only through `mall admin`: never the
+// public development password, never a shopper-length one.
+func TestAnAdminCannotChangeToAWeakPassword(t *testing.T) {
+	f := newFixture(t)
+	client := f.clients["connect-json"]
+	name, password := "ops_"+testenv.RandomID(4), "operator-pass-2026"
+	if _, err := CreateAdmin(context.Background(), f.svc.db, name, password); err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.Login(context.Background(), connect.NewRequest(&userv1.LoginRequest{Login: name, Password: password}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := res.Msg.GetAccessToken()
+	for _, weak := range []string{DevAdminPassword, "abc12345"} {
+		_, err := changePassword(client, token, password, weak)
+		testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonWeakPassword)
+	}
+	if err := login(client, name, password); err != nil {
+		t.Fatalf("a refused change changed the password: %v", err)
+	}
+	if _, err := changePassword(client, token, password, "another-long-pass-7"); err != nil {
+		t.Fatal(err)
+	}
+}

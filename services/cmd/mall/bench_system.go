@@ -94,9 +94,14 @@ func (c *cli) startBenchSystem(ctx context.Context, logger *slog.Logger, progres
 
 // benchConfig is cfg for a system the benchmark runs on this machine: in
 // development mode (a generated key, the demo data), and with registration
-// unthrottled, since every benchmark shopper comes from one address.
+// unthrottled, since every benchmark shopper comes from one address. Its
+// databases and Valkey keys are its own (<db-prefix>bench_*, <cache
+// prefix>bench:), so the demo data and the demo admin never reach the
+// databases of a deployment the benchmark is pointed at.
 func benchConfig(cfg config.Config) config.Config {
 	cfg.Dev = true
+	cfg.DBPrefix += "bench_"
+	cfg.CachePrefix += "bench:"
 	cfg.RegisterLimitPerAddress = ratelimit.Limit{Burst: 1 << 20, Period: time.Second}
 	return cfg
 }

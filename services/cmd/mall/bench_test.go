@@ -2,12 +2,14 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	productv1 "mall/gen/mall/product/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
+	"mall/services/platform/config"
 )
 
 func TestShallowCodecReadsDegradedPartsAndRejectsBrokenFraming(t *testing.T) {
@@ -40,5 +42,18 @@ func TestShallowCodecReadsDegradedPartsAndRejectsBrokenFraming(t *testing.T) {
 	}
 	if err := (shallowCodec{}).Unmarshal(data[:len(data)-3], &got); err == nil {
 		t.Fatal("a truncated answer was accepted")
+	}
+}
+
+// A benchmark seeds development data (the demo admin among it): it must
+// never do so into the databases or keys of the deployment it is run
+// beside, whatever prefixes that deployment uses.
+func TestBenchmarksUseDatabasesAndKeysOfTheirOwn(t *testing.T) {
+	var deployment config.Config
+	deployment.DBPrefix, deployment.CachePrefix = "mall_", "mall:"
+	bench := benchConfig(deployment)
+	if !bench.Dev || bench.DBPrefix == deployment.DBPrefix || bench.CachePrefix == deployment.CachePrefix ||
+		!strings.HasPrefix(bench.DBPrefix, deployment.DBPrefix) || !strings.HasPrefix(bench.CachePrefix, deployment.CachePrefix) {
+		t.Fatalf("bench prefixes %q %q next to the deployment's %q %q", bench.DBPrefix, bench.CachePrefix, deployment.DBPrefix, deployment.CachePrefix)
 	}
 }

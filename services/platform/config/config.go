@@ -202,9 +202,11 @@ func (c Config) DevelopmentDefaults(needs Needs) []Problem {
 		}
 	}
 	if needs.BrowserOrigins {
+		// rs/cors reads a "*" anywhere in an entry as a wildcard ("http*"
+		// allows every origin), so production takes exact origins only.
 		for _, origin := range c.CORSOrigins {
-			if strings.TrimSpace(origin) == "*" {
-				problems = append(problems, Problem{Flag: "cors-origins", Fix: "allows every origin (*); list the origins that may call the API, or leave it empty when the storefront is served on the API's origin"})
+			if strings.Contains(origin, "*") {
+				problems = append(problems, Problem{Flag: "cors-origins", Fix: fmt.Sprintf("%q is a wildcard; list the exact origins that may call the API, or leave it empty when the storefront is served on the API's origin", strings.TrimSpace(origin))})
 				break
 			}
 		}

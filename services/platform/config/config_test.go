@@ -106,6 +106,8 @@ func TestProductionSettingsStart(t *testing.T) {
 		"an empty API key":           func(c *Config) { c.ProviderAPIKey = " " },
 		"a guessable webhook secret": func(c *Config) { c.ProviderWebhookSecret = "secret" },
 		"a wildcard origin":          func(c *Config) { c.CORSOrigins = []string{"*"} },
+		"a wildcard pattern":         func(c *Config) { c.CORSOrigins = []string{"https://shop.example", "http*"} },
+		"a wildcard subdomain":       func(c *Config) { c.CORSOrigins = []string{"https://*.example"} },
 	} {
 		bad := cfg
 		mutate(&bad)

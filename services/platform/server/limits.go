@@ -162,8 +162,10 @@ func isTimeout(err error) bool {
 }
 
 // enveloped reports a gRPC or gRPC-Web request, whose body is a length-prefixed message.
+// Media types are case-insensitive, and Connect reads them so: a check
+// that was not would let "Application/grpc" past it.
 func enveloped(r *http.Request) bool {
-	contentType := r.Header.Get("Content-Type")
+	contentType := strings.ToLower(r.Header.Get("Content-Type"))
 	return strings.HasPrefix(contentType, "application/grpc") && !strings.HasPrefix(contentType, "application/grpc-web-text")
 }
 

@@ -43,7 +43,7 @@ func rawCall(t *testing.T, client *http.Client, url, contentType string, header 
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", contentType)
-	if strings.HasPrefix(contentType, "application/grpc") {
+	if strings.HasPrefix(strings.ToLower(contentType), "application/grpc") {
 		req.Header.Set("TE", "trailers")
 	}
 	resp, err := client.Do(req)
@@ -62,8 +62,8 @@ func rawCall(t *testing.T, client *http.Client, url, contentType string, header 
 		}
 		return answer{}, false
 	}
-	switch {
-	case strings.HasPrefix(contentType, "application/grpc-web"):
+	switch lower := strings.ToLower(contentType); {
+	case strings.HasPrefix(lower, "application/grpc-web"):
 		if a, ok := grpcStatus(resp.Header); ok {
 			return a
 		}
@@ -78,7 +78,7 @@ func rawCall(t *testing.T, client *http.Client, url, contentType string, header 
 			data = data[5+n:]
 		}
 		t.Fatalf("grpc-web answer without a status")
-	case strings.HasPrefix(contentType, "application/grpc"):
+	case strings.HasPrefix(lower, "application/grpc"):
 		if a, ok := grpcStatus(resp.Header); ok {
 			return a
 		}
@@ -263,7 +263,11 @@ func TestMalformedEnvelopesAreTheClientsFault(t *testing.T) {
 	for _, protocol := range []struct {
 		contentType string
 		client      *http.Client
-	}{{"application/grpc", rpcclient.HTTPClient()}, {"application/grpc-web+proto", &http.Client{}}} {
+	}{
+		{"application/grpc", rpcclient.HTTPClient()}, {"application/grpc-web+proto", &http.Client{}},
+		// Media types are case-insensitive: so is the check.
+		{"Application/GRPC", rpcclient.HTTPClient()}, {"APPLICATION/grpc-web", &http.Client{}},
+	} {
 		for _, c := range cases {
 			t.Run(protocol.contentType+"/"+c.name, func(t *testing.T) {
 				got := rawCall(t, protocol.client, h.url+getProduct, protocol.contentType, c.header, bytes.NewReader(c.body))
