@@ -152,11 +152,12 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		opts.EventCacheTTL = o.eventTTL
 	}
 	// The reader is on a Valkey connection of its own, as in another
-	// process; userCalls counts what it asks the user service.
+	// process; userCalls counts what it asked the user service, once
+	// answered (by then the user service has cached the book).
 	userCalls := &atomic.Int64{}
 	counted := connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			userCalls.Add(1)
+			defer userCalls.Add(1)
 			return next(ctx, req)
 		}
 	}))
