@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { newRequestId, poll, PollTimeout } from "./poll";
 
@@ -26,5 +27,34 @@ describe("poll", () => {
     const p = poll(async () => 0, () => false, { every: 1000, signal: ctl.signal });
     setTimeout(() => ctl.abort(new Error("left the page")), 5);
     await expect(p).rejects.toThrow("left the page");
+  });
+  it("leaves no listener on the signal after each wait", async () => {
+    const ctl = new AbortController();
+    let calls = 0;
+    await poll(async () => ++calls, (n) => n >= 5, { every: 1, signal: ctl.signal });
+    expect(calls).toBe(5);
+    expect(getEventListeners(ctl.signal, "abort")).toHaveLength(0);
+  });
+  it("does not call again once aborted, even if the call ignores the signal", async () => {
+    const ctl = new AbortController();
+    let calls = 0;
+    const p = poll(
+      async () => {
+        calls++;
+        ctl.abort(new Error("left the page"));
+        return 0;
+      },
+      () => false,
+      { every: 1, signal: ctl.signal },
+    );
+    await expect(p).rejects.toThrow("left the page");
+    expect(calls).toBe(1);
+  });
+  it("does not start when already aborted", async () => {
+    const ctl = new AbortController();
+    ctl.abort(new Error("left the page"));
+    let calls = 0;
+    await expect(poll(async () => ++calls, () => true, { signal: ctl.signal })).rejects.toThrow("left the page");
+    expect(calls).toBe(0);
   });
 });

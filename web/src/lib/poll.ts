@@ -10,7 +10,9 @@ export function newRequestId(): string {
 export class PollTimeout extends Error {}
 
 // poll calls fetch until done says its answer is final, waiting `every`
-// ms between calls; it gives up with PollTimeout after `timeout` ms.
+// ms between calls; it gives up with PollTimeout after `timeout` ms, and
+// with the signal's reason once the signal aborts (also when the call
+// itself does not heed it).
 export async function poll<T>(
   fetch: () => Promise<T>,
   done: (answer: T) => boolean,
@@ -18,15 +20,27 @@ export async function poll<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeout;
   for (;;) {
+    signal?.throwIfAborted();
     const answer = await fetch();
+    signal?.throwIfAborted();
     if (done(answer)) return answer;
     if (Date.now() + every > deadline) throw new PollTimeout("still not finished, please check again later");
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, every);
-      signal?.addEventListener("abort", () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      });
-    });
+    await sleep(every, signal);
   }
+}
+
+// sleep waits ms, or until the signal aborts; either way it removes what it
+// added to the signal, so a long poll does not pile up listeners.
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", abort, { once: true });
+  });
 }
