@@ -4,7 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type InputHTMLAttributes, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import type { Product } from "@gen/mall/product/v1/product_pb.js";
-import { describe, type Problem } from "../lib/errors";
+import { problemOf, type Problem } from "../lib/errors";
 import { countdown, money } from "../lib/format";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
@@ -22,7 +22,7 @@ export function Empty({ children }: { children: ReactNode }) {
 // ErrorBox shows a failed call as a readable sentence, never raw detail.
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
   if (!error) return null;
-  const p = describe(error);
+  const p = problemOf(error);
   return (
     <div className="error" role="alert">
       {p.message}
@@ -172,7 +172,7 @@ export function useAction(adapt: (p: Problem) => Problem = (p) => p) {
     try {
       await action();
     } catch (err) {
-      setProblem(adapt(describe(err)));
+      setProblem(adapt(problemOf(err)));
     } finally {
       setBusy(false);
     }

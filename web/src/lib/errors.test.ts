@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describe as group, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FieldPathSchema, ViolationSchema, ViolationsSchema } from "@gen/buf/validate/validate_pb.js";
-import { describe } from "./errors";
+import { problemOf } from "./errors";
 
 function violation(path: string[], message: string, ruleId = "") {
   return create(ViolationSchema, {
@@ -12,7 +12,7 @@ function violation(path: string[], message: string, ruleId = "") {
   });
 }
 
-group("describe", () => {
+describe("problemOf", () => {
   it("puts each violation next to its field", () => {
     const err = new ConnectError("validation error", Code.InvalidArgument, undefined, [
       {
@@ -26,7 +26,7 @@ group("describe", () => {
         }),
       },
     ]);
-    const p = describe(err);
+    const p = problemOf(err);
     expect(p.code).toBe(Code.InvalidArgument);
     expect(p.fields).toEqual({
       "address.phone": "This does not look right: please check the format.",
@@ -36,15 +36,15 @@ group("describe", () => {
   });
 
   it("shows a service's own message", () => {
-    const p = describe(new ConnectError("only 3 left in stock", Code.FailedPrecondition));
+    const p = problemOf(new ConnectError("only 3 left in stock", Code.FailedPrecondition));
     expect(p.message).toBe("Only 3 left in stock.");
     expect(p.fields).toEqual({});
   });
 
   it("never shows internal text", () => {
-    expect(describe(new ConnectError("sql: connection refused", Code.Internal)).message).toBe(
+    expect(problemOf(new ConnectError("sql: connection refused", Code.Internal)).message).toBe(
       "Something went wrong on our side. Please try again.",
     );
-    expect(describe(new Error("TypeError: failed to fetch")).message).toMatch(/check your connection/);
+    expect(problemOf(new Error("TypeError: failed to fetch")).message).toMatch(/check your connection/);
   });
 });

@@ -46,10 +46,10 @@ const byCode: Partial<Record<Code, string>> = {
   [Code.Canceled]: "The request was cancelled.",
 };
 
-// describe turns any error from a call into what a shopper can read. The
+// problemOf turns any error from a call into what a shopper can read. The
 // services already keep internal detail out of their messages; codes
 // without a useful message get a generic sentence.
-export function describe(err: unknown): Problem {
+export function problemOf(err: unknown): Problem {
   const e = ConnectError.from(err);
   const fields: Record<string, string> = {};
   for (const vs of e.findDetails(ViolationsSchema)) {

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { AddressSpecSchema, UserService, type Address, type AddressSpec } from "@gen/mall/user/v1/user_pb.js";
 import { Empty, ErrorBox, Field, FormProblem, Loading, useInvalidate } from "../components/ui";
-import { describe, type Problem } from "../lib/errors";
+import { problemOf, type Problem } from "../lib/errors";
 
 const fields: { key: keyof Omit<AddressSpec, "$typeName" | "$unknown">; path: string; label: string; auto?: string }[] = [
   { key: "recipientName", path: "recipient_name", label: "Recipient", auto: "name" },
@@ -118,7 +118,7 @@ function AddressForm({
       await invalidate(UserService);
       onDone();
     },
-    onError: (err: unknown) => setProblem(describe(err)),
+    onError: (err: unknown) => setProblem(problemOf(err)),
   };
   const createAddress = useMutation(UserService.method.createAddress, options);
   const updateAddress = useMutation(UserService.method.updateAddress, options);

@@ -9,7 +9,7 @@ import { ProductService } from "@gen/mall/product/v1/product_pb.js";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { Empty, ErrorBox, FormProblem, Loading } from "../components/ui";
 import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import { problemOf, type Problem } from "../lib/errors";
 import { money } from "../lib/format";
 import { newRequestId, poll } from "../lib/poll";
 import { payOrder } from "./pay";
@@ -84,7 +84,7 @@ export function CheckoutPage() {
       setStep("paying");
       await payOrder(orderId);
     } catch (err) {
-      setProblem(describe(err));
+      setProblem(problemOf(err));
       setStep("idle");
     }
   };

@@ -12,7 +12,7 @@ import {
 import { loginPath, useSession } from "../components/session";
 import { Countdown, Empty, ErrorBox, Loading, Price, useNow } from "../components/ui";
 import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import { problemOf, type Problem } from "../lib/errors";
 import { millis } from "../lib/format";
 import { poll } from "../lib/poll";
 import { PayButton } from "./orderParts";
@@ -87,7 +87,7 @@ export function FlashSalePage() {
       .then(setResult)
       .catch((err: unknown) => {
         if (ctl.signal.aborted) return;
-        const p = describe(err);
+        const p = problemOf(err);
         if (p.code === Code.NotFound || p.code === Code.PermissionDenied) {
           // A ticket of another sign-in on this tab: forget it.
           sessionStorage.removeItem(ticketKey(eventId));
@@ -119,7 +119,7 @@ export function FlashSalePage() {
       setTicket(r.ticket);
       void q.refetch(); // the remaining stock moved
     } catch (err) {
-      setProblem(describe(err));
+      setProblem(problemOf(err));
       setClicked(false);
     }
   };

@@ -5,7 +5,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { ErrorBox, Field, FormProblem, Loading, useAction, useInvalidate } from "../components/ui";
 import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import { problemOf, type Problem } from "../lib/errors";
 import { millis } from "../lib/format";
 import { changePasswordProblem } from "../lib/password";
 import { loadSession, saveSession } from "../lib/session";
@@ -77,7 +77,7 @@ export function ProfilePage() {
       if (s && r.user) saveSession({ ...s, name: r.user.nickname || r.user.username || r.user.phone });
       await invalidate(UserService);
     },
-    onError: (err) => setProblem(describe(err)),
+    onError: (err) => setProblem(problemOf(err)),
   });
   const logout = useMutation(UserService.method.logout, {
     // Signed out locally even when the call fails: the token is forgotten.

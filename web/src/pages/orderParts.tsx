@@ -4,7 +4,7 @@ import { Link } from "react-router-dom";
 import { OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
 import { Countdown, ErrorBox, useInvalidate } from "../components/ui";
-import { describe, type Problem } from "../lib/errors";
+import { problemOf, type Problem } from "../lib/errors";
 import { millis } from "../lib/format";
 import { actionsOf, statusLabel } from "../lib/orders";
 import { payOrder } from "./pay";
@@ -89,7 +89,7 @@ export function ReviewForm({ orderId, productId, onDone }: { orderId: string; pr
       await invalidate(ReviewService);
       onDone();
     },
-    onError: (err) => setProblem(describe(err)),
+    onError: (err) => setProblem(problemOf(err)),
   });
   return (
     <form
