@@ -1,13 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ViolationsSchema, type Violation } from "@gen/buf/validate/validate_pb.js";
 
-export type Problem = {
+export interface Problem {
   code: Code | undefined;
   // message is what the page shows above the form or in place of content.
   message: string;
   // fields maps a request field path ("address.phone") to its violation.
   fields: Record<string, string>;
-};
+}
 
 // fieldPath renders a violation's field as a dotted path of proto field
 // names, e.g. "address.phone"; a repeated element adds "[i]".
