@@ -1,31 +1,15 @@
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { FieldPathSchema, ViolationSchema, ViolationsSchema } from "@gen/buf/validate/validate_pb.js";
+import { invalid } from "../testing";
 import { problemOf } from "./errors";
-
-function violation(path: string[], message: string, ruleId = "") {
-  return create(ViolationSchema, {
-    message,
-    ruleId,
-    field: create(FieldPathSchema, { elements: path.map((fieldName) => ({ fieldName })) }),
-  });
-}
 
 describe("problemOf", () => {
   it("puts each violation next to its field", () => {
-    const err = new ConnectError("validation error", Code.InvalidArgument, undefined, [
-      {
-        desc: ViolationsSchema,
-        value: create(ViolationsSchema, {
-          violations: [
-            violation(["address", "phone"], "value does not match regex pattern `^\\+?[0-9]{6,20}$`", "string.pattern"),
-            violation(["address", "city"], "value length must be at least 1 characters"),
-            violation(["address", "phone"], "second message for the same field is dropped"),
-          ],
-        }),
-      },
-    ]);
+    const err = invalid(
+      { path: ["address", "phone"], message: "value does not match regex pattern `^\\+?[0-9]{6,20}$`", ruleId: "string.pattern" },
+      { path: ["address", "city"], message: "value length must be at least 1 characters" },
+      { path: ["address", "phone"], message: "second message for the same field is dropped" },
+    );
     const p = problemOf(err);
     expect(p.code).toBe(Code.InvalidArgument);
     expect(p.fields).toEqual({
