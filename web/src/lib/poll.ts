@@ -29,18 +29,17 @@ export async function poll<T>(
   }
 }
 
-// sleep waits ms, or until the signal aborts; either way it removes what it
-// added to the signal, so a long poll does not pile up listeners.
+// sleep waits ms, or less when the signal aborts (the caller then checks
+// it); either way it takes its listener off the signal, so a long poll does
+// not pile up listeners.
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const abort = () => {
+  return new Promise<void>((resolve) => {
+    const wake = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", abort);
+      signal?.removeEventListener("abort", wake);
       resolve();
-    }, ms);
-    signal?.addEventListener("abort", abort, { once: true });
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener("abort", wake);
   });
 }
