@@ -2,13 +2,15 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useQuery } from "@connectrpc/connect-query";
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { cleanup, configure, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { ListAddressesResponseSchema, UserService, type ListAddressesResponse } from "@gen/mall/user/v1/user_pb.js";
 import { deferred, servedBy } from "../testing";
 import { QueryView } from "./QueryView";
 
 afterEach(cleanup);
+// findBy* waits for the page to show it; a loaded machine may take a while.
+configure({ asyncUtilTimeout: 10_000 });
 
 function Addresses() {
   const q = useQuery(UserService.method.listAddresses, {});
