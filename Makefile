@@ -58,9 +58,11 @@ go-check:
 unit:
 	go test -race -count=1 -timeout 20m work
 
-# TypeScript strict type check and the unit tests of the SPA's logic.
+# TypeScript strict type check, eslint (typescript-eslint and React's hook
+# rules, web/eslint.config.js) and the unit tests of the SPA's logic, hooks
+# and components.
 web-check: web/node_modules/.installed
-	cd web && npx tsc --noEmit && npx vitest run
+	cd web && npx tsc --noEmit && npm run lint && npx vitest run
 
 # The browser journey in Chromium against the whole system (mall dev on
 # free ports and fresh databases); screenshots land in web/e2e/artifacts.

@@ -25,5 +25,7 @@ export default defineConfig({
   // source maps in the build: everything in dist/ is served to anyone
   // (`npm run dev` has them for debugging).
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
-  test: { environment: "node", include: ["src/**/*.test.ts"] },
+  // Logic runs in Node; tests of hooks and components ask for a DOM with
+  // a `@vitest-environment happy-dom` comment.
+  test: { environment: "node", include: ["src/**/*.test.{ts,tsx}"] },
 });

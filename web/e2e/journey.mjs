@@ -213,6 +213,7 @@ try {
   await buy.click();
   // One click is one purchase: the button is disabled at once, then
   // replaced by the result of the ticket.
+  /* global document -- the function runs in the page */
   await page.waitForFunction(() => {
     const b = document.querySelector(".flash-buy");
     return b === null || b.disabled;

@@ -1,6 +1,6 @@
 import { Navigate, Route, Routes } from "react-router-dom";
 import { Layout } from "./components/Layout";
-import { RequireLogin } from "./components/session";
+import { RequireLogin } from "./components/RequireLogin";
 import { AddressesPage } from "./pages/Addresses";
 import { CartPage } from "./pages/Cart";
 import { CategoryPage } from "./pages/Category";

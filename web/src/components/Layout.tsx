@@ -1,8 +1,8 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
-import { useState, type FormEvent } from "react";
+import { useState, type SubmitEvent } from "react";
 import { Link, NavLink, Outlet, useNavigate, useSearchParams } from "react-router-dom";
 import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
-import { useSession } from "./session";
+import { useSession } from "../hooks/useSession";
 
 export function Layout() {
   const session = useSession();
@@ -43,10 +43,10 @@ function SearchBox() {
   const [params] = useSearchParams();
   const [q, setQ] = useState(params.get("q") ?? "");
   const navigate = useNavigate();
-  const submit = (e: FormEvent) => {
+  const submit = (e: SubmitEvent) => {
     e.preventDefault();
     const keyword = q.trim();
-    if (keyword) navigate(`/search?q=${encodeURIComponent(keyword)}`);
+    if (keyword) void navigate(`/search?q=${encodeURIComponent(keyword)}`);
   };
   return (
     <form className="search" role="search" onSubmit={submit}>

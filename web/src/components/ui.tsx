@@ -1,10 +1,8 @@
-import type { DescService } from "@bufbuild/protobuf";
-import { createConnectQueryKey } from "@connectrpc/connect-query";
-import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type InputHTMLAttributes, type ReactNode } from "react";
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import type { Product } from "@gen/mall/product/v1/product_pb.js";
-import { describe, type Problem } from "../lib/errors";
+import { useNow } from "../hooks/useNow";
+import { problemOf, type Problem } from "../lib/errors";
 import { countdown, money } from "../lib/format";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
@@ -22,7 +20,7 @@ export function Empty({ children }: { children: ReactNode }) {
 // ErrorBox shows a failed call as a readable sentence, never raw detail.
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
   if (!error) return null;
-  const p = describe(error);
+  const p = problemOf(error);
   return (
     <div className="error" role="alert">
       {p.message}
@@ -65,16 +63,6 @@ export function ProductGrid({ products }: { products: Product[] }) {
       ))}
     </div>
   );
-}
-
-// useNow re-renders every `every` ms with the current time.
-export function useNow(every = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), every);
-    return () => clearInterval(t);
-  }, [every]);
-  return now;
 }
 
 export function Countdown({ until, prefix }: { until: number; prefix?: string }) {
@@ -147,35 +135,4 @@ export function MoreOnScroll({ hasMore, loading, onMore }: { hasMore: boolean; l
       )}
     </div>
   );
-}
-
-// useInvalidate marks every cached answer of the given services stale, so
-// the pages showing them fetch again after a change.
-export function useInvalidate(): (...services: DescService[]) => Promise<void> {
-  const qc = useQueryClient();
-  return async (...services) => {
-    await Promise.all(
-      services.map((schema) => qc.invalidateQueries({ queryKey: createConnectQueryKey({ schema, cardinality: undefined }) })),
-    );
-  };
-}
-
-// useAction runs a form's call: busy while it runs, its failure as a
-// Problem (shaped by `adapt` when the form's fields differ from the
-// request's), cleared at the next run.
-export function useAction(adapt: (p: Problem) => Problem = (p) => p) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await action();
-    } catch (err) {
-      setProblem(adapt(describe(err)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { problem, busy, run };
 }

@@ -1,32 +1,16 @@
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describe as group, expect, it } from "vitest";
-import { FieldPathSchema, ViolationSchema, ViolationsSchema } from "@gen/buf/validate/validate_pb.js";
-import { describe } from "./errors";
+import { describe, expect, it } from "vitest";
+import { invalid } from "../testing";
+import { problemOf } from "./errors";
 
-function violation(path: string[], message: string, ruleId = "") {
-  return create(ViolationSchema, {
-    message,
-    ruleId,
-    field: create(FieldPathSchema, { elements: path.map((fieldName) => ({ fieldName })) }),
-  });
-}
-
-group("describe", () => {
+describe("problemOf", () => {
   it("puts each violation next to its field", () => {
-    const err = new ConnectError("validation error", Code.InvalidArgument, undefined, [
-      {
-        desc: ViolationsSchema,
-        value: create(ViolationsSchema, {
-          violations: [
-            violation(["address", "phone"], "value does not match regex pattern `^\\+?[0-9]{6,20}$`", "string.pattern"),
-            violation(["address", "city"], "value length must be at least 1 characters"),
-            violation(["address", "phone"], "second message for the same field is dropped"),
-          ],
-        }),
-      },
-    ]);
-    const p = describe(err);
+    const err = invalid(
+      { path: ["address", "phone"], message: "value does not match regex pattern `^\\+?[0-9]{6,20}$`", ruleId: "string.pattern" },
+      { path: ["address", "city"], message: "value length must be at least 1 characters" },
+      { path: ["address", "phone"], message: "second message for the same field is dropped" },
+    );
+    const p = problemOf(err);
     expect(p.code).toBe(Code.InvalidArgument);
     expect(p.fields).toEqual({
       "address.phone": "This does not look right: please check the format.",
@@ -36,15 +20,15 @@ group("describe", () => {
   });
 
   it("shows a service's own message", () => {
-    const p = describe(new ConnectError("only 3 left in stock", Code.FailedPrecondition));
+    const p = problemOf(new ConnectError("only 3 left in stock", Code.FailedPrecondition));
     expect(p.message).toBe("Only 3 left in stock.");
     expect(p.fields).toEqual({});
   });
 
   it("never shows internal text", () => {
-    expect(describe(new ConnectError("sql: connection refused", Code.Internal)).message).toBe(
+    expect(problemOf(new ConnectError("sql: connection refused", Code.Internal)).message).toBe(
       "Something went wrong on our side. Please try again.",
     );
-    expect(describe(new Error("TypeError: failed to fetch")).message).toMatch(/check your connection/);
+    expect(problemOf(new Error("TypeError: failed to fetch")).message).toMatch(/check your connection/);
   });
 });

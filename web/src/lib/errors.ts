@@ -1,13 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ViolationsSchema, type Violation } from "@gen/buf/validate/validate_pb.js";
 
-export type Problem = {
+export interface Problem {
   code: Code | undefined;
   // message is what the page shows above the form or in place of content.
   message: string;
   // fields maps a request field path ("address.phone") to its violation.
   fields: Record<string, string>;
-};
+}
 
 // fieldPath renders a violation's field as a dotted path of proto field
 // names, e.g. "address.phone"; a repeated element adds "[i]".
@@ -46,10 +46,10 @@ const byCode: Partial<Record<Code, string>> = {
   [Code.Canceled]: "The request was cancelled.",
 };
 
-// describe turns any error from a call into what a shopper can read. The
+// problemOf turns any error from a call into what a shopper can read. The
 // services already keep internal detail out of their messages; codes
 // without a useful message get a generic sentence.
-export function describe(err: unknown): Problem {
+export function problemOf(err: unknown): Problem {
   const e = ConnectError.from(err);
   const fields: Record<string, string> = {};
   for (const vs of e.findDetails(ViolationsSchema)) {

@@ -10,3 +10,8 @@ export function identityOf(raw: string): { case: "phone" | "username"; value: st
 export function nextPath(raw: string | null): string {
   return raw && raw.startsWith("/") && !raw.startsWith("//") && !raw.startsWith("/\\") ? raw : "/";
 }
+
+// loginPath sends the shopper to sign in and back to where they were.
+export function loginPath(from: { pathname: string; search: string }): string {
+  return `/login?next=${encodeURIComponent(from.pathname + from.search)}`;
+}

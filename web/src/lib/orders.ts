@@ -32,7 +32,8 @@ export function isOrderTab(s: string | null): s is OrderTab {
   return orderTabs.some((t) => t.id === s);
 }
 
-const labels: Record<OrderStatus, string> = {
+// A status newer than this SPA has no label: it shows as "Unknown".
+const labels: Partial<Record<OrderStatus, string>> = {
   [OrderStatus.UNSPECIFIED]: "Unknown",
   [OrderStatus.PENDING_PAYMENT]: "Pending payment",
   [OrderStatus.PAID]: "Paid",
@@ -47,7 +48,12 @@ export function statusLabel(s: OrderStatus): string {
   return labels[s] ?? "Unknown";
 }
 
-export type OrderActions = { pay: boolean; cancel: boolean; confirm: boolean; review: boolean };
+export interface OrderActions {
+  pay: boolean;
+  cancel: boolean;
+  confirm: boolean;
+  review: boolean;
+}
 
 // actionsOf says what the buyer may do with an order now; the services
 // enforce the same rules, this only decides which buttons to show.

@@ -1,17 +1,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describe as group, expect, it } from "vitest";
-import { describe } from "./errors";
+import { describe, expect, it } from "vitest";
+import { problemOf } from "./errors";
 import { changePasswordProblem } from "./password";
 
-group("changePasswordProblem", () => {
+describe("changePasswordProblem", () => {
   it("shows a wrong current password under its field", () => {
-    const p = changePasswordProblem(describe(new ConnectError("the current password is wrong", Code.PermissionDenied)));
+    const p = changePasswordProblem(problemOf(new ConnectError("the current password is wrong", Code.PermissionDenied)));
     expect(p.fields).toEqual({ current_password: "The current password is wrong." });
     expect(p.message).toMatch(/highlighted fields/);
   });
 
   it("leaves other refusals as they are", () => {
-    const limited = describe(new ConnectError("too many password change attempts; retry later", Code.ResourceExhausted));
+    const limited = problemOf(new ConnectError("too many password change attempts; retry later", Code.ResourceExhausted));
     expect(changePasswordProblem(limited)).toEqual(limited);
   });
 });

@@ -10,7 +10,9 @@ export function newRequestId(): string {
 export class PollTimeout extends Error {}
 
 // poll calls fetch until done says its answer is final, waiting `every`
-// ms between calls; it gives up with PollTimeout after `timeout` ms.
+// ms between calls; it gives up with PollTimeout after `timeout` ms, and
+// with the signal's reason once the signal aborts (also when the call
+// itself does not heed it).
 export async function poll<T>(
   fetch: () => Promise<T>,
   done: (answer: T) => boolean,
@@ -18,15 +20,26 @@ export async function poll<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeout;
   for (;;) {
+    signal?.throwIfAborted();
     const answer = await fetch();
+    signal?.throwIfAborted();
     if (done(answer)) return answer;
     if (Date.now() + every > deadline) throw new PollTimeout("still not finished, please check again later");
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, every);
-      signal?.addEventListener("abort", () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      });
-    });
+    await sleep(every, signal);
   }
+}
+
+// sleep waits ms, or less when the signal aborts (the caller then checks
+// it); either way it takes its listener off the signal, so a long poll does
+// not pile up listeners.
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener("abort", wake);
+  });
 }

@@ -2,7 +2,11 @@
 // services derive the user from it, so the SPA keeps nothing else.
 const key = "mall.session";
 
-export type Session = { token: string; expiresAt: number; name: string };
+export interface Session {
+  token: string;
+  expiresAt: number;
+  name: string;
+}
 
 type Listener = (s: Session | null) => void;
 const listeners = new Set<Listener>();

@@ -1,10 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { useState, type FormEvent } from "react";
+import { useState, type SubmitEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { AddressSpecSchema, UserService, type Address, type AddressSpec } from "@gen/mall/user/v1/user_pb.js";
-import { Empty, ErrorBox, Field, FormProblem, Loading, useInvalidate } from "../components/ui";
-import { describe, type Problem } from "../lib/errors";
+import { QueryView } from "../components/QueryView";
+import { Empty, ErrorBox, Field, FormProblem } from "../components/ui";
+import { useFormProblem } from "../hooks/useFormProblem";
+import { useInvalidate } from "../hooks/useInvalidate";
 
 const fields: { key: keyof Omit<AddressSpec, "$typeName" | "$unknown">; path: string; label: string; auto?: string }[] = [
   { key: "recipientName", path: "recipient_name", label: "Recipient", auto: "name" },
@@ -18,6 +20,10 @@ const fields: { key: keyof Omit<AddressSpec, "$typeName" | "$unknown">; path: st
 
 export function AddressesPage() {
   const q = useQuery(UserService.method.listAddresses, {});
+  return <QueryView query={q}>{(d) => <AddressBook list={d.addresses} />}</QueryView>;
+}
+
+function AddressBook({ list }: { list: Address[] }) {
   const invalidate = useInvalidate();
   const refresh = { onSuccess: () => invalidate(UserService) };
   const setDefault = useMutation(UserService.method.setDefaultAddress, refresh);
@@ -25,13 +31,9 @@ export function AddressesPage() {
   const [editing, setEditing] = useState<Address | "new" | null>(null);
   const [params] = useSearchParams();
   const navigate = useNavigate();
-
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  const list = q.data.addresses;
   const done = () => {
     setEditing(null);
-    if (params.get("next") === "back") navigate(-1);
+    if (params.get("next") === "back") void navigate(-1);
   };
   return (
     <div className="addresses-page">
@@ -111,25 +113,24 @@ function AddressForm({
     ),
   );
   const [makeDefault, setMakeDefault] = useState(first);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const invalidate = useInvalidate();
-  const options = {
+  const saved = {
     onSuccess: async () => {
       await invalidate(UserService);
       onDone();
     },
-    onError: (err: unknown) => setProblem(describe(err)),
   };
-  const createAddress = useMutation(UserService.method.createAddress, options);
-  const updateAddress = useMutation(UserService.method.updateAddress, options);
-  const submit = (e: FormEvent) => {
+  const createAddress = useMutation(UserService.method.createAddress, saved);
+  const updateAddress = useMutation(UserService.method.updateAddress, saved);
+  const { problem, busy, submit } = useFormProblem();
+  const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
-    setProblem(null);
-    if (address) updateAddress.mutate({ addressId: address.addressId, address: spec });
-    else createAddress.mutate({ address: spec, makeDefault });
+    void submit(() =>
+      address ? updateAddress.mutateAsync({ addressId: address.addressId, address: spec }) : createAddress.mutateAsync({ address: spec, makeDefault }),
+    );
   };
   return (
-    <form className="form panel address-form" onSubmit={submit} noValidate>
+    <form className="form panel address-form" onSubmit={onSubmit} noValidate>
       <h2>{address ? "Edit address" : "New address"}</h2>
       <FormProblem problem={problem} />
       {fields.map((f) => (
@@ -149,7 +150,7 @@ function AddressForm({
         </label>
       )}
       <div className="row">
-        <button type="submit" disabled={createAddress.isPending || updateAddress.isPending}>
+        <button type="submit" disabled={busy}>
           Save address
         </button>
         <button type="button" className="secondary" onClick={onCancel}>

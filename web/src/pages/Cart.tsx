@@ -1,11 +1,31 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { Link, useNavigate } from "react-router-dom";
-import { CartService, StockStatus, type CartLine } from "@gen/mall/cart/v1/cart_pb.js";
-import { Empty, ErrorBox, Loading, Price, useInvalidate } from "../components/ui";
+import { CartService, StockStatus, type CartLine, type ListCartResponse } from "@gen/mall/cart/v1/cart_pb.js";
+import { QueryView } from "../components/QueryView";
+import { ErrorBox, Price } from "../components/ui";
+import { useInvalidate } from "../hooks/useInvalidate";
 import { money } from "../lib/format";
+
+const buyable = (l: CartLine) => !l.offShelf && l.stockStatus !== StockStatus.OUT_OF_STOCK;
 
 export function CartPage() {
   const cart = useQuery(CartService.method.listCart, {});
+  return (
+    <QueryView
+      query={cart}
+      isEmpty={(d) => d.lines.length === 0}
+      empty={
+        <>
+          Your cart is empty. <Link to="/">Go shopping</Link>
+        </>
+      }
+    >
+      {(d) => <CartLines cart={d} />}
+    </QueryView>
+  );
+}
+
+function CartLines({ cart }: { cart: ListCartResponse }) {
   const invalidate = useInvalidate();
   const refresh = { onSuccess: () => invalidate(CartService) };
   const update = useMutation(CartService.method.updateItem, refresh);
@@ -13,17 +33,7 @@ export function CartPage() {
   const remove = useMutation(CartService.method.removeItems, refresh);
   const navigate = useNavigate();
 
-  if (cart.isPending) return <Loading />;
-  if (cart.isError) return <ErrorBox error={cart.error} retry={() => void cart.refetch()} />;
-  const { lines, selectedCount, selectedTotalCents } = cart.data;
-  if (lines.length === 0) {
-    return (
-      <Empty>
-        Your cart is empty. <Link to="/">Go shopping</Link>
-      </Empty>
-    );
-  }
-  const buyable = (l: CartLine) => !l.offShelf && l.stockStatus !== StockStatus.OUT_OF_STOCK;
+  const { lines, selectedCount, selectedTotalCents } = cart;
   const allSelected = lines.filter(buyable).every((l) => l.selected);
   const busy = update.isPending || select.isPending || remove.isPending;
   return (
@@ -91,7 +101,7 @@ export function CartPage() {
         <span>
           Total ({selectedCount} selected): <b data-testid="cart-total">{money(selectedTotalCents)}</b>
         </span>
-        <button type="button" disabled={selectedCount === 0 || busy} onClick={() => navigate("/checkout?from=cart")}>
+        <button type="button" disabled={selectedCount === 0 || busy} onClick={() => void navigate("/checkout?from=cart")}>
           Check out
         </button>
       </div>

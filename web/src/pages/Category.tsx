@@ -1,10 +1,18 @@
 import { useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
 import { NavLink, useParams, useSearchParams } from "react-router-dom";
-import { ProductService, ProductSort } from "@gen/mall/product/v1/product_pb.js";
-import { Empty, ErrorBox, Loading, MoreOnScroll, ProductGrid } from "../components/ui";
+import { ProductService, ProductSort, type Category } from "@gen/mall/product/v1/product_pb.js";
+import { QueryView } from "../components/QueryView";
+import { Empty, MoreOnScroll, ProductGrid } from "../components/ui";
 
-const sorts: { id: string; label: string; sort: ProductSort }[] = [
-  { id: "newest", label: "Newest", sort: ProductSort.NEWEST },
+interface Sort {
+  id: string;
+  label: string;
+  sort: ProductSort;
+}
+
+const newest: Sort = { id: "newest", label: "Newest", sort: ProductSort.NEWEST };
+const sorts: Sort[] = [
+  newest,
   { id: "sales", label: "Best selling", sort: ProductSort.SALES },
   { id: "price-asc", label: "Price ↑", sort: ProductSort.PRICE_ASC },
   { id: "price-desc", label: "Price ↓", sort: ProductSort.PRICE_DESC },
@@ -12,15 +20,14 @@ const sorts: { id: string; label: string; sort: ProductSort }[] = [
 
 export function CategoryPage() {
   const categories = useQuery(ProductService.method.listCategories, {});
+  return <QueryView query={categories}>{(d) => <Categories list={d.categories} />}</QueryView>;
+}
+
+function Categories({ list }: { list: Category[] }) {
   const { categoryId: chosen } = useParams();
   const [params, setParams] = useSearchParams();
-  const sortId = params.get("sort") ?? "newest";
-  const sort = (sorts.find((s) => s.id === sortId) ?? sorts[0])!;
-  const list = categories.data?.categories ?? [];
+  const sort = sorts.find((s) => s.id === params.get("sort")) ?? newest;
   const categoryId = chosen ?? list[0]?.categoryId;
-
-  if (categories.isPending) return <Loading />;
-  if (categories.isError) return <ErrorBox error={categories.error} retry={() => void categories.refetch()} />;
   return (
     <div className="category-page">
       <nav className="category-list" aria-label="Categories">
@@ -56,14 +63,14 @@ function Products({ categoryId, sort }: { categoryId: string; sort: ProductSort 
     { categoryId, sort, pageSize: 20, pageToken: "" },
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  const products = q.data.pages.flatMap((p) => p.products);
-  if (products.length === 0) return <Empty>No products in this category yet.</Empty>;
   return (
-    <>
-      <ProductGrid products={products} />
-      <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
-    </>
+    <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.products.length === 0)} empty="No products in this category yet.">
+      {(d) => (
+        <>
+          <ProductGrid products={d.pages.flatMap((p) => p.products)} />
+          <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
+        </>
+      )}
+    </QueryView>
   );
 }

@@ -1,22 +1,41 @@
-import { create } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { skipToken, useQuery } from "@connectrpc/connect-query";
-import { useMemo, useState } from "react";
+import { skipToken, useMutation, useQuery } from "@connectrpc/connect-query";
+import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
-import { CheckoutRequestSchema, CheckoutState, OrderService } from "@gen/mall/order/v1/order_pb.js";
-import { ProductService } from "@gen/mall/product/v1/product_pb.js";
-import { UserService } from "@gen/mall/user/v1/user_pb.js";
-import { Empty, ErrorBox, FormProblem, Loading } from "../components/ui";
-import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import { CartService, type ListCartResponse } from "@gen/mall/cart/v1/cart_pb.js";
+import { CheckoutState, OrderService } from "@gen/mall/order/v1/order_pb.js";
+import { ProductService, type Product } from "@gen/mall/product/v1/product_pb.js";
+import { UserService, type Address } from "@gen/mall/user/v1/user_pb.js";
+import { QueryView } from "../components/QueryView";
+import { FormProblem } from "../components/ui";
+import { useFetchQuery } from "../hooks/useFetchQuery";
+import { useFormProblem } from "../hooks/useFormProblem";
+import { usePayOrder } from "../hooks/usePayOrder";
 import { money } from "../lib/format";
 import { newRequestId, poll } from "../lib/poll";
-import { payOrder } from "./pay";
 
-type Item = { productId: string; title: string; imageUrl: string; unitPriceCents: bigint; quantity: number };
+interface Item {
+  productId: string;
+  title: string;
+  imageUrl: string;
+  unitPriceCents: bigint;
+  quantity: number;
+}
 
-const orders = createClient(OrderService, transport);
+function buyNowItems(p: Product | undefined, quantity: number): Item[] {
+  return p ? [{ productId: p.productId, title: p.title, imageUrl: p.imageUrls[0] ?? "", unitPriceCents: p.priceCents, quantity }] : [];
+}
+
+function selectedItems(cart: ListCartResponse): Item[] {
+  return cart.lines
+    .filter((l) => l.selected)
+    .map((l) => ({ productId: l.productId, title: l.title, imageUrl: l.imageUrl, unitPriceCents: l.unitPriceCents, quantity: l.quantity }));
+}
+
+const nothing = (
+  <>
+    Nothing to check out. <Link to="/cart">Back to the cart</Link>
+  </>
+);
 
 export function CheckoutPage() {
   const [params] = useSearchParams();
@@ -28,125 +47,111 @@ export function CheckoutPage() {
   const [chosen, setChosen] = useState<string | null>(null);
   // One id per visit to this page: a second click, or a retry after a lost
   // answer, is the same checkout.
-  const requestId = useMemo(() => newRequestId(), []);
-  const [step, setStep] = useState<"idle" | "placing" | "paying">("idle");
-  const [problem, setProblem] = useState<Problem | null>(null);
+  const [requestId] = useState(newRequestId);
+  const checkout = useMutation(OrderService.method.checkout);
+  const fetchQuery = useFetchQuery();
+  const { payOrder, paying } = usePayOrder();
+  const { problem, busy, submit, fail } = useFormProblem();
 
-  const items: Item[] = useMemo(() => {
-    if (buyId) {
-      const p = product.data?.product;
-      return p
-        ? [{ productId: p.productId, title: p.title, imageUrl: p.imageUrls[0] ?? "", unitPriceCents: p.priceCents, quantity: buyQty }]
-        : [];
-    }
-    return (cart.data?.lines ?? [])
-      .filter((l) => l.selected)
-      .map((l) => ({ productId: l.productId, title: l.title, imageUrl: l.imageUrl, unitPriceCents: l.unitPriceCents, quantity: l.quantity }));
-  }, [buyId, buyQty, product.data, cart.data]);
-
-  const loading = addresses.isPending || (buyId ? product.isPending : cart.isPending);
-  const failed = addresses.error ?? (buyId ? product.error : cart.error);
-  if (loading) return <Loading />;
-  if (failed) return <ErrorBox error={failed} />;
-  const list = addresses.data?.addresses ?? [];
-  const addressId = chosen ?? list.find((a) => a.isDefault)?.addressId ?? list[0]?.addressId ?? "";
-  const total = items.reduce((sum, i) => sum + i.unitPriceCents * BigInt(i.quantity), 0n);
-  if (items.length === 0) {
-    return (
-      <Empty>
-        Nothing to check out. <Link to="/cart">Back to the cart</Link>
-      </Empty>
-    );
-  }
-
-  const place = async () => {
-    setProblem(null);
-    setStep("placing");
-    try {
-      const req = create(CheckoutRequestSchema, {
+  const place = (addressId: string, items: Item[]) =>
+    submit(async () => {
+      const { orderId } = await checkout.mutateAsync({
         requestId,
         addressId,
         items: buyId
           ? { case: "buyNow", value: { productId: buyId, quantity: buyQty } }
           : { case: "cart", value: { productIds: items.map((i) => i.productId) } },
       });
-      const { orderId } = await orders.checkout(req);
       // The saga reserves stock and creates the order; wait for its verdict.
       const result = await poll(
-        () => orders.getCheckout({ orderId }),
+        () => fetchQuery(OrderService.method.getCheckout, { orderId }),
         (r) => r.state === CheckoutState.ORDER_CREATED || r.state === CheckoutState.FAILED,
       );
       if (result.state === CheckoutState.FAILED) {
-        setProblem({ code: undefined, message: result.failureReason || "The order could not be placed.", fields: {} });
-        setStep("idle");
+        fail({ code: undefined, message: result.failureReason || "The order could not be placed.", fields: {} });
         return;
       }
-      setStep("paying");
       await payOrder(orderId);
-    } catch (err) {
-      setProblem(describe(err));
-      setStep("idle");
-    }
+    });
+
+  const form = (list: Address[], items: Item[]) => {
+    const addressId = chosen ?? list.find((a) => a.isDefault)?.addressId ?? list[0]?.addressId ?? "";
+    const total = items.reduce((sum, i) => sum + i.unitPriceCents * BigInt(i.quantity), 0n);
+    return (
+      <div className="checkout-page">
+        <h1>Checkout</h1>
+        <section className="panel">
+          <h2>Ship to</h2>
+          {list.length === 0 ? (
+            <p>
+              You have no address yet. <Link to="/me/addresses?next=back">Add an address</Link>
+            </p>
+          ) : (
+            <ul className="address-choice">
+              {list.map((a) => (
+                <li key={a.addressId}>
+                  <label>
+                    <input
+                      type="radio"
+                      name="address"
+                      value={a.addressId}
+                      checked={a.addressId === addressId}
+                      onChange={() => setChosen(a.addressId)}
+                    />
+                    <span>
+                      <b>{a.recipientName}</b> {a.phone}
+                      <br />
+                      {[a.province, a.city, a.district, a.detail].filter(Boolean).join(" ")}
+                    </span>
+                  </label>
+                </li>
+              ))}
+              <li>
+                <Link to="/me/addresses?next=back">Manage addresses</Link>
+              </li>
+            </ul>
+          )}
+        </section>
+        <section className="panel">
+          <h2>Items</h2>
+          <ul className="order-lines">
+            {items.map((i) => (
+              <li key={i.productId}>
+                <img src={i.imageUrl} alt="" />
+                <span className="title">{i.title}</span>
+                <span>
+                  {money(i.unitPriceCents)} × {i.quantity}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <FormProblem problem={problem} />
+        <div className="checkout-bar">
+          <span>
+            Total: <b data-testid="checkout-total">{money(total)}</b>
+          </span>
+          <button type="button" disabled={!addressId || busy || paying} onClick={() => void place(addressId, items)}>
+            {paying ? "Opening payment…" : busy ? "Placing order…" : "Place order and pay"}
+          </button>
+        </div>
+      </div>
+    );
   };
 
   return (
-    <div className="checkout-page">
-      <h1>Checkout</h1>
-      <section className="panel">
-        <h2>Ship to</h2>
-        {list.length === 0 ? (
-          <p>
-            You have no address yet. <Link to="/me/addresses?next=back">Add an address</Link>
-          </p>
+    <QueryView query={addresses}>
+      {({ addresses: list }) =>
+        buyId ? (
+          <QueryView query={product} isEmpty={(d) => !d.product} empty={nothing}>
+            {(d) => form(list, buyNowItems(d.product, buyQty))}
+          </QueryView>
         ) : (
-          <ul className="address-choice">
-            {list.map((a) => (
-              <li key={a.addressId}>
-                <label>
-                  <input
-                    type="radio"
-                    name="address"
-                    value={a.addressId}
-                    checked={a.addressId === addressId}
-                    onChange={() => setChosen(a.addressId)}
-                  />
-                  <span>
-                    <b>{a.recipientName}</b> {a.phone}
-                    <br />
-                    {[a.province, a.city, a.district, a.detail].filter(Boolean).join(" ")}
-                  </span>
-                </label>
-              </li>
-            ))}
-            <li>
-              <Link to="/me/addresses?next=back">Manage addresses</Link>
-            </li>
-          </ul>
-        )}
-      </section>
-      <section className="panel">
-        <h2>Items</h2>
-        <ul className="order-lines">
-          {items.map((i) => (
-            <li key={i.productId}>
-              <img src={i.imageUrl} alt="" />
-              <span className="title">{i.title}</span>
-              <span>
-                {money(i.unitPriceCents)} × {i.quantity}
-              </span>
-            </li>
-          ))}
-        </ul>
-      </section>
-      <FormProblem problem={problem} />
-      <div className="checkout-bar">
-        <span>
-          Total: <b data-testid="checkout-total">{money(total)}</b>
-        </span>
-        <button type="button" disabled={!addressId || step !== "idle"} onClick={() => void place()}>
-          {step === "placing" ? "Placing order…" : step === "paying" ? "Opening payment…" : "Place order and pay"}
-        </button>
-      </div>
-    </div>
+          <QueryView query={cart} isEmpty={(d) => selectedItems(d).length === 0} empty={nothing}>
+            {(d) => form(list, selectedItems(d))}
+          </QueryView>
+        )
+      }
+    </QueryView>
   );
 }

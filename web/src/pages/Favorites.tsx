@@ -1,8 +1,10 @@
 import { useInfiniteQuery, useMutation } from "@connectrpc/connect-query";
 import { Link } from "react-router-dom";
-import { UserService } from "@gen/mall/user/v1/user_pb.js";
-import { Empty, ErrorBox, Loading, MoreOnScroll, Price, useInvalidate } from "../components/ui";
 import { StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
+import { UserService } from "@gen/mall/user/v1/user_pb.js";
+import { QueryView } from "../components/QueryView";
+import { ErrorBox, MoreOnScroll, Price } from "../components/ui";
+import { useInvalidate } from "../hooks/useInvalidate";
 
 export function FavoritesPage() {
   const q = useInfiniteQuery(
@@ -12,33 +14,38 @@ export function FavoritesPage() {
   );
   const invalidate = useInvalidate();
   const remove = useMutation(UserService.method.removeFavorite, { onSuccess: () => invalidate(UserService, StorefrontService) });
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  const favorites = q.data.pages.flatMap((p) => p.favorites);
   return (
     <div className="favorites-page">
       <h1>My favorites</h1>
       <ErrorBox error={remove.error} />
-      {favorites.length === 0 ? (
-        <Empty>
-          Nothing saved yet. Tap ♡ on a product to keep it here. <Link to="/">Browse</Link>
-        </Empty>
-      ) : (
-        <ul className="fav-list">
-          {favorites.map((f) => (
-            <li key={f.productId} className="card">
-              <Link to={`/product/${f.productId}`}>
-                <img src={f.product?.imageUrls[0] ?? ""} alt="" />
-                <span className="title">{f.product?.title ?? f.productId}</span>
-              </Link>
-              {f.product && <Price cents={f.product.priceCents} />}
-              <button type="button" className="link" onClick={() => remove.mutate({ productId: f.productId })}>
-                Remove
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryView
+        query={q}
+        isEmpty={(d) => d.pages.every((p) => p.favorites.length === 0)}
+        empty={
+          <>
+            Nothing saved yet. Tap ♡ on a product to keep it here. <Link to="/">Browse</Link>
+          </>
+        }
+      >
+        {(d) => (
+          <ul className="fav-list">
+            {d.pages
+              .flatMap((p) => p.favorites)
+              .map((f) => (
+                <li key={f.productId} className="card">
+                  <Link to={`/product/${f.productId}`}>
+                    <img src={f.product?.imageUrls[0] ?? ""} alt="" />
+                    <span className="title">{f.product?.title ?? f.productId}</span>
+                  </Link>
+                  {f.product && <Price cents={f.product.priceCents} />}
+                  <button type="button" className="link" onClick={() => remove.mutate({ productId: f.productId })}>
+                    Remove
+                  </button>
+                </li>
+              ))}
+          </ul>
+        )}
+      </QueryView>
       <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
     </div>
   );

@@ -1,5 +1,5 @@
-import { Code, createClient } from "@connectrpc/connect";
-import { useQuery } from "@connectrpc/connect-query";
+import { Code } from "@connectrpc/connect";
+import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useEffect, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import {
@@ -9,39 +9,42 @@ import {
   type FlashSaleEvent,
   type GetPurchaseResultResponse,
 } from "@gen/mall/seckill/v1/seckill_pb.js";
-import { loginPath, useSession } from "../components/session";
-import { Countdown, Empty, ErrorBox, Loading, Price, useNow } from "../components/ui";
-import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import { PayButton } from "../components/order";
+import { QueryView } from "../components/QueryView";
+import { Countdown, FormProblem, Loading, Price } from "../components/ui";
+import { useFetchQuery } from "../hooks/useFetchQuery";
+import { useFormProblem } from "../hooks/useFormProblem";
+import { useNow } from "../hooks/useNow";
+import { useSession } from "../hooks/useSession";
+import { problemOf } from "../lib/errors";
 import { millis } from "../lib/format";
+import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
-import { PayButton } from "./orderParts";
-
-const seckill = createClient(SeckillService, transport);
 
 export function FlashListPage() {
   const q = useQuery(SeckillService.method.listEvents, { states: [EventState.LIVE, EventState.UPCOMING], pageSize: 50, pageToken: "" });
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  if (q.data.events.length === 0) return <Empty>No flash sales right now. Come back soon!</Empty>;
   return (
-    <div className="flash-list">
-      <h1>Flash sales</h1>
-      <ul>
-        {q.data.events.map((e) => (
-          <li key={e.eventId} className="card flash-card">
-            <Link to={`/flash/${e.eventId}`}>
-              <img src={e.imageUrl} alt="" />
-              <div>
-                <div className="title">{e.title}</div>
-                <Price cents={e.priceCents} was={e.originalPriceCents} />
-                <EventClock event={e} />
-              </div>
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </div>
+    <QueryView query={q} isEmpty={(d) => d.events.length === 0} empty="No flash sales right now. Come back soon!">
+      {(d) => (
+        <div className="flash-list">
+          <h1>Flash sales</h1>
+          <ul>
+            {d.events.map((e) => (
+              <li key={e.eventId} className="card flash-card">
+                <Link to={`/flash/${e.eventId}`}>
+                  <img src={e.imageUrl} alt="" />
+                  <div>
+                    <div className="title">{e.title}</div>
+                    <Price cents={e.priceCents} was={e.originalPriceCents} />
+                    <EventClock event={e} />
+                  </div>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </QueryView>
   );
 }
 
@@ -72,104 +75,95 @@ export function FlashSalePage() {
   const now = useNow();
   // The ticket of this shopper's purchase survives a reload of the page.
   const [ticket, setTicket] = useState<string | null>(() => sessionStorage.getItem(ticketKey(eventId)));
-  const [clicked, setClicked] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [result, setResult] = useState<GetPurchaseResultResponse | null>(null);
+  const purchase = useMutation(SeckillService.method.purchase);
+  const fetchQuery = useFetchQuery();
+  const { problem, busy, submit, fail } = useFormProblem();
 
   useEffect(() => {
     if (!ticket) return;
     const ctl = new AbortController();
     poll(
-      () => seckill.getPurchaseResult({ ticket }, { signal: ctl.signal }),
+      () => fetchQuery(SeckillService.method.getPurchaseResult, { ticket }),
       (r) => r.state !== PurchaseState.QUEUED,
       { every: 1000, timeout: 120_000, signal: ctl.signal },
     )
       .then(setResult)
       .catch((err: unknown) => {
         if (ctl.signal.aborted) return;
-        const p = describe(err);
+        const p = problemOf(err);
         if (p.code === Code.NotFound || p.code === Code.PermissionDenied) {
           // A ticket of another sign-in on this tab: forget it.
           sessionStorage.removeItem(ticketKey(eventId));
           setTicket(null);
           return;
         }
-        setProblem(p);
+        fail(p);
       });
     return () => ctl.abort();
-  }, [ticket, eventId]);
+  }, [ticket, eventId, fetchQuery, fail]);
 
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  const e = q.data.event;
-  if (!e) return <Empty>No such flash sale.</Empty>;
-  const state = stateAt(e, now);
-  const soldOut = e.remainingStock <= 0n;
-
-  const buy = async () => {
+  const buy = () => {
     if (!session) {
-      navigate(loginPath(location));
+      void navigate(loginPath(location));
       return;
     }
-    setClicked(true); // one click is one purchase: the button stays disabled
-    setProblem(null);
-    try {
-      const r = await seckill.purchase({ eventId });
+    // One click is one purchase: the button stays disabled while it runs,
+    // and gives way to the purchase's result once there is a ticket.
+    void submit(async () => {
+      const r = await purchase.mutateAsync({ eventId });
       sessionStorage.setItem(ticketKey(eventId), r.ticket);
       setTicket(r.ticket);
       void q.refetch(); // the remaining stock moved
-    } catch (err) {
-      setProblem(describe(err));
-      setClicked(false);
-    }
+    });
   };
 
   return (
-    <article className="flash-page">
-      <img className="main-image" src={e.imageUrl} alt={e.title} />
-      <div className="buy-box">
-        <h1>{e.title}</h1>
-        <div className="big-price">
-          <Price cents={e.priceCents} was={e.originalPriceCents} />
-        </div>
-        <p>
-          <EventClock event={e} />
-        </p>
-        <p className="muted">
-          {e.remainingStock.toString()} of {e.totalStock.toString()} left · limit {e.perUserLimit} per person
-        </p>
-        <div className="stock-bar" aria-hidden>
-          <span style={{ width: `${e.totalStock > 0n ? Number((e.remainingStock * 100n) / e.totalStock) : 0}%` }} />
-        </div>
-        {!ticket && (
-          <button
-            type="button"
-            className="flash-buy"
-            disabled={clicked || state !== EventState.LIVE || soldOut}
-            onClick={() => void buy()}
-          >
-            {state === EventState.UPCOMING
-              ? "Not started yet"
-              : state === EventState.ENDED
-                ? "Ended"
-                : soldOut
-                  ? "Sold out"
-                  : clicked
-                    ? "Buying…"
-                    : "Buy now"}
-          </button>
-        )}
-        {ticket && <PurchaseOutcome result={result} />}
-        {problem && (
-          <div className="error" role="alert">
-            {problem.message}
-          </div>
-        )}
-        <p>
-          <Link to={`/product/${e.productId}`}>About this product</Link>
-        </p>
-      </div>
-    </article>
+    <QueryView query={q} isEmpty={(d) => !d.event} empty="No such flash sale.">
+      {({ event: e }) => {
+        if (!e) return null;
+        const state = stateAt(e, now);
+        const soldOut = e.remainingStock <= 0n;
+        return (
+          <article className="flash-page">
+            <img className="main-image" src={e.imageUrl} alt={e.title} />
+            <div className="buy-box">
+              <h1>{e.title}</h1>
+              <div className="big-price">
+                <Price cents={e.priceCents} was={e.originalPriceCents} />
+              </div>
+              <p>
+                <EventClock event={e} />
+              </p>
+              <p className="muted">
+                {e.remainingStock.toString()} of {e.totalStock.toString()} left · limit {e.perUserLimit} per person
+              </p>
+              <div className="stock-bar" aria-hidden>
+                <span style={{ width: `${e.totalStock > 0n ? Number((e.remainingStock * 100n) / e.totalStock) : 0}%` }} />
+              </div>
+              {!ticket && (
+                <button type="button" className="flash-buy" disabled={busy || state !== EventState.LIVE || soldOut} onClick={buy}>
+                  {state === EventState.UPCOMING
+                    ? "Not started yet"
+                    : state === EventState.ENDED
+                      ? "Ended"
+                      : soldOut
+                        ? "Sold out"
+                        : busy
+                          ? "Buying…"
+                          : "Buy now"}
+                </button>
+              )}
+              {ticket && <PurchaseOutcome result={result} />}
+              <FormProblem problem={problem} />
+              <p>
+                <Link to={`/product/${e.productId}`}>About this product</Link>
+              </p>
+            </div>
+          </article>
+        );
+      }}
+    </QueryView>
   );
 }
 

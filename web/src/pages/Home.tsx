@@ -3,15 +3,17 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import type { Banner } from "@gen/mall/product/v1/product_pb.js";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
-import { HomePart, StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
-import { Countdown, Empty, ErrorBox, Loading, Price, ProductGrid } from "../components/ui";
+import { HomePart, StorefrontService, type GetHomeResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
+import { QueryView } from "../components/QueryView";
+import { Countdown, Empty, Price, ProductGrid } from "../components/ui";
 import { millis } from "../lib/format";
 
 export function HomePage() {
   const home = useQuery(StorefrontService.method.getHome, {});
-  if (home.isPending) return <Loading />;
-  if (home.isError) return <ErrorBox error={home.error} retry={() => void home.refetch()} />;
-  const h = home.data;
+  return <QueryView query={home}>{(h) => <HomeContent home={h} />}</QueryView>;
+}
+
+function HomeContent({ home: h }: { home: GetHomeResponse }) {
   // A part the storefront could not fetch is empty and named here.
   const degraded = (part: HomePart) => h.degradedParts.includes(part);
   return (

@@ -1,15 +1,13 @@
-import { createClient } from "@connectrpc/connect";
-import { useState, type FormEvent } from "react";
+import { useMutation } from "@connectrpc/connect-query";
+import { useState, type SubmitEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { UserService, type LoginResponse } from "@gen/mall/user/v1/user_pb.js";
-import { Field, FormProblem, useAction } from "../components/ui";
-import { transport } from "../lib/api";
+import { Field, FormProblem } from "../components/ui";
+import { useFormProblem } from "../hooks/useFormProblem";
 import type { Problem } from "../lib/errors";
 import { millis } from "../lib/format";
 import { identityOf, nextPath } from "../lib/identity";
 import { saveSession } from "../lib/session";
-
-const users = createClient(UserService, transport);
 
 function remember(r: LoginResponse) {
   const u = r.user;
@@ -21,16 +19,17 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
-  const { problem, busy, run } = useAction();
-  const submit = (e: FormEvent) => {
+  const signIn = useMutation(UserService.method.login);
+  const { problem, busy, submit } = useFormProblem();
+  const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
-    void run(async () => {
-      remember(await users.login({ login: login.trim(), password }));
-      navigate(nextPath(params.get("next")), { replace: true });
+    void submit(async () => {
+      remember(await signIn.mutateAsync({ login: login.trim(), password }));
+      void navigate(nextPath(params.get("next")), { replace: true });
     });
   };
   return (
-    <form className="form narrow" onSubmit={submit}>
+    <form className="form narrow" onSubmit={onSubmit}>
       <h1>Sign in</h1>
       <FormProblem problem={problem} />
       <Field label="Username or phone" path="login" problem={problem} autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} />
@@ -56,7 +55,7 @@ export function LoginPage() {
 // identityProblem puts a violation of username or phone (two fields in the
 // contract) next to the form's one identity box.
 function identityProblem(p: Problem): Problem {
-  const idError = p.fields["username"] ?? p.fields["phone"];
+  const idError = p.fields.username ?? p.fields.phone;
   return idError ? { ...p, fields: { ...p.fields, identity: idError } } : p;
 }
 
@@ -66,18 +65,20 @@ export function RegisterPage() {
   const [identity, setIdentity] = useState("");
   const [nickname, setNickname] = useState("");
   const [password, setPassword] = useState("");
-  const { problem, busy, run } = useAction(identityProblem);
-  const submit = (e: FormEvent) => {
+  const register = useMutation(UserService.method.register);
+  const signIn = useMutation(UserService.method.login);
+  const { problem, busy, submit } = useFormProblem(identityProblem);
+  const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
-    void run(async () => {
+    void submit(async () => {
       const id = identityOf(identity);
-      await users.register({ identity: id, password, nickname: nickname.trim() });
-      remember(await users.login({ login: id.value, password }));
-      navigate(nextPath(params.get("next")), { replace: true });
+      await register.mutateAsync({ identity: id, password, nickname: nickname.trim() });
+      remember(await signIn.mutateAsync({ login: id.value, password }));
+      void navigate(nextPath(params.get("next")), { replace: true });
     });
   };
   return (
-    <form className="form narrow" onSubmit={submit} noValidate>
+    <form className="form narrow" onSubmit={onSubmit} noValidate>
       <h1>Create an account</h1>
       <FormProblem problem={problem} />
       <Field

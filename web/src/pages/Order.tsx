@@ -1,12 +1,12 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { OrderKind, OrderService, OrderStatus } from "@gen/mall/order/v1/order_pb.js";
+import { OrderKind, OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
-import { Empty, ErrorBox, Loading } from "../components/ui";
+import { OrderActions, ReviewForm, StatusBadge } from "../components/order";
+import { QueryView } from "../components/QueryView";
 import { dateTime, money } from "../lib/format";
 import { actionsOf, statusLabel, unreviewedLines } from "../lib/orders";
-import { OrderActions, ReviewForm, StatusBadge } from "./orderParts";
 
 export function OrderPage() {
   const { orderId = "" } = useParams();
@@ -19,14 +19,17 @@ export function OrderPage() {
     { orderId },
     { refetchInterval: (query) => (query.state.data?.order?.status === OrderStatus.PENDING_PAYMENT ? 2000 : false) },
   );
-  const order = q.data?.order;
-  const reviewable = order ? actionsOf(order).review : false;
-  const reviews = useQuery(ReviewService.method.getReviewStatus, reviewable ? { orderIds: [orderId] } : skipToken);
-  const [writing, setWriting] = useState<string | null>(null);
+  return (
+    <QueryView query={q} isEmpty={(d) => !d.order} empty="No such order.">
+      {(d) => d.order && <OrderDetails order={d.order} returned={returned} />}
+    </QueryView>
+  );
+}
 
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  if (!order) return <Empty>No such order.</Empty>;
+function OrderDetails({ order, returned }: { order: Order; returned: string | null }) {
+  const reviewable = actionsOf(order).review;
+  const reviews = useQuery(ReviewService.method.getReviewStatus, reviewable ? { orderIds: [order.orderId] } : skipToken);
+  const [writing, setWriting] = useState<string | null>(null);
   const open = reviewable ? unreviewedLines(order, reviews.data?.reviewed ?? []) : [];
   const a = order.shippingAddress;
 

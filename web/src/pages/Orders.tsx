@@ -1,11 +1,19 @@
 import { skipToken, useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
 import { Link, useSearchParams } from "react-router-dom";
-import { OrderService } from "@gen/mall/order/v1/order_pb.js";
-import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
-import { Empty, ErrorBox, Loading, MoreOnScroll } from "../components/ui";
+import { OrderService, type Order } from "@gen/mall/order/v1/order_pb.js";
+import { ReviewService, type GetReviewStatusResponse } from "@gen/mall/review/v1/review_pb.js";
+import { OrderActions, StatusBadge } from "../components/order";
+import { QueryView } from "../components/QueryView";
+import { MoreOnScroll } from "../components/ui";
 import { dateTime, money } from "../lib/format";
 import { isOrderTab, orderTabs, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
-import { OrderActions, StatusBadge } from "./orderParts";
+
+const noOrders = "No orders here.";
+
+// toReview leaves out the orders whose lines all have a review.
+function toReview(orders: Order[], status: GetReviewStatusResponse): Order[] {
+  return orders.filter((o) => unreviewedLines(o, status.reviewed).length > 0);
+}
 
 export function OrdersPage() {
   const [params, setParams] = useSearchParams();
@@ -21,8 +29,6 @@ export function OrdersPage() {
     ReviewService.method.getReviewStatus,
     tab === "review" && all.length > 0 ? { orderIds: all.map((o) => o.orderId) } : skipToken,
   );
-  const orders =
-    tab === "review" ? all.filter((o) => unreviewedLines(o, reviewStatus.data?.reviewed ?? []).length > 0) : all;
 
   return (
     <div className="orders-page">
@@ -34,43 +40,51 @@ export function OrdersPage() {
           </button>
         ))}
       </div>
-      {q.isPending || (tab === "review" && reviewStatus.isLoading) ? (
-        <Loading />
-      ) : q.isError ? (
-        <ErrorBox error={q.error} retry={() => void q.refetch()} />
-      ) : orders.length === 0 ? (
-        <Empty>No orders here.</Empty>
-      ) : (
-        <ul className="order-list">
-          {orders.map((o) => (
-            <li key={o.orderId} className="card order-card" data-order={o.orderId}>
-              <div className="order-head">
-                <Link to={`/orders/${o.orderId}`}>{dateTime(o.createdAt)}</Link>
-                <StatusBadge order={o} />
-              </div>
-              <Link to={`/orders/${o.orderId}`} className="order-thumbs">
-                {o.lines.map((l) => (
-                  <img key={l.productId} src={l.imageUrl} alt={l.title} />
-                ))}
-                {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
-              </Link>
-              <div className="order-foot">
-                <span>
-                  Total <b>{money(o.totalCents)}</b>
-                </span>
-                {tab === "review" ? (
-                  <Link className="button" to={`/orders/${o.orderId}`}>
-                    Write a review
-                  </Link>
-                ) : (
-                  <OrderActions order={o} />
-                )}
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.orders.length === 0)} empty={noOrders}>
+        {() =>
+          tab === "review" ? (
+            <QueryView query={reviewStatus} isEmpty={(r) => toReview(all, r).length === 0} empty={noOrders}>
+              {(r) => <OrderList orders={toReview(all, r)} tab={tab} />}
+            </QueryView>
+          ) : (
+            <OrderList orders={all} tab={tab} />
+          )
+        }
+      </QueryView>
       <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
     </div>
+  );
+}
+
+function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
+  return (
+    <ul className="order-list">
+      {orders.map((o) => (
+        <li key={o.orderId} className="card order-card" data-order={o.orderId}>
+          <div className="order-head">
+            <Link to={`/orders/${o.orderId}`}>{dateTime(o.createdAt)}</Link>
+            <StatusBadge order={o} />
+          </div>
+          <Link to={`/orders/${o.orderId}`} className="order-thumbs">
+            {o.lines.map((l) => (
+              <img key={l.productId} src={l.imageUrl} alt={l.title} />
+            ))}
+            {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
+          </Link>
+          <div className="order-foot">
+            <span>
+              Total <b>{money(o.totalCents)}</b>
+            </span>
+            {tab === "review" ? (
+              <Link className="button" to={`/orders/${o.orderId}`}>
+                Write a review
+              </Link>
+            ) : (
+              <OrderActions order={o} />
+            )}
+          </div>
+        </li>
+      ))}
+    </ul>
   );
 }

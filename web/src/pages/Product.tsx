@@ -4,15 +4,26 @@ import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
 import { ReviewFilter, ReviewService, type ReviewSummary } from "@gen/mall/review/v1/review_pb.js";
 import { EventState } from "@gen/mall/seckill/v1/seckill_pb.js";
-import { StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
+import { StorefrontService, type GetProductPageResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
-import { loginPath, useSession } from "../components/session";
-import { Countdown, Empty, ErrorBox, Loading, MoreOnScroll, Price, useInvalidate } from "../components/ui";
+import { QueryView } from "../components/QueryView";
+import { Countdown, ErrorBox, MoreOnScroll, Price } from "../components/ui";
+import { useInvalidate } from "../hooks/useInvalidate";
+import { useSession } from "../hooks/useSession";
 import { dateTime, millis, stars } from "../lib/format";
+import { loginPath } from "../lib/identity";
 
 export function ProductPage() {
   const { productId = "" } = useParams();
   const page = useQuery(StorefrontService.method.getProductPage, { productId });
+  return (
+    <QueryView query={page} isEmpty={(d) => !d.product} empty="This product does not exist.">
+      {(d) => <ProductDetails productId={productId} page={d} />}
+    </QueryView>
+  );
+}
+
+function ProductDetails({ productId, page }: { productId: string; page: GetProductPageResponse }) {
   const session = useSession();
   const navigate = useNavigate();
   const location = useLocation();
@@ -29,13 +40,11 @@ export function ProductPage() {
   const addFavorite = useMutation(UserService.method.addFavorite, { onSuccess: () => invalidate(StorefrontService, UserService) });
   const removeFavorite = useMutation(UserService.method.removeFavorite, { onSuccess: () => invalidate(StorefrontService, UserService) });
 
-  if (page.isPending) return <Loading />;
-  if (page.isError) return <ErrorBox error={page.error} retry={() => void page.refetch()} />;
-  const { product, reviewSummary, isFavorite, flashSale } = page.data;
-  if (!product) return <Empty>This product does not exist.</Empty>;
+  const { product, reviewSummary, isFavorite, flashSale } = page;
+  if (!product) return null;
   const needLogin = () => {
     if (session) return false;
-    navigate(loginPath(location));
+    void navigate(loginPath(location));
     return true;
   };
   const stock = Number(product.stock);
@@ -96,7 +105,9 @@ export function ProductPage() {
           <button
             type="button"
             disabled={soldOut}
-            onClick={() => !needLogin() && navigate(`/checkout?buy=${encodeURIComponent(productId)}&qty=${quantity}`)}
+            onClick={() => {
+              if (!needLogin()) void navigate(`/checkout?buy=${encodeURIComponent(productId)}&qty=${quantity}`);
+            }}
           >
             Buy now
           </button>
@@ -162,36 +173,33 @@ function Reviews({ productId, summary }: { productId: string; summary: ReviewSum
           </button>
         ))}
       </div>
-      {q.isPending ? (
-        <Loading />
-      ) : q.isError ? (
-        <ErrorBox error={q.error} retry={() => void q.refetch()} />
-      ) : (
-        <>
-          {q.data.pages.every((p) => p.reviews.length === 0) && <Empty>No reviews yet.</Empty>}
-          <ul className="review-list">
-            {q.data.pages
-              .flatMap((p) => p.reviews)
-              .map((r) => (
-                <li key={r.reviewId} className="review">
-                  <div>
-                    <b>{r.authorName}</b> <span className="stars">{stars(r.rating)}</span>{" "}
-                    <span className="muted">{dateTime(r.createdAt)}</span>
-                  </div>
-                  {r.text && <p>{r.text}</p>}
-                  {r.imageUrls.length > 0 && (
-                    <div className="thumbs">
-                      {r.imageUrls.map((u) => (
-                        <img key={u} src={u} alt="" loading="lazy" />
-                      ))}
+      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.reviews.length === 0)} empty="No reviews yet.">
+        {(d) => (
+          <>
+            <ul className="review-list">
+              {d.pages
+                .flatMap((p) => p.reviews)
+                .map((r) => (
+                  <li key={r.reviewId} className="review">
+                    <div>
+                      <b>{r.authorName}</b> <span className="stars">{stars(r.rating)}</span>{" "}
+                      <span className="muted">{dateTime(r.createdAt)}</span>
                     </div>
-                  )}
-                </li>
-              ))}
-          </ul>
-          <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
-        </>
-      )}
+                    {r.text && <p>{r.text}</p>}
+                    {r.imageUrls.length > 0 && (
+                      <div className="thumbs">
+                        {r.imageUrls.map((u) => (
+                          <img key={u} src={u} alt="" loading="lazy" />
+                        ))}
+                      </div>
+                    )}
+                  </li>
+                ))}
+            </ul>
+            <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
+          </>
+        )}
+      </QueryView>
     </section>
   );
 }

@@ -1,17 +1,15 @@
-import { createClient } from "@connectrpc/connect";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { useState, type FormEvent } from "react";
+import { useState, type SubmitEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import { UserService } from "@gen/mall/user/v1/user_pb.js";
-import { ErrorBox, Field, FormProblem, Loading, useAction, useInvalidate } from "../components/ui";
-import { transport } from "../lib/api";
-import { describe, type Problem } from "../lib/errors";
+import { UserService, type User } from "@gen/mall/user/v1/user_pb.js";
+import { QueryView } from "../components/QueryView";
+import { Field, FormProblem } from "../components/ui";
+import { useFormProblem } from "../hooks/useFormProblem";
+import { useInvalidate } from "../hooks/useInvalidate";
 import { millis } from "../lib/format";
+import { orderTabs } from "../lib/orders";
 import { changePasswordProblem } from "../lib/password";
 import { loadSession, saveSession } from "../lib/session";
-import { orderTabs } from "../lib/orders";
-
-const users = createClient(UserService, transport);
 
 // ChangePasswordForm changes the password; every other session of the
 // shopper is signed out by the service, and this one goes on with the
@@ -20,12 +18,13 @@ function ChangePasswordForm() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [changed, setChanged] = useState(false);
-  const { problem, busy, run } = useAction(changePasswordProblem);
-  const submit = (e: FormEvent) => {
+  const change = useMutation(UserService.method.changePassword);
+  const { problem, busy, submit } = useFormProblem(changePasswordProblem);
+  const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     setChanged(false);
-    void run(async () => {
-      const r = await users.changePassword({ currentPassword: current, newPassword: next });
+    void submit(async () => {
+      const r = await change.mutateAsync({ currentPassword: current, newPassword: next });
       const s = loadSession();
       saveSession({ token: r.accessToken, expiresAt: millis(r.expiresAt), name: s?.name ?? "" });
       setCurrent("");
@@ -34,7 +33,7 @@ function ChangePasswordForm() {
     });
   };
   return (
-    <form className="form panel change-password" onSubmit={submit} noValidate>
+    <form className="form panel change-password" onSubmit={onSubmit} noValidate>
       <h2>Password</h2>
       <FormProblem problem={problem} />
       <Field
@@ -63,12 +62,9 @@ function ChangePasswordForm() {
   );
 }
 
-export function ProfilePage() {
-  const profile = useQuery(UserService.method.getProfile, {});
+function NicknameForm({ user }: { user: User }) {
   const invalidate = useInvalidate();
-  const navigate = useNavigate();
   const [nickname, setNickname] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState(false);
   const update = useMutation(UserService.method.updateProfile, {
     onSuccess: async (r) => {
@@ -77,56 +73,63 @@ export function ProfilePage() {
       if (s && r.user) saveSession({ ...s, name: r.user.nickname || r.user.username || r.user.phone });
       await invalidate(UserService);
     },
-    onError: (err) => setProblem(describe(err)),
   });
+  const { problem, busy, submit } = useFormProblem();
+  const onSubmit = (e: SubmitEvent) => {
+    e.preventDefault();
+    setSaved(false);
+    void submit(() => update.mutateAsync({ nickname: (nickname ?? user.nickname).trim() }));
+  };
+  return (
+    <form className="form panel" onSubmit={onSubmit}>
+      <h2>Profile</h2>
+      <p className="muted">Signed in as {user.username || user.phone}</p>
+      <FormProblem problem={problem} />
+      <Field label="Nickname" path="nickname" problem={problem} value={nickname ?? user.nickname} onChange={(e) => setNickname(e.target.value)} />
+      <button type="submit" disabled={busy}>
+        Save
+      </button>
+      {saved && <span className="ok"> Saved.</span>}
+    </form>
+  );
+}
+
+export function ProfilePage() {
+  const profile = useQuery(UserService.method.getProfile, {});
+  const navigate = useNavigate();
   const logout = useMutation(UserService.method.logout, {
     // Signed out locally even when the call fails: the token is forgotten.
     onSettled: () => {
       saveSession(null);
-      navigate("/");
+      void navigate("/");
     },
   });
-  if (profile.isPending) return <Loading />;
-  if (profile.isError) return <ErrorBox error={profile.error} retry={() => void profile.refetch()} />;
-  const u = profile.data.user;
-  if (!u) return null;
   return (
-    <div className="profile-page">
-      <h1>Hello, {u.nickname || u.username || u.phone}</h1>
-      <nav className="panel order-shortcuts">
-        {orderTabs.map((t) => (
-          <Link key={t.id} to={`/orders?tab=${t.id}`}>
-            {t.label}
-          </Link>
-        ))}
-      </nav>
-      <nav className="panel links">
-        <Link to="/me/addresses">My addresses</Link>
-        <Link to="/me/favorites">My favorites</Link>
-        <Link to="/orders">My orders</Link>
-      </nav>
-      <form
-        className="form panel"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setProblem(null);
-          setSaved(false);
-          update.mutate({ nickname: (nickname ?? u.nickname).trim() });
-        }}
-      >
-        <h2>Profile</h2>
-        <p className="muted">Signed in as {u.username || u.phone}</p>
-        <FormProblem problem={problem} />
-        <Field label="Nickname" path="nickname" problem={problem} value={nickname ?? u.nickname} onChange={(e) => setNickname(e.target.value)} />
-        <button type="submit" disabled={update.isPending}>
-          Save
-        </button>
-        {saved && <span className="ok"> Saved.</span>}
-      </form>
-      <ChangePasswordForm />
-      <button type="button" className="secondary" onClick={() => logout.mutate({})}>
-        Sign out
-      </button>
-    </div>
+    <QueryView query={profile}>
+      {({ user: u }) =>
+        u && (
+          <div className="profile-page">
+            <h1>Hello, {u.nickname || u.username || u.phone}</h1>
+            <nav className="panel order-shortcuts">
+              {orderTabs.map((t) => (
+                <Link key={t.id} to={`/orders?tab=${t.id}`}>
+                  {t.label}
+                </Link>
+              ))}
+            </nav>
+            <nav className="panel links">
+              <Link to="/me/addresses">My addresses</Link>
+              <Link to="/me/favorites">My favorites</Link>
+              <Link to="/orders">My orders</Link>
+            </nav>
+            <NicknameForm user={u} />
+            <ChangePasswordForm />
+            <button type="button" className="secondary" onClick={() => logout.mutate({})}>
+              Sign out
+            </button>
+          </div>
+        )
+      }
+    </QueryView>
   );
 }

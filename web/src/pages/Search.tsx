@@ -1,7 +1,8 @@
 import { skipToken, useInfiniteQuery } from "@connectrpc/connect-query";
 import { useSearchParams } from "react-router-dom";
 import { ProductService } from "@gen/mall/product/v1/product_pb.js";
-import { Empty, ErrorBox, Loading, MoreOnScroll, ProductGrid } from "../components/ui";
+import { QueryView } from "../components/QueryView";
+import { Empty, MoreOnScroll, ProductGrid } from "../components/ui";
 
 export function SearchPage() {
   const [params] = useSearchParams();
@@ -12,20 +13,21 @@ export function SearchPage() {
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   if (!keyword) return <Empty>Type what you are looking for in the search box.</Empty>;
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
-  const products = q.data.pages.flatMap((p) => p.products);
   return (
     <div className="search-page">
       <h1>Results for “{keyword}”</h1>
-      {products.length === 0 ? (
-        <Empty>Nothing matches “{keyword}”. Try another word.</Empty>
-      ) : (
-        <>
-          <ProductGrid products={products} />
-          <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
-        </>
-      )}
+      <QueryView
+        query={q}
+        isEmpty={(d) => d.pages.every((p) => p.products.length === 0)}
+        empty={<>Nothing matches “{keyword}”. Try another word.</>}
+      >
+        {(d) => (
+          <>
+            <ProductGrid products={d.pages.flatMap((p) => p.products)} />
+            <MoreOnScroll hasMore={q.hasNextPage} loading={q.isFetchingNextPage} onMore={() => void q.fetchNextPage()} />
+          </>
+        )}
+      </QueryView>
     </div>
   );
 }

@@ -1,13 +1,13 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useState } from "react";
-import { Link } from "react-router-dom";
 import { OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
-import { Countdown, ErrorBox, useInvalidate } from "../components/ui";
-import { describe, type Problem } from "../lib/errors";
+import { useFormProblem } from "../hooks/useFormProblem";
+import { useInvalidate } from "../hooks/useInvalidate";
+import { usePayOrder } from "../hooks/usePayOrder";
 import { millis } from "../lib/format";
 import { actionsOf, statusLabel } from "../lib/orders";
-import { payOrder } from "./pay";
+import { Countdown, ErrorBox, FormProblem } from "./ui";
 
 export function StatusBadge({ order }: { order: Order }) {
   return (
@@ -21,25 +21,14 @@ export function StatusBadge({ order }: { order: Order }) {
 // PayButton opens the provider's pay page for an order; a failure to get
 // there is shown beside it and the button is offered again.
 export function PayButton({ orderId }: { orderId: string }) {
-  const [paying, setPaying] = useState(false);
-  const [problem, setProblem] = useState<unknown>(null);
+  const { payOrder, paying } = usePayOrder();
+  const { problem, submit } = useFormProblem();
   return (
     <>
-      <button
-        type="button"
-        disabled={paying}
-        onClick={() => {
-          setPaying(true);
-          setProblem(null);
-          payOrder(orderId).catch((err: unknown) => {
-            setProblem(err);
-            setPaying(false);
-          });
-        }}
-      >
+      <button type="button" disabled={paying} onClick={() => void submit(() => payOrder(orderId))}>
         {paying ? "Opening payment…" : "Pay now"}
       </button>
-      <ErrorBox error={problem} />
+      <FormProblem problem={problem} />
     </>
   );
 }
@@ -82,22 +71,20 @@ export function OrderActions({ order }: { order: Order }) {
 export function ReviewForm({ orderId, productId, onDone }: { orderId: string; productId: string; onDone: () => void }) {
   const [rating, setRating] = useState(5);
   const [text, setText] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
   const invalidate = useInvalidate();
   const create = useMutation(ReviewService.method.createReview, {
     onSuccess: async () => {
       await invalidate(ReviewService);
       onDone();
     },
-    onError: (err) => setProblem(describe(err)),
   });
+  const { problem, busy, submit } = useFormProblem();
   return (
     <form
       className="review-form"
       onSubmit={(e) => {
         e.preventDefault();
-        setProblem(null);
-        create.mutate({ orderId, productId, rating, text });
+        void submit(() => create.mutateAsync({ orderId, productId, rating, text }));
       }}
     >
       <fieldset className="rating">
@@ -111,16 +98,12 @@ export function ReviewForm({ orderId, productId, onDone }: { orderId: string; pr
       <label className="field">
         <span>Your review</span>
         <textarea name="text" rows={3} maxLength={2000} value={text} onChange={(e) => setText(e.target.value)} />
-        {problem?.fields["text"] && <small className="field-error">{problem.fields["text"]}</small>}
+        {problem?.fields.text && <small className="field-error">{problem.fields.text}</small>}
       </label>
-      {problem && !problem.fields["text"] && <div className="error">{problem.message}</div>}
-      <button type="submit" disabled={create.isPending}>
+      {problem && !problem.fields.text && <div className="error">{problem.message}</div>}
+      <button type="submit" disabled={busy}>
         Submit review
       </button>
     </form>
   );
-}
-
-export function OrderLink({ order }: { order: Order }) {
-  return <Link to={`/orders/${order.orderId}`}>Order {order.orderId}</Link>;
 }
