@@ -18,7 +18,6 @@ import (
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/pay/provider"
 	"mall/services/platform/temporalx"
-	"mall/services/product"
 	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
 	"mall/workflows/flashsale"
@@ -30,7 +29,7 @@ import (
 // with its activities, whose clients call the services over gRPC as the
 // "worker" service and publish order events to Kafka.
 func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
-	producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(product.OrderEventsTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
+	producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(checkout.OrderEventsTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
 	if err != nil {
 		return nil, err
 	}
