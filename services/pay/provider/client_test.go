@@ -19,63 +19,43 @@ func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
-func TestRetryable(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"nil", nil, false},
-		{"429", &Error{Status: 429, Code: "rate_limited"}, true},
-		{"500", &Error{Status: 500, Code: "internal"}, true},
-		{"502", &Error{Status: 502}, true},
-		{"503 wrapped", fmt.Errorf("create charge: %w", &Error{Status: 503, Code: "unavailable"}), true},
-		{"400", &Error{Status: 400, Code: "invalid_request"}, false},
-		{"401", &Error{Status: 401, Code: "unauthenticated"}, false},
-		{"404", &Error{Status: 404, Code: "not_found"}, false},
-		{"409 conflict", &Error{Status: 409, Code: "idempotency_conflict"}, false},
-		{"409 not_refundable", &Error{Status: 409, Code: "not_refundable"}, false},
-		{"connection refused", &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}, true},
-		{"net timeout", timeoutErr{}, true},
-		{"deadline", context.DeadlineExceeded, true},
-		{"deadline wrapped in url.Error", &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, true},
-		{"cancelled", context.Canceled, false},
-		{"cancelled wrapped in url.Error", &url.Error{Op: "Get", URL: "http://x", Err: context.Canceled}, false},
-		{"plain error", errors.New("decode answer: bad json"), false},
-		{"parse error", &strconv.NumError{Func: "ParseInt", Num: "x", Err: strconv.ErrSyntax}, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Retryable(tc.err); got != tc.want {
-				t.Fatalf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
-			}
-		})
-	}
-}
-
 // A provider's refusal on the merits is final; the merchant's own
-// credentials, a timeout or a rate limit are not the request's fault.
-func TestRefused(t *testing.T) {
+// credentials, a timeout or a rate limit are not the request's fault, and
+// the network, 429 and 5xx are worth another try.
+func TestRefusedAndRetryable(t *testing.T) {
 	tests := []struct {
-		name string
-		err  error
-		want bool
+		name               string
+		err                error
+		refused, retryable bool
 	}{
-		{"400", &Error{Status: 400, Code: "invalid_request"}, true},
-		{"404", &Error{Status: 404, Code: "not_found"}, true},
-		{"409 not_refundable", fmt.Errorf("refund: %w", &Error{Status: 409, Code: "not_refundable"}), true},
-		{"401 our key", &Error{Status: 401, Code: "unauthenticated"}, false},
-		{"403", &Error{Status: 403, Code: "forbidden"}, false},
-		{"408", &Error{Status: 408, Code: "request_timeout"}, false},
-		{"429", &Error{Status: 429, Code: "rate_limited"}, false},
-		{"503", &Error{Status: 503, Code: "unavailable"}, false},
-		{"connection refused", &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("refused")}}, false},
-		{"an answer that cannot be read", errors.New("decode answer: bad json"), false},
+		{"nil", nil, false, false},
+		{"400", &Error{Status: 400, Code: "invalid_request"}, true, false},
+		{"404", &Error{Status: 404, Code: "not_found"}, true, false},
+		{"409 conflict", &Error{Status: 409, Code: "idempotency_conflict"}, true, false},
+		{"409 not_refundable, wrapped", fmt.Errorf("refund: %w", &Error{Status: 409, Code: "not_refundable"}), true, false},
+		{"401 our key", &Error{Status: 401, Code: "unauthenticated"}, false, false},
+		{"403", &Error{Status: 403, Code: "forbidden"}, false, false},
+		{"408", &Error{Status: 408, Code: "request_timeout"}, false, false},
+		{"429", &Error{Status: 429, Code: "rate_limited"}, false, true},
+		{"500", &Error{Status: 500, Code: "internal"}, false, true},
+		{"502", &Error{Status: 502}, false, true},
+		{"503 wrapped", fmt.Errorf("create charge: %w", &Error{Status: 503, Code: "unavailable"}), false, true},
+		{"connection refused", &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}, false, true},
+		{"net timeout", timeoutErr{}, false, true},
+		{"deadline", context.DeadlineExceeded, false, true},
+		{"deadline wrapped in url.Error", &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, false, true},
+		{"cancelled", context.Canceled, false, false},
+		{"cancelled wrapped in url.Error", &url.Error{Op: "Get", URL: "http://x", Err: context.Canceled}, false, false},
+		{"an answer that cannot be read", errors.New("decode answer: bad json"), false, false},
+		{"parse error", &strconv.NumError{Func: "ParseInt", Num: "x", Err: strconv.ErrSyntax}, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Refused(tc.err); got != tc.want {
-				t.Fatalf("Refused = %v, want %v", got, tc.want)
+			if got := Refused(tc.err); got != tc.refused {
+				t.Fatalf("Refused(%v) = %v, want %v", tc.err, got, tc.refused)
+			}
+			if got := Retryable(tc.err); got != tc.retryable {
+				t.Fatalf("Retryable(%v) = %v, want %v", tc.err, got, tc.retryable)
 			}
 		})
 	}
