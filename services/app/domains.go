@@ -26,6 +26,7 @@ import (
 	"mall/services/cart"
 	"mall/services/order"
 	"mall/services/pay"
+	"mall/services/pay/provider"
 	"mall/services/platform/clientaddr"
 	"mall/services/platform/config"
 	"mall/services/platform/ratelimit"
@@ -34,7 +35,6 @@ import (
 	"mall/services/seckill"
 	"mall/services/storefront"
 	"mall/services/user"
-	"mall/workflows/payment"
 )
 
 // Domain is one service of the mall.
@@ -223,7 +223,7 @@ func mountPay(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (s
 	httpClient, url, clientOpts := deps.ServiceClientOptions("pay")
 	cfg := deps.Config
 	svc := pay.NewService(handle, tc, orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
-		payment.NewProvider(cfg.ProviderURL, cfg.ProviderAPIKey), deps.Logger, pay.Options{
+		provider.NewClient(cfg.ProviderURL, cfg.ProviderAPIKey), deps.Logger, pay.Options{
 			TaskQueue:     cfg.TaskQueue,
 			WebhookSecret: []byte(cfg.ProviderWebhookSecret),
 			PublicURL:     cfg.PublicURL,

@@ -16,6 +16,7 @@ import (
 	payv1 "mall/gen/mall/pay/v1"
 	"mall/services/order"
 	"mall/services/pay"
+	payprovider "mall/services/pay/provider"
 	"mall/services/paysim"
 	"mall/services/platform/auth"
 	"mall/services/platform/testenv"
@@ -87,15 +88,15 @@ func TestPaymentTruthComesFromTheProvider(t *testing.T) {
 		before, asked := refusals(payment.ReasonUnconfirmedHint), p.callsTo("GET", chargePath)
 		forge := func(eventID string) {
 			t.Helper()
-			c := payment.Charge{ID: pm.GetProviderChargeId(), Reference: pm.GetPaymentId(), OrderID: forged, AmountCents: 1,
-				Currency: payment.Currency, Status: payment.ChargeSucceeded}
-			payload, err := json.Marshal(payment.Event{ID: eventID, Type: "charge.succeeded", Created: time.Now().Unix(), Sequence: 2, Charge: c})
+			c := payprovider.Charge{ID: pm.GetProviderChargeId(), Reference: pm.GetPaymentId(), OrderID: forged, AmountCents: 1,
+				Currency: payment.Currency, Status: payprovider.ChargeSucceeded}
+			payload, err := json.Marshal(payprovider.Event{ID: eventID, Type: "charge.succeeded", Created: time.Now().Unix(), Sequence: 2, Charge: c})
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			if _, err := m.pays.ProviderWebhook(ctx, connect.NewRequest(&payv1.ProviderWebhookRequest{Payload: payload,
-				Signature: payment.SignWebhook([]byte(e2eWebhookSecret), payload, time.Now())})); err != nil {
+				Signature: payprovider.SignWebhook([]byte(e2eWebhookSecret), payload, time.Now())})); err != nil {
 				t.Errorf("forged webhook %s: %v", eventID, err)
 			}
 		}

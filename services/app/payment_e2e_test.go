@@ -14,6 +14,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	payv1 "mall/gen/mall/pay/v1"
+	payprovider "mall/services/pay/provider"
 	"mall/services/paysim"
 	"mall/services/platform/testenv"
 	"mall/workflows/payment"
@@ -21,7 +22,7 @@ import (
 
 // startMallWithPaysim runs the whole mall with a worker against a payment
 // simulator with the given faults, and returns the merchant's provider client.
-func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults paysim.Options, mutate ...func(*appConfig)) (*mall, *payment.Provider) {
+func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults paysim.Options, mutate ...func(*appConfig)) (*mall, *paysim.Client) {
 	t.Helper()
 	m, p := startMallWithProvider(t, paymentTimeout, faults, mutate...)
 	return m, p.client
@@ -33,7 +34,7 @@ func startMallWithPaysim(t *testing.T, paymentTimeout time.Duration, faults pays
 type provider struct {
 	sim         *paysim.Simulator
 	api         http.Handler // the simulator's
-	client      *payment.Provider
+	client      *paysim.Client
 	refundsDown atomic.Bool // refunds answer 503 while set
 
 	mu    sync.Mutex
@@ -74,7 +75,7 @@ func startMallWithProvider(t *testing.T, paymentTimeout time.Duration, faults pa
 		cfg.ProviderURL, cfg.ProviderAPIKey, cfg.ProviderWebhookSecret = simServer.URL, "sk_e2e", e2eWebhookSecret
 		cfg.ProviderPollInterval = 2 * time.Second
 	}}, mutate...)...)
-	p.client = payment.NewProvider(simServer.URL, "sk_e2e")
+	p.client = paysim.NewClient(simServer.URL, "sk_e2e")
 	return m, p
 }
 
@@ -93,7 +94,7 @@ func (m *mall) buyNow(ctx context.Context, token, addressID, product, requestID 
 
 // payAsCustomer calls Pay and approves on the provider's page, again after
 // each (simulated) decline, until the payment succeeds.
-func (m *mall) payAsCustomer(ctx context.Context, provider *payment.Provider, token, orderID string) error {
+func (m *mall) payAsCustomer(ctx context.Context, provider *paysim.Client, token, orderID string) error {
 	for attempt := 1; attempt <= 8; attempt++ {
 		res, err := m.pays.Pay(ctx, testenv.Bearer(token, &payv1.PayRequest{OrderId: orderID}))
 		if err != nil {
@@ -107,7 +108,7 @@ func (m *mall) payAsCustomer(ctx context.Context, provider *payment.Provider, to
 		if err != nil {
 			return err
 		}
-		if charge.Status == payment.ChargeSucceeded {
+		if charge.Status == payprovider.ChargeSucceeded {
 			return nil
 		}
 		// Declined: Pay again once the workflow has recorded the decline.

@@ -16,8 +16,8 @@ import (
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/pay/provider"
 	"mall/services/platform/temporalx"
-	"mall/services/product"
 	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
 	"mall/workflows/flashsale"
@@ -29,7 +29,7 @@ import (
 // with its activities, whose clients call the services over gRPC as the
 // "worker" service and publish order events to Kafka.
 func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
-	producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(product.OrderEventsTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
+	producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(checkout.OrderEventsTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
 	}
 	pay := payv1connect.NewPayServiceClient(httpClient, url, opts...)
 	payments := &payment.Activities{Pay: pay, Orders: activities.Orders, Products: activities.Products,
-		Provider: payment.NewProvider(deps.Config.ProviderURL, deps.Config.ProviderAPIKey)}
+		Provider: sagaProvider{provider.NewClient(deps.Config.ProviderURL, deps.Config.ProviderAPIKey)}}
 	cancellations := &cancellation.Activities{Pay: pay, Orders: activities.Orders}
 	sweeps := &flashsale.Activities{Orders: activities.Orders, Products: activities.Products,
 		Seckill: seckillv1connect.NewSeckillServiceClient(httpClient, url, opts...)}

@@ -1,7 +1,8 @@
 // Package bench is the load harness behind `mall bench`: it drives a call
 // from N concurrent workers for a bounded time, and turns what it measured
 // into req/s, percentiles, ratios and a report. It knows no domain: the
-// calls are given by the caller.
+// calls are given by the caller (the mall's benchmarks, in package
+// scenario).
 package bench
 
 import (

@@ -15,6 +15,7 @@ import (
 	"connectrpc.com/connect"
 
 	payv1 "mall/gen/mall/pay/v1"
+	"mall/services/pay/provider"
 	"mall/services/platform/auth"
 	"mall/services/platform/testenv"
 	"mall/workflows/payment"
@@ -35,17 +36,17 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = f.svc.temporal.SignalWorkflow(ctx, workflowID, "", "stop", nil) })
-	deliver := func(ev payment.Event) error {
+	deliver := func(ev provider.Event) error {
 		_, err := client.ProviderWebhook(ctx, connect.NewRequest(signed(t, webhookSecret, ev, time.Now())))
 		return err
 	}
-	claim := func(id string, status payment.ChargeStatus, change func(*payment.Charge)) payment.Event {
+	claim := func(id string, status provider.ChargeStatus, change func(*provider.Charge)) provider.Event {
 		c := charge
 		c.Status, c.AmountCents = status, 1
 		if change != nil {
 			change(&c)
 		}
-		return payment.Event{ID: id, Type: "charge." + string(status), Created: time.Now().Unix(), Sequence: 9, Charge: c}
+		return provider.Event{ID: id, Type: "charge." + string(status), Created: time.Now().Unix(), Sequence: 9, Charge: c}
 	}
 
 	// Thirty different events at once, each "succeeded" for 1 cent: all
@@ -53,7 +54,7 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 30)
 	for i := range errs {
-		wg.Go(func() { errs[i] = deliver(claim(fmt.Sprintf("evt_flood_%02d", i), payment.ChargeSucceeded, nil)) })
+		wg.Go(func() { errs[i] = deliver(claim(fmt.Sprintf("evt_flood_%02d", i), provider.ChargeSucceeded, nil)) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -63,10 +64,10 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 	}
 	// A non-final event is stored and not forwarded; events for another
 	// order, or a spelling variant of the payment id, are not ours.
-	for _, ev := range []payment.Event{
-		claim("evt_pending", payment.ChargePending, nil),
-		claim("evt_other_order", payment.ChargeCancelled, func(c *payment.Charge) { c.OrderID = "o-someone-else" }),
-		claim("evt_upper_reference", payment.ChargeCancelled, func(c *payment.Charge) { c.Reference = strings.ToUpper(paymentID) }),
+	for _, ev := range []provider.Event{
+		claim("evt_pending", provider.ChargePending, nil),
+		claim("evt_other_order", provider.ChargeCancelled, func(c *provider.Charge) { c.OrderID = "o-someone-else" }),
+		claim("evt_upper_reference", provider.ChargeCancelled, func(c *provider.Charge) { c.Reference = strings.ToUpper(paymentID) }),
 	} {
 		if err := deliver(ev); err != nil {
 			t.Fatalf("%s: %v", ev.ID, err)
@@ -77,7 +78,7 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 	}
 	// A later status is forwarded too; signals arrive in order, so once it
 	// is there every earlier forward is.
-	if err := deliver(claim("evt_declined", payment.ChargeDeclined, nil)); err != nil {
+	if err := deliver(claim("evt_declined", provider.ChargeDeclined, nil)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return len(f.events.of(workflowID)) >= 2 })
@@ -87,7 +88,7 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 		t.Fatalf("forwarded %+v, want one success hint then the decline", got)
 	}
 	// Redelivering the forwarded one changes nothing either.
-	if err := deliver(claim(got[0].EventID, payment.ChargeSucceeded, nil)); err != nil {
+	if err := deliver(claim(got[0].EventID, provider.ChargeSucceeded, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := f.svc.GetPayment(ctx, userID, paymentID, ""); err != nil || p.GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_PENDING {
@@ -148,8 +149,8 @@ func TestARefusedRefundIsFinalAndRecordedOnce(t *testing.T) {
 }
 
 // serviceWithProvider is the fixture's service talking to another provider.
-func (f *fixture) serviceWithProvider(provider *payment.Provider) *Service {
-	return NewService(f.db, f.svc.temporal, f.svc.orders, provider, testenv.Logger(), f.svc.opts)
+func (f *fixture) serviceWithProvider(client *provider.Client) *Service {
+	return NewService(f.db, f.svc.temporal, f.svc.orders, client, testenv.Logger(), f.svc.opts)
 }
 
 func TestARefundAnsweredForOtherTermsIsRefused(t *testing.T) {
@@ -160,12 +161,12 @@ func TestARefundAnsweredForOtherTermsIsRefused(t *testing.T) {
 	// A provider that says it refunded 1 cent.
 	partial := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(payment.Refund{ID: "re_partial", ChargeID: charge.ID, AmountCents: 1, Status: "succeeded"})
+		_ = json.NewEncoder(w).Encode(provider.Refund{ID: "re_partial", ChargeID: charge.ID, AmountCents: 1, Status: "succeeded"})
 	}))
 	t.Cleanup(partial.Close)
 	mismatch := map[string]string{"reason": refusalMismatch}
 	before := testenv.CounterValue(t, "mall_payment_refunds_refused_total", mismatch)
-	_, _, err := f.serviceWithProvider(payment.NewProvider(partial.URL, "sk_test")).Refund(ctx, orderID)
+	_, _, err := f.serviceWithProvider(provider.NewClient(partial.URL, "sk_test")).Refund(ctx, orderID)
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonRefundRefused)
 	row, err := latestPayment(ctx, f.db, orderID)
 	if err != nil || row.Status != int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED) || !row.RefundFailedAt.Valid ||
@@ -196,13 +197,13 @@ func TestARefundDuringAProviderOutageStaysRetryable(t *testing.T) {
 	unreachable := "http://" + gone.Addr().String()
 	gone.Close()
 	refusals := testenv.CounterValue(t, "mall_payment_refunds_refused_total", map[string]string{"reason": refusalProvider})
-	for name, provider := range map[string]*payment.Provider{
-		"5xx":               payment.NewProvider(answering(http.StatusServiceUnavailable), "sk_test"),
-		"429":               payment.NewProvider(answering(http.StatusTooManyRequests), "sk_test"),
-		"our key is wrong":  payment.NewProvider(f.provider.BaseURL, "sk_wrong"),
-		"nothing listening": payment.NewProvider(unreachable, "sk_test"),
+	for name, client := range map[string]*provider.Client{
+		"5xx":               provider.NewClient(answering(http.StatusServiceUnavailable), "sk_test"),
+		"429":               provider.NewClient(answering(http.StatusTooManyRequests), "sk_test"),
+		"our key is wrong":  provider.NewClient(f.provider.BaseURL, "sk_wrong"),
+		"nothing listening": provider.NewClient(unreachable, "sk_test"),
 	} {
-		_, _, err := f.serviceWithProvider(provider).Refund(ctx, orderID)
+		_, _, err := f.serviceWithProvider(client).Refund(ctx, orderID)
 		if connect.CodeOf(err) != connect.CodeUnavailable {
 			t.Fatalf("%s: %v, want unavailable", name, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	payv1 "mall/gen/mall/pay/v1"
 	"mall/gen/mall/pay/v1/payv1connect"
+	"mall/services/pay/provider"
 	"mall/services/paysim"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
@@ -41,7 +42,7 @@ type fixture struct {
 	svc      *Service
 	db       *bun.DB
 	sim      *paysim.Simulator
-	provider *payment.Provider
+	provider *paysim.Client
 	orders   *orderStandIn
 	events   *eventRecorder
 	clients  map[string]payv1connect.PayServiceClient
@@ -56,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	sim := paysim.New(paysim.Options{APIKey: "sk_test", WebhookSecret: webhookSecret, Logger: testenv.Logger()})
 	simServer := httptest.NewServer(sim.Handler())
 	t.Cleanup(simServer.Close)
-	provider := payment.NewProvider(simServer.URL, "sk_test")
+	simClient := paysim.NewClient(simServer.URL, "sk_test")
 
 	tc, err := temporalx.Dial(ctx, testenv.Temporal(t), "default", testenv.Logger())
 	if err != nil {
@@ -82,11 +83,11 @@ func newFixture(t *testing.T) *fixture {
 		srv.Mount(orderv1connect.NewOrderServiceHandler(orders))
 	})
 	svc := NewService(handle, tc, orderv1connect.NewOrderServiceClient(rpcclient.HTTPClient(), ordersURL, connect.WithGRPC()),
-		provider, testenv.Logger(), Options{TaskQueue: taskQueue, WebhookSecret: webhookSecret, PublicURL: "http://mall.test"})
+		simClient.Client, testenv.Logger(), Options{TaskQueue: taskQueue, WebhookSecret: webhookSecret, PublicURL: "http://mall.test"})
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
 		srv.Mount(payv1connect.NewPayServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
 	})
-	f := &fixture{svc: svc, db: handle, sim: sim, provider: provider, orders: orders, events: events, keys: keys,
+	f := &fixture{svc: svc, db: handle, sim: sim, provider: simClient, orders: orders, events: events, keys: keys,
 		clients: map[string]payv1connect.PayServiceClient{
 			"connect-json": payv1connect.NewPayServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         payv1connect.NewPayServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC()),
@@ -159,7 +160,7 @@ func (e *eventRecorder) of(workflowID string) []payment.ProviderEvent {
 
 // pendingPayment records a payment attempt with a real charge at paysim,
 // as PaymentWorkflow's first steps do, and returns its charge.
-func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceClient, userID, orderID string) (string, payment.Charge) {
+func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceClient, userID, orderID string) (string, provider.Charge) {
 	t.Helper()
 	ctx := context.Background()
 	paymentID := payment.PaymentID(orderID, 1)
@@ -167,7 +168,7 @@ func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceCli
 		PaymentId: paymentID, OrderId: orderID, UserId: userID, AmountCents: 2500})); err != nil {
 		t.Fatal(err)
 	}
-	charge, err := f.provider.CreateCharge(ctx, paymentID, payment.CreateChargeRequest{AmountCents: 2500, Reference: paymentID, OrderID: orderID})
+	charge, err := f.provider.CreateCharge(ctx, paymentID, provider.CreateChargeRequest{AmountCents: 2500, Reference: paymentID, OrderID: orderID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func (f *fixture) pendingPayment(t *testing.T, client payv1connect.PayServiceCli
 
 // paidPayment is pendingPayment approved by the customer at paysim and
 // settled as PaymentWorkflow settles it.
-func (f *fixture) paidPayment(t *testing.T, client payv1connect.PayServiceClient, userID, orderID string) (string, payment.Charge) {
+func (f *fixture) paidPayment(t *testing.T, client payv1connect.PayServiceClient, userID, orderID string) (string, provider.Charge) {
 	t.Helper()
 	ctx := context.Background()
 	paymentID, charge := f.pendingPayment(t, client, userID, orderID)
@@ -196,13 +197,13 @@ func (f *fixture) paidPayment(t *testing.T, client payv1connect.PayServiceClient
 }
 
 // signed is a webhook body for ev, signed at t with secret.
-func signed(t *testing.T, secret []byte, ev payment.Event, at time.Time) *payv1.ProviderWebhookRequest {
+func signed(t *testing.T, secret []byte, ev provider.Event, at time.Time) *payv1.ProviderWebhookRequest {
 	t.Helper()
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &payv1.ProviderWebhookRequest{Payload: payload, Signature: payment.SignWebhook(secret, payload, at)}
+	return &payv1.ProviderWebhookRequest{Payload: payload, Signature: provider.SignWebhook(secret, payload, at)}
 }
 
 func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
@@ -217,8 +218,8 @@ func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = f.svc.temporal.SignalWorkflow(ctx, workflowID, "", "stop", nil) })
-			charge.Status = payment.ChargeSucceeded
-			ev := payment.Event{ID: "evt_" + testenv.RandomID(6), Type: "charge.succeeded", Created: time.Now().Unix(), Sequence: 2, Charge: charge}
+			charge.Status = provider.ChargeSucceeded
+			ev := provider.Event{ID: "evt_" + testenv.RandomID(6), Type: "charge.succeeded", Created: time.Now().Unix(), Sequence: 2, Charge: charge}
 
 			// Forged: wrong secret, tampered payload, garbage header, stale.
 			forged := signed(t, []byte("not the secret"), ev, time.Now())
@@ -268,7 +269,7 @@ func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
 			}
 			// Signed but not an event: invalid_argument.
 			junk := &payv1.ProviderWebhookRequest{Payload: []byte(`{"hello":1}`)}
-			junk.Signature = payment.SignWebhook(webhookSecret, junk.Payload, time.Now())
+			junk.Signature = provider.SignWebhook(webhookSecret, junk.Payload, time.Now())
 			_, err = client.ProviderWebhook(ctx, connect.NewRequest(junk))
 			testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonBadPayload)
 		})

@@ -18,6 +18,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	payv1 "mall/gen/mall/pay/v1"
+	"mall/services/pay/provider"
 	"mall/services/platform/db"
 	"mall/services/platform/rpcerr"
 	"mall/workflows/payment"
@@ -240,8 +241,8 @@ func (s *Service) Refund(ctx context.Context, orderID string) (*payv1.Payment, b
 	chargeID := row.ProviderChargeID.String
 	refund, err := s.provider.RefundCharge(ctx, chargeID, "refund-"+row.ID)
 	switch {
-	case payment.Refused(err):
-		var pe *payment.ProviderError
+	case provider.Refused(err):
+		var pe *provider.Error
 		errors.As(err, &pe)
 		return s.refundRefused(ctx, row, refusalProvider, "the payment provider refused the refund ("+clip(pe.Code)+")", err.Error())
 	case err != nil:

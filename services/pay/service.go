@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/services/pay/provider"
 	"mall/workflows/payment"
 )
 
@@ -37,13 +38,13 @@ type Service struct {
 	db       *bun.DB
 	temporal client.Client
 	orders   orderv1connect.OrderServiceClient
-	provider *payment.Provider
+	provider *provider.Client
 	logger   *slog.Logger
 	opts     Options
 }
 
 // NewService returns the pay service.
-func NewService(db *bun.DB, temporal client.Client, orders orderv1connect.OrderServiceClient, provider *payment.Provider, logger *slog.Logger, opts Options) *Service {
+func NewService(db *bun.DB, temporal client.Client, orders orderv1connect.OrderServiceClient, provider *provider.Client, logger *slog.Logger, opts Options) *Service {
 	if opts.SignatureTolerance <= 0 {
 		opts.SignatureTolerance = 5 * time.Minute
 	}

@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	"go.temporal.io/api/serviceerror"
 
+	"mall/services/pay/provider"
 	"mall/services/platform/rpcerr"
 	"mall/workflows/payment"
 )
@@ -23,14 +24,14 @@ import (
 // each final status of a charge is forwarded once, however many events claim
 // it, so a flood of events cannot flood the workflow.
 func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature string) error {
-	err := payment.VerifyWebhook(s.opts.WebhookSecret, payload, signature, time.Now(), s.opts.SignatureTolerance)
+	err := provider.VerifyWebhook(s.opts.WebhookSecret, payload, signature, time.Now(), s.opts.SignatureTolerance)
 	switch {
-	case errors.Is(err, payment.ErrStaleSignature):
+	case errors.Is(err, provider.ErrStaleSignature):
 		return rpcerr.New(connect.CodeUnauthenticated, ReasonStaleSignature, "webhook signature expired")
 	case err != nil:
 		return rpcerr.New(connect.CodeUnauthenticated, ReasonBadSignature, "webhook signature invalid")
 	}
-	var ev payment.Event
+	var ev provider.Event
 	if err := json.Unmarshal(payload, &ev); err != nil || !wellFormed(ev) {
 		return rpcerr.New(connect.CodeInvalidArgument, ReasonBadPayload, "webhook payload is not a charge event")
 	}
@@ -52,7 +53,7 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 	if stored.HandledAt.Valid {
 		return nil // a redelivery
 	}
-	if ev.Charge.Status.Final() {
+	if payment.ChargeStatus(ev.Charge.Status).Final() {
 		if err := s.forwardHint(ctx, row.OrderID, ev); err != nil {
 			return err
 		}
@@ -62,14 +63,14 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 
 // forwardHint signals the payment workflow that the charge may be final,
 // unless another event has done so for the same status.
-func (s *Service) forwardHint(ctx context.Context, orderID string, ev payment.Event) error {
+func (s *Service) forwardHint(ctx context.Context, orderID string, ev provider.Event) error {
 	status := string(ev.Charge.Status)
 	first, err := claimHint(ctx, s.db, ev.Charge.ID, status, ev.ID, now())
 	if err != nil || !first {
 		return err
 	}
 	err = s.temporal.SignalWorkflow(ctx, payment.WorkflowID(orderID), "", payment.SignalProviderEvent, payment.ProviderEvent{
-		EventID: ev.ID, ChargeID: ev.Charge.ID, Status: ev.Charge.Status, Sequence: ev.Sequence,
+		EventID: ev.ID, ChargeID: ev.Charge.ID, Status: payment.ChargeStatus(ev.Charge.Status), Sequence: ev.Sequence,
 	})
 	var notFound *serviceerror.NotFound
 	if err == nil || errors.As(err, &notFound) { // a closed workflow has its outcome already
@@ -84,7 +85,7 @@ func (s *Service) forwardHint(ctx context.Context, orderID string, ev payment.Ev
 
 // wellFormed reports whether ev names a charge and fits the columns that
 // store it.
-func wellFormed(ev payment.Event) bool {
+func wellFormed(ev provider.Event) bool {
 	return ev.ID != "" && len(ev.ID) <= 128 && ev.Charge.ID != "" && len(ev.Charge.ID) <= 128 &&
 		ev.Charge.Reference != "" && len(ev.Type) <= 64
 }
@@ -93,6 +94,6 @@ func wellFormed(ev payment.Event) bool {
 // attempt's payment id exactly (the lookup ignores case) and order, and its
 // charge once one is recorded (the event may come before the workflow has
 // recorded it).
-func (r *paymentRow) holds(c payment.Charge) bool {
+func (r *paymentRow) holds(c provider.Charge) bool {
 	return c.Reference == r.ID && c.OrderID == r.OrderID && (!r.ProviderChargeID.Valid || r.ProviderChargeID.String == c.ID)
 }

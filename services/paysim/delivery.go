@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"mall/workflows/payment"
+	"mall/services/pay/provider"
 )
 
 // Webhook delivery. Every event of a charge goes into that charge's lane and
@@ -21,7 +21,7 @@ import (
 // event (LossRate) is never delivered.
 
 type delivery struct {
-	ev       payment.Event
+	ev       provider.Event
 	data     []byte // the event JSON: the signed payload
 	url      string
 	lane     string // charge id when delivered in order; "" when on its own
@@ -57,7 +57,7 @@ func (h *deliveryHeap) Pop() any {
 func (s *Simulator) emitLocked(cs *chargeState) {
 	cs.seq++
 	now := time.Now()
-	ev := payment.Event{
+	ev := provider.Event{
 		ID:       newID("evt_"),
 		Type:     "charge." + string(cs.charge.Status),
 		Created:  now.Unix(),
@@ -230,7 +230,7 @@ func (s *Simulator) backoffLocked(attempts int) time.Duration {
 
 // post sends d, signed now, and returns the receiver's HTTP status.
 func (s *Simulator) post(ctx context.Context, d *delivery) (int, error) {
-	body, err := json.Marshal(webhookBody{Payload: d.data, Signature: payment.SignWebhook(s.opts.WebhookSecret, d.data, time.Now())})
+	body, err := json.Marshal(webhookBody{Payload: d.data, Signature: provider.SignWebhook(s.opts.WebhookSecret, d.data, time.Now())})
 	if err != nil {
 		return 0, err
 	}

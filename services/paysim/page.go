@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"mall/workflows/payment"
+	"mall/services/pay/provider"
 )
 
 // The pay page: what the shopper's browser shows. No API key: the charge id in
@@ -83,7 +83,7 @@ func newPageTemplates() pageTemplates {
 }
 
 type payView struct {
-	C       payment.Charge
+	C       provider.Charge
 	Amount  string
 	Pending bool
 	Message string
@@ -103,19 +103,19 @@ func formatAmount(cents int64, currency string) string {
 	return currency + " " + n
 }
 
-var statusText = map[payment.ChargeStatus]string{
-	payment.ChargePending:   "待支付 Awaiting payment",
-	payment.ChargeSucceeded: "支付成功 Payment succeeded",
-	payment.ChargeDeclined:  "支付失败 Payment declined",
-	payment.ChargeCancelled: "已取消 Cancelled by the shop",
-	payment.ChargeRefunded:  "已退款 Refunded",
+var statusText = map[provider.ChargeStatus]string{
+	provider.ChargePending:   "待支付 Awaiting payment",
+	provider.ChargeSucceeded: "支付成功 Payment succeeded",
+	provider.ChargeDeclined:  "支付失败 Payment declined",
+	provider.ChargeCancelled: "已取消 Cancelled by the shop",
+	provider.ChargeRefunded:  "已退款 Refunded",
 }
 
-func (s *Simulator) render(w http.ResponseWriter, status int, c payment.Charge, message string) {
+func (s *Simulator) render(w http.ResponseWriter, status int, c provider.Charge, message string) {
 	v := payView{
 		C:       c,
 		Amount:  formatAmount(c.AmountCents, c.Currency),
-		Pending: c.Status == payment.ChargePending,
+		Pending: c.Status == provider.ChargePending,
 		Message: message,
 		CSS:     template.CSS(pageCSS),
 	}
@@ -140,7 +140,7 @@ func (s *Simulator) renderNotFound(w http.ResponseWriter, id string) {
 }
 
 // returnURL is the charge's return_url with ?charge=<id>&status=<status> added.
-func returnURL(c payment.Charge) string {
+func returnURL(c provider.Charge) string {
 	u, err := url.Parse(c.ReturnURL)
 	if err != nil {
 		return c.ReturnURL
@@ -160,7 +160,7 @@ func (s *Simulator) payPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := ""
-	if c.Status != payment.ChargePending {
+	if c.Status != provider.ChargePending {
 		msg = statusText[c.Status]
 		if c.DeclineReason != "" {
 			msg += " · " + c.DeclineReason

@@ -1,11 +1,12 @@
 // Package paysim is a payment provider simulator: the merchant API of
-// mall/workflows/payment (charges, cancellation, refunds, a ledger), a pay page
-// for the shopper's browser, and signed webhooks delivered with retries and
-// injectable faults (loss, duplicates, reordering, latency, declines,
-// refused refunds, and charges that differ from what the merchant asked).
+// mall/services/pay/provider (charges, cancellation, refunds), a ledger and
+// a pay page for the shopper's browser (Client drives both from tests), and
+// signed webhooks delivered with retries and injectable faults (loss,
+// duplicates, reordering, latency, declines, refused refunds, and charges
+// that differ from what the merchant asked).
 //
 // All state is in memory. The wire types and the webhook signature come from
-// package payment, so the simulator and the merchant's client cannot drift.
+// package provider, so the simulator and the merchant's client cannot drift.
 package paysim
 
 import (
@@ -26,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"mall/workflows/payment"
+	"mall/services/pay/provider"
 )
 
 // Options configure a Simulator. Rates are probabilities in [0, 1].
@@ -105,7 +106,7 @@ type Simulator struct {
 	charges    map[string]*chargeState
 	chargeKeys map[string]chargeKey // Idempotency-Key of POST /v1/charges
 	refundKeys map[string]string    // Idempotency-Key of POST .../refunds -> charge id
-	ledger     []payment.LedgerEntry
+	ledger     []LedgerEntry
 
 	// webhook delivery (delivery.go), guarded by mu
 	queue    deliveryHeap
@@ -117,14 +118,14 @@ type Simulator struct {
 }
 
 type chargeState struct {
-	charge payment.Charge
+	charge provider.Charge
 	seq    int64 // sequence of the last event
-	refund *payment.Refund
+	refund *provider.Refund
 }
 
 type chargeKey struct {
 	chargeID string
-	req      payment.CreateChargeRequest // normalized
+	req      provider.CreateChargeRequest // normalized
 }
 
 // New returns a simulator with opts, defaults filled in.
@@ -245,7 +246,7 @@ func (s *Simulator) createCharge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request", "the Idempotency-Key header is required")
 		return
 	}
-	var req payment.CreateChargeRequest
+	var req provider.CreateChargeRequest
 	if err := decodeBody(r, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
@@ -274,14 +275,14 @@ func (s *Simulator) createCharge(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now().UTC()
 	id := newID("ch_")
-	cs := &chargeState{charge: payment.Charge{
+	cs := &chargeState{charge: provider.Charge{
 		ID:          id,
 		AmountCents: req.AmountCents,
 		Currency:    req.Currency,
 		Reference:   req.Reference,
 		OrderID:     req.OrderID,
 		Description: req.Description,
-		Status:      payment.ChargePending,
+		Status:      provider.ChargePending,
 		PayURL:      payBase + "/pay/" + id,
 		ReturnURL:   req.ReturnURL,
 		NotifyURL:   req.NotifyURL,
@@ -297,12 +298,12 @@ func (s *Simulator) createCharge(w http.ResponseWriter, r *http.Request) {
 
 // sameCharge reports whether a replayed request asks for the same charge: the
 // money and what it is for must match.
-func sameCharge(a, b payment.CreateChargeRequest) bool {
+func sameCharge(a, b provider.CreateChargeRequest) bool {
 	return a.AmountCents == b.AmountCents && a.Currency == b.Currency &&
 		a.Reference == b.Reference && a.OrderID == b.OrderID
 }
 
-func normalizeCreate(req payment.CreateChargeRequest) (payment.CreateChargeRequest, error) {
+func normalizeCreate(req provider.CreateChargeRequest) (provider.CreateChargeRequest, error) {
 	req.Currency = strings.ToUpper(strings.TrimSpace(req.Currency))
 	if req.Currency == "" {
 		req.Currency = "CNY"
@@ -352,12 +353,12 @@ func (s *Simulator) getCharge(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-func (s *Simulator) charge(id string) (payment.Charge, error) {
+func (s *Simulator) charge(id string) (provider.Charge, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs, ok := s.charges[id]
 	if !ok {
-		return payment.Charge{}, errNotFound(id)
+		return provider.Charge{}, errNotFound(id)
 	}
 	return cs.charge, nil
 }
@@ -371,8 +372,8 @@ func (s *Simulator) cancelCharge(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound(id))
 		return
 	}
-	if cs.charge.Status == payment.ChargePending {
-		s.setStatusLocked(cs, payment.ChargeCancelled, "")
+	if cs.charge.Status == provider.ChargePending {
+		s.setStatusLocked(cs, provider.ChargeCancelled, "")
 		s.log.Info("charge cancelled", "charge", id)
 	}
 	writeJSON(w, http.StatusOK, cs.charge)
@@ -402,7 +403,7 @@ func (s *Simulator) refundCharge(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, cs.refund)
 		return
 	}
-	if cs.charge.Status != payment.ChargeSucceeded {
+	if cs.charge.Status != provider.ChargeSucceeded {
 		writeError(w, http.StatusConflict, "not_refundable",
 			"charge "+id+" is "+string(cs.charge.Status)+"; only a succeeded charge can be refunded")
 		return
@@ -413,7 +414,7 @@ func (s *Simulator) refundCharge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	cs.refund = &payment.Refund{
+	cs.refund = &provider.Refund{
 		ID:          newID("re_"),
 		ChargeID:    id,
 		AmountCents: cs.charge.AmountCents,
@@ -422,46 +423,46 @@ func (s *Simulator) refundCharge(w http.ResponseWriter, r *http.Request) {
 	}
 	s.refundKeys[key] = id
 	cs.charge.RefundedCents = cs.charge.AmountCents
-	s.ledger = append(s.ledger, payment.LedgerEntry{
+	s.ledger = append(s.ledger, LedgerEntry{
 		ChargeID: id, Reference: cs.charge.Reference, OrderID: cs.charge.OrderID,
 		Kind: "refund", AmountCents: cs.charge.AmountCents, At: now,
 	})
-	s.setStatusLocked(cs, payment.ChargeRefunded, "")
+	s.setStatusLocked(cs, provider.ChargeRefunded, "")
 	s.log.Info("charge refunded", "charge", id, "refund", cs.refund.ID, "amount_cents", cs.refund.AmountCents)
 	writeJSON(w, http.StatusOK, cs.refund)
 }
 
 func (s *Simulator) getLedger(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	entries := append([]payment.LedgerEntry{}, s.ledger...)
+	entries := append([]LedgerEntry{}, s.ledger...)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string][]payment.LedgerEntry{"entries": entries})
+	writeJSON(w, http.StatusOK, map[string][]LedgerEntry{"entries": entries})
 }
 
 // act is the shopper's click: approve (declined anyway with probability
 // DeclineRate) or decline. Only a pending charge can be acted on.
-func (s *Simulator) act(id string, approve bool) (payment.Charge, error) {
+func (s *Simulator) act(id string, approve bool) (provider.Charge, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs, ok := s.charges[id]
 	if !ok {
-		return payment.Charge{}, errNotFound(id)
+		return provider.Charge{}, errNotFound(id)
 	}
-	if cs.charge.Status != payment.ChargePending {
+	if cs.charge.Status != provider.ChargePending {
 		return cs.charge, &apiError{http.StatusConflict, "not_pending", "charge " + id + " is " + string(cs.charge.Status)}
 	}
 	switch {
 	case !approve:
-		s.setStatusLocked(cs, payment.ChargeDeclined, ReasonCustomerDeclined)
+		s.setStatusLocked(cs, provider.ChargeDeclined, ReasonCustomerDeclined)
 	case s.opts.DeclineRate > 0 && s.rnd.Float64() < s.opts.DeclineRate:
-		s.setStatusLocked(cs, payment.ChargeDeclined, ReasonCardDeclined)
+		s.setStatusLocked(cs, provider.ChargeDeclined, ReasonCardDeclined)
 	default:
 		s.misreportLocked(cs)
-		s.ledger = append(s.ledger, payment.LedgerEntry{
+		s.ledger = append(s.ledger, LedgerEntry{
 			ChargeID: id, Reference: cs.charge.Reference, OrderID: cs.charge.OrderID,
 			Kind: "charge", AmountCents: cs.charge.AmountCents, At: time.Now().UTC(),
 		})
-		s.setStatusLocked(cs, payment.ChargeSucceeded, "")
+		s.setStatusLocked(cs, provider.ChargeSucceeded, "")
 	}
 	s.log.Info("customer acted", "charge", id, "approve", approve, "status", cs.charge.Status, "reason", cs.charge.DeclineReason)
 	return cs.charge, nil
@@ -490,7 +491,7 @@ func (s *Simulator) misreportLocked(cs *chargeState) {
 }
 
 // setStatusLocked moves a charge to status and emits its event. s.mu is held.
-func (s *Simulator) setStatusLocked(cs *chargeState, status payment.ChargeStatus, reason string) {
+func (s *Simulator) setStatusLocked(cs *chargeState, status provider.ChargeStatus, reason string) {
 	cs.charge.Status = status
 	cs.charge.DeclineReason = reason
 	cs.charge.UpdatedAt = time.Now().UTC()

@@ -12,14 +12,12 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	productv1 "mall/gen/mall/product/v1"
 	"mall/services/platform/kafka"
+	"mall/workflows/checkout"
 )
 
 // Rankings are Valkey sorted sets of units sold: one global, one per
 // category. They are seeded from the products' sales counts when missing
 // and then refreshed by order events (PAID and REFUNDED) from Kafka.
-
-// OrderEventsTopic is where the order service publishes OrderEvent records.
-const OrderEventsTopic = "mall.order.events"
 
 const defaultRankingSize = 10
 
@@ -183,7 +181,7 @@ const RankingGroup = "product-rankings"
 // RankingConsumerOptions are the franz-go options of the rankings consumer.
 func RankingConsumerOptions() []kgo.Opt {
 	return []kgo.Opt{
-		kgo.ConsumeTopics(OrderEventsTopic),
+		kgo.ConsumeTopics(checkout.OrderEventsTopic),
 		kgo.ConsumerGroup(RankingGroup),
 		kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),

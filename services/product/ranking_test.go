@@ -11,6 +11,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	productv1 "mall/gen/mall/product/v1"
 	"mall/services/platform/kafka"
+	"mall/workflows/checkout"
 )
 
 func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
@@ -68,7 +69,7 @@ func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
 		return &orderv1.OrderEvent{EventId: order + ":" + kind.String(), Type: kind, OrderId: order,
 			Lines: []*orderv1.OrderEventLine{{ProductId: underdog, CategoryId: "c05", Quantity: 1}}}
 	}
-	producer, err := cluster.NewClient(kgo.DefaultProduceTopic(OrderEventsTopic))
+	producer, err := cluster.NewClient(kgo.DefaultProduceTopic(checkout.OrderEventsTopic))
 	if err != nil {
 		t.Fatal(err)
 	}

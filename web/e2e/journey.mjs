@@ -1,4 +1,4 @@
-// The browser journey of issue 8, in Debian's Chromium driven by
+// The browser journey through the storefront, in Debian's Chromium driven by
 // playwright-core, against the whole system started here (or the one at
 // MALL_E2E_URL): a new shopper registers (after a refused form), searches,
 // opens a product, adds it to the cart, checks out, pays on the payment

@@ -20,8 +20,9 @@ import (
 	"mall/gen/mall/user/v1/userv1connect"
 )
 
-// OrderEventsTopic is the Kafka topic of order events (keyed by order id);
-// the EventPublisher the worker injects writes there.
+// OrderEventsTopic is the Kafka topic of order events (keyed by order id):
+// the EventPublisher the worker injects writes there and the product
+// service's rankings read it, so this is its one name.
 const OrderEventsTopic = "mall.order.events"
 
 // EventPublisher publishes an order event to OrderEventsTopic, keyed by

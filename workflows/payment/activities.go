@@ -29,7 +29,7 @@ type Activities struct {
 	Pay      payv1connect.PayServiceClient
 	Orders   orderv1connect.OrderServiceClient
 	Products productv1connect.ProductServiceClient
-	Provider *Provider
+	Provider Provider
 }
 
 // ErrTypeOrderPending is the (retryable) error of AwaitOrderOutcome while
@@ -63,7 +63,7 @@ type ChargeInput struct {
 // CreateCharge requests the charge of an attempt from the provider, with
 // the payment id as idempotency key: a retry returns the same charge.
 func (a *Activities) CreateCharge(ctx context.Context, in ChargeInput) (Charge, error) {
-	charge, err := a.Provider.CreateCharge(ctx, in.PaymentID, CreateChargeRequest{
+	charge, err := a.Provider.CreateCharge(ctx, in.PaymentID, ChargeRequest{
 		AmountCents: in.AmountCents, Currency: Currency, Reference: in.PaymentID, OrderID: in.OrderID,
 		Description: "Mall order " + in.OrderID, ReturnURL: in.ReturnURL, NotifyURL: in.NotifyURL,
 	})
@@ -196,22 +196,20 @@ func (a *Activities) RefundOrder(ctx context.Context, orderID string) error {
 	return rpcfailure.FromRPC(err)
 }
 
-// fromProvider makes the provider's refusals (Refused: a 4xx on the
-// request's merits, typed "PROVIDER_<code>") and answers that cannot be
-// read non-retryable; network errors, timeouts, 429, 5xx and the merchant's
-// own credentials (401, 403: fixed by configuration) stay retryable.
+// fromProvider makes the provider's refusals (typed "PROVIDER_<code>") and
+// answers that cannot be read (typed "PROVIDER_ERROR") non-retryable; every
+// other error stays retryable (see Provider).
 func fromProvider(err error) error {
-	var pe *ProviderError
+	var refused *RefusedError
 	switch {
 	case err == nil:
 		return nil
-	case Refused(err):
-		errors.As(err, &pe)
-		return temporal.NewNonRetryableApplicationError(pe.Message, errTypeProviderPrefix+pe.Code, err)
-	case Retryable(err) || errors.As(err, &pe):
-		return err
+	case errors.As(err, &refused):
+		return temporal.NewNonRetryableApplicationError(refused.Message, errTypeProviderPrefix+refused.Code, err)
+	case errors.Is(err, ErrUnreadableAnswer):
+		return temporal.NewNonRetryableApplicationError(err.Error(), errTypeProviderPrefix+"ERROR", err)
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), errTypeProviderPrefix+"ERROR", err)
+	return err
 }
 
 // errTypeProviderPrefix starts the type of every non-retryable provider error.

@@ -228,7 +228,7 @@ func TestAChargeTheProviderWillNotAnswerForIsNeverPaid(t *testing.T) {
 	// From 1 min on, the provider answers 404 for the attempt's charge.
 	h.at(time.Minute, func() {
 		h.mu.Lock()
-		h.lookupErr = fromProvider(&ProviderError{Status: 404, Code: "not_found", Message: "no charge " + charge1})
+		h.lookupErr = fromProvider(&RefusedError{Code: "not_found", Message: "no charge " + charge1})
 		h.mu.Unlock()
 		h.forge(charge1, ChargeSucceeded, 1)
 	})

@@ -1,30 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"runtime"
-	"slices"
-	"strings"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
-	productv1 "mall/gen/mall/product/v1"
-	"mall/gen/mall/product/v1/productv1connect"
-	storefrontv1 "mall/gen/mall/storefront/v1"
-	"mall/gen/mall/storefront/v1/storefrontv1connect"
-	"mall/services/app"
-	"mall/services/bench"
+	"mall/services/bench/scenario"
 	"mall/services/platform/logging"
 )
 
@@ -37,18 +19,22 @@ func (c *cli) benchCommand() *cobra.Command {
 	return cmd
 }
 
-type homeBenchOptions struct {
-	concurrency int
-	duration    time.Duration
-	warmup      time.Duration
-	encoding    string
-	gzip        bool
-	decode      string
-	maxProducts int
+// benchEnv is what a benchmark runs with: this command's configuration,
+// its output, and the servers' logger: warnings only, unless --log-level
+// was given, since one access-log line per request would measure the
+// logger.
+func (c *cli) benchEnv(cmd *cobra.Command) (scenario.Env, error) {
+	env := scenario.Env{Config: c.cfg, Logger: c.logger, Out: cmd.OutOrStdout(), Progress: cmd.ErrOrStderr()}
+	if cmd.Flags().Changed("log-level") {
+		return env, nil
+	}
+	logger, err := logging.New(os.Stderr, "warn")
+	env.Logger = logger
+	return env, err
 }
 
 func (c *cli) benchHomeCommand() *cobra.Command {
-	var o homeBenchOptions
+	var o scenario.HomeOptions
 	cmd := &cobra.Command{
 		Use:   "home",
 		Short: "GetHome and GetProduct with caches on and off, against a no-op handler on the same harness",
@@ -58,293 +44,89 @@ then drives each phase over HTTP/1.1 Connect from --concurrency clients:
 noop GetHome, GetHome and GetProduct with every cache on, then with every
 cache off. Prints req/s, p50/p99 latency and errors per phase, and the ratios.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := c.benchLogger(cmd)
+			env, err := c.benchEnv(cmd)
 			if err != nil {
 				return err
 			}
-			return c.runBenchHome(cmd.Context(), o, logger, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return scenario.Home(cmd.Context(), env, o)
 		},
 	}
-	cmd.Flags().IntVar(&o.concurrency, "concurrency", 64, "concurrent clients")
-	cmd.Flags().DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
-	cmd.Flags().DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured time before each phase")
-	cmd.Flags().StringVar(&o.encoding, "encoding", "proto", "Connect encoding of every phase: proto or json")
-	cmd.Flags().BoolVar(&o.gzip, "gzip", false, "let clients accept gzip-compressed answers (the server then compresses every non-empty answer)")
-	cmd.Flags().StringVar(&o.decode, "decode", "shallow", "what clients decode of each answer: shallow (status, framing and GetHome's degraded parts; proto only) or full")
-	cmd.Flags().IntVar(&o.maxProducts, "products", 1000, "how many product ids GetProduct rotates over")
+	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 64, "concurrent clients")
+	cmd.Flags().DurationVar(&o.Duration, "duration", 10*time.Second, "measured time of each phase")
+	cmd.Flags().DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured time before each phase")
+	cmd.Flags().StringVar(&o.Encoding, "encoding", "proto", "Connect encoding of every phase: proto or json")
+	cmd.Flags().BoolVar(&o.Gzip, "gzip", false, "let clients accept gzip-compressed answers (the server then compresses every non-empty answer)")
+	cmd.Flags().StringVar(&o.Decode, "decode", "shallow", "what clients decode of each answer: shallow (status, framing and GetHome's degraded parts; proto only) or full")
+	cmd.Flags().IntVar(&o.Products, "products", 1000, "how many product ids GetProduct rotates over")
 	return cmd
 }
 
-// benchLogger is the servers' logger during a benchmark: warnings only,
-// unless --log-level was given, since one access-log line per request would
-// measure the logger.
-func (c *cli) benchLogger(cmd *cobra.Command) (*slog.Logger, error) {
-	if cmd.Flags().Changed("log-level") {
-		return c.logger, nil
-	}
-	return logging.New(os.Stderr, "warn")
-}
-
-// Phase names; the ratios refer to them.
-const (
-	phaseNoop            = "noop GetHome"
-	phaseHomeCacheOn     = "GetHome cache on"
-	phaseProductCacheOn  = "GetProduct cache on"
-	phaseHomeCacheOff    = "GetHome cache off"
-	phaseProductCacheOff = "GetProduct cache off"
-)
-
-// noopStorefront answers GetHome with an empty page at once: the ceiling of
-// the server and harness themselves.
-type noopStorefront struct {
-	storefrontv1connect.UnimplementedStorefrontServiceHandler
-}
-
-func (noopStorefront) GetHome(context.Context, *connect.Request[storefrontv1.GetHomeRequest]) (*connect.Response[storefrontv1.GetHomeResponse], error) {
-	return connect.NewResponse(&storefrontv1.GetHomeResponse{}), nil
-}
-
-func (c *cli) runBenchHome(ctx context.Context, o homeBenchOptions, logger *slog.Logger, out, progress io.Writer) error {
-	if o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 || o.maxProducts < 1 {
-		return errors.New("bench home: --concurrency and --duration must be positive, --warmup not negative")
-	}
-	var clientOpts []connect.ClientOption
-	switch o.encoding {
-	case "proto":
-	case "json":
-		clientOpts = append(clientOpts, connect.WithProtoJSON())
-	default:
-		return fmt.Errorf("bench home: --encoding %q: want proto or json", o.encoding)
-	}
-	if !o.gzip {
-		clientOpts = append(clientOpts, connect.WithAcceptCompression("gzip", nil, nil))
-	}
-	// The load runs on the same cores as the servers: decoding every answer
-	// in full would bill the client's work to the bigger answers.
-	loadOpts := clientOpts
-	switch {
-	case o.decode == "full":
-	case o.decode == "shallow" && o.encoding == "proto":
-		loadOpts = append(slices.Clone(clientOpts), connect.WithCodec(shallowCodec{}))
-	default:
-		return fmt.Errorf("bench home: --decode %q: want full, or shallow with --encoding=proto", o.decode)
-	}
-
-	// Loopback only: both servers listen on 127.0.0.1 ports of the kernel's choosing.
-	mallListener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer mallListener.Close()
-	noopListener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer noopListener.Close()
-	cfg := benchConfig(c.cfg)
-	cfg.HTTPAddr = mallListener.Addr().String()
-	cfg.InternalURL = "http://" + cfg.HTTPAddr
-	mallURL, noopURL := cfg.InternalURL, "http://"+noopListener.Addr().String()
-
-	fmt.Fprintln(progress, "preparing: migrating and seeding", cfg.DBPrefix+"* databases")
-	if err := app.Migrate(ctx, cfg, app.Domains(), logger); err != nil {
-		return err
-	}
-	if _, err := app.Seed(ctx, cfg, logger); err != nil {
-		return err
-	}
-	deps, err := app.NewDeps(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer deps.Close()
-	mall, err := app.NewServer(ctx, deps, app.Domains())
-	if err != nil {
-		return err
-	}
-	noop, err := app.NewServer(ctx, deps, nil) // the same server options, no domain
-	if err != nil {
-		return err
-	}
-	noop.Mount(storefrontv1connect.NewStorefrontServiceHandler(noopStorefront{}, noop.HandlerOptions()...))
-
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 2)
-	go func() { served <- app.Serve(serveCtx, deps, mall, mallListener) }()
-	go func() { served <- noop.Serve(serveCtx, noopListener) }()
-	defer func() {
-		stopServing()
-		for range 2 {
-			if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
-				logger.Warn("bench server", "err", err)
-			}
-		}
-	}()
-
-	// HTTP/1.1 keep-alive clients, one connection per worker.
-	// DisableCompression: Connect negotiates compression itself (--gzip).
-	transport := &http.Transport{MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute, DisableCompression: true}
-	defer transport.CloseIdleConnections()
-	httpClient := &http.Client{Transport: transport}
-	noopHome := storefrontv1connect.NewStorefrontServiceClient(httpClient, noopURL, loadOpts...)
-	home := storefrontv1connect.NewStorefrontServiceClient(httpClient, mallURL, loadOpts...)
-	products := productv1connect.NewProductServiceClient(httpClient, mallURL, loadOpts...)
-
-	ids, err := productIDs(ctx, productv1connect.NewProductServiceClient(httpClient, mallURL, clientOpts...), o.maxProducts)
-	if err != nil {
-		return fmt.Errorf("bench home: listing products to rotate over: %w", err)
-	}
-	sample, err := storefrontv1connect.NewStorefrontServiceClient(httpClient, mallURL, clientOpts...).GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
-	if err != nil {
-		return fmt.Errorf("bench home: sample GetHome: %w", err)
-	}
-	s := sample.Msg
-	homeShape := fmt.Sprintf("GetHome answers %d banners, %d flash sales, %d ranking entries, %d recommendations, %d categories; degraded parts: %v",
-		len(s.GetBanners()), len(s.GetFlashSales()), len(s.GetRanking()), len(s.GetRecommendations()), len(s.GetCategories()), s.GetDegradedParts())
-	fmt.Fprintln(progress, homeShape)
-
-	callHome := func(client storefrontv1connect.StorefrontServiceClient) func(context.Context, int, int) error {
-		return func(ctx context.Context, _, _ int) error {
-			res, err := client.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
+func (c *cli) benchCheckoutCommand() *cobra.Command {
+	var o scenario.CheckoutOptions
+	cmd := &cobra.Command{
+		Use:   "checkout",
+		Short: "Concurrent shoppers checking out and paying through the saga; latency to PENDING_PAYMENT and stock conservation",
+		Long: `Starts the mall in-process on 127.0.0.1 with a worker (and a Temporal dev
+server if none answers at --temporal-address), registers one shopper per
+client, then each client checks out one item at a time (buy-now) and waits
+until the order is visible as PENDING_PAYMENT; payments are signalled to the
+saga off the measured path. After the run it waits until every order is
+PAID and checks available + reserved + sold of every product bought.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := c.benchEnv(cmd)
 			if err != nil {
 				return err
 			}
-			if parts := res.Msg.GetDegradedParts(); len(parts) > 0 {
-				missing := make([]string, len(parts))
-				for i, p := range parts {
-					missing[i] = strings.TrimPrefix(p.String(), "HOME_PART_")
-				}
-				return bench.Partial(missing...)
-			}
-			return nil
-		}
-	}
-	callProduct := func(ctx context.Context, worker, i int) error {
-		// Workers start spread over the catalog and walk it.
-		id := ids[(worker*len(ids)/o.concurrency+i)%len(ids)]
-		_, err := products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: id}))
-		return err
-	}
-	phase := func(name string, call func(context.Context, int, int) error) bench.Summary {
-		return bench.Run(ctx, bench.Phase{Name: name, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration, Call: call}, progress)
-	}
-
-	var summaries []bench.Summary
-	summaries = append(summaries, phase(phaseNoop, callHome(noopHome)))
-	deps.SetCacheEnabled(true)
-	summaries = append(summaries, phase(phaseHomeCacheOn, callHome(home)), phase(phaseProductCacheOn, callProduct))
-	deps.SetCacheEnabled(false)
-	summaries = append(summaries, phase(phaseHomeCacheOff, callHome(home)), phase(phaseProductCacheOff, callProduct))
-	deps.SetCacheEnabled(true)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-
-	encoding := "Connect " + o.encoding
-	if o.gzip {
-		encoding += " (gzip accepted)"
-	}
-	encoding += ", " + o.decode + " decoding"
-	report := bench.Report{
-		Title: "mall bench home",
-		Setup: []string{
-			fmt.Sprintf("%d clients over HTTP/1.1, %s; %v measured after %v warm-up per phase", o.concurrency, encoding, o.duration, o.warmup),
-			fmt.Sprintf("%d CPUs, %s; GetProduct rotates over %d products", runtime.NumCPU(), runtime.Version(), len(ids)),
-			homeShape,
+			return scenario.Checkout(cmd.Context(), env, o)
 		},
-		Phases: summaries,
-		Ratios: []bench.RatioLine{
-			{Label: "GetHome cache on / noop", Num: phaseHomeCacheOn, Den: phaseNoop, AtLeast: 0.7},
-			{Label: "GetHome cache on / cache off", Num: phaseHomeCacheOn, Den: phaseHomeCacheOff, AtLeast: 20},
-			{Label: "GetProduct cache on / noop", Num: phaseProductCacheOn, Den: phaseNoop},
-			{Label: "GetProduct cache on / cache off", Num: phaseProductCacheOn, Den: phaseProductCacheOff},
+	}
+	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 8, "concurrent shoppers")
+	cmd.Flags().DurationVar(&o.Duration, "duration", 15*time.Second, "measured time")
+	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
+	return cmd
+}
+
+func (c *cli) benchSeckillCommand() *cobra.Command {
+	var o scenario.SeckillOptions
+	cmd := &cobra.Command{
+		Use:   "seckill",
+		Short: "A flash-sale burst against one event: admission latency, rejections, writers' drain, no oversell, nothing lost",
+		Long: `Starts the mall in-process (migrated, seeded, with a Temporal worker and one
+batched order writer) plus a second server with identical options that hosts
+a no-op Purchase and a naive one (per request: UPDATE stock WHERE stock > 0
+and INSERT the order in MySQL). Then, with the same harness and request count:
+
+  1. no-op Purchase;
+  2. Purchase with stock for everyone (every request accepted: rate limit,
+     Lua admission, Kafka produce), writers paused;
+  3. the naive Purchase with stock for everyone;
+  4. the writers drain phase 2's records (batched) — and the same number of
+     records written one per call (single-row inserts);
+  5. the sale: --users buyers (plus --duplicates of them again) hitting one
+     event with --stock units at --concurrency, writers running.
+
+It waits for the writers, then checks the sale: orders in MySQL, oversell,
+accepted purchases without an order (lost), and duplicate orders. Every
+buyer's token is verified once before the measured phases, as shoppers are
+signed in before a sale. The sales are of a product the bench creates with
+stock for both; every buyer gets a default address (a purchase resolves
+it before admission), whose address book is read once before the measured
+phases, as the sale page does for a signed-in shopper, unless
+--warm-addresses=false (every purchase of phase 2 then loads one).`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := c.benchEnv(cmd)
+			if err != nil {
+				return err
+			}
+			return scenario.Seckill(cmd.Context(), env, o)
 		},
-		Notes: []string{"partial: answered with degraded parts (a source failed, was not built yet, or missed its deadline)"},
 	}
-	return report.Render(out)
-}
-
-// productIDs lists up to limit on-sale product ids.
-func productIDs(ctx context.Context, products productv1connect.ProductServiceClient, limit int) ([]string, error) {
-	var ids []string
-	token := ""
-	for len(ids) < limit {
-		res, err := products.ListProducts(ctx, connect.NewRequest(&productv1.ListProductsRequest{PageSize: 100, PageToken: token}))
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range res.Msg.GetProducts() {
-			if len(ids) < limit {
-				ids = append(ids, p.GetProductId())
-			}
-		}
-		token = res.Msg.GetNextPageToken()
-		if token == "" {
-			break
-		}
-	}
-	if len(ids) == 0 {
-		return nil, errors.New("the catalog is empty")
-	}
-	return ids, nil
-}
-
-// shallowCodec is the load clients' protobuf codec: it checks that an answer
-// is well-framed protobuf and decodes only GetHome's degraded parts, so that
-// the clients (on the servers' cores) do not pay for decoding every product.
-type shallowCodec struct{}
-
-func (shallowCodec) Name() string { return "proto" }
-
-func (shallowCodec) Marshal(m any) ([]byte, error) {
-	msg, ok := m.(proto.Message)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a proto.Message", m)
-	}
-	return proto.Marshal(msg)
-}
-
-func (shallowCodec) Unmarshal(data []byte, m any) error {
-	home, _ := m.(*storefrontv1.GetHomeResponse)
-	const degradedParts = 6 // storefront.v1.GetHomeResponse.degraded_parts
-	for len(data) > 0 {
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		data = data[n:]
-		if home != nil && num == degradedParts {
-			switch typ {
-			case protowire.BytesType: // packed
-				packed, n := protowire.ConsumeBytes(data)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				for len(packed) > 0 {
-					v, k := protowire.ConsumeVarint(packed)
-					if k < 0 {
-						return protowire.ParseError(k)
-					}
-					home.DegradedParts = append(home.DegradedParts, storefrontv1.HomePart(v))
-					packed = packed[k:]
-				}
-				data = data[n:]
-				continue
-			case protowire.VarintType:
-				v, n := protowire.ConsumeVarint(data)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				home.DegradedParts = append(home.DegradedParts, storefrontv1.HomePart(v))
-				data = data[n:]
-				continue
-			}
-		}
-		n = protowire.ConsumeFieldValue(num, typ, data)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		data = data[n:]
-	}
-	return nil
+	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale (and requests per comparison phase)")
+	cmd.Flags().Int64Var(&o.Stock, "stock", 500, "units in the sale")
+	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 200, "concurrent requests")
+	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of buyers who send a second purchase")
+	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
+	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
+	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the measured phases (false: the accepted phase loads each from MySQL)")
+	return cmd
 }

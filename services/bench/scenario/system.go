@@ -1,10 +1,8 @@
-package main
+package scenario
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"time"
@@ -17,10 +15,10 @@ import (
 	"mall/services/platform/ratelimit"
 )
 
-// benchSystem is the whole mall started in this process for a benchmark:
+// system is the whole mall started in this process for a benchmark:
 // migrated and seeded databases, every service on a loopback port, and a
 // Temporal worker (with a dev server of its own when none answers).
-type benchSystem struct {
+type system struct {
 	cfg      config.Config
 	deps     *app.Deps
 	temporal client.Client
@@ -28,21 +26,23 @@ type benchSystem struct {
 	closers  []func()
 }
 
-func (s *benchSystem) Close() {
+func (s *system) Close() {
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i]()
 	}
 }
 
-func (c *cli) startBenchSystem(ctx context.Context, logger *slog.Logger, progress io.Writer, temporalBin, name string) (_ *benchSystem, err error) {
-	s := &benchSystem{cfg: benchConfig(c.cfg), runID: fmt.Sprintf("%06x", rand.Uint32()&0xffffff)}
+// startSystem starts the system of the benchmark name on env's
+// configuration, with the Temporal CLI at temporalBin for a dev server.
+func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *system, err error) {
+	s := &system{cfg: benchConfig(env.Config), runID: fmt.Sprintf("%06x", rand.Uint32()&0xffffff)}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
 	if !devserver.Answers(s.cfg.TemporalAddress) {
-		fmt.Fprintln(progress, "starting a Temporal dev server (in memory)")
+		fmt.Fprintln(env.Progress, "starting a Temporal dev server (in memory)")
 		server, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{Binary: temporalBin})
 		if err != nil {
 			return nil, err
@@ -59,14 +59,14 @@ func (c *cli) startBenchSystem(ctx context.Context, logger *slog.Logger, progres
 	s.cfg.InternalURL = "http://" + listener.Addr().String()
 	s.cfg.PublicURL = s.cfg.InternalURL
 
-	fmt.Fprintln(progress, "preparing: migrating and seeding", s.cfg.DBPrefix+"* databases")
-	if err := app.Migrate(ctx, s.cfg, app.Domains(), logger); err != nil {
+	fmt.Fprintln(env.Progress, "preparing: migrating and seeding", s.cfg.DBPrefix+"* databases")
+	if err := app.Migrate(ctx, s.cfg, app.Domains(), env.Logger); err != nil {
 		return nil, err
 	}
-	if _, err := app.Seed(ctx, s.cfg, logger); err != nil {
+	if _, err := app.Seed(ctx, s.cfg, env.Logger); err != nil {
 		return nil, err
 	}
-	if s.deps, err = app.NewDeps(ctx, s.cfg, logger); err != nil {
+	if s.deps, err = app.NewDeps(ctx, s.cfg, env.Logger); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, s.deps.Close)

@@ -1,11 +1,10 @@
-package main
+package scenario
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,8 +15,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/spf13/cobra"
-	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -31,21 +28,20 @@ import (
 	"mall/services/app"
 	"mall/services/bench"
 	"mall/services/platform/auth"
-	"mall/services/platform/db"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
-	"mall/services/seckill"
 	"mall/services/user"
 )
 
-type seckillBenchOptions struct {
-	users         int
-	stock         int64
-	concurrency   int
-	duplicates    float64
-	singleRows    int
-	temporalBin   string
-	warmAddresses bool
+// SeckillOptions are the flags of `mall bench seckill`.
+type SeckillOptions struct {
+	Users         int   // distinct buyers in the sale, and requests per comparison phase
+	Stock         int64 // units in the sale
+	Concurrency   int
+	Duplicates    float64 // share of buyers who send a second purchase
+	SingleRows    int     // records written one per call for the single-row baseline
+	TemporalBin   string  // Temporal CLI for a dev server when none answers
+	WarmAddresses bool    // read every buyer's address book once before the measured phases
 }
 
 // Phase names; the ratios refer to them.
@@ -58,56 +54,16 @@ const (
 	phaseWriterSingle    = "single-row inserts"
 )
 
-func (c *cli) benchSeckillCommand() *cobra.Command {
-	var o seckillBenchOptions
-	cmd := &cobra.Command{
-		Use:   "seckill",
-		Short: "A flash-sale burst against one event: admission latency, rejections, writers' drain, no oversell, nothing lost",
-		Long: `Starts the mall in-process (migrated, seeded, with a Temporal worker and one
-batched order writer) plus a second server with identical options that hosts
-a no-op Purchase and a naive one (per request: UPDATE stock WHERE stock > 0
-and INSERT the order in MySQL). Then, with the same harness and request count:
-
-  1. no-op Purchase;
-  2. Purchase with stock for everyone (every request accepted: rate limit,
-     Lua admission, Kafka produce), writers paused;
-  3. the naive Purchase with stock for everyone;
-  4. the writers drain phase 2's records (batched) — and the same number of
-     records written one per call (single-row inserts);
-  5. the sale: --users buyers (plus --duplicates of them again) hitting one
-     event with --stock units at --concurrency, writers running.
-
-It waits for the writers, then checks the sale: orders in MySQL, oversell,
-accepted purchases without an order (lost), and duplicate orders. Every
-buyer's token is verified once before the measured phases, as shoppers are
-signed in before a sale. The sales are of a product the bench creates with
-stock for both; every buyer gets a default address (a purchase resolves
-it before admission), whose address book is read once before the measured
-phases, as the sale page does for a signed-in shopper, unless
---warm-addresses=false (every purchase of phase 2 then loads one).`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := c.benchLogger(cmd)
-			if err != nil {
-				return err
-			}
-			return c.runBenchSeckill(cmd.Context(), o, logger, cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
-	}
-	cmd.Flags().IntVar(&o.users, "users", 20000, "distinct buyers in the sale (and requests per comparison phase)")
-	cmd.Flags().Int64Var(&o.stock, "stock", 500, "units in the sale")
-	cmd.Flags().IntVar(&o.concurrency, "concurrency", 200, "concurrent requests")
-	cmd.Flags().Float64Var(&o.duplicates, "duplicates", 0.1, "share of buyers who send a second purchase")
-	cmd.Flags().IntVar(&o.singleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
-	cmd.Flags().StringVar(&o.temporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
-	cmd.Flags().BoolVar(&o.warmAddresses, "warm-addresses", true, "read every buyer's address book once before the measured phases (false: the accepted phase loads each from MySQL)")
-	return cmd
-}
-
-func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger *slog.Logger, out, progress io.Writer) error {
-	if o.users < 1 || o.stock < 1 || o.concurrency < 1 || o.duplicates < 0 || o.duplicates > 1 || o.singleRows < 1 {
+// Seckill measures a flash-sale burst against the no-op and the naive
+// Purchase and the writers' batching against single-row inserts, checks
+// the sale (no oversell, nothing lost, no duplicates) and prints the
+// report to env.Out.
+func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
+	progress := env.Progress
+	if o.Users < 1 || o.Stock < 1 || o.Concurrency < 1 || o.Duplicates < 0 || o.Duplicates > 1 || o.SingleRows < 1 {
 		return errors.New("bench seckill: --users, --stock, --concurrency, --single-rows must be positive and --duplicates in [0, 1]")
 	}
-	sys, err := c.startBenchSystem(ctx, logger, progress, o.temporalBin, "bench-seckill")
+	sys, err := startSystem(ctx, env, o.TemporalBin, "bench-seckill")
 	if err != nil {
 		return err
 	}
@@ -119,7 +75,7 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	if err != nil {
 		return err
 	}
-	naive, err := newNaiveSale(ctx, seckillDB, "naive-"+sys.runID, int64(o.users))
+	naive, err := newNaiveSale(ctx, seckillDB, "naive-"+sys.runID, int64(o.Users))
 	if err != nil {
 		return err
 	}
@@ -138,7 +94,7 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	go func() { served <- base.Serve(serveCtx, baseListener) }()
 	defer func() { stopServing(); <-served }()
 
-	transport := &http.Transport{MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute}
+	transport := &http.Transport{MaxIdleConns: 2 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}
 	defer transport.CloseIdleConnections()
 	httpClient := &http.Client{Transport: transport}
 	mallSeckill := seckillv1connect.NewSeckillServiceClient(httpClient, sys.cfg.InternalURL)
@@ -150,10 +106,10 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "minting %d buyer tokens\n", 2*o.users)
-	acceptedUsers, saleUsers := make([]string, o.users), make([]string, o.users)
-	acceptedTokens, saleTokens := make([]string, o.users), make([]string, o.users)
-	for i := range o.users {
+	fmt.Fprintf(progress, "minting %d buyer tokens\n", 2*o.Users)
+	acceptedUsers, saleUsers := make([]string, o.Users), make([]string, o.Users)
+	acceptedTokens, saleTokens := make([]string, o.Users), make([]string, o.Users)
+	for i := range o.Users {
 		acceptedUsers[i], saleUsers[i] = fmt.Sprintf("bu-%s-a%05d", sys.runID, i), fmt.Sprintf("bu-%s-s%05d", sys.runID, i)
 		if acceptedTokens[i], _, err = deps.Keys.Issue(acceptedUsers[i], []string{auth.RoleUser}, time.Hour); err != nil {
 			return err
@@ -165,7 +121,7 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	// The sales take their units from a product of this run's, with stock
 	// for both; the buyers (minted tokens) get default addresses.
 	product, err := productv1connect.NewProductServiceClient(httpClient, sys.cfg.InternalURL).CreateProduct(ctx, withToken(admin,
-		&productv1.CreateProductRequest{InitialStock: int64(o.users) + o.stock, Product: &productv1.ProductSpec{CategoryId: "c01",
+		&productv1.CreateProductRequest{InitialStock: int64(o.Users) + o.Stock, Product: &productv1.ProductSpec{CategoryId: "c01",
 			Title: "bench seckill " + sys.runID, ImageUrls: []string{"/img/bench.svg"}, PriceCents: 9900,
 			Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}}))
 	if err != nil {
@@ -187,7 +143,7 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 		}
 		return res.Msg.GetEvent().GetEventId(), nil
 	}
-	everyone, err := createEvent(int64(o.users))
+	everyone, err := createEvent(int64(o.Users))
 	if err != nil {
 		return err
 	}
@@ -205,22 +161,22 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	// (and remembered by the platform) before anything is measured, so no
 	// phase pays the first verification of its tokens and another not.
 	warm := append(slices.Clone(acceptedTokens), saleTokens...)
-	runCount(ctx, "warm-up (not measured)", o.concurrency, len(warm), purchase(baseSeckill, noopEventID, warm), io.Discard)
-	if o.warmAddresses {
+	runCount(ctx, "warm-up (not measured)", o.Concurrency, len(warm), purchase(baseSeckill, noopEventID, warm), io.Discard)
+	if o.WarmAddresses {
 		// Likewise their address books, which a purchase reads from the
 		// cache: what the sale page's prefetch does for a shopper who opened it.
 		users := userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), sys.cfg.InternalURL, append(internal, connect.WithGRPC())...)
 		buyers := append(slices.Clone(acceptedUsers), saleUsers...)
-		runCount(ctx, "address warm-up", o.concurrency, len(buyers), func(ctx context.Context, i int) (string, error) {
+		runCount(ctx, "address warm-up", o.Concurrency, len(buyers), func(ctx context.Context, i int) (string, error) {
 			_, err := users.GetAddressInternal(ctx, connect.NewRequest(&userv1.GetAddressInternalRequest{UserId: buyers[i]}))
 			return "", err
 		}, io.Discard)
 	}
 
 	// 1-3: the same requests against the no-op, the real (all accepted) and the naive Purchase.
-	noop, _ := runCount(ctx, phaseSeckillNoop, o.concurrency, o.users, purchase(baseSeckill, noopEventID, acceptedTokens), progress)
-	accepted, acceptedOutcomes := runCount(ctx, phaseSeckillAccepted, o.concurrency, o.users, purchase(mallSeckill, everyone, acceptedTokens), progress)
-	naiveSummary, _ := runCount(ctx, phaseSeckillNaive, o.concurrency, o.users, purchase(baseSeckill, naive.eventID, acceptedTokens), progress)
+	noop, _ := runCount(ctx, phaseSeckillNoop, o.Concurrency, o.Users, purchase(baseSeckill, noopEventID, acceptedTokens), progress)
+	accepted, acceptedOutcomes := runCount(ctx, phaseSeckillAccepted, o.Concurrency, o.Users, purchase(mallSeckill, everyone, acceptedTokens), progress)
+	naiveSummary, _ := runCount(ctx, phaseSeckillNaive, o.Concurrency, o.Users, purchase(baseSeckill, naive.eventID, acceptedTokens), progress)
 
 	// 4: the writers drain phase 2's records, batched; then single-row writes.
 	writer, stopWriter, err := app.NewWriter(deps)
@@ -245,28 +201,28 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	}
 	batched := bench.Summarize(phaseWriterBatched, nil, 0, 0, time.Since(drainStart))
 	batched.Requests = int64(want)
-	single, err := singleRowWrites(ctx, orders, "single-"+sys.runID, o.singleRows, progress)
+	single, err := singleRowWrites(ctx, orders, "single-"+sys.runID, o.SingleRows, progress)
 	if err != nil {
 		return err
 	}
 
 	// 5: the sale, writers running.
-	saleEvent, err := createEvent(o.stock)
+	saleEvent, err := createEvent(o.Stock)
 	if err != nil {
 		return err
 	}
-	requests := make([]int, 0, o.users+int(float64(o.users)*o.duplicates))
-	for i := range o.users {
+	requests := make([]int, 0, o.Users+int(float64(o.Users)*o.Duplicates))
+	for i := range o.Users {
 		requests = append(requests, i)
 	}
-	for _, i := range rand.Perm(o.users)[:int(float64(o.users)*o.duplicates)] {
+	for _, i := range rand.Perm(o.Users)[:int(float64(o.Users)*o.Duplicates)] {
 		requests = append(requests, i)
 	}
 	rand.Shuffle(len(requests), func(a, b int) { requests[a], requests[b] = requests[b], requests[a] })
 	var ticketsMu sync.Mutex
 	tickets := map[string]string{} // user -> ticket
 	buy := purchase(mallSeckill, saleEvent, saleTokens)
-	sale, saleOutcomes := runCount(ctx, phaseSeckillSale, o.concurrency, len(requests), func(ctx context.Context, n int) (string, error) {
+	sale, saleOutcomes := runCount(ctx, phaseSeckillSale, o.Concurrency, len(requests), func(ctx context.Context, n int) (string, error) {
 		ticket, err := buy(ctx, requests[n])
 		if err == nil {
 			ticketsMu.Lock()
@@ -305,7 +261,7 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 			lost++
 		}
 	}
-	oversell := max(0, ordersWritten-int(o.stock))
+	oversell := max(0, ordersWritten-int(o.Stock))
 	left, err := remainingStock(ctx, mallSeckill, saleEvent)
 	if err != nil {
 		return err
@@ -322,17 +278,11 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 	for _, k := range reasons {
 		outcomeText += fmt.Sprintf(" %s %d;", k, saleOutcomes[k])
 	}
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "missed"
-	}
 	report := bench.Report{
 		Title: "mall bench seckill",
 		Setup: []string{
 			fmt.Sprintf("%d buyers (+%d duplicate requests) for %d units at concurrency %d; comparison phases %d requests each",
-				o.users, len(requests)-o.users, o.stock, o.concurrency, o.users),
+				o.Users, len(requests)-o.Users, o.Stock, o.Concurrency, o.Users),
 			fmt.Sprintf("%d CPUs, %s; Valkey %s, Kafka %v (embedded: %t), MySQL; Connect over HTTP/1.1 keep-alive from this process",
 				runtime.NumCPU(), runtime.Version(), sys.cfg.RedisAddr, deps.Kafka.Brokers, deps.Kafka.Embedded()),
 		},
@@ -343,19 +293,19 @@ func (c *cli) runBenchSeckill(ctx context.Context, o seckillBenchOptions, logger
 			{Label: "writer batched / single-row inserts", Num: phaseWriterBatched, Den: phaseWriterSingle, AtLeast: 15},
 		},
 		Notes: []string{
-			fmt.Sprintf("p99 of Purchase at %d concurrent: all accepted %s, the sale %s (target < 20ms: %s)", o.concurrency,
+			fmt.Sprintf("p99 of Purchase at %d concurrent: all accepted %s, the sale %s (target < 20ms: %s)", o.Concurrency,
 				bench.FormatLatency(accepted.P99), bench.FormatLatency(sale.P99), verdict(accepted.P99 < 20*time.Millisecond && sale.P99 < 20*time.Millisecond)),
 			"the sale's answers:" + outcomeText,
 			fmt.Sprintf("orders in MySQL %d for %d units; oversell %d (must be 0); lost %d (must be 0); duplicates %d (must be 0); orders without an accepted purchase %d; Valkey stock left %d",
-				ordersWritten, o.stock, oversell, lost, duplicates, unexpected, left),
+				ordersWritten, o.Stock, oversell, lost, duplicates, unexpected, left),
 			fmt.Sprintf("writers drained the sale %s after its last request; phase 2's %d records in %s",
 				drain.Round(time.Millisecond), want, batched.Elapsed.Round(time.Millisecond)),
 		},
 	}
-	if err := report.Render(out); err != nil {
+	if err := report.Render(env.Out); err != nil {
 		return err
 	}
-	if oversell != 0 || lost != 0 || duplicates != 0 || unexpected != 0 || int64(ordersWritten) != min(o.stock, int64(o.users)) {
+	if oversell != 0 || lost != 0 || duplicates != 0 || unexpected != 0 || int64(ordersWritten) != min(o.Stock, int64(o.Users)) {
 		return errors.New("bench seckill: invariants violated (see the report)")
 	}
 	return nil
@@ -487,67 +437,4 @@ func remainingStock(ctx context.Context, client seckillv1connect.SeckillServiceC
 		return 0, err
 	}
 	return res.Msg.GetEvent().GetRemainingStock(), nil
-}
-
-const noopEventID = "noop"
-
-// baselineSeckill is the comparison handler: Purchase answers at once for
-// the no-op event, and does the naive MySQL sale for any other.
-type baselineSeckill struct {
-	seckillv1connect.UnimplementedSeckillServiceHandler
-	naive *naiveSale
-}
-
-func (b *baselineSeckill) Purchase(ctx context.Context, req *connect.Request[seckillv1.PurchaseRequest]) (*connect.Response[seckillv1.PurchaseResponse], error) {
-	userID, err := auth.UserID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if req.Msg.GetEventId() == noopEventID {
-		return connect.NewResponse(&seckillv1.PurchaseResponse{Ticket: "noop", AcceptedAt: timestamppb.Now()}), nil
-	}
-	if err := b.naive.buy(ctx, userID); err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&seckillv1.PurchaseResponse{Ticket: "naive", AcceptedAt: timestamppb.Now()}), nil
-}
-
-// naiveSale is what a flash sale looks like without a cache and a queue:
-// per request, one transaction that decrements the stock row if positive
-// and inserts the order row.
-type naiveSale struct {
-	db      *bun.DB
-	eventID string
-}
-
-func newNaiveSale(ctx context.Context, handle *bun.DB, eventID string, stock int64) (*naiveSale, error) {
-	for _, stmt := range []string{
-		`CREATE TABLE IF NOT EXISTS bench_naive_stock (event_id VARCHAR(64) PRIMARY KEY, stock BIGINT NOT NULL) ENGINE=InnoDB`,
-		`CREATE TABLE IF NOT EXISTS bench_naive_orders (event_id VARCHAR(64) NOT NULL, user_id VARCHAR(64) NOT NULL,
-			created_at DATETIME(6) NOT NULL, PRIMARY KEY (event_id, user_id)) ENGINE=InnoDB`,
-	} {
-		if _, err := handle.ExecContext(ctx, stmt); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := handle.ExecContext(ctx, `INSERT INTO bench_naive_stock (event_id, stock) VALUES (?, ?)`, eventID, stock); err != nil {
-		return nil, err
-	}
-	return &naiveSale{db: handle, eventID: eventID}, nil
-}
-
-var errNaiveSoldOut = rpcerr.New(connect.CodeFailedPrecondition, seckill.ReasonSoldOut, "sold out")
-
-func (n *naiveSale) buy(ctx context.Context, userID string) error {
-	return db.InTx(ctx, n.db, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE bench_naive_stock SET stock = stock - 1 WHERE event_id = ? AND stock > 0`, n.eventID)
-		if err != nil {
-			return err
-		}
-		if rows, err := res.RowsAffected(); err != nil || rows == 0 {
-			return errors.Join(err, errNaiveSoldOut)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO bench_naive_orders (event_id, user_id, created_at) VALUES (?, ?, ?)`, n.eventID, userID, time.Now().UTC())
-		return err
-	})
 }

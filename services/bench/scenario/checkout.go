@@ -1,17 +1,14 @@
-package main
+package scenario
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"runtime"
 	"sync"
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/spf13/cobra"
 	"github.com/uptrace/bun"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -26,10 +23,11 @@ import (
 	"mall/workflows/checkout"
 )
 
-type checkoutBenchOptions struct {
-	concurrency int
-	duration    time.Duration
-	temporalBin string
+// CheckoutOptions are the flags of `mall bench checkout`.
+type CheckoutOptions struct {
+	Concurrency int
+	Duration    time.Duration
+	TemporalBin string // Temporal CLI for a dev server when none answers
 }
 
 // benchProducts are the products the checkout bench buys, with stock enough
@@ -38,42 +36,20 @@ var benchProducts = []string{"p0101", "p0102", "p0103", "p0104", "p0105", "p0106
 
 const benchStock = 1_000_000
 
-func (c *cli) benchCheckoutCommand() *cobra.Command {
-	var o checkoutBenchOptions
-	cmd := &cobra.Command{
-		Use:   "checkout",
-		Short: "Concurrent shoppers checking out and paying through the saga; latency to PENDING_PAYMENT and stock conservation",
-		Long: `Starts the mall in-process on 127.0.0.1 with a worker (and a Temporal dev
-server if none answers at --temporal-address), registers one shopper per
-client, then each client checks out one item at a time (buy-now) and waits
-until the order is visible as PENDING_PAYMENT; payments are signalled to the
-saga off the measured path. After the run it waits until every order is
-PAID and checks available + reserved + sold of every product bought.`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := c.benchLogger(cmd)
-			if err != nil {
-				return err
-			}
-			return c.runBenchCheckout(cmd.Context(), o, logger, cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
-	}
-	cmd.Flags().IntVar(&o.concurrency, "concurrency", 8, "concurrent shoppers")
-	cmd.Flags().DurationVar(&o.duration, "duration", 15*time.Second, "measured time")
-	cmd.Flags().StringVar(&o.temporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
-	return cmd
-}
-
-func (c *cli) runBenchCheckout(ctx context.Context, o checkoutBenchOptions, logger *slog.Logger, out, progress io.Writer) error {
-	if o.concurrency < 1 || o.duration <= 0 {
+// Checkout measures checkouts to PENDING_PAYMENT through the saga, pays
+// every order off the measured path, checks that stock was conserved and
+// prints the report to env.Out.
+func Checkout(ctx context.Context, env Env, o CheckoutOptions) error {
+	if o.Concurrency < 1 || o.Duration <= 0 {
 		return errors.New("bench checkout: --concurrency and --duration must be positive")
 	}
 	// Each client stands for a stream of buyers checking out one after
 	// another, so the limits on one buyer are lifted (still checked on
 	// every checkout, so their cost is measured).
-	c.cfg.MaxUnpaidOrders, c.cfg.MaxUnpaidUnits = 1<<30, 1<<40
-	c.cfg.CheckoutLimit = ratelimit.Limit{Burst: 1 << 30, Period: time.Minute}
-	fmt.Fprintln(progress, "per-buyer checkout limits lifted: each client is a stream of buyers")
-	sys, err := c.startBenchSystem(ctx, logger, progress, o.temporalBin, "bench-checkout")
+	env.Config.MaxUnpaidOrders, env.Config.MaxUnpaidUnits = 1<<30, 1<<40
+	env.Config.CheckoutLimit = ratelimit.Limit{Burst: 1 << 30, Period: time.Minute}
+	fmt.Fprintln(env.Progress, "per-buyer checkout limits lifted: each client is a stream of buyers")
+	sys, err := startSystem(ctx, env, o.TemporalBin, "bench-checkout")
 	if err != nil {
 		return err
 	}
@@ -95,9 +71,9 @@ func (c *cli) runBenchCheckout(ctx context.Context, o checkoutBenchOptions, logg
 	httpClient := rpcclient.HTTPClient()
 	users := userv1connect.NewUserServiceClient(httpClient, cfg.InternalURL, connect.WithGRPC())
 	orders := orderv1connect.NewOrderServiceClient(httpClient, cfg.InternalURL, connect.WithGRPC())
-	fmt.Fprintf(progress, "registering %d shoppers\n", o.concurrency)
-	tokens := make([]string, o.concurrency)
-	addresses := make([]string, o.concurrency)
+	fmt.Fprintf(env.Progress, "registering %d shoppers\n", o.Concurrency)
+	tokens := make([]string, o.Concurrency)
+	addresses := make([]string, o.Concurrency)
 	for i := range tokens {
 		reg, err := users.Register(ctx, connect.NewRequest(&userv1.RegisterRequest{
 			Identity: &userv1.RegisterRequest_Username{Username: fmt.Sprintf("bench_%s_%d", runID, i)}, Password: "bench1234"}))
@@ -177,11 +153,11 @@ func (c *cli) runBenchCheckout(ctx context.Context, o checkoutBenchOptions, logg
 			}
 		}
 	}
-	summary := bench.Run(ctx, bench.Phase{Name: "Checkout to PENDING_PAYMENT", Concurrency: o.concurrency, Duration: o.duration, Call: call}, progress)
+	summary := bench.Run(ctx, bench.Phase{Name: "Checkout to PENDING_PAYMENT", Concurrency: o.Concurrency, Duration: o.Duration, Call: call}, env.Progress)
 	close(toPay)
 	payers.Wait()
 
-	fmt.Fprintf(progress, "waiting for %d orders to be paid\n", len(placed))
+	fmt.Fprintf(env.Progress, "waiting for %d orders to be paid\n", len(placed))
 	orderDB, err := deps.Database(ctx, "order")
 	if err != nil {
 		return err
@@ -210,18 +186,12 @@ func (c *cli) runBenchCheckout(ctx context.Context, o checkoutBenchOptions, logg
 		reservedLeft += after.reserved - before.reserved
 		soldDelta += after.sold - before.sold
 	}
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "missed"
-	}
 	rate := summary.RPS()
 	report := bench.Report{
 		Title: "mall bench checkout",
 		Setup: []string{
 			fmt.Sprintf("%d shoppers, buy-now of 1 item, %v measured; %d CPUs, %s; Temporal at %s, one in-process worker",
-				o.concurrency, o.duration, runtime.NumCPU(), runtime.Version(), cfg.TemporalAddress),
+				o.Concurrency, o.Duration, runtime.NumCPU(), runtime.Version(), cfg.TemporalAddress),
 		},
 		Phases: []bench.Summary{summary},
 		Notes: []string{
@@ -233,7 +203,7 @@ func (c *cli) runBenchCheckout(ctx context.Context, o checkoutBenchOptions, logg
 				len(totalsBefore), conserved, reservedLeft, soldDelta, len(placed)-unpaid),
 		},
 	}
-	if err := report.Render(out); err != nil {
+	if err := report.Render(env.Out); err != nil {
 		return err
 	}
 	if !conserved || reservedLeft != 0 || unpaid != 0 || soldDelta != int64(len(placed)) {
@@ -266,10 +236,4 @@ func stockTotals(ctx context.Context, deps *app.Deps) (map[string]stockRow, erro
 		out[id] = s
 	}
 	return out, rows.Err()
-}
-
-func withToken[T any](token string, msg *T) *connect.Request[T] {
-	req := connect.NewRequest(msg)
-	req.Header().Set("Authorization", "Bearer "+token)
-	return req
 }
