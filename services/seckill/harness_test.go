@@ -320,6 +320,16 @@ type orderStandIn struct {
 	orderv1connect.UnimplementedOrderServiceHandler
 	mu     sync.Mutex
 	orders []*orderv1.Order
+	// beforeList, when set, runs (once) as the next ListOrdersInternal
+	// begins: a test holds a caller there.
+	beforeList func()
+}
+
+// holdNextList makes the next ListOrdersInternal run hold before it answers.
+func (o *orderStandIn) holdNextList(hold func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.beforeList = hold
 }
 
 func (o *orderStandIn) add(order *orderv1.Order) {
@@ -329,6 +339,13 @@ func (o *orderStandIn) add(order *orderv1.Order) {
 }
 
 func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Request[orderv1.ListOrdersInternalRequest]) (*connect.Response[orderv1.ListOrdersInternalResponse], error) {
+	o.mu.Lock()
+	hold := o.beforeList
+	o.beforeList = nil
+	o.mu.Unlock()
+	if hold != nil {
+		hold()
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []*orderv1.Order

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/proto"
 
 	orderv1 "mall/gen/mall/order/v1"
@@ -88,7 +89,7 @@ func (s *Service) Reconcile(ctx context.Context, eventID string) error {
 	if err != nil || locked != "OK" {
 		return nil // held by another process (a nil reply is an error here)
 	}
-	defer s.valkey.Do(context.WithoutCancel(ctx), s.valkey.B().Del().Key(k.lock).Build())
+	defer s.unlock(context.WithoutCancel(ctx), k.lock, token)
 	s.logger.WarnContext(ctx, "flash sale state lost: rebuilding", "event_id", eventID)
 
 	// Purchases admitted just before the loss are still being handed to
@@ -258,6 +259,21 @@ func (s *Service) eachUnwritten(ctx context.Context, from, to map[int32]int64, f
 		})
 	}
 	return nil
+}
+
+// unlockScript deletes a lock only while it still holds the token it was
+// taken with: a rebuild that outlived the lock's expiry must not delete the
+// lock another process has taken since. KEYS: lock; ARGV: token.
+var unlockScript = valkey.NewLuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// unlock releases the rebuild lock if it is still this token's; a failure
+// is logged (the lock expires by itself).
+func (s *Service) unlock(ctx context.Context, lock, token string) {
+	if err := unlockScript.Exec(ctx, s.valkey, []string{lock}, []string{token}).Error(); err != nil {
+		s.logger.WarnContext(ctx, "release the rebuild lock (it expires by itself)", "lock", lock, "err", err)
+	}
 }
 
 func randomToken() string {
