@@ -127,7 +127,7 @@ func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 		defer client.Close()
 		return svc.ConsumeOrderEvents(ctx, client)
 	})
-	path, handler := productv1connect.NewProductServiceHandler(product.NewHandler(svc), opts...)
+	path, handler := productv1connect.NewProductServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 

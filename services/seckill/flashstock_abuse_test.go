@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/testenv"
 )
@@ -43,7 +44,7 @@ func TestASaleCannotAllocateMoreThanTheProductHas(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	const product = "p0002"
-	if _, err := f.products.SetStock(ctx, product, 284); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 284})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.createEvent(product, 1000000, -time.Minute, time.Hour)
@@ -79,7 +80,7 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	const product = "p0003"
-	if _, err := f.products.SetStock(ctx, product, 50); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 50})); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -91,12 +92,12 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 		}
 	}
 	allocating("ev-died-after", now.Add(-10*time.Minute))
-	if _, err := f.products.AllocateStock(ctx, "ev-died-after", product, 7); err != nil {
+	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-died-after", ProductId: product, Quantity: 7})); err != nil {
 		t.Fatal(err)
 	}
 	allocating("ev-died-before", now.Add(-10*time.Minute))
 	allocating("ev-in-progress", now)
-	if _, err := f.products.AllocateStock(ctx, "ev-in-progress", product, 7); err != nil {
+	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-in-progress", ProductId: product, Quantity: 7})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.clients["grpc"].GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: "ev-died-after"}))
@@ -110,7 +111,7 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 		t.Fatalf("after settling: available %d allocated %d (the one in progress keeps its 7)", available, allocated)
 	}
 	// A late allocation of the sale that died before allocating takes nothing.
-	if _, err := f.products.AllocateStock(ctx, "ev-died-before", product, 7); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-died-before", ProductId: product, Quantity: 7})); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("late allocation of an abandoned sale: %v", err)
 	}
 	again, err := f.svc.SettleSales(ctx)
@@ -132,7 +133,7 @@ func TestACreationThatLostTheAllocationsAnswerGivesTheUnitsBack(t *testing.T) {
 	f := newFixture(t, fixtureOptions{lostAllocations: true})
 	ctx := context.Background()
 	const product = "p0005"
-	if _, err := f.products.SetStock(ctx, product, 40); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 40})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.createEvent(product, 25, -time.Minute, time.Hour)
@@ -164,7 +165,7 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	const product = "p0004"
-	if _, err := f.products.SetStock(ctx, product, 100); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 100})); err != nil {
 		t.Fatal(err)
 	}
 	ev, err := f.createEvent(product, 10, -time.Minute, time.Hour)
@@ -181,10 +182,10 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 		f.orders.add(o)
 		return o
 	}
-	if _, err := f.products.ConfirmAllocatedStock(ctx, id, order("u-paid", orderv1.OrderStatus_ORDER_STATUS_PAID).GetOrderId(), 1); err != nil {
+	if _, err := f.products.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: id, OrderId: order("u-paid", orderv1.OrderStatus_ORDER_STATUS_PAID).GetOrderId(), Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.products.ReleaseAllocatedStock(ctx, id, order("u-expired", orderv1.OrderStatus_ORDER_STATUS_CANCELLED).GetOrderId(), 1); err != nil {
+	if _, err := f.products.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{AllocationId: id, OrderId: order("u-expired", orderv1.OrderStatus_ORDER_STATUS_CANCELLED).GetOrderId(), Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
 	pending := order("u-pending", orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
@@ -213,7 +214,7 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	if res := settled(); len(res.GetSettledEventIds()) != 0 {
 		t.Fatalf("settled with an order pending: %v", res)
 	}
-	if _, err := f.products.ReleaseAllocatedStock(ctx, id, pending.GetOrderId(), 1); err != nil {
+	if _, err := f.products.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{AllocationId: id, OrderId: pending.GetOrderId(), Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
 	f.orders.mu.Lock()
@@ -229,7 +230,7 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	if res := settled(); len(res.GetSettledEventIds()) != 0 || res.GetReturnedUnits() != 0 {
 		t.Fatalf("settled twice: %v", res)
 	}
-	if _, err := f.products.ConfirmAllocatedStock(ctx, id, "o-too-late", 1); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+	if _, err := f.products.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: id, OrderId: "o-too-late", Quantity: 1})); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("a confirmation after settling: %v", err)
 	}
 	f.svc.events.Delete(id)

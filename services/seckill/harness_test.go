@@ -20,6 +20,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	productv1 "mall/gen/mall/product/v1"
 	"mall/gen/mall/product/v1/productv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
@@ -114,7 +115,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	productOpts.KeyPrefix = keyspace
 	products := product.NewService(productDB, shared, testenv.Logger(), productOpts)
 	t.Cleanup(products.Close)
-	if _, err := products.SetStock(context.Background(), saleProduct, saleProductStock); err != nil {
+	if _, err := products.SetStock(context.Background(), connect.NewRequest(&productv1.SetStockRequest{ProductId: saleProduct, Stock: saleProductStock})); err != nil {
 		t.Fatal(err)
 	}
 	userDB := testenv.MigratedDB(t, prefix+"user", user.Migrations())
@@ -128,7 +129,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	users := &user.Service{}
 	upstream := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
 		srv.Mount(orderv1connect.NewOrderServiceHandler(orders))
-		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products)))
+		srv.Mount(productv1connect.NewProductServiceHandler(products))
 		srv.Mount(userv1connect.NewUserServiceHandler(user.NewHandler(users)))
 	})
 	h := rpcclient.HTTPClient()

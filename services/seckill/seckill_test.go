@@ -12,6 +12,7 @@ import (
 	"github.com/valkey-io/valkey-go"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
@@ -23,10 +24,11 @@ func TestCreateEventLoadsTheSaleAndListsIt(t *testing.T) {
 	ctx := context.Background()
 	live := f.event(t, 30, -time.Minute, time.Hour)
 	upcoming := f.event(t, 10, time.Hour, 2*time.Hour)
-	p, err := f.products.GetProduct(ctx, saleProduct)
+	res, err := f.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: saleProduct}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := res.Msg.GetProduct()
 	if live.GetState() != seckillv1.EventState_EVENT_STATE_LIVE || live.GetRemainingStock() != 30 || live.GetTitle() != p.GetTitle() ||
 		live.GetOriginalPriceCents() != p.GetPriceCents() || live.GetPriceCents() != 990 || live.GetImageUrl() != p.GetImageUrls()[0] {
 		t.Fatalf("created %v from %v", live, p)
