@@ -56,9 +56,10 @@ func (s *Service) ReserveStock(ctx context.Context, req *connect.Request[product
 		result = reservationProto(row, merged)
 		return nil
 	})
-	if db.IsDuplicate(err) {
+	switch {
+	case db.IsDuplicate(err):
 		result, err = s.existingReservation(ctx, id, merged)
-	} else if err == nil {
+	case err == nil:
 		s.afterCommit(ctx, productIDs(merged)...)
 	}
 	if err != nil {
