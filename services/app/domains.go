@@ -285,6 +285,6 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)
-	path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(svc), opts...)
+	path, handler := seckillv1connect.NewSeckillServiceHandler(svc, opts...)
 	return path, handler, nil
 }

@@ -114,8 +114,8 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-died-before", ProductId: product, Quantity: 7})); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("late allocation of an abandoned sale: %v", err)
 	}
-	again, err := f.svc.SettleSales(ctx)
-	if err != nil || len(again.GetAbandonedEventIds()) != 0 || again.GetReturnedUnits() != 0 {
+	again, err := f.svc.SettleSales(ctx, connect.NewRequest(&seckillv1.SettleSalesRequest{}))
+	if err != nil || len(again.Msg.GetAbandonedEventIds()) != 0 || again.Msg.GetReturnedUnits() != 0 {
 		t.Fatalf("settling again: %v %v", again, err)
 	}
 	if available, _, _ := f.productColumns(t, product); available != 50-7 {
@@ -152,7 +152,7 @@ func TestACreationThatLostTheAllocationsAnswerGivesTheUnitsBack(t *testing.T) {
 	if err != nil || len(list.Msg.GetEvents()) != 0 {
 		t.Fatalf("the failed sale is listed: %v %v", list, err)
 	}
-	if res, err := f.svc.SettleSales(ctx); err != nil || res.GetReturnedUnits() != 0 || len(res.GetAbandonedEventIds()) != 0 {
+	if res, err := f.svc.SettleSales(ctx, connect.NewRequest(&seckillv1.SettleSalesRequest{})); err != nil || res.Msg.GetReturnedUnits() != 0 || len(res.Msg.GetAbandonedEventIds()) != 0 {
 		t.Fatalf("settling after the failed creation: %v %v", res, err)
 	}
 }
@@ -191,11 +191,11 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	pending := order("u-pending", orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
 	settled := func() *seckillv1.SettleSalesResponse {
 		t.Helper()
-		res, err := f.svc.SettleSales(ctx)
+		res, err := f.svc.SettleSales(ctx, connect.NewRequest(&seckillv1.SettleSalesRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res
+		return res.Msg
 	}
 	endAt := func(at time.Time) {
 		if _, err := f.db.NewUpdate().Model((*eventRow)(nil)).Set("starts_at = ?", dbTime(at.Add(-time.Hour))).Set("ends_at = ?", dbTime(at)).
@@ -312,7 +312,7 @@ func TestSoldOutRefusalsDoNotLookUpAddresses(t *testing.T) {
 	}
 	// u-first's order expires: the unit is back. A buyer without an address
 	// still cannot take it; one with an address can, and their record has it.
-	if _, err := f.svc.ReleasePurchase(ctx, &seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: "u-first", OrderId: "o-first", Quantity: 1}); err != nil {
+	if _, err := f.svc.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: "u-first", OrderId: "o-first", Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.buy(client, f.shopper(t, "u-homeless"), ev.GetEventId())

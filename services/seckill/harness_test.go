@@ -185,7 +185,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
 	t.Cleanup(func() { stopClearing(); <-done })
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(seckillv1connect.NewSeckillServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+		srv.Mount(seckillv1connect.NewSeckillServiceHandler(svc, srv.HandlerOptions()...))
 	})
 	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
 		orders: orders, keys: keys, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,

@@ -17,6 +17,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/rpcerr"
 )
 
 // A sale whose Valkey state is lost (FLUSHALL, a restart without
@@ -169,7 +170,7 @@ func (s *Service) eachOrder(ctx context.Context, eventID string, fn func(*orderv
 		res, err := s.orders.ListOrdersInternal(ctx, connect.NewRequest(&orderv1.ListOrdersInternalRequest{
 			SeckillEventId: eventID, Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE, PageSize: 1000, PageToken: token}))
 		if err != nil {
-			return fmt.Errorf("list the sale's orders: %w", err)
+			return s.ordersFailed(ctx, err)
 		}
 		for _, o := range res.Msg.GetOrders() {
 			fn(o)
@@ -178,6 +179,11 @@ func (s *Service) eachOrder(ctx context.Context, eventID string, fn func(*orderv
 			return nil
 		}
 	}
+}
+
+// ordersFailed is the answer to a failed ListOrdersInternal.
+func (s *Service) ordersFailed(ctx context.Context, err error) error {
+	return rpcerr.Upstream(ctx, s.logger, "OrderService.ListOrdersInternal", err, ReasonUpstreamFailed, "orders are unavailable; try again")
 }
 
 // unwrittenRange is, per partition of the purchases topic, the writers'

@@ -271,7 +271,7 @@ func TestValkeyLossIsReconciledWithoutOversell(t *testing.T) {
 		status := orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT
 		if i < 5 {
 			status = orderv1.OrderStatus_ORDER_STATUS_CANCELLED
-			if _, err := f.svc.ReleasePurchase(ctx, &seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: r.GetUserId(), OrderId: "o-" + r.GetUserId(), Quantity: 1}); err != nil {
+			if _, err := f.svc.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: r.GetUserId(), OrderId: "o-" + r.GetUserId(), Quantity: 1})); err != nil {
 				t.Fatal(err)
 			}
 		}
