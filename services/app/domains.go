@@ -69,10 +69,10 @@ func Domains() []Domain {
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
 			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				httpClient, url, clientOpts := deps.ServiceClientOptions("storefront")
-				handler := storefront.NewHandler(storefront.NewUpstreams(httpClient, url, clientOpts...), deps.Logger)
-				deps.OnCacheToggle(handler.SetCacheEnabled)
-				path, h := storefrontv1connect.NewStorefrontServiceHandler(handler, append(opts, handler.HandlerOptions()...)...)
-				return path, h, nil
+				svc := storefront.NewService(storefront.NewUpstreams(httpClient, url, clientOpts...), deps.Logger)
+				deps.OnCacheToggle(svc.SetCacheEnabled)
+				path, handler := storefrontv1connect.NewStorefrontServiceHandler(svc, append(opts, svc.HandlerOptions()...)...)
+				return path, handler, nil
 			}},
 	}
 }

@@ -1,8 +1,11 @@
 package storefront_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -295,7 +298,7 @@ type env struct {
 	t           *testing.T
 	ctl         *controls
 	keys        *auth.Keys
-	handler     *storefront.Handler
+	svc         *storefront.Service
 	url         string
 	stopSeckill func()
 	http1, h2c  *http.Client // closed before the servers stop, so shutdown does not wait for them
@@ -305,6 +308,7 @@ type envOptions struct {
 	unbuilt bool // seckill, user and review answer unimplemented, as before their issues land
 	cacheOn bool
 	opts    []storefront.Option
+	logs    *logBook // the storefront's log, every level; nil: discarded
 }
 
 // partDeadline is short enough that the slow-part tests stay quick, and long
@@ -346,8 +350,12 @@ func startEnv(t *testing.T, o envOptions) *env {
 		Review:  reviewv1connect.NewReviewServiceClient(e.h2c, mainURL, internal...),
 	}
 	opts := append([]storefront.Option{storefront.WithPartDeadline(partDeadline)}, o.opts...)
-	e.handler = storefront.NewHandler(up, testenv.Logger(), opts...)
-	e.handler.SetCacheEnabled(o.cacheOn)
+	logger := testenv.Logger()
+	if o.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	e.svc = storefront.NewService(up, logger, opts...)
+	e.svc.SetCacheEnabled(o.cacheOn)
 
 	e.url, _ = serveOn(t, listener, keys, func(srv *server.Server) {
 		var (
@@ -360,7 +368,7 @@ func startEnv(t *testing.T, o envOptions) *env {
 		srv.Mount(productv1connect.NewProductServiceHandler(fixtureProduct{ctl: e.ctl}, srv.HandlerOptions()...))
 		srv.Mount(userv1connect.NewUserServiceHandler(users, srv.HandlerOptions()...))
 		srv.Mount(reviewv1connect.NewReviewServiceHandler(reviews, srv.HandlerOptions()...))
-		srv.Mount(storefrontv1connect.NewStorefrontServiceHandler(e.handler, append(srv.HandlerOptions(), e.handler.HandlerOptions()...)...))
+		srv.Mount(storefrontv1connect.NewStorefrontServiceHandler(e.svc, append(srv.HandlerOptions(), e.svc.HandlerOptions()...)...))
 	})
 	t.Cleanup(func() { // runs before the servers' cleanups (last in, first out)
 		e.http1.CloseIdleConnections()
@@ -421,6 +429,36 @@ func (e *env) token(subject string) string {
 		e.t.Fatal(err)
 	}
 	return token
+}
+
+// logBook keeps log lines (JSON) for a test to read while they are written.
+type logBook struct {
+	mu    sync.Mutex
+	lines bytes.Buffer
+}
+
+func (l *logBook) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lines.Write(p)
+}
+
+// records returns the records logged with message msg so far.
+func (l *logBook) records(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for line := range bytes.Lines(l.lines.Bytes()) {
+		record := map[string]any{}
+		if err := json.Unmarshal(line, &record); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if record["msg"] == msg {
+			out = append(out, record)
+		}
+	}
+	return out
 }
 
 func cacheModes() map[string]bool { return map[string]bool{"cache-on": true, "cache-off": false} }
