@@ -1,9 +1,7 @@
 package storefront_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -308,7 +306,7 @@ type envOptions struct {
 	unbuilt bool // seckill, user and review answer unimplemented, as before their issues land
 	cacheOn bool
 	opts    []storefront.Option
-	logs    *logBook // the storefront's log, every level; nil: discarded
+	logs    *testenv.LogBuffer // the storefront's log, every level; nil: discarded
 }
 
 // partDeadline is short enough that the slow-part tests stay quick, and long
@@ -429,36 +427,6 @@ func (e *env) token(subject string) string {
 		e.t.Fatal(err)
 	}
 	return token
-}
-
-// logBook keeps log lines (JSON) for a test to read while they are written.
-type logBook struct {
-	mu    sync.Mutex
-	lines bytes.Buffer
-}
-
-func (l *logBook) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.lines.Write(p)
-}
-
-// records returns the records logged with message msg so far.
-func (l *logBook) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for line := range bytes.Lines(l.lines.Bytes()) {
-		record := map[string]any{}
-		if err := json.Unmarshal(line, &record); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		if record["msg"] == msg {
-			out = append(out, record)
-		}
-	}
-	return out
 }
 
 func cacheModes() map[string]bool { return map[string]bool{"cache-on": true, "cache-off": false} }

@@ -165,7 +165,7 @@ func TestGetProductPageDegradesOnlyTheFailingPart(t *testing.T) {
 // with the failed call's name, code and reason (the fields rpcerr.Upstream
 // logs), so the log says which upstream failed.
 func TestFailedUpstreamCallsAreLoggedByName(t *testing.T) {
-	logs := &logBook{}
+	logs := &testenv.LogBuffer{}
 	e := startEnv(t, envOptions{cacheOn: true, logs: logs})
 	ctx := context.Background()
 	client := e.clients()["grpc"]
@@ -186,16 +186,15 @@ func TestFailedUpstreamCallsAreLoggedByName(t *testing.T) {
 		"product page part degraded": {"part": "PRODUCT_PAGE_PART_FAVORITE", "call": "UserService.IsFavoriteInternal", "code": "unavailable", "reason": ""},
 		"upstream call failed":       {"call": "ProductService.GetProduct", "code": "unavailable", "reason": "", "product_id": "p1"},
 	} {
-		records := logs.records(t, msg)
-		if !slices.ContainsFunc(records, func(record map[string]any) bool {
+		if !slices.ContainsFunc(logs.Lines(t), func(line map[string]any) bool {
 			for field, value := range want {
-				if record[field] != value {
+				if line[field] != value {
 					return false
 				}
 			}
-			return true
+			return line["msg"] == msg
 		}) {
-			t.Errorf("no %q record with %v in %v", msg, want, records)
+			t.Errorf("no %q line with %v in %s", msg, want, logs)
 		}
 	}
 }
