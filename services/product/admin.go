@@ -22,7 +22,7 @@ func (s *Service) CreateCategory(ctx context.Context, req *connect.Request[produ
 	}
 	row := &categoryRow{ID: "c-" + uuid.NewString(), ParentID: req.Msg.GetParentId(), Name: req.Msg.GetName(),
 		IconURL: req.Msg.GetIconUrl(), SortOrder: req.Msg.GetSortOrder(), CreatedAt: time.Now().UTC()}
-	if err := insertCategory(ctx, s.db, row); err != nil {
+	if err := insertRow(ctx, s.db, row); err != nil {
 		return nil, err
 	}
 	s.afterCatalogChange(ctx)
@@ -38,7 +38,7 @@ func (s *Service) CreateProduct(ctx context.Context, req *connect.Request[produc
 	now := time.Now().UTC()
 	row := &productRow{ID: "p-" + uuid.NewString(), Stock: req.Msg.GetInitialStock(), CreatedAt: now}
 	applySpec(row, spec, now)
-	if err := insertProduct(ctx, s.db, row); err != nil {
+	if err := insertRow(ctx, s.db, row); err != nil {
 		return nil, err
 	}
 	s.afterCommit(ctx, row.ID) // drops a cached "not found"
@@ -140,7 +140,7 @@ func (s *Service) afterCatalogChange(ctx context.Context) {
 func (s *Service) CreateBanner(ctx context.Context, req *connect.Request[productv1.CreateBannerRequest]) (*connect.Response[productv1.CreateBannerResponse], error) {
 	row := &bannerRow{ID: "b-" + uuid.NewString(), CreatedAt: time.Now().UTC()}
 	applyBanner(row, req.Msg.GetBanner())
-	if err := insertBanner(ctx, s.db, row); err != nil {
+	if err := insertRow(ctx, s.db, row); err != nil {
 		return nil, err
 	}
 	if err := s.banners.refresh(ctx); err != nil {

@@ -56,7 +56,7 @@ func allocate(ctx context.Context, handle *bun.DB, id, productID string, quantit
 	return row, db.InTx(ctx, handle, func(ctx context.Context, tx bun.Tx) error {
 		// Insert first, as ReserveStock: a concurrent call with the same id
 		// waits on the key and then finds it taken.
-		if err := insertAllocation(ctx, tx, row); err != nil {
+		if err := insertRow(ctx, tx, row); err != nil {
 			return err
 		}
 		n, err := allocateUnits(ctx, tx, productID, quantity)
@@ -217,7 +217,7 @@ func (s *Service) returnAllocation(ctx context.Context, id string) (*productv1.A
 			// A concurrent AllocateStock of this id collides on the key: one
 			// of the two fails with a duplicate and sees the other's row.
 			alloc = &allocationRow{ID: id, State: allocationReturned, CreatedAt: now, UpdatedAt: now}
-			if err := insertAllocation(ctx, tx, alloc); err != nil {
+			if err := insertRow(ctx, tx, alloc); err != nil {
 				return err
 			}
 			result = allocationProto(alloc)
@@ -276,7 +276,7 @@ func insertOrderReservation(ctx context.Context, tx bun.Tx, orderID string, allo
 	now := time.Now().UTC()
 	row := &reservationRow{ID: orderID, State: state, AllocationID: alloc.ID, CreatedAt: now, UpdatedAt: now}
 	line := reservationLineRow{ReservationID: orderID, ProductID: alloc.ProductID, Quantity: quantity}
-	if err := insertReservation(ctx, tx, row); err != nil {
+	if err := insertRow(ctx, tx, row); err != nil {
 		return nil, line, err
 	}
 	return row, line, insertReservationLines(ctx, tx, []reservationLineRow{line})

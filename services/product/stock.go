@@ -33,7 +33,7 @@ func (s *Service) ReserveStock(ctx context.Context, req *connect.Request[product
 		// would take gap locks that deadlock concurrent inserts.)
 		now := time.Now().UTC()
 		row := &reservationRow{ID: id, State: reservationReserved, CreatedAt: now, UpdatedAt: now}
-		if err := insertReservation(ctx, tx, row); err != nil {
+		if err := insertRow(ctx, tx, row); err != nil {
 			return err
 		}
 		// Lines are merged per product and sorted, so concurrent reservations

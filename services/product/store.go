@@ -23,6 +23,12 @@ func affected(res sql.Result, err error) (int64, error) {
 	return n, nil
 }
 
+// insertRow writes one new row of the product database.
+func insertRow[Row categoryRow | productRow | bannerRow | reservationRow | allocationRow](ctx context.Context, db bun.IDB, row *Row) error {
+	_, err := db.NewInsert().Model(row).Exec(ctx)
+	return err
+}
+
 // selectProduct reads the product whose id is id exactly: the column's
 // collation also matches other spellings (case, width, trailing spaces),
 // and each would become a cache entry under a key of the caller's choosing.
@@ -155,16 +161,6 @@ func selectSalesCounts(ctx context.Context, db bun.IDB, ids []string) ([]product
 	return rows, err
 }
 
-func insertCategory(ctx context.Context, db bun.IDB, row *categoryRow) error {
-	_, err := db.NewInsert().Model(row).Exec(ctx)
-	return err
-}
-
-func insertProduct(ctx context.Context, db bun.IDB, row *productRow) error {
-	_, err := db.NewInsert().Model(row).Exec(ctx)
-	return err
-}
-
 // updateProductSpec writes a product's editable fields (row.ID names it);
 // stock is untouched. It returns how many rows changed.
 func updateProductSpec(ctx context.Context, db bun.IDB, row *productRow) (int64, error) {
@@ -184,11 +180,6 @@ func selectLiveBanners(ctx context.Context, db bun.IDB, now time.Time) ([]banner
 	var rows []bannerRow
 	err := db.NewSelect().Model(&rows).Where("ends_at > ?", now).Order("sort_order", "id").Scan(ctx)
 	return rows, err
-}
-
-func insertBanner(ctx context.Context, db bun.IDB, row *bannerRow) error {
-	_, err := db.NewInsert().Model(row).Exec(ctx)
-	return err
 }
 
 func lockBanner(ctx context.Context, tx bun.Tx, id string) (*bannerRow, error) {

@@ -9,11 +9,6 @@ import (
 // Statements that move stock: reservations (stock.go) and flash-sale
 // allocations (allocation.go). Each runs inside the caller's transaction.
 
-func insertReservation(ctx context.Context, db bun.IDB, row *reservationRow) error {
-	_, err := db.NewInsert().Model(row).Exec(ctx)
-	return err
-}
-
 func insertReservationLines(ctx context.Context, db bun.IDB, lines []reservationLineRow) error {
 	_, err := db.NewInsert().Model(&lines).Exec(ctx)
 	return err
@@ -78,11 +73,6 @@ func moveStock(ctx context.Context, db bun.IDB, line reservationLineRow, from, t
 		return nil
 	}
 	_, err := q.Exec(ctx)
-	return err
-}
-
-func insertAllocation(ctx context.Context, db bun.IDB, row *allocationRow) error {
-	_, err := db.NewInsert().Model(row).Exec(ctx)
 	return err
 }
 
