@@ -3,6 +3,7 @@ package seckill
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
 
@@ -237,6 +239,44 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	got, err := f.clients["grpc"].GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: id}))
 	if err != nil || got.Msg.GetEvent().GetState() != seckillv1.EventState_EVENT_STATE_ENDED {
 		t.Fatalf("the settled sale: %v %v", got, err)
+	}
+}
+
+// The order service failing while sales are settled is the seckill
+// service's own unavailable (the sweeper retries it), never the upstream's
+// code or text, and settles nothing.
+func TestSettlingWhileTheOrderServiceFailsIsUnavailable(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	const product = "p0005"
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 100})); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := f.createEvent(product, 10, -time.Minute, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := time.Now().Add(-f.svc.opts.PaymentTimeout - time.Minute)
+	if _, err := f.db.NewUpdate().Model((*eventRow)(nil)).Set("starts_at = ?", dbTime(ended.Add(-time.Hour))).Set("ends_at = ?", dbTime(ended)).
+		Where("id = ?", ev.GetEventId()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.orders.holdNextList(func() error {
+		return rpcerr.New(connect.CodeFailedPrecondition, "ORDERS_LOCKED", "orders: lock wait timeout on buyer_locks")
+	})
+	client := f.clients["grpc"]
+	_, err = client.SettleSales(ctx, testenv.Bearer(f.service, &seckillv1.SettleSalesRequest{}))
+	testenv.WantCode(t, err, connect.CodeUnavailable, ReasonUpstreamFailed)
+	if strings.Contains(err.Error(), "buyer_locks") {
+		t.Fatalf("the order service's text reached the caller: %v", err)
+	}
+	if available, _, allocated := f.productColumns(t, product); available != 90 || allocated != 10 {
+		t.Fatalf("after a failed settling: available %d allocated %d", available, allocated)
+	}
+	// Once the order service answers, the sale is settled.
+	res, err := client.SettleSales(ctx, testenv.Bearer(f.service, &seckillv1.SettleSalesRequest{}))
+	if err != nil || !slices.Equal(res.Msg.GetSettledEventIds(), []string{ev.GetEventId()}) || res.Msg.GetReturnedUnits() != 10 {
+		t.Fatalf("settle: %v %v", res, err)
 	}
 }
 

@@ -322,12 +322,13 @@ type orderStandIn struct {
 	mu     sync.Mutex
 	orders []*orderv1.Order
 	// beforeList, when set, runs (once) as the next ListOrdersInternal
-	// begins: a test holds a caller there.
-	beforeList func()
+	// begins: a test holds a caller there, or fails the call with its error.
+	beforeList func() error
 }
 
-// holdNextList makes the next ListOrdersInternal run hold before it answers.
-func (o *orderStandIn) holdNextList(hold func()) {
+// holdNextList makes the next ListOrdersInternal run hold before it
+// answers; an error it returns is the answer.
+func (o *orderStandIn) holdNextList(hold func() error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.beforeList = hold
@@ -345,7 +346,9 @@ func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Reques
 	o.beforeList = nil
 	o.mu.Unlock()
 	if hold != nil {
-		hold()
+		if err := hold(); err != nil {
+			return nil, err
+		}
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()

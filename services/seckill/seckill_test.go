@@ -342,7 +342,7 @@ func TestReconcileReleasesOnlyItsOwnLock(t *testing.T) {
 
 	lose()
 	listing, resume := make(chan struct{}), make(chan struct{})
-	f.orders.holdNextList(func() { close(listing); <-resume })
+	f.orders.holdNextList(func() error { close(listing); <-resume; return nil })
 	done := make(chan error, 1)
 	go func() { done <- f.svc.Reconcile(ctx, ev.GetEventId()) }()
 	select {
