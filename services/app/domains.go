@@ -69,10 +69,10 @@ func Domains() []Domain {
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
 			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				httpClient, url, clientOpts := deps.ServiceClientOptions("storefront")
-				handler := storefront.NewHandler(storefront.NewUpstreams(httpClient, url, clientOpts...), deps.Logger)
-				deps.OnCacheToggle(handler.SetCacheEnabled)
-				path, h := storefrontv1connect.NewStorefrontServiceHandler(handler, append(opts, handler.HandlerOptions()...)...)
-				return path, h, nil
+				svc := storefront.NewService(storefront.NewUpstreams(httpClient, url, clientOpts...), deps.Logger)
+				deps.OnCacheToggle(svc.SetCacheEnabled)
+				path, handler := storefrontv1connect.NewStorefrontServiceHandler(svc, append(opts, svc.HandlerOptions()...)...)
+				return path, handler, nil
 			}},
 	}
 }
@@ -127,7 +127,7 @@ func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 		defer client.Close()
 		return svc.ConsumeOrderEvents(ctx, client)
 	})
-	path, handler := productv1connect.NewProductServiceHandler(product.NewHandler(svc), opts...)
+	path, handler := productv1connect.NewProductServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
@@ -285,6 +285,6 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)
-	path, handler := seckillv1connect.NewSeckillServiceHandler(seckill.NewHandler(svc), opts...)
+	path, handler := seckillv1connect.NewSeckillServiceHandler(svc, opts...)
 	return path, handler, nil
 }

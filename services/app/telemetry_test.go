@@ -1,10 +1,7 @@
 package app_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -41,45 +38,10 @@ var spans = sync.OnceValue(func() *tracetest.SpanRecorder {
 	return recorder
 })
 
-// lockedBuffer collects log lines written from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var lines []map[string]any
-	scanner := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	scanner.Buffer(make([]byte, 1<<20), 1<<20)
-	for scanner.Scan() {
-		var line map[string]any
-		if err := json.Unmarshal(scanner.Bytes(), &line); err != nil {
-			t.Fatalf("not a JSON log line: %s", scanner.Text())
-		}
-		lines = append(lines, line)
-	}
-	return lines
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // captureLogs makes the apps this test starts log JSON, with trace ids,
 // into the returned buffer.
-func captureLogs(t *testing.T) *lockedBuffer {
-	logs := &lockedBuffer{}
+func captureLogs(t *testing.T) *testenv.LogBuffer {
+	logs := &testenv.LogBuffer{}
 	capturedLogger = slog.New(logging.WithTraceIDs(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(func() { capturedLogger = nil })
 	return logs
@@ -178,7 +140,7 @@ func TestACheckoutIsOneTraceAcrossServicesTemporalAndTheDatabase(t *testing.T) {
 	}
 
 	traced := 0
-	for _, line := range logs.lines(t) {
+	for _, line := range logs.Lines(t) {
 		if line["msg"] != "rpc" {
 			continue
 		}

@@ -67,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	svc := NewService(cartDB, productClient, testenv.Logger())
 
 	srv := server.New(server.Options{Logger: testenv.Logger(), Authenticator: auth.NewAuthenticator(keys, nil)})
-	srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products), srv.HandlerOptions()...))
+	srv.Mount(productv1connect.NewProductServiceHandler(products, srv.HandlerOptions()...))
 	srv.Mount(cartv1connect.NewCartServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
 	testenv.ServeOn(t, srv, listener)
 

@@ -11,81 +11,98 @@ import (
 	"github.com/uptrace/bun"
 
 	productv1 "mall/gen/mall/product/v1"
-	"mall/services/platform/rpcerr"
 )
 
-// CreateCategory adds a category under parentID ("" for the root).
-func (s *Service) CreateCategory(ctx context.Context, req *productv1.CreateCategoryRequest) (*productv1.Category, error) {
-	if req.GetParentId() != "" {
-		if exists, err := s.db.NewSelect().Model((*categoryRow)(nil)).Where("id = ?", req.GetParentId()).Exists(ctx); err != nil {
+// CreateCategory adds a category under parent_id ("" for the root).
+func (s *Service) CreateCategory(ctx context.Context, req *connect.Request[productv1.CreateCategoryRequest]) (*connect.Response[productv1.CreateCategoryResponse], error) {
+	if req.Msg.GetParentId() != "" {
+		if err := s.requireCategory(ctx, req.Msg.GetParentId()); err != nil {
 			return nil, err
-		} else if !exists {
-			return nil, errCategoryNotFound()
 		}
 	}
-	row := &categoryRow{ID: "c-" + uuid.NewString(), ParentID: req.GetParentId(), Name: req.GetName(),
-		IconURL: req.GetIconUrl(), SortOrder: req.GetSortOrder(), CreatedAt: time.Now().UTC()}
-	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
+	row := &categoryRow{ID: "c-" + uuid.NewString(), ParentID: req.Msg.GetParentId(), Name: req.Msg.GetName(),
+		IconURL: req.Msg.GetIconUrl(), SortOrder: req.Msg.GetSortOrder(), CreatedAt: time.Now().UTC()}
+	if err := insertRow(ctx, s.db, row); err != nil {
 		return nil, err
 	}
 	s.afterCatalogChange(ctx)
-	return row.proto(), nil
+	return connect.NewResponse(&productv1.CreateCategoryResponse{Category: row.proto()}), nil
 }
 
 // CreateProduct adds a product with its initial stock.
-func (s *Service) CreateProduct(ctx context.Context, spec *productv1.ProductSpec, initialStock int64) (*productv1.Product, error) {
+func (s *Service) CreateProduct(ctx context.Context, req *connect.Request[productv1.CreateProductRequest]) (*connect.Response[productv1.CreateProductResponse], error) {
+	spec := req.Msg.GetProduct()
 	if err := s.requireCategory(ctx, spec.GetCategoryId()); err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC()
-	row := &productRow{ID: "p-" + uuid.NewString(), Stock: initialStock, CreatedAt: now}
+	row := &productRow{ID: "p-" + uuid.NewString(), Stock: req.Msg.GetInitialStock(), CreatedAt: now}
 	applySpec(row, spec, now)
-	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
+	if err := insertRow(ctx, s.db, row); err != nil {
 		return nil, err
 	}
 	s.afterCommit(ctx, row.ID) // drops a cached "not found"
 	s.afterCatalogChange(ctx)
-	return s.GetProduct(ctx, row.ID)
+	p, err := s.product(ctx, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.CreateProductResponse{Product: p}), nil
 }
 
 // UpdateProduct replaces a product's editable fields; stock is untouched.
-func (s *Service) UpdateProduct(ctx context.Context, id string, spec *productv1.ProductSpec) (*productv1.Product, error) {
+func (s *Service) UpdateProduct(ctx context.Context, req *connect.Request[productv1.UpdateProductRequest]) (*connect.Response[productv1.UpdateProductResponse], error) {
+	id, spec := req.Msg.GetProductId(), req.Msg.GetProduct()
 	if err := s.requireCategory(ctx, spec.GetCategoryId()); err != nil {
 		return nil, err
 	}
 	row := &productRow{ID: id}
 	applySpec(row, spec, time.Now().UTC())
-	res, err := s.db.NewUpdate().Model(row).
-		Column("category_id", "title", "subtitle", "description", "image_urls", "price_cents", "status", "updated_at").
-		Where("id = ?", id).Exec(ctx)
+	n, err := updateProductSpec(ctx, s.db, row)
 	if err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.queryProduct(ctx, id); errors.Is(err, sql.ErrNoRows) {
-			return nil, errProductNotFound()
-		}
+	if err := s.requireWritten(ctx, id, n); err != nil {
+		return nil, err
 	}
 	s.afterCommit(ctx, id)
 	s.afterCatalogChange(ctx)
-	return s.GetProduct(ctx, id)
+	p, err := s.product(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.UpdateProductResponse{Product: p}), nil
 }
 
 // SetStock sets the available stock; reserved, sold and allocated are
 // untouched, so it is the one call that changes their sum.
-func (s *Service) SetStock(ctx context.Context, id string, stock int64) (*productv1.Product, error) {
-	res, err := s.db.NewUpdate().Table("products").Set("stock = ?", stock).Set("updated_at = ?", time.Now().UTC()).
-		Where("id = ?", id).Exec(ctx)
+func (s *Service) SetStock(ctx context.Context, req *connect.Request[productv1.SetStockRequest]) (*connect.Response[productv1.SetStockResponse], error) {
+	id := req.Msg.GetProductId()
+	n, err := updateAvailableStock(ctx, s.db, id, req.Msg.GetStock(), time.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.queryProduct(ctx, id); errors.Is(err, sql.ErrNoRows) {
-			return nil, errProductNotFound()
-		}
+	if err := s.requireWritten(ctx, id, n); err != nil {
+		return nil, err
 	}
 	s.afterCommit(ctx, id)
-	return s.GetProduct(ctx, id)
+	p, err := s.product(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.SetStockResponse{Product: p}), nil
+}
+
+// requireWritten answers not_found for a write of product id that changed
+// no row because there is no such product (an unchanged row changes none
+// either).
+func (s *Service) requireWritten(ctx context.Context, id string, changed int64) error {
+	if changed == 0 {
+		if _, err := selectProduct(ctx, s.db, id); errors.Is(err, sql.ErrNoRows) {
+			return errProductNotFound()
+		}
+	}
+	return nil
 }
 
 func applySpec(row *productRow, spec *productv1.ProductSpec, now time.Time) {
@@ -100,7 +117,7 @@ func applySpec(row *productRow, spec *productv1.ProductSpec, now time.Time) {
 }
 
 func (s *Service) requireCategory(ctx context.Context, id string) error {
-	exists, err := s.db.NewSelect().Model((*categoryRow)(nil)).Where("id = ?", id).Exists(ctx)
+	exists, err := categoryExists(ctx, s.db, id)
 	if err != nil {
 		return err
 	}
@@ -120,44 +137,53 @@ func (s *Service) afterCatalogChange(ctx context.Context) {
 }
 
 // CreateBanner adds a home-page banner.
-func (s *Service) CreateBanner(ctx context.Context, spec *productv1.BannerSpec) (*productv1.Banner, error) {
+func (s *Service) CreateBanner(ctx context.Context, req *connect.Request[productv1.CreateBannerRequest]) (*connect.Response[productv1.CreateBannerResponse], error) {
 	row := &bannerRow{ID: "b-" + uuid.NewString(), CreatedAt: time.Now().UTC()}
-	applyBanner(row, spec)
-	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
+	applyBanner(row, req.Msg.GetBanner())
+	if err := insertRow(ctx, s.db, row); err != nil {
 		return nil, err
 	}
-	return row.proto(), s.banners.refresh(ctx)
+	if err := s.banners.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.CreateBannerResponse{Banner: row.proto()}), nil
 }
 
 // UpdateBanner replaces a banner's fields.
-func (s *Service) UpdateBanner(ctx context.Context, id string, spec *productv1.BannerSpec) (*productv1.Banner, error) {
-	row := &bannerRow{}
+func (s *Service) UpdateBanner(ctx context.Context, req *connect.Request[productv1.UpdateBannerRequest]) (*connect.Response[productv1.UpdateBannerResponse], error) {
+	var row *bannerRow
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(row).Where("id = ?", id).For("UPDATE").Scan(ctx); errors.Is(err, sql.ErrNoRows) {
-			return rpcerr.New(connect.CodeNotFound, ReasonBannerNotFound, "banner not found")
+		var err error
+		if row, err = lockBanner(ctx, tx, req.Msg.GetBannerId()); errors.Is(err, sql.ErrNoRows) {
+			return errBannerNotFound()
 		} else if err != nil {
 			return err
 		}
-		applyBanner(row, spec)
-		_, err := tx.NewUpdate().Model(row).WherePK().Exec(ctx)
-		return err
+		applyBanner(row, req.Msg.GetBanner())
+		return updateBanner(ctx, tx, row)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return row.proto(), s.banners.refresh(ctx)
+	if err := s.banners.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.UpdateBannerResponse{Banner: row.proto()}), nil
 }
 
 // DeleteBanner removes a banner.
-func (s *Service) DeleteBanner(ctx context.Context, id string) error {
-	res, err := s.db.NewDelete().Model((*bannerRow)(nil)).Where("id = ?", id).Exec(ctx)
+func (s *Service) DeleteBanner(ctx context.Context, req *connect.Request[productv1.DeleteBannerRequest]) (*connect.Response[productv1.DeleteBannerResponse], error) {
+	n, err := deleteBanner(ctx, s.db, req.Msg.GetBannerId())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return rpcerr.New(connect.CodeNotFound, ReasonBannerNotFound, "banner not found")
+	if n == 0 {
+		return nil, errBannerNotFound()
 	}
-	return s.banners.refresh(ctx)
+	if err := s.banners.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.DeleteBannerResponse{}), nil
 }
 
 func applyBanner(row *bannerRow, spec *productv1.BannerSpec) {

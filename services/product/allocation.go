@@ -31,16 +31,21 @@ import (
 // AllocateStock moves quantity units of a product on sale from available
 // to allocated for the allocation id (a sale's event id). A repeat returns
 // the allocation as it is now.
-func (s *Service) AllocateStock(ctx context.Context, id, productID string, quantity int64) (*productv1.Allocation, error) {
+func (s *Service) AllocateStock(ctx context.Context, req *connect.Request[productv1.AllocateStockRequest]) (*connect.Response[productv1.AllocateStockResponse], error) {
+	id, productID, quantity := req.Msg.GetAllocationId(), req.Msg.GetProductId(), req.Msg.GetQuantity()
 	row, err := allocate(ctx, s.db, id, productID, quantity)
-	if db.IsDuplicate(err) {
-		return s.existingAllocation(ctx, id, productID, quantity)
+	var result *productv1.Allocation
+	switch {
+	case db.IsDuplicate(err):
+		result, err = s.existingAllocation(ctx, id, productID, quantity)
+	case err == nil:
+		s.afterCommit(ctx, productID)
+		result = allocationProto(row)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.afterCommit(ctx, productID)
-	return allocationProto(row), nil
+	return connect.NewResponse(&productv1.AllocateStockResponse{Allocation: result}), nil
 }
 
 // allocate is AllocateStock's transaction; a repeated id fails with a
@@ -51,16 +56,14 @@ func allocate(ctx context.Context, handle *bun.DB, id, productID string, quantit
 	return row, db.InTx(ctx, handle, func(ctx context.Context, tx bun.Tx) error {
 		// Insert first, as ReserveStock: a concurrent call with the same id
 		// waits on the key and then finds it taken.
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		if err := insertRow(ctx, tx, row); err != nil {
 			return err
 		}
-		res, err := tx.NewUpdate().Table("products").
-			Set("stock = stock - ?", quantity).Set("allocated = allocated + ?", quantity).
-			Where("id = ? AND status = ? AND stock >= ?", productID, statusOnSale, quantity).Exec(ctx)
+		n, err := allocateUnits(ctx, tx, productID, quantity)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return whyNotReservable(ctx, tx, productID)
 		}
 		return nil
@@ -80,8 +83,8 @@ func SeedAllocation(ctx context.Context, handle *bun.DB, id, productID string, q
 
 // existingAllocation answers a repeated AllocateStock.
 func (s *Service) existingAllocation(ctx context.Context, id, productID string, quantity int64) (*productv1.Allocation, error) {
-	row := &allocationRow{}
-	if err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx); err != nil {
+	row, err := selectAllocation(ctx, s.db, id)
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -95,7 +98,8 @@ func (s *Service) existingAllocation(ctx context.Context, id, productID string, 
 
 // ConfirmAllocatedStock moves a paid flash-sale order's units from the
 // allocation to sold, recorded as the order's CONFIRMED reservation.
-func (s *Service) ConfirmAllocatedStock(ctx context.Context, allocationID, orderID string, quantity int32) (*productv1.Reservation, error) {
+func (s *Service) ConfirmAllocatedStock(ctx context.Context, req *connect.Request[productv1.ConfirmAllocatedStockRequest]) (*connect.Response[productv1.ConfirmAllocatedStockResponse], error) {
+	allocationID, orderID, quantity := req.Msg.GetAllocationId(), req.Msg.GetOrderId(), req.Msg.GetQuantity()
 	var result *productv1.Reservation
 	var touched []string
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -132,12 +136,10 @@ func (s *Service) ConfirmAllocatedStock(ctx context.Context, allocationID, order
 		}
 		alloc.Sold += int64(quantity)
 		alloc.UpdatedAt = row.UpdatedAt
-		if _, err := tx.NewUpdate().Model(alloc).Column("sold", "updated_at").WherePK().Exec(ctx); err != nil {
+		if err := updateAllocation(ctx, tx, alloc, "sold", "updated_at"); err != nil {
 			return err
 		}
-		if _, err := tx.NewUpdate().Table("products").Where("id = ?", alloc.ProductID).
-			Set("allocated = allocated - ?", quantity).Set("sold = sold + ?", quantity).
-			Set("sales_count = sales_count + ?", quantity).Exec(ctx); err != nil {
+		if err := sellAllocatedUnits(ctx, tx, alloc.ProductID, quantity); err != nil {
 			return err
 		}
 		touched = []string{alloc.ProductID}
@@ -148,7 +150,7 @@ func (s *Service) ConfirmAllocatedStock(ctx context.Context, allocationID, order
 		return nil, err
 	}
 	s.afterCommit(ctx, touched...)
-	return result, nil
+	return connect.NewResponse(&productv1.ConfirmAllocatedStockResponse{Reservation: result}), nil
 }
 
 // ReleaseAllocatedStock records that an unpaid flash-sale order gives up
@@ -156,7 +158,8 @@ func (s *Service) ConfirmAllocatedStock(ctx context.Context, allocationID, order
 // order's reservation is RELEASED, so the order can no longer confirm them.
 // An order whose units were confirmed (its payment got there first) is
 // refused.
-func (s *Service) ReleaseAllocatedStock(ctx context.Context, allocationID, orderID string, quantity int32) (*productv1.Reservation, error) {
+func (s *Service) ReleaseAllocatedStock(ctx context.Context, req *connect.Request[productv1.ReleaseAllocatedStockRequest]) (*connect.Response[productv1.ReleaseAllocatedStockResponse], error) {
+	allocationID, orderID, quantity := req.Msg.GetAllocationId(), req.Msg.GetOrderId(), req.Msg.GetQuantity()
 	var result *productv1.Reservation
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		alloc, err := lockAllocation(ctx, tx, allocationID)
@@ -186,13 +189,24 @@ func (s *Service) ReleaseAllocatedStock(ctx context.Context, allocationID, order
 		result = reservationProto(row, []reservationLineRow{line})
 		return nil
 	})
-	return result, err
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ReleaseAllocatedStockResponse{Reservation: result}), nil
 }
 
 // ReturnAllocation moves what is still allocated back to available and
 // marks the allocation returned. Returning twice changes nothing; an
 // unknown id is recorded as returned with nothing in it.
-func (s *Service) ReturnAllocation(ctx context.Context, id string) (*productv1.Allocation, error) {
+func (s *Service) ReturnAllocation(ctx context.Context, req *connect.Request[productv1.ReturnAllocationRequest]) (*connect.Response[productv1.ReturnAllocationResponse], error) {
+	a, err := s.returnAllocation(ctx, req.Msg.GetAllocationId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ReturnAllocationResponse{Allocation: a}), nil
+}
+
+func (s *Service) returnAllocation(ctx context.Context, id string) (*productv1.Allocation, error) {
 	var result *productv1.Allocation
 	var touched []string
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -203,7 +217,7 @@ func (s *Service) ReturnAllocation(ctx context.Context, id string) (*productv1.A
 			// A concurrent AllocateStock of this id collides on the key: one
 			// of the two fails with a duplicate and sees the other's row.
 			alloc = &allocationRow{ID: id, State: allocationReturned, CreatedAt: now, UpdatedAt: now}
-			if _, err := tx.NewInsert().Model(alloc).Exec(ctx); err != nil {
+			if err := insertRow(ctx, tx, alloc); err != nil {
 				return err
 			}
 			result = allocationProto(alloc)
@@ -215,15 +229,14 @@ func (s *Service) ReturnAllocation(ctx context.Context, id string) (*productv1.A
 		if alloc.State == allocationAllocated {
 			left := alloc.left()
 			if left > 0 {
-				if _, err := tx.NewUpdate().Table("products").Where("id = ?", alloc.ProductID).
-					Set("allocated = allocated - ?", left).Set("stock = stock + ?", left).Exec(ctx); err != nil {
+				if err := returnAllocatedUnits(ctx, tx, alloc.ProductID, left); err != nil {
 					return err
 				}
 				touched = []string{alloc.ProductID}
 			}
 			alloc.Returned += left
 			alloc.State, alloc.UpdatedAt = allocationReturned, now
-			if _, err := tx.NewUpdate().Model(alloc).Column("returned", "state", "updated_at").WherePK().Exec(ctx); err != nil {
+			if err := updateAllocation(ctx, tx, alloc, "returned", "state", "updated_at"); err != nil {
 				return err
 			}
 		}
@@ -231,18 +244,13 @@ func (s *Service) ReturnAllocation(ctx context.Context, id string) (*productv1.A
 		return nil
 	})
 	if db.IsDuplicate(err) { // an AllocateStock of this id won the race: return what it took
-		return s.ReturnAllocation(ctx, id)
+		return s.returnAllocation(ctx, id)
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.afterCommit(ctx, touched...)
 	return result, nil
-}
-
-func lockAllocation(ctx context.Context, tx bun.Tx, id string) (*allocationRow, error) {
-	row := &allocationRow{}
-	return row, tx.NewSelect().Model(row).Where("id = ?", id).For("UPDATE").Scan(ctx)
 }
 
 // orderReservation reads a flash-sale order's reservation (nil when it has
@@ -268,11 +276,10 @@ func insertOrderReservation(ctx context.Context, tx bun.Tx, orderID string, allo
 	now := time.Now().UTC()
 	row := &reservationRow{ID: orderID, State: state, AllocationID: alloc.ID, CreatedAt: now, UpdatedAt: now}
 	line := reservationLineRow{ReservationID: orderID, ProductID: alloc.ProductID, Quantity: quantity}
-	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+	if err := insertRow(ctx, tx, row); err != nil {
 		return nil, line, err
 	}
-	_, err := tx.NewInsert().Model(&line).Exec(ctx)
-	return row, line, err
+	return row, line, insertReservationLines(ctx, tx, []reservationLineRow{line})
 }
 
 func errAllocationReturned() error {

@@ -41,13 +41,13 @@ func TestAnAllocationCannotTakeMoreThanIsAvailable(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	const product = "p0030"
-	if _, err := f.svc.SetStock(ctx, product, 284); err != nil {
+	if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 284})); err != nil {
 		t.Fatal(err)
 	}
 	client, token := f.clients["grpc"], f.service(t)
 	_, err := client.AllocateStock(ctx, testenv.Bearer(token, &productv1.AllocateStockRequest{AllocationId: "ev-huge", ProductId: product, Quantity: 1000000}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonOutOfStock)
-	if _, err := f.svc.ReserveStock(ctx, "r-held", []*productv1.StockLine{{ProductId: product, Quantity: 100}}); err != nil {
+	if _, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r-held", Lines: []*productv1.StockLine{{ProductId: product, Quantity: 100}}})); err != nil {
 		t.Fatal(err)
 	}
 	// 184 are available now: 185 is refused, 184 is taken whole.
@@ -62,22 +62,22 @@ func TestAnAllocationCannotTakeMoreThanIsAvailable(t *testing.T) {
 		t.Fatalf("after allocating: %+v allocated %d", s, allocated)
 	}
 	// Checkout can no longer reserve the allocated units.
-	_, err = f.svc.ReserveStock(ctx, "r-late", []*productv1.StockLine{{ProductId: product, Quantity: 1}})
+	_, err = f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r-late", Lines: []*productv1.StockLine{{ProductId: product, Quantity: 1}}}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonOutOfStock)
 	// A repeat is the same allocation; the id for another quantity is a conflict.
-	if again, err := f.svc.AllocateStock(ctx, "ev-over", product, 184); err != nil || again.GetQuantity() != 184 {
+	if again, err := f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-over", ProductId: product, Quantity: 184})); err != nil || again.Msg.GetAllocation().GetQuantity() != 184 {
 		t.Fatalf("repeat: %v %v", again, err)
 	}
-	_, err = f.svc.AllocateStock(ctx, "ev-over", product, 1)
+	_, err = f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-over", ProductId: product, Quantity: 1}))
 	testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonAllocationConflict)
 	conserved(t, f, product, 284)
 	// Off shelf: nothing to allocate.
 	if _, err := f.db.NewUpdate().Table("products").Set("status = ?", statusOffShelf).Where("id = ?", "p0031").Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.AllocateStock(ctx, "ev-off", "p0031", 1)
+	_, err = f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-off", ProductId: "p0031", Quantity: 1}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonProductOffShelf)
-	_, err = f.svc.AllocateStock(ctx, "ev-none", "p9999", 1)
+	_, err = f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-none", ProductId: "p9999", Quantity: 1}))
 	testenv.WantCode(t, err, connect.CodeNotFound, ReasonProductNotFound)
 	// Only services allocate.
 	_, err = client.AllocateStock(ctx, testenv.Bearer(f.admin, &productv1.AllocateStockRequest{AllocationId: "ev-admin", ProductId: product, Quantity: 1}))
@@ -93,7 +93,7 @@ func TestAllocationsAndReservationsRacingConserveStock(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	const product, initial = "p0032", 200
-	if _, err := f.svc.SetStock(ctx, product, initial); err != nil {
+	if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: initial})); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -105,9 +105,9 @@ func TestAllocationsAndReservationsRacingConserveStock(t *testing.T) {
 			kind := "reserved"
 			if i%3 == 0 {
 				kind = "allocated"
-				_, err = f.svc.AllocateStock(ctx, fmt.Sprintf("ev-%d", i), product, 9)
+				_, err = f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: fmt.Sprintf("ev-%d", i), ProductId: product, Quantity: 9}))
 			} else {
-				_, err = f.svc.ReserveStock(ctx, fmt.Sprintf("r-%d", i), []*productv1.StockLine{{ProductId: product, Quantity: 4}})
+				_, err = f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: fmt.Sprintf("r-%d", i), Lines: []*productv1.StockLine{{ProductId: product, Quantity: 4}}}))
 			}
 			switch {
 			case connect.CodeOf(err) == connect.CodeFailedPrecondition:
@@ -136,10 +136,10 @@ func TestConfirmAndReleaseOfAnOrderAreExclusive(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	const product, initial = "p0033", 50
-	if _, err := f.svc.SetStock(ctx, product, initial); err != nil {
+	if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: initial})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AllocateStock(ctx, "ev-race", product, 20); err != nil {
+	if _, err := f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-race", ProductId: product, Quantity: 20})); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -151,9 +151,9 @@ func TestConfirmAndReleaseOfAnOrderAreExclusive(t *testing.T) {
 			wg.Go(func() {
 				var err error
 				if op == "confirm" {
-					_, err = f.svc.ConfirmAllocatedStock(ctx, "ev-race", order, 1)
+					_, err = f.svc.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: "ev-race", OrderId: order, Quantity: 1}))
 				} else {
-					_, err = f.svc.ReleaseAllocatedStock(ctx, "ev-race", order, 1)
+					_, err = f.svc.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{AllocationId: "ev-race", OrderId: order, Quantity: 1}))
 				}
 				if err != nil && connect.CodeOf(err) != connect.CodeFailedPrecondition {
 					t.Errorf("%s %s: %v", op, order, err)
@@ -190,7 +190,7 @@ func TestConfirmAndReleaseOfAnOrderAreExclusive(t *testing.T) {
 			continue
 		}
 		for range 2 {
-			if _, err := f.svc.ReleaseReservation(ctx, order); err != nil {
+			if _, err := f.svc.ReleaseReservation(ctx, connect.NewRequest(&productv1.ReleaseReservationRequest{ReservationId: order})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -201,19 +201,19 @@ func TestConfirmAndReleaseOfAnOrderAreExclusive(t *testing.T) {
 	}
 	// More than what is left is refused.
 	left := 20 - confirmed
-	_, err := f.svc.ConfirmAllocatedStock(ctx, "ev-race", "o-big", int32(left+1))
+	_, err := f.svc.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: "ev-race", OrderId: "o-big", Quantity: int32(left + 1)}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonAllocationExhausted)
 	// Settling returns what is left, once; then nothing more is confirmed.
 	for range 2 {
-		res, err := f.svc.ReturnAllocation(ctx, "ev-race")
-		if err != nil || res.GetReturned() != left || res.GetState() != productv1.AllocationState_ALLOCATION_STATE_RETURNED {
+		res, err := f.svc.ReturnAllocation(ctx, connect.NewRequest(&productv1.ReturnAllocationRequest{AllocationId: "ev-race"}))
+		if err != nil || res.Msg.GetAllocation().GetReturned() != left || res.Msg.GetAllocation().GetState() != productv1.AllocationState_ALLOCATION_STATE_RETURNED {
 			t.Fatalf("return: %v %v", res, err)
 		}
 	}
 	if s, allocated := conserved(t, f, product, initial); allocated != 0 || s.Stock != initial-confirmed+1 {
 		t.Fatalf("after the return: %+v allocated %d", s, allocated)
 	}
-	_, err = f.svc.ConfirmAllocatedStock(ctx, "ev-race", "o-after", 1)
+	_, err = f.svc.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: "ev-race", OrderId: "o-after", Quantity: 1}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonAllocationReturned)
 	conserved(t, f, product, initial)
 }
@@ -226,11 +226,11 @@ func TestAReturnedIDCannotBeAllocatedLater(t *testing.T) {
 	ctx := context.Background()
 	const product = "p0034"
 	before, allocatedBefore := allocatedOf(t, f, product)
-	res, err := f.svc.ReturnAllocation(ctx, "ev-doubt")
-	if err != nil || res.GetReturned() != 0 || res.GetState() != productv1.AllocationState_ALLOCATION_STATE_RETURNED {
+	res, err := f.svc.ReturnAllocation(ctx, connect.NewRequest(&productv1.ReturnAllocationRequest{AllocationId: "ev-doubt"}))
+	if err != nil || res.Msg.GetAllocation().GetReturned() != 0 || res.Msg.GetAllocation().GetState() != productv1.AllocationState_ALLOCATION_STATE_RETURNED {
 		t.Fatalf("return of an unknown id: %v %v", res, err)
 	}
-	_, err = f.svc.AllocateStock(ctx, "ev-doubt", product, 5)
+	_, err = f.svc.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-doubt", ProductId: product, Quantity: 5}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonAllocationReturned)
 	if after, allocated := allocatedOf(t, f, product); after != before || allocated != allocatedBefore {
 		t.Fatalf("stock moved: %+v %d, was %+v %d", after, allocated, before, allocatedBefore)

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"connectrpc.com/connect"
+
 	productv1 "mall/gen/mall/product/v1"
 )
 
@@ -82,7 +84,7 @@ func liveAt(banners []*productv1.Banner, now time.Time) []*productv1.Banner {
 }
 
 func (s *Service) loadLiveBanners(ctx context.Context) ([]*productv1.Banner, error) {
-	rows, err := s.queryLiveBanners(ctx, time.Now())
+	rows, err := selectLiveBanners(ctx, s.db, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -94,10 +96,17 @@ func (s *Service) loadLiveBanners(ctx context.Context) ([]*productv1.Banner, err
 }
 
 // ListBanners returns the banners live now, in carousel order.
-func (s *Service) ListBanners(ctx context.Context) ([]*productv1.Banner, error) {
-	if !s.cacheEnabled.Load() {
-		banners, err := s.loadLiveBanners(ctx)
-		return liveAt(banners, time.Now()), err
+func (s *Service) ListBanners(ctx context.Context, _ *connect.Request[productv1.ListBannersRequest]) (*connect.Response[productv1.ListBannersResponse], error) {
+	var banners []*productv1.Banner
+	var err error
+	if s.cacheEnabled.Load() {
+		banners, err = s.banners.live(ctx, time.Now())
+	} else {
+		banners, err = s.loadLiveBanners(ctx)
+		banners = liveAt(banners, time.Now())
 	}
-	return s.banners.live(ctx, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ListBannersResponse{Banners: banners}), nil
 }

@@ -24,7 +24,7 @@ func TestConcurrentMissesOfOneProductReadTheDatabaseOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := f.svc.GetProduct(context.Background(), "p0042"); err != nil {
+			if _, err := f.svc.GetProduct(context.Background(), connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0042"})); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -39,7 +39,7 @@ func TestUnknownProductIsCachedAsAbsent(t *testing.T) {
 	f := newFixture(t)
 	before := f.reads.productReads.Load()
 	for range 30 {
-		if _, err := f.svc.GetProduct(context.Background(), "no-such-product"); connect.CodeOf(err) != connect.CodeNotFound {
+		if _, err := f.svc.GetProduct(context.Background(), connect.NewRequest(&productv1.GetProductRequest{ProductId: "no-such-product"})); connect.CodeOf(err) != connect.CodeNotFound {
 			t.Fatalf("want not_found, got %v", err)
 		}
 	}
@@ -47,8 +47,8 @@ func TestUnknownProductIsCachedAsAbsent(t *testing.T) {
 		t.Fatalf("30 lookups of an unknown id read the database %d times, want 1", n)
 	}
 	// Creating it later is visible at once: the negative is invalidated.
-	p, err := f.svc.CreateProduct(context.Background(), &productv1.ProductSpec{CategoryId: "c01", Title: "t", ImageUrls: []string{"/img/t.svg"}, PriceCents: 1, Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}, 1)
-	if err != nil || p.GetTitle() != "t" {
+	p, err := f.svc.CreateProduct(context.Background(), connect.NewRequest(&productv1.CreateProductRequest{Product: &productv1.ProductSpec{CategoryId: "c01", Title: "t", ImageUrls: []string{"/img/t.svg"}, PriceCents: 1, Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}, InitialStock: 1}))
+	if err != nil || p.Msg.GetProduct().GetTitle() != "t" {
 		t.Fatalf("create: %v %v", p, err)
 	}
 }
@@ -63,19 +63,19 @@ func TestSpellingsOfAProductIDAreUnknownIDs(t *testing.T) {
 	before := f.reads.productReads.Load()
 	for range 10 {
 		for _, id := range spellings {
-			if _, err := f.svc.GetProduct(ctx, id); connect.CodeOf(err) != connect.CodeNotFound {
+			if _, err := f.svc.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: id})); connect.CodeOf(err) != connect.CodeNotFound {
 				t.Fatalf("%q: want not_found, got %v", id, err)
 			}
 		}
-		products, missing, err := f.svc.BatchGetProducts(ctx, spellings)
-		if err != nil || len(products) != 0 || len(missing) != len(spellings) {
-			t.Fatalf("batch of spellings: %v %v %v", products, missing, err)
+		batch, err := f.svc.BatchGetProducts(ctx, connect.NewRequest(&productv1.BatchGetProductsRequest{ProductIds: spellings}))
+		if err != nil || len(batch.Msg.GetProducts()) != 0 || len(batch.Msg.GetMissingIds()) != len(spellings) {
+			t.Fatalf("batch of spellings: %v %v", batch, err)
 		}
 	}
 	if n := f.reads.productReads.Load() - before; n > int64(2*len(spellings)) {
 		t.Fatalf("%d reads of products for 60 lookups of %d spellings", n, len(spellings))
 	}
-	if p, err := f.svc.GetProduct(ctx, "p0001"); err != nil || p.GetProductId() != "p0001" {
+	if p, err := f.svc.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0001"})); err != nil || p.Msg.GetProduct().GetProductId() != "p0001" {
 		t.Fatalf("the product itself: %v %v", p, err)
 	}
 }
@@ -109,16 +109,18 @@ func TestListingPagesComeFromSortedSetsHydratedInOneBatch(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	req := &productv1.ListProductsRequest{CategoryId: "c02", Sort: productv1.ProductSort_PRODUCT_SORT_PRICE_ASC, PageSize: 10}
-	first, err := f.svc.ListProducts(ctx, req)
+	firstPage, err := f.svc.ListProducts(ctx, connect.NewRequest(req))
 	if err != nil {
 		t.Fatal(err)
 	}
+	first := firstPage.Msg
 	// Warm: the same page again reads no product row from MySQL.
 	before := f.reads.productReads.Load()
-	again, err := f.svc.ListProducts(ctx, req)
+	againPage, err := f.svc.ListProducts(ctx, connect.NewRequest(req))
 	if err != nil {
 		t.Fatal(err)
 	}
+	again := againPage.Msg
 	if n := f.reads.productReads.Load() - before; n != 0 {
 		t.Fatalf("a warm listing page read the products table %d times", n)
 	}
@@ -131,7 +133,7 @@ func TestListingPagesComeFromSortedSetsHydratedInOneBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = f.reads.productReads.Load()
-	if _, err := f.svc.ListProducts(ctx, req); err != nil {
+	if _, err := f.svc.ListProducts(ctx, connect.NewRequest(req)); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.reads.productReads.Load() - before; n != 1 {
@@ -142,7 +144,14 @@ func TestListingPagesComeFromSortedSetsHydratedInOneBatch(t *testing.T) {
 func TestBannersAreServedFromProcessMemoryAndRefreshedInTheBackground(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.BannerRefresh = 200 * time.Millisecond })
 	ctx := context.Background()
-	banners, err := f.svc.ListBanners(ctx)
+	live := func() ([]*productv1.Banner, error) {
+		res, err := f.svc.ListBanners(ctx, connect.NewRequest(&productv1.ListBannersRequest{}))
+		if err != nil {
+			return nil, err
+		}
+		return res.Msg.GetBanners(), nil
+	}
+	banners, err := live()
 	if err != nil || len(banners) != 4 {
 		t.Fatalf("banners %d %v", len(banners), err)
 	}
@@ -150,12 +159,12 @@ func TestBannersAreServedFromProcessMemoryAndRefreshedInTheBackground(t *testing
 	if _, err := f.db.NewUpdate().Table("banners").Set("ends_at = ?", time.Now().Add(-time.Minute)).Where("id = ?", "b2").Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if banners, _ := f.svc.ListBanners(ctx); len(banners) != 4 {
+	if banners, _ := live(); len(banners) != 4 {
 		t.Fatalf("the in-process snapshot was bypassed: %d banners", len(banners))
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		banners, err := f.svc.ListBanners(ctx)
+		banners, err := live()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,15 +177,15 @@ func TestBannersAreServedFromProcessMemoryAndRefreshedInTheBackground(t *testing
 		time.Sleep(50 * time.Millisecond)
 	}
 	// A change through this service shows at once, and windows are honoured.
-	created, err := f.svc.CreateBanner(ctx, &productv1.BannerSpec{Title: "Later", ImageUrl: "/img/l.svg",
-		StartsAt: timestamppb.New(time.Now().Add(time.Hour)), EndsAt: timestamppb.New(time.Now().Add(2 * time.Hour))})
+	created, err := f.svc.CreateBanner(ctx, connect.NewRequest(&productv1.CreateBannerRequest{Banner: &productv1.BannerSpec{Title: "Later", ImageUrl: "/img/l.svg",
+		StartsAt: timestamppb.New(time.Now().Add(time.Hour)), EndsAt: timestamppb.New(time.Now().Add(2 * time.Hour))}}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if banners, _ := f.svc.ListBanners(ctx); len(banners) != 3 {
+	if banners, _ := live(); len(banners) != 3 {
 		t.Fatalf("a banner that starts in an hour is live: %d", len(banners))
 	}
-	if err := f.svc.DeleteBanner(ctx, created.GetBannerId()); err != nil {
+	if _, err := f.svc.DeleteBanner(ctx, connect.NewRequest(&productv1.DeleteBannerRequest{BannerId: created.Msg.GetBanner().GetBannerId()})); err != nil {
 		t.Fatal(err)
 	}
 }

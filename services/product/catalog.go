@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
 	productv1 "mall/gen/mall/product/v1"
@@ -13,9 +14,18 @@ import (
 )
 
 // GetProduct returns one product, on sale or off shelf.
-func (s *Service) GetProduct(ctx context.Context, id string) (*productv1.Product, error) {
+func (s *Service) GetProduct(ctx context.Context, req *connect.Request[productv1.GetProductRequest]) (*connect.Response[productv1.GetProductResponse], error) {
+	p, err := s.product(ctx, req.Msg.GetProductId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.GetProductResponse{Product: p}), nil
+}
+
+// product reads one product, through the cache when it is on.
+func (s *Service) product(ctx context.Context, id string) (*productv1.Product, error) {
 	if !s.cacheEnabled.Load() {
-		row, err := s.queryProduct(ctx, id)
+		row, err := selectProduct(ctx, s.db, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errProductNotFound()
 		}
@@ -25,7 +35,7 @@ func (s *Service) GetProduct(ctx context.Context, id string) (*productv1.Product
 		return row.proto(), nil
 	}
 	data, err := s.products.Get(ctx, s.productKey(id), func(ctx context.Context) ([]byte, bool, error) {
-		row, err := s.queryProduct(ctx, id)
+		row, err := selectProduct(ctx, s.db, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, nil
 		}
@@ -47,21 +57,21 @@ func (s *Service) GetProduct(ctx context.Context, id string) (*productv1.Product
 
 // BatchGetProducts returns the products of ids in their order, and the ids
 // that do not exist. Cache hits come in one round trip, misses in one query.
-func (s *Service) BatchGetProducts(ctx context.Context, ids []string) ([]*productv1.Product, []string, error) {
+func (s *Service) BatchGetProducts(ctx context.Context, req *connect.Request[productv1.BatchGetProductsRequest]) (*connect.Response[productv1.BatchGetProductsResponse], error) {
+	ids := req.Msg.GetProductIds()
 	byID, err := s.productsByID(ctx, ids)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var products []*productv1.Product
-	var missing []string
+	res := &productv1.BatchGetProductsResponse{}
 	for _, id := range ids {
 		if p, ok := byID[id]; ok {
-			products = append(products, p)
+			res.Products = append(res.Products, p)
 		} else {
-			missing = append(missing, id)
+			res.MissingIds = append(res.MissingIds, id)
 		}
 	}
-	return products, missing, nil
+	return connect.NewResponse(res), nil
 }
 
 // productsByID hydrates ids, from the cache when it is on.
@@ -69,7 +79,7 @@ func (s *Service) productsByID(ctx context.Context, ids []string) (map[string]*p
 	ids = uniq(ids)
 	out := make(map[string]*productv1.Product, len(ids))
 	if !s.cacheEnabled.Load() {
-		rows, err := s.queryProducts(ctx, ids)
+		rows, err := selectProducts(ctx, s.db, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +99,7 @@ func (s *Service) productsByID(ctx context.Context, ids []string) (map[string]*p
 		for i, k := range missing {
 			missingIDs[i] = idOf[k]
 		}
-		rows, err := s.queryProducts(ctx, missingIDs)
+		rows, err := selectProducts(ctx, s.db, missingIDs)
 		if err != nil {
 			return nil, err
 		}
@@ -117,12 +127,21 @@ func (s *Service) productsByID(ctx context.Context, ids []string) (map[string]*p
 }
 
 // ListCategories returns the category tree, parents before children.
-func (s *Service) ListCategories(ctx context.Context) ([]*productv1.Category, error) {
+func (s *Service) ListCategories(ctx context.Context, _ *connect.Request[productv1.ListCategoriesRequest]) (*connect.Response[productv1.ListCategoriesResponse], error) {
+	tree, err := s.categoryTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ListCategoriesResponse{Categories: tree}), nil
+}
+
+// categoryTree is the category tree, through the cache when it is on.
+func (s *Service) categoryTree(ctx context.Context) ([]*productv1.Category, error) {
 	if !s.cacheEnabled.Load() {
-		return s.queryCategoryTree(ctx)
+		return s.loadCategoryTree(ctx)
 	}
 	data, err := s.categories.Get(ctx, s.key("categories"), func(ctx context.Context) ([]byte, bool, error) {
-		tree, err := s.queryCategoryTree(ctx)
+		tree, err := s.loadCategoryTree(ctx)
 		if err != nil {
 			return nil, false, err
 		}
@@ -139,10 +158,34 @@ func (s *Service) ListCategories(ctx context.Context) ([]*productv1.Category, er
 	return res.GetCategories(), nil
 }
 
+// loadCategoryTree reads the categories parents first, siblings by sort
+// order.
+func (s *Service) loadCategoryTree(ctx context.Context) ([]*productv1.Category, error) {
+	rows, err := selectCategories(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	byParent := map[string][]categoryRow{}
+	for _, r := range rows {
+		byParent[r.ParentID] = append(byParent[r.ParentID], r)
+	}
+	var out []*productv1.Category
+	queue := []string{""}
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		for i := range byParent[parent] {
+			out = append(out, byParent[parent][i].proto())
+			queue = append(queue, byParent[parent][i].ID)
+		}
+	}
+	return out, nil
+}
+
 // categoryWithDescendants returns id and every category below it, or a
 // NotFound error.
 func (s *Service) categoryWithDescendants(ctx context.Context, id string) ([]string, error) {
-	tree, err := s.ListCategories(ctx)
+	tree, err := s.categoryTree(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -201,14 +201,14 @@ func TestCursorNeverRepeatsOrSkipsWhileProductsAreAdded(t *testing.T) {
 				}
 				added := map[string]bool{}
 				seen := listAll(t, f, &productv1.ListProductsRequest{Sort: sort, PageSize: 9}, func(page int) {
-					p, err := f.svc.CreateProduct(context.Background(), &productv1.ProductSpec{
+					p, err := f.svc.CreateProduct(context.Background(), connect.NewRequest(&productv1.CreateProductRequest{Product: &productv1.ProductSpec{
 						CategoryId: "c01", Title: fmt.Sprintf("新品 New %d", page), ImageUrls: []string{"/img/new.svg"},
 						PriceCents: int64(100 + page*997%50000), Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE,
-					}, 10)
+					}, InitialStock: 10}))
 					if err != nil {
 						t.Fatal(err)
 					}
-					added[p.GetProductId()] = true
+					added[p.Msg.GetProduct().GetProductId()] = true
 				})
 				ids := uniqueIDs(seen)
 				if len(ids) != len(seen) {

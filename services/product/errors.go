@@ -34,3 +34,7 @@ func errCategoryNotFound() error {
 func errBadPageToken() error {
 	return rpcerr.New(connect.CodeInvalidArgument, ReasonBadPageToken, "page_token is not valid for this request")
 }
+
+func errBannerNotFound() error {
+	return rpcerr.New(connect.CodeNotFound, ReasonBannerNotFound, "banner not found")
+}

@@ -66,7 +66,7 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(productv1connect.NewProductServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+		srv.Mount(productv1connect.NewProductServiceHandler(svc, srv.HandlerOptions()...))
 	})
 	admin, _, err := keys.Issue("admin-1", []string{auth.RoleAdmin}, time.Hour)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"connectrpc.com/connect"
 	"github.com/valkey-io/valkey-go"
 
 	productv1 "mall/gen/mall/product/v1"
@@ -96,7 +97,8 @@ func decodeToken(raw, category string, sort listingSort) (*listingKey, error) {
 }
 
 // ListProducts returns one page of on-sale products.
-func (s *Service) ListProducts(ctx context.Context, req *productv1.ListProductsRequest) (*productv1.ListProductsResponse, error) {
+func (s *Service) ListProducts(ctx context.Context, request *connect.Request[productv1.ListProductsRequest]) (*connect.Response[productv1.ListProductsResponse], error) {
+	req := request.Msg
 	sort := normalizeSort(req.GetSort())
 	after, err := decodeToken(req.GetPageToken(), req.GetCategoryId(), sort)
 	if err != nil {
@@ -127,11 +129,11 @@ func (s *Service) ListProducts(ctx context.Context, req *productv1.ListProductsR
 		res.Products = products[:size]
 		res.NextPageToken = encodeToken(pageToken{Category: req.GetCategoryId(), Sort: int32(sort), After: keys[size-1]})
 	}
-	return res, nil
+	return connect.NewResponse(res), nil
 }
 
 func (s *Service) listFromSQL(ctx context.Context, categories []string, sort listingSort, after *listingKey, limit int) ([]*productv1.Product, []listingKey, error) {
-	rows, err := s.queryListing(ctx, categories, sort, after, limit)
+	rows, err := selectListing(ctx, s.db, categories, sort, after, limit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -223,7 +225,7 @@ func (s *Service) ensureListing(ctx context.Context, key string, categories []st
 		return err
 	}
 	_, err, _ = s.builds.Do(key, func() (any, error) {
-		members, err := s.queryListingMembers(context.WithoutCancel(ctx), categories)
+		members, err := selectListingMembers(context.WithoutCancel(ctx), s.db, categories)
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +267,8 @@ func (s *Service) bumpListings(ctx context.Context) {
 }
 
 // SearchProducts ranks on-sale products by keyword relevance.
-func (s *Service) SearchProducts(ctx context.Context, req *productv1.SearchProductsRequest) (*productv1.SearchProductsResponse, error) {
+func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[productv1.SearchProductsRequest]) (*connect.Response[productv1.SearchProductsResponse], error) {
+	req := request.Msg
 	terms := strings.Fields(req.GetKeyword())
 	var categories []string
 	var err error
@@ -291,7 +294,7 @@ func (s *Service) SearchProducts(ctx context.Context, req *productv1.SearchProdu
 	if size == 0 {
 		size = defaultPageSize
 	}
-	rows, err := s.querySearch(ctx, terms, categories, offset, size+1)
+	rows, err := selectSearch(ctx, s.db, terms, categories, offset, size+1)
 	if err != nil {
 		return nil, err
 	}
@@ -304,5 +307,5 @@ func (s *Service) SearchProducts(ctx context.Context, req *productv1.SearchProdu
 		}
 		res.Products = append(res.Products, rows[i].proto())
 	}
-	return res, nil
+	return connect.NewResponse(res), nil
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/uptrace/bun"
 	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/proto"
 
@@ -29,7 +29,17 @@ func (s *Service) rankingKey(categoryID string) string {
 }
 
 // GetRanking returns the top on-sale sellers, globally or in one category.
-func (s *Service) GetRanking(ctx context.Context, categoryID string, limit int) ([]*productv1.RankingEntry, error) {
+func (s *Service) GetRanking(ctx context.Context, req *connect.Request[productv1.GetRankingRequest]) (*connect.Response[productv1.GetRankingResponse], error) {
+	entries, err := s.ranking(ctx, req.Msg.GetCategoryId(), int(req.Msg.GetLimit()))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.GetRankingResponse{Entries: entries}), nil
+}
+
+// ranking is the top limit (0: the default) on-sale sellers of a category
+// ("" for all).
+func (s *Service) ranking(ctx context.Context, categoryID string, limit int) ([]*productv1.RankingEntry, error) {
 	if limit == 0 {
 		limit = defaultRankingSize
 	}
@@ -75,8 +85,8 @@ func (s *Service) ensureRankings(ctx context.Context) error {
 		return err
 	}
 	_, err, _ = s.builds.Do(global, func() (any, error) {
-		var rows []productRow
-		if err := s.db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Scan(context.WithoutCancel(ctx)); err != nil {
+		rows, err := selectAllSalesCounts(context.WithoutCancel(ctx), s.db)
+		if err != nil {
 			return nil, err
 		}
 		cmds := valkey.Commands{s.valkey.B().Zadd().Key(global).Nx().ScoreMember().ScoreMember(-1, listingSentinel).Build()}
@@ -114,8 +124,8 @@ func (s *Service) ApplyOrderEvent(ctx context.Context, event *orderv1.OrderEvent
 	for _, line := range event.GetLines() {
 		ids = append(ids, line.GetProductId())
 	}
-	var rows []productRow
-	if err := s.db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	rows, err := selectSalesCounts(ctx, s.db, ids)
+	if err != nil {
 		return err
 	}
 	cmds := make(valkey.Commands, 0, 2*len(rows))
@@ -191,7 +201,8 @@ func RankingConsumerOptions() []kgo.Opt {
 // GetRecommendations ("guess you like") returns on-sale top sellers of the
 // preferred categories in order, then global top sellers, skipping
 // excluded ids. Deterministic for a given state.
-func (s *Service) GetRecommendations(ctx context.Context, categoryIDs, exclude []string, limit int) ([]*productv1.Product, error) {
+func (s *Service) GetRecommendations(ctx context.Context, req *connect.Request[productv1.GetRecommendationsRequest]) (*connect.Response[productv1.GetRecommendationsResponse], error) {
+	categoryIDs, exclude, limit := req.Msg.GetCategoryIds(), req.Msg.GetExcludeProductIds(), int(req.Msg.GetLimit())
 	if limit == 0 {
 		limit = defaultRankingSize
 	}
@@ -204,7 +215,7 @@ func (s *Service) GetRecommendations(ctx context.Context, categoryIDs, exclude [
 		if len(out) == limit {
 			break
 		}
-		entries, err := s.GetRanking(ctx, source, limit+len(exclude))
+		entries, err := s.ranking(ctx, source, limit+len(exclude))
 		if err != nil {
 			return nil, err
 		}
@@ -220,5 +231,5 @@ func (s *Service) GetRecommendations(ctx context.Context, categoryIDs, exclude [
 			}
 		}
 	}
-	return out, nil
+	return connect.NewResponse(&productv1.GetRecommendationsResponse{Products: out}), nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
@@ -19,10 +20,11 @@ func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	top, err := f.svc.GetRanking(ctx, "", 5)
-	if err != nil || len(top) != 5 {
-		t.Fatalf("seeded ranking %v %v", top, err)
+	seeded, err := f.svc.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{Limit: 5}))
+	if err != nil || len(seeded.Msg.GetEntries()) != 5 {
+		t.Fatalf("seeded ranking %v %v", seeded, err)
 	}
+	top := seeded.Msg.GetEntries()
 	for i := 1; i < len(top); i++ {
 		if top[i-1].GetScore() < top[i].GetScore() || top[i].GetRank() != int32(i+1) {
 			t.Fatalf("ranking out of order at %d: %v", i, top)
@@ -49,19 +51,20 @@ func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
 	// (through reservations, as checkouts do), and its PAID event arrives
 	// twice (at-least-once delivery); then one of its orders is refunded.
 	underdog := "p0101"
-	p, err := f.svc.GetProduct(ctx, underdog)
+	before, err := f.svc.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: underdog}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := before.Msg.GetProduct()
 	big := leader.GetScore() + 100
-	if _, err := f.svc.SetStock(ctx, underdog, big+100); err != nil {
+	if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: underdog, Stock: big + 100})); err != nil {
 		t.Fatal(err)
 	}
 	for id, quantity := range map[string]int64{"o1": big - 50, "o2": 50} {
-		if _, err := f.svc.ReserveStock(ctx, id, []*productv1.StockLine{{ProductId: underdog, Quantity: int32(quantity)}}); err != nil {
+		if _, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: id, Lines: []*productv1.StockLine{{ProductId: underdog, Quantity: int32(quantity)}}})); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.ConfirmReservation(ctx, id); err != nil {
+		if _, err := f.svc.ConfirmReservation(ctx, connect.NewRequest(&productv1.ConfirmReservationRequest{ReservationId: id})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,10 +88,11 @@ func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
 	waitFor := func(want int64) {
 		t.Helper()
 		for {
-			top, err := f.svc.GetRanking(ctx, "", 1)
+			res, err := f.svc.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{Limit: 1}))
 			if err != nil {
 				t.Fatal(err)
 			}
+			top := res.Msg.GetEntries()
 			if top[0].GetProduct().GetProductId() == underdog && top[0].GetScore() == want {
 				return
 			}
@@ -100,16 +104,16 @@ func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
 	}
 	publish(event("o1", orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID), event("o2", orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID), event("o1", orderv1.OrderEventType_ORDER_EVENT_TYPE_PAID))
 	waitFor(p.GetSalesCount() + big)
-	if _, err := f.svc.ReleaseReservation(ctx, "o2"); err != nil { // the refund returns its stock
+	if _, err := f.svc.ReleaseReservation(ctx, connect.NewRequest(&productv1.ReleaseReservationRequest{ReservationId: "o2"})); err != nil { // the refund returns its stock
 		t.Fatal(err)
 	}
 	publish(event("o2", orderv1.OrderEventType_ORDER_EVENT_TYPE_REFUNDED))
 	waitFor(p.GetSalesCount() + big - 50)
-	inCategory, err := f.svc.GetRanking(ctx, "c05", 3)
-	if err != nil || inCategory[0].GetProduct().GetProductId() != underdog {
+	inCategory, err := f.svc.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{CategoryId: "c05", Limit: 3}))
+	if err != nil || inCategory.Msg.GetEntries()[0].GetProduct().GetProductId() != underdog {
 		t.Fatalf("category ranking %v %v", inCategory, err)
 	}
-	for _, e := range inCategory {
+	for _, e := range inCategory.Msg.GetEntries() {
 		if e.GetProduct().GetCategoryId() != "c05" {
 			t.Fatalf("%s in c05's ranking", e.GetProduct().GetProductId())
 		}
@@ -119,10 +123,11 @@ func TestRankingsAreSeededFromSalesAndMovedByOrderEvents(t *testing.T) {
 func TestRecommendationsPreferCategoriesThenTopSellersAndSkipOffShelf(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	got, err := f.svc.GetRecommendations(ctx, []string{"c07"}, nil, 30)
+	res, err := f.svc.GetRecommendations(ctx, connect.NewRequest(&productv1.GetRecommendationsRequest{CategoryIds: []string{"c07"}, Limit: 30}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := res.Msg.GetProducts()
 	if len(got) != 30 {
 		t.Fatalf("%d recommendations", len(got))
 	}
@@ -131,9 +136,12 @@ func TestRecommendationsPreferCategoriesThenTopSellersAndSkipOffShelf(t *testing
 			t.Fatalf("recommendation %d is %s of %s before c07 is exhausted", i, p.GetProductId(), p.GetCategoryId())
 		}
 	}
-	again, _ := f.svc.GetRecommendations(ctx, []string{"c07"}, nil, 30)
+	again, err := f.svc.GetRecommendations(ctx, connect.NewRequest(&productv1.GetRecommendationsRequest{CategoryIds: []string{"c07"}, Limit: 30}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range got {
-		if got[i].GetProductId() != again[i].GetProductId() {
+		if got[i].GetProductId() != again.Msg.GetProducts()[i].GetProductId() {
 			t.Fatal("recommendations are not deterministic")
 		}
 	}
@@ -141,13 +149,14 @@ func TestRecommendationsPreferCategoriesThenTopSellersAndSkipOffShelf(t *testing
 	first, second := got[0], got[1]
 	spec := &productv1.ProductSpec{CategoryId: first.GetCategoryId(), Title: first.GetTitle(), ImageUrls: first.GetImageUrls(),
 		PriceCents: first.GetPriceCents(), Status: productv1.ProductStatus_PRODUCT_STATUS_OFF_SHELF}
-	if _, err := f.svc.UpdateProduct(ctx, first.GetProductId(), spec); err != nil {
+	if _, err := f.svc.UpdateProduct(ctx, connect.NewRequest(&productv1.UpdateProductRequest{ProductId: first.GetProductId(), Product: spec})); err != nil {
 		t.Fatal(err)
 	}
-	after, err := f.svc.GetRecommendations(ctx, []string{"c07"}, []string{second.GetProductId()}, 5)
+	res, err = f.svc.GetRecommendations(ctx, connect.NewRequest(&productv1.GetRecommendationsRequest{CategoryIds: []string{"c07"}, ExcludeProductIds: []string{second.GetProductId()}, Limit: 5}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	after := res.Msg.GetProducts()
 	for _, p := range after {
 		if p.GetProductId() == first.GetProductId() || p.GetProductId() == second.GetProductId() {
 			t.Fatalf("%s still recommended", p.GetProductId())

@@ -76,14 +76,12 @@ func Seed(ctx context.Context, db *bun.DB) error {
 				}
 			}
 		}
-		if _, err := tx.NewInsert().Model(&categories).Ignore().Exec(ctx); err != nil {
+		if err := insertCategoriesIgnore(ctx, tx, categories); err != nil {
 			return err
 		}
-		// One statement per product: on MariaDB bun reads RETURNING rows back
-		// into the slice, which a multi-row INSERT IGNORE that skips existing
-		// rows would misalign.
+		// One statement per product (insertProductIgnore says why).
 		for i := range products {
-			if _, err := tx.NewInsert().Model(&products[i]).Ignore().Exec(ctx); err != nil {
+			if err := insertProductIgnore(ctx, tx, &products[i]); err != nil {
 				return err
 			}
 		}
@@ -96,7 +94,6 @@ func Seed(ctx context.Context, db *bun.DB) error {
 		for i := range banners {
 			banners[i].StartsAt, banners[i].EndsAt, banners[i].CreatedAt = seedEpoch, seedEpoch.AddDate(10, 0, 0), seedEpoch
 		}
-		_, err := tx.NewInsert().Model(&banners).Ignore().Exec(ctx)
-		return err
+		return insertBannersIgnore(ctx, tx, banners)
 	})
 }

@@ -1,3 +1,8 @@
+// Package product is the catalog domain: categories, products, stock
+// reservations, banners, rankings and recommendations, with the cache layer
+// in front of its database. Service implements ProductService, one method
+// per RPC in the file of its topic (catalog, listing, banners, ranking,
+// stock, allocation, admin); the SQL is in store.go and store_stock.go.
 package product
 
 import (
@@ -10,6 +15,7 @@ import (
 	"github.com/valkey-io/valkey-go"
 	"golang.org/x/sync/singleflight"
 
+	"mall/gen/mall/product/v1/productv1connect"
 	"mall/services/platform/cache"
 )
 
@@ -48,6 +54,8 @@ type Service struct {
 	builds       singleflight.Group // listing sorted-set builds
 	banners      *bannerCache
 }
+
+var _ productv1connect.ProductServiceHandler = (*Service)(nil)
 
 // NewService returns the product service; call Close to stop its background work.
 func NewService(db *bun.DB, client valkey.Client, logger *slog.Logger, opts Options) *Service {

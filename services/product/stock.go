@@ -23,8 +23,9 @@ import (
 
 // ReserveStock holds stock for every line, all or nothing. It is idempotent
 // by reservation id: a repeated call returns the existing reservation.
-func (s *Service) ReserveStock(ctx context.Context, id string, lines []*productv1.StockLine) (*productv1.Reservation, error) {
-	merged := mergeLines(lines)
+func (s *Service) ReserveStock(ctx context.Context, req *connect.Request[productv1.ReserveStockRequest]) (*connect.Response[productv1.ReserveStockResponse], error) {
+	id := req.Msg.GetReservationId()
+	merged := mergeLines(req.Msg.GetLines())
 	var result *productv1.Reservation
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		// Insert first: a concurrent call with the same id waits on the key
@@ -32,52 +33,46 @@ func (s *Service) ReserveStock(ctx context.Context, id string, lines []*productv
 		// would take gap locks that deadlock concurrent inserts.)
 		now := time.Now().UTC()
 		row := &reservationRow{ID: id, State: reservationReserved, CreatedAt: now, UpdatedAt: now}
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		if err := insertRow(ctx, tx, row); err != nil {
 			return err
 		}
 		// Lines are merged per product and sorted, so concurrent reservations
 		// lock rows in the same order and cannot deadlock.
 		for _, line := range merged {
-			res, err := tx.NewUpdate().Table("products").
-				Set("stock = stock - ?", line.Quantity).
-				Set("reserved = reserved + ?", line.Quantity).
-				Where("id = ? AND status = ? AND stock >= ?", line.ProductID, statusOnSale, line.Quantity).
-				Exec(ctx)
+			n, err := reserveUnits(ctx, tx, line.ProductID, line.Quantity)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			if n == 0 {
 				return whyNotReservable(ctx, tx, line.ProductID)
 			}
 		}
 		for i := range merged {
 			merged[i].ReservationID = id
 		}
-		if _, err := tx.NewInsert().Model(&merged).Exec(ctx); err != nil {
+		if err := insertReservationLines(ctx, tx, merged); err != nil {
 			return err
 		}
 		result = reservationProto(row, merged)
 		return nil
 	})
-	if db.IsDuplicate(err) {
-		return s.existingReservation(ctx, id, merged)
+	switch {
+	case db.IsDuplicate(err):
+		result, err = s.existingReservation(ctx, id, merged)
+	case err == nil:
+		s.afterCommit(ctx, productIDs(merged)...)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.afterCommit(ctx, productIDs(merged)...)
-	return result, nil
+	return connect.NewResponse(&productv1.ReserveStockResponse{Reservation: result}), nil
 }
 
 // existingReservation answers a repeated ReserveStock: the same lines get the
 // reservation as it is now; other lines are a conflict.
 func (s *Service) existingReservation(ctx context.Context, id string, lines []reservationLineRow) (*productv1.Reservation, error) {
-	row := &reservationRow{}
-	if err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, err
-	}
-	var existing []reservationLineRow
-	if err := s.db.NewSelect().Model(&existing).Where("reservation_id = ?", id).Order("product_id").Scan(ctx); err != nil {
+	row, existing, err := selectReservation(ctx, s.db, id)
+	if err != nil {
 		return nil, err
 	}
 	if !sameLines(existing, lines) {
@@ -87,8 +82,7 @@ func (s *Service) existingReservation(ctx context.Context, id string, lines []re
 }
 
 func whyNotReservable(ctx context.Context, tx bun.Tx, productID string) error {
-	row := &productRow{}
-	err := tx.NewSelect().Model(row).Column("status", "stock").Where("id = ?", productID).Scan(ctx)
+	row, err := selectStockStatus(ctx, tx, productID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return rpcerr.New(connect.CodeNotFound, ReasonProductNotFound, "product "+productID+" not found")
@@ -102,8 +96,8 @@ func whyNotReservable(ctx context.Context, tx bun.Tx, productID string) error {
 
 // ConfirmReservation turns reserved stock into sold. Confirming twice is a
 // no-op; confirming a released reservation changes nothing and fails.
-func (s *Service) ConfirmReservation(ctx context.Context, id string) (*productv1.Reservation, error) {
-	return s.transition(ctx, id, func(state int32) (int32, error) {
+func (s *Service) ConfirmReservation(ctx context.Context, req *connect.Request[productv1.ConfirmReservationRequest]) (*connect.Response[productv1.ConfirmReservationResponse], error) {
+	r, err := s.transition(ctx, req.Msg.GetReservationId(), func(state int32) (int32, error) {
 		switch state {
 		case reservationReleased:
 			return 0, rpcerr.New(connect.CodeFailedPrecondition, ReasonReservationReleased, "reservation was released")
@@ -112,17 +106,25 @@ func (s *Service) ConfirmReservation(ctx context.Context, id string) (*productv1
 		}
 		return reservationConfirmed, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&productv1.ConfirmReservationResponse{Reservation: r}), nil
 }
 
 // ReleaseReservation puts the stock of a reservation back to available:
 // reserved stock, or sold stock when it was confirmed (a refund). Releasing
-// twice changes nothing; an unknown reservation is a no-op (nil result).
-func (s *Service) ReleaseReservation(ctx context.Context, id string) (*productv1.Reservation, error) {
-	res, err := s.transition(ctx, id, func(int32) (int32, error) { return reservationReleased, nil })
-	if connect.CodeOf(err) == connect.CodeNotFound {
-		return nil, nil
+// twice changes nothing; an unknown reservation is a no-op (no reservation
+// in the answer).
+func (s *Service) ReleaseReservation(ctx context.Context, req *connect.Request[productv1.ReleaseReservationRequest]) (*connect.Response[productv1.ReleaseReservationResponse], error) {
+	r, err := s.transition(ctx, req.Msg.GetReservationId(), func(int32) (int32, error) { return reservationReleased, nil })
+	switch {
+	case connect.CodeOf(err) == connect.CodeNotFound:
+		r = nil
+	case err != nil:
+		return nil, err
 	}
-	return res, err
+	return connect.NewResponse(&productv1.ReleaseReservationResponse{Reservation: r}), nil
 }
 
 // transition moves a reservation to the state next returns, moving its
@@ -149,7 +151,7 @@ func (s *Service) transition(ctx context.Context, id string, next func(state int
 				}
 			}
 			row.State, row.UpdatedAt = to, time.Now().UTC()
-			if _, err := tx.NewUpdate().Model(row).Column("state", "updated_at").WherePK().Exec(ctx); err != nil {
+			if err := updateReservationState(ctx, tx, row); err != nil {
 				return err
 			}
 			touched = productIDs(lines)
@@ -162,34 +164,6 @@ func (s *Service) transition(ctx context.Context, id string, next func(state int
 	}
 	s.afterCommit(ctx, touched...)
 	return result, nil
-}
-
-// moveStock applies one line's move between columns for a state change.
-func moveStock(ctx context.Context, tx bun.Tx, line reservationLineRow, from, to int32) error {
-	q := tx.NewUpdate().Table("products").Where("id = ?", line.ProductID)
-	n := line.Quantity
-	switch {
-	case from == reservationReserved && to == reservationConfirmed:
-		q = q.Set("reserved = reserved - ?", n).Set("sold = sold + ?", n).Set("sales_count = sales_count + ?", n)
-	case from == reservationReserved && to == reservationReleased:
-		q = q.Set("reserved = reserved - ?", n).Set("stock = stock + ?", n)
-	case from == reservationConfirmed && to == reservationReleased:
-		q = q.Set("sold = sold - ?", n).Set("stock = stock + ?", n).Set("sales_count = GREATEST(sales_count - ?, 0)", n)
-	default:
-		return nil
-	}
-	_, err := q.Exec(ctx)
-	return err
-}
-
-func lockReservation(ctx context.Context, tx bun.Tx, id string) (*reservationRow, []reservationLineRow, error) {
-	row := &reservationRow{}
-	if err := tx.NewSelect().Model(row).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
-		return nil, nil, err
-	}
-	var lines []reservationLineRow
-	err := tx.NewSelect().Model(&lines).Where("reservation_id = ?", id).Order("product_id").Scan(ctx)
-	return row, lines, err
 }
 
 // mergeLines sums quantities per product and sorts by product id.

@@ -30,7 +30,7 @@ func TestConcurrentReservationsConserveStockAndNeverOversell(t *testing.T) {
 	const initial = 100
 	products := []string{"p0010", "p0011", "p0012"}
 	for _, id := range products {
-		if _, err := f.svc.SetStock(ctx, id, initial); err != nil {
+		if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: id, Stock: initial})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,58 +99,58 @@ func TestConcurrentReservationsConserveStockAndNeverOversell(t *testing.T) {
 func TestReservationLifecycleIsIdempotent(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.SetStock(ctx, "p0020", 10); err != nil {
+	if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: "p0020", Stock: 10})); err != nil {
 		t.Fatal(err)
 	}
 	lines := []*productv1.StockLine{{ProductId: "p0020", Quantity: 4}}
-	if _, err := f.svc.ReserveStock(ctx, "r1", lines); err != nil {
+	if _, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r1", Lines: lines})); err != nil {
 		t.Fatal(err)
 	}
 	if s := readStock(t, f, "p0020"); s != (stockColumns{6, 4, 0}) {
 		t.Fatalf("after reserve %+v", s)
 	}
 	// Same id, other lines: refused, nothing changes.
-	if _, err := f.svc.ReserveStock(ctx, "r1", []*productv1.StockLine{{ProductId: "p0020", Quantity: 1}}); connect.CodeOf(err) != connect.CodeAlreadyExists {
+	if _, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r1", Lines: []*productv1.StockLine{{ProductId: "p0020", Quantity: 1}}})); connect.CodeOf(err) != connect.CodeAlreadyExists {
 		t.Fatalf("conflicting reuse of r1: %v", err)
 	}
 	for range 2 {
-		res, err := f.svc.ReleaseReservation(ctx, "r1")
-		if err != nil || res.GetState() != productv1.ReservationState_RESERVATION_STATE_RELEASED {
+		res, err := f.svc.ReleaseReservation(ctx, connect.NewRequest(&productv1.ReleaseReservationRequest{ReservationId: "r1"}))
+		if err != nil || res.Msg.GetReservation().GetState() != productv1.ReservationState_RESERVATION_STATE_RELEASED {
 			t.Fatalf("release: %v %v", res, err)
 		}
 	}
 	if s := readStock(t, f, "p0020"); s != (stockColumns{10, 0, 0}) {
 		t.Fatalf("released twice: %+v", s)
 	}
-	if _, err := f.svc.ConfirmReservation(ctx, "r1"); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+	if _, err := f.svc.ConfirmReservation(ctx, connect.NewRequest(&productv1.ConfirmReservationRequest{ReservationId: "r1"})); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("confirm after release: %v", err)
 	}
 	if s := readStock(t, f, "p0020"); s != (stockColumns{10, 0, 0}) {
 		t.Fatalf("confirm after release changed stock: %+v", s)
 	}
 	// Confirmed, then released for a refund: sold stock returns to available.
-	if _, err := f.svc.ReserveStock(ctx, "r2", lines); err != nil {
+	if _, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r2", Lines: lines})); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if _, err := f.svc.ConfirmReservation(ctx, "r2"); err != nil {
+		if _, err := f.svc.ConfirmReservation(ctx, connect.NewRequest(&productv1.ConfirmReservationRequest{ReservationId: "r2"})); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if s := readStock(t, f, "p0020"); s != (stockColumns{6, 0, 4}) {
 		t.Fatalf("confirmed twice: %+v", s)
 	}
-	if _, err := f.svc.ReleaseReservation(ctx, "r2"); err != nil {
+	if _, err := f.svc.ReleaseReservation(ctx, connect.NewRequest(&productv1.ReleaseReservationRequest{ReservationId: "r2"})); err != nil {
 		t.Fatal(err)
 	}
 	if s := readStock(t, f, "p0020"); s != (stockColumns{10, 0, 0}) {
 		t.Fatalf("refund release: %+v", s)
 	}
-	if res, err := f.svc.ReleaseReservation(ctx, "never-made"); err != nil || res != nil {
+	if res, err := f.svc.ReleaseReservation(ctx, connect.NewRequest(&productv1.ReleaseReservationRequest{ReservationId: "never-made"})); err != nil || res.Msg.GetReservation() != nil {
 		t.Fatalf("releasing an unknown reservation: %v %v", res, err)
 	}
 	// More than available: refused whole, nothing held.
-	_, err := f.svc.ReserveStock(ctx, "r3", []*productv1.StockLine{{ProductId: "p0020", Quantity: 3}, {ProductId: "p0021", Quantity: 100000}})
+	_, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r3", Lines: []*productv1.StockLine{{ProductId: "p0020", Quantity: 3}, {ProductId: "p0021", Quantity: 100000}}}))
 	if connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("oversized reservation: %v", err)
 	}
@@ -158,8 +158,8 @@ func TestReservationLifecycleIsIdempotent(t *testing.T) {
 		t.Fatalf("failed reservation held stock: %+v", s)
 	}
 	// The product page shows the new stock at once (cache invalidated).
-	if p, err := f.svc.GetProduct(ctx, "p0020"); err != nil || p.GetStock() != 10 {
-		t.Fatalf("cached stock %v %v", p.GetStock(), err)
+	if p, err := f.svc.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: "p0020"})); err != nil || p.Msg.GetProduct().GetStock() != 10 {
+		t.Fatalf("cached stock %v %v", p, err)
 	}
 }
 

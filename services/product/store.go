@@ -7,55 +7,58 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-
-	productv1 "mall/gen/mall/product/v1"
 )
 
-// This file holds the product database's queries; the logic files decide
-// when to use them and how to cache what they return.
+// This file and store_stock.go hold the product database's statements; the
+// logic files decide when to use them, inside which transaction, and how to
+// cache what they return.
 
-// queryProduct reads the product whose id is id exactly: the column's
+// affected is how many rows a write changed; a driver that cannot tell
+// counts as none, so the caller checks what is there.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// insertRow writes one new row of the product database.
+func insertRow[Row categoryRow | productRow | bannerRow | reservationRow | allocationRow](ctx context.Context, db bun.IDB, row *Row) error {
+	_, err := db.NewInsert().Model(row).Exec(ctx)
+	return err
+}
+
+// selectProduct reads the product whose id is id exactly: the column's
 // collation also matches other spellings (case, width, trailing spaces),
 // and each would become a cache entry under a key of the caller's choosing.
-func (s *Service) queryProduct(ctx context.Context, id string) (*productRow, error) {
+func selectProduct(ctx context.Context, db bun.IDB, id string) (*productRow, error) {
 	row := &productRow{}
-	err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
+	err := db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
 	if err == nil && row.ID != id {
 		return nil, sql.ErrNoRows
 	}
 	return row, err
 }
 
-func (s *Service) queryProducts(ctx context.Context, ids []string) ([]productRow, error) {
+func selectProducts(ctx context.Context, db bun.IDB, ids []string) ([]productRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	var rows []productRow
-	err := s.db.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	err := db.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx)
 	return rows, err
 }
 
-// queryCategoryTree returns categories parents first, siblings by sort order.
-func (s *Service) queryCategoryTree(ctx context.Context) ([]*productv1.Category, error) {
+// selectCategories returns every category, siblings by sort order.
+func selectCategories(ctx context.Context, db bun.IDB) ([]categoryRow, error) {
 	var rows []categoryRow
-	if err := s.db.NewSelect().Model(&rows).Order("sort_order", "id").Scan(ctx); err != nil {
-		return nil, err
-	}
-	byParent := map[string][]categoryRow{}
-	for _, r := range rows {
-		byParent[r.ParentID] = append(byParent[r.ParentID], r)
-	}
-	var out []*productv1.Category
-	queue := []string{""}
-	for len(queue) > 0 {
-		parent := queue[0]
-		queue = queue[1:]
-		for i := range byParent[parent] {
-			out = append(out, byParent[parent][i].proto())
-			queue = append(queue, byParent[parent][i].ID)
-		}
-	}
-	return out, nil
+	err := db.NewSelect().Model(&rows).Order("sort_order", "id").Scan(ctx)
+	return rows, err
+}
+
+func categoryExists(ctx context.Context, db bun.IDB, id string) (bool, error) {
+	return db.NewSelect().Model((*categoryRow)(nil)).Where("id = ?", id).Exists(ctx)
 }
 
 // listingKey is a product's position in one sort order: (value, seq), where
@@ -65,11 +68,11 @@ type listingKey struct {
 	Seq   int64 `json:"q"`
 }
 
-// queryListing reads one page of on-sale products of categories (all when
+// selectListing reads one page of on-sale products of categories (all when
 // empty) in sort order, strictly after the cursor when given.
-func (s *Service) queryListing(ctx context.Context, categories []string, sort listingSort, after *listingKey, limit int) ([]productRow, error) {
+func selectListing(ctx context.Context, db bun.IDB, categories []string, sort listingSort, after *listingKey, limit int) ([]productRow, error) {
 	var rows []productRow
-	q := s.db.NewSelect().Model(&rows).Where("status = ?", statusOnSale).Limit(limit)
+	q := db.NewSelect().Model(&rows).Where("status = ?", statusOnSale).Limit(limit)
 	if len(categories) > 0 {
 		q = q.Where("category_id IN (?)", bun.In(categories))
 	}
@@ -101,20 +104,20 @@ type listingMember struct {
 	SalesCount int64  `bun:"sales_count"`
 }
 
-func (s *Service) queryListingMembers(ctx context.Context, categories []string) ([]listingMember, error) {
+func selectListingMembers(ctx context.Context, db bun.IDB, categories []string) ([]listingMember, error) {
 	var members []listingMember
-	q := s.db.NewSelect().Table("products").Column("id", "seq", "price_cents", "sales_count").Where("status = ?", statusOnSale)
+	q := db.NewSelect().Table("products").Column("id", "seq", "price_cents", "sales_count").Where("status = ?", statusOnSale)
 	if len(categories) > 0 {
 		q = q.Where("category_id IN (?)", bun.In(categories))
 	}
 	return members, q.Scan(ctx, &members)
 }
 
-// querySearch ranks on-sale products by how well their text matches the
+// selectSearch ranks on-sale products by how well their text matches the
 // terms: a title hit weighs most, then subtitle, then description. LIKE
 // matching works the same for Chinese and Latin text on MySQL 8 and MariaDB
 // (full-text parsers differ between them and neither tokenizes Chinese by default).
-func (s *Service) querySearch(ctx context.Context, terms []string, categories []string, offset, limit int) ([]productRow, error) {
+func selectSearch(ctx context.Context, db bun.IDB, terms []string, categories []string, offset, limit int) ([]productRow, error) {
 	var score []string
 	var args []any
 	var anyMatch []string
@@ -127,7 +130,7 @@ func (s *Service) querySearch(ctx context.Context, terms []string, categories []
 		matchArgs = append(matchArgs, pattern, pattern, pattern)
 	}
 	var rows []productRow
-	q := s.db.NewSelect().Model(&rows).
+	q := db.NewSelect().Model(&rows).
 		Where("status = ?", statusOnSale).
 		Where("("+strings.Join(anyMatch, " OR ")+")", matchArgs...).
 		OrderExpr("("+strings.Join(score, " + ")+") DESC", args...).
@@ -143,8 +146,74 @@ func escapeLike(term string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term)
 }
 
-func (s *Service) queryLiveBanners(ctx context.Context, now time.Time) ([]bannerRow, error) {
-	var rows []bannerRow
-	err := s.db.NewSelect().Model(&rows).Where("ends_at > ?", now).Order("sort_order", "id").Scan(ctx)
+// selectAllSalesCounts reads every product's id, category and sales count
+// (what the rankings are seeded from).
+func selectAllSalesCounts(ctx context.Context, db bun.IDB) ([]productRow, error) {
+	var rows []productRow
+	err := db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Scan(ctx)
 	return rows, err
+}
+
+// selectSalesCounts reads the id, category and sales count of ids.
+func selectSalesCounts(ctx context.Context, db bun.IDB, ids []string) ([]productRow, error) {
+	var rows []productRow
+	err := db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	return rows, err
+}
+
+// updateProductSpec writes a product's editable fields (row.ID names it);
+// stock is untouched. It returns how many rows changed.
+func updateProductSpec(ctx context.Context, db bun.IDB, row *productRow) (int64, error) {
+	return affected(db.NewUpdate().Model(row).
+		Column("category_id", "title", "subtitle", "description", "image_urls", "price_cents", "status", "updated_at").
+		Where("id = ?", row.ID).Exec(ctx))
+}
+
+// updateAvailableStock sets a product's available stock; it returns how
+// many rows changed.
+func updateAvailableStock(ctx context.Context, db bun.IDB, id string, stock int64, at time.Time) (int64, error) {
+	return affected(db.NewUpdate().Table("products").Set("stock = ?", stock).Set("updated_at = ?", at).
+		Where("id = ?", id).Exec(ctx))
+}
+
+func selectLiveBanners(ctx context.Context, db bun.IDB, now time.Time) ([]bannerRow, error) {
+	var rows []bannerRow
+	err := db.NewSelect().Model(&rows).Where("ends_at > ?", now).Order("sort_order", "id").Scan(ctx)
+	return rows, err
+}
+
+func lockBanner(ctx context.Context, tx bun.Tx, id string) (*bannerRow, error) {
+	row := &bannerRow{}
+	return row, tx.NewSelect().Model(row).Where("id = ?", id).For("UPDATE").Scan(ctx)
+}
+
+func updateBanner(ctx context.Context, db bun.IDB, row *bannerRow) error {
+	_, err := db.NewUpdate().Model(row).WherePK().Exec(ctx)
+	return err
+}
+
+// deleteBanner removes a banner; it returns how many rows went.
+func deleteBanner(ctx context.Context, db bun.IDB, id string) (int64, error) {
+	return affected(db.NewDelete().Model((*bannerRow)(nil)).Where("id = ?", id).Exec(ctx))
+}
+
+// The demo catalog's rows are inserted with INSERT IGNORE, so seeding
+// twice changes nothing.
+
+func insertCategoriesIgnore(ctx context.Context, db bun.IDB, rows []categoryRow) error {
+	_, err := db.NewInsert().Model(&rows).Ignore().Exec(ctx)
+	return err
+}
+
+// insertProductIgnore inserts one product: on MariaDB bun reads RETURNING
+// rows back into a slice, which a multi-row INSERT IGNORE that skips
+// existing rows would misalign.
+func insertProductIgnore(ctx context.Context, db bun.IDB, row *productRow) error {
+	_, err := db.NewInsert().Model(row).Ignore().Exec(ctx)
+	return err
+}
+
+func insertBannersIgnore(ctx context.Context, db bun.IDB, rows []bannerRow) error {
+	_, err := db.NewInsert().Model(&rows).Ignore().Exec(ctx)
+	return err
 }

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
 )
 
@@ -31,7 +31,8 @@ const createTimeout = 30 * time.Second
 // allocating: whatever fails after that, the allocation it names can be
 // found and given back (abandon here, or SettleSales later); only then is
 // the sale opened.
-func (s *Service) CreateEvent(ctx context.Context, req *seckillv1.CreateEventRequest) (*seckillv1.FlashSaleEvent, error) {
+func (s *Service) CreateEvent(ctx context.Context, request *connect.Request[seckillv1.CreateEventRequest]) (*connect.Response[seckillv1.CreateEventResponse], error) {
+	req := request.Msg
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 	res, err := s.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: req.GetProductId()}))
@@ -39,8 +40,7 @@ func (s *Service) CreateEvent(ctx context.Context, req *seckillv1.CreateEventReq
 		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonProductNotFound, "product not found")
 	}
 	if err != nil {
-		s.logger.ErrorContext(ctx, "read product", "product_id", req.GetProductId(), "err", err)
-		return nil, errCatalogUnavailable()
+		return nil, s.catalogFailed(ctx, "ProductService.GetProduct", err)
 	}
 	p := res.Msg.GetProduct()
 	row := &eventRow{
@@ -55,23 +55,26 @@ func (s *Service) CreateEvent(ctx context.Context, req *seckillv1.CreateEventReq
 	if len(p.GetImageUrls()) > 0 {
 		row.ImageURL = p.GetImageUrls()[0]
 	}
-	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
+	if err := insertEvent(ctx, s.db, row); err != nil {
 		return nil, err
 	}
 	_, err = s.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{
 		AllocationId: row.ID, ProductId: row.ProductID, Quantity: row.Stock}))
 	if refusal := allocationRefusal(err); refusal != nil {
 		// Refused whole: nothing was taken, and the sale never existed.
-		if _, delErr := s.db.NewDelete().Model(row).WherePK().Where("stock_state = ?", stockAllocating).Exec(context.WithoutCancel(ctx)); delErr != nil {
+		if delErr := deleteAllocatingEvent(context.WithoutCancel(ctx), s.db, row); delErr != nil {
 			s.logger.WarnContext(ctx, "remove a refused sale (settling abandons it)", "event_id", row.ID, "err", delErr)
 		}
 		return nil, refusal
 	}
-	if err == nil {
-		err = updateStockState(ctx, s.db, row.ID, stockAllocating, stockAllocated)
-	}
+	// Whatever fails from here on, the catalog may have taken the units:
+	// they are given back, unless the sale turns out to be open after all.
 	if err != nil {
-		s.logger.ErrorContext(ctx, "create flash sale; giving its units back", "event_id", row.ID, "err", err)
+		if opened := s.abandon(context.WithoutCancel(ctx), row.ID); !opened {
+			return nil, s.catalogFailed(ctx, "ProductService.AllocateStock", err)
+		}
+	} else if err := updateStockState(ctx, s.db, row.ID, stockAllocating, stockAllocated); err != nil {
+		s.logger.ErrorContext(ctx, "open flash sale; giving its units back", "event_id", row.ID, "err", err)
 		if opened := s.abandon(context.WithoutCancel(ctx), row.ID); !opened {
 			return nil, errCatalogUnavailable()
 		}
@@ -82,7 +85,7 @@ func (s *Service) CreateEvent(ctx context.Context, req *seckillv1.CreateEventReq
 		// The event exists; the reconciler loads it on first use.
 		s.logger.ErrorContext(ctx, "load sale stock", "event_id", row.ID, "err", err)
 	}
-	return s.eventProto(ctx, row, time.Now()), nil
+	return connect.NewResponse(&seckillv1.CreateEventResponse{Event: s.eventProto(ctx, row, time.Now())}), nil
 }
 
 // Reasons of the product service's AllocateStock refusals, as it names them.
@@ -107,28 +110,36 @@ func allocationRefusal(err error) error {
 	return nil
 }
 
+const catalogUnavailable = "the catalog is unavailable; try again"
+
 func errCatalogUnavailable() error {
-	return rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, "the catalog is unavailable; try again")
+	return rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, catalogUnavailable)
 }
 
-// GetEvent returns an event with its remaining stock.
-func (s *Service) GetEvent(ctx context.Context, id string) (*seckillv1.FlashSaleEvent, error) {
-	row, err := s.event(ctx, id)
+// catalogFailed is the answer to a failed call of the product service.
+func (s *Service) catalogFailed(ctx context.Context, call string, err error) error {
+	return rpcerr.Upstream(ctx, s.logger, call, err, ReasonUpstreamFailed, catalogUnavailable)
+}
+
+// GetEvent returns an event with its remaining stock. A signed-in
+// shopper's address book is read ahead (PrefetchAddress): they are about
+// to buy.
+func (s *Service) GetEvent(ctx context.Context, req *connect.Request[seckillv1.GetEventRequest]) (*connect.Response[seckillv1.GetEventResponse], error) {
+	row, err := s.event(ctx, req.Msg.GetEventId())
 	if err != nil {
 		return nil, err
 	}
-	return s.eventProto(ctx, row, time.Now()), nil
-}
-
-// eventCursor is the keyset of ListEvents (starts_at, id ascending).
-type eventCursor struct {
-	StartsAt int64  `json:"s"` // unix microseconds
-	ID       string `json:"i"`
+	ev := s.eventProto(ctx, row, time.Now())
+	if identity, ok := auth.FromContext(ctx); ok && identity.Has(auth.RoleUser) && ev.GetState() != seckillv1.EventState_EVENT_STATE_ENDED {
+		s.PrefetchAddress(identity.Subject)
+	}
+	return connect.NewResponse(&seckillv1.GetEventResponse{Event: ev}), nil
 }
 
 // ListEvents lists events soonest first, filtered by state (default
 // UPCOMING and LIVE) and product, with a keyset cursor.
-func (s *Service) ListEvents(ctx context.Context, req *seckillv1.ListEventsRequest) ([]*seckillv1.FlashSaleEvent, string, error) {
+func (s *Service) ListEvents(ctx context.Context, request *connect.Request[seckillv1.ListEventsRequest]) (*connect.Response[seckillv1.ListEventsResponse], error) {
+	req := request.Msg
 	now := dbTime(time.Now())
 	states := req.GetStates()
 	if len(states) == 0 {
@@ -138,46 +149,29 @@ func (s *Service) ListEvents(ctx context.Context, req *seckillv1.ListEventsReque
 	if size == 0 {
 		size = defaultPageSize
 	}
-	var rows []eventRow
-	q := s.db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.In(visibleStockStates)).OrderExpr("starts_at ASC, id ASC").Limit(size + 1)
-	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-		for _, st := range states {
-			switch st {
-			case seckillv1.EventState_EVENT_STATE_UPCOMING:
-				q = q.WhereOr("starts_at > ?", now)
-			case seckillv1.EventState_EVENT_STATE_LIVE:
-				q = q.WhereOr("(starts_at <= ? AND ends_at > ?)", now, now)
-			case seckillv1.EventState_EVENT_STATE_ENDED:
-				q = q.WhereOr("ends_at <= ?", now)
-			}
-		}
-		return q
-	})
-	if req.GetProductId() != "" {
-		q = q.Where("product_id = ?", req.GetProductId())
-	}
+	var after *eventCursor
 	if token := req.GetPageToken(); token != "" {
 		c, err := decodeCursor(token)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		at := time.UnixMicro(c.StartsAt).UTC()
-		q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", at, at, c.ID)
+		after = &c
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, "", err
+	rows, err := selectEventPage(ctx, s.db, now, states, req.GetProductId(), after, size+1)
+	if err != nil {
+		return nil, err
 	}
-	next := ""
+	res := &seckillv1.ListEventsResponse{}
 	if len(rows) > size {
 		rows = rows[:size]
 		last := rows[size-1]
-		next = encodeCursor(eventCursor{StartsAt: last.StartsAt.UnixMicro(), ID: last.ID})
+		res.NextPageToken = encodeCursor(eventCursor{StartsAt: last.StartsAt.UnixMicro(), ID: last.ID})
 	}
-	out := make([]*seckillv1.FlashSaleEvent, len(rows))
+	res.Events = make([]*seckillv1.FlashSaleEvent, len(rows))
 	for i := range rows {
-		out[i] = s.eventProto(ctx, &rows[i], now)
+		res.Events[i] = s.eventProto(ctx, &rows[i], now)
 	}
-	return out, next, nil
+	return connect.NewResponse(res), nil
 }
 
 // eventProto renders an event; the remaining stock is read from Valkey, or

@@ -3,6 +3,7 @@ package seckill
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +13,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
 
@@ -43,7 +46,7 @@ func TestASaleCannotAllocateMoreThanTheProductHas(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	const product = "p0002"
-	if _, err := f.products.SetStock(ctx, product, 284); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 284})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.createEvent(product, 1000000, -time.Minute, time.Hour)
@@ -79,7 +82,7 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	const product = "p0003"
-	if _, err := f.products.SetStock(ctx, product, 50); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 50})); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -91,12 +94,12 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 		}
 	}
 	allocating("ev-died-after", now.Add(-10*time.Minute))
-	if _, err := f.products.AllocateStock(ctx, "ev-died-after", product, 7); err != nil {
+	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-died-after", ProductId: product, Quantity: 7})); err != nil {
 		t.Fatal(err)
 	}
 	allocating("ev-died-before", now.Add(-10*time.Minute))
 	allocating("ev-in-progress", now)
-	if _, err := f.products.AllocateStock(ctx, "ev-in-progress", product, 7); err != nil {
+	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-in-progress", ProductId: product, Quantity: 7})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.clients["grpc"].GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: "ev-died-after"}))
@@ -110,11 +113,11 @@ func TestACreationThatDiedIsGivenBack(t *testing.T) {
 		t.Fatalf("after settling: available %d allocated %d (the one in progress keeps its 7)", available, allocated)
 	}
 	// A late allocation of the sale that died before allocating takes nothing.
-	if _, err := f.products.AllocateStock(ctx, "ev-died-before", product, 7); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+	if _, err := f.products.AllocateStock(ctx, connect.NewRequest(&productv1.AllocateStockRequest{AllocationId: "ev-died-before", ProductId: product, Quantity: 7})); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("late allocation of an abandoned sale: %v", err)
 	}
-	again, err := f.svc.SettleSales(ctx)
-	if err != nil || len(again.GetAbandonedEventIds()) != 0 || again.GetReturnedUnits() != 0 {
+	again, err := f.svc.SettleSales(ctx, connect.NewRequest(&seckillv1.SettleSalesRequest{}))
+	if err != nil || len(again.Msg.GetAbandonedEventIds()) != 0 || again.Msg.GetReturnedUnits() != 0 {
 		t.Fatalf("settling again: %v %v", again, err)
 	}
 	if available, _, _ := f.productColumns(t, product); available != 50-7 {
@@ -132,7 +135,7 @@ func TestACreationThatLostTheAllocationsAnswerGivesTheUnitsBack(t *testing.T) {
 	f := newFixture(t, fixtureOptions{lostAllocations: true})
 	ctx := context.Background()
 	const product = "p0005"
-	if _, err := f.products.SetStock(ctx, product, 40); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 40})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.createEvent(product, 25, -time.Minute, time.Hour)
@@ -151,7 +154,7 @@ func TestACreationThatLostTheAllocationsAnswerGivesTheUnitsBack(t *testing.T) {
 	if err != nil || len(list.Msg.GetEvents()) != 0 {
 		t.Fatalf("the failed sale is listed: %v %v", list, err)
 	}
-	if res, err := f.svc.SettleSales(ctx); err != nil || res.GetReturnedUnits() != 0 || len(res.GetAbandonedEventIds()) != 0 {
+	if res, err := f.svc.SettleSales(ctx, connect.NewRequest(&seckillv1.SettleSalesRequest{})); err != nil || res.Msg.GetReturnedUnits() != 0 || len(res.Msg.GetAbandonedEventIds()) != 0 {
 		t.Fatalf("settling after the failed creation: %v %v", res, err)
 	}
 }
@@ -164,7 +167,7 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	ctx := context.Background()
 	const product = "p0004"
-	if _, err := f.products.SetStock(ctx, product, 100); err != nil {
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 100})); err != nil {
 		t.Fatal(err)
 	}
 	ev, err := f.createEvent(product, 10, -time.Minute, time.Hour)
@@ -181,20 +184,20 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 		f.orders.add(o)
 		return o
 	}
-	if _, err := f.products.ConfirmAllocatedStock(ctx, id, order("u-paid", orderv1.OrderStatus_ORDER_STATUS_PAID).GetOrderId(), 1); err != nil {
+	if _, err := f.products.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: id, OrderId: order("u-paid", orderv1.OrderStatus_ORDER_STATUS_PAID).GetOrderId(), Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.products.ReleaseAllocatedStock(ctx, id, order("u-expired", orderv1.OrderStatus_ORDER_STATUS_CANCELLED).GetOrderId(), 1); err != nil {
+	if _, err := f.products.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{AllocationId: id, OrderId: order("u-expired", orderv1.OrderStatus_ORDER_STATUS_CANCELLED).GetOrderId(), Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
 	pending := order("u-pending", orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
 	settled := func() *seckillv1.SettleSalesResponse {
 		t.Helper()
-		res, err := f.svc.SettleSales(ctx)
+		res, err := f.svc.SettleSales(ctx, connect.NewRequest(&seckillv1.SettleSalesRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res
+		return res.Msg
 	}
 	endAt := func(at time.Time) {
 		if _, err := f.db.NewUpdate().Model((*eventRow)(nil)).Set("starts_at = ?", dbTime(at.Add(-time.Hour))).Set("ends_at = ?", dbTime(at)).
@@ -213,7 +216,7 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	if res := settled(); len(res.GetSettledEventIds()) != 0 {
 		t.Fatalf("settled with an order pending: %v", res)
 	}
-	if _, err := f.products.ReleaseAllocatedStock(ctx, id, pending.GetOrderId(), 1); err != nil {
+	if _, err := f.products.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{AllocationId: id, OrderId: pending.GetOrderId(), Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
 	f.orders.mu.Lock()
@@ -229,13 +232,51 @@ func TestAnEndedSaleIsSettledOnceNoOrderCanBePaid(t *testing.T) {
 	if res := settled(); len(res.GetSettledEventIds()) != 0 || res.GetReturnedUnits() != 0 {
 		t.Fatalf("settled twice: %v", res)
 	}
-	if _, err := f.products.ConfirmAllocatedStock(ctx, id, "o-too-late", 1); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+	if _, err := f.products.ConfirmAllocatedStock(ctx, connect.NewRequest(&productv1.ConfirmAllocatedStockRequest{AllocationId: id, OrderId: "o-too-late", Quantity: 1})); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("a confirmation after settling: %v", err)
 	}
 	f.svc.events.Delete(id)
 	got, err := f.clients["grpc"].GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: id}))
 	if err != nil || got.Msg.GetEvent().GetState() != seckillv1.EventState_EVENT_STATE_ENDED {
 		t.Fatalf("the settled sale: %v %v", got, err)
+	}
+}
+
+// The order service failing while sales are settled is the seckill
+// service's own unavailable (the sweeper retries it), never the upstream's
+// code or text, and settles nothing.
+func TestSettlingWhileTheOrderServiceFailsIsUnavailable(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	const product = "p0005"
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 100})); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := f.createEvent(product, 10, -time.Minute, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := time.Now().Add(-f.svc.opts.PaymentTimeout - time.Minute)
+	if _, err := f.db.NewUpdate().Model((*eventRow)(nil)).Set("starts_at = ?", dbTime(ended.Add(-time.Hour))).Set("ends_at = ?", dbTime(ended)).
+		Where("id = ?", ev.GetEventId()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.orders.holdNextList(func() error {
+		return rpcerr.New(connect.CodeFailedPrecondition, "ORDERS_LOCKED", "orders: lock wait timeout on buyer_locks")
+	})
+	client := f.clients["grpc"]
+	_, err = client.SettleSales(ctx, testenv.Bearer(f.service, &seckillv1.SettleSalesRequest{}))
+	testenv.WantCode(t, err, connect.CodeUnavailable, ReasonUpstreamFailed)
+	if strings.Contains(err.Error(), "buyer_locks") {
+		t.Fatalf("the order service's text reached the caller: %v", err)
+	}
+	if available, _, allocated := f.productColumns(t, product); available != 90 || allocated != 10 {
+		t.Fatalf("after a failed settling: available %d allocated %d", available, allocated)
+	}
+	// Once the order service answers, the sale is settled.
+	res, err := client.SettleSales(ctx, testenv.Bearer(f.service, &seckillv1.SettleSalesRequest{}))
+	if err != nil || !slices.Equal(res.Msg.GetSettledEventIds(), []string{ev.GetEventId()}) || res.Msg.GetReturnedUnits() != 10 {
+		t.Fatalf("settle: %v %v", res, err)
 	}
 }
 
@@ -311,7 +352,7 @@ func TestSoldOutRefusalsDoNotLookUpAddresses(t *testing.T) {
 	}
 	// u-first's order expires: the unit is back. A buyer without an address
 	// still cannot take it; one with an address can, and their record has it.
-	if _, err := f.svc.ReleasePurchase(ctx, &seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: "u-first", OrderId: "o-first", Quantity: 1}); err != nil {
+	if _, err := f.svc.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: "u-first", OrderId: "o-first", Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.buy(client, f.shopper(t, "u-homeless"), ev.GetEventId())

@@ -20,6 +20,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	productv1 "mall/gen/mall/product/v1"
 	"mall/gen/mall/product/v1/productv1connect"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
@@ -114,7 +115,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	productOpts.KeyPrefix = keyspace
 	products := product.NewService(productDB, shared, testenv.Logger(), productOpts)
 	t.Cleanup(products.Close)
-	if _, err := products.SetStock(context.Background(), saleProduct, saleProductStock); err != nil {
+	if _, err := products.SetStock(context.Background(), connect.NewRequest(&productv1.SetStockRequest{ProductId: saleProduct, Stock: saleProductStock})); err != nil {
 		t.Fatal(err)
 	}
 	userDB := testenv.MigratedDB(t, prefix+"user", user.Migrations())
@@ -128,7 +129,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	users := &user.Service{}
 	upstream := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
 		srv.Mount(orderv1connect.NewOrderServiceHandler(orders))
-		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products)))
+		srv.Mount(productv1connect.NewProductServiceHandler(products))
 		srv.Mount(userv1connect.NewUserServiceHandler(user.NewHandler(users)))
 	})
 	h := rpcclient.HTTPClient()
@@ -184,7 +185,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
 	t.Cleanup(func() { stopClearing(); <-done })
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(seckillv1connect.NewSeckillServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+		srv.Mount(seckillv1connect.NewSeckillServiceHandler(svc, srv.HandlerOptions()...))
 	})
 	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
 		orders: orders, keys: keys, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
@@ -320,6 +321,17 @@ type orderStandIn struct {
 	orderv1connect.UnimplementedOrderServiceHandler
 	mu     sync.Mutex
 	orders []*orderv1.Order
+	// beforeList, when set, runs (once) as the next ListOrdersInternal
+	// begins: a test holds a caller there, or fails the call with its error.
+	beforeList func() error
+}
+
+// holdNextList makes the next ListOrdersInternal run hold before it
+// answers; an error it returns is the answer.
+func (o *orderStandIn) holdNextList(hold func() error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.beforeList = hold
 }
 
 func (o *orderStandIn) add(order *orderv1.Order) {
@@ -329,6 +341,15 @@ func (o *orderStandIn) add(order *orderv1.Order) {
 }
 
 func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Request[orderv1.ListOrdersInternalRequest]) (*connect.Response[orderv1.ListOrdersInternalResponse], error) {
+	o.mu.Lock()
+	hold := o.beforeList
+	o.beforeList = nil
+	o.mu.Unlock()
+	if hold != nil {
+		if err := hold(); err != nil {
+			return nil, err
+		}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []*orderv1.Order

@@ -17,6 +17,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/auth"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 )
@@ -27,8 +28,23 @@ import (
 // address) to Kafka and answer with a ticket. Nothing here touches MySQL
 // (the event comes from the process's cache, the address from the user
 // service's cached address book). If Kafka does not take the record, the
-// admission is undone and the caller gets unavailable.
-func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.PurchaseRequest) (string, time.Time, error) {
+// admission is undone and the caller gets unavailable. The buyer is the
+// verified caller.
+func (s *Service) Purchase(ctx context.Context, request *connect.Request[seckillv1.PurchaseRequest]) (*connect.Response[seckillv1.PurchaseResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ticket, accepted, err := s.purchase(ctx, userID, request.Msg)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&seckillv1.PurchaseResponse{Ticket: ticket, AcceptedAt: timestamppb.New(accepted)}), nil
+}
+
+// purchase is Purchase for the buyer userID: the ticket and when it was
+// accepted.
+func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.PurchaseRequest) (string, time.Time, error) {
 	ev, err := s.event(ctx, req.GetEventId())
 	if err != nil {
 		admissions.WithLabelValues("unknown_event").Inc()
@@ -126,9 +142,15 @@ func (s *Service) Purchase(ctx context.Context, userID string, req *seckillv1.Pu
 	return ticket, accepted, nil
 }
 
-// GetPurchaseResult tells the buyer what became of a ticket: the writers'
-// result once they reported it, else QUEUED while the admission stands.
-func (s *Service) GetPurchaseResult(ctx context.Context, userID, ticket string) (*seckillv1.GetPurchaseResultResponse, error) {
+// GetPurchaseResult tells the buyer (the verified caller) what became of a
+// ticket: the writers' result once they reported it, else QUEUED while the
+// admission stands.
+func (s *Service) GetPurchaseResult(ctx context.Context, req *connect.Request[seckillv1.GetPurchaseResultRequest]) (*connect.Response[seckillv1.GetPurchaseResultResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ticket := req.Msg.GetTicket()
 	eventID, ok := ticketOwner(ticket, userID)
 	if !ok {
 		return nil, errTicketNotFound()
@@ -145,44 +167,49 @@ func (s *Service) GetPurchaseResult(ctx context.Context, userID, ticket string) 
 	switch {
 	case err == nil:
 		out.State, out.OrderId, out.FailureReason = seckillv1.PurchaseState(row.State), row.OrderID, row.FailureReason
-		return out, nil
+		return connect.NewResponse(out), nil
 	case !isNoRows(err):
 		return nil, err
 	}
 	mark, err := s.valkey.Do(ctx, s.valkey.B().Hget().Key(s.keys(eventID).buyers).Field(userID).Build()).ToString()
 	if err == nil && mark == ticket {
 		out.State = seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
-		return out, nil
+		return connect.NewResponse(out), nil
 	}
 	return nil, errTicketNotFound()
 }
 
 // RecordPurchaseResults stores what the writers made of purchases.
-func (s *Service) RecordPurchaseResults(ctx context.Context, results []*seckillv1.PurchaseResult) error {
+func (s *Service) RecordPurchaseResults(ctx context.Context, req *connect.Request[seckillv1.RecordPurchaseResultsRequest]) (*connect.Response[seckillv1.RecordPurchaseResultsResponse], error) {
+	results := req.Msg.GetResults()
 	rows := make([]resultRow, 0, len(results))
 	at := dbTime(time.Now())
 	for _, r := range results {
 		eventID, _, ok := splitTicket(r.GetTicket())
 		if !ok {
-			return rpcerr.New(connect.CodeInvalidArgument, ReasonTicketNotFound, "not a purchase ticket: "+r.GetTicket())
+			return nil, rpcerr.New(connect.CodeInvalidArgument, ReasonTicketNotFound, "not a purchase ticket: "+r.GetTicket())
 		}
 		rows = append(rows, resultRow{Ticket: r.GetTicket(), EventID: eventID, State: int32(r.GetState()),
 			OrderID: r.GetOrderId(), FailureReason: r.GetFailureReason(), UpdatedAt: at})
 	}
-	return upsertResults(ctx, s.db, rows)
+	if err := upsertResults(ctx, s.db, rows); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&seckillv1.RecordPurchaseResultsResponse{}), nil
 }
 
 // ReleasePurchase returns an expired order's units to its sale, once.
-func (s *Service) ReleasePurchase(ctx context.Context, req *seckillv1.ReleasePurchaseRequest) (bool, error) {
+func (s *Service) ReleasePurchase(ctx context.Context, request *connect.Request[seckillv1.ReleasePurchaseRequest]) (*connect.Response[seckillv1.ReleasePurchaseResponse], error) {
+	req := request.Msg
 	released, err := s.release(ctx, req.GetEventId(), req.GetUserId(), req.GetQuantity())
 	if err != nil {
 		s.logger.ErrorContext(ctx, "release purchase", "event_id", req.GetEventId(), "order_id", req.GetOrderId(), "err", err)
-		return false, errSaleState()
+		return nil, errSaleState()
 	}
 	if released {
 		s.logger.InfoContext(ctx, "flash-sale units returned", "event_id", req.GetEventId(), "order_id", req.GetOrderId(), "quantity", req.GetQuantity())
 	}
-	return released, nil
+	return connect.NewResponse(&seckillv1.ReleasePurchaseResponse{Released: released}), nil
 }
 
 // shippingAddress resolves the buyer's address for the order's snapshot:
@@ -197,8 +224,7 @@ func (s *Service) shippingAddress(ctx context.Context, userID, addressID string)
 	case connect.CodeOf(err) == connect.CodeNotFound:
 		return nil, rpcerr.New(connect.CodeNotFound, ReasonAddressNotFound, "address not found")
 	case err != nil:
-		s.logger.ErrorContext(ctx, "resolve the buyer's address", "err", err)
-		return nil, rpcerr.New(connect.CodeUnavailable, ReasonUpstreamFailed, "addresses are unavailable; try again")
+		return nil, rpcerr.Upstream(ctx, s.logger, "UserService.GetAddressInternal", err, ReasonUpstreamFailed, "addresses are unavailable; try again")
 	}
 	return &orderv1.ShippingAddress{RecipientName: a.GetRecipientName(), Phone: a.GetPhone(), Province: a.GetProvince(),
 		City: a.GetCity(), District: a.GetDistrict(), Detail: a.GetDetail(), PostalCode: a.GetPostalCode()}, nil

@@ -12,10 +12,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/proto"
 
 	orderv1 "mall/gen/mall/order/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/rpcerr"
 )
 
 // A sale whose Valkey state is lost (FLUSHALL, a restart without
@@ -88,7 +90,7 @@ func (s *Service) Reconcile(ctx context.Context, eventID string) error {
 	if err != nil || locked != "OK" {
 		return nil // held by another process (a nil reply is an error here)
 	}
-	defer s.valkey.Do(context.WithoutCancel(ctx), s.valkey.B().Del().Key(k.lock).Build())
+	defer s.unlock(context.WithoutCancel(ctx), k.lock, token)
 	s.logger.WarnContext(ctx, "flash sale state lost: rebuilding", "event_id", eventID)
 
 	// Purchases admitted just before the loss are still being handed to
@@ -168,7 +170,7 @@ func (s *Service) eachOrder(ctx context.Context, eventID string, fn func(*orderv
 		res, err := s.orders.ListOrdersInternal(ctx, connect.NewRequest(&orderv1.ListOrdersInternalRequest{
 			SeckillEventId: eventID, Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE, PageSize: 1000, PageToken: token}))
 		if err != nil {
-			return fmt.Errorf("list the sale's orders: %w", err)
+			return s.ordersFailed(ctx, err)
 		}
 		for _, o := range res.Msg.GetOrders() {
 			fn(o)
@@ -177,6 +179,11 @@ func (s *Service) eachOrder(ctx context.Context, eventID string, fn func(*orderv
 			return nil
 		}
 	}
+}
+
+// ordersFailed is the answer to a failed ListOrdersInternal.
+func (s *Service) ordersFailed(ctx context.Context, err error) error {
+	return rpcerr.Upstream(ctx, s.logger, "OrderService.ListOrdersInternal", err, ReasonUpstreamFailed, "orders are unavailable; try again")
 }
 
 // unwrittenRange is, per partition of the purchases topic, the writers'
@@ -258,6 +265,21 @@ func (s *Service) eachUnwritten(ctx context.Context, from, to map[int32]int64, f
 		})
 	}
 	return nil
+}
+
+// unlockScript deletes a lock only while it still holds the token it was
+// taken with: a rebuild that outlived the lock's expiry must not delete the
+// lock another process has taken since. KEYS: lock; ARGV: token.
+var unlockScript = valkey.NewLuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// unlock releases the rebuild lock if it is still this token's; a failure
+// is logged (the lock expires by itself).
+func (s *Service) unlock(ctx context.Context, lock, token string) {
+	if err := unlockScript.Exec(ctx, s.valkey, []string{lock}, []string{token}).Error(); err != nil {
+		s.logger.WarnContext(ctx, "release the rebuild lock (it expires by itself)", "lock", lock, "err", err)
+	}
 }
 
 func randomToken() string {

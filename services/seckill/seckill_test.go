@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/valkey-io/valkey-go"
 
 	orderv1 "mall/gen/mall/order/v1"
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
@@ -22,10 +24,11 @@ func TestCreateEventLoadsTheSaleAndListsIt(t *testing.T) {
 	ctx := context.Background()
 	live := f.event(t, 30, -time.Minute, time.Hour)
 	upcoming := f.event(t, 10, time.Hour, 2*time.Hour)
-	p, err := f.products.GetProduct(ctx, saleProduct)
+	res, err := f.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: saleProduct}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := res.Msg.GetProduct()
 	if live.GetState() != seckillv1.EventState_EVENT_STATE_LIVE || live.GetRemainingStock() != 30 || live.GetTitle() != p.GetTitle() ||
 		live.GetOriginalPriceCents() != p.GetPriceCents() || live.GetPriceCents() != 990 || live.GetImageUrl() != p.GetImageUrls()[0] {
 		t.Fatalf("created %v from %v", live, p)
@@ -268,7 +271,7 @@ func TestValkeyLossIsReconciledWithoutOversell(t *testing.T) {
 		status := orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT
 		if i < 5 {
 			status = orderv1.OrderStatus_ORDER_STATUS_CANCELLED
-			if _, err := f.svc.ReleasePurchase(ctx, &seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: r.GetUserId(), OrderId: "o-" + r.GetUserId(), Quantity: 1}); err != nil {
+			if _, err := f.svc.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: r.GetUserId(), OrderId: "o-" + r.GetUserId(), Quantity: 1})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -310,6 +313,76 @@ func TestValkeyLossIsReconciledWithoutOversell(t *testing.T) {
 	}
 	if accepted != 45 {
 		t.Fatalf("%d sold after the rebuild, want 45", accepted)
+	}
+}
+
+// The rebuild lock has a lifetime: a rebuild that outlives it may find
+// another process holding the lock by the time it ends, and must leave that
+// lock alone. Its own lock, still held at the end, it releases.
+func TestReconcileReleasesOnlyItsOwnLock(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	ev := f.event(t, 10, -time.Minute, time.Hour)
+	k := f.svc.keys(ev.GetEventId())
+	lose := func() {
+		if err := f.valkey.Do(ctx, f.valkey.B().Del().Key(k.ready).Build()).Error(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lockHolder := func() string {
+		holder, err := f.valkey.Do(ctx, f.valkey.B().Get().Key(k.lock).Build()).ToString()
+		if valkey.IsValkeyNil(err) {
+			return ""
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return holder
+	}
+
+	lose()
+	listing, resume := make(chan struct{}), make(chan struct{})
+	f.orders.holdNextList(func() error { close(listing); <-resume; return nil })
+	done := make(chan error, 1)
+	go func() { done <- f.svc.Reconcile(ctx, ev.GetEventId()) }()
+	select {
+	case <-listing: // the rebuild holds its lock and reads the orders
+	case err := <-done:
+		t.Fatalf("the rebuild ended before reading the orders: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the rebuild did not read the orders within 30 s")
+	}
+	if lockHolder() == "" {
+		t.Fatal("the rebuild runs without its lock")
+	}
+	// Its lock expires; another process takes it.
+	if err := f.valkey.Do(ctx, f.valkey.B().Del().Key(k.lock).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.valkey.Do(ctx, f.valkey.B().Set().Key(k.lock).Value("another-process").Nx().Px(time.Minute).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	close(resume)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if holder := lockHolder(); holder != "another-process" {
+		t.Fatalf("after the rebuild the lock is %q, want the other process's", holder)
+	}
+
+	// The other process is done; the next rebuild releases its own lock.
+	if err := f.valkey.Do(ctx, f.valkey.B().Del().Key(k.lock).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	lose()
+	if err := f.svc.Reconcile(ctx, ev.GetEventId()); err != nil {
+		t.Fatal(err)
+	}
+	if left := f.stock(t, ev.GetEventId()); left != 10 {
+		t.Fatalf("rebuilt with %d left, want 10", left)
+	}
+	if holder := lockHolder(); holder != "" {
+		t.Fatalf("the rebuild left its lock behind (%q)", holder)
 	}
 }
 

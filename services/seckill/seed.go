@@ -44,7 +44,5 @@ func DemoSales() []DemoSale {
 // reseeding a no-op; the sales' stock reaches Valkey through the
 // reconciler the first time they are used.
 func Seed(ctx context.Context, db *bun.DB) error {
-	events := demoEvents(dbTime(time.Now()))
-	_, err := db.NewInsert().Model(&events).Ignore().Exec(ctx)
-	return err
+	return insertEventsIgnore(ctx, db, demoEvents(dbTime(time.Now())))
 }

@@ -1,3 +1,9 @@
+// Package seckill is the flash-sale domain: events in its own database, the
+// live sale (stock, buyers) in Valkey behind one Lua admission script,
+// accepted purchases handed to Kafka for the batched order writers
+// (writer.go), and the reconciler that rebuilds a lost sale. Service
+// implements SeckillService: the RPCs are in events.go, purchase.go and
+// settle.go, the SQL in store.go.
 package seckill
 
 import (
@@ -14,6 +20,7 @@ import (
 
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
 	userv1 "mall/gen/mall/user/v1"
 	"mall/services/platform/ratelimit"
 )
@@ -74,7 +81,10 @@ type Kafka struct {
 }
 
 // Service is the seckill domain: events in MySQL, the live sale in Valkey,
-// accepted purchases to Kafka, results from the writers.
+// accepted purchases to Kafka, results from the writers. Purchase and
+// GetPurchaseResult take the buyer only from the verified token; the
+// internal RPCs are called by the writers and the sweeper with a service
+// credential.
 type Service struct {
 	db        *bun.DB
 	valkey    valkey.Client
@@ -121,6 +131,8 @@ type Addresses interface {
 	Address(ctx context.Context, userID, addressID string) (*userv1.Address, error)
 }
 
+var _ seckillv1connect.SeckillServiceHandler = (*Service)(nil)
+
 // NewService returns the seckill service.
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
 	orders orderv1connect.OrderServiceClient, addresses Addresses, logger *slog.Logger, opts Options) *Service {
@@ -140,8 +152,7 @@ func (s *Service) event(ctx context.Context, id string) (*eventRow, error) {
 		return nil, errEventNotFound()
 	}
 	loaded, err, _ := s.eventLoads.Do(id, func() (any, error) {
-		row := &eventRow{}
-		err := s.db.NewSelect().Model(row).Where("id = ?", id).Scan(context.WithoutCancel(ctx))
+		row, err := selectEvent(context.WithoutCancel(ctx), s.db, id)
 		switch {
 		// The id column's collation also matches spellings of an id (case,
 		// width, trailing spaces): only the id itself names the sale, so a

@@ -24,8 +24,18 @@ import (
 
 // SettleSales settles the sales that can sell no more and gives back the
 // units of abandoned creations. A sale that fails is left for the next
-// call; the first error is returned with what was done.
-func (s *Service) SettleSales(ctx context.Context) (*seckillv1.SettleSalesResponse, error) {
+// call, and fails this one.
+func (s *Service) SettleSales(ctx context.Context, _ *connect.Request[seckillv1.SettleSalesRequest]) (*connect.Response[seckillv1.SettleSalesResponse], error) {
+	out, err := s.settleSales(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(out), nil
+}
+
+// settleSales is SettleSales: what was done, and the errors of the sales
+// that failed.
+func (s *Service) settleSales(ctx context.Context) (*seckillv1.SettleSalesResponse, error) {
 	now := time.Now()
 	out := &seckillv1.SettleSalesResponse{}
 	var errs []error
@@ -84,7 +94,7 @@ func (s *Service) SettleSales(ctx context.Context) (*seckillv1.SettleSalesRespon
 func (s *Service) giveBack(ctx context.Context, eventID string, from, to int32) (int64, error) {
 	res, err := s.products.ReturnAllocation(ctx, connect.NewRequest(&productv1.ReturnAllocationRequest{AllocationId: eventID}))
 	if err != nil {
-		return 0, err
+		return 0, s.catalogFailed(ctx, "ProductService.ReturnAllocation", err)
 	}
 	returned := res.Msg.GetAllocation().GetReturned()
 	return returned, markSettled(ctx, s.db, eventID, from, to, returned, dbTime(time.Now()))
@@ -97,7 +107,7 @@ func (s *Service) hasPendingOrders(ctx context.Context, eventID string) (bool, e
 		SeckillEventId: eventID, Kind: orderv1.OrderKind_ORDER_KIND_FLASH_SALE,
 		Statuses: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, PageSize: 1}))
 	if err != nil {
-		return false, err
+		return false, s.ordersFailed(ctx, err)
 	}
 	return len(res.Msg.GetOrders()) > 0, nil
 }
@@ -109,9 +119,8 @@ func (s *Service) hasPendingOrders(ctx context.Context, eventID string) (bool, e
 func (s *Service) abandon(ctx context.Context, eventID string) (opened bool) {
 	err := updateStockState(ctx, s.db, eventID, stockAllocating, stockAbandoned)
 	if errors.Is(err, errStockStateChanged) {
-		row := &eventRow{}
-		if err := s.db.NewSelect().Model(row).Column("stock_state").Where("id = ?", eventID).Scan(ctx); err == nil {
-			return row.StockState == stockAllocated
+		if state, err := selectStockState(ctx, s.db, eventID); err == nil {
+			return state == stockAllocated
 		}
 	}
 	if err != nil {

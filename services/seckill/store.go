@@ -7,7 +7,79 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	seckillv1 "mall/gen/mall/seckill/v1"
 )
+
+// This file holds the seckill database's statements; the logic files decide
+// when to use them.
+
+// selectEvent reads the event whose id matches id under the column's
+// collation (the caller checks the id is exactly its own).
+func selectEvent(ctx context.Context, db bun.IDB, id string) (*eventRow, error) {
+	row := &eventRow{}
+	return row, db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
+}
+
+// selectStockState reads an event's stock state.
+func selectStockState(ctx context.Context, db bun.IDB, id string) (int32, error) {
+	row := &eventRow{}
+	err := db.NewSelect().Model(row).Column("stock_state").Where("id = ?", id).Scan(ctx)
+	return row.StockState, err
+}
+
+func insertEvent(ctx context.Context, db bun.IDB, row *eventRow) error {
+	_, err := db.NewInsert().Model(row).Exec(ctx)
+	return err
+}
+
+// insertEventsIgnore inserts events whose ids are not taken yet.
+func insertEventsIgnore(ctx context.Context, db bun.IDB, rows []eventRow) error {
+	_, err := db.NewInsert().Model(&rows).Ignore().Exec(ctx)
+	return err
+}
+
+// deleteAllocatingEvent removes an event still allocating (a creation
+// that was refused whole).
+func deleteAllocatingEvent(ctx context.Context, db bun.IDB, row *eventRow) error {
+	_, err := db.NewDelete().Model(row).WherePK().Where("stock_state = ?", stockAllocating).Exec(ctx)
+	return err
+}
+
+// eventCursor is the keyset of ListEvents (starts_at, id ascending).
+type eventCursor struct {
+	StartsAt int64  `json:"s"` // unix microseconds
+	ID       string `json:"i"`
+}
+
+// selectEventPage reads up to limit visible events soonest first (starts_at,
+// id) in any of states at now, of productID when given, after the cursor
+// when given.
+func selectEventPage(ctx context.Context, db bun.IDB, now time.Time, states []seckillv1.EventState, productID string, after *eventCursor, limit int) ([]eventRow, error) {
+	var rows []eventRow
+	q := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.In(visibleStockStates)).OrderExpr("starts_at ASC, id ASC").Limit(limit)
+	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		for _, st := range states {
+			switch st {
+			case seckillv1.EventState_EVENT_STATE_UPCOMING:
+				q = q.WhereOr("starts_at > ?", now)
+			case seckillv1.EventState_EVENT_STATE_LIVE:
+				q = q.WhereOr("(starts_at <= ? AND ends_at > ?)", now, now)
+			case seckillv1.EventState_EVENT_STATE_ENDED:
+				q = q.WhereOr("ends_at <= ?", now)
+			}
+		}
+		return q
+	})
+	if productID != "" {
+		q = q.Where("product_id = ?", productID)
+	}
+	if after != nil {
+		at := time.UnixMicro(after.StartsAt).UTC()
+		q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", at, at, after.ID)
+	}
+	return rows, q.Scan(ctx)
+}
 
 // liveEvents are the visible events whose window contains now.
 func liveEvents(ctx context.Context, db bun.IDB, now time.Time) ([]eventRow, error) {

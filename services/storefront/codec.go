@@ -14,10 +14,10 @@ import (
 // top of the server's: codecs that encode the cached home page once per
 // snapshot and encoding instead of once per request. Every other message
 // is encoded as connect's own codecs do.
-func (h *Handler) HandlerOptions() []connect.HandlerOption {
+func (s *Service) HandlerOptions() []connect.HandlerOption {
 	memo := func(m any) *encodings {
-		if s := h.home.snap.Load(); s != nil && any(s.page) == m {
-			return &s.encoded
+		if snap := s.home.snap.Load(); snap != nil && any(snap.page) == m {
+			return &snap.encoded
 		}
 		return nil
 	}

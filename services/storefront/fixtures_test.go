@@ -3,6 +3,7 @@ package storefront_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -295,7 +296,7 @@ type env struct {
 	t           *testing.T
 	ctl         *controls
 	keys        *auth.Keys
-	handler     *storefront.Handler
+	svc         *storefront.Service
 	url         string
 	stopSeckill func()
 	http1, h2c  *http.Client // closed before the servers stop, so shutdown does not wait for them
@@ -305,6 +306,7 @@ type envOptions struct {
 	unbuilt bool // seckill, user and review answer unimplemented, as before their issues land
 	cacheOn bool
 	opts    []storefront.Option
+	logs    *testenv.LogBuffer // the storefront's log, every level; nil: discarded
 }
 
 // partDeadline is short enough that the slow-part tests stay quick, and long
@@ -346,8 +348,12 @@ func startEnv(t *testing.T, o envOptions) *env {
 		Review:  reviewv1connect.NewReviewServiceClient(e.h2c, mainURL, internal...),
 	}
 	opts := append([]storefront.Option{storefront.WithPartDeadline(partDeadline)}, o.opts...)
-	e.handler = storefront.NewHandler(up, testenv.Logger(), opts...)
-	e.handler.SetCacheEnabled(o.cacheOn)
+	logger := testenv.Logger()
+	if o.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	e.svc = storefront.NewService(up, logger, opts...)
+	e.svc.SetCacheEnabled(o.cacheOn)
 
 	e.url, _ = serveOn(t, listener, keys, func(srv *server.Server) {
 		var (
@@ -360,7 +366,7 @@ func startEnv(t *testing.T, o envOptions) *env {
 		srv.Mount(productv1connect.NewProductServiceHandler(fixtureProduct{ctl: e.ctl}, srv.HandlerOptions()...))
 		srv.Mount(userv1connect.NewUserServiceHandler(users, srv.HandlerOptions()...))
 		srv.Mount(reviewv1connect.NewReviewServiceHandler(reviews, srv.HandlerOptions()...))
-		srv.Mount(storefrontv1connect.NewStorefrontServiceHandler(e.handler, append(srv.HandlerOptions(), e.handler.HandlerOptions()...)...))
+		srv.Mount(storefrontv1connect.NewStorefrontServiceHandler(e.svc, append(srv.HandlerOptions(), e.svc.HandlerOptions()...)...))
 	})
 	t.Cleanup(func() { // runs before the servers' cleanups (last in, first out)
 		e.http1.CloseIdleConnections()

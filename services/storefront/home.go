@@ -2,6 +2,7 @@ package storefront
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -37,22 +38,29 @@ const (
 // homeParts lists the parts in the order degraded_parts reports them.
 var homeParts = []storefrontv1.HomePart{partBanners, partFlashSales, partRanking, partRecommendations, partCategories}
 
-// getHome assembles the home page for userID ("" when anonymous). With the
+// GetHome never fails as a whole: parts that could not be fetched are empty
+// and listed in degraded_parts. A logged-in caller's recommendations are
+// personalised (the user from the verified token).
+func (s *Service) GetHome(ctx context.Context, _ *connect.Request[storefrontv1.GetHomeRequest]) (*connect.Response[storefrontv1.GetHomeResponse], error) {
+	return connect.NewResponse(s.homePage(ctx, viewer(ctx))), nil
+}
+
+// homePage assembles the home page for userID ("" when anonymous). With the
 // cache on, the parts every caller shares come from memory and only a
 // logged-in caller's recommendations are fetched per request.
-func (h *Handler) getHome(ctx context.Context, userID string) *storefrontv1.GetHomeResponse {
-	if !h.cacheOn.Load() {
-		return h.liveHome(ctx, userID)
+func (s *Service) homePage(ctx context.Context, userID string) *storefrontv1.GetHomeResponse {
+	if !s.cacheOn.Load() {
+		return s.liveHome(ctx, userID)
 	}
-	shared := h.cachedHome(ctx)
+	shared := s.cachedHome(ctx)
 	if userID == "" {
 		return shared // read-only, shared by every anonymous caller
 	}
-	personal, err := within(ctx, h.opts.partDeadline, func(ctx context.Context) ([]*productv1.Product, error) {
-		return h.personalRecommendations(ctx, userID)
+	personal, err := within(ctx, s.opts.partDeadline, func(ctx context.Context) ([]*productv1.Product, error) {
+		return s.personalRecommendations(ctx, userID)
 	})
 	if err != nil {
-		h.logger.DebugContext(ctx, "personal recommendations unavailable; showing global ones", "code", connect.CodeOf(err).String(), "err", err)
+		s.degraded(ctx, slog.LevelDebug, "personal recommendations unavailable; showing global ones", partRecommendations.String(), err)
 	}
 	if len(personal) == 0 {
 		return shared
@@ -74,7 +82,7 @@ func (h *Handler) getHome(ctx context.Context, userID string) *storefrontv1.GetH
 
 // liveHome fetches every part now, in parallel, each bounded by the part
 // deadline.
-func (h *Handler) liveHome(ctx context.Context, userID string) *storefrontv1.GetHomeResponse {
+func (s *Service) liveHome(ctx context.Context, userID string) *storefrontv1.GetHomeResponse {
 	var (
 		personal    []*productv1.Product
 		personalErr error
@@ -82,15 +90,15 @@ func (h *Handler) liveHome(ctx context.Context, userID string) *storefrontv1.Get
 	)
 	if userID != "" {
 		wg.Go(func() {
-			personal, personalErr = within(ctx, h.opts.partDeadline, func(ctx context.Context) ([]*productv1.Product, error) {
-				return h.personalRecommendations(ctx, userID)
+			personal, personalErr = within(ctx, s.opts.partDeadline, func(ctx context.Context) ([]*productv1.Product, error) {
+				return s.personalRecommendations(ctx, userID)
 			})
 		})
 	}
-	f := h.fetchShared(ctx)
+	f := s.fetchShared(ctx)
 	wg.Wait()
 	if personalErr != nil {
-		h.logger.DebugContext(ctx, "personal recommendations unavailable; showing global ones", "code", connect.CodeOf(personalErr).String(), "err", personalErr)
+		s.degraded(ctx, slog.LevelDebug, "personal recommendations unavailable; showing global ones", partRecommendations.String(), personalErr)
 	}
 	if len(personal) > 0 {
 		f.page.Recommendations, f.errs[partRecommendations] = personal, nil
@@ -109,61 +117,55 @@ type homeFetch struct {
 	errs [numHomeParts]error
 }
 
-func (h *Handler) fetchShared(ctx context.Context) homeFetch {
+func (s *Service) fetchShared(ctx context.Context) homeFetch {
 	f := homeFetch{page: &storefrontv1.GetHomeResponse{}}
-	d := h.opts.partDeadline
+	d := s.opts.partDeadline
 	var wg sync.WaitGroup
-	wg.Go(func() { f.page.Banners, f.errs[partBanners] = within(ctx, d, h.banners) })
-	wg.Go(func() { f.page.FlashSales, f.errs[partFlashSales] = within(ctx, d, h.flashSales) })
-	wg.Go(func() { f.page.Ranking, f.errs[partRanking] = within(ctx, d, h.ranking) })
-	wg.Go(func() { f.page.Recommendations, f.errs[partRecommendations] = within(ctx, d, h.globalRecommendations) })
-	wg.Go(func() { f.page.Categories, f.errs[partCategories] = within(ctx, d, h.rootCategories) })
+	wg.Go(func() { f.page.Banners, f.errs[partBanners] = within(ctx, d, s.banners) })
+	wg.Go(func() { f.page.FlashSales, f.errs[partFlashSales] = within(ctx, d, s.flashSales) })
+	wg.Go(func() { f.page.Ranking, f.errs[partRanking] = within(ctx, d, s.ranking) })
+	wg.Go(func() { f.page.Recommendations, f.errs[partRecommendations] = within(ctx, d, s.globalRecommendations) })
+	wg.Go(func() { f.page.Categories, f.errs[partCategories] = within(ctx, d, s.rootCategories) })
 	wg.Wait()
 	return f
 }
 
-func (h *Handler) banners(ctx context.Context) ([]*productv1.Banner, error) {
-	res, err := h.up.Product.ListBanners(ctx, connect.NewRequest(&productv1.ListBannersRequest{}))
-	if err != nil {
-		return nil, err
-	}
-	return res.Msg.GetBanners(), nil
+func (s *Service) banners(ctx context.Context) ([]*productv1.Banner, error) {
+	res, err := fetch(ctx, "ProductService.ListBanners", s.up.Product.ListBanners, &productv1.ListBannersRequest{})
+	return res.GetBanners(), err
 }
 
 // flashSales are the live and upcoming events, soonest first (the
 // ListEvents default).
-func (h *Handler) flashSales(ctx context.Context) ([]*seckillv1.FlashSaleEvent, error) {
-	res, err := h.up.Seckill.ListEvents(ctx, connect.NewRequest(&seckillv1.ListEventsRequest{PageSize: flashSaleLimit}))
-	if err != nil {
-		return nil, err
-	}
-	return res.Msg.GetEvents(), nil
+func (s *Service) flashSales(ctx context.Context) ([]*seckillv1.FlashSaleEvent, error) {
+	res, err := fetch(ctx, "SeckillService.ListEvents", s.up.Seckill.ListEvents, &seckillv1.ListEventsRequest{PageSize: flashSaleLimit})
+	return res.GetEvents(), err
 }
 
-func (h *Handler) ranking(ctx context.Context) ([]*productv1.RankingEntry, error) {
-	res, err := h.up.Product.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{Limit: rankingLimit}))
+func (s *Service) ranking(ctx context.Context) ([]*productv1.RankingEntry, error) {
+	res, err := fetch(ctx, "ProductService.GetRanking", s.up.Product.GetRanking, &productv1.GetRankingRequest{Limit: rankingLimit})
 	if err != nil {
 		return nil, err
 	}
-	return rankingCards(res.Msg.GetEntries()), nil
+	return rankingCards(res.GetEntries()), nil
 }
 
-func (h *Handler) globalRecommendations(ctx context.Context) ([]*productv1.Product, error) {
-	res, err := h.up.Product.GetRecommendations(ctx, connect.NewRequest(&productv1.GetRecommendationsRequest{Limit: recommendationLimit}))
+func (s *Service) globalRecommendations(ctx context.Context) ([]*productv1.Product, error) {
+	res, err := fetch(ctx, "ProductService.GetRecommendations", s.up.Product.GetRecommendations, &productv1.GetRecommendationsRequest{Limit: recommendationLimit})
 	if err != nil {
 		return nil, err
 	}
-	return cards(res.Msg.GetProducts()), nil
+	return cards(res.GetProducts()), nil
 }
 
 // rootCategories are the category shortcuts: the roots of the tree.
-func (h *Handler) rootCategories(ctx context.Context) ([]*productv1.Category, error) {
-	res, err := h.up.Product.ListCategories(ctx, connect.NewRequest(&productv1.ListCategoriesRequest{}))
+func (s *Service) rootCategories(ctx context.Context) ([]*productv1.Category, error) {
+	res, err := fetch(ctx, "ProductService.ListCategories", s.up.Product.ListCategories, &productv1.ListCategoriesRequest{})
 	if err != nil {
 		return nil, err
 	}
 	var roots []*productv1.Category
-	for _, c := range res.Msg.GetCategories() {
+	for _, c := range res.GetCategories() {
 		if c.GetParentId() == "" {
 			roots = append(roots, c)
 		}
@@ -176,22 +178,23 @@ func (h *Handler) rootCategories(ctx context.Context) ([]*productv1.Category, er
 // verified caller; the user service is called with the storefront's service
 // credential on that user's behalf. No favorites (or none still known) gives
 // nil: the caller falls back to the global recommendations.
-func (h *Handler) personalRecommendations(ctx context.Context, userID string) ([]*productv1.Product, error) {
-	favorites, err := h.up.User.ListFavoriteProductIds(ctx, connect.NewRequest(&userv1.ListFavoriteProductIdsRequest{UserId: userID, Limit: favoriteSample}))
+func (s *Service) personalRecommendations(ctx context.Context, userID string) ([]*productv1.Product, error) {
+	favorites, err := fetch(ctx, "UserService.ListFavoriteProductIds", s.up.User.ListFavoriteProductIds,
+		&userv1.ListFavoriteProductIdsRequest{UserId: userID, Limit: favoriteSample})
 	if err != nil {
 		return nil, err
 	}
-	ids := favorites.Msg.GetProductIds()
+	ids := favorites.GetProductIds()
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	ids = ids[:min(len(ids), maxBatchGet)]
-	batch, err := h.up.Product.BatchGetProducts(ctx, connect.NewRequest(&productv1.BatchGetProductsRequest{ProductIds: ids}))
+	batch, err := fetch(ctx, "ProductService.BatchGetProducts", s.up.Product.BatchGetProducts, &productv1.BatchGetProductsRequest{ProductIds: ids})
 	if err != nil {
 		return nil, err
 	}
 	var taste []string // most recent favorite's category first
-	for _, p := range batch.Msg.GetProducts() {
+	for _, p := range batch.GetProducts() {
 		if c := p.GetCategoryId(); c != "" && !slices.Contains(taste, c) && len(taste) < maxTasteCategories {
 			taste = append(taste, c)
 		}
@@ -199,11 +202,12 @@ func (h *Handler) personalRecommendations(ctx context.Context, userID string) ([
 	if len(taste) == 0 {
 		return nil, nil
 	}
-	res, err := h.up.Product.GetRecommendations(ctx, connect.NewRequest(&productv1.GetRecommendationsRequest{CategoryIds: taste, Limit: recommendationLimit}))
+	res, err := fetch(ctx, "ProductService.GetRecommendations", s.up.Product.GetRecommendations,
+		&productv1.GetRecommendationsRequest{CategoryIds: taste, Limit: recommendationLimit})
 	if err != nil {
 		return nil, err
 	}
-	return cards(res.Msg.GetProducts()), nil
+	return cards(res.GetProducts()), nil
 }
 
 // homeCache holds the shared parts of the home page in memory. A request
@@ -235,32 +239,32 @@ func (c *homeCache) reset() {
 	c.inflight = nil
 }
 
-func (h *Handler) cachedHome(ctx context.Context) *storefrontv1.GetHomeResponse {
-	if s := h.home.snap.Load(); s != nil {
-		age := time.Since(s.at)
-		if age < h.opts.refreshInterval {
-			return s.page
+func (s *Service) cachedHome(ctx context.Context) *storefrontv1.GetHomeResponse {
+	if snap := s.home.snap.Load(); snap != nil {
+		age := time.Since(snap.at)
+		if age < s.opts.refreshInterval {
+			return snap.page
 		}
-		if age < h.opts.maxStale {
-			h.refreshHome()
-			return s.page
+		if age < s.opts.maxStale {
+			s.refreshHome()
+			return snap.page
 		}
 	}
-	done := h.refreshHome()
+	done := s.refreshHome()
 	select {
 	case <-done:
 	case <-ctx.Done():
 	}
-	if s := h.home.snap.Load(); s != nil {
-		return s.page
+	if snap := s.home.snap.Load(); snap != nil {
+		return snap.page
 	}
 	// The cache was dropped meanwhile (turned off): answer live.
-	return h.liveHome(ctx, "")
+	return s.liveHome(ctx, "")
 }
 
 // refreshHome starts a refresh unless one runs, and returns its end.
-func (h *Handler) refreshHome() <-chan struct{} {
-	c := &h.home
+func (s *Service) refreshHome() <-chan struct{} {
+	c := &s.home
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.inflight != nil {
@@ -272,11 +276,11 @@ func (h *Handler) refreshHome() <-chan struct{} {
 	go func() {
 		defer close(done)
 		// Detached from any request: every part has its own deadline.
-		f := h.fetchShared(context.Background())
+		f := s.fetchShared(context.Background())
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.epoch == epoch {
-			c.snap.Store(h.merge(c.snap.Load(), f, time.Now()))
+			c.snap.Store(s.merge(c.snap.Load(), f, time.Now()))
 		}
 		if c.inflight == done {
 			c.inflight = nil
@@ -288,7 +292,7 @@ func (h *Handler) refreshHome() <-chan struct{} {
 // merge makes the next snapshot: a part fetched now replaces the old one; a
 // part that failed keeps its last good value while that is younger than
 // max-stale, and is otherwise empty and degraded until a refresh succeeds.
-func (h *Handler) merge(prev *homeSnapshot, f homeFetch, now time.Time) *homeSnapshot {
+func (s *Service) merge(prev *homeSnapshot, f homeFetch, now time.Time) *homeSnapshot {
 	next := &homeSnapshot{page: f.page, at: now}
 	for _, p := range homeParts {
 		err := f.errs[p]
@@ -298,13 +302,13 @@ func (h *Handler) merge(prev *homeSnapshot, f homeFetch, now time.Time) *homeSna
 		case err == nil:
 			next.goodAt[p] = now
 			if wasFailing && prev != nil {
-				h.logger.Info("home part recovered", "part", p.String())
+				s.logger.Info("home part recovered", "part", p.String())
 			}
 			continue
 		case !wasFailing || prev == nil:
-			h.logger.Warn("home part unavailable", "part", p.String(), "code", connect.CodeOf(err).String(), "err", err)
+			s.degraded(context.Background(), slog.LevelWarn, "home part unavailable", p.String(), err)
 		}
-		if prev != nil && !prev.goodAt[p].IsZero() && now.Sub(prev.goodAt[p]) < h.opts.maxStale {
+		if prev != nil && !prev.goodAt[p].IsZero() && now.Sub(prev.goodAt[p]) < s.opts.maxStale {
 			next.goodAt[p] = prev.goodAt[p]
 			keepPart(next.page, prev.page, p)
 			continue

@@ -257,7 +257,7 @@ func TestWarmHomeCacheMakesNoUpstreamCall(t *testing.T) {
 	}
 
 	// Off: every GetHome fans out to every part.
-	e.handler.SetCacheEnabled(false)
+	e.svc.SetCacheEnabled(false)
 	for protocol, client := range e.clients() {
 		if _, err := client.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{})); err != nil {
 			t.Fatal(protocol, err)

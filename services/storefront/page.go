@@ -2,8 +2,7 @@ package storefront
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"log/slog"
 	"sync"
 
 	"connectrpc.com/connect"
@@ -13,6 +12,7 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/rpcerr"
 )
 
 const (
@@ -30,22 +30,15 @@ const (
 
 var pageParts = []storefrontv1.ProductPagePart{pagePartReviewSummary, pagePartReviews, pagePartFavorite, pagePartFlashSale}
 
-// errProductUnavailable: the product (the one part a product page cannot do
-// without) could not be fetched.
-var errProductUnavailable = errors.New("product unavailable")
-
-// productNotFoundError: the product service does not know the product.
-type productNotFoundError struct{ cause error }
-
-func (e *productNotFoundError) Error() string { return "product not found: " + e.cause.Error() }
-func (e *productNotFoundError) Unwrap() error { return e.cause }
-
-// getProductPage fetches the product and the other parts in parallel. The
-// product is required (unknown: not found; failing: unavailable); the other
+// GetProductPage fetches the product and the other parts in parallel. The
+// product is required (unknown: not_found; failing: unavailable); the other
 // parts degrade alone. The favorite flag is asked only for a logged-in caller
-// (userID, from the verified token).
-func (h *Handler) getProductPage(ctx context.Context, productID, userID string) (*storefrontv1.GetProductPageResponse, error) {
-	ctx, cancel := context.WithCancel(ctx)
+// (from the verified token).
+func (s *Service) GetProductPage(ctx context.Context, req *connect.Request[storefrontv1.GetProductPageRequest]) (*connect.Response[storefrontv1.GetProductPageResponse], error) {
+	productID, userID := req.Msg.GetProductId(), viewer(ctx)
+	// The parts' calls end when the product fails; the request goes on to
+	// answer.
+	partsCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		product     *productv1.Product
@@ -56,11 +49,11 @@ func (h *Handler) getProductPage(ctx context.Context, productID, userID string) 
 		flashSale   *seckillv1.FlashSaleEvent
 		errs        [numPageParts]error
 		wg          sync.WaitGroup
-		partTimeout = h.opts.partDeadline
+		partTimeout = s.opts.partDeadline
 	)
 	wg.Go(func() {
-		product, productErr = within(ctx, h.opts.requiredDeadline, func(ctx context.Context) (*productv1.Product, error) {
-			res, err := h.up.Product.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: productID}))
+		product, productErr = within(partsCtx, s.opts.requiredDeadline, func(ctx context.Context) (*productv1.Product, error) {
+			res, err := s.up.Product.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: productID}))
 			if err != nil {
 				return nil, err
 			}
@@ -71,53 +64,41 @@ func (h *Handler) getProductPage(ctx context.Context, productID, userID string) 
 		}
 	})
 	wg.Go(func() {
-		summary, errs[pagePartReviewSummary] = within(ctx, partTimeout, func(ctx context.Context) (*reviewv1.ReviewSummary, error) {
-			res, err := h.up.Review.GetReviewSummary(ctx, connect.NewRequest(&reviewv1.GetReviewSummaryRequest{ProductId: productID}))
-			if err != nil {
-				return nil, err
-			}
-			return res.Msg.GetSummary(), nil
+		summary, errs[pagePartReviewSummary] = within(partsCtx, partTimeout, func(ctx context.Context) (*reviewv1.ReviewSummary, error) {
+			res, err := fetch(ctx, "ReviewService.GetReviewSummary", s.up.Review.GetReviewSummary, &reviewv1.GetReviewSummaryRequest{ProductId: productID})
+			return res.GetSummary(), err
 		})
 	})
 	wg.Go(func() {
-		reviews, errs[pagePartReviews] = within(ctx, partTimeout, func(ctx context.Context) (*reviewv1.ListReviewsResponse, error) {
-			res, err := h.up.Review.ListReviews(ctx, connect.NewRequest(&reviewv1.ListReviewsRequest{
+		reviews, errs[pagePartReviews] = within(partsCtx, partTimeout, func(ctx context.Context) (*reviewv1.ListReviewsResponse, error) {
+			return fetch(ctx, "ReviewService.ListReviews", s.up.Review.ListReviews, &reviewv1.ListReviewsRequest{
 				ProductId: productID, Filter: reviewv1.ReviewFilter_REVIEW_FILTER_NEWEST, PageSize: reviewPreview,
-			}))
-			if err != nil {
-				return nil, err
-			}
-			return res.Msg, nil
+			})
 		})
 	})
 	if userID != "" {
 		wg.Go(func() {
-			favorite, errs[pagePartFavorite] = within(ctx, partTimeout, func(ctx context.Context) (bool, error) {
-				res, err := h.up.User.IsFavoriteInternal(ctx, connect.NewRequest(&userv1.IsFavoriteInternalRequest{UserId: userID, ProductId: productID}))
-				if err != nil {
-					return false, err
-				}
-				return res.Msg.GetFavorite(), nil
+			favorite, errs[pagePartFavorite] = within(partsCtx, partTimeout, func(ctx context.Context) (bool, error) {
+				res, err := fetch(ctx, "UserService.IsFavoriteInternal", s.up.User.IsFavoriteInternal,
+					&userv1.IsFavoriteInternalRequest{UserId: userID, ProductId: productID})
+				return res.GetFavorite(), err
 			})
 		})
 	}
 	wg.Go(func() {
-		flashSale, errs[pagePartFlashSale] = within(ctx, partTimeout, func(ctx context.Context) (*seckillv1.FlashSaleEvent, error) {
-			res, err := h.up.Seckill.ListEvents(ctx, connect.NewRequest(&seckillv1.ListEventsRequest{ProductId: productID, PageSize: flashSaleLookup}))
-			if err != nil {
-				return nil, err
-			}
-			return pickFlashSale(res.Msg.GetEvents()), nil
+		flashSale, errs[pagePartFlashSale] = within(partsCtx, partTimeout, func(ctx context.Context) (*seckillv1.FlashSaleEvent, error) {
+			res, err := fetch(ctx, "SeckillService.ListEvents", s.up.Seckill.ListEvents, &seckillv1.ListEventsRequest{ProductId: productID, PageSize: flashSaleLookup})
+			return pickFlashSale(res.GetEvents()), err
 		})
 	})
 	wg.Wait()
 
-	if productErr != nil {
-		if connect.CodeOf(productErr) == connect.CodeNotFound {
-			return nil, &productNotFoundError{cause: productErr}
-		}
-		h.logger.WarnContext(ctx, "product page without its product", "product_id", productID, "code", connect.CodeOf(productErr).String(), "err", productErr)
-		return nil, fmt.Errorf("%w: %w", errProductUnavailable, productErr)
+	switch {
+	case connect.CodeOf(productErr) == connect.CodeNotFound:
+		return nil, rpcerr.New(connect.CodeNotFound, ReasonProductNotFound, "product not found")
+	case productErr != nil:
+		return nil, rpcerr.Upstream(ctx, s.logger.With("product_id", productID), "ProductService.GetProduct", productErr,
+			ReasonProductUnavailable, "product service unavailable, try again")
 	}
 	page := &storefrontv1.GetProductPageResponse{
 		Product:              product,
@@ -130,10 +111,10 @@ func (h *Handler) getProductPage(ctx context.Context, productID, userID string) 
 	for _, p := range pageParts {
 		if err := errs[p]; err != nil {
 			page.DegradedParts = append(page.DegradedParts, p)
-			h.logger.DebugContext(ctx, "product page part degraded", "part", p.String(), "code", connect.CodeOf(err).String(), "err", err)
+			s.degraded(ctx, slog.LevelDebug, "product page part degraded", p.String(), err)
 		}
 	}
-	return page, nil
+	return connect.NewResponse(page), nil
 }
 
 // pickFlashSale chooses the live event, else the soonest upcoming one

@@ -3,6 +3,7 @@ package storefront_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
 	"mall/services/platform/testenv"
+	"mall/services/storefront"
 )
 
 func TestGetProductPageReturnsEveryPart(t *testing.T) {
@@ -84,18 +86,24 @@ func TestGetProductPageErrors(t *testing.T) {
 			if connect.CodeOf(err) != connect.CodeNotFound {
 				t.Fatalf("unknown product: want not_found, got %v", err)
 			}
+			testenv.WantCode(t, err, connect.CodeNotFound, storefront.ReasonProductNotFound)
 			_, err = client.GetProductPage(ctx, connect.NewRequest(&storefrontv1.GetProductPageRequest{}))
 			if connect.CodeOf(err) != connect.CodeInvalidArgument {
 				t.Fatalf("empty product id: want invalid_argument, got %v", err)
 			}
 		})
 	}
-	// The product itself never degrades: its service failing fails the page.
+	// The product itself never degrades: its service failing fails the page,
+	// with the storefront's own reason and message, not the upstream's.
 	e.ctl.set("GetProduct", fail)
 	for protocol, client := range e.clients() {
 		_, err := client.GetProductPage(context.Background(), connect.NewRequest(&storefrontv1.GetProductPageRequest{ProductId: "p1"}))
 		if connect.CodeOf(err) != connect.CodeUnavailable {
 			t.Fatalf("%s: product service failing: want unavailable, got %v", protocol, err)
+		}
+		testenv.WantCode(t, err, connect.CodeUnavailable, storefront.ReasonProductUnavailable)
+		if strings.Contains(err.Error(), "injected") {
+			t.Fatalf("%s: the upstream's text reached the client: %v", protocol, err)
 		}
 	}
 }
@@ -150,6 +158,44 @@ func TestGetProductPageDegradesOnlyTheFailingPart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A part left out, and a product page without its product, are logged
+// with the failed call's name, code and reason (the fields rpcerr.Upstream
+// logs), so the log says which upstream failed.
+func TestFailedUpstreamCallsAreLoggedByName(t *testing.T) {
+	logs := &testenv.LogBuffer{}
+	e := startEnv(t, envOptions{cacheOn: true, logs: logs})
+	ctx := context.Background()
+	client := e.clients()["grpc"]
+	e.ctl.set("ListBanners", fail)
+	e.ctl.set("IsFavoriteInternal", fail)
+	if _, err := client.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.GetProductPage(ctx, testenv.Bearer(e.token("alice"), &storefrontv1.GetProductPageRequest{ProductId: "p1"})); err != nil {
+		t.Fatal(err)
+	}
+	e.ctl.set("GetProduct", fail)
+	_, err := client.GetProductPage(ctx, connect.NewRequest(&storefrontv1.GetProductPageRequest{ProductId: "p1"}))
+	testenv.WantCode(t, err, connect.CodeUnavailable, storefront.ReasonProductUnavailable)
+
+	for msg, want := range map[string]map[string]any{
+		"home part unavailable":      {"part": "HOME_PART_BANNERS", "call": "ProductService.ListBanners", "code": "unavailable", "reason": ""},
+		"product page part degraded": {"part": "PRODUCT_PAGE_PART_FAVORITE", "call": "UserService.IsFavoriteInternal", "code": "unavailable", "reason": ""},
+		"upstream call failed":       {"call": "ProductService.GetProduct", "code": "unavailable", "reason": "", "product_id": "p1"},
+	} {
+		if !slices.ContainsFunc(logs.Lines(t), func(line map[string]any) bool {
+			for field, value := range want {
+				if line[field] != value {
+					return false
+				}
+			}
+			return line["msg"] == msg
+		}) {
+			t.Errorf("no %q line with %v in %s", msg, want, logs)
+		}
 	}
 }
 

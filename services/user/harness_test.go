@@ -80,7 +80,7 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	// it is built once the server's address is known; nothing calls it before.
 	f := &fixture{keys: keys, svc: &Service{}, addressReads: addressReads}
 	f.url = testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, revocations)}, func(srv *server.Server) {
-		srv.Mount(productv1connect.NewProductServiceHandler(product.NewHandler(products), srv.HandlerOptions()...))
+		srv.Mount(productv1connect.NewProductServiceHandler(products, srv.HandlerOptions()...))
 		srv.Mount(userv1connect.NewUserServiceHandler(NewHandler(f.svc), srv.HandlerOptions()...))
 	})
 	catalog := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), f.url, rpcclient.NewServiceCredential(keys, "user").Options()...)

@@ -1,7 +1,8 @@
 // Package storefront is the storefront domain: it owns no data and builds the
 // home and product pages from the other services, fetching the parts of a
 // page in parallel, each bounded by a deadline, and degrading one part at a
-// time. handler.go is the Connect surface; home.go and page.go hold the logic.
+// time. Service implements StorefrontService: GetHome is in home.go,
+// GetProductPage in page.go.
 package storefront
 
 import (
@@ -13,7 +14,6 @@ import (
 
 	"connectrpc.com/connect"
 
-	storefrontv1 "mall/gen/mall/storefront/v1"
 	"mall/gen/mall/storefront/v1/storefrontv1connect"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
@@ -40,7 +40,7 @@ type options struct {
 	maxStale         time.Duration
 }
 
-// Option tunes a Handler.
+// Option tunes a Service.
 type Option func(*options)
 
 // WithPartDeadline bounds each optional part of a page (banners, rankings,
@@ -64,8 +64,8 @@ func WithRefreshInterval(d time.Duration) Option {
 // fresh one instead of being served the old one.
 func WithMaxStale(d time.Duration) Option { return func(o *options) { o.maxStale = d } }
 
-// Handler serves StorefrontService.
-type Handler struct {
+// Service is the storefront: the pages, built from its upstreams.
+type Service struct {
 	up      Upstreams
 	logger  *slog.Logger
 	opts    options
@@ -73,11 +73,11 @@ type Handler struct {
 	home    homeCache
 }
 
-var _ storefrontv1connect.StorefrontServiceHandler = (*Handler)(nil)
+var _ storefrontv1connect.StorefrontServiceHandler = (*Service)(nil)
 
-// NewHandler returns the StorefrontService handler, with its in-process home
-// cache enabled.
-func NewHandler(up Upstreams, logger *slog.Logger, opts ...Option) *Handler {
+// NewService returns the storefront, with its in-process home cache
+// enabled.
+func NewService(up Upstreams, logger *slog.Logger, opts ...Option) *Service {
 	o := options{
 		partDeadline:     DefaultPartDeadline,
 		requiredDeadline: DefaultRequiredDeadline,
@@ -90,35 +90,19 @@ func NewHandler(up Upstreams, logger *slog.Logger, opts ...Option) *Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	h := &Handler{up: up, logger: logger, opts: o}
-	h.cacheOn.Store(true)
-	return h
+	s := &Service{up: up, logger: logger, opts: o}
+	s.cacheOn.Store(true)
+	return s
 }
 
 // SetCacheEnabled turns the in-process cache of the shared home-page parts
 // on or off (mall bench compares both). Off, every GetHome fetches every part
 // from its service; turning it off also drops what was cached.
-func (h *Handler) SetCacheEnabled(enabled bool) {
-	h.cacheOn.Store(enabled)
+func (s *Service) SetCacheEnabled(enabled bool) {
+	s.cacheOn.Store(enabled)
 	if !enabled {
-		h.home.reset()
+		s.home.reset()
 	}
-}
-
-// GetHome never fails as a whole: parts that could not be fetched are empty
-// and listed in degraded_parts.
-func (h *Handler) GetHome(ctx context.Context, _ *connect.Request[storefrontv1.GetHomeRequest]) (*connect.Response[storefrontv1.GetHomeResponse], error) {
-	return connect.NewResponse(h.getHome(ctx, viewer(ctx))), nil
-}
-
-// GetProductPage answers not_found for an unknown product; every other part
-// degrades alone.
-func (h *Handler) GetProductPage(ctx context.Context, req *connect.Request[storefrontv1.GetProductPageRequest]) (*connect.Response[storefrontv1.GetProductPageResponse], error) {
-	page, err := h.getProductPage(ctx, req.Msg.GetProductId(), viewer(ctx))
-	if err != nil {
-		return nil, toConnectError(err)
-	}
-	return connect.NewResponse(page), nil
 }
 
 // viewer is the verified caller's user id, or "" for anonymous callers (and
@@ -132,17 +116,34 @@ func viewer(ctx context.Context) string {
 	return identity.Subject
 }
 
-func toConnectError(err error) error {
-	var missing *productNotFoundError
-	switch {
-	case errors.As(err, &missing):
-		reason := rpcerr.Reason(missing.cause)
-		if reason == "" {
-			reason = ReasonProductNotFound
-		}
-		return rpcerr.New(connect.CodeNotFound, reason, "product not found")
-	case errors.Is(err, errProductUnavailable):
-		return rpcerr.New(connect.CodeUnavailable, ReasonProductUnavailable, "product service unavailable, try again")
+// fetch makes one call of an upstream and answers its message. A failure
+// names the call ("<Service>.<Method>", as rpcerr.Upstream does), for the
+// log of the part it degrades (degraded).
+func fetch[Req, Res any](ctx context.Context, call string, rpc func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error), req *Req) (*Res, error) {
+	res, err := rpc(ctx, connect.NewRequest(req))
+	if err != nil {
+		return nil, &failedCall{call: call, err: err}
 	}
-	return err
+	return res.Msg, nil
+}
+
+// failedCall is an upstream's failure with the name of the call.
+type failedCall struct {
+	call string
+	err  error
+}
+
+func (e *failedCall) Error() string { return e.call + ": " + e.err.Error() }
+func (e *failedCall) Unwrap() error { return e.err }
+
+// degraded logs a part left out of a page because of err, with the fields
+// rpcerr.Upstream logs a failed call with.
+func (s *Service) degraded(ctx context.Context, level slog.Level, msg, part string, err error) {
+	call, cause := "", err
+	var failed *failedCall
+	if errors.As(err, &failed) {
+		call, cause = failed.call, failed.err
+	}
+	s.logger.Log(ctx, level, msg, "part", part, "call", call,
+		"code", connect.CodeOf(err).String(), "reason", rpcerr.Reason(err), "err", cause)
 }
