@@ -75,6 +75,11 @@ func (s *Service) existingReservation(ctx context.Context, id string, lines []re
 	if err != nil {
 		return nil, err
 	}
+	if row.State == reservationReleased && len(existing) == 0 {
+		// Released before anything was reserved (releaseUnknown): answered
+		// as released, which the caller must not use.
+		return reservationProto(row, nil), nil
+	}
 	if !sameLines(existing, lines) {
 		return nil, rpcerr.New(connect.CodeAlreadyExists, ReasonReservationConflict, "reservation id already used for other lines")
 	}
@@ -117,14 +122,32 @@ func (s *Service) ConfirmReservation(ctx context.Context, req *connect.Request[p
 // twice changes nothing; an unknown reservation is a no-op (no reservation
 // in the answer).
 func (s *Service) ReleaseReservation(ctx context.Context, req *connect.Request[productv1.ReleaseReservationRequest]) (*connect.Response[productv1.ReleaseReservationResponse], error) {
-	r, err := s.transition(ctx, req.Msg.GetReservationId(), func(int32) (int32, error) { return reservationReleased, nil })
-	switch {
-	case connect.CodeOf(err) == connect.CodeNotFound:
-		r = nil
-	case err != nil:
+	id := req.Msg.GetReservationId()
+	r, err := s.transition(ctx, id, releaseAll)
+	if connect.CodeOf(err) == connect.CodeNotFound {
+		r, err = s.releaseUnknown(ctx, id)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&productv1.ReleaseReservationResponse{Reservation: r}), nil
+}
+
+func releaseAll(int32) (int32, error) { return reservationReleased, nil }
+
+// releaseUnknown releases a reservation that does not exist (yet): it
+// leaves a released mark under the id, so a ReserveStock still on its way
+// (an attempt that timed out at the saga and completes now, after the saga
+// gave up and compensated) finds the id taken and released instead of
+// holding stock nobody will release. A reservation made meanwhile is
+// released like any.
+func (s *Service) releaseUnknown(ctx context.Context, id string) (*productv1.Reservation, error) {
+	now := time.Now().UTC()
+	err := insertRow(ctx, s.db, &reservationRow{ID: id, State: reservationReleased, CreatedAt: now, UpdatedAt: now})
+	if db.IsDuplicate(err) {
+		return s.transition(ctx, id, releaseAll)
+	}
+	return nil, err
 }
 
 // transition moves a reservation to the state next returns, moving its

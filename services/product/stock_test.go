@@ -149,8 +149,19 @@ func TestReservationLifecycleIsIdempotent(t *testing.T) {
 	if res, err := f.svc.ReleaseReservation(ctx, connect.NewRequest(&productv1.ReleaseReservationRequest{ReservationId: "never-made"})); err != nil || res.Msg.GetReservation() != nil {
 		t.Fatalf("releasing an unknown reservation: %v %v", res, err)
 	}
+	// An attempt that arrives after its saga gave up and released (it timed
+	// out at the saga and completes now) reserves nothing: the id is
+	// released, and the answer says so.
+	late, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "never-made",
+		Lines: []*productv1.StockLine{{ProductId: "p0020", Quantity: 2}}}))
+	if err != nil || late.Msg.GetReservation().GetState() != productv1.ReservationState_RESERVATION_STATE_RELEASED {
+		t.Fatalf("a late reservation after the release: %v %v", late, err)
+	}
+	if s := readStock(t, f, "p0020"); s != (stockColumns{10, 0, 0}) {
+		t.Fatalf("a late reservation held stock: %+v", s)
+	}
 	// More than available: refused whole, nothing held.
-	_, err := f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r3", Lines: []*productv1.StockLine{{ProductId: "p0020", Quantity: 3}, {ProductId: "p0021", Quantity: 100000}}}))
+	_, err = f.svc.ReserveStock(ctx, connect.NewRequest(&productv1.ReserveStockRequest{ReservationId: "r3", Lines: []*productv1.StockLine{{ProductId: "p0020", Quantity: 3}, {ProductId: "p0021", Quantity: 100000}}}))
 	if connect.CodeOf(err) != connect.CodeFailedPrecondition {
 		t.Fatalf("oversized reservation: %v", err)
 	}
