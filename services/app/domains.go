@@ -181,7 +181,7 @@ func mountCart(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 	}
 	httpClient, url, clientOpts := deps.ServiceClientOptions("cart")
 	svc := cart.NewService(handle, productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger)
-	path, handler := cartv1connect.NewCartServiceHandler(cart.NewHandler(svc), opts...)
+	path, handler := cartv1connect.NewCartServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
