@@ -250,7 +250,7 @@ func mountReview(ctx context.Context, deps *Deps, opts ...connect.HandlerOption)
 		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...),
 		deps.Valkey, deps.Logger, reviewOpts)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
-	path, handler := reviewv1connect.NewReviewServiceHandler(review.NewHandler(svc), opts...)
+	path, handler := reviewv1connect.NewReviewServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
