@@ -230,7 +230,7 @@ func mountPay(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (s
 			NotifyURL:     cfg.PublicURL + payv1connect.PayServiceProviderWebhookProcedure,
 			PollInterval:  cfg.ProviderPollInterval,
 		})
-	path, handler := payv1connect.NewPayServiceHandler(pay.NewHandler(svc), opts...)
+	path, handler := payv1connect.NewPayServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
