@@ -205,7 +205,7 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 		Products: productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
 		Seckill:  seckillv1connect.NewSeckillServiceClient(httpClient, url, clientOpts...),
 	}, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:checkout:"), deps.Logger, orderOpts)
-	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
+	path, handler := orderv1connect.NewOrderServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 

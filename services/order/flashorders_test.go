@@ -111,12 +111,13 @@ func TestOverlappingFlashBatchesCreateEachOrderOnce(t *testing.T) {
 		wg.Go(func() {
 			for round := range 5 {
 				from := round*100 + w*25 // overlapping windows of 150
-				res, err := f.svc.CreateFlashSaleOrders(ctx, flashInputs(eventID, seq(from, from+150)...))
+				res, err := f.svc.CreateFlashSaleOrders(ctx, connect.NewRequest(&orderv1.CreateFlashSaleOrdersRequest{
+					Orders: flashInputs(eventID, seq(from, from+150)...)}))
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				for _, r := range res {
+				for _, r := range res.Msg.GetResults() {
 					if r.GetCreated() {
 						createdBy[w]++
 					}
