@@ -143,7 +143,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 	}
 	svc := user.NewService(handle, deps.Valkey, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:user:"),
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOpts)
-	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
+	path, handler := userv1connect.NewUserServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
