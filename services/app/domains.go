@@ -143,7 +143,7 @@ func mountUser(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 	}
 	svc := user.NewService(handle, deps.Valkey, deps.Keys, deps.Revocations, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:user:"),
 		productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger, userOpts)
-	path, handler := userv1connect.NewUserServiceHandler(user.NewHandler(svc), opts...)
+	path, handler := userv1connect.NewUserServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
@@ -181,7 +181,7 @@ func mountCart(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (
 	}
 	httpClient, url, clientOpts := deps.ServiceClientOptions("cart")
 	svc := cart.NewService(handle, productv1connect.NewProductServiceClient(httpClient, url, clientOpts...), deps.Logger)
-	path, handler := cartv1connect.NewCartServiceHandler(cart.NewHandler(svc), opts...)
+	path, handler := cartv1connect.NewCartServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
@@ -205,7 +205,7 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 		Products: productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
 		Seckill:  seckillv1connect.NewSeckillServiceClient(httpClient, url, clientOpts...),
 	}, ratelimit.New(deps.Valkey, deps.Config.CachePrefix+"ratelimit:checkout:"), deps.Logger, orderOpts)
-	path, handler := orderv1connect.NewOrderServiceHandler(order.NewHandler(svc), opts...)
+	path, handler := orderv1connect.NewOrderServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
@@ -230,7 +230,7 @@ func mountPay(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (s
 			NotifyURL:     cfg.PublicURL + payv1connect.PayServiceProviderWebhookProcedure,
 			PollInterval:  cfg.ProviderPollInterval,
 		})
-	path, handler := payv1connect.NewPayServiceHandler(pay.NewHandler(svc), opts...)
+	path, handler := payv1connect.NewPayServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 
@@ -250,7 +250,7 @@ func mountReview(ctx context.Context, deps *Deps, opts ...connect.HandlerOption)
 		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...),
 		deps.Valkey, deps.Logger, reviewOpts)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
-	path, handler := reviewv1connect.NewReviewServiceHandler(review.NewHandler(svc), opts...)
+	path, handler := reviewv1connect.NewReviewServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 

@@ -320,7 +320,7 @@ func TestCartHoldsAtMostMaxLines(t *testing.T) {
 
 func TestCartSurvivesARestart(t *testing.T) {
 	f := newFixture(t)
-	userID, token := f.user(t)
+	_, token := f.user(t)
 	f.add(t, f.clients["grpc"], token, "p0040", 4)
 	if _, err := f.clients["grpc"].SelectItems(context.Background(), testenv.Bearer(token, &cartv1.SelectItemsRequest{ProductIds: []string{"p0040"}})); err != nil {
 		t.Fatal(err)
@@ -329,10 +329,7 @@ func TestCartSurvivesARestart(t *testing.T) {
 	// A new process: a new handle on the same database, a new service.
 	handle := openCartDB(t, f.prefix)
 	restarted := NewService(handle, f.svc.products, f.svc.logger)
-	cart, err := restarted.ListCart(context.Background(), userID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cart := f.list(t, f.serveAnother(t, restarted)["grpc"], token)
 	if len(cart.GetLines()) != 1 || cart.GetLines()[0].GetQuantity() != 4 || cart.GetLines()[0].GetSelected() {
 		t.Fatalf("after restart: %v", cart.GetLines())
 	}

@@ -41,6 +41,5 @@ func errCartFull() error {
 		"a cart holds at most "+strconv.Itoa(MaxLines)+" lines")
 }
 
-func errProductUnavailable() error {
-	return rpcerr.New(connect.CodeUnavailable, ReasonProductUnavailable, "product service unavailable, try again")
-}
+// productUnavailable is the message of a failed product-service call.
+const productUnavailable = "product service unavailable, try again"

@@ -68,7 +68,7 @@ func newFixture(t *testing.T) *fixture {
 
 	srv := server.New(server.Options{Logger: testenv.Logger(), Authenticator: auth.NewAuthenticator(keys, nil)})
 	srv.Mount(productv1connect.NewProductServiceHandler(products, srv.HandlerOptions()...))
-	srv.Mount(cartv1connect.NewCartServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+	srv.Mount(cartv1connect.NewCartServiceHandler(svc, srv.HandlerOptions()...))
 	testenv.ServeOn(t, srv, listener)
 
 	f := &fixture{svc: svc, db: cartDB, products: products, keys: keys, url: url, prefix: prefix}
@@ -93,8 +93,14 @@ func productClientFor(f *fixture, url string) productv1connect.ProductServiceCli
 		rpcclient.NewServiceCredential(f.keys, "cart").Options()...)
 }
 
-func cartHandler(svc *Service, srv *server.Server) (string, http.Handler) {
-	return cartv1connect.NewCartServiceHandler(NewHandler(svc), srv.HandlerOptions()...)
+// serveAnother serves svc on a server of its own, as another process
+// would, and returns clients of it.
+func (f *fixture) serveAnother(t *testing.T, svc *Service) map[string]cartv1connect.CartServiceClient {
+	t.Helper()
+	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(f.keys, nil)}, func(srv *server.Server) {
+		srv.Mount(cartv1connect.NewCartServiceHandler(svc, srv.HandlerOptions()...))
+	})
+	return cartClients(url)
 }
 
 func cartClients(url string) map[string]cartv1connect.CartServiceClient {

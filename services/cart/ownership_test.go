@@ -10,7 +10,6 @@ import (
 	cartv1 "mall/gen/mall/cart/v1"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
-	"mall/services/platform/server"
 	"mall/services/platform/testenv"
 )
 
@@ -224,11 +223,7 @@ func TestProductServiceDownMeansUnavailable(t *testing.T) {
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close()
 	broken := NewService(f.db, productClientFor(f, deadURL), f.svc.logger)
-	srv := server.New(server.Options{Logger: f.svc.logger, Authenticator: auth.NewAuthenticator(f.keys, nil)})
-	srv.Mount(cartHandler(broken, srv))
-	l := testenv.Listen(t)
-	testenv.ServeOn(t, srv, l)
-	for name, client := range cartClients("http://" + l.Addr().String()) {
+	for name, client := range f.serveAnother(t, broken) {
 		_, err := client.ListCart(context.Background(), testenv.Bearer(token, &cartv1.ListCartRequest{}))
 		expectCode(t, err, connect.CodeUnavailable, ReasonProductUnavailable)
 		_, err = client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0081", Quantity: 1}))
@@ -240,10 +235,12 @@ func TestProductServiceDownMeansUnavailable(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	items, _, err := f.svc.GetItemsInternal(context.Background(), userID, nil)
+	res, err := f.clients["grpc"].GetItemsInternal(context.Background(),
+		testenv.Bearer(f.token(t, "order", auth.RoleService), &cartv1.GetItemsInternalRequest{UserId: userID}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	items := res.Msg.GetItems()
 	if len(items) != 1 || items[0].GetProductId() != "p0080" || items[0].GetQuantity() != 2 {
 		t.Fatalf("a failed call wrote: %v", items)
 	}

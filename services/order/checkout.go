@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	orderv1 "mall/gen/mall/order/v1"
+	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
 	"mall/workflows/cancellation"
 	"mall/workflows/checkout"
@@ -38,32 +39,38 @@ const queryTimeout = 5 * time.Second
 // request id with other items or another address is already_exists. A
 // buyer starting checkouts too fast, or at a cap on unpaid orders, is
 // refused before anything starts.
-func (s *Service) Checkout(ctx context.Context, userID string, req *orderv1.CheckoutRequest) (string, error) {
-	orderID := checkout.OrderID(userID, req.GetRequestId())
-	fingerprint := requestFingerprint(req)
-	if err := s.admitCheckout(ctx, userID, req); err != nil {
+func (s *Service) Checkout(ctx context.Context, req *connect.Request[orderv1.CheckoutRequest]) (*connect.Response[orderv1.CheckoutResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msg := req.Msg
+	orderID := checkout.OrderID(userID, msg.GetRequestId())
+	answer := connect.NewResponse(&orderv1.CheckoutResponse{OrderId: orderID})
+	fingerprint := requestFingerprint(msg)
+	if err := s.admitCheckout(ctx, userID, msg); err != nil {
 		// A retry of a checkout that started before the buyer reached a
 		// limit still gets its order.
 		started, conflict := s.startedCheckout(ctx, orderID, fingerprint)
 		if conflict != nil {
-			return "", conflict
+			return nil, conflict
 		}
 		if started {
-			return orderID, nil
+			return answer, nil
 		}
-		return "", err
+		return nil, err
 	}
 	in := checkout.Input{
-		OrderID: orderID, UserID: userID, AddressID: req.GetAddressId(),
+		OrderID: orderID, UserID: userID, AddressID: msg.GetAddressId(),
 		PaymentTimeout: s.opts.PaymentTimeout, AutoComplete: s.opts.AutoComplete,
 	}
-	switch items := req.GetItems().(type) {
+	switch items := msg.GetItems().(type) {
 	case *orderv1.CheckoutRequest_Cart:
 		in.CartProductIDs = items.Cart.GetProductIds()
 	case *orderv1.CheckoutRequest_BuyNow:
 		in.BuyNow = &checkout.Item{ProductID: items.BuyNow.GetProductId(), Quantity: items.BuyNow.GetQuantity()}
 	}
-	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                                       checkout.WorkflowID(orderID),
 		TaskQueue:                                s.taskQueue,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -73,28 +80,34 @@ func (s *Service) Checkout(ctx context.Context, userID string, req *orderv1.Chec
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		if _, conflict := s.startedCheckout(ctx, orderID, fingerprint); conflict != nil {
-			return "", conflict
+			return nil, conflict
 		}
-		return orderID, nil
+		return answer, nil
 	}
 	if err != nil {
 		s.logger.ErrorContext(ctx, "start checkout workflow", "order_id", orderID, "err", err)
-		return "", errWorkflowUnavailable()
+		return nil, errWorkflowUnavailable()
 	}
-	return orderID, nil
+	return answer, nil
 }
 
-// checkoutView is what GetCheckout answers.
-type checkoutView struct {
-	State         orderv1.CheckoutState
-	FailureReason string
-	Order         *orderv1.Order
+// GetCheckout tells the caller how their checkout is going (checkoutState).
+func (s *Service) GetCheckout(ctx context.Context, req *connect.Request[orderv1.GetCheckoutRequest]) (*connect.Response[orderv1.GetCheckoutResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	state, err := s.checkoutState(ctx, userID, req.Msg.GetOrderId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(state), nil
 }
 
-// GetCheckout tells userID how their checkout of orderID is going: the
+// checkoutState tells userID how their checkout of orderID is going: the
 // order once it exists, else the saga's state from its workflow. Another
 // user's checkout, or one that never started, is not found.
-func (s *Service) GetCheckout(ctx context.Context, userID, orderID string) (*checkoutView, error) {
+func (s *Service) checkoutState(ctx context.Context, userID, orderID string) (*orderv1.GetCheckoutResponse, error) {
 	if view, err := s.createdCheckout(ctx, userID, orderID); view != nil || err != nil {
 		return view, err
 	}
@@ -151,29 +164,42 @@ func (s *Service) GetCheckout(ctx context.Context, userID, orderID string) (*che
 		if reason == "" {
 			reason = "checkout failed"
 		}
-		return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_FAILED, FailureReason: reason}, nil
+		return &orderv1.GetCheckoutResponse{OrderId: orderID, State: orderv1.CheckoutState_CHECKOUT_STATE_FAILED, FailureReason: reason}, nil
 	}
 	// The order may have been created since the first look.
 	if view, err := s.createdCheckout(ctx, userID, orderID); view != nil || err != nil {
 		return view, err
 	}
-	return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING}, nil
+	return &orderv1.GetCheckoutResponse{OrderId: orderID, State: orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING}, nil
 }
 
 // createdCheckout answers ORDER_CREATED when the caller's order exists, and
 // nothing (nil, nil) otherwise.
-func (s *Service) createdCheckout(ctx context.Context, userID, orderID string) (*checkoutView, error) {
-	o, err := s.GetOrder(ctx, orderID, userID)
+func (s *Service) createdCheckout(ctx context.Context, userID, orderID string) (*orderv1.GetCheckoutResponse, error) {
+	o, err := s.order(ctx, orderID, userID)
 	if connect.CodeOf(err) == connect.CodeNotFound {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &checkoutView{State: orderv1.CheckoutState_CHECKOUT_STATE_ORDER_CREATED, Order: o}, nil
+	return &orderv1.GetCheckoutResponse{OrderId: orderID, State: orderv1.CheckoutState_CHECKOUT_STATE_ORDER_CREATED, Order: o}, nil
 }
 
-// CancelOrder cancels one of userID's orders. A PENDING_PAYMENT order is
+// CancelOrder cancels one of the caller's orders (cancelOrder).
+func (s *Service) CancelOrder(ctx context.Context, req *connect.Request[orderv1.CancelOrderRequest]) (*connect.Response[orderv1.CancelOrderResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.cancelOrder(ctx, userID, req.Msg.GetOrderId(), req.Msg.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.CancelOrderResponse{Order: o}), nil
+}
+
+// cancelOrder cancels one of userID's orders. A PENDING_PAYMENT order is
 // cancelled by its checkout saga (signalled here), which also releases the
 // stock; an unpaid flash-sale order, which has no saga, is cancelled here
 // and its units go back to its sale (cancelFlashOrder). A PAID order is
@@ -181,8 +207,8 @@ func (s *Service) createdCheckout(ctx context.Context, userID, orderID string) (
 // returns its stock and marks it REFUNDED (the answer shows it PAID with
 // refund_requested_at). Cancelled or refunded orders are returned
 // unchanged; shipped ones cannot be cancelled.
-func (s *Service) CancelOrder(ctx context.Context, userID, orderID, reason string) (*orderv1.Order, error) {
-	o, err := s.GetOrder(ctx, orderID, userID)
+func (s *Service) cancelOrder(ctx context.Context, userID, orderID, reason string) (*orderv1.Order, error) {
+	o, err := s.order(ctx, orderID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +249,7 @@ func (s *Service) refund(ctx context.Context, userID, orderID, reason string) (*
 		return nil, err
 	}
 	if !marked { // it shipped (or was refunded) since it was read
-		return s.CancelOrder(ctx, userID, orderID, reason)
+		return s.cancelOrder(ctx, userID, orderID, reason)
 	}
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       cancellation.WorkflowID(orderID),
@@ -236,14 +262,19 @@ func (s *Service) refund(ctx context.Context, userID, orderID, reason string) (*
 		s.logger.ErrorContext(ctx, "start cancellation workflow", "order_id", orderID, "err", err)
 		return nil, errWorkflowUnavailable()
 	}
-	return s.GetOrder(ctx, orderID, userID)
+	return s.order(ctx, orderID, userID)
 }
 
-// ConfirmReceipt completes one of userID's delivered orders, then tells its
-// checkout saga, which stops waiting to complete it by itself. Confirming
-// twice returns the completed order.
-func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID string) (*orderv1.Order, error) {
-	o, _, err := s.Transition(ctx, transitionSpec{
+// ConfirmReceipt completes one of the caller's delivered orders, then tells
+// its checkout saga, which stops waiting to complete it by itself.
+// Confirming twice returns the completed order.
+func (s *Service) ConfirmReceipt(ctx context.Context, req *connect.Request[orderv1.ConfirmReceiptRequest]) (*connect.Response[orderv1.ConfirmReceiptResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orderID := req.Msg.GetOrderId()
+	o, _, err := s.transition(ctx, transitionSpec{
 		OrderID: orderID, OwnerID: userID, To: orderv1.OrderStatus_ORDER_STATUS_COMPLETED, Reason: "receipt confirmed by the buyer",
 	})
 	if err != nil {
@@ -254,14 +285,15 @@ func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID string) (*
 	if err := s.signal(ctx, orderID, checkout.SignalReceived); err != nil {
 		s.logger.WarnContext(ctx, "signal receipt confirmed", "order_id", orderID, "err", err)
 	}
-	return o, nil
+	return connect.NewResponse(&orderv1.ConfirmReceiptResponse{Order: o}), nil
 }
 
 // ShipOrder moves a paid order to SHIPPED with its carrier and tracking
 // number, unless the buyer has cancelled it for a refund.
-func (s *Service) ShipOrder(ctx context.Context, orderID, carrier, trackingNumber string) (*orderv1.Order, error) {
-	o, _, err := s.Transition(ctx, transitionSpec{
-		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_SHIPPED, Reason: "shipped with " + carrier + " " + trackingNumber,
+func (s *Service) ShipOrder(ctx context.Context, req *connect.Request[orderv1.ShipOrderRequest]) (*connect.Response[orderv1.ShipOrderResponse], error) {
+	carrier, trackingNumber := req.Msg.GetCarrier(), req.Msg.GetTrackingNumber()
+	o, _, err := s.transition(ctx, transitionSpec{
+		OrderID: req.Msg.GetOrderId(), To: orderv1.OrderStatus_ORDER_STATUS_SHIPPED, Reason: "shipped with " + carrier + " " + trackingNumber,
 		Check: func(row *orderRow) error {
 			if row.RefundRequestedAt.Valid {
 				return rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundInProgress, "the buyer cancelled this order; it is being refunded")
@@ -273,15 +305,19 @@ func (s *Service) ShipOrder(ctx context.Context, orderID, carrier, trackingNumbe
 			return []string{"carrier", "tracking_number"}
 		},
 	})
-	return o, err
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.ShipOrderResponse{Order: o}), nil
 }
 
 // MarkDelivered moves a shipped order to DELIVERED, then signals its saga so
 // the auto-complete timer starts. The signal must arrive for the order to
 // complete by itself, so a failure to send it is an error; the call is safe
 // to repeat (the order stays DELIVERED and the signal goes again).
-func (s *Service) MarkDelivered(ctx context.Context, orderID string) (*orderv1.Order, error) {
-	o, _, err := s.Transition(ctx, transitionSpec{
+func (s *Service) MarkDelivered(ctx context.Context, req *connect.Request[orderv1.MarkDeliveredRequest]) (*connect.Response[orderv1.MarkDeliveredResponse], error) {
+	orderID := req.Msg.GetOrderId()
+	o, _, err := s.transition(ctx, transitionSpec{
 		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_DELIVERED, Reason: "delivered",
 	})
 	if err != nil {
@@ -291,7 +327,7 @@ func (s *Service) MarkDelivered(ctx context.Context, orderID string) (*orderv1.O
 		s.logger.ErrorContext(ctx, "signal delivered", "order_id", orderID, "err", err)
 		return nil, errWorkflowUnavailable()
 	}
-	return o, nil
+	return connect.NewResponse(&orderv1.MarkDeliveredResponse{Order: o}), nil
 }
 
 // signal sends a payload-less signal to an order's checkout workflow; a

@@ -50,7 +50,3 @@ func errBadPageToken() error {
 func errWorkflowUnavailable() error {
 	return rpcerr.New(connect.CodeUnavailable, ReasonWorkflowUnavailable, "the checkout service is unavailable; try again")
 }
-
-func errUpstreamUnavailable() error {
-	return rpcerr.New(connect.CodeUnavailable, ReasonUpstreamUnavailable, "the order could not be cancelled right now; try again")
-}

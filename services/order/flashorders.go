@@ -36,7 +36,8 @@ func FlashOrderID(eventID, userID string) string {
 // rebalance) take turns and the second sees the first's history. Results
 // come back in input order; a purchase whose order existed has created =
 // false.
-func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.FlashSaleOrderInput) ([]*orderv1.FlashSaleOrderResult, error) {
+func (s *Service) CreateFlashSaleOrders(ctx context.Context, req *connect.Request[orderv1.CreateFlashSaleOrdersRequest]) (*connect.Response[orderv1.CreateFlashSaleOrdersResponse], error) {
+	inputs := req.Msg.GetOrders()
 	at := now()
 	ids := make([]string, len(inputs))
 	var rows []orderRow
@@ -72,24 +73,18 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.F
 		clear(created)
 		// Fresh copies on every attempt: a retried transaction must not see
 		// what bun wrote back into the models on a failed one.
-		attemptRows, attemptLines := slices.Clone(rows), slices.Clone(lines)
-		if _, err := tx.NewInsert().Model(&attemptRows).Ignore().Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := tx.NewInsert().Model(&attemptLines).Ignore().Exec(ctx); err != nil {
+		if err := insertOrdersIfAbsent(ctx, tx, slices.Clone(rows), slices.Clone(lines)); err != nil {
 			return err
 		}
 		unique := make([]string, len(rows))
 		for i := range rows {
 			unique[i] = rows[i].ID
 		}
-		var locked []string
-		if err := tx.NewSelect().Model((*orderRow)(nil)).Column("id").Where("id IN (?)", bun.In(unique)).OrderExpr("id").For("UPDATE").Scan(ctx, &locked); err != nil {
+		if err := lockOrders(ctx, tx, unique); err != nil {
 			return err
 		}
-		var recorded []string
-		if err := tx.NewSelect().Model((*historyRow)(nil)).Column("order_id").Where("order_id IN (?)", bun.In(unique)).
-			Where("from_status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED)).Scan(ctx, &recorded); err != nil {
+		recorded, err := createdOrders(ctx, tx, unique)
+		if err != nil {
 			return err
 		}
 		has := map[string]bool{}
@@ -107,8 +102,7 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.F
 		if len(history) == 0 {
 			return nil
 		}
-		_, err := tx.NewInsert().Model(&history).Exec(ctx)
-		return err
+		return insertHistory(ctx, tx, history)
 	})
 	if err != nil {
 		return nil, err
@@ -118,7 +112,7 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, inputs []*orderv1.F
 		results[i] = &orderv1.FlashSaleOrderResult{Ticket: in.GetTicket(), OrderId: ids[i], Created: created[ids[i]]}
 		created[ids[i]] = false // a repeat within the batch did not create it
 	}
-	return results, nil
+	return connect.NewResponse(&orderv1.CreateFlashSaleOrdersResponse{Results: results}), nil
 }
 
 // productUnitsConfirmed is the product service's reason for refusing to
@@ -141,10 +135,10 @@ func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv
 		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonPaymentInProgress,
 			"this order's payment is being recorded; once it is paid, cancel it for a refund")
 	case err != nil:
-		s.logger.ErrorContext(ctx, "release a flash-sale order's units", "order_id", o.GetOrderId(), "err", err)
-		return nil, errUpstreamUnavailable()
+		return nil, rpcerr.Upstream(ctx, s.logger, "ProductService.ReleaseAllocatedStock", err, ReasonUpstreamUnavailable,
+			"the order could not be cancelled right now; try again")
 	}
-	cancelled, _, err := s.Transition(ctx, transitionSpec{OrderID: o.GetOrderId(), OwnerID: userID,
+	cancelled, _, err := s.transition(ctx, transitionSpec{OrderID: o.GetOrderId(), OwnerID: userID,
 		To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: reason,
 		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}})
 	if err != nil {
@@ -152,7 +146,8 @@ func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv
 	}
 	if _, err := s.flash.Seckill.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{
 		EventId: o.GetSeckillEventId(), UserId: o.GetUserId(), OrderId: o.GetOrderId(), Quantity: quantity})); err != nil {
-		s.logger.WarnContext(ctx, "return a cancelled flash-sale order's units to its sale (the sweeper retries)", "order_id", o.GetOrderId(), "err", err)
+		s.logger.WarnContext(ctx, "return a cancelled flash-sale order's units to its sale (the sweeper retries)", "order_id", o.GetOrderId(),
+			"call", "SeckillService.ReleasePurchase", "code", connect.CodeOf(err).String(), "reason", rpcerr.Reason(err), "err", err)
 	}
 	return cancelled, nil
 }

@@ -2,7 +2,9 @@ package order
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,13 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
+	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
+	"mall/services/platform/auth"
+	"mall/services/platform/rpcclient"
+	"mall/services/platform/rpcerr"
+	"mall/services/platform/server"
 	"mall/services/platform/testenv"
 )
 
@@ -111,12 +120,13 @@ func TestOverlappingFlashBatchesCreateEachOrderOnce(t *testing.T) {
 		wg.Go(func() {
 			for round := range 5 {
 				from := round*100 + w*25 // overlapping windows of 150
-				res, err := f.svc.CreateFlashSaleOrders(ctx, flashInputs(eventID, seq(from, from+150)...))
+				res, err := f.svc.CreateFlashSaleOrders(ctx, connect.NewRequest(&orderv1.CreateFlashSaleOrdersRequest{
+					Orders: flashInputs(eventID, seq(from, from+150)...)}))
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				for _, r := range res {
+				for _, r := range res.Msg.GetResults() {
 					if r.GetCreated() {
 						createdBy[w]++
 					}
@@ -140,5 +150,44 @@ func TestOverlappingFlashBatchesCreateEachOrderOnce(t *testing.T) {
 	}
 	if orders != 625 || total != 625 || entries != 625 {
 		t.Fatalf("orders %d, reported created %d, history entries %d (want 625 each)", orders, total, entries)
+	}
+}
+
+// TestAFlashCancelTheCatalogCannotTakeChangesNothing: when the catalog
+// cannot release a flash order's units (here it answers unimplemented: the
+// internal URL reaches a process without the product service), the buyer
+// gets unavailable UPSTREAM_UNAVAILABLE with the order service's own
+// message, and the order stays unpaid.
+func TestAFlashCancelTheCatalogCannotTakeChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	eventID := "ev-" + testenv.RandomID(4)
+	in := flashInputs(eventID, 1)
+	res, err := f.clients["grpc"].CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{Orders: in}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderID := res.Msg.GetResults()[0].GetOrderId()
+	buyer := f.token(t, in[0].GetUserId(), auth.RoleUser)
+
+	withoutCatalog := testenv.Serve(t, server.Options{}, func(*server.Server) {})
+	misrouted := *f.svc
+	misrouted.flash = FlashSaleClients{
+		Products: productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), withoutCatalog, connect.WithGRPC()),
+		Seckill:  seckillv1connect.NewSeckillServiceClient(rpcclient.HTTPClient(), withoutCatalog, connect.WithGRPC()),
+	}
+	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(f.keys, nil)}, func(srv *server.Server) {
+		srv.Mount(orderv1connect.NewOrderServiceHandler(&misrouted, srv.HandlerOptions()...))
+	})
+	client := orderv1connect.NewOrderServiceClient(http.DefaultClient, url, connect.WithProtoJSON())
+	_, err = client.CancelOrder(ctx, testenv.Bearer(buyer, &orderv1.CancelOrderRequest{OrderId: orderID}))
+	var connectErr *connect.Error
+	if connect.CodeOf(err) != connect.CodeUnavailable || rpcerr.Reason(err) != ReasonUpstreamUnavailable ||
+		!errors.As(err, &connectErr) || connectErr.Message() != "the order could not be cancelled right now; try again" {
+		t.Fatalf("cancel: %v (reason %q), want unavailable %s", err, rpcerr.Reason(err), ReasonUpstreamUnavailable)
+	}
+	got, err := f.clients["grpc"].GetOrder(ctx, testenv.Bearer(buyer, &orderv1.GetOrderRequest{OrderId: orderID}))
+	if err != nil || got.Msg.GetOrder().GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT || len(got.Msg.GetOrder().GetHistory()) != 1 {
+		t.Fatalf("after the refused cancel: %v %v", got, err)
 	}
 }

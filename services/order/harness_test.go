@@ -72,7 +72,7 @@ func newFixture(t *testing.T, options ...func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(orderv1connect.NewOrderServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+		srv.Mount(orderv1connect.NewOrderServiceHandler(svc, srv.HandlerOptions()...))
 	})
 	f := &fixture{
 		svc: svc, db: handle, url: url, keys: keys, temporal: tc, saga: saga,

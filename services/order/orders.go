@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	orderv1 "mall/gen/mall/order/v1"
+	"mall/services/platform/auth"
 	"mall/services/platform/db"
 	"mall/services/platform/rpcerr"
 )
@@ -32,18 +33,19 @@ var errOrderExists = errors.New("order exists")
 // stock and tells the buyer). It is idempotent by order id: a repeat
 // returns the existing order with created = false (the same id for another
 // user is a conflict).
-func (s *Service) CreateOrder(ctx context.Context, req *orderv1.CreateOrderRequest) (*orderv1.Order, bool, error) {
+func (s *Service) CreateOrder(ctx context.Context, req *connect.Request[orderv1.CreateOrderRequest]) (*connect.Response[orderv1.CreateOrderResponse], error) {
+	msg := req.Msg
 	at := now()
 	row := &orderRow{
-		ID: req.GetOrderId(), UserID: req.GetUserId(),
+		ID: msg.GetOrderId(), UserID: msg.GetUserId(),
 		Status: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Kind: int32(orderv1.OrderKind_ORDER_KIND_REGULAR),
-		ShippingAddress: addressOf(req.GetShippingAddress()),
-		PaymentDeadline: sql.NullTime{Time: req.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
-		ReservationID:   req.GetReservationId(),
+		ShippingAddress: addressOf(msg.GetShippingAddress()),
+		PaymentDeadline: sql.NullTime{Time: msg.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
+		ReservationID:   msg.GetReservationId(),
 		CreatedAt:       at, UpdatedAt: at,
 	}
-	lines := make([]lineRow, len(req.GetLines()))
-	for i, in := range req.GetLines() {
+	lines := make([]lineRow, len(msg.GetLines()))
+	for i, in := range msg.GetLines() {
 		lines[i] = lineRow{
 			OrderID: row.ID, LineNo: int32(i + 1), ProductID: in.GetProductId(), CategoryID: in.GetCategoryId(),
 			Title: in.GetTitle(), ImageURL: in.GetImageUrl(), UnitPriceCents: in.GetUnitPriceCents(), Quantity: in.GetQuantity(),
@@ -78,22 +80,45 @@ func (s *Service) CreateOrder(ctx context.Context, req *orderv1.CreateOrderReque
 	if db.IsDuplicate(err) || errors.Is(err, errOrderExists) {
 		existing, existingRow, err := loadOrder(ctx, s.db, row.ID)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if existingRow.UserID != row.UserID {
-			return nil, false, rpcerr.New(connect.CodeAlreadyExists, ReasonOrderIDConflict, "order id already used by another order")
+			return nil, rpcerr.New(connect.CodeAlreadyExists, ReasonOrderIDConflict, "order id already used by another order")
 		}
-		return existing, false, nil
+		return connect.NewResponse(&orderv1.CreateOrderResponse{Order: existing}), nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return orderProto(row, lines, []historyRow{*first}), true, nil
+	return connect.NewResponse(&orderv1.CreateOrderResponse{Order: orderProto(row, lines, []historyRow{*first}), Created: true}), nil
 }
 
-// GetOrder returns an order. With ownerID set, another user's order is not
+// GetOrder returns one of the caller's orders; another user's order is not
 // found (it does not reveal that the id exists).
-func (s *Service) GetOrder(ctx context.Context, orderID, ownerID string) (*orderv1.Order, error) {
+func (s *Service) GetOrder(ctx context.Context, req *connect.Request[orderv1.GetOrderRequest]) (*connect.Response[orderv1.GetOrderResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.order(ctx, req.Msg.GetOrderId(), userID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.GetOrderResponse{Order: o}), nil
+}
+
+// GetOrderInternal returns any order, for the services that act on it.
+func (s *Service) GetOrderInternal(ctx context.Context, req *connect.Request[orderv1.GetOrderInternalRequest]) (*connect.Response[orderv1.GetOrderInternalResponse], error) {
+	o, err := s.order(ctx, req.Msg.GetOrderId(), "")
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.GetOrderInternalResponse{Order: o}), nil
+}
+
+// order returns an order. With ownerID set, another user's order is not
+// found (it does not reveal that the id exists).
+func (s *Service) order(ctx context.Context, orderID, ownerID string) (*orderv1.Order, error) {
 	o, row, err := loadOrder(ctx, s.db, orderID)
 	if isNoRows(err) || (err == nil && ownerID != "" && row.UserID != ownerID) {
 		return nil, errOrderNotFound()
@@ -101,14 +126,72 @@ func (s *Service) GetOrder(ctx context.Context, orderID, ownerID string) (*order
 	return o, err
 }
 
-// ListOrders returns a page of orders matching f, newest first.
-func (s *Service) ListOrders(ctx context.Context, f listFilter) ([]*orderv1.Order, string, error) {
+// ListOrders returns a page of the caller's orders, newest first.
+func (s *Service) ListOrders(ctx context.Context, req *connect.Request[orderv1.ListOrdersRequest]) (*connect.Response[orderv1.ListOrdersResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orders, next, err := s.listOrders(ctx, listFilter{
+		UserID: userID, Statuses: req.Msg.GetStatuses(),
+		PageSize: pageSize(req.Msg.GetPageSize(), defaultPageSize), PageToken: req.Msg.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.ListOrdersResponse{Orders: orders, NextPageToken: next}), nil
+}
+
+// AdminListOrders returns a page of every order (or one user's), newest
+// first.
+func (s *Service) AdminListOrders(ctx context.Context, req *connect.Request[orderv1.AdminListOrdersRequest]) (*connect.Response[orderv1.AdminListOrdersResponse], error) {
+	orders, next, err := s.listOrders(ctx, listFilter{
+		UserID: req.Msg.GetUserId(), Statuses: req.Msg.GetStatuses(),
+		PageSize: pageSize(req.Msg.GetPageSize(), defaultPageSize), PageToken: req.Msg.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.AdminListOrdersResponse{Orders: orders, NextPageToken: next}), nil
+}
+
+// ListOrdersInternal returns a page of the orders the sweepers and
+// reconcilers ask for (by user, sale, kind, status, payment deadline),
+// newest first.
+func (s *Service) ListOrdersInternal(ctx context.Context, req *connect.Request[orderv1.ListOrdersInternalRequest]) (*connect.Response[orderv1.ListOrdersInternalResponse], error) {
+	f := listFilter{
+		UserID: req.Msg.GetUserId(), SeckillEventID: req.Msg.GetSeckillEventId(), Kind: req.Msg.GetKind(),
+		Statuses: req.Msg.GetStatuses(), PageToken: req.Msg.GetPageToken(),
+		PageSize: pageSize(req.Msg.GetPageSize(), defaultInternalPageSize),
+	}
+	if req.Msg.GetPaymentDeadlineBefore() != nil {
+		f.DeadlineBefore = req.Msg.GetPaymentDeadlineBefore().AsTime()
+	}
+	if req.Msg.GetPaymentDeadlineAfter() != nil {
+		f.DeadlineAfter = req.Msg.GetPaymentDeadlineAfter().AsTime()
+	}
+	orders, next, err := s.listOrders(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.ListOrdersInternalResponse{Orders: orders, NextPageToken: next}), nil
+}
+
+// listOrders returns a page of orders matching f, newest first.
+func (s *Service) listOrders(ctx context.Context, f listFilter) ([]*orderv1.Order, string, error) {
 	rows, next, err := queryOrders(ctx, s.db, f)
 	if err != nil {
 		return nil, "", err
 	}
 	orders, err := hydrate(ctx, s.db, rows)
 	return orders, next, err
+}
+
+func pageSize(requested int32, fallback int) int {
+	if requested <= 0 {
+		return fallback
+	}
+	return int(requested)
 }
 
 // transitionSpec is one status change.
@@ -128,12 +211,24 @@ type transitionSpec struct {
 	Apply func(row *orderRow) []string
 }
 
-// Transition moves an order to spec.To through the state machine, in one
+// TransitionOrder moves an order for the sagas and sweepers (transition),
+// optionally guarded by the statuses it may leave.
+func (s *Service) TransitionOrder(ctx context.Context, req *connect.Request[orderv1.TransitionOrderRequest]) (*connect.Response[orderv1.TransitionOrderResponse], error) {
+	o, changed, err := s.transition(ctx, transitionSpec{
+		OrderID: req.Msg.GetOrderId(), To: req.Msg.GetToStatus(), Reason: req.Msg.GetReason(), From: req.Msg.GetFromStatuses(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orderv1.TransitionOrderResponse{Order: o, Changed: changed}), nil
+}
+
+// transition moves an order to spec.To through the state machine, in one
 // transaction that locks the order row: an order already in To is returned
 // unchanged (changed = false, no history entry); a guard miss or a move the
 // machine forbids is failed_precondition; otherwise the status changes and
 // the history gains an entry with the time and reason.
-func (s *Service) Transition(ctx context.Context, spec transitionSpec) (*orderv1.Order, bool, error) {
+func (s *Service) transition(ctx context.Context, spec transitionSpec) (*orderv1.Order, bool, error) {
 	var result *orderv1.Order
 	var changed bool
 	var from orderv1.OrderStatus

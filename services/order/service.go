@@ -1,3 +1,7 @@
+// Package order is the order domain: orders with their lines (snapshotted at
+// checkout) and status history, one state machine for every status change,
+// and the entry points of the checkout saga on Temporal. Service serves
+// OrderService; the SQL is in store.go.
 package order
 
 import (
@@ -7,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
 
+	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/platform/ratelimit"
@@ -45,6 +50,9 @@ type FlashSaleClients struct {
 
 // Service is the order domain: orders, their lines and status history, and
 // the entry points of the checkout saga (started and signalled on Temporal).
+// User procedures take the caller from the verified token; admin procedures
+// are admitted for admin tokens only, internal ones (the sagas, sweepers
+// and flash-sale writers) for service credentials only, by the authn layer.
 type Service struct {
 	db        *bun.DB
 	temporal  client.Client
@@ -54,6 +62,8 @@ type Service struct {
 	limiter   *ratelimit.Limiter
 	opts      Options
 }
+
+var _ orderv1connect.OrderServiceHandler = (*Service)(nil)
 
 // NewService returns the order service. Checkouts start CheckoutWorkflow
 // on taskQueue through temporal; flash reaches the services a flash-sale

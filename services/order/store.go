@@ -28,6 +28,36 @@ func insertOrder(ctx context.Context, tx bun.Tx, row *orderRow, lines []lineRow,
 	return err
 }
 
+// insertOrdersIfAbsent writes orders and their lines with INSERT IGNORE:
+// an order whose id or (event, user) exists is left as it is.
+func insertOrdersIfAbsent(ctx context.Context, tx bun.Tx, rows []orderRow, lines []lineRow) error {
+	if _, err := tx.NewInsert().Model(&rows).Ignore().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewInsert().Model(&lines).Ignore().Exec(ctx)
+	return err
+}
+
+// lockOrders locks the rows of ids for the rest of tx, in id order.
+func lockOrders(ctx context.Context, tx bun.Tx, ids []string) error {
+	var locked []string
+	return tx.NewSelect().Model((*orderRow)(nil)).Column("id").Where("id IN (?)", bun.In(ids)).OrderExpr("id").For("UPDATE").Scan(ctx, &locked)
+}
+
+// createdOrders returns those of ids whose history has its creation entry.
+func createdOrders(ctx context.Context, db bun.IDB, ids []string) ([]string, error) {
+	var recorded []string
+	err := db.NewSelect().Model((*historyRow)(nil)).Column("order_id").Where("order_id IN (?)", bun.In(ids)).
+		Where("from_status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED)).Scan(ctx, &recorded)
+	return recorded, err
+}
+
+// insertHistory appends history entries.
+func insertHistory(ctx context.Context, tx bun.Tx, entries []historyRow) error {
+	_, err := tx.NewInsert().Model(&entries).Exec(ctx)
+	return err
+}
+
 // lockBuyer takes the buyer's lock for the rest of tx: the upsert holds
 // the row's exclusive lock until commit, so one buyer's order creations
 // take turns.

@@ -47,8 +47,11 @@ func errDeadlinePassed() error {
 	return rpcerr.New(connect.CodeFailedPrecondition, ReasonDeadlinePassed, "the payment deadline of this order has passed")
 }
 
+// serviceUnavailable is the message of every unavailable answer.
+const serviceUnavailable = "payment is unavailable right now; try again"
+
 func errUnavailable() error {
-	return rpcerr.New(connect.CodeUnavailable, ReasonServiceUnavailable, "payment is unavailable right now; try again")
+	return rpcerr.New(connect.CodeUnavailable, ReasonServiceUnavailable, serviceUnavailable)
 }
 
 // errRefundRefused carries why the provider refused; reason is the stored

@@ -91,7 +91,7 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 	if err := deliver(claim(got[0].EventID, provider.ChargeSucceeded, nil)); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := f.svc.GetPayment(ctx, userID, paymentID, ""); err != nil || p.GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_PENDING {
+	if p, err := f.paymentOf(t, userID, paymentID); err != nil || p.GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_PENDING {
 		t.Fatalf("payment %v %v", p, err)
 	}
 }
@@ -166,7 +166,7 @@ func TestARefundAnsweredForOtherTermsIsRefused(t *testing.T) {
 	t.Cleanup(partial.Close)
 	mismatch := map[string]string{"reason": refusalMismatch}
 	before := testenv.CounterValue(t, "mall_payment_refunds_refused_total", mismatch)
-	_, _, err := f.serviceWithProvider(provider.NewClient(partial.URL, "sk_test")).Refund(ctx, orderID)
+	_, err := f.serviceWithProvider(provider.NewClient(partial.URL, "sk_test")).Refund(ctx, connect.NewRequest(&payv1.RefundRequest{OrderId: orderID}))
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonRefundRefused)
 	row, err := latestPayment(ctx, f.db, orderID)
 	if err != nil || row.Status != int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED) || !row.RefundFailedAt.Valid ||
@@ -203,7 +203,7 @@ func TestARefundDuringAProviderOutageStaysRetryable(t *testing.T) {
 		"our key is wrong":  provider.NewClient(f.provider.BaseURL, "sk_wrong"),
 		"nothing listening": provider.NewClient(unreachable, "sk_test"),
 	} {
-		_, _, err := f.serviceWithProvider(client).Refund(ctx, orderID)
+		_, err := f.serviceWithProvider(client).Refund(ctx, connect.NewRequest(&payv1.RefundRequest{OrderId: orderID}))
 		if connect.CodeOf(err) != connect.CodeUnavailable {
 			t.Fatalf("%s: %v, want unavailable", name, err)
 		}
@@ -216,8 +216,9 @@ func TestARefundDuringAProviderOutageStaysRetryable(t *testing.T) {
 		t.Fatal("an outage was counted as a refusal")
 	}
 	// The provider is back: the same refund goes through.
-	if p, refunded, err := f.svc.Refund(ctx, orderID); err != nil || !refunded || p.GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED {
-		t.Fatalf("refund after the outage: %v %v %v", p, refunded, err)
+	res, err := f.clients["grpc"].Refund(ctx, testenv.Bearer(f.service, &payv1.RefundRequest{OrderId: orderID}))
+	if err != nil || !res.Msg.GetRefunded() || res.Msg.GetPayment().GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED {
+		t.Fatalf("refund after the outage: %v %v", res, err)
 	}
 }
 

@@ -85,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	svc := NewService(handle, tc, orderv1connect.NewOrderServiceClient(rpcclient.HTTPClient(), ordersURL, connect.WithGRPC()),
 		simClient.Client, testenv.Logger(), Options{TaskQueue: taskQueue, WebhookSecret: webhookSecret, PublicURL: "http://mall.test"})
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(payv1connect.NewPayServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+		srv.Mount(payv1connect.NewPayServiceHandler(svc, srv.HandlerOptions()...))
 	})
 	f := &fixture{svc: svc, db: handle, sim: sim, provider: simClient, orders: orders, events: events, keys: keys,
 		clients: map[string]payv1connect.PayServiceClient{
@@ -99,6 +99,17 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) token(t *testing.T, subject string, roles ...string) string {
 	t.Helper()
 	return testenv.Token(t, f.keys, subject, roles...)
+}
+
+// paymentOf reads a payment as its buyer sees it.
+func (f *fixture) paymentOf(t *testing.T, userID, paymentID string) (*payv1.Payment, error) {
+	t.Helper()
+	res, err := f.clients["grpc"].GetPayment(context.Background(),
+		testenv.Bearer(f.token(t, userID, auth.RoleUser), &payv1.GetPaymentRequest{Lookup: &payv1.GetPaymentRequest_PaymentId{PaymentId: paymentID}}))
+	if err != nil {
+		return nil, err
+	}
+	return res.Msg.GetPayment(), nil
 }
 
 // orderStandIn answers GetOrderInternal from a map.
@@ -253,7 +264,7 @@ func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
 				t.Fatalf("forwarded %+v", got)
 			}
 			// The webhook itself never settles a payment: the workflow does.
-			p, err := f.svc.GetPayment(ctx, userID, paymentID, "")
+			p, err := f.paymentOf(t, userID, paymentID)
 			if err != nil || p.GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_PENDING {
 				t.Fatalf("payment %v %v", p, err)
 			}

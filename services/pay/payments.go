@@ -2,7 +2,6 @@ package pay
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/uptrace/bun"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -19,24 +17,29 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	payv1 "mall/gen/mall/pay/v1"
 	"mall/services/pay/provider"
+	"mall/services/platform/auth"
 	"mall/services/platform/db"
 	"mall/services/platform/rpcerr"
 	"mall/workflows/payment"
 )
 
-// Pay starts (or resumes) paying one of userID's PENDING_PAYMENT orders and
-// returns the current attempt with its pay page. It is one update-with-start
+// Pay starts (or resumes) paying one of the caller's PENDING_PAYMENT orders
+// and returns the current attempt with its pay page. It is one update-with-start
 // call: PaymentWorkflow (one per order) is started if it is not running,
 // and its UpdatePay answers once the attempt's charge exists; after a
 // decline the update starts a new attempt.
-func (s *Service) Pay(ctx context.Context, userID, orderID string) (*payv1.Payment, error) {
+func (s *Service) Pay(ctx context.Context, req *connect.Request[payv1.PayRequest]) (*connect.Response[payv1.PayResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orderID := req.Msg.GetOrderId()
 	res, err := s.orders.GetOrderInternal(ctx, connect.NewRequest(&orderv1.GetOrderInternalRequest{OrderId: orderID}))
 	if connect.CodeOf(err) == connect.CodeNotFound {
 		return nil, errOrderNotFound()
 	}
 	if err != nil {
-		s.logger.ErrorContext(ctx, "read order", "order_id", orderID, "err", err)
-		return nil, errUnavailable()
+		return nil, rpcerr.Upstream(ctx, s.logger, "OrderService.GetOrderInternal", err, ReasonServiceUnavailable, serviceUnavailable)
 	}
 	order := res.Msg.GetOrder()
 	if order.GetUserId() != userID {
@@ -80,7 +83,7 @@ func (s *Service) Pay(ctx context.Context, userID, orderID string) (*payv1.Payme
 	if err != nil {
 		return nil, err
 	}
-	return paymentProto(row), nil
+	return connect.NewResponse(&payv1.PayResponse{Payment: paymentProto(row)}), nil
 }
 
 // payError maps what Temporal answered Pay: a rejected update or a payment
@@ -105,15 +108,18 @@ func (s *Service) payError(ctx context.Context, orderID string, err error) error
 	return errUnavailable()
 }
 
-// GetPayment returns one of userID's payments by id, or the latest attempt
-// of one of their orders.
-func (s *Service) GetPayment(ctx context.Context, userID, paymentID, orderID string) (*payv1.Payment, error) {
+// GetPayment returns one of the caller's payments by id, or the latest
+// attempt of one of their orders.
+func (s *Service) GetPayment(ctx context.Context, req *connect.Request[payv1.GetPaymentRequest]) (*connect.Response[payv1.GetPaymentResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var row *paymentRow
-	var err error
-	if paymentID != "" {
+	if paymentID := req.Msg.GetPaymentId(); paymentID != "" {
 		row, err = selectPayment(ctx, s.db, paymentID)
 	} else {
-		row, err = latestPayment(ctx, s.db, orderID)
+		row, err = latestPayment(ctx, s.db, req.Msg.GetOrderId())
 	}
 	if isNoRows(err) || (err == nil && row.UserID != userID) {
 		return nil, errPaymentNotFound()
@@ -121,18 +127,18 @@ func (s *Service) GetPayment(ctx context.Context, userID, paymentID, orderID str
 	if err != nil {
 		return nil, err
 	}
-	return paymentProto(row), nil
+	return connect.NewResponse(&payv1.GetPaymentResponse{Payment: paymentProto(row)}), nil
 }
 
 // CreatePaymentRecord records an attempt as PENDING; a repeat returns it
 // (the same id for another order or amount is a conflict).
-func (s *Service) CreatePaymentRecord(ctx context.Context, req *payv1.CreatePaymentRecordRequest) (*payv1.Payment, error) {
+func (s *Service) CreatePaymentRecord(ctx context.Context, req *connect.Request[payv1.CreatePaymentRecordRequest]) (*connect.Response[payv1.CreatePaymentRecordResponse], error) {
 	at := now()
 	row := &paymentRow{
-		ID: req.GetPaymentId(), OrderID: req.GetOrderId(), UserID: req.GetUserId(), AmountCents: req.GetAmountCents(),
+		ID: req.Msg.GetPaymentId(), OrderID: req.Msg.GetOrderId(), UserID: req.Msg.GetUserId(), AmountCents: req.Msg.GetAmountCents(),
 		Status: int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING), CreatedAt: at, UpdatedAt: at,
 	}
-	_, err := s.db.NewInsert().Model(row).Exec(ctx)
+	err := insertPayment(ctx, s.db, row)
 	if db.IsDuplicate(err) {
 		existing, err := selectPayment(ctx, s.db, row.ID)
 		if err != nil {
@@ -141,37 +147,34 @@ func (s *Service) CreatePaymentRecord(ctx context.Context, req *payv1.CreatePaym
 		if existing.OrderID != row.OrderID || existing.UserID != row.UserID || existing.AmountCents != row.AmountCents {
 			return nil, rpcerr.New(connect.CodeAlreadyExists, ReasonPaymentConflict, "payment id already used for another payment")
 		}
-		return paymentProto(existing), nil
-	}
-	if err != nil {
+		row = existing
+	} else if err != nil {
 		return nil, err
 	}
-	return paymentProto(row), nil
+	return connect.NewResponse(&payv1.CreatePaymentRecordResponse{Payment: paymentProto(row)}), nil
 }
 
 // RecordCharge attaches the provider's charge to a pending attempt;
 // recording the same charge again changes nothing, another one conflicts.
-func (s *Service) RecordCharge(ctx context.Context, req *payv1.RecordChargeRequest) (*payv1.Payment, error) {
-	_, err := updatePayment(ctx, s.db, req.GetPaymentId(),
-		map[string]any{"provider_charge_id": req.GetProviderChargeId(), "pay_url": req.GetPayUrl(), "updated_at": now()},
-		func(q *bun.UpdateQuery) *bun.UpdateQuery { return q.Where("provider_charge_id IS NULL") })
+func (s *Service) RecordCharge(ctx context.Context, req *connect.Request[payv1.RecordChargeRequest]) (*connect.Response[payv1.RecordChargeResponse], error) {
+	err := recordCharge(ctx, s.db, req.Msg.GetPaymentId(), req.Msg.GetProviderChargeId(), req.Msg.GetPayUrl(), now())
 	if db.IsDuplicate(err) {
 		return nil, rpcerr.New(connect.CodeAlreadyExists, ReasonChargeConflict, "charge already recorded for another payment")
 	}
 	if err != nil {
 		return nil, err
 	}
-	row, err := selectPayment(ctx, s.db, req.GetPaymentId())
+	row, err := selectPayment(ctx, s.db, req.Msg.GetPaymentId())
 	if isNoRows(err) {
 		return nil, errPaymentNotFound()
 	}
 	if err != nil {
 		return nil, err
 	}
-	if row.ProviderChargeID.String != req.GetProviderChargeId() {
+	if row.ProviderChargeID.String != req.Msg.GetProviderChargeId() {
 		return nil, rpcerr.New(connect.CodeAlreadyExists, ReasonChargeConflict, "payment already has another charge")
 	}
-	return paymentProto(row), nil
+	return connect.NewResponse(&payv1.RecordChargeResponse{Payment: paymentProto(row)}), nil
 }
 
 // SettlePayment moves a PENDING attempt to its final status; an attempt
@@ -179,39 +182,33 @@ func (s *Service) RecordCharge(ctx context.Context, req *payv1.RecordChargeReque
 // needs the charge and amount the provider confirmed to be the attempt's
 // (compared exactly, not by the column's case-insensitive collation):
 // otherwise the attempt stays pending and the answer is failed_precondition.
-func (s *Service) SettlePayment(ctx context.Context, req *payv1.SettlePaymentRequest) (*payv1.Payment, bool, error) {
-	succeeded := req.GetStatus() == payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED
-	row, err := selectPayment(ctx, s.db, req.GetPaymentId())
+func (s *Service) SettlePayment(ctx context.Context, req *connect.Request[payv1.SettlePaymentRequest]) (*connect.Response[payv1.SettlePaymentResponse], error) {
+	msg := req.Msg
+	succeeded := msg.GetStatus() == payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED
+	row, err := selectPayment(ctx, s.db, msg.GetPaymentId())
 	if isNoRows(err) {
-		return nil, false, errPaymentNotFound()
+		return nil, errPaymentNotFound()
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	// The charge and amount of an attempt never change once recorded, so
 	// this check holds for the update below.
 	if succeeded && row.Status == int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING) &&
-		(row.ProviderChargeID.String != req.GetProviderChargeId() || row.AmountCents != req.GetAmountCents()) {
+		(row.ProviderChargeID.String != msg.GetProviderChargeId() || row.AmountCents != msg.GetAmountCents()) {
 		s.logger.ErrorContext(ctx, "payment not settled: the confirmed charge is not the attempt's", "payment_id", row.ID,
-			"order_id", row.OrderID, "charge_id", req.GetProviderChargeId(), "recorded_charge_id", row.ProviderChargeID.String,
-			"amount_cents", req.GetAmountCents(), "recorded_amount_cents", row.AmountCents)
-		return nil, false, rpcerr.New(connect.CodeFailedPrecondition, ReasonChargeMismatch, "the charge is not this payment's")
+			"order_id", row.OrderID, "charge_id", msg.GetProviderChargeId(), "recorded_charge_id", row.ProviderChargeID.String,
+			"amount_cents", msg.GetAmountCents(), "recorded_amount_cents", row.AmountCents)
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonChargeMismatch, "the charge is not this payment's")
 	}
-	at := now()
-	set := map[string]any{"status": int32(req.GetStatus()), "decline_reason": req.GetDeclineReason(), "updated_at": at}
-	if succeeded {
-		set["paid_at"] = at
-	}
-	settled, err := updatePayment(ctx, s.db, row.ID, set, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING))
-	})
+	settled, err := settlePending(ctx, s.db, row.ID, msg.GetStatus(), msg.GetDeclineReason(), now())
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if row, err = selectPayment(ctx, s.db, row.ID); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return paymentProto(row), settled, nil
+	return connect.NewResponse(&payv1.SettlePaymentResponse{Payment: paymentProto(row), Settled: settled}), nil
 }
 
 // Refund refunds an order's successful payment in full through the
@@ -223,20 +220,20 @@ func (s *Service) SettlePayment(ctx context.Context, req *payv1.SettlePaymentReq
 // and this and every later call answer failed_precondition REFUND_REFUSED
 // without asking the provider again. A provider that cannot be reached (or
 // answers 401/403, 408, 429, 5xx) answers unavailable: worth retrying.
-func (s *Service) Refund(ctx context.Context, orderID string) (*payv1.Payment, bool, error) {
-	row, err := latestPayment(ctx, s.db, orderID, payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED,
+func (s *Service) Refund(ctx context.Context, req *connect.Request[payv1.RefundRequest]) (*connect.Response[payv1.RefundResponse], error) {
+	row, err := latestPayment(ctx, s.db, req.Msg.GetOrderId(), payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED,
 		payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED)
 	if isNoRows(err) {
-		return nil, false, rpcerr.New(connect.CodeFailedPrecondition, ReasonNotPaid, "this order has no successful payment")
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonNotPaid, "this order has no successful payment")
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	switch payv1.PaymentStatus(row.Status) {
 	case payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED:
-		return paymentProto(row), false, nil
+		return connect.NewResponse(&payv1.RefundResponse{Payment: paymentProto(row)}), nil
 	case payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED:
-		return nil, false, errRefundRefused(row.RefundFailureReason)
+		return nil, errRefundRefused(row.RefundFailureReason)
 	}
 	chargeID := row.ProviderChargeID.String
 	refund, err := s.provider.RefundCharge(ctx, chargeID, "refund-"+row.ID)
@@ -247,27 +244,21 @@ func (s *Service) Refund(ctx context.Context, orderID string) (*payv1.Payment, b
 		return s.refundRefused(ctx, row, refusalProvider, "the payment provider refused the refund ("+clip(pe.Code)+")", err.Error())
 	case err != nil:
 		s.logger.ErrorContext(ctx, "provider refund", "payment_id", row.ID, "err", err)
-		return nil, false, errUnavailable()
+		return nil, errUnavailable()
 	}
 	if diff := refund.Check(chargeID, row.AmountCents); diff != "" {
 		return s.refundRefused(ctx, row, refusalMismatch, "the payment provider's refund does not match the payment", diff)
 	}
-	at := now()
 	// From REFUND_FAILED too: a concurrent call may have recorded a refusal
 	// that the provider's refund, answered here, overrides.
-	refunded, err := updatePayment(ctx, s.db, row.ID,
-		map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED), "refunded_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
-		func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return q.Where("status IN (?)", bun.In(statusNumbers([]payv1.PaymentStatus{
-				payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED})))
-		})
+	refunded, err := markRefunded(ctx, s.db, row.ID, now())
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if row, err = selectPayment(ctx, s.db, row.ID); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return paymentProto(row), refunded, nil
+	return connect.NewResponse(&payv1.RefundResponse{Payment: paymentProto(row), Refunded: refunded}), nil
 }
 
 // Labels of mall_payment_refunds_refused_total.
@@ -288,30 +279,25 @@ var refundsRefused = promauto.NewCounterVec(prometheus.CounterOpts{
 // stored reason is client-safe; detail (the provider's own words, the
 // differences) goes to the log only. A payment a concurrent call has
 // refunded meanwhile stays refunded.
-func (s *Service) refundRefused(ctx context.Context, row *paymentRow, kind, reason, detail string) (*payv1.Payment, bool, error) {
-	at := now()
-	recorded, err := updatePayment(ctx, s.db, row.ID, map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED),
-		"refund_failure_reason": reason, "refund_failed_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
-		func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return q.Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED))
-		})
+func (s *Service) refundRefused(ctx context.Context, row *paymentRow, kind, reason, detail string) (*connect.Response[payv1.RefundResponse], error) {
+	recorded, err := markRefundFailed(ctx, s.db, row.ID, reason, now())
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if recorded {
 		refundsRefused.WithLabelValues(kind).Inc()
 		s.logger.ErrorContext(ctx, "refund refused: the payment needs an operator", "order_id", row.OrderID, "payment_id", row.ID,
 			"charge_id", row.ProviderChargeID.String, "amount_cents", row.AmountCents, "reason", reason, "detail", detail)
-		return nil, false, errRefundRefused(reason)
+		return nil, errRefundRefused(reason)
 	}
 	current, err := selectPayment(ctx, s.db, row.ID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if current.Status == int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED) {
-		return paymentProto(current), false, nil
+		return connect.NewResponse(&payv1.RefundResponse{Payment: paymentProto(current)}), nil
 	}
-	return nil, false, errRefundRefused(current.RefundFailureReason)
+	return nil, errRefundRefused(current.RefundFailureReason)
 }
 
 // clip shortens text from the provider to what a stored reason holds.

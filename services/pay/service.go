@@ -1,3 +1,7 @@
+// Package pay is the pay domain: payment attempts, the provider's webhooks
+// and refunds, in the pay service's own database, with PaymentWorkflow on
+// Temporal doing the talking to the provider. Service serves PayService
+// (payments.go, webhook.go); the SQL is in store.go.
 package pay
 
 import (
@@ -8,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/gen/mall/pay/v1/payv1connect"
 	"mall/services/pay/provider"
 	"mall/workflows/payment"
 )
@@ -34,6 +39,9 @@ type Options struct {
 
 // Service is the pay domain: payment attempts and provider events in the
 // pay database, PaymentWorkflow on Temporal, refunds through the provider.
+// User RPCs take the caller only from the verified token; internal ones are
+// called by the payment and cancellation workflows with a service
+// credential; the webhook is public and authenticated by its signature.
 type Service struct {
 	db       *bun.DB
 	temporal client.Client
@@ -42,6 +50,8 @@ type Service struct {
 	logger   *slog.Logger
 	opts     Options
 }
+
+var _ payv1connect.PayServiceHandler = (*Service)(nil)
 
 // NewService returns the pay service.
 func NewService(db *bun.DB, temporal client.Client, orders orderv1connect.OrderServiceClient, provider *provider.Client, logger *slog.Logger, opts Options) *Service {

@@ -14,6 +14,12 @@ import (
 // This file holds the pay database's queries; the logic files decide when
 // to use them.
 
+// insertPayment writes a new attempt; a taken id is a duplicate-key error.
+func insertPayment(ctx context.Context, db bun.IDB, row *paymentRow) error {
+	_, err := db.NewInsert().Model(row).Exec(ctx)
+	return err
+}
+
 func selectPayment(ctx context.Context, db bun.IDB, id string) (*paymentRow, error) {
 	row := &paymentRow{}
 	return row, db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
@@ -29,15 +35,12 @@ func latestPayment(ctx context.Context, db bun.IDB, orderID string, statuses ...
 	return row, q.Scan(ctx)
 }
 
-// updatePayment applies set to one payment if it matches where; it reports
-// whether a row changed.
-func updatePayment(ctx context.Context, db bun.IDB, id string, set map[string]any, where func(*bun.UpdateQuery) *bun.UpdateQuery) (bool, error) {
-	q := db.NewUpdate().Model((*paymentRow)(nil)).Where("id = ?", id)
+// updatePayment applies set to one payment if it also matches where (with
+// args); it reports whether a row changed.
+func updatePayment(ctx context.Context, db bun.IDB, id string, set map[string]any, where string, args ...any) (bool, error) {
+	q := db.NewUpdate().Model((*paymentRow)(nil)).Where("id = ?", id).Where(where, args...)
 	for column, value := range set {
 		q = q.Set("? = ?", bun.Ident(column), value)
-	}
-	if where != nil {
-		q = where(q)
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
@@ -45,6 +48,42 @@ func updatePayment(ctx context.Context, db bun.IDB, id string, set map[string]an
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// recordCharge attaches a charge and its pay page to a payment that has no
+// charge yet; a charge recorded for another payment is a duplicate-key
+// error.
+func recordCharge(ctx context.Context, db bun.IDB, id, chargeID, payURL string, at time.Time) error {
+	_, err := updatePayment(ctx, db, id, map[string]any{"provider_charge_id": chargeID, "pay_url": payURL, "updated_at": at},
+		"provider_charge_id IS NULL")
+	return err
+}
+
+// settlePending gives a PENDING payment its final status (and paid_at when
+// it succeeded); it reports whether the payment was pending.
+func settlePending(ctx context.Context, db bun.IDB, id string, status payv1.PaymentStatus, declineReason string, at time.Time) (bool, error) {
+	set := map[string]any{"status": int32(status), "decline_reason": declineReason, "updated_at": at}
+	if status == payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED {
+		set["paid_at"] = at
+	}
+	return updatePayment(ctx, db, id, set, "status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING))
+}
+
+// markRefunded records the refund of a SUCCEEDED or REFUND_FAILED payment;
+// it reports whether this call recorded it.
+func markRefunded(ctx context.Context, db bun.IDB, id string, at time.Time) (bool, error) {
+	return updatePayment(ctx, db, id,
+		map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED), "refunded_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
+		"status IN (?)", bun.In(statusNumbers([]payv1.PaymentStatus{
+			payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED})))
+}
+
+// markRefundFailed records a refused refund on a SUCCEEDED payment; it
+// reports whether this call recorded it.
+func markRefundFailed(ctx context.Context, db bun.IDB, id, reason string, at time.Time) (bool, error) {
+	return updatePayment(ctx, db, id, map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED),
+		"refund_failure_reason": reason, "refund_failed_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
+		"status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED))
 }
 
 // insertEvent records a webhook event once; it returns the stored row (the

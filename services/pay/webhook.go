@@ -9,12 +9,13 @@ import (
 	"connectrpc.com/connect"
 	"go.temporal.io/api/serviceerror"
 
+	payv1 "mall/gen/mall/pay/v1"
 	"mall/services/pay/provider"
 	"mall/services/platform/rpcerr"
 	"mall/workflows/payment"
 )
 
-// HandleWebhook takes one signed provider event. A bad signature, or a
+// ProviderWebhook takes one signed provider event. A bad signature, or a
 // signature older than the tolerance (a replayed delivery), answers
 // unauthenticated and changes nothing. Even a good signature makes the event
 // only a hint: it is stored once by its id, and a final status of one of our
@@ -23,18 +24,28 @@ import (
 // or order that is not the stored attempt's is acknowledged and ignored;
 // each final status of a charge is forwarded once, however many events claim
 // it, so a flood of events cannot flood the workflow.
-func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature string) error {
-	err := provider.VerifyWebhook(s.opts.WebhookSecret, payload, signature, time.Now(), s.opts.SignatureTolerance)
+func (s *Service) ProviderWebhook(ctx context.Context, req *connect.Request[payv1.ProviderWebhookRequest]) (*connect.Response[payv1.ProviderWebhookResponse], error) {
+	payload := req.Msg.GetPayload()
+	err := provider.VerifyWebhook(s.opts.WebhookSecret, payload, req.Msg.GetSignature(), time.Now(), s.opts.SignatureTolerance)
 	switch {
 	case errors.Is(err, provider.ErrStaleSignature):
-		return rpcerr.New(connect.CodeUnauthenticated, ReasonStaleSignature, "webhook signature expired")
+		return nil, rpcerr.New(connect.CodeUnauthenticated, ReasonStaleSignature, "webhook signature expired")
 	case err != nil:
-		return rpcerr.New(connect.CodeUnauthenticated, ReasonBadSignature, "webhook signature invalid")
+		return nil, rpcerr.New(connect.CodeUnauthenticated, ReasonBadSignature, "webhook signature invalid")
 	}
 	var ev provider.Event
 	if err := json.Unmarshal(payload, &ev); err != nil || !wellFormed(ev) {
-		return rpcerr.New(connect.CodeInvalidArgument, ReasonBadPayload, "webhook payload is not a charge event")
+		return nil, rpcerr.New(connect.CodeInvalidArgument, ReasonBadPayload, "webhook payload is not a charge event")
 	}
+	if err := s.takeEvent(ctx, ev); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&payv1.ProviderWebhookResponse{}), nil
+}
+
+// takeEvent stores a verified event once and forwards it when it is a
+// final status of the stored attempt's charge.
+func (s *Service) takeEvent(ctx context.Context, ev provider.Event) error {
 	row, err := selectPayment(ctx, s.db, ev.Charge.Reference)
 	if isNoRows(err) || (err == nil && !row.holds(ev.Charge)) {
 		// Not a charge of ours: acknowledged so the provider stops sending it.

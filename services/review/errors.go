@@ -40,11 +40,3 @@ func errAlreadyReviewed() error {
 func errBadPageToken() error {
 	return rpcerr.New(connect.CodeInvalidArgument, ReasonBadPageToken, "page_token is not valid for this request")
 }
-
-func errOrderUnavailable() error {
-	return rpcerr.New(connect.CodeUnavailable, ReasonOrderUnavailable, "order service unavailable, try again")
-}
-
-func errUserUnavailable() error {
-	return rpcerr.New(connect.CodeUnavailable, ReasonUserUnavailable, "user service unavailable, try again")
-}

@@ -188,7 +188,7 @@ func newFixture(t *testing.T) *fixture {
 	svc.now = clk.now
 
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(reviewv1connect.NewReviewServiceHandler(NewHandler(svc), srv.HandlerOptions()...))
+		srv.Mount(reviewv1connect.NewReviewServiceHandler(svc, srv.HandlerOptions()...))
 	})
 	return &fixture{
 		svc: svc, db: handle, reads: reads, redis: redis, keys: keys, world: w, clock: clk, opts: opts, url: url,

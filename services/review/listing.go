@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"connectrpc.com/connect"
+
 	reviewv1 "mall/gen/mall/review/v1"
 )
 
@@ -57,28 +59,29 @@ func normalizeFilter(f reviewv1.ReviewFilter) reviewv1.ReviewFilter {
 // id descending), HIGHEST (rating, then newest) or WITH_IMAGES (only those
 // with images, newest first). Pages are keyset pages over a unique key, so
 // they never repeat or skip a review while reviews are added.
-func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequest) (*reviewv1.ListReviewsResponse, error) {
-	filter := normalizeFilter(req.GetFilter())
-	after, err := decodeToken(req.GetPageToken(), req.GetProductId(), filter)
+func (s *Service) ListReviews(ctx context.Context, req *connect.Request[reviewv1.ListReviewsRequest]) (*connect.Response[reviewv1.ListReviewsResponse], error) {
+	msg := req.Msg
+	filter := normalizeFilter(msg.GetFilter())
+	after, err := decodeToken(msg.GetPageToken(), msg.GetProductId(), filter)
 	if err != nil {
 		return nil, err
 	}
-	size := int(req.GetPageSize())
+	size := int(msg.GetPageSize())
 	if size <= 0 {
 		size = s.opts.DefaultPageSize
 	}
-	rows, err := queryPage(ctx, s.db, req.GetProductId(), filter, after, size+1)
+	rows, err := queryPage(ctx, s.db, msg.GetProductId(), filter, after, size+1)
 	if err != nil {
 		return nil, err
 	}
 	res := &reviewv1.ListReviewsResponse{}
 	if len(rows) > size {
 		rows = rows[:size]
-		res.NextPageToken = encodeToken(req.GetProductId(), filter, &rows[size-1])
+		res.NextPageToken = encodeToken(msg.GetProductId(), filter, &rows[size-1])
 	}
 	res.Reviews = make([]*reviewv1.Review, len(rows))
 	for i := range rows {
 		res.Reviews[i] = rows[i].proto(false)
 	}
-	return res, nil
+	return connect.NewResponse(res), nil
 }

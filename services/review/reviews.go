@@ -5,24 +5,17 @@ import (
 	"slices"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	orderv1 "mall/gen/mall/order/v1"
 	reviewv1 "mall/gen/mall/review/v1"
+	"mall/services/platform/auth"
 	"mall/services/platform/db"
 )
 
-// reviewInput is what a buyer writes (validated by the contract).
-type reviewInput struct {
-	OrderID   string
-	ProductID string
-	Rating    int32
-	Text      string
-	ImageURLs []string
-}
-
-// CreateReview stores a review of a product of one of userID's orders.
+// CreateReview stores a review of a product of one of the caller's orders.
 //
 // Allowed only when the order is the caller's, has a line of the product
 // and is DELIVERED or COMPLETED. A missing order, another user's order and
@@ -31,12 +24,17 @@ type reviewInput struct {
 // A second review of the same (order, product) answers already_exists; the
 // unique key decides, so concurrent attempts store exactly one. The author
 // is the caller's masked nickname, fixed at write time.
-func (s *Service) CreateReview(ctx context.Context, userID string, in reviewInput) (*reviewv1.Review, error) {
-	order, err := s.order(ctx, in.OrderID)
+func (s *Service) CreateReview(ctx context.Context, req *connect.Request[reviewv1.CreateReviewRequest]) (*connect.Response[reviewv1.CreateReviewResponse], error) {
+	userID, err := auth.UserID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if order == nil || order.GetUserId() != userID || !hasProduct(order, in.ProductID) {
+	in := req.Msg
+	order, err := s.order(ctx, in.GetOrderId())
+	if err != nil {
+		return nil, err
+	}
+	if order == nil || order.GetUserId() != userID || !hasProduct(order, in.GetProductId()) {
 		return nil, errNotABuyer()
 	}
 	if !reviewable(order.GetStatus()) {
@@ -46,18 +44,18 @@ func (s *Service) CreateReview(ctx context.Context, userID string, in reviewInpu
 	if err != nil {
 		return nil, err
 	}
-	images := in.ImageURLs
+	images := in.GetImageUrls()
 	if images == nil {
 		images = []string{} // the column is a JSON array, never null
 	}
 	row := &reviewRow{
 		ID:         uuid.NewString(),
-		ProductID:  in.ProductID,
+		ProductID:  in.GetProductId(),
 		UserID:     userID,
-		OrderID:    in.OrderID,
+		OrderID:    in.GetOrderId(),
 		AuthorName: author,
-		Rating:     in.Rating,
-		Body:       in.Text,
+		Rating:     in.GetRating(),
+		Body:       in.GetText(),
 		ImageURLs:  images,
 		HasImages:  len(images) > 0,
 		// Stored as DATETIME(6): keep exactly what the database keeps, so
@@ -73,8 +71,8 @@ func (s *Service) CreateReview(ctx context.Context, userID string, in reviewInpu
 	if err != nil {
 		return nil, err
 	}
-	s.afterCommit(ctx, in.ProductID)
-	return row.proto(true), nil
+	s.afterCommit(ctx, in.GetProductId())
+	return connect.NewResponse(&reviewv1.CreateReviewResponse{Review: row.proto(true)}), nil
 }
 
 func hasProduct(order *orderv1.Order, productID string) bool {
@@ -85,10 +83,15 @@ func reviewable(status orderv1.OrderStatus) bool {
 	return status == orderv1.OrderStatus_ORDER_STATUS_DELIVERED || status == orderv1.OrderStatus_ORDER_STATUS_COMPLETED
 }
 
-// GetReviewStatus returns the reviewed lines of userID's orders among
-// orderIDs. Ids of other users' orders (or unknown ones) contribute nothing.
-func (s *Service) GetReviewStatus(ctx context.Context, userID string, orderIDs []string) ([]*reviewv1.ReviewedLine, error) {
-	rows, err := queryReviewedLines(ctx, s.db, userID, orderIDs)
+// GetReviewStatus returns the reviewed lines of the caller's orders among
+// the requested ones. Ids of other users' orders (or unknown ones)
+// contribute nothing.
+func (s *Service) GetReviewStatus(ctx context.Context, req *connect.Request[reviewv1.GetReviewStatusRequest]) (*connect.Response[reviewv1.GetReviewStatusResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := queryReviewedLines(ctx, s.db, userID, req.Msg.GetOrderIds())
 	if err != nil {
 		return nil, err
 	}
@@ -96,5 +99,5 @@ func (s *Service) GetReviewStatus(ctx context.Context, userID string, orderIDs [
 	for i, r := range rows {
 		lines[i] = &reviewv1.ReviewedLine{OrderId: r.OrderID, ProductId: r.ProductID, ReviewId: r.ID}
 	}
-	return lines, nil
+	return connect.NewResponse(&reviewv1.GetReviewStatusResponse{Reviewed: lines}), nil
 }

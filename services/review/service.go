@@ -1,3 +1,7 @@
+// Package review is the review domain: buyers review the products of their
+// delivered orders, once per order line; anyone lists a product's reviews
+// and reads its cached summary. Service serves ReviewService; the SQL is in
+// store.go.
 package review
 
 import (
@@ -10,6 +14,7 @@ import (
 	"github.com/valkey-io/valkey-go"
 
 	"mall/gen/mall/order/v1/orderv1connect"
+	"mall/gen/mall/review/v1/reviewv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/cache"
 )
@@ -37,7 +42,8 @@ func DefaultOptions() Options {
 // Service is the review domain over its own database and Valkey. Who may
 // review comes from the order service (GetOrderInternal) and the author's
 // nickname from the user service (GetUserInternal), both internal RPCs
-// called with the "review" service credential.
+// called with the "review" service credential. User RPCs take the caller's
+// id only from the verified token (auth.UserID); requests carry no user id.
 type Service struct {
 	db     *bun.DB
 	orders orderv1connect.OrderServiceClient
@@ -49,6 +55,8 @@ type Service struct {
 	summaries    *cache.Aside // ReviewSummary by product id
 	cacheEnabled atomic.Bool
 }
+
+var _ reviewv1connect.ReviewServiceHandler = (*Service)(nil)
 
 // NewService returns the review service.
 func NewService(db *bun.DB, orders orderv1connect.OrderServiceClient, users userv1connect.UserServiceClient,

@@ -4,19 +4,29 @@ import (
 	"context"
 	"errors"
 
+	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
 	reviewv1 "mall/gen/mall/review/v1"
 	"mall/services/platform/cache"
 )
 
-// GetReviewSummary returns a product's summary, cache-aside in Valkey under
+// GetReviewSummary answers a product's review summary from the cache (see summary).
+func (s *Service) GetReviewSummary(ctx context.Context, req *connect.Request[reviewv1.GetReviewSummaryRequest]) (*connect.Response[reviewv1.GetReviewSummaryResponse], error) {
+	summary, err := s.summary(ctx, req.Msg.GetProductId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&reviewv1.GetReviewSummaryResponse{Summary: summary}), nil
+}
+
+// summary returns a product's summary, cache-aside in Valkey under
 // summaryKey (TTL SummaryTTL + up to 20 %, client-side copy LocalTTL). A
 // product without reviews is cached as absent for EmptySummaryTTL, so
 // unknown ids cost little. CreateReview invalidates the key after its
 // insert commits; the Aside generation guard refuses a fill that read the
 // database before that, so the next read sees the new review.
-func (s *Service) GetReviewSummary(ctx context.Context, productID string) (*reviewv1.ReviewSummary, error) {
+func (s *Service) summary(ctx context.Context, productID string) (*reviewv1.ReviewSummary, error) {
 	if !s.cacheEnabled.Load() {
 		return s.loadSummary(ctx, productID)
 	}

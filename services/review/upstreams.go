@@ -7,18 +7,19 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/rpcerr"
 )
 
 // order fetches an order by id; nil (and no error) when it does not exist.
-// Any other failure of the order service is unavailable: its codes and
-// texts are not passed through to the review's callers.
+// Any other failure of the order service is unavailable (rpcerr.Upstream):
+// its codes and texts are not passed through to the review's callers.
 func (s *Service) order(ctx context.Context, orderID string) (*orderv1.Order, error) {
 	res, err := s.orders.GetOrderInternal(ctx, connect.NewRequest(&orderv1.GetOrderInternalRequest{OrderId: orderID}))
 	if connect.CodeOf(err) == connect.CodeNotFound {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.dependencyError(ctx, "GetOrderInternal", err, errOrderUnavailable())
+		return nil, rpcerr.Upstream(ctx, s.logger, "OrderService.GetOrderInternal", err, ReasonOrderUnavailable, "order service unavailable, try again")
 	}
 	return res.Msg.GetOrder(), nil
 }
@@ -31,15 +32,7 @@ func (s *Service) authorName(ctx context.Context, userID string) (string, error)
 		return maskName(""), nil
 	}
 	if err != nil {
-		return "", s.dependencyError(ctx, "GetUserInternal", err, errUserUnavailable())
+		return "", rpcerr.Upstream(ctx, s.logger, "UserService.GetUserInternal", err, ReasonUserUnavailable, "user service unavailable, try again")
 	}
 	return maskName(res.Msg.GetUser().GetNickname()), nil
-}
-
-func (s *Service) dependencyError(ctx context.Context, call string, err, answer error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr // the caller went away; the sanitizer keeps its meaning
-	}
-	s.logger.WarnContext(ctx, "dependency call failed", "call", call, "code", connect.CodeOf(err).String(), "err", err)
-	return answer
 }

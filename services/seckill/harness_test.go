@@ -130,7 +130,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	upstream := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
 		srv.Mount(orderv1connect.NewOrderServiceHandler(orders))
 		srv.Mount(productv1connect.NewProductServiceHandler(products))
-		srv.Mount(userv1connect.NewUserServiceHandler(user.NewHandler(users)))
+		srv.Mount(userv1connect.NewUserServiceHandler(users))
 	})
 	h := rpcclient.HTTPClient()
 	*users = *user.NewService(userDB, shared, keys, auth.NewValkeyRevocations(shared, keyspace+"revoked:"),

@@ -58,7 +58,7 @@ func newWriterHarness(t *testing.T) *writerHarness {
 	}
 	results := &resultsStandIn{byTicket: map[string]*seckillv1.PurchaseResult{}}
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(orderv1connect.NewOrderServiceHandler(order.NewHandler(orders), srv.HandlerOptions()...))
+		srv.Mount(orderv1connect.NewOrderServiceHandler(orders, srv.HandlerOptions()...))
 		srv.Mount(seckillv1connect.NewSeckillServiceHandler(results, srv.HandlerOptions()...))
 	})
 

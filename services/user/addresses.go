@@ -2,8 +2,6 @@ package user
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"slices"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/platform/auth"
 	"mall/services/platform/cache"
 	"mall/services/platform/db"
 	"mall/services/platform/rpcerr"
@@ -24,147 +23,152 @@ import (
 // any: every change runs in a transaction that first locks the user's row,
 // so concurrent changes of one user's addresses apply one at a time.
 
-func lockUser(ctx context.Context, tx bun.Tx, userID string) error {
-	var id string
-	err := tx.NewSelect().Table("users").Column("id").Where("id = ?", userID).For("UPDATE").Scan(ctx, &id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return rpcerr.New(connect.CodeNotFound, ReasonUserNotFound, "user not found")
+// CreateAddress adds an address of the caller's; the first one, or one
+// asked to be, is the default.
+func (s *Service) CreateAddress(ctx context.Context, req *connect.Request[userv1.CreateAddressRequest]) (*connect.Response[userv1.CreateAddressResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return err
-}
-
-// ownAddress loads an address of userID; another user's address is not found.
-func ownAddress(ctx context.Context, tx bun.IDB, userID, addressID string) (*addressRow, error) {
-	row := &addressRow{}
-	err := tx.NewSelect().Model(row).Where("id = ? AND user_id = ?", addressID, userID).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errAddressNotFound()
-	}
-	return row, err
-}
-
-// CreateAddress adds an address; the first one, or one asked to be, is the default.
-func (s *Service) CreateAddress(ctx context.Context, userID string, spec *userv1.AddressSpec, makeDefault bool) (*userv1.Address, error) {
 	now := time.Now().UTC()
 	row := &addressRow{ID: "a-" + uuid.NewString(), UserID: userID, CreatedAt: now, UpdatedAt: now}
-	applyAddress(row, spec)
-	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	applyAddress(row, req.Msg.GetAddress())
+	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
-		count, err := tx.NewSelect().Model((*addressRow)(nil)).Where("user_id = ?", userID).Count(ctx)
+		count, err := countAddresses(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
 		if count >= s.opts.MaxAddresses {
 			return rpcerr.New(connect.CodeFailedPrecondition, ReasonTooManyAddresses, "address book is full")
 		}
-		row.IsDefault = makeDefault || count == 0
+		row.IsDefault = req.Msg.GetMakeDefault() || count == 0
 		if row.IsDefault {
 			if err := clearDefault(ctx, tx, userID); err != nil {
 				return err
 			}
 		}
-		_, err = tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		return insertAddress(ctx, tx, row)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.afterAddressChange(ctx, userID)
-	return row.proto(), nil
+	return connect.NewResponse(&userv1.CreateAddressResponse{Address: row.proto()}), nil
 }
 
-// UpdateAddress replaces an address's fields; its default flag stays.
-func (s *Service) UpdateAddress(ctx context.Context, userID, addressID string, spec *userv1.AddressSpec) (*userv1.Address, error) {
+// UpdateAddress replaces the fields of an address of the caller's; its
+// default flag stays.
+func (s *Service) UpdateAddress(ctx context.Context, req *connect.Request[userv1.UpdateAddressRequest]) (*connect.Response[userv1.UpdateAddressResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var row *addressRow
-	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if row, err = ownAddress(ctx, tx, userID, addressID); err != nil {
+		if row, err = ownAddress(ctx, tx, userID, req.Msg.GetAddressId()); err != nil {
 			return err
 		}
-		applyAddress(row, spec)
+		applyAddress(row, req.Msg.GetAddress())
 		row.UpdatedAt = time.Now().UTC()
-		_, err = tx.NewUpdate().Model(row).WherePK().Exec(ctx)
-		return err
+		return updateAddress(ctx, tx, row)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.afterAddressChange(ctx, userID)
-	return row.proto(), nil
+	return connect.NewResponse(&userv1.UpdateAddressResponse{Address: row.proto()}), nil
 }
 
-// DeleteAddress removes an address; if it was the default, the most recent
-// remaining one becomes the default.
-func (s *Service) DeleteAddress(ctx context.Context, userID, addressID string) error {
-	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+// DeleteAddress removes an address of the caller's; if it was the default,
+// the most recent remaining one becomes the default.
+func (s *Service) DeleteAddress(ctx context.Context, req *connect.Request[userv1.DeleteAddressRequest]) (*connect.Response[userv1.DeleteAddressResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
-		row, err := ownAddress(ctx, tx, userID, addressID)
+		row, err := ownAddress(ctx, tx, userID, req.Msg.GetAddressId())
 		if err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model(row).WherePK().Exec(ctx); err != nil {
+		if err := deleteAddress(ctx, tx, row); err != nil {
 			return err
 		}
 		if !row.IsDefault {
 			return nil
 		}
-		_, err = tx.NewRaw("UPDATE addresses SET is_default = TRUE WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 1", userID).Exec(ctx)
-		return err
+		return promoteNewestAddress(ctx, tx, userID)
 	})
-	if err == nil {
-		s.afterAddressChange(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
-	return err
+	s.afterAddressChange(ctx, userID)
+	return connect.NewResponse(&userv1.DeleteAddressResponse{}), nil
 }
 
-// SetDefaultAddress makes one address the default and no other.
-func (s *Service) SetDefaultAddress(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
+// SetDefaultAddress makes one address of the caller's the default and no
+// other.
+func (s *Service) SetDefaultAddress(ctx context.Context, req *connect.Request[userv1.SetDefaultAddressRequest]) (*connect.Response[userv1.SetDefaultAddressResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var row *addressRow
-	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
 		var err error
-		if row, err = ownAddress(ctx, tx, userID, addressID); err != nil {
+		if row, err = ownAddress(ctx, tx, userID, req.Msg.GetAddressId()); err != nil {
 			return err
 		}
 		if err := clearDefault(ctx, tx, userID); err != nil {
 			return err
 		}
 		row.IsDefault, row.UpdatedAt = true, time.Now().UTC()
-		_, err = tx.NewUpdate().Model(row).Column("is_default", "updated_at").WherePK().Exec(ctx)
-		return err
+		return updateAddressDefault(ctx, tx, row)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.afterAddressChange(ctx, userID)
-	return row.proto(), nil
+	return connect.NewResponse(&userv1.SetDefaultAddressResponse{Address: row.proto()}), nil
 }
 
-func clearDefault(ctx context.Context, tx bun.Tx, userID string) error {
-	_, err := tx.NewUpdate().Table("addresses").Set("is_default = FALSE").Where("user_id = ? AND is_default", userID).Exec(ctx)
-	return err
-}
-
-// ListAddresses returns the default first, then newest first.
-func (s *Service) ListAddresses(ctx context.Context, userID string) ([]*userv1.Address, error) {
-	return s.addressBook(ctx, userID)
-}
-
-// GetAddress returns one of userID's addresses; an empty id means the default.
-// It reads the cached address book: a flash-sale purchase resolves its
-// buyer's address this way on the sale's hot path.
-func (s *Service) GetAddress(ctx context.Context, userID, addressID string) (*userv1.Address, error) {
+// ListAddresses returns the caller's addresses, the default first, then
+// newest first.
+func (s *Service) ListAddresses(ctx context.Context, _ *connect.Request[userv1.ListAddressesRequest]) (*connect.Response[userv1.ListAddressesResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
 	book, err := s.addressBook(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return findAddress(book, addressID)
+	return connect.NewResponse(&userv1.ListAddressesResponse{Addresses: book}), nil
+}
+
+// GetAddressInternal returns one of a user's addresses; an empty id means
+// the default. It reads the cached address book: a flash-sale purchase
+// resolves its buyer's address this way on the sale's hot path.
+func (s *Service) GetAddressInternal(ctx context.Context, req *connect.Request[userv1.GetAddressInternalRequest]) (*connect.Response[userv1.GetAddressInternalResponse], error) {
+	book, err := s.addressBook(ctx, req.Msg.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	a, err := findAddress(book, req.Msg.GetAddressId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.GetAddressInternalResponse{Address: a}), nil
 }
 
 // findAddress is the address addressID of a book, or its default for "".
@@ -182,8 +186,8 @@ func findAddress(book []*userv1.Address, addressID string) (*userv1.Address, err
 // invalidated after every change (afterAddressChange).
 func (s *Service) addressBook(ctx context.Context, userID string) ([]*userv1.Address, error) {
 	value, err := s.addressBooks.Get(ctx, addressBookKey(s.opts.KeyPrefix, userID), func(ctx context.Context) ([]byte, bool, error) {
-		var rows []addressRow
-		if err := s.db.NewSelect().Model(&rows).Where("user_id = ?", userID).OrderExpr("is_default DESC, created_at DESC, id DESC").Scan(ctx); err != nil {
+		rows, err := selectAddresses(ctx, s.db, userID)
+		if err != nil {
 			return nil, false, err
 		}
 		book := &userv1.ListAddressesResponse{Addresses: make([]*userv1.Address, len(rows))}
@@ -255,7 +259,7 @@ func (r *AddressReader) Address(ctx context.Context, userID, addressID string) (
 // written to the user database in bulk, before any service runs: the
 // buyers of benchmarks and tests are minted tokens without accounts, and a
 // flash-sale purchase needs an address. An address already there is kept.
-func SeedAddresses(ctx context.Context, db *bun.DB, userIDs []string) error {
+func SeedAddresses(ctx context.Context, handle *bun.DB, userIDs []string) error {
 	now := time.Now().UTC()
 	for chunk := range slices.Chunk(userIDs, 2000) {
 		rows := make([]addressRow, len(chunk))
@@ -263,7 +267,7 @@ func SeedAddresses(ctx context.Context, db *bun.DB, userIDs []string) error {
 			rows[i] = addressRow{ID: "a-" + id, UserID: id, RecipientName: "买家", Phone: "13700000000", Province: "江苏",
 				City: "南京", Detail: "中山路 100 号 " + id, IsDefault: true, CreatedAt: now, UpdatedAt: now}
 		}
-		if _, err := db.NewInsert().Model(&rows).Ignore().Exec(ctx); err != nil {
+		if err := insertAddressesIfAbsent(ctx, handle, rows); err != nil {
 			return err
 		}
 	}

@@ -69,7 +69,7 @@ func CreateAdmin(ctx context.Context, handle *bun.DB, username, password string)
 	now := time.Now().UTC()
 	row := &userRow{ID: "u-" + uuid.NewString(), Username: sql.NullString{String: username, Valid: true}, PasswordHash: hash,
 		Nickname: username, Role: roleAdmin, CreatedAt: now, UpdatedAt: now}
-	if _, err := handle.NewInsert().Model(row).Exec(ctx); err != nil {
+	if err := insertUser(ctx, handle, row); err != nil {
 		if db.IsDuplicate(err) {
 			return nil, fmt.Errorf("%s: %w", username, ErrAccountExists)
 		}
@@ -90,9 +90,10 @@ func SetPassword(ctx context.Context, handle *bun.DB, revocations *auth.ValkeyRe
 	if err != nil {
 		return err
 	}
-	row := &userRow{}
+	var row *userRow
 	err = handle.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		err := tx.NewSelect().Model(row).Where("username = ?", username).For("UPDATE").Scan(ctx)
+		var err error
+		row, err = lockUserByUsername(ctx, tx, username)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%s: %w", username, ErrNoSuchAccount)
 		}
@@ -110,9 +111,8 @@ func SetPassword(ctx context.Context, handle *bun.DB, revocations *auth.ValkeyRe
 // DevAdminPasswordInUse names the admin accounts whose password is still
 // the public development one.
 func DevAdminPasswordInUse(ctx context.Context, handle *bun.DB) ([]string, error) {
-	var admins []userRow
-	if err := handle.NewSelect().Model(&admins).Column("id", "username", "phone", "password_hash").
-		Where("role = ?", roleAdmin).Scan(ctx); err != nil {
+	admins, err := selectAdmins(ctx, handle)
+	if err != nil {
 		return nil, err
 	}
 	var exposed []string

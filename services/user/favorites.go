@@ -10,96 +10,134 @@ import (
 
 	productv1 "mall/gen/mall/product/v1"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
 )
 
 const defaultFavoritesPage = 20
 
-// AddFavorite marks a product (which must exist); adding twice is a no-op,
-// adding again after a removal works and puts it first.
-func (s *Service) AddFavorite(ctx context.Context, userID, productID string) error {
+// catalogUnavailable is the message of a failed product-service call.
+const catalogUnavailable = "the catalog is unavailable; try again"
+
+// AddFavorite marks a product (which must exist) for the caller; adding
+// twice is a no-op, adding again after a removal works and puts it first.
+// The product service's failures are the catalog's unavailability
+// (rpcerr.Upstream), never its own codes.
+func (s *Service) AddFavorite(ctx context.Context, req *connect.Request[userv1.AddFavoriteRequest]) (*connect.Response[userv1.AddFavoriteResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	productID := req.Msg.GetProductId()
 	if _, err := s.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: productID})); err != nil {
 		if connect.CodeOf(err) == connect.CodeNotFound {
-			return rpcerr.New(connect.CodeNotFound, ReasonProductNotFound, "product not found")
+			return nil, rpcerr.New(connect.CodeNotFound, ReasonProductNotFound, "product not found")
 		}
-		return catalogUnavailable(err)
+		return nil, rpcerr.Upstream(ctx, s.logger, "ProductService.GetProduct", err, ReasonCatalogUnavailable, catalogUnavailable)
 	}
 	row := &favoriteRow{UserID: userID, ProductID: productID, CreatedAt: time.Now().UTC()}
-	_, err := s.db.NewInsert().Model(row).Ignore().Exec(ctx)
-	return err
+	if err := insertFavoriteIfAbsent(ctx, s.db, row); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.AddFavoriteResponse{}), nil
 }
 
-// RemoveFavorite unmarks a product; removing what is not there is a no-op.
-func (s *Service) RemoveFavorite(ctx context.Context, userID, productID string) error {
-	_, err := s.db.NewDelete().Model((*favoriteRow)(nil)).Where("user_id = ? AND product_id = ?", userID, productID).Exec(ctx)
-	return err
+// RemoveFavorite unmarks a product for the caller; removing what is not
+// there is a no-op.
+func (s *Service) RemoveFavorite(ctx context.Context, req *connect.Request[userv1.RemoveFavoriteRequest]) (*connect.Response[userv1.RemoveFavoriteResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := deleteFavorite(ctx, s.db, userID, req.Msg.GetProductId()); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.RemoveFavoriteResponse{}), nil
 }
 
-// IsFavorite reports whether userID marked productID.
-func (s *Service) IsFavorite(ctx context.Context, userID, productID string) (bool, error) {
-	return s.db.NewSelect().Model((*favoriteRow)(nil)).Where("user_id = ? AND product_id = ?", userID, productID).Exists(ctx)
+// IsFavorite reports whether the caller marked a product.
+func (s *Service) IsFavorite(ctx context.Context, req *connect.Request[userv1.IsFavoriteRequest]) (*connect.Response[userv1.IsFavoriteResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	favorite, err := favoriteExists(ctx, s.db, userID, req.Msg.GetProductId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.IsFavoriteResponse{Favorite: favorite}), nil
 }
 
-// ListFavorites returns a page of favorites, newest first, hydrated with
-// product data in one batch call.
-func (s *Service) ListFavorites(ctx context.Context, userID string, pageSize int, pageToken string) ([]*userv1.Favorite, string, error) {
+// IsFavoriteInternal reports whether a user marked a product, for the
+// storefront's product page.
+func (s *Service) IsFavoriteInternal(ctx context.Context, req *connect.Request[userv1.IsFavoriteInternalRequest]) (*connect.Response[userv1.IsFavoriteInternalResponse], error) {
+	favorite, err := favoriteExists(ctx, s.db, req.Msg.GetUserId(), req.Msg.GetProductId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.IsFavoriteInternalResponse{Favorite: favorite}), nil
+}
+
+// ListFavorites returns a page of the caller's favorites, newest first,
+// hydrated with product data in one batch call.
+func (s *Service) ListFavorites(ctx context.Context, req *connect.Request[userv1.ListFavoritesRequest]) (*connect.Response[userv1.ListFavoritesResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pageSize := int(req.Msg.GetPageSize())
 	if pageSize == 0 {
 		pageSize = defaultFavoritesPage
 	}
-	q := s.db.NewSelect().Model((*favoriteRow)(nil)).Where("user_id = ?", userID).OrderExpr("seq DESC").Limit(pageSize + 1)
-	if pageToken != "" {
-		after, err := strconv.ParseInt(pageToken, 10, 64)
-		if err != nil || after <= 0 {
-			return nil, "", rpcerr.New(connect.CodeInvalidArgument, ReasonBadPageToken, "page_token is not valid")
+	var before int64
+	if pageToken := req.Msg.GetPageToken(); pageToken != "" {
+		before, err = strconv.ParseInt(pageToken, 10, 64)
+		if err != nil || before <= 0 {
+			return nil, rpcerr.New(connect.CodeInvalidArgument, ReasonBadPageToken, "page_token is not valid")
 		}
-		q = q.Where("seq < ?", after)
 	}
-	var rows []favoriteRow
-	if err := q.Scan(ctx, &rows); err != nil {
-		return nil, "", err
+	rows, err := selectFavorites(ctx, s.db, userID, pageSize+1, before)
+	if err != nil {
+		return nil, err
 	}
-	next := ""
+	res := &userv1.ListFavoritesResponse{}
 	if len(rows) > pageSize {
 		rows = rows[:pageSize]
-		next = strconv.FormatInt(rows[pageSize-1].Seq, 10)
+		res.NextPageToken = strconv.FormatInt(rows[pageSize-1].Seq, 10)
 	}
 	if len(rows) == 0 {
-		return nil, next, nil
+		return connect.NewResponse(res), nil
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ProductID
 	}
-	res, err := s.products.BatchGetProducts(ctx, connect.NewRequest(&productv1.BatchGetProductsRequest{ProductIds: ids}))
+	products, err := s.products.BatchGetProducts(ctx, connect.NewRequest(&productv1.BatchGetProductsRequest{ProductIds: ids}))
 	if err != nil {
-		return nil, "", catalogUnavailable(err)
+		return nil, rpcerr.Upstream(ctx, s.logger, "ProductService.BatchGetProducts", err, ReasonCatalogUnavailable, catalogUnavailable)
 	}
 	byID := make(map[string]*productv1.Product, len(ids))
-	for _, p := range res.Msg.GetProducts() {
+	for _, p := range products.Msg.GetProducts() {
 		byID[p.GetProductId()] = p
 	}
-	out := make([]*userv1.Favorite, len(rows))
+	res.Favorites = make([]*userv1.Favorite, len(rows))
 	for i, r := range rows {
 		// A product deleted since keeps its favorite, without product data.
-		out[i] = &userv1.Favorite{ProductId: r.ProductID, CreatedAt: timestamppb.New(r.CreatedAt), Product: byID[r.ProductID]}
+		res.Favorites[i] = &userv1.Favorite{ProductId: r.ProductID, CreatedAt: timestamppb.New(r.CreatedAt), Product: byID[r.ProductID]}
 	}
-	return out, next, nil
+	return connect.NewResponse(res), nil
 }
 
-// FavoriteProductIDs returns up to limit of userID's favorites, newest first.
-func (s *Service) FavoriteProductIDs(ctx context.Context, userID string, limit int) ([]string, error) {
+// ListFavoriteProductIds returns up to limit of a user's favorite products,
+// newest first, for the storefront's recommendations.
+func (s *Service) ListFavoriteProductIds(ctx context.Context, req *connect.Request[userv1.ListFavoriteProductIdsRequest]) (*connect.Response[userv1.ListFavoriteProductIdsResponse], error) {
+	limit := int(req.Msg.GetLimit())
 	if limit == 0 {
 		limit = 50
 	}
-	var ids []string
-	err := s.db.NewSelect().Model((*favoriteRow)(nil)).Column("product_id").Where("user_id = ?", userID).
-		OrderExpr("seq DESC").Limit(limit).Scan(ctx, &ids)
-	return ids, err
-}
-
-func catalogUnavailable(err error) error {
-	if connect.CodeOf(err) == connect.CodeUnavailable || connect.CodeOf(err) == connect.CodeDeadlineExceeded {
-		return rpcerr.New(connect.CodeUnavailable, ReasonCatalogUnavailable, "the catalog is unavailable; try again")
+	ids, err := favoriteProductIDs(ctx, s.db, req.Msg.GetUserId(), limit)
+	if err != nil {
+		return nil, err
 	}
-	return err
+	return connect.NewResponse(&userv1.ListFavoriteProductIdsResponse{ProductIds: ids}), nil
 }

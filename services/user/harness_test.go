@@ -81,7 +81,7 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	f := &fixture{keys: keys, svc: &Service{}, addressReads: addressReads}
 	f.url = testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, revocations)}, func(srv *server.Server) {
 		srv.Mount(productv1connect.NewProductServiceHandler(products, srv.HandlerOptions()...))
-		srv.Mount(userv1connect.NewUserServiceHandler(NewHandler(f.svc), srv.HandlerOptions()...))
+		srv.Mount(userv1connect.NewUserServiceHandler(f.svc, srv.HandlerOptions()...))
 	})
 	catalog := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), f.url, rpcclient.NewServiceCredential(keys, "user").Options()...)
 	*f.svc = *NewService(userDB, valkey, keys, revocations, ratelimit.New(valkey, keyspace+"rl:"), catalog, testenv.Logger(), opts)

@@ -27,6 +27,5 @@ func SeedDevAdmin(ctx context.Context, db *bun.DB) error {
 	now := time.Now().UTC()
 	row := &userRow{ID: "u-admin", Username: sql.NullString{String: DevAdminLogin, Valid: true}, PasswordHash: hash,
 		Nickname: "Admin", Role: roleAdmin, CreatedAt: now, UpdatedAt: now}
-	_, err = db.NewInsert().Model(row).Ignore().Exec(ctx)
-	return err
+	return insertUserIfAbsent(ctx, db, row)
 }

@@ -1,3 +1,6 @@
+// Package user is the accounts domain: registration, login with rate limits
+// and revocable tokens, profiles, addresses (exactly one default) and
+// favorites. Service serves UserService; the SQL is in store.go.
 package user
 
 import (
@@ -8,6 +11,7 @@ import (
 	"github.com/valkey-io/valkey-go"
 
 	"mall/gen/mall/product/v1/productv1connect"
+	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/auth"
 	"mall/services/platform/cache"
 	"mall/services/platform/clientaddr"
@@ -52,7 +56,10 @@ func DefaultOptions() Options {
 	}
 }
 
-// Service is the accounts domain: users, addresses and favorites.
+// Service is the accounts domain: users, addresses and favorites. User
+// procedures take the caller from the verified token; internal ones serve
+// another service acting for the user named in the request (the authn
+// layer admits only service credentials there).
 type Service struct {
 	db          *bun.DB
 	keys        *auth.Keys
@@ -64,6 +71,8 @@ type Service struct {
 
 	addressBooks *cache.Aside // every address of a user, by user id
 }
+
+var _ userv1connect.UserServiceHandler = (*Service)(nil)
 
 // NewService returns the user service; client holds the cached address books.
 func NewService(db *bun.DB, client valkey.Client, keys *auth.Keys, revocations *auth.ValkeyRevocations, limiter *ratelimit.Limiter,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -11,9 +12,14 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"mall/gen/mall/product/v1/productv1connect"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/platform/auth"
 	"mall/services/platform/ratelimit"
+	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
+	"mall/services/platform/server"
 	"mall/services/platform/testenv"
 )
 
@@ -291,5 +297,42 @@ func TestFavoritesAddRemoveReaddAndList(t *testing.T) {
 	}
 	if _, err := client.ListFavorites(ctx, testenv.Bearer(token, &userv1.ListFavoritesRequest{PageToken: "x"})); connect.CodeOf(err) != connect.CodeInvalidArgument {
 		t.Fatalf("bad token: %v", err)
+	}
+}
+
+// TestACatalogFailureIsUnavailableToTheShopper: whatever code a failing
+// product service answers (here unimplemented: the internal URL reaches a
+// process that does not serve the catalog), the shopper gets unavailable
+// CATALOG_UNAVAILABLE with the user service's own message, and nothing is
+// marked.
+func TestACatalogFailureIsUnavailableToTheShopper(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	token, _ := f.signUp(t, f.clients["grpc"])
+	if _, err := f.clients["grpc"].AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: "p0001"})); err != nil {
+		t.Fatal(err)
+	}
+	withoutCatalog := testenv.Serve(t, server.Options{}, func(*server.Server) {})
+	misrouted := *f.svc
+	misrouted.products = productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), withoutCatalog, connect.WithGRPC())
+	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(f.keys, f.svc.revocations)}, func(srv *server.Server) {
+		srv.Mount(userv1connect.NewUserServiceHandler(&misrouted, srv.HandlerOptions()...))
+	})
+	client := userv1connect.NewUserServiceClient(http.DefaultClient, url, connect.WithProtoJSON())
+	unavailable := func(call string, err error) {
+		t.Helper()
+		var connectErr *connect.Error
+		if connect.CodeOf(err) != connect.CodeUnavailable || rpcerr.Reason(err) != ReasonCatalogUnavailable ||
+			!errors.As(err, &connectErr) || connectErr.Message() != catalogUnavailable {
+			t.Fatalf("%s: %v (reason %q), want unavailable %s %q", call, err, rpcerr.Reason(err), ReasonCatalogUnavailable, catalogUnavailable)
+		}
+	}
+	_, err := client.AddFavorite(ctx, testenv.Bearer(token, &userv1.AddFavoriteRequest{ProductId: "p0002"}))
+	unavailable("AddFavorite", err)
+	_, err = client.ListFavorites(ctx, testenv.Bearer(token, &userv1.ListFavoritesRequest{}))
+	unavailable("ListFavorites", err)
+	is, err := client.IsFavorite(ctx, testenv.Bearer(token, &userv1.IsFavoriteRequest{ProductId: "p0002"}))
+	if err != nil || is.Msg.GetFavorite() {
+		t.Fatalf("a refused AddFavorite marked the product: %v %v", is, err)
 	}
 }
