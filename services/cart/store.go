@@ -76,7 +76,7 @@ func queryLines(ctx context.Context, idb bun.IDB, userID string, productIDs []st
 	var rows []cartLineRow
 	q := idb.NewSelect().Model(&rows).Where("user_id = ?", userID)
 	if len(productIDs) > 0 {
-		q = q.Where("product_id IN (?)", bun.In(productIDs))
+		q = q.Where("product_id IN (?)", bun.List(productIDs))
 	}
 	if selectedOnly {
 		q = q.Where("selected")
@@ -108,7 +108,7 @@ func deleteLines(ctx context.Context, idb bun.IDB, userID string, productIDs []s
 		return 0, nil
 	}
 	res, err := idb.NewDelete().Model((*cartLineRow)(nil)).
-		Where("user_id = ? AND product_id IN (?)", userID, bun.In(productIDs)).Exec(ctx)
+		Where("user_id = ? AND product_id IN (?)", userID, bun.List(productIDs)).Exec(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -122,7 +122,7 @@ func setSelected(ctx context.Context, idb bun.IDB, userID string, productIDs []s
 		Set("selected = ?", selected).Set("updated_at = ?", now).
 		Where("user_id = ?", userID)
 	if len(productIDs) > 0 {
-		q = q.Where("product_id IN (?)", bun.In(productIDs))
+		q = q.Where("product_id IN (?)", bun.List(productIDs))
 	}
 	_, err := q.Exec(ctx)
 	return err

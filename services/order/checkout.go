@@ -112,7 +112,7 @@ func (s *Service) checkoutState(ctx context.Context, userID, orderID string) (*o
 		return view, err
 	}
 	workflowID := checkout.WorkflowID(orderID)
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	desc, err := s.temporal.DescribeWorkflow(ctx, workflowID, "")
 	if isWorkflowNotFound(err) {
 		return nil, errCheckoutNotFound()
 	}
@@ -120,7 +120,7 @@ func (s *Service) checkoutState(ctx context.Context, userID, orderID string) (*o
 		s.logger.ErrorContext(ctx, "describe checkout workflow", "workflow_id", workflowID, "err", err)
 		return nil, errWorkflowUnavailable()
 	}
-	info := desc.GetWorkflowExecutionInfo()
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
 	memoOwner, hasMemo := memoString(info.GetMemo().GetFields()[memoUserID])
 	if hasMemo && memoOwner != userID {
 		return nil, errCheckoutNotFound()
@@ -156,7 +156,7 @@ func (s *Service) checkoutState(ctx context.Context, userID, orderID string) (*o
 	if known && status.UserID != "" && status.UserID != userID {
 		return nil, errCheckoutNotFound()
 	}
-	if !(known && status.UserID == userID) && !hasMemo {
+	if (!known || status.UserID != userID) && !hasMemo {
 		return nil, errCheckoutNotFound()
 	}
 	if known && status.State == checkout.StateFailed {

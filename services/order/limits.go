@@ -89,7 +89,7 @@ func requestFingerprint(req *orderv1.CheckoutRequest) string {
 // request than fingerprint. A saga started before fingerprints were kept,
 // or one Temporal cannot describe now, is taken as the same request.
 func (s *Service) startedCheckout(ctx context.Context, orderID, fingerprint string) (bool, error) {
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, checkout.WorkflowID(orderID), "")
+	desc, err := s.temporal.DescribeWorkflow(ctx, checkout.WorkflowID(orderID), "")
 	if isWorkflowNotFound(err) {
 		return false, nil
 	}
@@ -97,7 +97,7 @@ func (s *Service) startedCheckout(ctx context.Context, orderID, fingerprint stri
 		s.logger.WarnContext(ctx, "describe checkout workflow", "order_id", orderID, "err", err)
 		return false, nil
 	}
-	if stored, ok := memoString(desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[memoRequest]); ok && stored != fingerprint {
+	if stored, ok := memoString(desc.RawResponse.GetWorkflowExecutionInfo().GetMemo().GetFields()[memoRequest]); ok && stored != fingerprint {
 		return true, rpcerr.New(connect.CodeAlreadyExists, ReasonRequestIDReused,
 			"this request_id was already used for a checkout of other items or another address; use a new request_id")
 	}

@@ -41,13 +41,13 @@ func insertOrdersIfAbsent(ctx context.Context, tx bun.Tx, rows []orderRow, lines
 // lockOrders locks the rows of ids for the rest of tx, in id order.
 func lockOrders(ctx context.Context, tx bun.Tx, ids []string) error {
 	var locked []string
-	return tx.NewSelect().Model((*orderRow)(nil)).Column("id").Where("id IN (?)", bun.In(ids)).OrderExpr("id").For("UPDATE").Scan(ctx, &locked)
+	return tx.NewSelect().Model((*orderRow)(nil)).Column("id").Where("id IN (?)", bun.List(ids)).OrderExpr("id").For("UPDATE").Scan(ctx, &locked)
 }
 
 // createdOrders returns those of ids whose history has its creation entry.
 func createdOrders(ctx context.Context, db bun.IDB, ids []string) ([]string, error) {
 	var recorded []string
-	err := db.NewSelect().Model((*historyRow)(nil)).Column("order_id").Where("order_id IN (?)", bun.In(ids)).
+	err := db.NewSelect().Model((*historyRow)(nil)).Column("order_id").Where("order_id IN (?)", bun.List(ids)).
 		Where("from_status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED)).Scan(ctx, &recorded)
 	return recorded, err
 }
@@ -124,11 +124,11 @@ func hydrate(ctx context.Context, db bun.IDB, rows []orderRow) ([]*orderv1.Order
 		ids[i] = rows[i].ID
 	}
 	var lines []lineRow
-	if err := db.NewSelect().Model(&lines).Where("order_id IN (?)", bun.In(ids)).Order("order_id", "line_no").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&lines).Where("order_id IN (?)", bun.List(ids)).Order("order_id", "line_no").Scan(ctx); err != nil {
 		return nil, err
 	}
 	var history []historyRow
-	if err := db.NewSelect().Model(&history).Where("order_id IN (?)", bun.In(ids)).Order("order_id", "id").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&history).Where("order_id IN (?)", bun.List(ids)).Order("order_id", "id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	linesOf := map[string][]lineRow{}
@@ -196,7 +196,7 @@ func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, str
 		for i, s := range f.Statuses {
 			statuses[i] = int32(s)
 		}
-		q = q.Where("status IN (?)", bun.In(statuses))
+		q = q.Where("status IN (?)", bun.List(statuses))
 	}
 	if !f.DeadlineBefore.IsZero() {
 		q = q.Where("payment_deadline < ?", f.DeadlineBefore.UTC())

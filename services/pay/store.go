@@ -30,7 +30,7 @@ func latestPayment(ctx context.Context, db bun.IDB, orderID string, statuses ...
 	row := &paymentRow{}
 	q := db.NewSelect().Model(row).Where("order_id = ?", orderID).OrderExpr("created_at DESC, id DESC").Limit(1)
 	if len(statuses) > 0 {
-		q = q.Where("status IN (?)", bun.In(statusNumbers(statuses)))
+		q = q.Where("status IN (?)", bun.List(statusNumbers(statuses)))
 	}
 	return row, q.Scan(ctx)
 }
@@ -74,7 +74,7 @@ func settlePending(ctx context.Context, db bun.IDB, id string, status payv1.Paym
 func markRefunded(ctx context.Context, db bun.IDB, id string, at time.Time) (bool, error) {
 	return updatePayment(ctx, db, id,
 		map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED), "refunded_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
-		"status IN (?)", bun.In(statusNumbers([]payv1.PaymentStatus{
+		"status IN (?)", bun.List(statusNumbers([]payv1.PaymentStatus{
 			payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED})))
 }
 

@@ -46,7 +46,7 @@ func selectProducts(ctx context.Context, db bun.IDB, ids []string) ([]productRow
 		return nil, nil
 	}
 	var rows []productRow
-	err := db.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	err := db.NewSelect().Model(&rows).Where("id IN (?)", bun.List(ids)).Scan(ctx)
 	return rows, err
 }
 
@@ -74,7 +74,7 @@ func selectListing(ctx context.Context, db bun.IDB, categories []string, sort li
 	var rows []productRow
 	q := db.NewSelect().Model(&rows).Where("status = ?", statusOnSale).Limit(limit)
 	if len(categories) > 0 {
-		q = q.Where("category_id IN (?)", bun.In(categories))
+		q = q.Where("category_id IN (?)", bun.List(categories))
 	}
 	column := sort.column()
 	direction := "ASC"
@@ -108,7 +108,7 @@ func selectListingMembers(ctx context.Context, db bun.IDB, categories []string) 
 	var members []listingMember
 	q := db.NewSelect().Table("products").Column("id", "seq", "price_cents", "sales_count").Where("status = ?", statusOnSale)
 	if len(categories) > 0 {
-		q = q.Where("category_id IN (?)", bun.In(categories))
+		q = q.Where("category_id IN (?)", bun.List(categories))
 	}
 	return members, q.Scan(ctx, &members)
 }
@@ -137,7 +137,7 @@ func selectSearch(ctx context.Context, db bun.IDB, terms []string, categories []
 		OrderExpr("sales_count DESC").OrderExpr("seq DESC").
 		Offset(offset).Limit(limit)
 	if len(categories) > 0 {
-		q = q.Where("category_id IN (?)", bun.In(categories))
+		q = q.Where("category_id IN (?)", bun.List(categories))
 	}
 	return rows, q.Scan(ctx)
 }
@@ -157,7 +157,7 @@ func selectAllSalesCounts(ctx context.Context, db bun.IDB) ([]productRow, error)
 // selectSalesCounts reads the id, category and sales count of ids.
 func selectSalesCounts(ctx context.Context, db bun.IDB, ids []string) ([]productRow, error) {
 	var rows []productRow
-	err := db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	err := db.NewSelect().Model(&rows).Column("id", "category_id", "sales_count").Where("id IN (?)", bun.List(ids)).Scan(ctx)
 	return rows, err
 }
 

@@ -72,7 +72,7 @@ func queryRatingCounts(ctx context.Context, idb bun.IDB, productID string) ([]ra
 func queryReviewedLines(ctx context.Context, idb bun.IDB, userID string, orderIDs []string) ([]reviewRow, error) {
 	var rows []reviewRow
 	err := idb.NewSelect().Model(&rows).Column("id", "order_id", "product_id").
-		Where("user_id = ? AND order_id IN (?)", userID, bun.In(orderIDs)).
+		Where("user_id = ? AND order_id IN (?)", userID, bun.List(orderIDs)).
 		OrderExpr("order_id, product_id").
 		Scan(ctx)
 	return rows, err

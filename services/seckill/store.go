@@ -57,7 +57,7 @@ type eventCursor struct {
 // when given.
 func selectEventPage(ctx context.Context, db bun.IDB, now time.Time, states []seckillv1.EventState, productID string, after *eventCursor, limit int) ([]eventRow, error) {
 	var rows []eventRow
-	q := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.In(visibleStockStates)).OrderExpr("starts_at ASC, id ASC").Limit(limit)
+	q := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).OrderExpr("starts_at ASC, id ASC").Limit(limit)
 	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		for _, st := range states {
 			switch st {
@@ -84,7 +84,7 @@ func selectEventPage(ctx context.Context, db bun.IDB, now time.Time, states []se
 // liveEvents are the visible events whose window contains now.
 func liveEvents(ctx context.Context, db bun.IDB, now time.Time) ([]eventRow, error) {
 	var rows []eventRow
-	err := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.In(visibleStockStates)).
+	err := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).
 		Where("starts_at <= ?", now).Where("ends_at > ?", now).Scan(ctx)
 	return rows, err
 }
@@ -93,7 +93,7 @@ func liveEvents(ctx context.Context, db bun.IDB, now time.Time) ([]eventRow, err
 // end after since: the live ones and those that ended since then.
 func eventsEndedAfter(ctx context.Context, db bun.IDB, now, since time.Time) ([]eventRow, error) {
 	var rows []eventRow
-	err := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.In(visibleStockStates)).
+	err := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).
 		Where("starts_at <= ?", now).Where("ends_at > ?", since).Scan(ctx)
 	return rows, err
 }

@@ -110,7 +110,7 @@ func (s *Service) SetCacheEnabled(enabled bool) {
 // from the verified token.
 func viewer(ctx context.Context) string {
 	identity, ok := auth.FromContext(ctx)
-	if !ok || !(identity.Has(auth.RoleUser) || identity.Has(auth.RoleAdmin)) {
+	if !ok || (!identity.Has(auth.RoleUser) && !identity.Has(auth.RoleAdmin)) {
 		return ""
 	}
 	return identity.Subject

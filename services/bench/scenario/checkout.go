@@ -60,7 +60,7 @@ func Checkout(ctx context.Context, env Env, o CheckoutOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := productDB.NewUpdate().Table("products").Set("stock = ?", benchStock).Where("id IN (?)", bun.In(benchProducts)).Exec(ctx); err != nil {
+	if _, err := productDB.NewUpdate().Table("products").Set("stock = ?", benchStock).Where("id IN (?)", bun.List(benchProducts)).Exec(ctx); err != nil {
 		return err
 	}
 	totalsBefore, err := stockTotals(ctx, deps)
@@ -164,7 +164,7 @@ func Checkout(ctx context.Context, env Env, o CheckoutOptions) error {
 	}
 	var unpaid int
 	for deadline := time.Now().Add(2 * time.Minute); ; {
-		unpaid, err = orderDB.NewSelect().Table("orders").Where("id IN (?) AND status <> ?", bun.In(placed), int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).Count(ctx)
+		unpaid, err = orderDB.NewSelect().Table("orders").Where("id IN (?) AND status <> ?", bun.List(placed), int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).Count(ctx)
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func stockTotals(ctx context.Context, deps *app.Deps) (map[string]stockRow, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := productDB.NewSelect().Table("products").Column("id", "stock", "reserved", "sold").Where("id IN (?)", bun.In(benchProducts)).Rows(ctx)
+	rows, err := productDB.NewSelect().Table("products").Column("id", "stock", "reserved", "sold").Where("id IN (?)", bun.List(benchProducts)).Rows(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,12 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	serveCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- base.Serve(serveCtx, baseListener) }()
-	defer func() { stopServing(); <-served }()
+	defer func() {
+		stopServing()
+		if err := <-served; err != nil {
+			fmt.Fprintln(progress, "comparison server:", err)
+		}
+	}()
 
 	transport := &http.Transport{MaxIdleConns: 2 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}
 	defer transport.CloseIdleConnections()
@@ -187,7 +192,13 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	writerDone := make(chan error, 1)
 	drainStart := time.Now()
 	go func() { writerDone <- writer.Run(writerCtx) }()
-	defer func() { cancelWriter(); <-writerDone; stopWriter() }()
+	defer func() {
+		cancelWriter()
+		if err := <-writerDone; err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(progress, "writer:", err)
+		}
+		stopWriter()
+	}()
 	orderDB, err := deps.Database(ctx, "order")
 	if err != nil {
 		return err
@@ -215,9 +226,7 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	for i := range o.Users {
 		requests = append(requests, i)
 	}
-	for _, i := range rand.Perm(o.Users)[:int(float64(o.Users)*o.Duplicates)] {
-		requests = append(requests, i)
-	}
+	requests = append(requests, rand.Perm(o.Users)[:int(float64(o.Users)*o.Duplicates)]...)
 	rand.Shuffle(len(requests), func(a, b int) { requests[a], requests[b] = requests[b], requests[a] })
 	var ticketsMu sync.Mutex
 	tickets := map[string]string{} // user -> ticket

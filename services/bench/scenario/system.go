@@ -77,7 +77,12 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	serveCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- app.Serve(serveCtx, s.deps, srv, listener) }()
-	s.closers = append(s.closers, func() { stopServing(); <-served })
+	s.closers = append(s.closers, func() {
+		stopServing()
+		if err := <-served; err != nil {
+			env.Logger.Warn("bench system stopped with an error", "err", err)
+		}
+	})
 	if s.temporal, err = s.deps.Temporal(ctx); err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		if err != nil {
 			return err
 		}
-		defer logFile.Close()
+		defer func() { _ = logFile.Close() }() // the dev server wrote to it: nothing of ours to flush
 		log.Info("starting Temporal dev server", "addr", c.cfg.TemporalAddress, "log", logFile.Name())
 		temporal, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{
 			Binary: temporalBin, Port: port, UIPort: uiPort,

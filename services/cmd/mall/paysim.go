@@ -112,7 +112,9 @@ func runPaysim(ctx context.Context, sim *paysim.Simulator, listener net.Listener
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
-		<-serveDone
+		if serveErr := <-serveDone; err == nil && !errors.Is(serveErr, http.ErrServerClosed) {
+			err = serveErr
+		}
 	case err = <-serveDone:
 	}
 	stopRun()

@@ -101,9 +101,9 @@ func createKeyFile(path string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // after the rename there is nothing left to remove
 	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the encoding failed: that is the error to report
 		return err
 	}
 	if err := tmp.Close(); err != nil {
