@@ -243,26 +243,7 @@ func (s *Service) transition(ctx context.Context, spec transitionSpec) (*orderv1
 		}
 		from = orderv1.OrderStatus(row.Status)
 		if from != spec.To {
-			if len(spec.From) > 0 && !slices.Contains(spec.From, from) {
-				return rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
-					"the order is "+statusName(from)+", not in the expected statuses")
-			}
-			if err := checkTransition(from, spec.To); err != nil {
-				return err
-			}
-			if spec.Check != nil {
-				if err := spec.Check(row); err != nil {
-					return err
-				}
-			}
-			at := now()
-			row.Status, row.UpdatedAt = int32(spec.To), at
-			var columns []string
-			if spec.Apply != nil {
-				columns = spec.Apply(row)
-			}
-			entry := &historyRow{OrderID: row.ID, FromStatus: int32(from), ToStatus: int32(spec.To), Reason: spec.Reason, OccurredAt: at}
-			if err := updateStatus(ctx, tx, row, entry, columns...); err != nil {
+			if err := applyTransition(ctx, tx, row, spec); err != nil {
 				return err
 			}
 			changed = true
@@ -281,6 +262,32 @@ func (s *Service) transition(ctx context.Context, spec transitionSpec) (*orderv1
 		statusChanges.WithLabelValues(statusName(from), statusName(spec.To)).Inc()
 	}
 	return result, changed, nil
+}
+
+// applyTransition moves row (locked by tx) from its status to spec.To, if
+// spec and the machine allow it, and records the history entry.
+func applyTransition(ctx context.Context, tx bun.Tx, row *orderRow, spec transitionSpec) error {
+	from := orderv1.OrderStatus(row.Status)
+	if len(spec.From) > 0 && !slices.Contains(spec.From, from) {
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
+			"the order is "+statusName(from)+", not in the expected statuses")
+	}
+	if err := checkTransition(from, spec.To); err != nil {
+		return err
+	}
+	if spec.Check != nil {
+		if err := spec.Check(row); err != nil {
+			return err
+		}
+	}
+	at := now()
+	row.Status, row.UpdatedAt = int32(spec.To), at
+	var columns []string
+	if spec.Apply != nil {
+		columns = spec.Apply(row)
+	}
+	entry := &historyRow{OrderID: row.ID, FromStatus: int32(from), ToStatus: int32(spec.To), Reason: spec.Reason, OccurredAt: at}
+	return updateStatus(ctx, tx, row, entry, columns...)
 }
 
 // statusChanges counts status changes: the outcomes of the sagas that make

@@ -51,21 +51,12 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		return "", time.Time{}, err
 	}
 	now := time.Now()
-	switch {
-	case now.Before(ev.StartsAt):
-		admissions.WithLabelValues("not_started").Inc()
-		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonNotStarted, "this flash sale has not started")
-	case !now.Before(ev.EndsAt):
-		admissions.WithLabelValues("ended").Inc()
-		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonEnded, "this flash sale has ended")
-	}
 	qty := int32(1)
 	if req.Quantity != nil {
 		qty = req.GetQuantity()
 	}
-	if qty > ev.PerUserLimit {
-		admissions.WithLabelValues("over_limit").Inc()
-		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
+	if err := checkOpen(ev, now, qty); err != nil {
+		return "", time.Time{}, err
 	}
 	ticket := newTicket(ev.ID, userID)
 	accepted := now.UTC()
@@ -74,14 +65,48 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		AcceptedAt: timestamppb.New(accepted), AddressId: req.GetAddressId(),
 		Title: ev.Title, ImageUrl: ev.ImageURL, CategoryId: ev.CategoryID,
 	}
-	// The address is resolved before admission, so a refused address takes
-	// nothing from the sale. Once this process has seen the sale sold out,
-	// the script is asked first without it: a refusal then costs no
-	// lookup, and a unit that came back is answered admitNeedsAddress
-	// (nothing taken, nothing counted) and asked for again with it.
+	value, outcome, detail, err := s.admitWithAddress(ctx, ev.ID, record)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	admissions.WithLabelValues(admitLabel(outcome)).Inc()
+	if err := s.refusal(ev.ID, outcome, detail); err != nil {
+		return "", time.Time{}, err
+	}
+	if err := s.handOver(ctx, record, value); err != nil {
+		return "", time.Time{}, err
+	}
+	return ticket, accepted, nil
+}
+
+// checkOpen refuses a purchase outside the sale's window or over its
+// per-buyer limit, from the process's copy of the event.
+func checkOpen(ev *eventRow, now time.Time, qty int32) error {
+	switch {
+	case now.Before(ev.StartsAt):
+		admissions.WithLabelValues("not_started").Inc()
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonNotStarted, "this flash sale has not started")
+	case !now.Before(ev.EndsAt):
+		admissions.WithLabelValues("ended").Inc()
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonEnded, "this flash sale has ended")
+	case qty > ev.PerUserLimit:
+		admissions.WithLabelValues("over_limit").Inc()
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
+	}
+	return nil
+}
+
+// admitWithAddress runs the admission script for record and returns the
+// record as admitted (marshalled), the script's outcome and its detail.
+// The address is resolved before admission, so a refused address takes
+// nothing from the sale. Once this process has seen the sale sold out,
+// the script is asked first without it: a refusal then costs no lookup,
+// and a unit that came back is answered admitNeedsAddress (nothing taken,
+// nothing counted) and asked for again with it.
+func (s *Service) admitWithAddress(ctx context.Context, eventID string, record *seckillv1.PurchaseRecord) ([]byte, int64, int64, error) {
 	addressResolved := false
 	resolveAddress := func() error {
-		address, err := s.shippingAddress(ctx, userID, req.GetAddressId())
+		address, err := s.shippingAddress(ctx, record.GetUserId(), record.GetAddressId())
 		if err != nil {
 			admissions.WithLabelValues("address_refused").Inc()
 			return err
@@ -89,57 +114,67 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		record.ShippingAddress, addressResolved = address, true
 		return nil
 	}
-	if !s.seenSoldOut(ev.ID) {
+	if !s.seenSoldOut(eventID) {
 		if err := resolveAddress(); err != nil {
-			return "", time.Time{}, err
+			return nil, 0, 0, err
 		}
 	}
-	var value []byte
-	var outcome, detail int64
 	for {
-		if value, err = proto.Marshal(record); err != nil {
-			return "", time.Time{}, err
+		value, err := proto.Marshal(record)
+		if err != nil {
+			return nil, 0, 0, err
 		}
-		if outcome, detail, err = s.admit(ctx, ev.ID, userID, ticket, qty, value, addressResolved); err != nil {
-			s.logger.ErrorContext(ctx, "admit", "event_id", ev.ID, "err", err)
+		outcome, detail, err := s.admit(ctx, eventID, record.GetUserId(), record.GetTicket(), record.GetQuantity(), value, addressResolved)
+		if err != nil {
+			s.logger.ErrorContext(ctx, "admit", "event_id", eventID, "err", err)
 			admissions.WithLabelValues("error").Inc()
-			return "", time.Time{}, errSaleState()
+			return nil, 0, 0, errSaleState()
 		}
-		s.noteSoldOut(ev.ID, outcome == admitSoldOut)
+		s.noteSoldOut(eventID, outcome == admitSoldOut)
 		if outcome != admitNeedsAddress {
-			break
+			return value, outcome, detail, nil
 		}
 		if err := resolveAddress(); err != nil {
-			return "", time.Time{}, err
+			return nil, 0, 0, err
 		}
 	}
-	admissions.WithLabelValues(admitLabel(outcome)).Inc()
+}
+
+// refusal is the answer to an admission outcome other than accepted (nil
+// for accepted).
+func (s *Service) refusal(eventID string, outcome, detail int64) error {
 	switch outcome {
 	case admitRateLimited:
-		return "", time.Time{}, ratelimit.Exhausted("too many purchase attempts; retry shortly", time.Duration(detail)*time.Millisecond)
+		return ratelimit.Exhausted("too many purchase attempts; retry shortly", time.Duration(detail)*time.Millisecond)
 	case admitAlreadyBought:
-		return "", time.Time{}, rpcerr.New(connect.CodeAlreadyExists, ReasonAlreadyPurchased, "you have already bought in this flash sale")
+		return rpcerr.New(connect.CodeAlreadyExists, ReasonAlreadyPurchased, "you have already bought in this flash sale")
 	case admitSoldOut:
-		return "", time.Time{}, rpcerr.New(connect.CodeFailedPrecondition, ReasonSoldOut, "sold out")
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonSoldOut, "sold out")
 	case admitNotReady:
-		s.startReconcile(ev.ID)
-		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonRecovering, "the flash sale is recovering; try again in a moment")
+		s.startReconcile(eventID)
+		return rpcerr.New(connect.CodeUnavailable, ReasonRecovering, "the flash sale is recovering; try again in a moment")
 	}
+	return nil
+}
 
-	// Neither the caller's cancellation nor its deadline may interrupt the
-	// hand-over: an interrupted produce could land after being undone.
+// handOver produces an admitted purchase to Kafka, or undoes its
+// admission. Neither the caller's cancellation nor its deadline may
+// interrupt the hand-over: an interrupted produce could land after being
+// undone.
+func (s *Service) handOver(ctx context.Context, record *seckillv1.PurchaseRecord, value []byte) error {
+	eventID, userID, ticket := record.GetEventId(), record.GetUserId(), record.GetTicket()
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ProduceTimeout)
 	defer cancel()
 	if err := s.kafka.Producer.ProduceSync(pctx, &kgo.Record{Topic: PurchasesTopic, Key: []byte(userID), Value: value}).FirstErr(); err != nil {
-		s.logger.ErrorContext(ctx, "produce purchase; undoing the admission", "event_id", ev.ID, "err", err)
-		if undoErr := s.undo(context.WithoutCancel(ctx), ev.ID, userID, ticket, qty); undoErr != nil {
-			s.logger.ErrorContext(ctx, "undo admission", "event_id", ev.ID, "ticket", ticket, "err", undoErr)
+		s.logger.ErrorContext(ctx, "produce purchase; undoing the admission", "event_id", eventID, "err", err)
+		if undoErr := s.undo(context.WithoutCancel(ctx), eventID, userID, ticket, record.GetQuantity()); undoErr != nil {
+			s.logger.ErrorContext(ctx, "undo admission", "event_id", eventID, "ticket", ticket, "err", undoErr)
 		}
 		admissionsUndone.Inc()
-		return "", time.Time{}, rpcerr.New(connect.CodeUnavailable, ReasonQueueUnavailable, "the flash sale queue is unavailable; try again")
+		return rpcerr.New(connect.CodeUnavailable, ReasonQueueUnavailable, "the flash sale queue is unavailable; try again")
 	}
-	s.clearFromOutbox(pctx, ev.ID, ticket)
-	return ticket, accepted, nil
+	s.clearFromOutbox(pctx, eventID, ticket)
+	return nil
 }
 
 // GetPurchaseResult tells the buyer (the verified caller) what became of a

@@ -55,46 +55,15 @@ func (c *cli) devCommand() *cobra.Command {
 func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateDir string, startLocal bool) error {
 	log := c.logger
 	if startLocal {
-		dsn, err := mysql.ParseDSN(c.cfg.MySQLDSN)
-		if err != nil {
-			return err
-		}
-		if err := devserver.EnsureLocal(ctx, log, "mariadb", dsn.Addr); err != nil {
-			return err
-		}
-		if err := devserver.EnsureLocal(ctx, log, "redis", c.cfg.RedisAddr); err != nil {
+		if err := c.ensureLocalServers(ctx); err != nil {
 			return err
 		}
 	}
-
-	temporalUI := "(an external Temporal server is in use)"
-	if devserver.Answers(c.cfg.TemporalAddress) {
-		log.Info("using the Temporal server already answering", "addr", c.cfg.TemporalAddress)
-	} else {
-		_, portText, err := net.SplitHostPort(c.cfg.TemporalAddress)
-		if err != nil {
-			return err
-		}
-		port, err := strconv.Atoi(portText)
-		if err != nil {
-			return err
-		}
-		logFile, err := openLog(filepath.Join(stateDir, "temporal.log"))
-		if err != nil {
-			return err
-		}
-		defer func() { _ = logFile.Close() }() // the dev server wrote to it: nothing of ours to flush
-		log.Info("starting Temporal dev server", "addr", c.cfg.TemporalAddress, "log", logFile.Name())
-		temporal, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{
-			Binary: temporalBin, Port: port, UIPort: uiPort,
-			DBFile: filepath.Join(stateDir, "temporal.db"), Output: logFile,
-		})
-		if err != nil {
-			return err
-		}
-		defer temporal.Stop()
-		temporalUI = temporal.UIURL
+	temporalUI, stopTemporal, err := c.ensureTemporal(ctx, temporalBin, uiPort, stateDir)
+	if err != nil {
+		return err
 	}
+	defer stopTemporal()
 
 	domains := app.Domains()
 	if err := app.Migrate(ctx, c.cfg, domains, log); err != nil {
@@ -116,48 +85,25 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 	if err != nil {
 		return err
 	}
-
+	serving := false
+	defer func() {
+		if !serving {
+			listener.Close()
+		}
+	}()
 	paysimNote, err := c.startDevPaysim(ctx)
 	if err != nil {
-		listener.Close()
 		return err
 	}
 	opsAddr, err := c.startOps(ctx)
 	if err != nil {
-		listener.Close()
 		return err
 	}
-
-	tc, err := deps.Temporal(ctx)
+	stopRoles, err := c.startDevRoles(ctx, deps)
 	if err != nil {
-		listener.Close()
 		return err
 	}
-	w, err := app.NewWorker(deps, tc)
-	if err != nil {
-		listener.Close()
-		return err
-	}
-	if err := w.Start(); err != nil {
-		listener.Close()
-		return err
-	}
-	defer w.Stop()
-	if err := checkWorker(ctx, tc, c.cfg.TaskQueue); err != nil {
-		listener.Close()
-		return err
-	}
-	if err := app.StartSweeper(ctx, deps, tc); err != nil {
-		listener.Close()
-		return err
-	}
-	writer, closeWriter, err := app.NewWriter(deps)
-	if err != nil {
-		listener.Close()
-		return err
-	}
-	defer closeWriter()
-	go func() { _ = writer.Run(ctx) }()
+	defer stopRoles()
 
 	fmt.Fprintf(os.Stdout, `
 Mall is running. Ctrl-C stops everything this command started.
@@ -173,9 +119,88 @@ Mall is running. Ctrl-C stops everything this command started.
 `, portOf(c.cfg.HTTPAddr), temporalUI, c.cfg.TemporalAddress, paysimNote, opsAddr, deps.Kafka.Brokers, deps.Kafka.Embedded(),
 		c.cfg.MySQLDSN, c.cfg.RedisAddr, user.DevAdminLogin, user.DevAdminPassword, portOf(c.cfg.HTTPAddr))
 
+	serving = true
 	err = app.Serve(ctx, deps, srv, listener)
 	log.Info("shutting down")
 	return err
+}
+
+// ensureLocalServers starts MariaDB and Redis when they are installed but
+// not answering.
+func (c *cli) ensureLocalServers(ctx context.Context) error {
+	dsn, err := mysql.ParseDSN(c.cfg.MySQLDSN)
+	if err != nil {
+		return err
+	}
+	if err := devserver.EnsureLocal(ctx, c.logger, "mariadb", dsn.Addr); err != nil {
+		return err
+	}
+	return devserver.EnsureLocal(ctx, c.logger, "redis", c.cfg.RedisAddr)
+}
+
+// ensureTemporal starts a Temporal dev server at --temporal-address unless
+// one answers there, and returns its Web UI's address and how to stop it.
+func (c *cli) ensureTemporal(ctx context.Context, temporalBin string, uiPort int, stateDir string) (string, func(), error) {
+	if devserver.Answers(c.cfg.TemporalAddress) {
+		c.logger.Info("using the Temporal server already answering", "addr", c.cfg.TemporalAddress)
+		return "(an external Temporal server is in use)", func() {}, nil
+	}
+	_, portText, err := net.SplitHostPort(c.cfg.TemporalAddress)
+	if err != nil {
+		return "", nil, err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return "", nil, err
+	}
+	logFile, err := openLog(filepath.Join(stateDir, "temporal.log"))
+	if err != nil {
+		return "", nil, err
+	}
+	c.logger.Info("starting Temporal dev server", "addr", c.cfg.TemporalAddress, "log", logFile.Name())
+	temporal, err := devserver.StartTemporal(ctx, devserver.TemporalOptions{
+		Binary: temporalBin, Port: port, UIPort: uiPort,
+		DBFile: filepath.Join(stateDir, "temporal.db"), Output: logFile,
+	})
+	if err != nil {
+		_ = logFile.Close() // the start failed: that is the error to report
+		return "", nil, err
+	}
+	return temporal.UIURL, func() {
+		temporal.Stop()
+		_ = logFile.Close() // the dev server wrote to it: nothing of ours to flush
+	}, nil
+}
+
+// startDevRoles runs the worker (checked to be polling), the flash-sale
+// sweeper and a writer in this process, and returns how to stop them.
+func (c *cli) startDevRoles(ctx context.Context, deps *app.Deps) (func(), error) {
+	tc, err := deps.Temporal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := app.NewWorker(deps, tc)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	if err := checkWorker(ctx, tc, c.cfg.TaskQueue); err != nil {
+		w.Stop()
+		return nil, err
+	}
+	if err := app.StartSweeper(ctx, deps, tc); err != nil {
+		w.Stop()
+		return nil, err
+	}
+	writer, closeWriter, err := app.NewWriter(deps)
+	if err != nil {
+		w.Stop()
+		return nil, err
+	}
+	go func() { _ = writer.Run(ctx) }()
+	return func() { closeWriter(); w.Stop() }, nil
 }
 
 // startDevPaysim runs the payment simulator in this process at the

@@ -209,6 +209,27 @@ func (a *Aside) Peek(ctx context.Context, key string) (value []byte, found bool,
 	return value, true, nil
 }
 
+// collect puts the values results hold for keys into found (a negative is
+// no value) and returns the keys Valkey had nothing for.
+func (a *Aside) collect(results []valkey.ValkeyResult, keys []string, found map[string][]byte) ([]string, error) {
+	var missing []string
+	for i, res := range results {
+		value, err := res.AsBytes()
+		switch {
+		case err == nil:
+			a.countHit(res.IsCacheHit())
+			if string(value) != negative {
+				found[keys[i]] = value
+			}
+		case valkey.IsValkeyNil(err):
+			missing = append(missing, keys[i])
+		default:
+			return nil, err
+		}
+	}
+	return missing, nil
+}
+
 // GetMany returns the values of keys (absent keys are missing from the
 // map), reading all hits in one round trip and all misses with one batch load.
 func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (map[string][]byte, error) {
@@ -230,47 +251,17 @@ func (a *Aside) GetMany(ctx context.Context, keys []string, load BatchLoader) (m
 		}
 		results = a.client.DoMulti(ctx, cmds...)
 	}
-	var missing []string
-	for i, res := range results {
-		value, err := res.AsBytes()
-		switch {
-		case err == nil:
-			a.countHit(res.IsCacheHit())
-			if string(value) != negative {
-				found[keys[i]] = value
-			}
-		case valkey.IsValkeyNil(err):
-			missing = append(missing, keys[i])
-		default:
-			return nil, err
-		}
-	}
-	if len(missing) == 0 {
-		return found, nil
+	missing, err := a.collect(results, keys, found)
+	if err != nil || len(missing) == 0 {
+		return found, err
 	}
 	// As in Get: client-side misses may be stale, so ask Valkey directly.
 	recheck := make(valkey.Commands, len(missing))
 	for i, key := range missing {
 		recheck[i] = a.client.B().Get().Key(key).Build()
 	}
-	stillMissing := missing[:0:0]
-	for i, res := range a.client.DoMulti(ctx, recheck...) {
-		value, err := res.AsBytes()
-		switch {
-		case err == nil:
-			a.countHit(false)
-			if string(value) != negative {
-				found[missing[i]] = value
-			}
-		case valkey.IsValkeyNil(err):
-			stillMissing = append(stillMissing, missing[i])
-		default:
-			return nil, err
-		}
-	}
-	missing = stillMissing
-	if len(missing) == 0 {
-		return found, nil
+	if missing, err = a.collect(a.client.DoMulti(ctx, recheck...), missing, found); err != nil || len(missing) == 0 {
+		return found, err
 	}
 	generations := make([]string, len(missing))
 	for i, key := range missing {
