@@ -119,6 +119,68 @@ func TestReportRendersPhasesRatiosAndVerdicts(t *testing.T) {
 	}
 }
 
+// The report is read by people and compared between runs: its layout
+// (alignment, column order, where the blank lines and notes go) is kept
+// exactly.
+func TestReportLayoutIsExact(t *testing.T) {
+	r := Report{
+		Title: "mall bench home",
+		Setup: []string{"64 clients", "2 CPUs"},
+		Phases: []Summary{
+			{Name: "noop", Requests: 20000, Elapsed: 10 * time.Second, P50: ms(2), P99: ms(9)},
+			{Name: "home cache on", Requests: 16000, Elapsed: 10 * time.Second, P50: ms(3), P99: ms(12)},
+			{Name: "home cache off", Requests: 400, Partial: 7, Errors: 2, Elapsed: 10 * time.Second, P50: ms(150), P99: ms(400), FirstError: "unavailable: boom",
+				Missing: map[string]int64{"RANKING": 5, "BANNERS": 2}},
+			{Name: "writer", Requests: 3, Errors: 1, Elapsed: time.Second},
+		},
+		Ratios: []RatioLine{
+			{Label: "GetHome cache on / noop", Num: "home cache on", Den: "noop", AtLeast: 0.7},
+			{Label: "GetHome cache on / cache off", Num: "home cache on", Den: "home cache off", AtLeast: 50, TargetTag: "at least 50x"},
+			{Label: "missing phase", Num: "nope", Den: "noop"},
+		},
+		Notes: []string{"seckill not built"},
+	}
+	// Tables pad every cell, the last one too: the ratio lines end in spaces.
+	want := strings.Join([]string{
+		"mall bench home",
+		"  64 clients",
+		"  2 CPUs",
+		"",
+		"           phase  requests  req/s     p50     p99  errors  partial",
+		"            noop     20000   2000  2.00ms  9.00ms       0        0",
+		"   home cache on     16000   1600  3.00ms  12.0ms       0        0",
+		"  home cache off       400     40   150ms   400ms       2        7",
+		"          writer         3      3       -       -       1        0",
+		"",
+		"ratio (req/s)                 value  target                ",
+		"GetHome cache on / noop       0.80x  >= 0.70x  met         ",
+		"GetHome cache on / cache off  40.0x  at least 50x  missed  ",
+		"missing phase                 n/a                          ",
+		"",
+		"note: home cache off: first error: unavailable: boom",
+		"note: home cache off: partial answers missed BANNERS in 2, RANKING in 5 (of 400 answers)",
+		"note: seckill not built",
+		"",
+	}, "\n")
+	var out bytes.Buffer
+	if err := r.Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want {
+		t.Errorf("report:\n%s\nwant:\n%s", out.String(), want)
+	}
+
+	// No title, ratios or notes: no lines for them.
+	out.Reset()
+	if err := (Report{Phases: []Summary{{Name: "only"}}}).Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	bare := "\n  phase  requests  req/s  p50  p99  errors  partial\n   only         0      0    -    -       0        0\n"
+	if out.String() != bare {
+		t.Errorf("bare report:\n%q\nwant:\n%q", out.String(), bare)
+	}
+}
+
 func TestRunIsBoundedAndCountsAnswersErrorsAndPartials(t *testing.T) {
 	var calls atomic.Int64
 	var progress bytes.Buffer
@@ -130,12 +192,12 @@ func TestRunIsBoundedAndCountsAnswersErrorsAndPartials(t *testing.T) {
 		Call: func(ctx context.Context, worker, i int) error {
 			n := calls.Add(1)
 			time.Sleep(time.Millisecond)
-			switch {
-			case n%10 == 0:
+			switch n % 10 {
+			case 0:
 				return errors.New("boom")
-			case n%10 == 5:
+			case 5:
 				return Partial("BANNERS", "RANKING")
-			case n%10 == 6:
+			case 6:
 				return ErrPartial
 			}
 			return nil

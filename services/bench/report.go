@@ -46,71 +46,102 @@ func (r Report) RatioValue(line RatioLine) float64 {
 	return Ratio(num.RPS(), den.RPS())
 }
 
-// Render writes the report as aligned plain-text tables.
+// Render writes the report as aligned plain-text tables: the setup, one
+// row per phase, the ratios against their targets, and the notes.
 func (r Report) Render(w io.Writer) error {
 	var b strings.Builder
+	r.writeSetup(&b)
+	if err := r.writePhases(&b); err != nil {
+		return err
+	}
+	if err := r.writeRatios(&b); err != nil {
+		return err
+	}
+	r.writeNotes(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r Report) writeSetup(b *strings.Builder) {
 	if r.Title != "" {
-		fmt.Fprintf(&b, "%s\n", r.Title)
+		fmt.Fprintf(b, "%s\n", r.Title)
 	}
 	for _, line := range r.Setup {
-		fmt.Fprintf(&b, "  %s\n", line)
+		fmt.Fprintf(b, "  %s\n", line)
 	}
 	b.WriteString("\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+}
+
+func (r Report) writePhases(b *strings.Builder) error {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "phase\trequests\treq/s\tp50\tp99\terrors\tpartial\t\n")
 	for _, p := range r.Phases {
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%d\t%d\t\n", p.Name, p.Requests, p.RPS(), FormatLatency(p.P50), FormatLatency(p.P99), p.Errors, p.Partial)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	return tw.Flush()
+}
+
+func (r Report) writeRatios(b *strings.Builder) error {
+	if len(r.Ratios) == 0 {
+		return nil
 	}
-	if len(r.Ratios) > 0 {
-		b.WriteString("\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprint(tw, "ratio (req/s)\tvalue\ttarget\t\n")
-		for _, line := range r.Ratios {
-			value := r.RatioValue(line)
-			target := ""
-			if line.AtLeast > 0 {
-				tag := line.TargetTag
-				if tag == "" {
-					tag = ">= " + FormatRatio(line.AtLeast)
-				}
-				verdict := "missed"
-				if value >= line.AtLeast { // false for NaN
-					verdict = "met"
-				}
-				target = tag + "  " + verdict
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", line.Label, FormatRatio(value), target)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprint(tw, "ratio (req/s)\tvalue\ttarget\t\n")
+	for _, line := range r.Ratios {
+		value := r.RatioValue(line)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", line.Label, FormatRatio(value), line.target(value))
 	}
-	var errorNotes []string
+	return tw.Flush()
+}
+
+// target is the line's target column for value: the target and whether it
+// was met; empty when the line has none.
+func (line RatioLine) target(value float64) string {
+	if line.AtLeast <= 0 {
+		return ""
+	}
+	tag := line.TargetTag
+	if tag == "" {
+		tag = ">= " + FormatRatio(line.AtLeast)
+	}
+	verdict := "missed"
+	if value >= line.AtLeast { // false for NaN
+		verdict = "met"
+	}
+	return tag + "  " + verdict
+}
+
+// writeNotes writes what went wrong in the phases (first errors, then
+// what partial answers missed) before the report's own notes.
+func (r Report) writeNotes(b *strings.Builder) {
+	var notes []string
 	for _, p := range r.Phases {
 		if p.Errors > 0 && p.FirstError != "" {
-			errorNotes = append(errorNotes, fmt.Sprintf("%s: first error: %s", p.Name, p.FirstError))
+			notes = append(notes, fmt.Sprintf("%s: first error: %s", p.Name, p.FirstError))
 		}
 	}
 	for _, p := range r.Phases {
-		if len(p.Missing) == 0 {
-			continue
-		}
-		names := slices.Sorted(maps.Keys(p.Missing))
-		parts := make([]string, len(names))
-		for i, n := range names {
-			parts[i] = fmt.Sprintf("%s in %d", n, p.Missing[n])
-		}
-		errorNotes = append(errorNotes, fmt.Sprintf("%s: partial answers missed %s (of %d answers)", p.Name, strings.Join(parts, ", "), p.Requests))
-	}
-	if notes := append(errorNotes, r.Notes...); len(notes) > 0 {
-		b.WriteString("\n")
-		for _, n := range notes {
-			fmt.Fprintf(&b, "note: %s\n", n)
+		if len(p.Missing) > 0 {
+			notes = append(notes, missingNote(p))
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	notes = append(notes, r.Notes...)
+	if len(notes) == 0 {
+		return
+	}
+	b.WriteString("\n")
+	for _, n := range notes {
+		fmt.Fprintf(b, "note: %s\n", n)
+	}
+}
+
+// missingNote counts a phase's partial answers by the part they missed.
+func missingNote(p Summary) string {
+	names := slices.Sorted(maps.Keys(p.Missing))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s in %d", n, p.Missing[n])
+	}
+	return fmt.Sprintf("%s: partial answers missed %s (of %d answers)", p.Name, strings.Join(parts, ", "), p.Requests)
 }

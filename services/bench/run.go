@@ -64,54 +64,103 @@ func Run(ctx context.Context, p Phase, progress io.Writer) Summary {
 	return drive(ctx, p, p.Duration, progress)
 }
 
+// drive runs p's workers until duration has passed, with a progress line
+// a second, and summarizes what they measured.
 func drive(ctx context.Context, p Phase, duration time.Duration, progress io.Writer) Summary {
 	start := time.Now()
 	end := start.Add(duration)
 	callCtx, cancel := context.WithDeadline(ctx, end.Add(p.RequestTimeout))
 	defer cancel()
 
-	var (
-		answered, partial, failed atomic.Int64
-		firstErr                  atomic.Pointer[string]
-		latencies                 = make([][]time.Duration, p.Concurrency)
-		missing                   = make([]map[string]int64, p.Concurrency)
-		wg                        sync.WaitGroup
-	)
+	t := newTally(p.Concurrency)
+	var wg sync.WaitGroup
 	for w := range p.Concurrency {
-		wg.Go(func() {
-			local := make([]time.Duration, 0, 4096)
-			localMissing := map[string]int64{}
-			for i := 0; ; i++ {
-				began := time.Now()
-				if !began.Before(end) || callCtx.Err() != nil {
-					break
-				}
-				err := p.Call(callCtx, w, i)
-				took := time.Since(began)
-				switch {
-				case err == nil:
-				case errors.Is(err, ErrPartial):
-					partial.Add(1)
-					var pe *PartialError
-					if errors.As(err, &pe) {
-						for _, m := range pe.Missing {
-							localMissing[m]++
-						}
-					}
-				default:
-					failed.Add(1)
-					msg := err.Error()
-					firstErr.CompareAndSwap(nil, &msg)
-					continue
-				}
-				local = append(local, took)
-				answered.Add(1)
-			}
-			latencies[w] = local
-			missing[w] = localMissing
-		})
+		wg.Go(func() { t.work(callCtx, p, w, end) })
 	}
+	stopTicking := tickProgress(progress, p.Name, start, t)
+	wg.Wait()
+	elapsed := time.Since(start)
+	stopTicking()
 
+	s := t.summary(p.Name, elapsed)
+	if progress != nil {
+		fmt.Fprintf(progress, "%-24s done in %.1fs: %d req, %.0f req/s, %d errors\n", p.Name, elapsed.Seconds(), s.Requests, s.RPS(), s.Errors)
+	}
+	return s
+}
+
+// tally is what a phase's workers count: shared counters for the progress
+// lines, and per-worker latencies and missing parts, merged at the end.
+type tally struct {
+	answered, partial, failed atomic.Int64
+	firstErr                  atomic.Pointer[string]
+	latencies                 [][]time.Duration
+	missing                   []map[string]int64
+}
+
+func newTally(workers int) *tally {
+	return &tally{latencies: make([][]time.Duration, workers), missing: make([]map[string]int64, workers)}
+}
+
+// work is worker w's loop: call after call until end (or ctx is done),
+// timing each and counting it as answered, partial or failed.
+func (t *tally) work(ctx context.Context, p Phase, w int, end time.Time) {
+	local := make([]time.Duration, 0, 4096)
+	localMissing := map[string]int64{}
+	for i := 0; ; i++ {
+		began := time.Now()
+		if !began.Before(end) || ctx.Err() != nil {
+			break
+		}
+		err := p.Call(ctx, w, i)
+		took := time.Since(began)
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrPartial):
+			t.partial.Add(1)
+			var pe *PartialError
+			if errors.As(err, &pe) {
+				for _, m := range pe.Missing {
+					localMissing[m]++
+				}
+			}
+		default:
+			t.failed.Add(1)
+			msg := err.Error()
+			t.firstErr.CompareAndSwap(nil, &msg)
+			continue
+		}
+		local = append(local, took)
+		t.answered.Add(1)
+	}
+	t.latencies[w] = local
+	t.missing[w] = localMissing
+}
+
+// summary merges the workers' counts once they have all returned.
+func (t *tally) summary(name string, elapsed time.Duration) Summary {
+	var all []time.Duration
+	for _, l := range t.latencies {
+		all = append(all, l...)
+	}
+	s := Summarize(name, all, t.partial.Load(), t.failed.Load(), elapsed)
+	for _, m := range t.missing {
+		for k, v := range m {
+			if s.Missing == nil {
+				s.Missing = map[string]int64{}
+			}
+			s.Missing[k] += v
+		}
+	}
+	if msg := t.firstErr.Load(); msg != nil {
+		s.FirstError = *msg
+	}
+	return s
+}
+
+// tickProgress writes a line a second to progress (when not nil) with the
+// phase's counts so far, until the returned stop is called.
+func tickProgress(progress io.Writer, name string, start time.Time, t *tally) (stop func()) {
 	finished := make(chan struct{})
 	ticked := make(chan struct{})
 	go func() {
@@ -126,33 +175,12 @@ func drive(ctx context.Context, p Phase, duration time.Duration, progress io.Wri
 			case <-finished:
 				return
 			case now := <-ticker.C:
-				fmt.Fprintf(progress, "%-24s %5.0fs %10d req %8d errors\n", p.Name, now.Sub(start).Seconds(), answered.Load(), failed.Load())
+				fmt.Fprintf(progress, "%-24s %5.0fs %10d req %8d errors\n", name, now.Sub(start).Seconds(), t.answered.Load(), t.failed.Load())
 			}
 		}
 	}()
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(finished)
-	<-ticked
-
-	var all []time.Duration
-	for _, l := range latencies {
-		all = append(all, l...)
+	return func() {
+		close(finished)
+		<-ticked
 	}
-	s := Summarize(p.Name, all, partial.Load(), failed.Load(), elapsed)
-	for _, m := range missing {
-		for k, v := range m {
-			if s.Missing == nil {
-				s.Missing = map[string]int64{}
-			}
-			s.Missing[k] += v
-		}
-	}
-	if msg := firstErr.Load(); msg != nil {
-		s.FirstError = *msg
-	}
-	if progress != nil {
-		fmt.Fprintf(progress, "%-24s done in %.1fs: %d req, %.0f req/s, %d errors\n", p.Name, elapsed.Seconds(), s.Requests, s.RPS(), s.Errors)
-	}
-	return s
 }

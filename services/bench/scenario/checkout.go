@@ -10,6 +10,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
+	"go.temporal.io/sdk/client"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
@@ -43,173 +44,245 @@ func Checkout(ctx context.Context, env Env, o CheckoutOptions) error {
 	if o.Concurrency < 1 || o.Duration <= 0 {
 		return errors.New("bench checkout: --concurrency and --duration must be positive")
 	}
-	// Each client stands for a stream of buyers checking out one after
-	// another, so the limits on one buyer are lifted (still checked on
-	// every checkout, so their cost is measured).
-	env.Config.MaxUnpaidOrders, env.Config.MaxUnpaidUnits = 1<<30, 1<<40
-	env.Config.CheckoutLimit = ratelimit.Limit{Burst: 1 << 30, Period: time.Minute}
-	fmt.Fprintln(env.Progress, "per-buyer checkout limits lifted: each client is a stream of buyers")
+	liftBuyerLimits(&env)
 	sys, err := startSystem(ctx, env, o.TemporalBin, "bench-checkout")
 	if err != nil {
 		return err
 	}
 	defer sys.Close()
-	cfg, deps, tc, runID := sys.cfg, sys.deps, sys.temporal, sys.runID
+	totalsBefore, err := stockUp(ctx, sys.deps)
+	if err != nil {
+		return err
+	}
+	run, err := newCheckoutRun(ctx, env, sys, o.Concurrency)
+	if err != nil {
+		return err
+	}
 
+	run.startPayers(ctx, sys.temporal)
+	summary := bench.Run(ctx, bench.Phase{Name: "Checkout to PENDING_PAYMENT", Concurrency: o.Concurrency, Duration: o.Duration, Call: run.call}, env.Progress)
+	run.stopPayers()
+
+	fmt.Fprintf(env.Progress, "waiting for %d orders to be paid\n", len(run.placed))
+	unpaid, err := waitUntilPaid(ctx, sys.deps, run.placed)
+	if err != nil {
+		return err
+	}
+	totalsAfter, err := stockTotals(ctx, sys.deps)
+	if err != nil {
+		return err
+	}
+	stock := compareStock(totalsBefore, totalsAfter)
+	report := checkoutReport(o, sys.cfg.TemporalAddress, summary, run, unpaid, stock)
+	if err := report.Render(env.Out); err != nil {
+		return err
+	}
+	if !stock.conserved || stock.reservedLeft != 0 || unpaid != 0 || stock.soldDelta != int64(len(run.placed)) {
+		return errors.New("bench checkout: invariants violated (see the report)")
+	}
+	return nil
+}
+
+// liftBuyerLimits lifts the limits on one buyer: each client stands for a
+// stream of buyers checking out one after another (the limits are still
+// checked on every checkout, so their cost is measured).
+func liftBuyerLimits(env *Env) {
+	env.Config.MaxUnpaidOrders, env.Config.MaxUnpaidUnits = 1<<30, 1<<40
+	env.Config.CheckoutLimit = ratelimit.Limit{Burst: 1 << 30, Period: time.Minute}
+	fmt.Fprintln(env.Progress, "per-buyer checkout limits lifted: each client is a stream of buyers")
+}
+
+// stockUp gives the bench products stock enough for the run and returns
+// their stock before it.
+func stockUp(ctx context.Context, deps *app.Deps) (map[string]stockRow, error) {
 	productDB, err := deps.Database(ctx, "product")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := productDB.NewUpdate().Table("products").Set("stock = ?", benchStock).Where("id IN (?)", bun.List(benchProducts)).Exec(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	totalsBefore, err := stockTotals(ctx, deps)
-	if err != nil {
-		return err
-	}
+	return stockTotals(ctx, deps)
+}
 
+// checkoutRun is the measured load: one registered shopper (token and
+// address) per client, and the payers that pay every order placed.
+type checkoutRun struct {
+	runID     string
+	orders    orderv1connect.OrderServiceClient
+	tokens    []string
+	addresses []string
+
+	mu        sync.Mutex
+	placed    []string // orders seen PENDING_PAYMENT
+	payErrors int
+	toPay     chan string
+	payers    sync.WaitGroup
+}
+
+// newCheckoutRun registers n shoppers, each with an address.
+func newCheckoutRun(ctx context.Context, env Env, sys *system, n int) (*checkoutRun, error) {
 	httpClient := rpcclient.HTTPClient()
-	users := userv1connect.NewUserServiceClient(httpClient, cfg.InternalURL, connect.WithGRPC())
-	orders := orderv1connect.NewOrderServiceClient(httpClient, cfg.InternalURL, connect.WithGRPC())
-	fmt.Fprintf(env.Progress, "registering %d shoppers\n", o.Concurrency)
-	tokens := make([]string, o.Concurrency)
-	addresses := make([]string, o.Concurrency)
-	for i := range tokens {
+	users := userv1connect.NewUserServiceClient(httpClient, sys.cfg.InternalURL, connect.WithGRPC())
+	run := &checkoutRun{
+		runID:     sys.runID,
+		orders:    orderv1connect.NewOrderServiceClient(httpClient, sys.cfg.InternalURL, connect.WithGRPC()),
+		tokens:    make([]string, n),
+		addresses: make([]string, n),
+		toPay:     make(chan string, 4096),
+	}
+	fmt.Fprintf(env.Progress, "registering %d shoppers\n", n)
+	for i := range run.tokens {
 		reg, err := users.Register(ctx, connect.NewRequest(&userv1.RegisterRequest{
-			Identity: &userv1.RegisterRequest_Username{Username: fmt.Sprintf("bench_%s_%d", runID, i)}, Password: "bench1234"}))
+			Identity: &userv1.RegisterRequest_Username{Username: fmt.Sprintf("bench_%s_%d", sys.runID, i)}, Password: "bench1234"}))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Minted with the deployment's key: one address logging in this many
 		// shoppers would (rightly) hit the login limiter.
-		if tokens[i], _, err = deps.Keys.Issue(reg.Msg.GetUser().GetUserId(), []string{auth.RoleUser}, time.Hour); err != nil {
-			return err
+		if run.tokens[i], _, err = sys.deps.Keys.Issue(reg.Msg.GetUser().GetUserId(), []string{auth.RoleUser}, time.Hour); err != nil {
+			return nil, err
 		}
-		addr, err := users.CreateAddress(ctx, withToken(tokens[i], &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
+		addr, err := users.CreateAddress(ctx, withToken(run.tokens[i], &userv1.CreateAddressRequest{Address: &userv1.AddressSpec{
 			RecipientName: "Bench", Phone: "13800000000", Province: "上海", City: "上海", Detail: "测试路 1 号"}}))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		addresses[i] = addr.Msg.GetAddress().GetAddressId()
+		run.addresses[i] = addr.Msg.GetAddress().GetAddressId()
 	}
+	return run, nil
+}
 
-	// Payments are signalled off the measured path, by a few payers.
-	var mu sync.Mutex
-	var placed []string
-	toPay := make(chan string, 4096)
-	var payers sync.WaitGroup
-	var payErrors int
+// startPayers starts the payers: payments are signalled off the measured
+// path, by a few of them.
+func (r *checkoutRun) startPayers(ctx context.Context, tc client.Client) {
 	for range 4 {
-		payers.Add(1)
-		go func() {
-			defer payers.Done()
-			for orderID := range toPay {
+		r.payers.Go(func() {
+			for orderID := range r.toPay {
 				err := tc.SignalWorkflow(ctx, checkout.WorkflowID(orderID), "", checkout.SignalPaid,
 					checkout.PaidSignal{PaymentID: "bench-" + orderID, PaidAt: time.Now()})
 				if err != nil {
-					mu.Lock()
-					payErrors++
-					mu.Unlock()
+					r.mu.Lock()
+					r.payErrors++
+					r.mu.Unlock()
 				}
 			}
-		}()
+		})
 	}
-	call := func(ctx context.Context, worker, i int) error {
-		res, err := orders.Checkout(ctx, withToken(tokens[worker], &orderv1.CheckoutRequest{
-			RequestId: fmt.Sprintf("bench-%s-%d-%d", runID, worker, i), AddressId: addresses[worker],
-			Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: benchProducts[(worker+i)%len(benchProducts)], Quantity: 1}}}))
-		if err != nil {
-			return err
-		}
-		orderID := res.Msg.GetOrderId()
-		// Poll the order (a database read); ask the saga itself (a workflow
-		// query, which costs the worker a task) only now and then, to notice
-		// a failed checkout.
-		for attempt := 1; ; attempt++ {
-			got, err := orders.GetOrder(ctx, withToken(tokens[worker], &orderv1.GetOrderRequest{OrderId: orderID}))
-			if err == nil && got.Msg.GetOrder().GetStatus() == orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
-				mu.Lock()
-				placed = append(placed, orderID)
-				mu.Unlock()
-				toPay <- orderID
-				return nil
-			}
-			if err != nil && connect.CodeOf(err) != connect.CodeNotFound {
-				return err
-			}
-			if attempt%100 == 0 {
-				state, err := orders.GetCheckout(ctx, withToken(tokens[worker], &orderv1.GetCheckoutRequest{OrderId: orderID}))
-				if err != nil {
-					return err
-				}
-				if state.Msg.GetState() == orderv1.CheckoutState_CHECKOUT_STATE_FAILED {
-					return fmt.Errorf("checkout failed: %s", state.Msg.GetFailureReason())
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}
-	summary := bench.Run(ctx, bench.Phase{Name: "Checkout to PENDING_PAYMENT", Concurrency: o.Concurrency, Duration: o.Duration, Call: call}, env.Progress)
-	close(toPay)
-	payers.Wait()
+}
 
-	fmt.Fprintf(env.Progress, "waiting for %d orders to be paid\n", len(placed))
-	orderDB, err := deps.Database(ctx, "order")
+// stopPayers waits for the payers to signal every order placed; no call
+// may run any more.
+func (r *checkoutRun) stopPayers() {
+	close(r.toPay)
+	r.payers.Wait()
+}
+
+// call is one measured checkout: worker's shopper buys one item now and
+// waits until the order is PENDING_PAYMENT.
+func (r *checkoutRun) call(ctx context.Context, worker, i int) error {
+	res, err := r.orders.Checkout(ctx, withToken(r.tokens[worker], &orderv1.CheckoutRequest{
+		RequestId: fmt.Sprintf("bench-%s-%d-%d", r.runID, worker, i), AddressId: r.addresses[worker],
+		Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: benchProducts[(worker+i)%len(benchProducts)], Quantity: 1}}}))
 	if err != nil {
 		return err
 	}
-	var unpaid int
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		unpaid, err = orderDB.NewSelect().Table("orders").Where("id IN (?) AND status <> ?", bun.List(placed), int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).Count(ctx)
-		if err != nil {
+	return r.awaitPendingPayment(ctx, r.tokens[worker], res.Msg.GetOrderId())
+}
+
+// awaitPendingPayment polls the order (a database read) until it is
+// PENDING_PAYMENT, then hands it to the payers; it asks the saga itself (a
+// workflow query, which costs the worker a task) only now and then, to
+// notice a failed checkout.
+func (r *checkoutRun) awaitPendingPayment(ctx context.Context, token, orderID string) error {
+	for attempt := 1; ; attempt++ {
+		got, err := r.orders.GetOrder(ctx, withToken(token, &orderv1.GetOrderRequest{OrderId: orderID}))
+		if err == nil && got.Msg.GetOrder().GetStatus() == orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
+			r.mu.Lock()
+			r.placed = append(r.placed, orderID)
+			r.mu.Unlock()
+			r.toPay <- orderID
+			return nil
+		}
+		if err != nil && connect.CodeOf(err) != connect.CodeNotFound {
 			return err
 		}
+		if attempt%100 == 0 {
+			state, err := r.orders.GetCheckout(ctx, withToken(token, &orderv1.GetCheckoutRequest{OrderId: orderID}))
+			if err != nil {
+				return err
+			}
+			if state.Msg.GetState() == orderv1.CheckoutState_CHECKOUT_STATE_FAILED {
+				return fmt.Errorf("checkout failed: %s", state.Msg.GetFailureReason())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// waitUntilPaid waits up to two minutes for every placed order to be PAID
+// and returns how many are not.
+func waitUntilPaid(ctx context.Context, deps *app.Deps, placed []string) (int, error) {
+	orderDB, err := deps.Database(ctx, "order")
+	if err != nil {
+		return 0, err
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		unpaid, err := orderDB.NewSelect().Table("orders").Where("id IN (?) AND status <> ?", bun.List(placed), int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).Count(ctx)
+		if err != nil {
+			return 0, err
+		}
 		if unpaid == 0 || time.Now().After(deadline) {
-			break
+			return unpaid, nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	totalsAfter, err := stockTotals(ctx, deps)
-	if err != nil {
-		return err
-	}
-	conserved, reservedLeft, soldDelta := true, int64(0), int64(0)
-	for id, before := range totalsBefore {
-		after := totalsAfter[id]
-		if after.total() != before.total() {
-			conserved = false
+}
+
+// stockChange is how the bench products' stock moved over the run.
+type stockChange struct {
+	products     int
+	conserved    bool // available+reserved+sold unchanged for every product
+	reservedLeft int64
+	soldDelta    int64
+}
+
+func compareStock(before, after map[string]stockRow) stockChange {
+	c := stockChange{products: len(before), conserved: true}
+	for id, b := range before {
+		a := after[id]
+		if a.total() != b.total() {
+			c.conserved = false
 		}
-		reservedLeft += after.reserved - before.reserved
-		soldDelta += after.sold - before.sold
+		c.reservedLeft += a.reserved - b.reserved
+		c.soldDelta += a.sold - b.sold
 	}
+	return c
+}
+
+func checkoutReport(o CheckoutOptions, temporalAddress string, summary bench.Summary, run *checkoutRun, unpaid int, stock stockChange) bench.Report {
 	rate := summary.RPS()
-	report := bench.Report{
+	placed := len(run.placed)
+	return bench.Report{
 		Title: "mall bench checkout",
 		Setup: []string{
 			fmt.Sprintf("%d shoppers, buy-now of 1 item, %v measured; %d CPUs, %s; Temporal at %s, one in-process worker",
-				o.Concurrency, o.Duration, runtime.NumCPU(), runtime.Version(), cfg.TemporalAddress),
+				o.Concurrency, o.Duration, runtime.NumCPU(), runtime.Version(), temporalAddress),
 		},
 		Phases: []bench.Summary{summary},
 		Notes: []string{
 			fmt.Sprintf("checkouts/s %.1f (target >= 30: %s); failures %d (target 0: %s); p99 %s (target < 500ms: %s)",
 				rate, verdict(rate >= 30), summary.Errors, verdict(summary.Errors == 0),
 				bench.FormatLatency(summary.P99), verdict(summary.P99 < 500*time.Millisecond)),
-			fmt.Sprintf("orders placed %d, not PAID after the run %d, payment signals failed %d", len(placed), unpaid, payErrors),
+			fmt.Sprintf("orders placed %d, not PAID after the run %d, payment signals failed %d", placed, unpaid, run.payErrors),
 			fmt.Sprintf("stock: available+reserved+sold conserved for all %d products: %t; reserved left %d; sold +%d (orders paid %d)",
-				len(totalsBefore), conserved, reservedLeft, soldDelta, len(placed)-unpaid),
+				stock.products, stock.conserved, stock.reservedLeft, stock.soldDelta, placed-unpaid),
 		},
 	}
-	if err := report.Render(env.Out); err != nil {
-		return err
-	}
-	if !conserved || reservedLeft != 0 || unpaid != 0 || soldDelta != int64(len(placed)) {
-		return errors.New("bench checkout: invariants violated (see the report)")
-	}
-	return nil
 }
 
 type stockRow struct{ available, reserved, sold int64 }

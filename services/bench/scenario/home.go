@@ -60,117 +60,151 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 	if o.Concurrency < 1 || o.Duration <= 0 || o.Warmup < 0 || o.Products < 1 {
 		return errors.New("bench home: --concurrency and --duration must be positive, --warmup not negative")
 	}
-	var clientOpts []connect.ClientOption
-	switch o.Encoding {
-	case "proto":
-	case "json":
-		clientOpts = append(clientOpts, connect.WithProtoJSON())
-	default:
-		return fmt.Errorf("bench home: --encoding %q: want proto or json", o.Encoding)
-	}
-	if !o.Gzip {
-		clientOpts = append(clientOpts, connect.WithAcceptCompression("gzip", nil, nil))
-	}
-	// The load runs on the same cores as the servers: decoding every answer
-	// in full would bill the client's work to the bigger answers.
-	loadOpts := clientOpts
-	switch {
-	case o.Decode == "full":
-	case o.Decode == "shallow" && o.Encoding == "proto":
-		loadOpts = append(slices.Clone(clientOpts), connect.WithCodec(shallowCodec{}))
-	default:
-		return fmt.Errorf("bench home: --decode %q: want full, or shallow with --encoding=proto", o.Decode)
-	}
-
-	// Loopback only: both servers listen on 127.0.0.1 ports of the kernel's choosing.
-	mallListener, err := net.Listen("tcp", "127.0.0.1:0")
+	clientOpts, loadOpts, err := homeClientOptions(o)
 	if err != nil {
 		return err
 	}
-	defer mallListener.Close()
-	noopListener, err := net.Listen("tcp", "127.0.0.1:0")
+	servers, err := startHomeServers(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer noopListener.Close()
-	cfg := benchConfig(env.Config)
-	cfg.HTTPAddr = mallListener.Addr().String()
-	cfg.InternalURL = "http://" + cfg.HTTPAddr
-	mallURL, noopURL := cfg.InternalURL, "http://"+noopListener.Addr().String()
-
-	fmt.Fprintln(env.Progress, "preparing: migrating and seeding", cfg.DBPrefix+"* databases")
-	if err := app.Migrate(ctx, cfg, app.Domains(), env.Logger); err != nil {
-		return err
-	}
-	if _, err := app.Seed(ctx, cfg, env.Logger); err != nil {
-		return err
-	}
-	deps, err := app.NewDeps(ctx, cfg, env.Logger)
-	if err != nil {
-		return err
-	}
-	defer deps.Close()
-	mall, err := app.NewServer(ctx, deps, app.Domains())
-	if err != nil {
-		return err
-	}
-	noop, err := app.NewServer(ctx, deps, nil) // the same server options, no domain
-	if err != nil {
-		return err
-	}
-	noop.Mount(storefrontv1connect.NewStorefrontServiceHandler(noopStorefront{}, noop.HandlerOptions()...))
-
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 2)
-	go func() { served <- app.Serve(serveCtx, deps, mall, mallListener) }()
-	go func() { served <- noop.Serve(serveCtx, noopListener) }()
-	defer func() {
-		stopServing()
-		for range 2 {
-			if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
-				env.Logger.Warn("bench server", "err", err)
-			}
-		}
-	}()
+	defer servers.Close()
 
 	// HTTP/1.1 keep-alive clients, one connection per worker.
 	// DisableCompression: Connect negotiates compression itself (--gzip).
 	transport := &http.Transport{MaxIdleConns: 2 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	httpClient := &http.Client{Transport: transport}
-	noopHome := storefrontv1connect.NewStorefrontServiceClient(httpClient, noopURL, loadOpts...)
-	home := storefrontv1connect.NewStorefrontServiceClient(httpClient, mallURL, loadOpts...)
-	products := productv1connect.NewProductServiceClient(httpClient, mallURL, loadOpts...)
-
-	ids, err := productIDs(ctx, productv1connect.NewProductServiceClient(httpClient, mallURL, clientOpts...), o.Products)
+	ids, err := productIDs(ctx, productv1connect.NewProductServiceClient(httpClient, servers.mallURL, clientOpts...), o.Products)
 	if err != nil {
 		return fmt.Errorf("bench home: listing products to rotate over: %w", err)
 	}
-	sample, err := storefrontv1connect.NewStorefrontServiceClient(httpClient, mallURL, clientOpts...).GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
+	homeShape, err := sampleHome(ctx, storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, clientOpts...))
 	if err != nil {
-		return fmt.Errorf("bench home: sample GetHome: %w", err)
+		return err
 	}
-	s := sample.Msg
-	homeShape := fmt.Sprintf("GetHome answers %d banners, %d flash sales, %d ranking entries, %d recommendations, %d categories; degraded parts: %v",
-		len(s.GetBanners()), len(s.GetFlashSales()), len(s.GetRanking()), len(s.GetRecommendations()), len(s.GetCategories()), s.GetDegradedParts())
 	fmt.Fprintln(env.Progress, homeShape)
 
-	callHome := func(client storefrontv1connect.StorefrontServiceClient) func(context.Context, int, int) error {
-		return func(ctx context.Context, _, _ int) error {
-			res, err := client.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
-			if err != nil {
-				return err
-			}
-			if parts := res.Msg.GetDegradedParts(); len(parts) > 0 {
-				missing := make([]string, len(parts))
-				for i, p := range parts {
-					missing[i] = strings.TrimPrefix(p.String(), "HOME_PART_")
-				}
-				return bench.Partial(missing...)
-			}
-			return nil
-		}
+	summaries := runHomePhases(ctx, env, o, servers, httpClient, loadOpts, ids)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	return homeReport(o, len(ids), homeShape, summaries).Render(env.Out)
+}
+
+// homeClientOptions are the options of the clients that look (clientOpts)
+// and of those that load (loadOpts), from the encoding flags.
+func homeClientOptions(o HomeOptions) (clientOpts, loadOpts []connect.ClientOption, err error) {
+	switch o.Encoding {
+	case "proto":
+	case "json":
+		clientOpts = append(clientOpts, connect.WithProtoJSON())
+	default:
+		return nil, nil, fmt.Errorf("bench home: --encoding %q: want proto or json", o.Encoding)
+	}
+	if !o.Gzip {
+		clientOpts = append(clientOpts, connect.WithAcceptCompression("gzip", nil, nil))
+	}
+	// The load runs on the same cores as the servers: decoding every answer
+	// in full would bill the client's work to the bigger answers.
+	loadOpts = clientOpts
+	switch {
+	case o.Decode == "full":
+	case o.Decode == "shallow" && o.Encoding == "proto":
+		loadOpts = append(slices.Clone(clientOpts), connect.WithCodec(shallowCodec{}))
+	default:
+		return nil, nil, fmt.Errorf("bench home: --decode %q: want full, or shallow with --encoding=proto", o.Decode)
+	}
+	return clientOpts, loadOpts, nil
+}
+
+// homeServers are the mall and the no-op storefront, served in this
+// process.
+type homeServers struct {
+	deps             *app.Deps
+	mallURL, noopURL string
+	closers
+}
+
+// startHomeServers migrates and seeds the bench databases and serves the
+// mall and, with the same server options, the no-op storefront.
+func startHomeServers(ctx context.Context, env Env) (_ *homeServers, err error) {
+	s := &homeServers{}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	// Loopback only: both servers listen on 127.0.0.1 ports of the kernel's choosing.
+	mallListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.add(func() { mallListener.Close() })
+	noopListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.add(func() { noopListener.Close() })
+	cfg := benchConfig(env.Config)
+	cfg.HTTPAddr = mallListener.Addr().String()
+	cfg.InternalURL = "http://" + cfg.HTTPAddr
+	s.mallURL, s.noopURL = cfg.InternalURL, "http://"+noopListener.Addr().String()
+
+	fmt.Fprintln(env.Progress, "preparing: migrating and seeding", cfg.DBPrefix+"* databases")
+	if err := app.Migrate(ctx, cfg, app.Domains(), env.Logger); err != nil {
+		return nil, err
+	}
+	if _, err := app.Seed(ctx, cfg, env.Logger); err != nil {
+		return nil, err
+	}
+	if s.deps, err = app.NewDeps(ctx, cfg, env.Logger); err != nil {
+		return nil, err
+	}
+	s.add(s.deps.Close)
+	mall, err := app.NewServer(ctx, s.deps, app.Domains())
+	if err != nil {
+		return nil, err
+	}
+	noop, err := app.NewServer(ctx, s.deps, nil) // the same server options, no domain
+	if err != nil {
+		return nil, err
+	}
+	noop.Mount(storefrontv1connect.NewStorefrontServiceHandler(noopStorefront{}, noop.HandlerOptions()...))
+
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 2)
+	go func() { served <- app.Serve(serveCtx, s.deps, mall, mallListener) }()
+	go func() { served <- noop.Serve(serveCtx, noopListener) }()
+	s.add(func() {
+		stopServing()
+		for range 2 {
+			if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+				env.Logger.Warn("bench server", "err", err)
+			}
+		}
+	})
+	return s, nil
+}
+
+// sampleHome describes one GetHome answer: how many of each part it has.
+func sampleHome(ctx context.Context, home storefrontv1connect.StorefrontServiceClient) (string, error) {
+	sample, err := home.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
+	if err != nil {
+		return "", fmt.Errorf("bench home: sample GetHome: %w", err)
+	}
+	s := sample.Msg
+	return fmt.Sprintf("GetHome answers %d banners, %d flash sales, %d ranking entries, %d recommendations, %d categories; degraded parts: %v",
+		len(s.GetBanners()), len(s.GetFlashSales()), len(s.GetRanking()), len(s.GetRecommendations()), len(s.GetCategories()), s.GetDegradedParts()), nil
+}
+
+// runHomePhases runs the phases in the order of the report: the no-op,
+// then GetHome and GetProduct with every cache on, then off. Caches are on
+// again afterwards.
+func runHomePhases(ctx context.Context, env Env, o HomeOptions, servers *homeServers, httpClient *http.Client, loadOpts []connect.ClientOption, ids []string) []bench.Summary {
+	noopHome := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.noopURL, loadOpts...)
+	home := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, loadOpts...)
+	products := productv1connect.NewProductServiceClient(httpClient, servers.mallURL, loadOpts...)
 	callProduct := func(ctx context.Context, worker, i int) error {
 		// Workers start spread over the catalog and walk it.
 		id := ids[(worker*len(ids)/o.Concurrency+i)%len(ids)]
@@ -183,25 +217,44 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 
 	var summaries []bench.Summary
 	summaries = append(summaries, phase(phaseNoop, callHome(noopHome)))
-	deps.SetCacheEnabled(true)
+	servers.deps.SetCacheEnabled(true)
 	summaries = append(summaries, phase(phaseHomeCacheOn, callHome(home)), phase(phaseProductCacheOn, callProduct))
-	deps.SetCacheEnabled(false)
+	servers.deps.SetCacheEnabled(false)
 	summaries = append(summaries, phase(phaseHomeCacheOff, callHome(home)), phase(phaseProductCacheOff, callProduct))
-	deps.SetCacheEnabled(true)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	servers.deps.SetCacheEnabled(true)
+	return summaries
+}
 
+// callHome is a GetHome call to client; an answer with degraded parts is
+// partial, naming them.
+func callHome(client storefrontv1connect.StorefrontServiceClient) func(context.Context, int, int) error {
+	return func(ctx context.Context, _, _ int) error {
+		res, err := client.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
+		if err != nil {
+			return err
+		}
+		if parts := res.Msg.GetDegradedParts(); len(parts) > 0 {
+			missing := make([]string, len(parts))
+			for i, p := range parts {
+				missing[i] = strings.TrimPrefix(p.String(), "HOME_PART_")
+			}
+			return bench.Partial(missing...)
+		}
+		return nil
+	}
+}
+
+func homeReport(o HomeOptions, products int, homeShape string, summaries []bench.Summary) bench.Report {
 	encoding := "Connect " + o.Encoding
 	if o.Gzip {
 		encoding += " (gzip accepted)"
 	}
 	encoding += ", " + o.Decode + " decoding"
-	report := bench.Report{
+	return bench.Report{
 		Title: "mall bench home",
 		Setup: []string{
 			fmt.Sprintf("%d clients over HTTP/1.1, %s; %v measured after %v warm-up per phase", o.Concurrency, encoding, o.Duration, o.Warmup),
-			fmt.Sprintf("%d CPUs, %s; GetProduct rotates over %d products", runtime.NumCPU(), runtime.Version(), len(ids)),
+			fmt.Sprintf("%d CPUs, %s; GetProduct rotates over %d products", runtime.NumCPU(), runtime.Version(), products),
 			homeShape,
 		},
 		Phases: summaries,
@@ -213,7 +266,6 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 		},
 		Notes: []string{"partial: answered with degraded parts (a source failed, was not built yet, or missed its deadline)"},
 	}
-	return report.Render(env.Out)
 }
 
 // productIDs lists up to limit on-sale product ids.

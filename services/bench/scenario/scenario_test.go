@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	productv1 "mall/gen/mall/product/v1"
@@ -30,7 +31,7 @@ func TestShallowCodecReadsDegradedPartsAndRejectsBrokenFraming(t *testing.T) {
 		t.Fatalf("decoded %v", &got)
 	}
 	// Unpacked encoding of the same field is read too.
-	unpacked := []byte{6<<3 | 0, 2, 6<<3 | 0, 4}
+	unpacked := []byte{6<<3 | byte(protowire.VarintType), 2, 6<<3 | byte(protowire.VarintType), 4}
 	got.Reset()
 	if err := (shallowCodec{}).Unmarshal(unpacked, &got); err != nil || len(got.GetDegradedParts()) != 2 {
 		t.Fatalf("unpacked: %v %v", &got, err)

@@ -23,12 +23,17 @@ type system struct {
 	deps     *app.Deps
 	temporal client.Client
 	runID    string // distinguishes this run's task queue, users and requests
-	closers  []func()
+	closers
 }
 
-func (s *system) Close() {
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		s.closers[i]()
+// closers undo what a benchmark started, last started first.
+type closers []func()
+
+func (c *closers) add(f func()) { *c = append(*c, f) }
+
+func (c closers) Close() {
+	for i := len(c) - 1; i >= 0; i-- {
+		c[i]()
 	}
 }
 
@@ -47,7 +52,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 		if err != nil {
 			return nil, err
 		}
-		s.closers = append(s.closers, server.Stop)
+		s.add(server.Stop)
 		s.cfg.TemporalAddress = server.Address
 	}
 	s.cfg.TaskQueue = name + "-" + s.runID
@@ -55,7 +60,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	if err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, func() { listener.Close() })
+	s.add(func() { listener.Close() })
 	s.cfg.InternalURL = "http://" + listener.Addr().String()
 	s.cfg.PublicURL = s.cfg.InternalURL
 
@@ -69,7 +74,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	if s.deps, err = app.NewDeps(ctx, s.cfg, env.Logger); err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, s.deps.Close)
+	s.add(s.deps.Close)
 	srv, err := app.NewServer(ctx, s.deps, app.Domains())
 	if err != nil {
 		return nil, err
@@ -77,7 +82,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	serveCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- app.Serve(serveCtx, s.deps, srv, listener) }()
-	s.closers = append(s.closers, func() {
+	s.add(func() {
 		stopServing()
 		if err := <-served; err != nil {
 			env.Logger.Warn("bench system stopped with an error", "err", err)
@@ -93,7 +98,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	if err := w.Start(); err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, w.Stop)
+	s.add(w.Stop)
 	return s, nil
 }
 
