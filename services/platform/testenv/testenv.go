@@ -1,7 +1,8 @@
 // Package testenv gives integration tests the real parts they run against:
 // the local MariaDB and Redis, an embedded Kafka broker, and a Temporal dev
 // server started by the test itself. A missing part fails the test; nothing
-// is skipped.
+// is skipped, except that `go test -short` (the fast tier of pure logic)
+// leaves out every test that reaches one of those servers.
 package testenv
 
 import (
@@ -60,6 +61,7 @@ func RandomID(n int) string {
 // database with it when the test ends.
 func DatabasePrefix(t testing.TB) string {
 	t.Helper()
+	Integration(t)
 	prefix := "t" + RandomID(4) + "_"
 	server, err := sql.Open("mysql", MySQLDSN())
 	if err != nil {
@@ -95,6 +97,7 @@ func DatabasePrefix(t testing.TB) string {
 // Databases lists the databases whose names start with prefix.
 func Databases(t testing.TB, prefix string) []string {
 	t.Helper()
+	Integration(t)
 	server, err := sql.Open("mysql", MySQLDSN())
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +122,7 @@ func Databases(t testing.TB, prefix string) []string {
 // Redis connects to the test Redis.
 func Redis(t testing.TB) valkey.Client {
 	t.Helper()
+	Integration(t)
 	client, err := cache.Open(context.Background(), RedisAddr())
 	if err != nil {
 		t.Fatalf("Redis at %s: %v (start it; see README)", RedisAddr(), err)
@@ -131,6 +135,7 @@ func Redis(t testing.TB) valkey.Client {
 // returns its frontend address.
 func Temporal(t testing.TB) string {
 	t.Helper()
+	Integration(t)
 	server, err := devserver.StartTemporal(context.Background(), devserver.TemporalOptions{Binary: TemporalBinary(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +176,7 @@ func RepoRoot(t testing.TB) string {
 // migrations, and closes the handle when the test ends.
 func MigratedDB(t testing.TB, name string, migrations fs.FS) *bun.DB {
 	t.Helper()
+	Integration(t)
 	ctx := context.Background()
 	handle, err := db.Open(ctx, MySQLDSN(), name)
 	if err != nil {

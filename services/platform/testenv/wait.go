@@ -1,0 +1,34 @@
+package testenv
+
+import (
+	"testing"
+	"time"
+)
+
+// Eventually polls cond until it holds and fails the test, naming what it
+// waited for, when it still does not after within. The polls start a few
+// milliseconds apart and slow to 100 ms, so a condition that holds at once
+// costs nothing and a long wait does not spin.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	pause := 2 * time.Millisecond
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting after %v: %s", within, what)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// Integration marks a test that runs against the local servers (MariaDB,
+// Redis, a Temporal dev server, the mall binary). `go test -short`, the fast
+// tier `make test` runs first, leaves it for the full run; every helper here
+// that reaches a server calls it, so a test using one needs no mark of its own.
+func Integration(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: runs in the full tier (without -short)")
+	}
+}
