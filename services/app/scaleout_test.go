@@ -300,11 +300,11 @@ func TestEveryRoleScalesOutAndSurvivesLosingAProcess(t *testing.T) {
 		}
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			desc, err := tc.DescribeWorkflowExecution(context.Background(), "checkout-"+id, "")
+			desc, err := tc.DescribeWorkflow(context.Background(), "checkout-"+id, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			if desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 				break
 			}
 			if time.Now().After(deadline) {

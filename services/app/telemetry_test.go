@@ -78,7 +78,7 @@ func hasSpan(ss []sdktrace.ReadOnlySpan, match func(sdktrace.ReadOnlySpan) bool)
 func attr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range s.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

@@ -69,11 +69,11 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 			if runs := f.saga.runsOf(workflowID); runs != 1 {
 				t.Fatalf("%d workflow runs after a retry", runs)
 			}
-			desc, err := f.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
-			if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			desc, err := f.temporal.DescribeWorkflow(ctx, workflowID, "")
+			if err != nil || desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 				t.Fatalf("describe %v %v", desc, err)
 			}
-			runID := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+			runID := desc.RawResponse.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 
 			// Another user with the same request id gets an order of their own.
 			bobs, err := client.Checkout(ctx, testenv.Bearer(bobToken, &orderv1.CheckoutRequest{RequestId: requestID, AddressId: "a-bob",
@@ -110,10 +110,10 @@ func TestCheckoutStartsOneWorkflowPerRequest(t *testing.T) {
 			// The same request id for other items is another checkout: refused.
 			_, err = client.Checkout(ctx, testenv.Bearer(aliceToken, cartCheckout(requestID, "p0001")))
 			testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonRequestIDReused)
-			desc, err = f.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
-			if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED ||
-				desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() != runID {
-				t.Fatalf("after a late retry: %v %v", desc.GetWorkflowExecutionInfo(), err)
+			desc, err = f.temporal.DescribeWorkflow(ctx, workflowID, "")
+			if err != nil || desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED ||
+				desc.RawResponse.GetWorkflowExecutionInfo().GetExecution().GetRunId() != runID {
+				t.Fatalf("after a late retry: %v %v", desc.RawResponse.GetWorkflowExecutionInfo(), err)
 			}
 			if runs := f.saga.runsOf(workflowID); runs != 1 {
 				t.Fatalf("%d workflow runs", runs)
@@ -225,8 +225,8 @@ func TestCancelOrderSignalsTheSaga(t *testing.T) {
 					t.Fatalf("cancel paid %v %v", res, err)
 				}
 			}
-			desc, err := f.temporal.DescribeWorkflowExecution(ctx, cancellation.WorkflowID(orphan), "")
-			if err != nil || desc.GetWorkflowExecutionInfo().GetType().GetName() != cancellation.WorkflowName {
+			desc, err := f.temporal.DescribeWorkflow(ctx, cancellation.WorkflowID(orphan), "")
+			if err != nil || desc.RawResponse.GetWorkflowExecutionInfo().GetType().GetName() != cancellation.WorkflowName {
 				t.Fatalf("cancellation workflow %v %v", desc, err)
 			}
 			_, err = client.ShipOrder(ctx, testenv.Bearer(f.admin, &orderv1.ShipOrderRequest{OrderId: orphan, Carrier: "SF", TrackingNumber: "SF1"}))

@@ -102,7 +102,7 @@ func TestCheckoutIsRefusedAtTheUnpaidCap(t *testing.T) {
 			_, err = client.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{RequestId: "req-buy-" + testenv.RandomID(6), AddressId: "a-home",
 				Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: "p0003", Quantity: 1}}}))
 			testenv.WantCode(t, err, connect.CodeResourceExhausted, ReasonUnpaidOrdersLimit)
-			if _, err := f.temporal.DescribeWorkflowExecution(ctx, checkout.WorkflowID(checkout.OrderID(buyer, refusedID)), ""); !isWorkflowNotFound(err) {
+			if _, err := f.temporal.DescribeWorkflow(ctx, checkout.WorkflowID(checkout.OrderID(buyer, refusedID)), ""); !isWorkflowNotFound(err) {
 				t.Fatalf("a refused checkout started a saga: %v", err)
 			}
 			again, err := client.Checkout(ctx, testenv.Bearer(token, cartCheckout(earlier, "p0001")))

@@ -239,15 +239,6 @@ func (h *harness) run() Status {
 	return status
 }
 
-func (h *harness) wantCalls(want ...string) {
-	h.t.Helper()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if strings.Join(h.calls, "\n") != strings.Join(want, "\n") {
-		h.t.Fatalf("calls:\n  %s\nwant:\n  %s", strings.Join(h.calls, "\n  "), strings.Join(want, "\n  "))
-	}
-}
-
 var (
 	pay1    = PaymentID(testOrder, 1)
 	pay2    = PaymentID(testOrder, 2)

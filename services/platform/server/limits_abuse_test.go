@@ -201,7 +201,7 @@ func trickle(body []byte, gap time.Duration) io.ReadCloser {
 			}
 			time.Sleep(gap)
 		}
-		w.Close()
+		_ = w.Close() // a pipe writer's Close never fails
 	}()
 	return r
 }
