@@ -3,14 +3,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-BUF  := tools/bin/buf
-MALL := bin/mall
+BUF      := tools/bin/buf
+GOLANGCI := tools/bin/golangci-lint
+MALL     := bin/mall
 
-.PHONY: help run test tools gen build web lint gen-check go-check unit web-check e2e
+.PHONY: help run test tools gen build web short lint gen-check go-check unit web-check e2e
 
 help:
 	@echo "make run   - the whole mall on this machine (API :8080, Temporal UI :8233)"
-	@echo "make test  - lint, generation drift, vet and every test (what CI runs)"
+	@echo "make test  - the fast tier, lint, generation drift, vet and every test (what CI runs)"
 
 # Pinned tools: buf, protoc plugins, grpcurl and the Temporal CLI from
 # tools/go.mod (outside go.work), protoc-gen-es from tools/package.json.
@@ -18,6 +19,10 @@ tools: tools/bin/.built tools/node_modules/.installed
 tools/bin/.built: tools/go.mod tools/go.sum
 	@echo ">> building pinned tools (the first time takes several minutes)"
 	cd tools && GOWORK=off go build -o bin/ tool
+	@touch $@
+# golangci-lint has a module of its own: its dependencies stay out of the tools'.
+$(GOLANGCI): tools/lint/go.mod tools/lint/go.sum
+	cd tools/lint && GOWORK=off go build -o ../bin/ tool
 	@touch $@
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
@@ -39,11 +44,24 @@ web: web/node_modules/.installed
 run: tools build web
 	$(MALL) dev
 
-test: tools lint gen-check go-check web-check unit e2e
+# The fast tier first (pure logic, no servers: a broken rule fails in
+# seconds), then lint, then everything against the real parts.
+test: short tools lint gen-check go-check web-check unit e2e
 
-lint:
+# Every test that reaches MariaDB, Redis, Temporal or the mall binary goes
+# through testenv.Integration, which -short leaves for the full run.
+short:
+	go test -short -count=1 work
+
+# Contracts (buf lint, format, and no breaking change against the released
+# baseline proto/released.binpb), Go (golangci-lint, .golangci.yml) and the
+# SPA (eslint with typescript-eslint and React's hook rules).
+lint: tools $(GOLANGCI) web/node_modules/.installed
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
+	$(BUF) breaking proto --against proto/released.binpb
+	$(GOLANGCI) run ./services/... ./workflows/...
+	cd web && npm run lint
 
 # Generated code is committed: regenerating must change nothing.
 gen-check: gen
@@ -58,11 +76,10 @@ go-check:
 unit:
 	go test -race -count=1 -timeout 20m work
 
-# TypeScript strict type check, eslint (typescript-eslint and React's hook
-# rules, web/eslint.config.js) and the unit tests of the SPA's logic, hooks
+# TypeScript strict type check and the unit tests of the SPA's logic, hooks
 # and components.
 web-check: web/node_modules/.installed
-	cd web && npx tsc --noEmit && npm run lint && npx vitest run
+	cd web && npx tsc --noEmit && npx vitest run
 
 # The browser journey in Chromium against the whole system (mall dev on
 # free ports and fresh databases); screenshots land in web/e2e/artifacts.
