@@ -130,22 +130,26 @@ func (m *mall) waitStatusWithin(t *testing.T, token, orderID string, status orde
 	return o
 }
 
-// waitOrder polls the order until it has status; usable off the test's goroutine.
+// waitOrder polls the order until it has status; usable off the test's
+// goroutine (hence Poll).
 func (m *mall) waitOrder(ctx context.Context, token, orderID string, status orderv1.OrderStatus, within time.Duration) (*orderv1.Order, error) {
-	deadline := time.Now().Add(within)
-	for {
-		res, err := m.orders.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: orderID}))
-		if err == nil && res.Msg.GetOrder().GetStatus() == status {
-			return res.Msg.GetOrder(), nil
+	var order *orderv1.Order
+	var err error
+	if !testenv.Poll(within, func() bool {
+		var res *connect.Response[orderv1.GetOrderResponse]
+		if res, err = m.orders.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: orderID})); err != nil {
+			// Not found yet goes on polling; any other error ends the wait.
+			return connect.CodeOf(err) != connect.CodeNotFound
 		}
-		if err != nil && connect.CodeOf(err) != connect.CodeNotFound {
-			return nil, err
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("order %s never reached %s (last: %v %v)", orderID, status, res.Msg.GetOrder().GetStatus(), err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		order = res.Msg.GetOrder()
+		return order.GetStatus() == status
+	}) {
+		return nil, fmt.Errorf("order %s never reached %s (last: %v %v)", orderID, status, order.GetStatus(), err)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return order, nil
 }
 
 func (m *mall) pay(t *testing.T, orderID string) {
@@ -186,19 +190,21 @@ func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
 		t.Fatalf("after checkout: %+v (before %+v)", s, before)
 	}
 	// The saga removes the checked-out lines just after creating the order.
-	for cleared := time.Now().Add(30 * time.Second); ; {
+	seen := ""
+	testenv.Eventually(t, 30*time.Second, "the checked-out lines gone from the cart", func() bool {
 		cart, err := m.carts.ListCart(ctx, testenv.Bearer(token, &cartv1.ListCartRequest{}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(cart.Msg.GetLines()) == 0 {
-			break
+			return true
 		}
-		if time.Now().After(cleared) {
-			t.Fatalf("checked-out lines still in the cart: %v", cart.Msg)
+		if now := fmt.Sprint(cart.Msg); now != seen {
+			seen = now
+			t.Logf("the cart: %s", now)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 
 	m.pay(t, orderID)
 	m.pay(t, orderID) // a duplicate signal changes nothing
@@ -230,8 +236,8 @@ func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
 	if err := m.temporal.GetWorkflow(ctx, checkout.WorkflowID(orderID), "").Get(ctx, &status); err != nil || status.State != checkout.StateCompleted {
 		t.Fatalf("workflow ended %v %v", status, err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	lastScore := int64(-1)
+	testenv.Eventually(t, 30*time.Second, fmt.Sprintf("the ranking score of %s at %d after the PAID event", product, salesBefore+2), func() bool {
 		top, err := m.products.GetRanking(ctx, connect.NewRequest(&productv1.GetRankingRequest{CategoryId: "c02", Limit: 25}))
 		if err != nil {
 			t.Fatal(err)
@@ -242,14 +248,12 @@ func TestCheckoutPayShipDeliverConfirm(t *testing.T) {
 				score = e.GetScore()
 			}
 		}
-		if score == salesBefore+2 {
-			break
+		if score != salesBefore+2 && score != lastScore {
+			t.Logf("ranking score of %s is %d", product, score)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ranking score of %s is %d after the PAID event", product, score)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		lastScore = score
+		return score == salesBefore+2
+	})
 }
 
 // salesCount is a product's sales count, which seeds its ranking score.
@@ -323,23 +327,25 @@ func TestCheckoutOfTooMuchFailsWithoutAnOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	lastState := orderv1.CheckoutState(-1)
+	testenv.Eventually(t, 30*time.Second, "the checkout failed", func() bool {
 		got, err := m.orders.GetCheckout(ctx, testenv.Bearer(token, &orderv1.GetCheckoutRequest{OrderId: res.Msg.GetOrderId()}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Msg.GetState() == orderv1.CheckoutState_CHECKOUT_STATE_FAILED {
+		state := got.Msg.GetState()
+		if state == orderv1.CheckoutState_CHECKOUT_STATE_FAILED {
 			if got.Msg.GetFailureReason() == "" {
 				t.Fatal("failed checkout without a reason")
 			}
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("checkout state %v", got.Msg.GetState())
+		if state != lastState {
+			t.Logf("checkout state %v", state)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		lastState = state
+		return false
+	})
 	if _, err := m.orders.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: res.Msg.GetOrderId()})); connect.CodeOf(err) != connect.CodeNotFound {
 		t.Fatalf("an order exists for a failed checkout: %v", err)
 	}

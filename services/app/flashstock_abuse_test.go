@@ -173,20 +173,26 @@ func TestFlashSalesAndCheckoutsShareOneProductsStock(t *testing.T) {
 	orderOf := func(buyer string) *orderv1.Order {
 		t.Helper()
 		var o *orderv1.Order
-		if err := waitUntil(ctx, func() bool {
+		seen := ""
+		testenv.Eventually(t, 60*time.Second, "an order for "+buyer+"'s purchase", func() bool {
 			res, err := flash.GetPurchaseResult(ctx, testenv.Bearer(tokens[buyer], &seckillv1.GetPurchaseResultRequest{Ticket: tickets[buyer]}))
-			if err != nil || res.Msg.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED {
-				return false
+			if err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED {
+				var got *connect.Response[orderv1.GetOrderResponse]
+				if got, err = m.orders.GetOrder(ctx, testenv.Bearer(tokens[buyer], &orderv1.GetOrderRequest{OrderId: res.Msg.GetOrderId()})); err == nil {
+					o = got.Msg.GetOrder()
+					return true
+				}
 			}
-			got, err := m.orders.GetOrder(ctx, testenv.Bearer(tokens[buyer], &orderv1.GetOrderRequest{OrderId: res.Msg.GetOrderId()}))
-			if err != nil {
-				return false
+			now := fmt.Sprint(err)
+			if err == nil {
+				now = res.Msg.GetState().String()
 			}
-			o = got.Msg.GetOrder()
-			return true
-		}); err != nil {
-			t.Fatalf("no order for %s's purchase", buyer)
-		}
+			if now != seen {
+				seen = now
+				t.Logf("%s's purchase: %s", buyer, now)
+			}
+			return false
+		})
 		return o
 	}
 	var winners []string
@@ -243,9 +249,14 @@ func TestFlashSalesAndCheckoutsShareOneProductsStock(t *testing.T) {
 	// Every checkout has ended: an order (stock reserved) or out of stock.
 	var placed []int
 	for i, orderID := range checkouts {
-		if err := waitUntil(ctx, func() bool {
+		var lastErr error
+		testenv.Eventually(t, 60*time.Second, fmt.Sprintf("checkout %d ended", i), func() bool {
 			got, err := m.orders.GetCheckout(ctx, testenv.Bearer(shopperTokens[i], &orderv1.GetCheckoutRequest{OrderId: orderID}))
 			if err != nil {
+				if fmt.Sprint(err) != fmt.Sprint(lastErr) {
+					t.Logf("checkout %d: %v", i, err)
+				}
+				lastErr = err
 				return false
 			}
 			switch got.Msg.GetState() {
@@ -256,9 +267,7 @@ func TestFlashSalesAndCheckoutsShareOneProductsStock(t *testing.T) {
 				return true
 			}
 			return false
-		}); err != nil {
-			t.Fatalf("checkout %d never ended", i)
-		}
+		})
 	}
 	secondUnits := int64(0)
 	if second != "" {
@@ -292,9 +301,15 @@ func TestFlashSalesAndCheckoutsShareOneProductsStock(t *testing.T) {
 		m.waitStatusWithin(t, tokens[buyer], orders[buyer].GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_CANCELLED, 2*time.Minute)
 	}
 	m.conserved(t, product, total, "after the expiries")
-	if err := waitUntilWithin(ctx, 2*time.Minute, func() bool { return m.stockOf(t, product).allocated == 0 }); err != nil {
-		t.Fatalf("the sales were not settled: %+v", m.stockOf(t, product))
-	}
+	var seen stock
+	testenv.Eventually(t, 2*time.Minute, "the sales settled (nothing allocated)", func() bool {
+		s := m.stockOf(t, product)
+		if s.allocated != 0 && s != seen {
+			t.Logf("not settled: %+v", s)
+		}
+		seen = s
+		return s.allocated == 0
+	})
 	sold := int64(regularPaid + len(paid))
 	if s := m.conserved(t, product, total, "after settling"); s.sold != sold || s.reserved != 0 || s.available != total-sold {
 		t.Fatalf("after settling: %+v, want %d sold", s, sold)

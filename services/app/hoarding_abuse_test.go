@@ -61,16 +61,22 @@ func TestOneBuyerCannotHoardAProductsStock(t *testing.T) {
 	var pending []*orderv1.Order
 	for _, orderID := range started {
 		var state *orderv1.GetCheckoutResponse
-		if err := waitUntil(ctx, func() bool {
+		var lastErr error
+		testenv.Eventually(t, 60*time.Second, "checkout "+orderID+" ended", func() bool {
 			res, err := m.orders.GetCheckout(ctx, testenv.Bearer(token, &orderv1.GetCheckoutRequest{OrderId: orderID}))
-			if err != nil || res.Msg.GetState() == orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING {
+			if err != nil {
+				if fmt.Sprint(err) != fmt.Sprint(lastErr) {
+					t.Logf("checkout %s: %v", orderID, err)
+				}
+				lastErr = err
+				return false
+			}
+			if res.Msg.GetState() == orderv1.CheckoutState_CHECKOUT_STATE_PROCESSING {
 				return false
 			}
 			state = res.Msg
 			return true
-		}); err != nil {
-			t.Fatalf("checkout %s never ended", orderID)
-		}
+		})
 		switch state.GetState() {
 		case orderv1.CheckoutState_CHECKOUT_STATE_ORDER_CREATED:
 			pending = append(pending, state.GetOrder())
@@ -94,9 +100,15 @@ func TestOneBuyerCannotHoardAProductsStock(t *testing.T) {
 	}
 	// The failed sagas released what they reserved: only the waiting
 	// orders hold stock, and nothing was created or lost.
-	if err := waitUntil(ctx, func() bool { return m.stockOf(t, product).reserved == before.reserved+units }); err != nil {
-		t.Fatalf("reserved %d, want %d", m.stockOf(t, product).reserved, before.reserved+units)
-	}
+	seen := int64(-1)
+	testenv.Eventually(t, 60*time.Second, fmt.Sprintf("%d units reserved", before.reserved+units), func() bool {
+		reserved := m.stockOf(t, product).reserved
+		if reserved != seen && reserved != before.reserved+units {
+			t.Logf("reserved %d, want %d", reserved, before.reserved+units)
+		}
+		seen = reserved
+		return reserved == before.reserved+units
+	})
 	after := m.stockOf(t, product)
 	if after.available+after.reserved+after.sold != before.available+before.reserved+before.sold {
 		t.Fatalf("stock not conserved: %+v -> %+v", before, after)

@@ -101,9 +101,8 @@ func TestPaymentTruthComesFromTheProvider(t *testing.T) {
 			}
 		}
 		forge("evt_forged_first")
-		if err := waitUntil(ctx, func() bool { return refusals(payment.ReasonUnconfirmedHint) > before }); err != nil {
-			t.Fatal("the forged webhook was never checked against the provider")
-		}
+		testenv.Eventually(t, 60*time.Second, "the forged webhook checked against the provider (a refusal counted)",
+			func() bool { return refusals(payment.ReasonUnconfirmedHint) > before })
 		if p.callsTo("GET", chargePath) <= asked {
 			t.Fatal("the provider was not asked")
 		}
@@ -153,9 +152,8 @@ func TestPaymentTruthComesFromTheProvider(t *testing.T) {
 		}
 		for orderID, field := range misreported {
 			reason := terms(field)
-			if err := waitUntil(ctx, func() bool { return refusals(reason) > counted[reason] }); err != nil {
-				t.Fatalf("the %s of %s's charge was never refused", field, orderID)
-			}
+			testenv.Eventually(t, 60*time.Second, fmt.Sprintf("the %s of %s's charge refused", field, orderID),
+				func() bool { return refusals(reason) > counted[reason] })
 			if o := orderOf(orderID); o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT {
 				t.Fatalf("order %s with a misreported %s: %s", orderID, field, o.GetStatus())
 			}
@@ -209,9 +207,8 @@ func TestPaymentTruthComesFromTheProvider(t *testing.T) {
 		if _, err := m.orders.CancelOrder(ctx, testenv.Bearer(token, &orderv1.CancelOrderRequest{OrderId: outage})); err != nil {
 			t.Fatal(err)
 		}
-		if err := waitUntil(ctx, func() bool { return p.callsTo("POST", refundPath) >= 3 }); err != nil {
-			t.Fatal("the refund was not retried during the outage")
-		}
+		testenv.Eventually(t, 60*time.Second, "the refund retried during the outage (3 calls)",
+			func() bool { return p.callsTo("POST", refundPath) >= 3 })
 		p.refundsDown.Store(false)
 		m.waitStatus(t, token, outage, orderv1.OrderStatus_ORDER_STATUS_REFUNDED)
 		if status := m.cancellationResult(t, outage); status.State != cancellation.StateRefunded || !status.MoneyReturned {

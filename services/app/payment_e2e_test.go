@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -112,33 +111,21 @@ func (m *mall) payAsCustomer(ctx context.Context, provider *paysim.Client, token
 			return nil
 		}
 		// Declined: Pay again once the workflow has recorded the decline.
-		if err := waitUntil(ctx, func() bool {
+		// This runs on the shoppers' goroutines too, hence Poll.
+		var status payv1.PaymentStatus
+		var lastErr error
+		if !testenv.Poll(60*time.Second, func() bool {
 			got, err := m.pays.GetPayment(ctx, testenv.Bearer(token, &payv1.GetPaymentRequest{Lookup: &payv1.GetPaymentRequest_PaymentId{PaymentId: p.GetPaymentId()}}))
-			return err == nil && got.Msg.GetPayment().GetStatus() == payv1.PaymentStatus_PAYMENT_STATUS_DECLINED
-		}); err != nil {
-			return fmt.Errorf("decline of %s never recorded", p.GetPaymentId())
+			if lastErr = err; err != nil {
+				return false
+			}
+			status = got.Msg.GetPayment().GetStatus()
+			return status == payv1.PaymentStatus_PAYMENT_STATUS_DECLINED
+		}) {
+			return fmt.Errorf("decline of %s never recorded (last: %v, %v)", p.GetPaymentId(), status, lastErr)
 		}
 	}
 	return fmt.Errorf("order %s declined 8 times", orderID)
-}
-
-func waitUntil(ctx context.Context, cond func() bool) error {
-	return waitUntilWithin(ctx, 60*time.Second, cond)
-}
-
-func waitUntilWithin(ctx context.Context, within time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return nil
 }
 
 // TestPaymentsUnderProviderFaults runs 200 orders through checkout and the
@@ -290,12 +277,18 @@ func TestPaymentsUnderProviderFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := waitUntil(ctx, func() bool {
+	seen := ""
+	testenv.Eventually(t, 60*time.Second, "no payment pending", func() bool {
 		n, err := pay.NewSelect().Table("payments").Where("status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_PENDING)).Count(ctx)
-		return err == nil && n == 0
-	}); err != nil {
-		t.Fatal("payments still pending")
-	}
+		if err == nil && n == 0 {
+			return true
+		}
+		if now := fmt.Sprintf("%d payments pending (%v)", n, err); now != seen {
+			seen = now
+			t.Log(now)
+		}
+		return false
+	})
 	for _, o := range outcomes {
 		want := payment.StateSucceeded
 		switch {

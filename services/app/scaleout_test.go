@@ -79,17 +79,22 @@ func freeAddr(t *testing.T) string {
 func waitServing(t *testing.T, url string) {
 	t.Helper()
 	client := grpchealth.NewClient(rpcclient.HTTPClient(), url, connect.WithGRPC())
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	seen := ""
+	testenv.Eventually(t, 60*time.Second, url+" serving", func() bool {
 		res, err := client.Check(context.Background(), &grpchealth.CheckRequest{})
 		if err == nil && res.Status == grpchealth.StatusServing {
-			return
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not serving: %v", url, err)
+		state := fmt.Sprint(err)
+		if err == nil {
+			state = res.Status.String()
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		if state != seen {
+			seen = state
+			t.Logf("%s health: %s", url, state)
+		}
+		return false
+	})
 }
 
 // retryable says whether a call should be repeated: the process it went to
@@ -104,16 +109,16 @@ func retryable(err error) bool {
 	return false
 }
 
-// persist repeats call until it succeeds or fails for good, for at most a minute.
+// persist repeats call until it succeeds or fails for good, for at most a
+// minute, and returns its last error. It runs on the shoppers' goroutines
+// too, hence Poll.
 func persist(call func() error) error {
-	deadline := time.Now().Add(time.Minute)
-	for {
-		err := call()
-		if err == nil || !retryable(err) || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var err error
+	testenv.Poll(time.Minute, func() bool {
+		err = call()
+		return err == nil || !retryable(err)
+	})
+	return err
 }
 
 // TestEveryRoleScalesOutAndSurvivesLosingAProcess: two `mall serve`
@@ -298,20 +303,13 @@ func TestEveryRoleScalesOutAndSurvivesLosingAProcess(t *testing.T) {
 			Count(context.Background()); err != nil || n != 1 {
 			t.Fatalf("shopper %d has %d orders (%v)", i, n, err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		testenv.Eventually(t, 30*time.Second, "the saga of "+id+" ended", func() bool {
 			desc, err := tc.DescribeWorkflow(context.Background(), "checkout-"+id, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the saga of %s is still running", id)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+		})
 	}
 	for _, id := range items {
 		if got := m.stockOf(t, id); got != before[id] {
@@ -324,23 +322,24 @@ func TestEveryRoleScalesOutAndSurvivesLosingAProcess(t *testing.T) {
 	if accepted != flashStock {
 		t.Fatalf("%d purchases accepted for %d units", accepted, flashStock)
 	}
-	deadline := time.Now().Add(time.Minute)
 	type buyerCount struct {
 		UserID string `bun:"user_id"`
 		N      int    `bun:"n"`
 	}
 	var rows []buyerCount
-	for {
+	defer func() {
+		if len(rows) < accepted { // the wait gave up
+			t.Logf("%d buyers have flash orders; %d purchases were accepted", len(rows), accepted)
+		}
+	}()
+	testenv.Eventually(t, time.Minute, fmt.Sprintf("flash orders for the %d accepted purchases", accepted), func() bool {
 		rows = rows[:0]
 		if err := orderDB.NewSelect().Table("orders").ColumnExpr("user_id, COUNT(*) AS n").Where("seckill_event_id = ?", eventID).
 			Group("user_id").Scan(context.Background(), &rows); err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) >= accepted || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(rows) >= accepted
+	})
 	if len(rows) != accepted {
 		t.Fatalf("%d buyers have flash orders; %d purchases were accepted", len(rows), accepted)
 	}
@@ -356,18 +355,22 @@ func TestEveryRoleScalesOutAndSurvivesLosingAProcess(t *testing.T) {
 	}
 	for buyer, ticket := range tickets {
 		token := testenv.Token(t, deps.Keys, buyer, auth.RoleUser)
-		var res *connect.Response[seckillv1.GetPurchaseResultResponse]
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			res, err = flash.GetPurchaseResult(context.Background(), testenv.Bearer(token, &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
+		seen := ""
+		testenv.Eventually(t, 30*time.Second, "an order for the ticket of "+buyer, func() bool {
+			res, err := flash.GetPurchaseResult(context.Background(), testenv.Bearer(token, &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
 			if err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED {
-				break
+				return true
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("ticket of %s: %v %v", buyer, res, err)
+			state := fmt.Sprint(err)
+			if err == nil {
+				state = res.Msg.GetState().String()
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			if state != seen {
+				seen = state
+				t.Logf("ticket of %s: %s", buyer, state)
+			}
+			return false
+		})
 	}
 	t.Logf("%d checkouts and %d purchases (%d accepted, %d answers lost with the killed serve) through 2 serve, 2 worker and 3 writer processes, one of each killed",
 		shoppers, buyers, accepted, len(acceptedNoTicket))

@@ -149,19 +149,16 @@ func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(2 * time.Minute)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 2 minutes", what)
-			}
-			time.Sleep(100 * time.Millisecond)
+	var written int
+	var lastErr error
+	defer func() {
+		if written < stock { // the wait gave up
+			t.Logf("%d of %d orders written (last error %v)", written, stock, lastErr)
 		}
-	}
-	waitFor("orders written", func() bool {
-		n, err := orderDB.NewSelect().Table("orders").Where("seckill_event_id = ?", eventID).Count(ctx)
-		return err == nil && n >= stock
+	}()
+	testenv.Eventually(t, 2*time.Minute, "orders written", func() bool {
+		written, lastErr = orderDB.NewSelect().Table("orders").Where("seckill_event_id = ?", eventID).Count(ctx)
+		return lastErr == nil && written >= stock
 	})
 	var rows []struct {
 		ID     string `bun:"id"`
@@ -195,9 +192,21 @@ func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
 		}
 		if checked < 50 { // the buyer's view, for a sample
 			checked++
-			waitFor("purchase result", func() bool {
+			seen := ""
+			testenv.Eventually(t, 2*time.Minute, user+"'s purchase result naming order "+orderID, func() bool {
 				res, err := client.GetPurchaseResult(ctx, testenv.Bearer(tokens[n], &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
-				return err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED && res.Msg.GetOrderId() == orderID
+				if err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED && res.Msg.GetOrderId() == orderID {
+					return true
+				}
+				now := fmt.Sprint(err)
+				if err == nil {
+					now = fmt.Sprint(res.Msg.GetState(), " ", res.Msg.GetOrderId())
+				}
+				if now != seen {
+					seen = now
+					t.Logf("%s's purchase result: %s", user, now)
+				}
+				return false
 			})
 		}
 	}
@@ -234,17 +243,24 @@ func TestUnpaidFlashOrdersExpireAndTheirUnitsSellAgain(t *testing.T) {
 	}
 	orderOf := func(name, ticket string) string {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		var orderID, seen string
+		testenv.Eventually(t, 30*time.Second, "an order for "+name+"'s purchase", func() bool {
 			res, err := client.GetPurchaseResult(ctx, testenv.Bearer(token[name], &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
 			if err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED {
-				return res.Msg.GetOrderId()
+				orderID = res.Msg.GetOrderId()
+				return true
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s's purchase: %v %v", name, res, err)
+			now := fmt.Sprint(err)
+			if err == nil {
+				now = res.Msg.GetState().String()
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			if now != seen {
+				seen = now
+				t.Logf("%s's purchase: %s", name, now)
+			}
+			return false
+		})
+		return orderID
 	}
 	orders := map[string]string{}
 	for _, name := range []string{"amy", "ben", "eve"} {
@@ -267,17 +283,22 @@ func TestUnpaidFlashOrdersExpireAndTheirUnitsSellAgain(t *testing.T) {
 	for _, name := range []string{"amy", "ben"} {
 		m.waitStatus(t, token[name], orders[name], orderv1.OrderStatus_ORDER_STATUS_CANCELLED)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	seen := ""
+	testenv.Eventually(t, 30*time.Second, "the two units returned to the sale", func() bool {
 		ev, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: eventID}))
 		if err == nil && ev.Msg.GetEvent().GetRemainingStock() == 2 {
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("units not returned: %v %v", ev, err)
+		now := fmt.Sprint(err)
+		if err == nil {
+			now = fmt.Sprintf("%d units left", ev.Msg.GetEvent().GetRemainingStock())
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		if now != seen {
+			seen = now
+			t.Logf("the sale: %s", now)
+		}
+		return false
+	})
 	_, err = buy("amy")
 	testenv.WantCode(t, err, connect.CodeAlreadyExists, seckill.ReasonAlreadyPurchased)
 	for _, name := range []string{"cat", "dan"} {

@@ -2,9 +2,12 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,15 +186,23 @@ func TestACheckoutIsOneTraceAcrossServicesTemporalAndTheDatabase(t *testing.T) {
 // waitForSpans waits until trace id has a span matching each of want.
 func waitForSpans(t *testing.T, id trace.TraceID, want map[string]func(sdktrace.ReadOnlySpan) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for name, match := range want {
-		for !hasSpan(inTrace(id), match) {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s in the trace; it has %v", name, spanNames(inTrace(id)))
-			}
-			time.Sleep(50 * time.Millisecond)
+	names := slices.Sorted(maps.Keys(want))
+	var missing, have []string
+	defer func() {
+		if len(missing) > 0 { // the wait gave up: say what the trace does have
+			t.Logf("no %s in the trace; it has %v", strings.Join(missing, ", "), have)
 		}
-	}
+	}()
+	testenv.Eventually(t, 10*time.Second, "spans in the trace: "+strings.Join(names, ", "), func() bool {
+		ended := inTrace(id)
+		missing, have = nil, spanNames(ended)
+		for _, name := range names {
+			if !hasSpan(ended, want[name]) {
+				missing = append(missing, name)
+			}
+		}
+		return len(missing) == 0
+	})
 }
 
 // metricsOf scrapes the process's metrics where a deployment does: an ops
@@ -232,17 +243,22 @@ func TestAFlashPurchaseLinksToTheWriterBatchThatStoredIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := root.SpanContext().TraceID()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	seen := ""
+	testenv.Eventually(t, 30*time.Second, "an order for the purchase", func() bool {
 		res, err := client.GetPurchaseResult(context.Background(), testenv.Bearer(token, &seckillv1.GetPurchaseResultRequest{Ticket: purchase.Msg.GetTicket()}))
 		if err == nil && res.Msg.GetState() == seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED {
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no order for the purchase: %v %v", res, err)
+		now := fmt.Sprint(err)
+		if err == nil {
+			now = res.Msg.GetState().String()
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		if now != seen {
+			seen = now
+			t.Logf("the purchase's result: %s", now)
+		}
+		return false
+	})
 
 	if !hasSpan(inTrace(id), func(s sdktrace.ReadOnlySpan) bool { return s.SpanKind() == trace.SpanKindProducer }) {
 		t.Fatalf("no Kafka publish span in the purchase's trace: %v", spanNames(inTrace(id)))

@@ -81,7 +81,7 @@ func TestForgedWebhooksReachTheWorkflowAsOneHintPerStatus(t *testing.T) {
 	if err := deliver(claim("evt_declined", provider.ChargeDeclined, nil)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(f.events.of(workflowID)) >= 2 })
+	testenv.Eventually(t, 20*time.Second, "the decline forwarded to the workflow", func() bool { return len(f.events.of(workflowID)) >= 2 })
 	got := f.events.of(workflowID)
 	if len(got) != 2 || got[0].Status != payment.ChargeSucceeded || !strings.HasPrefix(got[0].EventID, "evt_flood_") ||
 		got[1].EventID != "evt_declined" {

@@ -258,7 +258,7 @@ func TestWebhooksAreVerifiedStoredOnceAndForwarded(t *testing.T) {
 			if n := f.storedEvents(t, charge.ID); n != 1 {
 				t.Fatalf("%d events stored", n)
 			}
-			waitFor(t, func() bool { return len(f.events.of(workflowID)) == 1 })
+			testenv.Eventually(t, 20*time.Second, "the event forwarded to the workflow", func() bool { return len(f.events.of(workflowID)) == 1 })
 			got := f.events.of(workflowID)[0]
 			if got.EventID != ev.ID || got.ChargeID != charge.ID || got.Status != payment.ChargeSucceeded || got.Sequence != 2 {
 				t.Fatalf("forwarded %+v", got)
@@ -443,15 +443,4 @@ func (f *fixture) storedEvents(t *testing.T, chargeID string) int {
 
 func client2Options(id, taskQueue string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 20 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mall/services/pay/provider"
+	"mall/services/platform/testenv"
 )
 
 const (
@@ -144,18 +145,6 @@ func start(t *testing.T, opts Options) *env {
 		srv.Close()
 	})
 	return &env{sim: sim, srv: srv, p: NewClient(srv.URL, opts.APIKey)}
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %s", within, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func charge(n int) provider.CreateChargeRequest {
@@ -618,7 +607,7 @@ func TestWebhooksAreSignedAndInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	eventually(t, 5*time.Second, "4 webhooks acknowledged", func() bool {
+	testenv.Eventually(t, 5*time.Second, "4 webhooks acknowledged", func() bool {
 		return len(def.events()) == 3 && len(own.events()) == 2 && e.sim.idle()
 	})
 	evs := def.events()
@@ -659,7 +648,7 @@ func TestWebhooksAreRetriedUntilAcknowledged(t *testing.T) {
 	if _, err := e.p.SimulateCustomer(ctx, c.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "both events acknowledged", func() bool { return len(rcv.events()) == 2 && e.sim.idle() })
+	testenv.Eventually(t, 5*time.Second, "both events acknowledged", func() bool { return len(rcv.events()) == 2 && e.sim.idle() })
 	evs := rcv.events()
 	// The refused event is retried and keeps its place: pending, then succeeded.
 	if evs[0].Sequence != 1 || evs[1].Sequence != 2 {
@@ -681,7 +670,7 @@ func TestEveryAttemptIsSignedAnew(t *testing.T) {
 	// One retry after more than a second: the two signatures have different timestamps.
 	e := start(t, Options{NotifyURL: rcv.url(), RetryMin: 1100 * time.Millisecond, RetryMax: 1100 * time.Millisecond})
 	e.create(t, 1)
-	eventually(t, 5*time.Second, "the event acknowledged", func() bool { return len(rcv.events()) == 1 })
+	testenv.Eventually(t, 5*time.Second, "the event acknowledged", func() bool { return len(rcv.events()) == 1 })
 	rcv.mu.Lock()
 	sigs := rcv.signatures[rcv.acked[0].ID]
 	rcv.mu.Unlock()
@@ -704,7 +693,7 @@ func TestWebhooksWaitForRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sim.Run(ctx) }()
-	eventually(t, 5*time.Second, "the event delivered once Run runs", func() bool { return len(rcv.events()) == 1 })
+	testenv.Eventually(t, 5*time.Second, "the event delivered once Run runs", func() bool { return len(rcv.events()) == 1 })
 	if err := sim.Run(ctx); err == nil {
 		t.Error("a second concurrent Run did not fail")
 	}
@@ -753,7 +742,7 @@ func TestDuplicateRateOneDeliversEveryEventTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 5*time.Second, "40 deliveries and nothing left to send", func() bool {
+	testenv.Eventually(t, 5*time.Second, "40 deliveries and nothing left to send", func() bool {
 		return len(rcv.events()) >= 40 && e.sim.idle()
 	})
 	count := map[string]int{}
@@ -786,7 +775,7 @@ func TestReorderRateOneReordersButDeliversAll(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 5*time.Second, "every event delivered", func() bool { return len(rcv.events()) == 2*n && e.sim.idle() })
+	testenv.Eventually(t, 5*time.Second, "every event delivered", func() bool { return len(rcv.events()) == 2*n && e.sim.idle() })
 	outOfOrder := 0
 	groups := byCharge(rcv.events())
 	if len(groups) != n {
@@ -892,7 +881,7 @@ func TestManyConcurrentCharges(t *testing.T) {
 		t.Fatalf("ledger %v, want %d charges and %d refunds", kinds, wantCharges, wantRefunds)
 	}
 
-	eventually(t, 10*time.Second, "every webhook delivered", func() bool { return len(rcv.events()) == wantEvents && e.sim.idle() })
+	testenv.Eventually(t, 10*time.Second, "every webhook delivered", func() bool { return len(rcv.events()) == wantEvents && e.sim.idle() })
 	groups := byCharge(rcv.events())
 	for i, o := range outcomes {
 		evs := groups[o.charge.ID]

@@ -162,20 +162,13 @@ func TestBannersAreServedFromProcessMemoryAndRefreshedInTheBackground(t *testing
 	if banners, _ := live(); len(banners) != 4 {
 		t.Fatalf("the in-process snapshot was bypassed: %d banners", len(banners))
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
+	testenv.Eventually(t, 3*time.Second, "the background refresh picking up the ended banner", func() bool {
 		banners, err := live()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(banners) == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the background refresh never picked up the change")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(banners) == 3
+	})
 	// A change through this service shows at once, and windows are honoured.
 	created, err := f.svc.CreateBanner(ctx, connect.NewRequest(&productv1.CreateBannerRequest{Banner: &productv1.BannerSpec{Title: "Later", ImageUrl: "/img/l.svg",
 		StartsAt: timestamppb.New(time.Now().Add(time.Hour)), EndsAt: timestamppb.New(time.Now().Add(2 * time.Hour))}}))

@@ -389,7 +389,7 @@ func TestTheSalePageReadsTheViewersAddressAheadOfThePurchase(t *testing.T) {
 	if _, err := client.GetEvent(ctx, testenv.Bearer(token, &seckillv1.GetEventRequest{EventId: ev.GetEventId()})); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the viewer's address book read", func() bool { return f.userCalls.Load() == 1 })
+	testenv.Eventually(t, 30*time.Second, "the viewer's address book read", func() bool { return f.userCalls.Load() == 1 })
 	if _, err := f.buy(client, token, ev.GetEventId()); err != nil {
 		t.Fatal(err)
 	}

@@ -361,14 +361,3 @@ func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Reques
 	}
 	return connect.NewResponse(&orderv1.ListOrdersInternalResponse{Orders: out}), nil
 }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 30 s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

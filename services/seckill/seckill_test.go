@@ -289,8 +289,13 @@ func TestValkeyLossIsReconciledWithoutOversell(t *testing.T) {
 	if connect.CodeOf(err) != connect.CodeUnavailable {
 		t.Fatalf("during recovery: %v", err)
 	}
-	waitFor(t, "sale rebuilt", func() bool {
+	var lastErr error
+	testenv.Eventually(t, 30*time.Second, "sale rebuilt", func() bool {
 		_, ready, err := f.svc.remaining(ctx, ev.GetEventId())
+		if err != nil && fmt.Sprint(err) != fmt.Sprint(lastErr) {
+			t.Logf("reading the rebuilt sale: %v", err)
+		}
+		lastErr = err
 		return err == nil && ready
 	})
 	if left := f.stock(t, ev.GetEventId()); left != 45 {

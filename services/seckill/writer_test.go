@@ -239,17 +239,6 @@ func (h *writerHarness) committedToTheEnd(t *testing.T) {
 	})
 }
 
-func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestWriterWritesEachPurchaseOnce: 2 000 records, 10 % of them repeats,
 // plus two it cannot read: one order per purchase, every ticket recorded,
 // every offset committed; a fresh writer in the group then reads only
@@ -268,7 +257,7 @@ func TestWriterWritesEachPurchaseOnce(t *testing.T) {
 
 	began := time.Now()
 	first := h.start(t)
-	waitUntil(t, "every record read", time.Minute, func() bool {
+	testenv.Eventually(t, time.Minute, "every record read", func() bool {
 		s := first.w.Stats()
 		return s.Records+s.Skipped == int64(len(records))
 	})
@@ -281,7 +270,7 @@ func TestWriterWritesEachPurchaseOnce(t *testing.T) {
 		t.Fatalf("%d RecordPurchaseResults calls for %d batches", n, first.w.Stats().Batches)
 	}
 	// Offsets are committed only after the write, so wait for the last one.
-	waitUntil(t, "offsets committed", 10*time.Second, func() bool {
+	testenv.Eventually(t, 10*time.Second, "offsets committed", func() bool {
 		ok := true
 		h.committedCheck(func(committed, end int64) { ok = ok && committed == end })
 		return ok
@@ -305,7 +294,7 @@ func TestWriterWritesEachPurchaseOnce(t *testing.T) {
 	if err := manual.ProduceSync(context.Background(), sentinels...).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the new records written", time.Minute, func() bool {
+	testenv.Eventually(t, time.Minute, "the new records written", func() bool {
 		return fresh.w.Stats().Records >= writerTestPartitions
 	})
 	h.checkWritten(t, eventID+"-next", sentinelRecs)
@@ -380,14 +369,14 @@ func TestWriterHandOverLosesNothing(t *testing.T) {
 	began := time.Now()
 	a := h.start(t)
 	send(0, 1200)
-	waitUntil(t, "the first writer writing", time.Minute, func() bool { return a.w.Stats().Records >= 500 })
+	testenv.Eventually(t, time.Minute, "the first writer writing", func() bool { return a.w.Stats().Records >= 500 })
 
 	// The seckill service goes down: a's next batch is written as orders
 	// but cannot be completed.
 	h.results.down.Store(true)
 	send(1200, 1800)
 	failed := h.results.failed.Load()
-	waitUntil(t, "a batch stuck on its results", time.Minute, func() bool { return h.results.failed.Load() > failed })
+	testenv.Eventually(t, time.Minute, "a batch stuck on its results", func() bool { return h.results.failed.Load() > failed })
 	stuckAt := h.orderCount(t, eventID)
 	a.stop()
 	if n := h.orderCount(t, eventID); n != stuckAt || int64(n) <= a.w.Stats().Created {
@@ -398,15 +387,15 @@ func TestWriterHandOverLosesNothing(t *testing.T) {
 	// Two writers take over, one of them stopped halfway, and a third joins.
 	b, c := h.start(t), h.start(t)
 	send(1800, 2600)
-	waitUntil(t, "the new writers writing", time.Minute, func() bool { return b.w.Stats().Records+c.w.Stats().Records >= 800 })
+	testenv.Eventually(t, time.Minute, "the new writers writing", func() bool { return b.w.Stats().Records+c.w.Stats().Records >= 800 })
 	b.stop()
 	d := h.start(t)
 	send(2600, len(records))
 	close(streamed)
 	produced.Wait()
 
-	waitUntil(t, "every ticket recorded", 2*time.Minute, func() bool { return h.results.count() == len(recs) })
-	waitUntil(t, "offsets committed", 30*time.Second, func() bool {
+	testenv.Eventually(t, 2*time.Minute, "every ticket recorded", func() bool { return h.results.count() == len(recs) })
+	testenv.Eventually(t, 30*time.Second, "offsets committed", func() bool {
 		ok := true
 		h.committedCheck(func(committed, end int64) { ok = ok && committed == end })
 		return ok

@@ -268,19 +268,6 @@ func TestWarmHomeCacheMakesNoUpstreamCall(t *testing.T) {
 	}
 }
 
-// eventually polls cond for at most 10 s (the refresh runs in the
-// background); no timing is asserted, only that it happens.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestHomeCacheRetriesFailedPartsAndKeepsLastGoodOnes(t *testing.T) {
 	e := startEnv(t, envOptions{cacheOn: true, opts: []storefront.Option{
 		storefront.WithRefreshInterval(20 * time.Millisecond), storefront.WithMaxStale(time.Hour),
@@ -298,16 +285,17 @@ func TestHomeCacheRetriesFailedPartsAndKeepsLastGoodOnes(t *testing.T) {
 	e.ctl.set("ListBanners", fail)
 	checkParts(t, home(), storefrontv1.HomePart_HOME_PART_BANNERS)
 
-	// The next refreshes retry them.
+	// The next refreshes retry them. The refresh runs in the background: no
+	// timing is asserted, only that it happens.
 	e.ctl.set("ListBanners", answer)
-	eventually(t, "banners come back after the failure", func() bool { return len(home().GetDegradedParts()) == 0 })
+	testenv.Eventually(t, 10*time.Second, "banners come back after the failure", func() bool { return len(home().GetDegradedParts()) == 0 })
 	checkParts(t, home())
 
 	// Failing again later: the last good banners are still shown
 	// (within max-stale) while refreshes keep failing.
 	e.ctl.set("ListBanners", fail)
 	failures := e.ctl.count("ListBanners")
-	eventually(t, "two more refreshes", func() bool {
+	testenv.Eventually(t, 10*time.Second, "two more refreshes", func() bool {
 		checkParts(t, home())
 		return e.ctl.count("ListBanners") >= failures+2
 	})

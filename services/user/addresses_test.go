@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,19 +153,22 @@ func TestAddressReaderOfAnotherProcessFollowsChanges(t *testing.T) {
 	}
 	waitForAddress := func(what string, ok func(*userv1.Address, error) bool) {
 		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		seen := ""
+		testenv.Eventually(t, 5*time.Second, what, func() bool {
 			a, err := reader.Address(ctx, userID, "")
 			if ok(a, err) {
-				return
+				return true
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: the reader still answers %v %v", what, a, err)
+			if answer := fmt.Sprint(a, err); answer != seen {
+				seen = answer
+				t.Logf("the reader answers %s", answer)
 			}
-		}
+			return false
+		})
 	}
-	waitForAddress("after the update", func(a *userv1.Address, err error) bool { return err == nil && a.GetDetail() == "文三路 3 号" })
+	waitForAddress("the reader answering the updated address", func(a *userv1.Address, err error) bool { return err == nil && a.GetDetail() == "文三路 3 号" })
 	if _, err := client.DeleteAddress(ctx, testenv.Bearer(token, &userv1.DeleteAddressRequest{AddressId: homeID})); err != nil {
 		t.Fatal(err)
 	}
-	waitForAddress("after deleting the only address", func(_ *userv1.Address, err error) bool { return connect.CodeOf(err) == connect.CodeNotFound })
+	waitForAddress("the reader answering not found after the only address was deleted", func(_ *userv1.Address, err error) bool { return connect.CodeOf(err) == connect.CodeNotFound })
 }

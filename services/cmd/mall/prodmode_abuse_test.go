@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -99,23 +100,35 @@ func startMall(t *testing.T, bin, dir string, env []string, url string, args ...
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	health := grpchealth.NewClient(rpcclient.HTTPClient(), url, connect.WithGRPC())
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	serving := false
+	defer func() {
+		if !serving { // it never served: stop it and show what it said
+			_ = cmd.Process.Kill()
+			t.Logf("mall %v output:\n%s", args, out.String())
+		}
+	}()
+	seen := ""
+	testenv.Eventually(t, 90*time.Second, fmt.Sprintf("mall %v serving at %s", args, url), func() bool {
 		res, err := health.Check(context.Background(), &grpchealth.CheckRequest{})
 		if err == nil && res.Status == grpchealth.StatusServing {
-			break
+			return true
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("mall %v exited (%v) before serving:\n%s", args, err, out.String())
+			t.Fatalf("mall %v exited (%v) before serving", args, err)
 		default:
 		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("mall %v not serving at %s: %v\n%s", args, url, err, out.String())
+		state := fmt.Sprint(err)
+		if err == nil {
+			state = res.Status.String()
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		if state != seen {
+			seen = state
+			t.Logf("mall %v health: %s", args, state)
+		}
+		return false
+	})
+	serving = true
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGINT)
 		select {

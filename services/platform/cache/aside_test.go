@@ -141,16 +141,15 @@ func TestHotKeysAreServedClientSideAndInvalidated(t *testing.T) {
 	version := "v1"
 	load := func(context.Context) ([]byte, bool, error) { return []byte(version), true, nil }
 	// The first reads fill Valkey and then the client-side cache.
-	deadline := time.Now().Add(2 * time.Second)
-	for aside.Stats.LocalHits.Load() == 0 {
-		if _, err := aside.Get(context.Background(), key, load); err != nil {
-			t.Fatal(err)
+	servedLocally := func(a *cache.Aside) func() bool {
+		return func() bool {
+			if _, err := a.Get(context.Background(), key, load); err != nil {
+				t.Fatal(err)
+			}
+			return a.Stats.LocalHits.Load() > 0
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("a hot key never reached the client-side cache")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
+	testenv.Eventually(t, 2*time.Second, "a hot key served from the client-side cache", servedLocally(aside))
 	before := aside.Stats.LocalHits.Load()
 	for range 10 {
 		if _, err := aside.Get(context.Background(), key, load); err != nil {
@@ -162,15 +161,7 @@ func TestHotKeysAreServedClientSideAndInvalidated(t *testing.T) {
 	}
 	// Another process holds its own client-side copy.
 	other := cache.NewAside(testenv.Redis(t), defaults)
-	for other.Stats.LocalHits.Load() == 0 {
-		if _, err := other.Get(context.Background(), key, load); err != nil {
-			t.Fatal(err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the other process never cached the key")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, 2*time.Second, "the other process serving the key from its client-side cache", servedLocally(other))
 	version = "v2"
 	if err := aside.Invalidate(context.Background(), key); err != nil {
 		t.Fatal(err)
@@ -181,20 +172,21 @@ func TestHotKeysAreServedClientSideAndInvalidated(t *testing.T) {
 		t.Fatalf("right after its own invalidation: %q %v", value, err)
 	}
 	// The other process's copy goes through RESP3 tracking.
-	deadline = time.Now().Add(2 * time.Second)
-	for {
+	seen := ""
+	testenv.Eventually(t, 2*time.Second, "the other process's client-side copy invalidated (serving v2)", func() bool {
 		value, err := other.Get(context.Background(), key, load)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(value) == "v2" {
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("client-side cache still serves %q after invalidation", value)
+		if string(value) != seen {
+			seen = string(value)
+			t.Logf("the other process serves %q", value)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 func TestGetManyReadsHitsTogetherAndLoadsMissesInOneBatch(t *testing.T) {
@@ -243,14 +235,12 @@ func TestPeekReadsWhatAnotherProcessCachesAndFollowsItsInvalidation(t *testing.T
 	}
 	// Answered client-side once the reader's copy of the earlier miss was
 	// invalidated by the fill.
-	for deadline := time.Now().Add(5 * time.Second); reader.Stats.LocalHits.Load() == 0; {
+	testenv.Eventually(t, 5*time.Second, "peeks answered from the reader's client-side copy", func() bool {
 		if value, found, err := reader.Peek(ctx, key); !found || err != nil || string(value) != "v1" {
 			t.Fatalf("peek: %q %v %v", value, found, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("peeks are not answered client-side: %+v", &reader.Stats)
-		}
-	}
+		return reader.Stats.LocalHits.Load() > 0
+	})
 	version = "v2"
 	if err := owner.Invalidate(ctx, key); err != nil {
 		t.Fatal(err)
@@ -258,20 +248,21 @@ func TestPeekReadsWhatAnotherProcessCachesAndFollowsItsInvalidation(t *testing.T
 	if _, err := owner.Get(ctx, key, load); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	seen := ""
+	testenv.Eventually(t, 5*time.Second, "the reader seeing v2 after the owner's invalidation", func() bool {
 		value, _, err := reader.Peek(ctx, key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(value) == "v2" {
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the reader still sees %q after the owner's invalidation", value)
+		if string(value) != seen {
+			seen = string(value)
+			t.Logf("the reader sees %q", value)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
 	if _, err := owner.Get(ctx, prefix+"absent", func(context.Context) ([]byte, bool, error) { return nil, false, nil }); !errors.Is(err, cache.ErrNotFound) {
 		t.Fatal(err)
 	}

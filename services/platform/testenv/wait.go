@@ -11,15 +11,25 @@ import (
 // costs nothing and a long wait does not spin.
 func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !Poll(within, cond) {
+		t.Fatalf("still waiting after %v: %s", within, what)
+	}
+}
+
+// Poll polls cond as Eventually does and reports whether it held within
+// the time. It is for a goroutine the test started, which must not call
+// t.Fatal: the caller reports the failure its own way.
+func Poll(within time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
 	pause := 2 * time.Millisecond
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("still waiting after %v: %s", within, what)
+			return false
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 100*time.Millisecond)
 	}
+	return true
 }
 
 // Integration marks a test that runs against the local servers (MariaDB,
