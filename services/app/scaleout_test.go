@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -64,16 +63,6 @@ func sigkill(t *testing.T, cmd *exec.Cmd) {
 		t.Fatal(err)
 	}
 	_, _ = cmd.Process.Wait()
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func waitServing(t *testing.T, url string) {
@@ -141,7 +130,7 @@ func TestEveryRoleScalesOutAndSurvivesLosingAProcess(t *testing.T) {
 	procs := &processes{t: t, bin: bin}
 	t.Cleanup(procs.stopAll)
 
-	serveAddrs := []string{freeAddr(t), freeAddr(t)}
+	serveAddrs := []string{testenv.FreeAddr(t), testenv.FreeAddr(t)}
 	list := "http://" + serveAddrs[0] + ",http://" + serveAddrs[1]
 	env := childEnv(list, deps)
 	var serves []*exec.Cmd

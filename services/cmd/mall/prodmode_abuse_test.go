@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -73,16 +72,6 @@ func runMall(t *testing.T, bin, dir string, env []string, stdin string, args ...
 		t.Fatal(err)
 	}
 	return out.String(), 0
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // startMall starts a long-running role and waits until its gRPC health at
@@ -162,7 +151,7 @@ func TestEveryRoleRefusesDevelopmentDefaultsOutsideDevelopment(t *testing.T) {
 		{[]string{"serve", "--services=user,product"}, []string{"MALL_CORS_ORIGINS=*"}, []string{key, cors}},
 		{[]string{"worker"}, nil, []string{key, apiKey}},
 		{[]string{"writer"}, nil, []string{key}},
-		{[]string{"paysim", "--addr=" + freeAddr(t)}, []string{"MALL_PROVIDER_WEBHOOK_SECRET=short"}, []string{apiKey, webhook}},
+		{[]string{"paysim", "--addr=" + testenv.FreeAddr(t)}, []string{"MALL_PROVIDER_WEBHOOK_SECRET=short"}, []string{apiKey, webhook}},
 	} {
 		out, code := runMall(t, bin, dir, cleanEnv(c.env...), "", c.args...)
 		if code == 0 {
@@ -246,7 +235,7 @@ func TestProductionSeedServeAndAdmin(t *testing.T) {
 		t.Fatalf("the development seed created admins %v, want the demo admin", got)
 	}
 
-	api, ops := freeAddr(t), freeAddr(t)
+	api, ops := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	serve := []string{"serve", "--services=user,product", "--http-addr=" + api, "--ops-addr=" + ops}
 	refused("", prod, "account(s) "+user.DevAdminLogin+" still have the public development password", serve...)
 	refused("", prod, "no password", "admin", "set-password", "--username", user.DevAdminLogin)
@@ -285,7 +274,7 @@ func TestProductionSeedServeAndAdmin(t *testing.T) {
 
 	// Development mode: the defaults, and a key generated where none was.
 	devDir := t.TempDir()
-	devAPI := freeAddr(t)
+	devAPI := testenv.FreeAddr(t)
 	startMall(t, bin, devDir, cleanEnv(base...), "http://"+devAPI, "serve", "--dev", "--services=user,product", "--http-addr="+devAPI)
 	if _, err := os.Stat(filepath.Join(devDir, ".mall", "jwt-ed25519.pem")); err != nil {
 		t.Fatalf("development mode generated no key: %v", err)

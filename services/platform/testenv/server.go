@@ -34,6 +34,18 @@ func Listen(t testing.TB) net.Listener {
 	return listener
 }
 
+// FreeAddr returns a loopback address no one listens on, for a process the
+// test starts that opens its own listener.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close()
+	return listener.Addr().String()
+}
+
 // ServeOn runs srv on listener until the test ends.
 func ServeOn(t testing.TB, srv *server.Server, listener net.Listener) {
 	t.Helper()
