@@ -55,6 +55,17 @@ func newControls() *controls {
 	return &controls{behaviour: map[string]behaviour{}, calls: map[string]int{}, askedFor: map[string][]string{}, callers: map[string][]string{}}
 }
 
+// hangs makes method answer only when its caller gives up. The test then
+// waits out the part deadline (a second) per call: the -short tier leaves
+// that to the full run.
+func (e *env) hangs(method string) {
+	e.t.Helper()
+	if testing.Short() {
+		e.t.Skip("waits out the part deadline: runs in the full tier (without -short)")
+	}
+	e.ctl.set(method, hang)
+}
+
 func (c *controls) set(method string, b behaviour) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
