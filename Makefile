@@ -6,7 +6,7 @@ SHELL := /bin/bash
 BUF  := tools/bin/buf
 MALL := bin/mall
 
-.PHONY: help run test tools gen build web lint gen-check go-check unit web-check e2e
+.PHONY: help run test tools gen build web lint gen-check go-check short unit web-check e2e
 
 help:
 	@echo "make run   - the whole mall on this machine (API :8080, Temporal UI :8233)"
@@ -54,6 +54,12 @@ go-check:
 	@unformatted=$$(gofmt -l gen services workflows); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet work
+
+# The fast tier: pure logic only (every test that reaches MariaDB, Redis,
+# Temporal or the mall binary skips under -short), without the race
+# detector.
+short:
+	go test -short -count=1 work
 
 unit:
 	go test -race -count=1 -timeout 20m work
