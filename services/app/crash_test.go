@@ -24,9 +24,12 @@ import (
 	"mall/workflows/checkout"
 )
 
-// buildMall compiles the mall binary for tests that run roles as processes.
+// buildMall compiles the mall binary for tests that run roles as processes;
+// those join the test's servers, so they are integration tests (and the
+// build alone takes longer than the whole -short tier should).
 func buildMall(t *testing.T) string {
 	t.Helper()
+	testenv.Integration(t)
 	bin := filepath.Join(t.TempDir(), "mall")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/mall")
 	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "services")

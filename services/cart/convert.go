@@ -33,6 +33,23 @@ func hydrate(r *cartLineRow, p *productv1.Product) *cartv1.CartLine {
 	return line
 }
 
+// priceCart is the cart of rows at the products' current prices (by
+// product id; a missing one was deleted): every line, their total quantity,
+// and the count and total of the selected lines that can be bought now.
+func priceCart(rows []cartLineRow, products map[string]*productv1.Product) *cartv1.ListCartResponse {
+	res := &cartv1.ListCartResponse{}
+	for i := range rows {
+		line := hydrate(&rows[i], products[rows[i].ProductID])
+		res.Lines = append(res.Lines, line)
+		res.TotalQuantity += line.GetQuantity()
+		if line.GetSelected() && buyable(line) {
+			res.SelectedCount++
+			res.SelectedTotalCents += line.GetLineTotalCents()
+		}
+	}
+	return res
+}
+
 // stockStatus: out of stock when fewer units are available than the line
 // wants, low below LowStockThreshold, else in stock.
 func stockStatus(available int64, quantity int32) cartv1.StockStatus {

@@ -185,9 +185,8 @@ func (s *Service) ListCart(ctx context.Context, _ *connect.Request[cartv1.ListCa
 	if err != nil {
 		return nil, err
 	}
-	res := &cartv1.ListCartResponse{}
 	if len(rows) == 0 {
-		return connect.NewResponse(res), nil
+		return connect.NewResponse(&cartv1.ListCartResponse{}), nil
 	}
 	ids := make([]string, len(rows))
 	for i := range rows {
@@ -197,16 +196,7 @@ func (s *Service) ListCart(ctx context.Context, _ *connect.Request[cartv1.ListCa
 	if err != nil {
 		return nil, err
 	}
-	for i := range rows {
-		line := hydrate(&rows[i], products[rows[i].ProductID])
-		res.Lines = append(res.Lines, line)
-		res.TotalQuantity += line.GetQuantity()
-		if line.GetSelected() && buyable(line) {
-			res.SelectedCount++
-			res.SelectedTotalCents += line.GetLineTotalCents()
-		}
-	}
-	return connect.NewResponse(res), nil
+	return connect.NewResponse(priceCart(rows, products)), nil
 }
 
 // GetItemsInternal returns the raw lines of a user for the checkout saga:

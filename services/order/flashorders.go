@@ -27,18 +27,10 @@ func FlashOrderID(eventID, userID string) string {
 	return "o-" + hex.EncodeToString(sum[:12])
 }
 
-// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
-// PENDING_PAYMENT orders: one multi-row INSERT IGNORE for the orders and
-// one for their lines, made idempotent by the unique key (event, user) and
-// the derived order id. The creation history is written only for the
-// orders this call created: the batch's order rows are locked after the
-// insert, so concurrent writers with overlapping batches (after a
-// rebalance) take turns and the second sees the first's history. Results
-// come back in input order; a purchase whose order existed has created =
-// false.
-func (s *Service) CreateFlashSaleOrders(ctx context.Context, req *connect.Request[orderv1.CreateFlashSaleOrdersRequest]) (*connect.Response[orderv1.CreateFlashSaleOrdersResponse], error) {
-	inputs := req.Msg.GetOrders()
-	at := now()
+// flashOrderRows are the orders, of one line each, that a batch of
+// purchases asks for at at, sorted by order id, and the inputs' order ids
+// in input order. An order costs its unit price times its quantity.
+func flashOrderRows(inputs []*orderv1.FlashSaleOrderInput, at time.Time) ([]string, []orderRow, []lineRow) {
 	ids := make([]string, len(inputs))
 	var rows []orderRow
 	var lines []lineRow
@@ -68,6 +60,22 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, req *connect.Reques
 	// batches wait for each other instead of deadlocking.
 	slices.SortFunc(rows, func(a, b orderRow) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(lines, func(a, b lineRow) int { return strings.Compare(a.OrderID, b.OrderID) })
+	return ids, rows, lines
+}
+
+// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
+// PENDING_PAYMENT orders: one multi-row INSERT IGNORE for the orders and
+// one for their lines, made idempotent by the unique key (event, user) and
+// the derived order id. The creation history is written only for the
+// orders this call created: the batch's order rows are locked after the
+// insert, so concurrent writers with overlapping batches (after a
+// rebalance) take turns and the second sees the first's history. Results
+// come back in input order; a purchase whose order existed has created =
+// false.
+func (s *Service) CreateFlashSaleOrders(ctx context.Context, req *connect.Request[orderv1.CreateFlashSaleOrdersRequest]) (*connect.Response[orderv1.CreateFlashSaleOrdersResponse], error) {
+	inputs := req.Msg.GetOrders()
+	at := now()
+	ids, rows, lines := flashOrderRows(inputs, at)
 	created := map[string]bool{}
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		clear(created)

@@ -19,6 +19,7 @@ import (
 // caps hold exactly (the buyer's lock queues them), and another buyer is
 // not affected. Each order holds 3 units (orderRequest).
 func TestUnpaidCapsAreExactUnderConcurrentOrders(t *testing.T) {
+	testenv.Integration(t) // every case reaches the servers: -short skips the test, not each case
 	for _, tc := range []struct {
 		name       string
 		maxOrders  int

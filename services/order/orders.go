@@ -34,33 +34,8 @@ var errOrderExists = errors.New("order exists")
 // returns the existing order with created = false (the same id for another
 // user is a conflict).
 func (s *Service) CreateOrder(ctx context.Context, req *connect.Request[orderv1.CreateOrderRequest]) (*connect.Response[orderv1.CreateOrderResponse], error) {
-	msg := req.Msg
 	at := now()
-	row := &orderRow{
-		ID: msg.GetOrderId(), UserID: msg.GetUserId(),
-		Status: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Kind: int32(orderv1.OrderKind_ORDER_KIND_REGULAR),
-		ShippingAddress: addressOf(msg.GetShippingAddress()),
-		PaymentDeadline: sql.NullTime{Time: msg.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
-		ReservationID:   msg.GetReservationId(),
-		CreatedAt:       at, UpdatedAt: at,
-	}
-	lines := make([]lineRow, len(msg.GetLines()))
-	for i, in := range msg.GetLines() {
-		lines[i] = lineRow{
-			OrderID: row.ID, LineNo: int32(i + 1), ProductID: in.GetProductId(), CategoryID: in.GetCategoryId(),
-			Title: in.GetTitle(), ImageURL: in.GetImageUrl(), UnitPriceCents: in.GetUnitPriceCents(), Quantity: in.GetQuantity(),
-		}
-		// At most 100 lines of 1e11 cents x 1e4 each: far below int64's limit.
-		row.TotalCents += in.GetUnitPriceCents() * int64(in.GetQuantity())
-	}
-	first := &historyRow{
-		OrderID: row.ID, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED), ToStatus: row.Status,
-		Reason: "order created", OccurredAt: at,
-	}
-	var units int64
-	for _, l := range lines {
-		units += int64(l.Quantity)
-	}
+	row, lines, first, units := draftOrder(req.Msg, at)
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		// Under the buyer's lock the caps are exact however many of their
 		// sagas reach this step at once; a repeat is answered below.
@@ -91,6 +66,37 @@ func (s *Service) CreateOrder(ctx context.Context, req *connect.Request[orderv1.
 		return nil, err
 	}
 	return connect.NewResponse(&orderv1.CreateOrderResponse{Order: orderProto(row, lines, []historyRow{*first}), Created: true}), nil
+}
+
+// draftOrder is the regular order msg asks for, as CreateOrder inserts it
+// at at: PENDING_PAYMENT, its lines numbered from 1 in request order, the
+// total of their prices times quantities, the history's first entry (from
+// UNSPECIFIED), and the units it holds (for the unpaid-units cap).
+func draftOrder(msg *orderv1.CreateOrderRequest, at time.Time) (*orderRow, []lineRow, *historyRow, int64) {
+	row := &orderRow{
+		ID: msg.GetOrderId(), UserID: msg.GetUserId(),
+		Status: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Kind: int32(orderv1.OrderKind_ORDER_KIND_REGULAR),
+		ShippingAddress: addressOf(msg.GetShippingAddress()),
+		PaymentDeadline: sql.NullTime{Time: msg.GetPaymentDeadline().AsTime().UTC().Truncate(time.Microsecond), Valid: true},
+		ReservationID:   msg.GetReservationId(),
+		CreatedAt:       at, UpdatedAt: at,
+	}
+	lines := make([]lineRow, len(msg.GetLines()))
+	var units int64
+	for i, in := range msg.GetLines() {
+		lines[i] = lineRow{
+			OrderID: row.ID, LineNo: int32(i + 1), ProductID: in.GetProductId(), CategoryID: in.GetCategoryId(),
+			Title: in.GetTitle(), ImageURL: in.GetImageUrl(), UnitPriceCents: in.GetUnitPriceCents(), Quantity: in.GetQuantity(),
+		}
+		// At most 100 lines of 1e11 cents x 1e4 each: far below int64's limit.
+		row.TotalCents += in.GetUnitPriceCents() * int64(in.GetQuantity())
+		units += int64(in.GetQuantity())
+	}
+	first := &historyRow{
+		OrderID: row.ID, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED), ToStatus: row.Status,
+		Reason: "order created", OccurredAt: at,
+	}
+	return row, lines, first, units
 }
 
 // GetOrder returns one of the caller's orders; another user's order is not
@@ -268,17 +274,8 @@ func (s *Service) transition(ctx context.Context, spec transitionSpec) (*orderv1
 // spec and the machine allow it, and records the history entry.
 func applyTransition(ctx context.Context, tx bun.Tx, row *orderRow, spec transitionSpec) error {
 	from := orderv1.OrderStatus(row.Status)
-	if len(spec.From) > 0 && !slices.Contains(spec.From, from) {
-		return rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
-			"the order is "+statusName(from)+", not in the expected statuses")
-	}
-	if err := checkTransition(from, spec.To); err != nil {
+	if err := refuseTransition(row, spec); err != nil {
 		return err
-	}
-	if spec.Check != nil {
-		if err := spec.Check(row); err != nil {
-			return err
-		}
 	}
 	at := now()
 	row.Status, row.UpdatedAt = int32(spec.To), at
@@ -288,6 +285,23 @@ func applyTransition(ctx context.Context, tx bun.Tx, row *orderRow, spec transit
 	}
 	entry := &historyRow{OrderID: row.ID, FromStatus: int32(from), ToStatus: int32(spec.To), Reason: spec.Reason, OccurredAt: at}
 	return updateStatus(ctx, tx, row, entry, columns...)
+}
+
+// refuseTransition is why spec may not move row from its status (nil: it
+// may), asked in this order: spec's guard, the state machine, spec.Check.
+func refuseTransition(row *orderRow, spec transitionSpec) error {
+	from := orderv1.OrderStatus(row.Status)
+	if len(spec.From) > 0 && !slices.Contains(spec.From, from) {
+		return rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
+			"the order is "+statusName(from)+", not in the expected statuses")
+	}
+	if err := checkTransition(from, spec.To); err != nil {
+		return err
+	}
+	if spec.Check != nil {
+		return spec.Check(row)
+	}
+	return nil
 }
 
 // statusChanges counts status changes: the outcomes of the sagas that make

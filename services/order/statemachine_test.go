@@ -66,3 +66,59 @@ func TestStateMachineTable(t *testing.T) {
 		t.Error("creation is not a transition")
 	}
 }
+
+// A status change is refused by the first of: its guard (the statuses the
+// caller expects the order in), the state machine, its own check; the
+// check is asked only when the guard and the machine let the change pass.
+func TestTransitionRefusalsComeInOrder(t *testing.T) {
+	const (
+		pending   = orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT
+		paid      = orderv1.OrderStatus_ORDER_STATUS_PAID
+		shipped   = orderv1.OrderStatus_ORDER_STATUS_SHIPPED
+		cancelled = orderv1.OrderStatus_ORDER_STATUS_CANCELLED
+	)
+	errChecked := rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundInProgress, "refused by the check")
+	for _, c := range []struct {
+		name       string
+		from       orderv1.OrderStatus
+		spec       transitionSpec
+		wantReason string // "" allowed
+		wantCheck  bool
+	}{
+		{"allowed, no guard", paid, transitionSpec{To: shipped}, "", false},
+		{"allowed, guard met", pending, transitionSpec{To: cancelled, From: []orderv1.OrderStatus{pending}}, "", false},
+		{"allowed, check passes", paid, transitionSpec{To: shipped, Check: func(*orderRow) error { return nil }}, "", true},
+		{"guard missed", paid, transitionSpec{To: cancelled, From: []orderv1.OrderStatus{pending}}, ReasonStatusMismatch, false},
+		{"guard missed on an illegal move", shipped, transitionSpec{To: cancelled, From: []orderv1.OrderStatus{pending}}, ReasonStatusMismatch, false},
+		{"guard met, move illegal", shipped, transitionSpec{To: cancelled, From: []orderv1.OrderStatus{shipped}}, ReasonIllegalTransition, false},
+		{"illegal move, check not asked", pending, transitionSpec{To: shipped, Check: func(*orderRow) error { return errChecked }}, ReasonIllegalTransition, false},
+		{"check refuses", paid, transitionSpec{To: shipped, Check: func(*orderRow) error { return errChecked }}, ReasonRefundInProgress, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			row := &orderRow{ID: "o-1", Status: int32(c.from)}
+			checked := false
+			if check := c.spec.Check; check != nil {
+				c.spec.Check = func(r *orderRow) error {
+					checked = true
+					if r != row {
+						t.Error("the check got another row")
+					}
+					return check(r)
+				}
+			}
+			err := refuseTransition(row, c.spec)
+			switch {
+			case c.wantReason == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.wantReason != "" && (connect.CodeOf(err) != connect.CodeFailedPrecondition || rpcerr.Reason(err) != c.wantReason):
+				t.Fatalf("got %v (%s), want failed_precondition %s", err, rpcerr.Reason(err), c.wantReason)
+			}
+			if checked != c.wantCheck {
+				t.Fatalf("check asked: %v, want %v", checked, c.wantCheck)
+			}
+			if row.Status != int32(c.from) {
+				t.Fatal("deciding changed the row")
+			}
+		})
+	}
+}

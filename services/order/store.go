@@ -176,9 +176,9 @@ type listFilter struct {
 func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, string, error) {
 	q := db.NewSelect().Model((*orderRow)(nil)).OrderExpr("seq DESC").Limit(f.PageSize + 1)
 	if f.PageToken != "" {
-		after, err := strconv.ParseInt(f.PageToken, 10, 64)
-		if err != nil || after <= 0 {
-			return nil, "", errBadPageToken()
+		after, err := decodePageToken(f.PageToken)
+		if err != nil {
+			return nil, "", err
 		}
 		q = q.Where("seq < ?", after)
 	}
@@ -211,9 +211,22 @@ func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, str
 	next := ""
 	if len(rows) > f.PageSize {
 		rows = rows[:f.PageSize]
-		next = strconv.FormatInt(rows[f.PageSize-1].Seq, 10)
+		next = encodePageToken(rows[f.PageSize-1].Seq)
 	}
 	return rows, next, nil
+}
+
+// A page token of the order listings is the seq of the last order shown:
+// pages are keyset pages over seq, newest first, and every listing filters
+// by its caller again, so a token names a position and nothing else.
+func encodePageToken(seq int64) string { return strconv.FormatInt(seq, 10) }
+
+func decodePageToken(token string) (int64, error) {
+	seq, err := strconv.ParseInt(token, 10, 64)
+	if err != nil || seq <= 0 {
+		return 0, errBadPageToken()
+	}
+	return seq, nil
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

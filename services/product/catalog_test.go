@@ -190,6 +190,7 @@ func TestListingsAreSortedAndCompleteWithCacheOnAndOff(t *testing.T) {
 }
 
 func TestCursorNeverRepeatsOrSkipsWhileProductsAreAdded(t *testing.T) {
+	testenv.Integration(t) // every case reaches the servers: -short skips the test, not each case
 	for _, cached := range []bool{true, false} {
 		t.Run(fmt.Sprintf("cache=%t", cached), func(t *testing.T) {
 			f := newFixture(t)

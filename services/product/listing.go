@@ -57,7 +57,7 @@ func (s listingSort) keyOf(m listingMember) listingKey {
 const seqBits = 21
 
 func (k listingKey) score() (float64, bool) {
-	if k.Seq >= 1<<seqBits || k.Value < 0 || k.Value >= 1<<32 {
+	if k.Seq < 0 || k.Seq >= 1<<seqBits || k.Value < 0 || k.Value >= 1<<32 {
 		return 0, false
 	}
 	return float64(k.Value<<seqBits | k.Seq), true
@@ -277,18 +277,9 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[p
 			return nil, err
 		}
 	}
-	offset := 0
-	if raw := req.GetPageToken(); raw != "" {
-		// Search results are ranked, not keyed: the cursor is an offset bound
-		// to the query it came from.
-		data, err := base64.RawURLEncoding.DecodeString(raw)
-		parts := strings.SplitN(string(data), "\x00", 2)
-		if err != nil || len(parts) != 2 || parts[1] != req.GetKeyword()+"|"+req.GetCategoryId() {
-			return nil, errBadPageToken()
-		}
-		if offset, err = strconv.Atoi(parts[0]); err != nil || offset < 0 || offset > 10000 {
-			return nil, errBadPageToken()
-		}
+	offset, err := decodeSearchToken(req.GetPageToken(), req.GetKeyword(), req.GetCategoryId())
+	if err != nil {
+		return nil, err
 	}
 	size := int(req.GetPageSize())
 	if size == 0 {
@@ -301,11 +292,37 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[p
 	res := &productv1.SearchProductsResponse{}
 	for i := range rows {
 		if i == size {
-			next := strconv.Itoa(offset+size) + "\x00" + req.GetKeyword() + "|" + req.GetCategoryId()
-			res.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(next))
+			res.NextPageToken = encodeSearchToken(offset+size, req.GetKeyword(), req.GetCategoryId())
 			break
 		}
 		res.Products = append(res.Products, rows[i].proto())
 	}
 	return connect.NewResponse(res), nil
+}
+
+// maxSearchOffset bounds how deep a search may page.
+const maxSearchOffset = 10000
+
+// Search results are ranked, not keyed: the search page token is an offset
+// bound to the query (keyword and category) it came from.
+func encodeSearchToken(offset int, keyword, category string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "\x00" + keyword + "|" + category))
+}
+
+// decodeSearchToken is the offset a search page token names for this
+// query (0 for none).
+func decodeSearchToken(raw, keyword, category string) (int, error) {
+	if raw == "" {
+		return 0, nil
+	}
+	data, err := base64.RawURLEncoding.DecodeString(raw)
+	parts := strings.SplitN(string(data), "\x00", 2)
+	if err != nil || len(parts) != 2 || parts[1] != keyword+"|"+category {
+		return 0, errBadPageToken()
+	}
+	offset, err := strconv.Atoi(parts[0])
+	if err != nil || offset < 0 || offset > maxSearchOffset {
+		return 0, errBadPageToken()
+	}
+	return offset, nil
 }

@@ -141,9 +141,21 @@ func (s *Service) admitWithAddress(ctx context.Context, eventID string, record *
 }
 
 // refusal is the answer to an admission outcome other than accepted (nil
-// for accepted).
+// for accepted); a sale found not ready is reconciled meanwhile.
 func (s *Service) refusal(eventID string, outcome, detail int64) error {
+	if outcome == admitNotReady {
+		s.startReconcile(eventID)
+	}
+	return admissionRefusal(outcome, detail)
+}
+
+// admissionRefusal is what the buyer is told for an outcome of admitScript
+// and its value: nil only for accepted; an outcome this code does not know
+// is no admission, but the sale's state failing.
+func admissionRefusal(outcome, detail int64) error {
 	switch outcome {
+	case admitAccepted:
+		return nil
 	case admitRateLimited:
 		return ratelimit.Exhausted("too many purchase attempts; retry shortly", time.Duration(detail)*time.Millisecond)
 	case admitAlreadyBought:
@@ -151,10 +163,9 @@ func (s *Service) refusal(eventID string, outcome, detail int64) error {
 	case admitSoldOut:
 		return rpcerr.New(connect.CodeFailedPrecondition, ReasonSoldOut, "sold out")
 	case admitNotReady:
-		s.startReconcile(eventID)
 		return rpcerr.New(connect.CodeUnavailable, ReasonRecovering, "the flash sale is recovering; try again in a moment")
 	}
-	return nil
+	return errSaleState()
 }
 
 // handOver produces an admitted purchase to Kafka, or undoes its

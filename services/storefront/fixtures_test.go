@@ -55,6 +55,17 @@ func newControls() *controls {
 	return &controls{behaviour: map[string]behaviour{}, calls: map[string]int{}, askedFor: map[string][]string{}, callers: map[string][]string{}}
 }
 
+// hangs makes method answer only when its caller gives up. The test then
+// waits out the part deadline (a second) per call: the -short tier leaves
+// that to the full run.
+func (e *env) hangs(method string) {
+	e.t.Helper()
+	if testing.Short() {
+		e.t.Skip("waits out the part deadline: runs in the full tier (without -short)")
+	}
+	e.ctl.set(method, hang)
+}
+
 func (c *controls) set(method string, b behaviour) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -299,7 +310,7 @@ type env struct {
 	svc         *storefront.Service
 	url         string
 	stopSeckill func()
-	http1, h2c  *http.Client // closed before the servers stop, so shutdown does not wait for them
+	http1, h2c  *http.Client // their idle connections close as the servers stop (serveOn)
 }
 
 type envOptions struct {
@@ -324,7 +335,11 @@ func startEnv(t *testing.T, o envOptions) *env {
 	e := &env{t: t, ctl: newControls(), keys: keys, http1: &http.Client{}, h2c: rpcclient.HTTPClient()}
 
 	// Seckill on its own server, so that a test can stop it.
-	seckillURL, stopSeckill := serve(t, keys, func(srv *server.Server) {
+	drain := func() {
+		e.http1.CloseIdleConnections()
+		e.h2c.CloseIdleConnections()
+	}
+	seckillURL, stopSeckill := serve(t, keys, drain, func(srv *server.Server) {
 		var h seckillv1connect.SeckillServiceHandler = fixtureSeckill{ctl: e.ctl}
 		if o.unbuilt {
 			h = seckillv1connect.UnimplementedSeckillServiceHandler{}
@@ -355,7 +370,7 @@ func startEnv(t *testing.T, o envOptions) *env {
 	e.svc = storefront.NewService(up, logger, opts...)
 	e.svc.SetCacheEnabled(o.cacheOn)
 
-	e.url, _ = serveOn(t, listener, keys, func(srv *server.Server) {
+	e.url, _ = serveOn(t, listener, keys, drain, func(srv *server.Server) {
 		var (
 			users   userv1connect.UserServiceHandler     = fixtureUser{ctl: e.ctl}
 			reviews reviewv1connect.ReviewServiceHandler = fixtureReview{ctl: e.ctl}
@@ -368,25 +383,25 @@ func startEnv(t *testing.T, o envOptions) *env {
 		srv.Mount(reviewv1connect.NewReviewServiceHandler(reviews, srv.HandlerOptions()...))
 		srv.Mount(storefrontv1connect.NewStorefrontServiceHandler(e.svc, append(srv.HandlerOptions(), e.svc.HandlerOptions()...)...))
 	})
-	t.Cleanup(func() { // runs before the servers' cleanups (last in, first out)
-		e.http1.CloseIdleConnections()
-		e.h2c.CloseIdleConnections()
-	})
 	return e
 }
 
-func serve(t *testing.T, keys *auth.Keys, mount func(*server.Server)) (string, func()) {
+func serve(t *testing.T, keys *auth.Keys, drain func(), mount func(*server.Server)) (string, func()) {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveOn(t, listener, keys, mount)
+	return serveOn(t, listener, keys, drain, mount)
 }
 
 // serveOn runs a platform server on listener until the test ends or stop
-// is called.
-func serveOn(t *testing.T, listener net.Listener, keys *auth.Keys, mount func(*server.Server)) (string, func()) {
+// is called. Stopping calls drain (closing the test's idle client
+// connections) until the server is down: its graceful shutdown waits for
+// every connection, and an h2c connection whose server side starts as the
+// shutdown does is not told to go (net/http registers it too late), so
+// only its client can end it.
+func serveOn(t *testing.T, listener net.Listener, keys *auth.Keys, drain func(), mount func(*server.Server)) (string, func()) {
 	t.Helper()
 	srv := server.New(server.Options{
 		Logger:          testenv.Logger(),
@@ -401,8 +416,18 @@ func serveOn(t *testing.T, listener net.Listener, keys *auth.Keys, mount func(*s
 	stop := func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				drain()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Errorf("serve: %v", err)
+					}
+					return
+				case <-tick.C:
+				}
 			}
 		})
 	}

@@ -112,8 +112,8 @@ func TestGetHomeDegradesOnlyTheFailingPart(t *testing.T) {
 	}{
 		{"banners fail", func(e *env) { e.ctl.set("ListBanners", fail) }, storefrontv1.HomePart_HOME_PART_BANNERS},
 		{"seckill stopped", func(e *env) { e.stopSeckill() }, storefrontv1.HomePart_HOME_PART_FLASH_SALES},
-		{"seckill slow", func(e *env) { e.ctl.set("ListEvents", hang) }, storefrontv1.HomePart_HOME_PART_FLASH_SALES},
-		{"ranking slow", func(e *env) { e.ctl.set("GetRanking", hang) }, storefrontv1.HomePart_HOME_PART_RANKING},
+		{"seckill slow", func(e *env) { e.hangs("ListEvents") }, storefrontv1.HomePart_HOME_PART_FLASH_SALES},
+		{"ranking slow", func(e *env) { e.hangs("GetRanking") }, storefrontv1.HomePart_HOME_PART_RANKING},
 		{"recommendations fail", func(e *env) { e.ctl.set("GetRecommendations", fail) }, storefrontv1.HomePart_HOME_PART_RECOMMENDATIONS},
 		{"categories fail", func(e *env) { e.ctl.set("ListCategories", fail) }, storefrontv1.HomePart_HOME_PART_CATEGORIES},
 	}

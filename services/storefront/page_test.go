@@ -116,11 +116,11 @@ func TestGetProductPageDegradesOnlyTheFailingPart(t *testing.T) {
 	}{
 		{"reviews fail", func(e *env) { e.ctl.set("GetReviewSummary", fail); e.ctl.set("ListReviews", fail) },
 			[]storefrontv1.ProductPagePart{storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_REVIEW_SUMMARY, storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_REVIEWS}},
-		{"review list slow", func(e *env) { e.ctl.set("ListReviews", hang) },
+		{"review list slow", func(e *env) { e.hangs("ListReviews") },
 			[]storefrontv1.ProductPagePart{storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_REVIEWS}},
 		{"favorites fail", func(e *env) { e.ctl.set("IsFavoriteInternal", fail) },
 			[]storefrontv1.ProductPagePart{storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_FAVORITE}},
-		{"seckill slow", func(e *env) { e.ctl.set("ListEvents", hang) },
+		{"seckill slow", func(e *env) { e.hangs("ListEvents") },
 			[]storefrontv1.ProductPagePart{storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_FLASH_SALE}},
 		{"seckill stopped", func(e *env) { e.stopSeckill() },
 			[]storefrontv1.ProductPagePart{storefrontv1.ProductPagePart_PRODUCT_PAGE_PART_FLASH_SALE}},

@@ -16,7 +16,9 @@ import (
 // user service's internal RPCs accept them (a user token would be refused).
 func TestNewUpstreamsCallInternalRPCsAsTheStorefront(t *testing.T) {
 	e := startEnv(t, envOptions{})
-	up := storefront.NewUpstreams(rpcclient.HTTPClient(), e.url+"/", rpcclient.NewServiceCredential(e.keys, "storefront").Options()...)
+	client := rpcclient.HTTPClient()
+	t.Cleanup(client.CloseIdleConnections) // before the servers stop, so shutdown does not wait for them
+	up := storefront.NewUpstreams(client, e.url+"/", rpcclient.NewServiceCredential(e.keys, "storefront").Options()...)
 	res, err := up.User.ListFavoriteProductIds(context.Background(), connect.NewRequest(&userv1.ListFavoriteProductIdsRequest{UserId: "alice"}))
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,9 @@ type fixture struct {
 	clients map[string]userv1connect.UserServiceClient
 	// addressReads counts the SELECTs that reached the addresses table.
 	addressReads *tableReads
+	// limits is the clock the rate limits count on: it stands still until
+	// the test moves it.
+	limits *testenv.Clock
 }
 
 // tableReads counts SELECTs of one table (a bun query hook).
@@ -78,13 +81,15 @@ func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
 	revocations := auth.NewValkeyRevocations(valkey, keyspace+"revoked:")
 	// The user service calls the catalog on the server it is mounted on, so
 	// it is built once the server's address is known; nothing calls it before.
-	f := &fixture{keys: keys, svc: &Service{}, addressReads: addressReads}
+	f := &fixture{keys: keys, svc: &Service{}, addressReads: addressReads, limits: testenv.NewClock()}
 	f.url = testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, revocations)}, func(srv *server.Server) {
 		srv.Mount(productv1connect.NewProductServiceHandler(products, srv.HandlerOptions()...))
 		srv.Mount(userv1connect.NewUserServiceHandler(f.svc, srv.HandlerOptions()...))
 	})
 	catalog := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), f.url, rpcclient.NewServiceCredential(keys, "user").Options()...)
-	*f.svc = *NewService(userDB, valkey, keys, revocations, ratelimit.New(valkey, keyspace+"rl:"), catalog, testenv.Logger(), opts)
+	limiter := ratelimit.New(valkey, keyspace+"rl:")
+	limiter.Now = f.limits.Now
+	*f.svc = *NewService(userDB, valkey, keys, revocations, limiter, catalog, testenv.Logger(), opts)
 	f.clients = map[string]userv1connect.UserServiceClient{
 		"connect-json": userv1connect.NewUserServiceClient(http.DefaultClient, f.url, connect.WithProtoJSON()),
 		"grpc":         userv1connect.NewUserServiceClient(rpcclient.HTTPClient(), f.url, connect.WithGRPC()),

@@ -30,8 +30,11 @@ import (
 // when a deployment forgot a setting (public secrets, a made-up key, the
 // demo admin, metrics and CORS on the API).
 
+// buildBinary compiles the mall binary. Running it is the full tier's
+// business: the build alone takes longer than the whole -short tier should.
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	testenv.Integration(t)
 	bin := filepath.Join(t.TempDir(), "mall")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {

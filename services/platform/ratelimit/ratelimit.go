@@ -52,10 +52,18 @@ func (l *Limit) Set(text string) error {
 func (l *Limit) Type() string { return "burst/period" }
 
 // gcraScript keeps the theoretical arrival time (TAT) of the next event in
-// milliseconds of the server's clock, so every process agrees on time.
+// milliseconds. The clock is the server's, so every process agrees on time,
+// unless ARGV[3] names the caller's (a limiter whose clock a test moves).
+// The key expires when its TAT has passed: a later event would start afresh
+// anyway (tat < now).
 var gcraScript = valkey.NewLuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now
+if ARGV[3] ~= '' then
+  now = tonumber(ARGV[3])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
@@ -70,9 +78,15 @@ return 0`)
 type Limiter struct {
 	client valkey.Client
 	prefix string
+	// Now, when set, is the clock limits are counted on; nil (production)
+	// counts on the Valkey server's clock. Valkey still expires a key after
+	// the rest of its window in real time, so a clock that runs slower than
+	// real time forgets early: a test that sets Now moves it forward and
+	// uses windows far longer than the test runs.
+	Now func() time.Time
 }
 
-// New returns a limiter whose keys start with prefix.
+// New returns a limiter whose keys start with prefix, on Valkey's clock.
 func New(client valkey.Client, prefix string) *Limiter {
 	return &Limiter{client: client, prefix: prefix}
 }
@@ -84,8 +98,12 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit Limit) (time.Dura
 	if interval < 1 {
 		interval = 1
 	}
+	now := "" // the server's clock
+	if l.Now != nil {
+		now = strconv.FormatInt(l.Now().UnixMilli(), 10)
+	}
 	wait, err := gcraScript.Exec(ctx, l.client, []string{l.prefix + key},
-		[]string{strconv.FormatInt(interval, 10), strconv.Itoa(limit.Burst)}).AsInt64()
+		[]string{strconv.FormatInt(interval, 10), strconv.Itoa(limit.Burst), now}).AsInt64()
 	if err != nil {
 		return 0, err
 	}

@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"mall/gen/mall/product/v1/productv1connect"
-	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 	"mall/services/platform/testenv"
 )
@@ -79,7 +78,7 @@ func TestReflectionIsServedOnlyWhenAskedFor(t *testing.T) {
 	for _, on := range []bool{false, true} {
 		url := testenv.Serve(t, server.Options{Reflection: on}, mount)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		stream := grpcreflect.NewClient(rpcclient.HTTPClient(), url).NewStream(ctx)
+		stream := grpcreflect.NewClient(h2cClient(t), url).NewStream(ctx)
 		names, err := stream.ListServices()
 		_, _ = stream.Close()
 		cancel()

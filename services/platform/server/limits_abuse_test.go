@@ -18,7 +18,6 @@ import (
 
 	"connectrpc.com/connect"
 
-	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
 )
 
@@ -138,7 +137,7 @@ func TestAnInflatingBodyIsRefusedWithoutGrowingTheServer(t *testing.T) {
 	if len(jsonBomb) > 200<<10 || len(protoBomb) > 200<<10 {
 		t.Fatalf("bombs are %d and %d bytes: not the small bodies the test means", len(jsonBomb), len(protoBomb))
 	}
-	http1, h2c := &http.Client{}, rpcclient.HTTPClient()
+	http1, h2c := &http.Client{}, h2cClient(t)
 	cases := []struct {
 		name, contentType string
 		client            *http.Client
@@ -217,7 +216,7 @@ func TestATrickledBodyIsCutOff(t *testing.T) {
 		body        []byte
 	}{
 		"connect-json": {&http.Client{}, "application/json", body},
-		"grpc":         {rpcclient.HTTPClient(), "application/grpc", envelope(0, []byte("\x0a\x03p-1"))},
+		"grpc":         {h2cClient(t), "application/grpc", envelope(0, []byte("\x0a\x03p-1"))},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// 100 ms per byte: the whole body would take seconds.
@@ -264,9 +263,9 @@ func TestMalformedEnvelopesAreTheClientsFault(t *testing.T) {
 		contentType string
 		client      *http.Client
 	}{
-		{"application/grpc", rpcclient.HTTPClient()}, {"application/grpc-web+proto", &http.Client{}},
+		{"application/grpc", h2cClient(t)}, {"application/grpc-web+proto", &http.Client{}},
 		// Media types are case-insensitive: so is the check.
-		{"Application/GRPC", rpcclient.HTTPClient()}, {"APPLICATION/grpc-web", &http.Client{}},
+		{"Application/GRPC", h2cClient(t)}, {"APPLICATION/grpc-web", &http.Client{}},
 	} {
 		for _, c := range cases {
 			t.Run(protocol.contentType+"/"+c.name, func(t *testing.T) {
@@ -281,7 +280,7 @@ func TestMalformedEnvelopesAreTheClientsFault(t *testing.T) {
 		}
 	}
 	// The well-formed call still answers.
-	if got := rawCall(t, rpcclient.HTTPClient(), h.url+getProduct, "application/grpc", nil, bytes.NewReader(envelope(0, message))); got.code != 0 {
+	if got := rawCall(t, h2cClient(t), h.url+getProduct, "application/grpc", nil, bytes.NewReader(envelope(0, message))); got.code != 0 {
 		t.Fatalf("well-formed gRPC call got %v %q", got.code, got.message)
 	}
 }

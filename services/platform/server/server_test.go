@@ -106,14 +106,25 @@ func start(t *testing.T, options ...func(*server.Options)) harness {
 	return harness{url: "http://" + listener.Addr().String(), keys: keys}
 }
 
+// h2cClient is an h2c client (as gRPC needs) whose connections close when
+// the test ends. Called after the test's server started, it closes them
+// before the server's shutdown, which would otherwise wait a second for an
+// idle HTTP/2 connection to go.
+func h2cClient(t *testing.T) *http.Client {
+	t.Helper()
+	client := rpcclient.HTTPClient()
+	t.Cleanup(client.CloseIdleConnections)
+	return client
+}
+
 // protocols are the four wire protocols every endpoint serves, plus Connect
 // GET for side-effect-free methods, each from its own client.
-func protocols() map[string]struct {
+func protocols(t *testing.T) map[string]struct {
 	client *http.Client
 	opts   []connect.ClientOption
 } {
 	http1 := &http.Client{}
-	h2c := rpcclient.HTTPClient()
+	h2c := h2cClient(t)
 	return map[string]struct {
 		client *http.Client
 		opts   []connect.ClientOption
@@ -129,7 +140,7 @@ func protocols() map[string]struct {
 func TestOneRPCAnswersIdenticallyOverEveryProtocol(t *testing.T) {
 	h := start(t)
 	var reference *productv1.GetProductResponse
-	for name, p := range protocols() {
+	for name, p := range protocols(t) {
 		t.Run(name, func(t *testing.T) {
 			client := productv1connect.NewProductServiceClient(p.client, h.url, p.opts...)
 			res, err := client.GetProduct(context.Background(), connect.NewRequest(&productv1.GetProductRequest{ProductId: "p-1"}))
@@ -154,7 +165,7 @@ func TestErrorsAreTheSameOverEveryProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, p := range protocols() {
+	for name, p := range protocols(t) {
 		t.Run(name, func(t *testing.T) {
 			products := productv1connect.NewProductServiceClient(p.client, h.url, p.opts...)
 			ctx := context.Background()
@@ -215,7 +226,7 @@ func TestUserRPCTakesIdentityFromTheVerifiedToken(t *testing.T) {
 		{"service credential", service, connect.CodePermissionDenied},
 		{"valid", valid, 0},
 	}
-	for protocol, p := range protocols() {
+	for protocol, p := range protocols(t) {
 		cart := cartv1connect.NewCartServiceClient(p.client, h.url, p.opts...)
 		for _, tc := range cases {
 			t.Run(protocol+"/"+tc.name, func(t *testing.T) {
@@ -237,7 +248,7 @@ func TestUserRPCTakesIdentityFromTheVerifiedToken(t *testing.T) {
 
 func TestHealthAndCORS(t *testing.T) {
 	h := start(t)
-	health := grpchealth.NewClient(rpcclient.HTTPClient(), h.url, connect.WithGRPC())
+	health := grpchealth.NewClient(h2cClient(t), h.url, connect.WithGRPC())
 	res, err := health.Check(context.Background(), &grpchealth.CheckRequest{Service: productv1connect.ProductServiceName})
 	if err != nil || res.Status != grpchealth.StatusServing {
 		t.Fatalf("health: %v %v", res, err)

@@ -1,0 +1,57 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	reviewv1 "mall/gen/mall/review/v1"
+	"mall/services/platform/testenv"
+)
+
+// The review service's contract rules, as every server enforces them
+// before a handler runs: each request either passes or breaks exactly the
+// rules named, so a contract change that drops or loosens one fails here.
+func TestReviewContractRules(t *testing.T) {
+	review := func(rating int32, images ...string) *reviewv1.CreateReviewRequest {
+		return &reviewv1.CreateReviewRequest{OrderId: "o-1", ProductId: "p-tea", Rating: rating, Text: "香", ImageUrls: images}
+	}
+	orders := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("o-%d", i)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		msg  proto.Message
+		want []string
+	}{
+		{"one star", review(1), nil},
+		{"five stars and nine pictures", review(5, strings.Split("1 2 3 4 5 6 7 8 9", " ")...), nil},
+		{"no stars", review(0), []string{"rating int32.gte_lte"}},
+		{"six stars", review(6), []string{"rating int32.gte_lte"}},
+		{"ten pictures", review(5, strings.Split("1 2 3 4 5 6 7 8 9 10", " ")...), []string{"image_urls repeated.max_items"}},
+		{"an empty picture", review(5, ""), []string{"image_urls[0] string.min_len"}},
+		{"a picture that is no URL", review(5, "http://[::1"), []string{"image_urls[0] string.uri_ref"}},
+		{"a text too long", &reviewv1.CreateReviewRequest{OrderId: "o-1", ProductId: "p-tea", Rating: 3, Text: strings.Repeat("字", 2001)},
+			[]string{"text string.max_len"}},
+		{"a review of no order", &reviewv1.CreateReviewRequest{ProductId: "p-tea", Rating: 3}, []string{"order_id string.min_len"}},
+
+		{"list reviews", &reviewv1.ListReviewsRequest{ProductId: "p-tea", Filter: reviewv1.ReviewFilter_REVIEW_FILTER_HIGHEST, PageSize: 100}, nil},
+		{"list reviews of nothing", &reviewv1.ListReviewsRequest{}, []string{"product_id string.min_len"}},
+		{"a page too big", &reviewv1.ListReviewsRequest{ProductId: "p-tea", PageSize: 101}, []string{"page_size int32.gte_lte"}},
+		{"an unknown filter", &reviewv1.ListReviewsRequest{ProductId: "p-tea", Filter: 9}, []string{"filter enum.defined_only"}},
+		{"a page token too long", &reviewv1.ListReviewsRequest{ProductId: "p-tea", PageToken: strings.Repeat("t", 513)}, []string{"page_token string.max_len"}},
+
+		{"the status of 100 orders", &reviewv1.GetReviewStatusRequest{OrderIds: orders(100)}, nil},
+		{"the status of no order", &reviewv1.GetReviewStatusRequest{}, []string{"order_ids repeated.min_items"}},
+		{"the status of 101 orders", &reviewv1.GetReviewStatusRequest{OrderIds: orders(101)}, []string{"order_ids repeated.max_items"}},
+		{"the status of one order twice", &reviewv1.GetReviewStatusRequest{OrderIds: []string{"o-1", "o-1"}}, []string{"order_ids repeated.unique"}},
+	} {
+		t.Run(c.name, func(t *testing.T) { testenv.WantViolations(t, c.msg, c.want...) })
+	}
+}
