@@ -100,14 +100,14 @@ func TestWritersSurviveKills(t *testing.T) {
 	writers := &writerProcesses{t: t, bin: bin, env: childEnv(url, deps)}
 	t.Cleanup(writers.stopAll)
 
-	written := func(eventID string) int {
+	written := func(t *testing.T, eventID string) int {
 		n, err := orderDB.NewSelect().Table("orders").Where("seckill_event_id = ?", eventID).Count(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	waitWritten := func(eventID string, atLeast int, within time.Duration) {
+	waitWritten := func(t *testing.T, eventID string, atLeast int, within time.Duration) {
 		t.Helper()
 		n := 0
 		defer func() {
@@ -116,7 +116,7 @@ func TestWritersSurviveKills(t *testing.T) {
 			}
 		}()
 		testenv.Eventually(t, within, fmt.Sprintf("%d orders of %s written", atLeast, eventID), func() bool {
-			n = written(eventID)
+			n = written(t, eventID)
 			return n >= atLeast
 		})
 	}
@@ -135,8 +135,22 @@ func TestWritersSurviveKills(t *testing.T) {
 		}()
 		return done
 	}
-	check := func(eventID string, want int) {
+	results := func(t *testing.T, eventID string) int {
+		n, err := seckillDB.NewSelect().Table("purchase_results").Where("event_id = ?", eventID).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// check waits for the writers to settle — a batch's ticket results are
+	// recorded after its orders, so they can trail them — then holds them
+	// to exactly one order and one result per buyer.
+	check := func(t *testing.T, eventID string, want int) {
 		t.Helper()
+		waitWritten(t, eventID, want, 2*time.Minute)
+		testenv.Eventually(t, 2*time.Minute, fmt.Sprintf("%d ticket results of %s recorded", want, eventID), func() bool {
+			return results(t, eventID) >= want
+		})
 		var rows []struct {
 			UserID string `bun:"user_id"`
 			N      int    `bun:"n"`
@@ -150,12 +164,8 @@ func TestWritersSurviveKills(t *testing.T) {
 				t.Fatalf("%s has %d orders", r.UserID, r.N)
 			}
 		}
-		results, err := seckillDB.NewSelect().Table("purchase_results").Where("event_id = ?", eventID).Count(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rows) != want || results != want {
-			t.Fatalf("%s: %d buyers with orders, %d ticket results, want %d", eventID, len(rows), results, want)
+		if recorded := results(t, eventID); len(rows) != want || recorded != want {
+			t.Fatalf("%s: %d buyers with orders, %d ticket results, want %d", eventID, len(rows), recorded, want)
 		}
 	}
 
@@ -164,15 +174,14 @@ func TestWritersSurviveKills(t *testing.T) {
 		writer := writers.start()
 		done := produce(records)
 		for _, at := range []int{1500, 3500} {
-			waitWritten("ev-crash-a", at, 2*time.Minute)
+			waitWritten(t, "ev-crash-a", at, 2*time.Minute)
 			writers.kill(writer)
 			writer = writers.start()
 		}
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		waitWritten("ev-crash-a", want, 2*time.Minute)
-		check("ev-crash-a", want)
+		check(t, "ev-crash-a", want)
 		writers.stopAll()
 	})
 
@@ -182,12 +191,11 @@ func TestWritersSurviveKills(t *testing.T) {
 		writers.start()
 		writers.start()
 		done := produce(records)
-		waitWritten("ev-crash-b", 2000, 2*time.Minute)
+		waitWritten(t, "ev-crash-b", 2000, 2*time.Minute)
 		writers.kill(victim)
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		waitWritten("ev-crash-b", want, 2*time.Minute)
-		check("ev-crash-b", want)
+		check(t, "ev-crash-b", want)
 	})
 }
