@@ -4,12 +4,16 @@
 // opens a product, adds it to the cart, checks out, pays on the payment
 // simulator's page, sees the order paid, and once an admin has shipped and
 // delivered it writes a review; a flash-sale purchase shows its result.
+// The shopper's browser asks for Chinese (the shop's default language); a
+// second, shorter visit asks for English and switches back to Chinese, and
+// a page in the cimode pseudo-language shows no untranslated text.
 // Screenshots of every page go to e2e/artifacts/.
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startSystem } from "./system.mjs";
+import { untranslatedText } from "./untranslated.mjs";
 
 const artifacts = join(import.meta.dirname, "artifacts");
 rmSync(artifacts, { recursive: true, force: true });
@@ -47,7 +51,7 @@ async function rpc(path, body, token) {
   return answer;
 }
 
-const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });
+const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "zh-CN" });
 context.setDefaultTimeout(20_000);
 const page = await context.newPage();
 const pageErrors = [];
@@ -75,7 +79,9 @@ try {
   progress("home: banners, flash-sale entry, rankings, recommendations from the services");
   await page.goto(baseURL);
   await page.locator(".carousel img").first().waitFor();
-  await page.getByRole("heading", { name: "Top sellers" }).waitFor();
+  await page.getByRole("heading", { name: "热销排行榜" }).waitFor();
+  assert.equal(await page.locator("html").getAttribute("lang"), "zh-CN", "the page says it is in Chinese");
+  assert.equal(await page.title(), "商城");
   assert.ok((await page.locator(".ranking li").count()) > 0, "the ranking lists products");
   assert.ok((await page.locator(".grid .product-card").count()) > 0, "recommendations are shown");
   assert.ok((await page.locator(".shortcut").count()) >= 8, "category shortcuts are shown");
@@ -86,31 +92,35 @@ try {
   await page.locator(".shortcut").first().click();
   await page.waitForURL(/\/category\/c01/);
   await page.locator(".grid .product-card").first().waitFor();
-  await page.getByRole("tab", { name: "Price ↑" }).click();
+  await page.getByRole("tab", { name: "价格 ↑" }).click();
   await page.waitForURL(/sort=price-asc/);
   await shot("category");
 
   progress("register: an invalid form shows the services' field errors");
   await page.goto(`${baseURL}/register`);
-  await page.getByLabel("Username or phone").fill("ab");
-  await page.getByLabel(/^Password/).fill("short");
-  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("用户名或手机号").fill("ab");
+  await page.getByLabel(/^密码/).fill("abc1");
+  await page.getByRole("button", { name: "注册" }).click();
   await page.locator('.field-error[data-field="identity"]').waitFor();
   await page.locator('.field-error[data-field="password"]').waitFor();
-  assert.match(await page.locator('.field-error[data-field="password"]').innerText(), /at least 8|letter and a digit/);
+  // The services' violations, worded by rule, with the minimum read from
+  // the contract.
+  assert.equal(await page.locator('.field-error[data-field="identity"]').innerText(), "用户名为 3–32 位字母、数字或下划线。");
+  assert.equal(await page.locator('.field-error[data-field="password"]').innerText(), "至少需要 8 个字符。");
+  assert.equal(await page.title(), "注册 - 商城");
   await shot("register-invalid");
 
   progress(`register: ${user}`);
-  await page.getByLabel("Username or phone").fill(user);
-  await page.getByLabel("Nickname (optional)").fill("E2E Shopper");
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("用户名或手机号").fill(user);
+  await page.getByLabel("昵称（选填）").fill("E2E Shopper");
+  await page.getByLabel(/^密码/).fill(password);
+  await page.getByRole("button", { name: "注册" }).click();
   await page.waitForURL(`${baseURL}/`);
   await page.getByRole("link", { name: "E2E Shopper" }).waitFor();
 
   progress("search and open a product");
-  await page.getByLabel("Search products").fill("Green Tea");
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByLabel("搜索商品").fill("Green Tea");
+  await page.getByRole("button", { name: "搜索", exact: true }).click();
   await page.waitForURL(/\/search\?q=Green/);
   const first = page.locator(".grid .product-card").first();
   await first.waitFor();
@@ -119,15 +129,16 @@ try {
   await first.click();
   await page.waitForURL(`${baseURL}/product/${productId}`);
   const title = await page.locator(".product-page h1").innerText();
-  await page.getByRole("heading", { name: /^Reviews/ }).waitFor();
-  await page.getByRole("button", { name: "♡ Favorite" }).click();
-  await page.getByRole("button", { name: "♥ Favorited" }).waitFor();
+  await page.getByRole("heading", { name: /^商品评价/ }).waitFor();
+  assert.equal(await page.title(), `${title} - 商城`);
+  await page.getByRole("button", { name: "♡ 收藏" }).click();
+  await page.getByRole("button", { name: "♥ 已收藏" }).waitFor();
   await shot("product");
 
   progress(`add "${title}" ×2 to the cart`);
-  await page.getByRole("button", { name: "More" }).click();
-  await page.getByRole("button", { name: "Add to cart" }).click();
-  await page.getByText("Added to your cart").waitFor();
+  await page.getByRole("button", { name: "增加" }).click();
+  await page.getByRole("button", { name: "加入购物车" }).click();
+  await page.getByText("已加入购物车").waitFor();
   await page.getByTestId("cart-count").filter({ hasText: "2" }).waitFor();
   await page.goto(`${baseURL}/cart`);
   await page.locator(`[data-line="${productId}"]`).waitFor();
@@ -135,25 +146,27 @@ try {
   await shot("cart");
 
   progress("checkout: add an address (a bad phone first), place the order");
-  await page.getByRole("button", { name: "Check out" }).click();
+  await page.getByRole("button", { name: "去结算" }).click();
   await page.waitForURL(/\/checkout/);
-  await page.getByRole("link", { name: "Add an address" }).click();
-  await page.getByRole("button", { name: "Add an address" }).click();
-  await page.getByLabel("Recipient").fill("Li Lei");
-  await page.getByLabel("Phone").fill("12ab");
-  await page.getByLabel("Province").fill("Zhejiang");
-  await page.getByLabel("City").fill("Hangzhou");
-  await page.getByLabel("Street and number").fill("1 West Lake Road");
-  await page.getByRole("button", { name: "Save address" }).click();
-  await page.locator('.field-error[data-field="address.phone"]').waitFor();
+  await page.getByRole("link", { name: "新增收货地址" }).click();
+  await page.getByRole("button", { name: "新增收货地址" }).click();
+  await page.getByLabel("收货人").fill("李雷");
+  await page.getByLabel("手机号码").fill("12ab");
+  await page.getByLabel("省份").fill("浙江省");
+  await page.getByLabel("城市").fill("杭州市");
+  await page.getByLabel("详细地址").fill("西湖路 1 号");
+  await page.getByRole("button", { name: "保存地址" }).click();
+  const phoneError = page.locator('.field-error[data-field="address.phone"]');
+  await phoneError.waitFor();
+  assert.equal(await phoneError.innerText(), "请输入正确的手机号码（6–20 位数字，可带 +）。");
   await shot("address-invalid");
-  await page.getByLabel("Phone").fill("13800138000");
-  await page.getByRole("button", { name: "Save address" }).click();
+  await page.getByLabel("手机号码").fill("13800138000");
+  await page.getByRole("button", { name: "保存地址" }).click();
   await page.waitForURL(/\/checkout/);
   await page.getByRole("radio").first().waitFor();
   assert.equal(await page.getByTestId("checkout-total").innerText(), cartTotal, "checkout total is the cart's");
   await shot("checkout");
-  await page.getByRole("button", { name: "Place order and pay" }).click();
+  await page.getByRole("button", { name: "提交订单并付款" }).click();
 
   progress("pay on the simulator's page");
   await page.waitForURL(/\/pay\//, { timeout: 60_000 });
@@ -170,7 +183,7 @@ try {
   await page.locator(`[data-order="${orderId}"]`).waitFor();
   await shot("orders");
   await page.goto(`${baseURL}/cart`);
-  await page.getByText("Your cart is empty").waitFor();
+  await page.getByText("购物车还是空的").waitFor();
 
   progress("the shop ships and delivers the order (admin API)");
   const admin = await rpc("mall.user.v1.UserService/Login", { login: "admin", password: "admin-dev-123" });
@@ -179,16 +192,16 @@ try {
 
   progress("write a review, confirm receipt");
   await page.goto(`${baseURL}/orders?tab=review`);
-  await page.locator(`[data-order="${orderId}"]`).getByRole("link", { name: "Write a review" }).click();
+  await page.locator(`[data-order="${orderId}"]`).getByRole("link", { name: "去评价" }).click();
   await page.waitForURL(`${baseURL}/orders/${orderId}`);
   await page.locator('[data-status="DELIVERED"]').waitFor();
-  await page.getByRole("button", { name: "Write a review" }).click();
-  await page.getByRole("button", { name: "4 stars" }).click();
-  const reviewText = `Fresh and fragrant, arrived quickly (${user}).`;
-  await page.getByLabel("Your review").fill(reviewText);
-  await page.getByRole("button", { name: "Submit review" }).click();
-  await page.getByText("Reviewed").waitFor();
-  await page.getByRole("button", { name: "Confirm receipt" }).click();
+  await page.getByRole("button", { name: "写评价" }).click();
+  await page.getByRole("button", { name: "4 星" }).click();
+  const reviewText = `茶香清新，发货很快（${user}）。`;
+  await page.getByLabel("评价内容").fill(reviewText);
+  await page.getByRole("button", { name: "提交评价" }).click();
+  await page.getByText("已评价").waitFor();
+  await page.getByRole("button", { name: "确认收货" }).click();
   await page.locator('[data-status="COMPLETED"]').waitFor();
   await shot("order-reviewed");
   await page.goto(`${baseURL}/product/${productId}`);
@@ -200,14 +213,14 @@ try {
   await page.getByText(title).waitFor();
   await shot("favorites");
   await page.goto(`${baseURL}/me`);
-  await page.getByRole("heading", { name: "Hello, E2E Shopper" }).waitFor();
+  await page.getByRole("heading", { name: "你好，E2E Shopper" }).waitFor();
   await shot("profile");
 
   progress("flash sale: buy once, the button stays disabled, the result shows");
   await page.goto(baseURL);
   await page.locator(".flash-entry .flash-item").first().click();
   await page.waitForURL(/\/flash\//);
-  const buy = page.getByRole("button", { name: "Buy now" });
+  const buy = page.getByRole("button", { name: "立即抢购" });
   await buy.waitFor();
   await shot("flash-sale");
   await buy.click();
@@ -220,9 +233,9 @@ try {
   });
   await page.locator('.purchase-result[data-state="created"]').waitFor({ timeout: 60_000 });
   await shot("flash-result");
-  await page.getByRole("link", { name: "View the order" }).click();
+  await page.getByRole("link", { name: "查看订单" }).click();
   await page.locator('[data-status="PENDING_PAYMENT"]').waitFor();
-  await page.locator(".order-status .tag", { hasText: "Flash sale" }).waitFor();
+  await page.locator(".order-status .tag", { hasText: "秒杀" }).waitFor();
 
   progress("sign out; another shopper sees none of the first one's orders; sign in again");
   // Client-side navigation only from here: what the SPA has cached for
@@ -230,28 +243,29 @@ try {
   await page.goto(`${baseURL}/orders`);
   await page.locator(`[data-order="${orderId}"]`).waitFor();
   await page.getByRole("link", { name: "E2E Shopper" }).click();
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByRole("link", { name: "Sign in" }).click();
-  await page.getByRole("link", { name: "Create an account" }).click();
-  await page.getByRole("heading", { name: "Create an account" }).waitFor();
-  await page.getByLabel("Username or phone").fill(`${user}_2`);
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: "退出登录" }).click();
+  await page.getByRole("link", { name: "登录" }).click();
+  await page.getByRole("link", { name: "立即注册" }).click();
+  await page.getByRole("heading", { name: "注册新账号" }).waitFor();
+  await page.getByLabel("用户名或手机号").fill(`${user}_2`);
+  await page.getByLabel(/^密码/).fill(password);
+  await page.getByRole("button", { name: "注册" }).click();
   await page.getByRole("link", { name: `${user}_2` }).click();
-  await page.getByRole("link", { name: "My orders" }).click();
-  await page.getByText("No orders here.").waitFor();
+  await page.getByRole("link", { name: "我的订单" }).click();
+  await page.getByText("暂无相关订单。").waitFor();
   assert.equal(await page.locator("[data-order]").count(), 0, "the second shopper sees no orders");
   await page.getByRole("link", { name: `${user}_2` }).click();
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByRole("link", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
-  await page.getByLabel("Username or phone").fill(user);
-  await page.getByLabel("Password").fill("wrong-pass-123");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("alert").waitFor();
+  await page.getByRole("button", { name: "退出登录" }).click();
+  await page.getByRole("link", { name: "登录" }).click();
+  await page.getByRole("heading", { name: "登录" }).waitFor();
+  await page.getByLabel("用户名或手机号").fill(user);
+  await page.getByLabel("密码").fill("wrong-pass-123");
+  await page.getByRole("button", { name: "登录" }).click();
+  // The refusal's reason (BAD_CREDENTIALS), in Chinese.
+  assert.equal(await page.getByRole("alert").innerText(), "账号或密码错误。");
   await shot("login-refused");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
   await page.getByRole("link", { name: "E2E Shopper" }).waitFor();
   await page.goto(`${baseURL}/orders`);
   await page.locator(`[data-order="${orderId}"]`).waitFor();
@@ -262,6 +276,38 @@ try {
   await page.locator(".carousel img").first().waitFor();
   await page.locator("nav.tabbar").waitFor();
   await shot("home-phone");
+
+  progress("English: a browser asking for English gets it, and the switch goes back to Chinese for good");
+  const english = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });
+  english.setDefaultTimeout(20_000);
+  const en = await english.newPage();
+  en.on("pageerror", (err) => pageErrors.push(err.message));
+  await en.goto(`${baseURL}/product/${productId}`);
+  await en.getByRole("button", { name: "Add to cart" }).waitFor();
+  await en.getByRole("heading", { name: /^Reviews/ }).waitFor();
+  assert.equal(await en.locator("html").getAttribute("lang"), "en");
+  assert.match(await en.locator(".product-page .big-price").innerText(), /^¥[\d,]+\.\d\d$/);
+  await en.screenshot({ path: join(artifacts, `${String(++step).padStart(2, "0")}-product-en.png`), fullPage: true });
+  await en.goto(`${baseURL}/login`);
+  await en.getByLabel("Username or phone").fill(user);
+  await en.getByLabel("Password").fill("wrong-pass-123");
+  await en.getByRole("button", { name: "Sign in" }).click();
+  assert.equal(await en.getByRole("alert").innerText(), "Wrong login or password.");
+  await en.getByRole("combobox", { name: "Language" }).selectOption("zh-CN");
+  await en.getByRole("heading", { name: "登录" }).waitFor();
+  assert.equal(await en.getByRole("alert").innerText(), "账号或密码错误。", "a shown error follows the language");
+  assert.equal(await en.locator("html").getAttribute("lang"), "zh-CN");
+  await en.reload();
+  await en.getByRole("heading", { name: "登录" }).waitFor();
+  assert.equal(await en.title(), "登录 - 商城", "the choice outlives a reload");
+
+  progress("no untranslated text: in cimode every text of the shop shows as its key");
+  for (const path of ["/login", "/register", "/search"]) {
+    await en.goto(`${baseURL}${path}?lng=cimode`);
+    await en.locator("main > *").first().waitFor();
+    assert.deepEqual(await untranslatedText(en), [], `untranslated text on ${path}`);
+  }
+  await english.close();
 
   assert.deepEqual(pageErrors, [], "no uncaught errors in the pages");
   assert.deepEqual(policyViolations, [], "nothing blocked by the Content-Security-Policy");

@@ -6,6 +6,8 @@ import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
 import { transport } from "./lib/api";
 import { retryable } from "./lib/errors";
+// The texts (zh-CN first, English second) and the language switch's state.
+import "./lib/i18n";
 import { onSessionChange } from "./lib/session";
 import "./styles.css";
 

@@ -1,10 +1,14 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, NavLink, Outlet, useNavigate, useSearchParams } from "react-router-dom";
 import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
+import { useLang } from "../hooks/useLang";
 import { useSession } from "../hooks/useSession";
+import { chooseLanguage, languages } from "../lib/i18n";
 
 export function Layout() {
+  const { t } = useTranslation();
   const session = useSession();
   const cart = useQuery(CartService.method.listCart, session ? {} : skipToken);
   const count = cart.data?.totalQuantity ?? 0;
@@ -12,34 +16,65 @@ export function Layout() {
     <div className="app">
       <header className="top">
         <Link to="/" className="logo">
-          Mall
+          {t("app.name")}
         </Link>
         <SearchBox />
         <nav className="top-links">
           <NavLink to="/cart" className="cart-link">
-            Cart{count > 0 && <span className="badge" data-testid="cart-count">{count}</span>}
+            {t("layout.cart")}
+            {count > 0 && (
+              <span className="badge" data-testid="cart-count">
+                {count}
+              </span>
+            )}
           </NavLink>
-          {session ? <NavLink to="/me">{session.name || "Me"}</NavLink> : <NavLink to="/login">Sign in</NavLink>}
+          {session ? <NavLink to="/me">{session.name || t("layout.me")}</NavLink> : <NavLink to="/login">{t("layout.signIn")}</NavLink>}
+          <LanguageSwitch />
         </nav>
       </header>
       <main>
         <Outlet />
       </main>
-      <nav className="tabbar" aria-label="Main">
+      <nav className="tabbar" aria-label={t("layout.mainNav")}>
         <NavLink to="/" end>
-          Home
+          {t("layout.home")}
         </NavLink>
-        <NavLink to="/category">Categories</NavLink>
-        <NavLink to="/flash">Flash sale</NavLink>
-        <NavLink to="/cart">Cart</NavLink>
-        <NavLink to="/orders">Orders</NavLink>
-        <NavLink to="/me">Me</NavLink>
+        <NavLink to="/category">{t("layout.categories")}</NavLink>
+        <NavLink to="/flash">{t("layout.flashSale")}</NavLink>
+        <NavLink to="/cart">{t("layout.cart")}</NavLink>
+        <NavLink to="/orders">{t("layout.orders")}</NavLink>
+        <NavLink to="/me">{t("layout.me")}</NavLink>
       </nav>
     </div>
   );
 }
 
+// LanguageSwitch offers each language in its own name; the choice is kept
+// for the next visits.
+function LanguageSwitch() {
+  const { t } = useTranslation();
+  const lang = useLang();
+  return (
+    <select
+      className="language"
+      aria-label={t("layout.language")}
+      value={lang}
+      onChange={(e) => {
+        const chosen = languages.find((l) => l.code === e.target.value);
+        if (chosen) void chooseLanguage(chosen.code);
+      }}
+    >
+      {languages.map((l) => (
+        <option key={l.code} value={l.code} lang={l.code}>
+          {l.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 function SearchBox() {
+  const { t } = useTranslation();
   const [params] = useSearchParams();
   const [q, setQ] = useState(params.get("q") ?? "");
   const navigate = useNavigate();
@@ -53,13 +88,13 @@ function SearchBox() {
       <input
         type="search"
         name="q"
-        placeholder="Search products"
-        aria-label="Search products"
+        placeholder={t("layout.searchPlaceholder")}
+        aria-label={t("layout.searchPlaceholder")}
         value={q}
         onChange={(e) => setQ(e.target.value)}
         maxLength={100}
       />
-      <button type="submit">Search</button>
+      <button type="submit">{t("layout.search")}</button>
     </form>
   );
 }

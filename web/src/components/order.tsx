@@ -1,19 +1,21 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { usePayOrder } from "../hooks/usePayOrder";
 import { millis } from "../lib/format";
-import { actionsOf, statusLabel } from "../lib/orders";
+import { actionsOf, statusName } from "../lib/orders";
 import { Countdown, ErrorBox, FormProblem } from "./ui";
 
 export function StatusBadge({ order }: { order: Order }) {
+  const { t } = useTranslation();
   return (
     <span className={`status s-${order.status}`} data-status={OrderStatus[order.status]}>
-      {statusLabel(order.status)}
-      {order.status === OrderStatus.PAID && order.refundRequestedAt ? " · refund in progress" : ""}
+      {t(`orderStatus.${statusName(order.status)}`)}
+      {order.status === OrderStatus.PAID && order.refundRequestedAt ? t("orderActions.refunding") : ""}
     </span>
   );
 }
@@ -21,12 +23,13 @@ export function StatusBadge({ order }: { order: Order }) {
 // PayButton opens the provider's pay page for an order; a failure to get
 // there is shown beside it and the button is offered again.
 export function PayButton({ orderId }: { orderId: string }) {
+  const { t } = useTranslation();
   const { payOrder, paying } = usePayOrder();
   const { problem, submit } = useFormProblem();
   return (
     <>
       <button type="button" disabled={paying} onClick={() => void submit(() => payOrder(orderId))}>
-        {paying ? "Opening payment…" : "Pay now"}
+        {paying ? t("orderActions.openingPayment") : t("orderActions.payNow")}
       </button>
       <FormProblem problem={problem} />
     </>
@@ -35,6 +38,7 @@ export function PayButton({ orderId }: { orderId: string }) {
 
 // OrderActions are the buyer's buttons for an order in its current state.
 export function OrderActions({ order }: { order: Order }) {
+  const { t } = useTranslation();
   const invalidate = useInvalidate();
   const refresh = { onSuccess: () => invalidate(OrderService) };
   const cancel = useMutation(OrderService.method.cancelOrder, refresh);
@@ -42,7 +46,7 @@ export function OrderActions({ order }: { order: Order }) {
   const a = actionsOf(order);
   return (
     <div className="order-actions">
-      {a.pay && order.paymentDeadline && <Countdown until={millis(order.paymentDeadline)} prefix="Pay within " />}
+      {a.pay && order.paymentDeadline && <Countdown until={millis(order.paymentDeadline)} text={(time) => t("orderActions.payWithin", { time })} />}
       {a.pay && <PayButton orderId={order.orderId} />}
       {a.cancel && (
         <button
@@ -50,16 +54,18 @@ export function OrderActions({ order }: { order: Order }) {
           className="secondary"
           disabled={cancel.isPending}
           onClick={() => {
-            if (window.confirm(order.status === OrderStatus.PAID ? "Cancel this order and refund it?" : "Cancel this order?"))
+            const paid = order.status === OrderStatus.PAID;
+            // The reason goes to the order's history, which is kept in English.
+            if (window.confirm(paid ? t("orderActions.confirmCancelPaid") : t("orderActions.confirmCancel")))
               cancel.mutate({ orderId: order.orderId, reason: "cancelled by the buyer" });
           }}
         >
-          {order.status === OrderStatus.PAID ? "Cancel and refund" : "Cancel order"}
+          {order.status === OrderStatus.PAID ? t("orderActions.cancelAndRefund") : t("orderActions.cancelOrder")}
         </button>
       )}
       {a.confirm && (
         <button type="button" disabled={confirm.isPending} onClick={() => confirm.mutate({ orderId: order.orderId })}>
-          Confirm receipt
+          {t("orderActions.confirmReceipt")}
         </button>
       )}
       <ErrorBox error={cancel.error ?? confirm.error} />
@@ -69,6 +75,7 @@ export function OrderActions({ order }: { order: Order }) {
 
 // ReviewForm writes the review of one line of a finished order.
 export function ReviewForm({ orderId, productId, onDone }: { orderId: string; productId: string; onDone: () => void }) {
+  const { t } = useTranslation();
   const [rating, setRating] = useState(5);
   const [text, setText] = useState("");
   const invalidate = useInvalidate();
@@ -88,21 +95,21 @@ export function ReviewForm({ orderId, productId, onDone }: { orderId: string; pr
       }}
     >
       <fieldset className="rating">
-        <legend>Rating</legend>
+        <legend>{t("review.rating")}</legend>
         {[1, 2, 3, 4, 5].map((n) => (
-          <button key={n} type="button" aria-label={`${n} stars`} aria-pressed={n <= rating} onClick={() => setRating(n)}>
+          <button key={n} type="button" aria-label={t("review.stars", { n })} aria-pressed={n <= rating} onClick={() => setRating(n)}>
             {n <= rating ? "★" : "☆"}
           </button>
         ))}
       </fieldset>
       <label className="field">
-        <span>Your review</span>
+        <span>{t("review.text")}</span>
         <textarea name="text" rows={3} maxLength={2000} value={text} onChange={(e) => setText(e.target.value)} />
         {problem?.fields.text && <small className="field-error">{problem.fields.text}</small>}
       </label>
       {problem && !problem.fields.text && <div className="error">{problem.message}</div>}
       <button type="submit" disabled={busy}>
-        Submit review
+        {t("review.submit")}
       </button>
     </form>
   );

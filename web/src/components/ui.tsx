@@ -1,14 +1,17 @@
 import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import type { Product } from "@gen/mall/product/v1/product_pb.js";
+import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { problemOf, type Problem } from "../lib/errors";
 import { countdown, money } from "../lib/format";
 
-export function Loading({ label = "Loading…" }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
   return (
     <div className="loading" role="status" aria-live="polite">
-      <span className="spinner" aria-hidden /> {label}
+      <span className="spinner" aria-hidden /> {label ?? t("common.loading")}
     </div>
   );
 }
@@ -19,6 +22,8 @@ export function Empty({ children }: { children: ReactNode }) {
 
 // ErrorBox shows a failed call as a readable sentence, never raw detail.
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
+  // The sentence is made in the current language on each render.
+  const { t } = useTranslation();
   if (!error) return null;
   const p = problemOf(error);
   return (
@@ -26,7 +31,7 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
       {p.message}
       {retry && (
         <button className="link" type="button" onClick={retry}>
-          Try again
+          {t("common.tryAgain")}
         </button>
       )}
     </div>
@@ -34,22 +39,24 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
 }
 
 export function Price({ cents, was }: { cents: bigint; was?: bigint | undefined }) {
+  const lang = useLang();
   return (
     <span className="price">
-      {money(cents)}
-      {was !== undefined && was > cents && <s className="was">{money(was)}</s>}
+      {money(cents, lang)}
+      {was !== undefined && was > cents && <s className="was">{money(was, lang)}</s>}
     </span>
   );
 }
 
 export function ProductCard({ product }: { product: Product }) {
+  const { t } = useTranslation();
   return (
     <Link className="card product-card" to={`/product/${product.productId}`} data-product={product.productId}>
       <img src={product.imageUrls[0] ?? ""} alt="" loading="lazy" />
       <div className="title">{product.title}</div>
       <div className="meta">
         <Price cents={product.priceCents} />
-        <span className="muted">{product.salesCount.toString()} sold</span>
+        <span className="muted">{t("common.sold", { n: product.salesCount.toString() })}</span>
       </div>
     </Link>
   );
@@ -65,12 +72,14 @@ export function ProductGrid({ products }: { products: Product[] }) {
   );
 }
 
-export function Countdown({ until, prefix }: { until: number; prefix?: string }) {
+// Countdown shows the time left until `until` (ms) every second, worded
+// by `text` (e.g. time => t("common.endsIn", { time })).
+export function Countdown({ until, text }: { until: number; text: (time: string) => string }) {
   const now = useNow();
+  const lang = useLang();
   return (
     <span className="countdown" data-until={until}>
-      {prefix}
-      {countdown(until, now)}
+      {text(countdown(until, now, lang))}
     </span>
   );
 }
@@ -113,6 +122,7 @@ export function FormProblem({ problem }: { problem: Problem | null }) {
 // MoreOnScroll asks for the next page when it scrolls into view, and is a
 // button for those who prefer to click.
 export function MoreOnScroll({ hasMore, loading, onMore }: { hasMore: boolean; loading: boolean; onMore: () => void }) {
+  const { t } = useTranslation();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -127,10 +137,10 @@ export function MoreOnScroll({ hasMore, loading, onMore }: { hasMore: boolean; l
   return (
     <div ref={ref} className="more">
       {loading ? (
-        <Loading label="Loading more…" />
+        <Loading label={t("common.loadingMore")} />
       ) : (
         <button type="button" className="secondary" onClick={onMore}>
-          Load more
+          {t("common.loadMore")}
         </button>
       )}
     </div>

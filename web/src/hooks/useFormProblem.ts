@@ -1,4 +1,5 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { problemOf, type Problem } from "../lib/errors";
 
 const asIs = (p: Problem) => p;
@@ -8,20 +9,25 @@ const asIs = (p: Problem) => p;
 // becomes the form's Problem, its violations by request field and a
 // message above them, shaped by `adapt` where the form's fields are not
 // the request's. The next submit clears it. `fail` shows a refusal that
-// came as an answer rather than as an error (a saga's verdict).
+// came as an answer rather than as an error (a saga's verdict), worded by
+// a function. The problem is worded again on each render, so it follows a
+// switch of language.
 export function useFormProblem(adapt: (p: Problem) => Problem = asIs) {
-  const [problem, setProblem] = useState<Problem | null>(null);
+  // Renders again on a switch of language, to word the problem anew.
+  useTranslation();
+  const [failure, setFailure] = useState<(() => Problem) | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (action: () => Promise<unknown>) => {
     setBusy(true);
-    setProblem(null);
+    setFailure(null);
     try {
       await action();
     } catch (err) {
-      setProblem(adapt(problemOf(err)));
+      setFailure(() => () => adapt(problemOf(err)));
     } finally {
       setBusy(false);
     }
   };
-  return { problem, busy, submit, fail: setProblem };
+  const fail = useCallback((words: () => Problem) => setFailure(() => words), []);
+  return { problem: failure?.() ?? null, busy, submit, fail };
 }

@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { rememberRequest } from "./errors";
 import { loadSession, saveSession } from "./session";
 
 // Bearer token on every call; a rejected token ends the session so the
@@ -18,9 +19,10 @@ const auth: Interceptor = (next) => async (req) => {
 };
 
 // The API shares the SPA's origin (mall serves web/dist; vite proxies in
-// development). Read-only RPCs go over HTTP GET so they can be cached.
+// development). Read-only RPCs go over HTTP GET so they can be cached. A
+// failed call keeps its request's type, for explaining its violations.
 export const transport = createConnectTransport({
   baseUrl: window.location.origin,
   useHttpGet: true,
-  interceptors: [auth],
+  interceptors: [auth, rememberRequest],
 });

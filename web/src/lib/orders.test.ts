@@ -1,7 +1,7 @@
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { OrderKind, OrderStatus } from "@gen/mall/order/v1/order_pb.js";
-import { actionsOf, isOrderTab, statusesOf, unreviewedLines } from "./orders";
+import { actionsOf, isOrderTab, statusesOf, statusName, unreviewedLines } from "./orders";
 
 describe("order tabs", () => {
   it("filter by the statuses the tab names", () => {
@@ -13,6 +13,14 @@ describe("order tabs", () => {
     expect(isOrderTab("paid")).toBe(true);
     expect(isOrderTab("PAID")).toBe(false);
     expect(isOrderTab(null)).toBe(false);
+  });
+});
+
+describe("statusName", () => {
+  it("names a status for its label, and a status newer than the SPA as unspecified", () => {
+    expect(statusName(OrderStatus.PENDING_PAYMENT)).toBe("PENDING_PAYMENT");
+    expect(statusName(OrderStatus.REFUNDED)).toBe("REFUNDED");
+    expect(statusName(99 as unknown as OrderStatus)).toBe("UNSPECIFIED");
   });
 });
 

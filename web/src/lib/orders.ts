@@ -2,13 +2,9 @@ import { OrderKind, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.
 
 export type OrderTab = "pending" | "paid" | "shipped" | "review" | "all";
 
-export const orderTabs: { id: OrderTab; label: string }[] = [
-  { id: "pending", label: "To pay" },
-  { id: "paid", label: "Paid" },
-  { id: "shipped", label: "Shipped" },
-  { id: "review", label: "To review" },
-  { id: "all", label: "All" },
-];
+// orderTabs are the tabs of the orders page, in order; their labels are
+// orderTabs.<id> in the texts.
+export const orderTabs: OrderTab[] = ["pending", "paid", "shipped", "review", "all"];
 
 // statusesOf is the ListOrders filter of a tab. "To review" lists delivered
 // and completed orders; the page then hides those whose lines all have a
@@ -29,23 +25,17 @@ export function statusesOf(tab: OrderTab): OrderStatus[] {
 }
 
 export function isOrderTab(s: string | null): s is OrderTab {
-  return orderTabs.some((t) => t.id === s);
+  return orderTabs.some((t) => t === s);
 }
 
-// A status newer than this SPA has no label: it shows as "Unknown".
-const labels: Partial<Record<OrderStatus, string>> = {
-  [OrderStatus.UNSPECIFIED]: "Unknown",
-  [OrderStatus.PENDING_PAYMENT]: "Pending payment",
-  [OrderStatus.PAID]: "Paid",
-  [OrderStatus.SHIPPED]: "Shipped",
-  [OrderStatus.DELIVERED]: "Delivered",
-  [OrderStatus.COMPLETED]: "Completed",
-  [OrderStatus.CANCELLED]: "Cancelled",
-  [OrderStatus.REFUNDED]: "Refunded",
-};
+export type StatusName = Exclude<keyof typeof OrderStatus, number>;
 
-export function statusLabel(s: OrderStatus): string {
-  return labels[s] ?? "Unknown";
+const known = new Set<OrderStatus>(Object.values(OrderStatus).filter((v) => typeof v === "number"));
+
+// statusName names a status for its label (orderStatus.<name> in the
+// texts); a status newer than this SPA is UNSPECIFIED ("Unknown").
+export function statusName(s: OrderStatus): StatusName {
+  return known.has(s) ? (OrderStatus[s] as StatusName) : "UNSPECIFIED";
 }
 
 export interface OrderActions {

@@ -1,17 +1,21 @@
-import { Code, ConnectError } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
+import { beforeAll, describe, expect, it } from "vitest";
+import { refused } from "../testing";
 import { problemOf } from "./errors";
+import { i18n } from "./i18n";
 import { changePasswordProblem } from "./password";
+
+beforeAll(() => i18n.changeLanguage("zh-CN"));
 
 describe("changePasswordProblem", () => {
   it("shows a wrong current password under its field", () => {
-    const p = changePasswordProblem(problemOf(new ConnectError("the current password is wrong", Code.PermissionDenied)));
-    expect(p.fields).toEqual({ current_password: "The current password is wrong." });
-    expect(p.message).toMatch(/highlighted fields/);
+    const p = changePasswordProblem(problemOf(refused(Code.PermissionDenied, "WRONG_PASSWORD", "the current password is wrong")));
+    expect(p.fields).toEqual({ current_password: "当前密码不正确。" });
+    expect(p.message).toBe("请修改标出的内容。");
   });
 
   it("leaves other refusals as they are", () => {
-    const limited = problemOf(new ConnectError("too many password change attempts; retry later", Code.ResourceExhausted));
+    const limited = problemOf(refused(Code.ResourceExhausted, "RATE_LIMITED", "too many password change attempts; retry later"));
     expect(changePasswordProblem(limited)).toEqual(limited);
   });
 });

@@ -1,29 +1,38 @@
 import { create } from "@bufbuild/protobuf";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { AddressSpecSchema, UserService, type Address, type AddressSpec } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Empty, ErrorBox, Field, FormProblem } from "../components/ui";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { useTitle } from "../hooks/useTitle";
 
-const fields: { key: keyof Omit<AddressSpec, "$typeName" | "$unknown">; path: string; label: string; auto?: string }[] = [
-  { key: "recipientName", path: "recipient_name", label: "Recipient", auto: "name" },
-  { key: "phone", path: "phone", label: "Phone", auto: "tel" },
-  { key: "province", path: "province", label: "Province", auto: "address-level1" },
-  { key: "city", path: "city", label: "City", auto: "address-level2" },
-  { key: "district", path: "district", label: "District", auto: "address-level3" },
-  { key: "detail", path: "detail", label: "Street and number", auto: "street-address" },
-  { key: "postalCode", path: "postal_code", label: "Postal code", auto: "postal-code" },
+type Key = keyof Omit<AddressSpec, "$typeName" | "$unknown">;
+
+// The form's fields in the order a Chinese address is written; each one's
+// label is addresses.<key>.
+const fields: { key: Key; path: string; label: Exclude<Key, "recipientName"> | "recipient"; auto?: string }[] = [
+  { key: "recipientName", path: "recipient_name", label: "recipient", auto: "name" },
+  { key: "phone", path: "phone", label: "phone", auto: "tel" },
+  { key: "province", path: "province", label: "province", auto: "address-level1" },
+  { key: "city", path: "city", label: "city", auto: "address-level2" },
+  { key: "district", path: "district", label: "district", auto: "address-level3" },
+  { key: "detail", path: "detail", label: "detail", auto: "street-address" },
+  { key: "postalCode", path: "postal_code", label: "postalCode", auto: "postal-code" },
 ];
 
 export function AddressesPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.addresses"));
   const q = useQuery(UserService.method.listAddresses, {});
   return <QueryView query={q}>{(d) => <AddressBook list={d.addresses} />}</QueryView>;
 }
 
 function AddressBook({ list }: { list: Address[] }) {
+  const { t } = useTranslation();
   const invalidate = useInvalidate();
   const refresh = { onSuccess: () => invalidate(UserService) };
   const setDefault = useMutation(UserService.method.setDefaultAddress, refresh);
@@ -37,32 +46,32 @@ function AddressBook({ list }: { list: Address[] }) {
   };
   return (
     <div className="addresses-page">
-      <h1>My addresses</h1>
+      <h1>{t("addresses.title")}</h1>
       <ErrorBox error={setDefault.error ?? remove.error} />
-      {list.length === 0 && editing === null && <Empty>No addresses yet.</Empty>}
+      {list.length === 0 && editing === null && <Empty>{t("addresses.empty")}</Empty>}
       <ul className="address-list">
         {list.map((a) => (
           <li key={a.addressId} className="card">
             <div>
-              <b>{a.recipientName}</b> {a.phone} {a.isDefault && <span className="tag">Default</span>}
+              <b>{a.recipientName}</b> {a.phone} {a.isDefault && <span className="tag">{t("addresses.default")}</span>}
               <br />
               {[a.province, a.city, a.district, a.detail, a.postalCode].filter(Boolean).join(" ")}
             </div>
             <div className="row">
               {!a.isDefault && (
                 <button type="button" className="link" onClick={() => setDefault.mutate({ addressId: a.addressId })}>
-                  Make default
+                  {t("addresses.makeDefault")}
                 </button>
               )}
               <button type="button" className="link" onClick={() => setEditing(a)}>
-                Edit
+                {t("addresses.edit")}
               </button>
               <button
                 type="button"
                 className="link"
-                onClick={() => window.confirm("Delete this address?") && remove.mutate({ addressId: a.addressId })}
+                onClick={() => window.confirm(t("addresses.confirmDelete")) && remove.mutate({ addressId: a.addressId })}
               >
-                Delete
+                {t("addresses.delete")}
               </button>
             </div>
           </li>
@@ -70,7 +79,7 @@ function AddressBook({ list }: { list: Address[] }) {
       </ul>
       {editing === null ? (
         <button type="button" onClick={() => setEditing("new")}>
-          Add an address
+          {t("addresses.add")}
         </button>
       ) : (
         <AddressForm
@@ -96,6 +105,7 @@ function AddressForm({
   onDone: () => void;
   onCancel: () => void;
 }) {
+  const { t } = useTranslation();
   const [spec, setSpec] = useState<AddressSpec>(() =>
     create(
       AddressSpecSchema,
@@ -131,12 +141,12 @@ function AddressForm({
   };
   return (
     <form className="form panel address-form" onSubmit={onSubmit} noValidate>
-      <h2>{address ? "Edit address" : "New address"}</h2>
+      <h2>{address ? t("addresses.editTitle") : t("addresses.newTitle")}</h2>
       <FormProblem problem={problem} />
       {fields.map((f) => (
         <Field
           key={f.key}
-          label={f.label}
+          label={t(`addresses.${f.label}`)}
           path={`address.${f.path}`}
           problem={problem}
           autoComplete={f.auto}
@@ -146,15 +156,15 @@ function AddressForm({
       ))}
       {!address && (
         <label className="check">
-          <input type="checkbox" checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} /> Use as my default address
+          <input type="checkbox" checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} /> {t("addresses.useAsDefault")}
         </label>
       )}
       <div className="row">
         <button type="submit" disabled={busy}>
-          Save address
+          {t("addresses.save")}
         </button>
         <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
+          {t("addresses.cancel")}
         </button>
       </div>
     </form>

@@ -1,24 +1,25 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { Trans, useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { CartService, StockStatus, type CartLine, type ListCartResponse } from "@gen/mall/cart/v1/cart_pb.js";
 import { QueryView } from "../components/QueryView";
 import { ErrorBox, Price } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { useLang } from "../hooks/useLang";
+import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
 
 const buyable = (l: CartLine) => !l.offShelf && l.stockStatus !== StockStatus.OUT_OF_STOCK;
 
 export function CartPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.cart"));
   const cart = useQuery(CartService.method.listCart, {});
   return (
     <QueryView
       query={cart}
       isEmpty={(d) => d.lines.length === 0}
-      empty={
-        <>
-          Your cart is empty. <Link to="/">Go shopping</Link>
-        </>
-      }
+      empty={<Trans i18nKey="cart.empty" components={{ a: <Link to="/" /> }} />}
     >
       {(d) => <CartLines cart={d} />}
     </QueryView>
@@ -26,6 +27,8 @@ export function CartPage() {
 }
 
 function CartLines({ cart }: { cart: ListCartResponse }) {
+  const { t } = useTranslation();
+  const lang = useLang();
   const invalidate = useInvalidate();
   const refresh = { onSuccess: () => invalidate(CartService) };
   const update = useMutation(CartService.method.updateItem, refresh);
@@ -38,7 +41,7 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
   const busy = update.isPending || select.isPending || remove.isPending;
   return (
     <div className="cart-page">
-      <h1>Cart</h1>
+      <h1>{t("cart.title")}</h1>
       <ErrorBox error={update.error ?? select.error ?? remove.error} />
       <label className="select-all">
         <input
@@ -47,14 +50,14 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
           disabled={busy}
           onChange={() => select.mutate({ productIds: lines.filter(buyable).map((l) => l.productId), selected: !allSelected })}
         />
-        Select all
+        {t("cart.selectAll")}
       </label>
       <ul className="cart-lines">
         {lines.map((l) => (
           <li key={l.productId} className={buyable(l) ? "" : "unavailable"} data-line={l.productId}>
             <input
               type="checkbox"
-              aria-label={`Select ${l.title}`}
+              aria-label={t("cart.select", { title: l.title })}
               checked={l.selected}
               disabled={busy || !buyable(l)}
               onChange={() => select.mutate({ productIds: [l.productId], selected: !l.selected })}
@@ -67,42 +70,44 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
                 {l.title}
               </Link>
               <Price cents={l.unitPriceCents} />
-              {l.offShelf && <span className="warn">No longer sold</span>}
-              {l.stockStatus === StockStatus.OUT_OF_STOCK && <span className="warn">Out of stock</span>}
-              {l.stockStatus === StockStatus.LOW_STOCK && <span className="warn">Only {l.availableStock.toString()} left</span>}
+              {l.offShelf && <span className="warn">{t("cart.offShelf")}</span>}
+              {l.stockStatus === StockStatus.OUT_OF_STOCK && <span className="warn">{t("cart.outOfStock")}</span>}
+              {l.stockStatus === StockStatus.LOW_STOCK && (
+                <span className="warn">{t("cart.lowStock", { n: l.availableStock.toString() })}</span>
+              )}
               <div className="quantity">
                 <button
                   type="button"
-                  aria-label="Fewer"
+                  aria-label={t("common.fewer")}
                   disabled={busy || l.quantity <= 1}
                   onClick={() => update.mutate({ productId: l.productId, quantity: l.quantity - 1 })}
                 >
                   −
                 </button>
-                <output aria-label="Quantity">{l.quantity}</output>
+                <output aria-label={t("common.quantity")}>{l.quantity}</output>
                 <button
                   type="button"
-                  aria-label="More"
+                  aria-label={t("common.more")}
                   disabled={busy}
                   onClick={() => update.mutate({ productId: l.productId, quantity: l.quantity + 1 })}
                 >
                   +
                 </button>
                 <button type="button" className="link" disabled={busy} onClick={() => remove.mutate({ productIds: [l.productId] })}>
-                  Remove
+                  {t("common.remove")}
                 </button>
               </div>
             </div>
-            <b className="line-total">{money(l.lineTotalCents)}</b>
+            <b className="line-total">{money(l.lineTotalCents, lang)}</b>
           </li>
         ))}
       </ul>
       <div className="checkout-bar">
         <span>
-          Total ({selectedCount} selected): <b data-testid="cart-total">{money(selectedTotalCents)}</b>
+          {t("cart.total", { n: selectedCount })} <b data-testid="cart-total">{money(selectedTotalCents, lang)}</b>
         </span>
         <button type="button" disabled={selectedCount === 0 || busy} onClick={() => void navigate("/checkout?from=cart")}>
-          Check out
+          {t("cart.checkOut")}
         </button>
       </div>
     </div>

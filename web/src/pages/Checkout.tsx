@@ -1,5 +1,6 @@
 import { skipToken, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { CartService, type ListCartResponse } from "@gen/mall/cart/v1/cart_pb.js";
 import { CheckoutState, OrderService } from "@gen/mall/order/v1/order_pb.js";
@@ -9,8 +10,11 @@ import { QueryView } from "../components/QueryView";
 import { FormProblem } from "../components/ui";
 import { useFetchQuery } from "../hooks/useFetchQuery";
 import { useFormProblem } from "../hooks/useFormProblem";
+import { useLang } from "../hooks/useLang";
 import { usePayOrder } from "../hooks/usePayOrder";
+import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
+import { currentLang, englishOnly, i18n } from "../lib/i18n";
 import { newRequestId, poll } from "../lib/poll";
 
 interface Item {
@@ -31,13 +35,12 @@ function selectedItems(cart: ListCartResponse): Item[] {
     .map((l) => ({ productId: l.productId, title: l.title, imageUrl: l.imageUrl, unitPriceCents: l.unitPriceCents, quantity: l.quantity }));
 }
 
-const nothing = (
-  <>
-    Nothing to check out. <Link to="/cart">Back to the cart</Link>
-  </>
-);
+const nothing = <Trans i18nKey="checkout.nothing" components={{ a: <Link to="/cart" /> }} />;
 
 export function CheckoutPage() {
+  const { t } = useTranslation();
+  const lang = useLang();
+  useTitle(t("titles.checkout"));
   const [params] = useSearchParams();
   const buyId = params.get("buy");
   const buyQty = Math.max(1, Math.min(99, Number(params.get("qty") ?? "1") || 1));
@@ -68,7 +71,10 @@ export function CheckoutPage() {
         (r) => r.state === CheckoutState.ORDER_CREATED || r.state === CheckoutState.FAILED,
       );
       if (result.state === CheckoutState.FAILED) {
-        fail({ code: undefined, message: result.failureReason || "The order could not be placed.", fields: {} });
+        fail(() => {
+          const detail = englishOnly(result.failureReason, currentLang());
+          return { code: undefined, message: detail ? `${i18n.t("checkout.failed")} (${detail})` : i18n.t("checkout.failed"), fields: {} };
+        });
         return;
       }
       await payOrder(orderId);
@@ -79,12 +85,12 @@ export function CheckoutPage() {
     const total = items.reduce((sum, i) => sum + i.unitPriceCents * BigInt(i.quantity), 0n);
     return (
       <div className="checkout-page">
-        <h1>Checkout</h1>
+        <h1>{t("checkout.title")}</h1>
         <section className="panel">
-          <h2>Ship to</h2>
+          <h2>{t("common.shipTo")}</h2>
           {list.length === 0 ? (
             <p>
-              You have no address yet. <Link to="/me/addresses?next=back">Add an address</Link>
+              <Trans i18nKey="checkout.noAddress" components={{ a: <Link to="/me/addresses?next=back" /> }} />
             </p>
           ) : (
             <ul className="address-choice">
@@ -107,20 +113,20 @@ export function CheckoutPage() {
                 </li>
               ))}
               <li>
-                <Link to="/me/addresses?next=back">Manage addresses</Link>
+                <Link to="/me/addresses?next=back">{t("checkout.manageAddresses")}</Link>
               </li>
             </ul>
           )}
         </section>
         <section className="panel">
-          <h2>Items</h2>
+          <h2>{t("common.items")}</h2>
           <ul className="order-lines">
             {items.map((i) => (
               <li key={i.productId}>
                 <img src={i.imageUrl} alt="" />
                 <span className="title">{i.title}</span>
                 <span>
-                  {money(i.unitPriceCents)} × {i.quantity}
+                  {money(i.unitPriceCents, lang)} × {i.quantity}
                 </span>
               </li>
             ))}
@@ -129,10 +135,10 @@ export function CheckoutPage() {
         <FormProblem problem={problem} />
         <div className="checkout-bar">
           <span>
-            Total: <b data-testid="checkout-total">{money(total)}</b>
+            {t("common.totalColon")} <b data-testid="checkout-total">{money(total, lang)}</b>
           </span>
           <button type="button" disabled={!addressId || busy || paying} onClick={() => void place(addressId, items)}>
-            {paying ? "Opening payment…" : busy ? "Placing order…" : "Place order and pay"}
+            {paying ? t("orderActions.openingPayment") : busy ? t("checkout.placing") : t("checkout.placeOrder")}
           </button>
         </div>
       </div>

@@ -1,12 +1,16 @@
 import { useInfiniteQuery, useMutation } from "@connectrpc/connect-query";
+import { Trans, useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { StorefrontService } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { ErrorBox, MoreOnScroll, Price } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { useTitle } from "../hooks/useTitle";
 
 export function FavoritesPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.favorites"));
   const q = useInfiniteQuery(
     UserService.method.listFavorites,
     { pageSize: 20, pageToken: "" },
@@ -16,16 +20,12 @@ export function FavoritesPage() {
   const remove = useMutation(UserService.method.removeFavorite, { onSuccess: () => invalidate(UserService, StorefrontService) });
   return (
     <div className="favorites-page">
-      <h1>My favorites</h1>
+      <h1>{t("favorites.title")}</h1>
       <ErrorBox error={remove.error} />
       <QueryView
         query={q}
         isEmpty={(d) => d.pages.every((p) => p.favorites.length === 0)}
-        empty={
-          <>
-            Nothing saved yet. Tap ♡ on a product to keep it here. <Link to="/">Browse</Link>
-          </>
-        }
+        empty={<Trans i18nKey="favorites.empty" components={{ a: <Link to="/" /> }} />}
       >
         {(d) => (
           <ul className="fav-list">
@@ -39,7 +39,7 @@ export function FavoritesPage() {
                   </Link>
                   {f.product && <Price cents={f.product.priceCents} />}
                   <button type="button" className="link" onClick={() => remove.mutate({ productId: f.productId })}>
-                    Remove
+                    {t("favorites.remove")}
                   </button>
                 </li>
               ))}

@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import {
   EventState,
@@ -14,20 +15,25 @@ import { QueryView } from "../components/QueryView";
 import { Countdown, FormProblem, Loading, Price } from "../components/ui";
 import { useFetchQuery } from "../hooks/useFetchQuery";
 import { useFormProblem } from "../hooks/useFormProblem";
+import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { useSession } from "../hooks/useSession";
+import { useTitle } from "../hooks/useTitle";
 import { problemOf } from "../lib/errors";
 import { millis } from "../lib/format";
+import { englishOnly } from "../lib/i18n";
 import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
 
 export function FlashListPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.flashList"));
   const q = useQuery(SeckillService.method.listEvents, { states: [EventState.LIVE, EventState.UPCOMING], pageSize: 50, pageToken: "" });
   return (
-    <QueryView query={q} isEmpty={(d) => d.events.length === 0} empty="No flash sales right now. Come back soon!">
+    <QueryView query={q} isEmpty={(d) => d.events.length === 0} empty={t("flash.empty")}>
       {(d) => (
         <div className="flash-list">
-          <h1>Flash sales</h1>
+          <h1>{t("flash.title")}</h1>
           <ul>
             {d.events.map((e) => (
               <li key={e.eventId} className="card flash-card">
@@ -57,18 +63,21 @@ function stateAt(e: FlashSaleEvent, now: number): EventState {
 }
 
 function EventClock({ event }: { event: FlashSaleEvent }) {
+  const { t } = useTranslation();
   const now = useNow();
   const state = stateAt(event, now);
-  if (state === EventState.ENDED) return <span className="muted">Ended</span>;
-  if (state === EventState.UPCOMING) return <Countdown until={millis(event.startsAt)} prefix="Starts in " />;
-  return <Countdown until={millis(event.endsAt)} prefix="Ends in " />;
+  if (state === EventState.ENDED) return <span className="muted">{t("common.ended")}</span>;
+  if (state === EventState.UPCOMING) return <Countdown until={millis(event.startsAt)} text={(time) => t("common.startsIn", { time })} />;
+  return <Countdown until={millis(event.endsAt)} text={(time) => t("common.endsIn", { time })} />;
 }
 
 const ticketKey = (eventId: string) => `mall.flash.${eventId}`;
 
 export function FlashSalePage() {
+  const { t } = useTranslation();
   const { eventId = "" } = useParams();
   const q = useQuery(SeckillService.method.getEvent, { eventId }, { refetchInterval: 5000 });
+  useTitle(q.data?.event?.title ?? t("titles.flashSale"));
   const session = useSession();
   const navigate = useNavigate();
   const location = useLocation();
@@ -98,7 +107,7 @@ export function FlashSalePage() {
           setTicket(null);
           return;
         }
-        fail(p);
+        fail(() => problemOf(err));
       });
     return () => ctl.abort();
   }, [ticket, eventId, fetchQuery, fail]);
@@ -119,7 +128,7 @@ export function FlashSalePage() {
   };
 
   return (
-    <QueryView query={q} isEmpty={(d) => !d.event} empty="No such flash sale.">
+    <QueryView query={q} isEmpty={(d) => !d.event} empty={t("flash.notFound")}>
       {({ event: e }) => {
         if (!e) return null;
         const state = stateAt(e, now);
@@ -136,7 +145,7 @@ export function FlashSalePage() {
                 <EventClock event={e} />
               </p>
               <p className="muted">
-                {e.remainingStock.toString()} of {e.totalStock.toString()} left · limit {e.perUserLimit} per person
+                {t("flash.stock", { remaining: e.remainingStock.toString(), total: e.totalStock.toString(), limit: e.perUserLimit })}
               </p>
               <div className="stock-bar" aria-hidden>
                 <span style={{ width: `${e.totalStock > 0n ? Number((e.remainingStock * 100n) / e.totalStock) : 0}%` }} />
@@ -144,20 +153,20 @@ export function FlashSalePage() {
               {!ticket && (
                 <button type="button" className="flash-buy" disabled={busy || state !== EventState.LIVE || soldOut} onClick={buy}>
                   {state === EventState.UPCOMING
-                    ? "Not started yet"
+                    ? t("flash.notStarted")
                     : state === EventState.ENDED
-                      ? "Ended"
+                      ? t("common.ended")
                       : soldOut
-                        ? "Sold out"
+                        ? t("flash.soldOut")
                         : busy
-                          ? "Buying…"
-                          : "Buy now"}
+                          ? t("flash.buying")
+                          : t("flash.buyNow")}
                 </button>
               )}
               {ticket && <PurchaseOutcome result={result} />}
               <FormProblem problem={problem} />
               <p>
-                <Link to={`/product/${e.productId}`}>About this product</Link>
+                <Link to={`/product/${e.productId}`}>{t("flash.about")}</Link>
               </p>
             </div>
           </article>
@@ -168,24 +177,28 @@ export function FlashSalePage() {
 }
 
 function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null }) {
+  const { t } = useTranslation();
+  const lang = useLang();
   if (!result || result.state === PurchaseState.QUEUED) {
     return (
       <div className="purchase-result" data-state="queued" role="status">
-        <Loading label="You are in the queue: your order is being created…" />
+        <Loading label={t("flash.queued")} />
       </div>
     );
   }
   if (result.state === PurchaseState.FAILED) {
+    const detail = englishOnly(result.failureReason, lang);
     return (
       <div className="purchase-result error" data-state="failed" role="alert">
-        Sorry, this purchase did not go through: {result.failureReason || "the sale is over"}.
+        {t("flash.failed")}
+        {detail && ` (${detail})`}
       </div>
     );
   }
   return (
     <div className="purchase-result ok" data-state="created" role="status">
-      <p>Got it! Your order is created.</p>
-      <PayButton orderId={result.orderId} /> <Link to={`/orders/${result.orderId}`}>View the order</Link>
+      <p>{t("flash.created")}</p>
+      <PayButton orderId={result.orderId} /> <Link to={`/orders/${result.orderId}`}>{t("flash.viewOrder")}</Link>
     </div>
   );
 }

@@ -1,25 +1,29 @@
 import { useQuery } from "@connectrpc/connect-query";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import type { Banner } from "@gen/mall/product/v1/product_pb.js";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { HomePart, StorefrontService, type GetHomeResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Countdown, Empty, Price, ProductGrid } from "../components/ui";
+import { useTitle } from "../hooks/useTitle";
 import { millis } from "../lib/format";
 
 export function HomePage() {
+  useTitle();
   const home = useQuery(StorefrontService.method.getHome, {});
   return <QueryView query={home}>{(h) => <HomeContent home={h} />}</QueryView>;
 }
 
 function HomeContent({ home: h }: { home: GetHomeResponse }) {
+  const { t } = useTranslation();
   // A part the storefront could not fetch is empty and named here.
   const degraded = (part: HomePart) => h.degradedParts.includes(part);
   return (
     <div className="home">
       <Carousel banners={h.banners} />
-      <section className="shortcuts" aria-label="Categories">
+      <section className="shortcuts" aria-label={t("home.categories")}>
         {h.categories.map((c) => (
           <Link key={c.categoryId} to={`/category/${c.categoryId}`} className="shortcut">
             {c.iconUrl ? <img src={c.iconUrl} alt="" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
@@ -29,9 +33,9 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
       </section>
       <FlashEntry events={h.flashSales} />
       <section className="panel">
-        <h2>Top sellers</h2>
+        <h2>{t("home.topSellers")}</h2>
         {h.ranking.length === 0 ? (
-          <Empty>{degraded(HomePart.RANKING) ? "Rankings are unavailable right now." : "No rankings yet."}</Empty>
+          <Empty>{degraded(HomePart.RANKING) ? t("home.rankingUnavailable") : t("home.noRanking")}</Empty>
         ) : (
           <ol className="ranking">
             {h.ranking.slice(0, 10).map((r) =>
@@ -50,9 +54,9 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
         )}
       </section>
       <section className="panel">
-        <h2>Guess you like</h2>
+        <h2>{t("home.guessYouLike")}</h2>
         {h.recommendations.length === 0 ? (
-          <Empty>{degraded(HomePart.RECOMMENDATIONS) ? "Recommendations are unavailable right now." : "Nothing to recommend yet."}</Empty>
+          <Empty>{degraded(HomePart.RECOMMENDATIONS) ? t("home.recommendationsUnavailable") : t("home.noRecommendations")}</Empty>
         ) : (
           <ProductGrid products={h.recommendations} />
         )}
@@ -62,6 +66,7 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
 }
 
 function Carousel({ banners }: { banners: Banner[] }) {
+  const { t } = useTranslation();
   const [at, setAt] = useState(0);
   useEffect(() => {
     if (banners.length < 2) return;
@@ -73,7 +78,7 @@ function Carousel({ banners }: { banners: Banner[] }) {
   if (!b) return null;
   const target = b.productId ? `/product/${b.productId}` : b.linkUrl || "/";
   return (
-    <section className="carousel" aria-roledescription="carousel">
+    <section className="carousel" aria-roledescription={t("home.carousel")}>
       <Link to={target} className="slide">
         <img src={b.imageUrl} alt={b.title} />
         <span className="caption">{b.title}</span>
@@ -83,7 +88,7 @@ function Carousel({ banners }: { banners: Banner[] }) {
           <button
             key={x.bannerId}
             type="button"
-            aria-label={`Banner ${i + 1}`}
+            aria-label={t("home.banner", { n: i + 1 })}
             aria-current={i === at % banners.length}
             onClick={() => setAt(i)}
           />
@@ -94,6 +99,7 @@ function Carousel({ banners }: { banners: Banner[] }) {
 }
 
 function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
+  const { t } = useTranslation();
   const live = events.filter((e) => e.state === EventState.LIVE);
   const next = events.filter((e) => e.state === EventState.UPCOMING);
   const shown = [...live, ...next].slice(0, 4);
@@ -102,11 +108,11 @@ function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
   return (
     <section className="panel flash-entry">
       <h2>
-        <Link to="/flash">Flash sale</Link>
+        <Link to="/flash">{t("home.flashSale")}</Link>
         {first && (
           <Countdown
             until={millis(first.state === EventState.LIVE ? first.endsAt : first.startsAt)}
-            prefix={first.state === EventState.LIVE ? " ends in " : " starts in "}
+            text={(time) => (first.state === EventState.LIVE ? t("common.endsIn", { time }) : t("common.startsIn", { time }))}
           />
         )}
       </h2>
@@ -115,7 +121,7 @@ function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
           <Link key={e.eventId} to={`/flash/${e.eventId}`} className="flash-item">
             <img src={e.imageUrl} alt="" loading="lazy" />
             <Price cents={e.priceCents} was={e.originalPriceCents} />
-            <span className="muted">{e.state === EventState.LIVE ? `${e.remainingStock} left` : "Soon"}</span>
+            <span className="muted">{e.state === EventState.LIVE ? t("home.left", { n: e.remainingStock.toString() }) : t("home.soon")}</span>
           </Link>
         ))}
       </div>

@@ -1,9 +1,11 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { UserService, type LoginResponse } from "@gen/mall/user/v1/user_pb.js";
 import { Field, FormProblem } from "../components/ui";
 import { useFormProblem } from "../hooks/useFormProblem";
+import { useTitle } from "../hooks/useTitle";
 import type { Problem } from "../lib/errors";
 import { millis } from "../lib/format";
 import { identityOf, nextPath } from "../lib/identity";
@@ -15,6 +17,8 @@ function remember(r: LoginResponse) {
 }
 
 export function LoginPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.login"));
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [login, setLogin] = useState("");
@@ -30,11 +34,18 @@ export function LoginPage() {
   };
   return (
     <form className="form narrow" onSubmit={onSubmit}>
-      <h1>Sign in</h1>
+      <h1>{t("login.title")}</h1>
       <FormProblem problem={problem} />
-      <Field label="Username or phone" path="login" problem={problem} autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} />
       <Field
-        label="Password"
+        label={t("login.identity")}
+        path="login"
+        problem={problem}
+        autoComplete="username"
+        value={login}
+        onChange={(e) => setLogin(e.target.value)}
+      />
+      <Field
+        label={t("login.password")}
         path="password"
         type="password"
         problem={problem}
@@ -43,10 +54,13 @@ export function LoginPage() {
         onChange={(e) => setPassword(e.target.value)}
       />
       <button type="submit" disabled={busy}>
-        Sign in
+        {t("login.submit")}
       </button>
       <p>
-        New here? <Link to={`/register${params.get("next") ? `?next=${encodeURIComponent(params.get("next") ?? "")}` : ""}`}>Create an account</Link>
+        <Trans
+          i18nKey="login.newHere"
+          components={{ a: <Link to={`/register${params.get("next") ? `?next=${encodeURIComponent(params.get("next") ?? "")}` : ""}`} /> }}
+        />
       </p>
     </form>
   );
@@ -60,6 +74,8 @@ function identityProblem(p: Problem): Problem {
 }
 
 export function RegisterPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.register"));
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [identity, setIdentity] = useState("");
@@ -79,19 +95,25 @@ export function RegisterPage() {
   };
   return (
     <form className="form narrow" onSubmit={onSubmit} noValidate>
-      <h1>Create an account</h1>
+      <h1>{t("register.title")}</h1>
       <FormProblem problem={problem} />
       <Field
-        label="Username or phone"
+        label={t("register.identity")}
         path="identity"
         problem={problem}
         autoComplete="username"
         value={identity}
         onChange={(e) => setIdentity(e.target.value)}
       />
-      <Field label="Nickname (optional)" path="nickname" problem={problem} value={nickname} onChange={(e) => setNickname(e.target.value)} />
       <Field
-        label="Password (8+ characters, a letter and a digit)"
+        label={t("register.nickname")}
+        path="nickname"
+        problem={problem}
+        value={nickname}
+        onChange={(e) => setNickname(e.target.value)}
+      />
+      <Field
+        label={t("register.password")}
         path="password"
         type="password"
         problem={problem}
@@ -100,10 +122,10 @@ export function RegisterPage() {
         onChange={(e) => setPassword(e.target.value)}
       />
       <button type="submit" disabled={busy}>
-        Create account
+        {t("register.submit")}
       </button>
       <p>
-        Have an account? <Link to="/login">Sign in</Link>
+        <Trans i18nKey="register.haveAccount" components={{ a: <Link to="/login" /> }} />
       </p>
     </form>
   );

@@ -1,14 +1,20 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { OrderKind, OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
 import { OrderActions, ReviewForm, StatusBadge } from "../components/order";
 import { QueryView } from "../components/QueryView";
+import { useLang } from "../hooks/useLang";
+import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
-import { actionsOf, statusLabel, unreviewedLines } from "../lib/orders";
+import { englishOnly } from "../lib/i18n";
+import { actionsOf, statusName, unreviewedLines } from "../lib/orders";
 
 export function OrderPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.order"));
   const { orderId = "" } = useParams();
   const [params] = useSearchParams();
   // Back from the provider's pay page: the payment is confirmed to us by
@@ -20,13 +26,15 @@ export function OrderPage() {
     { refetchInterval: (query) => (query.state.data?.order?.status === OrderStatus.PENDING_PAYMENT ? 2000 : false) },
   );
   return (
-    <QueryView query={q} isEmpty={(d) => !d.order} empty="No such order.">
+    <QueryView query={q} isEmpty={(d) => !d.order} empty={t("order.notFound")}>
       {(d) => d.order && <OrderDetails order={d.order} returned={returned} />}
     </QueryView>
   );
 }
 
 function OrderDetails({ order, returned }: { order: Order; returned: string | null }) {
+  const { t } = useTranslation();
+  const lang = useLang();
   const reviewable = actionsOf(order).review;
   const reviews = useQuery(ReviewService.method.getReviewStatus, reviewable ? { orderIds: [order.orderId] } : skipToken);
   const [writing, setWriting] = useState<string | null>(null);
@@ -36,28 +44,32 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
   return (
     <div className="order-page">
       <h1>
-        Order <span className="mono">{order.orderId}</span>
+        {t("order.heading")} <span className="mono">{order.orderId}</span>
       </h1>
       <div className="panel order-status">
         <StatusBadge order={order} />
-        {order.kind === OrderKind.FLASH_SALE && <span className="tag">Flash sale</span>}
+        {order.kind === OrderKind.FLASH_SALE && <span className="tag">{t("common.flashSale")}</span>}
         {returned === "succeeded" && order.status === OrderStatus.PENDING_PAYMENT && (
           <p className="muted" role="status">
-            Payment received by the provider; waiting for its confirmation…
+            {t("order.paymentReceived")}
           </p>
         )}
         {returned === "declined" && order.status === OrderStatus.PENDING_PAYMENT && (
-          <p className="warn">The payment was declined. You can try again.</p>
+          <p className="warn">{t("order.declined")}</p>
         )}
         {order.carrier && (
           <p>
-            Shipped with {order.carrier}, tracking number <span className="mono">{order.trackingNumber}</span>
+            <Trans
+              i18nKey="order.shipped"
+              values={{ carrier: order.carrier, tracking: order.trackingNumber }}
+              components={{ mono: <span className="mono" /> }}
+            />
           </p>
         )}
         <OrderActions order={order} />
       </div>
       <section className="panel">
-        <h2>Items</h2>
+        <h2>{t("common.items")}</h2>
         <ul className="order-lines">
           {order.lines.map((l) => (
             <li key={l.productId}>
@@ -68,27 +80,27 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
                 {l.title}
               </Link>
               <span>
-                {money(l.unitPriceCents)} × {l.quantity}
+                {money(l.unitPriceCents, lang)} × {l.quantity}
               </span>
               {open.includes(l.productId) &&
                 (writing === l.productId ? (
                   <ReviewForm orderId={order.orderId} productId={l.productId} onDone={() => setWriting(null)} />
                 ) : (
                   <button type="button" className="secondary" onClick={() => setWriting(l.productId)}>
-                    Write a review
+                    {t("order.writeReview")}
                   </button>
                 ))}
-              {reviewable && !open.includes(l.productId) && reviews.data && <span className="ok">Reviewed</span>}
+              {reviewable && !open.includes(l.productId) && reviews.data && <span className="ok">{t("order.reviewed")}</span>}
             </li>
           ))}
         </ul>
         <p className="total">
-          Total <b>{money(order.totalCents)}</b>
+          {t("common.total")} <b>{money(order.totalCents, lang)}</b>
         </p>
       </section>
       {a && (
         <section className="panel">
-          <h2>Ship to</h2>
+          <h2>{t("common.shipTo")}</h2>
           <p>
             <b>{a.recipientName}</b> {a.phone}
             <br />
@@ -97,14 +109,17 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
         </section>
       )}
       <section className="panel">
-        <h2>History</h2>
+        <h2>{t("order.history")}</h2>
         <ol className="history">
-          {order.history.map((h, i) => (
-            <li key={i}>
-              <span className="muted">{dateTime(h.occurredAt)}</span> {statusLabel(h.toStatus)}
-              {h.reason && <span className="muted"> — {h.reason}</span>}
-            </li>
-          ))}
+          {order.history.map((h, i) => {
+            const reason = englishOnly(h.reason, lang);
+            return (
+              <li key={i}>
+                <span className="muted">{dateTime(h.occurredAt, lang)}</span> {t(`orderStatus.${statusName(h.toStatus)}`)}
+                {reason && <span className="muted"> — {reason}</span>}
+              </li>
+            );
+          })}
         </ol>
       </section>
     </div>

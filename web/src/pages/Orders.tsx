@@ -1,14 +1,15 @@
 import { skipToken, useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
+import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { OrderService, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService, type GetReviewStatusResponse } from "@gen/mall/review/v1/review_pb.js";
 import { OrderActions, StatusBadge } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { MoreOnScroll } from "../components/ui";
+import { useLang } from "../hooks/useLang";
+import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
 import { isOrderTab, orderTabs, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
-
-const noOrders = "No orders here.";
 
 // toReview leaves out the orders whose lines all have a review.
 function toReview(orders: Order[], status: GetReviewStatusResponse): Order[] {
@@ -16,6 +17,8 @@ function toReview(orders: Order[], status: GetReviewStatusResponse): Order[] {
 }
 
 export function OrdersPage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.orders"));
   const [params, setParams] = useSearchParams();
   const raw = params.get("tab");
   const tab: OrderTab = isOrderTab(raw) ? raw : "all";
@@ -32,18 +35,18 @@ export function OrdersPage() {
 
   return (
     <div className="orders-page">
-      <h1>My orders</h1>
-      <div className="tabs" role="tablist">
-        {orderTabs.map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={t.id === tab} onClick={() => setParams({ tab: t.id })}>
-            {t.label}
+      <h1>{t("orders.title")}</h1>
+      <div className="tabs" role="tablist" aria-label={t("orders.tabs")}>
+        {orderTabs.map((id) => (
+          <button key={id} type="button" role="tab" aria-selected={id === tab} onClick={() => setParams({ tab: id })}>
+            {t(`orderTabs.${id}`)}
           </button>
         ))}
       </div>
-      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.orders.length === 0)} empty={noOrders}>
+      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.orders.length === 0)} empty={t("orders.empty")}>
         {() =>
           tab === "review" ? (
-            <QueryView query={reviewStatus} isEmpty={(r) => toReview(all, r).length === 0} empty={noOrders}>
+            <QueryView query={reviewStatus} isEmpty={(r) => toReview(all, r).length === 0} empty={t("orders.empty")}>
               {(r) => <OrderList orders={toReview(all, r)} tab={tab} />}
             </QueryView>
           ) : (
@@ -57,12 +60,14 @@ export function OrdersPage() {
 }
 
 function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
+  const { t } = useTranslation();
+  const lang = useLang();
   return (
     <ul className="order-list">
       {orders.map((o) => (
         <li key={o.orderId} className="card order-card" data-order={o.orderId}>
           <div className="order-head">
-            <Link to={`/orders/${o.orderId}`}>{dateTime(o.createdAt)}</Link>
+            <Link to={`/orders/${o.orderId}`}>{dateTime(o.createdAt, lang)}</Link>
             <StatusBadge order={o} />
           </div>
           <Link to={`/orders/${o.orderId}`} className="order-thumbs">
@@ -73,11 +78,11 @@ function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
           </Link>
           <div className="order-foot">
             <span>
-              Total <b>{money(o.totalCents)}</b>
+              {t("common.total")} <b>{money(o.totalCents, lang)}</b>
             </span>
             {tab === "review" ? (
               <Link className="button" to={`/orders/${o.orderId}`}>
-                Write a review
+                {t("orders.writeReview")}
               </Link>
             ) : (
               <OrderActions order={o} />

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
 import { ReviewFilter, ReviewService, type ReviewSummary } from "@gen/mall/review/v1/review_pb.js";
@@ -9,21 +10,27 @@ import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Countdown, ErrorBox, MoreOnScroll, Price } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { useLang } from "../hooks/useLang";
+import { useNow } from "../hooks/useNow";
 import { useSession } from "../hooks/useSession";
-import { dateTime, millis, stars } from "../lib/format";
+import { useTitle } from "../hooks/useTitle";
+import { dateTime, decimal, millis, percent, relativeTime, stars } from "../lib/format";
 import { loginPath } from "../lib/identity";
 
 export function ProductPage() {
+  const { t } = useTranslation();
   const { productId = "" } = useParams();
   const page = useQuery(StorefrontService.method.getProductPage, { productId });
+  useTitle(page.data?.product?.title ?? t("titles.product"));
   return (
-    <QueryView query={page} isEmpty={(d) => !d.product} empty="This product does not exist.">
+    <QueryView query={page} isEmpty={(d) => !d.product} empty={t("product.notFound")}>
       {(d) => <ProductDetails productId={productId} page={d} />}
     </QueryView>
   );
 }
 
 function ProductDetails({ productId, page }: { productId: string; page: GetProductPageResponse }) {
+  const { t } = useTranslation();
   const session = useSession();
   const navigate = useNavigate();
   const location = useLocation();
@@ -59,7 +66,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
           <div className="thumbs">
             {product.imageUrls.map((u, i) => (
               <button key={u} type="button" aria-current={i === image} onClick={() => setImage(i)}>
-                <img src={u} alt={`Picture ${i + 1}`} />
+                <img src={u} alt={t("product.picture", { n: i + 1 })} />
               </button>
             ))}
           </div>
@@ -72,24 +79,24 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
           <Price cents={product.priceCents} />
         </div>
         <p className="muted">
-          {soldOut ? "Out of stock" : `${stock} in stock`} · {product.salesCount.toString()} sold
+          {soldOut ? t("product.outOfStock") : t("product.inStock", { n: stock })} · {t("common.sold", { n: product.salesCount.toString() })}
         </p>
         {flashSale && flashSale.state !== EventState.ENDED && (
           <Link className="flash-banner" to={`/flash/${flashSale.eventId}`}>
-            Flash sale <Price cents={flashSale.priceCents} />{" "}
+            {t("common.flashSale")} <Price cents={flashSale.priceCents} />{" "}
             <Countdown
               until={millis(flashSale.state === EventState.LIVE ? flashSale.endsAt : flashSale.startsAt)}
-              prefix={flashSale.state === EventState.LIVE ? "ends in " : "starts in "}
+              text={(time) => (flashSale.state === EventState.LIVE ? t("common.endsIn", { time }) : t("common.startsIn", { time }))}
             />
           </Link>
         )}
         <div className="quantity">
-          <span>Quantity</span>
-          <button type="button" aria-label="Fewer" onClick={() => setQuantity((q) => Math.max(1, q - 1))}>
+          <span>{t("common.quantity")}</span>
+          <button type="button" aria-label={t("common.fewer")} onClick={() => setQuantity((q) => Math.max(1, q - 1))}>
             −
           </button>
-          <output aria-label="Quantity">{quantity}</output>
-          <button type="button" aria-label="More" onClick={() => setQuantity((q) => Math.min(Math.max(1, stock), q + 1))}>
+          <output aria-label={t("common.quantity")}>{quantity}</output>
+          <button type="button" aria-label={t("common.more")} onClick={() => setQuantity((q) => Math.min(Math.max(1, stock), q + 1))}>
             +
           </button>
         </div>
@@ -100,7 +107,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
             disabled={soldOut || addItem.isPending}
             onClick={() => !needLogin() && addItem.mutate({ productId, quantity })}
           >
-            Add to cart
+            {t("product.addToCart")}
           </button>
           <button
             type="button"
@@ -109,7 +116,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
               if (!needLogin()) void navigate(`/checkout?buy=${encodeURIComponent(productId)}&qty=${quantity}`);
             }}
           >
-            Buy now
+            {t("product.buyNow")}
           </button>
           <button
             type="button"
@@ -122,19 +129,19 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
               else addFavorite.mutate({ productId });
             }}
           >
-            {isFavorite ? "♥ Favorited" : "♡ Favorite"}
+            {isFavorite ? t("product.favorited") : t("product.favorite")}
           </button>
         </div>
         {added && (
           <p className="ok" role="status">
-            Added to your cart. <Link to="/cart">Go to cart</Link>
+            <Trans i18nKey="product.added" components={{ a: <Link to="/cart" /> }} />
           </p>
         )}
         <ErrorBox error={mutationError} />
       </div>
       {product.description && (
         <section className="panel description">
-          <h2>Details</h2>
+          <h2>{t("product.details")}</h2>
           <p>{product.description}</p>
         </section>
       )}
@@ -143,13 +150,17 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
   );
 }
 
-const filters: { id: ReviewFilter; label: string }[] = [
-  { id: ReviewFilter.NEWEST, label: "Newest" },
-  { id: ReviewFilter.HIGHEST, label: "Highest rated" },
-  { id: ReviewFilter.WITH_IMAGES, label: "With pictures" },
+const filters: { id: ReviewFilter; label: "newest" | "highest" | "withPictures" }[] = [
+  { id: ReviewFilter.NEWEST, label: "newest" },
+  { id: ReviewFilter.HIGHEST, label: "highest" },
+  { id: ReviewFilter.WITH_IMAGES, label: "withPictures" },
 ];
 
 function Reviews({ productId, summary }: { productId: string; summary: ReviewSummary | undefined }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  // Review dates read as "3 days ago", updated each minute.
+  const now = useNow(60_000);
   const [filter, setFilter] = useState(ReviewFilter.NEWEST);
   const q = useInfiniteQuery(
     ReviewService.method.listReviews,
@@ -159,21 +170,21 @@ function Reviews({ productId, summary }: { productId: string; summary: ReviewSum
   const count = Number(summary?.reviewCount ?? 0n);
   return (
     <section className="panel reviews">
-      <h2>Reviews ({count})</h2>
+      <h2>{t("product.reviews", { n: count })}</h2>
       {summary && count > 0 && (
         <p className="summary">
-          <span className="stars">{stars(summary.averageRating)}</span> {summary.averageRating.toFixed(1)} ·{" "}
-          {(summary.positiveShareBps / 100).toFixed(0)}% positive
+          <span className="stars">{stars(summary.averageRating)}</span> {t("product.rating", { rating: decimal(summary.averageRating, lang, 1) })}{" "}
+          · {t("product.positive", { percent: percent(summary.positiveShareBps, lang) })}
         </p>
       )}
-      <div className="sorts" role="tablist">
+      <div className="sorts" role="tablist" aria-label={t("product.reviewFilters")}>
         {filters.map((f) => (
           <button key={f.id} type="button" role="tab" aria-selected={f.id === filter} onClick={() => setFilter(f.id)}>
-            {f.label}
+            {t(`product.${f.label}`)}
           </button>
         ))}
       </div>
-      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.reviews.length === 0)} empty="No reviews yet.">
+      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.reviews.length === 0)} empty={t("product.noReviews")}>
         {(d) => (
           <>
             <ul className="review-list">
@@ -183,7 +194,9 @@ function Reviews({ productId, summary }: { productId: string; summary: ReviewSum
                   <li key={r.reviewId} className="review">
                     <div>
                       <b>{r.authorName}</b> <span className="stars">{stars(r.rating)}</span>{" "}
-                      <span className="muted">{dateTime(r.createdAt)}</span>
+                      <time className="muted" dateTime={new Date(millis(r.createdAt)).toISOString()} title={dateTime(r.createdAt, lang)}>
+                        {relativeTime(millis(r.createdAt), now, lang) ?? t("common.justNow")}
+                      </time>
                     </div>
                     {r.text && <p>{r.text}</p>}
                     {r.imageUrls.length > 0 && (

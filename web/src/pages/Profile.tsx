@@ -1,11 +1,13 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { UserService, type User } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Field, FormProblem } from "../components/ui";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { useTitle } from "../hooks/useTitle";
 import { millis } from "../lib/format";
 import { orderTabs } from "../lib/orders";
 import { changePasswordProblem } from "../lib/password";
@@ -15,6 +17,7 @@ import { loadSession, saveSession } from "../lib/session";
 // shopper is signed out by the service, and this one goes on with the
 // fresh token it answers with.
 function ChangePasswordForm() {
+  const { t } = useTranslation();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [changed, setChanged] = useState(false);
@@ -34,10 +37,10 @@ function ChangePasswordForm() {
   };
   return (
     <form className="form panel change-password" onSubmit={onSubmit} noValidate>
-      <h2>Password</h2>
+      <h2>{t("profile.password")}</h2>
       <FormProblem problem={problem} />
       <Field
-        label="Current password"
+        label={t("profile.currentPassword")}
         path="current_password"
         type="password"
         problem={problem}
@@ -46,7 +49,7 @@ function ChangePasswordForm() {
         onChange={(e) => setCurrent(e.target.value)}
       />
       <Field
-        label="New password (8+ characters, a letter and a digit)"
+        label={t("profile.newPassword")}
         path="new_password"
         type="password"
         problem={problem}
@@ -55,14 +58,15 @@ function ChangePasswordForm() {
         onChange={(e) => setNext(e.target.value)}
       />
       <button type="submit" disabled={busy}>
-        Change password
+        {t("profile.changePassword")}
       </button>
-      {changed && <span className="ok"> Password changed; your other sessions are signed out.</span>}
+      {changed && <span className="ok"> {t("profile.passwordChanged")}</span>}
     </form>
   );
 }
 
 function NicknameForm({ user }: { user: User }) {
+  const { t } = useTranslation();
   const invalidate = useInvalidate();
   const [nickname, setNickname] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -82,19 +86,27 @@ function NicknameForm({ user }: { user: User }) {
   };
   return (
     <form className="form panel" onSubmit={onSubmit}>
-      <h2>Profile</h2>
-      <p className="muted">Signed in as {user.username || user.phone}</p>
+      <h2>{t("profile.profile")}</h2>
+      <p className="muted">{t("profile.signedInAs", { login: user.username || user.phone })}</p>
       <FormProblem problem={problem} />
-      <Field label="Nickname" path="nickname" problem={problem} value={nickname ?? user.nickname} onChange={(e) => setNickname(e.target.value)} />
+      <Field
+        label={t("profile.nickname")}
+        path="nickname"
+        problem={problem}
+        value={nickname ?? user.nickname}
+        onChange={(e) => setNickname(e.target.value)}
+      />
       <button type="submit" disabled={busy}>
-        Save
+        {t("profile.save")}
       </button>
-      {saved && <span className="ok"> Saved.</span>}
+      {saved && <span className="ok"> {t("profile.saved")}</span>}
     </form>
   );
 }
 
 export function ProfilePage() {
+  const { t } = useTranslation();
+  useTitle(t("titles.profile"));
   const profile = useQuery(UserService.method.getProfile, {});
   const navigate = useNavigate();
   const logout = useMutation(UserService.method.logout, {
@@ -109,23 +121,23 @@ export function ProfilePage() {
       {({ user: u }) =>
         u && (
           <div className="profile-page">
-            <h1>Hello, {u.nickname || u.username || u.phone}</h1>
-            <nav className="panel order-shortcuts">
-              {orderTabs.map((t) => (
-                <Link key={t.id} to={`/orders?tab=${t.id}`}>
-                  {t.label}
+            <h1>{t("profile.hello", { name: u.nickname || u.username || u.phone })}</h1>
+            <nav className="panel order-shortcuts" aria-label={t("profile.myOrders")}>
+              {orderTabs.map((id) => (
+                <Link key={id} to={`/orders?tab=${id}`}>
+                  {t(`orderTabs.${id}`)}
                 </Link>
               ))}
             </nav>
             <nav className="panel links">
-              <Link to="/me/addresses">My addresses</Link>
-              <Link to="/me/favorites">My favorites</Link>
-              <Link to="/orders">My orders</Link>
+              <Link to="/me/addresses">{t("profile.myAddresses")}</Link>
+              <Link to="/me/favorites">{t("profile.myFavorites")}</Link>
+              <Link to="/orders">{t("profile.myOrders")}</Link>
             </nav>
             <NicknameForm user={u} />
             <ChangePasswordForm />
             <button type="button" className="secondary" onClick={() => logout.mutate({})}>
-              Sign out
+              {t("profile.signOut")}
             </button>
           </div>
         )

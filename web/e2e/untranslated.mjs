@@ -1,0 +1,34 @@
+// The check for untranslated text. Open a page with ?lng=cimode (i18next's
+// pseudo-language, not saved as the shopper's choice): every text that goes
+// through t() or <Trans> then shows as its key ("login.title"), also in
+// placeholders, aria-labels, alt texts and the document title. Whatever
+// else reads as words was written into the markup: untranslated.
+//
+// Exempt are texts in an element with its own lang attribute (a language's
+// name in the switch, written in that language) or with translate="no"
+// (data such as product titles, for pages that mark it). Texts without a
+// letter (prices, counts, ★, −) are not words.
+
+/* global document, NodeFilter -- the function runs in the page */
+export async function untranslatedText(page) {
+  return page.evaluate(() => {
+    const key = /^[a-z][A-Za-z]*(\.[A-Za-z0-9_]+)+$/;
+    const words = (s) => /\p{L}/u.test(s) && !key.test(s);
+    const exempt = (el) => el.closest("body [lang], [translate=no], script, style, noscript") !== null;
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = (n.textContent ?? "").trim();
+      const el = n.parentElement;
+      if (el && !exempt(el) && words(text) && el.checkVisibility()) found.push(text);
+    }
+    for (const attr of ["placeholder", "aria-label", "alt", "title", "aria-roledescription"]) {
+      for (const el of document.body.querySelectorAll(`[${attr}]`)) {
+        const value = (el.getAttribute(attr) ?? "").trim();
+        if (!exempt(el) && words(value)) found.push(`${attr}="${value}"`);
+      }
+    }
+    for (const part of document.title.split(" - ")) if (words(part)) found.push(`<title>${part}`);
+    return found;
+  });
+}
