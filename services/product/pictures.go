@@ -382,14 +382,14 @@ func bannerPicture(b seedBanner) ([]byte, error) {
 		c.shadow(spot.x, 335, spot.size*0.42)
 		c.art(b.arts[spot.art], spot.x, spot.y, spot.size, 0, 1)
 	}
+	// The headline stays in the upper part: the storefront lays the
+	// banner's title over its bottom left.
 	c.add(`<g fill-opacity="0.25">`)
-	c.text(76, 206, 104, "#000", "start", b.zh)
+	c.text(76, 176, 104, "#000", "start", b.zh)
 	c.add(`</g>`)
-	c.text(70, 200, 104, theme.ink, "start", b.zh)
-	c.add(`<text x="74" y="258" font-family="%s" font-size="34" fill="%s" fill-opacity="0.9" letter-spacing="2">%s</text>`,
+	c.text(70, 170, 104, theme.ink, "start", b.zh)
+	c.add(`<text x="74" y="228" font-family="%s" font-size="34" fill="%s" fill-opacity="0.9" letter-spacing="2">%s</text>`,
 		pictureFont, theme.ink, html.EscapeString(b.en))
-	c.add(`<rect x="72" y="290" width="170" height="54" rx="27" fill="%s"/>`, theme.ink)
-	c.text(157, 327, 26, theme.from, "middle", "立即选购")
 	return c.bytes()
 }
 
