@@ -4,6 +4,7 @@ import type { Product } from "@gen/mall/product/v1/product_pb.js";
 import { useNow } from "../hooks/useNow";
 import { problemOf, type Problem } from "../lib/errors";
 import { countdown, money } from "../lib/format";
+import { Picture } from "./Picture";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
   return (
@@ -45,7 +46,7 @@ export function Price({ cents, was }: { cents: bigint; was?: bigint | undefined 
 export function ProductCard({ product }: { product: Product }) {
   return (
     <Link className="card product-card" to={`/product/${product.productId}`} data-product={product.productId}>
-      <img src={product.imageUrls[0] ?? ""} alt="" loading="lazy" />
+      <Picture src={product.imageUrls[0]} alt="" />
       <div className="title">{product.title}</div>
       <div className="meta">
         <Price cents={product.priceCents} />

@@ -12,6 +12,7 @@ import { useFormProblem } from "../hooks/useFormProblem";
 import { usePayOrder } from "../hooks/usePayOrder";
 import { money } from "../lib/format";
 import { newRequestId, poll } from "../lib/poll";
+import { Picture } from "../components/Picture";
 
 interface Item {
   productId: string;
@@ -117,7 +118,7 @@ export function CheckoutPage() {
           <ul className="order-lines">
             {items.map((i) => (
               <li key={i.productId}>
-                <img src={i.imageUrl} alt="" />
+                <Picture src={i.imageUrl} alt="" />
                 <span className="title">{i.title}</span>
                 <span>
                   {money(i.unitPriceCents)} × {i.quantity}

@@ -5,6 +5,7 @@ import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { ErrorBox, MoreOnScroll, Price } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { Picture } from "../components/Picture";
 
 export function FavoritesPage() {
   const q = useInfiniteQuery(
@@ -34,7 +35,7 @@ export function FavoritesPage() {
               .map((f) => (
                 <li key={f.productId} className="card">
                   <Link to={`/product/${f.productId}`}>
-                    <img src={f.product?.imageUrls[0] ?? ""} alt="" />
+                    <Picture src={f.product?.imageUrls[0]} alt="" />
                     <span className="title">{f.product?.title ?? f.productId}</span>
                   </Link>
                   {f.product && <Price cents={f.product.priceCents} />}

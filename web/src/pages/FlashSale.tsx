@@ -20,6 +20,7 @@ import { problemOf } from "../lib/errors";
 import { millis } from "../lib/format";
 import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
+import { Picture } from "../components/Picture";
 
 export function FlashListPage() {
   const q = useQuery(SeckillService.method.listEvents, { states: [EventState.LIVE, EventState.UPCOMING], pageSize: 50, pageToken: "" });
@@ -32,7 +33,7 @@ export function FlashListPage() {
             {d.events.map((e) => (
               <li key={e.eventId} className="card flash-card">
                 <Link to={`/flash/${e.eventId}`}>
-                  <img src={e.imageUrl} alt="" />
+                  <Picture src={e.imageUrl} alt="" />
                   <div>
                     <div className="title">{e.title}</div>
                     <Price cents={e.priceCents} was={e.originalPriceCents} />
@@ -126,7 +127,7 @@ export function FlashSalePage() {
         const soldOut = e.remainingStock <= 0n;
         return (
           <article className="flash-page">
-            <img className="main-image" src={e.imageUrl} alt={e.title} />
+            <Picture className="main-image" src={e.imageUrl} alt={e.title} priority />
             <div className="buy-box">
               <h1>{e.title}</h1>
               <div className="big-price">

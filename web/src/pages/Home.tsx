@@ -7,6 +7,7 @@ import { HomePart, StorefrontService, type GetHomeResponse } from "@gen/mall/sto
 import { QueryView } from "../components/QueryView";
 import { Countdown, Empty, Price, ProductGrid } from "../components/ui";
 import { millis } from "../lib/format";
+import { Picture } from "../components/Picture";
 
 export function HomePage() {
   const home = useQuery(StorefrontService.method.getHome, {});
@@ -22,7 +23,7 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
       <section className="shortcuts" aria-label="Categories">
         {h.categories.map((c) => (
           <Link key={c.categoryId} to={`/category/${c.categoryId}`} className="shortcut">
-            {c.iconUrl ? <img src={c.iconUrl} alt="" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
+            {c.iconUrl ? <Picture src={c.iconUrl} alt="" shape="icon" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
             <span>{c.name}</span>
           </Link>
         ))}
@@ -39,7 +40,7 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
                 <li key={r.product.productId}>
                   <Link to={`/product/${r.product.productId}`}>
                     <span className="rank">{r.rank}</span>
-                    <img src={r.product.imageUrls[0] ?? ""} alt="" loading="lazy" />
+                    <Picture src={r.product.imageUrls[0]} alt="" />
                     <span className="title">{r.product.title}</span>
                     <Price cents={r.product.priceCents} />
                   </Link>
@@ -75,7 +76,7 @@ function Carousel({ banners }: { banners: Banner[] }) {
   return (
     <section className="carousel" aria-roledescription="carousel">
       <Link to={target} className="slide">
-        <img src={b.imageUrl} alt={b.title} />
+        <Picture src={b.imageUrl} alt={b.title} shape="banner" priority />
         <span className="caption">{b.title}</span>
       </Link>
       <div className="dots">
@@ -113,7 +114,7 @@ function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
       <div className="flash-row">
         {shown.map((e) => (
           <Link key={e.eventId} to={`/flash/${e.eventId}`} className="flash-item">
-            <img src={e.imageUrl} alt="" loading="lazy" />
+            <Picture src={e.imageUrl} alt="" />
             <Price cents={e.priceCents} was={e.originalPriceCents} />
             <span className="muted">{e.state === EventState.LIVE ? `${e.remainingStock} left` : "Soon"}</span>
           </Link>

@@ -7,6 +7,7 @@ import { OrderActions, ReviewForm, StatusBadge } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { dateTime, money } from "../lib/format";
 import { actionsOf, statusLabel, unreviewedLines } from "../lib/orders";
+import { Picture } from "../components/Picture";
 
 export function OrderPage() {
   const { orderId = "" } = useParams();
@@ -62,7 +63,7 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
           {order.lines.map((l) => (
             <li key={l.productId}>
               <Link to={`/product/${l.productId}`}>
-                <img src={l.imageUrl} alt="" />
+                <Picture src={l.imageUrl} alt="" />
               </Link>
               <Link to={`/product/${l.productId}`} className="title">
                 {l.title}

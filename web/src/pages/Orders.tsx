@@ -7,6 +7,7 @@ import { QueryView } from "../components/QueryView";
 import { MoreOnScroll } from "../components/ui";
 import { dateTime, money } from "../lib/format";
 import { isOrderTab, orderTabs, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
+import { Picture } from "../components/Picture";
 
 const noOrders = "No orders here.";
 
@@ -67,7 +68,7 @@ function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
           </div>
           <Link to={`/orders/${o.orderId}`} className="order-thumbs">
             {o.lines.map((l) => (
-              <img key={l.productId} src={l.imageUrl} alt={l.title} />
+              <Picture key={l.productId} src={l.imageUrl} alt={l.title} />
             ))}
             {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
           </Link>
