@@ -16,14 +16,15 @@ type DemoSale struct {
 
 // demoEvents are the demo flash sales of a developer machine: one live
 // for 30 days from the first seed and one starting a day later, on
-// products of the demo catalog (their snapshot copied from it).
+// products of the demo catalog (their snapshot copied from it: the image is
+// the product's cover, product.PictureURL).
 func demoEvents(now time.Time) []eventRow {
 	return []eventRow{
 		{ID: "ev-demo-longjing", ProductID: "p0001", CategoryID: "c01", Title: "限时秒杀 · 龙井绿茶 经典款 Longjing Green Tea",
-			ImageURL: "/img/Longjing%20Green%20Tea.svg", OriginalPriceCents: 43999, PriceCents: 9900, Stock: 100, PerUserLimit: 1,
+			ImageURL: "/img/p/p0001/1.svg", OriginalPriceCents: 43999, PriceCents: 9900, Stock: 100, PerUserLimit: 1,
 			StockState: stockAllocated, StartsAt: now.Add(-time.Minute), EndsAt: now.Add(30 * 24 * time.Hour), CreatedAt: now},
 		{ID: "ev-demo-phone", ProductID: "p0027", CategoryID: "c02", Title: "整点秒杀 · 智能手机 升级版 Smartphone Plus",
-			ImageURL: "/img/Smartphone.svg", OriginalPriceCents: 4399, PriceCents: 1999, Stock: 50, PerUserLimit: 1,
+			ImageURL: "/img/p/p0027/1.svg", OriginalPriceCents: 4399, PriceCents: 1999, Stock: 50, PerUserLimit: 1,
 			StockState: stockAllocated, StartsAt: now.Add(24 * time.Hour), EndsAt: now.Add(25 * time.Hour), CreatedAt: now},
 	}
 }
@@ -40,9 +41,27 @@ func DemoSales() []DemoSale {
 	return out
 }
 
+// earlierDemoImages are the images an earlier seed gave the demo sales
+// (label tiles, which still answer), by event id.
+var earlierDemoImages = map[string]string{
+	"ev-demo-longjing": "/img/Longjing%20Green%20Tea.svg",
+	"ev-demo-phone":    "/img/Smartphone.svg",
+}
+
 // Seed adds the demo flash sales. Fixed ids and INSERT IGNORE make
 // reseeding a no-op; the sales' stock reaches Valkey through the
-// reconciler the first time they are used.
+// reconciler the first time they are used. A demo sale an earlier seed
+// wrote gets its product's cover, if it still has that seed's image.
 func Seed(ctx context.Context, db *bun.DB) error {
-	return insertEventsIgnore(ctx, db, demoEvents(dbTime(time.Now())))
+	events := demoEvents(dbTime(time.Now()))
+	if err := insertEventsIgnore(ctx, db, events); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if _, err := db.NewUpdate().Table("flash_sale_events").Set("image_url = ?", e.ImageURL).
+			Where("id = ? AND image_url = ?", e.ID, earlierDemoImages[e.ID]).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { problemOf, type Problem } from "../lib/errors";
 import { countdown, money } from "../lib/format";
+import { Picture } from "./Picture";
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -52,7 +53,7 @@ export function ProductCard({ product }: { product: Product }) {
   const { t } = useTranslation();
   return (
     <Link className="card product-card" to={`/product/${product.productId}`} data-product={product.productId}>
-      <img src={product.imageUrls[0] ?? ""} alt="" loading="lazy" />
+      <Picture src={product.imageUrls[0]} alt="" />
       <div className="title">{product.title}</div>
       <div className="meta">
         <Price cents={product.priceCents} />

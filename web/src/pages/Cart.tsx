@@ -8,6 +8,7 @@ import { useInvalidate } from "../hooks/useInvalidate";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
+import { Picture } from "../components/Picture";
 
 const buyable = (l: CartLine) => !l.offShelf && l.stockStatus !== StockStatus.OUT_OF_STOCK;
 
@@ -63,7 +64,7 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
               onChange={() => select.mutate({ productIds: [l.productId], selected: !l.selected })}
             />
             <Link to={`/product/${l.productId}`}>
-              <img src={l.imageUrl} alt="" />
+              <Picture src={l.imageUrl} alt="" />
             </Link>
             <div className="line-body">
               <Link to={`/product/${l.productId}`} className="title">

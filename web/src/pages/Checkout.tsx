@@ -16,6 +16,7 @@ import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
 import { currentLang, englishOnly, i18n } from "../lib/i18n";
 import { newRequestId, poll } from "../lib/poll";
+import { Picture } from "../components/Picture";
 
 interface Item {
   productId: string;
@@ -123,7 +124,7 @@ export function CheckoutPage() {
           <ul className="order-lines">
             {items.map((i) => (
               <li key={i.productId}>
-                <img src={i.imageUrl} alt="" />
+                <Picture src={i.imageUrl} alt="" />
                 <span className="title">{i.title}</span>
                 <span>
                   {money(i.unitPriceCents, lang)} × {i.quantity}

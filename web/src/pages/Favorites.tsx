@@ -6,6 +6,7 @@ import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { ErrorBox, MoreOnScroll, Price } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { Picture } from "../components/Picture";
 import { useTitle } from "../hooks/useTitle";
 
 export function FavoritesPage() {
@@ -34,7 +35,7 @@ export function FavoritesPage() {
               .map((f) => (
                 <li key={f.productId} className="card">
                   <Link to={`/product/${f.productId}`}>
-                    <img src={f.product?.imageUrls[0] ?? ""} alt="" />
+                    <Picture src={f.product?.imageUrls[0]} alt="" />
                     <span className="title">{f.product?.title ?? f.productId}</span>
                   </Link>
                   {f.product && <Price cents={f.product.priceCents} />}

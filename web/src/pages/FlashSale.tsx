@@ -24,6 +24,7 @@ import { millis } from "../lib/format";
 import { englishOnly } from "../lib/i18n";
 import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
+import { Picture } from "../components/Picture";
 
 export function FlashListPage() {
   const { t } = useTranslation();
@@ -38,7 +39,7 @@ export function FlashListPage() {
             {d.events.map((e) => (
               <li key={e.eventId} className="card flash-card">
                 <Link to={`/flash/${e.eventId}`}>
-                  <img src={e.imageUrl} alt="" />
+                  <Picture src={e.imageUrl} alt="" />
                   <div>
                     <div className="title">{e.title}</div>
                     <Price cents={e.priceCents} was={e.originalPriceCents} />
@@ -135,7 +136,7 @@ export function FlashSalePage() {
         const soldOut = e.remainingStock <= 0n;
         return (
           <article className="flash-page">
-            <img className="main-image" src={e.imageUrl} alt={e.title} />
+            <Picture className="main-image" src={e.imageUrl} alt={e.title} priority />
             <div className="buy-box">
               <h1>{e.title}</h1>
               <div className="big-price">

@@ -9,6 +9,7 @@ import { QueryView } from "../components/QueryView";
 import { Countdown, Empty, Price, ProductGrid } from "../components/ui";
 import { useTitle } from "../hooks/useTitle";
 import { millis } from "../lib/format";
+import { Picture } from "../components/Picture";
 
 export function HomePage() {
   useTitle();
@@ -26,7 +27,7 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
       <section className="shortcuts" aria-label={t("home.categories")}>
         {h.categories.map((c) => (
           <Link key={c.categoryId} to={`/category/${c.categoryId}`} className="shortcut">
-            {c.iconUrl ? <img src={c.iconUrl} alt="" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
+            {c.iconUrl ? <Picture src={c.iconUrl} alt="" shape="icon" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
             <span>{c.name}</span>
           </Link>
         ))}
@@ -43,7 +44,7 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
                 <li key={r.product.productId}>
                   <Link to={`/product/${r.product.productId}`}>
                     <span className="rank">{r.rank}</span>
-                    <img src={r.product.imageUrls[0] ?? ""} alt="" loading="lazy" />
+                    <Picture src={r.product.imageUrls[0]} alt="" />
                     <span className="title">{r.product.title}</span>
                     <Price cents={r.product.priceCents} />
                   </Link>
@@ -80,7 +81,7 @@ function Carousel({ banners }: { banners: Banner[] }) {
   return (
     <section className="carousel" aria-roledescription={t("home.carousel")}>
       <Link to={target} className="slide">
-        <img src={b.imageUrl} alt={b.title} />
+        <Picture src={b.imageUrl} alt={b.title} shape="banner" priority />
         <span className="caption">{b.title}</span>
       </Link>
       <div className="dots">
@@ -119,7 +120,7 @@ function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
       <div className="flash-row">
         {shown.map((e) => (
           <Link key={e.eventId} to={`/flash/${e.eventId}`} className="flash-item">
-            <img src={e.imageUrl} alt="" loading="lazy" />
+            <Picture src={e.imageUrl} alt="" />
             <Price cents={e.priceCents} was={e.originalPriceCents} />
             <span className="muted">{e.state === EventState.LIVE ? t("home.left", { n: e.remainingStock.toString() }) : t("home.soon")}</span>
           </Link>

@@ -9,6 +9,7 @@ import { QueryView } from "../components/QueryView";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
+import { Picture } from "../components/Picture";
 import { englishOnly } from "../lib/i18n";
 import { actionsOf, statusName, unreviewedLines } from "../lib/orders";
 
@@ -74,7 +75,7 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
           {order.lines.map((l) => (
             <li key={l.productId}>
               <Link to={`/product/${l.productId}`}>
-                <img src={l.imageUrl} alt="" />
+                <Picture src={l.imageUrl} alt="" />
               </Link>
               <Link to={`/product/${l.productId}`} className="title">
                 {l.title}

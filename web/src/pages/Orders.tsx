@@ -10,6 +10,7 @@ import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
 import { isOrderTab, orderTabs, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
+import { Picture } from "../components/Picture";
 
 // toReview leaves out the orders whose lines all have a review.
 function toReview(orders: Order[], status: GetReviewStatusResponse): Order[] {
@@ -72,7 +73,7 @@ function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
           </div>
           <Link to={`/orders/${o.orderId}`} className="order-thumbs">
             {o.lines.map((l) => (
-              <img key={l.productId} src={l.imageUrl} alt={l.title} />
+              <Picture key={l.productId} src={l.imageUrl} alt={l.title} />
             ))}
             {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
           </Link>

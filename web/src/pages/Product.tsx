@@ -16,6 +16,7 @@ import { useSession } from "../hooks/useSession";
 import { useTitle } from "../hooks/useTitle";
 import { dateTime, decimal, millis, percent, relativeTime, stars } from "../lib/format";
 import { loginPath } from "../lib/identity";
+import { Picture } from "../components/Picture";
 
 export function ProductPage() {
   const { t } = useTranslation();
@@ -61,12 +62,12 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
   return (
     <article className="product-page">
       <div className="gallery">
-        <img className="main-image" src={product.imageUrls[image] ?? product.imageUrls[0] ?? ""} alt={product.title} />
+        <Picture className="main-image" src={product.imageUrls[image] ?? product.imageUrls[0]} alt={product.title} priority />
         {product.imageUrls.length > 1 && (
           <div className="thumbs">
             {product.imageUrls.map((u, i) => (
               <button key={u} type="button" aria-current={i === image} onClick={() => setImage(i)}>
-                <img src={u} alt={t("product.picture", { n: i + 1 })} />
+                <Picture src={u} alt={t("product.picture", { n: i + 1 })} />
               </button>
             ))}
           </div>
