@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
@@ -37,6 +40,9 @@ type HomeOptions struct {
 // Phase names; the ratios refer to them.
 const (
 	phaseNoop            = "noop GetHome"
+	phaseNoopSizedGet    = "noop GET, home-sized"
+	phaseHomeGet         = "GetHome GET"
+	phaseHomeGetGzip     = "GetHome GET, gzip accepted"
 	phaseHomeCacheOn     = "GetHome cache on"
 	phaseProductCacheOn  = "GetProduct cache on"
 	phaseHomeCacheOff    = "GetHome cache off"
@@ -53,9 +59,24 @@ func (noopStorefront) GetHome(context.Context, *connect.Request[storefrontv1.Get
 	return connect.NewResponse(&storefrontv1.GetHomeResponse{}), nil
 }
 
+// sizedNoop answers every request to its path with the same encoded
+// GetHome answer, made before the phase (the Connect GET a browser sends,
+// answered as the platform serves any public GET but with no handler
+// work): the ceiling for answers of the home page's size.
+type sizedNoop struct {
+	contentType string
+	body        atomic.Pointer[[]byte]
+}
+
+func (n *sizedNoop) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", n.contentType)
+	_, _ = w.Write(*n.body.Load())
+}
+
 // Home measures GetHome and GetProduct with every cache on and off against
-// a no-op GetHome served with the same platform options, and prints the
-// report to env.Out.
+// a no-op GetHome served with the same platform options, GetHome called
+// with GET as a browser does (with and without gzip) against a no-op of the
+// same size, and prints the report to env.Out.
 func Home(ctx context.Context, env Env, o HomeOptions) error {
 	if o.Concurrency < 1 || o.Duration <= 0 || o.Warmup < 0 || o.Products < 1 {
 		return errors.New("bench home: --concurrency and --duration must be positive, --warmup not negative")
@@ -64,7 +85,7 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 	if err != nil {
 		return err
 	}
-	servers, err := startHomeServers(ctx, env)
+	servers, err := startHomeServers(ctx, env, o.Encoding)
 	if err != nil {
 		return err
 	}
@@ -79,11 +100,14 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 	if err != nil {
 		return fmt.Errorf("bench home: listing products to rotate over: %w", err)
 	}
-	homeShape, err := sampleHome(ctx, storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, clientOpts...))
+	home, homeShape, err := sampleHome(ctx, storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, clientOpts...))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Progress, homeShape)
+	if err := servers.sized.serve(home, o.Encoding); err != nil {
+		return err
+	}
 
 	summaries := runHomePhases(ctx, env, o, servers, httpClient, loadOpts, ids)
 	if err := ctx.Err(); err != nil {
@@ -118,18 +142,20 @@ func homeClientOptions(o HomeOptions) (clientOpts, loadOpts []connect.ClientOpti
 	return clientOpts, loadOpts, nil
 }
 
-// homeServers are the mall and the no-op storefront, served in this
-// process.
+// homeServers are the mall, the no-op storefront and the home-sized no-op,
+// served in this process.
 type homeServers struct {
-	deps             *app.Deps
-	mallURL, noopURL string
+	deps                       *app.Deps
+	mallURL, noopURL, sizedURL string
+	sized                      *sizedNoop
 	closers
 }
 
 // startHomeServers migrates and seeds the bench databases and serves the
-// mall and, with the same server options, the no-op storefront.
-func startHomeServers(ctx context.Context, env Env) (_ *homeServers, err error) {
-	s := &homeServers{}
+// mall and, with the same server options, the no-op storefront and the
+// home-sized no-op.
+func startHomeServers(ctx context.Context, env Env, encoding string) (_ *homeServers, err error) {
+	s := &homeServers{sized: &sizedNoop{contentType: "application/" + encoding}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -146,10 +172,15 @@ func startHomeServers(ctx context.Context, env Env) (_ *homeServers, err error) 
 		return nil, err
 	}
 	s.add(func() { noopListener.Close() })
+	sizedListener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.add(func() { sizedListener.Close() })
 	cfg := benchConfig(env.Config)
 	cfg.HTTPAddr = mallListener.Addr().String()
 	cfg.InternalURL = "http://" + cfg.HTTPAddr
-	s.mallURL, s.noopURL = cfg.InternalURL, "http://"+noopListener.Addr().String()
+	s.mallURL, s.noopURL, s.sizedURL = cfg.InternalURL, "http://"+noopListener.Addr().String(), "http://"+sizedListener.Addr().String()
 
 	fmt.Fprintln(env.Progress, "preparing: migrating and seeding", cfg.DBPrefix+"* databases")
 	if err := app.Migrate(ctx, cfg, app.Domains(), env.Logger); err != nil {
@@ -171,14 +202,20 @@ func startHomeServers(ctx context.Context, env Env) (_ *homeServers, err error) 
 		return nil, err
 	}
 	noop.Mount(storefrontv1connect.NewStorefrontServiceHandler(noopStorefront{}, noop.HandlerOptions()...))
+	sized, err := app.NewServer(ctx, s.deps, nil)
+	if err != nil {
+		return nil, err
+	}
+	sized.Handle(storefrontv1connect.StorefrontServiceGetHomeProcedure, s.sized)
 
 	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 2)
+	served := make(chan error, 3)
 	go func() { served <- app.Serve(serveCtx, s.deps, mall, mallListener) }()
 	go func() { served <- noop.Serve(serveCtx, noopListener) }()
+	go func() { served <- sized.Serve(serveCtx, sizedListener) }()
 	s.add(func() {
 		stopServing()
-		for range 2 {
+		for range 3 {
 			if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
 				env.Logger.Warn("bench server", "err", err)
 			}
@@ -187,23 +224,49 @@ func startHomeServers(ctx context.Context, env Env) (_ *homeServers, err error) 
 	return s, nil
 }
 
-// sampleHome describes one GetHome answer: how many of each part it has.
-func sampleHome(ctx context.Context, home storefrontv1connect.StorefrontServiceClient) (string, error) {
+// sampleHome is one GetHome answer and its description: how many of each
+// part it has, and its size.
+func sampleHome(ctx context.Context, home storefrontv1connect.StorefrontServiceClient) (*storefrontv1.GetHomeResponse, string, error) {
 	sample, err := home.GetHome(ctx, connect.NewRequest(&storefrontv1.GetHomeRequest{}))
 	if err != nil {
-		return "", fmt.Errorf("bench home: sample GetHome: %w", err)
+		return nil, "", fmt.Errorf("bench home: sample GetHome: %w", err)
 	}
 	s := sample.Msg
-	return fmt.Sprintf("GetHome answers %d banners, %d flash sales, %d ranking entries, %d recommendations, %d categories; degraded parts: %v",
-		len(s.GetBanners()), len(s.GetFlashSales()), len(s.GetRanking()), len(s.GetRecommendations()), len(s.GetCategories()), s.GetDegradedParts()), nil
+	return s, fmt.Sprintf("GetHome answers %d banners, %d flash sales, %d ranking entries, %d recommendations, %d categories (%d bytes in proto); degraded parts: %v",
+		len(s.GetBanners()), len(s.GetFlashSales()), len(s.GetRanking()), len(s.GetRecommendations()), len(s.GetCategories()), proto.Size(s), s.GetDegradedParts()), nil
+}
+
+// serve makes page, encoded as the load clients ask for it, the answer.
+func (n *sizedNoop) serve(page *storefrontv1.GetHomeResponse, encoding string) error {
+	var body []byte
+	var err error
+	if encoding == "json" {
+		body, err = protojson.Marshal(page)
+	} else {
+		body, err = proto.Marshal(page)
+	}
+	if err != nil {
+		return fmt.Errorf("bench home: encoding the home-sized answer: %w", err)
+	}
+	n.body.Store(&body)
+	return nil
 }
 
 // runHomePhases runs the phases in the order of the report: the no-op,
-// then GetHome and GetProduct with every cache on, then off. Caches are on
-// again afterwards.
+// then GetHome and GetProduct with every cache on; the home-sized no-op and
+// GetHome over GET, plain and gzip'd; then GetHome and GetProduct with
+// every cache off. Caches are on again afterwards.
 func runHomePhases(ctx context.Context, env Env, o HomeOptions, servers *homeServers, httpClient *http.Client, loadOpts []connect.ClientOption, ids []string) []bench.Summary {
 	noopHome := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.noopURL, loadOpts...)
 	home := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, loadOpts...)
+	// GET clients, as connect-web's useHttpGet: one that accepts only plain
+	// answers, one that accepts gzip whatever --gzip says.
+	plainGet := append(slices.Clone(loadOpts), connect.WithHTTPGet(), connect.WithAcceptCompression("gzip", nil, nil))
+	gzipGet := append(slices.Clone(loadOpts), connect.WithHTTPGet(), connect.WithAcceptCompression("gzip",
+		func() connect.Decompressor { return &gzip.Reader{} }, func() connect.Compressor { return gzip.NewWriter(nil) }))
+	sizedNoopGet := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.sizedURL, plainGet...)
+	homeGet := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, plainGet...)
+	homeGetGzip := storefrontv1connect.NewStorefrontServiceClient(httpClient, servers.mallURL, gzipGet...)
 	products := productv1connect.NewProductServiceClient(httpClient, servers.mallURL, loadOpts...)
 	callProduct := func(ctx context.Context, worker, i int) error {
 		// Workers start spread over the catalog and walk it.
@@ -219,6 +282,8 @@ func runHomePhases(ctx context.Context, env Env, o HomeOptions, servers *homeSer
 	summaries = append(summaries, phase(phaseNoop, callHome(noopHome)))
 	servers.deps.SetCacheEnabled(true)
 	summaries = append(summaries, phase(phaseHomeCacheOn, callHome(home)), phase(phaseProductCacheOn, callProduct))
+	summaries = append(summaries, phase(phaseNoopSizedGet, callHome(sizedNoopGet)),
+		phase(phaseHomeGet, callHome(homeGet)), phase(phaseHomeGetGzip, callHome(homeGetGzip)))
 	servers.deps.SetCacheEnabled(false)
 	summaries = append(summaries, phase(phaseHomeCacheOff, callHome(home)), phase(phaseProductCacheOff, callProduct))
 	servers.deps.SetCacheEnabled(true)
@@ -263,6 +328,8 @@ func homeReport(o HomeOptions, products int, homeShape string, summaries []bench
 			{Label: "GetHome cache on / cache off", Num: phaseHomeCacheOn, Den: phaseHomeCacheOff, AtLeast: 20},
 			{Label: "GetProduct cache on / noop", Num: phaseProductCacheOn, Den: phaseNoop},
 			{Label: "GetProduct cache on / cache off", Num: phaseProductCacheOn, Den: phaseProductCacheOff},
+			{Label: "GetHome GET / home-sized noop GET", Num: phaseHomeGet, Den: phaseNoopSizedGet},
+			{Label: "GetHome GET gzip / GetHome GET", Num: phaseHomeGetGzip, Den: phaseHomeGet, AtLeast: 0.8},
 		},
 		Notes: []string{"partial: answered with degraded parts (a source failed, was not built yet, or missed its deadline)"},
 	}
@@ -298,6 +365,12 @@ func productIDs(ctx context.Context, products productv1connect.ProductServiceCli
 // the clients (on the servers' cores) do not pay for decoding every product.
 type shallowCodec struct{}
 
+// Connect GET requires a codec that marshals stably.
+var _ interface {
+	MarshalStable(m any) ([]byte, error)
+	IsBinary() bool
+} = shallowCodec{}
+
 func (shallowCodec) Name() string { return "proto" }
 
 func (shallowCodec) Marshal(m any) ([]byte, error) {
@@ -307,6 +380,17 @@ func (shallowCodec) Marshal(m any) ([]byte, error) {
 	}
 	return proto.Marshal(msg)
 }
+
+// MarshalStable and IsBinary let the GET clients put requests in URLs.
+func (shallowCodec) MarshalStable(m any) ([]byte, error) {
+	msg, ok := m.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a proto.Message", m)
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(msg)
+}
+
+func (shallowCodec) IsBinary() bool { return true }
 
 func (shallowCodec) Unmarshal(data []byte, m any) error {
 	home, _ := m.(*storefrontv1.GetHomeResponse)

@@ -39,10 +39,13 @@ func (c *cli) benchHomeCommand() *cobra.Command {
 		Use:   "home",
 		Short: "GetHome and GetProduct with caches on and off, against a no-op handler on the same harness",
 		Long: `Starts the mall in-process on 127.0.0.1 (migrating and seeding its databases),
-plus a second server with the same options hosting a no-op StorefrontService,
-then drives each phase over HTTP/1.1 Connect from --concurrency clients:
-noop GetHome, GetHome and GetProduct with every cache on, then with every
-cache off. Prints req/s, p50/p99 latency and errors per phase, and the ratios.`,
+plus servers with the same options hosting a no-op StorefrontService and a
+no-op GET answer of the home page's size, then drives each phase over
+HTTP/1.1 Connect from --concurrency clients: noop GetHome, GetHome and
+GetProduct with every cache on, the home-sized no-op and GetHome over GET
+(as browsers call it) without and with gzip, then GetHome and GetProduct
+with every cache off. Prints req/s, p50/p99 latency and errors per phase,
+and the ratios.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {

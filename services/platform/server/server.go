@@ -1,7 +1,8 @@
 // Package server mounts any set of Connect handlers on one port and serves
 // Connect (JSON and binary), gRPC and gRPC-Web over HTTP/1.1 and h2c, with
-// health, reflection, validation, authentication, CORS, access logs, panic
-// recovery and graceful shutdown. It knows no domain.
+// health, reflection, validation, authentication, HTTP caching of public
+// reads, CORS, access logs, panic recovery and graceful shutdown. It knows
+// no domain.
 package server
 
 import (
@@ -90,7 +91,8 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 		connect.WithInterceptors(validate.NewInterceptor()),
 		// Compressing small answers costs more CPU (a flate reset per
 		// message) than it saves bytes; answers above 1 KiB (pages,
-		// listings) are still gzipped for clients that accept it.
+		// listings) are still gzipped for clients that accept it (public
+		// GET RPCs by the HTTP cache layer instead, once per body).
 		connect.WithCompressMinBytes(compressMinBytes),
 		// A small compressed body may inflate to gigabytes: the limit holds
 		// after decompression too.
@@ -127,7 +129,8 @@ func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pat
 // Handler returns the complete HTTP handler: health, reflection (when
 // Options.Reflection), Prometheus
 // metrics (/metrics, when Options.Metrics), the mounted services, wrapped in
-// authentication, CORS and the request limits.
+// authentication, HTTP caching of public GET RPCs (httpcache.go), CORS and
+// the request limits.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
@@ -145,6 +148,7 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Authenticator != nil {
 		handler = s.opts.Authenticator.Middleware().Wrap(handler)
 	}
+	handler = newPublicCache(compressMinBytes).wrap(handler)
 	// rs/cors reads an empty list as "every origin": no list, no layer.
 	if len(s.opts.CORSOrigins) > 0 {
 		handler = cors.New(cors.Options{
