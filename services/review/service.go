@@ -1,6 +1,7 @@
 // Package review is the review domain: buyers review the products of their
-// delivered orders, once per order line; anyone lists a product's reviews
-// and reads its cached summary. Service serves ReviewService; the SQL is in
+// delivered orders, once per order line, with pictures they upload (kept
+// and served by this service); anyone lists a product's reviews and reads
+// its cached summary. Service serves ReviewService; the SQL is in
 // store.go.
 package review
 
@@ -26,6 +27,9 @@ type Options struct {
 	LocalTTL        time.Duration // client-side (in-process, RESP3-tracked) copy of summaries
 	KeyPrefix       string        // prefix of every Valkey key, so tests and benches can share a server
 	DefaultPageSize int           // ListReviews page size when the request gives 0
+	ImageQuota      int           // unused pictures one user may hold
+	ImageTTL        time.Duration // how long a picture no review uses is kept
+	ImageDecoders   int           // pictures checked at once in the process
 }
 
 // DefaultOptions are the production settings.
@@ -36,6 +40,9 @@ func DefaultOptions() Options {
 		LocalTTL:        time.Minute,
 		KeyPrefix:       "mall:",
 		DefaultPageSize: 10,
+		ImageQuota:      DefaultImageQuota,
+		ImageTTL:        DefaultImageTTL,
+		ImageDecoders:   DefaultImageDecoders,
 	}
 }
 
@@ -54,6 +61,7 @@ type Service struct {
 
 	summaries    *cache.Aside // ReviewSummary by product id
 	cacheEnabled atomic.Bool
+	decodeSlots  chan struct{} // one per picture being decoded (inspectImage)
 }
 
 var _ reviewv1connect.ReviewServiceHandler = (*Service)(nil)
@@ -61,11 +69,21 @@ var _ reviewv1connect.ReviewServiceHandler = (*Service)(nil)
 // NewService returns the review service.
 func NewService(db *bun.DB, orders orderv1connect.OrderServiceClient, users userv1connect.UserServiceClient,
 	client valkey.Client, logger *slog.Logger, opts Options) *Service {
+	defaults := DefaultOptions()
 	if opts.DefaultPageSize <= 0 {
-		opts.DefaultPageSize = DefaultOptions().DefaultPageSize
+		opts.DefaultPageSize = defaults.DefaultPageSize
+	}
+	if opts.ImageQuota <= 0 {
+		opts.ImageQuota = defaults.ImageQuota
+	}
+	if opts.ImageTTL <= 0 {
+		opts.ImageTTL = defaults.ImageTTL
+	}
+	if opts.ImageDecoders <= 0 {
+		opts.ImageDecoders = defaults.ImageDecoders
 	}
 	s := &Service{db: db, orders: orders, users: users, logger: logger, opts: opts,
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return time.Now().UTC() }, decodeSlots: make(chan struct{}, opts.ImageDecoders)}
 	s.summaries = cache.NewAside(client, cache.AsideOptions{Name: "review_summaries",
 		TTL: opts.SummaryTTL, NegativeTTL: opts.EmptySummaryTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
 	s.cacheEnabled.Store(true)
