@@ -26,6 +26,7 @@ import (
 	reviewv1 "mall/gen/mall/review/v1"
 	"mall/services/platform/auth"
 	"mall/services/platform/db"
+	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 )
 
@@ -45,6 +46,11 @@ const (
 	// process (each may take up to 128 MiB while it is checked).
 	DefaultImageDecoders = 2
 )
+
+// DefaultUploadLimit paces one shopper's uploads: a refused file is not
+// stored, so the quota alone would not bound the decoding one account
+// can ask for.
+var DefaultUploadLimit = ratelimit.Limit{Burst: 20, Period: time.Minute}
 
 // ImagePath is where review pictures are served: ImagePath + id.
 const ImagePath = "/review-img/"
@@ -134,22 +140,43 @@ func (s *Service) inspectImage(ctx context.Context, data []byte) (*checkedImage,
 }
 
 // UploadReviewImage checks and stores a picture for the caller's next
-// review (inspectImage). Under the caller's uploader lock it deletes their
-// expired unused pictures, answers the picture they already hold with the
-// same bytes (a retried upload costs nothing), and refuses a new one
-// beyond the quota of unused pictures.
+// review (inspectImage). The picture they already hold with the same bytes
+// is the answer to a retried upload, at no cost; then, before any decoding,
+// the caller's pace (UploadLimit) and quota of unused pictures are
+// checked. Under the caller's uploader lock their expired unused pictures
+// are deleted, the duplicate and the quota are checked again, exactly, and
+// the picture is stored.
 func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[reviewv1.UploadReviewImageRequest]) (*connect.Response[reviewv1.UploadReviewImageResponse], error) {
 	userID, err := auth.UserID(ctx)
 	if err != nil {
 		return nil, err
 	}
 	data := req.Msg.GetData()
+	sum := sha256.Sum256(data)
+	at := s.now().UTC().Truncate(time.Microsecond)
+	cutoff := at.Add(-s.opts.ImageTTL)
+	if same, err := selectUnusedImage(ctx, s.db, userID, sum[:], cutoff); err != nil || same != nil {
+		if err != nil {
+			return nil, err
+		}
+		return connect.NewResponse(&reviewv1.UploadReviewImageResponse{Image: same.proto()}), nil
+	}
+	wait, err := s.uploads.Allow(ctx, userID, s.opts.UploadLimit)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return nil, ratelimit.Exhausted("too many pictures in a short time; retry later", wait)
+	}
+	if unused, err := countUnusedImages(ctx, s.db, userID, cutoff); err != nil {
+		return nil, err
+	} else if unused >= s.opts.ImageQuota {
+		return nil, errImageQuota(s.opts.ImageQuota, unused)
+	}
 	checked, err := s.inspectImage(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	at := s.now().UTC().Truncate(time.Microsecond)
 	row := &imageRow{
 		ID: newImageID(), UserID: userID, ContentType: checked.format.contentType, Width: checked.width, Height: checked.height,
 		SizeBytes: len(data), SHA256: sum[:], Data: data, CreatedAt: at,
@@ -158,10 +185,10 @@ func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[re
 		if err := lockUploader(ctx, tx, userID, at); err != nil {
 			return err
 		}
-		if err := deleteExpiredImages(ctx, tx, userID, at.Add(-s.opts.ImageTTL)); err != nil {
+		if err := deleteExpiredImages(ctx, tx, userID, cutoff); err != nil {
 			return err
 		}
-		same, err := selectUnusedImage(ctx, tx, userID, sum[:])
+		same, err := selectUnusedImage(ctx, tx, userID, sum[:], cutoff)
 		if err != nil {
 			return err
 		}
@@ -169,7 +196,7 @@ func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[re
 			row = same
 			return nil
 		}
-		unused, err := countUnusedImages(ctx, tx, userID)
+		unused, err := countUnusedImages(ctx, tx, userID, cutoff)
 		if err != nil {
 			return err
 		}
@@ -182,7 +209,7 @@ func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[re
 		return nil, err
 	}
 	// Best effort: the upload is stored; the next one sweeps again.
-	if err := sweepExpiredImages(context.WithoutCancel(ctx), s.db, at.Add(-s.opts.ImageTTL), sweepBatch); err != nil {
+	if err := sweepExpiredImages(context.WithoutCancel(ctx), s.db, cutoff, sweepBatch); err != nil {
 		s.logger.WarnContext(ctx, "sweep expired review pictures", "err", err)
 	}
 	return connect.NewResponse(&reviewv1.UploadReviewImageResponse{Image: row.proto()}), nil

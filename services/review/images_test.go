@@ -22,6 +22,7 @@ import (
 	"connectrpc.com/connect"
 
 	reviewv1 "mall/gen/mall/review/v1"
+	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
@@ -178,7 +179,7 @@ func TestPicturesAreStoredAndServedAsUploaded(t *testing.T) {
 // refused with a reason, whatever it is named or claims, and nothing is
 // stored.
 func TestUploadsThatAreNotPicturesAreRefused(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, unpaced)
 	ctx := context.Background()
 	_, token := f.user(t, "攻击者")
 	picture := testPNG(t, 16, 16, "base")
@@ -243,6 +244,30 @@ func TestUploadsThatAreNotPicturesAreRefused(t *testing.T) {
 	if n, err := f.db.NewSelect().Model((*imageRow)(nil)).Count(ctx); err != nil || n != 1 {
 		t.Fatalf("%d pictures stored (%v), want the large one only", n, err)
 	}
+}
+
+// unpaced lifts the upload pace, for tests of what else refuses uploads.
+func unpaced(o *Options) { o.UploadLimit = ratelimit.Limit{Burst: 1000, Period: time.Minute} }
+
+// One shopper's new uploads are paced, refused ones included (each costs
+// a decode); a retried upload is not a new one; another shopper has a
+// pace of their own.
+func TestUploadsArePacedPerShopper(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.UploadLimit = ratelimit.Limit{Burst: 3, Period: time.Hour} })
+	ctx := context.Background()
+	client := f.clients["connect-json"]
+	_, token := f.user(t, "快手")
+	first := f.upload(t, client, token, testPNG(t, 4, 4, "pace-1"))
+	_, err := client.UploadReviewImage(ctx, testenv.Bearer(token, &reviewv1.UploadReviewImageRequest{Data: []byte("<svg/>")}))
+	testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonImageType)
+	f.upload(t, client, token, testPNG(t, 4, 4, "pace-2"))
+	_, err = client.UploadReviewImage(ctx, testenv.Bearer(token, &reviewv1.UploadReviewImageRequest{Data: testPNG(t, 4, 4, "pace-3")}))
+	testenv.WantCode(t, err, connect.CodeResourceExhausted, "RATE_LIMITED")
+	if again := f.upload(t, client, token, testPNG(t, 4, 4, "pace-1")); again.GetImageId() != first.GetImageId() {
+		t.Fatalf("a retried upload: %v", again)
+	}
+	_, other := f.user(t, "慢手")
+	f.upload(t, client, other, testPNG(t, 4, 4, "pace-3"))
 }
 
 // appendPNGChunk appends a chunk (with its CRC) to a PNG without its IEND.
@@ -351,12 +376,13 @@ func TestPicturesBelongToTheirUploaderAndOneReview(t *testing.T) {
 // ones never.
 func TestUnusedPicturesAreCappedAndExpire(t *testing.T) {
 	const quota = 3
-	f := newFixture(t, func(o *Options) { o.ImageQuota, o.ImageTTL = quota, time.Hour })
+	f := newFixture(t, unpaced, func(o *Options) { o.ImageQuota, o.ImageTTL = quota, time.Hour })
 	ctx := context.Background()
 	client := f.clients["grpc"]
 	unused := func(userID string) int {
 		t.Helper()
-		n, err := countUnusedImages(ctx, f.db, userID)
+		// Every stored row, expired or not: expiry must have deleted them.
+		n, err := f.db.NewSelect().Model((*imageRow)(nil)).Where("user_id = ?", userID).Where("review_id IS NULL").Count(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,6 +425,10 @@ func TestUnusedPicturesAreCappedAndExpire(t *testing.T) {
 	}
 	_, err := client.UploadReviewImage(ctx, testenv.Bearer(daveToken, &reviewv1.UploadReviewImageRequest{Data: testPNG(t, 4, 4, "dave-extra")}))
 	testenv.WantCode(t, err, connect.CodeResourceExhausted, ReasonImageQuota)
+	// At the quota, a retried upload is still answered with its picture.
+	if again := f.upload(t, client, daveToken, testPNG(t, 4, 4, "dave-1")); again.GetImageId() != first.GetImageId() {
+		t.Fatalf("a retry at the quota: %v", again)
+	}
 	order := f.order(t, dave, statusDelivered, "p-quota")
 	f.create(t, client, daveToken, order, "p-quota", 5) // without pictures: nothing freed
 	_, err = client.UploadReviewImage(ctx, testenv.Bearer(daveToken, &reviewv1.UploadReviewImageRequest{Data: testPNG(t, 4, 4, "dave-extra")}))

@@ -18,18 +18,20 @@ import (
 	"mall/gen/mall/review/v1/reviewv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/cache"
+	"mall/services/platform/ratelimit"
 )
 
 // Options tune the review service.
 type Options struct {
-	SummaryTTL      time.Duration // a product's summary in Valkey
-	EmptySummaryTTL time.Duration // the summary of a product without reviews (cached as absent)
-	LocalTTL        time.Duration // client-side (in-process, RESP3-tracked) copy of summaries
-	KeyPrefix       string        // prefix of every Valkey key, so tests and benches can share a server
-	DefaultPageSize int           // ListReviews page size when the request gives 0
-	ImageQuota      int           // unused pictures one user may hold
-	ImageTTL        time.Duration // how long a picture no review uses is kept
-	ImageDecoders   int           // pictures checked at once in the process
+	SummaryTTL      time.Duration   // a product's summary in Valkey
+	EmptySummaryTTL time.Duration   // the summary of a product without reviews (cached as absent)
+	LocalTTL        time.Duration   // client-side (in-process, RESP3-tracked) copy of summaries
+	KeyPrefix       string          // prefix of every Valkey key, so tests and benches can share a server
+	DefaultPageSize int             // ListReviews page size when the request gives 0
+	ImageQuota      int             // unused pictures one user may hold
+	ImageTTL        time.Duration   // how long a picture no review uses is kept
+	ImageDecoders   int             // pictures checked at once in the process
+	UploadLimit     ratelimit.Limit // how often one user may upload a new picture
 }
 
 // DefaultOptions are the production settings.
@@ -43,6 +45,7 @@ func DefaultOptions() Options {
 		ImageQuota:      DefaultImageQuota,
 		ImageTTL:        DefaultImageTTL,
 		ImageDecoders:   DefaultImageDecoders,
+		UploadLimit:     DefaultUploadLimit,
 	}
 }
 
@@ -62,6 +65,7 @@ type Service struct {
 	summaries    *cache.Aside // ReviewSummary by product id
 	cacheEnabled atomic.Bool
 	decodeSlots  chan struct{} // one per picture being decoded (inspectImage)
+	uploads      *ratelimit.Limiter
 }
 
 var _ reviewv1connect.ReviewServiceHandler = (*Service)(nil)
@@ -82,8 +86,12 @@ func NewService(db *bun.DB, orders orderv1connect.OrderServiceClient, users user
 	if opts.ImageDecoders <= 0 {
 		opts.ImageDecoders = defaults.ImageDecoders
 	}
+	if opts.UploadLimit.Burst <= 0 || opts.UploadLimit.Period <= 0 {
+		opts.UploadLimit = defaults.UploadLimit
+	}
 	s := &Service{db: db, orders: orders, users: users, logger: logger, opts: opts,
-		now: func() time.Time { return time.Now().UTC() }, decodeSlots: make(chan struct{}, opts.ImageDecoders)}
+		now: func() time.Time { return time.Now().UTC() }, decodeSlots: make(chan struct{}, opts.ImageDecoders),
+		uploads: ratelimit.New(client, opts.KeyPrefix+"review:uploads:")}
 	s.summaries = cache.NewAside(client, cache.AsideOptions{Name: "review_summaries",
 		TTL: opts.SummaryTTL, NegativeTTL: opts.EmptySummaryTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
 	s.cacheEnabled.Store(true)

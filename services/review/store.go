@@ -104,20 +104,23 @@ func sweepExpiredImages(ctx context.Context, idb bun.IDB, cutoff time.Time, limi
 }
 
 // selectUnusedImage returns the user's unused picture of these bytes (by
-// sha256), without its bytes, or nil.
-func selectUnusedImage(ctx context.Context, idb bun.IDB, userID string, sum []byte) (*imageRow, error) {
+// sha256) uploaded since cutoff, without its bytes, or nil.
+func selectUnusedImage(ctx context.Context, idb bun.IDB, userID string, sum []byte, cutoff time.Time) (*imageRow, error) {
 	var rows []imageRow
 	err := idb.NewSelect().Model(&rows).ExcludeColumn("data").
-		Where("user_id = ?", userID).Where("review_id IS NULL").Where("sha256 = ?", sum).Limit(1).Scan(ctx)
+		Where("user_id = ?", userID).Where("review_id IS NULL").Where("created_at >= ?", cutoff).Where("sha256 = ?", sum).
+		Limit(1).Scan(ctx)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
 	return &rows[0], nil
 }
 
-// countUnusedImages counts the pictures of a user no review uses.
-func countUnusedImages(ctx context.Context, idb bun.IDB, userID string) (int, error) {
-	return idb.NewSelect().Model((*imageRow)(nil)).Where("user_id = ?", userID).Where("review_id IS NULL").Count(ctx)
+// countUnusedImages counts the pictures of a user no review uses, uploaded
+// since cutoff.
+func countUnusedImages(ctx context.Context, idb bun.IDB, userID string, cutoff time.Time) (int, error) {
+	return idb.NewSelect().Model((*imageRow)(nil)).Where("user_id = ?", userID).Where("review_id IS NULL").
+		Where("created_at >= ?", cutoff).Count(ctx)
 }
 
 func insertImage(ctx context.Context, idb bun.IDB, row *imageRow) error {
