@@ -22,6 +22,7 @@ import (
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
+	catalog "mall/services/product"
 	"mall/workflows/checkout"
 )
 
@@ -335,8 +336,8 @@ func TestCheckoutOfTooMuchFailsWithoutAnOrder(t *testing.T) {
 		}
 		state := got.Msg.GetState()
 		if state == orderv1.CheckoutState_CHECKOUT_STATE_FAILED {
-			if got.Msg.GetFailureReason() == "" {
-				t.Fatal("failed checkout without a reason")
+			if got.Msg.GetFailureReason() == "" || got.Msg.GetFailureCode() != catalog.ReasonOutOfStock {
+				t.Fatalf("failed checkout without its reason and code: %v", got.Msg)
 			}
 			return true
 		}

@@ -235,8 +235,9 @@ func mountPay(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (s
 }
 
 // mountReview builds the review service over its database and Valkey (the
-// cached summaries); it asks the order service who may review and the user
-// service for the author's nickname.
+// cached summaries) and serves the review pictures it stores; it asks the
+// order service who may review and the user service for the author's
+// nickname.
 func mountReview(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 	handle, err := deps.Database(ctx, "review")
 	if err != nil {
@@ -250,6 +251,7 @@ func mountReview(ctx context.Context, deps *Deps, opts ...connect.HandlerOption)
 		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...),
 		deps.Valkey, deps.Logger, reviewOpts)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
+	deps.HandleHTTP(review.ImagePath, svc.ImageHandler())
 	path, handler := reviewv1connect.NewReviewServiceHandler(svc, opts...)
 	return path, handler, nil
 }

@@ -183,8 +183,10 @@ func TestPaymentTruthComesFromTheProvider(t *testing.T) {
 			t.Fatalf("refusal counted %v times", n)
 		}
 		// Held back from shipping; asking again asks the provider nothing.
+		// The buyer sees the refusal on the order.
 		o := orderOf(refusedRefund)
-		if o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PAID || o.GetRefundRequestedAt() == nil {
+		if o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PAID || o.GetRefundRequestedAt() == nil ||
+			o.GetRefundState() != orderv1.RefundState_REFUND_STATE_REFUSED || o.GetRefundRefusedAt() == nil {
 			t.Fatalf("order %v", o)
 		}
 		_, err := m.orders.ShipOrder(ctx, testenv.Bearer(m.admin, &orderv1.ShipOrderRequest{OrderId: refusedRefund, Carrier: "SF", TrackingNumber: "SF-NO"}))

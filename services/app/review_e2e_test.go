@@ -1,7 +1,13 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
+	"io"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,8 +62,18 @@ func TestBuyerReviewsADeliveredOrderAndTheProductPageShowsIt(t *testing.T) {
 	}
 	orderID := res.Msg.GetOrderId()
 	m.waitStatus(t, buyer, orderID, orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)
+	// The buyer's picture: uploaded to the review service, served by the mall.
+	var picture bytes.Buffer
+	if err := png.Encode(&picture, image.NewGray(image.Rect(0, 0, 40, 30))); err != nil {
+		t.Fatal(err)
+	}
+	uploaded, err := reviews.UploadReviewImage(ctx, testenv.Bearer(buyer, &reviewv1.UploadReviewImageRequest{Data: picture.Bytes()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictureURL := uploaded.Msg.GetImage().GetUrl()
 	create := &reviewv1.CreateReviewRequest{OrderId: orderID, ProductId: product, Rating: 5, Text: "很好喝 lovely tea",
-		ImageUrls: []string{"/img/review-p0095.svg"}}
+		ImageIds: []string{uploaded.Msg.GetImage().GetImageId()}}
 	// Not delivered yet: the buyer may not review.
 	_, err = reviews.CreateReview(ctx, testenv.Bearer(buyer, create))
 	if connect.CodeOf(err) != connect.CodePermissionDenied || rpcerr.Reason(err) != review.ReasonOrderNotDelivered {
@@ -113,7 +129,19 @@ func TestBuyerReviewsADeliveredOrderAndTheProductPageShowsIt(t *testing.T) {
 		t.Fatalf("summary on the product page %v", s)
 	}
 	if len(p.GetReviews()) != 1 || p.GetReviews()[0].GetReviewId() != r.GetReviewId() || p.GetReviews()[0].GetText() != "很好喝 lovely tea" ||
-		p.GetReviews()[0].GetAuthorName() != "r**r" || p.GetReviewsNextPageToken() != "" {
+		p.GetReviews()[0].GetAuthorName() != "r**r" || p.GetReviewsNextPageToken() != "" ||
+		!slices.Equal(p.GetReviews()[0].GetImageUrls(), []string{pictureURL}) {
 		t.Fatalf("reviews on the product page %v", p.GetReviews())
+	}
+	// The picture is served by the mall itself, as uploaded.
+	served, err := http.Get(m.url + pictureURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer served.Body.Close()
+	body, err := io.ReadAll(served.Body)
+	if err != nil || served.StatusCode != http.StatusOK || !bytes.Equal(body, picture.Bytes()) || served.Header.Get("Content-Type") != "image/png" ||
+		served.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("the picture: %d %v %v", served.StatusCode, served.Header, err)
 	}
 }

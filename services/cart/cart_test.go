@@ -3,12 +3,14 @@ package cart
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"connectrpc.com/connect"
 
 	cartv1 "mall/gen/mall/cart/v1"
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
 
@@ -282,6 +284,10 @@ func TestValidationAndLimits(t *testing.T) {
 			f.add(t, client, token, "p0001", 60)
 			_, err := client.AddItem(ctx, testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: "p0001", Quantity: 40}))
 			expectCode(t, err, connect.CodeFailedPrecondition, ReasonQuantityLimit)
+			// The refusal says the limit and what the line holds, for the page to word.
+			if md := rpcerr.Metadata(err); md["limit"] != strconv.Itoa(MaxLineQuantity) || md["current"] != "60" {
+				t.Fatalf("quantity limit metadata %v", md)
+			}
 			if l := lineOf(f.list(t, client, token), "p0001"); l.GetQuantity() != 60 {
 				t.Fatalf("refused merge changed the line: %v", l)
 			}
@@ -303,6 +309,9 @@ func TestCartHoldsAtMostMaxLines(t *testing.T) {
 	}
 	_, err := client.AddItem(context.Background(), testenv.Bearer(token, &cartv1.AddItemRequest{ProductId: productID(MaxLines + 1), Quantity: 1}))
 	expectCode(t, err, connect.CodeFailedPrecondition, ReasonCartFull)
+	if md := rpcerr.Metadata(err); md["limit"] != strconv.Itoa(MaxLines) {
+		t.Fatalf("cart full metadata %v", md)
+	}
 	// A full cart still merges into its lines.
 	if l := f.add(t, client, token, productID(1), 2); l.GetQuantity() != 3 {
 		t.Fatalf("merge into a full cart: %v", l)

@@ -31,14 +31,19 @@ func errProductOffShelf() error {
 	return rpcerr.New(connect.CodeFailedPrecondition, ReasonProductOffShelf, "product is off shelf")
 }
 
-func errQuantityLimit() error {
-	return rpcerr.New(connect.CodeFailedPrecondition, ReasonQuantityLimit,
-		"a cart line holds at most "+strconv.Itoa(MaxLineQuantity)+" units")
+// errQuantityLimit refuses more units on a line that holds current; the
+// metadata gives the limit and current, so the page can put them in words.
+func errQuantityLimit(current int32) error {
+	return rpcerr.NewWithMetadata(connect.CodeFailedPrecondition, ReasonQuantityLimit,
+		"a cart line holds at most "+strconv.Itoa(MaxLineQuantity)+" units",
+		map[string]string{"limit": strconv.Itoa(MaxLineQuantity), "current": strconv.Itoa(int(current))})
 }
 
+// errCartFull refuses a new line; the metadata gives the limit.
 func errCartFull() error {
-	return rpcerr.New(connect.CodeFailedPrecondition, ReasonCartFull,
-		"a cart holds at most "+strconv.Itoa(MaxLines)+" lines")
+	return rpcerr.NewWithMetadata(connect.CodeFailedPrecondition, ReasonCartFull,
+		"a cart holds at most "+strconv.Itoa(MaxLines)+" lines",
+		map[string]string{"limit": strconv.Itoa(MaxLines), "current": strconv.Itoa(MaxLines)})
 }
 
 // productUnavailable is the message of a failed product-service call.

@@ -75,7 +75,16 @@ func (s *Service) AddItem(ctx context.Context, req *connect.Request[cartv1.AddIt
 			return err
 		}
 		if refused {
-			return errQuantityLimit()
+			// The cart lock holds the line still: its quantity is exact.
+			held, err := queryLine(ctx, tx, userID, productID)
+			if err != nil {
+				return err
+			}
+			var current int32
+			if held != nil {
+				current = held.Quantity
+			}
+			return errQuantityLimit(current)
 		}
 		if created {
 			// The cart lock serializes this user's adds, so the count is exact.

@@ -164,7 +164,8 @@ func (s *Service) checkoutState(ctx context.Context, userID, orderID string) (*o
 		if reason == "" {
 			reason = "checkout failed"
 		}
-		return &orderv1.GetCheckoutResponse{OrderId: orderID, State: orderv1.CheckoutState_CHECKOUT_STATE_FAILED, FailureReason: reason}, nil
+		return &orderv1.GetCheckoutResponse{OrderId: orderID, State: orderv1.CheckoutState_CHECKOUT_STATE_FAILED, FailureReason: reason,
+			FailureCode: checkoutFailureCode(status.FailureCode)}, nil
 	}
 	// The order may have been created since the first look.
 	if view, err := s.createdCheckout(ctx, userID, orderID); view != nil || err != nil {
@@ -265,6 +266,26 @@ func (s *Service) refund(ctx context.Context, userID, orderID, reason string) (*
 	return s.order(ctx, orderID, userID)
 }
 
+// RecordRefundRefused marks a refund the provider refused on its order
+// (CancellationWorkflow): the order stays PAID, held back from shipping,
+// and shows REFUND_STATE_REFUSED. A repeat answers the order as it is; an
+// order that has no refund request or is no longer PAID cannot have one.
+func (s *Service) RecordRefundRefused(ctx context.Context, req *connect.Request[orderv1.RecordRefundRefusedRequest]) (*connect.Response[orderv1.RecordRefundRefusedResponse], error) {
+	orderID := req.Msg.GetOrderId()
+	if err := markRefundRefused(ctx, s.db, orderID, now()); err != nil {
+		return nil, err
+	}
+	o, err := s.order(ctx, orderID, "")
+	if err != nil {
+		return nil, err
+	}
+	if o.GetRefundState() != orderv1.RefundState_REFUND_STATE_REFUSED {
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonStatusMismatch,
+			"the order is "+statusName(o.GetStatus())+" without a refund under way")
+	}
+	return connect.NewResponse(&orderv1.RecordRefundRefusedResponse{Order: o}), nil
+}
+
 // ConfirmReceipt completes one of the caller's delivered orders, then tells
 // its checkout saga, which stops waiting to complete it by itself.
 // Confirming twice returns the completed order.
@@ -276,6 +297,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, req *connect.Request[order
 	orderID := req.Msg.GetOrderId()
 	o, _, err := s.transition(ctx, transitionSpec{
 		OrderID: orderID, OwnerID: userID, To: orderv1.OrderStatus_ORDER_STATUS_COMPLETED, Reason: "receipt confirmed by the buyer",
+		Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED,
 	})
 	if err != nil {
 		return nil, err

@@ -159,8 +159,21 @@ func TestGetCheckoutFollowsTheSaga(t *testing.T) {
 			}
 			state, err = client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: failed.Msg.GetOrderId()}))
 			if err != nil || state.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_FAILED ||
-				state.Msg.GetFailureReason() != "out of stock: "+failProductID || state.Msg.GetOrder() != nil {
+				state.Msg.GetFailureReason() != "out of stock: "+failProductID || state.Msg.GetFailureCode() != checkout.ErrTypeOutOfStock ||
+				state.Msg.GetOrder() != nil {
 				t.Fatalf("failed checkout: %v %v", state, err)
+			}
+			// Its code is a reason the contract names, whatever the saga
+			// recorded.
+			odd, err := client.Checkout(ctx, testenv.Bearer(aliceToken, &orderv1.CheckoutRequest{RequestId: "req-" + testenv.RandomID(6), AddressId: "a-home",
+				Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: failOddlyProductID, Quantity: 1}}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.waitWorkflow(t, odd.Msg.GetOrderId())
+			state, err = client.GetCheckout(ctx, testenv.Bearer(aliceToken, &orderv1.GetCheckoutRequest{OrderId: odd.Msg.GetOrderId()}))
+			if err != nil || state.Msg.GetState() != orderv1.CheckoutState_CHECKOUT_STATE_FAILED || state.Msg.GetFailureCode() != ReasonCheckoutFailed {
+				t.Fatalf("checkout failed oddly: %v %v", state, err)
 			}
 			_, err = client.GetCheckout(ctx, testenv.Bearer(bobToken, &orderv1.GetCheckoutRequest{OrderId: failed.Msg.GetOrderId()}))
 			testenv.WantCode(t, err, connect.CodeNotFound, ReasonCheckoutNotFound)

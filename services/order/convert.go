@@ -34,6 +34,16 @@ func orderProto(r *orderRow, lines []lineRow, history []historyRow) *orderv1.Ord
 	if r.RefundRequestedAt.Valid {
 		o.RefundRequestedAt = timestamppb.New(r.RefundRequestedAt.Time)
 	}
+	o.RefundState = orderv1.RefundState(r.RefundState)
+	if o.RefundState != orderv1.RefundState_REFUND_STATE_UNSPECIFIED {
+		o.RefundCents = r.TotalCents // refunds return the whole payment
+	}
+	if r.RefundedAt.Valid {
+		o.RefundedAt = timestamppb.New(r.RefundedAt.Time)
+	}
+	if r.RefundRefusedAt.Valid {
+		o.RefundRefusedAt = timestamppb.New(r.RefundRefusedAt.Time)
+	}
 	o.Lines = make([]*orderv1.OrderLine, len(lines))
 	for i, l := range lines {
 		o.Lines[i] = &orderv1.OrderLine{
@@ -45,7 +55,7 @@ func orderProto(r *orderRow, lines []lineRow, history []historyRow) *orderv1.Ord
 	for i, h := range history {
 		o.History[i] = &orderv1.StatusChange{
 			FromStatus: orderv1.OrderStatus(h.FromStatus), ToStatus: orderv1.OrderStatus(h.ToStatus),
-			Reason: h.Reason, OccurredAt: timestamppb.New(h.OccurredAt),
+			Reason: h.Reason, Cause: orderv1.StatusChangeCause(h.Cause), OccurredAt: timestamppb.New(h.OccurredAt),
 		}
 	}
 	return o

@@ -5,6 +5,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/platform/rpcerr"
+	"mall/workflows/checkout"
 )
 
 // Reasons the order service gives in its errors' ErrorInfo.
@@ -25,6 +26,38 @@ const (
 	ReasonPaymentInProgress   = "PAYMENT_IN_PROGRESS"
 	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 )
+
+// Why a checkout failed (GetCheckoutResponse.failure_code), besides the
+// reasons above and the catalog's that the saga met (checkoutFailureCode).
+const (
+	// Anything the buyer cannot act on (a service that stayed down, a
+	// reservation lost): trying again is all there is.
+	ReasonCheckoutFailed = "CHECKOUT_FAILED"
+	// The checkout named no cart line that is selected.
+	ReasonEmptySelection = "EMPTY_SELECTION"
+	// A checked-out product left the cart meanwhile.
+	ReasonNotInCart = "NOT_IN_CART"
+	// The address is not one of the buyer's (any more).
+	ReasonAddressNotFound = "ADDRESS_NOT_FOUND"
+)
+
+// checkoutFailureCode is the failure code GetCheckout gives for the code
+// the saga recorded (checkout.Status.FailureCode): a reason the contract
+// names, never an arbitrary string from a workflow; CHECKOUT_FAILED for
+// any other, and for a checkout that recorded none.
+func checkoutFailureCode(code string) string {
+	switch code {
+	case checkout.ErrTypeEmptySelection:
+		return ReasonEmptySelection
+	case checkout.ErrTypeNotInCart:
+		return ReasonNotInCart
+	case checkout.ErrTypeInvalidAddress:
+		return ReasonAddressNotFound
+	case checkout.ErrTypeProductNotFound, checkout.ErrTypeOffShelf, checkout.ErrTypeOutOfStock, ReasonUnpaidOrdersLimit, ReasonUnpaidUnitsLimit:
+		return code
+	}
+	return ReasonCheckoutFailed
+}
 
 func errOrderNotFound() error {
 	return rpcerr.New(connect.CodeNotFound, ReasonOrderNotFound, "order not found")

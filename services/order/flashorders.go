@@ -104,7 +104,8 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, req *connect.Reques
 			if !has[id] {
 				created[id] = true
 				history = append(history, historyRow{OrderID: id, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED),
-					ToStatus: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Reason: "flash-sale purchase", OccurredAt: at})
+					ToStatus: int32(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT), Reason: "flash-sale purchase",
+					Cause: int32(orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_ORDER_CREATED), OccurredAt: at})
 			}
 		}
 		if len(history) == 0 {
@@ -147,7 +148,7 @@ func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv
 			"the order could not be cancelled right now; try again")
 	}
 	cancelled, _, err := s.transition(ctx, transitionSpec{OrderID: o.GetOrderId(), OwnerID: userID,
-		To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: reason,
+		To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: reason, Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER,
 		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}})
 	if err != nil {
 		return nil, err

@@ -149,7 +149,9 @@ type standIn struct {
 
 const (
 	failProductID = "p-sold-out"
-	queryInput    = "test-input"
+	// failOddlyProductID fails with a code the contract does not name.
+	failOddlyProductID = "p-odd-failure"
+	queryInput         = "test-input"
 )
 
 func newStandIn() *standIn {
@@ -164,8 +166,12 @@ func (s *standIn) run(ctx workflow.Context, in checkout.Input) (checkout.Status,
 		s.mu.Unlock()
 	}
 	status := checkout.Status{OrderID: in.OrderID, UserID: in.UserID, State: checkout.StateProcessing}
+	if in.BuyNow != nil && in.BuyNow.ProductID == failOddlyProductID {
+		status.State, status.FailureReason, status.FailureCode = checkout.StateFailed, "checkout could not be completed", "SOME_WORKFLOW_TYPE"
+		return status, nil
+	}
 	if in.BuyNow != nil && in.BuyNow.ProductID == failProductID {
-		status.State, status.FailureReason = checkout.StateFailed, "out of stock: "+failProductID
+		status.State, status.FailureReason, status.FailureCode = checkout.StateFailed, "out of stock: "+failProductID, checkout.ErrTypeOutOfStock
 		return status, nil
 	}
 	if err := workflow.SetQueryHandler(ctx, checkout.QueryStatus, func() (checkout.Status, error) { return status, nil }); err != nil {

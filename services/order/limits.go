@@ -57,14 +57,21 @@ func (s *Service) checkHoldings(ctx context.Context, db bun.IDB, userID string, 
 		return err
 	}
 	if orders >= int64(s.opts.MaxUnpaidOrders) {
-		return rpcerr.New(code, ReasonUnpaidOrdersLimit, "you have "+strconv.FormatInt(orders, 10)+
-			" unpaid orders; pay or cancel one before placing another")
+		return rpcerr.NewWithMetadata(code, ReasonUnpaidOrdersLimit, "you have "+strconv.FormatInt(orders, 10)+
+			" unpaid orders; pay or cancel one before placing another", limitMetadata(int64(s.opts.MaxUnpaidOrders), orders))
 	}
 	if held+units > s.opts.MaxUnpaidUnits {
-		return rpcerr.New(code, ReasonUnpaidUnitsLimit, "at most "+strconv.FormatInt(s.opts.MaxUnpaidUnits, 10)+
-			" items may wait for payment at once; pay or cancel an order first")
+		return rpcerr.NewWithMetadata(code, ReasonUnpaidUnitsLimit, "at most "+strconv.FormatInt(s.opts.MaxUnpaidUnits, 10)+
+			" items may wait for payment at once; pay or cancel an order first", limitMetadata(s.opts.MaxUnpaidUnits, held))
 	}
 	return nil
+}
+
+// limitMetadata is what a limit's refusal tells the client besides its
+// reason, so the page can say "at most 10 unpaid orders (you have 10)":
+// the limit and how much of it the buyer holds now.
+func limitMetadata(limit, current int64) map[string]string {
+	return map[string]string{"limit": strconv.FormatInt(limit, 10), "current": strconv.FormatInt(current, 10)}
 }
 
 // requestFingerprint names what a checkout asked for (address and items,

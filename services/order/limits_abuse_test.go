@@ -11,6 +11,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/platform/ratelimit"
+	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 	"mall/workflows/checkout"
 )
@@ -26,9 +27,10 @@ func TestUnpaidCapsAreExactUnderConcurrentOrders(t *testing.T) {
 		maxUnits   int64
 		wantOrders int
 		wantReason string
+		wantLimit  string
 	}{
-		{"orders cap", 4, 1000, 4, ReasonUnpaidOrdersLimit},
-		{"units cap", 1000, 10, 3, ReasonUnpaidUnitsLimit}, // 3 x 3 units fit in 10, a fourth does not
+		{"orders cap", 4, 1000, 4, ReasonUnpaidOrdersLimit, "4"},
+		{"units cap", 1000, 10, 3, ReasonUnpaidUnitsLimit, "10"}, // 3 x 3 units fit in 10, a fourth does not
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, func(o *Options) { o.MaxUnpaidOrders, o.MaxUnpaidUnits = tc.maxOrders, tc.maxUnits })
@@ -49,6 +51,9 @@ func TestUnpaidCapsAreExactUnderConcurrentOrders(t *testing.T) {
 						created++
 					case connect.CodeOf(err) == connect.CodeFailedPrecondition:
 						testenv.WantCode(t, err, connect.CodeFailedPrecondition, tc.wantReason)
+						if md := rpcerr.Metadata(err); md["limit"] != tc.wantLimit {
+							t.Errorf("refusal metadata %v, want limit %s", md, tc.wantLimit)
+						}
 						refused++
 					default:
 						t.Errorf("create: %v", err)
@@ -100,6 +105,10 @@ func TestCheckoutIsRefusedAtTheUnpaidCap(t *testing.T) {
 			refusedID := "req-late-" + testenv.RandomID(6)
 			_, err := client.Checkout(ctx, testenv.Bearer(token, cartCheckout(refusedID, "p0002")))
 			testenv.WantCode(t, err, connect.CodeResourceExhausted, ReasonUnpaidOrdersLimit)
+			// The refusal names the cap and what the buyer holds, for the page to word.
+			if md := rpcerr.Metadata(err); md["limit"] != "2" || md["current"] != "2" {
+				t.Fatalf("unpaid orders limit metadata %v", md)
+			}
 			_, err = client.Checkout(ctx, testenv.Bearer(token, &orderv1.CheckoutRequest{RequestId: "req-buy-" + testenv.RandomID(6), AddressId: "a-home",
 				Items: &orderv1.CheckoutRequest_BuyNow{BuyNow: &orderv1.BuyNowItem{ProductId: "p0003", Quantity: 1}}}))
 			testenv.WantCode(t, err, connect.CodeResourceExhausted, ReasonUnpaidOrdersLimit)

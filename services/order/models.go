@@ -31,8 +31,14 @@ type orderRow struct {
 	// RefundRequestedAt is set when a paid order is cancelled (no shipping
 	// from then on); the refund saga makes it REFUNDED.
 	RefundRequestedAt sql.NullTime `bun:"refund_requested_at"`
-	CreatedAt         time.Time    `bun:"created_at"`
-	UpdatedAt         time.Time    `bun:"updated_at"`
+	// RefundState is where the refund stands (orderv1.RefundState; 0: none
+	// asked for), RefundedAt when it was done, RefundRefusedAt when the
+	// provider refused it.
+	RefundState     int32        `bun:"refund_state"`
+	RefundedAt      sql.NullTime `bun:"refunded_at"`
+	RefundRefusedAt sql.NullTime `bun:"refund_refused_at"`
+	CreatedAt       time.Time    `bun:"created_at"`
+	UpdatedAt       time.Time    `bun:"updated_at"`
 }
 
 // addressJSON is the shipping address snapshot as stored in orders.shipping_address.
@@ -67,5 +73,6 @@ type historyRow struct {
 	FromStatus int32     `bun:"from_status"`
 	ToStatus   int32     `bun:"to_status"`
 	Reason     string    `bun:"reason"`
+	Cause      int32     `bun:"cause"` // orderv1.StatusChangeCause
 	OccurredAt time.Time `bun:"occurred_at"`
 }

@@ -155,20 +155,23 @@ func TestOrderLifecycleAndIllegalTransitions(t *testing.T) {
 			type step struct {
 				from, to orderv1.OrderStatus
 				reason   string
+				cause    orderv1.StatusChangeCause
 			}
+			// Each entry says why in words and as a cause: given by the
+			// caller, or the one cause there is for the status.
 			want := []step{
-				{orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED, statusPending, "order created"},
-				{statusPending, statusPaid, "payment pay-1 succeeded"},
-				{statusPaid, statusShipped, "shipped with SF SF1234"},
-				{statusShipped, statusDelivered, "delivered"},
-				{statusDelivered, statusCompleted, "receipt confirmed by the buyer"},
+				{orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED, statusPending, "order created", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_ORDER_CREATED},
+				{statusPending, statusPaid, "payment pay-1 succeeded", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_PAID},
+				{statusPaid, statusShipped, "shipped with SF SF1234", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_SHIPPED},
+				{statusShipped, statusDelivered, "delivered", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_DELIVERED},
+				{statusDelivered, statusCompleted, "receipt confirmed by the buyer", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED},
 			}
 			history := got.Msg.GetOrder().GetHistory()
 			if len(history) != len(want) {
 				t.Fatalf("history %v", history)
 			}
 			for i, h := range history {
-				if h.GetFromStatus() != want[i].from || h.GetToStatus() != want[i].to || h.GetReason() != want[i].reason {
+				if h.GetFromStatus() != want[i].from || h.GetToStatus() != want[i].to || h.GetReason() != want[i].reason || h.GetCause() != want[i].cause {
 					t.Errorf("history[%d] = %v, want %v", i, h, want[i])
 				}
 				if i > 0 && h.GetOccurredAt().AsTime().Before(history[i-1].GetOccurredAt().AsTime()) {
@@ -387,6 +390,8 @@ func TestAccessLevels(t *testing.T) {
 				_, err = client.GetOrderInternal(ctx, testenv.Bearer(token, &orderv1.GetOrderInternalRequest{OrderId: "o-forged"}))
 				errs = append(errs, err)
 				_, err = client.ListOrdersInternal(ctx, testenv.Bearer(token, &orderv1.ListOrdersInternalRequest{}))
+				errs = append(errs, err)
+				_, err = client.RecordRefundRefused(ctx, testenv.Bearer(token, &orderv1.RecordRefundRefusedRequest{OrderId: "o-forged"}))
 				errs = append(errs, err)
 				return errs
 			}

@@ -94,7 +94,7 @@ func draftOrder(msg *orderv1.CreateOrderRequest, at time.Time) (*orderRow, []lin
 	}
 	first := &historyRow{
 		OrderID: row.ID, FromStatus: int32(orderv1.OrderStatus_ORDER_STATUS_UNSPECIFIED), ToStatus: row.Status,
-		Reason: "order created", OccurredAt: at,
+		Reason: "order created", Cause: int32(orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_ORDER_CREATED), OccurredAt: at,
 	}
 	return row, lines, first, units
 }
@@ -139,13 +139,50 @@ func (s *Service) ListOrders(ctx context.Context, req *connect.Request[orderv1.L
 		return nil, err
 	}
 	orders, next, err := s.listOrders(ctx, listFilter{
-		UserID: userID, Statuses: req.Msg.GetStatuses(),
+		UserID: userID, Statuses: req.Msg.GetStatuses(), WithRefund: req.Msg.GetWithRefund(),
 		PageSize: pageSize(req.Msg.GetPageSize(), defaultPageSize), PageToken: req.Msg.GetPageToken(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&orderv1.ListOrdersResponse{Orders: orders, NextPageToken: next}), nil
+}
+
+// CountOrders counts the caller's orders per status and those with a
+// refund, with one grouped query over the caller's rows of one index.
+func (s *Service) CountOrders(ctx context.Context, _ *connect.Request[orderv1.CountOrdersRequest]) (*connect.Response[orderv1.CountOrdersResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := countOrders(ctx, s.db, userID)
+	if err != nil {
+		return nil, err
+	}
+	res := &orderv1.CountOrdersResponse{}
+	for _, g := range groups {
+		res.Total += g.N
+		if g.RefundState != int32(orderv1.RefundState_REFUND_STATE_UNSPECIFIED) {
+			res.WithRefund += g.N
+		}
+		switch orderv1.OrderStatus(g.Status) {
+		case orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT:
+			res.PendingPayment += g.N
+		case orderv1.OrderStatus_ORDER_STATUS_PAID:
+			res.Paid += g.N
+		case orderv1.OrderStatus_ORDER_STATUS_SHIPPED:
+			res.Shipped += g.N
+		case orderv1.OrderStatus_ORDER_STATUS_DELIVERED:
+			res.Delivered += g.N
+		case orderv1.OrderStatus_ORDER_STATUS_COMPLETED:
+			res.Completed += g.N
+		case orderv1.OrderStatus_ORDER_STATUS_CANCELLED:
+			res.Cancelled += g.N
+		case orderv1.OrderStatus_ORDER_STATUS_REFUNDED:
+			res.Refunded += g.N
+		}
+	}
+	return connect.NewResponse(res), nil
 }
 
 // AdminListOrders returns a page of every order (or one user's), newest
@@ -205,6 +242,9 @@ type transitionSpec struct {
 	OrderID string
 	To      orderv1.OrderStatus
 	Reason  string
+	// Cause is recorded with Reason; UNSPECIFIED means the usual cause of a
+	// move to To (defaultCause).
+	Cause orderv1.StatusChangeCause
 	// OwnerID, when set, makes another user's order not found.
 	OwnerID string
 	// From, when set, is a guard: the order must be in one of these statuses
@@ -221,7 +261,8 @@ type transitionSpec struct {
 // optionally guarded by the statuses it may leave.
 func (s *Service) TransitionOrder(ctx context.Context, req *connect.Request[orderv1.TransitionOrderRequest]) (*connect.Response[orderv1.TransitionOrderResponse], error) {
 	o, changed, err := s.transition(ctx, transitionSpec{
-		OrderID: req.Msg.GetOrderId(), To: req.Msg.GetToStatus(), Reason: req.Msg.GetReason(), From: req.Msg.GetFromStatuses(),
+		OrderID: req.Msg.GetOrderId(), To: req.Msg.GetToStatus(), Reason: req.Msg.GetReason(), Cause: req.Msg.GetCause(),
+		From: req.Msg.GetFromStatuses(),
 	})
 	if err != nil {
 		return nil, err
@@ -283,8 +324,38 @@ func applyTransition(ctx context.Context, tx bun.Tx, row *orderRow, spec transit
 	if spec.Apply != nil {
 		columns = spec.Apply(row)
 	}
-	entry := &historyRow{OrderID: row.ID, FromStatus: int32(from), ToStatus: int32(spec.To), Reason: spec.Reason, OccurredAt: at}
+	if spec.To == orderv1.OrderStatus_ORDER_STATUS_REFUNDED {
+		// However it came about, a refunded order is one the buyer was
+		// refunded for: the after-sale tab lists it.
+		row.RefundState, row.RefundedAt = int32(orderv1.RefundState_REFUND_STATE_REFUNDED), sql.NullTime{Time: at, Valid: true}
+		if !row.RefundRequestedAt.Valid {
+			row.RefundRequestedAt = row.RefundedAt
+		}
+		columns = append(columns, "refund_state", "refunded_at", "refund_requested_at")
+	}
+	cause := spec.Cause
+	if cause == orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_UNSPECIFIED {
+		cause = defaultCause(spec.To)
+	}
+	entry := &historyRow{OrderID: row.ID, FromStatus: int32(from), ToStatus: int32(spec.To), Reason: spec.Reason, Cause: int32(cause), OccurredAt: at}
 	return updateStatus(ctx, tx, row, entry, columns...)
+}
+
+// defaultCause is the cause of a move to status when its caller named
+// none: the one cause there is for a status reached one way only; a
+// cancel or a completion may have several, and stays UNSPECIFIED.
+func defaultCause(to orderv1.OrderStatus) orderv1.StatusChangeCause {
+	switch to {
+	case orderv1.OrderStatus_ORDER_STATUS_PAID:
+		return orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_PAID
+	case orderv1.OrderStatus_ORDER_STATUS_SHIPPED:
+		return orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_SHIPPED
+	case orderv1.OrderStatus_ORDER_STATUS_DELIVERED:
+		return orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_DELIVERED
+	case orderv1.OrderStatus_ORDER_STATUS_REFUNDED:
+		return orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_REFUNDED
+	}
+	return orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_UNSPECIFIED
 }
 
 // refuseTransition is why spec may not move row from its status (nil: it

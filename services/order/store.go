@@ -103,7 +103,9 @@ func updateStatus(ctx context.Context, tx bun.Tx, row *orderRow, entry *historyR
 // row update serializes with ShipOrder's locked transition.
 func markRefundRequested(ctx context.Context, db bun.IDB, orderID, userID string, at time.Time) (bool, error) {
 	res, err := db.NewUpdate().Model((*orderRow)(nil)).
-		Set("refund_requested_at = COALESCE(refund_requested_at, ?)", at).Set("updated_at = ?", at).
+		Set("refund_requested_at = COALESCE(refund_requested_at, ?)", at).
+		Set("refund_state = IF(refund_state = 0, ?, refund_state)", int32(orderv1.RefundState_REFUND_STATE_REQUESTED)).
+		Set("updated_at = ?", at).
 		Where("id = ?", orderID).Where("user_id = ?", userID).
 		Where("status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).Exec(ctx)
 	if err != nil {
@@ -111,6 +113,41 @@ func markRefundRequested(ctx context.Context, db bun.IDB, orderID, userID string
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// markRefundRefused records that the provider refused the refund of an
+// order whose buyer asked for one and that is still PAID, once.
+func markRefundRefused(ctx context.Context, db bun.IDB, orderID string, at time.Time) error {
+	_, err := db.NewUpdate().Model((*orderRow)(nil)).
+		Set("refund_state = ?", int32(orderv1.RefundState_REFUND_STATE_REFUSED)).
+		Set("refund_refused_at = ?", at).Set("updated_at = ?", at).
+		Where("id = ?", orderID).Where("status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).
+		Where("refund_requested_at IS NOT NULL").
+		Where("refund_state <> ?", int32(orderv1.RefundState_REFUND_STATE_REFUSED)).Exec(ctx)
+	return err
+}
+
+// orderGroup is one group of countOrders: how many of a user's orders are
+// in a status with a refund state.
+type orderGroup struct {
+	Status      int32 `bun:"status"`
+	RefundState int32 `bun:"refund_state"`
+	N           int64 `bun:"n"`
+}
+
+// countOrders counts a user's orders by status and refund state.
+func countOrders(ctx context.Context, db bun.IDB, userID string) ([]orderGroup, error) {
+	var groups []orderGroup
+	err := countOrdersQuery(db, userID).Scan(ctx, &groups)
+	return groups, err
+}
+
+// countOrdersQuery is countOrders' statement: the index (user_id, status,
+// refund_state) answers it alone, a range of the user's entries already
+// in group order.
+func countOrdersQuery(db bun.IDB, userID string) *bun.SelectQuery {
+	return db.NewSelect().Model((*orderRow)(nil)).ColumnExpr("status, refund_state, COUNT(*) AS n").
+		Where("user_id = ?", userID).GroupExpr("status, refund_state")
 }
 
 // hydrate loads the lines and history of rows with one query each and
@@ -167,6 +204,7 @@ type listFilter struct {
 	Statuses       []orderv1.OrderStatus
 	DeadlineBefore time.Time
 	DeadlineAfter  time.Time
+	WithRefund     bool
 	PageSize       int
 	PageToken      string
 }
@@ -203,6 +241,9 @@ func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, str
 	}
 	if !f.DeadlineAfter.IsZero() {
 		q = q.Where("payment_deadline >= ?", f.DeadlineAfter.UTC())
+	}
+	if f.WithRefund {
+		q = q.Where("refund_state <> ?", int32(orderv1.RefundState_REFUND_STATE_UNSPECIFIED))
 	}
 	var rows []orderRow
 	if err := q.Scan(ctx, &rows); err != nil {

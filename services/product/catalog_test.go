@@ -237,3 +237,136 @@ func uniqueIDs(products []*productv1.Product) map[string]bool {
 	}
 	return ids
 }
+
+// Every search order pages through exactly the matching on-sale products,
+// each once, in that order (ties broken by newest), with their count on
+// every page; a page token is refused by another order.
+func TestSearchSortsPagesAndCountsEveryMatch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["connect-json"]
+	// What the catalog holds, to judge the answers by: every product's
+	// text, price, sales and seq (the newest order).
+	var rows []productRow
+	if err := f.db.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Two teas off sale: they never show.
+	offSale := 0
+	for i := range rows {
+		if offSale < 2 && strings.Contains(rows[i].Title, "茶") {
+			if _, err := f.db.NewUpdate().Table("products").Set("status = ?", statusOffShelf).Where("id = ?", rows[i].ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows[i].Status = statusOffShelf
+			offSale++
+		}
+	}
+	byID := map[string]productRow{}
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	for _, keyword := range []string{"茶", "tea 礼盒", "Air"} {
+		terms := strings.Fields(strings.ToLower(keyword))
+		score := func(r productRow) int {
+			n := 0
+			for _, term := range terms {
+				for field, weight := range map[string]int{r.Title: 10, r.Subtitle: 3, r.Description: 1} {
+					if strings.Contains(strings.ToLower(field), term) {
+						n += weight
+					}
+				}
+			}
+			return n
+		}
+		matches := 0
+		for _, r := range rows {
+			if r.Status == statusOnSale && score(r) > 0 {
+				matches++
+			}
+		}
+		if matches < 8 {
+			t.Fatalf("%q matches only %d products: the test needs more", keyword, matches)
+		}
+		// before reports whether a comes before b in each order: its key,
+		// then newest (higher seq) first.
+		newer := func(a, b productRow) bool { return a.Seq > b.Seq }
+		orders := map[productv1.SearchSort]func(a, b productRow) bool{
+			productv1.SearchSort_SEARCH_SORT_UNSPECIFIED: func(a, b productRow) bool {
+				if score(a) != score(b) {
+					return score(a) > score(b)
+				}
+				if a.SalesCount != b.SalesCount {
+					return a.SalesCount > b.SalesCount
+				}
+				return newer(a, b)
+			},
+			productv1.SearchSort_SEARCH_SORT_SALES: func(a, b productRow) bool {
+				if a.SalesCount != b.SalesCount {
+					return a.SalesCount > b.SalesCount
+				}
+				return newer(a, b)
+			},
+			productv1.SearchSort_SEARCH_SORT_PRICE_ASC: func(a, b productRow) bool {
+				if a.PriceCents != b.PriceCents {
+					return a.PriceCents < b.PriceCents
+				}
+				return newer(a, b)
+			},
+			productv1.SearchSort_SEARCH_SORT_PRICE_DESC: func(a, b productRow) bool {
+				if a.PriceCents != b.PriceCents {
+					return a.PriceCents > b.PriceCents
+				}
+				return newer(a, b)
+			},
+			productv1.SearchSort_SEARCH_SORT_NEWEST: newer,
+		}
+		orders[productv1.SearchSort_SEARCH_SORT_RELEVANCE] = orders[productv1.SearchSort_SEARCH_SORT_UNSPECIFIED]
+		for sort, before := range orders {
+			var seen []productRow
+			token := ""
+			for page := 0; ; page++ {
+				res, err := client.SearchProducts(ctx, connect.NewRequest(&productv1.SearchProductsRequest{Keyword: keyword, Sort: sort, PageSize: 3, PageToken: token}))
+				if err != nil {
+					t.Fatalf("%q %v page %d: %v", keyword, sort, page, err)
+				}
+				if res.Msg.GetTotal() != int64(matches) {
+					t.Fatalf("%q %v page %d: total %d, want %d", keyword, sort, page, res.Msg.GetTotal(), matches)
+				}
+				for _, p := range res.Msg.GetProducts() {
+					seen = append(seen, byID[p.GetProductId()])
+				}
+				if token = res.Msg.GetNextPageToken(); token == "" {
+					break
+				}
+				if page > matches {
+					t.Fatalf("%q %v: more pages than matches", keyword, sort)
+				}
+			}
+			if len(seen) != matches {
+				t.Fatalf("%q %v: paged through %d products, want %d", keyword, sort, len(seen), matches)
+			}
+			for i, r := range seen {
+				if r.Status != statusOnSale || score(r) == 0 {
+					t.Fatalf("%q %v: %s (%q) does not match or is not on sale", keyword, sort, r.ID, r.Title)
+				}
+				if i > 0 && !before(seen[i-1], r) {
+					t.Fatalf("%q %v: %s shown before %s, out of order", keyword, sort, seen[i-1].ID, r.ID)
+				}
+			}
+		}
+	}
+	// A page token names a position in one order only.
+	first, err := client.SearchProducts(ctx, connect.NewRequest(&productv1.SearchProductsRequest{Keyword: "茶", Sort: productv1.SearchSort_SEARCH_SORT_PRICE_ASC, PageSize: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.SearchProducts(ctx, connect.NewRequest(&productv1.SearchProductsRequest{Keyword: "茶", Sort: productv1.SearchSort_SEARCH_SORT_PRICE_DESC,
+		PageSize: 2, PageToken: first.Msg.GetNextPageToken()}))
+	wantBadPageToken(t, "a price-ascending token for price descending", err)
+	// Nothing found is a count of zero.
+	none, err := client.SearchProducts(ctx, connect.NewRequest(&productv1.SearchProductsRequest{Keyword: "xyzzy-nothing", Sort: productv1.SearchSort_SEARCH_SORT_SALES}))
+	if err != nil || none.Msg.GetTotal() != 0 || len(none.Msg.GetProducts()) != 0 {
+		t.Fatalf("nothing found: %v %v", none, err)
+	}
+}

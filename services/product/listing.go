@@ -266,7 +266,8 @@ func (s *Service) bumpListings(ctx context.Context) {
 	}
 }
 
-// SearchProducts ranks on-sale products by keyword relevance.
+// SearchProducts pages through the on-sale products matching the keyword,
+// most relevant first or in the requested order, with their count.
 func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[productv1.SearchProductsRequest]) (*connect.Response[productv1.SearchProductsResponse], error) {
 	req := request.Msg
 	terms := strings.Fields(req.GetKeyword())
@@ -277,7 +278,12 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[p
 			return nil, err
 		}
 	}
-	offset, err := decodeSearchToken(req.GetPageToken(), req.GetKeyword(), req.GetCategoryId())
+	sort := req.GetSort()
+	if sort == productv1.SearchSort_SEARCH_SORT_UNSPECIFIED {
+		sort = productv1.SearchSort_SEARCH_SORT_RELEVANCE
+	}
+	query := searchQuery{Keyword: req.GetKeyword(), Category: req.GetCategoryId(), Sort: sort}
+	offset, err := decodeSearchToken(req.GetPageToken(), query)
 	if err != nil {
 		return nil, err
 	}
@@ -285,14 +291,18 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[p
 	if size == 0 {
 		size = defaultPageSize
 	}
-	rows, err := selectSearch(ctx, s.db, terms, categories, offset, size+1)
+	rows, err := selectSearch(ctx, s.db, terms, categories, sort, offset, size+1)
 	if err != nil {
 		return nil, err
 	}
-	res := &productv1.SearchProductsResponse{}
+	total, err := countSearch(ctx, s.db, terms, categories)
+	if err != nil {
+		return nil, err
+	}
+	res := &productv1.SearchProductsResponse{Total: int64(total)}
 	for i := range rows {
 		if i == size {
-			res.NextPageToken = encodeSearchToken(offset+size, req.GetKeyword(), req.GetCategoryId())
+			res.NextPageToken = encodeSearchToken(offset+size, query)
 			break
 		}
 		res.Products = append(res.Products, rows[i].proto())
@@ -300,24 +310,36 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[p
 	return connect.NewResponse(res), nil
 }
 
+// searchQuery is what a search page token is bound to: a token of another
+// keyword, category or order names a position in another list.
+type searchQuery struct {
+	Keyword  string
+	Category string
+	Sort     productv1.SearchSort
+}
+
+func (q searchQuery) String() string {
+	return strconv.Itoa(int(q.Sort)) + "|" + q.Keyword + "|" + q.Category
+}
+
 // maxSearchOffset bounds how deep a search may page.
 const maxSearchOffset = 10000
 
 // Search results are ranked, not keyed: the search page token is an offset
-// bound to the query (keyword and category) it came from.
-func encodeSearchToken(offset int, keyword, category string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "\x00" + keyword + "|" + category))
+// bound to the query (keyword, category and order) it came from.
+func encodeSearchToken(offset int, query searchQuery) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "\x00" + query.String()))
 }
 
 // decodeSearchToken is the offset a search page token names for this
 // query (0 for none).
-func decodeSearchToken(raw, keyword, category string) (int, error) {
+func decodeSearchToken(raw string, query searchQuery) (int, error) {
 	if raw == "" {
 		return 0, nil
 	}
 	data, err := base64.RawURLEncoding.DecodeString(raw)
 	parts := strings.SplitN(string(data), "\x00", 2)
-	if err != nil || len(parts) != 2 || parts[1] != keyword+"|"+category {
+	if err != nil || len(parts) != 2 || parts[1] != query.String() {
 		return 0, errBadPageToken()
 	}
 	offset, err := strconv.Atoi(parts[0])

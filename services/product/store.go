@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	productv1 "mall/gen/mall/product/v1"
 )
 
 // This file and store_stock.go hold the product database's statements; the
@@ -113,34 +115,60 @@ func selectListingMembers(ctx context.Context, db bun.IDB, categories []string) 
 	return members, q.Scan(ctx, &members)
 }
 
-// selectSearch ranks on-sale products by how well their text matches the
-// terms: a title hit weighs most, then subtitle, then description. LIKE
+// selectSearch reads a page of the on-sale products whose text matches any
+// of the terms, in sort's order. Relevance ranks by how well the text
+// matches: a title hit weighs most, then subtitle, then description. LIKE
 // matching works the same for Chinese and Latin text on MySQL 8 and MariaDB
-// (full-text parsers differ between them and neither tokenizes Chinese by default).
-func selectSearch(ctx context.Context, db bun.IDB, terms []string, categories []string, offset, limit int) ([]productRow, error) {
-	var score []string
-	var args []any
+// (full-text parsers differ between them and neither tokenizes Chinese by
+// default). Every order ends with seq, which is unique, so it is total and
+// an offset names the same position on every call while the catalog stays.
+func selectSearch(ctx context.Context, db bun.IDB, terms []string, categories []string, sort productv1.SearchSort, offset, limit int) ([]productRow, error) {
+	var rows []productRow
+	q := searchMatches(db.NewSelect().Model(&rows), terms, categories)
+	switch sort {
+	case productv1.SearchSort_SEARCH_SORT_SALES:
+		q = q.OrderExpr("sales_count DESC")
+	case productv1.SearchSort_SEARCH_SORT_PRICE_ASC:
+		q = q.OrderExpr("price_cents ASC")
+	case productv1.SearchSort_SEARCH_SORT_PRICE_DESC:
+		q = q.OrderExpr("price_cents DESC")
+	case productv1.SearchSort_SEARCH_SORT_NEWEST:
+	default: // relevance
+		var score []string
+		var args []any
+		for _, term := range terms {
+			pattern := likePattern(term)
+			score = append(score, "(title LIKE ?) * 10 + (subtitle LIKE ?) * 3 + (description LIKE ?)")
+			args = append(args, pattern, pattern, pattern)
+		}
+		q = q.OrderExpr("("+strings.Join(score, " + ")+") DESC", args...).OrderExpr("sales_count DESC")
+	}
+	return rows, q.OrderExpr("seq DESC").Offset(offset).Limit(limit).Scan(ctx)
+}
+
+// countSearch counts the products selectSearch pages through.
+func countSearch(ctx context.Context, db bun.IDB, terms []string, categories []string) (int, error) {
+	return searchMatches(db.NewSelect().Model((*productRow)(nil)), terms, categories).Count(ctx)
+}
+
+// searchMatches filters q to the on-sale products (of categories, when
+// given) whose title, subtitle or description contains any of the terms.
+func searchMatches(q *bun.SelectQuery, terms []string, categories []string) *bun.SelectQuery {
 	var anyMatch []string
 	var matchArgs []any
 	for _, term := range terms {
-		pattern := "%" + escapeLike(term) + "%"
-		score = append(score, "(title LIKE ?) * 10 + (subtitle LIKE ?) * 3 + (description LIKE ?)")
-		args = append(args, pattern, pattern, pattern)
+		pattern := likePattern(term)
 		anyMatch = append(anyMatch, "title LIKE ? OR subtitle LIKE ? OR description LIKE ?")
 		matchArgs = append(matchArgs, pattern, pattern, pattern)
 	}
-	var rows []productRow
-	q := db.NewSelect().Model(&rows).
-		Where("status = ?", statusOnSale).
-		Where("("+strings.Join(anyMatch, " OR ")+")", matchArgs...).
-		OrderExpr("("+strings.Join(score, " + ")+") DESC", args...).
-		OrderExpr("sales_count DESC").OrderExpr("seq DESC").
-		Offset(offset).Limit(limit)
+	q = q.Where("status = ?", statusOnSale).Where("("+strings.Join(anyMatch, " OR ")+")", matchArgs...)
 	if len(categories) > 0 {
 		q = q.Where("category_id IN (?)", bun.List(categories))
 	}
-	return rows, q.Scan(ctx)
+	return q
 }
+
+func likePattern(term string) string { return "%" + escapeLike(term) + "%" }
 
 func escapeLike(term string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term)

@@ -47,6 +47,8 @@ func TestProductContractRules(t *testing.T) {
 		{"an unknown sort", &productv1.ListProductsRequest{Sort: 12}, []string{"sort enum.defined_only"}},
 		{"a page token too long", &productv1.ListProductsRequest{PageToken: strings.Repeat("t", 513)}, []string{"page_token string.max_len"}},
 		{"search", &productv1.SearchProductsRequest{Keyword: "tea"}, nil},
+		{"search by price", &productv1.SearchProductsRequest{Keyword: "tea", Sort: productv1.SearchSort_SEARCH_SORT_PRICE_DESC}, nil},
+		{"search in an unknown order", &productv1.SearchProductsRequest{Keyword: "tea", Sort: 99}, []string{"sort enum.defined_only"}},
 		{"search for blanks", &productv1.SearchProductsRequest{Keyword: "   "}, []string{"keyword string.pattern"}},
 		{"search for nothing", &productv1.SearchProductsRequest{}, []string{"keyword string.min_len", "keyword string.pattern"}},
 		{"a keyword too long", &productv1.SearchProductsRequest{Keyword: strings.Repeat("k", 101)}, []string{"keyword string.max_len"}},

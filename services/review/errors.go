@@ -22,6 +22,25 @@ const (
 	ReasonUserUnavailable  = "USER_SERVICE_UNAVAILABLE"
 )
 
+// Reasons of the review pictures (images.go).
+const (
+	// Not a JPEG, PNG or WebP file by its content (SVG, HTML, anything).
+	ReasonImageType = "REVIEW_IMAGE_TYPE"
+	// A JPEG, PNG or WebP file that does not decode, is cut short or has
+	// something appended.
+	ReasonImageInvalid = "REVIEW_IMAGE_INVALID"
+	// Wider or taller than MaxImageSide (metadata: limit, width, height).
+	ReasonImageDimensions = "REVIEW_IMAGE_DIMENSIONS"
+	// The caller holds the most unused pictures allowed (metadata: limit,
+	// current).
+	ReasonImageQuota = "REVIEW_IMAGE_QUOTA"
+	// The picture is not one of the caller's (or does not exist, or
+	// expired unused).
+	ReasonImageNotFound = "REVIEW_IMAGE_NOT_FOUND"
+	// The caller's picture is used by a review already.
+	ReasonImageInUse = "REVIEW_IMAGE_IN_USE"
+)
+
 func errNotABuyer() error {
 	return rpcerr.New(connect.CodePermissionDenied, ReasonNotABuyer,
 		"only a buyer of this product in this order may review it")

@@ -127,6 +127,13 @@ func (c *clock) now() time.Time {
 	return t
 }
 
+// advance moves the clock on by d.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // peek returns the next reading without advancing.
 func (c *clock) peek() time.Time {
 	c.mu.Lock()
@@ -160,7 +167,7 @@ type fixture struct {
 // protocols are the client flavours every test runs over.
 var protocols = []string{"connect-json", "grpc"}
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, options ...func(*Options)) *fixture {
 	t.Helper()
 	handle := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"review", Migrations())
 	reads := &queryCounter{}
@@ -179,6 +186,9 @@ func newFixture(t *testing.T) *fixture {
 
 	opts := DefaultOptions()
 	opts.KeyPrefix = "test:" + testenv.RandomID(4) + ":"
+	for _, option := range options {
+		option(&opts)
+	}
 	redis := testenv.Redis(t)
 	svc := NewService(handle,
 		orderv1connect.NewOrderServiceClient(rpcclient.HTTPClient(), upstream, credential...),
@@ -189,6 +199,7 @@ func newFixture(t *testing.T) *fixture {
 
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
 		srv.Mount(reviewv1connect.NewReviewServiceHandler(svc, srv.HandlerOptions()...))
+		srv.Handle(ImagePath, svc.ImageHandler())
 	})
 	return &fixture{
 		svc: svc, db: handle, reads: reads, redis: redis, keys: keys, world: w, clock: clk, opts: opts, url: url,
@@ -237,14 +248,31 @@ func (f *fixture) buyer(t *testing.T, productID string) (userID, token, orderID 
 }
 
 // create reviews a product through client and fails the test on an error.
+// Each of images names a picture the reviewer uploads first (a PNG drawn
+// from the name).
 func (f *fixture) create(t *testing.T, client reviewv1connect.ReviewServiceClient, token, orderID, productID string, rating int32, images ...string) *reviewv1.Review {
 	t.Helper()
+	var ids []string
+	for _, name := range images {
+		ids = append(ids, f.upload(t, client, token, testPNG(t, 8, 6, name)).GetImageId())
+	}
 	res, err := client.CreateReview(context.Background(), testenv.Bearer(token, &reviewv1.CreateReviewRequest{
-		OrderId: orderID, ProductId: productID, Rating: rating, Text: "评价 review of " + productID, ImageUrls: images}))
+		OrderId: orderID, ProductId: productID, Rating: rating, Text: "评价 review of " + productID, ImageIds: ids}))
 	if err != nil {
 		t.Fatalf("review %s/%s: %v", orderID, productID, err)
 	}
 	return res.Msg.GetReview()
+}
+
+// upload stores a picture as the token's user and fails the test on an
+// error.
+func (f *fixture) upload(t *testing.T, client reviewv1connect.ReviewServiceClient, token string, data []byte) *reviewv1.ReviewImage {
+	t.Helper()
+	res, err := client.UploadReviewImage(context.Background(), testenv.Bearer(token, &reviewv1.UploadReviewImageRequest{Data: data}))
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	return res.Msg.GetImage()
 }
 
 // review writes one review of productID by a fresh buyer.

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"database/sql"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -31,4 +32,22 @@ type ratingCount struct {
 	Rating     int32 `bun:"rating"`
 	Count      int64 `bun:"n"`
 	WithImages int64 `bun:"with_images"`
+}
+
+// imageRow is an uploaded review picture. ReviewID is empty until a review
+// uses it (NULL in the table); ContentType, Width and Height are read from
+// the bytes, never taken from the uploader.
+type imageRow struct {
+	bun.BaseModel `bun:"table:review_images"`
+
+	ID          string         `bun:"id,pk"`
+	UserID      string         `bun:"user_id"`
+	ReviewID    sql.NullString `bun:"review_id"`
+	ContentType string         `bun:"content_type"`
+	Width       int            `bun:"width"`
+	Height      int            `bun:"height"`
+	SizeBytes   int            `bun:"size_bytes"`
+	SHA256      []byte         `bun:"sha256"`
+	Data        []byte         `bun:"data"`
+	CreatedAt   time.Time      `bun:"created_at"`
 }

@@ -25,17 +25,19 @@ func TestBuyerOfADeliveredOrCompletedOrderReviews(t *testing.T) {
 			for _, status := range []orderv1.OrderStatus{statusDelivered, statusCompleted} {
 				userID, token := f.user(t, "张小明")
 				orderID := f.order(t, userID, status, "p-tea", "p-cup")
+				cup1 := f.upload(t, client, token, testPNG(t, 40, 30, "cup-1"))
+				cup2 := f.upload(t, client, token, testJPEG(t, 30, 40))
 				before := f.clock.peek()
 				res, err := client.CreateReview(ctx, testenv.Bearer(token, &reviewv1.CreateReviewRequest{
 					OrderId: orderID, ProductId: "p-cup", Rating: 4, Text: "杯子很好 nice cup",
-					ImageUrls: []string{"/img/cup-1.jpg", "https://cdn.example.com/cup-2.jpg"}}))
+					ImageIds: []string{cup2.GetImageId(), cup1.GetImageId()}}))
 				if err != nil {
 					t.Fatalf("%v: %v", status, err)
 				}
 				r := res.Msg.GetReview()
 				if r.GetReviewId() == "" || r.GetProductId() != "p-cup" || r.GetOrderId() != orderID || r.GetRating() != 4 ||
-					r.GetText() != "杯子很好 nice cup" || len(r.GetImageUrls()) != 2 || r.GetImageUrls()[1] != "https://cdn.example.com/cup-2.jpg" ||
-					!r.GetCreatedAt().AsTime().Equal(before) {
+					r.GetText() != "杯子很好 nice cup" || len(r.GetImageUrls()) != 2 || r.GetImageUrls()[0] != cup2.GetUrl() ||
+					r.GetImageUrls()[1] != cup1.GetUrl() || !r.GetCreatedAt().AsTime().Equal(before) {
 					t.Fatalf("%v: review %v (clock was %v)", status, r, before)
 				}
 				if r.GetAuthorName() != "张**明" || strings.Contains(protojson.Format(r), userID) {
@@ -197,9 +199,9 @@ func TestInvalidRequestsAreRefusedBeforeAnyWork(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	_, token, orderID := f.buyer(t, "p-valid")
-	tooMany := make([]string, 10)
+	tooMany := make([]string, 7)
 	for i := range tooMany {
-		tooMany[i] = "/img/x.jpg"
+		tooMany[i] = newImageID()
 	}
 	for _, name := range protocols {
 		client := f.clients[name]
@@ -211,8 +213,11 @@ func TestInvalidRequestsAreRefusedBeforeAnyWork(t *testing.T) {
 				{OrderId: "", ProductId: "p-valid", Rating: 5},
 				{OrderId: orderID, ProductId: "", Rating: 5},
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, Text: strings.Repeat("长", 2001)},
-				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageUrls: tooMany},
-				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageUrls: []string{""}},
+				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: tooMany},
+				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: []string{""}},
+				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: []string{"RI-" + strings.ToUpper(newImageID()[3:])}},
+				// Addresses of the caller's choosing are never shown.
+				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageUrls: []string{"https://tracker.example/pixel.gif"}},
 			} {
 				_, err := client.CreateReview(ctx, testenv.Bearer(token, req))
 				testenv.WantCode(t, err, connect.CodeInvalidArgument, "")

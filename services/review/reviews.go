@@ -23,7 +23,10 @@ import (
 // (NOT_A_BUYER): nothing tells a caller that someone else's order exists.
 // A second review of the same (order, product) answers already_exists; the
 // unique key decides, so concurrent attempts store exactly one. The author
-// is the caller's masked nickname, fixed at write time.
+// is the caller's masked nickname, fixed at write time. Its pictures are
+// the caller's unused uploads, taken in the same transaction
+// (attachImages): the review and its pictures are stored together or not
+// at all, and a picture goes to one review only.
 func (s *Service) CreateReview(ctx context.Context, req *connect.Request[reviewv1.CreateReviewRequest]) (*connect.Response[reviewv1.CreateReviewResponse], error) {
 	userID, err := auth.UserID(ctx)
 	if err != nil {
@@ -44,10 +47,6 @@ func (s *Service) CreateReview(ctx context.Context, req *connect.Request[reviewv
 	if err != nil {
 		return nil, err
 	}
-	images := in.GetImageUrls()
-	if images == nil {
-		images = []string{} // the column is a JSON array, never null
-	}
 	row := &reviewRow{
 		ID:         uuid.NewString(),
 		ProductID:  in.GetProductId(),
@@ -56,14 +55,27 @@ func (s *Service) CreateReview(ctx context.Context, req *connect.Request[reviewv
 		AuthorName: author,
 		Rating:     in.GetRating(),
 		Body:       in.GetText(),
-		ImageURLs:  images,
-		HasImages:  len(images) > 0,
+		HasImages:  len(in.GetImageIds()) > 0,
 		// Stored as DATETIME(6): keep exactly what the database keeps, so
 		// the answer and later cursors agree with the stored value.
 		CreatedAt: s.now().UTC().Truncate(time.Microsecond),
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		return insertReview(ctx, tx, row)
+		// The review first: a second review of the line fails here, before
+		// it could take the pictures.
+		row.ImageURLs = []string{} // the column is a JSON array, never null
+		if err := insertReview(ctx, tx, row); err != nil {
+			return err
+		}
+		urls, err := attachImages(ctx, tx, userID, row.ID, in.GetImageIds())
+		if err != nil {
+			return err
+		}
+		if len(urls) > 0 {
+			row.ImageURLs = urls
+			return updateReviewImages(ctx, tx, row)
+		}
+		return nil
 	})
 	if db.IsDuplicate(err) {
 		return nil, errAlreadyReviewed()

@@ -1,6 +1,7 @@
 // Package review is the review domain: buyers review the products of their
-// delivered orders, once per order line; anyone lists a product's reviews
-// and reads its cached summary. Service serves ReviewService; the SQL is in
+// delivered orders, once per order line, with pictures they upload (kept
+// and served by this service); anyone lists a product's reviews and reads
+// its cached summary. Service serves ReviewService; the SQL is in
 // store.go.
 package review
 
@@ -17,15 +18,20 @@ import (
 	"mall/gen/mall/review/v1/reviewv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/cache"
+	"mall/services/platform/ratelimit"
 )
 
 // Options tune the review service.
 type Options struct {
-	SummaryTTL      time.Duration // a product's summary in Valkey
-	EmptySummaryTTL time.Duration // the summary of a product without reviews (cached as absent)
-	LocalTTL        time.Duration // client-side (in-process, RESP3-tracked) copy of summaries
-	KeyPrefix       string        // prefix of every Valkey key, so tests and benches can share a server
-	DefaultPageSize int           // ListReviews page size when the request gives 0
+	SummaryTTL      time.Duration   // a product's summary in Valkey
+	EmptySummaryTTL time.Duration   // the summary of a product without reviews (cached as absent)
+	LocalTTL        time.Duration   // client-side (in-process, RESP3-tracked) copy of summaries
+	KeyPrefix       string          // prefix of every Valkey key, so tests and benches can share a server
+	DefaultPageSize int             // ListReviews page size when the request gives 0
+	ImageQuota      int             // unused pictures one user may hold
+	ImageTTL        time.Duration   // how long a picture no review uses is kept
+	ImageDecoders   int             // pictures checked at once in the process
+	UploadLimit     ratelimit.Limit // how often one user may upload a new picture
 }
 
 // DefaultOptions are the production settings.
@@ -36,6 +42,10 @@ func DefaultOptions() Options {
 		LocalTTL:        time.Minute,
 		KeyPrefix:       "mall:",
 		DefaultPageSize: 10,
+		ImageQuota:      DefaultImageQuota,
+		ImageTTL:        DefaultImageTTL,
+		ImageDecoders:   DefaultImageDecoders,
+		UploadLimit:     DefaultUploadLimit,
 	}
 }
 
@@ -54,6 +64,8 @@ type Service struct {
 
 	summaries    *cache.Aside // ReviewSummary by product id
 	cacheEnabled atomic.Bool
+	decodeSlots  chan struct{} // one per picture being decoded (inspectImage)
+	uploads      *ratelimit.Limiter
 }
 
 var _ reviewv1connect.ReviewServiceHandler = (*Service)(nil)
@@ -61,11 +73,25 @@ var _ reviewv1connect.ReviewServiceHandler = (*Service)(nil)
 // NewService returns the review service.
 func NewService(db *bun.DB, orders orderv1connect.OrderServiceClient, users userv1connect.UserServiceClient,
 	client valkey.Client, logger *slog.Logger, opts Options) *Service {
+	defaults := DefaultOptions()
 	if opts.DefaultPageSize <= 0 {
-		opts.DefaultPageSize = DefaultOptions().DefaultPageSize
+		opts.DefaultPageSize = defaults.DefaultPageSize
+	}
+	if opts.ImageQuota <= 0 {
+		opts.ImageQuota = defaults.ImageQuota
+	}
+	if opts.ImageTTL <= 0 {
+		opts.ImageTTL = defaults.ImageTTL
+	}
+	if opts.ImageDecoders <= 0 {
+		opts.ImageDecoders = defaults.ImageDecoders
+	}
+	if opts.UploadLimit.Burst <= 0 || opts.UploadLimit.Period <= 0 {
+		opts.UploadLimit = defaults.UploadLimit
 	}
 	s := &Service{db: db, orders: orders, users: users, logger: logger, opts: opts,
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return time.Now().UTC() }, decodeSlots: make(chan struct{}, opts.ImageDecoders),
+		uploads: ratelimit.New(client, opts.KeyPrefix+"review:uploads:")}
 	s.summaries = cache.NewAside(client, cache.AsideOptions{Name: "review_summaries",
 		TTL: opts.SummaryTTL, NegativeTTL: opts.EmptySummaryTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
 	s.cacheEnabled.Store(true)

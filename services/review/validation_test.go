@@ -16,8 +16,16 @@ import (
 // rules named, so a contract change that drops or loosens one fails here.
 func TestReviewContractRules(t *testing.T) {
 	review := func(rating int32, images ...string) *reviewv1.CreateReviewRequest {
-		return &reviewv1.CreateReviewRequest{OrderId: "o-1", ProductId: "p-tea", Rating: rating, Text: "香", ImageUrls: images}
+		return &reviewv1.CreateReviewRequest{OrderId: "o-1", ProductId: "p-tea", Rating: rating, Text: "香", ImageIds: images}
 	}
+	pictures := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = newImageID()
+		}
+		return out
+	}
+	id := newImageID()
 	orders := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
@@ -31,12 +39,22 @@ func TestReviewContractRules(t *testing.T) {
 		want []string
 	}{
 		{"one star", review(1), nil},
-		{"five stars and nine pictures", review(5, strings.Split("1 2 3 4 5 6 7 8 9", " ")...), nil},
+		{"five stars and six pictures", review(5, pictures(6)...), nil},
 		{"no stars", review(0), []string{"rating int32.gte_lte"}},
 		{"six stars", review(6), []string{"rating int32.gte_lte"}},
-		{"ten pictures", review(5, strings.Split("1 2 3 4 5 6 7 8 9 10", " ")...), []string{"image_urls repeated.max_items"}},
-		{"an empty picture", review(5, ""), []string{"image_urls[0] string.min_len"}},
-		{"a picture that is no URL", review(5, "http://[::1"), []string{"image_urls[0] string.uri_ref"}},
+		{"seven pictures", review(5, pictures(7)...), []string{"image_ids repeated.max_items"}},
+		{"a picture twice", review(5, id, id), []string{"image_ids repeated.unique"}},
+		{"an empty picture id", review(5, ""), []string{"image_ids[0] string.pattern"}},
+		{"a picture id in capitals", review(5, strings.ToUpper(id)), []string{"image_ids[0] string.pattern"}},
+		{"a picture id with a space", review(5, id+" "), []string{"image_ids[0] string.pattern"}},
+		{"a picture's address", review(5, "/review-img/"+id), []string{"image_ids[0] string.pattern"}},
+		{"a picture by URL", &reviewv1.CreateReviewRequest{OrderId: "o-1", ProductId: "p-tea", Rating: 5, ImageUrls: []string{"/img/x.jpg"}},
+			[]string{"image_urls repeated.max_items"}},
+
+		{"upload a picture", &reviewv1.UploadReviewImageRequest{Data: []byte{0xff, 0xd8, 0xff}}, nil},
+		{"upload nothing", &reviewv1.UploadReviewImageRequest{}, []string{"data bytes.min_len"}},
+		{"upload 700 KiB", &reviewv1.UploadReviewImageRequest{Data: make([]byte, 700<<10)}, nil},
+		{"upload more than 700 KiB", &reviewv1.UploadReviewImageRequest{Data: make([]byte, 700<<10+1)}, []string{"data bytes.max_len"}},
 		{"a text too long", &reviewv1.CreateReviewRequest{OrderId: "o-1", ProductId: "p-tea", Rating: 3, Text: strings.Repeat("字", 2001)},
 			[]string{"text string.max_len"}},
 		{"a review of no order", &reviewv1.CreateReviewRequest{ProductId: "p-tea", Rating: 3}, []string{"order_id string.min_len"}},

@@ -58,5 +58,6 @@ type resultRow struct {
 	State         int32     `bun:"state"`
 	OrderID       string    `bun:"order_id"`
 	FailureReason string    `bun:"failure_reason"`
+	FailureCode   string    `bun:"failure_code"`
 	UpdatedAt     time.Time `bun:"updated_at"`
 }

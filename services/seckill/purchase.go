@@ -212,7 +212,7 @@ func (s *Service) GetPurchaseResult(ctx context.Context, req *connect.Request[se
 	row, err := selectResult(ctx, s.db, ticket)
 	switch {
 	case err == nil:
-		out.State, out.OrderId, out.FailureReason = seckillv1.PurchaseState(row.State), row.OrderID, row.FailureReason
+		out.State, out.OrderId, out.FailureReason, out.FailureCode = seckillv1.PurchaseState(row.State), row.OrderID, row.FailureReason, row.FailureCode
 		return connect.NewResponse(out), nil
 	case !isNoRows(err):
 		return nil, err
@@ -236,7 +236,7 @@ func (s *Service) RecordPurchaseResults(ctx context.Context, req *connect.Reques
 			return nil, rpcerr.New(connect.CodeInvalidArgument, ReasonTicketNotFound, "not a purchase ticket: "+r.GetTicket())
 		}
 		rows = append(rows, resultRow{Ticket: r.GetTicket(), EventID: eventID, State: int32(r.GetState()),
-			OrderID: r.GetOrderId(), FailureReason: r.GetFailureReason(), UpdatedAt: at})
+			OrderID: r.GetOrderId(), FailureReason: r.GetFailureReason(), FailureCode: r.GetFailureCode(), UpdatedAt: at})
 	}
 	if err := upsertResults(ctx, s.db, rows); err != nil {
 		return nil, err

@@ -203,8 +203,21 @@ func TestPurchaseResultsAreTheBuyers(t *testing.T) {
 				}
 			}
 			res, err = client.GetPurchaseResult(ctx, testenv.Bearer(alice, &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
-			if err != nil || res.Msg.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED || res.Msg.GetOrderId() != "o-1" {
+			if err != nil || res.Msg.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED || res.Msg.GetOrderId() != "o-1" ||
+				res.Msg.GetFailureCode() != "" {
 				t.Fatalf("written %v %v", res, err)
+			}
+			// A failure carries its code beside the English text, for the
+			// shop to say it in the buyer's language.
+			if _, err := client.RecordPurchaseResults(ctx, testenv.Bearer(f.service, &seckillv1.RecordPurchaseResultsRequest{
+				Results: []*seckillv1.PurchaseResult{{Ticket: ticket, State: seckillv1.PurchaseState_PURCHASE_STATE_FAILED,
+					FailureReason: "sold out", FailureCode: ReasonSoldOut}}})); err != nil {
+				t.Fatal(err)
+			}
+			res, err = client.GetPurchaseResult(ctx, testenv.Bearer(alice, &seckillv1.GetPurchaseResultRequest{Ticket: ticket}))
+			if err != nil || res.Msg.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_FAILED || res.Msg.GetFailureReason() != "sold out" ||
+				res.Msg.GetFailureCode() != ReasonSoldOut {
+				t.Fatalf("failed %v %v", res, err)
 			}
 			_, err = client.RecordPurchaseResults(ctx, testenv.Bearer(alice, &seckillv1.RecordPurchaseResultsRequest{
 				Results: []*seckillv1.PurchaseResult{{Ticket: ticket, State: seckillv1.PurchaseState_PURCHASE_STATE_FAILED}}}))

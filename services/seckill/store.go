@@ -103,7 +103,8 @@ func upsertResults(ctx context.Context, db bun.IDB, rows []resultRow) error {
 	_, err := db.NewInsert().Model(&rows).
 		On("DUPLICATE KEY UPDATE").
 		Set("state = VALUES(state)").Set("order_id = VALUES(order_id)").
-		Set("failure_reason = VALUES(failure_reason)").Set("updated_at = VALUES(updated_at)").
+		Set("failure_reason = VALUES(failure_reason)").Set("failure_code = VALUES(failure_code)").
+		Set("updated_at = VALUES(updated_at)").
 		Exec(ctx)
 	return err
 }

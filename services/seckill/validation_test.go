@@ -29,6 +29,11 @@ func TestSeckillContractRules(t *testing.T) {
 	result := func(state seckillv1.PurchaseState) *seckillv1.RecordPurchaseResultsRequest {
 		return &seckillv1.RecordPurchaseResultsRequest{Results: []*seckillv1.PurchaseResult{{Ticket: "ev-1.0123456789abcdef.a1", State: state, OrderId: "o-1"}}}
 	}
+	resultWith := func(edit func(*seckillv1.PurchaseResult)) *seckillv1.RecordPurchaseResultsRequest {
+		r := result(seckillv1.PurchaseState_PURCHASE_STATE_FAILED)
+		edit(r.Results[0])
+		return r
+	}
 	const (
 		upcoming = seckillv1.EventState_EVENT_STATE_UPCOMING
 		live     = seckillv1.EventState_EVENT_STATE_LIVE
@@ -70,6 +75,9 @@ func TestSeckillContractRules(t *testing.T) {
 
 		{"an order created", result(seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED), nil},
 		{"a purchase failed", result(seckillv1.PurchaseState_PURCHASE_STATE_FAILED), nil},
+		{"a failure with its code", resultWith(func(r *seckillv1.PurchaseResult) { r.FailureCode = "SOLD_OUT" }), nil},
+		{"a failure code that is text", resultWith(func(r *seckillv1.PurchaseResult) { r.FailureCode = "sold out" }),
+			[]string{"results[0].failure_code string.pattern"}},
 		{"a result still queued", result(seckillv1.PurchaseState_PURCHASE_STATE_QUEUED), []string{"results[0].state enum.in"}},
 		{"no results", &seckillv1.RecordPurchaseResultsRequest{}, []string{"results repeated.min_items"}},
 		{"release none", &seckillv1.ReleasePurchaseRequest{EventId: "ev-1", UserId: "u-1", OrderId: "o-1"}, []string{"quantity int32.gte_lte"}},

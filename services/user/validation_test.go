@@ -16,7 +16,7 @@ import (
 // loosens one fails here, without a server.
 func TestUserContractRules(t *testing.T) {
 	spec := func(edit func(*userv1.AddressSpec)) *userv1.AddressSpec {
-		a := &userv1.AddressSpec{RecipientName: "张三", Phone: "+8613800138000", Province: "浙江", City: "杭州", District: "西湖区",
+		a := &userv1.AddressSpec{RecipientName: "张三", Phone: "13800138000", Province: "浙江", City: "杭州", District: "西湖区",
 			Detail: "文三路 1 号", PostalCode: "310000"}
 		if edit != nil {
 			edit(a)
@@ -25,6 +25,9 @@ func TestUserContractRules(t *testing.T) {
 	}
 	register := func(username, password string) *userv1.RegisterRequest {
 		return &userv1.RegisterRequest{Identity: &userv1.RegisterRequest_Username{Username: username}, Password: password}
+	}
+	byPhone := func(phone string) *userv1.RegisterRequest {
+		return &userv1.RegisterRequest{Identity: &userv1.RegisterRequest_Phone{Phone: phone}, Password: "s3cret-pass"}
 	}
 	long := func(n int) string { return strings.Repeat("x", n) }
 	for _, c := range []struct {
@@ -41,6 +44,15 @@ func TestUserContractRules(t *testing.T) {
 		{"a username of digits alone", register("13800138000", "s3cret-pass"), []string{"username username.not_digits"}},
 		{"a bad phone", &userv1.RegisterRequest{Identity: &userv1.RegisterRequest_Phone{Phone: "138-0013"}, Password: "s3cret-pass"}, []string{"phone string.pattern"}},
 		{"a short phone", &userv1.RegisterRequest{Identity: &userv1.RegisterRequest_Phone{Phone: "12345"}, Password: "s3cret-pass"}, []string{"phone string.pattern"}},
+		{"a phone of 10 digits", byPhone("1380013800"), []string{"phone string.pattern"}},
+		{"a phone of 12 digits", byPhone("138001380000"), []string{"phone string.pattern"}},
+		{"a phone with a country code", byPhone("+8613800138000"), []string{"phone string.pattern"}},
+		{"a phone with 86 before it", byPhone("8613800138000"), []string{"phone string.pattern"}},
+		{"a phone with spaces", byPhone("138 0013 8000"), []string{"phone string.pattern"}},
+		{"a phone that is no mobile (second digit 2)", byPhone("12800138000"), []string{"phone string.pattern"}},
+		{"a phone in full-width digits", byPhone("１３８００１３８０００"), []string{"phone string.pattern"}},
+		{"the lowest mobile prefix", byPhone("13000000000"), nil},
+		{"the highest mobile prefix", byPhone("19999999999"), nil},
 		{"a password too short", register("alice", "s3cr3t"), []string{"password string.min_len"}},
 		{"a password too long", register("alice", strings.Repeat("a1", 65)), []string{"password string.max_len"}},
 		{"a password without a digit", register("alice", "secret-pass"), []string{"password password.letter_and_digit"}},
@@ -51,6 +63,13 @@ func TestUserContractRules(t *testing.T) {
 		{"login", &userv1.LoginRequest{Login: "alice", Password: "x"}, nil},
 		{"login with nothing", &userv1.LoginRequest{}, []string{"login string.min_len", "password string.min_len"}},
 		{"a login too long", &userv1.LoginRequest{Login: long(65), Password: "x"}, []string{"login string.max_len"}},
+		{"login by phone", &userv1.LoginRequest{Login: "13800138000", Password: "x"}, nil},
+		{"login by a 10-digit number", &userv1.LoginRequest{Login: "1380013800", Password: "x"}, []string{"login login.phone"}},
+		{"login by digits that are no mobile", &userv1.LoginRequest{Login: "23800138000", Password: "x"}, []string{"login login.phone"}},
+		// Accounts registered with the earlier, looser phone rule keep
+		// signing in: the rule is about digits alone.
+		{"login by a phone with a country code", &userv1.LoginRequest{Login: "+8613800138000", Password: "x"}, nil},
+		{"login by a username with digits", &userv1.LoginRequest{Login: "li_lei_1380013800", Password: "x"}, nil},
 
 		{"update nothing", &userv1.UpdateProfileRequest{}, nil},
 		{"an empty nickname", &userv1.UpdateProfileRequest{Nickname: proto.String("")}, []string{"nickname string.min_len"}},
@@ -65,6 +84,12 @@ func TestUserContractRules(t *testing.T) {
 		{"an address with the optional parts empty", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.District, a.PostalCode = "", "" })}, nil},
 		{"create no address", &userv1.CreateAddressRequest{}, []string{"address required"}},
 		{"an address with a bad phone", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.Phone = "call me" })}, []string{"address.phone string.pattern"}},
+		{"an address with a 10-digit phone", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.Phone = "1380013800" })},
+			[]string{"address.phone string.pattern"}},
+		{"an address with a landline", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.Phone = "057188888888" })},
+			[]string{"address.phone string.pattern"}},
+		{"an address with a country code", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.Phone = "+8613800138000" })},
+			[]string{"address.phone string.pattern"}},
 		{"an address without a recipient", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.RecipientName = "" })},
 			[]string{"address.recipient_name string.min_len"}},
 		{"an address with a long detail", &userv1.CreateAddressRequest{Address: spec(func(a *userv1.AddressSpec) { a.Detail = long(257) })},

@@ -48,6 +48,13 @@ func (a *Activities) LoadOrder(ctx context.Context, orderID string) (Order, erro
 	return out, nil
 }
 
+// RecordRefundRefused notes on the order that the provider refused its
+// refund, so its buyer sees it (idempotent).
+func (a *Activities) RecordRefundRefused(ctx context.Context, orderID string) error {
+	_, err := a.Orders.RecordRefundRefused(ctx, connect.NewRequest(&orderv1.RecordRefundRefusedRequest{OrderId: orderID}))
+	return rpcfailure.FromRPC(err)
+}
+
 // Refund refunds the order's successful payment through the provider. It
 // returns whether money went back now; a refund done before returns false,
 // and an order without a successful payment answers failed_precondition.

@@ -11,8 +11,9 @@ const ActivityPrefix = "Cancellation."
 
 // Registered activity names (ActivityPrefix + the Activities method).
 const (
-	ActivityLoadOrder = ActivityPrefix + "LoadOrder"
-	ActivityRefund    = ActivityPrefix + "Refund"
+	ActivityLoadOrder           = ActivityPrefix + "LoadOrder"
+	ActivityRefund              = ActivityPrefix + "Refund"
+	ActivityRecordRefundRefused = ActivityPrefix + "RecordRefundRefused"
 )
 
 // Register adds CancellationWorkflow (as WorkflowName) and its activities

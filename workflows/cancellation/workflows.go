@@ -29,6 +29,10 @@ func stepOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// changeRecordRefusal names the change that made a refused refund recorded
+// on the order (workflow.GetVersion).
+const changeRecordRefusal = "record-refund-refusal"
+
 // CancellationWorkflow refunds a PAID order (the order service has already
 // stopped it from shipping): refund through the provider, return the stock
 // to available, mark the order REFUNDED, tell the checkout saga (which
@@ -67,6 +71,13 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		logger.Error("the provider refused the refund: the order stays PAID and held back from shipping for an operator",
 			"reason", reason)
 		status.State, status.RefundRefusal = StateRefundRefused, reason
+		// The buyer sees it on the order. Workflows that ended here before
+		// this step existed replay without it.
+		if workflow.GetVersion(ctx, changeRecordRefusal, workflow.DefaultVersion, 1) == 1 {
+			if err := workflow.ExecuteLocalActivity(sctx, ActivityRecordRefundRefused, in.OrderID).Get(sctx, nil); err != nil {
+				return status, err
+			}
+		}
 		return status, nil
 	}
 	if err != nil && rpcfailure.Code(err) != connect.CodeFailedPrecondition.String() {
@@ -95,7 +106,8 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		reason = checkout.ReasonText("refunded: " + in.Reason)
 	}
 	if err := workflow.ExecuteLocalActivity(sctx, checkout.ActivityTransitionOrder, checkout.TransitionInput{OrderID: in.OrderID,
-		To: orderv1.OrderStatus_ORDER_STATUS_REFUNDED, From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PAID}, Reason: reason}).Get(sctx, nil); err != nil {
+		To: orderv1.OrderStatus_ORDER_STATUS_REFUNDED, From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PAID}, Reason: reason,
+		Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_REFUNDED}).Get(sctx, nil); err != nil {
 		return status, err
 	}
 	status.State = StateRefunded

@@ -64,12 +64,16 @@ func newHarness(t *testing.T) *harness {
 		}
 		return true, nil
 	})
+	env.OnActivity(ActivityRecordRefundRefused, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
+		h.record("RecordRefundRefused %s", id)
+		return nil
+	})
 	env.OnActivity(checkout.ActivityReleaseReservation, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) error {
 		h.record("ReleaseReservation %s", id)
 		return nil
 	})
 	env.OnActivity(checkout.ActivityTransitionOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, in checkout.TransitionInput) error {
-		h.record("TransitionOrder %s->%s: %s", in.From, in.To, in.Reason)
+		h.record("TransitionOrder %s->%s (%s): %s", in.From, in.To, in.Cause, in.Reason)
 		return nil
 	})
 	env.OnActivity(checkout.ActivityPublishOrderEvent, mock.Anything, mock.Anything).Return(func(_ context.Context, in checkout.OrderEventInput) error {
@@ -111,7 +115,7 @@ var refundSteps = []string{
 	"LoadOrder o-test",
 	"Refund o-test",
 	"ReleaseReservation o-test",
-	"TransitionOrder [ORDER_STATUS_PAID]->ORDER_STATUS_REFUNDED: refunded: changed my mind",
+	"TransitionOrder [ORDER_STATUS_PAID]->ORDER_STATUS_REFUNDED (STATUS_CHANGE_CAUSE_REFUNDED): refunded: changed my mind",
 	"Signal refunded",
 	"PublishOrderEvent o-test:REFUNDED 1 lines",
 }
@@ -176,8 +180,9 @@ func TestShippedOrderIsNotRefunded(t *testing.T) {
 }
 
 // A refund the provider refuses cannot succeed on a retry: the workflow
-// completes in StateRefundRefused after one call, and nothing else moves
-// (the order stays PAID and held back from shipping; its stock stays sold).
+// completes in StateRefundRefused after one call and records the refusal
+// on the order for its buyer; nothing else moves (the order stays PAID and
+// held back from shipping; its stock stays sold).
 func TestARefundTheProviderRefusesEndsTheWorkflow(t *testing.T) {
 	h := newHarness(t)
 	h.refundErrs = []error{temporal.NewNonRetryableApplicationError("the payment provider refused the refund (not_refundable)",
@@ -186,5 +191,5 @@ func TestARefundTheProviderRefusesEndsTheWorkflow(t *testing.T) {
 	if status != (Status{OrderID: testOrder, State: StateRefundRefused, RefundRefusal: "the payment provider refused the refund (not_refundable)"}) {
 		t.Fatalf("status %+v", status)
 	}
-	h.wantCalls("LoadOrder o-test", "Refund o-test")
+	h.wantCalls("LoadOrder o-test", "Refund o-test", "RecordRefundRefused o-test")
 }

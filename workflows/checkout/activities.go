@@ -226,6 +226,7 @@ type TransitionInput struct {
 	To      orderv1.OrderStatus
 	From    []orderv1.OrderStatus
 	Reason  string
+	Cause   orderv1.StatusChangeCause // UNSPECIFIED: the usual one for To
 }
 
 // TransitionOrder moves an order to another status. Idempotent: an order
@@ -233,7 +234,7 @@ type TransitionInput struct {
 // answers failed_precondition (non-retryable).
 func (a *Activities) TransitionOrder(ctx context.Context, in TransitionInput) error {
 	_, err := a.Orders.TransitionOrder(ctx, connect.NewRequest(&orderv1.TransitionOrderRequest{
-		OrderId: in.OrderID, ToStatus: in.To, FromStatuses: in.From, Reason: in.Reason}))
+		OrderId: in.OrderID, ToStatus: in.To, FromStatuses: in.From, Reason: in.Reason, Cause: in.Cause}))
 	return fromRPC(err)
 }
 

@@ -88,7 +88,12 @@ type Status struct {
 	OrderID       string
 	UserID        string // the buyer: GetCheckout answers only them
 	State         State
-	FailureReason string // for StateFailed, fit for display
+	FailureReason string // for StateFailed, fit for display (English)
+	// FailureCode is why, for StateFailed, machine-readable: the type of
+	// the business error (ErrType*) or the reason of the service's
+	// failed_precondition whose message FailureReason shows; empty when
+	// FailureReason is the generic text.
+	FailureCode string
 }
 
 // WorkflowID is the checkout workflow's id for an order: readable in the

@@ -43,21 +43,23 @@ func businessError(errType, message string) error {
 // do nothing about.
 const genericFailure = "checkout could not be completed, please try again"
 
-// displayReason is the FailureReason of a checkout that failed with err: the
-// message of a business error or of a service's failed_precondition (whose
-// messages are client-safe), and a generic text for anything technical.
-func displayReason(err error) string {
+// failureOf is the FailureReason and FailureCode of a checkout that failed
+// with err: the message and type of a business error or of a service's
+// failed_precondition (whose messages are client-safe, and whose type is
+// the service's reason), and a generic text without a code for anything
+// technical.
+func failureOf(err error) (reason, code string) {
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) {
-		return genericFailure
+		return genericFailure, ""
 	}
 	for _, t := range businessErrorTypes {
 		if appErr.Type() == t {
-			return appErr.Message()
+			return appErr.Message(), t
 		}
 	}
 	if rpcCode(err) == connect.CodeFailedPrecondition.String() && appErr.Message() != "" {
-		return appErr.Message()
+		return appErr.Message(), appErr.Type()
 	}
-	return genericFailure
+	return genericFailure, ""
 }

@@ -176,7 +176,8 @@ func (c *saga) run(ctx workflow.Context) (Status, error) {
 func (c *saga) undoFailedOrder(ctx workflow.Context) error {
 	cctx := compensationContext(ctx)
 	err := transitionOrder(cctx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED,
-		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: "checkout failed"})
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: "checkout failed",
+		Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CHECKOUT_FAILED})
 	if err != nil && rpcCode(err) != connect.CodeNotFound.String() {
 		c.logger.Error("cannot cancel the order of a failed checkout; stock kept reserved", "error", err)
 		return err
@@ -219,24 +220,24 @@ func (c *saga) awaitPayment(ctx workflow.Context, deadline time.Time) (Status, e
 	case paid != nil:
 		return c.onPaid(ctx, *paid)
 	case ctx.Err() != nil:
-		return c.cancelOrder(ctx, "checkout cancelled by operations")
+		return c.cancelOrder(ctx, "checkout cancelled by operations", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS)
 	case cancel != nil:
 		reason := "cancelled by buyer"
 		if cancel.Reason != "" {
 			reason += ": " + cancel.Reason
 		}
-		return c.cancelOrder(ctx, reason)
+		return c.cancelOrder(ctx, reason, orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER)
 	default:
-		return c.cancelOrder(ctx, "payment deadline passed")
+		return c.cancelOrder(ctx, "payment deadline passed", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED)
 	}
 }
 
 // cancelOrder compensates an unpaid order in reverse order: cancel the order,
 // then release its stock, in a disconnected context.
-func (c *saga) cancelOrder(ctx workflow.Context, reason string) (Status, error) {
+func (c *saga) cancelOrder(ctx workflow.Context, reason string, cause orderv1.StatusChangeCause) (Status, error) {
 	cctx := compensationContext(ctx)
 	err := transitionOrder(cctx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED,
-		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason)})
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason), Cause: cause})
 	switch {
 	case err == nil:
 	case rpcCode(err) == connect.CodeFailedPrecondition.String():
@@ -273,7 +274,8 @@ func (c *saga) onPaid(ctx workflow.Context, paid PaidSignal) (Status, error) {
 		reason = "payment " + paid.PaymentID + " succeeded"
 	}
 	if err := transitionOrder(actx, TransitionInput{OrderID: c.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
-		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason)}); err != nil {
+		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason),
+		Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_PAID}); err != nil {
 		c.logger.Error("cannot mark a paid order PAID", "error", err)
 		return c.status, err
 	}
@@ -338,7 +340,7 @@ func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
 	if fired {
 		if err := transitionOrder(mustCompleteOptions(ctx), TransitionInput{OrderID: c.in.OrderID,
 			To: orderv1.OrderStatus_ORDER_STATUS_COMPLETED, From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_DELIVERED},
-			Reason: "auto-completed"}); err != nil {
+			Reason: "auto-completed", Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_AUTO_COMPLETED}); err != nil {
 			c.logger.Error("cannot auto-complete the order", "error", err)
 			return c.status, err
 		}
@@ -366,7 +368,7 @@ func (c *saga) ignoreAfterPayment(ctx workflow.Context, sel workflow.Selector) {
 // fail ends a checkout that never got an order.
 func (c *saga) fail(ctx workflow.Context, err error) (Status, error) {
 	c.status.State = StateFailed
-	c.status.FailureReason = displayReason(err)
+	c.status.FailureReason, c.status.FailureCode = failureOf(err)
 	c.logger.Warn("checkout failed", "reason", c.status.FailureReason, "error", err)
 	return c.end(ctx)
 }

@@ -102,7 +102,8 @@ func newHarness(t *testing.T) *harness {
 			for _, s := range in.From {
 				from = append(from, statusName(s))
 			}
-			h.record(fmt.Sprintf("TransitionOrder %s %v->%s: %s", in.OrderID, from, statusName(in.To), in.Reason))
+			h.record(fmt.Sprintf("TransitionOrder %s %v->%s (%s): %s", in.OrderID, from, statusName(in.To),
+				strings.TrimPrefix(in.Cause.String(), "STATUS_CHANGE_CAUSE_"), in.Reason))
 			h.mu.Lock()
 			h.transitions = append(h.transitions, in)
 			h.mu.Unlock()
@@ -263,7 +264,7 @@ var (
 	// What a payment (pay-1) adds.
 	callsOnPayment = []string{
 		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment pay-1 succeeded",
+		"TransitionOrder o-test [PENDING_PAYMENT]->PAID (PAID): payment pay-1 succeeded",
 		"PublishOrderEvent o-test:PAID",
 	}
 	callsUntilBuyNowOrder = []string{
@@ -292,7 +293,7 @@ func TestHappyPathPaidDeliveredAutoCompleted(t *testing.T) {
 		t.Fatalf("result %+v", status)
 	}
 	h.expectCalls(slices.Concat(callsUntilOrder, callsOnPayment, []string{
-		"TransitionOrder o-test [DELIVERED]->COMPLETED: auto-completed",
+		"TransitionOrder o-test [DELIVERED]->COMPLETED (AUTO_COMPLETED): auto-completed",
 	})...)
 
 	// The order: priced lines, the address, reservation = order id, and the
@@ -336,7 +337,7 @@ func TestOutOfStockAtReservationFailsWithoutAnOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status.State != StateFailed || status.FailureReason != "not enough stock for product p1" {
+	if status.State != StateFailed || status.FailureReason != "not enough stock for product p1" || status.FailureCode != "OUT_OF_STOCK" {
 		t.Fatalf("status %+v", status)
 	}
 	// Nothing was reserved: no order, no compensation, the cart untouched.
@@ -347,7 +348,7 @@ func TestProblemsPricingTheLinesFailTheCheckout(t *testing.T) {
 	h := newHarness(t)
 	h.priceErr = businessError(ErrTypeOffShelf, "龙井 is no longer on sale")
 	status, err := h.run(cartInput())
-	if err != nil || status.State != StateFailed || status.FailureReason != "龙井 is no longer on sale" {
+	if err != nil || status.State != StateFailed || status.FailureReason != "龙井 is no longer on sale" || status.FailureCode != ErrTypeOffShelf {
 		t.Fatalf("%+v %v", status, err)
 	}
 	h.expectCalls("PriceLines") // a business error is not retried
@@ -360,7 +361,7 @@ func TestInvalidAddressFailsBeforeReserving(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status.State != StateFailed || status.FailureReason != "invalid address: choose another shipping address" {
+	if status.State != StateFailed || status.FailureReason != "invalid address: choose another shipping address" || status.FailureCode != ErrTypeInvalidAddress {
 		t.Fatalf("status %+v", status)
 	}
 	h.expectCalls("PriceLines", "ResolveAddress a-1")
@@ -370,7 +371,7 @@ func TestReservationFailingForAnotherReasonIsReleased(t *testing.T) {
 	h := newHarness(t)
 	h.reserveErr = serviceError(connect.CodeUnavailable, "", "product service down")
 	status, err := h.run(buyNowInput())
-	if err != nil || status.State != StateFailed || status.FailureReason != genericFailure {
+	if err != nil || status.State != StateFailed || status.FailureReason != genericFailure || status.FailureCode != "" {
 		t.Fatalf("%+v %v", status, err)
 	}
 	h.expectRetried([]string{"PriceLines", "ResolveAddress a-1"}, "ReserveStock o-test [{p1 2}]", "ReleaseReservation o-test")
@@ -392,7 +393,7 @@ func TestCreateOrderFailingAfterTheReservationReleasesTheStock(t *testing.T) {
 	// Retried, then given up. In case a lost answer hid a created order, it
 	// is cancelled first (here it does not exist), then the stock is released.
 	h.expectRetried([]string{"PriceLines", "ResolveAddress a-1", "ReserveStock o-test [{p1 2} {p2 1}]"}, "CreateOrder o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: checkout failed", "ReleaseReservation o-test")
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (CHECKOUT_FAILED): checkout failed", "ReleaseReservation o-test")
 }
 
 func TestPaymentDeadlineCancelsTheOrderThenReleasesTheStock(t *testing.T) {
@@ -409,7 +410,7 @@ func TestPaymentDeadlineCancelsTheOrderThenReleasesTheStock(t *testing.T) {
 	}
 	// Buy-now: no cart lines to remove. Compensation in reverse order.
 	h.expectCalls(append(slices.Clone(callsUntilBuyNowOrder),
-		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: payment deadline passed",
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (PAYMENT_EXPIRED): payment deadline passed",
 		"ReleaseReservation o-test",
 	)...)
 	deadline := h.creates[0].PaymentDeadline
@@ -428,7 +429,7 @@ func TestBuyerCancel(t *testing.T) {
 	h.expectState(5*time.Minute+time.Second, StateCancelled)
 	h.runTo(cartInput(), StateCancelled)
 	h.expectCalls(append(slices.Clone(callsUntilOrder),
-		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: cancelled by buyer: changed my mind",
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (CANCELLED_BY_BUYER): cancelled by buyer: changed my mind",
 		"ReleaseReservation o-test",
 	)...)
 	if end := h.env.Now(); end.After(testStart.Add(6 * time.Minute)) {
@@ -475,7 +476,7 @@ func TestDuplicatePaidSignalsChangeNothing(t *testing.T) {
 	})
 	h.runTo(cartInput(), StateCompleted)
 	h.expectCalls(slices.Concat(callsUntilOrder, callsOnPayment, []string{
-		"TransitionOrder o-test [DELIVERED]->COMPLETED: auto-completed",
+		"TransitionOrder o-test [DELIVERED]->COMPLETED (AUTO_COMPLETED): auto-completed",
 	})...)
 }
 
@@ -487,7 +488,7 @@ func TestDuplicateCancelSignalsCancelOnce(t *testing.T) {
 	})
 	h.runTo(buyNowInput(), StateCancelled)
 	h.expectCalls(append(slices.Clone(callsUntilBuyNowOrder),
-		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: cancelled by buyer: first",
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (CANCELLED_BY_BUYER): cancelled by buyer: first",
 		"ReleaseReservation o-test",
 	)...)
 }
@@ -520,9 +521,9 @@ func TestOrderPaidWhileBeingCancelledKeepsItsStock(t *testing.T) {
 	h.runTo(in, StateCompleted)
 	// No release: the stock is confirmed (sold) for the paid order.
 	h.expectCalls(append(slices.Clone(callsUntilBuyNowOrder),
-		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: payment deadline passed",
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (PAYMENT_EXPIRED): payment deadline passed",
 		"ConfirmReservation o-test",
-		"TransitionOrder o-test [PENDING_PAYMENT]->PAID: payment succeeded",
+		"TransitionOrder o-test [PENDING_PAYMENT]->PAID (PAID): payment succeeded",
 		"PublishOrderEvent o-test:PAID",
 	)...)
 }
@@ -540,7 +541,7 @@ func TestWorkflowCancellationDuringAwaitPaymentStillCompensates(t *testing.T) {
 	}
 	// The compensations ran although the workflow's context was cancelled.
 	h.expectCalls(append(slices.Clone(callsUntilOrder),
-		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED: checkout cancelled by operations",
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (CANCELLED_BY_OPERATIONS): checkout cancelled by operations",
 		"ReleaseReservation o-test",
 	)...)
 }
@@ -597,18 +598,19 @@ func TestConnectErrorsBecomeTemporalErrors(t *testing.T) {
 
 func TestFailureReasonsShowOnlyClientSafeMessages(t *testing.T) {
 	for _, tc := range []struct {
-		err  error
-		want string
+		err        error
+		want, code string
 	}{
-		{businessError(ErrTypeNotInCart, "product p1 is no longer in your cart"), "product p1 is no longer in your cart"},
-		{serviceError(connect.CodeFailedPrecondition, "OUT_OF_STOCK", "not enough stock for product p1"), "not enough stock for product p1"},
-		{serviceError(connect.CodeFailedPrecondition, "", "some precondition"), "some precondition"},
-		{serviceError(connect.CodeInvalidArgument, "", "lines[0].title: value is required"), genericFailure},
-		{serviceError(connect.CodeUnavailable, "", "dial tcp 10.0.0.1: refused"), genericFailure},
-		{errors.New("boom"), genericFailure},
+		{businessError(ErrTypeNotInCart, "product p1 is no longer in your cart"), "product p1 is no longer in your cart", ErrTypeNotInCart},
+		{serviceError(connect.CodeFailedPrecondition, "OUT_OF_STOCK", "not enough stock for product p1"), "not enough stock for product p1", "OUT_OF_STOCK"},
+		{serviceError(connect.CodeFailedPrecondition, "UNPAID_ORDERS_LIMIT", "you have 10 unpaid orders"), "you have 10 unpaid orders", "UNPAID_ORDERS_LIMIT"},
+		{serviceError(connect.CodeFailedPrecondition, "", "some precondition"), "some precondition", "FAILED_PRECONDITION"},
+		{serviceError(connect.CodeInvalidArgument, "", "lines[0].title: value is required"), genericFailure, ""},
+		{serviceError(connect.CodeUnavailable, "", "dial tcp 10.0.0.1: refused"), genericFailure, ""},
+		{errors.New("boom"), genericFailure, ""},
 	} {
-		if got := displayReason(tc.err); got != tc.want {
-			t.Errorf("displayReason(%v) = %q, want %q", tc.err, got, tc.want)
+		if got, code := failureOf(tc.err); got != tc.want || code != tc.code {
+			t.Errorf("failureOf(%v) = %q, %q; want %q, %q", tc.err, got, code, tc.want, tc.code)
 		}
 	}
 }

@@ -55,6 +55,7 @@ func (a *Activities) SweepExpired(ctx context.Context, in SweepInput) (SweepResu
 			}
 			res, err := a.Orders.TransitionOrder(ctx, connect.NewRequest(&orderv1.TransitionOrderRequest{OrderId: o.GetOrderId(),
 				ToStatus: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: "payment deadline passed",
+				Cause:        orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED,
 				FromStatuses: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}}))
 			if connect.CodeOf(err) == connect.CodeFailedPrecondition {
 				out.PaidMeanwhile++ // it left PENDING_PAYMENT since the listing: its units stay sold

@@ -419,7 +419,7 @@ func (p *payer) tellTheOrder(ctx workflow.Context) (orderv1.OrderStatus, error) 
 			err = workflow.ExecuteLocalActivity(actx, checkout.ActivityTransitionOrder, checkout.TransitionInput{
 				OrderID: p.in.OrderID, To: orderv1.OrderStatus_ORDER_STATUS_PAID,
 				From:   []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT},
-				Reason: "payment " + p.status.PaymentID + " succeeded"}).Get(ctx, nil)
+				Reason: "payment " + p.status.PaymentID + " succeeded", Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_PAID}).Get(ctx, nil)
 		}
 		if err == nil {
 			if err := workflow.ExecuteLocalActivity(actx, checkout.ActivityPublishOrderEvent, checkout.OrderEventInput{

@@ -29,8 +29,15 @@ const internalMessage = "internal error"
 // New returns a Connect error with code, a client-safe message and an
 // ErrorInfo detail carrying reason, so clients can branch without parsing text.
 func New(code connect.Code, reason, message string) *connect.Error {
+	return NewWithMetadata(code, reason, message, nil)
+}
+
+// NewWithMetadata is New with facts a client may put into its own words
+// (ErrorInfo metadata, e.g. {"limit": "10", "current": "10"}): the message
+// is English, the metadata is not language at all.
+func NewWithMetadata(code connect.Code, reason, message string, metadata map[string]string) *connect.Error {
 	err := connect.NewError(code, errors.New(message))
-	if detail, detailErr := connect.NewErrorDetail(&errdetails.ErrorInfo{Reason: reason, Domain: Domain}); detailErr == nil {
+	if detail, detailErr := connect.NewErrorDetail(&errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: metadata}); detailErr == nil {
 		err.AddDetail(detail)
 	}
 	return err
@@ -42,10 +49,16 @@ func Internal() *connect.Error {
 }
 
 // Reason extracts the ErrorInfo reason of err, or "" if it has none.
-func Reason(err error) string {
+func Reason(err error) string { return errorInfo(err).GetReason() }
+
+// Metadata extracts the ErrorInfo metadata of err (nil if it has none).
+func Metadata(err error) map[string]string { return errorInfo(err).GetMetadata() }
+
+// errorInfo is the first ErrorInfo detail of err, or nil.
+func errorInfo(err error) *errdetails.ErrorInfo {
 	var connectErr *connect.Error
 	if !errors.As(err, &connectErr) {
-		return ""
+		return nil
 	}
 	for _, detail := range connectErr.Details() {
 		value, valueErr := detail.Value()
@@ -53,10 +66,10 @@ func Reason(err error) string {
 			continue
 		}
 		if info, ok := value.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
+			return info
 		}
 	}
-	return ""
+	return nil
 }
 
 // Sanitize converts whatever a handler returned into a client-safe error:

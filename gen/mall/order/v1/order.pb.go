@@ -200,6 +200,154 @@ func (CheckoutState) EnumDescriptor() ([]byte, []int) {
 	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{2}
 }
 
+// RefundState is where the refund of an order stands.
+type RefundState int32
+
+const (
+	// No refund was asked for.
+	RefundState_REFUND_STATE_UNSPECIFIED RefundState = 0
+	// The buyer cancelled the paid order; the refund is under way (the order
+	// is PAID and will not ship).
+	RefundState_REFUND_STATE_REQUESTED RefundState = 1
+	// The money and the stock are back; the order is REFUNDED.
+	RefundState_REFUND_STATE_REFUNDED RefundState = 2
+	// The payment provider refused the refund: the order stays PAID and held
+	// back from shipping until customer service settles it.
+	RefundState_REFUND_STATE_REFUSED RefundState = 3
+)
+
+// Enum value maps for RefundState.
+var (
+	RefundState_name = map[int32]string{
+		0: "REFUND_STATE_UNSPECIFIED",
+		1: "REFUND_STATE_REQUESTED",
+		2: "REFUND_STATE_REFUNDED",
+		3: "REFUND_STATE_REFUSED",
+	}
+	RefundState_value = map[string]int32{
+		"REFUND_STATE_UNSPECIFIED": 0,
+		"REFUND_STATE_REQUESTED":   1,
+		"REFUND_STATE_REFUNDED":    2,
+		"REFUND_STATE_REFUSED":     3,
+	}
+)
+
+func (x RefundState) Enum() *RefundState {
+	p := new(RefundState)
+	*p = x
+	return p
+}
+
+func (x RefundState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RefundState) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_order_v1_order_proto_enumTypes[3].Descriptor()
+}
+
+func (RefundState) Type() protoreflect.EnumType {
+	return &file_mall_order_v1_order_proto_enumTypes[3]
+}
+
+func (x RefundState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RefundState.Descriptor instead.
+func (RefundState) EnumDescriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{3}
+}
+
+// StatusChangeCause is why an order's status changed, for display in the
+// buyer's language (StatusChange.reason is the English text).
+type StatusChangeCause int32
+
+const (
+	// Not recorded (an entry from a caller that gave none): the entry's
+	// to_status says what happened.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_UNSPECIFIED StatusChangeCause = 0
+	// The order was created (checkout or flash sale).
+	StatusChangeCause_STATUS_CHANGE_CAUSE_ORDER_CREATED StatusChangeCause = 1
+	// The payment succeeded.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_PAID StatusChangeCause = 2
+	// The buyer cancelled the unpaid order.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER StatusChangeCause = 3
+	// Nobody paid before the payment deadline.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED StatusChangeCause = 4
+	// The checkout could not finish after creating the order.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_CHECKOUT_FAILED StatusChangeCause = 5
+	// Operations cancelled the checkout.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS StatusChangeCause = 6
+	StatusChangeCause_STATUS_CHANGE_CAUSE_SHIPPED                 StatusChangeCause = 7
+	StatusChangeCause_STATUS_CHANGE_CAUSE_DELIVERED               StatusChangeCause = 8
+	// The buyer confirmed receipt.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED StatusChangeCause = 9
+	// Completed by itself some days after delivery.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_AUTO_COMPLETED StatusChangeCause = 10
+	// The buyer cancelled the paid order and was refunded.
+	StatusChangeCause_STATUS_CHANGE_CAUSE_REFUNDED StatusChangeCause = 11
+)
+
+// Enum value maps for StatusChangeCause.
+var (
+	StatusChangeCause_name = map[int32]string{
+		0:  "STATUS_CHANGE_CAUSE_UNSPECIFIED",
+		1:  "STATUS_CHANGE_CAUSE_ORDER_CREATED",
+		2:  "STATUS_CHANGE_CAUSE_PAID",
+		3:  "STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER",
+		4:  "STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED",
+		5:  "STATUS_CHANGE_CAUSE_CHECKOUT_FAILED",
+		6:  "STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS",
+		7:  "STATUS_CHANGE_CAUSE_SHIPPED",
+		8:  "STATUS_CHANGE_CAUSE_DELIVERED",
+		9:  "STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED",
+		10: "STATUS_CHANGE_CAUSE_AUTO_COMPLETED",
+		11: "STATUS_CHANGE_CAUSE_REFUNDED",
+	}
+	StatusChangeCause_value = map[string]int32{
+		"STATUS_CHANGE_CAUSE_UNSPECIFIED":             0,
+		"STATUS_CHANGE_CAUSE_ORDER_CREATED":           1,
+		"STATUS_CHANGE_CAUSE_PAID":                    2,
+		"STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER":      3,
+		"STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED":         4,
+		"STATUS_CHANGE_CAUSE_CHECKOUT_FAILED":         5,
+		"STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS": 6,
+		"STATUS_CHANGE_CAUSE_SHIPPED":                 7,
+		"STATUS_CHANGE_CAUSE_DELIVERED":               8,
+		"STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED":       9,
+		"STATUS_CHANGE_CAUSE_AUTO_COMPLETED":          10,
+		"STATUS_CHANGE_CAUSE_REFUNDED":                11,
+	}
+)
+
+func (x StatusChangeCause) Enum() *StatusChangeCause {
+	p := new(StatusChangeCause)
+	*p = x
+	return p
+}
+
+func (x StatusChangeCause) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StatusChangeCause) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_order_v1_order_proto_enumTypes[4].Descriptor()
+}
+
+func (StatusChangeCause) Type() protoreflect.EnumType {
+	return &file_mall_order_v1_order_proto_enumTypes[4]
+}
+
+func (x StatusChangeCause) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StatusChangeCause.Descriptor instead.
+func (StatusChangeCause) EnumDescriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{4}
+}
+
 // ShippingAddress is the address snapshot stored with an order.
 type ShippingAddress struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -476,10 +624,13 @@ func (x *OrderLineInput) GetQuantity() int32 {
 type StatusChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// UNSPECIFIED for the creation entry.
-	FromStatus    OrderStatus            `protobuf:"varint,1,opt,name=from_status,json=fromStatus,proto3,enum=mall.order.v1.OrderStatus" json:"from_status,omitempty"`
-	ToStatus      OrderStatus            `protobuf:"varint,2,opt,name=to_status,json=toStatus,proto3,enum=mall.order.v1.OrderStatus" json:"to_status,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	FromStatus OrderStatus `protobuf:"varint,1,opt,name=from_status,json=fromStatus,proto3,enum=mall.order.v1.OrderStatus" json:"from_status,omitempty"`
+	ToStatus   OrderStatus `protobuf:"varint,2,opt,name=to_status,json=toStatus,proto3,enum=mall.order.v1.OrderStatus" json:"to_status,omitempty"`
+	// Why, in English (e.g. "payment deadline passed"); see cause.
+	Reason     string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Why, for display in the buyer's language.
+	Cause         StatusChangeCause `protobuf:"varint,5,opt,name=cause,proto3,enum=mall.order.v1.StatusChangeCause" json:"cause,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -542,6 +693,13 @@ func (x *StatusChange) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *StatusChange) GetCause() StatusChangeCause {
+	if x != nil {
+		return x.Cause
+	}
+	return StatusChangeCause_STATUS_CHANGE_CAUSE_UNSPECIFIED
+}
+
 // Order is an order with its lines and history.
 type Order struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -568,8 +726,16 @@ type Order struct {
 	// Set when the buyer cancelled the order after paying: it can no longer
 	// ship, and a refund is under way until the status becomes REFUNDED.
 	RefundRequestedAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=refund_requested_at,json=refundRequestedAt,proto3" json:"refund_requested_at,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Where the refund stands; UNSPECIFIED when none was asked for.
+	RefundState RefundState `protobuf:"varint,17,opt,name=refund_state,json=refundState,proto3,enum=mall.order.v1.RefundState" json:"refund_state,omitempty"`
+	// What is (or was) refunded: the order's total once a refund is asked for.
+	RefundCents int64 `protobuf:"varint,18,opt,name=refund_cents,json=refundCents,proto3" json:"refund_cents,omitempty"`
+	// When the order became REFUNDED.
+	RefundedAt *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=refunded_at,json=refundedAt,proto3" json:"refunded_at,omitempty"`
+	// When the payment provider refused the refund.
+	RefundRefusedAt *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=refund_refused_at,json=refundRefusedAt,proto3" json:"refund_refused_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -710,6 +876,34 @@ func (x *Order) GetUpdatedAt() *timestamppb.Timestamp {
 func (x *Order) GetRefundRequestedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.RefundRequestedAt
+	}
+	return nil
+}
+
+func (x *Order) GetRefundState() RefundState {
+	if x != nil {
+		return x.RefundState
+	}
+	return RefundState_REFUND_STATE_UNSPECIFIED
+}
+
+func (x *Order) GetRefundCents() int64 {
+	if x != nil {
+		return x.RefundCents
+	}
+	return 0
+}
+
+func (x *Order) GetRefundedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefundedAt
+	}
+	return nil
+}
+
+func (x *Order) GetRefundRefusedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefundRefusedAt
 	}
 	return nil
 }
@@ -1008,10 +1202,14 @@ type GetCheckoutResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	State   CheckoutState          `protobuf:"varint,2,opt,name=state,proto3,enum=mall.order.v1.CheckoutState" json:"state,omitempty"`
-	// Why the checkout failed (e.g. "out of stock: <product>"), for display.
+	// Why the checkout failed (e.g. "out of stock: <product>"), in English.
 	FailureReason string `protobuf:"bytes,3,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
 	// Set once the order exists.
-	Order         *Order `protobuf:"bytes,4,opt,name=order,proto3" json:"order,omitempty"`
+	Order *Order `protobuf:"bytes,4,opt,name=order,proto3" json:"order,omitempty"`
+	// Why the checkout failed, machine-readable: an ErrorInfo reason of the
+	// services (e.g. OUT_OF_STOCK, PRODUCT_OFF_SHELF, UNPAID_ORDERS_LIMIT), or
+	// CHECKOUT_FAILED when it failed for a reason the buyer cannot act on.
+	FailureCode   string `protobuf:"bytes,5,opt,name=failure_code,json=failureCode,proto3" json:"failure_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1072,6 +1270,13 @@ func (x *GetCheckoutResponse) GetOrder() *Order {
 		return x.Order
 	}
 	return nil
+}
+
+func (x *GetCheckoutResponse) GetFailureCode() string {
+	if x != nil {
+		return x.FailureCode
+	}
+	return ""
 }
 
 type GetOrderRequest struct {
@@ -1167,8 +1372,11 @@ type ListOrdersRequest struct {
 	// Any of these statuses; empty means all.
 	Statuses []OrderStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=mall.order.v1.OrderStatus" json:"statuses,omitempty"`
 	// 0 means the server default (20).
-	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only orders with a refund (requested, done or refused), as well as of
+	// one of statuses when those are given (the after-sale tab).
+	WithRefund    bool `protobuf:"varint,4,opt,name=with_refund,json=withRefund,proto3" json:"with_refund,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1224,6 +1432,13 @@ func (x *ListOrdersRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListOrdersRequest) GetWithRefund() bool {
+	if x != nil {
+		return x.WithRefund
+	}
+	return false
+}
+
 type ListOrdersResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Orders []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
@@ -1277,6 +1492,154 @@ func (x *ListOrdersResponse) GetNextPageToken() string {
 	return ""
 }
 
+type CountOrdersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountOrdersRequest) Reset() {
+	*x = CountOrdersRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountOrdersRequest) ProtoMessage() {}
+
+func (x *CountOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountOrdersRequest.ProtoReflect.Descriptor instead.
+func (*CountOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{15}
+}
+
+type CountOrdersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's orders in each status.
+	PendingPayment int64 `protobuf:"varint,1,opt,name=pending_payment,json=pendingPayment,proto3" json:"pending_payment,omitempty"`
+	Paid           int64 `protobuf:"varint,2,opt,name=paid,proto3" json:"paid,omitempty"`
+	Shipped        int64 `protobuf:"varint,3,opt,name=shipped,proto3" json:"shipped,omitempty"`
+	Delivered      int64 `protobuf:"varint,4,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Completed      int64 `protobuf:"varint,5,opt,name=completed,proto3" json:"completed,omitempty"`
+	Cancelled      int64 `protobuf:"varint,6,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	Refunded       int64 `protobuf:"varint,7,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	// The caller's orders with a refund, whatever their status (ListOrders
+	// with_refund).
+	WithRefund int64 `protobuf:"varint,8,opt,name=with_refund,json=withRefund,proto3" json:"with_refund,omitempty"`
+	// All of the caller's orders.
+	Total         int64 `protobuf:"varint,9,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountOrdersResponse) Reset() {
+	*x = CountOrdersResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountOrdersResponse) ProtoMessage() {}
+
+func (x *CountOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountOrdersResponse.ProtoReflect.Descriptor instead.
+func (*CountOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CountOrdersResponse) GetPendingPayment() int64 {
+	if x != nil {
+		return x.PendingPayment
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetPaid() int64 {
+	if x != nil {
+		return x.Paid
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetShipped() int64 {
+	if x != nil {
+		return x.Shipped
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetDelivered() int64 {
+	if x != nil {
+		return x.Delivered
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetCompleted() int64 {
+	if x != nil {
+		return x.Completed
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetCancelled() int64 {
+	if x != nil {
+		return x.Cancelled
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetRefunded() int64 {
+	if x != nil {
+		return x.Refunded
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetWithRefund() int64 {
+	if x != nil {
+		return x.WithRefund
+	}
+	return 0
+}
+
+func (x *CountOrdersResponse) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
 type CancelOrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -1287,7 +1650,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[15]
+	mi := &file_mall_order_v1_order_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1662,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[15]
+	mi := &file_mall_order_v1_order_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1675,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{15}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CancelOrderRequest) GetOrderId() string {
@@ -1340,7 +1703,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[16]
+	mi := &file_mall_order_v1_order_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1715,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[16]
+	mi := &file_mall_order_v1_order_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1728,7 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{16}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CancelOrderResponse) GetOrder() *Order {
@@ -1384,7 +1747,7 @@ type ConfirmReceiptRequest struct {
 
 func (x *ConfirmReceiptRequest) Reset() {
 	*x = ConfirmReceiptRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[17]
+	mi := &file_mall_order_v1_order_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1396,7 +1759,7 @@ func (x *ConfirmReceiptRequest) String() string {
 func (*ConfirmReceiptRequest) ProtoMessage() {}
 
 func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[17]
+	mi := &file_mall_order_v1_order_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1409,7 +1772,7 @@ func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{17}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConfirmReceiptRequest) GetOrderId() string {
@@ -1428,7 +1791,7 @@ type ConfirmReceiptResponse struct {
 
 func (x *ConfirmReceiptResponse) Reset() {
 	*x = ConfirmReceiptResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[18]
+	mi := &file_mall_order_v1_order_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1440,7 +1803,7 @@ func (x *ConfirmReceiptResponse) String() string {
 func (*ConfirmReceiptResponse) ProtoMessage() {}
 
 func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[18]
+	mi := &file_mall_order_v1_order_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1453,7 +1816,7 @@ func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{18}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ConfirmReceiptResponse) GetOrder() *Order {
@@ -1478,7 +1841,7 @@ type AdminListOrdersRequest struct {
 
 func (x *AdminListOrdersRequest) Reset() {
 	*x = AdminListOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[19]
+	mi := &file_mall_order_v1_order_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1490,7 +1853,7 @@ func (x *AdminListOrdersRequest) String() string {
 func (*AdminListOrdersRequest) ProtoMessage() {}
 
 func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[19]
+	mi := &file_mall_order_v1_order_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1503,7 +1866,7 @@ func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{19}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AdminListOrdersRequest) GetStatuses() []OrderStatus {
@@ -1545,7 +1908,7 @@ type AdminListOrdersResponse struct {
 
 func (x *AdminListOrdersResponse) Reset() {
 	*x = AdminListOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[20]
+	mi := &file_mall_order_v1_order_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1920,7 @@ func (x *AdminListOrdersResponse) String() string {
 func (*AdminListOrdersResponse) ProtoMessage() {}
 
 func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[20]
+	mi := &file_mall_order_v1_order_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1933,7 @@ func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{20}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdminListOrdersResponse) GetOrders() []*Order {
@@ -1598,7 +1961,7 @@ type ShipOrderRequest struct {
 
 func (x *ShipOrderRequest) Reset() {
 	*x = ShipOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[21]
+	mi := &file_mall_order_v1_order_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1610,7 +1973,7 @@ func (x *ShipOrderRequest) String() string {
 func (*ShipOrderRequest) ProtoMessage() {}
 
 func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[21]
+	mi := &file_mall_order_v1_order_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,7 +1986,7 @@ func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderRequest.ProtoReflect.Descriptor instead.
 func (*ShipOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{21}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ShipOrderRequest) GetOrderId() string {
@@ -1656,7 +2019,7 @@ type ShipOrderResponse struct {
 
 func (x *ShipOrderResponse) Reset() {
 	*x = ShipOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[22]
+	mi := &file_mall_order_v1_order_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1668,7 +2031,7 @@ func (x *ShipOrderResponse) String() string {
 func (*ShipOrderResponse) ProtoMessage() {}
 
 func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[22]
+	mi := &file_mall_order_v1_order_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1681,7 +2044,7 @@ func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderResponse.ProtoReflect.Descriptor instead.
 func (*ShipOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{22}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ShipOrderResponse) GetOrder() *Order {
@@ -1700,7 +2063,7 @@ type MarkDeliveredRequest struct {
 
 func (x *MarkDeliveredRequest) Reset() {
 	*x = MarkDeliveredRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[23]
+	mi := &file_mall_order_v1_order_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +2075,7 @@ func (x *MarkDeliveredRequest) String() string {
 func (*MarkDeliveredRequest) ProtoMessage() {}
 
 func (x *MarkDeliveredRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[23]
+	mi := &file_mall_order_v1_order_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +2088,7 @@ func (x *MarkDeliveredRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkDeliveredRequest.ProtoReflect.Descriptor instead.
 func (*MarkDeliveredRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{23}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MarkDeliveredRequest) GetOrderId() string {
@@ -1744,7 +2107,7 @@ type MarkDeliveredResponse struct {
 
 func (x *MarkDeliveredResponse) Reset() {
 	*x = MarkDeliveredResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[24]
+	mi := &file_mall_order_v1_order_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +2119,7 @@ func (x *MarkDeliveredResponse) String() string {
 func (*MarkDeliveredResponse) ProtoMessage() {}
 
 func (x *MarkDeliveredResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[24]
+	mi := &file_mall_order_v1_order_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +2132,7 @@ func (x *MarkDeliveredResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkDeliveredResponse.ProtoReflect.Descriptor instead.
 func (*MarkDeliveredResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{24}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MarkDeliveredResponse) GetOrder() *Order {
@@ -1794,7 +2157,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[25]
+	mi := &file_mall_order_v1_order_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +2169,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[25]
+	mi := &file_mall_order_v1_order_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +2182,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{25}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateOrderRequest) GetOrderId() string {
@@ -1875,7 +2238,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[26]
+	mi := &file_mall_order_v1_order_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +2250,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[26]
+	mi := &file_mall_order_v1_order_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +2263,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{26}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -1925,14 +2288,17 @@ type TransitionOrderRequest struct {
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Optional guard: fail with failed_precondition unless the order is in one
 	// of these statuses (or already in to_status).
-	FromStatuses  []OrderStatus `protobuf:"varint,4,rep,packed,name=from_statuses,json=fromStatuses,proto3,enum=mall.order.v1.OrderStatus" json:"from_statuses,omitempty"`
+	FromStatuses []OrderStatus `protobuf:"varint,4,rep,packed,name=from_statuses,json=fromStatuses,proto3,enum=mall.order.v1.OrderStatus" json:"from_statuses,omitempty"`
+	// Recorded in the history with reason; UNSPECIFIED means the usual cause
+	// of a move to to_status where there is one (PAID, SHIPPED, ...).
+	Cause         StatusChangeCause `protobuf:"varint,5,opt,name=cause,proto3,enum=mall.order.v1.StatusChangeCause" json:"cause,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TransitionOrderRequest) Reset() {
 	*x = TransitionOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	mi := &file_mall_order_v1_order_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1944,7 +2310,7 @@ func (x *TransitionOrderRequest) String() string {
 func (*TransitionOrderRequest) ProtoMessage() {}
 
 func (x *TransitionOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	mi := &file_mall_order_v1_order_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1957,7 +2323,7 @@ func (x *TransitionOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionOrderRequest.ProtoReflect.Descriptor instead.
 func (*TransitionOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{27}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *TransitionOrderRequest) GetOrderId() string {
@@ -1988,6 +2354,13 @@ func (x *TransitionOrderRequest) GetFromStatuses() []OrderStatus {
 	return nil
 }
 
+func (x *TransitionOrderRequest) GetCause() StatusChangeCause {
+	if x != nil {
+		return x.Cause
+	}
+	return StatusChangeCause_STATUS_CHANGE_CAUSE_UNSPECIFIED
+}
+
 type TransitionOrderResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Order *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
@@ -1999,7 +2372,7 @@ type TransitionOrderResponse struct {
 
 func (x *TransitionOrderResponse) Reset() {
 	*x = TransitionOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	mi := &file_mall_order_v1_order_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2011,7 +2384,7 @@ func (x *TransitionOrderResponse) String() string {
 func (*TransitionOrderResponse) ProtoMessage() {}
 
 func (x *TransitionOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	mi := &file_mall_order_v1_order_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2024,7 +2397,7 @@ func (x *TransitionOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionOrderResponse.ProtoReflect.Descriptor instead.
 func (*TransitionOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TransitionOrderResponse) GetOrder() *Order {
@@ -2050,7 +2423,7 @@ type GetOrderInternalRequest struct {
 
 func (x *GetOrderInternalRequest) Reset() {
 	*x = GetOrderInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	mi := &file_mall_order_v1_order_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2062,7 +2435,7 @@ func (x *GetOrderInternalRequest) String() string {
 func (*GetOrderInternalRequest) ProtoMessage() {}
 
 func (x *GetOrderInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	mi := &file_mall_order_v1_order_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2075,7 +2448,7 @@ func (x *GetOrderInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetOrderInternalRequest) GetOrderId() string {
@@ -2094,7 +2467,7 @@ type GetOrderInternalResponse struct {
 
 func (x *GetOrderInternalResponse) Reset() {
 	*x = GetOrderInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	mi := &file_mall_order_v1_order_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2106,7 +2479,7 @@ func (x *GetOrderInternalResponse) String() string {
 func (*GetOrderInternalResponse) ProtoMessage() {}
 
 func (x *GetOrderInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	mi := &file_mall_order_v1_order_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2119,10 +2492,98 @@ func (x *GetOrderInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetOrderInternalResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type RecordRefundRefusedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordRefundRefusedRequest) Reset() {
+	*x = RecordRefundRefusedRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordRefundRefusedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordRefundRefusedRequest) ProtoMessage() {}
+
+func (x *RecordRefundRefusedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordRefundRefusedRequest.ProtoReflect.Descriptor instead.
+func (*RecordRefundRefusedRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *RecordRefundRefusedRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type RecordRefundRefusedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordRefundRefusedResponse) Reset() {
+	*x = RecordRefundRefusedResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordRefundRefusedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordRefundRefusedResponse) ProtoMessage() {}
+
+func (x *RecordRefundRefusedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordRefundRefusedResponse.ProtoReflect.Descriptor instead.
+func (*RecordRefundRefusedResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RecordRefundRefusedResponse) GetOrder() *Order {
 	if x != nil {
 		return x.Order
 	}
@@ -2151,7 +2612,7 @@ type ListOrdersInternalRequest struct {
 
 func (x *ListOrdersInternalRequest) Reset() {
 	*x = ListOrdersInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2163,7 +2624,7 @@ func (x *ListOrdersInternalRequest) String() string {
 func (*ListOrdersInternalRequest) ProtoMessage() {}
 
 func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2176,7 +2637,7 @@ func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListOrdersInternalRequest) GetUserId() string {
@@ -2246,7 +2707,7 @@ type ListOrdersInternalResponse struct {
 
 func (x *ListOrdersInternalResponse) Reset() {
 	*x = ListOrdersInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2258,7 +2719,7 @@ func (x *ListOrdersInternalResponse) String() string {
 func (*ListOrdersInternalResponse) ProtoMessage() {}
 
 func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2271,7 +2732,7 @@ func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListOrdersInternalResponse) GetOrders() []*Order {
@@ -2317,7 +2778,7 @@ type FlashSaleOrderInput struct {
 
 func (x *FlashSaleOrderInput) Reset() {
 	*x = FlashSaleOrderInput{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2790,7 @@ func (x *FlashSaleOrderInput) String() string {
 func (*FlashSaleOrderInput) ProtoMessage() {}
 
 func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2803,7 @@ func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderInput.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderInput) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *FlashSaleOrderInput) GetTicket() string {
@@ -2449,7 +2910,7 @@ type FlashSaleOrderResult struct {
 
 func (x *FlashSaleOrderResult) Reset() {
 	*x = FlashSaleOrderResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2461,7 +2922,7 @@ func (x *FlashSaleOrderResult) String() string {
 func (*FlashSaleOrderResult) ProtoMessage() {}
 
 func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2474,7 +2935,7 @@ func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderResult.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *FlashSaleOrderResult) GetTicket() string {
@@ -2507,7 +2968,7 @@ type CreateFlashSaleOrdersRequest struct {
 
 func (x *CreateFlashSaleOrdersRequest) Reset() {
 	*x = CreateFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2980,7 @@ func (x *CreateFlashSaleOrdersRequest) String() string {
 func (*CreateFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2993,7 @@ func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CreateFlashSaleOrdersRequest) GetOrders() []*FlashSaleOrderInput {
@@ -2552,7 +3013,7 @@ type CreateFlashSaleOrdersResponse struct {
 
 func (x *CreateFlashSaleOrdersResponse) Reset() {
 	*x = CreateFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2564,7 +3025,7 @@ func (x *CreateFlashSaleOrdersResponse) String() string {
 func (*CreateFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2577,7 +3038,7 @@ func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateFlashSaleOrdersResponse) GetResults() []*FlashSaleOrderResult {
@@ -2622,14 +3083,15 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\timage_url\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\bimageUrl\x128\n" +
 	"\x10unit_price_cents\x18\x05 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02(\x00R\x0eunitPriceCents\x12&\n" +
 	"\bquantity\x18\x06 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\x90N(\x01R\bquantity\"\xd9\x01\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x01R\bquantity\"\x91\x02\n" +
 	"\fStatusChange\x12;\n" +
 	"\vfrom_status\x18\x01 \x01(\x0e2\x1a.mall.order.v1.OrderStatusR\n" +
 	"fromStatus\x127\n" +
 	"\tto_status\x18\x02 \x01(\x0e2\x1a.mall.order.v1.OrderStatusR\btoStatus\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\x8d\x06\n" +
+	"occurredAt\x126\n" +
+	"\x05cause\x18\x05 \x01(\x0e2 .mall.order.v1.StatusChangeCauseR\x05cause\"\xf4\a\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x122\n" +
@@ -2650,7 +3112,12 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"created_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12J\n" +
-	"\x13refund_requested_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\x11refundRequestedAt\"F\n" +
+	"\x13refund_requested_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\x11refundRequestedAt\x12=\n" +
+	"\frefund_state\x18\x11 \x01(\x0e2\x1a.mall.order.v1.RefundStateR\vrefundState\x12!\n" +
+	"\frefund_cents\x18\x12 \x01(\x03R\vrefundCents\x12;\n" +
+	"\vrefunded_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"refundedAt\x12F\n" +
+	"\x11refund_refused_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\x0frefundRefusedAt\"F\n" +
 	"\rCartSelection\x125\n" +
 	"\vproduct_ids\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\b\x01\x10d\x18\x01\"\x06r\x04\x10\x01\x18@R\n" +
 	"productIds\"]\n" +
@@ -2670,24 +3137,39 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x10CheckoutResponse\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\":\n" +
 	"\x12GetCheckoutRequest\x12$\n" +
-	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"\xb7\x01\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"\xda\x01\n" +
 	"\x13GetCheckoutResponse\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x122\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1c.mall.order.v1.CheckoutStateR\x05state\x12%\n" +
 	"\x0efailure_reason\x18\x03 \x01(\tR\rfailureReason\x12*\n" +
-	"\x05order\x18\x04 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"7\n" +
+	"\x05order\x18\x04 \x01(\v2\x14.mall.order.v1.OrderR\x05order\x12!\n" +
+	"\ffailure_code\x18\x05 \x01(\tR\vfailureCode\"7\n" +
 	"\x0fGetOrderRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\">\n" +
 	"\x10GetOrderResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xb1\x01\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xd2\x01\n" +
 	"\x11ListOrdersRequest\x12K\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1a.mall.order.v1.OrderStatusB\x13\xbaH\x10\x92\x01\r\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bstatuses\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"j\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12\x1f\n" +
+	"\vwith_refund\x18\x04 \x01(\bR\n" +
+	"withRefund\"j\n" +
 	"\x12ListOrdersResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x14\n" +
+	"\x12CountOrdersRequest\"\x99\x02\n" +
+	"\x13CountOrdersResponse\x12'\n" +
+	"\x0fpending_payment\x18\x01 \x01(\x03R\x0ependingPayment\x12\x12\n" +
+	"\x04paid\x18\x02 \x01(\x03R\x04paid\x12\x18\n" +
+	"\ashipped\x18\x03 \x01(\x03R\ashipped\x12\x1c\n" +
+	"\tdelivered\x18\x04 \x01(\x03R\tdelivered\x12\x1c\n" +
+	"\tcompleted\x18\x05 \x01(\x03R\tcompleted\x12\x1c\n" +
+	"\tcancelled\x18\x06 \x01(\x03R\tcancelled\x12\x1a\n" +
+	"\brefunded\x18\a \x01(\x03R\brefunded\x12\x1f\n" +
+	"\vwith_refund\x18\b \x01(\x03R\n" +
+	"withRefund\x12\x14\n" +
+	"\x05total\x18\t \x01(\x03R\x05total\"\\\n" +
 	"\x12CancelOrderRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12 \n" +
 	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"A\n" +
@@ -2726,20 +3208,25 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x10payment_deadline\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x0fpaymentDeadline\"[\n" +
 	"\x13CreateOrderResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\x12\x18\n" +
-	"\acreated\x18\x02 \x01(\bR\acreated\"\xfd\x01\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"\xbf\x02\n" +
 	"\x16TransitionOrderRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12C\n" +
 	"\tto_status\x18\x02 \x01(\x0e2\x1a.mall.order.v1.OrderStatusB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\btoStatus\x12\"\n" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\x12T\n" +
-	"\rfrom_statuses\x18\x04 \x03(\x0e2\x1a.mall.order.v1.OrderStatusB\x13\xbaH\x10\x92\x01\r\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\ffromStatuses\"_\n" +
+	"\rfrom_statuses\x18\x04 \x03(\x0e2\x1a.mall.order.v1.OrderStatusB\x13\xbaH\x10\x92\x01\r\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\ffromStatuses\x12@\n" +
+	"\x05cause\x18\x05 \x01(\x0e2 .mall.order.v1.StatusChangeCauseB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05cause\"_\n" +
 	"\x17TransitionOrderResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\x12\x18\n" +
 	"\achanged\x18\x02 \x01(\bR\achanged\"?\n" +
 	"\x17GetOrderInternalRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"F\n" +
 	"\x18GetOrderInternalResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"B\n" +
+	"\x1aRecordRefundRefusedRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"I\n" +
+	"\x1bRecordRefundRefusedResponse\x12*\n" +
 	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xed\x03\n" +
 	"\x19ListOrdersInternalRequest\x12 \n" +
 	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x121\n" +
@@ -2799,13 +3286,33 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x1aCHECKOUT_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CHECKOUT_STATE_PROCESSING\x10\x01\x12 \n" +
 	"\x1cCHECKOUT_STATE_ORDER_CREATED\x10\x02\x12\x19\n" +
-	"\x15CHECKOUT_STATE_FAILED\x10\x032\x82\v\n" +
+	"\x15CHECKOUT_STATE_FAILED\x10\x03*|\n" +
+	"\vRefundState\x12\x1c\n" +
+	"\x18REFUND_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16REFUND_STATE_REQUESTED\x10\x01\x12\x19\n" +
+	"\x15REFUND_STATE_REFUNDED\x10\x02\x12\x18\n" +
+	"\x14REFUND_STATE_REFUSED\x10\x03*\xe5\x03\n" +
+	"\x11StatusChangeCause\x12#\n" +
+	"\x1fSTATUS_CHANGE_CAUSE_UNSPECIFIED\x10\x00\x12%\n" +
+	"!STATUS_CHANGE_CAUSE_ORDER_CREATED\x10\x01\x12\x1c\n" +
+	"\x18STATUS_CHANGE_CAUSE_PAID\x10\x02\x12*\n" +
+	"&STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER\x10\x03\x12'\n" +
+	"#STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED\x10\x04\x12'\n" +
+	"#STATUS_CHANGE_CAUSE_CHECKOUT_FAILED\x10\x05\x12/\n" +
+	"+STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS\x10\x06\x12\x1f\n" +
+	"\x1bSTATUS_CHANGE_CAUSE_SHIPPED\x10\a\x12!\n" +
+	"\x1dSTATUS_CHANGE_CAUSE_DELIVERED\x10\b\x12)\n" +
+	"%STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED\x10\t\x12&\n" +
+	"\"STATUS_CHANGE_CAUSE_AUTO_COMPLETED\x10\n" +
+	"\x12 \n" +
+	"\x1cSTATUS_CHANGE_CAUSE_REFUNDED\x10\v2\xd8\f\n" +
 	"\fOrderService\x12T\n" +
 	"\bCheckout\x12\x1e.mall.order.v1.CheckoutRequest\x1a\x1f.mall.order.v1.CheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x02\x12]\n" +
 	"\vGetCheckout\x12!.mall.order.v1.GetCheckoutRequest\x1a\".mall.order.v1.GetCheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12T\n" +
 	"\bGetOrder\x12\x1e.mall.order.v1.GetOrderRequest\x1a\x1f.mall.order.v1.GetOrderResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12Z\n" +
 	"\n" +
-	"ListOrders\x12 .mall.order.v1.ListOrdersRequest\x1a!.mall.order.v1.ListOrdersResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12Z\n" +
+	"ListOrders\x12 .mall.order.v1.ListOrdersRequest\x1a!.mall.order.v1.ListOrdersResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12]\n" +
+	"\vCountOrders\x12!.mall.order.v1.CountOrdersRequest\x1a\".mall.order.v1.CountOrdersResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12Z\n" +
 	"\vCancelOrder\x12!.mall.order.v1.CancelOrderRequest\x1a\".mall.order.v1.CancelOrderResponse\"\x04\xc8\xf3\x18\x02\x12c\n" +
 	"\x0eConfirmReceipt\x12$.mall.order.v1.ConfirmReceiptRequest\x1a%.mall.order.v1.ConfirmReceiptResponse\"\x04\xc8\xf3\x18\x02\x12i\n" +
 	"\x0fAdminListOrders\x12%.mall.order.v1.AdminListOrdersRequest\x1a&.mall.order.v1.AdminListOrdersResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12T\n" +
@@ -2814,7 +3321,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\vCreateOrder\x12!.mall.order.v1.CreateOrderRequest\x1a\".mall.order.v1.CreateOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12i\n" +
 	"\x0fTransitionOrder\x12%.mall.order.v1.TransitionOrderRequest\x1a&.mall.order.v1.TransitionOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12l\n" +
 	"\x10GetOrderInternal\x12&.mall.order.v1.GetOrderInternalRequest\x1a'.mall.order.v1.GetOrderInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12r\n" +
-	"\x12ListOrdersInternal\x12(.mall.order.v1.ListOrdersInternalRequest\x1a).mall.order.v1.ListOrdersInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12{\n" +
+	"\x12ListOrdersInternal\x12(.mall.order.v1.ListOrdersInternalRequest\x1a).mall.order.v1.ListOrdersInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12u\n" +
+	"\x13RecordRefundRefused\x12).mall.order.v1.RecordRefundRefusedRequest\x1a*.mall.order.v1.RecordRefundRefusedResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12{\n" +
 	"\x15CreateFlashSaleOrders\x12+.mall.order.v1.CreateFlashSaleOrdersRequest\x1a,.mall.order.v1.CreateFlashSaleOrdersResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\x95\x01\n" +
 	"\x11com.mall.order.v1B\n" +
 	"OrderProtoP\x01Z\x1emall/gen/mall/order/v1;orderv1\xa2\x02\x03MOX\xaa\x02\rMall.Order.V1\xca\x02\rMall\\Order\\V1\xe2\x02\x19Mall\\Order\\V1\\GPBMetadata\xea\x02\x0fMall::Order::V1b\x06proto3"
@@ -2831,128 +3339,144 @@ func file_mall_order_v1_order_proto_rawDescGZIP() []byte {
 	return file_mall_order_v1_order_proto_rawDescData
 }
 
-var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_mall_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                      // 0: mall.order.v1.OrderStatus
 	(OrderKind)(0),                        // 1: mall.order.v1.OrderKind
 	(CheckoutState)(0),                    // 2: mall.order.v1.CheckoutState
-	(*ShippingAddress)(nil),               // 3: mall.order.v1.ShippingAddress
-	(*OrderLine)(nil),                     // 4: mall.order.v1.OrderLine
-	(*OrderLineInput)(nil),                // 5: mall.order.v1.OrderLineInput
-	(*StatusChange)(nil),                  // 6: mall.order.v1.StatusChange
-	(*Order)(nil),                         // 7: mall.order.v1.Order
-	(*CartSelection)(nil),                 // 8: mall.order.v1.CartSelection
-	(*BuyNowItem)(nil),                    // 9: mall.order.v1.BuyNowItem
-	(*CheckoutRequest)(nil),               // 10: mall.order.v1.CheckoutRequest
-	(*CheckoutResponse)(nil),              // 11: mall.order.v1.CheckoutResponse
-	(*GetCheckoutRequest)(nil),            // 12: mall.order.v1.GetCheckoutRequest
-	(*GetCheckoutResponse)(nil),           // 13: mall.order.v1.GetCheckoutResponse
-	(*GetOrderRequest)(nil),               // 14: mall.order.v1.GetOrderRequest
-	(*GetOrderResponse)(nil),              // 15: mall.order.v1.GetOrderResponse
-	(*ListOrdersRequest)(nil),             // 16: mall.order.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),            // 17: mall.order.v1.ListOrdersResponse
-	(*CancelOrderRequest)(nil),            // 18: mall.order.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),           // 19: mall.order.v1.CancelOrderResponse
-	(*ConfirmReceiptRequest)(nil),         // 20: mall.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),        // 21: mall.order.v1.ConfirmReceiptResponse
-	(*AdminListOrdersRequest)(nil),        // 22: mall.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),       // 23: mall.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),              // 24: mall.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),             // 25: mall.order.v1.ShipOrderResponse
-	(*MarkDeliveredRequest)(nil),          // 26: mall.order.v1.MarkDeliveredRequest
-	(*MarkDeliveredResponse)(nil),         // 27: mall.order.v1.MarkDeliveredResponse
-	(*CreateOrderRequest)(nil),            // 28: mall.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),           // 29: mall.order.v1.CreateOrderResponse
-	(*TransitionOrderRequest)(nil),        // 30: mall.order.v1.TransitionOrderRequest
-	(*TransitionOrderResponse)(nil),       // 31: mall.order.v1.TransitionOrderResponse
-	(*GetOrderInternalRequest)(nil),       // 32: mall.order.v1.GetOrderInternalRequest
-	(*GetOrderInternalResponse)(nil),      // 33: mall.order.v1.GetOrderInternalResponse
-	(*ListOrdersInternalRequest)(nil),     // 34: mall.order.v1.ListOrdersInternalRequest
-	(*ListOrdersInternalResponse)(nil),    // 35: mall.order.v1.ListOrdersInternalResponse
-	(*FlashSaleOrderInput)(nil),           // 36: mall.order.v1.FlashSaleOrderInput
-	(*FlashSaleOrderResult)(nil),          // 37: mall.order.v1.FlashSaleOrderResult
-	(*CreateFlashSaleOrdersRequest)(nil),  // 38: mall.order.v1.CreateFlashSaleOrdersRequest
-	(*CreateFlashSaleOrdersResponse)(nil), // 39: mall.order.v1.CreateFlashSaleOrdersResponse
-	(*timestamppb.Timestamp)(nil),         // 40: google.protobuf.Timestamp
+	(RefundState)(0),                      // 3: mall.order.v1.RefundState
+	(StatusChangeCause)(0),                // 4: mall.order.v1.StatusChangeCause
+	(*ShippingAddress)(nil),               // 5: mall.order.v1.ShippingAddress
+	(*OrderLine)(nil),                     // 6: mall.order.v1.OrderLine
+	(*OrderLineInput)(nil),                // 7: mall.order.v1.OrderLineInput
+	(*StatusChange)(nil),                  // 8: mall.order.v1.StatusChange
+	(*Order)(nil),                         // 9: mall.order.v1.Order
+	(*CartSelection)(nil),                 // 10: mall.order.v1.CartSelection
+	(*BuyNowItem)(nil),                    // 11: mall.order.v1.BuyNowItem
+	(*CheckoutRequest)(nil),               // 12: mall.order.v1.CheckoutRequest
+	(*CheckoutResponse)(nil),              // 13: mall.order.v1.CheckoutResponse
+	(*GetCheckoutRequest)(nil),            // 14: mall.order.v1.GetCheckoutRequest
+	(*GetCheckoutResponse)(nil),           // 15: mall.order.v1.GetCheckoutResponse
+	(*GetOrderRequest)(nil),               // 16: mall.order.v1.GetOrderRequest
+	(*GetOrderResponse)(nil),              // 17: mall.order.v1.GetOrderResponse
+	(*ListOrdersRequest)(nil),             // 18: mall.order.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),            // 19: mall.order.v1.ListOrdersResponse
+	(*CountOrdersRequest)(nil),            // 20: mall.order.v1.CountOrdersRequest
+	(*CountOrdersResponse)(nil),           // 21: mall.order.v1.CountOrdersResponse
+	(*CancelOrderRequest)(nil),            // 22: mall.order.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),           // 23: mall.order.v1.CancelOrderResponse
+	(*ConfirmReceiptRequest)(nil),         // 24: mall.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),        // 25: mall.order.v1.ConfirmReceiptResponse
+	(*AdminListOrdersRequest)(nil),        // 26: mall.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),       // 27: mall.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),              // 28: mall.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),             // 29: mall.order.v1.ShipOrderResponse
+	(*MarkDeliveredRequest)(nil),          // 30: mall.order.v1.MarkDeliveredRequest
+	(*MarkDeliveredResponse)(nil),         // 31: mall.order.v1.MarkDeliveredResponse
+	(*CreateOrderRequest)(nil),            // 32: mall.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),           // 33: mall.order.v1.CreateOrderResponse
+	(*TransitionOrderRequest)(nil),        // 34: mall.order.v1.TransitionOrderRequest
+	(*TransitionOrderResponse)(nil),       // 35: mall.order.v1.TransitionOrderResponse
+	(*GetOrderInternalRequest)(nil),       // 36: mall.order.v1.GetOrderInternalRequest
+	(*GetOrderInternalResponse)(nil),      // 37: mall.order.v1.GetOrderInternalResponse
+	(*RecordRefundRefusedRequest)(nil),    // 38: mall.order.v1.RecordRefundRefusedRequest
+	(*RecordRefundRefusedResponse)(nil),   // 39: mall.order.v1.RecordRefundRefusedResponse
+	(*ListOrdersInternalRequest)(nil),     // 40: mall.order.v1.ListOrdersInternalRequest
+	(*ListOrdersInternalResponse)(nil),    // 41: mall.order.v1.ListOrdersInternalResponse
+	(*FlashSaleOrderInput)(nil),           // 42: mall.order.v1.FlashSaleOrderInput
+	(*FlashSaleOrderResult)(nil),          // 43: mall.order.v1.FlashSaleOrderResult
+	(*CreateFlashSaleOrdersRequest)(nil),  // 44: mall.order.v1.CreateFlashSaleOrdersRequest
+	(*CreateFlashSaleOrdersResponse)(nil), // 45: mall.order.v1.CreateFlashSaleOrdersResponse
+	(*timestamppb.Timestamp)(nil),         // 46: google.protobuf.Timestamp
 }
 var file_mall_order_v1_order_proto_depIdxs = []int32{
 	0,  // 0: mall.order.v1.StatusChange.from_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 1: mall.order.v1.StatusChange.to_status:type_name -> mall.order.v1.OrderStatus
-	40, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
-	0,  // 3: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
-	1,  // 4: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
-	4,  // 5: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
-	3,  // 6: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	40, // 7: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
-	6,  // 8: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
-	40, // 9: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	40, // 10: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	40, // 11: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
-	8,  // 12: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
-	9,  // 13: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
-	2,  // 14: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
-	7,  // 15: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
-	7,  // 16: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 17: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	7,  // 18: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	7,  // 19: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
-	7,  // 20: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
-	0,  // 21: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	7,  // 22: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	7,  // 23: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
-	7,  // 24: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
-	5,  // 25: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
-	3,  // 26: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	40, // 27: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
-	7,  // 28: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 29: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
-	0,  // 30: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
-	7,  // 31: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
-	7,  // 32: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
-	1,  // 33: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
-	0,  // 34: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	40, // 35: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	40, // 36: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
-	7,  // 37: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	40, // 38: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	40, // 39: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	3,  // 40: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	36, // 41: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	37, // 42: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	10, // 43: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	12, // 44: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	14, // 45: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	16, // 46: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	18, // 47: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	20, // 48: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	22, // 49: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	24, // 50: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	26, // 51: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	28, // 52: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	30, // 53: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	32, // 54: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	34, // 55: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	38, // 56: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	11, // 57: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	13, // 58: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	15, // 59: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	17, // 60: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	19, // 61: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	21, // 62: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	23, // 63: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	25, // 64: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	27, // 65: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	29, // 66: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	31, // 67: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	33, // 68: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	35, // 69: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	39, // 70: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	57, // [57:71] is the sub-list for method output_type
-	43, // [43:57] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	46, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
+	4,  // 3: mall.order.v1.StatusChange.cause:type_name -> mall.order.v1.StatusChangeCause
+	0,  // 4: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
+	1,  // 5: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
+	6,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
+	5,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	46, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
+	8,  // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
+	46, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	46, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	46, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	3,  // 13: mall.order.v1.Order.refund_state:type_name -> mall.order.v1.RefundState
+	46, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
+	46, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
+	10, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
+	11, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
+	2,  // 18: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
+	9,  // 19: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
+	9,  // 20: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 21: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	9,  // 22: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	9,  // 23: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
+	9,  // 24: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
+	0,  // 25: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	9,  // 26: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	9,  // 27: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
+	9,  // 28: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
+	7,  // 29: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
+	5,  // 30: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	46, // 31: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	9,  // 32: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 33: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
+	0,  // 34: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
+	4,  // 35: mall.order.v1.TransitionOrderRequest.cause:type_name -> mall.order.v1.StatusChangeCause
+	9,  // 36: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
+	9,  // 37: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
+	9,  // 38: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
+	1,  // 39: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
+	0,  // 40: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	46, // 41: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	46, // 42: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	9,  // 43: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	46, // 44: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	46, // 45: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	5,  // 46: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	42, // 47: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	43, // 48: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	12, // 49: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	14, // 50: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	16, // 51: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	18, // 52: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	20, // 53: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
+	22, // 54: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	24, // 55: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	26, // 56: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	28, // 57: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	30, // 58: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	32, // 59: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	34, // 60: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	36, // 61: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	40, // 62: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	38, // 63: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
+	44, // 64: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	13, // 65: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	15, // 66: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	17, // 67: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	19, // 68: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	21, // 69: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
+	23, // 70: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	25, // 71: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	27, // 72: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	29, // 73: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	31, // 74: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	33, // 75: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	35, // 76: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	37, // 77: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	41, // 78: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	39, // 79: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
+	45, // 80: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	65, // [65:81] is the sub-list for method output_type
+	49, // [49:65] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
@@ -2969,8 +3493,8 @@ func file_mall_order_v1_order_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_order_v1_order_proto_rawDesc), len(file_mall_order_v1_order_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   37,
+			NumEnums:      5,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -134,6 +134,71 @@ func (ProductSort) EnumDescriptor() ([]byte, []int) {
 	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{1}
 }
 
+// SearchSort orders SearchProducts.
+type SearchSort int32
+
+const (
+	// Same as SEARCH_SORT_RELEVANCE.
+	SearchSort_SEARCH_SORT_UNSPECIFIED SearchSort = 0
+	// Best match first (title over subtitle over description), then most
+	// sold, then newest.
+	SearchSort_SEARCH_SORT_RELEVANCE SearchSort = 1
+	// Most sold first, then newest.
+	SearchSort_SEARCH_SORT_SALES SearchSort = 2
+	// Cheapest first, then newest.
+	SearchSort_SEARCH_SORT_PRICE_ASC SearchSort = 3
+	// Dearest first, then newest.
+	SearchSort_SEARCH_SORT_PRICE_DESC SearchSort = 4
+	SearchSort_SEARCH_SORT_NEWEST     SearchSort = 5
+)
+
+// Enum value maps for SearchSort.
+var (
+	SearchSort_name = map[int32]string{
+		0: "SEARCH_SORT_UNSPECIFIED",
+		1: "SEARCH_SORT_RELEVANCE",
+		2: "SEARCH_SORT_SALES",
+		3: "SEARCH_SORT_PRICE_ASC",
+		4: "SEARCH_SORT_PRICE_DESC",
+		5: "SEARCH_SORT_NEWEST",
+	}
+	SearchSort_value = map[string]int32{
+		"SEARCH_SORT_UNSPECIFIED": 0,
+		"SEARCH_SORT_RELEVANCE":   1,
+		"SEARCH_SORT_SALES":       2,
+		"SEARCH_SORT_PRICE_ASC":   3,
+		"SEARCH_SORT_PRICE_DESC":  4,
+		"SEARCH_SORT_NEWEST":      5,
+	}
+)
+
+func (x SearchSort) Enum() *SearchSort {
+	p := new(SearchSort)
+	*p = x
+	return p
+}
+
+func (x SearchSort) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SearchSort) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_product_v1_product_proto_enumTypes[2].Descriptor()
+}
+
+func (SearchSort) Type() protoreflect.EnumType {
+	return &file_mall_product_v1_product_proto_enumTypes[2]
+}
+
+func (x SearchSort) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SearchSort.Descriptor instead.
+func (SearchSort) EnumDescriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{2}
+}
+
 // ReservationState is the life of a stock reservation.
 type ReservationState int32
 
@@ -171,11 +236,11 @@ func (x ReservationState) String() string {
 }
 
 func (ReservationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_mall_product_v1_product_proto_enumTypes[2].Descriptor()
+	return file_mall_product_v1_product_proto_enumTypes[3].Descriptor()
 }
 
 func (ReservationState) Type() protoreflect.EnumType {
-	return &file_mall_product_v1_product_proto_enumTypes[2]
+	return &file_mall_product_v1_product_proto_enumTypes[3]
 }
 
 func (x ReservationState) Number() protoreflect.EnumNumber {
@@ -184,7 +249,7 @@ func (x ReservationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReservationState.Descriptor instead.
 func (ReservationState) EnumDescriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{2}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{3}
 }
 
 // AllocationState is the life of a flash sale's stock allocation.
@@ -223,11 +288,11 @@ func (x AllocationState) String() string {
 }
 
 func (AllocationState) Descriptor() protoreflect.EnumDescriptor {
-	return file_mall_product_v1_product_proto_enumTypes[3].Descriptor()
+	return file_mall_product_v1_product_proto_enumTypes[4].Descriptor()
 }
 
 func (AllocationState) Type() protoreflect.EnumType {
-	return &file_mall_product_v1_product_proto_enumTypes[3]
+	return &file_mall_product_v1_product_proto_enumTypes[4]
 }
 
 func (x AllocationState) Number() protoreflect.EnumNumber {
@@ -236,7 +301,7 @@ func (x AllocationState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationState.Descriptor instead.
 func (AllocationState) EnumDescriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{3}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{4}
 }
 
 // Category is a node of the category tree.
@@ -1331,8 +1396,11 @@ type SearchProductsRequest struct {
 	// Restricts the search to one category when set.
 	CategoryId string `protobuf:"bytes,2,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	// 0 means the server default (20).
-	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// A page token is valid only for the keyword, category and sort it came
+	// with.
+	Sort          SearchSort `protobuf:"varint,5,opt,name=sort,proto3,enum=mall.product.v1.SearchSort" json:"sort,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1395,12 +1463,21 @@ func (x *SearchProductsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *SearchProductsRequest) GetSort() SearchSort {
+	if x != nil {
+		return x.Sort
+	}
+	return SearchSort_SEARCH_SORT_UNSPECIFIED
+}
+
 type SearchProductsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Most relevant first.
+	// In the requested order.
 	Products []*Product `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
 	// Empty when there are no more pages.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// How many products match (on every page).
+	Total         int64 `protobuf:"varint,3,opt,name=total,proto3" json:"total,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1447,6 +1524,13 @@ func (x *SearchProductsResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *SearchProductsResponse) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
 }
 
 type ListBannersRequest struct {
@@ -3298,7 +3382,7 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x18BatchGetProductsResponse\x124\n" +
 	"\bproducts\x18\x01 \x03(\v2\x18.mall.product.v1.ProductR\bproducts\x12\x1f\n" +
 	"\vmissing_ids\x18\x02 \x03(\tR\n" +
-	"missingIds\"\xbb\x01\n" +
+	"missingIds\"\xf6\x01\n" +
 	"\x15SearchProductsRequest\x12'\n" +
 	"\akeyword\x18\x01 \x01(\tB\r\xbaH\n" +
 	"r\b\x10\x01\x18d2\x02\\SR\akeyword\x12(\n" +
@@ -3306,10 +3390,12 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"categoryId\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"v\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x129\n" +
+	"\x04sort\x18\x05 \x01(\x0e2\x1b.mall.product.v1.SearchSortB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04sort\"\x8c\x01\n" +
 	"\x16SearchProductsResponse\x124\n" +
 	"\bproducts\x18\x01 \x03(\v2\x18.mall.product.v1.ProductR\bproducts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x14\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x14\n" +
+	"\x05total\x18\x03 \x01(\x03R\x05total\"\x14\n" +
 	"\x12ListBannersRequest\"H\n" +
 	"\x13ListBannersResponse\x121\n" +
 	"\abanners\x18\x01 \x03(\v2\x17.mall.product.v1.BannerR\abanners\"^\n" +
@@ -3432,7 +3518,15 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x13PRODUCT_SORT_NEWEST\x10\x01\x12\x1a\n" +
 	"\x16PRODUCT_SORT_PRICE_ASC\x10\x02\x12\x1b\n" +
 	"\x17PRODUCT_SORT_PRICE_DESC\x10\x03\x12\x16\n" +
-	"\x12PRODUCT_SORT_SALES\x10\x04*\x96\x01\n" +
+	"\x12PRODUCT_SORT_SALES\x10\x04*\xaa\x01\n" +
+	"\n" +
+	"SearchSort\x12\x1b\n" +
+	"\x17SEARCH_SORT_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15SEARCH_SORT_RELEVANCE\x10\x01\x12\x15\n" +
+	"\x11SEARCH_SORT_SALES\x10\x02\x12\x19\n" +
+	"\x15SEARCH_SORT_PRICE_ASC\x10\x03\x12\x1a\n" +
+	"\x16SEARCH_SORT_PRICE_DESC\x10\x04\x12\x16\n" +
+	"\x12SEARCH_SORT_NEWEST\x10\x05*\x96\x01\n" +
 	"\x10ReservationState\x12!\n" +
 	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aRESERVATION_STATE_RESERVED\x10\x01\x12\x1f\n" +
@@ -3481,161 +3575,163 @@ func file_mall_product_v1_product_proto_rawDescGZIP() []byte {
 	return file_mall_product_v1_product_proto_rawDescData
 }
 
-var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_mall_product_v1_product_proto_goTypes = []any{
 	(ProductStatus)(0),                    // 0: mall.product.v1.ProductStatus
 	(ProductSort)(0),                      // 1: mall.product.v1.ProductSort
-	(ReservationState)(0),                 // 2: mall.product.v1.ReservationState
-	(AllocationState)(0),                  // 3: mall.product.v1.AllocationState
-	(*Category)(nil),                      // 4: mall.product.v1.Category
-	(*Product)(nil),                       // 5: mall.product.v1.Product
-	(*ProductSpec)(nil),                   // 6: mall.product.v1.ProductSpec
-	(*Banner)(nil),                        // 7: mall.product.v1.Banner
-	(*BannerSpec)(nil),                    // 8: mall.product.v1.BannerSpec
-	(*RankingEntry)(nil),                  // 9: mall.product.v1.RankingEntry
-	(*StockLine)(nil),                     // 10: mall.product.v1.StockLine
-	(*Reservation)(nil),                   // 11: mall.product.v1.Reservation
-	(*ListCategoriesRequest)(nil),         // 12: mall.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),        // 13: mall.product.v1.ListCategoriesResponse
-	(*ListProductsRequest)(nil),           // 14: mall.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),          // 15: mall.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),             // 16: mall.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),            // 17: mall.product.v1.GetProductResponse
-	(*BatchGetProductsRequest)(nil),       // 18: mall.product.v1.BatchGetProductsRequest
-	(*BatchGetProductsResponse)(nil),      // 19: mall.product.v1.BatchGetProductsResponse
-	(*SearchProductsRequest)(nil),         // 20: mall.product.v1.SearchProductsRequest
-	(*SearchProductsResponse)(nil),        // 21: mall.product.v1.SearchProductsResponse
-	(*ListBannersRequest)(nil),            // 22: mall.product.v1.ListBannersRequest
-	(*ListBannersResponse)(nil),           // 23: mall.product.v1.ListBannersResponse
-	(*GetRankingRequest)(nil),             // 24: mall.product.v1.GetRankingRequest
-	(*GetRankingResponse)(nil),            // 25: mall.product.v1.GetRankingResponse
-	(*GetRecommendationsRequest)(nil),     // 26: mall.product.v1.GetRecommendationsRequest
-	(*GetRecommendationsResponse)(nil),    // 27: mall.product.v1.GetRecommendationsResponse
-	(*ReserveStockRequest)(nil),           // 28: mall.product.v1.ReserveStockRequest
-	(*ReserveStockResponse)(nil),          // 29: mall.product.v1.ReserveStockResponse
-	(*ConfirmReservationRequest)(nil),     // 30: mall.product.v1.ConfirmReservationRequest
-	(*ConfirmReservationResponse)(nil),    // 31: mall.product.v1.ConfirmReservationResponse
-	(*ReleaseReservationRequest)(nil),     // 32: mall.product.v1.ReleaseReservationRequest
-	(*ReleaseReservationResponse)(nil),    // 33: mall.product.v1.ReleaseReservationResponse
-	(*Allocation)(nil),                    // 34: mall.product.v1.Allocation
-	(*AllocateStockRequest)(nil),          // 35: mall.product.v1.AllocateStockRequest
-	(*AllocateStockResponse)(nil),         // 36: mall.product.v1.AllocateStockResponse
-	(*ConfirmAllocatedStockRequest)(nil),  // 37: mall.product.v1.ConfirmAllocatedStockRequest
-	(*ConfirmAllocatedStockResponse)(nil), // 38: mall.product.v1.ConfirmAllocatedStockResponse
-	(*ReleaseAllocatedStockRequest)(nil),  // 39: mall.product.v1.ReleaseAllocatedStockRequest
-	(*ReleaseAllocatedStockResponse)(nil), // 40: mall.product.v1.ReleaseAllocatedStockResponse
-	(*ReturnAllocationRequest)(nil),       // 41: mall.product.v1.ReturnAllocationRequest
-	(*ReturnAllocationResponse)(nil),      // 42: mall.product.v1.ReturnAllocationResponse
-	(*CreateCategoryRequest)(nil),         // 43: mall.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),        // 44: mall.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),          // 45: mall.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),         // 46: mall.product.v1.CreateProductResponse
-	(*UpdateProductRequest)(nil),          // 47: mall.product.v1.UpdateProductRequest
-	(*UpdateProductResponse)(nil),         // 48: mall.product.v1.UpdateProductResponse
-	(*SetStockRequest)(nil),               // 49: mall.product.v1.SetStockRequest
-	(*SetStockResponse)(nil),              // 50: mall.product.v1.SetStockResponse
-	(*CreateBannerRequest)(nil),           // 51: mall.product.v1.CreateBannerRequest
-	(*CreateBannerResponse)(nil),          // 52: mall.product.v1.CreateBannerResponse
-	(*UpdateBannerRequest)(nil),           // 53: mall.product.v1.UpdateBannerRequest
-	(*UpdateBannerResponse)(nil),          // 54: mall.product.v1.UpdateBannerResponse
-	(*DeleteBannerRequest)(nil),           // 55: mall.product.v1.DeleteBannerRequest
-	(*DeleteBannerResponse)(nil),          // 56: mall.product.v1.DeleteBannerResponse
-	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
+	(SearchSort)(0),                       // 2: mall.product.v1.SearchSort
+	(ReservationState)(0),                 // 3: mall.product.v1.ReservationState
+	(AllocationState)(0),                  // 4: mall.product.v1.AllocationState
+	(*Category)(nil),                      // 5: mall.product.v1.Category
+	(*Product)(nil),                       // 6: mall.product.v1.Product
+	(*ProductSpec)(nil),                   // 7: mall.product.v1.ProductSpec
+	(*Banner)(nil),                        // 8: mall.product.v1.Banner
+	(*BannerSpec)(nil),                    // 9: mall.product.v1.BannerSpec
+	(*RankingEntry)(nil),                  // 10: mall.product.v1.RankingEntry
+	(*StockLine)(nil),                     // 11: mall.product.v1.StockLine
+	(*Reservation)(nil),                   // 12: mall.product.v1.Reservation
+	(*ListCategoriesRequest)(nil),         // 13: mall.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),        // 14: mall.product.v1.ListCategoriesResponse
+	(*ListProductsRequest)(nil),           // 15: mall.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),          // 16: mall.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),             // 17: mall.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),            // 18: mall.product.v1.GetProductResponse
+	(*BatchGetProductsRequest)(nil),       // 19: mall.product.v1.BatchGetProductsRequest
+	(*BatchGetProductsResponse)(nil),      // 20: mall.product.v1.BatchGetProductsResponse
+	(*SearchProductsRequest)(nil),         // 21: mall.product.v1.SearchProductsRequest
+	(*SearchProductsResponse)(nil),        // 22: mall.product.v1.SearchProductsResponse
+	(*ListBannersRequest)(nil),            // 23: mall.product.v1.ListBannersRequest
+	(*ListBannersResponse)(nil),           // 24: mall.product.v1.ListBannersResponse
+	(*GetRankingRequest)(nil),             // 25: mall.product.v1.GetRankingRequest
+	(*GetRankingResponse)(nil),            // 26: mall.product.v1.GetRankingResponse
+	(*GetRecommendationsRequest)(nil),     // 27: mall.product.v1.GetRecommendationsRequest
+	(*GetRecommendationsResponse)(nil),    // 28: mall.product.v1.GetRecommendationsResponse
+	(*ReserveStockRequest)(nil),           // 29: mall.product.v1.ReserveStockRequest
+	(*ReserveStockResponse)(nil),          // 30: mall.product.v1.ReserveStockResponse
+	(*ConfirmReservationRequest)(nil),     // 31: mall.product.v1.ConfirmReservationRequest
+	(*ConfirmReservationResponse)(nil),    // 32: mall.product.v1.ConfirmReservationResponse
+	(*ReleaseReservationRequest)(nil),     // 33: mall.product.v1.ReleaseReservationRequest
+	(*ReleaseReservationResponse)(nil),    // 34: mall.product.v1.ReleaseReservationResponse
+	(*Allocation)(nil),                    // 35: mall.product.v1.Allocation
+	(*AllocateStockRequest)(nil),          // 36: mall.product.v1.AllocateStockRequest
+	(*AllocateStockResponse)(nil),         // 37: mall.product.v1.AllocateStockResponse
+	(*ConfirmAllocatedStockRequest)(nil),  // 38: mall.product.v1.ConfirmAllocatedStockRequest
+	(*ConfirmAllocatedStockResponse)(nil), // 39: mall.product.v1.ConfirmAllocatedStockResponse
+	(*ReleaseAllocatedStockRequest)(nil),  // 40: mall.product.v1.ReleaseAllocatedStockRequest
+	(*ReleaseAllocatedStockResponse)(nil), // 41: mall.product.v1.ReleaseAllocatedStockResponse
+	(*ReturnAllocationRequest)(nil),       // 42: mall.product.v1.ReturnAllocationRequest
+	(*ReturnAllocationResponse)(nil),      // 43: mall.product.v1.ReturnAllocationResponse
+	(*CreateCategoryRequest)(nil),         // 44: mall.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),        // 45: mall.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),          // 46: mall.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),         // 47: mall.product.v1.CreateProductResponse
+	(*UpdateProductRequest)(nil),          // 48: mall.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),         // 49: mall.product.v1.UpdateProductResponse
+	(*SetStockRequest)(nil),               // 50: mall.product.v1.SetStockRequest
+	(*SetStockResponse)(nil),              // 51: mall.product.v1.SetStockResponse
+	(*CreateBannerRequest)(nil),           // 52: mall.product.v1.CreateBannerRequest
+	(*CreateBannerResponse)(nil),          // 53: mall.product.v1.CreateBannerResponse
+	(*UpdateBannerRequest)(nil),           // 54: mall.product.v1.UpdateBannerRequest
+	(*UpdateBannerResponse)(nil),          // 55: mall.product.v1.UpdateBannerResponse
+	(*DeleteBannerRequest)(nil),           // 56: mall.product.v1.DeleteBannerRequest
+	(*DeleteBannerResponse)(nil),          // 57: mall.product.v1.DeleteBannerResponse
+	(*timestamppb.Timestamp)(nil),         // 58: google.protobuf.Timestamp
 }
 var file_mall_product_v1_product_proto_depIdxs = []int32{
 	0,  // 0: mall.product.v1.Product.status:type_name -> mall.product.v1.ProductStatus
-	57, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
-	57, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
+	58, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	58, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: mall.product.v1.ProductSpec.status:type_name -> mall.product.v1.ProductStatus
-	57, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
-	57, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
-	57, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
-	57, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
-	5,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
-	2,  // 9: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
-	10, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
-	57, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	57, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
-	4,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
+	58, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
+	58, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
+	58, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
+	58, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
+	3,  // 9: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
+	11, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
+	58, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	58, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
 	1,  // 14: mall.product.v1.ListProductsRequest.sort:type_name -> mall.product.v1.ProductSort
-	5,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
-	5,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
-	5,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
-	5,  // 18: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
-	7,  // 19: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
-	9,  // 20: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
-	5,  // 21: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
-	10, // 22: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
-	11, // 23: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	11, // 24: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	11, // 25: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	3,  // 26: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
-	57, // 27: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
-	57, // 28: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
-	34, // 29: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
-	11, // 30: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	11, // 31: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	34, // 32: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
-	4,  // 33: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
-	6,  // 34: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	5,  // 35: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
-	6,  // 36: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	5,  // 37: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
-	5,  // 38: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
-	8,  // 39: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	7,  // 40: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	8,  // 41: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	7,  // 42: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	12, // 43: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
-	14, // 44: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
-	16, // 45: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
-	18, // 46: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
-	20, // 47: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
-	22, // 48: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
-	24, // 49: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
-	26, // 50: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
-	28, // 51: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
-	30, // 52: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
-	32, // 53: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
-	35, // 54: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
-	37, // 55: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
-	39, // 56: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
-	41, // 57: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
-	43, // 58: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
-	45, // 59: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
-	47, // 60: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
-	49, // 61: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
-	51, // 62: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
-	53, // 63: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
-	55, // 64: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
-	13, // 65: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
-	15, // 66: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
-	17, // 67: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
-	19, // 68: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
-	21, // 69: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
-	23, // 70: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
-	25, // 71: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
-	27, // 72: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
-	29, // 73: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
-	31, // 74: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
-	33, // 75: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
-	36, // 76: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
-	38, // 77: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
-	40, // 78: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
-	42, // 79: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
-	44, // 80: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
-	46, // 81: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
-	48, // 82: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
-	50, // 83: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
-	52, // 84: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
-	54, // 85: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
-	56, // 86: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
-	65, // [65:87] is the sub-list for method output_type
-	43, // [43:65] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	6,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
+	6,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
+	6,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
+	2,  // 18: mall.product.v1.SearchProductsRequest.sort:type_name -> mall.product.v1.SearchSort
+	6,  // 19: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
+	8,  // 20: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
+	10, // 21: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
+	6,  // 22: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
+	11, // 23: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
+	12, // 24: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	12, // 25: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	12, // 26: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	4,  // 27: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
+	58, // 28: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
+	58, // 29: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
+	35, // 30: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
+	12, // 31: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	12, // 32: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	35, // 33: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	5,  // 34: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
+	7,  // 35: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	6,  // 36: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
+	7,  // 37: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	6,  // 38: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
+	6,  // 39: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
+	9,  // 40: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	8,  // 41: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	9,  // 42: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	8,  // 43: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	13, // 44: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
+	15, // 45: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
+	17, // 46: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
+	19, // 47: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
+	21, // 48: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
+	23, // 49: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
+	25, // 50: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
+	27, // 51: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
+	29, // 52: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
+	31, // 53: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
+	33, // 54: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
+	36, // 55: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
+	38, // 56: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
+	40, // 57: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
+	42, // 58: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
+	44, // 59: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
+	46, // 60: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
+	48, // 61: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
+	50, // 62: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
+	52, // 63: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
+	54, // 64: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
+	56, // 65: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
+	14, // 66: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
+	16, // 67: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
+	18, // 68: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
+	20, // 69: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
+	22, // 70: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
+	24, // 71: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
+	26, // 72: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
+	28, // 73: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
+	30, // 74: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
+	32, // 75: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
+	34, // 76: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
+	37, // 77: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
+	39, // 78: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
+	41, // 79: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
+	43, // 80: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
+	45, // 81: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
+	47, // 82: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
+	49, // 83: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
+	51, // 84: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
+	53, // 85: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
+	55, // 86: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
+	57, // 87: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
+	66, // [66:88] is the sub-list for method output_type
+	44, // [44:66] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_mall_product_v1_product_proto_init() }
@@ -3648,7 +3744,7 @@ func file_mall_product_v1_product_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_product_v1_product_proto_rawDesc), len(file_mall_product_v1_product_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -82,6 +82,101 @@ func (ReviewFilter) EnumDescriptor() ([]byte, []int) {
 	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{0}
 }
 
+// ReviewImage is an uploaded review picture.
+type ReviewImage struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ImageId string                 `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// Where it is served: /review-img/<image_id>.
+	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// image/jpeg, image/png or image/webp, as read from the content.
+	ContentType   string                 `protobuf:"bytes,3,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Width         int32                  `protobuf:"varint,4,opt,name=width,proto3" json:"width,omitempty"`
+	Height        int32                  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	SizeBytes     int64                  `protobuf:"varint,6,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewImage) Reset() {
+	*x = ReviewImage{}
+	mi := &file_mall_review_v1_review_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewImage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewImage) ProtoMessage() {}
+
+func (x *ReviewImage) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_review_v1_review_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewImage.ProtoReflect.Descriptor instead.
+func (*ReviewImage) Descriptor() ([]byte, []int) {
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ReviewImage) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *ReviewImage) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *ReviewImage) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ReviewImage) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *ReviewImage) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ReviewImage) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *ReviewImage) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
 // Review is one review of a product.
 type Review struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -91,8 +186,9 @@ type Review struct {
 	// The reviewer's nickname (masked); never the user id.
 	AuthorName string `protobuf:"bytes,4,opt,name=author_name,json=authorName,proto3" json:"author_name,omitempty"`
 	// 1 to 5.
-	Rating        int32                  `protobuf:"varint,5,opt,name=rating,proto3" json:"rating,omitempty"`
-	Text          string                 `protobuf:"bytes,6,opt,name=text,proto3" json:"text,omitempty"`
+	Rating int32  `protobuf:"varint,5,opt,name=rating,proto3" json:"rating,omitempty"`
+	Text   string `protobuf:"bytes,6,opt,name=text,proto3" json:"text,omitempty"`
+	// The review's pictures (/review-img/<id>).
 	ImageUrls     []string               `protobuf:"bytes,7,rep,name=image_urls,json=imageUrls,proto3" json:"image_urls,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -101,7 +197,7 @@ type Review struct {
 
 func (x *Review) Reset() {
 	*x = Review{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[0]
+	mi := &file_mall_review_v1_review_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -113,7 +209,7 @@ func (x *Review) String() string {
 func (*Review) ProtoMessage() {}
 
 func (x *Review) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[0]
+	mi := &file_mall_review_v1_review_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -126,7 +222,7 @@ func (x *Review) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Review.ProtoReflect.Descriptor instead.
 func (*Review) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{0}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Review) GetReviewId() string {
@@ -203,7 +299,7 @@ type ReviewSummary struct {
 
 func (x *ReviewSummary) Reset() {
 	*x = ReviewSummary{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[1]
+	mi := &file_mall_review_v1_review_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -215,7 +311,7 @@ func (x *ReviewSummary) String() string {
 func (*ReviewSummary) ProtoMessage() {}
 
 func (x *ReviewSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[1]
+	mi := &file_mall_review_v1_review_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -228,7 +324,7 @@ func (x *ReviewSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewSummary.ProtoReflect.Descriptor instead.
 func (*ReviewSummary) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{1}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ReviewSummary) GetProductId() string {
@@ -285,7 +381,7 @@ type ReviewedLine struct {
 
 func (x *ReviewedLine) Reset() {
 	*x = ReviewedLine{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[2]
+	mi := &file_mall_review_v1_review_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -297,7 +393,7 @@ func (x *ReviewedLine) String() string {
 func (*ReviewedLine) ProtoMessage() {}
 
 func (x *ReviewedLine) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[2]
+	mi := &file_mall_review_v1_review_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -310,7 +406,7 @@ func (x *ReviewedLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewedLine.ProtoReflect.Descriptor instead.
 func (*ReviewedLine) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{2}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ReviewedLine) GetOrderId() string {
@@ -335,19 +431,26 @@ func (x *ReviewedLine) GetReviewId() string {
 }
 
 type CreateReviewRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	ProductId     string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Rating        int32                  `protobuf:"varint,3,opt,name=rating,proto3" json:"rating,omitempty"`
-	Text          string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
-	ImageUrls     []string               `protobuf:"bytes,5,rep,name=image_urls,json=imageUrls,proto3" json:"image_urls,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	OrderId   string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	ProductId string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Rating    int32                  `protobuf:"varint,3,opt,name=rating,proto3" json:"rating,omitempty"`
+	Text      string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// Refused when set: a review shows only pictures uploaded to the mall
+	// (image_ids), never an address of the caller's choosing.
+	//
+	// Deprecated: Marked as deprecated in mall/review/v1/review.proto.
+	ImageUrls []string `protobuf:"bytes,5,rep,name=image_urls,json=imageUrls,proto3" json:"image_urls,omitempty"`
+	// Pictures from UploadReviewImage (ReviewImage.image_id): the caller's,
+	// not used by a review yet. Shown in this order.
+	ImageIds      []string `protobuf:"bytes,6,rep,name=image_ids,json=imageIds,proto3" json:"image_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateReviewRequest) Reset() {
 	*x = CreateReviewRequest{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[3]
+	mi := &file_mall_review_v1_review_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +462,7 @@ func (x *CreateReviewRequest) String() string {
 func (*CreateReviewRequest) ProtoMessage() {}
 
 func (x *CreateReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[3]
+	mi := &file_mall_review_v1_review_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +475,7 @@ func (x *CreateReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReviewRequest.ProtoReflect.Descriptor instead.
 func (*CreateReviewRequest) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{3}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateReviewRequest) GetOrderId() string {
@@ -403,9 +506,17 @@ func (x *CreateReviewRequest) GetText() string {
 	return ""
 }
 
+// Deprecated: Marked as deprecated in mall/review/v1/review.proto.
 func (x *CreateReviewRequest) GetImageUrls() []string {
 	if x != nil {
 		return x.ImageUrls
+	}
+	return nil
+}
+
+func (x *CreateReviewRequest) GetImageIds() []string {
+	if x != nil {
+		return x.ImageIds
 	}
 	return nil
 }
@@ -419,7 +530,7 @@ type CreateReviewResponse struct {
 
 func (x *CreateReviewResponse) Reset() {
 	*x = CreateReviewResponse{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[4]
+	mi := &file_mall_review_v1_review_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -431,7 +542,7 @@ func (x *CreateReviewResponse) String() string {
 func (*CreateReviewResponse) ProtoMessage() {}
 
 func (x *CreateReviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[4]
+	mi := &file_mall_review_v1_review_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -444,12 +555,102 @@ func (x *CreateReviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReviewResponse.ProtoReflect.Descriptor instead.
 func (*CreateReviewResponse) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{4}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreateReviewResponse) GetReview() *Review {
 	if x != nil {
 		return x.Review
+	}
+	return nil
+}
+
+type UploadReviewImageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file's bytes. At most 700 KiB: the request must fit the server's
+	// 1 MiB body limit also as JSON, where bytes travel as base64 (4/3).
+	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadReviewImageRequest) Reset() {
+	*x = UploadReviewImageRequest{}
+	mi := &file_mall_review_v1_review_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadReviewImageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadReviewImageRequest) ProtoMessage() {}
+
+func (x *UploadReviewImageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_review_v1_review_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadReviewImageRequest.ProtoReflect.Descriptor instead.
+func (*UploadReviewImageRequest) Descriptor() ([]byte, []int) {
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UploadReviewImageRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type UploadReviewImageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Image         *ReviewImage           `protobuf:"bytes,1,opt,name=image,proto3" json:"image,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadReviewImageResponse) Reset() {
+	*x = UploadReviewImageResponse{}
+	mi := &file_mall_review_v1_review_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadReviewImageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadReviewImageResponse) ProtoMessage() {}
+
+func (x *UploadReviewImageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_review_v1_review_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadReviewImageResponse.ProtoReflect.Descriptor instead.
+func (*UploadReviewImageResponse) Descriptor() ([]byte, []int) {
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *UploadReviewImageResponse) GetImage() *ReviewImage {
+	if x != nil {
+		return x.Image
 	}
 	return nil
 }
@@ -467,7 +668,7 @@ type ListReviewsRequest struct {
 
 func (x *ListReviewsRequest) Reset() {
 	*x = ListReviewsRequest{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[5]
+	mi := &file_mall_review_v1_review_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +680,7 @@ func (x *ListReviewsRequest) String() string {
 func (*ListReviewsRequest) ProtoMessage() {}
 
 func (x *ListReviewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[5]
+	mi := &file_mall_review_v1_review_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +693,7 @@ func (x *ListReviewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewsRequest.ProtoReflect.Descriptor instead.
 func (*ListReviewsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{5}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListReviewsRequest) GetProductId() string {
@@ -534,7 +735,7 @@ type ListReviewsResponse struct {
 
 func (x *ListReviewsResponse) Reset() {
 	*x = ListReviewsResponse{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[6]
+	mi := &file_mall_review_v1_review_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +747,7 @@ func (x *ListReviewsResponse) String() string {
 func (*ListReviewsResponse) ProtoMessage() {}
 
 func (x *ListReviewsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[6]
+	mi := &file_mall_review_v1_review_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +760,7 @@ func (x *ListReviewsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewsResponse.ProtoReflect.Descriptor instead.
 func (*ListReviewsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{6}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListReviewsResponse) GetReviews() []*Review {
@@ -585,7 +786,7 @@ type GetReviewSummaryRequest struct {
 
 func (x *GetReviewSummaryRequest) Reset() {
 	*x = GetReviewSummaryRequest{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[7]
+	mi := &file_mall_review_v1_review_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +798,7 @@ func (x *GetReviewSummaryRequest) String() string {
 func (*GetReviewSummaryRequest) ProtoMessage() {}
 
 func (x *GetReviewSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[7]
+	mi := &file_mall_review_v1_review_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +811,7 @@ func (x *GetReviewSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetReviewSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{7}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetReviewSummaryRequest) GetProductId() string {
@@ -629,7 +830,7 @@ type GetReviewSummaryResponse struct {
 
 func (x *GetReviewSummaryResponse) Reset() {
 	*x = GetReviewSummaryResponse{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[8]
+	mi := &file_mall_review_v1_review_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -641,7 +842,7 @@ func (x *GetReviewSummaryResponse) String() string {
 func (*GetReviewSummaryResponse) ProtoMessage() {}
 
 func (x *GetReviewSummaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[8]
+	mi := &file_mall_review_v1_review_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -654,7 +855,7 @@ func (x *GetReviewSummaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewSummaryResponse.ProtoReflect.Descriptor instead.
 func (*GetReviewSummaryResponse) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{8}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetReviewSummaryResponse) GetSummary() *ReviewSummary {
@@ -673,7 +874,7 @@ type GetReviewStatusRequest struct {
 
 func (x *GetReviewStatusRequest) Reset() {
 	*x = GetReviewStatusRequest{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[9]
+	mi := &file_mall_review_v1_review_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -685,7 +886,7 @@ func (x *GetReviewStatusRequest) String() string {
 func (*GetReviewStatusRequest) ProtoMessage() {}
 
 func (x *GetReviewStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[9]
+	mi := &file_mall_review_v1_review_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -698,7 +899,7 @@ func (x *GetReviewStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetReviewStatusRequest) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{9}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetReviewStatusRequest) GetOrderIds() []string {
@@ -719,7 +920,7 @@ type GetReviewStatusResponse struct {
 
 func (x *GetReviewStatusResponse) Reset() {
 	*x = GetReviewStatusResponse{}
-	mi := &file_mall_review_v1_review_proto_msgTypes[10]
+	mi := &file_mall_review_v1_review_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -731,7 +932,7 @@ func (x *GetReviewStatusResponse) String() string {
 func (*GetReviewStatusResponse) ProtoMessage() {}
 
 func (x *GetReviewStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_review_v1_review_proto_msgTypes[10]
+	mi := &file_mall_review_v1_review_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,7 +945,7 @@ func (x *GetReviewStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetReviewStatusResponse) Descriptor() ([]byte, []int) {
-	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{10}
+	return file_mall_review_v1_review_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetReviewStatusResponse) GetReviewed() []*ReviewedLine {
@@ -758,7 +959,17 @@ var File_mall_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_mall_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	"\x1bmall/review/v1/review.proto\x12\x0emall.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmall/common/v1/access.proto\"\x86\x02\n" +
+	"\x1bmall/review/v1/review.proto\x12\x0emall.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmall/common/v1/access.proto\"\xe5\x01\n" +
+	"\vReviewImage\x12\x19\n" +
+	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12!\n" +
+	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x14\n" +
+	"\x05width\x18\x04 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x05 \x01(\x05R\x06height\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x06 \x01(\x03R\tsizeBytes\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x86\x02\n" +
 	"\x06Review\x12\x1b\n" +
 	"\treview_id\x18\x01 \x01(\tR\breviewId\x12\x1d\n" +
 	"\n" +
@@ -784,18 +995,23 @@ const file_mall_review_v1_review_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1b\n" +
-	"\treview_id\x18\x03 \x01(\tR\breviewId\"\xdb\x01\n" +
+	"\treview_id\x18\x03 \x01(\tR\breviewId\"\x91\x02\n" +
 	"\x13CreateReviewRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12(\n" +
 	"\n" +
 	"product_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12!\n" +
 	"\x06rating\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x01R\x06rating\x12\x1c\n" +
-	"\x04text\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04text\x123\n" +
+	"\x04text\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04text\x12)\n" +
 	"\n" +
-	"image_urls\x18\x05 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\t\"\n" +
-	"r\b\x10\x01\x18\x80\x04\x90\x01\x01R\timageUrls\"F\n" +
+	"image_urls\x18\x05 \x03(\tB\n" +
+	"\xbaH\x05\x92\x01\x02\x10\x00\x18\x01R\timageUrls\x12>\n" +
+	"\timage_ids\x18\x06 \x03(\tB!\xbaH\x1e\x92\x01\x1b\x10\x06\x18\x01\"\x15r\x132\x11^ri-[a-z2-7]{26}$R\bimageIds\"F\n" +
 	"\x14CreateReviewResponse\x12.\n" +
-	"\x06review\x18\x01 \x01(\v2\x16.mall.review.v1.ReviewR\x06review\"\xcf\x01\n" +
+	"\x06review\x18\x01 \x01(\v2\x16.mall.review.v1.ReviewR\x06review\";\n" +
+	"\x18UploadReviewImageRequest\x12\x1f\n" +
+	"\x04data\x18\x01 \x01(\fB\v\xbaH\bz\x06\x10\x01\x18\x80\xe0+R\x04data\"N\n" +
+	"\x19UploadReviewImageResponse\x121\n" +
+	"\x05image\x18\x01 \x01(\v2\x1b.mall.review.v1.ReviewImageR\x05image\"\xcf\x01\n" +
 	"\x12ListReviewsRequest\x12(\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12>\n" +
@@ -819,8 +1035,9 @@ const file_mall_review_v1_review_proto_rawDesc = "" +
 	"\x19REVIEW_FILTER_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14REVIEW_FILTER_NEWEST\x10\x01\x12\x19\n" +
 	"\x15REVIEW_FILTER_HIGHEST\x10\x02\x12\x1d\n" +
-	"\x19REVIEW_FILTER_WITH_IMAGES\x10\x032\xae\x03\n" +
-	"\rReviewService\x12_\n" +
+	"\x19REVIEW_FILTER_WITH_IMAGES\x10\x032\x9e\x04\n" +
+	"\rReviewService\x12n\n" +
+	"\x11UploadReviewImage\x12(.mall.review.v1.UploadReviewImageRequest\x1a).mall.review.v1.UploadReviewImageResponse\"\x04\xc8\xf3\x18\x02\x12_\n" +
 	"\fCreateReview\x12#.mall.review.v1.CreateReviewRequest\x1a$.mall.review.v1.CreateReviewResponse\"\x04\xc8\xf3\x18\x02\x12_\n" +
 	"\vListReviews\x12\".mall.review.v1.ListReviewsRequest\x1a#.mall.review.v1.ListReviewsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12n\n" +
 	"\x10GetReviewSummary\x12'.mall.review.v1.GetReviewSummaryRequest\x1a(.mall.review.v1.GetReviewSummaryResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12k\n" +
@@ -840,42 +1057,49 @@ func file_mall_review_v1_review_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_review_v1_review_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_mall_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_mall_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_mall_review_v1_review_proto_goTypes = []any{
-	(ReviewFilter)(0),                // 0: mall.review.v1.ReviewFilter
-	(*Review)(nil),                   // 1: mall.review.v1.Review
-	(*ReviewSummary)(nil),            // 2: mall.review.v1.ReviewSummary
-	(*ReviewedLine)(nil),             // 3: mall.review.v1.ReviewedLine
-	(*CreateReviewRequest)(nil),      // 4: mall.review.v1.CreateReviewRequest
-	(*CreateReviewResponse)(nil),     // 5: mall.review.v1.CreateReviewResponse
-	(*ListReviewsRequest)(nil),       // 6: mall.review.v1.ListReviewsRequest
-	(*ListReviewsResponse)(nil),      // 7: mall.review.v1.ListReviewsResponse
-	(*GetReviewSummaryRequest)(nil),  // 8: mall.review.v1.GetReviewSummaryRequest
-	(*GetReviewSummaryResponse)(nil), // 9: mall.review.v1.GetReviewSummaryResponse
-	(*GetReviewStatusRequest)(nil),   // 10: mall.review.v1.GetReviewStatusRequest
-	(*GetReviewStatusResponse)(nil),  // 11: mall.review.v1.GetReviewStatusResponse
-	(*timestamppb.Timestamp)(nil),    // 12: google.protobuf.Timestamp
+	(ReviewFilter)(0),                 // 0: mall.review.v1.ReviewFilter
+	(*ReviewImage)(nil),               // 1: mall.review.v1.ReviewImage
+	(*Review)(nil),                    // 2: mall.review.v1.Review
+	(*ReviewSummary)(nil),             // 3: mall.review.v1.ReviewSummary
+	(*ReviewedLine)(nil),              // 4: mall.review.v1.ReviewedLine
+	(*CreateReviewRequest)(nil),       // 5: mall.review.v1.CreateReviewRequest
+	(*CreateReviewResponse)(nil),      // 6: mall.review.v1.CreateReviewResponse
+	(*UploadReviewImageRequest)(nil),  // 7: mall.review.v1.UploadReviewImageRequest
+	(*UploadReviewImageResponse)(nil), // 8: mall.review.v1.UploadReviewImageResponse
+	(*ListReviewsRequest)(nil),        // 9: mall.review.v1.ListReviewsRequest
+	(*ListReviewsResponse)(nil),       // 10: mall.review.v1.ListReviewsResponse
+	(*GetReviewSummaryRequest)(nil),   // 11: mall.review.v1.GetReviewSummaryRequest
+	(*GetReviewSummaryResponse)(nil),  // 12: mall.review.v1.GetReviewSummaryResponse
+	(*GetReviewStatusRequest)(nil),    // 13: mall.review.v1.GetReviewStatusRequest
+	(*GetReviewStatusResponse)(nil),   // 14: mall.review.v1.GetReviewStatusResponse
+	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
 }
 var file_mall_review_v1_review_proto_depIdxs = []int32{
-	12, // 0: mall.review.v1.Review.created_at:type_name -> google.protobuf.Timestamp
-	1,  // 1: mall.review.v1.CreateReviewResponse.review:type_name -> mall.review.v1.Review
-	0,  // 2: mall.review.v1.ListReviewsRequest.filter:type_name -> mall.review.v1.ReviewFilter
-	1,  // 3: mall.review.v1.ListReviewsResponse.reviews:type_name -> mall.review.v1.Review
-	2,  // 4: mall.review.v1.GetReviewSummaryResponse.summary:type_name -> mall.review.v1.ReviewSummary
-	3,  // 5: mall.review.v1.GetReviewStatusResponse.reviewed:type_name -> mall.review.v1.ReviewedLine
-	4,  // 6: mall.review.v1.ReviewService.CreateReview:input_type -> mall.review.v1.CreateReviewRequest
-	6,  // 7: mall.review.v1.ReviewService.ListReviews:input_type -> mall.review.v1.ListReviewsRequest
-	8,  // 8: mall.review.v1.ReviewService.GetReviewSummary:input_type -> mall.review.v1.GetReviewSummaryRequest
-	10, // 9: mall.review.v1.ReviewService.GetReviewStatus:input_type -> mall.review.v1.GetReviewStatusRequest
-	5,  // 10: mall.review.v1.ReviewService.CreateReview:output_type -> mall.review.v1.CreateReviewResponse
-	7,  // 11: mall.review.v1.ReviewService.ListReviews:output_type -> mall.review.v1.ListReviewsResponse
-	9,  // 12: mall.review.v1.ReviewService.GetReviewSummary:output_type -> mall.review.v1.GetReviewSummaryResponse
-	11, // 13: mall.review.v1.ReviewService.GetReviewStatus:output_type -> mall.review.v1.GetReviewStatusResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	15, // 0: mall.review.v1.ReviewImage.created_at:type_name -> google.protobuf.Timestamp
+	15, // 1: mall.review.v1.Review.created_at:type_name -> google.protobuf.Timestamp
+	2,  // 2: mall.review.v1.CreateReviewResponse.review:type_name -> mall.review.v1.Review
+	1,  // 3: mall.review.v1.UploadReviewImageResponse.image:type_name -> mall.review.v1.ReviewImage
+	0,  // 4: mall.review.v1.ListReviewsRequest.filter:type_name -> mall.review.v1.ReviewFilter
+	2,  // 5: mall.review.v1.ListReviewsResponse.reviews:type_name -> mall.review.v1.Review
+	3,  // 6: mall.review.v1.GetReviewSummaryResponse.summary:type_name -> mall.review.v1.ReviewSummary
+	4,  // 7: mall.review.v1.GetReviewStatusResponse.reviewed:type_name -> mall.review.v1.ReviewedLine
+	7,  // 8: mall.review.v1.ReviewService.UploadReviewImage:input_type -> mall.review.v1.UploadReviewImageRequest
+	5,  // 9: mall.review.v1.ReviewService.CreateReview:input_type -> mall.review.v1.CreateReviewRequest
+	9,  // 10: mall.review.v1.ReviewService.ListReviews:input_type -> mall.review.v1.ListReviewsRequest
+	11, // 11: mall.review.v1.ReviewService.GetReviewSummary:input_type -> mall.review.v1.GetReviewSummaryRequest
+	13, // 12: mall.review.v1.ReviewService.GetReviewStatus:input_type -> mall.review.v1.GetReviewStatusRequest
+	8,  // 13: mall.review.v1.ReviewService.UploadReviewImage:output_type -> mall.review.v1.UploadReviewImageResponse
+	6,  // 14: mall.review.v1.ReviewService.CreateReview:output_type -> mall.review.v1.CreateReviewResponse
+	10, // 15: mall.review.v1.ReviewService.ListReviews:output_type -> mall.review.v1.ListReviewsResponse
+	12, // 16: mall.review.v1.ReviewService.GetReviewSummary:output_type -> mall.review.v1.GetReviewSummaryResponse
+	14, // 17: mall.review.v1.ReviewService.GetReviewStatus:output_type -> mall.review.v1.GetReviewStatusResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_mall_review_v1_review_proto_init() }
@@ -889,7 +1113,7 @@ func file_mall_review_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_review_v1_review_proto_rawDesc), len(file_mall_review_v1_review_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

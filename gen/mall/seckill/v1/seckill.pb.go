@@ -659,8 +659,11 @@ type GetPurchaseResultResponse struct {
 	State   PurchaseState          `protobuf:"varint,3,opt,name=state,proto3,enum=mall.seckill.v1.PurchaseState" json:"state,omitempty"`
 	// Set when state is ORDER_CREATED.
 	OrderId string `protobuf:"bytes,4,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	// Set when state is FAILED, for display.
+	// Set when state is FAILED: why, in English.
 	FailureReason string `protobuf:"bytes,5,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	// Set when state is FAILED: why, machine-readable (an ErrorInfo reason of
+	// the services, e.g. SOLD_OUT), for display in the buyer's language.
+	FailureCode   string `protobuf:"bytes,6,opt,name=failure_code,json=failureCode,proto3" json:"failure_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -726,6 +729,13 @@ func (x *GetPurchaseResultResponse) GetOrderId() string {
 func (x *GetPurchaseResultResponse) GetFailureReason() string {
 	if x != nil {
 		return x.FailureReason
+	}
+	return ""
+}
+
+func (x *GetPurchaseResultResponse) GetFailureCode() string {
+	if x != nil {
+		return x.FailureCode
 	}
 	return ""
 }
@@ -876,6 +886,8 @@ type PurchaseResult struct {
 	State         PurchaseState `protobuf:"varint,2,opt,name=state,proto3,enum=mall.seckill.v1.PurchaseState" json:"state,omitempty"`
 	OrderId       string        `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	FailureReason string        `protobuf:"bytes,4,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	// FAILED: an ErrorInfo reason (upper-case letters and underscores).
+	FailureCode   string `protobuf:"bytes,5,opt,name=failure_code,json=failureCode,proto3" json:"failure_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -934,6 +946,13 @@ func (x *PurchaseResult) GetOrderId() string {
 func (x *PurchaseResult) GetFailureReason() string {
 	if x != nil {
 		return x.FailureReason
+	}
+	return ""
+}
+
+func (x *PurchaseResult) GetFailureCode() string {
+	if x != nil {
+		return x.FailureCode
 	}
 	return ""
 }
@@ -1279,13 +1298,14 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\vaccepted_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\"=\n" +
 	"\x18GetPurchaseResultRequest\x12!\n" +
-	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\"\xc6\x01\n" +
+	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\"\xe9\x01\n" +
 	"\x19GetPurchaseResultResponse\x12\x16\n" +
 	"\x06ticket\x18\x01 \x01(\tR\x06ticket\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x124\n" +
 	"\x05state\x18\x03 \x01(\x0e2\x1e.mall.seckill.v1.PurchaseStateR\x05state\x12\x19\n" +
 	"\border_id\x18\x04 \x01(\tR\aorderId\x12%\n" +
-	"\x0efailure_reason\x18\x05 \x01(\tR\rfailureReason\"\xbc\x03\n" +
+	"\x0efailure_reason\x18\x05 \x01(\tR\rfailureReason\x12!\n" +
+	"\ffailure_code\x18\x06 \x01(\tR\vfailureCode\"\xbc\x03\n" +
 	"\x12CreateEventRequest\x12(\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12/\n" +
@@ -1298,13 +1318,14 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x05title\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title:S\xbaHP\x1aN\n" +
 	"\fevent.window\x12\x1fends_at must be after starts_at\x1a\x1dthis.ends_at > this.starts_at\"L\n" +
 	"\x13CreateEventResponse\x125\n" +
-	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\"\xca\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\"\x84\x02\n" +
 	"\x0ePurchaseResult\x12!\n" +
 	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\x12@\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1e.mall.seckill.v1.PurchaseStateB\n" +
 	"\xbaH\a\x82\x01\x04\x18\x02\x18\x03R\x05state\x12\"\n" +
 	"\border_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\aorderId\x12/\n" +
-	"\x0efailure_reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\rfailureReason\"f\n" +
+	"\x0efailure_reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\rfailureReason\x128\n" +
+	"\ffailure_code\x18\x05 \x01(\tB\x15\xbaH\x12r\x102\x0e^[A-Z_]{0,64}$R\vfailureCode\"f\n" +
 	"\x1cRecordPurchaseResultsRequest\x12F\n" +
 	"\aresults\x18\x01 \x03(\v2\x1f.mall.seckill.v1.PurchaseResultB\v\xbaH\b\x92\x01\x05\b\x01\x10\x88'R\aresults\"\x1f\n" +
 	"\x1dRecordPurchaseResultsResponse\"\xaf\x01\n" +

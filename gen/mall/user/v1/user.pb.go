@@ -174,7 +174,8 @@ func (x *User) GetCreatedAt() *timestamppb.Timestamp {
 type AddressSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RecipientName string                 `protobuf:"bytes,1,opt,name=recipient_name,json=recipientName,proto3" json:"recipient_name,omitempty"`
-	// Digits with an optional leading +.
+	// A mainland China mobile number: 11 digits, the first 1 and the second
+	// 3 to 9, written without a country code, spaces or dashes.
 	Phone    string `protobuf:"bytes,2,opt,name=phone,proto3" json:"phone,omitempty"`
 	Province string `protobuf:"bytes,3,opt,name=province,proto3" json:"province,omitempty"`
 	City     string `protobuf:"bytes,4,opt,name=city,proto3" json:"city,omitempty"`
@@ -550,6 +551,7 @@ type RegisterRequest_Username struct {
 }
 
 type RegisterRequest_Phone struct {
+	// A mainland China mobile number, as AddressSpec.phone.
 	Phone string `protobuf:"bytes,2,opt,name=phone,proto3,oneof"`
 }
 
@@ -603,7 +605,8 @@ func (x *RegisterResponse) GetUser() *User {
 
 type LoginRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Username or phone number.
+	// Username or phone number. Digits alone are a phone number, so they must
+	// be a mainland China mobile number (usernames are never digits alone).
 	Login         string `protobuf:"bytes,1,opt,name=login,proto3" json:"login,omitempty"`
 	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2262,7 +2265,7 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xbc\x02\n" +
 	"\vAddressSpec\x120\n" +
 	"\x0erecipient_name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\rrecipientName\x12-\n" +
-	"\x05phone\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^\\+?[0-9]{6,20}$R\x05phone\x12%\n" +
+	"\x05phone\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^1[3-9][0-9]{9}$R\x05phone\x12%\n" +
 	"\bprovince\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bprovince\x12\x1d\n" +
 	"\x04city\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04city\x12#\n" +
 	"\bdistrict\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\bdistrict\x12\"\n" +
@@ -2297,15 +2300,16 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"\x0fRegisterRequest\x12\xc1\x01\n" +
 	"\busername\x18\x01 \x01(\tB\xa2\x01\xbaH\x9e\x01\xba\x01\x82\x01\n" +
 	"\x13username.not_digits\x12Pa username needs a letter or an underscore (digits alone read as a phone number)\x1a\x19!this.matches('^[0-9]+$')r\x162\x14^[A-Za-z0-9_]{3,32}$H\x00R\busername\x12/\n" +
-	"\x05phone\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^\\+?[0-9]{6,20}$H\x00R\x05phone\x12\xa5\x01\n" +
+	"\x05phone\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^1[3-9][0-9]{9}$H\x00R\x05phone\x12\xa5\x01\n" +
 	"\bpassword\x18\x03 \x01(\tB\x88\x01\xbaH\x84\x01\xba\x01z\n" +
 	"\x19password.letter_and_digit\x12*password must contain a letter and a digit\x1a1this.matches('[A-Za-z]') && this.matches('[0-9]')r\x05\x10\b\x18\x80\x01R\bpassword\x12#\n" +
 	"\bnickname\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18 R\bnicknameB\x11\n" +
 	"\bidentity\x12\x05\xbaH\x02\b\x01\":\n" +
 	"\x10RegisterResponse\x12&\n" +
-	"\x04user\x18\x01 \x01(\v2\x12.mall.user.v1.UserR\x04user\"W\n" +
-	"\fLoginRequest\x12\x1f\n" +
-	"\x05login\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05login\x12&\n" +
+	"\x04user\x18\x01 \x01(\v2\x12.mall.user.v1.UserR\x04user\"\xf8\x01\n" +
+	"\fLoginRequest\x12\xbf\x01\n" +
+	"\x05login\x18\x01 \x01(\tB\xa8\x01\xbaH\xa4\x01\xba\x01\x9a\x01\n" +
+	"\vlogin.phone\x12La login of digits alone is a phone number: 11 digits, starting with 13 to 19\x1a=!this.matches('^[0-9]+$') || this.matches('^1[3-9][0-9]{9}$')r\x04\x10\x01\x18@R\x05login\x12&\n" +
 	"\bpassword\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bpassword\"\x95\x01\n" +
 	"\rLoginResponse\x12!\n" +

@@ -43,6 +43,9 @@ const (
 	OrderServiceGetOrderProcedure = "/mall.order.v1.OrderService/GetOrder"
 	// OrderServiceListOrdersProcedure is the fully-qualified name of the OrderService's ListOrders RPC.
 	OrderServiceListOrdersProcedure = "/mall.order.v1.OrderService/ListOrders"
+	// OrderServiceCountOrdersProcedure is the fully-qualified name of the OrderService's CountOrders
+	// RPC.
+	OrderServiceCountOrdersProcedure = "/mall.order.v1.OrderService/CountOrders"
 	// OrderServiceCancelOrderProcedure is the fully-qualified name of the OrderService's CancelOrder
 	// RPC.
 	OrderServiceCancelOrderProcedure = "/mall.order.v1.OrderService/CancelOrder"
@@ -69,6 +72,9 @@ const (
 	// OrderServiceListOrdersInternalProcedure is the fully-qualified name of the OrderService's
 	// ListOrdersInternal RPC.
 	OrderServiceListOrdersInternalProcedure = "/mall.order.v1.OrderService/ListOrdersInternal"
+	// OrderServiceRecordRefundRefusedProcedure is the fully-qualified name of the OrderService's
+	// RecordRefundRefused RPC.
+	OrderServiceRecordRefundRefusedProcedure = "/mall.order.v1.OrderService/RecordRefundRefused"
 	// OrderServiceCreateFlashSaleOrdersProcedure is the fully-qualified name of the OrderService's
 	// CreateFlashSaleOrders RPC.
 	OrderServiceCreateFlashSaleOrdersProcedure = "/mall.order.v1.OrderService/CreateFlashSaleOrders"
@@ -86,8 +92,12 @@ type OrderServiceClient interface {
 	// GetOrder returns one of the caller's orders with its history.
 	GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error)
 	// ListOrders lists the caller's orders, newest first, optionally filtered by
-	// status (the "my orders" tabs).
+	// status and to those with a refund (the "my orders" tabs).
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
+	// CountOrders counts the caller's orders per status and those with a
+	// refund (the numbers on the "my orders" tabs): each count is what
+	// ListOrders lists with the same filter.
+	CountOrders(context.Context, *connect.Request[v1.CountOrdersRequest]) (*connect.Response[v1.CountOrdersResponse], error)
 	// CancelOrder cancels a pending order (a flash-sale order's units go back
 	// to its sale), or refunds a paid order that has not shipped. After
 	// shipment it answers failed_precondition, as it does for a flash-sale
@@ -113,6 +123,11 @@ type OrderServiceClient interface {
 	// ListOrdersInternal queries orders for sagas, sweepers and reconcilers
 	// (e.g. expired unpaid flash-sale orders, the orders of one flash sale).
 	ListOrdersInternal(context.Context, *connect.Request[v1.ListOrdersInternalRequest]) (*connect.Response[v1.ListOrdersInternalResponse], error)
+	// RecordRefundRefused notes on a PAID order whose buyer asked for a
+	// refund that the payment provider refused it (CancellationWorkflow): the
+	// order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
+	// request, or no longer PAID, answers failed_precondition.
+	RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error)
 	// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
 	// PENDING_PAYMENT orders in one multi-row insert. Idempotent by
 	// (seckill_event_id, user_id): records already written are reported with
@@ -156,6 +171,13 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+OrderServiceListOrdersProcedure,
 			connect.WithSchema(orderServiceMethods.ByName("ListOrders")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		countOrders: connect.NewClient[v1.CountOrdersRequest, v1.CountOrdersResponse](
+			httpClient,
+			baseURL+OrderServiceCountOrdersProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("CountOrders")),
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
@@ -218,6 +240,13 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		recordRefundRefused: connect.NewClient[v1.RecordRefundRefusedRequest, v1.RecordRefundRefusedResponse](
+			httpClient,
+			baseURL+OrderServiceRecordRefundRefusedProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("RecordRefundRefused")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		createFlashSaleOrders: connect.NewClient[v1.CreateFlashSaleOrdersRequest, v1.CreateFlashSaleOrdersResponse](
 			httpClient,
 			baseURL+OrderServiceCreateFlashSaleOrdersProcedure,
@@ -234,6 +263,7 @@ type orderServiceClient struct {
 	getCheckout           *connect.Client[v1.GetCheckoutRequest, v1.GetCheckoutResponse]
 	getOrder              *connect.Client[v1.GetOrderRequest, v1.GetOrderResponse]
 	listOrders            *connect.Client[v1.ListOrdersRequest, v1.ListOrdersResponse]
+	countOrders           *connect.Client[v1.CountOrdersRequest, v1.CountOrdersResponse]
 	cancelOrder           *connect.Client[v1.CancelOrderRequest, v1.CancelOrderResponse]
 	confirmReceipt        *connect.Client[v1.ConfirmReceiptRequest, v1.ConfirmReceiptResponse]
 	adminListOrders       *connect.Client[v1.AdminListOrdersRequest, v1.AdminListOrdersResponse]
@@ -243,6 +273,7 @@ type orderServiceClient struct {
 	transitionOrder       *connect.Client[v1.TransitionOrderRequest, v1.TransitionOrderResponse]
 	getOrderInternal      *connect.Client[v1.GetOrderInternalRequest, v1.GetOrderInternalResponse]
 	listOrdersInternal    *connect.Client[v1.ListOrdersInternalRequest, v1.ListOrdersInternalResponse]
+	recordRefundRefused   *connect.Client[v1.RecordRefundRefusedRequest, v1.RecordRefundRefusedResponse]
 	createFlashSaleOrders *connect.Client[v1.CreateFlashSaleOrdersRequest, v1.CreateFlashSaleOrdersResponse]
 }
 
@@ -264,6 +295,11 @@ func (c *orderServiceClient) GetOrder(ctx context.Context, req *connect.Request[
 // ListOrders calls mall.order.v1.OrderService.ListOrders.
 func (c *orderServiceClient) ListOrders(ctx context.Context, req *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error) {
 	return c.listOrders.CallUnary(ctx, req)
+}
+
+// CountOrders calls mall.order.v1.OrderService.CountOrders.
+func (c *orderServiceClient) CountOrders(ctx context.Context, req *connect.Request[v1.CountOrdersRequest]) (*connect.Response[v1.CountOrdersResponse], error) {
+	return c.countOrders.CallUnary(ctx, req)
 }
 
 // CancelOrder calls mall.order.v1.OrderService.CancelOrder.
@@ -311,6 +347,11 @@ func (c *orderServiceClient) ListOrdersInternal(ctx context.Context, req *connec
 	return c.listOrdersInternal.CallUnary(ctx, req)
 }
 
+// RecordRefundRefused calls mall.order.v1.OrderService.RecordRefundRefused.
+func (c *orderServiceClient) RecordRefundRefused(ctx context.Context, req *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error) {
+	return c.recordRefundRefused.CallUnary(ctx, req)
+}
+
 // CreateFlashSaleOrders calls mall.order.v1.OrderService.CreateFlashSaleOrders.
 func (c *orderServiceClient) CreateFlashSaleOrders(ctx context.Context, req *connect.Request[v1.CreateFlashSaleOrdersRequest]) (*connect.Response[v1.CreateFlashSaleOrdersResponse], error) {
 	return c.createFlashSaleOrders.CallUnary(ctx, req)
@@ -328,8 +369,12 @@ type OrderServiceHandler interface {
 	// GetOrder returns one of the caller's orders with its history.
 	GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error)
 	// ListOrders lists the caller's orders, newest first, optionally filtered by
-	// status (the "my orders" tabs).
+	// status and to those with a refund (the "my orders" tabs).
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
+	// CountOrders counts the caller's orders per status and those with a
+	// refund (the numbers on the "my orders" tabs): each count is what
+	// ListOrders lists with the same filter.
+	CountOrders(context.Context, *connect.Request[v1.CountOrdersRequest]) (*connect.Response[v1.CountOrdersResponse], error)
 	// CancelOrder cancels a pending order (a flash-sale order's units go back
 	// to its sale), or refunds a paid order that has not shipped. After
 	// shipment it answers failed_precondition, as it does for a flash-sale
@@ -355,6 +400,11 @@ type OrderServiceHandler interface {
 	// ListOrdersInternal queries orders for sagas, sweepers and reconcilers
 	// (e.g. expired unpaid flash-sale orders, the orders of one flash sale).
 	ListOrdersInternal(context.Context, *connect.Request[v1.ListOrdersInternalRequest]) (*connect.Response[v1.ListOrdersInternalResponse], error)
+	// RecordRefundRefused notes on a PAID order whose buyer asked for a
+	// refund that the payment provider refused it (CancellationWorkflow): the
+	// order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
+	// request, or no longer PAID, answers failed_precondition.
+	RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error)
 	// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
 	// PENDING_PAYMENT orders in one multi-row insert. Idempotent by
 	// (seckill_event_id, user_id): records already written are reported with
@@ -394,6 +444,13 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		OrderServiceListOrdersProcedure,
 		svc.ListOrders,
 		connect.WithSchema(orderServiceMethods.ByName("ListOrders")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceCountOrdersHandler := connect.NewUnaryHandler(
+		OrderServiceCountOrdersProcedure,
+		svc.CountOrders,
+		connect.WithSchema(orderServiceMethods.ByName("CountOrders")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
@@ -456,6 +513,13 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	orderServiceRecordRefundRefusedHandler := connect.NewUnaryHandler(
+		OrderServiceRecordRefundRefusedProcedure,
+		svc.RecordRefundRefused,
+		connect.WithSchema(orderServiceMethods.ByName("RecordRefundRefused")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	orderServiceCreateFlashSaleOrdersHandler := connect.NewUnaryHandler(
 		OrderServiceCreateFlashSaleOrdersProcedure,
 		svc.CreateFlashSaleOrders,
@@ -473,6 +537,8 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceGetOrderHandler.ServeHTTP(w, r)
 		case OrderServiceListOrdersProcedure:
 			orderServiceListOrdersHandler.ServeHTTP(w, r)
+		case OrderServiceCountOrdersProcedure:
+			orderServiceCountOrdersHandler.ServeHTTP(w, r)
 		case OrderServiceCancelOrderProcedure:
 			orderServiceCancelOrderHandler.ServeHTTP(w, r)
 		case OrderServiceConfirmReceiptProcedure:
@@ -491,6 +557,8 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceGetOrderInternalHandler.ServeHTTP(w, r)
 		case OrderServiceListOrdersInternalProcedure:
 			orderServiceListOrdersInternalHandler.ServeHTTP(w, r)
+		case OrderServiceRecordRefundRefusedProcedure:
+			orderServiceRecordRefundRefusedHandler.ServeHTTP(w, r)
 		case OrderServiceCreateFlashSaleOrdersProcedure:
 			orderServiceCreateFlashSaleOrdersHandler.ServeHTTP(w, r)
 		default:
@@ -516,6 +584,10 @@ func (UnimplementedOrderServiceHandler) GetOrder(context.Context, *connect.Reque
 
 func (UnimplementedOrderServiceHandler) ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.ListOrders is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) CountOrders(context.Context, *connect.Request[v1.CountOrdersRequest]) (*connect.Response[v1.CountOrdersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.CountOrders is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) CancelOrder(context.Context, *connect.Request[v1.CancelOrderRequest]) (*connect.Response[v1.CancelOrderResponse], error) {
@@ -552,6 +624,10 @@ func (UnimplementedOrderServiceHandler) GetOrderInternal(context.Context, *conne
 
 func (UnimplementedOrderServiceHandler) ListOrdersInternal(context.Context, *connect.Request[v1.ListOrdersInternalRequest]) (*connect.Response[v1.ListOrdersInternalResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.ListOrdersInternal is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.RecordRefundRefused is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) CreateFlashSaleOrders(context.Context, *connect.Request[v1.CreateFlashSaleOrdersRequest]) (*connect.Response[v1.CreateFlashSaleOrdersResponse], error) {

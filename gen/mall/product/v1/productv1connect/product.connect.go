@@ -116,8 +116,8 @@ type ProductServiceClient interface {
 	// BatchGetProducts returns products in the order of the requested ids and
 	// reports the ids that do not exist.
 	BatchGetProducts(context.Context, *connect.Request[v1.BatchGetProductsRequest]) (*connect.Response[v1.BatchGetProductsResponse], error)
-	// SearchProducts finds on-sale products by keyword, most relevant first
-	// (Chinese and Latin titles).
+	// SearchProducts finds on-sale products by keyword (Chinese and Latin
+	// titles), most relevant first or in another order, and counts them.
 	SearchProducts(context.Context, *connect.Request[v1.SearchProductsRequest]) (*connect.Response[v1.SearchProductsResponse], error)
 	// ListBanners returns the banners live now, in carousel order.
 	ListBanners(context.Context, *connect.Request[v1.ListBannersRequest]) (*connect.Response[v1.ListBannersResponse], error)
@@ -495,8 +495,8 @@ type ProductServiceHandler interface {
 	// BatchGetProducts returns products in the order of the requested ids and
 	// reports the ids that do not exist.
 	BatchGetProducts(context.Context, *connect.Request[v1.BatchGetProductsRequest]) (*connect.Response[v1.BatchGetProductsResponse], error)
-	// SearchProducts finds on-sale products by keyword, most relevant first
-	// (Chinese and Latin titles).
+	// SearchProducts finds on-sale products by keyword (Chinese and Latin
+	// titles), most relevant first or in another order, and counts them.
 	SearchProducts(context.Context, *connect.Request[v1.SearchProductsRequest]) (*connect.Response[v1.SearchProductsResponse], error)
 	// ListBanners returns the banners live now, in carousel order.
 	ListBanners(context.Context, *connect.Request[v1.ListBannersRequest]) (*connect.Response[v1.ListBannersResponse], error)

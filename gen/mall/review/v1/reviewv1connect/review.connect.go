@@ -34,6 +34,9 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
+	// ReviewServiceUploadReviewImageProcedure is the fully-qualified name of the ReviewService's
+	// UploadReviewImage RPC.
+	ReviewServiceUploadReviewImageProcedure = "/mall.review.v1.ReviewService/UploadReviewImage"
 	// ReviewServiceCreateReviewProcedure is the fully-qualified name of the ReviewService's
 	// CreateReview RPC.
 	ReviewServiceCreateReviewProcedure = "/mall.review.v1.ReviewService/CreateReview"
@@ -50,7 +53,21 @@ const (
 
 // ReviewServiceClient is a client for the mall.review.v1.ReviewService service.
 type ReviewServiceClient interface {
-	// CreateReview reviews a product of one of the caller's orders.
+	// UploadReviewImage stores a picture for a review the caller is about to
+	// write and returns its id and address (/review-img/<id>). Only JPEG, PNG
+	// and WebP, recognised by their content (never a name or a declared
+	// type), whole and at most 4096 x 4096 pixels; anything else is
+	// invalid_argument with a reason (REVIEW_IMAGE_TYPE, REVIEW_IMAGE_INVALID,
+	// REVIEW_IMAGE_DIMENSIONS). A picture no review uses is deleted after a
+	// day; a caller holding 30 of them is refused (resource_exhausted
+	// REVIEW_IMAGE_QUOTA) until one is used or expires. The same bytes
+	// uploaded again while unused answer the same picture.
+	UploadReviewImage(context.Context, *connect.Request[v1.UploadReviewImageRequest]) (*connect.Response[v1.UploadReviewImageResponse], error)
+	// CreateReview reviews a product of one of the caller's orders, with up
+	// to 6 pictures the caller uploaded and no review uses yet (another
+	// user's or an unknown picture is not_found REVIEW_IMAGE_NOT_FOUND, one
+	// already used failed_precondition REVIEW_IMAGE_IN_USE; nothing is stored
+	// then).
 	CreateReview(context.Context, *connect.Request[v1.CreateReviewRequest]) (*connect.Response[v1.CreateReviewResponse], error)
 	// ListReviews lists the reviews of a product.
 	ListReviews(context.Context, *connect.Request[v1.ListReviewsRequest]) (*connect.Response[v1.ListReviewsResponse], error)
@@ -73,6 +90,12 @@ func NewReviewServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 	baseURL = strings.TrimRight(baseURL, "/")
 	reviewServiceMethods := v1.File_mall_review_v1_review_proto.Services().ByName("ReviewService").Methods()
 	return &reviewServiceClient{
+		uploadReviewImage: connect.NewClient[v1.UploadReviewImageRequest, v1.UploadReviewImageResponse](
+			httpClient,
+			baseURL+ReviewServiceUploadReviewImageProcedure,
+			connect.WithSchema(reviewServiceMethods.ByName("UploadReviewImage")),
+			connect.WithClientOptions(opts...),
+		),
 		createReview: connect.NewClient[v1.CreateReviewRequest, v1.CreateReviewResponse](
 			httpClient,
 			baseURL+ReviewServiceCreateReviewProcedure,
@@ -105,10 +128,16 @@ func NewReviewServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 
 // reviewServiceClient implements ReviewServiceClient.
 type reviewServiceClient struct {
-	createReview     *connect.Client[v1.CreateReviewRequest, v1.CreateReviewResponse]
-	listReviews      *connect.Client[v1.ListReviewsRequest, v1.ListReviewsResponse]
-	getReviewSummary *connect.Client[v1.GetReviewSummaryRequest, v1.GetReviewSummaryResponse]
-	getReviewStatus  *connect.Client[v1.GetReviewStatusRequest, v1.GetReviewStatusResponse]
+	uploadReviewImage *connect.Client[v1.UploadReviewImageRequest, v1.UploadReviewImageResponse]
+	createReview      *connect.Client[v1.CreateReviewRequest, v1.CreateReviewResponse]
+	listReviews       *connect.Client[v1.ListReviewsRequest, v1.ListReviewsResponse]
+	getReviewSummary  *connect.Client[v1.GetReviewSummaryRequest, v1.GetReviewSummaryResponse]
+	getReviewStatus   *connect.Client[v1.GetReviewStatusRequest, v1.GetReviewStatusResponse]
+}
+
+// UploadReviewImage calls mall.review.v1.ReviewService.UploadReviewImage.
+func (c *reviewServiceClient) UploadReviewImage(ctx context.Context, req *connect.Request[v1.UploadReviewImageRequest]) (*connect.Response[v1.UploadReviewImageResponse], error) {
+	return c.uploadReviewImage.CallUnary(ctx, req)
 }
 
 // CreateReview calls mall.review.v1.ReviewService.CreateReview.
@@ -133,7 +162,21 @@ func (c *reviewServiceClient) GetReviewStatus(ctx context.Context, req *connect.
 
 // ReviewServiceHandler is an implementation of the mall.review.v1.ReviewService service.
 type ReviewServiceHandler interface {
-	// CreateReview reviews a product of one of the caller's orders.
+	// UploadReviewImage stores a picture for a review the caller is about to
+	// write and returns its id and address (/review-img/<id>). Only JPEG, PNG
+	// and WebP, recognised by their content (never a name or a declared
+	// type), whole and at most 4096 x 4096 pixels; anything else is
+	// invalid_argument with a reason (REVIEW_IMAGE_TYPE, REVIEW_IMAGE_INVALID,
+	// REVIEW_IMAGE_DIMENSIONS). A picture no review uses is deleted after a
+	// day; a caller holding 30 of them is refused (resource_exhausted
+	// REVIEW_IMAGE_QUOTA) until one is used or expires. The same bytes
+	// uploaded again while unused answer the same picture.
+	UploadReviewImage(context.Context, *connect.Request[v1.UploadReviewImageRequest]) (*connect.Response[v1.UploadReviewImageResponse], error)
+	// CreateReview reviews a product of one of the caller's orders, with up
+	// to 6 pictures the caller uploaded and no review uses yet (another
+	// user's or an unknown picture is not_found REVIEW_IMAGE_NOT_FOUND, one
+	// already used failed_precondition REVIEW_IMAGE_IN_USE; nothing is stored
+	// then).
 	CreateReview(context.Context, *connect.Request[v1.CreateReviewRequest]) (*connect.Response[v1.CreateReviewResponse], error)
 	// ListReviews lists the reviews of a product.
 	ListReviews(context.Context, *connect.Request[v1.ListReviewsRequest]) (*connect.Response[v1.ListReviewsResponse], error)
@@ -152,6 +195,12 @@ type ReviewServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewReviewServiceHandler(svc ReviewServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	reviewServiceMethods := v1.File_mall_review_v1_review_proto.Services().ByName("ReviewService").Methods()
+	reviewServiceUploadReviewImageHandler := connect.NewUnaryHandler(
+		ReviewServiceUploadReviewImageProcedure,
+		svc.UploadReviewImage,
+		connect.WithSchema(reviewServiceMethods.ByName("UploadReviewImage")),
+		connect.WithHandlerOptions(opts...),
+	)
 	reviewServiceCreateReviewHandler := connect.NewUnaryHandler(
 		ReviewServiceCreateReviewProcedure,
 		svc.CreateReview,
@@ -181,6 +230,8 @@ func NewReviewServiceHandler(svc ReviewServiceHandler, opts ...connect.HandlerOp
 	)
 	return "/mall.review.v1.ReviewService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
+		case ReviewServiceUploadReviewImageProcedure:
+			reviewServiceUploadReviewImageHandler.ServeHTTP(w, r)
 		case ReviewServiceCreateReviewProcedure:
 			reviewServiceCreateReviewHandler.ServeHTTP(w, r)
 		case ReviewServiceListReviewsProcedure:
@@ -197,6 +248,10 @@ func NewReviewServiceHandler(svc ReviewServiceHandler, opts ...connect.HandlerOp
 
 // UnimplementedReviewServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedReviewServiceHandler struct{}
+
+func (UnimplementedReviewServiceHandler) UploadReviewImage(context.Context, *connect.Request[v1.UploadReviewImageRequest]) (*connect.Response[v1.UploadReviewImageResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.review.v1.ReviewService.UploadReviewImage is not implemented"))
+}
 
 func (UnimplementedReviewServiceHandler) CreateReview(context.Context, *connect.Request[v1.CreateReviewRequest]) (*connect.Response[v1.CreateReviewResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.review.v1.ReviewService.CreateReview is not implemented"))

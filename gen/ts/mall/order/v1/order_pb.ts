@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/order/v1/order.proto.
  */
 export const file_mall_order_v1_order: GenFile = /*@__PURE__*/
-  fileDesc("ChltYWxsL29yZGVyL3YxL29yZGVyLnByb3RvEg1tYWxsLm9yZGVyLnYxIucBCg9TaGlwcGluZ0FkZHJlc3MSIQoOcmVjaXBpZW50X25hbWUYASABKAlCCbpIBnIEEAEYQBImCgVwaG9uZRgCIAEoCUIXukgUchIyEF5cKz9bMC05XXs2LDIwfSQSGwoIcHJvdmluY2UYAyABKAlCCbpIBnIEEAEYQBIXCgRjaXR5GAQgASgJQgm6SAZyBBABGEASGQoIZGlzdHJpY3QYBSABKAlCB7pIBHICGEASGgoGZGV0YWlsGAYgASgJQgq6SAdyBRABGIACEhwKC3Bvc3RhbF9jb2RlGAcgASgJQge6SARyAhgQIpwBCglPcmRlckxpbmUSEgoKcHJvZHVjdF9pZBgBIAEoCRITCgtjYXRlZ29yeV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIRCglpbWFnZV91cmwYBCABKAkSGAoQdW5pdF9wcmljZV9jZW50cxgFIAEoAxIQCghxdWFudGl0eRgGIAEoBRIYChBsaW5lX3RvdGFsX2NlbnRzGAcgASgDIs8BCg5PcmRlckxpbmVJbnB1dBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEASHgoLY2F0ZWdvcnlfaWQYAiABKAlCCbpIBnIEEAEYQBIZCgV0aXRsZRgDIAEoCUIKukgHcgUQARjIARIbCglpbWFnZV91cmwYBCABKAlCCLpIBXIDGIAEEigKEHVuaXRfcHJpY2VfY2VudHMYBSABKANCDrpICyIJGIDQ28P0AigAEhwKCHF1YW50aXR5GAYgASgFQgq6SAcaBRiQTigBIq8BCgxTdGF0dXNDaGFuZ2USLwoLZnJvbV9zdGF0dXMYASABKA4yGi5tYWxsLm9yZGVyLnYxLk9yZGVyU3RhdHVzEi0KCXRvX3N0YXR1cxgCIAEoDjIaLm1hbGwub3JkZXIudjEuT3JkZXJTdGF0dXMSDgoGcmVhc29uGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLPBAoFT3JkZXISEAoIb3JkZXJfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIqCgZzdGF0dXMYAyABKA4yGi5tYWxsLm9yZGVyLnYxLk9yZGVyU3RhdHVzEiYKBGtpbmQYBCABKA4yGC5tYWxsLm9yZGVyLnYxLk9yZGVyS2luZBInCgVsaW5lcxgFIAMoCzIYLm1hbGwub3JkZXIudjEuT3JkZXJMaW5lEhMKC3RvdGFsX2NlbnRzGAYgASgDEjgKEHNoaXBwaW5nX2FkZHJlc3MYByABKAsyHi5tYWxsLm9yZGVyLnYxLlNoaXBwaW5nQWRkcmVzcxI0ChBwYXltZW50X2RlYWRsaW5lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBzZWNraWxsX2V2ZW50X2lkGAkgASgJEhYKDnJlc2VydmF0aW9uX2lkGAogASgJEg8KB2NhcnJpZXIYCyABKAkSFwoPdHJhY2tpbmdfbnVtYmVyGAwgASgJEiwKB2hpc3RvcnkYDSADKAsyGy5tYWxsLm9yZGVyLnYxLlN0YXR1c0NoYW5nZRIuCgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3ChNyZWZ1bmRfcmVxdWVzdGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI6Cg1DYXJ0U2VsZWN0aW9uEikKC3Byb2R1Y3RfaWRzGAEgAygJQhS6SBGSAQ4IARBkGAEiBnIEEAEYQCJICgpCdXlOb3dJdGVtEh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBIbCghxdWFudGl0eRgCIAEoBUIJukgGGgQYYygBIs4BCg9DaGVja291dFJlcXVlc3QSMAoKcmVxdWVzdF9pZBgBIAEoCUIcukgZchcyFV5bQS1aYS16MC05Xy1dezgsNjR9JBIdCgphZGRyZXNzX2lkGAIgASgJQgm6SAZyBBABGEASLAoEY2FydBgDIAEoCzIcLm1hbGwub3JkZXIudjEuQ2FydFNlbGVjdGlvbkgAEiwKB2J1eV9ub3cYBCABKAsyGS5tYWxsLm9yZGVyLnYxLkJ1eU5vd0l0ZW1IAEIOCgVpdGVtcxIFukgCCAEiJAoQQ2hlY2tvdXRSZXNwb25zZRIQCghvcmRlcl9pZBgBIAEoCSIxChJHZXRDaGVja291dFJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCKRAQoTR2V0Q2hlY2tvdXRSZXNwb25zZRIQCghvcmRlcl9pZBgBIAEoCRIrCgVzdGF0ZRgCIAEoDjIcLm1hbGwub3JkZXIudjEuQ2hlY2tvdXRTdGF0ZRIWCg5mYWlsdXJlX3JlYXNvbhgDIAEoCRIjCgVvcmRlchgEIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIiLgoPR2V0T3JkZXJSZXF1ZXN0EhsKCG9yZGVyX2lkGAEgASgJQgm6SAZyBBABGEAiNwoQR2V0T3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIikgEKEUxpc3RPcmRlcnNSZXF1ZXN0EkEKCHN0YXR1c2VzGAEgAygOMhoubWFsbC5vcmRlci52MS5PcmRlclN0YXR1c0ITukgQkgENEAgYASIHggEEEAEgABIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJTChJMaXN0T3JkZXJzUmVzcG9uc2USJAoGb3JkZXJzGAEgAygLMhQubWFsbC5vcmRlci52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSwoSQ2FuY2VsT3JkZXJSZXF1ZXN0EhsKCG9yZGVyX2lkGAEgASgJQgm6SAZyBBABGEASGAoGcmVhc29uGAIgASgJQgi6SAVyAxjIASI6ChNDYW5jZWxPcmRlclJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQubWFsbC5vcmRlci52MS5PcmRlciI0ChVDb25maXJtUmVjZWlwdFJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCI9ChZDb25maXJtUmVjZWlwdFJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQubWFsbC5vcmRlci52MS5PcmRlciKxAQoWQWRtaW5MaXN0T3JkZXJzUmVxdWVzdBJBCghzdGF0dXNlcxgBIAMoDjIaLm1hbGwub3JkZXIudjEuT3JkZXJTdGF0dXNCE7pIEJIBDRAIGAEiB4IBBBABIAASGAoHdXNlcl9pZBgCIAEoCUIHukgEcgIYQBIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiABCJYChdBZG1pbkxpc3RPcmRlcnNSZXNwb25zZRIkCgZvcmRlcnMYASADKAsyFC5tYWxsLm9yZGVyLnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJvChBTaGlwT3JkZXJSZXF1ZXN0EhsKCG9yZGVyX2lkGAEgASgJQgm6SAZyBBABGEASGgoHY2FycmllchgCIAEoCUIJukgGcgQQARhAEiIKD3RyYWNraW5nX251bWJlchgDIAEoCUIJukgGcgQQARhAIjgKEVNoaXBPcmRlclJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQubWFsbC5vcmRlci52MS5PcmRlciIzChRNYXJrRGVsaXZlcmVkUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAIjwKFU1hcmtEZWxpdmVyZWRSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIiqgIKEkNyZWF0ZU9yZGVyUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAEhoKB3VzZXJfaWQYAiABKAlCCbpIBnIEEAEYQBI4CgVsaW5lcxgDIAMoCzIdLm1hbGwub3JkZXIudjEuT3JkZXJMaW5lSW5wdXRCCrpIB5IBBAgBEGQSQAoQc2hpcHBpbmdfYWRkcmVzcxgEIAEoCzIeLm1hbGwub3JkZXIudjEuU2hpcHBpbmdBZGRyZXNzQga6SAPIAQESIQoOcmVzZXJ2YXRpb25faWQYBSABKAlCCbpIBnIEEAEYQBI8ChBwYXltZW50X2RlYWRsaW5lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBIksKE0NyZWF0ZU9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5tYWxsLm9yZGVyLnYxLk9yZGVyEg8KB2NyZWF0ZWQYAiABKAgi1AEKFlRyYW5zaXRpb25PcmRlclJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQBI5Cgl0b19zdGF0dXMYAiABKA4yGi5tYWxsLm9yZGVyLnYxLk9yZGVyU3RhdHVzQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARjIARJGCg1mcm9tX3N0YXR1c2VzGAQgAygOMhoubWFsbC5vcmRlci52MS5PcmRlclN0YXR1c0ITukgQkgENEAgYASIHggEEEAEgACJPChdUcmFuc2l0aW9uT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXISDwoHY2hhbmdlZBgCIAEoCCI2ChdHZXRPcmRlckludGVybmFsUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAIj8KGEdldE9yZGVySW50ZXJuYWxSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIigwMKGUxpc3RPcmRlcnNJbnRlcm5hbFJlcXVlc3QSGAoHdXNlcl9pZBgBIAEoCUIHukgEcgIYQBIhChBzZWNraWxsX2V2ZW50X2lkGAIgASgJQge6SARyAhhAEjAKBGtpbmQYAyABKA4yGC5tYWxsLm9yZGVyLnYxLk9yZGVyS2luZEIIukgFggECEAESQQoIc3RhdHVzZXMYBCADKA4yGi5tYWxsLm9yZGVyLnYxLk9yZGVyU3RhdHVzQhO6SBCSAQ0QCBgBIgeCAQQQASAAEjsKF3BheW1lbnRfZGVhZGxpbmVfYmVmb3JlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI6ChZwYXltZW50X2RlYWRsaW5lX2FmdGVyGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdCglwYWdlX3NpemUYBiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgHIAEoCUIIukgFcgMYgAQiWwoaTGlzdE9yZGVyc0ludGVybmFsUmVzcG9uc2USJAoGb3JkZXJzGAEgAygLMhQubWFsbC5vcmRlci52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki+QMKE0ZsYXNoU2FsZU9yZGVySW5wdXQSGQoGdGlja2V0GAEgASgJQgm6SAZyBBABGEASIwoQc2Vja2lsbF9ldmVudF9pZBgCIAEoCUIJukgGcgQQARhAEhoKB3VzZXJfaWQYAyABKAlCCbpIBnIEEAEYQBIdCgpwcm9kdWN0X2lkGAQgASgJQgm6SAZyBBABGEASKAoQdW5pdF9wcmljZV9jZW50cxgFIAEoA0IOukgLIgkYgNDbw/QCKAASGwoIcXVhbnRpdHkYBiABKAVCCbpIBhoEGGQoARIbCgphZGRyZXNzX2lkGAcgASgJQge6SARyAhhAEjcKC2FjY2VwdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBEjwKEHBheW1lbnRfZGVhZGxpbmUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQga6SAPIAQESFwoFdGl0bGUYCiABKAlCCLpIBXIDGMgBEhsKCWltYWdlX3VybBgLIAEoCUIIukgFcgMYgAQSHAoLY2F0ZWdvcnlfaWQYDCABKAlCB7pIBHICGEASOAoQc2hpcHBpbmdfYWRkcmVzcxgNIAEoCzIeLm1hbGwub3JkZXIudjEuU2hpcHBpbmdBZGRyZXNzIkkKFEZsYXNoU2FsZU9yZGVyUmVzdWx0Eg4KBnRpY2tldBgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCRIPCgdjcmVhdGVkGAMgASgIIl8KHENyZWF0ZUZsYXNoU2FsZU9yZGVyc1JlcXVlc3QSPwoGb3JkZXJzGAEgAygLMiIubWFsbC5vcmRlci52MS5GbGFzaFNhbGVPcmRlcklucHV0Qgu6SAiSAQUIARCIJyJVCh1DcmVhdGVGbGFzaFNhbGVPcmRlcnNSZXNwb25zZRI0CgdyZXN1bHRzGAEgAygLMiMubWFsbC5vcmRlci52MS5GbGFzaFNhbGVPcmRlclJlc3VsdCrtAQoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIAocT1JERVJfU1RBVFVTX1BFTkRJTkdfUEFZTUVOVBABEhUKEU9SREVSX1NUQVRVU19QQUlEEAISGAoUT1JERVJfU1RBVFVTX1NISVBQRUQQAxIaChZPUkRFUl9TVEFUVVNfREVMSVZFUkVEEAQSGgoWT1JERVJfU1RBVFVTX0NPTVBMRVRFRBAFEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQBhIZChVPUkRFUl9TVEFUVVNfUkVGVU5ERUQQBypaCglPcmRlcktpbmQSGgoWT1JERVJfS0lORF9VTlNQRUNJRklFRBAAEhYKEk9SREVSX0tJTkRfUkVHVUxBUhABEhkKFU9SREVSX0tJTkRfRkxBU0hfU0FMRRACKosBCg1DaGVja291dFN0YXRlEh4KGkNIRUNLT1VUX1NUQVRFX1VOU1BFQ0lGSUVEEAASHQoZQ0hFQ0tPVVRfU1RBVEVfUFJPQ0VTU0lORxABEiAKHENIRUNLT1VUX1NUQVRFX09SREVSX0NSRUFURUQQAhIZChVDSEVDS09VVF9TVEFURV9GQUlMRUQQAzKCCwoMT3JkZXJTZXJ2aWNlElQKCENoZWNrb3V0Eh4ubWFsbC5vcmRlci52MS5DaGVja291dFJlcXVlc3QaHy5tYWxsLm9yZGVyLnYxLkNoZWNrb3V0UmVzcG9uc2UiB5ACAsjzGAISXQoLR2V0Q2hlY2tvdXQSIS5tYWxsLm9yZGVyLnYxLkdldENoZWNrb3V0UmVxdWVzdBoiLm1hbGwub3JkZXIudjEuR2V0Q2hlY2tvdXRSZXNwb25zZSIHkAIByPMYAhJUCghHZXRPcmRlchIeLm1hbGwub3JkZXIudjEuR2V0T3JkZXJSZXF1ZXN0Gh8ubWFsbC5vcmRlci52MS5HZXRPcmRlclJlc3BvbnNlIgeQAgHI8xgCEloKCkxpc3RPcmRlcnMSIC5tYWxsLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiEubWFsbC5vcmRlci52MS5MaXN0T3JkZXJzUmVzcG9uc2UiB5ACAcjzGAISWgoLQ2FuY2VsT3JkZXISIS5tYWxsLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBoiLm1hbGwub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXNwb25zZSIEyPMYAhJjCg5Db25maXJtUmVjZWlwdBIkLm1hbGwub3JkZXIudjEuQ29uZmlybVJlY2VpcHRSZXF1ZXN0GiUubWFsbC5vcmRlci52MS5Db25maXJtUmVjZWlwdFJlc3BvbnNlIgTI8xgCEmkKD0FkbWluTGlzdE9yZGVycxIlLm1hbGwub3JkZXIudjEuQWRtaW5MaXN0T3JkZXJzUmVxdWVzdBomLm1hbGwub3JkZXIudjEuQWRtaW5MaXN0T3JkZXJzUmVzcG9uc2UiB5ACAcjzGAMSVAoJU2hpcE9yZGVyEh8ubWFsbC5vcmRlci52MS5TaGlwT3JkZXJSZXF1ZXN0GiAubWFsbC5vcmRlci52MS5TaGlwT3JkZXJSZXNwb25zZSIEyPMYAxJgCg1NYXJrRGVsaXZlcmVkEiMubWFsbC5vcmRlci52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdBokLm1hbGwub3JkZXIudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlIgTI8xgDEl0KC0NyZWF0ZU9yZGVyEiEubWFsbC5vcmRlci52MS5DcmVhdGVPcmRlclJlcXVlc3QaIi5tYWxsLm9yZGVyLnYxLkNyZWF0ZU9yZGVyUmVzcG9uc2UiB5ACAsjzGAQSaQoPVHJhbnNpdGlvbk9yZGVyEiUubWFsbC5vcmRlci52MS5UcmFuc2l0aW9uT3JkZXJSZXF1ZXN0GiYubWFsbC5vcmRlci52MS5UcmFuc2l0aW9uT3JkZXJSZXNwb25zZSIHkAICyPMYBBJsChBHZXRPcmRlckludGVybmFsEiYubWFsbC5vcmRlci52MS5HZXRPcmRlckludGVybmFsUmVxdWVzdBonLm1hbGwub3JkZXIudjEuR2V0T3JkZXJJbnRlcm5hbFJlc3BvbnNlIgeQAgHI8xgEEnIKEkxpc3RPcmRlcnNJbnRlcm5hbBIoLm1hbGwub3JkZXIudjEuTGlzdE9yZGVyc0ludGVybmFsUmVxdWVzdBopLm1hbGwub3JkZXIudjEuTGlzdE9yZGVyc0ludGVybmFsUmVzcG9uc2UiB5ACAcjzGAQSewoVQ3JlYXRlRmxhc2hTYWxlT3JkZXJzEisubWFsbC5vcmRlci52MS5DcmVhdGVGbGFzaFNhbGVPcmRlcnNSZXF1ZXN0GiwubWFsbC5vcmRlci52MS5DcmVhdGVGbGFzaFNhbGVPcmRlcnNSZXNwb25zZSIHkAICyPMYBEKVAQoRY29tLm1hbGwub3JkZXIudjFCCk9yZGVyUHJvdG9QAVoebWFsbC9nZW4vbWFsbC9vcmRlci92MTtvcmRlcnYxogIDTU9YqgINTWFsbC5PcmRlci5WMcoCDU1hbGxcT3JkZXJcVjHiAhlNYWxsXE9yZGVyXFYxXEdQQk1ldGFkYXRh6gIPTWFsbDo6T3JkZXI6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
+  fileDesc("ChltYWxsL29yZGVyL3YxL29yZGVyLnByb3RvEg1tYWxsLm9yZGVyLnYxIucBCg9TaGlwcGluZ0FkZHJlc3MSIQoOcmVjaXBpZW50X25hbWUYASABKAlCCbpIBnIEEAEYQBImCgVwaG9uZRgCIAEoCUIXukgUchIyEF5cKz9bMC05XXs2LDIwfSQSGwoIcHJvdmluY2UYAyABKAlCCbpIBnIEEAEYQBIXCgRjaXR5GAQgASgJQgm6SAZyBBABGEASGQoIZGlzdHJpY3QYBSABKAlCB7pIBHICGEASGgoGZGV0YWlsGAYgASgJQgq6SAdyBRABGIACEhwKC3Bvc3RhbF9jb2RlGAcgASgJQge6SARyAhgQIpwBCglPcmRlckxpbmUSEgoKcHJvZHVjdF9pZBgBIAEoCRITCgtjYXRlZ29yeV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIRCglpbWFnZV91cmwYBCABKAkSGAoQdW5pdF9wcmljZV9jZW50cxgFIAEoAxIQCghxdWFudGl0eRgGIAEoBRIYChBsaW5lX3RvdGFsX2NlbnRzGAcgASgDIs8BCg5PcmRlckxpbmVJbnB1dBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEASHgoLY2F0ZWdvcnlfaWQYAiABKAlCCbpIBnIEEAEYQBIZCgV0aXRsZRgDIAEoCUIKukgHcgUQARjIARIbCglpbWFnZV91cmwYBCABKAlCCLpIBXIDGIAEEigKEHVuaXRfcHJpY2VfY2VudHMYBSABKANCDrpICyIJGIDQ28P0AigAEhwKCHF1YW50aXR5GAYgASgFQgq6SAcaBRiQTigBIuABCgxTdGF0dXNDaGFuZ2USLwoLZnJvbV9zdGF0dXMYASABKA4yGi5tYWxsLm9yZGVyLnYxLk9yZGVyU3RhdHVzEi0KCXRvX3N0YXR1cxgCIAEoDjIaLm1hbGwub3JkZXIudjEuT3JkZXJTdGF0dXMSDgoGcmVhc29uGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgVjYXVzZRgFIAEoDjIgLm1hbGwub3JkZXIudjEuU3RhdHVzQ2hhbmdlQ2F1c2Ui/wUKBU9yZGVyEhAKCG9yZGVyX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSKgoGc3RhdHVzGAMgASgOMhoubWFsbC5vcmRlci52MS5PcmRlclN0YXR1cxImCgRraW5kGAQgASgOMhgubWFsbC5vcmRlci52MS5PcmRlcktpbmQSJwoFbGluZXMYBSADKAsyGC5tYWxsLm9yZGVyLnYxLk9yZGVyTGluZRITCgt0b3RhbF9jZW50cxgGIAEoAxI4ChBzaGlwcGluZ19hZGRyZXNzGAcgASgLMh4ubWFsbC5vcmRlci52MS5TaGlwcGluZ0FkZHJlc3MSNAoQcGF5bWVudF9kZWFkbGluZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQc2Vja2lsbF9ldmVudF9pZBgJIAEoCRIWCg5yZXNlcnZhdGlvbl9pZBgKIAEoCRIPCgdjYXJyaWVyGAsgASgJEhcKD3RyYWNraW5nX251bWJlchgMIAEoCRIsCgdoaXN0b3J5GA0gAygLMhsubWFsbC5vcmRlci52MS5TdGF0dXNDaGFuZ2USLgoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoTcmVmdW5kX3JlcXVlc3RlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMcmVmdW5kX3N0YXRlGBEgASgOMhoubWFsbC5vcmRlci52MS5SZWZ1bmRTdGF0ZRIUCgxyZWZ1bmRfY2VudHMYEiABKAMSLwoLcmVmdW5kZWRfYXQYEyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEXJlZnVuZF9yZWZ1c2VkX2F0GBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI6Cg1DYXJ0U2VsZWN0aW9uEikKC3Byb2R1Y3RfaWRzGAEgAygJQhS6SBGSAQ4IARBkGAEiBnIEEAEYQCJICgpCdXlOb3dJdGVtEh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBIbCghxdWFudGl0eRgCIAEoBUIJukgGGgQYYygBIs4BCg9DaGVja291dFJlcXVlc3QSMAoKcmVxdWVzdF9pZBgBIAEoCUIcukgZchcyFV5bQS1aYS16MC05Xy1dezgsNjR9JBIdCgphZGRyZXNzX2lkGAIgASgJQgm6SAZyBBABGEASLAoEY2FydBgDIAEoCzIcLm1hbGwub3JkZXIudjEuQ2FydFNlbGVjdGlvbkgAEiwKB2J1eV9ub3cYBCABKAsyGS5tYWxsLm9yZGVyLnYxLkJ1eU5vd0l0ZW1IAEIOCgVpdGVtcxIFukgCCAEiJAoQQ2hlY2tvdXRSZXNwb25zZRIQCghvcmRlcl9pZBgBIAEoCSIxChJHZXRDaGVja291dFJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCKnAQoTR2V0Q2hlY2tvdXRSZXNwb25zZRIQCghvcmRlcl9pZBgBIAEoCRIrCgVzdGF0ZRgCIAEoDjIcLm1hbGwub3JkZXIudjEuQ2hlY2tvdXRTdGF0ZRIWCg5mYWlsdXJlX3JlYXNvbhgDIAEoCRIjCgVvcmRlchgEIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXISFAoMZmFpbHVyZV9jb2RlGAUgASgJIi4KD0dldE9yZGVyUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAIjcKEEdldE9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5tYWxsLm9yZGVyLnYxLk9yZGVyIqcBChFMaXN0T3JkZXJzUmVxdWVzdBJBCghzdGF0dXNlcxgBIAMoDjIaLm1hbGwub3JkZXIudjEuT3JkZXJTdGF0dXNCE7pIEJIBDRAIGAEiB4IBBBABIAASHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQSEwoLd2l0aF9yZWZ1bmQYBCABKAgiUwoSTGlzdE9yZGVyc1Jlc3BvbnNlEiQKBm9yZGVycxgBIAMoCzIULm1hbGwub3JkZXIudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhQKEkNvdW50T3JkZXJzUmVxdWVzdCK8AQoTQ291bnRPcmRlcnNSZXNwb25zZRIXCg9wZW5kaW5nX3BheW1lbnQYASABKAMSDAoEcGFpZBgCIAEoAxIPCgdzaGlwcGVkGAMgASgDEhEKCWRlbGl2ZXJlZBgEIAEoAxIRCgljb21wbGV0ZWQYBSABKAMSEQoJY2FuY2VsbGVkGAYgASgDEhAKCHJlZnVuZGVkGAcgASgDEhMKC3dpdGhfcmVmdW5kGAggASgDEg0KBXRvdGFsGAkgASgDIksKEkNhbmNlbE9yZGVyUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYyAEiOgoTQ2FuY2VsT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIiNAoVQ29uZmlybVJlY2VpcHRSZXF1ZXN0EhsKCG9yZGVyX2lkGAEgASgJQgm6SAZyBBABGEAiPQoWQ29uZmlybVJlY2VpcHRSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIisQEKFkFkbWluTGlzdE9yZGVyc1JlcXVlc3QSQQoIc3RhdHVzZXMYASADKA4yGi5tYWxsLm9yZGVyLnYxLk9yZGVyU3RhdHVzQhO6SBCSAQ0QCBgBIgeCAQQQASAAEhgKB3VzZXJfaWQYAiABKAlCB7pIBHICGEASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiWAoXQWRtaW5MaXN0T3JkZXJzUmVzcG9uc2USJAoGb3JkZXJzGAEgAygLMhQubWFsbC5vcmRlci52MS5PcmRlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibwoQU2hpcE9yZGVyUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAEhoKB2NhcnJpZXIYAiABKAlCCbpIBnIEEAEYQBIiCg90cmFja2luZ19udW1iZXIYAyABKAlCCbpIBnIEEAEYQCI4ChFTaGlwT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIiMwoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCI8ChVNYXJrRGVsaXZlcmVkUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5tYWxsLm9yZGVyLnYxLk9yZGVyIqoCChJDcmVhdGVPcmRlclJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQBIaCgd1c2VyX2lkGAIgASgJQgm6SAZyBBABGEASOAoFbGluZXMYAyADKAsyHS5tYWxsLm9yZGVyLnYxLk9yZGVyTGluZUlucHV0Qgq6SAeSAQQIARBkEkAKEHNoaXBwaW5nX2FkZHJlc3MYBCABKAsyHi5tYWxsLm9yZGVyLnYxLlNoaXBwaW5nQWRkcmVzc0IGukgDyAEBEiEKDnJlc2VydmF0aW9uX2lkGAUgASgJQgm6SAZyBBABGEASPAoQcGF5bWVudF9kZWFkbGluZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBASJLChNDcmVhdGVPcmRlclJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQubWFsbC5vcmRlci52MS5PcmRlchIPCgdjcmVhdGVkGAIgASgIIo8CChZUcmFuc2l0aW9uT3JkZXJSZXF1ZXN0EhsKCG9yZGVyX2lkGAEgASgJQgm6SAZyBBABGEASOQoJdG9fc3RhdHVzGAIgASgOMhoubWFsbC5vcmRlci52MS5PcmRlclN0YXR1c0IKukgHggEEEAEgABIaCgZyZWFzb24YAyABKAlCCrpIB3IFEAEYyAESRgoNZnJvbV9zdGF0dXNlcxgEIAMoDjIaLm1hbGwub3JkZXIudjEuT3JkZXJTdGF0dXNCE7pIEJIBDRAIGAEiB4IBBBABIAASOQoFY2F1c2UYBSABKA4yIC5tYWxsLm9yZGVyLnYxLlN0YXR1c0NoYW5nZUNhdXNlQgi6SAWCAQIQASJPChdUcmFuc2l0aW9uT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXISDwoHY2hhbmdlZBgCIAEoCCI2ChdHZXRPcmRlckludGVybmFsUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAIj8KGEdldE9yZGVySW50ZXJuYWxSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULm1hbGwub3JkZXIudjEuT3JkZXIiOQoaUmVjb3JkUmVmdW5kUmVmdXNlZFJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCJCChtSZWNvcmRSZWZ1bmRSZWZ1c2VkUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5tYWxsLm9yZGVyLnYxLk9yZGVyIoMDChlMaXN0T3JkZXJzSW50ZXJuYWxSZXF1ZXN0EhgKB3VzZXJfaWQYASABKAlCB7pIBHICGEASIQoQc2Vja2lsbF9ldmVudF9pZBgCIAEoCUIHukgEcgIYQBIwCgRraW5kGAMgASgOMhgubWFsbC5vcmRlci52MS5PcmRlcktpbmRCCLpIBYIBAhABEkEKCHN0YXR1c2VzGAQgAygOMhoubWFsbC5vcmRlci52MS5PcmRlclN0YXR1c0ITukgQkgENEAgYASIHggEEEAEgABI7ChdwYXltZW50X2RlYWRsaW5lX2JlZm9yZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoWcGF5bWVudF9kZWFkbGluZV9hZnRlchgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoJcGFnZV9zaXplGAYgASgFQgq6SAcaBRjoBygAEhwKCnBhZ2VfdG9rZW4YByABKAlCCLpIBXIDGIAEIlsKGkxpc3RPcmRlcnNJbnRlcm5hbFJlc3BvbnNlEiQKBm9yZGVycxgBIAMoCzIULm1hbGwub3JkZXIudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIvkDChNGbGFzaFNhbGVPcmRlcklucHV0EhkKBnRpY2tldBgBIAEoCUIJukgGcgQQARhAEiMKEHNlY2tpbGxfZXZlbnRfaWQYAiABKAlCCbpIBnIEEAEYQBIaCgd1c2VyX2lkGAMgASgJQgm6SAZyBBABGEASHQoKcHJvZHVjdF9pZBgEIAEoCUIJukgGcgQQARhAEigKEHVuaXRfcHJpY2VfY2VudHMYBSABKANCDrpICyIJGIDQ28P0AigAEhsKCHF1YW50aXR5GAYgASgFQgm6SAYaBBhkKAESGwoKYWRkcmVzc19pZBgHIAEoCUIHukgEcgIYQBI3CgthY2NlcHRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI8ChBwYXltZW50X2RlYWRsaW5lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBEhcKBXRpdGxlGAogASgJQgi6SAVyAxjIARIbCglpbWFnZV91cmwYCyABKAlCCLpIBXIDGIAEEhwKC2NhdGVnb3J5X2lkGAwgASgJQge6SARyAhhAEjgKEHNoaXBwaW5nX2FkZHJlc3MYDSABKAsyHi5tYWxsLm9yZGVyLnYxLlNoaXBwaW5nQWRkcmVzcyJJChRGbGFzaFNhbGVPcmRlclJlc3VsdBIOCgZ0aWNrZXQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSDwoHY3JlYXRlZBgDIAEoCCJfChxDcmVhdGVGbGFzaFNhbGVPcmRlcnNSZXF1ZXN0Ej8KBm9yZGVycxgBIAMoCzIiLm1hbGwub3JkZXIudjEuRmxhc2hTYWxlT3JkZXJJbnB1dEILukgIkgEFCAEQiCciVQodQ3JlYXRlRmxhc2hTYWxlT3JkZXJzUmVzcG9uc2USNAoHcmVzdWx0cxgBIAMoCzIjLm1hbGwub3JkZXIudjEuRmxhc2hTYWxlT3JkZXJSZXN1bHQq7QEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEiAKHE9SREVSX1NUQVRVU19QRU5ESU5HX1BBWU1FTlQQARIVChFPUkRFUl9TVEFUVVNfUEFJRBACEhgKFE9SREVSX1NUQVRVU19TSElQUEVEEAMSGgoWT1JERVJfU1RBVFVTX0RFTElWRVJFRBAEEhoKFk9SREVSX1NUQVRVU19DT01QTEVURUQQBRIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAYSGQoVT1JERVJfU1RBVFVTX1JFRlVOREVEEAcqWgoJT3JkZXJLaW5kEhoKFk9SREVSX0tJTkRfVU5TUEVDSUZJRUQQABIWChJPUkRFUl9LSU5EX1JFR1VMQVIQARIZChVPUkRFUl9LSU5EX0ZMQVNIX1NBTEUQAiqLAQoNQ2hlY2tvdXRTdGF0ZRIeChpDSEVDS09VVF9TVEFURV9VTlNQRUNJRklFRBAAEh0KGUNIRUNLT1VUX1NUQVRFX1BST0NFU1NJTkcQARIgChxDSEVDS09VVF9TVEFURV9PUkRFUl9DUkVBVEVEEAISGQoVQ0hFQ0tPVVRfU1RBVEVfRkFJTEVEEAMqfAoLUmVmdW5kU3RhdGUSHAoYUkVGVU5EX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUkVGVU5EX1NUQVRFX1JFUVVFU1RFRBABEhkKFVJFRlVORF9TVEFURV9SRUZVTkRFRBACEhgKFFJFRlVORF9TVEFURV9SRUZVU0VEEAMq5QMKEVN0YXR1c0NoYW5nZUNhdXNlEiMKH1NUQVRVU19DSEFOR0VfQ0FVU0VfVU5TUEVDSUZJRUQQABIlCiFTVEFUVVNfQ0hBTkdFX0NBVVNFX09SREVSX0NSRUFURUQQARIcChhTVEFUVVNfQ0hBTkdFX0NBVVNFX1BBSUQQAhIqCiZTVEFUVVNfQ0hBTkdFX0NBVVNFX0NBTkNFTExFRF9CWV9CVVlFUhADEicKI1NUQVRVU19DSEFOR0VfQ0FVU0VfUEFZTUVOVF9FWFBJUkVEEAQSJwojU1RBVFVTX0NIQU5HRV9DQVVTRV9DSEVDS09VVF9GQUlMRUQQBRIvCitTVEFUVVNfQ0hBTkdFX0NBVVNFX0NBTkNFTExFRF9CWV9PUEVSQVRJT05TEAYSHwobU1RBVFVTX0NIQU5HRV9DQVVTRV9TSElQUEVEEAcSIQodU1RBVFVTX0NIQU5HRV9DQVVTRV9ERUxJVkVSRUQQCBIpCiVTVEFUVVNfQ0hBTkdFX0NBVVNFX1JFQ0VJUFRfQ09ORklSTUVEEAkSJgoiU1RBVFVTX0NIQU5HRV9DQVVTRV9BVVRPX0NPTVBMRVRFRBAKEiAKHFNUQVRVU19DSEFOR0VfQ0FVU0VfUkVGVU5ERUQQCzLYDAoMT3JkZXJTZXJ2aWNlElQKCENoZWNrb3V0Eh4ubWFsbC5vcmRlci52MS5DaGVja291dFJlcXVlc3QaHy5tYWxsLm9yZGVyLnYxLkNoZWNrb3V0UmVzcG9uc2UiB5ACAsjzGAISXQoLR2V0Q2hlY2tvdXQSIS5tYWxsLm9yZGVyLnYxLkdldENoZWNrb3V0UmVxdWVzdBoiLm1hbGwub3JkZXIudjEuR2V0Q2hlY2tvdXRSZXNwb25zZSIHkAIByPMYAhJUCghHZXRPcmRlchIeLm1hbGwub3JkZXIudjEuR2V0T3JkZXJSZXF1ZXN0Gh8ubWFsbC5vcmRlci52MS5HZXRPcmRlclJlc3BvbnNlIgeQAgHI8xgCEloKCkxpc3RPcmRlcnMSIC5tYWxsLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiEubWFsbC5vcmRlci52MS5MaXN0T3JkZXJzUmVzcG9uc2UiB5ACAcjzGAISXQoLQ291bnRPcmRlcnMSIS5tYWxsLm9yZGVyLnYxLkNvdW50T3JkZXJzUmVxdWVzdBoiLm1hbGwub3JkZXIudjEuQ291bnRPcmRlcnNSZXNwb25zZSIHkAIByPMYAhJaCgtDYW5jZWxPcmRlchIhLm1hbGwub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0GiIubWFsbC5vcmRlci52MS5DYW5jZWxPcmRlclJlc3BvbnNlIgTI8xgCEmMKDkNvbmZpcm1SZWNlaXB0EiQubWFsbC5vcmRlci52MS5Db25maXJtUmVjZWlwdFJlcXVlc3QaJS5tYWxsLm9yZGVyLnYxLkNvbmZpcm1SZWNlaXB0UmVzcG9uc2UiBMjzGAISaQoPQWRtaW5MaXN0T3JkZXJzEiUubWFsbC5vcmRlci52MS5BZG1pbkxpc3RPcmRlcnNSZXF1ZXN0GiYubWFsbC5vcmRlci52MS5BZG1pbkxpc3RPcmRlcnNSZXNwb25zZSIHkAIByPMYAxJUCglTaGlwT3JkZXISHy5tYWxsLm9yZGVyLnYxLlNoaXBPcmRlclJlcXVlc3QaIC5tYWxsLm9yZGVyLnYxLlNoaXBPcmRlclJlc3BvbnNlIgTI8xgDEmAKDU1hcmtEZWxpdmVyZWQSIy5tYWxsLm9yZGVyLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0GiQubWFsbC5vcmRlci52MS5NYXJrRGVsaXZlcmVkUmVzcG9uc2UiBMjzGAMSXQoLQ3JlYXRlT3JkZXISIS5tYWxsLm9yZGVyLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoiLm1hbGwub3JkZXIudjEuQ3JlYXRlT3JkZXJSZXNwb25zZSIHkAICyPMYBBJpCg9UcmFuc2l0aW9uT3JkZXISJS5tYWxsLm9yZGVyLnYxLlRyYW5zaXRpb25PcmRlclJlcXVlc3QaJi5tYWxsLm9yZGVyLnYxLlRyYW5zaXRpb25PcmRlclJlc3BvbnNlIgeQAgLI8xgEEmwKEEdldE9yZGVySW50ZXJuYWwSJi5tYWxsLm9yZGVyLnYxLkdldE9yZGVySW50ZXJuYWxSZXF1ZXN0GicubWFsbC5vcmRlci52MS5HZXRPcmRlckludGVybmFsUmVzcG9uc2UiB5ACAcjzGAQScgoSTGlzdE9yZGVyc0ludGVybmFsEigubWFsbC5vcmRlci52MS5MaXN0T3JkZXJzSW50ZXJuYWxSZXF1ZXN0GikubWFsbC5vcmRlci52MS5MaXN0T3JkZXJzSW50ZXJuYWxSZXNwb25zZSIHkAIByPMYBBJ1ChNSZWNvcmRSZWZ1bmRSZWZ1c2VkEikubWFsbC5vcmRlci52MS5SZWNvcmRSZWZ1bmRSZWZ1c2VkUmVxdWVzdBoqLm1hbGwub3JkZXIudjEuUmVjb3JkUmVmdW5kUmVmdXNlZFJlc3BvbnNlIgeQAgLI8xgEEnsKFUNyZWF0ZUZsYXNoU2FsZU9yZGVycxIrLm1hbGwub3JkZXIudjEuQ3JlYXRlRmxhc2hTYWxlT3JkZXJzUmVxdWVzdBosLm1hbGwub3JkZXIudjEuQ3JlYXRlRmxhc2hTYWxlT3JkZXJzUmVzcG9uc2UiB5ACAsjzGARClQEKEWNvbS5tYWxsLm9yZGVyLnYxQgpPcmRlclByb3RvUAFaHm1hbGwvZ2VuL21hbGwvb3JkZXIvdjE7b3JkZXJ2MaICA01PWKoCDU1hbGwuT3JkZXIuVjHKAg1NYWxsXE9yZGVyXFYx4gIZTWFsbFxPcmRlclxWMVxHUEJNZXRhZGF0YeoCD01hbGw6Ok9yZGVyOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
 
 /**
  * ShippingAddress is the address snapshot stored with an order.
@@ -180,6 +180,8 @@ export type StatusChange = Message<"mall.order.v1.StatusChange"> & {
   toStatus: OrderStatus;
 
   /**
+   * Why, in English (e.g. "payment deadline passed"); see cause.
+   *
    * @generated from field: string reason = 3;
    */
   reason: string;
@@ -188,6 +190,13 @@ export type StatusChange = Message<"mall.order.v1.StatusChange"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 4;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * Why, for display in the buyer's language.
+   *
+   * @generated from field: mall.order.v1.StatusChangeCause cause = 5;
+   */
+  cause: StatusChangeCause;
 };
 
 /**
@@ -295,6 +304,34 @@ export type Order = Message<"mall.order.v1.Order"> & {
    * @generated from field: google.protobuf.Timestamp refund_requested_at = 16;
    */
   refundRequestedAt?: Timestamp | undefined;
+
+  /**
+   * Where the refund stands; UNSPECIFIED when none was asked for.
+   *
+   * @generated from field: mall.order.v1.RefundState refund_state = 17;
+   */
+  refundState: RefundState;
+
+  /**
+   * What is (or was) refunded: the order's total once a refund is asked for.
+   *
+   * @generated from field: int64 refund_cents = 18;
+   */
+  refundCents: bigint;
+
+  /**
+   * When the order became REFUNDED.
+   *
+   * @generated from field: google.protobuf.Timestamp refunded_at = 19;
+   */
+  refundedAt?: Timestamp | undefined;
+
+  /**
+   * When the payment provider refused the refund.
+   *
+   * @generated from field: google.protobuf.Timestamp refund_refused_at = 20;
+   */
+  refundRefusedAt?: Timestamp | undefined;
 };
 
 /**
@@ -444,7 +481,7 @@ export type GetCheckoutResponse = Message<"mall.order.v1.GetCheckoutResponse"> &
   state: CheckoutState;
 
   /**
-   * Why the checkout failed (e.g. "out of stock: <product>"), for display.
+   * Why the checkout failed (e.g. "out of stock: <product>"), in English.
    *
    * @generated from field: string failure_reason = 3;
    */
@@ -456,6 +493,15 @@ export type GetCheckoutResponse = Message<"mall.order.v1.GetCheckoutResponse"> &
    * @generated from field: mall.order.v1.Order order = 4;
    */
   order?: Order | undefined;
+
+  /**
+   * Why the checkout failed, machine-readable: an ErrorInfo reason of the
+   * services (e.g. OUT_OF_STOCK, PRODUCT_OFF_SHELF, UNPAID_ORDERS_LIMIT), or
+   * CHECKOUT_FAILED when it failed for a reason the buyer cannot act on.
+   *
+   * @generated from field: string failure_code = 5;
+   */
+  failureCode: string;
 };
 
 /**
@@ -521,6 +567,14 @@ export type ListOrdersRequest = Message<"mall.order.v1.ListOrdersRequest"> & {
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
+
+  /**
+   * Only orders with a refund (requested, done or refused), as well as of
+   * one of statuses when those are given (the after-sale tab).
+   *
+   * @generated from field: bool with_refund = 4;
+   */
+  withRefund: boolean;
 };
 
 /**
@@ -555,6 +609,83 @@ export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PUR
   messageDesc(file_mall_order_v1_order, 14);
 
 /**
+ * @generated from message mall.order.v1.CountOrdersRequest
+ */
+export type CountOrdersRequest = Message<"mall.order.v1.CountOrdersRequest"> & {
+};
+
+/**
+ * Describes the message mall.order.v1.CountOrdersRequest.
+ * Use `create(CountOrdersRequestSchema)` to create a new message.
+ */
+export const CountOrdersRequestSchema: GenMessage<CountOrdersRequest> = /*@__PURE__*/
+  messageDesc(file_mall_order_v1_order, 15);
+
+/**
+ * @generated from message mall.order.v1.CountOrdersResponse
+ */
+export type CountOrdersResponse = Message<"mall.order.v1.CountOrdersResponse"> & {
+  /**
+   * The caller's orders in each status.
+   *
+   * @generated from field: int64 pending_payment = 1;
+   */
+  pendingPayment: bigint;
+
+  /**
+   * @generated from field: int64 paid = 2;
+   */
+  paid: bigint;
+
+  /**
+   * @generated from field: int64 shipped = 3;
+   */
+  shipped: bigint;
+
+  /**
+   * @generated from field: int64 delivered = 4;
+   */
+  delivered: bigint;
+
+  /**
+   * @generated from field: int64 completed = 5;
+   */
+  completed: bigint;
+
+  /**
+   * @generated from field: int64 cancelled = 6;
+   */
+  cancelled: bigint;
+
+  /**
+   * @generated from field: int64 refunded = 7;
+   */
+  refunded: bigint;
+
+  /**
+   * The caller's orders with a refund, whatever their status (ListOrders
+   * with_refund).
+   *
+   * @generated from field: int64 with_refund = 8;
+   */
+  withRefund: bigint;
+
+  /**
+   * All of the caller's orders.
+   *
+   * @generated from field: int64 total = 9;
+   */
+  total: bigint;
+};
+
+/**
+ * Describes the message mall.order.v1.CountOrdersResponse.
+ * Use `create(CountOrdersResponseSchema)` to create a new message.
+ */
+export const CountOrdersResponseSchema: GenMessage<CountOrdersResponse> = /*@__PURE__*/
+  messageDesc(file_mall_order_v1_order, 16);
+
+/**
  * @generated from message mall.order.v1.CancelOrderRequest
  */
 export type CancelOrderRequest = Message<"mall.order.v1.CancelOrderRequest"> & {
@@ -574,7 +705,7 @@ export type CancelOrderRequest = Message<"mall.order.v1.CancelOrderRequest"> & {
  * Use `create(CancelOrderRequestSchema)` to create a new message.
  */
 export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 15);
+  messageDesc(file_mall_order_v1_order, 17);
 
 /**
  * @generated from message mall.order.v1.CancelOrderResponse
@@ -594,7 +725,7 @@ export type CancelOrderResponse = Message<"mall.order.v1.CancelOrderResponse"> &
  * Use `create(CancelOrderResponseSchema)` to create a new message.
  */
 export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 16);
+  messageDesc(file_mall_order_v1_order, 18);
 
 /**
  * @generated from message mall.order.v1.ConfirmReceiptRequest
@@ -611,7 +742,7 @@ export type ConfirmReceiptRequest = Message<"mall.order.v1.ConfirmReceiptRequest
  * Use `create(ConfirmReceiptRequestSchema)` to create a new message.
  */
 export const ConfirmReceiptRequestSchema: GenMessage<ConfirmReceiptRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 17);
+  messageDesc(file_mall_order_v1_order, 19);
 
 /**
  * @generated from message mall.order.v1.ConfirmReceiptResponse
@@ -628,7 +759,7 @@ export type ConfirmReceiptResponse = Message<"mall.order.v1.ConfirmReceiptRespon
  * Use `create(ConfirmReceiptResponseSchema)` to create a new message.
  */
 export const ConfirmReceiptResponseSchema: GenMessage<ConfirmReceiptResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 18);
+  messageDesc(file_mall_order_v1_order, 20);
 
 /**
  * @generated from message mall.order.v1.AdminListOrdersRequest
@@ -666,7 +797,7 @@ export type AdminListOrdersRequest = Message<"mall.order.v1.AdminListOrdersReque
  * Use `create(AdminListOrdersRequestSchema)` to create a new message.
  */
 export const AdminListOrdersRequestSchema: GenMessage<AdminListOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 19);
+  messageDesc(file_mall_order_v1_order, 21);
 
 /**
  * @generated from message mall.order.v1.AdminListOrdersResponse
@@ -690,7 +821,7 @@ export type AdminListOrdersResponse = Message<"mall.order.v1.AdminListOrdersResp
  * Use `create(AdminListOrdersResponseSchema)` to create a new message.
  */
 export const AdminListOrdersResponseSchema: GenMessage<AdminListOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 20);
+  messageDesc(file_mall_order_v1_order, 22);
 
 /**
  * @generated from message mall.order.v1.ShipOrderRequest
@@ -717,7 +848,7 @@ export type ShipOrderRequest = Message<"mall.order.v1.ShipOrderRequest"> & {
  * Use `create(ShipOrderRequestSchema)` to create a new message.
  */
 export const ShipOrderRequestSchema: GenMessage<ShipOrderRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 21);
+  messageDesc(file_mall_order_v1_order, 23);
 
 /**
  * @generated from message mall.order.v1.ShipOrderResponse
@@ -734,7 +865,7 @@ export type ShipOrderResponse = Message<"mall.order.v1.ShipOrderResponse"> & {
  * Use `create(ShipOrderResponseSchema)` to create a new message.
  */
 export const ShipOrderResponseSchema: GenMessage<ShipOrderResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 22);
+  messageDesc(file_mall_order_v1_order, 24);
 
 /**
  * @generated from message mall.order.v1.MarkDeliveredRequest
@@ -751,7 +882,7 @@ export type MarkDeliveredRequest = Message<"mall.order.v1.MarkDeliveredRequest">
  * Use `create(MarkDeliveredRequestSchema)` to create a new message.
  */
 export const MarkDeliveredRequestSchema: GenMessage<MarkDeliveredRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 23);
+  messageDesc(file_mall_order_v1_order, 25);
 
 /**
  * @generated from message mall.order.v1.MarkDeliveredResponse
@@ -768,7 +899,7 @@ export type MarkDeliveredResponse = Message<"mall.order.v1.MarkDeliveredResponse
  * Use `create(MarkDeliveredResponseSchema)` to create a new message.
  */
 export const MarkDeliveredResponseSchema: GenMessage<MarkDeliveredResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 24);
+  messageDesc(file_mall_order_v1_order, 26);
 
 /**
  * @generated from message mall.order.v1.CreateOrderRequest
@@ -812,7 +943,7 @@ export type CreateOrderRequest = Message<"mall.order.v1.CreateOrderRequest"> & {
  * Use `create(CreateOrderRequestSchema)` to create a new message.
  */
 export const CreateOrderRequestSchema: GenMessage<CreateOrderRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 25);
+  messageDesc(file_mall_order_v1_order, 27);
 
 /**
  * @generated from message mall.order.v1.CreateOrderResponse
@@ -836,7 +967,7 @@ export type CreateOrderResponse = Message<"mall.order.v1.CreateOrderResponse"> &
  * Use `create(CreateOrderResponseSchema)` to create a new message.
  */
 export const CreateOrderResponseSchema: GenMessage<CreateOrderResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 26);
+  messageDesc(file_mall_order_v1_order, 28);
 
 /**
  * @generated from message mall.order.v1.TransitionOrderRequest
@@ -866,6 +997,14 @@ export type TransitionOrderRequest = Message<"mall.order.v1.TransitionOrderReque
    * @generated from field: repeated mall.order.v1.OrderStatus from_statuses = 4;
    */
   fromStatuses: OrderStatus[];
+
+  /**
+   * Recorded in the history with reason; UNSPECIFIED means the usual cause
+   * of a move to to_status where there is one (PAID, SHIPPED, ...).
+   *
+   * @generated from field: mall.order.v1.StatusChangeCause cause = 5;
+   */
+  cause: StatusChangeCause;
 };
 
 /**
@@ -873,7 +1012,7 @@ export type TransitionOrderRequest = Message<"mall.order.v1.TransitionOrderReque
  * Use `create(TransitionOrderRequestSchema)` to create a new message.
  */
 export const TransitionOrderRequestSchema: GenMessage<TransitionOrderRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 27);
+  messageDesc(file_mall_order_v1_order, 29);
 
 /**
  * @generated from message mall.order.v1.TransitionOrderResponse
@@ -897,7 +1036,7 @@ export type TransitionOrderResponse = Message<"mall.order.v1.TransitionOrderResp
  * Use `create(TransitionOrderResponseSchema)` to create a new message.
  */
 export const TransitionOrderResponseSchema: GenMessage<TransitionOrderResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 28);
+  messageDesc(file_mall_order_v1_order, 30);
 
 /**
  * @generated from message mall.order.v1.GetOrderInternalRequest
@@ -914,7 +1053,7 @@ export type GetOrderInternalRequest = Message<"mall.order.v1.GetOrderInternalReq
  * Use `create(GetOrderInternalRequestSchema)` to create a new message.
  */
 export const GetOrderInternalRequestSchema: GenMessage<GetOrderInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 29);
+  messageDesc(file_mall_order_v1_order, 31);
 
 /**
  * @generated from message mall.order.v1.GetOrderInternalResponse
@@ -931,7 +1070,41 @@ export type GetOrderInternalResponse = Message<"mall.order.v1.GetOrderInternalRe
  * Use `create(GetOrderInternalResponseSchema)` to create a new message.
  */
 export const GetOrderInternalResponseSchema: GenMessage<GetOrderInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 30);
+  messageDesc(file_mall_order_v1_order, 32);
+
+/**
+ * @generated from message mall.order.v1.RecordRefundRefusedRequest
+ */
+export type RecordRefundRefusedRequest = Message<"mall.order.v1.RecordRefundRefusedRequest"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message mall.order.v1.RecordRefundRefusedRequest.
+ * Use `create(RecordRefundRefusedRequestSchema)` to create a new message.
+ */
+export const RecordRefundRefusedRequestSchema: GenMessage<RecordRefundRefusedRequest> = /*@__PURE__*/
+  messageDesc(file_mall_order_v1_order, 33);
+
+/**
+ * @generated from message mall.order.v1.RecordRefundRefusedResponse
+ */
+export type RecordRefundRefusedResponse = Message<"mall.order.v1.RecordRefundRefusedResponse"> & {
+  /**
+   * @generated from field: mall.order.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+};
+
+/**
+ * Describes the message mall.order.v1.RecordRefundRefusedResponse.
+ * Use `create(RecordRefundRefusedResponseSchema)` to create a new message.
+ */
+export const RecordRefundRefusedResponseSchema: GenMessage<RecordRefundRefusedResponse> = /*@__PURE__*/
+  messageDesc(file_mall_order_v1_order, 34);
 
 /**
  * @generated from message mall.order.v1.ListOrdersInternalRequest
@@ -995,7 +1168,7 @@ export type ListOrdersInternalRequest = Message<"mall.order.v1.ListOrdersInterna
  * Use `create(ListOrdersInternalRequestSchema)` to create a new message.
  */
 export const ListOrdersInternalRequestSchema: GenMessage<ListOrdersInternalRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 31);
+  messageDesc(file_mall_order_v1_order, 35);
 
 /**
  * @generated from message mall.order.v1.ListOrdersInternalResponse
@@ -1019,7 +1192,7 @@ export type ListOrdersInternalResponse = Message<"mall.order.v1.ListOrdersIntern
  * Use `create(ListOrdersInternalResponseSchema)` to create a new message.
  */
 export const ListOrdersInternalResponseSchema: GenMessage<ListOrdersInternalResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 32);
+  messageDesc(file_mall_order_v1_order, 36);
 
 /**
  * FlashSaleOrderInput is one accepted flash-sale purchase to write.
@@ -1110,7 +1283,7 @@ export type FlashSaleOrderInput = Message<"mall.order.v1.FlashSaleOrderInput"> &
  * Use `create(FlashSaleOrderInputSchema)` to create a new message.
  */
 export const FlashSaleOrderInputSchema: GenMessage<FlashSaleOrderInput> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 33);
+  messageDesc(file_mall_order_v1_order, 37);
 
 /**
  * FlashSaleOrderResult reports the order of one input record.
@@ -1141,7 +1314,7 @@ export type FlashSaleOrderResult = Message<"mall.order.v1.FlashSaleOrderResult">
  * Use `create(FlashSaleOrderResultSchema)` to create a new message.
  */
 export const FlashSaleOrderResultSchema: GenMessage<FlashSaleOrderResult> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 34);
+  messageDesc(file_mall_order_v1_order, 38);
 
 /**
  * @generated from message mall.order.v1.CreateFlashSaleOrdersRequest
@@ -1158,7 +1331,7 @@ export type CreateFlashSaleOrdersRequest = Message<"mall.order.v1.CreateFlashSal
  * Use `create(CreateFlashSaleOrdersRequestSchema)` to create a new message.
  */
 export const CreateFlashSaleOrdersRequestSchema: GenMessage<CreateFlashSaleOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 35);
+  messageDesc(file_mall_order_v1_order, 39);
 
 /**
  * @generated from message mall.order.v1.CreateFlashSaleOrdersResponse
@@ -1177,7 +1350,7 @@ export type CreateFlashSaleOrdersResponse = Message<"mall.order.v1.CreateFlashSa
  * Use `create(CreateFlashSaleOrdersResponseSchema)` to create a new message.
  */
 export const CreateFlashSaleOrdersResponseSchema: GenMessage<CreateFlashSaleOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_mall_order_v1_order, 36);
+  messageDesc(file_mall_order_v1_order, 40);
 
 /**
  * OrderStatus is the state of an order.
@@ -1305,6 +1478,144 @@ export const CheckoutStateSchema: GenEnum<CheckoutState> = /*@__PURE__*/
   enumDesc(file_mall_order_v1_order, 2);
 
 /**
+ * RefundState is where the refund of an order stands.
+ *
+ * @generated from enum mall.order.v1.RefundState
+ */
+export enum RefundState {
+  /**
+   * No refund was asked for.
+   *
+   * @generated from enum value: REFUND_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The buyer cancelled the paid order; the refund is under way (the order
+   * is PAID and will not ship).
+   *
+   * @generated from enum value: REFUND_STATE_REQUESTED = 1;
+   */
+  REQUESTED = 1,
+
+  /**
+   * The money and the stock are back; the order is REFUNDED.
+   *
+   * @generated from enum value: REFUND_STATE_REFUNDED = 2;
+   */
+  REFUNDED = 2,
+
+  /**
+   * The payment provider refused the refund: the order stays PAID and held
+   * back from shipping until customer service settles it.
+   *
+   * @generated from enum value: REFUND_STATE_REFUSED = 3;
+   */
+  REFUSED = 3,
+}
+
+/**
+ * Describes the enum mall.order.v1.RefundState.
+ */
+export const RefundStateSchema: GenEnum<RefundState> = /*@__PURE__*/
+  enumDesc(file_mall_order_v1_order, 3);
+
+/**
+ * StatusChangeCause is why an order's status changed, for display in the
+ * buyer's language (StatusChange.reason is the English text).
+ *
+ * @generated from enum mall.order.v1.StatusChangeCause
+ */
+export enum StatusChangeCause {
+  /**
+   * Not recorded (an entry from a caller that gave none): the entry's
+   * to_status says what happened.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The order was created (checkout or flash sale).
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_ORDER_CREATED = 1;
+   */
+  ORDER_CREATED = 1,
+
+  /**
+   * The payment succeeded.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_PAID = 2;
+   */
+  PAID = 2,
+
+  /**
+   * The buyer cancelled the unpaid order.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER = 3;
+   */
+  CANCELLED_BY_BUYER = 3,
+
+  /**
+   * Nobody paid before the payment deadline.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_PAYMENT_EXPIRED = 4;
+   */
+  PAYMENT_EXPIRED = 4,
+
+  /**
+   * The checkout could not finish after creating the order.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_CHECKOUT_FAILED = 5;
+   */
+  CHECKOUT_FAILED = 5,
+
+  /**
+   * Operations cancelled the checkout.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS = 6;
+   */
+  CANCELLED_BY_OPERATIONS = 6,
+
+  /**
+   * @generated from enum value: STATUS_CHANGE_CAUSE_SHIPPED = 7;
+   */
+  SHIPPED = 7,
+
+  /**
+   * @generated from enum value: STATUS_CHANGE_CAUSE_DELIVERED = 8;
+   */
+  DELIVERED = 8,
+
+  /**
+   * The buyer confirmed receipt.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED = 9;
+   */
+  RECEIPT_CONFIRMED = 9,
+
+  /**
+   * Completed by itself some days after delivery.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_AUTO_COMPLETED = 10;
+   */
+  AUTO_COMPLETED = 10,
+
+  /**
+   * The buyer cancelled the paid order and was refunded.
+   *
+   * @generated from enum value: STATUS_CHANGE_CAUSE_REFUNDED = 11;
+   */
+  REFUNDED = 11,
+}
+
+/**
+ * Describes the enum mall.order.v1.StatusChangeCause.
+ */
+export const StatusChangeCauseSchema: GenEnum<StatusChangeCause> = /*@__PURE__*/
+  enumDesc(file_mall_order_v1_order, 4);
+
+/**
  * OrderService owns orders, order lines and status history. Every status
  * change is checked against one state machine:
  * PENDING_PAYMENT -> PAID -> SHIPPED -> DELIVERED -> COMPLETED, and
@@ -1349,7 +1660,7 @@ export const OrderService: GenService<{
   },
   /**
    * ListOrders lists the caller's orders, newest first, optionally filtered by
-   * status (the "my orders" tabs).
+   * status and to those with a refund (the "my orders" tabs).
    *
    * @generated from rpc mall.order.v1.OrderService.ListOrders
    */
@@ -1357,6 +1668,18 @@ export const OrderService: GenService<{
     methodKind: "unary";
     input: typeof ListOrdersRequestSchema;
     output: typeof ListOrdersResponseSchema;
+  },
+  /**
+   * CountOrders counts the caller's orders per status and those with a
+   * refund (the numbers on the "my orders" tabs): each count is what
+   * ListOrders lists with the same filter.
+   *
+   * @generated from rpc mall.order.v1.OrderService.CountOrders
+   */
+  countOrders: {
+    methodKind: "unary";
+    input: typeof CountOrdersRequestSchema;
+    output: typeof CountOrdersResponseSchema;
   },
   /**
    * CancelOrder cancels a pending order (a flash-sale order's units go back
@@ -1454,6 +1777,19 @@ export const OrderService: GenService<{
     methodKind: "unary";
     input: typeof ListOrdersInternalRequestSchema;
     output: typeof ListOrdersInternalResponseSchema;
+  },
+  /**
+   * RecordRefundRefused notes on a PAID order whose buyer asked for a
+   * refund that the payment provider refused it (CancellationWorkflow): the
+   * order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
+   * request, or no longer PAID, answers failed_precondition.
+   *
+   * @generated from rpc mall.order.v1.OrderService.RecordRefundRefused
+   */
+  recordRefundRefused: {
+    methodKind: "unary";
+    input: typeof RecordRefundRefusedRequestSchema;
+    output: typeof RecordRefundRefusedResponseSchema;
   },
   /**
    * CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as

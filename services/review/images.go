@@ -1,0 +1,324 @@
+package review
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"encoding/hex"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
+	"golang.org/x/image/webp"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	reviewv1 "mall/gen/mall/review/v1"
+	"mall/services/platform/auth"
+	"mall/services/platform/db"
+	"mall/services/platform/ratelimit"
+	"mall/services/platform/rpcerr"
+)
+
+// Review pictures: what a shopper may upload, and how long one no review
+// uses is kept.
+const (
+	// MaxImageSide bounds a picture's width and height in pixels: a photo
+	// shown beside a review needs no more, and a decoded picture of that
+	// size (at most 4096 x 4096 x 8 bytes for 16-bit PNG) bounds the memory
+	// one check takes.
+	MaxImageSide = 4096
+	// DefaultImageQuota is how many unused pictures one shopper may hold.
+	DefaultImageQuota = 30
+	// DefaultImageTTL is how long a picture no review uses is kept.
+	DefaultImageTTL = 24 * time.Hour
+	// DefaultImageDecoders is how many pictures are decoded at once in a
+	// process (each may take up to 128 MiB while it is checked).
+	DefaultImageDecoders = 2
+)
+
+// DefaultUploadLimit paces one shopper's uploads: a refused file is not
+// stored, so the quota alone would not bound the decoding one account
+// can ask for.
+var DefaultUploadLimit = ratelimit.Limit{Burst: 20, Period: time.Minute}
+
+// ImagePath is where review pictures are served: ImagePath + id.
+const ImagePath = "/review-img/"
+
+// imageIDPattern is the shape of every picture id (newImageID): the
+// contract's pattern for CreateReviewRequest.image_ids.
+var imageIDPattern = regexp.MustCompile(`^ri-[a-z2-7]{26}$`)
+
+// sweepBatch is how many expired pictures of anyone one upload deletes
+// after its own, so pictures of shoppers who never come back go too.
+const sweepBatch = 100
+
+// imageFormat is a picture type the service takes.
+type imageFormat struct {
+	contentType  string
+	decodeConfig func(io.Reader) (image.Config, error)
+	decode       func(io.Reader) (image.Image, error)
+	// whole reports whether data ends where the format says it ends: a
+	// cut file, or one with something appended (an HTML or ZIP polyglot),
+	// does not.
+	whole func(data []byte) bool
+}
+
+var (
+	jpegFormat = imageFormat{contentType: "image/jpeg", decodeConfig: jpeg.DecodeConfig, decode: jpeg.Decode,
+		whole: func(data []byte) bool { return bytes.HasSuffix(data, []byte{0xff, 0xd9}) }}
+	pngFormat = imageFormat{contentType: "image/png", decodeConfig: png.DecodeConfig, decode: png.Decode,
+		// The IEND chunk: length 0, type, CRC.
+		whole: func(data []byte) bool {
+			return bytes.HasSuffix(data, []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82})
+		}}
+	webpFormat = imageFormat{contentType: "image/webp", decodeConfig: webp.DecodeConfig, decode: webp.Decode,
+		// The RIFF header's size is the file's size after its first 8 bytes.
+		whole: func(data []byte) bool { return uint64(binary.LittleEndian.Uint32(data[4:8]))+8 == uint64(len(data)) }}
+)
+
+// sniffImage names the format data is by its first bytes (never by a
+// name or a declared type); nil for anything else, SVG and HTML included.
+func sniffImage(data []byte) *imageFormat {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}):
+		return &jpegFormat
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return &pngFormat
+	case len(data) >= 12 && bytes.HasPrefix(data, []byte("RIFF")) && string(data[8:12]) == "WEBP":
+		return &webpFormat
+	}
+	return nil
+}
+
+// checkedImage is an uploaded picture that passed inspectImage.
+type checkedImage struct {
+	format        *imageFormat
+	width, height int
+}
+
+// inspectImage checks that data is a whole JPEG, PNG or WebP picture of at
+// most MaxImageSide pixels a side that decodes: its header first (cheap,
+// and the size is known before anything is allocated), then the whole
+// picture, one decode slot at a time.
+func (s *Service) inspectImage(ctx context.Context, data []byte) (*checkedImage, error) {
+	format := sniffImage(data)
+	if format == nil {
+		return nil, errImageType()
+	}
+	if !format.whole(data) {
+		return nil, errImageInvalid()
+	}
+	config, err := format.decodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, errImageInvalid()
+	}
+	if config.Width < 1 || config.Height < 1 || config.Width > MaxImageSide || config.Height > MaxImageSide {
+		return nil, errImageDimensions(config.Width, config.Height)
+	}
+	select {
+	case s.decodeSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	_, err = format.decode(bytes.NewReader(data))
+	<-s.decodeSlots
+	if err != nil {
+		return nil, errImageInvalid()
+	}
+	return &checkedImage{format: format, width: config.Width, height: config.Height}, nil
+}
+
+// UploadReviewImage checks and stores a picture for the caller's next
+// review (inspectImage). The picture they already hold with the same bytes
+// is the answer to a retried upload, at no cost; then, before any decoding,
+// the caller's pace (UploadLimit) and quota of unused pictures are
+// checked. Under the caller's uploader lock their expired unused pictures
+// are deleted, the duplicate and the quota are checked again, exactly, and
+// the picture is stored.
+func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[reviewv1.UploadReviewImageRequest]) (*connect.Response[reviewv1.UploadReviewImageResponse], error) {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data := req.Msg.GetData()
+	sum := sha256.Sum256(data)
+	at := s.now().UTC().Truncate(time.Microsecond)
+	cutoff := at.Add(-s.opts.ImageTTL)
+	if same, err := selectUnusedImage(ctx, s.db, userID, sum[:], cutoff); err != nil || same != nil {
+		if err != nil {
+			return nil, err
+		}
+		return connect.NewResponse(&reviewv1.UploadReviewImageResponse{Image: same.proto()}), nil
+	}
+	wait, err := s.uploads.Allow(ctx, userID, s.opts.UploadLimit)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return nil, ratelimit.Exhausted("too many pictures in a short time; retry later", wait)
+	}
+	if unused, err := countUnusedImages(ctx, s.db, userID, cutoff); err != nil {
+		return nil, err
+	} else if unused >= s.opts.ImageQuota {
+		return nil, errImageQuota(s.opts.ImageQuota, unused)
+	}
+	checked, err := s.inspectImage(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	row := &imageRow{
+		ID: newImageID(), UserID: userID, ContentType: checked.format.contentType, Width: checked.width, Height: checked.height,
+		SizeBytes: len(data), SHA256: sum[:], Data: data, CreatedAt: at,
+	}
+	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockUploader(ctx, tx, userID, at); err != nil {
+			return err
+		}
+		if err := deleteExpiredImages(ctx, tx, userID, cutoff); err != nil {
+			return err
+		}
+		same, err := selectUnusedImage(ctx, tx, userID, sum[:], cutoff)
+		if err != nil {
+			return err
+		}
+		if same != nil {
+			row = same
+			return nil
+		}
+		unused, err := countUnusedImages(ctx, tx, userID, cutoff)
+		if err != nil {
+			return err
+		}
+		if unused >= s.opts.ImageQuota {
+			return errImageQuota(s.opts.ImageQuota, unused)
+		}
+		return insertImage(ctx, tx, row)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Best effort: the upload is stored; the next one sweeps again.
+	if err := sweepExpiredImages(context.WithoutCancel(ctx), s.db, cutoff, sweepBatch); err != nil {
+		s.logger.WarnContext(ctx, "sweep expired review pictures", "err", err)
+	}
+	return connect.NewResponse(&reviewv1.UploadReviewImageResponse{Image: row.proto()}), nil
+}
+
+// attachImages makes the pictures ids (the caller's, unused) the review's,
+// inside the review's transaction, and returns their addresses in the
+// order given. Another user's picture or an unknown one is not found (the
+// same answer: nothing tells a caller that someone else's picture
+// exists); one of the caller's that a review uses already is in use.
+func attachImages(ctx context.Context, tx bun.Tx, userID, reviewID string, ids []string) ([]string, error) {
+	urls := make([]string, len(ids))
+	for i, id := range ids {
+		urls[i] = ImagePath + id
+	}
+	if len(ids) == 0 {
+		return urls, nil
+	}
+	attached, err := useImages(ctx, tx, userID, reviewID, ids)
+	if err != nil {
+		return nil, err
+	}
+	if attached == len(ids) {
+		return urls, nil
+	}
+	owned, err := countOwnImages(ctx, tx, userID, ids)
+	if err != nil {
+		return nil, err
+	}
+	if owned < len(ids) {
+		return nil, errImageNotFound()
+	}
+	return nil, errImageInUse()
+}
+
+// ImageHandler serves the review pictures at ImagePath + id: the bytes as
+// uploaded, with the type read from them, never sniffed or run as
+// anything else, cached for good (an id names the same bytes forever).
+func (s *Service) ImageHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		id, ok := strings.CutPrefix(r.URL.Path, ImagePath)
+		if !ok || !imageIDPattern.MatchString(id) {
+			http.NotFound(w, r)
+			return
+		}
+		img, err := selectImage(r.Context(), s.db, id)
+		if err != nil {
+			s.logger.ErrorContext(r.Context(), "read review picture", "image_id", id, "err", err)
+			http.Error(w, "picture unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if img == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", img.ContentType)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("ETag", `"`+hex.EncodeToString(img.SHA256)+`"`)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(img.Data))
+	})
+}
+
+// newImageID is a fresh picture id: "ri-" and 128 random bits in
+// lower-case base32, so ids cannot be guessed from one another.
+func newImageID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "ri-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+func (r *imageRow) proto() *reviewv1.ReviewImage {
+	return &reviewv1.ReviewImage{
+		ImageId: r.ID, Url: ImagePath + r.ID, ContentType: r.ContentType, Width: int32(r.Width), Height: int32(r.Height),
+		SizeBytes: int64(r.SizeBytes), CreatedAt: timestamppb.New(r.CreatedAt),
+	}
+}
+
+func errImageType() error {
+	return rpcerr.New(connect.CodeInvalidArgument, ReasonImageType, "a review picture must be a JPEG, PNG or WebP image")
+}
+
+func errImageInvalid() error {
+	return rpcerr.New(connect.CodeInvalidArgument, ReasonImageInvalid, "the picture is damaged, cut short or has something appended")
+}
+
+func errImageDimensions(width, height int) error {
+	return rpcerr.NewWithMetadata(connect.CodeInvalidArgument, ReasonImageDimensions,
+		"a review picture may be at most "+strconv.Itoa(MaxImageSide)+" x "+strconv.Itoa(MaxImageSide)+" pixels",
+		map[string]string{"limit": strconv.Itoa(MaxImageSide), "width": strconv.Itoa(width), "height": strconv.Itoa(height)})
+}
+
+func errImageQuota(limit, current int) error {
+	return rpcerr.NewWithMetadata(connect.CodeResourceExhausted, ReasonImageQuota,
+		"you have "+strconv.Itoa(current)+" pictures no review uses yet; use them or wait a day",
+		map[string]string{"limit": strconv.Itoa(limit), "current": strconv.Itoa(current)})
+}
+
+func errImageNotFound() error {
+	return rpcerr.New(connect.CodeNotFound, ReasonImageNotFound, "no such picture of yours")
+}
+
+func errImageInUse() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonImageInUse, "a picture belongs to one review only")
+}

@@ -1,0 +1,1 @@
+ALTER TABLE purchase_results DROP COLUMN failure_code;
