@@ -158,7 +158,7 @@ try {
   await page.getByRole("button", { name: "保存地址" }).click();
   const phoneError = page.locator('.field-error[data-field="address.phone"]');
   await phoneError.waitFor();
-  assert.equal(await phoneError.innerText(), "请输入正确的手机号码（6–20 位数字，可带 +）。");
+  assert.equal(await phoneError.innerText(), "请输入正确的手机号码（11 位，以 13–19 开头）。");
   await shot("address-invalid");
   await page.getByLabel("手机号码").fill("13800138000");
   await page.getByRole("button", { name: "保存地址" }).click();

@@ -56,11 +56,11 @@ describe("problemOf: violations", () => {
   it("explains a pattern per field, an empty required field, and the contract's own rules", async () => {
     const err = invalid(
       CreateAddressRequestSchema,
-      { path: ["address", "phone"], message: "value does not match regex pattern `^\\+?[0-9]{6,20}$`", ruleId: "string.pattern", rule: ["string", "pattern"] },
+      { path: ["address", "phone"], message: "value does not match regex pattern `^1[3-9][0-9]{9}$`", ruleId: "string.pattern", rule: ["string", "pattern"] },
       { path: ["address", "city"], message: "value length must be at least 1 characters", ruleId: "string.min_len", rule: ["string", "min_len"] },
     );
     expect(problemOf(await failure(err, "createAddress")).fields).toEqual({
-      "address.phone": "请输入正确的手机号码（6–20 位数字，可带 +）。",
+      "address.phone": "请输入正确的手机号码（11 位，以 13–19 开头）。",
       "address.city": "请填写此项。",
     });
     const own = invalid(RegisterRequestSchema, {

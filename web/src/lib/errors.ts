@@ -115,6 +115,7 @@ const byRule: Record<string, (r: RuleValues) => string | undefined> = {
   // The contracts' own rules (buf.validate cel ids).
   "password.letter_and_digit": () => i18n.t("violations.passwordLetterAndDigit"),
   "username.not_digits": () => i18n.t("violations.usernameNotDigits"),
+  "login.phone": () => i18n.t("violations.loginPhone"),
 };
 // Number ranges read the same for every integer type.
 for (const kind of ["int32", "int64", "uint32", "uint64"]) {

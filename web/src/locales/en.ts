@@ -369,9 +369,10 @@ const en = {
     option: "Please choose one of the options.",
     passwordLetterAndDigit: "A password needs a letter and a digit.",
     usernameNotDigits: "A username needs a letter or an underscore (digits alone read as a phone number).",
+    loginPhone: "A phone number has 11 digits and starts with 13 to 19.",
     unknown: "This value is not accepted.",
     patternOf: {
-      phone: "Please enter a phone number: 6 to 20 digits, optionally starting with +.",
+      phone: "Please enter a mainland mobile number: 11 digits starting with 13 to 19.",
       postal_code: "This does not look like a postal code.",
       username: "A username has 3 to 32 letters, digits or underscores.",
     },

@@ -371,9 +371,10 @@ const zhCN = {
     option: "请选择一个有效的选项。",
     passwordLetterAndDigit: "密码须同时包含字母和数字。",
     usernameNotDigits: "用户名不能全是数字（纯数字会被当作手机号）。",
+    loginPhone: "手机号码为 11 位，以 13–19 开头。",
     unknown: "填写的内容不符合要求。",
     patternOf: {
-      phone: "请输入正确的手机号码（6–20 位数字，可带 +）。",
+      phone: "请输入正确的手机号码（11 位，以 13–19 开头）。",
       postal_code: "邮政编码格式不正确。",
       username: "用户名为 3–32 位字母、数字或下划线。",
     },
