@@ -304,7 +304,9 @@ try {
   progress("no untranslated text: in cimode every text of the shop shows as its key");
   for (const path of ["/login", "/register", "/search"]) {
     await en.goto(`${baseURL}${path}?lng=cimode`);
-    await en.locator("main > *").first().waitFor();
+    // The page's chunk has loaded and rendered once it has named the tab
+    // (before that, the loading fallback and index.html's own title show).
+    await en.waitForFunction(() => document.title.endsWith("app.name"));
     assert.deepEqual(await untranslatedText(en), [], `untranslated text on ${path}`);
   }
   await english.close();
