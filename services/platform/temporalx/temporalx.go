@@ -25,16 +25,26 @@ func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.DialContext(dialCtx, client.Options{
+	options := client.Options{
 		HostPort:     address,
 		Namespace:    namespace,
 		Logger:       temporallog.NewStructuredLogger(logger.With("component", "temporal")),
 		Interceptors: []interceptor.ClientInterceptor{tracing},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dial temporal %s: %w", address, err)
 	}
-	return c, nil
+	// A frontend that has just started (or restarts) accepts connections
+	// before it reports healthy: the dial is tried again until it answers
+	// or the 10 s are up.
+	for {
+		c, err := client.DialContext(dialCtx, options)
+		if err == nil {
+			return c, nil
+		}
+		select {
+		case <-dialCtx.Done():
+			return nil, fmt.Errorf("dial temporal %s: %w", address, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // Registrar registers a set of workflows and activities on a worker.
