@@ -252,6 +252,12 @@ const en = {
     empty: "Nothing saved yet. Tap ♡ on a product to keep it here. <a>Browse</a>",
     remove: "Remove",
   },
+  // The flash-sale button after the sale refused a purchase.
+  flashRefusal: {
+    bought: "Already bought",
+    offShelf: "Off the shelf",
+    wait: "Please wait",
+  },
   errors: {
     fixFields: "Please correct the highlighted fields.",
     generic: "That did not work. Please try again later.",

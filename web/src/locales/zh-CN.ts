@@ -250,6 +250,12 @@ const zhCN = {
     empty: "还没有收藏的商品，在商品页点击 ♡ 即可收藏。<a>去逛逛</a>",
     remove: "取消收藏",
   },
+  // The flash-sale button after the sale refused a purchase.
+  flashRefusal: {
+    bought: "已抢购",
+    offShelf: "已下架",
+    wait: "请稍候再试",
+  },
   errors: {
     fixFields: "请修改标出的内容。",
     generic: "操作未能完成，请稍后重试。",

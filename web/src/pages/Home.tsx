@@ -6,9 +6,8 @@ import type { Banner } from "@gen/mall/product/v1/product_pb.js";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { HomePart, StorefrontService, type GetHomeResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { QueryView } from "../components/QueryView";
-import { Countdown, Empty, Price, ProductGrid } from "../components/ui";
+import { Empty, Price, ProductGrid, SaleClock } from "../components/ui";
 import { useTitle } from "../hooks/useTitle";
-import { millis } from "../lib/format";
 import { Picture } from "../components/Picture";
 
 export function HomePage() {
@@ -110,12 +109,7 @@ function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
     <section className="panel flash-entry">
       <h2>
         <Link to="/flash">{t("home.flashSale")}</Link>
-        {first && (
-          <Countdown
-            until={millis(first.state === EventState.LIVE ? first.endsAt : first.startsAt)}
-            text={(time) => (first.state === EventState.LIVE ? t("common.endsIn", { time }) : t("common.startsIn", { time }))}
-          />
-        )}
+        {first && <SaleClock event={first} />}
       </h2>
       <div className="flash-row">
         {shown.map((e) => (

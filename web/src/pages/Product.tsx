@@ -8,7 +8,7 @@ import { EventState } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { StorefrontService, type GetProductPageResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
-import { Countdown, ErrorBox, MoreOnScroll, Price } from "../components/ui";
+import { ErrorBox, MoreOnScroll, Price, SaleClock } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
@@ -84,11 +84,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
         </p>
         {flashSale && flashSale.state !== EventState.ENDED && (
           <Link className="flash-banner" to={`/flash/${flashSale.eventId}`}>
-            {t("common.flashSale")} <Price cents={flashSale.priceCents} />{" "}
-            <Countdown
-              until={millis(flashSale.state === EventState.LIVE ? flashSale.endsAt : flashSale.startsAt)}
-              text={(time) => (flashSale.state === EventState.LIVE ? t("common.endsIn", { time }) : t("common.startsIn", { time }))}
-            />
+            {t("common.flashSale")} <Price cents={flashSale.priceCents} /> <SaleClock event={flashSale} />
           </Link>
         )}
         <div className="quantity">
