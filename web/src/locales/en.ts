@@ -252,6 +252,18 @@ const en = {
     empty: "Nothing saved yet. Tap ♡ on a product to keep it here. <a>Browse</a>",
     remove: "Remove",
   },
+  // "Buy again" on a finished order, and what the cart then says.
+  buyAgain: {
+    button: "Buy again",
+    adding: "Adding to cart…",
+    added: "The order's items are in your cart.",
+    someSkipped: "These could not be added:",
+    noneAdded: "None of the order's items can be bought now:",
+    gone: "no longer sold",
+    offShelf: "off the shelf",
+    outOfStock: "out of stock",
+    cartLimit: "cart full or quantity limit reached",
+  },
   // The flash-sale button after the sale refused a purchase.
   flashRefusal: {
     bought: "Already bought",

@@ -250,6 +250,18 @@ const zhCN = {
     empty: "还没有收藏的商品，在商品页点击 ♡ 即可收藏。<a>去逛逛</a>",
     remove: "取消收藏",
   },
+  // "Buy again" on a finished order, and what the cart then says.
+  buyAgain: {
+    button: "再次购买",
+    adding: "正在加入购物车…",
+    added: "已将订单中的商品加入购物车。",
+    someSkipped: "以下商品未能加入：",
+    noneAdded: "订单中的商品都已无法购买：",
+    gone: "商品已不存在",
+    offShelf: "已下架",
+    outOfStock: "暂时缺货",
+    cartLimit: "购物车已满或数量已达上限",
+  },
   // The flash-sale button after the sale refused a purchase.
   flashRefusal: {
     bought: "已抢购",
