@@ -152,8 +152,9 @@ try {
   await page.getByRole("button", { name: "新增收货地址" }).click();
   await page.getByLabel("收货人").fill("李雷");
   await page.getByLabel("手机号码").fill("12ab");
-  await page.getByLabel("省份").fill("浙江省");
-  await page.getByLabel("城市").fill("杭州市");
+  await page.getByLabel("省份").selectOption("浙江省");
+  await page.getByLabel("城市").selectOption("杭州市");
+  await page.getByLabel("区/县").selectOption("西湖区");
   await page.getByLabel("详细地址").fill("西湖路 1 号");
   await page.getByRole("button", { name: "保存地址" }).click();
   const phoneError = page.locator('.field-error[data-field="address.phone"]');

@@ -270,6 +270,10 @@ const en = {
     offShelf: "Off the shelf",
     wait: "Please wait",
   },
+  // The address form's province → city → district pickers.
+  areaPicker: {
+    choose: "Please choose",
+  },
   errors: {
     fixFields: "Please correct the highlighted fields.",
     generic: "That did not work. Please try again later.",

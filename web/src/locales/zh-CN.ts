@@ -268,6 +268,10 @@ const zhCN = {
     offShelf: "已下架",
     wait: "请稍候再试",
   },
+  // The address form's province → city → district pickers.
+  areaPicker: {
+    choose: "请选择",
+  },
   errors: {
     fixFields: "请修改标出的内容。",
     generic: "操作未能完成，请稍后重试。",
