@@ -13,6 +13,7 @@ import { OrderPage } from "./pages/Order";
 import { OrdersPage } from "./pages/Orders";
 import { ProductPage } from "./pages/Product";
 import { ProfilePage } from "./pages/Profile";
+import { RankingsPage } from "./pages/Rankings";
 import { SearchPage } from "./pages/Search";
 
 export function App() {
@@ -23,6 +24,7 @@ export function App() {
         <Route path="category" element={<CategoryPage />} />
         <Route path="category/:categoryId" element={<CategoryPage />} />
         <Route path="search" element={<SearchPage />} />
+        <Route path="rankings" element={<RankingsPage />} />
         <Route path="product/:productId" element={<ProductPage />} />
         <Route path="flash" element={<FlashListPage />} />
         <Route path="flash/:eventId" element={<FlashSalePage />} />

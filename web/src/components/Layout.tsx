@@ -20,6 +20,7 @@ export function Layout() {
         </Link>
         <SearchBox />
         <nav className="top-links">
+          <NavLink to="/rankings">{t("rankings.title")}</NavLink>
           <NavLink to="/cart" className="cart-link">
             {t("layout.cart")}
             {count > 0 && (

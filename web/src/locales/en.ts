@@ -252,6 +252,15 @@ const en = {
     empty: "Nothing saved yet. Tap ♡ on a product to keep it here. <a>Browse</a>",
     remove: "Remove",
   },
+  // The rankings page (排行榜), its links from the header and the home page.
+  rankings: {
+    title: "Rankings",
+    seeAll: "See all",
+    all: "All",
+    categories: "Ranking categories",
+    sold: "{{n}} sold",
+    empty: "No rankings yet.",
+  },
   // "Buy again" on a finished order, and what the cart then says.
   buyAgain: {
     button: "Buy again",

@@ -250,6 +250,15 @@ const zhCN = {
     empty: "还没有收藏的商品，在商品页点击 ♡ 即可收藏。<a>去逛逛</a>",
     remove: "取消收藏",
   },
+  // The rankings page (排行榜), its links from the header and the home page.
+  rankings: {
+    title: "排行榜",
+    seeAll: "查看全部",
+    all: "总榜",
+    categories: "排行榜分类",
+    sold: "销量 {{n}}",
+    empty: "暂无排行。",
+  },
   // "Buy again" on a finished order, and what the cart then says.
   buyAgain: {
     button: "再次购买",

@@ -33,7 +33,12 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
       </section>
       <FlashEntry events={h.flashSales} />
       <section className="panel">
-        <h2>{t("home.topSellers")}</h2>
+        <div className="section-head">
+          <h2>{t("home.topSellers")}</h2>
+          <Link to="/rankings" className="see-all">
+            {t("rankings.seeAll")}
+          </Link>
+        </div>
         {h.ranking.length === 0 ? (
           <Empty>{degraded(HomePart.RANKING) ? t("home.rankingUnavailable") : t("home.noRanking")}</Empty>
         ) : (
