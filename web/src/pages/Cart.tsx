@@ -80,13 +80,16 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
       <ul className="cart-lines">
         {lines.map((l) => (
           <li key={l.productId} className={buyable(l) ? "" : "unavailable"} data-line={l.productId}>
-            <input
-              type="checkbox"
-              aria-label={t("cart.select", { title: l.title })}
-              checked={l.selected}
-              disabled={busy || !buyable(l)}
-              onChange={() => select.mutate({ productIds: [l.productId], selected: !l.selected })}
-            />
+            {/* The label is the checkbox's finger-sized target. */}
+            <label className="line-check">
+              <input
+                type="checkbox"
+                aria-label={t("cart.select", { title: l.title })}
+                checked={l.selected}
+                disabled={busy || !buyable(l)}
+                onChange={() => select.mutate({ productIds: [l.productId], selected: !l.selected })}
+              />
+            </label>
             <Link to={`/product/${l.productId}`}>
               <Picture src={l.imageUrl} alt="" />
             </Link>
