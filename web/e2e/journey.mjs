@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { checkPhones } from "./phone.mjs";
 import { startSystem } from "./system.mjs";
 import { untranslatedText } from "./untranslated.mjs";
 
@@ -131,8 +132,8 @@ try {
   const title = await page.locator(".product-page h1").innerText();
   await page.getByRole("heading", { name: /^商品评价/ }).waitFor();
   assert.equal(await page.title(), `${title} - 商城`);
-  await page.getByRole("button", { name: "♡ 收藏" }).click();
-  await page.getByRole("button", { name: "♥ 已收藏" }).waitFor();
+  await page.getByRole("button", { name: "收藏", exact: true }).click();
+  await page.getByRole("button", { name: "已收藏", exact: true }).waitFor();
   await shot("product");
 
   progress(`add "${title}" ×2 to the cart`);
@@ -152,8 +153,9 @@ try {
   await page.getByRole("button", { name: "新增收货地址" }).click();
   await page.getByLabel("收货人").fill("李雷");
   await page.getByLabel("手机号码").fill("12ab");
-  await page.getByLabel("省份").fill("浙江省");
-  await page.getByLabel("城市").fill("杭州市");
+  await page.getByLabel("省份").selectOption("浙江省");
+  await page.getByLabel("城市").selectOption("杭州市");
+  await page.getByLabel("区/县").selectOption("西湖区");
   await page.getByLabel("详细地址").fill("西湖路 1 号");
   await page.getByRole("button", { name: "保存地址" }).click();
   const phoneError = page.locator('.field-error[data-field="address.phone"]');
@@ -220,6 +222,7 @@ try {
   await page.goto(baseURL);
   await page.locator(".flash-entry .flash-item").first().click();
   await page.waitForURL(/\/flash\//);
+  const flashPath = new URL(page.url()).pathname;
   const buy = page.getByRole("button", { name: "立即抢购" });
   await buy.waitFor();
   await shot("flash-sale");
@@ -276,6 +279,41 @@ try {
   await page.locator(".carousel img").first().waitFor();
   await page.locator("nav.tabbar").waitFor();
   await shot("home-phone");
+  // The product page's buy buttons are on the first screen, in a bar at
+  // the bottom that takes the tab bar's place.
+  await page.goto(`${baseURL}/product/${productId}`);
+  const buyNow = page.getByRole("button", { name: "立即购买" });
+  const box = await buyNow.boundingBox();
+  assert.ok(box && box.y + box.height <= 844, "立即购买 is on the first screen of a phone");
+  assert.equal(await page.locator("nav.tabbar").isVisible(), false, "the buy bar takes the tab bar's place");
+  await shot("product-phone");
+
+  progress("phones: no page wider than the screen at 360, 390 and 414 px, and 44 px targets");
+  const phoneProblems = await checkPhones({
+    browser,
+    storageState: await context.storageState(),
+    baseURL,
+    paths: {
+      home: "/",
+      category: "/category/c01?sort=price-asc",
+      search: `/search?q=${encodeURIComponent("Green Tea")}`,
+      product: `/product/${productId}`,
+      cart: "/cart",
+      checkout: `/checkout?buy=${productId}&qty=1`,
+      orders: "/orders",
+      order: `/orders/${orderId}`,
+      flash: "/flash",
+      sale: flashPath,
+      rankings: "/rankings",
+      profile: "/me",
+      addresses: "/me/addresses",
+      favorites: "/me/favorites",
+      login: "/login",
+      register: "/register",
+    },
+    shot: (name, p) => p.screenshot({ path: join(artifacts, `${String(++step).padStart(2, "0")}-${name}-390.png`) }),
+  });
+  assert.deepEqual(phoneProblems, [], "the pages fit a phone");
 
   progress("English: a browser asking for English gets it, and the switch goes back to Chinese for good");
   const english = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });

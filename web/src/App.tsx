@@ -20,6 +20,7 @@ const OrderPage = lazy(() => import("./pages/Order").then((m) => ({ default: m.O
 const OrdersPage = lazy(() => import("./pages/Orders").then((m) => ({ default: m.OrdersPage })));
 const ProductPage = lazy(() => import("./pages/Product").then((m) => ({ default: m.ProductPage })));
 const ProfilePage = lazy(() => import("./pages/Profile").then((m) => ({ default: m.ProfilePage })));
+const RankingsPage = lazy(() => import("./pages/Rankings").then((m) => ({ default: m.RankingsPage })));
 const SearchPage = lazy(() => import("./pages/Search").then((m) => ({ default: m.SearchPage })));
 
 // Pages waits for a page's chunk inside the layout, so the header and the
@@ -41,6 +42,7 @@ export function App() {
           <Route path="category" element={<CategoryPage />} />
           <Route path="category/:categoryId" element={<CategoryPage />} />
           <Route path="search" element={<SearchPage />} />
+          <Route path="rankings" element={<RankingsPage />} />
           <Route path="product/:productId" element={<ProductPage />} />
           <Route path="flash" element={<FlashListPage />} />
           <Route path="flash/:eventId" element={<FlashSalePage />} />

@@ -1,26 +1,31 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, NavLink, Outlet, useNavigate, useSearchParams } from "react-router-dom";
+import { Link, NavLink, Outlet, useMatch, useNavigate, useSearchParams } from "react-router-dom";
 import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
 import { useLang } from "../hooks/useLang";
 import { useSession } from "../hooks/useSession";
 import { chooseLanguage, languages } from "../lib/i18n";
+import { Icon } from "./icons";
 
 export function Layout() {
   const { t } = useTranslation();
   const session = useSession();
   const cart = useQuery(CartService.method.listCart, session ? {} : skipToken);
   const count = cart.data?.totalQuantity ?? 0;
+  // On a phone the product page's buy bar takes the tab bar's place.
+  const buyBar = useMatch("/product/:productId") !== null;
   return (
-    <div className="app">
+    <div className={buyBar ? "app has-buy-bar" : "app"}>
       <header className="top">
         <Link to="/" className="logo">
           {t("app.name")}
         </Link>
         <SearchBox />
         <nav className="top-links">
-          <NavLink to="/cart" className="cart-link">
+          <NavLink to="/rankings">{t("rankings.title")}</NavLink>
+          <NavLink to="/flash">{t("layout.flashSale")}</NavLink>
+          <NavLink to="/cart" className="cart-link desktop-only">
             {t("layout.cart")}
             {count > 0 && (
               <span className="badge" data-testid="cart-count">
@@ -28,22 +33,39 @@ export function Layout() {
               </span>
             )}
           </NavLink>
-          {session ? <NavLink to="/me">{session.name || t("layout.me")}</NavLink> : <NavLink to="/login">{t("layout.signIn")}</NavLink>}
+          {session ? (
+            <NavLink to="/me" className="desktop-only">
+              {session.name || t("layout.me")}
+            </NavLink>
+          ) : (
+            <NavLink to="/login">{t("layout.signIn")}</NavLink>
+          )}
           <LanguageSwitch />
         </nav>
       </header>
       <main>
         <Outlet />
       </main>
+      {/* The phone's way around, as shoppers of such malls expect it; the
+          header's links do this on a desktop. */}
       <nav className="tabbar" aria-label={t("layout.mainNav")}>
         <NavLink to="/" end>
+          <Icon name="home" />
           {t("layout.home")}
         </NavLink>
-        <NavLink to="/category">{t("layout.categories")}</NavLink>
-        <NavLink to="/flash">{t("layout.flashSale")}</NavLink>
-        <NavLink to="/cart">{t("layout.cart")}</NavLink>
-        <NavLink to="/orders">{t("layout.orders")}</NavLink>
-        <NavLink to="/me">{t("layout.me")}</NavLink>
+        <NavLink to="/category">
+          <Icon name="categories" />
+          {t("layout.categories")}
+        </NavLink>
+        <NavLink to="/cart">
+          <Icon name="cart" />
+          {t("layout.cart")}
+          {count > 0 && <span className="tab-badge">{count}</span>}
+        </NavLink>
+        <NavLink to="/me">
+          <Icon name="me" />
+          {t("layout.me")}
+        </NavLink>
       </nav>
     </div>
   );

@@ -5,9 +5,11 @@ import { OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
+import { useBuyAgain } from "../hooks/useBuyAgain";
 import { usePayOrder } from "../hooks/usePayOrder";
+import type { Skipped } from "../lib/buyAgain";
 import { millis } from "../lib/format";
-import { actionsOf, statusName } from "../lib/orders";
+import { actionsOf, canBuyAgain, statusName } from "../lib/orders";
 import { Countdown, ErrorBox, FormProblem } from "./ui";
 
 export function StatusBadge({ order }: { order: Order }) {
@@ -68,8 +70,45 @@ export function OrderActions({ order }: { order: Order }) {
           {t("orderActions.confirmReceipt")}
         </button>
       )}
+      {canBuyAgain(order) && <BuyAgainButton order={order} />}
       <ErrorBox error={cancel.error ?? confirm.error} />
     </div>
+  );
+}
+
+// BuyAgainButton puts the order's lines into the cart again and opens it;
+// lines that can no longer be bought are left out and named.
+function BuyAgainButton({ order }: { order: Order }) {
+  const { t } = useTranslation();
+  const { buyAgain, skipped } = useBuyAgain();
+  const { problem, busy, submit } = useFormProblem();
+  return (
+    <>
+      <button type="button" className="secondary" disabled={busy} onClick={() => void submit(() => buyAgain(order))}>
+        {busy ? t("buyAgain.adding") : t("buyAgain.button")}
+      </button>
+      <FormProblem problem={problem} />
+      {skipped && (
+        <div className="warn-box" role="alert">
+          {t("buyAgain.noneAdded")}
+          <SkippedLines skipped={skipped} />
+        </div>
+      )}
+    </>
+  );
+}
+
+// SkippedLines names the lines "buy again" left out, and why.
+export function SkippedLines({ skipped }: { skipped: Skipped[] }) {
+  const { t } = useTranslation();
+  return (
+    <ul className="skipped">
+      {skipped.map((s) => (
+        <li key={s.productId}>
+          {s.title} <span className="muted">{t(`buyAgain.${s.why}`)}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -2,10 +2,12 @@ import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "rea
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import type { Product } from "@gen/mall/product/v1/product_pb.js";
+import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { problemOf, type Problem } from "../lib/errors";
-import { countdown, money } from "../lib/format";
+import { stateAt } from "../lib/flash";
+import { countdown, millis, money } from "../lib/format";
 import { Picture } from "./Picture";
 
 export function Loading({ label }: { label?: string }) {
@@ -76,13 +78,25 @@ export function ProductGrid({ products }: { products: Product[] }) {
 // Countdown shows the time left until `until` (ms) every second, worded
 // by `text` (e.g. time => t("common.endsIn", { time })).
 export function Countdown({ until, text }: { until: number; text: (time: string) => string }) {
-  const now = useNow();
+  const now = useNow(1000, until);
   const lang = useLang();
   return (
     <span className="countdown" data-until={until}>
       {text(countdown(until, now, lang))}
     </span>
   );
+}
+
+// SaleClock counts down to a flash sale's start, then to its end, from its
+// window and the clock (not the state it was fetched in), then says it ended.
+export function SaleClock({ event }: { event: Pick<FlashSaleEvent, "startsAt" | "endsAt"> }) {
+  const { t } = useTranslation();
+  // Ticks at the start's instants, so it turns live on time.
+  const now = useNow(1000, millis(event.startsAt));
+  const state = stateAt(event, now);
+  if (state === EventState.ENDED) return <span className="muted">{t("common.ended")}</span>;
+  if (state === EventState.UPCOMING) return <Countdown until={millis(event.startsAt)} text={(time) => t("common.startsIn", { time })} />;
+  return <Countdown until={millis(event.endsAt)} text={(time) => t("common.endsIn", { time })} />;
 }
 
 type FieldProps = InputHTMLAttributes<HTMLInputElement> & {

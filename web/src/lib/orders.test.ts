@@ -1,7 +1,7 @@
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { OrderKind, OrderStatus } from "@gen/mall/order/v1/order_pb.js";
-import { actionsOf, isOrderTab, statusesOf, statusName, unreviewedLines } from "./orders";
+import { actionsOf, canBuyAgain, isOrderTab, paymentStartedBy, refetchEvery, statusesOf, statusName, unreviewedLines } from "./orders";
 
 describe("order tabs", () => {
   it("filter by the statuses the tab names", () => {
@@ -56,5 +56,48 @@ describe("unreviewedLines", () => {
       { orderId: "o2", productId: "p2" },
     ];
     expect(unreviewedLines(order, reviewed)).toEqual(["p2"]);
+  });
+});
+
+describe("canBuyAgain", () => {
+  it("is offered once the order reached the buyer or never will", () => {
+    for (const s of [OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.REFUNDED]) {
+      expect(canBuyAgain({ status: s }), OrderStatus[s]).toBe(true);
+    }
+    for (const s of [OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.UNSPECIFIED]) {
+      expect(canBuyAgain({ status: s }), OrderStatus[s]).toBe(false);
+    }
+  });
+});
+
+describe("refetchEvery", () => {
+  const refund = timestampNow();
+  it("asks again while a payment made on the provider's page is not recorded", () => {
+    expect(refetchEvery({ status: OrderStatus.PENDING_PAYMENT }, true)).toBe(2000);
+  });
+  it("leaves an unpaid order alone when no payment was made", () => {
+    expect(refetchEvery({ status: OrderStatus.PENDING_PAYMENT }, false)).toBe(false);
+  });
+  it("asks again while a refund is under way, whatever the return status says", () => {
+    expect(refetchEvery({ status: OrderStatus.PAID, refundRequestedAt: refund }, false)).toBe(3000);
+    expect(refetchEvery({ status: OrderStatus.PAID, refundRequestedAt: refund }, true)).toBe(3000);
+  });
+  it("stops once the order has settled", () => {
+    expect(refetchEvery({ status: OrderStatus.PAID }, true)).toBe(false);
+    expect(refetchEvery({ status: OrderStatus.REFUNDED, refundRequestedAt: refund }, false)).toBe(false);
+    expect(refetchEvery({ status: OrderStatus.CANCELLED }, true)).toBe(false);
+    expect(refetchEvery(undefined, true)).toBe(false);
+  });
+});
+
+describe("paymentStartedBy", () => {
+  it("takes an approved or pending charge as a payment on its way", () => {
+    expect(paymentStartedBy("succeeded")).toBe(true);
+    expect(paymentStartedBy("pending")).toBe(true);
+  });
+  it("takes anything else as no payment", () => {
+    expect(paymentStartedBy("declined")).toBe(false);
+    expect(paymentStartedBy("cancelled")).toBe(false);
+    expect(paymentStartedBy(null)).toBe(false);
   });
 });

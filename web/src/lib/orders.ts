@@ -67,3 +67,32 @@ export function unreviewedLines(o: Pick<Order, "orderId" | "lines">, reviewed: {
   const done = new Set(reviewed.filter((r) => r.orderId === o.orderId).map((r) => r.productId));
   return o.lines.map((l) => l.productId).filter((id) => !done.has(id));
 }
+
+// Statuses an order's lines can be bought again from: it reached the buyer,
+// or it will not (cancelled, refunded).
+const buyAgainFrom = new Set([OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.REFUNDED]);
+
+// canBuyAgain says whether an order offers "buy again" (its lines into the
+// cart).
+export function canBuyAgain(o: Pick<Order, "status">): boolean {
+  return buyAgainFrom.has(o.status);
+}
+
+// refetchEvery is how often (ms) a page showing an order asks for it again,
+// or false: only while the order is about to change by itself. That is a
+// payment the shopper made on the provider's page (`paymentStarted`) that
+// the mall has not recorded yet, or a refund under way; once the order
+// settles, asking stops.
+export function refetchEvery(o: Pick<Order, "status" | "refundRequestedAt"> | undefined, paymentStarted: boolean): number | false {
+  if (!o) return false;
+  if (o.status === OrderStatus.PENDING_PAYMENT && paymentStarted) return 2000;
+  if (o.status === OrderStatus.PAID && o.refundRequestedAt) return 3000;
+  return false;
+}
+
+// paymentStartedBy reads the status the provider's page sends the shopper
+// back with (?status=): a charge approved or still being settled means the
+// order is about to be paid; a declined or cancelled one does not.
+export function paymentStartedBy(returned: string | null): boolean {
+  return returned === "succeeded" || returned === "pending";
+}

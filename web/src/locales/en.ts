@@ -95,8 +95,8 @@ const en = {
     inStock: "{{n}} in stock",
     addToCart: "Add to cart",
     buyNow: "Buy now",
-    favorite: "♡ Favorite",
-    favorited: "♥ Favorited",
+    favorite: "Favorite",
+    favorited: "Favorited",
     added: "Added to your cart. <a>Go to cart</a>",
     details: "Details",
     reviews: "Reviews ({{n}})",
@@ -251,6 +251,37 @@ const en = {
     title: "My favorites",
     empty: "Nothing saved yet. Tap ♡ on a product to keep it here. <a>Browse</a>",
     remove: "Remove",
+  },
+  // The rankings page (排行榜), its links from the header and the home page.
+  rankings: {
+    title: "Rankings",
+    seeAll: "See all",
+    all: "All",
+    categories: "Ranking categories",
+    sold: "{{n}} sold",
+    empty: "No rankings yet.",
+  },
+  // "Buy again" on a finished order, and what the cart then says.
+  buyAgain: {
+    button: "Buy again",
+    adding: "Adding to cart…",
+    added: "The order's items are in your cart.",
+    someSkipped: "These could not be added:",
+    noneAdded: "None of the order's items can be bought now:",
+    gone: "no longer sold",
+    offShelf: "off the shelf",
+    outOfStock: "out of stock",
+    cartLimit: "cart full or quantity limit reached",
+  },
+  // The flash-sale button after the sale refused a purchase.
+  flashRefusal: {
+    bought: "Already bought",
+    offShelf: "Off the shelf",
+    wait: "Please wait",
+  },
+  // The address form's province → city → district pickers.
+  areaPicker: {
+    choose: "Please choose",
   },
   errors: {
     fixFields: "Please correct the highlighted fields.",

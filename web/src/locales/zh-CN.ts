@@ -93,8 +93,8 @@ const zhCN = {
     inStock: "库存 {{n}} 件",
     addToCart: "加入购物车",
     buyNow: "立即购买",
-    favorite: "♡ 收藏",
-    favorited: "♥ 已收藏",
+    favorite: "收藏",
+    favorited: "已收藏",
     added: "已加入购物车。<a>去购物车结算</a>",
     details: "商品详情",
     reviews: "商品评价（{{n}}）",
@@ -249,6 +249,37 @@ const zhCN = {
     title: "我的收藏",
     empty: "还没有收藏的商品，在商品页点击 ♡ 即可收藏。<a>去逛逛</a>",
     remove: "取消收藏",
+  },
+  // The rankings page (排行榜), its links from the header and the home page.
+  rankings: {
+    title: "排行榜",
+    seeAll: "查看全部",
+    all: "总榜",
+    categories: "排行榜分类",
+    sold: "销量 {{n}}",
+    empty: "暂无排行。",
+  },
+  // "Buy again" on a finished order, and what the cart then says.
+  buyAgain: {
+    button: "再次购买",
+    adding: "正在加入购物车…",
+    added: "已将订单中的商品加入购物车。",
+    someSkipped: "以下商品未能加入：",
+    noneAdded: "订单中的商品都已无法购买：",
+    gone: "商品已不存在",
+    offShelf: "已下架",
+    outOfStock: "暂时缺货",
+    cartLimit: "购物车已满或数量已达上限",
+  },
+  // The flash-sale button after the sale refused a purchase.
+  flashRefusal: {
+    bought: "已抢购",
+    offShelf: "已下架",
+    wait: "请稍候再试",
+  },
+  // The address form's province → city → district pickers.
+  areaPicker: {
+    choose: "请选择",
   },
   errors: {
     fixFields: "请修改标出的内容。",

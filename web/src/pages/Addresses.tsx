@@ -4,6 +4,7 @@ import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { AddressSpecSchema, UserService, type Address, type AddressSpec } from "@gen/mall/user/v1/user_pb.js";
+import { AreaFields } from "../components/AreaFields";
 import { QueryView } from "../components/QueryView";
 import { Empty, ErrorBox, Field, FormProblem } from "../components/ui";
 import { useFormProblem } from "../hooks/useFormProblem";
@@ -12,14 +13,19 @@ import { useTitle } from "../hooks/useTitle";
 
 type Key = keyof Omit<AddressSpec, "$typeName" | "$unknown">;
 
-// The form's fields in the order a Chinese address is written; each one's
-// label is addresses.<key>.
-const fields: { key: Key; path: string; label: Exclude<Key, "recipientName"> | "recipient"; auto?: string }[] = [
+// The form's typed fields, before and after the area picker (the order a
+// Chinese address is written in); each one's label is addresses.<key>.
+interface Typed {
+  key: Key;
+  path: string;
+  label: "recipient" | "phone" | "detail" | "postalCode";
+  auto: string;
+}
+const before: Typed[] = [
   { key: "recipientName", path: "recipient_name", label: "recipient", auto: "name" },
   { key: "phone", path: "phone", label: "phone", auto: "tel" },
-  { key: "province", path: "province", label: "province", auto: "address-level1" },
-  { key: "city", path: "city", label: "city", auto: "address-level2" },
-  { key: "district", path: "district", label: "district", auto: "address-level3" },
+];
+const after: Typed[] = [
   { key: "detail", path: "detail", label: "detail", auto: "street-address" },
   { key: "postalCode", path: "postal_code", label: "postalCode", auto: "postal-code" },
 ];
@@ -139,21 +145,28 @@ function AddressForm({
       address ? updateAddress.mutateAsync({ addressId: address.addressId, address: spec }) : createAddress.mutateAsync({ address: spec, makeDefault }),
     );
   };
+  const field = (f: Typed) => (
+    <Field
+      key={f.key}
+      label={t(`addresses.${f.label}`)}
+      path={`address.${f.path}`}
+      problem={problem}
+      autoComplete={f.auto}
+      value={spec[f.key]}
+      onChange={(e) => setSpec(create(AddressSpecSchema, { ...spec, [f.key]: e.target.value }))}
+    />
+  );
   return (
     <form className="form panel address-form" onSubmit={onSubmit} noValidate>
       <h2>{address ? t("addresses.editTitle") : t("addresses.newTitle")}</h2>
       <FormProblem problem={problem} />
-      {fields.map((f) => (
-        <Field
-          key={f.key}
-          label={t(`addresses.${f.label}`)}
-          path={`address.${f.path}`}
-          problem={problem}
-          autoComplete={f.auto}
-          value={spec[f.key]}
-          onChange={(e) => setSpec(create(AddressSpecSchema, { ...spec, [f.key]: e.target.value }))}
-        />
-      ))}
+      {before.map(field)}
+      <AreaFields
+        value={{ province: spec.province, city: spec.city, district: spec.district }}
+        onChange={(area) => setSpec(create(AddressSpecSchema, { ...spec, ...area }))}
+        problem={problem}
+      />
+      {after.map(field)}
       {!address && (
         <label className="check">
           <input type="checkbox" checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} /> {t("addresses.useAsDefault")}

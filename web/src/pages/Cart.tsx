@@ -1,9 +1,11 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { Trans, useTranslation } from "react-i18next";
-import { Link, useNavigate } from "react-router-dom";
+import { Link, useLocation, useNavigate } from "react-router-dom";
 import { CartService, StockStatus, type CartLine, type ListCartResponse } from "@gen/mall/cart/v1/cart_pb.js";
+import { SkippedLines } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { ErrorBox, Price } from "../components/ui";
+import { isBuyAgainNotice } from "../hooks/useBuyAgain";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
@@ -27,6 +29,27 @@ export function CartPage() {
   );
 }
 
+// BuyAgainDone says what "buy again" on an order put into the cart, and
+// which lines it left out.
+function BuyAgainDone() {
+  const { t } = useTranslation();
+  const state: unknown = useLocation().state;
+  if (!isBuyAgainNotice(state)) return null;
+  const { skipped } = state.buyAgain;
+  return (
+    <div className={skipped.length > 0 ? "warn-box" : "ok-box"} role="status">
+      {t("buyAgain.added")}
+      {skipped.length > 0 && (
+        <>
+          {" "}
+          {t("buyAgain.someSkipped")}
+          <SkippedLines skipped={skipped} />
+        </>
+      )}
+    </div>
+  );
+}
+
 function CartLines({ cart }: { cart: ListCartResponse }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -43,6 +66,7 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
   return (
     <div className="cart-page">
       <h1>{t("cart.title")}</h1>
+      <BuyAgainDone />
       <ErrorBox error={update.error ?? select.error ?? remove.error} />
       <label className="select-all">
         <input
@@ -56,13 +80,16 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
       <ul className="cart-lines">
         {lines.map((l) => (
           <li key={l.productId} className={buyable(l) ? "" : "unavailable"} data-line={l.productId}>
-            <input
-              type="checkbox"
-              aria-label={t("cart.select", { title: l.title })}
-              checked={l.selected}
-              disabled={busy || !buyable(l)}
-              onChange={() => select.mutate({ productIds: [l.productId], selected: !l.selected })}
-            />
+            {/* The label is the checkbox's finger-sized target. */}
+            <label className="line-check">
+              <input
+                type="checkbox"
+                aria-label={t("cart.select", { title: l.title })}
+                checked={l.selected}
+                disabled={busy || !buyable(l)}
+                onChange={() => select.mutate({ productIds: [l.productId], selected: !l.selected })}
+              />
+            </label>
             <Link to={`/product/${l.productId}`}>
               <Picture src={l.imageUrl} alt="" />
             </Link>

@@ -12,7 +12,7 @@ import {
 } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { PayButton } from "../components/order";
 import { QueryView } from "../components/QueryView";
-import { Countdown, FormProblem, Loading, Price } from "../components/ui";
+import { FormProblem, Loading, Price, SaleClock } from "../components/ui";
 import { useFetchQuery } from "../hooks/useFetchQuery";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useLang } from "../hooks/useLang";
@@ -20,7 +20,7 @@ import { useNow } from "../hooks/useNow";
 import { useSession } from "../hooks/useSession";
 import { useTitle } from "../hooks/useTitle";
 import { problemOf } from "../lib/errors";
-import { millis } from "../lib/format";
+import { buyButton, refusalOf, type BuyLabel, type Refusal } from "../lib/flash";
 import { englishOnly } from "../lib/i18n";
 import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
@@ -43,7 +43,7 @@ export function FlashListPage() {
                   <div>
                     <div className="title">{e.title}</div>
                     <Price cents={e.priceCents} was={e.originalPriceCents} />
-                    <EventClock event={e} />
+                    <SaleClock event={e} />
                   </div>
                 </Link>
               </li>
@@ -53,23 +53,6 @@ export function FlashListPage() {
       )}
     </QueryView>
   );
-}
-
-// stateAt is the event's state at `now`, from its window: the page turns
-// live at the start without waiting for a refetch.
-function stateAt(e: FlashSaleEvent, now: number): EventState {
-  if (now >= millis(e.endsAt)) return EventState.ENDED;
-  if (now >= millis(e.startsAt)) return EventState.LIVE;
-  return EventState.UPCOMING;
-}
-
-function EventClock({ event }: { event: FlashSaleEvent }) {
-  const { t } = useTranslation();
-  const now = useNow();
-  const state = stateAt(event, now);
-  if (state === EventState.ENDED) return <span className="muted">{t("common.ended")}</span>;
-  if (state === EventState.UPCOMING) return <Countdown until={millis(event.startsAt)} text={(time) => t("common.startsIn", { time })} />;
-  return <Countdown until={millis(event.endsAt)} text={(time) => t("common.endsIn", { time })} />;
 }
 
 const ticketKey = (eventId: string) => `mall.flash.${eventId}`;
@@ -86,6 +69,8 @@ export function FlashSalePage() {
   // The ticket of this shopper's purchase survives a reload of the page.
   const [ticket, setTicket] = useState<string | null>(() => sessionStorage.getItem(ticketKey(eventId)));
   const [result, setResult] = useState<GetPurchaseResultResponse | null>(null);
+  // A refusal that stands until the situation can change (lib/flash).
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const purchase = useMutation(SeckillService.method.purchase);
   const fetchQuery = useFetchQuery();
   const { problem, busy, submit, fail } = useFormProblem();
@@ -113,27 +98,43 @@ export function FlashSalePage() {
     return () => ctl.abort();
   }, [ticket, eventId, fetchQuery, fail]);
 
-  const buy = () => {
+  const buy = (e: FlashSaleEvent) => {
     if (!session) {
       void navigate(loginPath(location));
       return;
     }
     // One click is one purchase: the button stays disabled while it runs,
-    // and gives way to the purchase's result once there is a ticket.
+    // and gives way to the purchase's result once there is a ticket. A
+    // refusal keeps it disabled, saying why, while that still holds.
     void submit(async () => {
-      const r = await purchase.mutateAsync({ eventId });
-      sessionStorage.setItem(ticketKey(eventId), r.ticket);
-      setTicket(r.ticket);
-      void q.refetch(); // the remaining stock moved
+      try {
+        const r = await purchase.mutateAsync({ eventId });
+        sessionStorage.setItem(ticketKey(eventId), r.ticket);
+        setTicket(r.ticket);
+      } catch (err) {
+        setRefusal(refusalOf(err, e, Date.now()));
+        throw err;
+      } finally {
+        void q.refetch(); // the remaining stock moved, or was not what it showed
+      }
     });
+  };
+  const labels: Record<BuyLabel, string> = {
+    buyNow: t("flash.buyNow"),
+    buying: t("flash.buying"),
+    notStarted: t("flash.notStarted"),
+    ended: t("common.ended"),
+    soldOut: t("flash.soldOut"),
+    bought: t("flashRefusal.bought"),
+    offShelf: t("flashRefusal.offShelf"),
+    wait: t("flashRefusal.wait"),
   };
 
   return (
     <QueryView query={q} isEmpty={(d) => !d.event} empty={t("flash.notFound")}>
       {({ event: e }) => {
         if (!e) return null;
-        const state = stateAt(e, now);
-        const soldOut = e.remainingStock <= 0n;
+        const button = buyButton(e, now, refusal, busy);
         return (
           <article className="flash-page">
             <Picture className="main-image" src={e.imageUrl} alt={e.title} priority />
@@ -143,7 +144,7 @@ export function FlashSalePage() {
                 <Price cents={e.priceCents} was={e.originalPriceCents} />
               </div>
               <p>
-                <EventClock event={e} />
+                <SaleClock event={e} />
               </p>
               <p className="muted">
                 {t("flash.stock", { remaining: e.remainingStock.toString(), total: e.totalStock.toString(), limit: e.perUserLimit })}
@@ -152,16 +153,8 @@ export function FlashSalePage() {
                 <span style={{ width: `${e.totalStock > 0n ? Number((e.remainingStock * 100n) / e.totalStock) : 0}%` }} />
               </div>
               {!ticket && (
-                <button type="button" className="flash-buy" disabled={busy || state !== EventState.LIVE || soldOut} onClick={buy}>
-                  {state === EventState.UPCOMING
-                    ? t("flash.notStarted")
-                    : state === EventState.ENDED
-                      ? t("common.ended")
-                      : soldOut
-                        ? t("flash.soldOut")
-                        : busy
-                          ? t("flash.buying")
-                          : t("flash.buyNow")}
+                <button type="button" className="flash-buy" data-label={button.label} disabled={button.disabled} onClick={() => buy(e)}>
+                  {labels[button.label]}
                 </button>
               )}
               {ticket && <PurchaseOutcome result={result} />}

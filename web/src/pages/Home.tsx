@@ -6,9 +6,8 @@ import type { Banner } from "@gen/mall/product/v1/product_pb.js";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { HomePart, StorefrontService, type GetHomeResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { QueryView } from "../components/QueryView";
-import { Countdown, Empty, Price, ProductGrid } from "../components/ui";
+import { Empty, Price, ProductGrid, SaleClock } from "../components/ui";
 import { useTitle } from "../hooks/useTitle";
-import { millis } from "../lib/format";
 import { Picture } from "../components/Picture";
 
 export function HomePage() {
@@ -34,7 +33,12 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
       </section>
       <FlashEntry events={h.flashSales} />
       <section className="panel">
-        <h2>{t("home.topSellers")}</h2>
+        <div className="section-head">
+          <h2>{t("home.topSellers")}</h2>
+          <Link to="/rankings" className="see-all">
+            {t("rankings.seeAll")}
+          </Link>
+        </div>
         {h.ranking.length === 0 ? (
           <Empty>{degraded(HomePart.RANKING) ? t("home.rankingUnavailable") : t("home.noRanking")}</Empty>
         ) : (
@@ -110,12 +114,7 @@ function FlashEntry({ events }: { events: FlashSaleEvent[] }) {
     <section className="panel flash-entry">
       <h2>
         <Link to="/flash">{t("home.flashSale")}</Link>
-        {first && (
-          <Countdown
-            until={millis(first.state === EventState.LIVE ? first.endsAt : first.startsAt)}
-            text={(time) => (first.state === EventState.LIVE ? t("common.endsIn", { time }) : t("common.startsIn", { time }))}
-          />
-        )}
+        {first && <SaleClock event={first} />}
       </h2>
       <div className="flash-row">
         {shown.map((e) => (

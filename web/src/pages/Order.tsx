@@ -11,7 +11,7 @@ import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
 import { Picture } from "../components/Picture";
 import { englishOnly } from "../lib/i18n";
-import { actionsOf, statusName, unreviewedLines } from "../lib/orders";
+import { actionsOf, paymentStartedBy, refetchEvery, statusName, unreviewedLines } from "../lib/orders";
 
 export function OrderPage() {
   const { t } = useTranslation();
@@ -19,12 +19,19 @@ export function OrderPage() {
   const { orderId = "" } = useParams();
   const [params] = useSearchParams();
   // Back from the provider's pay page: the payment is confirmed to us by
-  // the provider's webhook, so keep asking until the order says PAID.
+  // the provider's webhook, so keep asking until the order says PAID; the
+  // same while a refund is under way. Not while the page is hidden
+  // (refetchIntervalInBackground): it asks again when shown.
   const returned = params.get("status");
+  const paymentStarted = paymentStartedBy(returned);
   const q = useQuery(
     OrderService.method.getOrder,
     { orderId },
-    { refetchInterval: (query) => (query.state.data?.order?.status === OrderStatus.PENDING_PAYMENT ? 2000 : false) },
+    {
+      refetchInterval: (query) => refetchEvery(query.state.data?.order, paymentStarted),
+      refetchIntervalInBackground: false,
+      refetchOnWindowFocus: (query) => refetchEvery(query.state.data?.order, paymentStarted) !== false,
+    },
   );
   return (
     <QueryView query={q} isEmpty={(d) => !d.order} empty={t("order.notFound")}>

@@ -9,7 +9,7 @@ import { MoreOnScroll } from "../components/ui";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
-import { isOrderTab, orderTabs, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
+import { isOrderTab, orderTabs, refetchEvery, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
 import { Picture } from "../components/Picture";
 
 // toReview leaves out the orders whose lines all have a review.
@@ -26,7 +26,15 @@ export function OrdersPage() {
   const q = useInfiniteQuery(
     OrderService.method.listOrders,
     { statuses: statusesOf(tab), pageSize: 10, pageToken: "" },
-    { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
+    {
+      pageParamKey: "pageToken",
+      getNextPageParam: (last) => last.nextPageToken || undefined,
+      // A refund under way on a listed order: ask again until it is done.
+      refetchInterval: (query) => {
+        const orders = query.state.data?.pages.flatMap((p) => p.orders) ?? [];
+        return orders.some((o) => refetchEvery(o, false) !== false) ? 3000 : false;
+      },
+    },
   );
   const all = q.data?.pages.flatMap((p) => p.orders) ?? [];
   const reviewStatus = useQuery(

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery } from "@connectrpc/connect-query";
+import { skipToken, useInfiniteQuery, useMutation, useQuery } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
@@ -8,7 +8,8 @@ import { EventState } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { StorefrontService, type GetProductPageResponse } from "@gen/mall/storefront/v1/storefront_pb.js";
 import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
-import { Countdown, ErrorBox, MoreOnScroll, Price } from "../components/ui";
+import { Icon } from "../components/icons";
+import { ErrorBox, MoreOnScroll, Price, SaleClock } from "../components/ui";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
@@ -47,6 +48,8 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
   });
   const addFavorite = useMutation(UserService.method.addFavorite, { onSuccess: () => invalidate(StorefrontService, UserService) });
   const removeFavorite = useMutation(UserService.method.removeFavorite, { onSuccess: () => invalidate(StorefrontService, UserService) });
+  const cart = useQuery(CartService.method.listCart, session ? {} : skipToken);
+  const cartCount = cart.data?.totalQuantity ?? 0;
 
   const { product, reviewSummary, isFavorite, flashSale } = page;
   if (!product) return null;
@@ -84,11 +87,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
         </p>
         {flashSale && flashSale.state !== EventState.ENDED && (
           <Link className="flash-banner" to={`/flash/${flashSale.eventId}`}>
-            {t("common.flashSale")} <Price cents={flashSale.priceCents} />{" "}
-            <Countdown
-              until={millis(flashSale.state === EventState.LIVE ? flashSale.endsAt : flashSale.startsAt)}
-              text={(time) => (flashSale.state === EventState.LIVE ? t("common.endsIn", { time }) : t("common.startsIn", { time }))}
-            />
+            {t("common.flashSale")} <Price cents={flashSale.priceCents} /> <SaleClock event={flashSale} />
           </Link>
         )}
         <div className="quantity">
@@ -101,7 +100,28 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
             +
           </button>
         </div>
-        <div className="actions">
+        {/* On a phone a bar fixed at the bottom, in the tab bar's place;
+            on a desktop the buttons beside the picture. */}
+        <div className="buy-bar">
+          <button
+            type="button"
+            className="fav bar-icon"
+            aria-pressed={isFavorite}
+            disabled={addFavorite.isPending || removeFavorite.isPending}
+            onClick={() => {
+              if (needLogin()) return;
+              if (isFavorite) removeFavorite.mutate({ productId });
+              else addFavorite.mutate({ productId });
+            }}
+          >
+            <Icon name="heart" filled={isFavorite} />
+            {isFavorite ? t("product.favorited") : t("product.favorite")}
+          </button>
+          <Link to="/cart" className="bar-icon bar-cart">
+            <Icon name="cart" />
+            {t("layout.cart")}
+            {cartCount > 0 && <span className="tab-badge">{cartCount}</span>}
+          </Link>
           <button
             type="button"
             className="secondary"
@@ -118,19 +138,6 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
             }}
           >
             {t("product.buyNow")}
-          </button>
-          <button
-            type="button"
-            className="fav"
-            aria-pressed={isFavorite}
-            disabled={addFavorite.isPending || removeFavorite.isPending}
-            onClick={() => {
-              if (needLogin()) return;
-              if (isFavorite) removeFavorite.mutate({ productId });
-              else addFavorite.mutate({ productId });
-            }}
-          >
-            {isFavorite ? t("product.favorited") : t("product.favorite")}
           </button>
         </div>
         {added && (
