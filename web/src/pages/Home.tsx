@@ -85,7 +85,8 @@ function Carousel({ banners }: { banners: Banner[] }) {
   return (
     <section className="carousel" aria-roledescription={t("home.carousel")}>
       <Link to={target} className="slide">
-        <Picture src={b.imageUrl} alt={b.title} shape="banner" priority />
+        {/* The caption names the banner: the picture adds no words of its own. */}
+        <Picture src={b.imageUrl} alt="" shape="banner" priority />
         <span className="caption">{b.title}</span>
       </Link>
       <div className="dots">
