@@ -39,9 +39,11 @@ button,.btn{display:block;width:100%;border:0;border-radius:10px;padding:14px;fo
 .note{color:#98a2b3;font-size:12px;text-align:center;margin-top:16px}
 `
 
+// The pages have no icon: href="data:," keeps browsers from asking for a
+// /favicon.ico the simulator does not serve (a 404 in the console).
 const payHTML = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>支付 Pay {{.Amount}}</title><style>{{.CSS}}</style></head>
 <body><main class="card">
 <div class="head"><b>PaySim 收银台</b><span>模拟 · simulator</span></div>
@@ -68,7 +70,7 @@ const payHTML = `<!doctype html>
 
 const notFoundHTML = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>未找到 Not found</title><style>{{.CSS}}</style></head>
 <body><main class="card">
 <div class="head"><b>PaySim 收银台</b><span>模拟 · simulator</span></div>

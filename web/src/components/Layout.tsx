@@ -34,7 +34,7 @@ export function Layout() {
             )}
           </NavLink>
           {session ? (
-            <NavLink to="/me" className="desktop-only">
+            <NavLink to="/me" className="desktop-only" translate={session.name ? "no" : undefined}>
               {session.name || t("layout.me")}
             </NavLink>
           ) : (
@@ -60,7 +60,11 @@ export function Layout() {
         <NavLink to="/cart">
           <Icon name="cart" />
           {t("layout.cart")}
-          {count > 0 && <span className="tab-badge">{count}</span>}
+          {count > 0 && (
+            <span className="tab-badge" data-testid="cart-count">
+              {count}
+            </span>
+          )}
         </NavLink>
         <NavLink to="/me">
           <Icon name="me" />

@@ -12,7 +12,13 @@ import { Picture } from "../components/Picture";
 
 export function HomePage() {
   useTitle();
-  const home = useQuery(StorefrontService.method.getHome, {});
+  // A part the storefront could not fetch in time (a cold start, a service
+  // down) is back within its refresh: ask again until none is missing.
+  const home = useQuery(
+    StorefrontService.method.getHome,
+    {},
+    { refetchInterval: (query) => ((query.state.data?.degradedParts.length ?? 0) > 0 ? 3000 : false) },
+  );
   return <QueryView query={home}>{(h) => <HomeContent home={h} />}</QueryView>;
 }
 

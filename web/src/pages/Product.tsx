@@ -120,7 +120,11 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
           <Link to="/cart" className="bar-icon bar-cart">
             <Icon name="cart" />
             {t("layout.cart")}
-            {cartCount > 0 && <span className="tab-badge">{cartCount}</span>}
+            {cartCount > 0 && (
+              <span className="tab-badge" data-testid="cart-count">
+                {cartCount}
+              </span>
+            )}
           </Link>
           <button
             type="button"

@@ -1,11 +1,22 @@
-// The checks of the storefront on a phone: on each page, at each width a
-// phone may have, nothing is wider than the screen (the page does not
-// scroll sideways), and at 390 px every button, tab, stepper and link in a
-// list is at least 44 px each way (a link inside a sentence is exempt, as
-// in WCAG 2.5.8). The pages are opened in a phone's browser (isMobile,
-// touch, 3× pixels), signed in as the journey's shopper.
+// The checks of the storefront's layout: on each page, at each width a
+// phone may have and on a laptop, in both languages, nothing is wider than
+// the screen (the page does not scroll sideways), nothing is logged as an
+// error, and on a phone every button, tab, stepper and link in a list is
+// at least 44 px each way (a link inside a sentence is exempt, as in WCAG
+// 2.5.8). Phones are opened as a phone's browser (isMobile, touch, 3×
+// pixels), signed in as the journey's shopper.
 
-export const phoneWidths = [360, 390, 414];
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export const layouts = [
+  { name: "zh-CN-360", lang: "zh-CN", width: 360, height: 780, phone: true },
+  { name: "zh-CN-390", lang: "zh-CN", width: 390, height: 844, phone: true, shots: true },
+  { name: "zh-CN-414", lang: "zh-CN", width: 414, height: 896, phone: true },
+  { name: "en-390", lang: "en", width: 390, height: 844, phone: true },
+  { name: "zh-CN-1280", lang: "zh-CN", width: 1280, height: 800, phone: false },
+  { name: "en-1280", lang: "en", width: 1280, height: 800, phone: false },
+];
 const tap = 44;
 
 /* global document, getComputedStyle -- the functions run in the page */
@@ -50,33 +61,39 @@ function smallTargets(min) {
   return out;
 }
 
-// checkPhones opens each path at each phone width and returns what is
-// wrong, as sentences; `ready` waits for a page's content. Screenshots at
-// 390 px go to `shot(name, page)`.
-export async function checkPhones({ browser, storageState, baseURL, paths, shot }) {
+// checkLayouts opens each path in each layout and returns what is wrong,
+// as sentences. Layouts with `shots` leave a screenshot of each page in
+// artifacts/pages-<layout>/.
+export async function checkLayouts({ browser, storageState, baseURL, paths, layouts, artifacts }) {
   const problems = [];
-  for (const width of phoneWidths) {
+  for (const layout of layouts) {
     const context = await browser.newContext({
-      viewport: { width, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      deviceScaleFactor: 3,
-      locale: "zh-CN",
+      viewport: { width: layout.width, height: layout.height },
+      locale: layout.lang,
       storageState,
+      ...(layout.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : {}),
     });
     context.setDefaultTimeout(20_000);
     const page = await context.newPage();
+    let where = "";
+    page.on("pageerror", (err) => problems.push(`${where}: uncaught ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") problems.push(`${where}: console error ${msg.text()} (${msg.location().url})`);
+    });
+    const dir = join(artifacts, `pages-${layout.name}`);
+    if (layout.shots) mkdirSync(dir, { recursive: true });
     for (const [name, path] of Object.entries(paths)) {
+      where = `${name} in ${layout.name}`;
       await page.goto(`${baseURL}${path}`);
       await page.locator("main > *").first().waitFor();
       await page.waitForFunction(() => document.querySelector("main .loading") === null);
       const { scrollWidth, wider: out } = await page.evaluate(wider);
-      if (scrollWidth > width) problems.push(`${name} at ${width} px is ${scrollWidth} px wide: ${out.join(", ")}`);
-      if (width === 390) {
+      if (scrollWidth > layout.width) problems.push(`${where} is ${scrollWidth} px wide: ${out.join(", ")}`);
+      if (layout.phone) {
         const small = await page.evaluate(smallTargets, tap);
-        if (small.length > 0) problems.push(`${name} at 390 px has targets under ${tap} px: ${small.join(", ")}`);
-        await shot?.(name, page);
+        if (small.length > 0) problems.push(`${where} has targets under ${tap} px: ${small.join(", ")}`);
       }
+      if (layout.shots) await page.screenshot({ path: join(dir, `${name}.png`) });
     }
     await context.close();
   }
