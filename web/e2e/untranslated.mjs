@@ -5,16 +5,17 @@
 // else reads as words was written into the markup: untranslated.
 //
 // Exempt are texts in an element with its own lang attribute (a language's
-// name in the switch, written in that language) or with translate="no"
-// (data such as product titles, for pages that mark it). Texts without a
-// letter (prices, counts, ★, −) are not words.
+// name in the switch, written in that language), with translate="no" (data:
+// product titles, names, addresses, ids), and dates in <time> (Intl words
+// them in the page's language). A page title naming what the page shows as
+// data is data. Texts without a letter (prices, counts, ★, −) are not words.
 
 /* global document, NodeFilter -- the function runs in the page */
 export async function untranslatedText(page) {
   return page.evaluate(() => {
     const key = /^[a-z][A-Za-z]*(\.[A-Za-z0-9_]+)+$/;
     const words = (s) => /\p{L}/u.test(s) && !key.test(s);
-    const exempt = (el) => el.closest("body [lang], [translate=no], script, style, noscript") !== null;
+    const exempt = (el) => el.closest("body [lang], [translate=no], time, script, style, noscript") !== null;
     const found = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -28,7 +29,8 @@ export async function untranslatedText(page) {
         if (!exempt(el) && words(value)) found.push(`${attr}="${value}"`);
       }
     }
-    for (const part of document.title.split(" - ")) if (words(part)) found.push(`<title>${part}`);
+    const data = new Set([...document.querySelectorAll("[translate=no]")].map((el) => el.textContent?.trim()));
+    for (const part of document.title.split(" - ")) if (words(part) && !data.has(part)) found.push(`<title>${part}`);
     return found;
   });
 }

@@ -20,9 +20,12 @@ export function Picture({
   shape = "product",
   priority = false,
   className,
+  altIsData = false,
 }: {
   src: string | undefined;
   alt: string;
+  // The alt text is data (a product's title), not the shop's words.
+  altIsData?: boolean;
   shape?: PictureShape;
   priority?: boolean;
   className?: string;
@@ -34,6 +37,7 @@ export function Picture({
       // reserved box.
       src={src || undefined}
       alt={alt}
+      translate={altIsData ? "no" : undefined}
       width={width}
       height={height}
       loading={priority ? "eager" : "lazy"}

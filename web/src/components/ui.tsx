@@ -56,7 +56,9 @@ export function ProductCard({ product }: { product: Product }) {
   return (
     <Link className="card product-card" to={`/product/${product.productId}`} data-product={product.productId}>
       <Picture src={product.imageUrls[0]} alt="" />
-      <div className="title">{product.title}</div>
+      <div className="title" translate="no">
+        {product.title}
+      </div>
       <div className="meta">
         <Price cents={product.priceCents} />
         <span className="muted">{t("common.sold", { n: product.salesCount.toString() })}</span>

@@ -59,9 +59,9 @@ function AddressBook({ list }: { list: Address[] }) {
         {list.map((a) => (
           <li key={a.addressId} className="card">
             <div>
-              <b>{a.recipientName}</b> {a.phone} {a.isDefault && <span className="tag">{t("addresses.default")}</span>}
+              <b translate="no">{a.recipientName}</b> {a.phone} {a.isDefault && <span className="tag">{t("addresses.default")}</span>}
               <br />
-              {[a.province, a.city, a.district, a.detail, a.postalCode].filter(Boolean).join(" ")}
+              <span translate="no">{[a.province, a.city, a.district, a.detail, a.postalCode].filter(Boolean).join(" ")}</span>
             </div>
             <div className="row">
               {!a.isDefault && (

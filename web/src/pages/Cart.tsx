@@ -94,7 +94,7 @@ function CartLines({ cart }: { cart: ListCartResponse }) {
               <Picture src={l.imageUrl} alt="" />
             </Link>
             <div className="line-body">
-              <Link to={`/product/${l.productId}`} className="title">
+              <Link to={`/product/${l.productId}`} className="title" translate="no">
                 {l.title}
               </Link>
               <Price cents={l.unitPriceCents} />

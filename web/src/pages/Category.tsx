@@ -39,7 +39,7 @@ function Categories({ list }: { list: Category[] }) {
       <nav className="category-list" aria-label={t("category.categories")}>
         {list.map((c) => (
           <NavLink key={c.categoryId} to={`/category/${c.categoryId}`} className={c.categoryId === categoryId ? "active" : ""}>
-            {c.name}
+            <span translate="no">{c.name}</span>
           </NavLink>
         ))}
       </nav>

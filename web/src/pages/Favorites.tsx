@@ -36,7 +36,9 @@ export function FavoritesPage() {
                 <li key={f.productId} className="card">
                   <Link to={`/product/${f.productId}`}>
                     <Picture src={f.product?.imageUrls[0]} alt="" />
-                    <span className="title">{f.product?.title ?? f.productId}</span>
+                    <span className="title" translate="no">
+                      {f.product?.title ?? f.productId}
+                    </span>
                   </Link>
                   {f.product && <Price cents={f.product.priceCents} />}
                   <button type="button" className="link" onClick={() => remove.mutate({ productId: f.productId })}>

@@ -33,7 +33,7 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
         {h.categories.map((c) => (
           <Link key={c.categoryId} to={`/category/${c.categoryId}`} className="shortcut">
             {c.iconUrl ? <Picture src={c.iconUrl} alt="" shape="icon" /> : <span className="icon">{c.name.slice(0, 1)}</span>}
-            <span>{c.name}</span>
+            <span translate="no">{c.name}</span>
           </Link>
         ))}
       </section>
@@ -55,7 +55,9 @@ function HomeContent({ home: h }: { home: GetHomeResponse }) {
                   <Link to={`/product/${r.product.productId}`}>
                     <span className="rank">{r.rank}</span>
                     <Picture src={r.product.imageUrls[0]} alt="" />
-                    <span className="title">{r.product.title}</span>
+                    <span className="title" translate="no">
+                      {r.product.title}
+                    </span>
                     <Price cents={r.product.priceCents} />
                   </Link>
                 </li>
@@ -93,7 +95,9 @@ function Carousel({ banners }: { banners: Banner[] }) {
       <Link to={target} className="slide">
         {/* The caption names the banner: the picture adds no words of its own. */}
         <Picture src={b.imageUrl} alt="" shape="banner" priority />
-        <span className="caption">{b.title}</span>
+        <span className="caption" translate="no">
+          {b.title}
+        </span>
       </Link>
       <div className="dots">
         {banners.map((x, i) => (

@@ -65,7 +65,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
   return (
     <article className="product-page">
       <div className="gallery">
-        <Picture className="main-image" src={product.imageUrls[image] ?? product.imageUrls[0]} alt={product.title} priority />
+        <Picture className="main-image" src={product.imageUrls[image] ?? product.imageUrls[0]} alt={product.title} altIsData priority />
         {product.imageUrls.length > 1 && (
           <div className="thumbs">
             {product.imageUrls.map((u, i) => (
@@ -77,8 +77,12 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
         )}
       </div>
       <div className="buy-box">
-        <h1>{product.title}</h1>
-        {product.subtitle && <p className="muted">{product.subtitle}</p>}
+        <h1 translate="no">{product.title}</h1>
+        {product.subtitle && (
+          <p className="muted" translate="no">
+            {product.subtitle}
+          </p>
+        )}
         <div className="big-price">
           <Price cents={product.priceCents} />
         </div>
@@ -154,7 +158,7 @@ function ProductDetails({ productId, page }: { productId: string; page: GetProdu
       {product.description && (
         <section className="panel description">
           <h2>{t("product.details")}</h2>
-          <p>{product.description}</p>
+          <p translate="no">{product.description}</p>
         </section>
       )}
       <Reviews productId={productId} summary={reviewSummary} />
@@ -205,12 +209,12 @@ function Reviews({ productId, summary }: { productId: string; summary: ReviewSum
                 .map((r) => (
                   <li key={r.reviewId} className="review">
                     <div>
-                      <b>{r.authorName}</b> <span className="stars">{stars(r.rating)}</span>{" "}
+                      <b translate="no">{r.authorName}</b> <span className="stars">{stars(r.rating)}</span>{" "}
                       <time className="muted" dateTime={new Date(millis(r.createdAt)).toISOString()} title={dateTime(r.createdAt, lang)}>
                         {relativeTime(millis(r.createdAt), now, lang) ?? t("common.justNow")}
                       </time>
                     </div>
-                    {r.text && <p>{r.text}</p>}
+                    {r.text && <p translate="no">{r.text}</p>}
                     {r.imageUrls.length > 0 && (
                       <div className="thumbs">
                         {r.imageUrls.map((u) => (

@@ -32,7 +32,7 @@ export function RankingsPage() {
             aria-selected={c.categoryId === categoryId}
             onClick={() => setParams(c.categoryId ? { category: c.categoryId } : {}, { replace: true })}
           >
-            {c.name}
+            <span translate="no">{c.name}</span>
           </button>
         ))}
       </div>
@@ -55,7 +55,9 @@ function Ranking({ categoryId }: { categoryId: string }) {
                   <span className="rank">{e.rank}</span>
                   <Picture src={e.product.imageUrls[0]} alt="" />
                   <span className="ranking-body">
-                    <span className="title">{e.product.title}</span>
+                    <span className="title" translate="no">
+                      {e.product.title}
+                    </span>
                     <span className="muted">{t("rankings.sold", { n: e.score.toString() })}</span>
                   </span>
                   <Price cents={e.product.priceCents} />
