@@ -8,17 +8,41 @@ import { useInvalidate } from "../hooks/useInvalidate";
 import { useBuyAgain } from "../hooks/useBuyAgain";
 import { usePayOrder } from "../hooks/usePayOrder";
 import type { Skipped } from "../lib/buyAgain";
-import { millis } from "../lib/format";
-import { actionsOf, canBuyAgain, statusName } from "../lib/orders";
+import { useLang } from "../hooks/useLang";
+import { dateTime, millis, money } from "../lib/format";
+import { actionsOf, canBuyAgain, refundOf, statusName } from "../lib/orders";
 import { Countdown, ErrorBox, FormProblem } from "./ui";
 
+// StatusBadge names an order's status; a paid order with a refund asked
+// for says where the refund stands too (it will not ship).
 export function StatusBadge({ order }: { order: Order }) {
   const { t } = useTranslation();
+  const refund = order.status === OrderStatus.PAID ? refundOf(order) : null;
   return (
     <span className={`status s-${order.status}`} data-status={OrderStatus[order.status]}>
       {t(`orderStatus.${statusName(order.status)}`)}
-      {order.status === OrderStatus.PAID && order.refundRequestedAt ? t("orderActions.refunding") : ""}
+      {refund && ` · ${t(`refund.${refund.name}`)}`}
     </span>
+  );
+}
+
+// RefundNote says where an order's refund stands (the after-sale tab, the
+// order page): 退款中, 已退款 or 退款被拒, how much, since when, and what
+// happens next.
+export function RefundNote({ order }: { order: Order }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const refund = refundOf(order);
+  if (!refund) return null;
+  return (
+    <div className={`refund-note r-${refund.name}`} data-refund={refund.name}>
+      <p>
+        <b className="refund-state">{t(`refund.${refund.name}`)}</b>
+        <span> · {t("refund.amount", { amount: money(refund.cents, lang) })}</span>
+        {refund.at && <span className="muted"> · {t(`refund.at.${refund.name}`, { time: dateTime(refund.at, lang) })}</span>}
+      </p>
+      <p className="muted">{t(`refund.next.${refund.name}`)}</p>
+    </div>
   );
 }
 

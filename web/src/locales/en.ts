@@ -129,7 +129,6 @@ const en = {
     failed: "The order could not be placed. Please check your cart and try again.",
   },
   orderActions: {
-    refunding: " · refund in progress",
     payNow: "Pay now",
     openingPayment: "Opening payment…",
     payWithin: "Pay within {{time}}",
@@ -149,6 +148,7 @@ const en = {
     title: "My orders",
     tabs: "Order status",
     empty: "No orders here.",
+    noRefunds: "No refunds or after-sale requests.",
     writeReview: "Write a review",
   },
   orderTabs: {
@@ -156,7 +156,27 @@ const en = {
     paid: "To ship",
     shipped: "To receive",
     review: "To review",
+    refund: "Refunds",
     all: "All",
+  },
+  refund: {
+    requested: "Refund in progress",
+    refunded: "Refunded",
+    refused: "Refund refused",
+    unknown: "After-sale in progress",
+    amount: "Amount: {{amount}}",
+    at: {
+      requested: "asked for on {{time}}",
+      refunded: "completed on {{time}}",
+      refused: "refused on {{time}}",
+      unknown: "asked for on {{time}}",
+    },
+    next: {
+      requested: "The order will not ship; the money goes back the way you paid. Please wait a moment.",
+      refunded: "The money is back on the account you paid with.",
+      refused: "The payment provider refused this refund. The order is held back from shipping and customer service will contact you soon.",
+      unknown: "Your after-sale request is being handled.",
+    },
   },
   orderStatus: {
     UNSPECIFIED: "Unknown",
@@ -177,6 +197,7 @@ const en = {
     writeReview: "Write a review",
     reviewed: "Reviewed",
     history: "History",
+    refund: "Refund",
   },
   flash: {
     title: "Flash sales",

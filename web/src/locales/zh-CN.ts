@@ -127,7 +127,6 @@ const zhCN = {
     failed: "订单未能提交，请检查购物车后重试。",
   },
   orderActions: {
-    refunding: " · 退款中",
     payNow: "立即付款",
     openingPayment: "正在打开支付页面…",
     payWithin: "剩余付款时间 {{time}}",
@@ -147,6 +146,7 @@ const zhCN = {
     title: "我的订单",
     tabs: "订单状态",
     empty: "暂无相关订单。",
+    noRefunds: "暂无退款/售后订单。",
     writeReview: "去评价",
   },
   orderTabs: {
@@ -154,7 +154,28 @@ const zhCN = {
     paid: "待发货",
     shipped: "待收货",
     review: "待评价",
+    refund: "退款/售后",
     all: "全部订单",
+  },
+  // Where an order's refund stands (the after-sale tab, the order page).
+  refund: {
+    requested: "退款中",
+    refunded: "已退款",
+    refused: "退款被拒",
+    unknown: "售后处理中",
+    amount: "退款金额 {{amount}}",
+    at: {
+      requested: "{{time}} 申请退款",
+      refunded: "{{time}} 退款成功",
+      refused: "{{time}} 退款被拒",
+      unknown: "{{time}} 申请退款",
+    },
+    next: {
+      requested: "订单已取消发货，款项将原路退回，请耐心等待。",
+      refunded: "款项已原路退回您的付款账户。",
+      refused: "支付平台拒绝了这笔退款，订单暂不发货，客服会尽快与您联系。",
+      unknown: "售后正在处理中，请耐心等待。",
+    },
   },
   orderStatus: {
     UNSPECIFIED: "未知状态",
@@ -175,6 +196,7 @@ const zhCN = {
     writeReview: "写评价",
     reviewed: "已评价",
     history: "订单跟踪",
+    refund: "退款/售后",
   },
   flash: {
     title: "限时秒杀",

@@ -10,11 +10,13 @@ import {
   type FlashSaleEvent,
   type GetPurchaseResultResponse,
 } from "@gen/mall/seckill/v1/seckill_pb.js";
+import { OrderService } from "@gen/mall/order/v1/order_pb.js";
 import { PayButton } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { FormProblem, Loading, Price, SaleClock } from "../components/ui";
 import { useFetchQuery } from "../hooks/useFetchQuery";
 import { useFormProblem } from "../hooks/useFormProblem";
+import { useInvalidate } from "../hooks/useInvalidate";
 import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { useSession } from "../hooks/useSession";
@@ -73,6 +75,7 @@ export function FlashSalePage() {
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const purchase = useMutation(SeckillService.method.purchase);
   const fetchQuery = useFetchQuery();
+  const invalidate = useInvalidate();
   const { problem, busy, submit, fail } = useFormProblem();
 
   useEffect(() => {
@@ -83,7 +86,11 @@ export function FlashSalePage() {
       (r) => r.state !== PurchaseState.QUEUED,
       { every: 1000, timeout: 120_000, signal: ctl.signal },
     )
-      .then(setResult)
+      .then((r) => {
+        setResult(r);
+        // A new order: the order lists and their counts are out of date.
+        if (r.state === PurchaseState.ORDER_CREATED) void invalidate(OrderService);
+      })
       .catch((err: unknown) => {
         if (ctl.signal.aborted) return;
         const p = problemOf(err);
@@ -96,7 +103,7 @@ export function FlashSalePage() {
         fail(() => problemOf(err));
       });
     return () => ctl.abort();
-  }, [ticket, eventId, fetchQuery, fail]);
+  }, [ticket, eventId, fetchQuery, fail, invalidate]);
 
   const buy = (e: FlashSaleEvent) => {
     if (!session) {
