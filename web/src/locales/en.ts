@@ -87,6 +87,13 @@ const en = {
     prompt: "Type what you are looking for in the search box.",
     resultsFor: "Results for “{{keyword}}”",
     nothing: "Nothing matches “{{keyword}}”. Try another word.",
+    count: "Products found: {{n}}",
+    sorts: "Sort by",
+    relevance: "Best match",
+    sales: "Best selling",
+    priceAsc: "Price ↑",
+    priceDesc: "Price ↓",
+    newest: "Newest",
   },
   product: {
     notFound: "This product does not exist.",

@@ -85,6 +85,13 @@ const zhCN = {
     prompt: "请在搜索框中输入您想找的商品。",
     resultsFor: "“{{keyword}}”的搜索结果",
     nothing: "没有找到与“{{keyword}}”相关的商品，换个词试试吧。",
+    count: "共 {{n}} 件商品",
+    sorts: "排序方式",
+    relevance: "综合",
+    sales: "销量",
+    priceAsc: "价格 ↑",
+    priceDesc: "价格 ↓",
+    newest: "新品",
   },
   product: {
     notFound: "该商品不存在。",
