@@ -133,6 +133,19 @@ const zhCN = {
     placing: "正在提交订单…",
     failed: "订单未能提交，请检查购物车后重试。",
   },
+  // Why a checkout failed, by GetCheckout's failure_code; a code not here
+  // reads as checkout.failed.
+  checkoutFailure: {
+    EMPTY_SELECTION: "没有选中要结算的商品，请回到购物车重新选择。",
+    NOT_IN_CART: "有商品已不在购物车中，请回到购物车确认后重新提交。",
+    ADDRESS_NOT_FOUND: "该收货地址已不存在，请重新选择收货地址。",
+    PRODUCT_NOT_FOUND: "有商品已不存在，请回到购物车删除后重新提交。",
+    PRODUCT_OFF_SHELF: "有商品已下架，请回到购物车删除后重新提交。",
+    OUT_OF_STOCK: "有商品库存不足，请减少数量后重新提交。",
+    UNPAID_ORDERS_LIMIT: "您的待付款订单过多，请先付款或取消部分订单后再下单。",
+    UNPAID_UNITS_LIMIT: "待付款的商品件数已达上限，请先付款或取消部分订单后再下单。",
+    CHECKOUT_FAILED: "订单未能提交，请稍后重试。",
+  },
   orderActions: {
     payNow: "立即付款",
     openingPayment: "正在打开支付页面…",
@@ -205,6 +218,23 @@ const zhCN = {
     history: "订单跟踪",
     refund: "退款/售后",
   },
+  // An entry of an order's history, by its StatusChangeCause.
+  orderHistory: {
+    cause: {
+      ORDER_CREATED: "订单已提交",
+      PAID: "付款成功",
+      CANCELLED_BY_BUYER: "您取消了订单",
+      PAYMENT_EXPIRED: "超时未付款，订单已自动取消",
+      CHECKOUT_FAILED: "下单未能完成，订单已取消",
+      CANCELLED_BY_OPERATIONS: "商城取消了该订单",
+      SHIPPED: "商家已发货",
+      DELIVERED: "包裹已送达",
+      RECEIPT_CONFIRMED: "您已确认收货",
+      AUTO_COMPLETED: "送达后自动确认收货",
+      REFUNDED: "退款成功，款项已原路退回",
+    },
+    otherCause: "订单状态已更新",
+  },
   flash: {
     title: "限时秒杀",
     empty: "暂时没有秒杀活动，敬请期待！",
@@ -217,6 +247,7 @@ const zhCN = {
     about: "查看商品详情",
     queued: "排队中，正在为您创建订单…",
     failed: "很遗憾，本次抢购未成功。",
+    failedBecause: "很遗憾，本次抢购未成功：{{why}}",
     created: "抢购成功！订单已创建。",
     viewOrder: "查看订单",
   },
@@ -333,6 +364,16 @@ const zhCN = {
       Unavailable: "当前访问人数较多，请稍后重试。",
       DataLoss: "系统开小差了，请稍后重试。",
       Unauthenticated: "请先登录。",
+    },
+    // A refusal by a limit, with the numbers its ErrorInfo metadata gives
+    // (without them, errors.reason reads).
+    limit: {
+      CART_QUANTITY_LIMIT: "该商品最多可购买 {{limit}} 件（购物车中已有 {{current}} 件）。",
+      CART_FULL: "购物车最多可放 {{limit}} 种商品，请先结算或删除部分商品。",
+      UNPAID_ORDERS_LIMIT: "待付款订单最多 {{limit}} 个（您现有 {{current}} 个），请先付款或取消后再下单。",
+      UNPAID_UNITS_LIMIT: "待付款的商品最多 {{limit}} 件（您已有 {{current}} 件待付款），请先付款或取消部分订单。",
+      REVIEW_IMAGE_QUOTA: "未使用的图片最多 {{limit}} 张（您已有 {{current}} 张），请先发表评价，或一天后再上传。",
+      REVIEW_IMAGE_DIMENSIONS: "图片的长和宽都不能超过 {{limit}} 像素（这张是 {{width}}×{{height}}）。",
     },
     // By the reason (google.rpc.ErrorInfo) of a service's refusal.
     reason: {

@@ -17,13 +17,12 @@ import { FormProblem, Loading, Price, SaleClock } from "../components/ui";
 import { useFetchQuery } from "../hooks/useFetchQuery";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
-import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { useSession } from "../hooks/useSession";
 import { useTitle } from "../hooks/useTitle";
 import { problemOf } from "../lib/errors";
+import { purchaseFailureText } from "../lib/codes";
 import { buyButton, refusalOf, type BuyLabel, type Refusal } from "../lib/flash";
-import { englishOnly } from "../lib/i18n";
 import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
 import { Picture } from "../components/Picture";
@@ -179,7 +178,6 @@ export function FlashSalePage() {
 
 function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null }) {
   const { t } = useTranslation();
-  const lang = useLang();
   if (!result || result.state === PurchaseState.QUEUED) {
     return (
       <div className="purchase-result" data-state="queued" role="status">
@@ -188,11 +186,9 @@ function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null 
     );
   }
   if (result.state === PurchaseState.FAILED) {
-    const detail = englishOnly(result.failureReason, lang);
     return (
-      <div className="purchase-result error" data-state="failed" role="alert">
-        {t("flash.failed")}
-        {detail && ` (${detail})`}
+      <div className="purchase-result error" data-state="failed" data-code={result.failureCode} role="alert">
+        {purchaseFailureText(result.failureCode)}
       </div>
     );
   }

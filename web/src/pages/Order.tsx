@@ -11,7 +11,7 @@ import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
 import { Picture } from "../components/Picture";
 import { useInvalidate } from "../hooks/useInvalidate";
-import { englishOnly } from "../lib/i18n";
+import { causeText } from "../lib/codes";
 import { actionsOf, paymentStartedBy, refetchEvery, statusName, unreviewedLines } from "../lib/orders";
 
 export function OrderPage() {
@@ -142,11 +142,11 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
         <h2>{t("order.history")}</h2>
         <ol className="history">
           {order.history.map((h, i) => {
-            const reason = englishOnly(h.reason, lang);
+            const cause = causeText(h.cause);
             return (
-              <li key={i}>
+              <li key={i} data-cause={h.cause}>
                 <span className="muted">{dateTime(h.occurredAt, lang)}</span> {t(`orderStatus.${statusName(h.toStatus)}`)}
-                {reason && <span className="muted"> — {reason}</span>}
+                {cause && <span className="muted"> — {cause}</span>}
               </li>
             );
           })}
