@@ -161,6 +161,21 @@ const zhCN = {
     stars: "{{n}} 星",
     text: "评价内容",
     submit: "提交评价",
+    pictures: "晒图",
+    pictureCount: "（{{n}}/{{max}} 张）",
+    addPictures: "添加图片",
+    picture: "第 {{n}} 张图片",
+    removePicture: "删除第 {{n}} 张图片",
+    uploading: "正在上传…",
+    pictureRules: "最多 {{max}} 张，支持 JPEG、PNG、WebP 格式，每张不超过 {{size}}。",
+    pictureLimit: "每条评价最多 {{max}} 张图片，这张未添加。",
+    fileRefused: "{{file}} 未添加：{{why}}",
+    // A file refused before it is sent.
+    pictureRefused: {
+      tooBig: "图片超过 {{size}}，请换一张小一些的。",
+      empty: "文件是空的，请换一张。",
+      type: "只能上传 JPEG、PNG 或 WebP 格式的图片。",
+    },
   },
   orders: {
     title: "我的订单",
