@@ -3,7 +3,9 @@
 // MALL_E2E_URL): a new shopper registers (after a refused form), searches,
 // opens a product, adds it to the cart, checks out, pays on the payment
 // simulator's page, sees the order paid, and once an admin has shipped and
-// delivered it writes a review; a flash-sale purchase shows its result.
+// delivered it writes a review with a picture; a flash-sale purchase shows
+// its result, and that order, paid and cancelled, is refunded on the
+// after-sale tab. Search results are counted and sorted, order tabs counted.
 // The shopper's browser asks for Chinese (the shop's default language); a
 // second, shorter visit asks for English and switches back to Chinese, and
 // a page in the cimode pseudo-language shows no untranslated text.
@@ -17,6 +19,8 @@ import { startSystem } from "./system.mjs";
 import { untranslatedText } from "./untranslated.mjs";
 
 const artifacts = join(import.meta.dirname, "artifacts");
+// The review's picture: a WebP the catalog ships.
+const picture = join(import.meta.dirname, "../../services/product/pictures/1f375.webp");
 rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
@@ -119,6 +123,22 @@ try {
   await page.waitForURL(`${baseURL}/`);
   await page.getByRole("link", { name: "E2E Shopper" }).waitFor();
 
+  progress("search: the number of matches, sorted by price in the URL");
+  await page.goto(`${baseURL}/search?q=${encodeURIComponent("Green Tea")}`);
+  const resultCount = page.locator(".result-count");
+  await resultCount.waitFor();
+  const matches = Number(await resultCount.getAttribute("data-total"));
+  assert.ok(matches >= 1, "the search finds products");
+  assert.equal(await resultCount.innerText(), `共 ${matches} 件商品`);
+  await page.getByRole("tab", { name: "价格 ↑" }).click();
+  await page.waitForURL(/[?&]sort=price-asc/);
+  // The grid of the new order replaces the old one in the same render.
+  await page.getByRole("tab", { name: "价格 ↑", selected: true }).waitFor();
+  await page.locator(".grid .product-card").first().waitFor();
+  const prices = (await page.locator(".grid .product-card .price").allInnerTexts()).map((p) => Number(p.replace(/[^\d.]/g, "")));
+  assert.ok(prices.length > 1 && prices.every((p, i) => i === 0 || prices[i - 1] <= p), `prices ascend: ${prices.join(", ")}`);
+  await shot("search-by-price");
+
   progress("search and open a product");
   await page.getByLabel("搜索商品").fill("Green Tea");
   await page.getByRole("button", { name: "搜索", exact: true }).click();
@@ -201,6 +221,18 @@ try {
   await page.getByRole("button", { name: "4 星" }).click();
   const reviewText = `茶香清新，发货很快（${user}）。`;
   await page.getByLabel("评价内容").fill(reviewText);
+  // A picture the mall ships: uploaded at once, shown from the mall.
+  await page.locator('.review-form input[type="file"]').setInputFiles(picture);
+  const uploaded = page.locator(".review-pictures li[data-image] img");
+  await uploaded.waitFor();
+  assert.match((await uploaded.getAttribute("src")) ?? "", /^\/review-img\/ri-[a-z2-7]{26}$/);
+  await page.getByText("（1/6 张）").waitFor();
+  await shot("review-form-picture");
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator(".review-pictures").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, `${String(++step).padStart(2, "0")}-review-form-picture-390.png`) });
+  if (wide) await page.setViewportSize(wide);
   await page.getByRole("button", { name: "提交评价" }).click();
   await page.getByText("已评价").waitFor();
   await page.getByRole("button", { name: "确认收货" }).click();
@@ -208,6 +240,11 @@ try {
   await shot("order-reviewed");
   await page.goto(`${baseURL}/product/${productId}`);
   await page.getByText(reviewText).waitFor();
+  const reviewPicture = page.locator(".review", { hasText: reviewText }).locator(".thumbs img");
+  await reviewPicture.waitFor();
+  await page.getByRole("tab", { name: "有图" }).click();
+  await page.locator(".review", { hasText: reviewText }).locator('.thumbs img[src^="/review-img/"]').waitFor();
+  assert.ok(await reviewPicture.evaluate((img) => img.complete && img.naturalWidth > 0), "the review's picture loads");
   await shot("product-review");
 
   progress("favorites and profile");
@@ -239,6 +276,35 @@ try {
   await page.getByRole("link", { name: "查看订单" }).click();
   await page.locator('[data-status="PENDING_PAYMENT"]').waitFor();
   await page.locator(".order-status .tag", { hasText: "秒杀" }).waitFor();
+
+  progress("orders: the tabs count the orders");
+  const flashOrderId = new URL(page.url()).pathname.split("/").pop();
+  await page.goto(`${baseURL}/orders`);
+  await page.locator('[data-tab="pending"] .count[data-count="1"]').waitFor();
+  assert.equal(await page.locator('[data-tab="all"] .count').innerText(), "2");
+  assert.equal(await page.locator('[data-tab="refund"] .count').count(), 0, "no refund yet");
+  await shot("orders-counts");
+
+  progress("after-sale: the flash order is paid, cancelled, and refunded on the after-sale tab");
+  await page.goto(`${baseURL}/orders/${flashOrderId}`);
+  await page.getByRole("button", { name: "立即付款" }).click();
+  await page.waitForURL(/\/pay\//, { timeout: 60_000 });
+  await page.getByRole("button", { name: /Pay/ }).first().click();
+  await page.waitForURL(/\/orders\/[^/?]+\?/);
+  await page.locator('[data-status="PAID"]').first().waitFor({ timeout: 60_000 });
+  // The history says why in the shopper's language.
+  await page.locator(".history", { hasText: "付款成功" }).waitFor();
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "取消订单并退款" }).click();
+  await page.locator("[data-refund]").first().waitFor();
+  await page.goto(`${baseURL}/orders?tab=refund`);
+  const refundCard = page.locator(`[data-order="${flashOrderId}"]`);
+  await refundCard.waitFor();
+  // The page asks again while the refund is under way, until it is done.
+  await refundCard.locator('[data-refund="refunded"]').waitFor({ timeout: 60_000 });
+  assert.match(await refundCard.locator(".refund-state").innerText(), /^已退款$/);
+  await page.locator('[data-tab="refund"] .count[data-count="1"]').waitFor();
+  await shot("orders-after-sale");
 
   progress("sign out; another shopper sees none of the first one's orders; sign in again");
   // Client-side navigation only from here: what the SPA has cached for
@@ -301,6 +367,7 @@ try {
       cart: "/cart",
       checkout: `/checkout?buy=${productId}&qty=1`,
       orders: "/orders",
+      "orders-after-sale": "/orders?tab=refund",
       order: `/orders/${orderId}`,
       flash: "/flash",
       sale: flashPath,
