@@ -2,11 +2,13 @@
 // playwright-core, against the whole system started here (or the one at
 // MALL_E2E_URL). It runs four times: in Chinese and in English, on a phone
 // (390×844, touch) and on a laptop (1280×800). Each time a new shopper
-// registers (after a refused form), searches, opens a product, adds it to
-// the cart, checks out, pays on the payment simulator's page, sees the
-// order paid, and once an admin has shipped and delivered it writes a
-// review; a flash-sale purchase shows its result; a second shopper sees
-// none of the first one's orders. Buttons and texts are found by the shop's
+// registers (after a refused form), searches (counted, sorted by price),
+// opens a product, adds it to the cart, checks out, pays on the payment
+// simulator's page, sees the order paid, and once an admin has shipped and
+// delivered it writes a review with a picture; a flash-sale purchase shows
+// its result, the order tabs count, and the flash order, paid and
+// cancelled, is refunded on the after-sale tab; a second shopper sees none
+// of the first one's orders. Buttons and texts are found by the shop's
 // own locale files (texts.mjs), so a text shown in the wrong language fails
 // the step that looks for it.
 //
@@ -25,6 +27,8 @@ import { texts } from "./texts.mjs";
 import { untranslatedText } from "./untranslated.mjs";
 
 const artifacts = join(import.meta.dirname, "artifacts");
+// The review's picture: a WebP the catalog ships.
+const picture = join(import.meta.dirname, "../../services/product/pictures/1f375.webp");
 rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
@@ -200,6 +204,22 @@ async function shop(run, page, problems) {
   await page.waitForURL(`${baseURL}/`);
   if (!run.phone) await page.locator("header").getByRole("link", { name: nickname }).waitFor();
 
+  say("search: the number of matches, sorted by price in the URL");
+  await page.goto(`${baseURL}/search?q=${encodeURIComponent("Green Tea")}`);
+  const resultCount = page.locator(".result-count");
+  await resultCount.waitFor();
+  const matches = Number(await resultCount.getAttribute("data-total"));
+  assert.ok(matches >= 1, "the search finds products");
+  assert.equal(await resultCount.innerText(), t("search.count", { n: matches }));
+  await page.getByRole("tab", { name: t("search.priceAsc") }).click();
+  await page.waitForURL(/[?&]sort=price-asc/);
+  // The grid of the new order replaces the old one in the same render.
+  await page.getByRole("tab", { name: t("search.priceAsc"), selected: true }).waitFor();
+  await page.locator(".grid .product-card").first().waitFor();
+  const prices = (await page.locator(".grid .product-card .price").allInnerTexts()).map((p) => Number(p.replace(/[^\d.]/g, "")));
+  assert.ok(prices.length > 1 && prices.every((p, i) => i === 0 || prices[i - 1] <= p), `prices ascend: ${prices.join(", ")}`);
+  await shot("search-by-price");
+
   say("search and open a product");
   await page.getByLabel(t("layout.searchPlaceholder")).fill("Green Tea");
   await page.getByRole("button", { name: t("layout.search"), exact: true }).click();
@@ -292,6 +312,13 @@ async function shop(run, page, problems) {
   await page.getByRole("button", { name: t("review.stars", { n: 4 }) }).click();
   const reviewText = run.lang === "en" ? `Fresh tea, quick delivery (${user}).` : `茶香清新，发货很快（${user}）。`;
   await page.getByLabel(t("review.text")).fill(reviewText);
+  // A picture the mall ships: uploaded at once, shown from the mall.
+  await page.locator('.review-form input[type="file"]').setInputFiles(picture);
+  const uploaded = page.locator(".review-pictures li[data-image] img");
+  await uploaded.waitFor();
+  assert.match((await uploaded.getAttribute("src")) ?? "", /^\/review-img\/ri-[a-z2-7]{26}$/);
+  await page.getByText(t("review.pictureCount", { n: 1, max: 6 })).waitFor();
+  await shot("review-form-picture");
   await page.getByRole("button", { name: t("review.submit") }).click();
   await page.getByText(t("order.reviewed")).waitFor();
   await page.getByRole("button", { name: t("orderActions.confirmReceipt") }).click();
@@ -299,6 +326,11 @@ async function shop(run, page, problems) {
   await shot("order-reviewed");
   await page.goto(`${baseURL}/product/${productId}`);
   await page.getByText(reviewText).waitFor();
+  const reviewPicture = page.locator(".review", { hasText: reviewText }).locator(".thumbs img");
+  await reviewPicture.waitFor();
+  await page.getByRole("tab", { name: t("product.withPictures") }).click();
+  await page.locator(".review", { hasText: reviewText }).locator('.thumbs img[src^="/review-img/"]').waitFor();
+  assert.ok(await reviewPicture.evaluate((img) => img.complete && img.naturalWidth > 0), "the review's picture loads");
   await shot("product-review");
 
   say("favorites and profile");
@@ -329,6 +361,35 @@ async function shop(run, page, problems) {
   await page.getByRole("link", { name: t("flash.viewOrder") }).click();
   await page.locator('[data-status="PENDING_PAYMENT"]').waitFor();
   await page.locator(".order-status .tag", { hasText: t("common.flashSale") }).waitFor();
+
+  say("orders: the tabs count the orders");
+  const flashOrderId = new URL(page.url()).pathname.split("/").pop();
+  await page.goto(`${baseURL}/orders`);
+  await page.locator('[data-tab="pending"] .count[data-count="1"]').waitFor();
+  assert.equal(await page.locator('[data-tab="all"] .count').innerText(), "2");
+  assert.equal(await page.locator('[data-tab="refund"] .count').count(), 0, "no refund yet");
+  await shot("orders-counts");
+
+  say("after-sale: the flash order is paid, cancelled, and refunded on the after-sale tab");
+  await page.goto(`${baseURL}/orders/${flashOrderId}`);
+  await page.getByRole("button", { name: t("orderActions.payNow") }).click();
+  await page.waitForURL(/\/pay\//, { timeout: 60_000 });
+  await page.getByRole("button", { name: /Pay/ }).first().click();
+  await page.waitForURL(/\/orders\/[^/?]+\?/);
+  await page.locator('[data-status="PAID"]').first().waitFor({ timeout: 60_000 });
+  // The history says why in the shopper's language.
+  await page.locator(".history", { hasText: t("orderHistory.cause.PAID") }).waitFor();
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: t("orderActions.cancelAndRefund") }).click();
+  await page.locator("[data-refund]").first().waitFor();
+  await page.goto(`${baseURL}/orders?tab=refund`);
+  const refundCard = page.locator(`[data-order="${flashOrderId}"]`);
+  await refundCard.waitFor();
+  // The page asks again while the refund is under way, until it is done.
+  await refundCard.locator('[data-refund="refunded"]').waitFor({ timeout: 60_000 });
+  assert.equal(await refundCard.locator(".refund-state").innerText(), t("refund.refunded"));
+  await page.locator('[data-tab="refund"] .count[data-count="1"]').waitFor();
+  await shot("orders-after-sale");
 
   say("sign out; another shopper sees none of the first one's orders; sign in again");
   // Client-side navigation only from here: what the SPA has cached for
@@ -404,6 +465,7 @@ try {
     cart: "/cart",
     checkout: `/checkout?buy=${productId}&qty=1`,
     orders: "/orders",
+    "orders-after-sale": "/orders?tab=refund",
     order: `/orders/${orderId}`,
     flash: "/flash",
     sale: flashPath,

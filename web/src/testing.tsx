@@ -49,9 +49,12 @@ export function invalid(request: DescMessage, ...violations: Violation[]): Conne
 }
 
 // refused is a service's refusal as rpcerr.New makes it: a code, an
-// English message for logs, and the reason the SPA reads.
-export function refused(code: Code, reason: string, message = "refused"): ConnectError {
-  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: "mall" }) }]);
+// English message for logs, and the reason the SPA reads; with metadata,
+// as rpcerr.NewWithMetadata makes it.
+export function refused(code: Code, reason: string, message = "refused", metadata: Record<string, string> = {}): ConnectError {
+  return new ConnectError(message, code, undefined, [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: "mall", metadata }) },
+  ]);
 }
 
 // servedBy is the providers main.tsx sets up, for a test's render: the

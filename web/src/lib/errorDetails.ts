@@ -10,13 +10,16 @@ import {
 
 // The two google.rpc error details the services attach (rpcerr.New,
 // ratelimit.Exhausted), described here rather than generated: the SPA
-// reads two fields of one and one of the other, and google/rpc is not
+// reads three fields of one and one of the other, and google/rpc is not
 // among the contracts gen/ts holds. Fields left out are skipped when read.
 
-export type ErrorInfo = Message<"google.rpc.ErrorInfo"> & { reason: string; domain: string };
+// metadata holds facts a refusal gives besides its reason
+// (rpcerr.NewWithMetadata), e.g. {limit: "99", current: "99"}.
+export type ErrorInfo = Message<"google.rpc.ErrorInfo"> & { reason: string; domain: string; metadata: Record<string, string> };
 export type RetryInfo = Message<"google.rpc.RetryInfo"> & { retryDelay?: Duration };
 
-const { OPTIONAL } = FieldDescriptorProto_Label;
+const { OPTIONAL, REPEATED } = FieldDescriptorProto_Label;
+const { STRING } = FieldDescriptorProto_Type;
 const registry = createFileRegistry(
   create(FileDescriptorProtoSchema, {
     name: "google/rpc/error_details.proto",
@@ -27,8 +30,27 @@ const registry = createFileRegistry(
       {
         name: "ErrorInfo",
         field: [
-          { name: "reason", number: 1, type: FieldDescriptorProto_Type.STRING, label: OPTIONAL, jsonName: "reason" },
-          { name: "domain", number: 2, type: FieldDescriptorProto_Type.STRING, label: OPTIONAL, jsonName: "domain" },
+          { name: "reason", number: 1, type: STRING, label: OPTIONAL, jsonName: "reason" },
+          { name: "domain", number: 2, type: STRING, label: OPTIONAL, jsonName: "domain" },
+          {
+            name: "metadata",
+            number: 3,
+            type: FieldDescriptorProto_Type.MESSAGE,
+            typeName: ".google.rpc.ErrorInfo.MetadataEntry",
+            label: REPEATED,
+            jsonName: "metadata",
+          },
+        ],
+        // map<string, string> metadata, as protoc writes a map.
+        nestedType: [
+          {
+            name: "MetadataEntry",
+            field: [
+              { name: "key", number: 1, type: STRING, label: OPTIONAL, jsonName: "key" },
+              { name: "value", number: 2, type: STRING, label: OPTIONAL, jsonName: "value" },
+            ],
+            options: { mapEntry: true },
+          },
         ],
       },
       {

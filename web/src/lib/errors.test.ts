@@ -114,6 +114,31 @@ describe("problemOf: refusals", () => {
     expect(problemOf(taken).message).toBe("This username or phone number is already registered.");
   });
 
+  it("puts a limit's numbers from the refusal's metadata into its words", async () => {
+    const quantity = refused(Code.FailedPrecondition, "CART_QUANTITY_LIMIT", "a cart line holds at most 99 units", {
+      limit: "99",
+      current: "97",
+    });
+    const dimensions = refused(Code.InvalidArgument, "REVIEW_IMAGE_DIMENSIONS", "too large", {
+      limit: "4096",
+      width: "5000",
+      height: "3000",
+    });
+    await i18n.changeLanguage("zh-CN");
+    expect(problemOf(await failure(quantity)).message).toBe("该商品最多可购买 99 件（购物车中已有 97 件）。");
+    expect(problemOf(await failure(dimensions, "createReview")).message).toBe("图片的长和宽都不能超过 4096 像素（这张是 5000×3000）。");
+    await i18n.changeLanguage("en");
+    expect(problemOf(await failure(quantity)).message).toBe("You can buy at most 99 of this item (97 in your cart).");
+  });
+
+  it("words a limit without its numbers, or with numbers that are not numbers, by the reason alone", async () => {
+    const bare = refused(Code.FailedPrecondition, "CART_QUANTITY_LIMIT");
+    const partial = refused(Code.FailedPrecondition, "CART_QUANTITY_LIMIT", "refused", { limit: "99" });
+    const odd = refused(Code.FailedPrecondition, "CART_QUANTITY_LIMIT", "refused", { limit: "<b>99</b>", current: "1" });
+    await i18n.changeLanguage("zh-CN");
+    for (const err of [bare, partial, odd]) expect(problemOf(await failure(err)).message).toBe("该商品的数量已达上限。");
+  });
+
   it("says when to try again after a rate limit", async () => {
     const limited = refused(Code.ResourceExhausted, "RATE_LIMITED", "too many purchase attempts; retry shortly");
     limited.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: { seconds: 29n, nanos: 400_000_000 } }) });

@@ -135,6 +135,22 @@ export function readableViolation(v: Violation, request?: DescMessage): string {
   return byRule[v.ruleId]?.(ruleValues(v, request)) || i18n.t("violations.unknown");
 }
 
+// limitText words a refusal by a limit with the numbers its metadata
+// gives ("最多可购买 99 件"), or is undefined when a number the text needs is
+// missing (the reason's plain text reads then).
+function limitText(reason: Extract<keyof typeof zhCN.errors.limit, string>, metadata: Record<string, string>): string | undefined {
+  const values: Record<string, string> = {};
+  for (const [, name = ""] of zhCN.errors.limit[reason].matchAll(/\{\{(\w+)\}\}/g)) {
+    const v = metadata[name];
+    if (v === undefined || !/^\d+$/.test(v)) return undefined;
+    values[name] = v;
+  }
+  // The values are the text's own slots, read from it above: the key's
+  // typed interpolation cannot follow a key chosen at run time.
+  const t = i18n.t.bind(i18n) as (key: `errors.limit.${typeof reason}`, values: Record<string, string>) => string;
+  return t(`errors.limit.${reason}`, values);
+}
+
 // refusal is the sentence for a failed call: by its reason (ErrorInfo),
 // else by its code; the server's own text is never shown (it is English,
 // and for internal errors not the shopper's business).
@@ -143,6 +159,10 @@ function refusal(e: ConnectError): string {
   if (reason === "RATE_LIMITED") {
     const delay = e.findDetails(RetryInfoSchema)[0]?.retryDelay;
     if (delay) return i18n.t("errors.retryIn", { seconds: Math.max(1, Math.ceil(Number(delay.seconds) + delay.nanos / 1e9)) });
+  }
+  if (isKey(reason, zhCN.errors.limit)) {
+    const worded = limitText(reason, e.findDetails(ErrorInfoSchema)[0]?.metadata ?? {});
+    if (worded) return worded;
   }
   if (isKey(reason, zhCN.errors.reason)) return i18n.t(`errors.reason.${reason}`);
   const code = Code[e.code];

@@ -50,13 +50,6 @@ export function currentLang(): Lang {
   return langOf(i18n.resolvedLanguage ?? i18n.language);
 }
 
-// englishOnly is a text the services write in English for display (why a
-// checkout or a flash purchase failed, an order's history): English
-// readers see it, readers of other languages only the shop's own words.
-export function englishOnly(text: string, lang: Lang): string {
-  return lang === "en" ? text : "";
-}
-
 // chooseLanguage switches the shop's language and remembers the choice.
 export async function chooseLanguage(lang: Lang): Promise<void> {
   try {

@@ -1,10 +1,12 @@
-import { OrderKind, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { OrderKind, OrderStatus, RefundState, type CountOrdersResponse, type Order } from "@gen/mall/order/v1/order_pb.js";
 
-export type OrderTab = "pending" | "paid" | "shipped" | "review" | "all";
+export type OrderTab = "pending" | "paid" | "shipped" | "review" | "refund" | "all";
 
 // orderTabs are the tabs of the orders page, in order; their labels are
-// orderTabs.<id> in the texts.
-export const orderTabs: OrderTab[] = ["pending", "paid", "shipped", "review", "all"];
+// orderTabs.<id> in the texts. "refund" is the after-sale tab (售后): the
+// orders with a refund, whatever their status.
+export const orderTabs: OrderTab[] = ["pending", "paid", "shipped", "review", "refund", "all"];
 
 // statusesOf is the ListOrders filter of a tab. "To review" lists delivered
 // and completed orders; the page then hides those whose lines all have a
@@ -19,9 +21,44 @@ export function statusesOf(tab: OrderTab): OrderStatus[] {
       return [OrderStatus.SHIPPED];
     case "review":
       return [OrderStatus.DELIVERED, OrderStatus.COMPLETED];
+    case "refund":
     case "all":
       return [];
   }
+}
+
+// listFilterOf is the ListOrders request of a tab's first page.
+export function listFilterOf(tab: OrderTab): { statuses: OrderStatus[]; withRefund: boolean } {
+  return { statuses: statusesOf(tab), withRefund: tab === "refund" };
+}
+
+// countOf is the number shown on a tab, from CountOrders; undefined where
+// no count says it. "To review" has none: CountOrders counts delivered and
+// completed orders, reviewed or not, and the tab lists only those with a
+// line left to review.
+export function countOf(tab: OrderTab, c: CountOrdersResponse | undefined): bigint | undefined {
+  if (!c) return undefined;
+  switch (tab) {
+    case "pending":
+      return c.pendingPayment;
+    case "paid":
+      return c.paid;
+    case "shipped":
+      return c.shipped;
+    case "review":
+      return undefined;
+    case "refund":
+      return c.withRefund;
+    case "all":
+      return c.total;
+  }
+}
+
+// badgeText is a count as a tab shows it: nothing for none, 99+ past 99
+// (a tab stays one line wide on a phone).
+export function badgeText(n: bigint | undefined): string {
+  if (n === undefined || n <= 0n) return "";
+  return n > 99n ? "99+" : n.toString();
 }
 
 export function isOrderTab(s: string | null): s is OrderTab {
@@ -83,11 +120,43 @@ export function canBuyAgain(o: Pick<Order, "status">): boolean {
 // payment the shopper made on the provider's page (`paymentStarted`) that
 // the mall has not recorded yet, or a refund under way; once the order
 // settles, asking stops.
-export function refetchEvery(o: Pick<Order, "status" | "refundRequestedAt"> | undefined, paymentStarted: boolean): number | false {
+export function refetchEvery(o: Pick<Order, "status" | "refundState"> | undefined, paymentStarted: boolean): number | false {
   if (!o) return false;
   if (o.status === OrderStatus.PENDING_PAYMENT && paymentStarted) return 2000;
-  if (o.status === OrderStatus.PAID && o.refundRequestedAt) return 3000;
+  // A refused refund waits for customer service, not for the provider.
+  if (o.status === OrderStatus.PAID && o.refundState === RefundState.REQUESTED) return 3000;
   return false;
+}
+
+export type RefundName = "requested" | "refunded" | "refused" | "unknown";
+
+export interface RefundProgress {
+  // refund.<name> in the texts: 退款中, 已退款, 退款被拒.
+  name: RefundName;
+  cents: bigint;
+  // When it got where it is: asked for, refunded, refused.
+  at: Timestamp | undefined;
+}
+
+// refundOf is where an order's refund stands, or null when none was asked
+// for; a state newer than this SPA reads as "unknown" (after-sale, no
+// verdict named).
+export function refundOf(
+  o: Pick<Order, "refundState" | "refundCents" | "refundRequestedAt" | "refundedAt" | "refundRefusedAt">,
+): RefundProgress | null {
+  const cents = o.refundCents;
+  switch (o.refundState) {
+    case RefundState.UNSPECIFIED:
+      return null;
+    case RefundState.REQUESTED:
+      return { name: "requested", cents, at: o.refundRequestedAt };
+    case RefundState.REFUNDED:
+      return { name: "refunded", cents, at: o.refundedAt ?? o.refundRequestedAt };
+    case RefundState.REFUSED:
+      return { name: "refused", cents, at: o.refundRefusedAt ?? o.refundRequestedAt };
+    default:
+      return { name: "unknown", cents, at: o.refundRequestedAt };
+  }
 }
 
 // paymentStartedBy reads the status the provider's page sends the shopper

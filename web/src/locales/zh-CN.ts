@@ -85,6 +85,13 @@ const zhCN = {
     prompt: "请在搜索框中输入您想找的商品。",
     resultsFor: "“{{keyword}}”的搜索结果",
     nothing: "没有找到与“{{keyword}}”相关的商品，换个词试试吧。",
+    count: "共 {{n}} 件商品",
+    sorts: "排序方式",
+    relevance: "综合",
+    sales: "销量",
+    priceAsc: "价格 ↑",
+    priceDesc: "价格 ↓",
+    newest: "新品",
   },
   product: {
     notFound: "该商品不存在。",
@@ -126,8 +133,20 @@ const zhCN = {
     placing: "正在提交订单…",
     failed: "订单未能提交，请检查购物车后重试。",
   },
+  // Why a checkout failed, by GetCheckout's failure_code; a code not here
+  // reads as checkout.failed.
+  checkoutFailure: {
+    EMPTY_SELECTION: "没有选中要结算的商品，请回到购物车重新选择。",
+    NOT_IN_CART: "有商品已不在购物车中，请回到购物车确认后重新提交。",
+    ADDRESS_NOT_FOUND: "该收货地址已不存在，请重新选择收货地址。",
+    PRODUCT_NOT_FOUND: "有商品已不存在，请回到购物车删除后重新提交。",
+    PRODUCT_OFF_SHELF: "有商品已下架，请回到购物车删除后重新提交。",
+    OUT_OF_STOCK: "有商品库存不足，请减少数量后重新提交。",
+    UNPAID_ORDERS_LIMIT: "您的待付款订单过多，请先付款或取消部分订单后再下单。",
+    UNPAID_UNITS_LIMIT: "待付款的商品件数已达上限，请先付款或取消部分订单后再下单。",
+    CHECKOUT_FAILED: "订单未能提交，请稍后重试。",
+  },
   orderActions: {
-    refunding: " · 退款中",
     payNow: "立即付款",
     openingPayment: "正在打开支付页面…",
     payWithin: "剩余付款时间 {{time}}",
@@ -142,11 +161,27 @@ const zhCN = {
     stars: "{{n}} 星",
     text: "评价内容",
     submit: "提交评价",
+    pictures: "晒图",
+    pictureCount: "（{{n}}/{{max}} 张）",
+    addPictures: "添加图片",
+    picture: "第 {{n}} 张图片",
+    removePicture: "删除第 {{n}} 张图片",
+    uploading: "正在上传…",
+    pictureRules: "最多 {{max}} 张，支持 JPEG、PNG、WebP 格式，每张不超过 {{size}}。",
+    pictureLimit: "每条评价最多 {{max}} 张图片，这张未添加。",
+    fileRefused: "{{file}} 未添加：{{why}}",
+    // A file refused before it is sent.
+    pictureRefused: {
+      tooBig: "图片超过 {{size}}，请换一张小一些的。",
+      empty: "文件是空的，请换一张。",
+      type: "只能上传 JPEG、PNG 或 WebP 格式的图片。",
+    },
   },
   orders: {
     title: "我的订单",
     tabs: "订单状态",
     empty: "暂无相关订单。",
+    noRefunds: "暂无退款/售后订单。",
     writeReview: "去评价",
   },
   orderTabs: {
@@ -154,7 +189,28 @@ const zhCN = {
     paid: "待发货",
     shipped: "待收货",
     review: "待评价",
+    refund: "退款/售后",
     all: "全部订单",
+  },
+  // Where an order's refund stands (the after-sale tab, the order page).
+  refund: {
+    requested: "退款中",
+    refunded: "已退款",
+    refused: "退款被拒",
+    unknown: "售后处理中",
+    amount: "退款金额 {{amount}}",
+    at: {
+      requested: "{{time}} 申请退款",
+      refunded: "{{time}} 退款成功",
+      refused: "{{time}} 退款被拒",
+      unknown: "{{time}} 申请退款",
+    },
+    next: {
+      requested: "订单已取消发货，款项将原路退回，请耐心等待。",
+      refunded: "款项已原路退回您的付款账户。",
+      refused: "支付平台拒绝了这笔退款，订单暂不发货，客服会尽快与您联系。",
+      unknown: "售后正在处理中，请耐心等待。",
+    },
   },
   orderStatus: {
     UNSPECIFIED: "未知状态",
@@ -175,6 +231,24 @@ const zhCN = {
     writeReview: "写评价",
     reviewed: "已评价",
     history: "订单跟踪",
+    refund: "退款/售后",
+  },
+  // An entry of an order's history, by its StatusChangeCause.
+  orderHistory: {
+    cause: {
+      ORDER_CREATED: "订单已提交",
+      PAID: "付款成功",
+      CANCELLED_BY_BUYER: "您取消了订单",
+      PAYMENT_EXPIRED: "超时未付款，订单已自动取消",
+      CHECKOUT_FAILED: "下单未能完成，订单已取消",
+      CANCELLED_BY_OPERATIONS: "商城取消了该订单",
+      SHIPPED: "商家已发货",
+      DELIVERED: "包裹已送达",
+      RECEIPT_CONFIRMED: "您已确认收货",
+      AUTO_COMPLETED: "送达后自动确认收货",
+      REFUNDED: "退款成功，款项已原路退回",
+    },
+    otherCause: "订单状态已更新",
   },
   flash: {
     title: "限时秒杀",
@@ -188,6 +262,7 @@ const zhCN = {
     about: "查看商品详情",
     queued: "排队中，正在为您创建订单…",
     failed: "很遗憾，本次抢购未成功。",
+    failedBecause: "很遗憾，本次抢购未成功：{{why}}",
     created: "抢购成功！订单已创建。",
     viewOrder: "查看订单",
   },
@@ -304,6 +379,16 @@ const zhCN = {
       Unavailable: "当前访问人数较多，请稍后重试。",
       DataLoss: "系统开小差了，请稍后重试。",
       Unauthenticated: "请先登录。",
+    },
+    // A refusal by a limit, with the numbers its ErrorInfo metadata gives
+    // (without them, errors.reason reads).
+    limit: {
+      CART_QUANTITY_LIMIT: "该商品最多可购买 {{limit}} 件（购物车中已有 {{current}} 件）。",
+      CART_FULL: "购物车最多可放 {{limit}} 种商品，请先结算或删除部分商品。",
+      UNPAID_ORDERS_LIMIT: "待付款订单最多 {{limit}} 个（您现有 {{current}} 个），请先付款或取消后再下单。",
+      UNPAID_UNITS_LIMIT: "待付款的商品最多 {{limit}} 件（您已有 {{current}} 件待付款），请先付款或取消部分订单。",
+      REVIEW_IMAGE_QUOTA: "未使用的图片最多 {{limit}} 张（您已有 {{current}} 张），请先发表评价，或一天后再上传。",
+      REVIEW_IMAGE_DIMENSIONS: "图片的长和宽都不能超过 {{limit}} 像素（这张是 {{width}}×{{height}}）。",
     },
     // By the reason (google.rpc.ErrorInfo) of a service's refusal.
     reason: {

@@ -14,7 +14,7 @@ import { useLang } from "../hooks/useLang";
 import { usePayOrder } from "../hooks/usePayOrder";
 import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
-import { currentLang, englishOnly, i18n } from "../lib/i18n";
+import { checkoutFailureText } from "../lib/codes";
 import { newRequestId, poll } from "../lib/poll";
 import { Picture } from "../components/Picture";
 
@@ -72,10 +72,7 @@ export function CheckoutPage() {
         (r) => r.state === CheckoutState.ORDER_CREATED || r.state === CheckoutState.FAILED,
       );
       if (result.state === CheckoutState.FAILED) {
-        fail(() => {
-          const detail = englishOnly(result.failureReason, currentLang());
-          return { code: undefined, message: detail ? `${i18n.t("checkout.failed")} (${detail})` : i18n.t("checkout.failed"), fields: {} };
-        });
+        fail(() => ({ code: undefined, message: checkoutFailureText(result.failureCode), fields: {} }));
         return;
       }
       await payOrder(orderId);

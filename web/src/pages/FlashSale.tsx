@@ -10,18 +10,19 @@ import {
   type FlashSaleEvent,
   type GetPurchaseResultResponse,
 } from "@gen/mall/seckill/v1/seckill_pb.js";
+import { OrderService } from "@gen/mall/order/v1/order_pb.js";
 import { PayButton } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { FormProblem, Loading, Price, SaleClock } from "../components/ui";
 import { useFetchQuery } from "../hooks/useFetchQuery";
 import { useFormProblem } from "../hooks/useFormProblem";
-import { useLang } from "../hooks/useLang";
+import { useInvalidate } from "../hooks/useInvalidate";
 import { useNow } from "../hooks/useNow";
 import { useSession } from "../hooks/useSession";
 import { useTitle } from "../hooks/useTitle";
 import { problemOf } from "../lib/errors";
+import { purchaseFailureText } from "../lib/codes";
 import { buyButton, refusalOf, type BuyLabel, type Refusal } from "../lib/flash";
-import { englishOnly } from "../lib/i18n";
 import { loginPath } from "../lib/identity";
 import { poll } from "../lib/poll";
 import { Picture } from "../components/Picture";
@@ -73,6 +74,7 @@ export function FlashSalePage() {
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const purchase = useMutation(SeckillService.method.purchase);
   const fetchQuery = useFetchQuery();
+  const invalidate = useInvalidate();
   const { problem, busy, submit, fail } = useFormProblem();
 
   useEffect(() => {
@@ -83,7 +85,11 @@ export function FlashSalePage() {
       (r) => r.state !== PurchaseState.QUEUED,
       { every: 1000, timeout: 120_000, signal: ctl.signal },
     )
-      .then(setResult)
+      .then((r) => {
+        setResult(r);
+        // A new order: the order lists and their counts are out of date.
+        if (r.state === PurchaseState.ORDER_CREATED) void invalidate(OrderService);
+      })
       .catch((err: unknown) => {
         if (ctl.signal.aborted) return;
         const p = problemOf(err);
@@ -96,7 +102,7 @@ export function FlashSalePage() {
         fail(() => problemOf(err));
       });
     return () => ctl.abort();
-  }, [ticket, eventId, fetchQuery, fail]);
+  }, [ticket, eventId, fetchQuery, fail, invalidate]);
 
   const buy = (e: FlashSaleEvent) => {
     if (!session) {
@@ -172,7 +178,6 @@ export function FlashSalePage() {
 
 function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null }) {
   const { t } = useTranslation();
-  const lang = useLang();
   if (!result || result.state === PurchaseState.QUEUED) {
     return (
       <div className="purchase-result" data-state="queued" role="status">
@@ -181,11 +186,9 @@ function PurchaseOutcome({ result }: { result: GetPurchaseResultResponse | null 
     );
   }
   if (result.state === PurchaseState.FAILED) {
-    const detail = englishOnly(result.failureReason, lang);
     return (
-      <div className="purchase-result error" data-state="failed" role="alert">
-        {t("flash.failed")}
-        {detail && ` (${detail})`}
+      <div className="purchase-result error" data-state="failed" data-code={result.failureCode} role="alert">
+        {purchaseFailureText(result.failureCode)}
       </div>
     );
   }

@@ -1,16 +1,17 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { OrderKind, OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
+import { OrderKind, OrderService, OrderStatus, RefundState, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
-import { OrderActions, ReviewForm, StatusBadge } from "../components/order";
+import { OrderActions, RefundNote, ReviewForm, StatusBadge } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
 import { Picture } from "../components/Picture";
-import { englishOnly } from "../lib/i18n";
+import { useInvalidate } from "../hooks/useInvalidate";
+import { causeText } from "../lib/codes";
 import { actionsOf, paymentStartedBy, refetchEvery, statusName, unreviewedLines } from "../lib/orders";
 
 export function OrderPage() {
@@ -33,11 +34,26 @@ export function OrderPage() {
       refetchOnWindowFocus: (query) => refetchEvery(query.state.data?.order, paymentStarted) !== false,
     },
   );
+  useListsFollow(q.data?.order);
   return (
     <QueryView query={q} isEmpty={(d) => !d.order} empty={t("order.notFound")}>
       {(d) => d.order && <OrderDetails order={d.order} returned={returned} />}
     </QueryView>
   );
+}
+
+// useListsFollow marks the order lists and the tabs' counts stale when the
+// order shown moves by itself (paid, refunded) while this page asks again,
+// so the orders page does not show it where it was.
+function useListsFollow(order: Order | undefined) {
+  const invalidate = useInvalidate();
+  const seen = useRef<string | null>(null);
+  const state = order ? `${order.orderId}:${order.status}:${order.refundState}` : null;
+  useEffect(() => {
+    if (state === null) return;
+    if (seen.current !== null && seen.current !== state) void invalidate(OrderService);
+    seen.current = state;
+  }, [state, invalidate]);
 }
 
 function OrderDetails({ order, returned }: { order: Order; returned: string | null }) {
@@ -106,6 +122,12 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
           {t("common.total")} <b>{money(order.totalCents, lang)}</b>
         </p>
       </section>
+      {order.refundState !== RefundState.UNSPECIFIED && (
+        <section className="panel">
+          <h2>{t("order.refund")}</h2>
+          <RefundNote order={order} />
+        </section>
+      )}
       {a && (
         <section className="panel">
           <h2>{t("common.shipTo")}</h2>
@@ -120,11 +142,11 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
         <h2>{t("order.history")}</h2>
         <ol className="history">
           {order.history.map((h, i) => {
-            const reason = englishOnly(h.reason, lang);
+            const cause = causeText(h.cause);
             return (
-              <li key={i}>
+              <li key={i} data-cause={h.cause}>
                 <span className="muted">{dateTime(h.occurredAt, lang)}</span> {t(`orderStatus.${statusName(h.toStatus)}`)}
-                {reason && <span className="muted"> — {reason}</span>}
+                {cause && <span className="muted"> — {cause}</span>}
               </li>
             );
           })}

@@ -1,15 +1,16 @@
 import { skipToken, useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
 import { useTranslation } from "react-i18next";
+import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { OrderService, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService, type GetReviewStatusResponse } from "@gen/mall/review/v1/review_pb.js";
-import { OrderActions, StatusBadge } from "../components/order";
+import { OrderActions, RefundNote, StatusBadge } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { MoreOnScroll } from "../components/ui";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { dateTime, money } from "../lib/format";
-import { isOrderTab, orderTabs, refetchEvery, statusesOf, unreviewedLines, type OrderTab } from "../lib/orders";
+import { badgeText, countOf, isOrderTab, listFilterOf, orderTabs, refetchEvery, unreviewedLines, type OrderTab } from "../lib/orders";
 import { Picture } from "../components/Picture";
 
 // toReview leaves out the orders whose lines all have a review.
@@ -25,7 +26,7 @@ export function OrdersPage() {
   const tab: OrderTab = isOrderTab(raw) ? raw : "all";
   const q = useInfiniteQuery(
     OrderService.method.listOrders,
-    { statuses: statusesOf(tab), pageSize: 10, pageToken: "" },
+    { ...listFilterOf(tab), pageSize: 10, pageToken: "" },
     {
       pageParamKey: "pageToken",
       getNextPageParam: (last) => last.nextPageToken || undefined,
@@ -37,6 +38,17 @@ export function OrdersPage() {
     },
   );
   const all = q.data?.pages.flatMap((p) => p.orders) ?? [];
+  // The tabs' numbers move with the list: while a listed refund is under
+  // way they are asked for as often (a refund done moves an order out of
+  // 待发货); any change the shopper makes invalidates both.
+  const live = all.some((o) => refetchEvery(o, false) !== false);
+  const counts = useQuery(OrderService.method.countOrders, {}, { refetchInterval: live ? 3000 : false });
+  // On a phone the row of tabs scrolls: the chosen one is brought to its
+  // middle (a link to 退款/售后 opens at the row's far end).
+  const chosen = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    chosen.current?.scrollIntoView({ block: "nearest", inline: "center" });
+  }, [tab]);
   const reviewStatus = useQuery(
     ReviewService.method.getReviewStatus,
     tab === "review" && all.length > 0 ? { orderIds: all.map((o) => o.orderId) } : skipToken,
@@ -46,13 +58,33 @@ export function OrdersPage() {
     <div className="orders-page">
       <h1>{t("orders.title")}</h1>
       <div className="tabs" role="tablist" aria-label={t("orders.tabs")}>
-        {orderTabs.map((id) => (
-          <button key={id} type="button" role="tab" aria-selected={id === tab} onClick={() => setParams({ tab: id })}>
-            {t(`orderTabs.${id}`)}
-          </button>
-        ))}
+        {orderTabs.map((id) => {
+          const n = badgeText(countOf(id, counts.data));
+          return (
+            <button
+              key={id}
+              ref={id === tab ? chosen : undefined}
+              type="button"
+              role="tab"
+              aria-selected={id === tab}
+              data-tab={id}
+              onClick={() => setParams({ tab: id })}
+            >
+              {t(`orderTabs.${id}`)}
+              {n && (
+                <span className="count" data-count={n}>
+                  {n}
+                </span>
+              )}
+            </button>
+          );
+        })}
       </div>
-      <QueryView query={q} isEmpty={(d) => d.pages.every((p) => p.orders.length === 0)} empty={t("orders.empty")}>
+      <QueryView
+        query={q}
+        isEmpty={(d) => d.pages.every((p) => p.orders.length === 0)}
+        empty={tab === "refund" ? t("orders.noRefunds") : t("orders.empty")}
+      >
         {() =>
           tab === "review" ? (
             <QueryView query={reviewStatus} isEmpty={(r) => toReview(all, r).length === 0} empty={t("orders.empty")}>
@@ -85,6 +117,7 @@ function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
             ))}
             {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
           </Link>
+          {tab === "refund" && <RefundNote order={o} />}
           <div className="order-foot">
             <span>
               {t("common.total")} <b>{money(o.totalCents, lang)}</b>

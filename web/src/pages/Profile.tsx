@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
+import { OrderService } from "@gen/mall/order/v1/order_pb.js";
 import { UserService, type User } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Field, FormProblem } from "../components/ui";
@@ -9,7 +10,7 @@ import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { useTitle } from "../hooks/useTitle";
 import { millis } from "../lib/format";
-import { orderTabs } from "../lib/orders";
+import { badgeText, countOf, orderTabs } from "../lib/orders";
 import { changePasswordProblem } from "../lib/password";
 import { loadSession, saveSession } from "../lib/session";
 
@@ -108,6 +109,7 @@ export function ProfilePage() {
   const { t } = useTranslation();
   useTitle(t("titles.profile"));
   const profile = useQuery(UserService.method.getProfile, {});
+  const counts = useQuery(OrderService.method.countOrders, {});
   const navigate = useNavigate();
   const logout = useMutation(UserService.method.logout, {
     // Signed out locally even when the call fails: the token is forgotten.
@@ -123,11 +125,22 @@ export function ProfilePage() {
           <div className="profile-page">
             <h1>{t("profile.hello", { name: u.nickname || u.username || u.phone })}</h1>
             <nav className="panel order-shortcuts" aria-label={t("profile.myOrders")}>
-              {orderTabs.map((id) => (
-                <Link key={id} to={`/orders?tab=${id}`}>
-                  {t(`orderTabs.${id}`)}
-                </Link>
-              ))}
+              {/* "All orders" is among the links below. */}
+              {orderTabs
+                .filter((id) => id !== "all")
+                .map((id) => {
+                  const n = badgeText(countOf(id, counts.data));
+                  return (
+                    <Link key={id} to={`/orders?tab=${id}`} data-tab={id}>
+                      {t(`orderTabs.${id}`)}
+                      {n && (
+                        <span className="count" data-count={n}>
+                          {n}
+                        </span>
+                      )}
+                    </Link>
+                  );
+                })}
             </nav>
             <nav className="panel links">
               <Link to="/me/addresses">{t("profile.myAddresses")}</Link>

@@ -4,22 +4,53 @@ import { useSearchParams } from "react-router-dom";
 import { ProductService } from "@gen/mall/product/v1/product_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Empty, MoreOnScroll, ProductGrid } from "../components/ui";
+import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
+import { searchSortOf, searchSorts } from "../lib/search";
 
 export function SearchPage() {
   const { t } = useTranslation();
-  const [params] = useSearchParams();
+  const lang = useLang();
+  const [params, setParams] = useSearchParams();
   const keyword = (params.get("q") ?? "").trim();
+  const sort = searchSortOf(params.get("sort"));
   useTitle(keyword ? t("titles.searchFor", { keyword }) : t("titles.search"));
   const q = useInfiniteQuery(
     ProductService.method.searchProducts,
-    keyword ? { keyword, pageSize: 20, pageToken: "" } : skipToken,
+    keyword ? { keyword, sort: sort.sort, pageSize: 20, pageToken: "" } : skipToken,
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   if (!keyword) return <Empty>{t("search.prompt")}</Empty>;
+  const total = q.data?.pages[0]?.total;
   return (
     <div className="search-page">
       <h1>{t("search.resultsFor", { keyword })}</h1>
+      <div className="sorts" role="tablist" aria-label={t("search.sorts")}>
+        {searchSorts.map((s) => (
+          <button
+            key={s.id}
+            type="button"
+            role="tab"
+            aria-selected={s.id === sort.id}
+            onClick={() =>
+              setParams(
+                (p) => {
+                  p.set("sort", s.id);
+                  return p;
+                },
+                { replace: true },
+              )
+            }
+          >
+            {t(`search.${s.label}`)}
+          </button>
+        ))}
+      </div>
+      {total !== undefined && total > 0n && (
+        <p className="muted result-count" data-total={total.toString()}>
+          {t("search.count", { n: new Intl.NumberFormat(lang).format(total) })}
+        </p>
+      )}
       <QueryView
         query={q}
         isEmpty={(d) => d.pages.every((p) => p.products.length === 0)}
