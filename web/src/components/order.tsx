@@ -131,7 +131,7 @@ export function SkippedLines({ skipped }: { skipped: Skipped[] }) {
     <ul className="skipped">
       {skipped.map((s) => (
         <li key={s.productId}>
-          {s.title} <span className="muted">{t(`buyAgain.${s.why}`)}</span>
+          <span translate="no">{s.title}</span> <span className="muted">{t(`buyAgain.${s.why}`)}</span>
         </li>
       ))}
     </ul>

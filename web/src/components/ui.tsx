@@ -1,14 +1,27 @@
 import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Product } from "@gen/mall/product/v1/product_pb.js";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { useLang } from "../hooks/useLang";
 import { useNow } from "../hooks/useNow";
 import { problemOf, type Problem } from "../lib/errors";
 import { stateAt } from "../lib/flash";
-import { countdown, millis, money } from "../lib/format";
+import { countdown, dateTime, millis, money } from "../lib/format";
 import { Picture } from "./Picture";
+
+// When is a moment as the shopper's language writes it, machine-readable
+// in <time> (and so not mistaken for untranslated words).
+export function When({ at, className }: { at: Timestamp | undefined; className?: string }) {
+  const lang = useLang();
+  if (!at) return null;
+  return (
+    <time className={className} dateTime={new Date(millis(at)).toISOString()}>
+      {dateTime(at, lang)}
+    </time>
+  );
+}
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();

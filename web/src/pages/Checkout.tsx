@@ -102,7 +102,7 @@ export function CheckoutPage() {
                       checked={a.addressId === addressId}
                       onChange={() => setChosen(a.addressId)}
                     />
-                    <span>
+                    <span translate="no">
                       <b>{a.recipientName}</b> {a.phone}
                       <br />
                       {[a.province, a.city, a.district, a.detail].filter(Boolean).join(" ")}
@@ -122,7 +122,9 @@ export function CheckoutPage() {
             {items.map((i) => (
               <li key={i.productId}>
                 <Picture src={i.imageUrl} alt="" />
-                <span className="title">{i.title}</span>
+                <span className="title" translate="no">
+                  {i.title}
+                </span>
                 <span>
                   {money(i.unitPriceCents, lang)} × {i.quantity}
                 </span>

@@ -42,7 +42,9 @@ export function FlashListPage() {
                 <Link to={`/flash/${e.eventId}`}>
                   <Picture src={e.imageUrl} alt="" />
                   <div>
-                    <div className="title">{e.title}</div>
+                    <div className="title" translate="no">
+                      {e.title}
+                    </div>
                     <Price cents={e.priceCents} was={e.originalPriceCents} />
                     <SaleClock event={e} />
                   </div>
@@ -143,9 +145,9 @@ export function FlashSalePage() {
         const button = buyButton(e, now, refusal, busy);
         return (
           <article className="flash-page">
-            <Picture className="main-image" src={e.imageUrl} alt={e.title} priority />
+            <Picture className="main-image" src={e.imageUrl} alt={e.title} altIsData priority />
             <div className="buy-box">
-              <h1>{e.title}</h1>
+              <h1 translate="no">{e.title}</h1>
               <div className="big-price">
                 <Price cents={e.priceCents} was={e.originalPriceCents} />
               </div>

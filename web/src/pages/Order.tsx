@@ -8,7 +8,8 @@ import { OrderActions, RefundNote, ReviewForm, StatusBadge } from "../components
 import { QueryView } from "../components/QueryView";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
-import { dateTime, money } from "../lib/format";
+import { money } from "../lib/format";
+import { When } from "../components/ui";
 import { Picture } from "../components/Picture";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { causeText } from "../lib/codes";
@@ -68,7 +69,7 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
   return (
     <div className="order-page">
       <h1>
-        {t("order.heading")} <span className="mono">{order.orderId}</span>
+        {t("order.heading")} <span className="mono" translate="no">{order.orderId}</span>
       </h1>
       <div className="panel order-status">
         <StatusBadge order={order} />
@@ -100,7 +101,7 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
               <Link to={`/product/${l.productId}`}>
                 <Picture src={l.imageUrl} alt="" />
               </Link>
-              <Link to={`/product/${l.productId}`} className="title">
+              <Link to={`/product/${l.productId}`} className="title" translate="no">
                 {l.title}
               </Link>
               <span>
@@ -131,7 +132,7 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
       {a && (
         <section className="panel">
           <h2>{t("common.shipTo")}</h2>
-          <p>
+          <p translate="no">
             <b>{a.recipientName}</b> {a.phone}
             <br />
             {[a.province, a.city, a.district, a.detail, a.postalCode].filter(Boolean).join(" ")}
@@ -145,7 +146,7 @@ function OrderDetails({ order, returned }: { order: Order; returned: string | nu
             const cause = causeText(h.cause);
             return (
               <li key={i} data-cause={h.cause}>
-                <span className="muted">{dateTime(h.occurredAt, lang)}</span> {t(`orderStatus.${statusName(h.toStatus)}`)}
+                <When className="muted" at={h.occurredAt} /> {t(`orderStatus.${statusName(h.toStatus)}`)}
                 {cause && <span className="muted"> — {cause}</span>}
               </li>
             );

@@ -6,10 +6,10 @@ import { OrderService, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService, type GetReviewStatusResponse } from "@gen/mall/review/v1/review_pb.js";
 import { OrderActions, RefundNote, StatusBadge } from "../components/order";
 import { QueryView } from "../components/QueryView";
-import { MoreOnScroll } from "../components/ui";
+import { MoreOnScroll, When } from "../components/ui";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
-import { dateTime, money } from "../lib/format";
+import { money } from "../lib/format";
 import { badgeText, countOf, isOrderTab, listFilterOf, orderTabs, refetchEvery, unreviewedLines, type OrderTab } from "../lib/orders";
 import { Picture } from "../components/Picture";
 
@@ -108,14 +108,20 @@ function OrderList({ orders, tab }: { orders: Order[]; tab: OrderTab }) {
       {orders.map((o) => (
         <li key={o.orderId} className="card order-card" data-order={o.orderId}>
           <div className="order-head">
-            <Link to={`/orders/${o.orderId}`}>{dateTime(o.createdAt, lang)}</Link>
+            <Link to={`/orders/${o.orderId}`}>
+              <When at={o.createdAt} />
+            </Link>
             <StatusBadge order={o} />
           </div>
           <Link to={`/orders/${o.orderId}`} className="order-thumbs">
             {o.lines.map((l) => (
-              <Picture key={l.productId} src={l.imageUrl} alt={l.title} />
+              <Picture key={l.productId} src={l.imageUrl} alt={l.title} altIsData />
             ))}
-            {o.lines.length === 1 && <span className="title">{o.lines[0]?.title}</span>}
+            {o.lines.length === 1 && (
+              <span className="title" translate="no">
+                {o.lines[0]?.title}
+              </span>
+            )}
           </Link>
           {tab === "refund" && <RefundNote order={o} />}
           <div className="order-foot">
