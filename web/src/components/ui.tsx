@@ -23,6 +23,31 @@ export function When({ at, className }: { at: Timestamp | undefined; className?:
   );
 }
 
+// SortTabs offers a listing's orders as tabs, the chosen one selected.
+export function SortTabs<S extends { id: string }>({
+  label,
+  sorts,
+  chosen,
+  onChoose,
+  name,
+}: {
+  label: string;
+  sorts: readonly S[];
+  chosen: S;
+  onChoose: (sort: S) => void;
+  name: (sort: S) => string;
+}) {
+  return (
+    <div className="sorts" role="tablist" aria-label={label}>
+      {sorts.map((s) => (
+        <button key={s.id} type="button" role="tab" aria-selected={s.id === chosen.id} onClick={() => onChoose(s)}>
+          {name(s)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
   return (

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { NavLink, useParams, useSearchParams } from "react-router-dom";
 import { ProductService, ProductSort, type Category } from "@gen/mall/product/v1/product_pb.js";
 import { QueryView } from "../components/QueryView";
-import { Empty, MoreOnScroll, ProductGrid } from "../components/ui";
+import { Empty, MoreOnScroll, ProductGrid, SortTabs } from "../components/ui";
 import { useTitle } from "../hooks/useTitle";
 
 // A sort's id is its name in the URL (?sort=); its label is category.<label>.
@@ -44,19 +44,13 @@ function Categories({ list }: { list: Category[] }) {
         ))}
       </nav>
       <section>
-        <div className="sorts" role="tablist" aria-label={t("category.sorts")}>
-          {sorts.map((s) => (
-            <button
-              key={s.id}
-              type="button"
-              role="tab"
-              aria-selected={s.id === sort.id}
-              onClick={() => setParams({ sort: s.id }, { replace: true })}
-            >
-              {t(`category.${s.label}`)}
-            </button>
-          ))}
-        </div>
+        <SortTabs
+          label={t("category.sorts")}
+          sorts={sorts}
+          chosen={sort}
+          name={(s) => t(`category.${s.label}`)}
+          onChoose={(s) => setParams({ sort: s.id }, { replace: true })}
+        />
         {categoryId ? <Products categoryId={categoryId} sort={sort.sort} /> : <Empty>{t("category.noCategories")}</Empty>}
       </section>
     </div>

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
 import { ProductService } from "@gen/mall/product/v1/product_pb.js";
 import { QueryView } from "../components/QueryView";
-import { Empty, MoreOnScroll, ProductGrid } from "../components/ui";
+import { Empty, MoreOnScroll, ProductGrid, SortTabs } from "../components/ui";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { searchSortOf, searchSorts } from "../lib/search";
@@ -25,27 +25,21 @@ export function SearchPage() {
   return (
     <div className="search-page">
       <h1>{t("search.resultsFor", { keyword })}</h1>
-      <div className="sorts" role="tablist" aria-label={t("search.sorts")}>
-        {searchSorts.map((s) => (
-          <button
-            key={s.id}
-            type="button"
-            role="tab"
-            aria-selected={s.id === sort.id}
-            onClick={() =>
-              setParams(
-                (p) => {
-                  p.set("sort", s.id);
-                  return p;
-                },
-                { replace: true },
-              )
-            }
-          >
-            {t(`search.${s.label}`)}
-          </button>
-        ))}
-      </div>
+      <SortTabs
+        label={t("search.sorts")}
+        sorts={searchSorts}
+        chosen={sort}
+        name={(s) => t(`search.${s.label}`)}
+        onChoose={(s) =>
+          setParams(
+            (p) => {
+              p.set("sort", s.id);
+              return p;
+            },
+            { replace: true },
+          )
+        }
+      />
       {total !== undefined && total > 0n && (
         <p className="muted result-count" data-total={total.toString()}>
           {t("search.count", { n: new Intl.NumberFormat(lang).format(total) })}
