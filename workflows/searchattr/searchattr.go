@@ -52,6 +52,13 @@ func Status(status orderv1.OrderStatus) string {
 	return strings.TrimPrefix(status.String(), "ORDER_STATUS_")
 }
 
+// TypeName is the name of a key's type as the Temporal CLI takes it
+// (`--type Keyword`, `--search-attribute AmountCents=Int`), which is how the
+// API's enum prints it.
+func TypeName(key temporal.SearchAttributeKey) string {
+	return key.GetValueType().String()
+}
+
 // changeID names the change that made the sagas set the attributes
 // (workflow.GetVersion).
 const changeID = "order-search-attributes"
