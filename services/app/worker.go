@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.temporal.io/sdk/client"
@@ -23,12 +24,24 @@ import (
 	"mall/workflows/flashsale"
 	"mall/workflows/healthcheck"
 	"mall/workflows/payment"
+	"mall/workflows/searchattr"
 )
 
 // NewWorker builds the Temporal worker of the mall: every workflow package
 // with its activities, whose clients call the services over gRPC as the
-// "worker" service and publish order events to Kafka.
+// "worker" service and publish order events to Kafka. A namespace without
+// the sagas' search attributes is refused (the error says how to register
+// them); one whose attributes cannot be listed is only warned about.
 func NewWorker(deps *Deps, tc client.Client) (worker.Worker, error) {
+	checkCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	listed, err := temporalx.CheckSearchAttributes(checkCtx, tc, deps.Config.TemporalNamespace, searchattr.All)
+	cancel()
+	if listed && err != nil {
+		return nil, err
+	}
+	if err != nil {
+		deps.Logger.Warn("search attributes not checked; the sagas fail their workflow tasks if the namespace lacks them", "err", err)
+	}
 	producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(checkout.OrderEventsTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"mall/workflows/checkout"
 	"mall/workflows/payment"
 	"mall/workflows/rpcfailure"
+	"mall/workflows/searchattr"
 )
 
 // Once asked for, a refund must happen: every step retries without limit
@@ -53,6 +54,9 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	if err := workflow.ExecuteLocalActivity(sctx, ActivityLoadOrder, in.OrderID).Get(sctx, &order); err != nil {
 		return status, err
 	}
+	attrs := searchattr.NewRecorder(ctx)
+	attrs.Set(ctx, searchattr.UserID.ValueSet(order.UserID), searchattr.AmountCents.ValueSet(checkout.TotalCents(order.Lines)),
+		searchattr.OrderKind.ValueSet(searchattr.Kind(order.Kind)), searchattr.OrderStatus.ValueSet(searchattr.Status(order.Status)))
 	switch order.Status {
 	case orderv1.OrderStatus_ORDER_STATUS_PAID:
 	case orderv1.OrderStatus_ORDER_STATUS_REFUNDED: // a repeat after the work was done
@@ -111,6 +115,7 @@ func CancellationWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		return status, err
 	}
 	status.State = StateRefunded
+	attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_REFUNDED)
 
 	// 4. Tell the checkout saga; one that has ended needs nothing.
 	if err := workflow.SignalExternalWorkflow(disconnected, checkout.WorkflowID(in.OrderID), "", checkout.SignalRefunded, nil).Get(disconnected, nil); err != nil {

@@ -17,6 +17,7 @@ import (
 	"mall/workflows/checkout"
 	"mall/workflows/payment"
 	"mall/workflows/rpcfailure"
+	"mall/workflows/searchattr/searchattrtest"
 )
 
 // CancellationWorkflow in the testsuite, with its own activities and the
@@ -35,6 +36,7 @@ type harness struct {
 	// flash makes the order a flash-sale one written before flash orders
 	// recorded their reservation (the order id).
 	flash bool
+	attrs *searchattrtest.Upserts
 }
 
 func newHarness(t *testing.T) *harness {
@@ -43,7 +45,7 @@ func newHarness(t *testing.T) *harness {
 	env := suite.NewTestWorkflowEnvironment()
 	Register(env, &Activities{})
 	checkout.Register(env, &checkout.Activities{})
-	h := &harness{t: t, env: env, status: orderv1.OrderStatus_ORDER_STATUS_PAID}
+	h := &harness{t: t, env: env, status: orderv1.OrderStatus_ORDER_STATUS_PAID, attrs: searchattrtest.Record(env)}
 	env.OnActivity(ActivityLoadOrder, mock.Anything, mock.Anything).Return(func(_ context.Context, id string) (Order, error) {
 		h.record("LoadOrder %s", id)
 		o := Order{Status: h.status, UserID: "u-1", ReservationID: id,

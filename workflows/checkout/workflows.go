@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	orderv1 "mall/gen/mall/order/v1"
+	"mall/workflows/searchattr"
 )
 
 // Activity options, set on purpose.
@@ -81,7 +82,10 @@ func compensationContext(ctx workflow.Context) workflow.Context {
 // follow the order until it is completed. Cancelled or expired: cancel the
 // order and release the stock, in a disconnected context. Its result (and
 // the QueryStatus answer) is a Status; a cancellation of the workflow itself
-// ends it with a canceled error after the compensations.
+// ends it with a canceled error after the compensations. Its search
+// attributes (searchattr) follow the order's status as far as the saga
+// sees it: it is not told of SHIPPED, so a shipped order reads PAID until
+// it is delivered.
 func CheckoutWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	c := &saga{
 		in:          in,
@@ -96,6 +100,8 @@ func CheckoutWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return c.status, nil }); err != nil {
 		return c.status, err
 	}
+	c.attrs = searchattr.NewRecorder(ctx)
+	c.attrs.Set(ctx, searchattr.UserID.ValueSet(in.UserID), searchattr.OrderKind.ValueSet(searchattr.KindCheckout))
 	return c.run(ctx)
 }
 
@@ -105,6 +111,7 @@ type saga struct {
 	status Status
 	logger log.Logger
 	lines  []Line
+	attrs  searchattr.Recorder // the order's status and total in the Web UI
 
 	paidCh, cancelCh, deliveredCh, receivedCh, refundedCh workflow.ReceiveChannel
 }
@@ -156,6 +163,8 @@ func (c *saga) run(ctx workflow.Context) (Status, error) {
 		return c.fail(ctx, err)
 	}
 	c.status.State = StateAwaitPayment
+	c.attrs.Set(ctx, searchattr.OrderStatus.ValueSet(searchattr.Status(orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT)),
+		searchattr.AmountCents.ValueSet(TotalCents(lines)))
 
 	// 5. Remove the checked-out cart lines; a failure costs the buyer a
 	// cart line, not the order.
@@ -181,6 +190,10 @@ func (c *saga) undoFailedOrder(ctx workflow.Context) error {
 	if err != nil && rpcCode(err) != connect.CodeNotFound.String() {
 		c.logger.Error("cannot cancel the order of a failed checkout; stock kept reserved", "error", err)
 		return err
+	}
+	if err == nil { // the order had been written: it is cancelled now
+		c.attrs.Set(ctx, searchattr.OrderStatus.ValueSet(searchattr.Status(orderv1.OrderStatus_ORDER_STATUS_CANCELLED)),
+			searchattr.AmountCents.ValueSet(TotalCents(c.lines)))
 	}
 	return releaseReservation(cctx, c.in.OrderID)
 }
@@ -240,6 +253,7 @@ func (c *saga) cancelOrder(ctx workflow.Context, reason string, cause orderv1.St
 		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}, Reason: ReasonText(reason), Cause: cause})
 	switch {
 	case err == nil:
+		c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_CANCELLED)
 	case rpcCode(err) == connect.CodeFailedPrecondition.String():
 		// The order left PENDING_PAYMENT without being cancelled: it was
 		// paid meanwhile. Its stock is sold, not released.
@@ -280,6 +294,7 @@ func (c *saga) onPaid(ctx workflow.Context, paid PaidSignal) (Status, error) {
 		return c.status, err
 	}
 	c.status.State = StatePaid
+	c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_PAID)
 	occurredAt := paid.PaidAt
 	if occurredAt.IsZero() {
 		occurredAt = workflow.Now(ctx)
@@ -310,12 +325,15 @@ func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
 	}
 	if refunded {
 		c.status.State = StateRefunded
+		c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_REFUNDED)
 		return c.end(ctx)
 	}
 	if received {
 		c.status.State = StateCompleted
+		c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_COMPLETED)
 		return c.end(ctx)
 	}
+	c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_DELIVERED)
 
 	autoComplete := c.in.AutoComplete
 	if autoComplete <= 0 {
@@ -346,6 +364,7 @@ func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
 		}
 	}
 	c.status.State = StateCompleted
+	c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_COMPLETED)
 	return c.end(ctx)
 }
 
@@ -384,6 +403,15 @@ func (c *saga) end(ctx workflow.Context) (Status, error) {
 		return c.status, temporal.NewCanceledError(string(c.status.State))
 	}
 	return c.status, nil
+}
+
+// TotalCents is what the lines cost, as the order service totals an order.
+func TotalCents(lines []Line) int64 {
+	var total int64
+	for _, l := range lines {
+		total += l.UnitPriceCents * int64(l.Quantity)
+	}
+	return total
 }
 
 // ReasonText cuts a reason to what an order's history keeps

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	orderv1 "mall/gen/mall/order/v1"
+	"mall/workflows/searchattr/searchattrtest"
 )
 
 // The workflow tests run CheckoutWorkflow in the testsuite (time skipping)
@@ -46,6 +47,7 @@ type harness struct {
 	transitions []TransitionInput
 	events      []OrderEventInput
 	at          map[string]time.Time // workflow time of the last call, by call
+	attrs       *searchattrtest.Upserts
 }
 
 func newHarness(t *testing.T) *harness {
@@ -54,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	Register(env, &Activities{})
-	h := &harness{t: t, env: env, at: map[string]time.Time{}, lines: []Line{
+	h := &harness{t: t, env: env, at: map[string]time.Time{}, attrs: searchattrtest.Record(env), lines: []Line{
 		{ProductID: "p1", CategoryID: "c01", Title: "龙井", ImageURL: "/img/p1.svg", UnitPriceCents: 1000, Quantity: 2},
 		{ProductID: "p2", CategoryID: "c02", Title: "Tea cup", UnitPriceCents: 500, Quantity: 1},
 	}}

@@ -14,6 +14,7 @@ import (
 	payv1 "mall/gen/mall/pay/v1"
 	"mall/workflows/checkout"
 	"mall/workflows/rpcfailure"
+	"mall/workflows/searchattr"
 )
 
 // Activity options, set on purpose. Every step is a short idempotent call
@@ -76,7 +77,9 @@ func orderPollOptions(ctx workflow.Context) workflow.Context {
 // never paid. Declined: the attempt is recorded and the buyer may start
 // another through UpdatePay. Succeeded: recorded, the checkout saga is
 // signalled, and once the order has left PENDING_PAYMENT a payment that came
-// too late (order CANCELLED) is refunded.
+// too late (order CANCELLED) is refunded. Its search attributes name the
+// buyer, the amount and the kind from the start, and the order's status
+// once a successful payment has seen the order leave PENDING_PAYMENT.
 func PaymentWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	p := &payer{
 		in:     in,
@@ -93,6 +96,10 @@ func PaymentWorkflow(ctx workflow.Context, in Input) (Status, error) {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePay, p.pay, workflow.UpdateHandlerOptions{Validator: p.validatePay}); err != nil {
 		return p.status, err
 	}
+	// The order's status is set once the payment learns it (tellTheOrder).
+	p.attrs = searchattr.NewRecorder(ctx)
+	p.attrs.Set(ctx, searchattr.UserID.ValueSet(in.UserID), searchattr.AmountCents.ValueSet(in.AmountCents),
+		searchattr.OrderKind.ValueSet(searchattr.Kind(in.Kind)))
 	status, err := p.run(ctx)
 	// Let running UpdatePay calls answer before the workflow closes.
 	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
@@ -108,6 +115,7 @@ type payer struct {
 	logger         log.Logger
 	events         workflow.ReceiveChannel
 	retryRequested bool
+	attrs          searchattr.Recorder
 }
 
 func (p *payer) final() bool {
@@ -379,6 +387,7 @@ func (p *payer) onSucceeded(ctx workflow.Context, charge Charge) (Status, error)
 	if err != nil {
 		return p.status, err
 	}
+	p.attrs.SetStatus(ctx, orderStatus)
 	if orderStatus != orderv1.OrderStatus_ORDER_STATUS_CANCELLED {
 		p.status.State = StateSucceeded
 		return p.status, nil

@@ -18,6 +18,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/workflows/checkout"
 	"mall/workflows/rpcfailure"
+	"mall/workflows/searchattr/searchattrtest"
 )
 
 // PaymentWorkflow runs in the testsuite (time skipping) with its
@@ -54,6 +55,7 @@ type harness struct {
 	// turn, then success.
 	confirmErrs []error
 	events      []checkout.OrderEventInput // published order events
+	attrs       *searchattrtest.Upserts
 }
 
 // answer is what the fake provider says of charge id. h.mu is held.
@@ -76,7 +78,8 @@ func newHarness(t *testing.T) *harness {
 	env.SetStartTime(testStart)
 	Register(env, &Activities{})
 	checkout.Register(env, &checkout.Activities{}) // flash-sale orders are moved to PAID by its TransitionOrder
-	h := &harness{t: t, env: env, charges: map[string]*Charge{}, order: orderv1.OrderStatus_ORDER_STATUS_PAID}
+	h := &harness{t: t, env: env, charges: map[string]*Charge{}, order: orderv1.OrderStatus_ORDER_STATUS_PAID,
+		attrs: searchattrtest.Record(env)}
 	env.OnActivity(ActivityCreatePaymentRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in RecordInput) error {
 		h.record("CreatePaymentRecord %s %d", in.PaymentID, in.AmountCents)
 		return nil

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"mall/workflows/searchattr"
 )
 
 // Answers reports whether something accepts TCP connections at addr.
@@ -113,6 +115,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	} else {
 		args = append(args, "--headless")
 	}
+	args = append(args, searchAttributeFlags()...)
 	if opts.DBFile != "" {
 		if err := os.MkdirAll(filepath.Dir(opts.DBFile), 0o755); err != nil {
 			return nil, err
@@ -177,6 +180,17 @@ func (t *Temporal) Stop() {
 		_ = t.cmd.Process.Kill()
 		<-t.done
 	}
+}
+
+// searchAttributeFlags register the sagas' search attributes: without them
+// every saga's first workflow task would fail. Registering them again on a
+// kept database file is harmless.
+func searchAttributeFlags() []string {
+	var flags []string
+	for _, key := range searchattr.All {
+		flags = append(flags, "--search-attribute", key.GetName()+"="+searchattr.TypeName(key))
+	}
+	return flags
 }
 
 // FreePort asks the kernel for a free TCP port on loopback.

@@ -6,13 +6,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 	"go.temporal.io/sdk/interceptor"
 	temporallog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+
+	"mall/workflows/searchattr"
 )
 
 // Dial connects to the Temporal frontend at address and checks it answers.
@@ -62,4 +67,31 @@ func NewWorker(c client.Client, taskQueue string, registrars ...Registrar) worke
 		register(w)
 	}
 	return w
+}
+
+// CheckSearchAttributes makes sure namespace has the custom search
+// attributes keys, with their types: a workflow upserting one it lacks
+// fails its workflow task again and again, so a worker is better refused at
+// start, told the commands that register what is missing. listed is false
+// when the server would not list its attributes (e.g. a missing
+// permission): then nothing is known, and the caller decides.
+func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string, keys []temporal.SearchAttributeKey) (listed bool, err error) {
+	res, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return false, fmt.Errorf("list the search attributes of namespace %s: %w", namespace, err)
+	}
+	var commands []string
+	for _, key := range keys {
+		if got, ok := res.GetCustomAttributes()[key.GetName()]; ok && got == key.GetValueType() {
+			continue
+		}
+		// One attribute per command: the CLI pairs each --name with a --type.
+		commands = append(commands, fmt.Sprintf("temporal operator search-attribute create --namespace %s --name %s --type %s",
+			namespace, key.GetName(), searchattr.TypeName(key)))
+	}
+	if len(commands) == 0 {
+		return true, nil
+	}
+	return true, fmt.Errorf("namespace %s lacks search attributes the sagas set (or has them with another type); register them: %s",
+		namespace, strings.Join(commands, "; "))
 }

@@ -2,14 +2,18 @@ package temporalx_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"mall/services/platform/temporalx"
 	"mall/services/platform/testenv"
 	"mall/workflows/healthcheck"
+	"mall/workflows/searchattr"
 )
 
 func TestWorkflowRunsOnTheDevServer(t *testing.T) {
@@ -37,5 +41,32 @@ func TestWorkflowRunsOnTheDevServer(t *testing.T) {
 	}
 	if result.Echo != "ping" || result.TaskQueue != "platform-test" {
 		t.Fatalf("result %+v", result)
+	}
+}
+
+// The dev server registers the sagas' search attributes; a namespace that
+// lacks one, or has it with another type, is refused with the commands that
+// register what is missing.
+func TestSearchAttributesAreCheckedWithTheirTypes(t *testing.T) {
+	address := testenv.Temporal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tc, err := temporalx.Dial(ctx, address, "default", testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	if listed, err := temporalx.CheckSearchAttributes(ctx, tc, "default", searchattr.All); !listed || err != nil {
+		t.Fatalf("the dev server's attributes: listed %v, %v", listed, err)
+	}
+	keys := append(slices.Clone(searchattr.All),
+		temporal.NewSearchAttributeKeyKeyword("DeliveryCity"), temporal.NewSearchAttributeKeyInt64("OrderStatus"),
+		temporal.NewSearchAttributeKeyKeyword("Carrier"))
+	listed, err := temporalx.CheckSearchAttributes(ctx, tc, "default", keys)
+	want := "temporal operator search-attribute create --namespace default --name DeliveryCity --type Keyword; " +
+		"temporal operator search-attribute create --namespace default --name OrderStatus --type Int; " +
+		"temporal operator search-attribute create --namespace default --name Carrier --type Keyword"
+	if !listed || err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("listed %v, error %v; want it to end with %q", listed, err, want)
 	}
 }
