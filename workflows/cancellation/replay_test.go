@@ -1,14 +1,9 @@
 package cancellation
 
 import (
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
+	"mall/workflows/replaytest"
 )
 
 // The histories in testdata were recorded from CancellationWorkflow as it was before a
@@ -16,14 +11,5 @@ import (
 // server). A workflow started then must replay on today's code without a
 // nondeterminism error, or a deploy would break every one still running.
 func TestWorkflowsStartedBeforeAChangeStillReplay(t *testing.T) {
-	for _, file := range []string{"cancellation-refunded.json"} {
-		t.Run(file, func(t *testing.T) {
-			replayer := worker.NewWorkflowReplayer()
-			replayer.RegisterWorkflowWithOptions(CancellationWorkflow, workflow.RegisterOptions{Name: WorkflowName})
-			logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if err := replayer.ReplayWorkflowHistoryFromJSONFile(logger, filepath.Join("testdata", file)); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	replaytest.Histories(t, CancellationWorkflow, WorkflowName, "cancellation-refunded.json")
 }

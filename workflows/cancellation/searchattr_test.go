@@ -1,24 +1,18 @@
 package cancellation
 
 import (
-	"slices"
 	"testing"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/workflows/searchattr"
+	"mall/workflows/searchattr/searchattrtest"
 )
 
+// expectAttributes checks what the cancellation set from the order it
+// loaded (2 × ¥1.00 by u-1) and the statuses it set.
 func (h *harness) expectAttributes(kind string, statuses ...string) {
 	h.t.Helper()
-	user, _ := h.attrs.Keyword(searchattr.UserID)
-	amount, _ := h.attrs.Int64(searchattr.AmountCents)
-	gotKind, _ := h.attrs.Keyword(searchattr.OrderKind)
-	if user != "u-1" || amount != 200 || gotKind != kind { // 2 x 1.00
-		h.t.Errorf("UserId %q AmountCents %d OrderKind %q, want u-1 200 %s", user, amount, gotKind, kind)
-	}
-	if got := h.attrs.Statuses(); !slices.Equal(got, statuses) {
-		h.t.Errorf("OrderStatus set to %v, want %v", got, statuses)
-	}
+	h.attrs.Expect(h.t, searchattrtest.Want{UserID: "u-1", Kind: kind, AmountCents: 200, Statuses: statuses})
 }
 
 func TestARefundListsTheOrderPaidThenRefunded(t *testing.T) {

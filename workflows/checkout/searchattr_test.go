@@ -1,13 +1,13 @@
 package checkout
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 
 	"mall/workflows/searchattr"
+	"mall/workflows/searchattr/searchattrtest"
 )
 
 // expectAttributes checks the search attributes the workflow set: the
@@ -15,18 +15,7 @@ import (
 // order statuses in the order they were set.
 func (h *harness) expectAttributes(amountCents int64, statuses ...string) {
 	h.t.Helper()
-	if user, ok := h.attrs.Keyword(searchattr.UserID); !ok || user != "u-1" {
-		h.t.Errorf("UserId %q (set: %v)", user, ok)
-	}
-	if kind, ok := h.attrs.Keyword(searchattr.OrderKind); !ok || kind != searchattr.KindCheckout {
-		h.t.Errorf("OrderKind %q (set: %v)", kind, ok)
-	}
-	if amount, ok := h.attrs.Int64(searchattr.AmountCents); amount != amountCents || ok != (amountCents != 0) {
-		h.t.Errorf("AmountCents %d (set: %v), want %d", amount, ok, amountCents)
-	}
-	if got := h.attrs.Statuses(); !slices.Equal(got, statuses) {
-		h.t.Errorf("OrderStatus set to %v, want %v", got, statuses)
-	}
+	h.attrs.Expect(h.t, searchattrtest.Want{UserID: "u-1", Kind: searchattr.KindCheckout, AmountCents: amountCents, Statuses: statuses})
 }
 
 func TestSearchAttributesFollowTheOrderToAutoCompletion(t *testing.T) {

@@ -1,27 +1,19 @@
 package payment
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/workflows/searchattr"
+	"mall/workflows/searchattr/searchattrtest"
 )
 
 // expectAttributes checks what the payment set: the buyer, the amount and
 // the kind from the start, and the order statuses it learnt.
 func (h *harness) expectAttributes(kind string, statuses ...string) {
 	h.t.Helper()
-	user, _ := h.attrs.Keyword(searchattr.UserID)
-	amount, _ := h.attrs.Int64(searchattr.AmountCents)
-	gotKind, _ := h.attrs.Keyword(searchattr.OrderKind)
-	if user != "u-1" || amount != testAmount || gotKind != kind {
-		h.t.Errorf("UserId %q AmountCents %d OrderKind %q, want u-1 %d %s", user, amount, gotKind, testAmount, kind)
-	}
-	if got := h.attrs.Statuses(); !slices.Equal(got, statuses) {
-		h.t.Errorf("OrderStatus set to %v, want %v", got, statuses)
-	}
+	h.attrs.Expect(h.t, searchattrtest.Want{UserID: "u-1", Kind: kind, AmountCents: testAmount, Statuses: statuses})
 }
 
 func TestAPaymentListsTheOrderPaidOnceTheOrderIs(t *testing.T) {

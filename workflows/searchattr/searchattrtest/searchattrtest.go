@@ -5,6 +5,7 @@ package searchattrtest
 import (
 	"slices"
 	"sync"
+	"testing"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
@@ -63,4 +64,30 @@ func (u *Upserts) Int64(key temporal.SearchAttributeKeyInt64) (int64, bool) {
 	defer u.mu.Unlock()
 	value, ok := u.values[key.GetName()].(int64)
 	return value, ok
+}
+
+// Want is what a saga should have set: the buyer, the kind, the amount
+// (0: never set) and the order statuses in the order they were set.
+type Want struct {
+	UserID      string
+	Kind        string
+	AmountCents int64
+	Statuses    []string
+}
+
+// Expect reports on t every attribute that differs from want.
+func (u *Upserts) Expect(t testing.TB, want Want) {
+	t.Helper()
+	if user, ok := u.Keyword(searchattr.UserID); !ok || user != want.UserID {
+		t.Errorf("UserId %q (set: %v), want %q", user, ok, want.UserID)
+	}
+	if kind, ok := u.Keyword(searchattr.OrderKind); !ok || kind != want.Kind {
+		t.Errorf("OrderKind %q (set: %v), want %q", kind, ok, want.Kind)
+	}
+	if amount, ok := u.Int64(searchattr.AmountCents); amount != want.AmountCents || ok != (want.AmountCents != 0) {
+		t.Errorf("AmountCents %d (set: %v), want %d", amount, ok, want.AmountCents)
+	}
+	if got := u.Statuses(); !slices.Equal(got, want.Statuses) {
+		t.Errorf("OrderStatus set to %v, want %v", got, want.Statuses)
+	}
 }
