@@ -16,15 +16,22 @@ import (
 	"mall/workflows/searchattr"
 )
 
-func TestWorkflowRunsOnTheDevServer(t *testing.T) {
+// dialDevServer connects to a dev server of the test's own, for a minute.
+func dialDevServer(t *testing.T) (context.Context, client.Client) {
+	t.Helper()
 	address := testenv.Temporal(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	tc, err := temporalx.Dial(ctx, address, "default", testenv.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tc.Close()
+	t.Cleanup(tc.Close)
+	return ctx, tc
+}
+
+func TestWorkflowRunsOnTheDevServer(t *testing.T) {
+	ctx, tc := dialDevServer(t)
 	w := temporalx.NewWorker(tc, "platform-test", healthcheck.Register)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
@@ -48,14 +55,7 @@ func TestWorkflowRunsOnTheDevServer(t *testing.T) {
 // lacks one, or has it with another type, is refused with the commands that
 // register what is missing.
 func TestSearchAttributesAreCheckedWithTheirTypes(t *testing.T) {
-	address := testenv.Temporal(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	tc, err := temporalx.Dial(ctx, address, "default", testenv.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
+	ctx, tc := dialDevServer(t)
 	if listed, err := temporalx.CheckSearchAttributes(ctx, tc, "default", searchattr.All); !listed || err != nil {
 		t.Fatalf("the dev server's attributes: listed %v, %v", listed, err)
 	}
