@@ -1,7 +1,7 @@
 import { useMutation } from "@connectrpc/connect-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { OrderService, OrderStatus, type Order } from "@gen/mall/order/v1/order_pb.js";
+import { OrderService, OrderStatus, type CountOrdersResponse, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService } from "@gen/mall/review/v1/review_pb.js";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
@@ -11,7 +11,7 @@ import type { Skipped } from "../lib/buyAgain";
 import { useLang } from "../hooks/useLang";
 import { dateTime, millis, money } from "../lib/format";
 import { problemOf } from "../lib/errors";
-import { actionsOf, canBuyAgain, refundOf, statusName } from "../lib/orders";
+import { actionsOf, badgeText, canBuyAgain, countOf, refundOf, statusName, type OrderTab } from "../lib/orders";
 import { maxPictureBytes, maxPictures, pictureTypes, refusePicture, refusePictureSize, roomFor, sizeText } from "../lib/reviewPictures";
 import { Countdown, ErrorBox, FormProblem } from "./ui";
 
@@ -278,5 +278,17 @@ export function ReviewForm({ orderId, productId, onDone }: { orderId: string; pr
         {t("review.submit")}
       </button>
     </form>
+  );
+}
+
+// TabCount is the number of the shopper's orders a tab lists, as a badge
+// (nothing for none).
+export function TabCount({ tab, counts }: { tab: OrderTab; counts: CountOrdersResponse | undefined }) {
+  const n = badgeText(countOf(tab, counts));
+  if (!n) return null;
+  return (
+    <span className="count" data-count={n}>
+      {n}
+    </span>
   );
 }

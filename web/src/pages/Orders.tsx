@@ -4,13 +4,13 @@ import { useEffect, useRef } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { OrderService, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { ReviewService, type GetReviewStatusResponse } from "@gen/mall/review/v1/review_pb.js";
-import { OrderActions, RefundNote, StatusBadge } from "../components/order";
+import { OrderActions, RefundNote, StatusBadge, TabCount } from "../components/order";
 import { QueryView } from "../components/QueryView";
 import { MoreOnScroll, When } from "../components/ui";
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
-import { badgeText, countOf, isOrderTab, listFilterOf, orderTabs, refetchEvery, unreviewedLines, type OrderTab } from "../lib/orders";
+import { isOrderTab, listFilterOf, orderTabs, refetchEvery, unreviewedLines, type OrderTab } from "../lib/orders";
 import { Picture } from "../components/Picture";
 
 // toReview leaves out the orders whose lines all have a review.
@@ -58,27 +58,20 @@ export function OrdersPage() {
     <div className="orders-page">
       <h1>{t("orders.title")}</h1>
       <div className="tabs" role="tablist" aria-label={t("orders.tabs")}>
-        {orderTabs.map((id) => {
-          const n = badgeText(countOf(id, counts.data));
-          return (
-            <button
-              key={id}
-              ref={id === tab ? chosen : undefined}
-              type="button"
-              role="tab"
-              aria-selected={id === tab}
-              data-tab={id}
-              onClick={() => setParams({ tab: id })}
-            >
-              {t(`orderTabs.${id}`)}
-              {n && (
-                <span className="count" data-count={n}>
-                  {n}
-                </span>
-              )}
-            </button>
-          );
-        })}
+        {orderTabs.map((id) => (
+          <button
+            key={id}
+            ref={id === tab ? chosen : undefined}
+            type="button"
+            role="tab"
+            aria-selected={id === tab}
+            data-tab={id}
+            onClick={() => setParams({ tab: id })}
+          >
+            {t(`orderTabs.${id}`)}
+            <TabCount tab={id} counts={counts.data} />
+          </button>
+        ))}
       </div>
       <QueryView
         query={q}

@@ -10,7 +10,8 @@ import { useFormProblem } from "../hooks/useFormProblem";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { useTitle } from "../hooks/useTitle";
 import { millis } from "../lib/format";
-import { badgeText, countOf, orderTabs } from "../lib/orders";
+import { orderTabs } from "../lib/orders";
+import { TabCount } from "../components/order";
 import { changePasswordProblem } from "../lib/password";
 import { loadSession, saveSession } from "../lib/session";
 
@@ -128,19 +129,12 @@ export function ProfilePage() {
               {/* "All orders" is among the links below. */}
               {orderTabs
                 .filter((id) => id !== "all")
-                .map((id) => {
-                  const n = badgeText(countOf(id, counts.data));
-                  return (
-                    <Link key={id} to={`/orders?tab=${id}`} data-tab={id}>
-                      {t(`orderTabs.${id}`)}
-                      {n && (
-                        <span className="count" data-count={n}>
-                          {n}
-                        </span>
-                      )}
-                    </Link>
-                  );
-                })}
+                .map((id) => (
+                  <Link key={id} to={`/orders?tab=${id}`} data-tab={id}>
+                    {t(`orderTabs.${id}`)}
+                    <TabCount tab={id} counts={counts.data} />
+                  </Link>
+                ))}
             </nav>
             <nav className="panel links">
               <Link to="/me/addresses">{t("profile.myAddresses")}</Link>
