@@ -74,7 +74,7 @@ func (a *Authenticator) Middleware() *authn.Middleware {
 // AccessOf returns the declared access level of a procedure
 // ("/pkg.Service/Method"), and false if it is not one of ours.
 func AccessOf(procedure string) (commonv1.Access, bool) {
-	method, ok := methodOf(procedure)
+	method, ok := MethodOf(procedure)
 	if !ok {
 		return commonv1.Access_ACCESS_UNSPECIFIED, false
 	}
@@ -82,7 +82,9 @@ func AccessOf(procedure string) (commonv1.Access, bool) {
 	return access, true
 }
 
-func methodOf(procedure string) (protoreflect.MethodDescriptor, bool) {
+// MethodOf finds a procedure's ("/pkg.Service/Method") descriptor among
+// the registered protobuf files.
+func MethodOf(procedure string) (protoreflect.MethodDescriptor, bool) {
 	service, method, ok := strings.Cut(strings.TrimPrefix(procedure, "/"), "/")
 	if !ok {
 		return nil, false
