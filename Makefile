@@ -84,7 +84,7 @@ web-check: web/node_modules/.installed
 # The browser journey in Chromium against the whole system (mall dev on
 # free ports and fresh databases); screenshots land in web/e2e/artifacts.
 e2e: build web
-	cd web && node e2e/journey.mjs
+	cd web && node e2e/journey.mjs && node e2e/console.mjs
 
 # Lighthouse (mobile, simulated slow 4G) on the home page, a category, a
 # product and a flash sale against the whole system, started as for the

@@ -20,7 +20,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchBrowser, progressLog, rpcClient, watch } from "./browser.mjs";
 import { checkLayouts, layouts } from "./layout.mjs";
 import { startSystem } from "./system.mjs";
 import { texts } from "./texts.mjs";
@@ -41,42 +41,17 @@ const runs = [
   { name: "en-390", lang: "en", width: 390, height: 844, phone: true },
 ].filter((run) => !process.env.E2E_RUNS || process.env.E2E_RUNS.split(",").includes(run.name));
 
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 // The browser first: if it cannot start, no system is left running.
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchBrowser();
 const system = process.env.MALL_E2E_URL
   ? { baseURL: process.env.MALL_E2E_URL, stop: async () => {} }
   : await startSystem({ artifacts });
 const { baseURL } = system;
 
 // rpc calls the API as a client other than the browser (the admin's
-// shipping desk) over Connect's JSON protocol.
-async function rpc(path, body, token) {
-  const r = await fetch(`${baseURL}/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const answer = await r.json();
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(answer)}`);
-  return answer;
-}
-
-const started = Date.now();
-function progress(what) {
-  console.log(`e2e: [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
-}
+// shipping desk).
+const rpc = rpcClient(baseURL);
+const progress = progressLog("e2e");
 
 // plain is a text without its markup (<a>…</a> around a link), as the page
 // shows it; linkOf is the text of its link.
@@ -87,29 +62,6 @@ const shaped = (text) =>
   new RegExp(`^${text.split(/\{\{\w+\}\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".+")}$`);
 
 /* global document -- the functions run in the page */
-
-// watch records what a page must never do: log an error to the console,
-// throw, or have the Content-Security-Policy block something. A refusal the
-// step provokes on purpose (a form the services turn down answers 4xx,
-// which the browser logs) is allowed inside `refusing`.
-function watch(page, problems, where) {
-  let refusing = 0;
-  page.on("pageerror", (err) => problems.push(`${where()}: uncaught ${err.message}`));
-  page.on("console", (msg) => {
-    if (msg.type() !== "error") return;
-    const text = msg.text();
-    if (refusing > 0 && /the server responded with a status of 4\d\d/.test(text)) return;
-    problems.push(`${where()}: console error ${text} (${msg.location().url})`);
-  });
-  return async (step) => {
-    refusing++;
-    try {
-      await step();
-    } finally {
-      refusing--;
-    }
-  };
-}
 
 async function journey(run, problems) {
   const context = await browser.newContext({

@@ -7,6 +7,9 @@ import { HomePage } from "./pages/Home";
 
 // The home page is in the first chunk: it is the page most visits start on.
 // Every other page is a chunk of its own, fetched when first visited.
+// The operators' console: its pages, texts and styles are a chunk of their
+// own that no shopper downloads.
+const AdminApp = lazy(() => import("./admin/AdminApp"));
 const AddressesPage = lazy(() => import("./pages/Addresses").then((m) => ({ default: m.AddressesPage })));
 const CartPage = lazy(() => import("./pages/Cart").then((m) => ({ default: m.CartPage })));
 const CategoryPage = lazy(() => import("./pages/Category").then((m) => ({ default: m.CategoryPage })));
@@ -36,6 +39,14 @@ function Pages() {
 export function App() {
   return (
     <Routes>
+      <Route
+        path="admin/*"
+        element={
+          <Suspense fallback={<Loading />}>
+            <AdminApp />
+          </Suspense>
+        }
+      />
       <Route element={<Layout />}>
         <Route element={<Pages />}>
           <Route index element={<HomePage />} />

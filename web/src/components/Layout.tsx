@@ -33,6 +33,11 @@ export function Layout() {
               </span>
             )}
           </NavLink>
+          {session?.admin && (
+            <NavLink to="/admin" className="desktop-only">
+              {t("layout.console")}
+            </NavLink>
+          )}
           {session ? (
             <NavLink to="/me" className="desktop-only" translate={session.name ? "no" : undefined}>
               {session.name || t("layout.me")}
@@ -77,7 +82,7 @@ export function Layout() {
 
 // LanguageSwitch offers each language in its own name; the choice is kept
 // for the next visits.
-function LanguageSwitch() {
+export function LanguageSwitch() {
   const { t } = useTranslation();
   const lang = useLang();
   return (

@@ -6,6 +6,9 @@ export interface Session {
   token: string;
   expiresAt: number;
   name: string;
+  // The account is an operator's: the SPA offers the console. Only a
+  // hint for the menu; the services decide from the token.
+  admin: boolean;
 }
 
 type Listener = (s: Session | null) => void;
@@ -17,7 +20,7 @@ export function loadSession(storage: Pick<Storage, "getItem"> = localStorage, no
   try {
     const s = JSON.parse(raw) as Partial<Session>;
     if (typeof s.token !== "string" || typeof s.expiresAt !== "number" || s.expiresAt <= now) return null;
-    return { token: s.token, expiresAt: s.expiresAt, name: typeof s.name === "string" ? s.name : "" };
+    return { token: s.token, expiresAt: s.expiresAt, name: typeof s.name === "string" ? s.name : "", admin: s.admin === true };
   } catch {
     return null;
   }

@@ -27,6 +27,7 @@ const en = {
     favorites: "My favorites",
   },
   layout: {
+    console: "Operations console",
     home: "Home",
     categories: "Categories",
     flashSale: "Flash sale",

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import adminEn from "../admin/locales/en";
+import adminZhCN from "../admin/locales/zh-CN";
 import en from "./en";
 import zhCN from "./zh-CN";
 
@@ -18,12 +20,26 @@ function flatten(tree: object, prefix = ""): Map<string, string> {
 const slots = (text: string) => [...text.matchAll(/\{\{\s*(\w+)[^}]*\}\}|<(\w+)>/g)].map((m) => m[1] ?? `<${m[2] ?? ""}>`).sort();
 
 const cjk = /[\u3400-\u9fff]/;
-const resources = { "zh-CN": flatten(zhCN), en: flatten(en) };
+// The shop's texts and the console's (namespace "admin"), keyed as t()
+// names them in each.
+const namespaced = (shop: object, admin: object) => new Map([...flatten(shop), ...flatten(admin, "admin:")]);
+const resources = { "zh-CN": namespaced(zhCN, adminZhCN), en: namespaced(en, adminEn) };
 
 describe("the texts", () => {
   it("have the same keys in every language", () => {
     expect([...resources.en.keys()].sort()).toEqual([...resources["zh-CN"].keys()].sort());
     expect(resources["zh-CN"].size).toBeGreaterThan(250);
+  });
+
+  it("of the console are every area file of its locale folder, under the file's name", () => {
+    // The browser journey reads the folder file by file (e2e/texts.mjs).
+    for (const [lang, tree] of [["zh-CN", adminZhCN], ["en", adminEn]] as const) {
+      const files = Object.keys(import.meta.glob("../admin/locales/*/*.ts"))
+        .filter((f) => f.includes(`/${lang}/`) && !f.endsWith("/index.ts"))
+        .map((f) => f.replace(/^.*\/(\w+)\.ts$/, "$1"))
+        .sort();
+      expect(Object.keys(tree).sort(), lang).toEqual(files);
+    }
   });
 
   it("have no empty text", () => {

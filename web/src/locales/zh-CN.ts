@@ -25,6 +25,7 @@ const zhCN = {
     favorites: "我的收藏",
   },
   layout: {
+    console: "运营后台",
     home: "首页",
     categories: "分类",
     flashSale: "秒杀",

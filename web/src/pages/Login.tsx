@@ -2,7 +2,7 @@ import { useMutation } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { UserService, type LoginResponse } from "@gen/mall/user/v1/user_pb.js";
+import { Role, UserService, type LoginResponse } from "@gen/mall/user/v1/user_pb.js";
 import { Field, FormProblem } from "../components/ui";
 import { useFormProblem } from "../hooks/useFormProblem";
 import { useTitle } from "../hooks/useTitle";
@@ -11,9 +11,17 @@ import { millis } from "../lib/format";
 import { identityOf, nextPath } from "../lib/identity";
 import { saveSession } from "../lib/session";
 
-function remember(r: LoginResponse) {
+// remember keeps the session and says where a sign-in without a ?next=
+// lands: an operator in the console, a shopper on the home page.
+function remember(r: LoginResponse): string {
   const u = r.user;
-  saveSession({ token: r.accessToken, expiresAt: millis(r.expiresAt), name: u?.nickname || u?.username || u?.phone || "" });
+  saveSession({
+    token: r.accessToken,
+    expiresAt: millis(r.expiresAt),
+    name: u?.nickname || u?.username || u?.phone || "",
+    admin: u?.role === Role.ADMIN,
+  });
+  return u?.role === Role.ADMIN ? "/admin" : "/";
 }
 
 export function LoginPage() {
@@ -28,8 +36,9 @@ export function LoginPage() {
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     void submit(async () => {
-      remember(await signIn.mutateAsync({ login: login.trim(), password }));
-      void navigate(nextPath(params.get("next")), { replace: true });
+      const home = remember(await signIn.mutateAsync({ login: login.trim(), password }));
+      const next = params.get("next");
+      void navigate(next ? nextPath(next) : home, { replace: true });
     });
   };
   return (

@@ -3,7 +3,7 @@ import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { OrderService } from "@gen/mall/order/v1/order_pb.js";
-import { UserService, type User } from "@gen/mall/user/v1/user_pb.js";
+import { Role, UserService, type User } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../components/QueryView";
 import { Field, FormProblem } from "../components/ui";
 import { useFormProblem } from "../hooks/useFormProblem";
@@ -31,7 +31,7 @@ function ChangePasswordForm() {
     void submit(async () => {
       const r = await change.mutateAsync({ currentPassword: current, newPassword: next });
       const s = loadSession();
-      saveSession({ token: r.accessToken, expiresAt: millis(r.expiresAt), name: s?.name ?? "" });
+      saveSession({ token: r.accessToken, expiresAt: millis(r.expiresAt), name: s?.name ?? "", admin: s?.admin ?? false });
       setCurrent("");
       setNext("");
       setChanged(true);
@@ -140,6 +140,7 @@ export function ProfilePage() {
               <Link to="/me/addresses">{t("profile.myAddresses")}</Link>
               <Link to="/me/favorites">{t("profile.myFavorites")}</Link>
               <Link to="/orders">{t("profile.myOrders")}</Link>
+              {u.role === Role.ADMIN && <Link to="/admin">{t("layout.console")}</Link>}
             </nav>
             <NicknameForm user={u} />
             <ChangePasswordForm />

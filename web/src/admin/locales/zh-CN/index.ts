@@ -1,0 +1,8 @@
+// The console's texts in Simplified Chinese (the i18n namespace "admin"):
+// one file per area, each under its file's name, so t("orders.title") is
+// the text "title" of orders.ts. Every other language has exactly these
+// keys.
+import common from "./common";
+
+const adminZhCN = { common };
+export default adminZhCN;
