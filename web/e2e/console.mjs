@@ -86,6 +86,13 @@ async function operate(page, problems) {
   await shot("overview");
   const admin = await rpc("mall.user.v1.UserService/Login", { login: "admin", password: "admin-dev-123" });
 
+  // What each area's step gets: the operator's page (zh-CN, 1280×800),
+  // the texts (t("admin:orders.title"), t("login.title")), the API (rpc
+  // with the operator's or a shopper's token; e2e/shoppers.mjs registers,
+  // buys and pays as shoppers), state shared between the steps, pages to
+  // add the step's console pages to ({name: path}) for the layout and
+  // translation checks, shot(name) for a screenshot, refusing(fn) around a
+  // refusal the step provokes on purpose, and say(what) for the log.
   const ctx = {
     page,
     t,
