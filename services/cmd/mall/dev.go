@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -64,6 +65,9 @@ func (c *cli) runDev(ctx context.Context, temporalBin string, uiPort int, stateD
 		return err
 	}
 	defer stopTemporal()
+	if c.cfg.TemporalUIURL == "" && strings.HasPrefix(temporalUI, "http") {
+		c.cfg.TemporalUIURL = temporalUI
+	}
 
 	domains := app.Domains()
 	if err := app.Migrate(ctx, c.cfg, domains, log); err != nil {

@@ -71,6 +71,9 @@ type Config struct {
 	TemporalAddress   string
 	TemporalNamespace string
 	TaskQueue         string
+	// TemporalUIURL is the Temporal Web UI operators open from the console
+	// (a link per workflow); empty: the console shows workflow ids only.
+	TemporalUIURL string
 
 	JWTKeyFile string        // Ed25519 private key (PEM, PKCS#8); created when missing in development only
 	TokenTTL   time.Duration // lifetime of user tokens
@@ -134,6 +137,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port")
 	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace")
 	fs.StringVar(&c.TaskQueue, "task-queue", "mall", "Temporal task queue of the mall workflows")
+	fs.StringVar(&c.TemporalUIURL, "temporal-ui-url", "", "base URL of the Temporal Web UI the console links workflows to (mall dev: its own)")
 	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", ".mall/jwt-ed25519.pem", "Ed25519 signing key (PEM, PKCS#8); generated if missing in development mode only")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of user tokens")
 	fs.StringVar(&c.InternalURL, "internal-url", "http://127.0.0.1:8080", "base URL services use to call each other")
