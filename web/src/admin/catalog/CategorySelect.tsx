@@ -29,8 +29,9 @@ export function CategorySelect({
   const id = `f-${path}`;
   return (
     <label className="field" htmlFor={id}>
-      <span>{label}</span>
-      <select id={id} name={path} value={value} required={required} aria-invalid={error ? true : undefined} onChange={(e) => onChange(e.target.value)}>
+      {/* Named by the text alone: inside the label, the chosen option would join the name. */}
+      <span id={`${id}-label`}>{label}</span>
+      <select id={id} aria-labelledby={`${id}-label`} name={path} value={value} required={required} aria-invalid={error ? true : undefined} onChange={(e) => onChange(e.target.value)}>
         {emptyLabel !== undefined && <option value="">{emptyLabel}</option>}
         {treeRows(categories)
           .filter((r) => !excluded?.has(r.category.categoryId))

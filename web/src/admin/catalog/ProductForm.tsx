@@ -186,7 +186,7 @@ function ProductForm({ product }: { product?: Product }) {
           )}
           <PictureUpload multiple onUploaded={(url) => setPictures((list) => (list.includes(url) ? list : [...list, url]))} />
         </fieldset>
-        <label style={{ flexDirection: "row", alignItems: "center", gap: "0.5rem" }}>
+        <label style={{ flexDirection: "row", alignItems: "center", gap: "0.5rem", minHeight: "var(--tap)" }}>
           <input type="checkbox" checked={onSale} onChange={(e) => setOnSale(e.target.checked)} style={{ minHeight: 0, width: "1.25rem", height: "1.25rem" }} />
           {t("catalog.onSaleCheck")}
         </label>
