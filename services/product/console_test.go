@@ -608,6 +608,7 @@ func TestBannersShowOnlyInTheirWindowInTheOrderSet(t *testing.T) {
 	}{
 		"two targets":      {&productv1.BannerSpec{Title: "x", ImageUrl: "/x.png", ProductId: "p0001", Keyword: "茶", StartsAt: starts, EndsAt: ends}, connect.CodeInvalidArgument},
 		"unknown product":  {&productv1.BannerSpec{Title: "x", ImageUrl: "/x.png", ProductId: "p-nope", StartsAt: starts, EndsAt: ends}, connect.CodeNotFound},
+		"another spelling": {&productv1.BannerSpec{Title: "x", ImageUrl: "/x.png", ProductId: "P0001", StartsAt: starts, EndsAt: ends}, connect.CodeNotFound},
 		"unknown category": {&productv1.BannerSpec{Title: "x", ImageUrl: "/x.png", CategoryId: "c-nope", StartsAt: starts, EndsAt: ends}, connect.CodeNotFound},
 		"ends before":      {&productv1.BannerSpec{Title: "x", ImageUrl: "/x.png", StartsAt: ends, EndsAt: starts}, connect.CodeInvalidArgument},
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,8 +255,13 @@ func countProductsByCategory(ctx context.Context, db bun.IDB) ([]categoryCount, 
 	return counts, err
 }
 
+// productExists reports whether a product's id is id exactly (the
+// column's collation also matches other spellings, which name no page of
+// the storefront).
 func productExists(ctx context.Context, db bun.IDB, id string) (bool, error) {
-	return db.NewSelect().Model((*productRow)(nil)).Where("id = ?", id).Exists(ctx)
+	var found []string
+	err := db.NewSelect().Table("products").Column("id").Where("id = ?", id).Scan(ctx, &found)
+	return slices.Contains(found, id), err
 }
 
 // adminFilter narrows the operator's product list.

@@ -196,7 +196,10 @@ type ProductServiceClient interface {
 	// UpdateProduct replaces the editable fields of a product (not its stock).
 	UpdateProduct(context.Context, *connect.Request[v1.UpdateProductRequest]) (*connect.Response[v1.UpdateProductResponse], error)
 	// SetStock sets the available stock of a product; reserved, sold and
-	// allocated (flash-sale) quantities are not touched. Idempotent.
+	// allocated (flash-sale) quantities are not touched. A change is kept in
+	// the product's stock history (ListStockAdjustments) with the operator
+	// and the reason given. Idempotent: setting the level it has records
+	// nothing.
 	SetStock(context.Context, *connect.Request[v1.SetStockRequest]) (*connect.Response[v1.SetStockResponse], error)
 	// CreateBanner adds a home-page banner.
 	CreateBanner(context.Context, *connect.Request[v1.CreateBannerRequest]) (*connect.Response[v1.CreateBannerResponse], error)
@@ -716,7 +719,10 @@ type ProductServiceHandler interface {
 	// UpdateProduct replaces the editable fields of a product (not its stock).
 	UpdateProduct(context.Context, *connect.Request[v1.UpdateProductRequest]) (*connect.Response[v1.UpdateProductResponse], error)
 	// SetStock sets the available stock of a product; reserved, sold and
-	// allocated (flash-sale) quantities are not touched. Idempotent.
+	// allocated (flash-sale) quantities are not touched. A change is kept in
+	// the product's stock history (ListStockAdjustments) with the operator
+	// and the reason given. Idempotent: setting the level it has records
+	// nothing.
 	SetStock(context.Context, *connect.Request[v1.SetStockRequest]) (*connect.Response[v1.SetStockResponse], error)
 	// CreateBanner adds a home-page banner.
 	CreateBanner(context.Context, *connect.Request[v1.CreateBannerRequest]) (*connect.Response[v1.CreateBannerResponse], error)

@@ -2485,7 +2485,10 @@ export const ProductService: GenService<{
   },
   /**
    * SetStock sets the available stock of a product; reserved, sold and
-   * allocated (flash-sale) quantities are not touched. Idempotent.
+   * allocated (flash-sale) quantities are not touched. A change is kept in
+   * the product's stock history (ListStockAdjustments) with the operator
+   * and the reason given. Idempotent: setting the level it has records
+   * nothing.
    *
    * @generated from rpc mall.product.v1.ProductService.SetStock
    */
