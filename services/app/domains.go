@@ -106,8 +106,9 @@ func Names(domains []Domain) []string {
 	return names
 }
 
-// mountProduct builds the catalog over its database and Valkey, and runs the
-// rankings consumer of order events in the background.
+// mountProduct builds the catalog over its database and Valkey, serves the
+// demo and uploaded pictures, and runs the rankings consumer of order events
+// in the background.
 func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 	handle, err := deps.Database(ctx, "product")
 	if err != nil {
@@ -119,6 +120,7 @@ func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	deps.OnClose(svc.Close)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
 	deps.HandleHTTP("/img/", product.ImageHandler())
+	deps.HandleHTTP(product.UploadedImagePath, svc.UploadedImageHandler())
 	deps.Background(func(ctx context.Context) error {
 		client, err := deps.Kafka.NewClient(product.RankingConsumerOptions()...)
 		if err != nil {

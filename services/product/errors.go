@@ -1,8 +1,11 @@
 package product
 
 import (
+	"strconv"
+
 	"connectrpc.com/connect"
 
+	"mall/services/platform/picture"
 	"mall/services/platform/rpcerr"
 )
 
@@ -21,6 +24,15 @@ const (
 	ReasonAllocationExhausted = "ALLOCATION_EXHAUSTED"
 	ReasonAllocationConflict  = "ALLOCATION_CONFLICT"
 	ReasonUnitsConfirmed      = "UNITS_CONFIRMED"
+	ReasonCategoryCycle       = "CATEGORY_CYCLE"
+	ReasonStockOutOfRange     = "STOCK_OUT_OF_RANGE"
+	ReasonAdjustmentConflict  = "STOCK_ADJUSTMENT_CONFLICT"
+	// An uploaded picture that is no JPEG, PNG or WebP by its content.
+	ReasonProductImageType = "PRODUCT_IMAGE_TYPE"
+	// Damaged, cut short, something appended, or not decoding.
+	ReasonProductImageInvalid = "PRODUCT_IMAGE_INVALID"
+	// Wider or taller than picture.MaxSide (metadata: limit, width, height).
+	ReasonProductImageDimensions = "PRODUCT_IMAGE_DIMENSIONS"
 )
 
 func errProductNotFound() error {
@@ -37,4 +49,34 @@ func errBadPageToken() error {
 
 func errBannerNotFound() error {
 	return rpcerr.New(connect.CodeNotFound, ReasonBannerNotFound, "banner not found")
+}
+
+func errCategoryCycle() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonCategoryCycle, "a category cannot move under itself or one of its descendants")
+}
+
+// errStockOutOfRange refuses an adjustment that would leave available
+// stock below 0 or above maxStock.
+func errStockOutOfRange(available int64) error {
+	return rpcerr.NewWithMetadata(connect.CodeFailedPrecondition, ReasonStockOutOfRange,
+		"available stock must stay between 0 and "+strconv.FormatInt(maxStock, 10),
+		map[string]string{"available": strconv.FormatInt(available, 10), "limit": strconv.FormatInt(maxStock, 10)})
+}
+
+func errAdjustmentConflict() error {
+	return rpcerr.New(connect.CodeAlreadyExists, ReasonAdjustmentConflict, "adjustment id already used for another adjustment")
+}
+
+func errImageType() error {
+	return rpcerr.New(connect.CodeInvalidArgument, ReasonProductImageType, "a product picture must be a JPEG, PNG or WebP image")
+}
+
+func errImageInvalid() error {
+	return rpcerr.New(connect.CodeInvalidArgument, ReasonProductImageInvalid, "the picture is damaged, cut short or has something appended")
+}
+
+func errImageDimensions(width, height int) error {
+	return rpcerr.NewWithMetadata(connect.CodeInvalidArgument, ReasonProductImageDimensions,
+		"a product picture may be at most "+strconv.Itoa(picture.MaxSide)+" x "+strconv.Itoa(picture.MaxSide)+" pixels",
+		map[string]string{"limit": strconv.Itoa(picture.MaxSide), "width": strconv.Itoa(width), "height": strconv.Itoa(height)})
 }

@@ -54,15 +54,17 @@ type productRow struct {
 type bannerRow struct {
 	bun.BaseModel `bun:"table:banners"`
 
-	ID        string    `bun:"id,pk"`
-	Title     string    `bun:"title"`
-	ImageURL  string    `bun:"image_url"`
-	LinkURL   string    `bun:"link_url"`
-	ProductID string    `bun:"product_id"`
-	SortOrder int32     `bun:"sort_order"`
-	StartsAt  time.Time `bun:"starts_at"`
-	EndsAt    time.Time `bun:"ends_at"`
-	CreatedAt time.Time `bun:"created_at"`
+	ID         string    `bun:"id,pk"`
+	Title      string    `bun:"title"`
+	ImageURL   string    `bun:"image_url"`
+	LinkURL    string    `bun:"link_url"`
+	ProductID  string    `bun:"product_id"`
+	CategoryID string    `bun:"category_id"`
+	Keyword    string    `bun:"keyword"`
+	SortOrder  int32     `bun:"sort_order"`
+	StartsAt   time.Time `bun:"starts_at"`
+	EndsAt     time.Time `bun:"ends_at"`
+	CreatedAt  time.Time `bun:"created_at"`
 }
 
 type reservationRow struct {
@@ -106,4 +108,43 @@ type reservationLineRow struct {
 	ReservationID string `bun:"reservation_id,pk"`
 	ProductID     string `bun:"product_id,pk"`
 	Quantity      int32  `bun:"quantity"`
+}
+
+// Stock adjustment kinds as stored (same numbers as
+// productv1.StockAdjustmentKind).
+const (
+	adjustmentAdjust = 1
+	adjustmentSet    = 2
+)
+
+// stockAdjustmentRow is one operator change of a product's available
+// stock (id = the caller's idempotency key, or a fresh one for SetStock).
+type stockAdjustmentRow struct {
+	bun.BaseModel `bun:"table:stock_adjustments"`
+
+	Seq         int64     `bun:"seq,pk,autoincrement"`
+	ID          string    `bun:"id"`
+	ProductID   string    `bun:"product_id"`
+	Kind        int32     `bun:"kind"`
+	Delta       int64     `bun:"delta"`
+	Reason      string    `bun:"reason"`
+	ActorID     string    `bun:"actor_id"`
+	StockBefore int64     `bun:"stock_before"`
+	StockAfter  int64     `bun:"stock_after"`
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+// productImageRow is an uploaded catalog picture, bytes included.
+type productImageRow struct {
+	bun.BaseModel `bun:"table:product_images"`
+
+	ID          string    `bun:"id,pk"`
+	ContentType string    `bun:"content_type"`
+	Width       int       `bun:"width"`
+	Height      int       `bun:"height"`
+	SizeBytes   int       `bun:"size_bytes"`
+	SHA256      []byte    `bun:"sha256"`
+	Data        []byte    `bun:"data"`
+	UploadedBy  string    `bun:"uploaded_by"`
+	CreatedAt   time.Time `bun:"created_at"`
 }

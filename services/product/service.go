@@ -2,7 +2,8 @@
 // reservations, banners, rankings and recommendations, with the cache layer
 // in front of its database. Service implements ProductService, one method
 // per RPC in the file of its topic (catalog, listing, banners, ranking,
-// stock, allocation, admin); the SQL is in store.go and store_stock.go.
+// stock, allocation, admin, stock_admin, uploads); the SQL is in store.go
+// and store_stock.go.
 package product
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/services/platform/cache"
+	"mall/services/platform/picture"
 )
 
 // Options tune the product service's caches.
@@ -53,6 +55,7 @@ type Service struct {
 	cacheEnabled atomic.Bool
 	builds       singleflight.Group // listing sorted-set builds
 	banners      *bannerCache
+	pictures     *picture.Inspector // uploaded pictures (uploads.go)
 }
 
 var _ productv1connect.ProductServiceHandler = (*Service)(nil)
@@ -64,6 +67,7 @@ func NewService(db *bun.DB, client valkey.Client, logger *slog.Logger, opts Opti
 	s.categories = cache.NewAside(client, cache.AsideOptions{Name: "categories", TTL: opts.ProductTTL, NegativeTTL: opts.NegativeTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})
 	s.cacheEnabled.Store(true)
 	s.banners = newBannerCache(s.loadLiveBanners, opts.BannerRefresh, logger)
+	s.pictures = picture.NewInspector(picture.DefaultDecoders)
 	return s
 }
 

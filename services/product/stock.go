@@ -19,7 +19,8 @@ import (
 // Stock moves between four columns of a product: stock (available),
 // reserved, sold and allocated (flash sales, allocation.go). Reservations
 // and allocations move it, one transaction each, so stock + reserved +
-// sold + allocated changes only through SetStock.
+// sold + allocated changes only through SetStock and AdjustStock
+// (stock_admin.go).
 
 // ReserveStock holds stock for every line, all or nothing. It is idempotent
 // by reservation id: a repeated call returns the existing reservation.

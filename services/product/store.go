@@ -3,6 +3,8 @@ package product
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +28,7 @@ func affected(res sql.Result, err error) (int64, error) {
 }
 
 // insertRow writes one new row of the product database.
-func insertRow[Row categoryRow | productRow | bannerRow | reservationRow | allocationRow](ctx context.Context, db bun.IDB, row *Row) error {
+func insertRow[Row categoryRow | productRow | bannerRow | reservationRow | allocationRow | stockAdjustmentRow | productImageRow](ctx context.Context, db bun.IDB, row *Row) error {
 	_, err := db.NewInsert().Model(row).Exec(ctx)
 	return err
 }
@@ -223,6 +225,110 @@ func updateBanner(ctx context.Context, db bun.IDB, row *bannerRow) error {
 // deleteBanner removes a banner; it returns how many rows went.
 func deleteBanner(ctx context.Context, db bun.IDB, id string) (int64, error) {
 	return affected(db.NewDelete().Model((*bannerRow)(nil)).Where("id = ?", id).Exec(ctx))
+}
+
+// lockCategories reads every category FOR UPDATE: moves of categories are
+// serialised, so two concurrent moves cannot close a cycle together.
+func lockCategories(ctx context.Context, tx bun.Tx) ([]categoryRow, error) {
+	var rows []categoryRow
+	err := tx.NewSelect().Model(&rows).Order("id").For("UPDATE").Scan(ctx)
+	return rows, err
+}
+
+func updateCategory(ctx context.Context, db bun.IDB, row *categoryRow) error {
+	_, err := db.NewUpdate().Model(row).Column("parent_id", "name", "icon_url", "sort_order").WherePK().Exec(ctx)
+	return err
+}
+
+// categoryCount is how many products a category holds directly.
+type categoryCount struct {
+	CategoryID string `bun:"category_id"`
+	Products   int64  `bun:"products"`
+	OnSale     int64  `bun:"on_sale"`
+}
+
+func countProductsByCategory(ctx context.Context, db bun.IDB) ([]categoryCount, error) {
+	var counts []categoryCount
+	err := db.NewSelect().Table("products").ColumnExpr("category_id").
+		ColumnExpr("COUNT(*) AS products").ColumnExpr("COALESCE(SUM(status = ?), 0) AS on_sale", statusOnSale).
+		Group("category_id").Scan(ctx, &counts)
+	return counts, err
+}
+
+// productExists reports whether a product's id is id exactly (the
+// column's collation also matches other spellings, which name no page of
+// the storefront).
+func productExists(ctx context.Context, db bun.IDB, id string) (bool, error) {
+	var found []string
+	err := db.NewSelect().Table("products").Column("id").Where("id = ?", id).Scan(ctx, &found)
+	return slices.Contains(found, id), err
+}
+
+// adminFilter narrows the operator's product list.
+type adminFilter struct {
+	categories []string // with descendants; empty: all
+	status     int32    // 0: both
+	query      string   // title or subtitle contains it, or the id is it
+}
+
+// selectAdminProducts reads a page of products on sale or not, newest
+// first, strictly before seq beforeSeq when it is above 0.
+func selectAdminProducts(ctx context.Context, db bun.IDB, f adminFilter, beforeSeq int64, limit int) ([]productRow, error) {
+	var rows []productRow
+	q := db.NewSelect().Model(&rows).OrderExpr("seq DESC").Limit(limit)
+	if len(f.categories) > 0 {
+		q = q.Where("category_id IN (?)", bun.List(f.categories))
+	}
+	if f.status != 0 {
+		q = q.Where("status = ?", f.status)
+	}
+	if f.query != "" {
+		pattern := likePattern(f.query)
+		q = q.Where("(title LIKE ? OR subtitle LIKE ? OR id = ?)", pattern, pattern, f.query)
+	}
+	if beforeSeq > 0 {
+		q = q.Where("seq < ?", beforeSeq)
+	}
+	return rows, q.Scan(ctx)
+}
+
+func selectProductImage(ctx context.Context, db bun.IDB, id string) (*productImageRow, error) {
+	row := &productImageRow{}
+	err := db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return row, err
+}
+
+// selectProductImageBySum reads the picture with these bytes, without
+// them; nil when there is none.
+func selectProductImageBySum(ctx context.Context, db bun.IDB, sum []byte) (*productImageRow, error) {
+	row := &productImageRow{}
+	err := db.NewSelect().Model(row).ExcludeColumn("data").Where("sha256 = ?", sum).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return row, err
+}
+
+// selectBanners reads every banner, in carousel order.
+func selectBanners(ctx context.Context, db bun.IDB) ([]bannerRow, error) {
+	var rows []bannerRow
+	err := db.NewSelect().Model(&rows).Order("sort_order", "id").Scan(ctx)
+	return rows, err
+}
+
+// lockBanners reads every banner FOR UPDATE, in carousel order.
+func lockBanners(ctx context.Context, tx bun.Tx) ([]bannerRow, error) {
+	var rows []bannerRow
+	err := tx.NewSelect().Model(&rows).Order("sort_order", "id").For("UPDATE").Scan(ctx)
+	return rows, err
+}
+
+func updateBannerOrder(ctx context.Context, db bun.IDB, id string, sortOrder int32) error {
+	_, err := db.NewUpdate().Table("banners").Set("sort_order = ?", sortOrder).Where("id = ?", id).Exec(ctx)
+	return err
 }
 
 // The demo catalog's rows are inserted with INSERT IGNORE, so seeding

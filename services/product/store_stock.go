@@ -2,6 +2,7 @@ package product
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/uptrace/bun"
 )
@@ -115,4 +116,30 @@ func returnAllocatedUnits(ctx context.Context, db bun.IDB, productID string, qua
 func updateAllocation(ctx context.Context, db bun.IDB, row *allocationRow, columns ...string) error {
 	_, err := db.NewUpdate().Model(row).Column(columns...).WherePK().Exec(ctx)
 	return err
+}
+
+// lockProduct reads the product whose id is id exactly FOR UPDATE.
+func lockProduct(ctx context.Context, tx bun.Tx, id string) (*productRow, error) {
+	row := &productRow{}
+	err := tx.NewSelect().Model(row).Where("id = ?", id).For("UPDATE").Scan(ctx)
+	if err == nil && row.ID != id {
+		return nil, sql.ErrNoRows
+	}
+	return row, err
+}
+
+func selectStockAdjustment(ctx context.Context, db bun.IDB, id string) (*stockAdjustmentRow, error) {
+	row := &stockAdjustmentRow{}
+	return row, db.NewSelect().Model(row).Where("id = ?", id).Scan(ctx)
+}
+
+// selectStockAdjustments reads a page of a product's stock history,
+// newest first, strictly before seq beforeSeq when it is above 0.
+func selectStockAdjustments(ctx context.Context, db bun.IDB, productID string, beforeSeq int64, limit int) ([]stockAdjustmentRow, error) {
+	var rows []stockAdjustmentRow
+	q := db.NewSelect().Model(&rows).Where("product_id = ?", productID).OrderExpr("seq DESC").Limit(limit)
+	if beforeSeq > 0 {
+		q = q.Where("seq < ?", beforeSeq)
+	}
+	return rows, q.Scan(ctx)
 }

@@ -6,12 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/binary"
 	"encoding/hex"
-	"image"
-	"image/jpeg"
-	"image/png"
-	"io"
+	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -20,12 +16,12 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
-	"golang.org/x/image/webp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	reviewv1 "mall/gen/mall/review/v1"
 	"mall/services/platform/auth"
 	"mall/services/platform/db"
+	"mall/services/platform/picture"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 )
@@ -34,17 +30,15 @@ import (
 // uses is kept.
 const (
 	// MaxImageSide bounds a picture's width and height in pixels: a photo
-	// shown beside a review needs no more, and a decoded picture of that
-	// size (at most 4096 x 4096 x 8 bytes for 16-bit PNG) bounds the memory
-	// one check takes.
-	MaxImageSide = 4096
+	// shown beside a review needs no more.
+	MaxImageSide = picture.MaxSide
 	// DefaultImageQuota is how many unused pictures one shopper may hold.
 	DefaultImageQuota = 30
 	// DefaultImageTTL is how long a picture no review uses is kept.
 	DefaultImageTTL = 24 * time.Hour
 	// DefaultImageDecoders is how many pictures are decoded at once in a
 	// process (each may take up to 128 MiB while it is checked).
-	DefaultImageDecoders = 2
+	DefaultImageDecoders = picture.DefaultDecoders
 )
 
 // DefaultUploadLimit paces one shopper's uploads: a refused file is not
@@ -63,80 +57,20 @@ var imageIDPattern = regexp.MustCompile(`^ri-[a-z2-7]{26}$`)
 // after its own, so pictures of shoppers who never come back go too.
 const sweepBatch = 100
 
-// imageFormat is a picture type the service takes.
-type imageFormat struct {
-	contentType  string
-	decodeConfig func(io.Reader) (image.Config, error)
-	decode       func(io.Reader) (image.Image, error)
-	// whole reports whether data ends where the format says it ends: a
-	// cut file, or one with something appended (an HTML or ZIP polyglot),
-	// does not.
-	whole func(data []byte) bool
-}
-
-var (
-	jpegFormat = imageFormat{contentType: "image/jpeg", decodeConfig: jpeg.DecodeConfig, decode: jpeg.Decode,
-		whole: func(data []byte) bool { return bytes.HasSuffix(data, []byte{0xff, 0xd9}) }}
-	pngFormat = imageFormat{contentType: "image/png", decodeConfig: png.DecodeConfig, decode: png.Decode,
-		// The IEND chunk: length 0, type, CRC.
-		whole: func(data []byte) bool {
-			return bytes.HasSuffix(data, []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82})
-		}}
-	webpFormat = imageFormat{contentType: "image/webp", decodeConfig: webp.DecodeConfig, decode: webp.Decode,
-		// The RIFF header's size is the file's size after its first 8 bytes.
-		whole: func(data []byte) bool { return uint64(binary.LittleEndian.Uint32(data[4:8]))+8 == uint64(len(data)) }}
-)
-
-// sniffImage names the format data is by its first bytes (never by a
-// name or a declared type); nil for anything else, SVG and HTML included.
-func sniffImage(data []byte) *imageFormat {
+// inspectImage checks that data is a picture a review may show
+// (picture.Inspector) and words a refusal with the review's reasons.
+func (s *Service) inspectImage(ctx context.Context, data []byte) (*picture.Checked, error) {
+	checked, err := s.pictures.Inspect(ctx, data)
+	var dims *picture.DimensionsError
 	switch {
-	case bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}):
-		return &jpegFormat
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		return &pngFormat
-	case len(data) >= 12 && bytes.HasPrefix(data, []byte("RIFF")) && string(data[8:12]) == "WEBP":
-		return &webpFormat
-	}
-	return nil
-}
-
-// checkedImage is an uploaded picture that passed inspectImage.
-type checkedImage struct {
-	format        *imageFormat
-	width, height int
-}
-
-// inspectImage checks that data is a whole JPEG, PNG or WebP picture of at
-// most MaxImageSide pixels a side that decodes: its header first (cheap,
-// and the size is known before anything is allocated), then the whole
-// picture, one decode slot at a time.
-func (s *Service) inspectImage(ctx context.Context, data []byte) (*checkedImage, error) {
-	format := sniffImage(data)
-	if format == nil {
+	case errors.Is(err, picture.ErrType):
 		return nil, errImageType()
-	}
-	if !format.whole(data) {
+	case errors.Is(err, picture.ErrInvalid):
 		return nil, errImageInvalid()
+	case errors.As(err, &dims):
+		return nil, errImageDimensions(dims.Width, dims.Height)
 	}
-	config, err := format.decodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, errImageInvalid()
-	}
-	if config.Width < 1 || config.Height < 1 || config.Width > MaxImageSide || config.Height > MaxImageSide {
-		return nil, errImageDimensions(config.Width, config.Height)
-	}
-	select {
-	case s.decodeSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	_, err = format.decode(bytes.NewReader(data))
-	<-s.decodeSlots
-	if err != nil {
-		return nil, errImageInvalid()
-	}
-	return &checkedImage{format: format, width: config.Width, height: config.Height}, nil
+	return checked, err
 }
 
 // UploadReviewImage checks and stores a picture for the caller's next
@@ -178,7 +112,7 @@ func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[re
 		return nil, err
 	}
 	row := &imageRow{
-		ID: newImageID(), UserID: userID, ContentType: checked.format.contentType, Width: checked.width, Height: checked.height,
+		ID: newImageID(), UserID: userID, ContentType: checked.ContentType, Width: checked.Width, Height: checked.Height,
 		SizeBytes: len(data), SHA256: sum[:], Data: data, CreatedAt: at,
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {

@@ -18,6 +18,7 @@ import (
 	"mall/gen/mall/review/v1/reviewv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/cache"
+	"mall/services/platform/picture"
 	"mall/services/platform/ratelimit"
 )
 
@@ -64,7 +65,7 @@ type Service struct {
 
 	summaries    *cache.Aside // ReviewSummary by product id
 	cacheEnabled atomic.Bool
-	decodeSlots  chan struct{} // one per picture being decoded (inspectImage)
+	pictures     *picture.Inspector
 	uploads      *ratelimit.Limiter
 }
 
@@ -90,7 +91,7 @@ func NewService(db *bun.DB, orders orderv1connect.OrderServiceClient, users user
 		opts.UploadLimit = defaults.UploadLimit
 	}
 	s := &Service{db: db, orders: orders, users: users, logger: logger, opts: opts,
-		now: func() time.Time { return time.Now().UTC() }, decodeSlots: make(chan struct{}, opts.ImageDecoders),
+		now: func() time.Time { return time.Now().UTC() }, pictures: picture.NewInspector(opts.ImageDecoders),
 		uploads: ratelimit.New(client, opts.KeyPrefix+"review:uploads:")}
 	s.summaries = cache.NewAside(client, cache.AsideOptions{Name: "review_summaries",
 		TTL: opts.SummaryTTL, NegativeTTL: opts.EmptySummaryTTL, Jitter: 0.2, LocalTTL: opts.LocalTTL})

@@ -1,3 +1,4 @@
+import { lazy } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useSession } from "../hooks/useSession";
@@ -7,6 +8,8 @@ import { AdminLayout } from "./AdminLayout";
 import "./admin.css";
 import "./i18n";
 import { OverviewPage } from "./Overview";
+
+const CatalogArea = lazy(() => import("./catalog/CatalogArea"));
 
 // AdminApp is the operators' console under /admin. Only an operator's
 // session sees it; the services refuse every console call from any other
@@ -20,6 +23,7 @@ export default function AdminApp() {
     <Routes>
       <Route element={<AdminLayout />}>
         <Route index element={<OverviewPage />} />
+        <Route path="catalog/*" element={<CatalogArea />} />
         <Route path="*" element={<Navigate to="/admin" replace />} />
       </Route>
     </Routes>

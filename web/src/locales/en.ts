@@ -384,6 +384,8 @@ const en = {
       UNPAID_UNITS_LIMIT: "At most {{limit}} items can wait for payment (you have {{current}}). Please pay for or cancel an order first.",
       REVIEW_IMAGE_QUOTA: "You can hold at most {{limit}} unused pictures (you have {{current}}). Post a review with them, or upload again in a day.",
       REVIEW_IMAGE_DIMENSIONS: "A picture may be at most {{limit}} pixels wide and high (this one is {{width}}×{{height}}).",
+      STOCK_OUT_OF_RANGE: "Available stock must stay between 0 and {{limit}} (available now: {{available}}).",
+      PRODUCT_IMAGE_DIMENSIONS: "A picture may be at most {{limit}} pixels wide and high (this one is {{width}}×{{height}}).",
     },
     reason: {
       INTERNAL: "Something went wrong on our side. Please try again.",
@@ -459,6 +461,12 @@ const en = {
       REVIEW_IMAGE_QUOTA: "You have too many unused pictures. Post a review, or upload again in a day.",
       REVIEW_IMAGE_NOT_FOUND: "The picture does not exist or has expired. Please upload it again.",
       REVIEW_IMAGE_IN_USE: "This picture is already used by another review. Please upload it again.",
+      CATEGORY_CYCLE: "A category cannot move under itself or one of its subcategories.",
+      STOCK_OUT_OF_RANGE: "Available stock cannot go below 0 or above the limit.",
+      STOCK_ADJUSTMENT_CONFLICT: "This stock adjustment was already sent with other values. Refresh and adjust again.",
+      PRODUCT_IMAGE_TYPE: "Only JPEG, PNG or WebP pictures can be uploaded.",
+      PRODUCT_IMAGE_INVALID: "The picture is damaged or incomplete. Please choose another one.",
+      PRODUCT_IMAGE_DIMENSIONS: "The picture is too large: at most 4096 pixels wide and tall.",
     },
   },
   violations: {

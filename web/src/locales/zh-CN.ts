@@ -390,6 +390,8 @@ const zhCN = {
       UNPAID_UNITS_LIMIT: "待付款的商品最多 {{limit}} 件（您已有 {{current}} 件待付款），请先付款或取消部分订单。",
       REVIEW_IMAGE_QUOTA: "未使用的图片最多 {{limit}} 张（您已有 {{current}} 张），请先发表评价，或一天后再上传。",
       REVIEW_IMAGE_DIMENSIONS: "图片的长和宽都不能超过 {{limit}} 像素（这张是 {{width}}×{{height}}）。",
+      STOCK_OUT_OF_RANGE: "调整后的可用库存须在 0 到 {{limit}} 之间（当前可用 {{available}}）。",
+      PRODUCT_IMAGE_DIMENSIONS: "图片的长和宽都不能超过 {{limit}} 像素（这张是 {{width}}×{{height}}）。",
     },
     // By the reason (google.rpc.ErrorInfo) of a service's refusal.
     reason: {
@@ -465,6 +467,12 @@ const zhCN = {
       REVIEW_IMAGE_QUOTA: "未使用的图片太多了，请先发表评价，或一天后再上传。",
       REVIEW_IMAGE_NOT_FOUND: "图片不存在或已过期，请重新上传。",
       REVIEW_IMAGE_IN_USE: "这张图片已用于其他评价，请重新上传。",
+      CATEGORY_CYCLE: "不能把分类移到它自己或它的子分类下面。",
+      STOCK_OUT_OF_RANGE: "调整后的可用库存不能小于 0，也不能超过上限。",
+      STOCK_ADJUSTMENT_CONFLICT: "这次库存调整已用其他内容提交过，请刷新后重新调整。",
+      PRODUCT_IMAGE_TYPE: "只能上传 JPEG、PNG 或 WebP 格式的图片。",
+      PRODUCT_IMAGE_INVALID: "图片已损坏或不完整，请换一张。",
+      PRODUCT_IMAGE_DIMENSIONS: "图片尺寸过大，长和宽都不能超过 4096 像素。",
     },
   },
   // A field's problem by the protovalidate rule it breaks (lib/errors.ts

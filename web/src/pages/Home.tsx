@@ -9,6 +9,7 @@ import { QueryView } from "../components/QueryView";
 import { Empty, Price, ProductGrid, SaleClock } from "../components/ui";
 import { useTitle } from "../hooks/useTitle";
 import { Picture } from "../components/Picture";
+import { bannerTarget } from "../lib/banner";
 
 export function HomePage() {
   useTitle();
@@ -89,7 +90,7 @@ function Carousel({ banners }: { banners: Banner[] }) {
   if (banners.length === 0) return null;
   const b = banners[at % banners.length];
   if (!b) return null;
-  const target = b.productId ? `/product/${b.productId}` : b.linkUrl || "/";
+  const target = bannerTarget(b);
   return (
     <section className="carousel" aria-roledescription={t("home.carousel")}>
       <Link to={target} className="slide">

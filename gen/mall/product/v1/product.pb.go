@@ -304,6 +304,114 @@ func (AllocationState) EnumDescriptor() ([]byte, []int) {
 	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{4}
 }
 
+// BannerState is where a banner is in its schedule.
+type BannerState int32
+
+const (
+	BannerState_BANNER_STATE_UNSPECIFIED BannerState = 0
+	// starts_at is still ahead.
+	BannerState_BANNER_STATE_SCHEDULED BannerState = 1
+	// Shown on the storefront now.
+	BannerState_BANNER_STATE_LIVE BannerState = 2
+	// ends_at has passed.
+	BannerState_BANNER_STATE_ENDED BannerState = 3
+)
+
+// Enum value maps for BannerState.
+var (
+	BannerState_name = map[int32]string{
+		0: "BANNER_STATE_UNSPECIFIED",
+		1: "BANNER_STATE_SCHEDULED",
+		2: "BANNER_STATE_LIVE",
+		3: "BANNER_STATE_ENDED",
+	}
+	BannerState_value = map[string]int32{
+		"BANNER_STATE_UNSPECIFIED": 0,
+		"BANNER_STATE_SCHEDULED":   1,
+		"BANNER_STATE_LIVE":        2,
+		"BANNER_STATE_ENDED":       3,
+	}
+)
+
+func (x BannerState) Enum() *BannerState {
+	p := new(BannerState)
+	*p = x
+	return p
+}
+
+func (x BannerState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BannerState) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_product_v1_product_proto_enumTypes[5].Descriptor()
+}
+
+func (BannerState) Type() protoreflect.EnumType {
+	return &file_mall_product_v1_product_proto_enumTypes[5]
+}
+
+func (x BannerState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use BannerState.Descriptor instead.
+func (BannerState) EnumDescriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{5}
+}
+
+// StockAdjustmentKind says which call changed the stock.
+type StockAdjustmentKind int32
+
+const (
+	StockAdjustmentKind_STOCK_ADJUSTMENT_KIND_UNSPECIFIED StockAdjustmentKind = 0
+	// AdjustStock: a delta with a reason.
+	StockAdjustmentKind_STOCK_ADJUSTMENT_KIND_ADJUST StockAdjustmentKind = 1
+	// SetStock: a new level.
+	StockAdjustmentKind_STOCK_ADJUSTMENT_KIND_SET StockAdjustmentKind = 2
+)
+
+// Enum value maps for StockAdjustmentKind.
+var (
+	StockAdjustmentKind_name = map[int32]string{
+		0: "STOCK_ADJUSTMENT_KIND_UNSPECIFIED",
+		1: "STOCK_ADJUSTMENT_KIND_ADJUST",
+		2: "STOCK_ADJUSTMENT_KIND_SET",
+	}
+	StockAdjustmentKind_value = map[string]int32{
+		"STOCK_ADJUSTMENT_KIND_UNSPECIFIED": 0,
+		"STOCK_ADJUSTMENT_KIND_ADJUST":      1,
+		"STOCK_ADJUSTMENT_KIND_SET":         2,
+	}
+)
+
+func (x StockAdjustmentKind) Enum() *StockAdjustmentKind {
+	p := new(StockAdjustmentKind)
+	*p = x
+	return p
+}
+
+func (x StockAdjustmentKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StockAdjustmentKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_product_v1_product_proto_enumTypes[6].Descriptor()
+}
+
+func (StockAdjustmentKind) Type() protoreflect.EnumType {
+	return &file_mall_product_v1_product_proto_enumTypes[6]
+}
+
+func (x StockAdjustmentKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StockAdjustmentKind.Descriptor instead.
+func (StockAdjustmentKind) EnumDescriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{6}
+}
+
 // Category is a node of the category tree.
 type Category struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -620,10 +728,14 @@ type Banner struct {
 	// Where a click goes (a product page, a campaign).
 	LinkUrl string `protobuf:"bytes,4,opt,name=link_url,json=linkUrl,proto3" json:"link_url,omitempty"`
 	// The promoted product, if any.
-	ProductId     string                 `protobuf:"bytes,5,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	SortOrder     int32                  `protobuf:"varint,6,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
-	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
-	EndsAt        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	ProductId string                 `protobuf:"bytes,5,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SortOrder int32                  `protobuf:"varint,6,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	StartsAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	// The promoted category, if any (a click opens its page).
+	CategoryId string `protobuf:"bytes,9,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// The promoted search, if any (a click searches for it).
+	Keyword       string `protobuf:"bytes,10,opt,name=keyword,proto3" json:"keyword,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -714,16 +826,34 @@ func (x *Banner) GetEndsAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Banner) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *Banner) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
 // BannerSpec holds the editable fields of a banner.
 type BannerSpec struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Title         string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	ImageUrl      string                 `protobuf:"bytes,2,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
-	LinkUrl       string                 `protobuf:"bytes,3,opt,name=link_url,json=linkUrl,proto3" json:"link_url,omitempty"`
-	ProductId     string                 `protobuf:"bytes,4,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	SortOrder     int32                  `protobuf:"varint,5,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
-	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
-	EndsAt        *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Title     string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	ImageUrl  string                 `protobuf:"bytes,2,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
+	LinkUrl   string                 `protobuf:"bytes,3,opt,name=link_url,json=linkUrl,proto3" json:"link_url,omitempty"`
+	ProductId string                 `protobuf:"bytes,4,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SortOrder int32                  `protobuf:"varint,5,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	StartsAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	// A banner promotes one thing at most: a product, a category or a
+	// search (link_url stays for campaign pages).
+	CategoryId    string `protobuf:"bytes,8,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	Keyword       string `protobuf:"bytes,9,opt,name=keyword,proto3" json:"keyword,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -805,6 +935,20 @@ func (x *BannerSpec) GetEndsAt() *timestamppb.Timestamp {
 		return x.EndsAt
 	}
 	return nil
+}
+
+func (x *BannerSpec) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *BannerSpec) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
 }
 
 // RankingEntry is one place of a top-seller ranking.
@@ -2907,9 +3051,11 @@ func (x *UpdateProductResponse) GetProduct() *Product {
 }
 
 type SetStockRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Stock         int64                  `protobuf:"varint,2,opt,name=stock,proto3" json:"stock,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Stock     int64                  `protobuf:"varint,2,opt,name=stock,proto3" json:"stock,omitempty"`
+	// Why, kept in the stock history (optional).
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2956,6 +3102,13 @@ func (x *SetStockRequest) GetStock() int64 {
 		return x.Stock
 	}
 	return 0
+}
+
+func (x *SetStockRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 type SetStockResponse struct {
@@ -3266,6 +3419,1235 @@ func (*DeleteBannerResponse) Descriptor() ([]byte, []int) {
 	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{52}
 }
 
+// AdminCategory is a category as the operator console lists it.
+type AdminCategory struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Category *Category              `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	// Products filed directly under it, on sale or off shelf.
+	ProductCount int64 `protobuf:"varint,2,opt,name=product_count,json=productCount,proto3" json:"product_count,omitempty"`
+	// Of those, the ones on sale.
+	OnSaleCount   int64 `protobuf:"varint,3,opt,name=on_sale_count,json=onSaleCount,proto3" json:"on_sale_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminCategory) Reset() {
+	*x = AdminCategory{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminCategory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminCategory) ProtoMessage() {}
+
+func (x *AdminCategory) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminCategory.ProtoReflect.Descriptor instead.
+func (*AdminCategory) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *AdminCategory) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
+func (x *AdminCategory) GetProductCount() int64 {
+	if x != nil {
+		return x.ProductCount
+	}
+	return 0
+}
+
+func (x *AdminCategory) GetOnSaleCount() int64 {
+	if x != nil {
+		return x.OnSaleCount
+	}
+	return 0
+}
+
+// AdminProduct is a product with all of its stock columns.
+type AdminProduct struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// stock is the available stock.
+	Product *Product `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	// Held by checkouts that are not paid yet.
+	Reserved int64 `protobuf:"varint,2,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	Sold     int64 `protobuf:"varint,3,opt,name=sold,proto3" json:"sold,omitempty"`
+	// Set aside for flash sales.
+	Allocated     int64 `protobuf:"varint,4,opt,name=allocated,proto3" json:"allocated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminProduct) Reset() {
+	*x = AdminProduct{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminProduct) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminProduct) ProtoMessage() {}
+
+func (x *AdminProduct) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminProduct.ProtoReflect.Descriptor instead.
+func (*AdminProduct) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *AdminProduct) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+func (x *AdminProduct) GetReserved() int64 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
+func (x *AdminProduct) GetSold() int64 {
+	if x != nil {
+		return x.Sold
+	}
+	return 0
+}
+
+func (x *AdminProduct) GetAllocated() int64 {
+	if x != nil {
+		return x.Allocated
+	}
+	return 0
+}
+
+// ProductImage is an uploaded catalog picture.
+type ProductImage struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	ImageId string                 `protobuf:"bytes,1,opt,name=image_id,json=imageId,proto3" json:"image_id,omitempty"`
+	// Where it is served: /product-img/<image_id>.
+	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// image/jpeg, image/png or image/webp, as read from the content.
+	ContentType   string                 `protobuf:"bytes,3,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Width         int32                  `protobuf:"varint,4,opt,name=width,proto3" json:"width,omitempty"`
+	Height        int32                  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	SizeBytes     int64                  `protobuf:"varint,6,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductImage) Reset() {
+	*x = ProductImage{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductImage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductImage) ProtoMessage() {}
+
+func (x *ProductImage) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductImage.ProtoReflect.Descriptor instead.
+func (*ProductImage) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ProductImage) GetImageId() string {
+	if x != nil {
+		return x.ImageId
+	}
+	return ""
+}
+
+func (x *ProductImage) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *ProductImage) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ProductImage) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *ProductImage) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ProductImage) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *ProductImage) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// StockAdjustment is one change of a product's available stock.
+type StockAdjustment struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	AdjustmentId string                 `protobuf:"bytes,1,opt,name=adjustment_id,json=adjustmentId,proto3" json:"adjustment_id,omitempty"`
+	ProductId    string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Kind         StockAdjustmentKind    `protobuf:"varint,3,opt,name=kind,proto3,enum=mall.product.v1.StockAdjustmentKind" json:"kind,omitempty"`
+	// stock_after - stock_before.
+	Delta  int64  `protobuf:"varint,4,opt,name=delta,proto3" json:"delta,omitempty"`
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The operator who made it.
+	ActorId string `protobuf:"bytes,6,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	// Available stock before and after.
+	StockBefore   int64                  `protobuf:"varint,7,opt,name=stock_before,json=stockBefore,proto3" json:"stock_before,omitempty"`
+	StockAfter    int64                  `protobuf:"varint,8,opt,name=stock_after,json=stockAfter,proto3" json:"stock_after,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockAdjustment) Reset() {
+	*x = StockAdjustment{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockAdjustment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockAdjustment) ProtoMessage() {}
+
+func (x *StockAdjustment) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockAdjustment.ProtoReflect.Descriptor instead.
+func (*StockAdjustment) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *StockAdjustment) GetAdjustmentId() string {
+	if x != nil {
+		return x.AdjustmentId
+	}
+	return ""
+}
+
+func (x *StockAdjustment) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *StockAdjustment) GetKind() StockAdjustmentKind {
+	if x != nil {
+		return x.Kind
+	}
+	return StockAdjustmentKind_STOCK_ADJUSTMENT_KIND_UNSPECIFIED
+}
+
+func (x *StockAdjustment) GetDelta() int64 {
+	if x != nil {
+		return x.Delta
+	}
+	return 0
+}
+
+func (x *StockAdjustment) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *StockAdjustment) GetActorId() string {
+	if x != nil {
+		return x.ActorId
+	}
+	return ""
+}
+
+func (x *StockAdjustment) GetStockBefore() int64 {
+	if x != nil {
+		return x.StockBefore
+	}
+	return 0
+}
+
+func (x *StockAdjustment) GetStockAfter() int64 {
+	if x != nil {
+		return x.StockAfter
+	}
+	return 0
+}
+
+func (x *StockAdjustment) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// AdminBanner is a banner with where it is in its schedule.
+type AdminBanner struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Banner        *Banner                `protobuf:"bytes,1,opt,name=banner,proto3" json:"banner,omitempty"`
+	State         BannerState            `protobuf:"varint,2,opt,name=state,proto3,enum=mall.product.v1.BannerState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminBanner) Reset() {
+	*x = AdminBanner{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminBanner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminBanner) ProtoMessage() {}
+
+func (x *AdminBanner) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminBanner.ProtoReflect.Descriptor instead.
+func (*AdminBanner) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *AdminBanner) GetBanner() *Banner {
+	if x != nil {
+		return x.Banner
+	}
+	return nil
+}
+
+func (x *AdminBanner) GetState() BannerState {
+	if x != nil {
+		return x.State
+	}
+	return BannerState_BANNER_STATE_UNSPECIFIED
+}
+
+type AdminListCategoriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListCategoriesRequest) Reset() {
+	*x = AdminListCategoriesRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListCategoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListCategoriesRequest) ProtoMessage() {}
+
+func (x *AdminListCategoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListCategoriesRequest.ProtoReflect.Descriptor instead.
+func (*AdminListCategoriesRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{58}
+}
+
+type AdminListCategoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Parents before children, siblings by sort_order.
+	Categories    []*AdminCategory `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListCategoriesResponse) Reset() {
+	*x = AdminListCategoriesResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListCategoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListCategoriesResponse) ProtoMessage() {}
+
+func (x *AdminListCategoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListCategoriesResponse.ProtoReflect.Descriptor instead.
+func (*AdminListCategoriesResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *AdminListCategoriesResponse) GetCategories() []*AdminCategory {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+type UpdateCategoryRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CategoryId string                 `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// Empty moves it to the root.
+	ParentId      string `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	IconUrl       string `protobuf:"bytes,4,opt,name=icon_url,json=iconUrl,proto3" json:"icon_url,omitempty"`
+	SortOrder     int32  `protobuf:"varint,5,opt,name=sort_order,json=sortOrder,proto3" json:"sort_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCategoryRequest) Reset() {
+	*x = UpdateCategoryRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCategoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCategoryRequest) ProtoMessage() {}
+
+func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCategoryRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCategoryRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *UpdateCategoryRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *UpdateCategoryRequest) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *UpdateCategoryRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateCategoryRequest) GetIconUrl() string {
+	if x != nil {
+		return x.IconUrl
+	}
+	return ""
+}
+
+func (x *UpdateCategoryRequest) GetSortOrder() int32 {
+	if x != nil {
+		return x.SortOrder
+	}
+	return 0
+}
+
+type UpdateCategoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Category      *Category              `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCategoryResponse) Reset() {
+	*x = UpdateCategoryResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCategoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCategoryResponse) ProtoMessage() {}
+
+func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCategoryResponse.ProtoReflect.Descriptor instead.
+func (*UpdateCategoryResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *UpdateCategoryResponse) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
+type AdminListProductsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty lists every category.
+	CategoryId string `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// Unspecified lists both.
+	Status ProductStatus `protobuf:"varint,2,opt,name=status,proto3,enum=mall.product.v1.ProductStatus" json:"status,omitempty"`
+	// Matches the title or subtitle, or the product id exactly.
+	Query string `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
+	// 0 means the server default (20).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Valid only for the filters it came with.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListProductsRequest) Reset() {
+	*x = AdminListProductsRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListProductsRequest) ProtoMessage() {}
+
+func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListProductsRequest.ProtoReflect.Descriptor instead.
+func (*AdminListProductsRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *AdminListProductsRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *AdminListProductsRequest) GetStatus() ProductStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+func (x *AdminListProductsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *AdminListProductsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *AdminListProductsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type AdminListProductsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Products []*AdminProduct        `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	// Empty when there are no more pages.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListProductsResponse) Reset() {
+	*x = AdminListProductsResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListProductsResponse) ProtoMessage() {}
+
+func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListProductsResponse.ProtoReflect.Descriptor instead.
+func (*AdminListProductsResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *AdminListProductsResponse) GetProducts() []*AdminProduct {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *AdminListProductsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UploadProductImageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file's bytes. At most 700 KiB: the request must fit the server's
+	// 1 MiB body limit also as JSON, where bytes travel as base64 (4/3).
+	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadProductImageRequest) Reset() {
+	*x = UploadProductImageRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadProductImageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadProductImageRequest) ProtoMessage() {}
+
+func (x *UploadProductImageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadProductImageRequest.ProtoReflect.Descriptor instead.
+func (*UploadProductImageRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *UploadProductImageRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type UploadProductImageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Image         *ProductImage          `protobuf:"bytes,1,opt,name=image,proto3" json:"image,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadProductImageResponse) Reset() {
+	*x = UploadProductImageResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadProductImageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadProductImageResponse) ProtoMessage() {}
+
+func (x *UploadProductImageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadProductImageResponse.ProtoReflect.Descriptor instead.
+func (*UploadProductImageResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *UploadProductImageResponse) GetImage() *ProductImage {
+	if x != nil {
+		return x.Image
+	}
+	return nil
+}
+
+type AdjustStockRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the caller (a UUID per adjustment); the idempotency key.
+	AdjustmentId string `protobuf:"bytes,1,opt,name=adjustment_id,json=adjustmentId,proto3" json:"adjustment_id,omitempty"`
+	ProductId    string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Delta        int64  `protobuf:"varint,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	// Why, kept in the stock history.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdjustStockRequest) Reset() {
+	*x = AdjustStockRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdjustStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdjustStockRequest) ProtoMessage() {}
+
+func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdjustStockRequest.ProtoReflect.Descriptor instead.
+func (*AdjustStockRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *AdjustStockRequest) GetAdjustmentId() string {
+	if x != nil {
+		return x.AdjustmentId
+	}
+	return ""
+}
+
+func (x *AdjustStockRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *AdjustStockRequest) GetDelta() int64 {
+	if x != nil {
+		return x.Delta
+	}
+	return 0
+}
+
+func (x *AdjustStockRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type AdjustStockResponse struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Adjustment *StockAdjustment       `protobuf:"bytes,1,opt,name=adjustment,proto3" json:"adjustment,omitempty"`
+	// The product as it is after the adjustment.
+	Product       *Product `protobuf:"bytes,2,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdjustStockResponse) Reset() {
+	*x = AdjustStockResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdjustStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdjustStockResponse) ProtoMessage() {}
+
+func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdjustStockResponse.ProtoReflect.Descriptor instead.
+func (*AdjustStockResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *AdjustStockResponse) GetAdjustment() *StockAdjustment {
+	if x != nil {
+		return x.Adjustment
+	}
+	return nil
+}
+
+func (x *AdjustStockResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type ListStockAdjustmentsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// 0 means the server default (20).
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStockAdjustmentsRequest) Reset() {
+	*x = ListStockAdjustmentsRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStockAdjustmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStockAdjustmentsRequest) ProtoMessage() {}
+
+func (x *ListStockAdjustmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStockAdjustmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListStockAdjustmentsRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *ListStockAdjustmentsRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ListStockAdjustmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListStockAdjustmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListStockAdjustmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first.
+	Adjustments []*StockAdjustment `protobuf:"bytes,1,rep,name=adjustments,proto3" json:"adjustments,omitempty"`
+	// Empty when there are no more pages.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStockAdjustmentsResponse) Reset() {
+	*x = ListStockAdjustmentsResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStockAdjustmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStockAdjustmentsResponse) ProtoMessage() {}
+
+func (x *ListStockAdjustmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStockAdjustmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListStockAdjustmentsResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *ListStockAdjustmentsResponse) GetAdjustments() []*StockAdjustment {
+	if x != nil {
+		return x.Adjustments
+	}
+	return nil
+}
+
+func (x *ListStockAdjustmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type AdminListBannersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListBannersRequest) Reset() {
+	*x = AdminListBannersRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListBannersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListBannersRequest) ProtoMessage() {}
+
+func (x *AdminListBannersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListBannersRequest.ProtoReflect.Descriptor instead.
+func (*AdminListBannersRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{70}
+}
+
+type AdminListBannersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In carousel order (sort_order, then id).
+	Banners       []*AdminBanner `protobuf:"bytes,1,rep,name=banners,proto3" json:"banners,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListBannersResponse) Reset() {
+	*x = AdminListBannersResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListBannersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListBannersResponse) ProtoMessage() {}
+
+func (x *AdminListBannersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListBannersResponse.ProtoReflect.Descriptor instead.
+func (*AdminListBannersResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *AdminListBannersResponse) GetBanners() []*AdminBanner {
+	if x != nil {
+		return x.Banners
+	}
+	return nil
+}
+
+type ReorderBannersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BannerIds     []string               `protobuf:"bytes,1,rep,name=banner_ids,json=bannerIds,proto3" json:"banner_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReorderBannersRequest) Reset() {
+	*x = ReorderBannersRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReorderBannersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReorderBannersRequest) ProtoMessage() {}
+
+func (x *ReorderBannersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReorderBannersRequest.ProtoReflect.Descriptor instead.
+func (*ReorderBannersRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *ReorderBannersRequest) GetBannerIds() []string {
+	if x != nil {
+		return x.BannerIds
+	}
+	return nil
+}
+
+type ReorderBannersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every banner, in carousel order.
+	Banners       []*AdminBanner `protobuf:"bytes,1,rep,name=banners,proto3" json:"banners,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReorderBannersResponse) Reset() {
+	*x = ReorderBannersResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReorderBannersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReorderBannersResponse) ProtoMessage() {}
+
+func (x *ReorderBannersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReorderBannersResponse.ProtoReflect.Descriptor instead.
+func (*ReorderBannersResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *ReorderBannersResponse) GetBanners() []*AdminBanner {
+	if x != nil {
+		return x.Banners
+	}
+	return nil
+}
+
 var File_mall_product_v1_product_proto protoreflect.FileDescriptor
 
 const file_mall_product_v1_product_proto_rawDesc = "" +
@@ -3313,7 +4695,7 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\vprice_cents\x18\x06 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02(\x00R\n" +
 	"priceCents\x12B\n" +
 	"\x06status\x18\a \x01(\x0e2\x1e.mall.product.v1.ProductStatusB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06status\"\x9f\x02\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06status\"\xda\x02\n" +
 	"\x06Banner\x12\x1b\n" +
 	"\tbanner_id\x18\x01 \x01(\tR\bbannerId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x1b\n" +
@@ -3324,7 +4706,11 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\n" +
 	"sort_order\x18\x06 \x01(\x05R\tsortOrder\x127\n" +
 	"\tstarts_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bstartsAt\x123\n" +
-	"\aends_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\"\xa8\x03\n" +
+	"\aends_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x12\x1f\n" +
+	"\vcategory_id\x18\t \x01(\tR\n" +
+	"categoryId\x12\x18\n" +
+	"\akeyword\x18\n" +
+	" \x01(\tR\akeyword\"\xb7\x05\n" +
 	"\n" +
 	"BannerSpec\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12*\n" +
@@ -3337,8 +4723,12 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"sort_order\x18\x05 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x00R\tsortOrder\x12?\n" +
 	"\tstarts_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\bstartsAt\x12;\n" +
-	"\aends_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x06endsAt:T\xbaHQ\x1aO\n" +
-	"\rbanner.window\x12\x1fends_at must be after starts_at\x1a\x1dthis.ends_at > this.starts_at\"l\n" +
+	"\aends_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x06endsAt\x12(\n" +
+	"\vcategory_id\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
+	"categoryId\x12!\n" +
+	"\akeyword\x18\t \x01(\tB\a\xbaH\x04r\x02\x18dR\akeyword:\x95\x02\xbaH\x91\x02\x1aO\n" +
+	"\rbanner.window\x12\x1fends_at must be after starts_at\x1a\x1dthis.ends_at > this.starts_at\x1a\xbd\x01\n" +
+	"\rbanner.target\x12Da banner promotes at most one of product_id, category_id and keyword\x1af(this.product_id != '' ? 1 : 0) + (this.category_id != '' ? 1 : 0) + (this.keyword != '' ? 1 : 0) <= 1\"l\n" +
 	"\fRankingEntry\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x122\n" +
 	"\aproduct\x18\x02 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\x12\x14\n" +
@@ -3489,12 +4879,13 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12>\n" +
 	"\aproduct\x18\x02 \x01(\v2\x1c.mall.product.v1.ProductSpecB\x06\xbaH\x03\xc8\x01\x01R\aproduct\"K\n" +
 	"\x15UpdateProductResponse\x122\n" +
-	"\aproduct\x18\x01 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"`\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"\x82\x01\n" +
 	"\x0fSetStockRequest\x12(\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12#\n" +
 	"\x05stock\x18\x02 \x01(\x03B\r\xbaH\n" +
-	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x05stock\"F\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x05stock\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"F\n" +
 	"\x10SetStockResponse\x122\n" +
 	"\aproduct\x18\x01 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"R\n" +
 	"\x13CreateBannerRequest\x12;\n" +
@@ -3508,7 +4899,102 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x06banner\x18\x01 \x01(\v2\x17.mall.product.v1.BannerR\x06banner\"=\n" +
 	"\x13DeleteBannerRequest\x12&\n" +
 	"\tbanner_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bbannerId\"\x16\n" +
-	"\x14DeleteBannerResponse*i\n" +
+	"\x14DeleteBannerResponse\"\x8f\x01\n" +
+	"\rAdminCategory\x125\n" +
+	"\bcategory\x18\x01 \x01(\v2\x19.mall.product.v1.CategoryR\bcategory\x12#\n" +
+	"\rproduct_count\x18\x02 \x01(\x03R\fproductCount\x12\"\n" +
+	"\ron_sale_count\x18\x03 \x01(\x03R\vonSaleCount\"\x90\x01\n" +
+	"\fAdminProduct\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\x12\x1a\n" +
+	"\breserved\x18\x02 \x01(\x03R\breserved\x12\x12\n" +
+	"\x04sold\x18\x03 \x01(\x03R\x04sold\x12\x1c\n" +
+	"\tallocated\x18\x04 \x01(\x03R\tallocated\"\xe6\x01\n" +
+	"\fProductImage\x12\x19\n" +
+	"\bimage_id\x18\x01 \x01(\tR\aimageId\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12!\n" +
+	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x14\n" +
+	"\x05width\x18\x04 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x05 \x01(\x05R\x06height\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x06 \x01(\x03R\tsizeBytes\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xd7\x02\n" +
+	"\x0fStockAdjustment\x12#\n" +
+	"\radjustment_id\x18\x01 \x01(\tR\fadjustmentId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x128\n" +
+	"\x04kind\x18\x03 \x01(\x0e2$.mall.product.v1.StockAdjustmentKindR\x04kind\x12\x14\n" +
+	"\x05delta\x18\x04 \x01(\x03R\x05delta\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x19\n" +
+	"\bactor_id\x18\x06 \x01(\tR\aactorId\x12!\n" +
+	"\fstock_before\x18\a \x01(\x03R\vstockBefore\x12\x1f\n" +
+	"\vstock_after\x18\b \x01(\x03R\n" +
+	"stockAfter\x129\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"r\n" +
+	"\vAdminBanner\x12/\n" +
+	"\x06banner\x18\x01 \x01(\v2\x17.mall.product.v1.BannerR\x06banner\x122\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1c.mall.product.v1.BannerStateR\x05state\"\x1c\n" +
+	"\x1aAdminListCategoriesRequest\"]\n" +
+	"\x1bAdminListCategoriesResponse\x12>\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2\x1e.mall.product.v1.AdminCategoryR\n" +
+	"categories\"\xdf\x01\n" +
+	"\x15UpdateCategoryRequest\x12*\n" +
+	"\vcategory_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"categoryId\x12$\n" +
+	"\tparent_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\bparentId\x12!\n" +
+	"\x04name\x18\x03 \x01(\tB\r\xbaH\n" +
+	"r\b\x10\x01\x18@2\x02\\SR\x04name\x12&\n" +
+	"\bicon_url\x18\x04 \x01(\tB\v\xbaH\br\x06\x18\x80\x04\x90\x01\x01R\aiconUrl\x12)\n" +
+	"\n" +
+	"sort_order\x18\x05 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x00R\tsortOrder\"O\n" +
+	"\x16UpdateCategoryResponse\x125\n" +
+	"\bcategory\x18\x01 \x01(\v2\x19.mall.product.v1.CategoryR\bcategory\"\xf6\x01\n" +
+	"\x18AdminListProductsRequest\x12(\n" +
+	"\vcategory_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
+	"categoryId\x12@\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x1e.mall.product.v1.ProductStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12\x1d\n" +
+	"\x05query\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05query\x12&\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"~\n" +
+	"\x19AdminListProductsResponse\x129\n" +
+	"\bproducts\x18\x01 \x03(\v2\x1d.mall.product.v1.AdminProductR\bproducts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
+	"\x19UploadProductImageRequest\x12\x1f\n" +
+	"\x04data\x18\x01 \x01(\fB\v\xbaH\bz\x06\x10\x01\x18\x80\xe0+R\x04data\"Q\n" +
+	"\x1aUploadProductImageResponse\x123\n" +
+	"\x05image\x18\x01 \x01(\v2\x1d.mall.product.v1.ProductImageR\x05image\"\xc6\x01\n" +
+	"\x12AdjustStockRequest\x12.\n" +
+	"\radjustment_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fadjustmentId\x12(\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12.\n" +
+	"\x05delta\x18\x03 \x01(\x03B\x18\xbaH\x15\"\x138\x00\x18\x80\x94\xeb\xdc\x03(\x80씣\xfc\xff\xff\xff\xff\x01R\x05delta\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\x10\x01\x18\xc8\x012\x02\\SR\x06reason\"\x8b\x01\n" +
+	"\x13AdjustStockResponse\x12@\n" +
+	"\n" +
+	"adjustment\x18\x01 \x01(\v2 .mall.product.v1.StockAdjustmentR\n" +
+	"adjustment\x122\n" +
+	"\aproduct\x18\x02 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\"\x98\x01\n" +
+	"\x1bListStockAdjustmentsRequest\x12(\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x8a\x01\n" +
+	"\x1cListStockAdjustmentsResponse\x12B\n" +
+	"\vadjustments\x18\x01 \x03(\v2 .mall.product.v1.StockAdjustmentR\vadjustments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x19\n" +
+	"\x17AdminListBannersRequest\"R\n" +
+	"\x18AdminListBannersResponse\x126\n" +
+	"\abanners\x18\x01 \x03(\v2\x1c.mall.product.v1.AdminBannerR\abanners\"M\n" +
+	"\x15ReorderBannersRequest\x124\n" +
+	"\n" +
+	"banner_ids\x18\x01 \x03(\tB\x15\xbaH\x12\x92\x01\x0f\b\x01\x10\xc8\x01\x18\x01\"\x06r\x04\x10\x01\x18@R\tbannerIds\"P\n" +
+	"\x16ReorderBannersResponse\x126\n" +
+	"\abanners\x18\x01 \x03(\v2\x1c.mall.product.v1.AdminBannerR\abanners*i\n" +
 	"\rProductStatus\x12\x1e\n" +
 	"\x1aPRODUCT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16PRODUCT_STATUS_ON_SALE\x10\x01\x12\x1c\n" +
@@ -3535,7 +5021,16 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x0fAllocationState\x12 \n" +
 	"\x1cALLOCATION_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aALLOCATION_STATE_ALLOCATED\x10\x01\x12\x1d\n" +
-	"\x19ALLOCATION_STATE_RETURNED\x10\x022\xc6\x12\n" +
+	"\x19ALLOCATION_STATE_RETURNED\x10\x02*v\n" +
+	"\vBannerState\x12\x1c\n" +
+	"\x18BANNER_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16BANNER_STATE_SCHEDULED\x10\x01\x12\x15\n" +
+	"\x11BANNER_STATE_LIVE\x10\x02\x12\x16\n" +
+	"\x12BANNER_STATE_ENDED\x10\x03*}\n" +
+	"\x13StockAdjustmentKind\x12%\n" +
+	"!STOCK_ADJUSTMENT_KIND_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cSTOCK_ADJUSTMENT_KIND_ADJUST\x10\x01\x12\x1d\n" +
+	"\x19STOCK_ADJUSTMENT_KIND_SET\x10\x022\xd6\x19\n" +
 	"\x0eProductService\x12j\n" +
 	"\x0eListCategories\x12&.mall.product.v1.ListCategoriesRequest\x1a'.mall.product.v1.ListCategoriesResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12d\n" +
 	"\fListProducts\x12$.mall.product.v1.ListProductsRequest\x1a%.mall.product.v1.ListProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12^\n" +
@@ -3560,7 +5055,15 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\bSetStock\x12 .mall.product.v1.SetStockRequest\x1a!.mall.product.v1.SetStockResponse\"\a\xc8\xf3\x18\x03\x90\x02\x02\x12a\n" +
 	"\fCreateBanner\x12$.mall.product.v1.CreateBannerRequest\x1a%.mall.product.v1.CreateBannerResponse\"\x04\xc8\xf3\x18\x03\x12a\n" +
 	"\fUpdateBanner\x12$.mall.product.v1.UpdateBannerRequest\x1a%.mall.product.v1.UpdateBannerResponse\"\x04\xc8\xf3\x18\x03\x12a\n" +
-	"\fDeleteBanner\x12$.mall.product.v1.DeleteBannerRequest\x1a%.mall.product.v1.DeleteBannerResponse\"\x04\xc8\xf3\x18\x03B\xa5\x01\n" +
+	"\fDeleteBanner\x12$.mall.product.v1.DeleteBannerRequest\x1a%.mall.product.v1.DeleteBannerResponse\"\x04\xc8\xf3\x18\x03\x12y\n" +
+	"\x13AdminListCategories\x12+.mall.product.v1.AdminListCategoriesRequest\x1a,.mall.product.v1.AdminListCategoriesResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12g\n" +
+	"\x0eUpdateCategory\x12&.mall.product.v1.UpdateCategoryRequest\x1a'.mall.product.v1.UpdateCategoryResponse\"\x04\xc8\xf3\x18\x03\x12s\n" +
+	"\x11AdminListProducts\x12).mall.product.v1.AdminListProductsRequest\x1a*.mall.product.v1.AdminListProductsResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12v\n" +
+	"\x12UploadProductImage\x12*.mall.product.v1.UploadProductImageRequest\x1a+.mall.product.v1.UploadProductImageResponse\"\a\xc8\xf3\x18\x03\x90\x02\x02\x12a\n" +
+	"\vAdjustStock\x12#.mall.product.v1.AdjustStockRequest\x1a$.mall.product.v1.AdjustStockResponse\"\a\xc8\xf3\x18\x03\x90\x02\x02\x12|\n" +
+	"\x14ListStockAdjustments\x12,.mall.product.v1.ListStockAdjustmentsRequest\x1a-.mall.product.v1.ListStockAdjustmentsResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12p\n" +
+	"\x10AdminListBanners\x12(.mall.product.v1.AdminListBannersRequest\x1a).mall.product.v1.AdminListBannersResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12j\n" +
+	"\x0eReorderBanners\x12&.mall.product.v1.ReorderBannersRequest\x1a'.mall.product.v1.ReorderBannersResponse\"\a\xc8\xf3\x18\x03\x90\x02\x02B\xa5\x01\n" +
 	"\x13com.mall.product.v1B\fProductProtoP\x01Z\"mall/gen/mall/product/v1;productv1\xa2\x02\x03MPX\xaa\x02\x0fMall.Product.V1\xca\x02\x0fMall\\Product\\V1\xe2\x02\x1bMall\\Product\\V1\\GPBMetadata\xea\x02\x11Mall::Product::V1b\x06proto3"
 
 var (
@@ -3575,163 +5078,219 @@ func file_mall_product_v1_product_proto_rawDescGZIP() []byte {
 	return file_mall_product_v1_product_proto_rawDescData
 }
 
-var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_mall_product_v1_product_proto_goTypes = []any{
 	(ProductStatus)(0),                    // 0: mall.product.v1.ProductStatus
 	(ProductSort)(0),                      // 1: mall.product.v1.ProductSort
 	(SearchSort)(0),                       // 2: mall.product.v1.SearchSort
 	(ReservationState)(0),                 // 3: mall.product.v1.ReservationState
 	(AllocationState)(0),                  // 4: mall.product.v1.AllocationState
-	(*Category)(nil),                      // 5: mall.product.v1.Category
-	(*Product)(nil),                       // 6: mall.product.v1.Product
-	(*ProductSpec)(nil),                   // 7: mall.product.v1.ProductSpec
-	(*Banner)(nil),                        // 8: mall.product.v1.Banner
-	(*BannerSpec)(nil),                    // 9: mall.product.v1.BannerSpec
-	(*RankingEntry)(nil),                  // 10: mall.product.v1.RankingEntry
-	(*StockLine)(nil),                     // 11: mall.product.v1.StockLine
-	(*Reservation)(nil),                   // 12: mall.product.v1.Reservation
-	(*ListCategoriesRequest)(nil),         // 13: mall.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),        // 14: mall.product.v1.ListCategoriesResponse
-	(*ListProductsRequest)(nil),           // 15: mall.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),          // 16: mall.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),             // 17: mall.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),            // 18: mall.product.v1.GetProductResponse
-	(*BatchGetProductsRequest)(nil),       // 19: mall.product.v1.BatchGetProductsRequest
-	(*BatchGetProductsResponse)(nil),      // 20: mall.product.v1.BatchGetProductsResponse
-	(*SearchProductsRequest)(nil),         // 21: mall.product.v1.SearchProductsRequest
-	(*SearchProductsResponse)(nil),        // 22: mall.product.v1.SearchProductsResponse
-	(*ListBannersRequest)(nil),            // 23: mall.product.v1.ListBannersRequest
-	(*ListBannersResponse)(nil),           // 24: mall.product.v1.ListBannersResponse
-	(*GetRankingRequest)(nil),             // 25: mall.product.v1.GetRankingRequest
-	(*GetRankingResponse)(nil),            // 26: mall.product.v1.GetRankingResponse
-	(*GetRecommendationsRequest)(nil),     // 27: mall.product.v1.GetRecommendationsRequest
-	(*GetRecommendationsResponse)(nil),    // 28: mall.product.v1.GetRecommendationsResponse
-	(*ReserveStockRequest)(nil),           // 29: mall.product.v1.ReserveStockRequest
-	(*ReserveStockResponse)(nil),          // 30: mall.product.v1.ReserveStockResponse
-	(*ConfirmReservationRequest)(nil),     // 31: mall.product.v1.ConfirmReservationRequest
-	(*ConfirmReservationResponse)(nil),    // 32: mall.product.v1.ConfirmReservationResponse
-	(*ReleaseReservationRequest)(nil),     // 33: mall.product.v1.ReleaseReservationRequest
-	(*ReleaseReservationResponse)(nil),    // 34: mall.product.v1.ReleaseReservationResponse
-	(*Allocation)(nil),                    // 35: mall.product.v1.Allocation
-	(*AllocateStockRequest)(nil),          // 36: mall.product.v1.AllocateStockRequest
-	(*AllocateStockResponse)(nil),         // 37: mall.product.v1.AllocateStockResponse
-	(*ConfirmAllocatedStockRequest)(nil),  // 38: mall.product.v1.ConfirmAllocatedStockRequest
-	(*ConfirmAllocatedStockResponse)(nil), // 39: mall.product.v1.ConfirmAllocatedStockResponse
-	(*ReleaseAllocatedStockRequest)(nil),  // 40: mall.product.v1.ReleaseAllocatedStockRequest
-	(*ReleaseAllocatedStockResponse)(nil), // 41: mall.product.v1.ReleaseAllocatedStockResponse
-	(*ReturnAllocationRequest)(nil),       // 42: mall.product.v1.ReturnAllocationRequest
-	(*ReturnAllocationResponse)(nil),      // 43: mall.product.v1.ReturnAllocationResponse
-	(*CreateCategoryRequest)(nil),         // 44: mall.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),        // 45: mall.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),          // 46: mall.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),         // 47: mall.product.v1.CreateProductResponse
-	(*UpdateProductRequest)(nil),          // 48: mall.product.v1.UpdateProductRequest
-	(*UpdateProductResponse)(nil),         // 49: mall.product.v1.UpdateProductResponse
-	(*SetStockRequest)(nil),               // 50: mall.product.v1.SetStockRequest
-	(*SetStockResponse)(nil),              // 51: mall.product.v1.SetStockResponse
-	(*CreateBannerRequest)(nil),           // 52: mall.product.v1.CreateBannerRequest
-	(*CreateBannerResponse)(nil),          // 53: mall.product.v1.CreateBannerResponse
-	(*UpdateBannerRequest)(nil),           // 54: mall.product.v1.UpdateBannerRequest
-	(*UpdateBannerResponse)(nil),          // 55: mall.product.v1.UpdateBannerResponse
-	(*DeleteBannerRequest)(nil),           // 56: mall.product.v1.DeleteBannerRequest
-	(*DeleteBannerResponse)(nil),          // 57: mall.product.v1.DeleteBannerResponse
-	(*timestamppb.Timestamp)(nil),         // 58: google.protobuf.Timestamp
+	(BannerState)(0),                      // 5: mall.product.v1.BannerState
+	(StockAdjustmentKind)(0),              // 6: mall.product.v1.StockAdjustmentKind
+	(*Category)(nil),                      // 7: mall.product.v1.Category
+	(*Product)(nil),                       // 8: mall.product.v1.Product
+	(*ProductSpec)(nil),                   // 9: mall.product.v1.ProductSpec
+	(*Banner)(nil),                        // 10: mall.product.v1.Banner
+	(*BannerSpec)(nil),                    // 11: mall.product.v1.BannerSpec
+	(*RankingEntry)(nil),                  // 12: mall.product.v1.RankingEntry
+	(*StockLine)(nil),                     // 13: mall.product.v1.StockLine
+	(*Reservation)(nil),                   // 14: mall.product.v1.Reservation
+	(*ListCategoriesRequest)(nil),         // 15: mall.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),        // 16: mall.product.v1.ListCategoriesResponse
+	(*ListProductsRequest)(nil),           // 17: mall.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),          // 18: mall.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),             // 19: mall.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),            // 20: mall.product.v1.GetProductResponse
+	(*BatchGetProductsRequest)(nil),       // 21: mall.product.v1.BatchGetProductsRequest
+	(*BatchGetProductsResponse)(nil),      // 22: mall.product.v1.BatchGetProductsResponse
+	(*SearchProductsRequest)(nil),         // 23: mall.product.v1.SearchProductsRequest
+	(*SearchProductsResponse)(nil),        // 24: mall.product.v1.SearchProductsResponse
+	(*ListBannersRequest)(nil),            // 25: mall.product.v1.ListBannersRequest
+	(*ListBannersResponse)(nil),           // 26: mall.product.v1.ListBannersResponse
+	(*GetRankingRequest)(nil),             // 27: mall.product.v1.GetRankingRequest
+	(*GetRankingResponse)(nil),            // 28: mall.product.v1.GetRankingResponse
+	(*GetRecommendationsRequest)(nil),     // 29: mall.product.v1.GetRecommendationsRequest
+	(*GetRecommendationsResponse)(nil),    // 30: mall.product.v1.GetRecommendationsResponse
+	(*ReserveStockRequest)(nil),           // 31: mall.product.v1.ReserveStockRequest
+	(*ReserveStockResponse)(nil),          // 32: mall.product.v1.ReserveStockResponse
+	(*ConfirmReservationRequest)(nil),     // 33: mall.product.v1.ConfirmReservationRequest
+	(*ConfirmReservationResponse)(nil),    // 34: mall.product.v1.ConfirmReservationResponse
+	(*ReleaseReservationRequest)(nil),     // 35: mall.product.v1.ReleaseReservationRequest
+	(*ReleaseReservationResponse)(nil),    // 36: mall.product.v1.ReleaseReservationResponse
+	(*Allocation)(nil),                    // 37: mall.product.v1.Allocation
+	(*AllocateStockRequest)(nil),          // 38: mall.product.v1.AllocateStockRequest
+	(*AllocateStockResponse)(nil),         // 39: mall.product.v1.AllocateStockResponse
+	(*ConfirmAllocatedStockRequest)(nil),  // 40: mall.product.v1.ConfirmAllocatedStockRequest
+	(*ConfirmAllocatedStockResponse)(nil), // 41: mall.product.v1.ConfirmAllocatedStockResponse
+	(*ReleaseAllocatedStockRequest)(nil),  // 42: mall.product.v1.ReleaseAllocatedStockRequest
+	(*ReleaseAllocatedStockResponse)(nil), // 43: mall.product.v1.ReleaseAllocatedStockResponse
+	(*ReturnAllocationRequest)(nil),       // 44: mall.product.v1.ReturnAllocationRequest
+	(*ReturnAllocationResponse)(nil),      // 45: mall.product.v1.ReturnAllocationResponse
+	(*CreateCategoryRequest)(nil),         // 46: mall.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),        // 47: mall.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),          // 48: mall.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),         // 49: mall.product.v1.CreateProductResponse
+	(*UpdateProductRequest)(nil),          // 50: mall.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),         // 51: mall.product.v1.UpdateProductResponse
+	(*SetStockRequest)(nil),               // 52: mall.product.v1.SetStockRequest
+	(*SetStockResponse)(nil),              // 53: mall.product.v1.SetStockResponse
+	(*CreateBannerRequest)(nil),           // 54: mall.product.v1.CreateBannerRequest
+	(*CreateBannerResponse)(nil),          // 55: mall.product.v1.CreateBannerResponse
+	(*UpdateBannerRequest)(nil),           // 56: mall.product.v1.UpdateBannerRequest
+	(*UpdateBannerResponse)(nil),          // 57: mall.product.v1.UpdateBannerResponse
+	(*DeleteBannerRequest)(nil),           // 58: mall.product.v1.DeleteBannerRequest
+	(*DeleteBannerResponse)(nil),          // 59: mall.product.v1.DeleteBannerResponse
+	(*AdminCategory)(nil),                 // 60: mall.product.v1.AdminCategory
+	(*AdminProduct)(nil),                  // 61: mall.product.v1.AdminProduct
+	(*ProductImage)(nil),                  // 62: mall.product.v1.ProductImage
+	(*StockAdjustment)(nil),               // 63: mall.product.v1.StockAdjustment
+	(*AdminBanner)(nil),                   // 64: mall.product.v1.AdminBanner
+	(*AdminListCategoriesRequest)(nil),    // 65: mall.product.v1.AdminListCategoriesRequest
+	(*AdminListCategoriesResponse)(nil),   // 66: mall.product.v1.AdminListCategoriesResponse
+	(*UpdateCategoryRequest)(nil),         // 67: mall.product.v1.UpdateCategoryRequest
+	(*UpdateCategoryResponse)(nil),        // 68: mall.product.v1.UpdateCategoryResponse
+	(*AdminListProductsRequest)(nil),      // 69: mall.product.v1.AdminListProductsRequest
+	(*AdminListProductsResponse)(nil),     // 70: mall.product.v1.AdminListProductsResponse
+	(*UploadProductImageRequest)(nil),     // 71: mall.product.v1.UploadProductImageRequest
+	(*UploadProductImageResponse)(nil),    // 72: mall.product.v1.UploadProductImageResponse
+	(*AdjustStockRequest)(nil),            // 73: mall.product.v1.AdjustStockRequest
+	(*AdjustStockResponse)(nil),           // 74: mall.product.v1.AdjustStockResponse
+	(*ListStockAdjustmentsRequest)(nil),   // 75: mall.product.v1.ListStockAdjustmentsRequest
+	(*ListStockAdjustmentsResponse)(nil),  // 76: mall.product.v1.ListStockAdjustmentsResponse
+	(*AdminListBannersRequest)(nil),       // 77: mall.product.v1.AdminListBannersRequest
+	(*AdminListBannersResponse)(nil),      // 78: mall.product.v1.AdminListBannersResponse
+	(*ReorderBannersRequest)(nil),         // 79: mall.product.v1.ReorderBannersRequest
+	(*ReorderBannersResponse)(nil),        // 80: mall.product.v1.ReorderBannersResponse
+	(*timestamppb.Timestamp)(nil),         // 81: google.protobuf.Timestamp
 }
 var file_mall_product_v1_product_proto_depIdxs = []int32{
 	0,  // 0: mall.product.v1.Product.status:type_name -> mall.product.v1.ProductStatus
-	58, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
-	58, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
+	81, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	81, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: mall.product.v1.ProductSpec.status:type_name -> mall.product.v1.ProductStatus
-	58, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
-	58, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
-	58, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
-	58, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
-	6,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
+	81, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
+	81, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
+	81, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
+	81, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
 	3,  // 9: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
-	11, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
-	58, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	58, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
-	5,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
+	13, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
+	81, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	81, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
+	7,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
 	1,  // 14: mall.product.v1.ListProductsRequest.sort:type_name -> mall.product.v1.ProductSort
-	6,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
-	6,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
-	6,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
+	8,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
+	8,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
+	8,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
 	2,  // 18: mall.product.v1.SearchProductsRequest.sort:type_name -> mall.product.v1.SearchSort
-	6,  // 19: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
-	8,  // 20: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
-	10, // 21: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
-	6,  // 22: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
-	11, // 23: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
-	12, // 24: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	12, // 25: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	12, // 26: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	8,  // 19: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
+	10, // 20: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
+	12, // 21: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
+	8,  // 22: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
+	13, // 23: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
+	14, // 24: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	14, // 25: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	14, // 26: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
 	4,  // 27: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
-	58, // 28: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
-	58, // 29: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
-	35, // 30: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
-	12, // 31: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	12, // 32: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	35, // 33: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
-	5,  // 34: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
-	7,  // 35: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	6,  // 36: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
-	7,  // 37: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	6,  // 38: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
-	6,  // 39: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
-	9,  // 40: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	8,  // 41: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	9,  // 42: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	8,  // 43: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	13, // 44: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
-	15, // 45: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
-	17, // 46: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
-	19, // 47: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
-	21, // 48: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
-	23, // 49: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
-	25, // 50: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
-	27, // 51: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
-	29, // 52: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
-	31, // 53: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
-	33, // 54: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
-	36, // 55: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
-	38, // 56: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
-	40, // 57: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
-	42, // 58: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
-	44, // 59: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
-	46, // 60: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
-	48, // 61: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
-	50, // 62: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
-	52, // 63: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
-	54, // 64: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
-	56, // 65: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
-	14, // 66: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
-	16, // 67: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
-	18, // 68: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
-	20, // 69: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
-	22, // 70: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
-	24, // 71: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
-	26, // 72: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
-	28, // 73: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
-	30, // 74: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
-	32, // 75: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
-	34, // 76: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
-	37, // 77: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
-	39, // 78: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
-	41, // 79: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
-	43, // 80: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
-	45, // 81: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
-	47, // 82: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
-	49, // 83: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
-	51, // 84: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
-	53, // 85: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
-	55, // 86: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
-	57, // 87: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
-	66, // [66:88] is the sub-list for method output_type
-	44, // [44:66] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	81, // 28: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
+	81, // 29: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
+	37, // 30: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
+	14, // 31: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	14, // 32: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	37, // 33: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	7,  // 34: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
+	9,  // 35: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	8,  // 36: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
+	9,  // 37: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	8,  // 38: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
+	8,  // 39: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
+	11, // 40: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	10, // 41: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	11, // 42: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	10, // 43: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	7,  // 44: mall.product.v1.AdminCategory.category:type_name -> mall.product.v1.Category
+	8,  // 45: mall.product.v1.AdminProduct.product:type_name -> mall.product.v1.Product
+	81, // 46: mall.product.v1.ProductImage.created_at:type_name -> google.protobuf.Timestamp
+	6,  // 47: mall.product.v1.StockAdjustment.kind:type_name -> mall.product.v1.StockAdjustmentKind
+	81, // 48: mall.product.v1.StockAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	10, // 49: mall.product.v1.AdminBanner.banner:type_name -> mall.product.v1.Banner
+	5,  // 50: mall.product.v1.AdminBanner.state:type_name -> mall.product.v1.BannerState
+	60, // 51: mall.product.v1.AdminListCategoriesResponse.categories:type_name -> mall.product.v1.AdminCategory
+	7,  // 52: mall.product.v1.UpdateCategoryResponse.category:type_name -> mall.product.v1.Category
+	0,  // 53: mall.product.v1.AdminListProductsRequest.status:type_name -> mall.product.v1.ProductStatus
+	61, // 54: mall.product.v1.AdminListProductsResponse.products:type_name -> mall.product.v1.AdminProduct
+	62, // 55: mall.product.v1.UploadProductImageResponse.image:type_name -> mall.product.v1.ProductImage
+	63, // 56: mall.product.v1.AdjustStockResponse.adjustment:type_name -> mall.product.v1.StockAdjustment
+	8,  // 57: mall.product.v1.AdjustStockResponse.product:type_name -> mall.product.v1.Product
+	63, // 58: mall.product.v1.ListStockAdjustmentsResponse.adjustments:type_name -> mall.product.v1.StockAdjustment
+	64, // 59: mall.product.v1.AdminListBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
+	64, // 60: mall.product.v1.ReorderBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
+	15, // 61: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
+	17, // 62: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
+	19, // 63: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
+	21, // 64: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
+	23, // 65: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
+	25, // 66: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
+	27, // 67: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
+	29, // 68: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
+	31, // 69: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
+	33, // 70: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
+	35, // 71: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
+	38, // 72: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
+	40, // 73: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
+	42, // 74: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
+	44, // 75: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
+	46, // 76: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
+	48, // 77: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
+	50, // 78: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
+	52, // 79: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
+	54, // 80: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
+	56, // 81: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
+	58, // 82: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
+	65, // 83: mall.product.v1.ProductService.AdminListCategories:input_type -> mall.product.v1.AdminListCategoriesRequest
+	67, // 84: mall.product.v1.ProductService.UpdateCategory:input_type -> mall.product.v1.UpdateCategoryRequest
+	69, // 85: mall.product.v1.ProductService.AdminListProducts:input_type -> mall.product.v1.AdminListProductsRequest
+	71, // 86: mall.product.v1.ProductService.UploadProductImage:input_type -> mall.product.v1.UploadProductImageRequest
+	73, // 87: mall.product.v1.ProductService.AdjustStock:input_type -> mall.product.v1.AdjustStockRequest
+	75, // 88: mall.product.v1.ProductService.ListStockAdjustments:input_type -> mall.product.v1.ListStockAdjustmentsRequest
+	77, // 89: mall.product.v1.ProductService.AdminListBanners:input_type -> mall.product.v1.AdminListBannersRequest
+	79, // 90: mall.product.v1.ProductService.ReorderBanners:input_type -> mall.product.v1.ReorderBannersRequest
+	16, // 91: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
+	18, // 92: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
+	20, // 93: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
+	22, // 94: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
+	24, // 95: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
+	26, // 96: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
+	28, // 97: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
+	30, // 98: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
+	32, // 99: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
+	34, // 100: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
+	36, // 101: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
+	39, // 102: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
+	41, // 103: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
+	43, // 104: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
+	45, // 105: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
+	47, // 106: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
+	49, // 107: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
+	51, // 108: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
+	53, // 109: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
+	55, // 110: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
+	57, // 111: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
+	59, // 112: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
+	66, // 113: mall.product.v1.ProductService.AdminListCategories:output_type -> mall.product.v1.AdminListCategoriesResponse
+	68, // 114: mall.product.v1.ProductService.UpdateCategory:output_type -> mall.product.v1.UpdateCategoryResponse
+	70, // 115: mall.product.v1.ProductService.AdminListProducts:output_type -> mall.product.v1.AdminListProductsResponse
+	72, // 116: mall.product.v1.ProductService.UploadProductImage:output_type -> mall.product.v1.UploadProductImageResponse
+	74, // 117: mall.product.v1.ProductService.AdjustStock:output_type -> mall.product.v1.AdjustStockResponse
+	76, // 118: mall.product.v1.ProductService.ListStockAdjustments:output_type -> mall.product.v1.ListStockAdjustmentsResponse
+	78, // 119: mall.product.v1.ProductService.AdminListBanners:output_type -> mall.product.v1.AdminListBannersResponse
+	80, // 120: mall.product.v1.ProductService.ReorderBanners:output_type -> mall.product.v1.ReorderBannersResponse
+	91, // [91:121] is the sub-list for method output_type
+	61, // [61:91] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_mall_product_v1_product_proto_init() }
@@ -3744,8 +5303,8 @@ func file_mall_product_v1_product_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_product_v1_product_proto_rawDesc), len(file_mall_product_v1_product_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   53,
+			NumEnums:      7,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -99,6 +99,30 @@ const (
 	// ProductServiceDeleteBannerProcedure is the fully-qualified name of the ProductService's
 	// DeleteBanner RPC.
 	ProductServiceDeleteBannerProcedure = "/mall.product.v1.ProductService/DeleteBanner"
+	// ProductServiceAdminListCategoriesProcedure is the fully-qualified name of the ProductService's
+	// AdminListCategories RPC.
+	ProductServiceAdminListCategoriesProcedure = "/mall.product.v1.ProductService/AdminListCategories"
+	// ProductServiceUpdateCategoryProcedure is the fully-qualified name of the ProductService's
+	// UpdateCategory RPC.
+	ProductServiceUpdateCategoryProcedure = "/mall.product.v1.ProductService/UpdateCategory"
+	// ProductServiceAdminListProductsProcedure is the fully-qualified name of the ProductService's
+	// AdminListProducts RPC.
+	ProductServiceAdminListProductsProcedure = "/mall.product.v1.ProductService/AdminListProducts"
+	// ProductServiceUploadProductImageProcedure is the fully-qualified name of the ProductService's
+	// UploadProductImage RPC.
+	ProductServiceUploadProductImageProcedure = "/mall.product.v1.ProductService/UploadProductImage"
+	// ProductServiceAdjustStockProcedure is the fully-qualified name of the ProductService's
+	// AdjustStock RPC.
+	ProductServiceAdjustStockProcedure = "/mall.product.v1.ProductService/AdjustStock"
+	// ProductServiceListStockAdjustmentsProcedure is the fully-qualified name of the ProductService's
+	// ListStockAdjustments RPC.
+	ProductServiceListStockAdjustmentsProcedure = "/mall.product.v1.ProductService/ListStockAdjustments"
+	// ProductServiceAdminListBannersProcedure is the fully-qualified name of the ProductService's
+	// AdminListBanners RPC.
+	ProductServiceAdminListBannersProcedure = "/mall.product.v1.ProductService/AdminListBanners"
+	// ProductServiceReorderBannersProcedure is the fully-qualified name of the ProductService's
+	// ReorderBanners RPC.
+	ProductServiceReorderBannersProcedure = "/mall.product.v1.ProductService/ReorderBanners"
 )
 
 // ProductServiceClient is a client for the mall.product.v1.ProductService service.
@@ -172,7 +196,10 @@ type ProductServiceClient interface {
 	// UpdateProduct replaces the editable fields of a product (not its stock).
 	UpdateProduct(context.Context, *connect.Request[v1.UpdateProductRequest]) (*connect.Response[v1.UpdateProductResponse], error)
 	// SetStock sets the available stock of a product; reserved, sold and
-	// allocated (flash-sale) quantities are not touched. Idempotent.
+	// allocated (flash-sale) quantities are not touched. A change is kept in
+	// the product's stock history (ListStockAdjustments) with the operator
+	// and the reason given. Idempotent: setting the level it has records
+	// nothing.
 	SetStock(context.Context, *connect.Request[v1.SetStockRequest]) (*connect.Response[v1.SetStockResponse], error)
 	// CreateBanner adds a home-page banner.
 	CreateBanner(context.Context, *connect.Request[v1.CreateBannerRequest]) (*connect.Response[v1.CreateBannerResponse], error)
@@ -180,6 +207,44 @@ type ProductServiceClient interface {
 	UpdateBanner(context.Context, *connect.Request[v1.UpdateBannerRequest]) (*connect.Response[v1.UpdateBannerResponse], error)
 	// DeleteBanner removes a banner.
 	DeleteBanner(context.Context, *connect.Request[v1.DeleteBannerRequest]) (*connect.Response[v1.DeleteBannerResponse], error)
+	// AdminListCategories returns every category, parents before children,
+	// with how many products each holds (empty ones included).
+	AdminListCategories(context.Context, *connect.Request[v1.AdminListCategoriesRequest]) (*connect.Response[v1.AdminListCategoriesResponse], error)
+	// UpdateCategory renames a category, moves it under another parent (or to
+	// the root) and sets its place among its siblings. A move under itself
+	// or one of its descendants is failed_precondition CATEGORY_CYCLE; an
+	// unknown category or parent is not_found.
+	UpdateCategory(context.Context, *connect.Request[v1.UpdateCategoryRequest]) (*connect.Response[v1.UpdateCategoryResponse], error)
+	// AdminListProducts lists products on sale and off shelf, newest first,
+	// filtered by category (and its descendants), status and text (title,
+	// subtitle or exact id), with their stock columns.
+	AdminListProducts(context.Context, *connect.Request[v1.AdminListProductsRequest]) (*connect.Response[v1.AdminListProductsResponse], error)
+	// UploadProductImage stores a picture for products and banners and
+	// returns its address (/product-img/<id>), served with long caching.
+	// Only JPEG, PNG and WebP, recognised by their content, whole, decoding,
+	// and at most 4096 x 4096 pixels; anything else is invalid_argument
+	// (PRODUCT_IMAGE_TYPE, PRODUCT_IMAGE_INVALID, PRODUCT_IMAGE_DIMENSIONS).
+	// The same bytes uploaded again answer the same picture.
+	UploadProductImage(context.Context, *connect.Request[v1.UploadProductImageRequest]) (*connect.Response[v1.UploadProductImageResponse], error)
+	// AdjustStock adds delta (negative: removes) to a product's available
+	// stock and keeps the adjustment, with who, when, why and the stock
+	// before and after, in the product's stock history. A delta that would
+	// make available stock negative or above 1,000,000,000 is
+	// failed_precondition STOCK_OUT_OF_RANGE and changes nothing. Idempotent
+	// by adjustment_id: a repeat answers the adjustment made; the id used for
+	// another product, delta or reason is already_exists
+	// STOCK_ADJUSTMENT_CONFLICT.
+	AdjustStock(context.Context, *connect.Request[v1.AdjustStockRequest]) (*connect.Response[v1.AdjustStockResponse], error)
+	// ListStockAdjustments returns a product's stock history (AdjustStock and
+	// SetStock), newest first.
+	ListStockAdjustments(context.Context, *connect.Request[v1.ListStockAdjustmentsRequest]) (*connect.Response[v1.ListStockAdjustmentsResponse], error)
+	// AdminListBanners returns every banner, scheduled, live and ended, in
+	// carousel order.
+	AdminListBanners(context.Context, *connect.Request[v1.AdminListBannersRequest]) (*connect.Response[v1.AdminListBannersResponse], error)
+	// ReorderBanners puts the banners named in the carousel in the order
+	// given, ahead of those not named. An unknown id is not_found and changes
+	// nothing.
+	ReorderBanners(context.Context, *connect.Request[v1.ReorderBannersRequest]) (*connect.Response[v1.ReorderBannersResponse], error)
 }
 
 // NewProductServiceClient constructs a client for the mall.product.v1.ProductService service. By
@@ -341,6 +406,61 @@ func NewProductServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(productServiceMethods.ByName("DeleteBanner")),
 			connect.WithClientOptions(opts...),
 		),
+		adminListCategories: connect.NewClient[v1.AdminListCategoriesRequest, v1.AdminListCategoriesResponse](
+			httpClient,
+			baseURL+ProductServiceAdminListCategoriesProcedure,
+			connect.WithSchema(productServiceMethods.ByName("AdminListCategories")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateCategory: connect.NewClient[v1.UpdateCategoryRequest, v1.UpdateCategoryResponse](
+			httpClient,
+			baseURL+ProductServiceUpdateCategoryProcedure,
+			connect.WithSchema(productServiceMethods.ByName("UpdateCategory")),
+			connect.WithClientOptions(opts...),
+		),
+		adminListProducts: connect.NewClient[v1.AdminListProductsRequest, v1.AdminListProductsResponse](
+			httpClient,
+			baseURL+ProductServiceAdminListProductsProcedure,
+			connect.WithSchema(productServiceMethods.ByName("AdminListProducts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		uploadProductImage: connect.NewClient[v1.UploadProductImageRequest, v1.UploadProductImageResponse](
+			httpClient,
+			baseURL+ProductServiceUploadProductImageProcedure,
+			connect.WithSchema(productServiceMethods.ByName("UploadProductImage")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		adjustStock: connect.NewClient[v1.AdjustStockRequest, v1.AdjustStockResponse](
+			httpClient,
+			baseURL+ProductServiceAdjustStockProcedure,
+			connect.WithSchema(productServiceMethods.ByName("AdjustStock")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listStockAdjustments: connect.NewClient[v1.ListStockAdjustmentsRequest, v1.ListStockAdjustmentsResponse](
+			httpClient,
+			baseURL+ProductServiceListStockAdjustmentsProcedure,
+			connect.WithSchema(productServiceMethods.ByName("ListStockAdjustments")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		adminListBanners: connect.NewClient[v1.AdminListBannersRequest, v1.AdminListBannersResponse](
+			httpClient,
+			baseURL+ProductServiceAdminListBannersProcedure,
+			connect.WithSchema(productServiceMethods.ByName("AdminListBanners")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		reorderBanners: connect.NewClient[v1.ReorderBannersRequest, v1.ReorderBannersResponse](
+			httpClient,
+			baseURL+ProductServiceReorderBannersProcedure,
+			connect.WithSchema(productServiceMethods.ByName("ReorderBanners")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -368,6 +488,14 @@ type productServiceClient struct {
 	createBanner          *connect.Client[v1.CreateBannerRequest, v1.CreateBannerResponse]
 	updateBanner          *connect.Client[v1.UpdateBannerRequest, v1.UpdateBannerResponse]
 	deleteBanner          *connect.Client[v1.DeleteBannerRequest, v1.DeleteBannerResponse]
+	adminListCategories   *connect.Client[v1.AdminListCategoriesRequest, v1.AdminListCategoriesResponse]
+	updateCategory        *connect.Client[v1.UpdateCategoryRequest, v1.UpdateCategoryResponse]
+	adminListProducts     *connect.Client[v1.AdminListProductsRequest, v1.AdminListProductsResponse]
+	uploadProductImage    *connect.Client[v1.UploadProductImageRequest, v1.UploadProductImageResponse]
+	adjustStock           *connect.Client[v1.AdjustStockRequest, v1.AdjustStockResponse]
+	listStockAdjustments  *connect.Client[v1.ListStockAdjustmentsRequest, v1.ListStockAdjustmentsResponse]
+	adminListBanners      *connect.Client[v1.AdminListBannersRequest, v1.AdminListBannersResponse]
+	reorderBanners        *connect.Client[v1.ReorderBannersRequest, v1.ReorderBannersResponse]
 }
 
 // ListCategories calls mall.product.v1.ProductService.ListCategories.
@@ -480,6 +608,46 @@ func (c *productServiceClient) DeleteBanner(ctx context.Context, req *connect.Re
 	return c.deleteBanner.CallUnary(ctx, req)
 }
 
+// AdminListCategories calls mall.product.v1.ProductService.AdminListCategories.
+func (c *productServiceClient) AdminListCategories(ctx context.Context, req *connect.Request[v1.AdminListCategoriesRequest]) (*connect.Response[v1.AdminListCategoriesResponse], error) {
+	return c.adminListCategories.CallUnary(ctx, req)
+}
+
+// UpdateCategory calls mall.product.v1.ProductService.UpdateCategory.
+func (c *productServiceClient) UpdateCategory(ctx context.Context, req *connect.Request[v1.UpdateCategoryRequest]) (*connect.Response[v1.UpdateCategoryResponse], error) {
+	return c.updateCategory.CallUnary(ctx, req)
+}
+
+// AdminListProducts calls mall.product.v1.ProductService.AdminListProducts.
+func (c *productServiceClient) AdminListProducts(ctx context.Context, req *connect.Request[v1.AdminListProductsRequest]) (*connect.Response[v1.AdminListProductsResponse], error) {
+	return c.adminListProducts.CallUnary(ctx, req)
+}
+
+// UploadProductImage calls mall.product.v1.ProductService.UploadProductImage.
+func (c *productServiceClient) UploadProductImage(ctx context.Context, req *connect.Request[v1.UploadProductImageRequest]) (*connect.Response[v1.UploadProductImageResponse], error) {
+	return c.uploadProductImage.CallUnary(ctx, req)
+}
+
+// AdjustStock calls mall.product.v1.ProductService.AdjustStock.
+func (c *productServiceClient) AdjustStock(ctx context.Context, req *connect.Request[v1.AdjustStockRequest]) (*connect.Response[v1.AdjustStockResponse], error) {
+	return c.adjustStock.CallUnary(ctx, req)
+}
+
+// ListStockAdjustments calls mall.product.v1.ProductService.ListStockAdjustments.
+func (c *productServiceClient) ListStockAdjustments(ctx context.Context, req *connect.Request[v1.ListStockAdjustmentsRequest]) (*connect.Response[v1.ListStockAdjustmentsResponse], error) {
+	return c.listStockAdjustments.CallUnary(ctx, req)
+}
+
+// AdminListBanners calls mall.product.v1.ProductService.AdminListBanners.
+func (c *productServiceClient) AdminListBanners(ctx context.Context, req *connect.Request[v1.AdminListBannersRequest]) (*connect.Response[v1.AdminListBannersResponse], error) {
+	return c.adminListBanners.CallUnary(ctx, req)
+}
+
+// ReorderBanners calls mall.product.v1.ProductService.ReorderBanners.
+func (c *productServiceClient) ReorderBanners(ctx context.Context, req *connect.Request[v1.ReorderBannersRequest]) (*connect.Response[v1.ReorderBannersResponse], error) {
+	return c.reorderBanners.CallUnary(ctx, req)
+}
+
 // ProductServiceHandler is an implementation of the mall.product.v1.ProductService service.
 type ProductServiceHandler interface {
 	// ListCategories returns the whole category tree as a flat list (parents
@@ -551,7 +719,10 @@ type ProductServiceHandler interface {
 	// UpdateProduct replaces the editable fields of a product (not its stock).
 	UpdateProduct(context.Context, *connect.Request[v1.UpdateProductRequest]) (*connect.Response[v1.UpdateProductResponse], error)
 	// SetStock sets the available stock of a product; reserved, sold and
-	// allocated (flash-sale) quantities are not touched. Idempotent.
+	// allocated (flash-sale) quantities are not touched. A change is kept in
+	// the product's stock history (ListStockAdjustments) with the operator
+	// and the reason given. Idempotent: setting the level it has records
+	// nothing.
 	SetStock(context.Context, *connect.Request[v1.SetStockRequest]) (*connect.Response[v1.SetStockResponse], error)
 	// CreateBanner adds a home-page banner.
 	CreateBanner(context.Context, *connect.Request[v1.CreateBannerRequest]) (*connect.Response[v1.CreateBannerResponse], error)
@@ -559,6 +730,44 @@ type ProductServiceHandler interface {
 	UpdateBanner(context.Context, *connect.Request[v1.UpdateBannerRequest]) (*connect.Response[v1.UpdateBannerResponse], error)
 	// DeleteBanner removes a banner.
 	DeleteBanner(context.Context, *connect.Request[v1.DeleteBannerRequest]) (*connect.Response[v1.DeleteBannerResponse], error)
+	// AdminListCategories returns every category, parents before children,
+	// with how many products each holds (empty ones included).
+	AdminListCategories(context.Context, *connect.Request[v1.AdminListCategoriesRequest]) (*connect.Response[v1.AdminListCategoriesResponse], error)
+	// UpdateCategory renames a category, moves it under another parent (or to
+	// the root) and sets its place among its siblings. A move under itself
+	// or one of its descendants is failed_precondition CATEGORY_CYCLE; an
+	// unknown category or parent is not_found.
+	UpdateCategory(context.Context, *connect.Request[v1.UpdateCategoryRequest]) (*connect.Response[v1.UpdateCategoryResponse], error)
+	// AdminListProducts lists products on sale and off shelf, newest first,
+	// filtered by category (and its descendants), status and text (title,
+	// subtitle or exact id), with their stock columns.
+	AdminListProducts(context.Context, *connect.Request[v1.AdminListProductsRequest]) (*connect.Response[v1.AdminListProductsResponse], error)
+	// UploadProductImage stores a picture for products and banners and
+	// returns its address (/product-img/<id>), served with long caching.
+	// Only JPEG, PNG and WebP, recognised by their content, whole, decoding,
+	// and at most 4096 x 4096 pixels; anything else is invalid_argument
+	// (PRODUCT_IMAGE_TYPE, PRODUCT_IMAGE_INVALID, PRODUCT_IMAGE_DIMENSIONS).
+	// The same bytes uploaded again answer the same picture.
+	UploadProductImage(context.Context, *connect.Request[v1.UploadProductImageRequest]) (*connect.Response[v1.UploadProductImageResponse], error)
+	// AdjustStock adds delta (negative: removes) to a product's available
+	// stock and keeps the adjustment, with who, when, why and the stock
+	// before and after, in the product's stock history. A delta that would
+	// make available stock negative or above 1,000,000,000 is
+	// failed_precondition STOCK_OUT_OF_RANGE and changes nothing. Idempotent
+	// by adjustment_id: a repeat answers the adjustment made; the id used for
+	// another product, delta or reason is already_exists
+	// STOCK_ADJUSTMENT_CONFLICT.
+	AdjustStock(context.Context, *connect.Request[v1.AdjustStockRequest]) (*connect.Response[v1.AdjustStockResponse], error)
+	// ListStockAdjustments returns a product's stock history (AdjustStock and
+	// SetStock), newest first.
+	ListStockAdjustments(context.Context, *connect.Request[v1.ListStockAdjustmentsRequest]) (*connect.Response[v1.ListStockAdjustmentsResponse], error)
+	// AdminListBanners returns every banner, scheduled, live and ended, in
+	// carousel order.
+	AdminListBanners(context.Context, *connect.Request[v1.AdminListBannersRequest]) (*connect.Response[v1.AdminListBannersResponse], error)
+	// ReorderBanners puts the banners named in the carousel in the order
+	// given, ahead of those not named. An unknown id is not_found and changes
+	// nothing.
+	ReorderBanners(context.Context, *connect.Request[v1.ReorderBannersRequest]) (*connect.Response[v1.ReorderBannersResponse], error)
 }
 
 // NewProductServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -716,6 +925,61 @@ func NewProductServiceHandler(svc ProductServiceHandler, opts ...connect.Handler
 		connect.WithSchema(productServiceMethods.ByName("DeleteBanner")),
 		connect.WithHandlerOptions(opts...),
 	)
+	productServiceAdminListCategoriesHandler := connect.NewUnaryHandler(
+		ProductServiceAdminListCategoriesProcedure,
+		svc.AdminListCategories,
+		connect.WithSchema(productServiceMethods.ByName("AdminListCategories")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceUpdateCategoryHandler := connect.NewUnaryHandler(
+		ProductServiceUpdateCategoryProcedure,
+		svc.UpdateCategory,
+		connect.WithSchema(productServiceMethods.ByName("UpdateCategory")),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceAdminListProductsHandler := connect.NewUnaryHandler(
+		ProductServiceAdminListProductsProcedure,
+		svc.AdminListProducts,
+		connect.WithSchema(productServiceMethods.ByName("AdminListProducts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceUploadProductImageHandler := connect.NewUnaryHandler(
+		ProductServiceUploadProductImageProcedure,
+		svc.UploadProductImage,
+		connect.WithSchema(productServiceMethods.ByName("UploadProductImage")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceAdjustStockHandler := connect.NewUnaryHandler(
+		ProductServiceAdjustStockProcedure,
+		svc.AdjustStock,
+		connect.WithSchema(productServiceMethods.ByName("AdjustStock")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceListStockAdjustmentsHandler := connect.NewUnaryHandler(
+		ProductServiceListStockAdjustmentsProcedure,
+		svc.ListStockAdjustments,
+		connect.WithSchema(productServiceMethods.ByName("ListStockAdjustments")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceAdminListBannersHandler := connect.NewUnaryHandler(
+		ProductServiceAdminListBannersProcedure,
+		svc.AdminListBanners,
+		connect.WithSchema(productServiceMethods.ByName("AdminListBanners")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	productServiceReorderBannersHandler := connect.NewUnaryHandler(
+		ProductServiceReorderBannersProcedure,
+		svc.ReorderBanners,
+		connect.WithSchema(productServiceMethods.ByName("ReorderBanners")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/mall.product.v1.ProductService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ProductServiceListCategoriesProcedure:
@@ -762,6 +1026,22 @@ func NewProductServiceHandler(svc ProductServiceHandler, opts ...connect.Handler
 			productServiceUpdateBannerHandler.ServeHTTP(w, r)
 		case ProductServiceDeleteBannerProcedure:
 			productServiceDeleteBannerHandler.ServeHTTP(w, r)
+		case ProductServiceAdminListCategoriesProcedure:
+			productServiceAdminListCategoriesHandler.ServeHTTP(w, r)
+		case ProductServiceUpdateCategoryProcedure:
+			productServiceUpdateCategoryHandler.ServeHTTP(w, r)
+		case ProductServiceAdminListProductsProcedure:
+			productServiceAdminListProductsHandler.ServeHTTP(w, r)
+		case ProductServiceUploadProductImageProcedure:
+			productServiceUploadProductImageHandler.ServeHTTP(w, r)
+		case ProductServiceAdjustStockProcedure:
+			productServiceAdjustStockHandler.ServeHTTP(w, r)
+		case ProductServiceListStockAdjustmentsProcedure:
+			productServiceListStockAdjustmentsHandler.ServeHTTP(w, r)
+		case ProductServiceAdminListBannersProcedure:
+			productServiceAdminListBannersHandler.ServeHTTP(w, r)
+		case ProductServiceReorderBannersProcedure:
+			productServiceReorderBannersHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -857,4 +1137,36 @@ func (UnimplementedProductServiceHandler) UpdateBanner(context.Context, *connect
 
 func (UnimplementedProductServiceHandler) DeleteBanner(context.Context, *connect.Request[v1.DeleteBannerRequest]) (*connect.Response[v1.DeleteBannerResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.DeleteBanner is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) AdminListCategories(context.Context, *connect.Request[v1.AdminListCategoriesRequest]) (*connect.Response[v1.AdminListCategoriesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.AdminListCategories is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) UpdateCategory(context.Context, *connect.Request[v1.UpdateCategoryRequest]) (*connect.Response[v1.UpdateCategoryResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.UpdateCategory is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) AdminListProducts(context.Context, *connect.Request[v1.AdminListProductsRequest]) (*connect.Response[v1.AdminListProductsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.AdminListProducts is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) UploadProductImage(context.Context, *connect.Request[v1.UploadProductImageRequest]) (*connect.Response[v1.UploadProductImageResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.UploadProductImage is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) AdjustStock(context.Context, *connect.Request[v1.AdjustStockRequest]) (*connect.Response[v1.AdjustStockResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.AdjustStock is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) ListStockAdjustments(context.Context, *connect.Request[v1.ListStockAdjustmentsRequest]) (*connect.Response[v1.ListStockAdjustmentsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ListStockAdjustments is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) AdminListBanners(context.Context, *connect.Request[v1.AdminListBannersRequest]) (*connect.Response[v1.AdminListBannersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.AdminListBanners is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) ReorderBanners(context.Context, *connect.Request[v1.ReorderBannersRequest]) (*connect.Response[v1.ReorderBannersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ReorderBanners is not implemented"))
 }

@@ -1,5 +1,6 @@
 import type adminZhCN from "../zh-CN";
+import catalog from "./catalog";
 import common from "./common";
 
-const adminEn: typeof adminZhCN = { common };
+const adminEn: typeof adminZhCN = { common, catalog };
 export default adminEn;

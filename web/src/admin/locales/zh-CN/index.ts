@@ -2,7 +2,8 @@
 // one file per area, each under its file's name, so t("orders.title") is
 // the text "title" of orders.ts. Every other language has exactly these
 // keys.
+import catalog from "./catalog";
 import common from "./common";
 
-const adminZhCN = { common };
+const adminZhCN = { common, catalog };
 export default adminZhCN;
