@@ -14,11 +14,11 @@ import {
 } from "@gen/mall/order/v1/order_pb.js";
 import { PayService, PaymentStatus, type Payment } from "@gen/mall/pay/v1/pay_pb.js";
 import { QueryView } from "../../components/QueryView";
-import { Field, FormProblem } from "../../components/ui";
+import { Field, FormProblem, When } from "../../components/ui";
 import { useFormProblem } from "../../hooks/useFormProblem";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { useLang } from "../../hooks/useLang";
-import { dateTime, money } from "../../lib/format";
+import { money } from "../../lib/format";
 import { useAdminTitle } from "../useAdminTitle";
 import { actionsOf, workflowLink } from "./filters";
 import { OrderStatusBadge } from "./OrdersPage";
@@ -47,7 +47,9 @@ export function OrderPage() {
   return (
     <section className="admin-order">
       <p>
-        <Link to="/admin/orders">{t("orders.detail.back")}</Link>
+        <Link to="/admin/orders" className="button secondary">
+          {t("orders.detail.back")}
+        </Link>
       </p>
       <h1>
         {t("orders.detail.heading")}{" "}
@@ -81,18 +83,18 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
           <dd>{t(`orders.kindName.${order.kind === OrderKind.FLASH_SALE ? "FLASH_SALE" : order.kind === OrderKind.REGULAR ? "REGULAR" : "UNSPECIFIED"}`)}</dd>
           <dt>{t("orders.detail.userId")}</dt>
           <dd>
-            <Link to={`/admin/orders?user=${encodeURIComponent(order.userId)}`} className="mono" translate="no">
+            <Link to={`/admin/orders?user=${encodeURIComponent(order.userId)}`} className="button secondary small mono" translate="no">
               {order.userId}
             </Link>
           </dd>
           <dt>{t("orders.detail.createdAt")}</dt>
-          <dd>{dateTime(order.createdAt, lang)}</dd>
+          <dd><When at={order.createdAt} /></dd>
           <dt>{t("orders.total")}</dt>
           <dd>{money(order.totalCents, lang)}</dd>
           {order.status === OrderStatus.PENDING_PAYMENT && order.paymentDeadline && (
             <>
               <dt>{t("orders.detail.paymentDeadline")}</dt>
-              <dd>{dateTime(order.paymentDeadline, lang)}</dd>
+              <dd><When at={order.paymentDeadline} /></dd>
             </>
           )}
           {order.seckillEventId && (
@@ -177,7 +179,7 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
           <tbody>
             {order.history.map((h, i) => (
               <tr key={i} data-cause={StatusChangeCause[h.cause]}>
-                <td data-label={t("orders.detail.when")}>{dateTime(h.occurredAt, lang)}</td>
+                <td data-label={t("orders.detail.when")}><When at={h.occurredAt} /></td>
                 <td data-label={t("orders.detail.change")}>
                   {h.fromStatus !== OrderStatus.UNSPECIFIED && <>{statusText(h.fromStatus, t)} → </>}
                   {statusText(h.toStatus, t)}
@@ -217,17 +219,17 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
             <dt>{t("orders.detail.refundAmount")}</dt>
             <dd>{money(order.refundCents, lang)}</dd>
             <dt>{t("orders.detail.requestedAt")}</dt>
-            <dd>{dateTime(order.refundRequestedAt, lang)}</dd>
+            <dd><When at={order.refundRequestedAt} /></dd>
             {order.refundedAt && (
               <>
                 <dt>{t("orders.detail.refundedAt")}</dt>
-                <dd>{dateTime(order.refundedAt, lang)}</dd>
+                <dd><When at={order.refundedAt} /></dd>
               </>
             )}
             {order.refundRefusedAt && (
               <>
                 <dt>{t("orders.detail.refusedAt")}</dt>
-                <dd>{dateTime(order.refundRefusedAt, lang)}</dd>
+                <dd><When at={order.refundRefusedAt} /></dd>
               </>
             )}
           </dl>
@@ -237,28 +239,32 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
       <div className="admin-panel" data-panel="workflows">
         <h2>{t("orders.detail.workflows")}</h2>
         {!detail.temporalUiUrl && <p className="muted">{t("orders.detail.noTemporalUI")}</p>}
-        <ul className="admin-workflows">
-          {detail.sagas
-            // A payment saga exists once someone tried to pay.
-            .filter((s) => s.kind !== SagaKind.PAYMENT || attempts.length > 0)
-            .map((s) => {
-              const href = workflowLink(detail.temporalUiUrl, detail.temporalNamespace, s.workflowId);
-              return (
-                <li key={s.workflowId} data-saga={SagaKind[s.kind]}>
-                  <span>{sagaText(s.kind, t)}</span>{" "}
-                  {href ? (
-                    <a href={href} target="_blank" rel="noreferrer" className="mono" translate="no">
-                      {s.workflowId}
-                    </a>
-                  ) : (
-                    <span className="mono" translate="no">
-                      {s.workflowId}
-                    </span>
-                  )}
-                </li>
-              );
-            })}
-        </ul>
+        <table className="admin-table admin-workflows">
+          <tbody>
+            {detail.sagas
+              // A payment saga exists once someone tried to pay.
+              .filter((s) => s.kind !== SagaKind.PAYMENT || attempts.length > 0)
+              .map((s) => {
+                const href = workflowLink(detail.temporalUiUrl, detail.temporalNamespace, s.workflowId);
+                return (
+                  <tr key={s.workflowId} data-saga={SagaKind[s.kind]}>
+                    <td data-label={t("orders.detail.workflows")}>{sagaText(s.kind, t)}</td>
+                    <td data-label={t("orders.detail.workflows")}>
+                      {href ? (
+                        <a href={href} target="_blank" rel="noreferrer" className="mono" translate="no">
+                          {s.workflowId}
+                        </a>
+                      ) : (
+                        <span className="mono" translate="no">
+                          {s.workflowId}
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+          </tbody>
+        </table>
       </div>
     </div>
   );
@@ -325,7 +331,7 @@ function PaymentFacts({ payment: p }: { payment: Payment }) {
       {p.paidAt && (
         <>
           <dt>{t("orders.detail.paidAt")}</dt>
-          <dd>{dateTime(p.paidAt, lang)}</dd>
+          <dd><When at={p.paidAt} /></dd>
         </>
       )}
       {p.declineReason && (

@@ -4,9 +4,9 @@ import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { OrderKind, OrderService, OrderStatus, RefundState, type Order } from "@gen/mall/order/v1/order_pb.js";
 import { QueryView } from "../../components/QueryView";
-import { ErrorBox } from "../../components/ui";
+import { ErrorBox, When } from "../../components/ui";
 import { useLang } from "../../hooks/useLang";
-import { dateTime, money } from "../../lib/format";
+import { money } from "../../lib/format";
 import { useAdminTitle } from "../useAdminTitle";
 import { BulkShipDialog } from "./BulkShipDialog";
 import { canShip, filtersFrom, kindNames, listRequestOf, noFilters, paramsOf, statusNames, type OrderFilters } from "./filters";
@@ -168,13 +168,15 @@ function OrderTable({
       <thead>
         <tr>
           <th>
-            <input
-              type="checkbox"
-              aria-label={t("orders.selectAll")}
-              checked={all}
-              disabled={shippable.length === 0}
-              onChange={(e) => onSelect(shippable, e.currentTarget.checked)}
-            />
+            <label className="admin-check">
+              <input
+                type="checkbox"
+                aria-label={t("orders.selectAll")}
+                checked={all}
+                disabled={shippable.length === 0}
+                onChange={(e) => onSelect(shippable, e.currentTarget.checked)}
+              />
+            </label>
           </th>
           <th>{t("orders.orderId")}</th>
           <th>{t("orders.created")}</th>
@@ -188,13 +190,15 @@ function OrderTable({
         {orders.map((o) => (
           <tr key={o.orderId} data-order={o.orderId}>
             <td data-label={t("common.actions")}>
-              <input
-                type="checkbox"
-                aria-label={t("orders.select", { id: o.orderId })}
-                checked={selected.includes(o.orderId)}
-                disabled={!shippable.includes(o.orderId)}
-                onChange={(e) => onSelect([o.orderId], e.currentTarget.checked)}
-              />
+              <label className="admin-check">
+                <input
+                  type="checkbox"
+                  aria-label={t("orders.select", { id: o.orderId })}
+                  checked={selected.includes(o.orderId)}
+                  disabled={!shippable.includes(o.orderId)}
+                  onChange={(e) => onSelect([o.orderId], e.currentTarget.checked)}
+                />
+              </label>
             </td>
             <td data-label={t("orders.orderId")}>
               <Link to={`/admin/orders/${encodeURIComponent(o.orderId)}`} className="mono" translate="no">
@@ -202,7 +206,9 @@ function OrderTable({
               </Link>
               {o.kind === OrderKind.FLASH_SALE && <span className="admin-badge warn">{t("orders.kindName.FLASH_SALE")}</span>}
             </td>
-            <td data-label={t("orders.created")}>{dateTime(o.createdAt, lang)}</td>
+            <td data-label={t("orders.created")}>
+              <When at={o.createdAt} />
+            </td>
             <td data-label={t("orders.buyer")} className="mono" translate="no">
               {o.userId}
             </td>
