@@ -17,6 +17,10 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
+	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/platform/audit"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
@@ -671,4 +675,73 @@ func TestOperatorActionsNoteTheirAudit(t *testing.T) {
 	if o := rec.last(t); o.Code != "failed_precondition" || o.Reason != ReasonOrderShipped || o.Target != "order "+id || o.After != "" {
 		t.Errorf("refused cancel: %+v", o)
 	}
+}
+
+// flashStandIns answer the calls a flash-sale order's cancel makes to the
+// catalog and the sale, and remember them.
+type flashStandIns struct {
+	productv1connect.UnimplementedProductServiceHandler
+	seckillv1connect.UnimplementedSeckillServiceHandler
+	mu    sync.Mutex
+	calls []string
+}
+
+func (s *flashStandIns) record(call string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, call)
+}
+
+func (s *flashStandIns) ReleaseAllocatedStock(_ context.Context, req *connect.Request[productv1.ReleaseAllocatedStockRequest]) (*connect.Response[productv1.ReleaseAllocatedStockResponse], error) {
+	s.record(fmt.Sprintf("ReleaseAllocatedStock %s %d", req.Msg.GetOrderId(), req.Msg.GetQuantity()))
+	return connect.NewResponse(&productv1.ReleaseAllocatedStockResponse{}), nil
+}
+
+func (s *flashStandIns) ReleasePurchase(_ context.Context, req *connect.Request[seckillv1.ReleasePurchaseRequest]) (*connect.Response[seckillv1.ReleasePurchaseResponse], error) {
+	s.record(fmt.Sprintf("ReleasePurchase %s %d", req.Msg.GetOrderId(), req.Msg.GetQuantity()))
+	return connect.NewResponse(&seckillv1.ReleasePurchaseResponse{Released: true}), nil
+}
+
+// An operator cancels an unpaid flash-sale order as the buyer's cancel
+// does (units released at the catalog, then back to the sale), recorded
+// as theirs with their reason.
+func TestAdminCancelOfAnUnpaidFlashSaleOrder(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	standIns := &flashStandIns{}
+	upstream := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
+		srv.Mount(productv1connect.NewProductServiceHandler(standIns))
+		srv.Mount(seckillv1connect.NewSeckillServiceHandler(standIns))
+	})
+	withFlash := *f.svc
+	withFlash.flash = FlashSaleClients{
+		Products: productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), upstream, connect.WithGRPC()),
+		Seckill:  seckillv1connect.NewSeckillServiceClient(rpcclient.HTTPClient(), upstream, connect.WithGRPC()),
+	}
+	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(f.keys, nil)}, func(srv *server.Server) {
+		srv.Mount(orderv1connect.NewOrderServiceHandler(&withFlash, srv.HandlerOptions()...))
+	})
+	client := orderv1connect.NewOrderServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC())
+	res, err := client.CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{
+		Orders: flashInputs("ev-"+testenv.RandomID(4), 1)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Msg.GetResults()[0].GetOrderId()
+	cancelled, err := client.AdminCancelOrder(ctx, testenv.Bearer(f.admin, &orderv1.AdminCancelOrderRequest{OrderId: id, Reason: "bought by a bot"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cancelled.Msg.GetOrder()
+	last := o.GetHistory()[len(o.GetHistory())-1]
+	if o.GetStatus() != statusCancelled || last.GetCause() != orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS ||
+		last.GetReason() != "cancelled by operations: bought by a bot" {
+		t.Fatalf("cancelled %v", o)
+	}
+	want := []string{"ReleaseAllocatedStock " + id + " 1", "ReleasePurchase " + id + " 1"}
+	if !slices.Equal(standIns.calls, want) {
+		t.Fatalf("calls %v, want %v", standIns.calls, want)
+	}
+	_, err = client.AdminCancelOrder(ctx, testenv.Bearer(f.admin, &orderv1.AdminCancelOrderRequest{OrderId: id, Reason: "again"}))
+	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonOrderClosed)
 }
