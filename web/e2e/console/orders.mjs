@@ -61,7 +61,8 @@ export async function run({ page, t, rpc, baseURL, shopper, state, pages, shot, 
 
   say("orders: two more paid orders, picked in the list and shipped together");
   const bulk = [await paidOrder(), await paidOrder()];
-  await page.goto(`${baseURL}/admin/orders?status=PAID&user=${encodeURIComponent(shopper.userId)}`);
+  // The shopper by username: the list looks the account up.
+  await page.goto(`${baseURL}/admin/orders?status=PAID&user=${encodeURIComponent(shopper.username)}`);
   for (const id of bulk) await page.getByLabel(t("admin:orders.select", { id })).check();
   await page.getByRole("button", { name: t("admin:orders.bulkShip"), exact: true }).click();
   const dialog = page.getByRole("dialog", { name: t("admin:orders.bulk.title") });

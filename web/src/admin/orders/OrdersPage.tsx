@@ -1,15 +1,16 @@
-import { useInfiniteQuery } from "@connectrpc/connect-query";
+import { skipToken, useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
 import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { OrderKind, OrderService, OrderStatus, RefundState, type Order } from "@gen/mall/order/v1/order_pb.js";
+import { UserService } from "@gen/mall/user/v1/user_pb.js";
 import { QueryView } from "../../components/QueryView";
 import { ErrorBox, When } from "../../components/ui";
 import { useLang } from "../../hooks/useLang";
 import { money } from "../../lib/format";
 import { useAdminTitle } from "../useAdminTitle";
 import { BulkShipDialog } from "./BulkShipDialog";
-import { canShip, filtersFrom, kindNames, listRequestOf, noFilters, paramsOf, statusNames, type OrderFilters } from "./filters";
+import { canShip, filtersFrom, kindNames, listRequestOf, noFilters, paramsOf, statusNames, userLogin, type OrderFilters } from "./filters";
 
 const pageSize = 20;
 
@@ -20,9 +21,13 @@ export function OrdersPage() {
   useAdminTitle(t("orders.title"));
   const [params, setParams] = useSearchParams();
   const filters = filtersFrom(params);
+  // A username or phone in the user filter names the account to list.
+  const login = userLogin(filters);
+  const account = useQuery(UserService.method.adminFindUser, login ? { login } : skipToken, { retry: false });
+  const userId = login ? account.data?.user?.userId : filters.user;
   const q = useInfiniteQuery(
     OrderService.method.adminListOrders,
-    { ...listRequestOf(filters), pageSize, pageToken: "" },
+    userId === undefined ? skipToken : { ...listRequestOf(filters), userId, pageSize, pageToken: "" },
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   const [selected, setSelected] = useState<string[]>([]);
@@ -53,7 +58,10 @@ export function OrdersPage() {
           {t("common.refresh")}
         </button>
       </div>
-      <QueryView query={q} isEmpty={() => orders.length === 0} empty={t("orders.empty")}>
+      {account.isError ? (
+        <ErrorBox error={account.error} />
+      ) : (
+        <QueryView query={q} isEmpty={() => orders.length === 0} empty={t("orders.empty")}>
         {() => (
           <OrderTable
             orders={orders}
@@ -61,8 +69,9 @@ export function OrdersPage() {
             shippable={shippable}
             onSelect={(ids, on) => setSelected((s) => (on ? [...new Set([...s, ...ids])] : s.filter((id) => !ids.includes(id))))}
           />
-        )}
-      </QueryView>
+          )}
+        </QueryView>
+      )}
       {q.hasNextPage && (
         <p>
           <button type="button" className="secondary" disabled={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>

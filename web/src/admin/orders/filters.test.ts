@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { OrderKind, OrderStatus, RefundState } from "@gen/mall/order/v1/order_pb.js";
-import { actionsOf, canShip, filtersFrom, listRequestOf, noFilters, paramsOf, startOfDay, workflowLink } from "./filters";
+import { actionsOf, canShip, filtersFrom, listRequestOf, noFilters, paramsOf, startOfDay, userLogin, workflowLink } from "./filters";
 
 describe("order filters", () => {
   it("round-trip through the address, leaving empty ones out", () => {
@@ -19,6 +19,13 @@ describe("order filters", () => {
     expect(req.orderId).toBe("o-1");
     expect(req.createdAfter && timestampDate(req.createdAfter as never).getTime()).toBe(new Date(2026, 11, 1).getTime());
     expect(req.createdBefore && timestampDate(req.createdBefore as never).getTime()).toBe(new Date(2026, 11, 4).getTime());
+  });
+
+  it("tell a user id from a username or phone to look up", () => {
+    expect(userLogin({ ...noFilters, user: "u-5203ed81-7d78" })).toBe("");
+    expect(userLogin({ ...noFilters, user: " han_meimei " })).toBe("han_meimei");
+    expect(userLogin({ ...noFilters, user: "13900139000" })).toBe("13900139000");
+    expect(userLogin(noFilters)).toBe("");
   });
 
   it("ignore what they cannot read", () => {

@@ -49,6 +49,14 @@ export function startOfDay(s: string, days = 0): number | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.getTime();
 }
 
+// userLogin is the user filter when it names an account by username or
+// phone (to be looked up first), or "" when it is a user id or empty: ids
+// start with "u-", which neither a username nor a phone number can.
+export function userLogin(f: OrderFilters): string {
+  const u = f.user.trim();
+  return u && !u.startsWith("u-") ? u : "";
+}
+
 // listRequestOf is the AdminListOrders filter of f: "to" includes its
 // whole day; a status or kind name this SPA does not know filters nothing.
 export function listRequestOf(f: OrderFilters): MessageInitShape<typeof AdminListOrdersRequestSchema> {

@@ -14,7 +14,7 @@ const orders: typeof zhCN = {
   },
   from: "Ordered from",
   to: "Ordered until",
-  user: "User ID",
+  user: "User (ID, username or phone)",
   product: "Product ID",
   orderId: "Order ID",
   empty: "No orders match.",

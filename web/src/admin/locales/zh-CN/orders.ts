@@ -14,7 +14,7 @@ const orders = {
   },
   from: "下单日期起",
   to: "下单日期止",
-  user: "用户 ID",
+  user: "用户（ID、用户名或手机号）",
   product: "商品 ID",
   orderId: "订单号",
   empty: "没有符合条件的订单。",
