@@ -202,6 +202,7 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 	}
 	orderOpts.MaxUnpaidOrders, orderOpts.MaxUnpaidUnits = deps.Config.MaxUnpaidOrders, deps.Config.MaxUnpaidUnits
 	orderOpts.CheckoutLimit = deps.Config.CheckoutLimit
+	orderOpts.TemporalUIURL, orderOpts.TemporalNamespace = deps.Config.TemporalUIURL, deps.Config.TemporalNamespace
 	httpClient, url, clientOpts := deps.ServiceClientOptions("order")
 	svc := order.NewService(handle, tc, deps.Config.TaskQueue, order.FlashSaleClients{
 		Products: productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),

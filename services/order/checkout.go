@@ -223,7 +223,7 @@ func (s *Service) cancelOrder(ctx context.Context, userID, orderID, reason strin
 		return s.refund(ctx, userID, orderID, reason)
 	case orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT:
 		if o.GetKind() == orderv1.OrderKind_ORDER_KIND_FLASH_SALE {
-			return s.cancelFlashOrder(ctx, userID, o, reason)
+			return s.cancelFlashOrder(ctx, userID, o, reason, orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER)
 		}
 	default:
 		return nil, errShipped()
@@ -308,48 +308,6 @@ func (s *Service) ConfirmReceipt(ctx context.Context, req *connect.Request[order
 		s.logger.WarnContext(ctx, "signal receipt confirmed", "order_id", orderID, "err", err)
 	}
 	return connect.NewResponse(&orderv1.ConfirmReceiptResponse{Order: o}), nil
-}
-
-// ShipOrder moves a paid order to SHIPPED with its carrier and tracking
-// number, unless the buyer has cancelled it for a refund.
-func (s *Service) ShipOrder(ctx context.Context, req *connect.Request[orderv1.ShipOrderRequest]) (*connect.Response[orderv1.ShipOrderResponse], error) {
-	carrier, trackingNumber := req.Msg.GetCarrier(), req.Msg.GetTrackingNumber()
-	o, _, err := s.transition(ctx, transitionSpec{
-		OrderID: req.Msg.GetOrderId(), To: orderv1.OrderStatus_ORDER_STATUS_SHIPPED, Reason: "shipped with " + carrier + " " + trackingNumber,
-		Check: func(row *orderRow) error {
-			if row.RefundRequestedAt.Valid {
-				return rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundInProgress, "the buyer cancelled this order; it is being refunded")
-			}
-			return nil
-		},
-		Apply: func(row *orderRow) []string {
-			row.Carrier, row.TrackingNumber = carrier, trackingNumber
-			return []string{"carrier", "tracking_number"}
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&orderv1.ShipOrderResponse{Order: o}), nil
-}
-
-// MarkDelivered moves a shipped order to DELIVERED, then signals its saga so
-// the auto-complete timer starts. The signal must arrive for the order to
-// complete by itself, so a failure to send it is an error; the call is safe
-// to repeat (the order stays DELIVERED and the signal goes again).
-func (s *Service) MarkDelivered(ctx context.Context, req *connect.Request[orderv1.MarkDeliveredRequest]) (*connect.Response[orderv1.MarkDeliveredResponse], error) {
-	orderID := req.Msg.GetOrderId()
-	o, _, err := s.transition(ctx, transitionSpec{
-		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_DELIVERED, Reason: "delivered",
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.signal(ctx, orderID, checkout.SignalDelivered); err != nil {
-		s.logger.ErrorContext(ctx, "signal delivered", "order_id", orderID, "err", err)
-		return nil, errWorkflowUnavailable()
-	}
-	return connect.NewResponse(&orderv1.MarkDeliveredResponse{Order: o}), nil
 }
 
 // signal sends a payload-less signal to an order's checkout workflow; a

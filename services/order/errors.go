@@ -25,6 +25,11 @@ const (
 	ReasonRequestIDReused     = "REQUEST_ID_REUSED"
 	ReasonPaymentInProgress   = "PAYMENT_IN_PROGRESS"
 	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	// An operator cancelled an order that is cancelled or refunded already.
+	ReasonOrderClosed = "ORDER_CLOSED"
+	// An operator cancelled a paid order whose refund the provider refused:
+	// the refund is to be retried, not asked for again.
+	ReasonRefundRefused = "REFUND_REFUSED"
 )
 
 // Why a checkout failed (GetCheckoutResponse.failure_code), besides the

@@ -128,14 +128,14 @@ func (s *Service) CreateFlashSaleOrders(ctx context.Context, req *connect.Reques
 // release units a payment has confirmed, as it names it.
 const productUnitsConfirmed = "UNITS_CONFIRMED"
 
-// cancelFlashOrder cancels one of userID's unpaid flash-sale orders in the
-// sweeper's order: first its units' claim is released at the catalog, so
+// cancelFlashOrder cancels an unpaid flash-sale order (one of userID's
+// when userID is set) for cause, in the sweeper's order: first its units' claim is released at the catalog, so
 // a payment racing in can no longer confirm them (and a payment that got
 // there first refuses the cancel: it is being paid); then the order is
 // CANCELLED; then its units go back to the sale, once (ReleasePurchase is
 // idempotent, and the sweeper releases recent cancellations again if this
 // last step fails).
-func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv1.Order, reason string) (*orderv1.Order, error) {
+func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv1.Order, reason string, cause orderv1.StatusChangeCause) (*orderv1.Order, error) {
 	quantity := flashQuantity(o)
 	_, err := s.flash.Products.ReleaseAllocatedStock(ctx, connect.NewRequest(&productv1.ReleaseAllocatedStockRequest{
 		AllocationId: o.GetSeckillEventId(), OrderId: o.GetOrderId(), Quantity: quantity}))
@@ -148,7 +148,7 @@ func (s *Service) cancelFlashOrder(ctx context.Context, userID string, o *orderv
 			"the order could not be cancelled right now; try again")
 	}
 	cancelled, _, err := s.transition(ctx, transitionSpec{OrderID: o.GetOrderId(), OwnerID: userID,
-		To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: reason, Cause: orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_BUYER,
+		To: orderv1.OrderStatus_ORDER_STATUS_CANCELLED, Reason: reason, Cause: cause,
 		From: []orderv1.OrderStatus{orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT}})
 	if err != nil {
 		return nil, err

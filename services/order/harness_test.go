@@ -142,9 +142,9 @@ func (f *fixture) transition(t *testing.T, client orderv1connect.OrderServiceCli
 // stock ran out.
 type standIn struct {
 	mu      sync.Mutex
-	runs    map[string]int      // workflow id -> executions
-	signals map[string][]string // workflow id -> signal names, in order
-	reasons map[string]string   // workflow id -> cancel reason
+	runs    map[string]int                   // workflow id -> executions
+	signals map[string][]string              // workflow id -> signal names, in order
+	cancels map[string]checkout.CancelSignal // workflow id -> the cancel signal
 }
 
 const (
@@ -155,7 +155,7 @@ const (
 )
 
 func newStandIn() *standIn {
-	return &standIn{runs: map[string]int{}, signals: map[string][]string{}, reasons: map[string]string{}}
+	return &standIn{runs: map[string]int{}, signals: map[string][]string{}, cancels: map[string]checkout.CancelSignal{}}
 }
 
 func (s *standIn) run(ctx workflow.Context, in checkout.Input) (checkout.Status, error) {
@@ -195,7 +195,7 @@ func (s *standIn) run(ctx workflow.Context, in checkout.Input) (checkout.Status,
 			record(checkout.SignalCancel)
 			if !workflow.IsReplaying(ctx) {
 				s.mu.Lock()
-				s.reasons[id] = sig.Reason
+				s.cancels[id] = sig
 				s.mu.Unlock()
 			}
 			status.State, done = checkout.StateCancelled, true
@@ -239,7 +239,14 @@ func (s *standIn) signalsOf(workflowID string) []string {
 func (s *standIn) reasonOf(workflowID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reasons[workflowID]
+	return s.cancels[workflowID].Reason
+}
+
+func (s *standIn) cancelOf(workflowID string) (checkout.CancelSignal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sig, ok := s.cancels[workflowID]
+	return sig, ok
 }
 
 // waitWorkflow blocks until the checkout workflow of orderID ends and

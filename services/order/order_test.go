@@ -409,6 +409,12 @@ func TestAccessLevels(t *testing.T) {
 			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 			_, err = client.MarkDelivered(ctx, testenv.Bearer(userToken, &orderv1.MarkDeliveredRequest{OrderId: "o-forged"}))
 			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+			_, err = client.AdminGetOrder(ctx, testenv.Bearer(userToken, &orderv1.AdminGetOrderRequest{OrderId: "o-forged"}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+			_, err = client.AdminCancelOrder(ctx, testenv.Bearer(userToken, &orderv1.AdminCancelOrderRequest{OrderId: "o-forged", Reason: "mine"}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+			_, err = client.BulkShipOrders(ctx, testenv.Bearer(userToken, &orderv1.BulkShipOrdersRequest{Items: []*orderv1.ShipItem{{OrderId: "o-forged", Carrier: "SF", TrackingNumber: "1"}}}))
+			testenv.WantCode(t, err, connect.CodePermissionDenied, "")
 			// Nothing was created by the refused calls.
 			_, err = client.GetOrderInternal(ctx, testenv.Bearer(f.service, &orderv1.GetOrderInternalRequest{OrderId: "o-forged"}))
 			testenv.WantCode(t, err, connect.CodeNotFound, ReasonOrderNotFound)

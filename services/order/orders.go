@@ -185,13 +185,22 @@ func (s *Service) CountOrders(ctx context.Context, _ *connect.Request[orderv1.Co
 	return connect.NewResponse(res), nil
 }
 
-// AdminListOrders returns a page of every order (or one user's), newest
-// first.
+// AdminListOrders returns a page of every order matching the filters
+// (user, status, kind, creation time, product, order id), newest first.
 func (s *Service) AdminListOrders(ctx context.Context, req *connect.Request[orderv1.AdminListOrdersRequest]) (*connect.Response[orderv1.AdminListOrdersResponse], error) {
-	orders, next, err := s.listOrders(ctx, listFilter{
-		UserID: req.Msg.GetUserId(), Statuses: req.Msg.GetStatuses(),
-		PageSize: pageSize(req.Msg.GetPageSize(), defaultPageSize), PageToken: req.Msg.GetPageToken(),
-	})
+	msg := req.Msg
+	f := listFilter{
+		UserID: msg.GetUserId(), Statuses: msg.GetStatuses(), Kind: msg.GetKind(),
+		ProductID: msg.GetProductId(), OrderID: msg.GetOrderId(),
+		PageSize: pageSize(msg.GetPageSize(), defaultPageSize), PageToken: msg.GetPageToken(),
+	}
+	if msg.GetCreatedAfter() != nil {
+		f.CreatedAfter = msg.GetCreatedAfter().AsTime()
+	}
+	if msg.GetCreatedBefore() != nil {
+		f.CreatedBefore = msg.GetCreatedBefore().AsTime()
+	}
+	orders, next, err := s.listOrders(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +264,9 @@ type transitionSpec struct {
 	// Apply sets the columns a change writes besides status and updated_at,
 	// and returns their names.
 	Apply func(row *orderRow) []string
+	// Locked, when set, is shown the order as it is once locked, before
+	// anything changes (what an operator's audit entry calls its before).
+	Locked func(before *orderv1.Order)
 }
 
 // TransitionOrder moves an order for the sagas and sweepers (transition),
@@ -289,6 +301,13 @@ func (s *Service) transition(ctx context.Context, spec transitionSpec) (*orderv1
 			return err
 		}
 		from = orderv1.OrderStatus(row.Status)
+		if spec.Locked != nil {
+			before, err := hydrate(ctx, tx, []orderRow{*row})
+			if err != nil {
+				return err
+			}
+			spec.Locked(before[0])
+		}
 		if from != spec.To {
 			if err := applyTransition(ctx, tx, row, spec); err != nil {
 				return err

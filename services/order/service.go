@@ -32,6 +32,11 @@ type Options struct {
 	MaxUnpaidUnits  int64
 	// CheckoutLimit is how often one buyer may start checkouts (zero: the default).
 	CheckoutLimit ratelimit.Limit
+	// TemporalUIURL is where operators reach the Temporal Web UI (empty:
+	// nowhere known), and TemporalNamespace the namespace of the sagas:
+	// AdminGetOrder gives both for links to an order's workflows.
+	TemporalUIURL     string
+	TemporalNamespace string
 }
 
 // DefaultOptions are the production settings.

@@ -205,6 +205,10 @@ type listFilter struct {
 	DeadlineBefore time.Time
 	DeadlineAfter  time.Time
 	WithRefund     bool
+	CreatedAfter   time.Time // inclusive
+	CreatedBefore  time.Time // exclusive
+	ProductID      string    // orders with a line of it
+	OrderID        string
 	PageSize       int
 	PageToken      string
 }
@@ -212,11 +216,31 @@ type listFilter struct {
 // queryOrders reads one page of orders newest first (by seq, which is
 // unique, so pages never repeat or skip an order) and the next page token.
 func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, string, error) {
+	q, err := ordersQuery(db, f)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []orderRow
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > f.PageSize {
+		rows = rows[:f.PageSize]
+		next = encodePageToken(rows[f.PageSize-1].Seq)
+	}
+	return rows, next, nil
+}
+
+// ordersQuery is queryOrders' statement: one page and one row more (which
+// says whether there is a next page). Every filter is a condition on the
+// orders' own columns, so the page token's seq bound holds with any of them.
+func ordersQuery(db bun.IDB, f listFilter) (*bun.SelectQuery, error) {
 	q := db.NewSelect().Model((*orderRow)(nil)).OrderExpr("seq DESC").Limit(f.PageSize + 1)
 	if f.PageToken != "" {
 		after, err := decodePageToken(f.PageToken)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		q = q.Where("seq < ?", after)
 	}
@@ -245,16 +269,19 @@ func queryOrders(ctx context.Context, db bun.IDB, f listFilter) ([]orderRow, str
 	if f.WithRefund {
 		q = q.Where("refund_state <> ?", int32(orderv1.RefundState_REFUND_STATE_UNSPECIFIED))
 	}
-	var rows []orderRow
-	if err := q.Scan(ctx, &rows); err != nil {
-		return nil, "", err
+	if !f.CreatedAfter.IsZero() {
+		q = q.Where("created_at >= ?", f.CreatedAfter.UTC())
 	}
-	next := ""
-	if len(rows) > f.PageSize {
-		rows = rows[:f.PageSize]
-		next = encodePageToken(rows[f.PageSize-1].Seq)
+	if !f.CreatedBefore.IsZero() {
+		q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 	}
-	return rows, next, nil
+	if f.OrderID != "" {
+		q = q.Where("id = ?", f.OrderID)
+	}
+	if f.ProductID != "" {
+		q = q.Where("id IN (?)", db.NewSelect().Model((*lineRow)(nil)).Column("order_id").Where("product_id = ?", f.ProductID))
+	}
+	return q, nil
 }
 
 // A page token of the order listings is the seq of the last order shown:

@@ -444,3 +444,41 @@ func (f *fixture) storedEvents(t *testing.T, chargeID string) int {
 func client2Options(id, taskQueue string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}
 }
+
+// An operator sees every attempt of any buyer's order, oldest first; a
+// buyer cannot list them, not even their own.
+func TestAdminListPaymentsShowsEveryAttempt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["connect-json"]
+	userID, orderID := "u-"+testenv.RandomID(5), "o-"+testenv.RandomID(6)
+	first, _ := f.pendingPayment(t, client, userID, orderID)
+	if _, err := client.SettlePayment(ctx, testenv.Bearer(f.service, &payv1.SettlePaymentRequest{PaymentId: first,
+		Status: payv1.PaymentStatus_PAYMENT_STATUS_DECLINED, DeclineReason: "card declined"})); err != nil {
+		t.Fatal(err)
+	}
+	second := first + "-2"
+	if _, err := client.CreatePaymentRecord(ctx, testenv.Bearer(f.service, &payv1.CreatePaymentRecordRequest{
+		PaymentId: second, OrderId: orderID, UserId: userID, AmountCents: 2500})); err != nil {
+		t.Fatal(err)
+	}
+	admin := f.token(t, "admin-1", auth.RoleAdmin)
+	res, err := client.AdminListPayments(ctx, testenv.Bearer(admin, &payv1.AdminListPaymentsRequest{OrderId: orderID}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Msg.GetPayments()
+	if len(got) != 2 || got[0].GetPaymentId() != first || got[0].GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_DECLINED ||
+		got[0].GetDeclineReason() != "card declined" || got[1].GetPaymentId() != second || got[1].GetStatus() != payv1.PaymentStatus_PAYMENT_STATUS_PENDING ||
+		got[1].GetAmountCents() != 2500 {
+		t.Fatalf("payments %v", got)
+	}
+	none, err := client.AdminListPayments(ctx, testenv.Bearer(admin, &payv1.AdminListPaymentsRequest{OrderId: "o-unpaid"}))
+	if err != nil || len(none.Msg.GetPayments()) != 0 {
+		t.Fatalf("an order nobody paid: %v %v", none, err)
+	}
+	_, err = client.AdminListPayments(ctx, testenv.Bearer(f.token(t, userID, auth.RoleUser), &payv1.AdminListPaymentsRequest{OrderId: orderID}))
+	testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+	_, err = client.AdminListPayments(ctx, testenv.Bearer(admin, &payv1.AdminListPaymentsRequest{}))
+	testenv.WantCode(t, err, connect.CodeInvalidArgument, "")
+}

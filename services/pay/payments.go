@@ -130,6 +130,23 @@ func (s *Service) GetPayment(ctx context.Context, req *connect.Request[payv1.Get
 	return connect.NewResponse(&payv1.GetPaymentResponse{Payment: paymentProto(row)}), nil
 }
 
+// maxListedPayments bounds AdminListPayments: an order's attempts are few
+// (each needs a decline before the deadline), so this is a guard only.
+const maxListedPayments = 100
+
+// AdminListPayments returns any order's payment attempts, oldest first.
+func (s *Service) AdminListPayments(ctx context.Context, req *connect.Request[payv1.AdminListPaymentsRequest]) (*connect.Response[payv1.AdminListPaymentsResponse], error) {
+	rows, err := orderPayments(ctx, s.db, req.Msg.GetOrderId(), maxListedPayments)
+	if err != nil {
+		return nil, err
+	}
+	res := &payv1.AdminListPaymentsResponse{Payments: make([]*payv1.Payment, len(rows))}
+	for i := range rows {
+		res.Payments[i] = paymentProto(&rows[i])
+	}
+	return connect.NewResponse(res), nil
+}
+
 // CreatePaymentRecord records an attempt as PENDING; a repeat returns it
 // (the same id for another order or amount is a conflict).
 func (s *Service) CreatePaymentRecord(ctx context.Context, req *connect.Request[payv1.CreatePaymentRecordRequest]) (*connect.Response[payv1.CreatePaymentRecordResponse], error) {

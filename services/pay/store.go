@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -33,6 +34,15 @@ func latestPayment(ctx context.Context, db bun.IDB, orderID string, statuses ...
 		q = q.Where("status IN (?)", bun.List(statusNumbers(statuses)))
 	}
 	return row, q.Scan(ctx)
+}
+
+// orderPayments is an order's attempts, oldest first, at most limit of
+// them (the newest, when there are more).
+func orderPayments(ctx context.Context, db bun.IDB, orderID string, limit int) ([]paymentRow, error) {
+	var rows []paymentRow
+	err := db.NewSelect().Model(&rows).Where("order_id = ?", orderID).OrderExpr("created_at DESC, id DESC").Limit(limit).Scan(ctx)
+	slices.Reverse(rows)
+	return rows, err
 }
 
 // updatePayment applies set to one payment if it also matches where (with

@@ -246,6 +246,18 @@ func (s *Service) GetUserInternal(ctx context.Context, req *connect.Request[user
 	return connect.NewResponse(&userv1.GetUserInternalResponse{User: u}), nil
 }
 
+// AdminFindUser returns the account whose username or phone is the login.
+func (s *Service) AdminFindUser(ctx context.Context, req *connect.Request[userv1.AdminFindUserRequest]) (*connect.Response[userv1.AdminFindUserResponse], error) {
+	row, err := selectUserByLogin(ctx, s.db, req.Msg.GetLogin())
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rpcerr.New(connect.CodeNotFound, ReasonUserNotFound, "user not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&userv1.AdminFindUserResponse{User: row.proto()}), nil
+}
+
 // user returns one account.
 func (s *Service) user(ctx context.Context, id string) (*userv1.User, error) {
 	row, err := selectUser(ctx, s.db, id, false)

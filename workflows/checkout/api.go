@@ -64,9 +64,12 @@ type PaidSignal struct {
 	PaidAt    time.Time
 }
 
-// CancelSignal asks the workflow to cancel an unpaid order.
+// CancelSignal asks the workflow to cancel an unpaid order: the buyer's
+// cancel, or with ByOperations an operator's (history cause
+// CANCELLED_BY_OPERATIONS).
 type CancelSignal struct {
-	Reason string
+	Reason       string
+	ByOperations bool
 }
 
 // State is where a checkout is.

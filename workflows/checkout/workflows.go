@@ -234,6 +234,8 @@ func (c *saga) awaitPayment(ctx workflow.Context, deadline time.Time) (Status, e
 		return c.onPaid(ctx, *paid)
 	case ctx.Err() != nil:
 		return c.cancelOrder(ctx, "checkout cancelled by operations", orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS)
+	case cancel != nil && cancel.ByOperations:
+		return c.cancelOrder(ctx, "cancelled by operations: "+cancel.Reason, orderv1.StatusChangeCause_STATUS_CHANGE_CAUSE_CANCELLED_BY_OPERATIONS)
 	case cancel != nil:
 		reason := "cancelled by buyer"
 		if cancel.Reason != "" {

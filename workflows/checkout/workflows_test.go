@@ -439,6 +439,20 @@ func TestBuyerCancel(t *testing.T) {
 	}
 }
 
+// An operator's cancel is recorded as theirs, with their reason, and
+// compensates like the buyer's.
+func TestOperationsCancel(t *testing.T) {
+	h := newHarness(t)
+	h.after(5*time.Minute, func() {
+		h.signal(SignalCancel, CancelSignal{Reason: "address is a parcel locker", ByOperations: true})
+	})
+	h.runTo(cartInput(), StateCancelled)
+	h.expectCalls(append(slices.Clone(callsUntilOrder),
+		"TransitionOrder o-test [PENDING_PAYMENT]->CANCELLED (CANCELLED_BY_OPERATIONS): cancelled by operations: address is a parcel locker",
+		"ReleaseReservation o-test",
+	)...)
+}
+
 func TestLongCancelReasonIsCutToTheOrderServiceLimit(t *testing.T) {
 	h := newHarness(t)
 	h.after(time.Minute, func() { h.signal(SignalCancel, CancelSignal{Reason: strings.Repeat("太贵", 150)}) })

@@ -10,6 +10,7 @@ import "./i18n";
 import { OverviewPage } from "./Overview";
 
 const CatalogArea = lazy(() => import("./catalog/CatalogArea"));
+const OrdersArea = lazy(() => import("./orders/OrdersArea"));
 
 // AdminApp is the operators' console under /admin. Only an operator's
 // session sees it; the services refuse every console call from any other
@@ -24,6 +25,7 @@ export default function AdminApp() {
       <Route element={<AdminLayout />}>
         <Route index element={<OverviewPage />} />
         <Route path="catalog/*" element={<CatalogArea />} />
+        <Route path="orders/*" element={<OrdersArea />} />
         <Route path="*" element={<Navigate to="/admin" replace />} />
       </Route>
     </Routes>

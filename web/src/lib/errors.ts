@@ -170,6 +170,12 @@ function refusal(e: ConnectError): string {
   return i18n.t("errors.generic");
 }
 
+// reasonText words an ErrorInfo reason given inside an answer (a bulk
+// action's per-item refusal) as refusal words it for a failed call.
+export function reasonText(reason: string): string {
+  return isKey(reason, zhCN.errors.reason) ? i18n.t(`errors.reason.${reason}`) : i18n.t("errors.generic");
+}
+
 // problemOf turns any error from a call into what a shopper can read, in
 // the shop's current language: violations by field, a refusal by its
 // reason or code.

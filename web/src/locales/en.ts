@@ -423,6 +423,7 @@ const en = {
       STATUS_MISMATCH: "The order has changed. Please reload and try again.",
       REFUND_IN_PROGRESS: "This order is cancelled and being refunded.",
       ORDER_SHIPPED: "A shipped order cannot be cancelled.",
+      ORDER_CLOSED: "This order is already cancelled or refunded.",
       CHECKOUT_NOT_RUNNING: "This order can no longer be cancelled here.",
       WORKFLOW_UNAVAILABLE: "Ordering is unavailable right now. Please try again.",
       UNPAID_ORDERS_LIMIT: "You have too many unpaid orders. Pay or cancel one before placing another.",

@@ -429,6 +429,7 @@ const zhCN = {
       STATUS_MISMATCH: "订单状态已变化，请刷新后重试。",
       REFUND_IN_PROGRESS: "该订单已取消，正在退款。",
       ORDER_SHIPPED: "订单已发货，无法取消。",
+      ORDER_CLOSED: "该订单已取消或已退款。",
       CHECKOUT_NOT_RUNNING: "该订单已无法在此取消。",
       WORKFLOW_UNAVAILABLE: "下单服务暂时不可用，请稍后重试。",
       UNPAID_ORDERS_LIMIT: "您的待付款订单过多，请先付款或取消后再下单。",

@@ -348,6 +348,119 @@ func (StatusChangeCause) EnumDescriptor() ([]byte, []int) {
 	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{4}
 }
 
+// SagaKind names one of the sagas an order may have on Temporal.
+type SagaKind int32
+
+const (
+	SagaKind_SAGA_KIND_UNSPECIFIED SagaKind = 0
+	// CheckoutWorkflow: a regular order from checkout to completion.
+	SagaKind_SAGA_KIND_CHECKOUT SagaKind = 1
+	// PaymentWorkflow: the order's payment attempts (once the buyer paid or
+	// tried to).
+	SagaKind_SAGA_KIND_PAYMENT SagaKind = 2
+	// CancellationWorkflow: the refund of a paid order.
+	SagaKind_SAGA_KIND_CANCELLATION SagaKind = 3
+)
+
+// Enum value maps for SagaKind.
+var (
+	SagaKind_name = map[int32]string{
+		0: "SAGA_KIND_UNSPECIFIED",
+		1: "SAGA_KIND_CHECKOUT",
+		2: "SAGA_KIND_PAYMENT",
+		3: "SAGA_KIND_CANCELLATION",
+	}
+	SagaKind_value = map[string]int32{
+		"SAGA_KIND_UNSPECIFIED":  0,
+		"SAGA_KIND_CHECKOUT":     1,
+		"SAGA_KIND_PAYMENT":      2,
+		"SAGA_KIND_CANCELLATION": 3,
+	}
+)
+
+func (x SagaKind) Enum() *SagaKind {
+	p := new(SagaKind)
+	*p = x
+	return p
+}
+
+func (x SagaKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SagaKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_order_v1_order_proto_enumTypes[5].Descriptor()
+}
+
+func (SagaKind) Type() protoreflect.EnumType {
+	return &file_mall_order_v1_order_proto_enumTypes[5]
+}
+
+func (x SagaKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SagaKind.Descriptor instead.
+func (SagaKind) EnumDescriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{5}
+}
+
+// ShipOutcome is what a bulk shipment did to one order.
+type ShipOutcome int32
+
+const (
+	ShipOutcome_SHIP_OUTCOME_UNSPECIFIED ShipOutcome = 0
+	// Shipped by this call.
+	ShipOutcome_SHIP_OUTCOME_SHIPPED ShipOutcome = 1
+	// It had shipped before (its carrier and tracking number stay).
+	ShipOutcome_SHIP_OUTCOME_ALREADY_SHIPPED ShipOutcome = 2
+	// Not shipped: see reason.
+	ShipOutcome_SHIP_OUTCOME_REFUSED ShipOutcome = 3
+)
+
+// Enum value maps for ShipOutcome.
+var (
+	ShipOutcome_name = map[int32]string{
+		0: "SHIP_OUTCOME_UNSPECIFIED",
+		1: "SHIP_OUTCOME_SHIPPED",
+		2: "SHIP_OUTCOME_ALREADY_SHIPPED",
+		3: "SHIP_OUTCOME_REFUSED",
+	}
+	ShipOutcome_value = map[string]int32{
+		"SHIP_OUTCOME_UNSPECIFIED":     0,
+		"SHIP_OUTCOME_SHIPPED":         1,
+		"SHIP_OUTCOME_ALREADY_SHIPPED": 2,
+		"SHIP_OUTCOME_REFUSED":         3,
+	}
+)
+
+func (x ShipOutcome) Enum() *ShipOutcome {
+	p := new(ShipOutcome)
+	*p = x
+	return p
+}
+
+func (x ShipOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ShipOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_mall_order_v1_order_proto_enumTypes[6].Descriptor()
+}
+
+func (ShipOutcome) Type() protoreflect.EnumType {
+	return &file_mall_order_v1_order_proto_enumTypes[6]
+}
+
+func (x ShipOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ShipOutcome.Descriptor instead.
+func (ShipOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{6}
+}
+
 // ShippingAddress is the address snapshot stored with an order.
 type ShippingAddress struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1833,8 +1946,18 @@ type AdminListOrdersRequest struct {
 	// Only this user's orders when set.
 	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// 0 means the server default (20).
-	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only orders created at or after this time.
+	CreatedAfter *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	// Only orders created before this time.
+	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	// Only orders with a line of this product.
+	ProductId string `protobuf:"bytes,7,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Only the order with this id (exact match): at most one order.
+	OrderId string `protobuf:"bytes,8,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// UNSPECIFIED means any kind.
+	Kind          OrderKind `protobuf:"varint,9,opt,name=kind,proto3,enum=mall.order.v1.OrderKind" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1895,6 +2018,41 @@ func (x *AdminListOrdersRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *AdminListOrdersRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *AdminListOrdersRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *AdminListOrdersRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *AdminListOrdersRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *AdminListOrdersRequest) GetKind() OrderKind {
+	if x != nil {
+		return x.Kind
+	}
+	return OrderKind_ORDER_KIND_UNSPECIFIED
 }
 
 type AdminListOrdersResponse struct {
@@ -2142,6 +2300,496 @@ func (x *MarkDeliveredResponse) GetOrder() *Order {
 	return nil
 }
 
+type AdminGetOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminGetOrderRequest) Reset() {
+	*x = AdminGetOrderRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminGetOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminGetOrderRequest) ProtoMessage() {}
+
+func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminGetOrderRequest.ProtoReflect.Descriptor instead.
+func (*AdminGetOrderRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *AdminGetOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+// OrderSaga is a workflow an order may have (it exists on Temporal once
+// its step has started).
+type OrderSaga struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          SagaKind               `protobuf:"varint,1,opt,name=kind,proto3,enum=mall.order.v1.SagaKind" json:"kind,omitempty"`
+	WorkflowId    string                 `protobuf:"bytes,2,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderSaga) Reset() {
+	*x = OrderSaga{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderSaga) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderSaga) ProtoMessage() {}
+
+func (x *OrderSaga) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderSaga.ProtoReflect.Descriptor instead.
+func (*OrderSaga) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *OrderSaga) GetKind() SagaKind {
+	if x != nil {
+		return x.Kind
+	}
+	return SagaKind_SAGA_KIND_UNSPECIFIED
+}
+
+func (x *OrderSaga) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
+	}
+	return ""
+}
+
+type AdminGetOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Order *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	Sagas []*OrderSaga           `protobuf:"bytes,2,rep,name=sagas,proto3" json:"sagas,omitempty"`
+	// The Temporal Web UI (no trailing slash), empty when none is
+	// configured: a saga is shown at
+	// <temporal_ui_url>/namespaces/<temporal_namespace>/workflows/<workflow_id>.
+	TemporalUiUrl     string `protobuf:"bytes,3,opt,name=temporal_ui_url,json=temporalUiUrl,proto3" json:"temporal_ui_url,omitempty"`
+	TemporalNamespace string `protobuf:"bytes,4,opt,name=temporal_namespace,json=temporalNamespace,proto3" json:"temporal_namespace,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *AdminGetOrderResponse) Reset() {
+	*x = AdminGetOrderResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminGetOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminGetOrderResponse) ProtoMessage() {}
+
+func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminGetOrderResponse.ProtoReflect.Descriptor instead.
+func (*AdminGetOrderResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AdminGetOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *AdminGetOrderResponse) GetSagas() []*OrderSaga {
+	if x != nil {
+		return x.Sagas
+	}
+	return nil
+}
+
+func (x *AdminGetOrderResponse) GetTemporalUiUrl() string {
+	if x != nil {
+		return x.TemporalUiUrl
+	}
+	return ""
+}
+
+func (x *AdminGetOrderResponse) GetTemporalNamespace() string {
+	if x != nil {
+		return x.TemporalNamespace
+	}
+	return ""
+}
+
+type AdminCancelOrderRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Why, kept in the order's history.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminCancelOrderRequest) Reset() {
+	*x = AdminCancelOrderRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminCancelOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminCancelOrderRequest) ProtoMessage() {}
+
+func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminCancelOrderRequest.ProtoReflect.Descriptor instead.
+func (*AdminCancelOrderRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AdminCancelOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *AdminCancelOrderRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type AdminCancelOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order as it is now: the saga may still be cancelling it (status
+	// PENDING_PAYMENT) or refunding it (PAID with refund_state REQUESTED).
+	Order         *Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminCancelOrderResponse) Reset() {
+	*x = AdminCancelOrderResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminCancelOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminCancelOrderResponse) ProtoMessage() {}
+
+func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminCancelOrderResponse.ProtoReflect.Descriptor instead.
+func (*AdminCancelOrderResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *AdminCancelOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+// ShipItem is one order of a bulk shipment.
+type ShipItem struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrderId        string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Carrier        string                 `protobuf:"bytes,2,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	TrackingNumber string                 `protobuf:"bytes,3,opt,name=tracking_number,json=trackingNumber,proto3" json:"tracking_number,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ShipItem) Reset() {
+	*x = ShipItem{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipItem) ProtoMessage() {}
+
+func (x *ShipItem) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipItem.ProtoReflect.Descriptor instead.
+func (*ShipItem) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ShipItem) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ShipItem) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *ShipItem) GetTrackingNumber() string {
+	if x != nil {
+		return x.TrackingNumber
+	}
+	return ""
+}
+
+type BulkShipOrdersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each order once.
+	Items         []*ShipItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkShipOrdersRequest) Reset() {
+	*x = BulkShipOrdersRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkShipOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkShipOrdersRequest) ProtoMessage() {}
+
+func (x *BulkShipOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkShipOrdersRequest.ProtoReflect.Descriptor instead.
+func (*BulkShipOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BulkShipOrdersRequest) GetItems() []*ShipItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// ShipResult is the outcome of one item, in request order.
+type ShipResult struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Outcome ShipOutcome            `protobuf:"varint,2,opt,name=outcome,proto3,enum=mall.order.v1.ShipOutcome" json:"outcome,omitempty"`
+	// For REFUSED, the ErrorInfo reason ShipOrder would give (e.g.
+	// ORDER_NOT_FOUND, ILLEGAL_TRANSITION, REFUND_IN_PROGRESS).
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The order as it is now; absent when it does not exist.
+	Order         *Order `protobuf:"bytes,4,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipResult) Reset() {
+	*x = ShipResult{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipResult) ProtoMessage() {}
+
+func (x *ShipResult) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipResult.ProtoReflect.Descriptor instead.
+func (*ShipResult) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ShipResult) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ShipResult) GetOutcome() ShipOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ShipOutcome_SHIP_OUTCOME_UNSPECIFIED
+}
+
+func (x *ShipResult) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ShipResult) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type BulkShipOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*ShipResult          `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkShipOrdersResponse) Reset() {
+	*x = BulkShipOrdersResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkShipOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkShipOrdersResponse) ProtoMessage() {}
+
+func (x *BulkShipOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkShipOrdersResponse.ProtoReflect.Descriptor instead.
+func (*BulkShipOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *BulkShipOrdersResponse) GetResults() []*ShipResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 type CreateOrderRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Chosen by the saga (derived from the checkout request id).
@@ -2157,7 +2805,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2169,7 +2817,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2182,7 +2830,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{27}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateOrderRequest) GetOrderId() string {
@@ -2238,7 +2886,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2250,7 +2898,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2263,7 +2911,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -2298,7 +2946,7 @@ type TransitionOrderRequest struct {
 
 func (x *TransitionOrderRequest) Reset() {
 	*x = TransitionOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2958,7 @@ func (x *TransitionOrderRequest) String() string {
 func (*TransitionOrderRequest) ProtoMessage() {}
 
 func (x *TransitionOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2971,7 @@ func (x *TransitionOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionOrderRequest.ProtoReflect.Descriptor instead.
 func (*TransitionOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *TransitionOrderRequest) GetOrderId() string {
@@ -2372,7 +3020,7 @@ type TransitionOrderResponse struct {
 
 func (x *TransitionOrderResponse) Reset() {
 	*x = TransitionOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2384,7 +3032,7 @@ func (x *TransitionOrderResponse) String() string {
 func (*TransitionOrderResponse) ProtoMessage() {}
 
 func (x *TransitionOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2397,7 +3045,7 @@ func (x *TransitionOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionOrderResponse.ProtoReflect.Descriptor instead.
 func (*TransitionOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *TransitionOrderResponse) GetOrder() *Order {
@@ -2423,7 +3071,7 @@ type GetOrderInternalRequest struct {
 
 func (x *GetOrderInternalRequest) Reset() {
 	*x = GetOrderInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2435,7 +3083,7 @@ func (x *GetOrderInternalRequest) String() string {
 func (*GetOrderInternalRequest) ProtoMessage() {}
 
 func (x *GetOrderInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2448,7 +3096,7 @@ func (x *GetOrderInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetOrderInternalRequest) GetOrderId() string {
@@ -2467,7 +3115,7 @@ type GetOrderInternalResponse struct {
 
 func (x *GetOrderInternalResponse) Reset() {
 	*x = GetOrderInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	mi := &file_mall_order_v1_order_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2479,7 +3127,7 @@ func (x *GetOrderInternalResponse) String() string {
 func (*GetOrderInternalResponse) ProtoMessage() {}
 
 func (x *GetOrderInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	mi := &file_mall_order_v1_order_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2492,7 +3140,7 @@ func (x *GetOrderInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetOrderInternalResponse) GetOrder() *Order {
@@ -2511,7 +3159,7 @@ type RecordRefundRefusedRequest struct {
 
 func (x *RecordRefundRefusedRequest) Reset() {
 	*x = RecordRefundRefusedRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	mi := &file_mall_order_v1_order_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2523,7 +3171,7 @@ func (x *RecordRefundRefusedRequest) String() string {
 func (*RecordRefundRefusedRequest) ProtoMessage() {}
 
 func (x *RecordRefundRefusedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	mi := &file_mall_order_v1_order_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2536,7 +3184,7 @@ func (x *RecordRefundRefusedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRefundRefusedRequest.ProtoReflect.Descriptor instead.
 func (*RecordRefundRefusedRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RecordRefundRefusedRequest) GetOrderId() string {
@@ -2555,7 +3203,7 @@ type RecordRefundRefusedResponse struct {
 
 func (x *RecordRefundRefusedResponse) Reset() {
 	*x = RecordRefundRefusedResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	mi := &file_mall_order_v1_order_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2567,7 +3215,7 @@ func (x *RecordRefundRefusedResponse) String() string {
 func (*RecordRefundRefusedResponse) ProtoMessage() {}
 
 func (x *RecordRefundRefusedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	mi := &file_mall_order_v1_order_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2580,7 +3228,7 @@ func (x *RecordRefundRefusedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRefundRefusedResponse.ProtoReflect.Descriptor instead.
 func (*RecordRefundRefusedResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RecordRefundRefusedResponse) GetOrder() *Order {
@@ -2612,7 +3260,7 @@ type ListOrdersInternalRequest struct {
 
 func (x *ListOrdersInternalRequest) Reset() {
 	*x = ListOrdersInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2624,7 +3272,7 @@ func (x *ListOrdersInternalRequest) String() string {
 func (*ListOrdersInternalRequest) ProtoMessage() {}
 
 func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2637,7 +3285,7 @@ func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListOrdersInternalRequest) GetUserId() string {
@@ -2707,7 +3355,7 @@ type ListOrdersInternalResponse struct {
 
 func (x *ListOrdersInternalResponse) Reset() {
 	*x = ListOrdersInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2719,7 +3367,7 @@ func (x *ListOrdersInternalResponse) String() string {
 func (*ListOrdersInternalResponse) ProtoMessage() {}
 
 func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2732,7 +3380,7 @@ func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListOrdersInternalResponse) GetOrders() []*Order {
@@ -2778,7 +3426,7 @@ type FlashSaleOrderInput struct {
 
 func (x *FlashSaleOrderInput) Reset() {
 	*x = FlashSaleOrderInput{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[37]
+	mi := &file_mall_order_v1_order_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +3438,7 @@ func (x *FlashSaleOrderInput) String() string {
 func (*FlashSaleOrderInput) ProtoMessage() {}
 
 func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[37]
+	mi := &file_mall_order_v1_order_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +3451,7 @@ func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderInput.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderInput) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *FlashSaleOrderInput) GetTicket() string {
@@ -2910,7 +3558,7 @@ type FlashSaleOrderResult struct {
 
 func (x *FlashSaleOrderResult) Reset() {
 	*x = FlashSaleOrderResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[38]
+	mi := &file_mall_order_v1_order_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2922,7 +3570,7 @@ func (x *FlashSaleOrderResult) String() string {
 func (*FlashSaleOrderResult) ProtoMessage() {}
 
 func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[38]
+	mi := &file_mall_order_v1_order_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2935,7 +3583,7 @@ func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderResult.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *FlashSaleOrderResult) GetTicket() string {
@@ -2968,7 +3616,7 @@ type CreateFlashSaleOrdersRequest struct {
 
 func (x *CreateFlashSaleOrdersRequest) Reset() {
 	*x = CreateFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[39]
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2980,7 +3628,7 @@ func (x *CreateFlashSaleOrdersRequest) String() string {
 func (*CreateFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[39]
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2993,7 +3641,7 @@ func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreateFlashSaleOrdersRequest) GetOrders() []*FlashSaleOrderInput {
@@ -3013,7 +3661,7 @@ type CreateFlashSaleOrdersResponse struct {
 
 func (x *CreateFlashSaleOrdersResponse) Reset() {
 	*x = CreateFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[40]
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3673,7 @@ func (x *CreateFlashSaleOrdersResponse) String() string {
 func (*CreateFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[40]
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3686,7 @@ func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateFlashSaleOrdersResponse) GetResults() []*FlashSaleOrderResult {
@@ -3178,13 +3826,20 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x15ConfirmReceiptRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"D\n" +
 	"\x16ConfirmReceiptResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xd8\x01\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\x88\x05\n" +
 	"\x16AdminListOrdersRequest\x12K\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1a.mall.order.v1.OrderStatusB\x13\xbaH\x10\x92\x01\r\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bstatuses\x12 \n" +
 	"\auser_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"o\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12?\n" +
+	"\rcreated_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12&\n" +
+	"\n" +
+	"product_id\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\tproductId\x12\"\n" +
+	"\border_id\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\aorderId\x126\n" +
+	"\x04kind\x18\t \x01(\x0e2\x18.mall.order.v1.OrderKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind:\xa5\x01\xbaH\xa1\x01\x1a\x9e\x01\n" +
+	"\rcreated_range\x12*created_before must be after created_after\x1aa!has(this.created_after) || !has(this.created_before) || this.created_before > this.created_after\"o\n" +
 	"\x17AdminListOrdersResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x91\x01\n" +
@@ -3197,7 +3852,40 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x14MarkDeliveredRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"C\n" +
 	"\x15MarkDeliveredResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xf3\x02\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"<\n" +
+	"\x14AdminGetOrderRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"Y\n" +
+	"\tOrderSaga\x12+\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x17.mall.order.v1.SagaKindR\x04kind\x12\x1f\n" +
+	"\vworkflow_id\x18\x02 \x01(\tR\n" +
+	"workflowId\"\xca\x01\n" +
+	"\x15AdminGetOrderResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\x12.\n" +
+	"\x05sagas\x18\x02 \x03(\v2\x18.mall.order.v1.OrderSagaR\x05sagas\x12&\n" +
+	"\x0ftemporal_ui_url\x18\x03 \x01(\tR\rtemporalUiUrl\x12-\n" +
+	"\x12temporal_namespace\x18\x04 \x01(\tR\x11temporalNamespace\"c\n" +
+	"\x17AdminCancelOrderRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x96\x01R\x06reason\"F\n" +
+	"\x18AdminCancelOrderResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\x89\x01\n" +
+	"\bShipItem\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12#\n" +
+	"\acarrier\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\acarrier\x122\n" +
+	"\x0ftracking_number\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0etrackingNumber\"\xb2\x01\n" +
+	"\x15BulkShipOrdersRequest\x129\n" +
+	"\x05items\x18\x01 \x03(\v2\x17.mall.order.v1.ShipItemB\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x10dR\x05items:^\xbaH[\x1aY\n" +
+	"\x13items.unique_orders\x12\x1aeach order may appear once\x1a&this.items.map(i, i.order_id).unique()\"\xa1\x01\n" +
+	"\n" +
+	"ShipResult\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x124\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2\x1a.mall.order.v1.ShipOutcomeR\aoutcome\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12*\n" +
+	"\x05order\x18\x04 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"M\n" +
+	"\x16BulkShipOrdersResponse\x123\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.mall.order.v1.ShipResultR\aresults\"\xf3\x02\n" +
 	"\x12CreateOrderRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12\"\n" +
 	"\auser_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06userId\x12?\n" +
@@ -3305,7 +3993,17 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"%STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED\x10\t\x12&\n" +
 	"\"STATUS_CHANGE_CAUSE_AUTO_COMPLETED\x10\n" +
 	"\x12 \n" +
-	"\x1cSTATUS_CHANGE_CAUSE_REFUNDED\x10\v2\xd8\f\n" +
+	"\x1cSTATUS_CHANGE_CAUSE_REFUNDED\x10\v*p\n" +
+	"\bSagaKind\x12\x19\n" +
+	"\x15SAGA_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12SAGA_KIND_CHECKOUT\x10\x01\x12\x15\n" +
+	"\x11SAGA_KIND_PAYMENT\x10\x02\x12\x1a\n" +
+	"\x16SAGA_KIND_CANCELLATION\x10\x03*\x81\x01\n" +
+	"\vShipOutcome\x12\x1c\n" +
+	"\x18SHIP_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14SHIP_OUTCOME_SHIPPED\x10\x01\x12 \n" +
+	"\x1cSHIP_OUTCOME_ALREADY_SHIPPED\x10\x02\x12\x18\n" +
+	"\x14SHIP_OUTCOME_REFUSED\x10\x032\x8d\x0f\n" +
 	"\fOrderService\x12T\n" +
 	"\bCheckout\x12\x1e.mall.order.v1.CheckoutRequest\x1a\x1f.mall.order.v1.CheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x02\x12]\n" +
 	"\vGetCheckout\x12!.mall.order.v1.GetCheckoutRequest\x1a\".mall.order.v1.GetCheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12T\n" +
@@ -3317,7 +4015,10 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x0eConfirmReceipt\x12$.mall.order.v1.ConfirmReceiptRequest\x1a%.mall.order.v1.ConfirmReceiptResponse\"\x04\xc8\xf3\x18\x02\x12i\n" +
 	"\x0fAdminListOrders\x12%.mall.order.v1.AdminListOrdersRequest\x1a&.mall.order.v1.AdminListOrdersResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12T\n" +
 	"\tShipOrder\x12\x1f.mall.order.v1.ShipOrderRequest\x1a .mall.order.v1.ShipOrderResponse\"\x04\xc8\xf3\x18\x03\x12`\n" +
-	"\rMarkDelivered\x12#.mall.order.v1.MarkDeliveredRequest\x1a$.mall.order.v1.MarkDeliveredResponse\"\x04\xc8\xf3\x18\x03\x12]\n" +
+	"\rMarkDelivered\x12#.mall.order.v1.MarkDeliveredRequest\x1a$.mall.order.v1.MarkDeliveredResponse\"\x04\xc8\xf3\x18\x03\x12c\n" +
+	"\rAdminGetOrder\x12#.mall.order.v1.AdminGetOrderRequest\x1a$.mall.order.v1.AdminGetOrderResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12i\n" +
+	"\x10AdminCancelOrder\x12&.mall.order.v1.AdminCancelOrderRequest\x1a'.mall.order.v1.AdminCancelOrderResponse\"\x04\xc8\xf3\x18\x03\x12c\n" +
+	"\x0eBulkShipOrders\x12$.mall.order.v1.BulkShipOrdersRequest\x1a%.mall.order.v1.BulkShipOrdersResponse\"\x04\xc8\xf3\x18\x03\x12]\n" +
 	"\vCreateOrder\x12!.mall.order.v1.CreateOrderRequest\x1a\".mall.order.v1.CreateOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12i\n" +
 	"\x0fTransitionOrder\x12%.mall.order.v1.TransitionOrderRequest\x1a&.mall.order.v1.TransitionOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12l\n" +
 	"\x10GetOrderInternal\x12&.mall.order.v1.GetOrderInternalRequest\x1a'.mall.order.v1.GetOrderInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12r\n" +
@@ -3339,144 +4040,172 @@ func file_mall_order_v1_order_proto_rawDescGZIP() []byte {
 	return file_mall_order_v1_order_proto_rawDescData
 }
 
-var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_mall_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                      // 0: mall.order.v1.OrderStatus
 	(OrderKind)(0),                        // 1: mall.order.v1.OrderKind
 	(CheckoutState)(0),                    // 2: mall.order.v1.CheckoutState
 	(RefundState)(0),                      // 3: mall.order.v1.RefundState
 	(StatusChangeCause)(0),                // 4: mall.order.v1.StatusChangeCause
-	(*ShippingAddress)(nil),               // 5: mall.order.v1.ShippingAddress
-	(*OrderLine)(nil),                     // 6: mall.order.v1.OrderLine
-	(*OrderLineInput)(nil),                // 7: mall.order.v1.OrderLineInput
-	(*StatusChange)(nil),                  // 8: mall.order.v1.StatusChange
-	(*Order)(nil),                         // 9: mall.order.v1.Order
-	(*CartSelection)(nil),                 // 10: mall.order.v1.CartSelection
-	(*BuyNowItem)(nil),                    // 11: mall.order.v1.BuyNowItem
-	(*CheckoutRequest)(nil),               // 12: mall.order.v1.CheckoutRequest
-	(*CheckoutResponse)(nil),              // 13: mall.order.v1.CheckoutResponse
-	(*GetCheckoutRequest)(nil),            // 14: mall.order.v1.GetCheckoutRequest
-	(*GetCheckoutResponse)(nil),           // 15: mall.order.v1.GetCheckoutResponse
-	(*GetOrderRequest)(nil),               // 16: mall.order.v1.GetOrderRequest
-	(*GetOrderResponse)(nil),              // 17: mall.order.v1.GetOrderResponse
-	(*ListOrdersRequest)(nil),             // 18: mall.order.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),            // 19: mall.order.v1.ListOrdersResponse
-	(*CountOrdersRequest)(nil),            // 20: mall.order.v1.CountOrdersRequest
-	(*CountOrdersResponse)(nil),           // 21: mall.order.v1.CountOrdersResponse
-	(*CancelOrderRequest)(nil),            // 22: mall.order.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),           // 23: mall.order.v1.CancelOrderResponse
-	(*ConfirmReceiptRequest)(nil),         // 24: mall.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),        // 25: mall.order.v1.ConfirmReceiptResponse
-	(*AdminListOrdersRequest)(nil),        // 26: mall.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),       // 27: mall.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),              // 28: mall.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),             // 29: mall.order.v1.ShipOrderResponse
-	(*MarkDeliveredRequest)(nil),          // 30: mall.order.v1.MarkDeliveredRequest
-	(*MarkDeliveredResponse)(nil),         // 31: mall.order.v1.MarkDeliveredResponse
-	(*CreateOrderRequest)(nil),            // 32: mall.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),           // 33: mall.order.v1.CreateOrderResponse
-	(*TransitionOrderRequest)(nil),        // 34: mall.order.v1.TransitionOrderRequest
-	(*TransitionOrderResponse)(nil),       // 35: mall.order.v1.TransitionOrderResponse
-	(*GetOrderInternalRequest)(nil),       // 36: mall.order.v1.GetOrderInternalRequest
-	(*GetOrderInternalResponse)(nil),      // 37: mall.order.v1.GetOrderInternalResponse
-	(*RecordRefundRefusedRequest)(nil),    // 38: mall.order.v1.RecordRefundRefusedRequest
-	(*RecordRefundRefusedResponse)(nil),   // 39: mall.order.v1.RecordRefundRefusedResponse
-	(*ListOrdersInternalRequest)(nil),     // 40: mall.order.v1.ListOrdersInternalRequest
-	(*ListOrdersInternalResponse)(nil),    // 41: mall.order.v1.ListOrdersInternalResponse
-	(*FlashSaleOrderInput)(nil),           // 42: mall.order.v1.FlashSaleOrderInput
-	(*FlashSaleOrderResult)(nil),          // 43: mall.order.v1.FlashSaleOrderResult
-	(*CreateFlashSaleOrdersRequest)(nil),  // 44: mall.order.v1.CreateFlashSaleOrdersRequest
-	(*CreateFlashSaleOrdersResponse)(nil), // 45: mall.order.v1.CreateFlashSaleOrdersResponse
-	(*timestamppb.Timestamp)(nil),         // 46: google.protobuf.Timestamp
+	(SagaKind)(0),                         // 5: mall.order.v1.SagaKind
+	(ShipOutcome)(0),                      // 6: mall.order.v1.ShipOutcome
+	(*ShippingAddress)(nil),               // 7: mall.order.v1.ShippingAddress
+	(*OrderLine)(nil),                     // 8: mall.order.v1.OrderLine
+	(*OrderLineInput)(nil),                // 9: mall.order.v1.OrderLineInput
+	(*StatusChange)(nil),                  // 10: mall.order.v1.StatusChange
+	(*Order)(nil),                         // 11: mall.order.v1.Order
+	(*CartSelection)(nil),                 // 12: mall.order.v1.CartSelection
+	(*BuyNowItem)(nil),                    // 13: mall.order.v1.BuyNowItem
+	(*CheckoutRequest)(nil),               // 14: mall.order.v1.CheckoutRequest
+	(*CheckoutResponse)(nil),              // 15: mall.order.v1.CheckoutResponse
+	(*GetCheckoutRequest)(nil),            // 16: mall.order.v1.GetCheckoutRequest
+	(*GetCheckoutResponse)(nil),           // 17: mall.order.v1.GetCheckoutResponse
+	(*GetOrderRequest)(nil),               // 18: mall.order.v1.GetOrderRequest
+	(*GetOrderResponse)(nil),              // 19: mall.order.v1.GetOrderResponse
+	(*ListOrdersRequest)(nil),             // 20: mall.order.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),            // 21: mall.order.v1.ListOrdersResponse
+	(*CountOrdersRequest)(nil),            // 22: mall.order.v1.CountOrdersRequest
+	(*CountOrdersResponse)(nil),           // 23: mall.order.v1.CountOrdersResponse
+	(*CancelOrderRequest)(nil),            // 24: mall.order.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),           // 25: mall.order.v1.CancelOrderResponse
+	(*ConfirmReceiptRequest)(nil),         // 26: mall.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),        // 27: mall.order.v1.ConfirmReceiptResponse
+	(*AdminListOrdersRequest)(nil),        // 28: mall.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),       // 29: mall.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),              // 30: mall.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),             // 31: mall.order.v1.ShipOrderResponse
+	(*MarkDeliveredRequest)(nil),          // 32: mall.order.v1.MarkDeliveredRequest
+	(*MarkDeliveredResponse)(nil),         // 33: mall.order.v1.MarkDeliveredResponse
+	(*AdminGetOrderRequest)(nil),          // 34: mall.order.v1.AdminGetOrderRequest
+	(*OrderSaga)(nil),                     // 35: mall.order.v1.OrderSaga
+	(*AdminGetOrderResponse)(nil),         // 36: mall.order.v1.AdminGetOrderResponse
+	(*AdminCancelOrderRequest)(nil),       // 37: mall.order.v1.AdminCancelOrderRequest
+	(*AdminCancelOrderResponse)(nil),      // 38: mall.order.v1.AdminCancelOrderResponse
+	(*ShipItem)(nil),                      // 39: mall.order.v1.ShipItem
+	(*BulkShipOrdersRequest)(nil),         // 40: mall.order.v1.BulkShipOrdersRequest
+	(*ShipResult)(nil),                    // 41: mall.order.v1.ShipResult
+	(*BulkShipOrdersResponse)(nil),        // 42: mall.order.v1.BulkShipOrdersResponse
+	(*CreateOrderRequest)(nil),            // 43: mall.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),           // 44: mall.order.v1.CreateOrderResponse
+	(*TransitionOrderRequest)(nil),        // 45: mall.order.v1.TransitionOrderRequest
+	(*TransitionOrderResponse)(nil),       // 46: mall.order.v1.TransitionOrderResponse
+	(*GetOrderInternalRequest)(nil),       // 47: mall.order.v1.GetOrderInternalRequest
+	(*GetOrderInternalResponse)(nil),      // 48: mall.order.v1.GetOrderInternalResponse
+	(*RecordRefundRefusedRequest)(nil),    // 49: mall.order.v1.RecordRefundRefusedRequest
+	(*RecordRefundRefusedResponse)(nil),   // 50: mall.order.v1.RecordRefundRefusedResponse
+	(*ListOrdersInternalRequest)(nil),     // 51: mall.order.v1.ListOrdersInternalRequest
+	(*ListOrdersInternalResponse)(nil),    // 52: mall.order.v1.ListOrdersInternalResponse
+	(*FlashSaleOrderInput)(nil),           // 53: mall.order.v1.FlashSaleOrderInput
+	(*FlashSaleOrderResult)(nil),          // 54: mall.order.v1.FlashSaleOrderResult
+	(*CreateFlashSaleOrdersRequest)(nil),  // 55: mall.order.v1.CreateFlashSaleOrdersRequest
+	(*CreateFlashSaleOrdersResponse)(nil), // 56: mall.order.v1.CreateFlashSaleOrdersResponse
+	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
 }
 var file_mall_order_v1_order_proto_depIdxs = []int32{
 	0,  // 0: mall.order.v1.StatusChange.from_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 1: mall.order.v1.StatusChange.to_status:type_name -> mall.order.v1.OrderStatus
-	46, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
+	57, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
 	4,  // 3: mall.order.v1.StatusChange.cause:type_name -> mall.order.v1.StatusChangeCause
 	0,  // 4: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
 	1,  // 5: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
-	6,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
-	5,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	46, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
-	8,  // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
-	46, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	46, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	46, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	8,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
+	7,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	57, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
+	10, // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
+	57, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	57, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	57, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: mall.order.v1.Order.refund_state:type_name -> mall.order.v1.RefundState
-	46, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
-	46, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
-	10, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
-	11, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
+	57, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
+	57, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
+	12, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
+	13, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
 	2,  // 18: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
-	9,  // 19: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
-	9,  // 20: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 19: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
+	11, // 20: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
 	0,  // 21: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	9,  // 22: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	9,  // 23: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
-	9,  // 24: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
+	11, // 22: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	11, // 23: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 24: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
 	0,  // 25: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	9,  // 26: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	9,  // 27: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
-	9,  // 28: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
-	7,  // 29: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
-	5,  // 30: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	46, // 31: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
-	9,  // 32: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 33: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
-	0,  // 34: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
-	4,  // 35: mall.order.v1.TransitionOrderRequest.cause:type_name -> mall.order.v1.StatusChangeCause
-	9,  // 36: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
-	9,  // 37: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
-	9,  // 38: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
-	1,  // 39: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
-	0,  // 40: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	46, // 41: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	46, // 42: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
-	9,  // 43: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	46, // 44: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	46, // 45: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	5,  // 46: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	42, // 47: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	43, // 48: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	12, // 49: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	14, // 50: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	16, // 51: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	18, // 52: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	20, // 53: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
-	22, // 54: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	24, // 55: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	26, // 56: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	28, // 57: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	30, // 58: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	32, // 59: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	34, // 60: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	36, // 61: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	40, // 62: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	38, // 63: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
-	44, // 64: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	13, // 65: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	15, // 66: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	17, // 67: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	19, // 68: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	21, // 69: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
-	23, // 70: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	25, // 71: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	27, // 72: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	29, // 73: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	31, // 74: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	33, // 75: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	35, // 76: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	37, // 77: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	41, // 78: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	39, // 79: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
-	45, // 80: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	65, // [65:81] is the sub-list for method output_type
-	49, // [49:65] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	57, // 26: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
+	57, // 27: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
+	1,  // 28: mall.order.v1.AdminListOrdersRequest.kind:type_name -> mall.order.v1.OrderKind
+	11, // 29: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	11, // 30: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 31: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
+	5,  // 32: mall.order.v1.OrderSaga.kind:type_name -> mall.order.v1.SagaKind
+	11, // 33: mall.order.v1.AdminGetOrderResponse.order:type_name -> mall.order.v1.Order
+	35, // 34: mall.order.v1.AdminGetOrderResponse.sagas:type_name -> mall.order.v1.OrderSaga
+	11, // 35: mall.order.v1.AdminCancelOrderResponse.order:type_name -> mall.order.v1.Order
+	39, // 36: mall.order.v1.BulkShipOrdersRequest.items:type_name -> mall.order.v1.ShipItem
+	6,  // 37: mall.order.v1.ShipResult.outcome:type_name -> mall.order.v1.ShipOutcome
+	11, // 38: mall.order.v1.ShipResult.order:type_name -> mall.order.v1.Order
+	41, // 39: mall.order.v1.BulkShipOrdersResponse.results:type_name -> mall.order.v1.ShipResult
+	9,  // 40: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
+	7,  // 41: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	57, // 42: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	11, // 43: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 44: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
+	0,  // 45: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
+	4,  // 46: mall.order.v1.TransitionOrderRequest.cause:type_name -> mall.order.v1.StatusChangeCause
+	11, // 47: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 48: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
+	11, // 49: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
+	1,  // 50: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
+	0,  // 51: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	57, // 52: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	57, // 53: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	11, // 54: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	57, // 55: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	57, // 56: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	7,  // 57: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	53, // 58: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	54, // 59: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	14, // 60: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	16, // 61: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	18, // 62: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	20, // 63: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	22, // 64: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
+	24, // 65: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	26, // 66: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	28, // 67: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	30, // 68: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	32, // 69: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	34, // 70: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
+	37, // 71: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
+	40, // 72: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
+	43, // 73: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	45, // 74: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	47, // 75: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	51, // 76: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	49, // 77: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
+	55, // 78: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	15, // 79: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	17, // 80: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	19, // 81: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	21, // 82: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	23, // 83: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
+	25, // 84: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	27, // 85: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	29, // 86: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	31, // 87: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	33, // 88: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	36, // 89: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
+	38, // 90: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
+	42, // 91: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
+	44, // 92: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	46, // 93: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	48, // 94: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	52, // 95: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	50, // 96: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
+	56, // 97: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	79, // [79:98] is the sub-list for method output_type
+	60, // [60:79] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
@@ -3493,8 +4222,8 @@ func file_mall_order_v1_order_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_order_v1_order_proto_rawDesc), len(file_mall_order_v1_order_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   41,
+			NumEnums:      7,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

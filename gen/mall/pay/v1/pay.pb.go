@@ -554,6 +554,95 @@ func (*ProviderWebhookResponse) Descriptor() ([]byte, []int) {
 	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{6}
 }
 
+type AdminListPaymentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListPaymentsRequest) Reset() {
+	*x = AdminListPaymentsRequest{}
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListPaymentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListPaymentsRequest) ProtoMessage() {}
+
+func (x *AdminListPaymentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListPaymentsRequest.ProtoReflect.Descriptor instead.
+func (*AdminListPaymentsRequest) Descriptor() ([]byte, []int) {
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AdminListPaymentsRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type AdminListPaymentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Oldest first; the last one is the current attempt.
+	Payments      []*Payment `protobuf:"bytes,1,rep,name=payments,proto3" json:"payments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListPaymentsResponse) Reset() {
+	*x = AdminListPaymentsResponse{}
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListPaymentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListPaymentsResponse) ProtoMessage() {}
+
+func (x *AdminListPaymentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListPaymentsResponse.ProtoReflect.Descriptor instead.
+func (*AdminListPaymentsResponse) Descriptor() ([]byte, []int) {
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AdminListPaymentsResponse) GetPayments() []*Payment {
+	if x != nil {
+		return x.Payments
+	}
+	return nil
+}
+
 type RefundRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -564,7 +653,7 @@ type RefundRequest struct {
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[7]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +665,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[7]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +678,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{7}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RefundRequest) GetOrderId() string {
@@ -617,7 +706,7 @@ type RefundResponse struct {
 
 func (x *RefundResponse) Reset() {
 	*x = RefundResponse{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[8]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +718,7 @@ func (x *RefundResponse) String() string {
 func (*RefundResponse) ProtoMessage() {}
 
 func (x *RefundResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[8]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +731,7 @@ func (x *RefundResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundResponse.ProtoReflect.Descriptor instead.
 func (*RefundResponse) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{8}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RefundResponse) GetPayment() *Payment {
@@ -672,7 +761,7 @@ type CreatePaymentRecordRequest struct {
 
 func (x *CreatePaymentRecordRequest) Reset() {
 	*x = CreatePaymentRecordRequest{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[9]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -684,7 +773,7 @@ func (x *CreatePaymentRecordRequest) String() string {
 func (*CreatePaymentRecordRequest) ProtoMessage() {}
 
 func (x *CreatePaymentRecordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[9]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -697,7 +786,7 @@ func (x *CreatePaymentRecordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePaymentRecordRequest.ProtoReflect.Descriptor instead.
 func (*CreatePaymentRecordRequest) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{9}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreatePaymentRecordRequest) GetPaymentId() string {
@@ -737,7 +826,7 @@ type CreatePaymentRecordResponse struct {
 
 func (x *CreatePaymentRecordResponse) Reset() {
 	*x = CreatePaymentRecordResponse{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[10]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -749,7 +838,7 @@ func (x *CreatePaymentRecordResponse) String() string {
 func (*CreatePaymentRecordResponse) ProtoMessage() {}
 
 func (x *CreatePaymentRecordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[10]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -762,7 +851,7 @@ func (x *CreatePaymentRecordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePaymentRecordResponse.ProtoReflect.Descriptor instead.
 func (*CreatePaymentRecordResponse) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{10}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreatePaymentRecordResponse) GetPayment() *Payment {
@@ -783,7 +872,7 @@ type RecordChargeRequest struct {
 
 func (x *RecordChargeRequest) Reset() {
 	*x = RecordChargeRequest{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[11]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +884,7 @@ func (x *RecordChargeRequest) String() string {
 func (*RecordChargeRequest) ProtoMessage() {}
 
 func (x *RecordChargeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[11]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +897,7 @@ func (x *RecordChargeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordChargeRequest.ProtoReflect.Descriptor instead.
 func (*RecordChargeRequest) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{11}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RecordChargeRequest) GetPaymentId() string {
@@ -841,7 +930,7 @@ type RecordChargeResponse struct {
 
 func (x *RecordChargeResponse) Reset() {
 	*x = RecordChargeResponse{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[12]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +942,7 @@ func (x *RecordChargeResponse) String() string {
 func (*RecordChargeResponse) ProtoMessage() {}
 
 func (x *RecordChargeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[12]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +955,7 @@ func (x *RecordChargeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordChargeResponse.ProtoReflect.Descriptor instead.
 func (*RecordChargeResponse) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{12}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecordChargeResponse) GetPayment() *Payment {
@@ -893,7 +982,7 @@ type SettlePaymentRequest struct {
 
 func (x *SettlePaymentRequest) Reset() {
 	*x = SettlePaymentRequest{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[13]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -905,7 +994,7 @@ func (x *SettlePaymentRequest) String() string {
 func (*SettlePaymentRequest) ProtoMessage() {}
 
 func (x *SettlePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[13]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -918,7 +1007,7 @@ func (x *SettlePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettlePaymentRequest.ProtoReflect.Descriptor instead.
 func (*SettlePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{13}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SettlePaymentRequest) GetPaymentId() string {
@@ -967,7 +1056,7 @@ type SettlePaymentResponse struct {
 
 func (x *SettlePaymentResponse) Reset() {
 	*x = SettlePaymentResponse{}
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[14]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -979,7 +1068,7 @@ func (x *SettlePaymentResponse) String() string {
 func (*SettlePaymentResponse) ProtoMessage() {}
 
 func (x *SettlePaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_pay_v1_pay_proto_msgTypes[14]
+	mi := &file_mall_pay_v1_pay_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -992,7 +1081,7 @@ func (x *SettlePaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettlePaymentResponse.ProtoReflect.Descriptor instead.
 func (*SettlePaymentResponse) Descriptor() ([]byte, []int) {
-	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{14}
+	return file_mall_pay_v1_pay_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SettlePaymentResponse) GetPayment() *Payment {
@@ -1050,7 +1139,11 @@ const file_mall_pay_v1_pay_proto_rawDesc = "" +
 	"\apayload\x18\x01 \x01(\fB\v\xbaH\bz\x06\x10\x01\x18\x80\x80\x04R\apayload\x12(\n" +
 	"\tsignature\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x04R\tsignature\"\x19\n" +
-	"\x17ProviderWebhookResponse\"W\n" +
+	"\x17ProviderWebhookResponse\"@\n" +
+	"\x18AdminListPaymentsRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"M\n" +
+	"\x19AdminListPaymentsResponse\x120\n" +
+	"\bpayments\x18\x01 \x03(\v2\x14.mall.pay.v1.PaymentR\bpayments\"W\n" +
 	"\rRefundRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12 \n" +
 	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\\\n" +
@@ -1090,13 +1183,14 @@ const file_mall_pay_v1_pay_proto_rawDesc = "" +
 	"\x17PAYMENT_STATUS_DECLINED\x10\x03\x12\x1a\n" +
 	"\x16PAYMENT_STATUS_EXPIRED\x10\x04\x12\x1b\n" +
 	"\x17PAYMENT_STATUS_REFUNDED\x10\x05\x12 \n" +
-	"\x1cPAYMENT_STATUS_REFUND_FAILED\x10\x062\x86\x05\n" +
+	"\x1cPAYMENT_STATUS_REFUND_FAILED\x10\x062\xf3\x05\n" +
 	"\n" +
 	"PayService\x12>\n" +
 	"\x03Pay\x12\x17.mall.pay.v1.PayRequest\x1a\x18.mall.pay.v1.PayResponse\"\x04\xc8\xf3\x18\x02\x12V\n" +
 	"\n" +
 	"GetPayment\x12\x1e.mall.pay.v1.GetPaymentRequest\x1a\x1f.mall.pay.v1.GetPaymentResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12b\n" +
-	"\x0fProviderWebhook\x12#.mall.pay.v1.ProviderWebhookRequest\x1a$.mall.pay.v1.ProviderWebhookResponse\"\x04\xc8\xf3\x18\x01\x12J\n" +
+	"\x0fProviderWebhook\x12#.mall.pay.v1.ProviderWebhookRequest\x1a$.mall.pay.v1.ProviderWebhookResponse\"\x04\xc8\xf3\x18\x01\x12k\n" +
+	"\x11AdminListPayments\x12%.mall.pay.v1.AdminListPaymentsRequest\x1a&.mall.pay.v1.AdminListPaymentsResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12J\n" +
 	"\x06Refund\x12\x1a.mall.pay.v1.RefundRequest\x1a\x1b.mall.pay.v1.RefundResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12q\n" +
 	"\x13CreatePaymentRecord\x12'.mall.pay.v1.CreatePaymentRecordRequest\x1a(.mall.pay.v1.CreatePaymentRecordResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12\\\n" +
 	"\fRecordCharge\x12 .mall.pay.v1.RecordChargeRequest\x1a!.mall.pay.v1.RecordChargeResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12_\n" +
@@ -1116,7 +1210,7 @@ func file_mall_pay_v1_pay_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_pay_v1_pay_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_mall_pay_v1_pay_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_mall_pay_v1_pay_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_mall_pay_v1_pay_proto_goTypes = []any{
 	(PaymentStatus)(0),                  // 0: mall.pay.v1.PaymentStatus
 	(*Payment)(nil),                     // 1: mall.pay.v1.Payment
@@ -1126,49 +1220,54 @@ var file_mall_pay_v1_pay_proto_goTypes = []any{
 	(*GetPaymentResponse)(nil),          // 5: mall.pay.v1.GetPaymentResponse
 	(*ProviderWebhookRequest)(nil),      // 6: mall.pay.v1.ProviderWebhookRequest
 	(*ProviderWebhookResponse)(nil),     // 7: mall.pay.v1.ProviderWebhookResponse
-	(*RefundRequest)(nil),               // 8: mall.pay.v1.RefundRequest
-	(*RefundResponse)(nil),              // 9: mall.pay.v1.RefundResponse
-	(*CreatePaymentRecordRequest)(nil),  // 10: mall.pay.v1.CreatePaymentRecordRequest
-	(*CreatePaymentRecordResponse)(nil), // 11: mall.pay.v1.CreatePaymentRecordResponse
-	(*RecordChargeRequest)(nil),         // 12: mall.pay.v1.RecordChargeRequest
-	(*RecordChargeResponse)(nil),        // 13: mall.pay.v1.RecordChargeResponse
-	(*SettlePaymentRequest)(nil),        // 14: mall.pay.v1.SettlePaymentRequest
-	(*SettlePaymentResponse)(nil),       // 15: mall.pay.v1.SettlePaymentResponse
-	(*timestamppb.Timestamp)(nil),       // 16: google.protobuf.Timestamp
+	(*AdminListPaymentsRequest)(nil),    // 8: mall.pay.v1.AdminListPaymentsRequest
+	(*AdminListPaymentsResponse)(nil),   // 9: mall.pay.v1.AdminListPaymentsResponse
+	(*RefundRequest)(nil),               // 10: mall.pay.v1.RefundRequest
+	(*RefundResponse)(nil),              // 11: mall.pay.v1.RefundResponse
+	(*CreatePaymentRecordRequest)(nil),  // 12: mall.pay.v1.CreatePaymentRecordRequest
+	(*CreatePaymentRecordResponse)(nil), // 13: mall.pay.v1.CreatePaymentRecordResponse
+	(*RecordChargeRequest)(nil),         // 14: mall.pay.v1.RecordChargeRequest
+	(*RecordChargeResponse)(nil),        // 15: mall.pay.v1.RecordChargeResponse
+	(*SettlePaymentRequest)(nil),        // 16: mall.pay.v1.SettlePaymentRequest
+	(*SettlePaymentResponse)(nil),       // 17: mall.pay.v1.SettlePaymentResponse
+	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
 }
 var file_mall_pay_v1_pay_proto_depIdxs = []int32{
 	0,  // 0: mall.pay.v1.Payment.status:type_name -> mall.pay.v1.PaymentStatus
-	16, // 1: mall.pay.v1.Payment.created_at:type_name -> google.protobuf.Timestamp
-	16, // 2: mall.pay.v1.Payment.updated_at:type_name -> google.protobuf.Timestamp
-	16, // 3: mall.pay.v1.Payment.paid_at:type_name -> google.protobuf.Timestamp
-	16, // 4: mall.pay.v1.Payment.refunded_at:type_name -> google.protobuf.Timestamp
-	16, // 5: mall.pay.v1.Payment.refund_failed_at:type_name -> google.protobuf.Timestamp
+	18, // 1: mall.pay.v1.Payment.created_at:type_name -> google.protobuf.Timestamp
+	18, // 2: mall.pay.v1.Payment.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 3: mall.pay.v1.Payment.paid_at:type_name -> google.protobuf.Timestamp
+	18, // 4: mall.pay.v1.Payment.refunded_at:type_name -> google.protobuf.Timestamp
+	18, // 5: mall.pay.v1.Payment.refund_failed_at:type_name -> google.protobuf.Timestamp
 	1,  // 6: mall.pay.v1.PayResponse.payment:type_name -> mall.pay.v1.Payment
 	1,  // 7: mall.pay.v1.GetPaymentResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 8: mall.pay.v1.RefundResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 9: mall.pay.v1.CreatePaymentRecordResponse.payment:type_name -> mall.pay.v1.Payment
-	1,  // 10: mall.pay.v1.RecordChargeResponse.payment:type_name -> mall.pay.v1.Payment
-	0,  // 11: mall.pay.v1.SettlePaymentRequest.status:type_name -> mall.pay.v1.PaymentStatus
-	1,  // 12: mall.pay.v1.SettlePaymentResponse.payment:type_name -> mall.pay.v1.Payment
-	2,  // 13: mall.pay.v1.PayService.Pay:input_type -> mall.pay.v1.PayRequest
-	4,  // 14: mall.pay.v1.PayService.GetPayment:input_type -> mall.pay.v1.GetPaymentRequest
-	6,  // 15: mall.pay.v1.PayService.ProviderWebhook:input_type -> mall.pay.v1.ProviderWebhookRequest
-	8,  // 16: mall.pay.v1.PayService.Refund:input_type -> mall.pay.v1.RefundRequest
-	10, // 17: mall.pay.v1.PayService.CreatePaymentRecord:input_type -> mall.pay.v1.CreatePaymentRecordRequest
-	12, // 18: mall.pay.v1.PayService.RecordCharge:input_type -> mall.pay.v1.RecordChargeRequest
-	14, // 19: mall.pay.v1.PayService.SettlePayment:input_type -> mall.pay.v1.SettlePaymentRequest
-	3,  // 20: mall.pay.v1.PayService.Pay:output_type -> mall.pay.v1.PayResponse
-	5,  // 21: mall.pay.v1.PayService.GetPayment:output_type -> mall.pay.v1.GetPaymentResponse
-	7,  // 22: mall.pay.v1.PayService.ProviderWebhook:output_type -> mall.pay.v1.ProviderWebhookResponse
-	9,  // 23: mall.pay.v1.PayService.Refund:output_type -> mall.pay.v1.RefundResponse
-	11, // 24: mall.pay.v1.PayService.CreatePaymentRecord:output_type -> mall.pay.v1.CreatePaymentRecordResponse
-	13, // 25: mall.pay.v1.PayService.RecordCharge:output_type -> mall.pay.v1.RecordChargeResponse
-	15, // 26: mall.pay.v1.PayService.SettlePayment:output_type -> mall.pay.v1.SettlePaymentResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	1,  // 8: mall.pay.v1.AdminListPaymentsResponse.payments:type_name -> mall.pay.v1.Payment
+	1,  // 9: mall.pay.v1.RefundResponse.payment:type_name -> mall.pay.v1.Payment
+	1,  // 10: mall.pay.v1.CreatePaymentRecordResponse.payment:type_name -> mall.pay.v1.Payment
+	1,  // 11: mall.pay.v1.RecordChargeResponse.payment:type_name -> mall.pay.v1.Payment
+	0,  // 12: mall.pay.v1.SettlePaymentRequest.status:type_name -> mall.pay.v1.PaymentStatus
+	1,  // 13: mall.pay.v1.SettlePaymentResponse.payment:type_name -> mall.pay.v1.Payment
+	2,  // 14: mall.pay.v1.PayService.Pay:input_type -> mall.pay.v1.PayRequest
+	4,  // 15: mall.pay.v1.PayService.GetPayment:input_type -> mall.pay.v1.GetPaymentRequest
+	6,  // 16: mall.pay.v1.PayService.ProviderWebhook:input_type -> mall.pay.v1.ProviderWebhookRequest
+	8,  // 17: mall.pay.v1.PayService.AdminListPayments:input_type -> mall.pay.v1.AdminListPaymentsRequest
+	10, // 18: mall.pay.v1.PayService.Refund:input_type -> mall.pay.v1.RefundRequest
+	12, // 19: mall.pay.v1.PayService.CreatePaymentRecord:input_type -> mall.pay.v1.CreatePaymentRecordRequest
+	14, // 20: mall.pay.v1.PayService.RecordCharge:input_type -> mall.pay.v1.RecordChargeRequest
+	16, // 21: mall.pay.v1.PayService.SettlePayment:input_type -> mall.pay.v1.SettlePaymentRequest
+	3,  // 22: mall.pay.v1.PayService.Pay:output_type -> mall.pay.v1.PayResponse
+	5,  // 23: mall.pay.v1.PayService.GetPayment:output_type -> mall.pay.v1.GetPaymentResponse
+	7,  // 24: mall.pay.v1.PayService.ProviderWebhook:output_type -> mall.pay.v1.ProviderWebhookResponse
+	9,  // 25: mall.pay.v1.PayService.AdminListPayments:output_type -> mall.pay.v1.AdminListPaymentsResponse
+	11, // 26: mall.pay.v1.PayService.Refund:output_type -> mall.pay.v1.RefundResponse
+	13, // 27: mall.pay.v1.PayService.CreatePaymentRecord:output_type -> mall.pay.v1.CreatePaymentRecordResponse
+	15, // 28: mall.pay.v1.PayService.RecordCharge:output_type -> mall.pay.v1.RecordChargeResponse
+	17, // 29: mall.pay.v1.PayService.SettlePayment:output_type -> mall.pay.v1.SettlePaymentResponse
+	22, // [22:30] is the sub-list for method output_type
+	14, // [14:22] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_mall_pay_v1_pay_proto_init() }
@@ -1186,7 +1285,7 @@ func file_mall_pay_v1_pay_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_pay_v1_pay_proto_rawDesc), len(file_mall_pay_v1_pay_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1870,6 +1870,95 @@ func (x *IsFavoriteResponse) GetFavorite() bool {
 	return false
 }
 
+type AdminFindUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A username or a phone number, as Login takes them.
+	Login         string `protobuf:"bytes,1,opt,name=login,proto3" json:"login,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminFindUserRequest) Reset() {
+	*x = AdminFindUserRequest{}
+	mi := &file_mall_user_v1_user_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminFindUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminFindUserRequest) ProtoMessage() {}
+
+func (x *AdminFindUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_user_v1_user_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminFindUserRequest.ProtoReflect.Descriptor instead.
+func (*AdminFindUserRequest) Descriptor() ([]byte, []int) {
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *AdminFindUserRequest) GetLogin() string {
+	if x != nil {
+		return x.Login
+	}
+	return ""
+}
+
+type AdminFindUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminFindUserResponse) Reset() {
+	*x = AdminFindUserResponse{}
+	mi := &file_mall_user_v1_user_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminFindUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminFindUserResponse) ProtoMessage() {}
+
+func (x *AdminFindUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_user_v1_user_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminFindUserResponse.ProtoReflect.Descriptor instead.
+func (*AdminFindUserResponse) Descriptor() ([]byte, []int) {
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *AdminFindUserResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 type GetUserInternalRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -1879,7 +1968,7 @@ type GetUserInternalRequest struct {
 
 func (x *GetUserInternalRequest) Reset() {
 	*x = GetUserInternalRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[34]
+	mi := &file_mall_user_v1_user_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1891,7 +1980,7 @@ func (x *GetUserInternalRequest) String() string {
 func (*GetUserInternalRequest) ProtoMessage() {}
 
 func (x *GetUserInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[34]
+	mi := &file_mall_user_v1_user_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1904,7 +1993,7 @@ func (x *GetUserInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetUserInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{34}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetUserInternalRequest) GetUserId() string {
@@ -1923,7 +2012,7 @@ type GetUserInternalResponse struct {
 
 func (x *GetUserInternalResponse) Reset() {
 	*x = GetUserInternalResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[35]
+	mi := &file_mall_user_v1_user_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +2024,7 @@ func (x *GetUserInternalResponse) String() string {
 func (*GetUserInternalResponse) ProtoMessage() {}
 
 func (x *GetUserInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[35]
+	mi := &file_mall_user_v1_user_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +2037,7 @@ func (x *GetUserInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetUserInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{35}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetUserInternalResponse) GetUser() *User {
@@ -1969,7 +2058,7 @@ type GetAddressInternalRequest struct {
 
 func (x *GetAddressInternalRequest) Reset() {
 	*x = GetAddressInternalRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[36]
+	mi := &file_mall_user_v1_user_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1981,7 +2070,7 @@ func (x *GetAddressInternalRequest) String() string {
 func (*GetAddressInternalRequest) ProtoMessage() {}
 
 func (x *GetAddressInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[36]
+	mi := &file_mall_user_v1_user_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1994,7 +2083,7 @@ func (x *GetAddressInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAddressInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetAddressInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{36}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetAddressInternalRequest) GetUserId() string {
@@ -2020,7 +2109,7 @@ type GetAddressInternalResponse struct {
 
 func (x *GetAddressInternalResponse) Reset() {
 	*x = GetAddressInternalResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[37]
+	mi := &file_mall_user_v1_user_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2032,7 +2121,7 @@ func (x *GetAddressInternalResponse) String() string {
 func (*GetAddressInternalResponse) ProtoMessage() {}
 
 func (x *GetAddressInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[37]
+	mi := &file_mall_user_v1_user_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2045,7 +2134,7 @@ func (x *GetAddressInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAddressInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetAddressInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{37}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetAddressInternalResponse) GetAddress() *Address {
@@ -2065,7 +2154,7 @@ type IsFavoriteInternalRequest struct {
 
 func (x *IsFavoriteInternalRequest) Reset() {
 	*x = IsFavoriteInternalRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[38]
+	mi := &file_mall_user_v1_user_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2077,7 +2166,7 @@ func (x *IsFavoriteInternalRequest) String() string {
 func (*IsFavoriteInternalRequest) ProtoMessage() {}
 
 func (x *IsFavoriteInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[38]
+	mi := &file_mall_user_v1_user_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2090,7 +2179,7 @@ func (x *IsFavoriteInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteInternalRequest.ProtoReflect.Descriptor instead.
 func (*IsFavoriteInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{38}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *IsFavoriteInternalRequest) GetUserId() string {
@@ -2116,7 +2205,7 @@ type IsFavoriteInternalResponse struct {
 
 func (x *IsFavoriteInternalResponse) Reset() {
 	*x = IsFavoriteInternalResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[39]
+	mi := &file_mall_user_v1_user_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2128,7 +2217,7 @@ func (x *IsFavoriteInternalResponse) String() string {
 func (*IsFavoriteInternalResponse) ProtoMessage() {}
 
 func (x *IsFavoriteInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[39]
+	mi := &file_mall_user_v1_user_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2141,7 +2230,7 @@ func (x *IsFavoriteInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteInternalResponse.ProtoReflect.Descriptor instead.
 func (*IsFavoriteInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{39}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *IsFavoriteInternalResponse) GetFavorite() bool {
@@ -2162,7 +2251,7 @@ type ListFavoriteProductIdsRequest struct {
 
 func (x *ListFavoriteProductIdsRequest) Reset() {
 	*x = ListFavoriteProductIdsRequest{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[40]
+	mi := &file_mall_user_v1_user_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2174,7 +2263,7 @@ func (x *ListFavoriteProductIdsRequest) String() string {
 func (*ListFavoriteProductIdsRequest) ProtoMessage() {}
 
 func (x *ListFavoriteProductIdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[40]
+	mi := &file_mall_user_v1_user_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2187,7 +2276,7 @@ func (x *ListFavoriteProductIdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoriteProductIdsRequest.ProtoReflect.Descriptor instead.
 func (*ListFavoriteProductIdsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{40}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListFavoriteProductIdsRequest) GetUserId() string {
@@ -2213,7 +2302,7 @@ type ListFavoriteProductIdsResponse struct {
 
 func (x *ListFavoriteProductIdsResponse) Reset() {
 	*x = ListFavoriteProductIdsResponse{}
-	mi := &file_mall_user_v1_user_proto_msgTypes[41]
+	mi := &file_mall_user_v1_user_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2225,7 +2314,7 @@ func (x *ListFavoriteProductIdsResponse) String() string {
 func (*ListFavoriteProductIdsResponse) ProtoMessage() {}
 
 func (x *ListFavoriteProductIdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_user_v1_user_proto_msgTypes[41]
+	mi := &file_mall_user_v1_user_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2238,7 +2327,7 @@ func (x *ListFavoriteProductIdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoriteProductIdsResponse.ProtoReflect.Descriptor instead.
 func (*ListFavoriteProductIdsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{41}
+	return file_mall_user_v1_user_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListFavoriteProductIdsResponse) GetProductIds() []string {
@@ -2381,7 +2470,11 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\"0\n" +
 	"\x12IsFavoriteResponse\x12\x1a\n" +
-	"\bfavorite\x18\x01 \x01(\bR\bfavorite\"<\n" +
+	"\bfavorite\x18\x01 \x01(\bR\bfavorite\"7\n" +
+	"\x14AdminFindUserRequest\x12\x1f\n" +
+	"\x05login\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05login\"?\n" +
+	"\x15AdminFindUserResponse\x12&\n" +
+	"\x04user\x18\x01 \x01(\v2\x12.mall.user.v1.UserR\x04user\"<\n" +
 	"\x16GetUserInternalRequest\x12\"\n" +
 	"\auser_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06userId\"A\n" +
 	"\x17GetUserInternalResponse\x12&\n" +
@@ -2409,7 +2502,7 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tROLE_USER\x10\x01\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x022\xc2\x0e\n" +
+	"ROLE_ADMIN\x10\x022\xa5\x0f\n" +
 	"\vUserService\x12O\n" +
 	"\bRegister\x12\x1d.mall.user.v1.RegisterRequest\x1a\x1e.mall.user.v1.RegisterResponse\"\x04\xc8\xf3\x18\x01\x12F\n" +
 	"\x05Login\x12\x1a.mall.user.v1.LoginRequest\x1a\x1b.mall.user.v1.LoginResponse\"\x04\xc8\xf3\x18\x01\x12I\n" +
@@ -2427,7 +2520,8 @@ const file_mall_user_v1_user_proto_rawDesc = "" +
 	"\x0eRemoveFavorite\x12#.mall.user.v1.RemoveFavoriteRequest\x1a$.mall.user.v1.RemoveFavoriteResponse\"\x04\xc8\xf3\x18\x02\x12a\n" +
 	"\rListFavorites\x12\".mall.user.v1.ListFavoritesRequest\x1a#.mall.user.v1.ListFavoritesResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12X\n" +
 	"\n" +
-	"IsFavorite\x12\x1f.mall.user.v1.IsFavoriteRequest\x1a .mall.user.v1.IsFavoriteResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12g\n" +
+	"IsFavorite\x12\x1f.mall.user.v1.IsFavoriteRequest\x1a .mall.user.v1.IsFavoriteResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12a\n" +
+	"\rAdminFindUser\x12\".mall.user.v1.AdminFindUserRequest\x1a#.mall.user.v1.AdminFindUserResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12g\n" +
 	"\x0fGetUserInternal\x12$.mall.user.v1.GetUserInternalRequest\x1a%.mall.user.v1.GetUserInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12p\n" +
 	"\x12GetAddressInternal\x12'.mall.user.v1.GetAddressInternalRequest\x1a(.mall.user.v1.GetAddressInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12p\n" +
 	"\x12IsFavoriteInternal\x12'.mall.user.v1.IsFavoriteInternalRequest\x1a(.mall.user.v1.IsFavoriteInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12|\n" +
@@ -2447,7 +2541,7 @@ func file_mall_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_mall_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_mall_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_mall_user_v1_user_proto_goTypes = []any{
 	(Role)(0),                              // 0: mall.user.v1.Role
 	(*User)(nil),                           // 1: mall.user.v1.User
@@ -2484,30 +2578,32 @@ var file_mall_user_v1_user_proto_goTypes = []any{
 	(*ListFavoritesResponse)(nil),          // 32: mall.user.v1.ListFavoritesResponse
 	(*IsFavoriteRequest)(nil),              // 33: mall.user.v1.IsFavoriteRequest
 	(*IsFavoriteResponse)(nil),             // 34: mall.user.v1.IsFavoriteResponse
-	(*GetUserInternalRequest)(nil),         // 35: mall.user.v1.GetUserInternalRequest
-	(*GetUserInternalResponse)(nil),        // 36: mall.user.v1.GetUserInternalResponse
-	(*GetAddressInternalRequest)(nil),      // 37: mall.user.v1.GetAddressInternalRequest
-	(*GetAddressInternalResponse)(nil),     // 38: mall.user.v1.GetAddressInternalResponse
-	(*IsFavoriteInternalRequest)(nil),      // 39: mall.user.v1.IsFavoriteInternalRequest
-	(*IsFavoriteInternalResponse)(nil),     // 40: mall.user.v1.IsFavoriteInternalResponse
-	(*ListFavoriteProductIdsRequest)(nil),  // 41: mall.user.v1.ListFavoriteProductIdsRequest
-	(*ListFavoriteProductIdsResponse)(nil), // 42: mall.user.v1.ListFavoriteProductIdsResponse
-	(*timestamppb.Timestamp)(nil),          // 43: google.protobuf.Timestamp
-	(*v1.Product)(nil),                     // 44: mall.product.v1.Product
+	(*AdminFindUserRequest)(nil),           // 35: mall.user.v1.AdminFindUserRequest
+	(*AdminFindUserResponse)(nil),          // 36: mall.user.v1.AdminFindUserResponse
+	(*GetUserInternalRequest)(nil),         // 37: mall.user.v1.GetUserInternalRequest
+	(*GetUserInternalResponse)(nil),        // 38: mall.user.v1.GetUserInternalResponse
+	(*GetAddressInternalRequest)(nil),      // 39: mall.user.v1.GetAddressInternalRequest
+	(*GetAddressInternalResponse)(nil),     // 40: mall.user.v1.GetAddressInternalResponse
+	(*IsFavoriteInternalRequest)(nil),      // 41: mall.user.v1.IsFavoriteInternalRequest
+	(*IsFavoriteInternalResponse)(nil),     // 42: mall.user.v1.IsFavoriteInternalResponse
+	(*ListFavoriteProductIdsRequest)(nil),  // 43: mall.user.v1.ListFavoriteProductIdsRequest
+	(*ListFavoriteProductIdsResponse)(nil), // 44: mall.user.v1.ListFavoriteProductIdsResponse
+	(*timestamppb.Timestamp)(nil),          // 45: google.protobuf.Timestamp
+	(*v1.Product)(nil),                     // 46: mall.product.v1.Product
 }
 var file_mall_user_v1_user_proto_depIdxs = []int32{
 	0,  // 0: mall.user.v1.User.role:type_name -> mall.user.v1.Role
-	43, // 1: mall.user.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	43, // 2: mall.user.v1.Address.created_at:type_name -> google.protobuf.Timestamp
-	43, // 3: mall.user.v1.Address.updated_at:type_name -> google.protobuf.Timestamp
-	43, // 4: mall.user.v1.Favorite.created_at:type_name -> google.protobuf.Timestamp
-	44, // 5: mall.user.v1.Favorite.product:type_name -> mall.product.v1.Product
+	45, // 1: mall.user.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	45, // 2: mall.user.v1.Address.created_at:type_name -> google.protobuf.Timestamp
+	45, // 3: mall.user.v1.Address.updated_at:type_name -> google.protobuf.Timestamp
+	45, // 4: mall.user.v1.Favorite.created_at:type_name -> google.protobuf.Timestamp
+	46, // 5: mall.user.v1.Favorite.product:type_name -> mall.product.v1.Product
 	1,  // 6: mall.user.v1.RegisterResponse.user:type_name -> mall.user.v1.User
-	43, // 7: mall.user.v1.LoginResponse.expires_at:type_name -> google.protobuf.Timestamp
+	45, // 7: mall.user.v1.LoginResponse.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 8: mall.user.v1.LoginResponse.user:type_name -> mall.user.v1.User
 	1,  // 9: mall.user.v1.GetProfileResponse.user:type_name -> mall.user.v1.User
 	1,  // 10: mall.user.v1.UpdateProfileResponse.user:type_name -> mall.user.v1.User
-	43, // 11: mall.user.v1.ChangePasswordResponse.expires_at:type_name -> google.protobuf.Timestamp
+	45, // 11: mall.user.v1.ChangePasswordResponse.expires_at:type_name -> google.protobuf.Timestamp
 	2,  // 12: mall.user.v1.CreateAddressRequest.address:type_name -> mall.user.v1.AddressSpec
 	3,  // 13: mall.user.v1.CreateAddressResponse.address:type_name -> mall.user.v1.Address
 	2,  // 14: mall.user.v1.UpdateAddressRequest.address:type_name -> mall.user.v1.AddressSpec
@@ -2515,51 +2611,54 @@ var file_mall_user_v1_user_proto_depIdxs = []int32{
 	3,  // 16: mall.user.v1.ListAddressesResponse.addresses:type_name -> mall.user.v1.Address
 	3,  // 17: mall.user.v1.SetDefaultAddressResponse.address:type_name -> mall.user.v1.Address
 	4,  // 18: mall.user.v1.ListFavoritesResponse.favorites:type_name -> mall.user.v1.Favorite
-	1,  // 19: mall.user.v1.GetUserInternalResponse.user:type_name -> mall.user.v1.User
-	3,  // 20: mall.user.v1.GetAddressInternalResponse.address:type_name -> mall.user.v1.Address
-	5,  // 21: mall.user.v1.UserService.Register:input_type -> mall.user.v1.RegisterRequest
-	7,  // 22: mall.user.v1.UserService.Login:input_type -> mall.user.v1.LoginRequest
-	9,  // 23: mall.user.v1.UserService.Logout:input_type -> mall.user.v1.LogoutRequest
-	11, // 24: mall.user.v1.UserService.GetProfile:input_type -> mall.user.v1.GetProfileRequest
-	13, // 25: mall.user.v1.UserService.UpdateProfile:input_type -> mall.user.v1.UpdateProfileRequest
-	15, // 26: mall.user.v1.UserService.ChangePassword:input_type -> mall.user.v1.ChangePasswordRequest
-	17, // 27: mall.user.v1.UserService.CreateAddress:input_type -> mall.user.v1.CreateAddressRequest
-	19, // 28: mall.user.v1.UserService.UpdateAddress:input_type -> mall.user.v1.UpdateAddressRequest
-	21, // 29: mall.user.v1.UserService.DeleteAddress:input_type -> mall.user.v1.DeleteAddressRequest
-	23, // 30: mall.user.v1.UserService.ListAddresses:input_type -> mall.user.v1.ListAddressesRequest
-	25, // 31: mall.user.v1.UserService.SetDefaultAddress:input_type -> mall.user.v1.SetDefaultAddressRequest
-	27, // 32: mall.user.v1.UserService.AddFavorite:input_type -> mall.user.v1.AddFavoriteRequest
-	29, // 33: mall.user.v1.UserService.RemoveFavorite:input_type -> mall.user.v1.RemoveFavoriteRequest
-	31, // 34: mall.user.v1.UserService.ListFavorites:input_type -> mall.user.v1.ListFavoritesRequest
-	33, // 35: mall.user.v1.UserService.IsFavorite:input_type -> mall.user.v1.IsFavoriteRequest
-	35, // 36: mall.user.v1.UserService.GetUserInternal:input_type -> mall.user.v1.GetUserInternalRequest
-	37, // 37: mall.user.v1.UserService.GetAddressInternal:input_type -> mall.user.v1.GetAddressInternalRequest
-	39, // 38: mall.user.v1.UserService.IsFavoriteInternal:input_type -> mall.user.v1.IsFavoriteInternalRequest
-	41, // 39: mall.user.v1.UserService.ListFavoriteProductIds:input_type -> mall.user.v1.ListFavoriteProductIdsRequest
-	6,  // 40: mall.user.v1.UserService.Register:output_type -> mall.user.v1.RegisterResponse
-	8,  // 41: mall.user.v1.UserService.Login:output_type -> mall.user.v1.LoginResponse
-	10, // 42: mall.user.v1.UserService.Logout:output_type -> mall.user.v1.LogoutResponse
-	12, // 43: mall.user.v1.UserService.GetProfile:output_type -> mall.user.v1.GetProfileResponse
-	14, // 44: mall.user.v1.UserService.UpdateProfile:output_type -> mall.user.v1.UpdateProfileResponse
-	16, // 45: mall.user.v1.UserService.ChangePassword:output_type -> mall.user.v1.ChangePasswordResponse
-	18, // 46: mall.user.v1.UserService.CreateAddress:output_type -> mall.user.v1.CreateAddressResponse
-	20, // 47: mall.user.v1.UserService.UpdateAddress:output_type -> mall.user.v1.UpdateAddressResponse
-	22, // 48: mall.user.v1.UserService.DeleteAddress:output_type -> mall.user.v1.DeleteAddressResponse
-	24, // 49: mall.user.v1.UserService.ListAddresses:output_type -> mall.user.v1.ListAddressesResponse
-	26, // 50: mall.user.v1.UserService.SetDefaultAddress:output_type -> mall.user.v1.SetDefaultAddressResponse
-	28, // 51: mall.user.v1.UserService.AddFavorite:output_type -> mall.user.v1.AddFavoriteResponse
-	30, // 52: mall.user.v1.UserService.RemoveFavorite:output_type -> mall.user.v1.RemoveFavoriteResponse
-	32, // 53: mall.user.v1.UserService.ListFavorites:output_type -> mall.user.v1.ListFavoritesResponse
-	34, // 54: mall.user.v1.UserService.IsFavorite:output_type -> mall.user.v1.IsFavoriteResponse
-	36, // 55: mall.user.v1.UserService.GetUserInternal:output_type -> mall.user.v1.GetUserInternalResponse
-	38, // 56: mall.user.v1.UserService.GetAddressInternal:output_type -> mall.user.v1.GetAddressInternalResponse
-	40, // 57: mall.user.v1.UserService.IsFavoriteInternal:output_type -> mall.user.v1.IsFavoriteInternalResponse
-	42, // 58: mall.user.v1.UserService.ListFavoriteProductIds:output_type -> mall.user.v1.ListFavoriteProductIdsResponse
-	40, // [40:59] is the sub-list for method output_type
-	21, // [21:40] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	1,  // 19: mall.user.v1.AdminFindUserResponse.user:type_name -> mall.user.v1.User
+	1,  // 20: mall.user.v1.GetUserInternalResponse.user:type_name -> mall.user.v1.User
+	3,  // 21: mall.user.v1.GetAddressInternalResponse.address:type_name -> mall.user.v1.Address
+	5,  // 22: mall.user.v1.UserService.Register:input_type -> mall.user.v1.RegisterRequest
+	7,  // 23: mall.user.v1.UserService.Login:input_type -> mall.user.v1.LoginRequest
+	9,  // 24: mall.user.v1.UserService.Logout:input_type -> mall.user.v1.LogoutRequest
+	11, // 25: mall.user.v1.UserService.GetProfile:input_type -> mall.user.v1.GetProfileRequest
+	13, // 26: mall.user.v1.UserService.UpdateProfile:input_type -> mall.user.v1.UpdateProfileRequest
+	15, // 27: mall.user.v1.UserService.ChangePassword:input_type -> mall.user.v1.ChangePasswordRequest
+	17, // 28: mall.user.v1.UserService.CreateAddress:input_type -> mall.user.v1.CreateAddressRequest
+	19, // 29: mall.user.v1.UserService.UpdateAddress:input_type -> mall.user.v1.UpdateAddressRequest
+	21, // 30: mall.user.v1.UserService.DeleteAddress:input_type -> mall.user.v1.DeleteAddressRequest
+	23, // 31: mall.user.v1.UserService.ListAddresses:input_type -> mall.user.v1.ListAddressesRequest
+	25, // 32: mall.user.v1.UserService.SetDefaultAddress:input_type -> mall.user.v1.SetDefaultAddressRequest
+	27, // 33: mall.user.v1.UserService.AddFavorite:input_type -> mall.user.v1.AddFavoriteRequest
+	29, // 34: mall.user.v1.UserService.RemoveFavorite:input_type -> mall.user.v1.RemoveFavoriteRequest
+	31, // 35: mall.user.v1.UserService.ListFavorites:input_type -> mall.user.v1.ListFavoritesRequest
+	33, // 36: mall.user.v1.UserService.IsFavorite:input_type -> mall.user.v1.IsFavoriteRequest
+	35, // 37: mall.user.v1.UserService.AdminFindUser:input_type -> mall.user.v1.AdminFindUserRequest
+	37, // 38: mall.user.v1.UserService.GetUserInternal:input_type -> mall.user.v1.GetUserInternalRequest
+	39, // 39: mall.user.v1.UserService.GetAddressInternal:input_type -> mall.user.v1.GetAddressInternalRequest
+	41, // 40: mall.user.v1.UserService.IsFavoriteInternal:input_type -> mall.user.v1.IsFavoriteInternalRequest
+	43, // 41: mall.user.v1.UserService.ListFavoriteProductIds:input_type -> mall.user.v1.ListFavoriteProductIdsRequest
+	6,  // 42: mall.user.v1.UserService.Register:output_type -> mall.user.v1.RegisterResponse
+	8,  // 43: mall.user.v1.UserService.Login:output_type -> mall.user.v1.LoginResponse
+	10, // 44: mall.user.v1.UserService.Logout:output_type -> mall.user.v1.LogoutResponse
+	12, // 45: mall.user.v1.UserService.GetProfile:output_type -> mall.user.v1.GetProfileResponse
+	14, // 46: mall.user.v1.UserService.UpdateProfile:output_type -> mall.user.v1.UpdateProfileResponse
+	16, // 47: mall.user.v1.UserService.ChangePassword:output_type -> mall.user.v1.ChangePasswordResponse
+	18, // 48: mall.user.v1.UserService.CreateAddress:output_type -> mall.user.v1.CreateAddressResponse
+	20, // 49: mall.user.v1.UserService.UpdateAddress:output_type -> mall.user.v1.UpdateAddressResponse
+	22, // 50: mall.user.v1.UserService.DeleteAddress:output_type -> mall.user.v1.DeleteAddressResponse
+	24, // 51: mall.user.v1.UserService.ListAddresses:output_type -> mall.user.v1.ListAddressesResponse
+	26, // 52: mall.user.v1.UserService.SetDefaultAddress:output_type -> mall.user.v1.SetDefaultAddressResponse
+	28, // 53: mall.user.v1.UserService.AddFavorite:output_type -> mall.user.v1.AddFavoriteResponse
+	30, // 54: mall.user.v1.UserService.RemoveFavorite:output_type -> mall.user.v1.RemoveFavoriteResponse
+	32, // 55: mall.user.v1.UserService.ListFavorites:output_type -> mall.user.v1.ListFavoritesResponse
+	34, // 56: mall.user.v1.UserService.IsFavorite:output_type -> mall.user.v1.IsFavoriteResponse
+	36, // 57: mall.user.v1.UserService.AdminFindUser:output_type -> mall.user.v1.AdminFindUserResponse
+	38, // 58: mall.user.v1.UserService.GetUserInternal:output_type -> mall.user.v1.GetUserInternalResponse
+	40, // 59: mall.user.v1.UserService.GetAddressInternal:output_type -> mall.user.v1.GetAddressInternalResponse
+	42, // 60: mall.user.v1.UserService.IsFavoriteInternal:output_type -> mall.user.v1.IsFavoriteInternalResponse
+	44, // 61: mall.user.v1.UserService.ListFavoriteProductIds:output_type -> mall.user.v1.ListFavoriteProductIdsResponse
+	42, // [42:62] is the sub-list for method output_type
+	22, // [22:42] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_mall_user_v1_user_proto_init() }
@@ -2578,7 +2677,7 @@ func file_mall_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_user_v1_user_proto_rawDesc), len(file_mall_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -60,6 +60,15 @@ const (
 	// OrderServiceMarkDeliveredProcedure is the fully-qualified name of the OrderService's
 	// MarkDelivered RPC.
 	OrderServiceMarkDeliveredProcedure = "/mall.order.v1.OrderService/MarkDelivered"
+	// OrderServiceAdminGetOrderProcedure is the fully-qualified name of the OrderService's
+	// AdminGetOrder RPC.
+	OrderServiceAdminGetOrderProcedure = "/mall.order.v1.OrderService/AdminGetOrder"
+	// OrderServiceAdminCancelOrderProcedure is the fully-qualified name of the OrderService's
+	// AdminCancelOrder RPC.
+	OrderServiceAdminCancelOrderProcedure = "/mall.order.v1.OrderService/AdminCancelOrder"
+	// OrderServiceBulkShipOrdersProcedure is the fully-qualified name of the OrderService's
+	// BulkShipOrders RPC.
+	OrderServiceBulkShipOrdersProcedure = "/mall.order.v1.OrderService/BulkShipOrders"
 	// OrderServiceCreateOrderProcedure is the fully-qualified name of the OrderService's CreateOrder
 	// RPC.
 	OrderServiceCreateOrderProcedure = "/mall.order.v1.OrderService/CreateOrder"
@@ -112,6 +121,19 @@ type OrderServiceClient interface {
 	// MarkDelivered moves a shipped order to DELIVERED; it completes by itself
 	// some days later unless the user confirms receipt first.
 	MarkDelivered(context.Context, *connect.Request[v1.MarkDeliveredRequest]) (*connect.Response[v1.MarkDeliveredResponse], error)
+	// AdminGetOrder returns any order with what an operator looks at next to
+	// it: the workflow ids of its sagas and where the Temporal Web UI shows
+	// them. An unknown id is not_found.
+	AdminGetOrder(context.Context, *connect.Request[v1.AdminGetOrderRequest]) (*connect.Response[v1.AdminGetOrderResponse], error)
+	// AdminCancelOrder cancels an unpaid order (its saga releases the stock;
+	// the history says CANCELLED_BY_OPERATIONS with the reason), or refunds a
+	// paid order that has not shipped through the cancellation saga, as a
+	// buyer's cancel does. Any other order answers failed_precondition.
+	AdminCancelOrder(context.Context, *connect.Request[v1.AdminCancelOrderRequest]) (*connect.Response[v1.AdminCancelOrderResponse], error)
+	// BulkShipOrders ships up to 100 paid orders, each on its own as
+	// ShipOrder does, and reports per order whether it shipped: a refusal
+	// leaves that order unchanged and the others ship.
+	BulkShipOrders(context.Context, *connect.Request[v1.BulkShipOrdersRequest]) (*connect.Response[v1.BulkShipOrdersResponse], error)
 	// CreateOrder creates an order as PENDING_PAYMENT (checkout saga).
 	// Idempotent by order_id: a repeat returns the existing order.
 	CreateOrder(context.Context, *connect.Request[v1.CreateOrderRequest]) (*connect.Response[v1.CreateOrderResponse], error)
@@ -212,6 +234,25 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(orderServiceMethods.ByName("MarkDelivered")),
 			connect.WithClientOptions(opts...),
 		),
+		adminGetOrder: connect.NewClient[v1.AdminGetOrderRequest, v1.AdminGetOrderResponse](
+			httpClient,
+			baseURL+OrderServiceAdminGetOrderProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("AdminGetOrder")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		adminCancelOrder: connect.NewClient[v1.AdminCancelOrderRequest, v1.AdminCancelOrderResponse](
+			httpClient,
+			baseURL+OrderServiceAdminCancelOrderProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("AdminCancelOrder")),
+			connect.WithClientOptions(opts...),
+		),
+		bulkShipOrders: connect.NewClient[v1.BulkShipOrdersRequest, v1.BulkShipOrdersResponse](
+			httpClient,
+			baseURL+OrderServiceBulkShipOrdersProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("BulkShipOrders")),
+			connect.WithClientOptions(opts...),
+		),
 		createOrder: connect.NewClient[v1.CreateOrderRequest, v1.CreateOrderResponse](
 			httpClient,
 			baseURL+OrderServiceCreateOrderProcedure,
@@ -269,6 +310,9 @@ type orderServiceClient struct {
 	adminListOrders       *connect.Client[v1.AdminListOrdersRequest, v1.AdminListOrdersResponse]
 	shipOrder             *connect.Client[v1.ShipOrderRequest, v1.ShipOrderResponse]
 	markDelivered         *connect.Client[v1.MarkDeliveredRequest, v1.MarkDeliveredResponse]
+	adminGetOrder         *connect.Client[v1.AdminGetOrderRequest, v1.AdminGetOrderResponse]
+	adminCancelOrder      *connect.Client[v1.AdminCancelOrderRequest, v1.AdminCancelOrderResponse]
+	bulkShipOrders        *connect.Client[v1.BulkShipOrdersRequest, v1.BulkShipOrdersResponse]
 	createOrder           *connect.Client[v1.CreateOrderRequest, v1.CreateOrderResponse]
 	transitionOrder       *connect.Client[v1.TransitionOrderRequest, v1.TransitionOrderResponse]
 	getOrderInternal      *connect.Client[v1.GetOrderInternalRequest, v1.GetOrderInternalResponse]
@@ -325,6 +369,21 @@ func (c *orderServiceClient) ShipOrder(ctx context.Context, req *connect.Request
 // MarkDelivered calls mall.order.v1.OrderService.MarkDelivered.
 func (c *orderServiceClient) MarkDelivered(ctx context.Context, req *connect.Request[v1.MarkDeliveredRequest]) (*connect.Response[v1.MarkDeliveredResponse], error) {
 	return c.markDelivered.CallUnary(ctx, req)
+}
+
+// AdminGetOrder calls mall.order.v1.OrderService.AdminGetOrder.
+func (c *orderServiceClient) AdminGetOrder(ctx context.Context, req *connect.Request[v1.AdminGetOrderRequest]) (*connect.Response[v1.AdminGetOrderResponse], error) {
+	return c.adminGetOrder.CallUnary(ctx, req)
+}
+
+// AdminCancelOrder calls mall.order.v1.OrderService.AdminCancelOrder.
+func (c *orderServiceClient) AdminCancelOrder(ctx context.Context, req *connect.Request[v1.AdminCancelOrderRequest]) (*connect.Response[v1.AdminCancelOrderResponse], error) {
+	return c.adminCancelOrder.CallUnary(ctx, req)
+}
+
+// BulkShipOrders calls mall.order.v1.OrderService.BulkShipOrders.
+func (c *orderServiceClient) BulkShipOrders(ctx context.Context, req *connect.Request[v1.BulkShipOrdersRequest]) (*connect.Response[v1.BulkShipOrdersResponse], error) {
+	return c.bulkShipOrders.CallUnary(ctx, req)
 }
 
 // CreateOrder calls mall.order.v1.OrderService.CreateOrder.
@@ -389,6 +448,19 @@ type OrderServiceHandler interface {
 	// MarkDelivered moves a shipped order to DELIVERED; it completes by itself
 	// some days later unless the user confirms receipt first.
 	MarkDelivered(context.Context, *connect.Request[v1.MarkDeliveredRequest]) (*connect.Response[v1.MarkDeliveredResponse], error)
+	// AdminGetOrder returns any order with what an operator looks at next to
+	// it: the workflow ids of its sagas and where the Temporal Web UI shows
+	// them. An unknown id is not_found.
+	AdminGetOrder(context.Context, *connect.Request[v1.AdminGetOrderRequest]) (*connect.Response[v1.AdminGetOrderResponse], error)
+	// AdminCancelOrder cancels an unpaid order (its saga releases the stock;
+	// the history says CANCELLED_BY_OPERATIONS with the reason), or refunds a
+	// paid order that has not shipped through the cancellation saga, as a
+	// buyer's cancel does. Any other order answers failed_precondition.
+	AdminCancelOrder(context.Context, *connect.Request[v1.AdminCancelOrderRequest]) (*connect.Response[v1.AdminCancelOrderResponse], error)
+	// BulkShipOrders ships up to 100 paid orders, each on its own as
+	// ShipOrder does, and reports per order whether it shipped: a refusal
+	// leaves that order unchanged and the others ship.
+	BulkShipOrders(context.Context, *connect.Request[v1.BulkShipOrdersRequest]) (*connect.Response[v1.BulkShipOrdersResponse], error)
 	// CreateOrder creates an order as PENDING_PAYMENT (checkout saga).
 	// Idempotent by order_id: a repeat returns the existing order.
 	CreateOrder(context.Context, *connect.Request[v1.CreateOrderRequest]) (*connect.Response[v1.CreateOrderResponse], error)
@@ -485,6 +557,25 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(orderServiceMethods.ByName("MarkDelivered")),
 		connect.WithHandlerOptions(opts...),
 	)
+	orderServiceAdminGetOrderHandler := connect.NewUnaryHandler(
+		OrderServiceAdminGetOrderProcedure,
+		svc.AdminGetOrder,
+		connect.WithSchema(orderServiceMethods.ByName("AdminGetOrder")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceAdminCancelOrderHandler := connect.NewUnaryHandler(
+		OrderServiceAdminCancelOrderProcedure,
+		svc.AdminCancelOrder,
+		connect.WithSchema(orderServiceMethods.ByName("AdminCancelOrder")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceBulkShipOrdersHandler := connect.NewUnaryHandler(
+		OrderServiceBulkShipOrdersProcedure,
+		svc.BulkShipOrders,
+		connect.WithSchema(orderServiceMethods.ByName("BulkShipOrders")),
+		connect.WithHandlerOptions(opts...),
+	)
 	orderServiceCreateOrderHandler := connect.NewUnaryHandler(
 		OrderServiceCreateOrderProcedure,
 		svc.CreateOrder,
@@ -549,6 +640,12 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceShipOrderHandler.ServeHTTP(w, r)
 		case OrderServiceMarkDeliveredProcedure:
 			orderServiceMarkDeliveredHandler.ServeHTTP(w, r)
+		case OrderServiceAdminGetOrderProcedure:
+			orderServiceAdminGetOrderHandler.ServeHTTP(w, r)
+		case OrderServiceAdminCancelOrderProcedure:
+			orderServiceAdminCancelOrderHandler.ServeHTTP(w, r)
+		case OrderServiceBulkShipOrdersProcedure:
+			orderServiceBulkShipOrdersHandler.ServeHTTP(w, r)
 		case OrderServiceCreateOrderProcedure:
 			orderServiceCreateOrderHandler.ServeHTTP(w, r)
 		case OrderServiceTransitionOrderProcedure:
@@ -608,6 +705,18 @@ func (UnimplementedOrderServiceHandler) ShipOrder(context.Context, *connect.Requ
 
 func (UnimplementedOrderServiceHandler) MarkDelivered(context.Context, *connect.Request[v1.MarkDeliveredRequest]) (*connect.Response[v1.MarkDeliveredResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.MarkDelivered is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) AdminGetOrder(context.Context, *connect.Request[v1.AdminGetOrderRequest]) (*connect.Response[v1.AdminGetOrderResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.AdminGetOrder is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) AdminCancelOrder(context.Context, *connect.Request[v1.AdminCancelOrderRequest]) (*connect.Response[v1.AdminCancelOrderResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.AdminCancelOrder is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) BulkShipOrders(context.Context, *connect.Request[v1.BulkShipOrdersRequest]) (*connect.Response[v1.BulkShipOrdersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.BulkShipOrders is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) CreateOrder(context.Context, *connect.Request[v1.CreateOrderRequest]) (*connect.Response[v1.CreateOrderResponse], error) {

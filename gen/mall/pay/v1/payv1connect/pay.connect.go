@@ -41,6 +41,9 @@ const (
 	// PayServiceProviderWebhookProcedure is the fully-qualified name of the PayService's
 	// ProviderWebhook RPC.
 	PayServiceProviderWebhookProcedure = "/mall.pay.v1.PayService/ProviderWebhook"
+	// PayServiceAdminListPaymentsProcedure is the fully-qualified name of the PayService's
+	// AdminListPayments RPC.
+	PayServiceAdminListPaymentsProcedure = "/mall.pay.v1.PayService/AdminListPayments"
 	// PayServiceRefundProcedure is the fully-qualified name of the PayService's Refund RPC.
 	PayServiceRefundProcedure = "/mall.pay.v1.PayService/Refund"
 	// PayServiceCreatePaymentRecordProcedure is the fully-qualified name of the PayService's
@@ -68,6 +71,9 @@ type PayServiceClient interface {
 	// unauthenticated and changes nothing. Duplicate and out-of-order events
 	// change nothing.
 	ProviderWebhook(context.Context, *connect.Request[v1.ProviderWebhookRequest]) (*connect.Response[v1.ProviderWebhookResponse], error)
+	// AdminListPayments returns every payment attempt of any order, oldest
+	// first (none for an order nobody tried to pay), for the operator console.
+	AdminListPayments(context.Context, *connect.Request[v1.AdminListPaymentsRequest]) (*connect.Response[v1.AdminListPaymentsResponse], error)
 	// Refund refunds the successful payment of an order in full through the
 	// provider. Idempotent by order: a second refund refunds nothing. A refund
 	// the provider refuses (or answers with another charge or amount) marks the
@@ -115,6 +121,13 @@ func NewPayServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			connect.WithSchema(payServiceMethods.ByName("ProviderWebhook")),
 			connect.WithClientOptions(opts...),
 		),
+		adminListPayments: connect.NewClient[v1.AdminListPaymentsRequest, v1.AdminListPaymentsResponse](
+			httpClient,
+			baseURL+PayServiceAdminListPaymentsProcedure,
+			connect.WithSchema(payServiceMethods.ByName("AdminListPayments")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		refund: connect.NewClient[v1.RefundRequest, v1.RefundResponse](
 			httpClient,
 			baseURL+PayServiceRefundProcedure,
@@ -151,6 +164,7 @@ type payServiceClient struct {
 	pay                 *connect.Client[v1.PayRequest, v1.PayResponse]
 	getPayment          *connect.Client[v1.GetPaymentRequest, v1.GetPaymentResponse]
 	providerWebhook     *connect.Client[v1.ProviderWebhookRequest, v1.ProviderWebhookResponse]
+	adminListPayments   *connect.Client[v1.AdminListPaymentsRequest, v1.AdminListPaymentsResponse]
 	refund              *connect.Client[v1.RefundRequest, v1.RefundResponse]
 	createPaymentRecord *connect.Client[v1.CreatePaymentRecordRequest, v1.CreatePaymentRecordResponse]
 	recordCharge        *connect.Client[v1.RecordChargeRequest, v1.RecordChargeResponse]
@@ -170,6 +184,11 @@ func (c *payServiceClient) GetPayment(ctx context.Context, req *connect.Request[
 // ProviderWebhook calls mall.pay.v1.PayService.ProviderWebhook.
 func (c *payServiceClient) ProviderWebhook(ctx context.Context, req *connect.Request[v1.ProviderWebhookRequest]) (*connect.Response[v1.ProviderWebhookResponse], error) {
 	return c.providerWebhook.CallUnary(ctx, req)
+}
+
+// AdminListPayments calls mall.pay.v1.PayService.AdminListPayments.
+func (c *payServiceClient) AdminListPayments(ctx context.Context, req *connect.Request[v1.AdminListPaymentsRequest]) (*connect.Response[v1.AdminListPaymentsResponse], error) {
+	return c.adminListPayments.CallUnary(ctx, req)
 }
 
 // Refund calls mall.pay.v1.PayService.Refund.
@@ -207,6 +226,9 @@ type PayServiceHandler interface {
 	// unauthenticated and changes nothing. Duplicate and out-of-order events
 	// change nothing.
 	ProviderWebhook(context.Context, *connect.Request[v1.ProviderWebhookRequest]) (*connect.Response[v1.ProviderWebhookResponse], error)
+	// AdminListPayments returns every payment attempt of any order, oldest
+	// first (none for an order nobody tried to pay), for the operator console.
+	AdminListPayments(context.Context, *connect.Request[v1.AdminListPaymentsRequest]) (*connect.Response[v1.AdminListPaymentsResponse], error)
 	// Refund refunds the successful payment of an order in full through the
 	// provider. Idempotent by order: a second refund refunds nothing. A refund
 	// the provider refuses (or answers with another charge or amount) marks the
@@ -250,6 +272,13 @@ func NewPayServiceHandler(svc PayServiceHandler, opts ...connect.HandlerOption) 
 		connect.WithSchema(payServiceMethods.ByName("ProviderWebhook")),
 		connect.WithHandlerOptions(opts...),
 	)
+	payServiceAdminListPaymentsHandler := connect.NewUnaryHandler(
+		PayServiceAdminListPaymentsProcedure,
+		svc.AdminListPayments,
+		connect.WithSchema(payServiceMethods.ByName("AdminListPayments")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	payServiceRefundHandler := connect.NewUnaryHandler(
 		PayServiceRefundProcedure,
 		svc.Refund,
@@ -286,6 +315,8 @@ func NewPayServiceHandler(svc PayServiceHandler, opts ...connect.HandlerOption) 
 			payServiceGetPaymentHandler.ServeHTTP(w, r)
 		case PayServiceProviderWebhookProcedure:
 			payServiceProviderWebhookHandler.ServeHTTP(w, r)
+		case PayServiceAdminListPaymentsProcedure:
+			payServiceAdminListPaymentsHandler.ServeHTTP(w, r)
 		case PayServiceRefundProcedure:
 			payServiceRefundHandler.ServeHTTP(w, r)
 		case PayServiceCreatePaymentRecordProcedure:
@@ -313,6 +344,10 @@ func (UnimplementedPayServiceHandler) GetPayment(context.Context, *connect.Reque
 
 func (UnimplementedPayServiceHandler) ProviderWebhook(context.Context, *connect.Request[v1.ProviderWebhookRequest]) (*connect.Response[v1.ProviderWebhookResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.pay.v1.PayService.ProviderWebhook is not implemented"))
+}
+
+func (UnimplementedPayServiceHandler) AdminListPayments(context.Context, *connect.Request[v1.AdminListPaymentsRequest]) (*connect.Response[v1.AdminListPaymentsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.pay.v1.PayService.AdminListPayments is not implemented"))
 }
 
 func (UnimplementedPayServiceHandler) Refund(context.Context, *connect.Request[v1.RefundRequest]) (*connect.Response[v1.RefundResponse], error) {

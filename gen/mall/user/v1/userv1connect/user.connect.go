@@ -73,6 +73,9 @@ const (
 	UserServiceListFavoritesProcedure = "/mall.user.v1.UserService/ListFavorites"
 	// UserServiceIsFavoriteProcedure is the fully-qualified name of the UserService's IsFavorite RPC.
 	UserServiceIsFavoriteProcedure = "/mall.user.v1.UserService/IsFavorite"
+	// UserServiceAdminFindUserProcedure is the fully-qualified name of the UserService's AdminFindUser
+	// RPC.
+	UserServiceAdminFindUserProcedure = "/mall.user.v1.UserService/AdminFindUser"
 	// UserServiceGetUserInternalProcedure is the fully-qualified name of the UserService's
 	// GetUserInternal RPC.
 	UserServiceGetUserInternalProcedure = "/mall.user.v1.UserService/GetUserInternal"
@@ -133,6 +136,9 @@ type UserServiceClient interface {
 	ListFavorites(context.Context, *connect.Request[v1.ListFavoritesRequest]) (*connect.Response[v1.ListFavoritesResponse], error)
 	// IsFavorite tells whether the caller has favorited a product.
 	IsFavorite(context.Context, *connect.Request[v1.IsFavoriteRequest]) (*connect.Response[v1.IsFavoriteResponse], error)
+	// AdminFindUser returns any account by its username or phone number (the
+	// console's order filter). None answers not_found.
+	AdminFindUser(context.Context, *connect.Request[v1.AdminFindUserRequest]) (*connect.Response[v1.AdminFindUserResponse], error)
 	// GetUserInternal returns a user by id (e.g. a reviewer's nickname).
 	GetUserInternal(context.Context, *connect.Request[v1.GetUserInternalRequest]) (*connect.Response[v1.GetUserInternalResponse], error)
 	// GetAddressInternal returns one address of a user (the checkout saga
@@ -251,6 +257,13 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		adminFindUser: connect.NewClient[v1.AdminFindUserRequest, v1.AdminFindUserResponse](
+			httpClient,
+			baseURL+UserServiceAdminFindUserProcedure,
+			connect.WithSchema(userServiceMethods.ByName("AdminFindUser")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		getUserInternal: connect.NewClient[v1.GetUserInternalRequest, v1.GetUserInternalResponse](
 			httpClient,
 			baseURL+UserServiceGetUserInternalProcedure,
@@ -299,6 +312,7 @@ type userServiceClient struct {
 	removeFavorite         *connect.Client[v1.RemoveFavoriteRequest, v1.RemoveFavoriteResponse]
 	listFavorites          *connect.Client[v1.ListFavoritesRequest, v1.ListFavoritesResponse]
 	isFavorite             *connect.Client[v1.IsFavoriteRequest, v1.IsFavoriteResponse]
+	adminFindUser          *connect.Client[v1.AdminFindUserRequest, v1.AdminFindUserResponse]
 	getUserInternal        *connect.Client[v1.GetUserInternalRequest, v1.GetUserInternalResponse]
 	getAddressInternal     *connect.Client[v1.GetAddressInternalRequest, v1.GetAddressInternalResponse]
 	isFavoriteInternal     *connect.Client[v1.IsFavoriteInternalRequest, v1.IsFavoriteInternalResponse]
@@ -380,6 +394,11 @@ func (c *userServiceClient) IsFavorite(ctx context.Context, req *connect.Request
 	return c.isFavorite.CallUnary(ctx, req)
 }
 
+// AdminFindUser calls mall.user.v1.UserService.AdminFindUser.
+func (c *userServiceClient) AdminFindUser(ctx context.Context, req *connect.Request[v1.AdminFindUserRequest]) (*connect.Response[v1.AdminFindUserResponse], error) {
+	return c.adminFindUser.CallUnary(ctx, req)
+}
+
 // GetUserInternal calls mall.user.v1.UserService.GetUserInternal.
 func (c *userServiceClient) GetUserInternal(ctx context.Context, req *connect.Request[v1.GetUserInternalRequest]) (*connect.Response[v1.GetUserInternalResponse], error) {
 	return c.getUserInternal.CallUnary(ctx, req)
@@ -446,6 +465,9 @@ type UserServiceHandler interface {
 	ListFavorites(context.Context, *connect.Request[v1.ListFavoritesRequest]) (*connect.Response[v1.ListFavoritesResponse], error)
 	// IsFavorite tells whether the caller has favorited a product.
 	IsFavorite(context.Context, *connect.Request[v1.IsFavoriteRequest]) (*connect.Response[v1.IsFavoriteResponse], error)
+	// AdminFindUser returns any account by its username or phone number (the
+	// console's order filter). None answers not_found.
+	AdminFindUser(context.Context, *connect.Request[v1.AdminFindUserRequest]) (*connect.Response[v1.AdminFindUserResponse], error)
 	// GetUserInternal returns a user by id (e.g. a reviewer's nickname).
 	GetUserInternal(context.Context, *connect.Request[v1.GetUserInternalRequest]) (*connect.Response[v1.GetUserInternalResponse], error)
 	// GetAddressInternal returns one address of a user (the checkout saga
@@ -560,6 +582,13 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceAdminFindUserHandler := connect.NewUnaryHandler(
+		UserServiceAdminFindUserProcedure,
+		svc.AdminFindUser,
+		connect.WithSchema(userServiceMethods.ByName("AdminFindUser")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	userServiceGetUserInternalHandler := connect.NewUnaryHandler(
 		UserServiceGetUserInternalProcedure,
 		svc.GetUserInternal,
@@ -620,6 +649,8 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceListFavoritesHandler.ServeHTTP(w, r)
 		case UserServiceIsFavoriteProcedure:
 			userServiceIsFavoriteHandler.ServeHTTP(w, r)
+		case UserServiceAdminFindUserProcedure:
+			userServiceAdminFindUserHandler.ServeHTTP(w, r)
 		case UserServiceGetUserInternalProcedure:
 			userServiceGetUserInternalHandler.ServeHTTP(w, r)
 		case UserServiceGetAddressInternalProcedure:
@@ -695,6 +726,10 @@ func (UnimplementedUserServiceHandler) ListFavorites(context.Context, *connect.R
 
 func (UnimplementedUserServiceHandler) IsFavorite(context.Context, *connect.Request[v1.IsFavoriteRequest]) (*connect.Response[v1.IsFavoriteResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.user.v1.UserService.IsFavorite is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) AdminFindUser(context.Context, *connect.Request[v1.AdminFindUserRequest]) (*connect.Response[v1.AdminFindUserResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.user.v1.UserService.AdminFindUser is not implemented"))
 }
 
 func (UnimplementedUserServiceHandler) GetUserInternal(context.Context, *connect.Request[v1.GetUserInternalRequest]) (*connect.Response[v1.GetUserInternalResponse], error) {

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/pay/v1/pay.proto.
  */
 export const file_mall_pay_v1_pay: GenFile = /*@__PURE__*/
-  fileDesc("ChVtYWxsL3BheS92MS9wYXkucHJvdG8SC21hbGwucGF5LnYxItoDCgdQYXltZW50EhIKCnBheW1lbnRfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIUCgxhbW91bnRfY2VudHMYBCABKAMSKgoGc3RhdHVzGAUgASgOMhoubWFsbC5wYXkudjEuUGF5bWVudFN0YXR1cxIaChJwcm92aWRlcl9jaGFyZ2VfaWQYBiABKAkSDwoHcGF5X3VybBgHIAEoCRIWCg5kZWNsaW5lX3JlYXNvbhgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdwYWlkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWZ1bmRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVcmVmdW5kX2ZhaWx1cmVfcmVhc29uGA0gASgJEjQKEHJlZnVuZF9mYWlsZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIikKClBheVJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCI0CgtQYXlSZXNwb25zZRIlCgdwYXltZW50GAEgASgLMhQubWFsbC5wYXkudjEuUGF5bWVudCJkChFHZXRQYXltZW50UmVxdWVzdBIfCgpwYXltZW50X2lkGAEgASgJQgm6SAZyBBABGEBIABIdCghvcmRlcl9pZBgCIAEoCUIJukgGcgQQARhASABCDwoGbG9va3VwEgW6SAIIASI7ChJHZXRQYXltZW50UmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQiVQoWUHJvdmlkZXJXZWJob29rUmVxdWVzdBIcCgdwYXlsb2FkGAEgASgMQgu6SAh6BhABGICABBIdCglzaWduYXR1cmUYAiABKAlCCrpIB3IFEAEYgAQiGQoXUHJvdmlkZXJXZWJob29rUmVzcG9uc2UiRgoNUmVmdW5kUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYyAEiSQoOUmVmdW5kUmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQSEAoIcmVmdW5kZWQYAiABKAgimgEKGkNyZWF0ZVBheW1lbnRSZWNvcmRSZXF1ZXN0Eh0KCnBheW1lbnRfaWQYASABKAlCCbpIBnIEEAEYQBIbCghvcmRlcl9pZBgCIAEoCUIJukgGcgQQARhAEhoKB3VzZXJfaWQYAyABKAlCCbpIBnIEEAEYQBIkCgxhbW91bnRfY2VudHMYBCABKANCDrpICyIJGIDQ28P0AiAAIkQKG0NyZWF0ZVBheW1lbnRSZWNvcmRSZXNwb25zZRIlCgdwYXltZW50GAEgASgLMhQubWFsbC5wYXkudjEuUGF5bWVudCJ6ChNSZWNvcmRDaGFyZ2VSZXF1ZXN0Eh0KCnBheW1lbnRfaWQYASABKAlCCbpIBnIEEAEYQBImChJwcm92aWRlcl9jaGFyZ2VfaWQYAiABKAlCCrpIB3IFEAEYgAESHAoHcGF5X3VybBgDIAEoCUILukgIcgYYgAiIAQEiPQoUUmVjb3JkQ2hhcmdlUmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQi3QEKFFNldHRsZVBheW1lbnRSZXF1ZXN0Eh0KCnBheW1lbnRfaWQYASABKAlCCbpIBnIEEAEYQBI4CgZzdGF0dXMYAiABKA4yGi5tYWxsLnBheS52MS5QYXltZW50U3RhdHVzQgy6SAmCAQYYAhgDGAQSIAoOZGVjbGluZV9yZWFzb24YAyABKAlCCLpIBXIDGMgBEiQKEnByb3ZpZGVyX2NoYXJnZV9pZBgEIAEoCUIIukgFcgMYgAESJAoMYW1vdW50X2NlbnRzGAUgASgDQg66SAsiCRiA0NvD9AIoACJPChVTZXR0bGVQYXltZW50UmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQSDwoHc2V0dGxlZBgCIAEoCCrhAQoNUGF5bWVudFN0YXR1cxIeChpQQVlNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlBBWU1FTlRfU1RBVFVTX1BFTkRJTkcQARIcChhQQVlNRU5UX1NUQVRVU19TVUNDRUVERUQQAhIbChdQQVlNRU5UX1NUQVRVU19ERUNMSU5FRBADEhoKFlBBWU1FTlRfU1RBVFVTX0VYUElSRUQQBBIbChdQQVlNRU5UX1NUQVRVU19SRUZVTkRFRBAFEiAKHFBBWU1FTlRfU1RBVFVTX1JFRlVORF9GQUlMRUQQBjKGBQoKUGF5U2VydmljZRI+CgNQYXkSFy5tYWxsLnBheS52MS5QYXlSZXF1ZXN0GhgubWFsbC5wYXkudjEuUGF5UmVzcG9uc2UiBMjzGAISVgoKR2V0UGF5bWVudBIeLm1hbGwucGF5LnYxLkdldFBheW1lbnRSZXF1ZXN0Gh8ubWFsbC5wYXkudjEuR2V0UGF5bWVudFJlc3BvbnNlIgeQAgHI8xgCEmIKD1Byb3ZpZGVyV2ViaG9vaxIjLm1hbGwucGF5LnYxLlByb3ZpZGVyV2ViaG9va1JlcXVlc3QaJC5tYWxsLnBheS52MS5Qcm92aWRlcldlYmhvb2tSZXNwb25zZSIEyPMYARJKCgZSZWZ1bmQSGi5tYWxsLnBheS52MS5SZWZ1bmRSZXF1ZXN0GhsubWFsbC5wYXkudjEuUmVmdW5kUmVzcG9uc2UiB5ACAsjzGAQScQoTQ3JlYXRlUGF5bWVudFJlY29yZBInLm1hbGwucGF5LnYxLkNyZWF0ZVBheW1lbnRSZWNvcmRSZXF1ZXN0GigubWFsbC5wYXkudjEuQ3JlYXRlUGF5bWVudFJlY29yZFJlc3BvbnNlIgeQAgLI8xgEElwKDFJlY29yZENoYXJnZRIgLm1hbGwucGF5LnYxLlJlY29yZENoYXJnZVJlcXVlc3QaIS5tYWxsLnBheS52MS5SZWNvcmRDaGFyZ2VSZXNwb25zZSIHkAICyPMYBBJfCg1TZXR0bGVQYXltZW50EiEubWFsbC5wYXkudjEuU2V0dGxlUGF5bWVudFJlcXVlc3QaIi5tYWxsLnBheS52MS5TZXR0bGVQYXltZW50UmVzcG9uc2UiB5ACAsjzGARChQEKD2NvbS5tYWxsLnBheS52MUIIUGF5UHJvdG9QAVoabWFsbC9nZW4vbWFsbC9wYXkvdjE7cGF5djGiAgNNUFiqAgtNYWxsLlBheS5WMcoCC01hbGxcUGF5XFYx4gIXTWFsbFxQYXlcVjFcR1BCTWV0YWRhdGHqAg1NYWxsOjpQYXk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
+  fileDesc("ChVtYWxsL3BheS92MS9wYXkucHJvdG8SC21hbGwucGF5LnYxItoDCgdQYXltZW50EhIKCnBheW1lbnRfaWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIUCgxhbW91bnRfY2VudHMYBCABKAMSKgoGc3RhdHVzGAUgASgOMhoubWFsbC5wYXkudjEuUGF5bWVudFN0YXR1cxIaChJwcm92aWRlcl9jaGFyZ2VfaWQYBiABKAkSDwoHcGF5X3VybBgHIAEoCRIWCg5kZWNsaW5lX3JlYXNvbhgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdwYWlkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWZ1bmRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVcmVmdW5kX2ZhaWx1cmVfcmVhc29uGA0gASgJEjQKEHJlZnVuZF9mYWlsZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIikKClBheVJlcXVlc3QSGwoIb3JkZXJfaWQYASABKAlCCbpIBnIEEAEYQCI0CgtQYXlSZXNwb25zZRIlCgdwYXltZW50GAEgASgLMhQubWFsbC5wYXkudjEuUGF5bWVudCJkChFHZXRQYXltZW50UmVxdWVzdBIfCgpwYXltZW50X2lkGAEgASgJQgm6SAZyBBABGEBIABIdCghvcmRlcl9pZBgCIAEoCUIJukgGcgQQARhASABCDwoGbG9va3VwEgW6SAIIASI7ChJHZXRQYXltZW50UmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQiVQoWUHJvdmlkZXJXZWJob29rUmVxdWVzdBIcCgdwYXlsb2FkGAEgASgMQgu6SAh6BhABGICABBIdCglzaWduYXR1cmUYAiABKAlCCrpIB3IFEAEYgAQiGQoXUHJvdmlkZXJXZWJob29rUmVzcG9uc2UiNwoYQWRtaW5MaXN0UGF5bWVudHNSZXF1ZXN0EhsKCG9yZGVyX2lkGAEgASgJQgm6SAZyBBABGEAiQwoZQWRtaW5MaXN0UGF5bWVudHNSZXNwb25zZRImCghwYXltZW50cxgBIAMoCzIULm1hbGwucGF5LnYxLlBheW1lbnQiRgoNUmVmdW5kUmVxdWVzdBIbCghvcmRlcl9pZBgBIAEoCUIJukgGcgQQARhAEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYyAEiSQoOUmVmdW5kUmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQSEAoIcmVmdW5kZWQYAiABKAgimgEKGkNyZWF0ZVBheW1lbnRSZWNvcmRSZXF1ZXN0Eh0KCnBheW1lbnRfaWQYASABKAlCCbpIBnIEEAEYQBIbCghvcmRlcl9pZBgCIAEoCUIJukgGcgQQARhAEhoKB3VzZXJfaWQYAyABKAlCCbpIBnIEEAEYQBIkCgxhbW91bnRfY2VudHMYBCABKANCDrpICyIJGIDQ28P0AiAAIkQKG0NyZWF0ZVBheW1lbnRSZWNvcmRSZXNwb25zZRIlCgdwYXltZW50GAEgASgLMhQubWFsbC5wYXkudjEuUGF5bWVudCJ6ChNSZWNvcmRDaGFyZ2VSZXF1ZXN0Eh0KCnBheW1lbnRfaWQYASABKAlCCbpIBnIEEAEYQBImChJwcm92aWRlcl9jaGFyZ2VfaWQYAiABKAlCCrpIB3IFEAEYgAESHAoHcGF5X3VybBgDIAEoCUILukgIcgYYgAiIAQEiPQoUUmVjb3JkQ2hhcmdlUmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQi3QEKFFNldHRsZVBheW1lbnRSZXF1ZXN0Eh0KCnBheW1lbnRfaWQYASABKAlCCbpIBnIEEAEYQBI4CgZzdGF0dXMYAiABKA4yGi5tYWxsLnBheS52MS5QYXltZW50U3RhdHVzQgy6SAmCAQYYAhgDGAQSIAoOZGVjbGluZV9yZWFzb24YAyABKAlCCLpIBXIDGMgBEiQKEnByb3ZpZGVyX2NoYXJnZV9pZBgEIAEoCUIIukgFcgMYgAESJAoMYW1vdW50X2NlbnRzGAUgASgDQg66SAsiCRiA0NvD9AIoACJPChVTZXR0bGVQYXltZW50UmVzcG9uc2USJQoHcGF5bWVudBgBIAEoCzIULm1hbGwucGF5LnYxLlBheW1lbnQSDwoHc2V0dGxlZBgCIAEoCCrhAQoNUGF5bWVudFN0YXR1cxIeChpQQVlNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlBBWU1FTlRfU1RBVFVTX1BFTkRJTkcQARIcChhQQVlNRU5UX1NUQVRVU19TVUNDRUVERUQQAhIbChdQQVlNRU5UX1NUQVRVU19ERUNMSU5FRBADEhoKFlBBWU1FTlRfU1RBVFVTX0VYUElSRUQQBBIbChdQQVlNRU5UX1NUQVRVU19SRUZVTkRFRBAFEiAKHFBBWU1FTlRfU1RBVFVTX1JFRlVORF9GQUlMRUQQBjLzBQoKUGF5U2VydmljZRI+CgNQYXkSFy5tYWxsLnBheS52MS5QYXlSZXF1ZXN0GhgubWFsbC5wYXkudjEuUGF5UmVzcG9uc2UiBMjzGAISVgoKR2V0UGF5bWVudBIeLm1hbGwucGF5LnYxLkdldFBheW1lbnRSZXF1ZXN0Gh8ubWFsbC5wYXkudjEuR2V0UGF5bWVudFJlc3BvbnNlIgeQAgHI8xgCEmIKD1Byb3ZpZGVyV2ViaG9vaxIjLm1hbGwucGF5LnYxLlByb3ZpZGVyV2ViaG9va1JlcXVlc3QaJC5tYWxsLnBheS52MS5Qcm92aWRlcldlYmhvb2tSZXNwb25zZSIEyPMYARJrChFBZG1pbkxpc3RQYXltZW50cxIlLm1hbGwucGF5LnYxLkFkbWluTGlzdFBheW1lbnRzUmVxdWVzdBomLm1hbGwucGF5LnYxLkFkbWluTGlzdFBheW1lbnRzUmVzcG9uc2UiB5ACAcjzGAMSSgoGUmVmdW5kEhoubWFsbC5wYXkudjEuUmVmdW5kUmVxdWVzdBobLm1hbGwucGF5LnYxLlJlZnVuZFJlc3BvbnNlIgeQAgLI8xgEEnEKE0NyZWF0ZVBheW1lbnRSZWNvcmQSJy5tYWxsLnBheS52MS5DcmVhdGVQYXltZW50UmVjb3JkUmVxdWVzdBooLm1hbGwucGF5LnYxLkNyZWF0ZVBheW1lbnRSZWNvcmRSZXNwb25zZSIHkAICyPMYBBJcCgxSZWNvcmRDaGFyZ2USIC5tYWxsLnBheS52MS5SZWNvcmRDaGFyZ2VSZXF1ZXN0GiEubWFsbC5wYXkudjEuUmVjb3JkQ2hhcmdlUmVzcG9uc2UiB5ACAsjzGAQSXwoNU2V0dGxlUGF5bWVudBIhLm1hbGwucGF5LnYxLlNldHRsZVBheW1lbnRSZXF1ZXN0GiIubWFsbC5wYXkudjEuU2V0dGxlUGF5bWVudFJlc3BvbnNlIgeQAgLI8xgEQoUBCg9jb20ubWFsbC5wYXkudjFCCFBheVByb3RvUAFaGm1hbGwvZ2VuL21hbGwvcGF5L3YxO3BheXYxogIDTVBYqgILTWFsbC5QYXkuVjHKAgtNYWxsXFBheVxWMeICF01hbGxcUGF5XFYxXEdQQk1ldGFkYXRh6gINTWFsbDo6UGF5OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
 
 /**
  * Payment is one attempt to pay an order.
@@ -233,6 +233,42 @@ export const ProviderWebhookResponseSchema: GenMessage<ProviderWebhookResponse> 
   messageDesc(file_mall_pay_v1_pay, 6);
 
 /**
+ * @generated from message mall.pay.v1.AdminListPaymentsRequest
+ */
+export type AdminListPaymentsRequest = Message<"mall.pay.v1.AdminListPaymentsRequest"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message mall.pay.v1.AdminListPaymentsRequest.
+ * Use `create(AdminListPaymentsRequestSchema)` to create a new message.
+ */
+export const AdminListPaymentsRequestSchema: GenMessage<AdminListPaymentsRequest> = /*@__PURE__*/
+  messageDesc(file_mall_pay_v1_pay, 7);
+
+/**
+ * @generated from message mall.pay.v1.AdminListPaymentsResponse
+ */
+export type AdminListPaymentsResponse = Message<"mall.pay.v1.AdminListPaymentsResponse"> & {
+  /**
+   * Oldest first; the last one is the current attempt.
+   *
+   * @generated from field: repeated mall.pay.v1.Payment payments = 1;
+   */
+  payments: Payment[];
+};
+
+/**
+ * Describes the message mall.pay.v1.AdminListPaymentsResponse.
+ * Use `create(AdminListPaymentsResponseSchema)` to create a new message.
+ */
+export const AdminListPaymentsResponseSchema: GenMessage<AdminListPaymentsResponse> = /*@__PURE__*/
+  messageDesc(file_mall_pay_v1_pay, 8);
+
+/**
  * @generated from message mall.pay.v1.RefundRequest
  */
 export type RefundRequest = Message<"mall.pay.v1.RefundRequest"> & {
@@ -252,7 +288,7 @@ export type RefundRequest = Message<"mall.pay.v1.RefundRequest"> & {
  * Use `create(RefundRequestSchema)` to create a new message.
  */
 export const RefundRequestSchema: GenMessage<RefundRequest> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 7);
+  messageDesc(file_mall_pay_v1_pay, 9);
 
 /**
  * @generated from message mall.pay.v1.RefundResponse
@@ -276,7 +312,7 @@ export type RefundResponse = Message<"mall.pay.v1.RefundResponse"> & {
  * Use `create(RefundResponseSchema)` to create a new message.
  */
 export const RefundResponseSchema: GenMessage<RefundResponse> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 8);
+  messageDesc(file_mall_pay_v1_pay, 10);
 
 /**
  * @generated from message mall.pay.v1.CreatePaymentRecordRequest
@@ -310,7 +346,7 @@ export type CreatePaymentRecordRequest = Message<"mall.pay.v1.CreatePaymentRecor
  * Use `create(CreatePaymentRecordRequestSchema)` to create a new message.
  */
 export const CreatePaymentRecordRequestSchema: GenMessage<CreatePaymentRecordRequest> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 9);
+  messageDesc(file_mall_pay_v1_pay, 11);
 
 /**
  * @generated from message mall.pay.v1.CreatePaymentRecordResponse
@@ -327,7 +363,7 @@ export type CreatePaymentRecordResponse = Message<"mall.pay.v1.CreatePaymentReco
  * Use `create(CreatePaymentRecordResponseSchema)` to create a new message.
  */
 export const CreatePaymentRecordResponseSchema: GenMessage<CreatePaymentRecordResponse> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 10);
+  messageDesc(file_mall_pay_v1_pay, 12);
 
 /**
  * @generated from message mall.pay.v1.RecordChargeRequest
@@ -354,7 +390,7 @@ export type RecordChargeRequest = Message<"mall.pay.v1.RecordChargeRequest"> & {
  * Use `create(RecordChargeRequestSchema)` to create a new message.
  */
 export const RecordChargeRequestSchema: GenMessage<RecordChargeRequest> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 11);
+  messageDesc(file_mall_pay_v1_pay, 13);
 
 /**
  * @generated from message mall.pay.v1.RecordChargeResponse
@@ -371,7 +407,7 @@ export type RecordChargeResponse = Message<"mall.pay.v1.RecordChargeResponse"> &
  * Use `create(RecordChargeResponseSchema)` to create a new message.
  */
 export const RecordChargeResponseSchema: GenMessage<RecordChargeResponse> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 12);
+  messageDesc(file_mall_pay_v1_pay, 14);
 
 /**
  * @generated from message mall.pay.v1.SettlePaymentRequest
@@ -414,7 +450,7 @@ export type SettlePaymentRequest = Message<"mall.pay.v1.SettlePaymentRequest"> &
  * Use `create(SettlePaymentRequestSchema)` to create a new message.
  */
 export const SettlePaymentRequestSchema: GenMessage<SettlePaymentRequest> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 13);
+  messageDesc(file_mall_pay_v1_pay, 15);
 
 /**
  * @generated from message mall.pay.v1.SettlePaymentResponse
@@ -438,7 +474,7 @@ export type SettlePaymentResponse = Message<"mall.pay.v1.SettlePaymentResponse">
  * Use `create(SettlePaymentResponseSchema)` to create a new message.
  */
 export const SettlePaymentResponseSchema: GenMessage<SettlePaymentResponse> = /*@__PURE__*/
-  messageDesc(file_mall_pay_v1_pay, 14);
+  messageDesc(file_mall_pay_v1_pay, 16);
 
 /**
  * PaymentStatus is the state of one payment attempt.
@@ -544,6 +580,17 @@ export const PayService: GenService<{
     methodKind: "unary";
     input: typeof ProviderWebhookRequestSchema;
     output: typeof ProviderWebhookResponseSchema;
+  },
+  /**
+   * AdminListPayments returns every payment attempt of any order, oldest
+   * first (none for an order nobody tried to pay), for the operator console.
+   *
+   * @generated from rpc mall.pay.v1.PayService.AdminListPayments
+   */
+  adminListPayments: {
+    methodKind: "unary";
+    input: typeof AdminListPaymentsRequestSchema;
+    output: typeof AdminListPaymentsResponseSchema;
   },
   /**
    * Refund refunds the successful payment of an order in full through the

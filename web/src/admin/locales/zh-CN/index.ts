@@ -4,6 +4,7 @@
 // keys.
 import catalog from "./catalog";
 import common from "./common";
+import orders from "./orders";
 
-const adminZhCN = { common, catalog };
+const adminZhCN = { common, catalog, orders };
 export default adminZhCN;
