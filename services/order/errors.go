@@ -25,6 +25,8 @@ const (
 	ReasonRequestIDReused     = "REQUEST_ID_REUSED"
 	ReasonPaymentInProgress   = "PAYMENT_IN_PROGRESS"
 	ReasonUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	// RetryRefund of an order whose refund the provider did not refuse.
+	ReasonRefundNotRefused = "REFUND_NOT_REFUSED"
 )
 
 // Why a checkout failed (GetCheckoutResponse.failure_code), besides the

@@ -2590,6 +2590,96 @@ func (x *RecordRefundRefusedResponse) GetOrder() *Order {
 	return nil
 }
 
+type RetryRefundRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryRefundRequest) Reset() {
+	*x = RetryRefundRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryRefundRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryRefundRequest) ProtoMessage() {}
+
+func (x *RetryRefundRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryRefundRequest.ProtoReflect.Descriptor instead.
+func (*RetryRefundRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *RetryRefundRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type RetryRefundResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order as it is now: PAID with refund REQUESTED until the new
+	// attempt ends.
+	Order         *Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryRefundResponse) Reset() {
+	*x = RetryRefundResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryRefundResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryRefundResponse) ProtoMessage() {}
+
+func (x *RetryRefundResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryRefundResponse.ProtoReflect.Descriptor instead.
+func (*RetryRefundResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *RetryRefundResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 type ListOrdersInternalRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Every set filter must match.
@@ -2604,15 +2694,17 @@ type ListOrdersInternalRequest struct {
 	// Only orders whose payment deadline is at or after this time.
 	PaymentDeadlineAfter *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=payment_deadline_after,json=paymentDeadlineAfter,proto3" json:"payment_deadline_after,omitempty"`
 	// 0 means the server default (100).
-	PageSize      int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Any of these refund states; empty means any (UNSPECIFIED: no refund).
+	RefundStates  []RefundState `protobuf:"varint,9,rep,packed,name=refund_states,json=refundStates,proto3,enum=mall.order.v1.RefundState" json:"refund_states,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListOrdersInternalRequest) Reset() {
 	*x = ListOrdersInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2624,7 +2716,7 @@ func (x *ListOrdersInternalRequest) String() string {
 func (*ListOrdersInternalRequest) ProtoMessage() {}
 
 func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2637,7 +2729,7 @@ func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListOrdersInternalRequest) GetUserId() string {
@@ -2696,6 +2788,13 @@ func (x *ListOrdersInternalRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListOrdersInternalRequest) GetRefundStates() []RefundState {
+	if x != nil {
+		return x.RefundStates
+	}
+	return nil
+}
+
 type ListOrdersInternalResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Orders []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
@@ -2707,7 +2806,7 @@ type ListOrdersInternalResponse struct {
 
 func (x *ListOrdersInternalResponse) Reset() {
 	*x = ListOrdersInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2719,7 +2818,7 @@ func (x *ListOrdersInternalResponse) String() string {
 func (*ListOrdersInternalResponse) ProtoMessage() {}
 
 func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2732,7 +2831,7 @@ func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListOrdersInternalResponse) GetOrders() []*Order {
@@ -2778,7 +2877,7 @@ type FlashSaleOrderInput struct {
 
 func (x *FlashSaleOrderInput) Reset() {
 	*x = FlashSaleOrderInput{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[37]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +2889,7 @@ func (x *FlashSaleOrderInput) String() string {
 func (*FlashSaleOrderInput) ProtoMessage() {}
 
 func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[37]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +2902,7 @@ func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderInput.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderInput) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *FlashSaleOrderInput) GetTicket() string {
@@ -2910,7 +3009,7 @@ type FlashSaleOrderResult struct {
 
 func (x *FlashSaleOrderResult) Reset() {
 	*x = FlashSaleOrderResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[38]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2922,7 +3021,7 @@ func (x *FlashSaleOrderResult) String() string {
 func (*FlashSaleOrderResult) ProtoMessage() {}
 
 func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[38]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2935,7 +3034,7 @@ func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderResult.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *FlashSaleOrderResult) GetTicket() string {
@@ -2968,7 +3067,7 @@ type CreateFlashSaleOrdersRequest struct {
 
 func (x *CreateFlashSaleOrdersRequest) Reset() {
 	*x = CreateFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[39]
+	mi := &file_mall_order_v1_order_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2980,7 +3079,7 @@ func (x *CreateFlashSaleOrdersRequest) String() string {
 func (*CreateFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[39]
+	mi := &file_mall_order_v1_order_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2993,7 +3092,7 @@ func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateFlashSaleOrdersRequest) GetOrders() []*FlashSaleOrderInput {
@@ -3013,7 +3112,7 @@ type CreateFlashSaleOrdersResponse struct {
 
 func (x *CreateFlashSaleOrdersResponse) Reset() {
 	*x = CreateFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[40]
+	mi := &file_mall_order_v1_order_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3124,7 @@ func (x *CreateFlashSaleOrdersResponse) String() string {
 func (*CreateFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[40]
+	mi := &file_mall_order_v1_order_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3137,7 @@ func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateFlashSaleOrdersResponse) GetResults() []*FlashSaleOrderResult {
@@ -3227,7 +3326,11 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x1aRecordRefundRefusedRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"I\n" +
 	"\x1bRecordRefundRefusedResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xed\x03\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\":\n" +
+	"\x12RetryRefundRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"A\n" +
+	"\x13RetryRefundResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xc1\x04\n" +
 	"\x19ListOrdersInternalRequest\x12 \n" +
 	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x121\n" +
 	"\x10seckill_event_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eseckillEventId\x126\n" +
@@ -3238,7 +3341,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\tpage_size\x18\x06 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"r\n" +
+	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12R\n" +
+	"\rrefund_states\x18\t \x03(\x0e2\x1a.mall.order.v1.RefundStateB\x11\xbaH\x0e\x92\x01\v\x10\x04\x18\x01\"\x05\x82\x01\x02\x10\x01R\frefundStates\"r\n" +
 	"\x1aListOrdersInternalResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x05\n" +
@@ -3305,7 +3409,7 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"%STATUS_CHANGE_CAUSE_RECEIPT_CONFIRMED\x10\t\x12&\n" +
 	"\"STATUS_CHANGE_CAUSE_AUTO_COMPLETED\x10\n" +
 	"\x12 \n" +
-	"\x1cSTATUS_CHANGE_CAUSE_REFUNDED\x10\v2\xd8\f\n" +
+	"\x1cSTATUS_CHANGE_CAUSE_REFUNDED\x10\v2\xb4\r\n" +
 	"\fOrderService\x12T\n" +
 	"\bCheckout\x12\x1e.mall.order.v1.CheckoutRequest\x1a\x1f.mall.order.v1.CheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x02\x12]\n" +
 	"\vGetCheckout\x12!.mall.order.v1.GetCheckoutRequest\x1a\".mall.order.v1.GetCheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12T\n" +
@@ -3322,7 +3426,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x0fTransitionOrder\x12%.mall.order.v1.TransitionOrderRequest\x1a&.mall.order.v1.TransitionOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12l\n" +
 	"\x10GetOrderInternal\x12&.mall.order.v1.GetOrderInternalRequest\x1a'.mall.order.v1.GetOrderInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12r\n" +
 	"\x12ListOrdersInternal\x12(.mall.order.v1.ListOrdersInternalRequest\x1a).mall.order.v1.ListOrdersInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12u\n" +
-	"\x13RecordRefundRefused\x12).mall.order.v1.RecordRefundRefusedRequest\x1a*.mall.order.v1.RecordRefundRefusedResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12{\n" +
+	"\x13RecordRefundRefused\x12).mall.order.v1.RecordRefundRefusedRequest\x1a*.mall.order.v1.RecordRefundRefusedResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12Z\n" +
+	"\vRetryRefund\x12!.mall.order.v1.RetryRefundRequest\x1a\".mall.order.v1.RetryRefundResponse\"\x04\xc8\xf3\x18\x04\x12{\n" +
 	"\x15CreateFlashSaleOrders\x12+.mall.order.v1.CreateFlashSaleOrdersRequest\x1a,.mall.order.v1.CreateFlashSaleOrdersResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\x95\x01\n" +
 	"\x11com.mall.order.v1B\n" +
 	"OrderProtoP\x01Z\x1emall/gen/mall/order/v1;orderv1\xa2\x02\x03MOX\xaa\x02\rMall.Order.V1\xca\x02\rMall\\Order\\V1\xe2\x02\x19Mall\\Order\\V1\\GPBMetadata\xea\x02\x0fMall::Order::V1b\x06proto3"
@@ -3340,7 +3445,7 @@ func file_mall_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_mall_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                      // 0: mall.order.v1.OrderStatus
 	(OrderKind)(0),                        // 1: mall.order.v1.OrderKind
@@ -3382,31 +3487,33 @@ var file_mall_order_v1_order_proto_goTypes = []any{
 	(*GetOrderInternalResponse)(nil),      // 37: mall.order.v1.GetOrderInternalResponse
 	(*RecordRefundRefusedRequest)(nil),    // 38: mall.order.v1.RecordRefundRefusedRequest
 	(*RecordRefundRefusedResponse)(nil),   // 39: mall.order.v1.RecordRefundRefusedResponse
-	(*ListOrdersInternalRequest)(nil),     // 40: mall.order.v1.ListOrdersInternalRequest
-	(*ListOrdersInternalResponse)(nil),    // 41: mall.order.v1.ListOrdersInternalResponse
-	(*FlashSaleOrderInput)(nil),           // 42: mall.order.v1.FlashSaleOrderInput
-	(*FlashSaleOrderResult)(nil),          // 43: mall.order.v1.FlashSaleOrderResult
-	(*CreateFlashSaleOrdersRequest)(nil),  // 44: mall.order.v1.CreateFlashSaleOrdersRequest
-	(*CreateFlashSaleOrdersResponse)(nil), // 45: mall.order.v1.CreateFlashSaleOrdersResponse
-	(*timestamppb.Timestamp)(nil),         // 46: google.protobuf.Timestamp
+	(*RetryRefundRequest)(nil),            // 40: mall.order.v1.RetryRefundRequest
+	(*RetryRefundResponse)(nil),           // 41: mall.order.v1.RetryRefundResponse
+	(*ListOrdersInternalRequest)(nil),     // 42: mall.order.v1.ListOrdersInternalRequest
+	(*ListOrdersInternalResponse)(nil),    // 43: mall.order.v1.ListOrdersInternalResponse
+	(*FlashSaleOrderInput)(nil),           // 44: mall.order.v1.FlashSaleOrderInput
+	(*FlashSaleOrderResult)(nil),          // 45: mall.order.v1.FlashSaleOrderResult
+	(*CreateFlashSaleOrdersRequest)(nil),  // 46: mall.order.v1.CreateFlashSaleOrdersRequest
+	(*CreateFlashSaleOrdersResponse)(nil), // 47: mall.order.v1.CreateFlashSaleOrdersResponse
+	(*timestamppb.Timestamp)(nil),         // 48: google.protobuf.Timestamp
 }
 var file_mall_order_v1_order_proto_depIdxs = []int32{
 	0,  // 0: mall.order.v1.StatusChange.from_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 1: mall.order.v1.StatusChange.to_status:type_name -> mall.order.v1.OrderStatus
-	46, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
+	48, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
 	4,  // 3: mall.order.v1.StatusChange.cause:type_name -> mall.order.v1.StatusChangeCause
 	0,  // 4: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
 	1,  // 5: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
 	6,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
 	5,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	46, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
+	48, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
 	8,  // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
-	46, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	46, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	46, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	48, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	48, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	48, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: mall.order.v1.Order.refund_state:type_name -> mall.order.v1.RefundState
-	46, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
-	46, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
+	48, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
+	48, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
 	10, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
 	11, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
 	2,  // 18: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
@@ -3422,7 +3529,7 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	9,  // 28: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
 	7,  // 29: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
 	5,  // 30: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	46, // 31: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	48, // 31: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
 	9,  // 32: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
 	0,  // 33: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 34: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
@@ -3430,53 +3537,57 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	9,  // 36: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
 	9,  // 37: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
 	9,  // 38: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
-	1,  // 39: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
-	0,  // 40: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	46, // 41: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	46, // 42: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
-	9,  // 43: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	46, // 44: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	46, // 45: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	5,  // 46: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	42, // 47: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	43, // 48: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	12, // 49: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	14, // 50: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	16, // 51: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	18, // 52: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	20, // 53: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
-	22, // 54: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	24, // 55: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	26, // 56: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	28, // 57: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	30, // 58: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	32, // 59: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	34, // 60: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	36, // 61: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	40, // 62: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	38, // 63: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
-	44, // 64: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	13, // 65: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	15, // 66: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	17, // 67: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	19, // 68: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	21, // 69: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
-	23, // 70: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	25, // 71: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	27, // 72: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	29, // 73: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	31, // 74: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	33, // 75: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	35, // 76: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	37, // 77: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	41, // 78: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	39, // 79: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
-	45, // 80: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	65, // [65:81] is the sub-list for method output_type
-	49, // [49:65] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	9,  // 39: mall.order.v1.RetryRefundResponse.order:type_name -> mall.order.v1.Order
+	1,  // 40: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
+	0,  // 41: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	48, // 42: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	48, // 43: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	3,  // 44: mall.order.v1.ListOrdersInternalRequest.refund_states:type_name -> mall.order.v1.RefundState
+	9,  // 45: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	48, // 46: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	48, // 47: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	5,  // 48: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	44, // 49: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	45, // 50: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	12, // 51: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	14, // 52: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	16, // 53: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	18, // 54: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	20, // 55: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
+	22, // 56: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	24, // 57: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	26, // 58: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	28, // 59: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	30, // 60: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	32, // 61: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	34, // 62: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	36, // 63: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	42, // 64: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	38, // 65: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
+	40, // 66: mall.order.v1.OrderService.RetryRefund:input_type -> mall.order.v1.RetryRefundRequest
+	46, // 67: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	13, // 68: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	15, // 69: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	17, // 70: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	19, // 71: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	21, // 72: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
+	23, // 73: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	25, // 74: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	27, // 75: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	29, // 76: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	31, // 77: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	33, // 78: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	35, // 79: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	37, // 80: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	43, // 81: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	39, // 82: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
+	41, // 83: mall.order.v1.OrderService.RetryRefund:output_type -> mall.order.v1.RetryRefundResponse
+	47, // 84: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	68, // [68:85] is the sub-list for method output_type
+	51, // [51:68] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
@@ -3494,7 +3605,7 @@ func file_mall_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_order_v1_order_proto_rawDesc), len(file_mall_order_v1_order_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
