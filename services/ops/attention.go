@@ -255,7 +255,7 @@ func (s *Service) retryingWorkflows(ctx context.Context) ([]*opsv1.AttentionItem
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			desc, err := s.temporal.DescribeWorkflowExecution(ctx, w.id, w.runID)
+			desc, err := s.describe(ctx, w.id, w.runID)
 			var notFound *serviceerror.NotFound
 			if errors.As(err, &notFound) {
 				return // closed and gone meanwhile
@@ -275,6 +275,15 @@ func (s *Service) retryingWorkflows(ctx context.Context) ([]*opsv1.AttentionItem
 		return items, errs[0]
 	}
 	return items, nil
+}
+
+// describe is DescribeWorkflowExecution's answer for a workflow run.
+func (s *Service) describe(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	desc, err := s.temporal.DescribeWorkflow(ctx, workflowID, runID)
+	if err != nil {
+		return nil, err
+	}
+	return desc.RawResponse, nil
 }
 
 // workflowExecution is an open workflow as the list gave it.
@@ -348,7 +357,7 @@ func (s *Service) fillRunIDs(ctx context.Context, items []*opsv1.AttentionItem) 
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			if desc, err := s.temporal.DescribeWorkflowExecution(ctx, item.GetWorkflowId(), ""); err == nil {
+			if desc, err := s.describe(ctx, item.GetWorkflowId(), ""); err == nil {
 				item.RunId = desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 			}
 		})
@@ -421,7 +430,7 @@ func (s *Service) RetryAttention(ctx context.Context, req *connect.Request[opsv1
 // resetActivity resets a retrying activity's attempts, where the Temporal
 // server allows activity resets.
 func (s *Service) resetActivity(ctx context.Context, item *opsv1.AttentionItem) error {
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, item.GetWorkflowId(), item.GetRunId())
+	desc, err := s.describe(ctx, item.GetWorkflowId(), item.GetRunId())
 	if err != nil {
 		return errWorkflowUnavailable()
 	}
