@@ -475,7 +475,8 @@ func (s *Service) MarkAttentionHandled(ctx context.Context, req *connect.Request
 	audit.Before(ctx, item)
 	if !item.GetHandled() {
 		mark, err := insertMark(ctx, s.db, &markRow{ItemID: item.GetItemId(), Kind: int32(item.GetKind()), OrderID: item.GetOrderId(),
-			WorkflowID: clip(item.GetWorkflowId(), 255), Note: req.Msg.GetNote(), HandledBy: operator, HandledAt: s.now().UTC()})
+			WorkflowID: clip(item.GetWorkflowId(), 255), Note: req.Msg.GetNote(), HandledBy: cmp.Or(s.username(ctx, operator), operator),
+			HandledAt: s.now().UTC()})
 		if err != nil {
 			return nil, err
 		}

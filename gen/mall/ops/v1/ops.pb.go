@@ -643,10 +643,11 @@ type AttentionItem struct {
 	WorkflowId string `protobuf:"bytes,9,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
 	RunId      string `protobuf:"bytes,10,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	// Set once an operator marked it handled.
-	Handled     bool                   `protobuf:"varint,11,opt,name=handled,proto3" json:"handled,omitempty"`
-	HandledNote string                 `protobuf:"bytes,12,opt,name=handled_note,json=handledNote,proto3" json:"handled_note,omitempty"`
-	HandledBy   string                 `protobuf:"bytes,13,opt,name=handled_by,json=handledBy,proto3" json:"handled_by,omitempty"`
-	HandledAt   *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=handled_at,json=handledAt,proto3" json:"handled_at,omitempty"`
+	Handled     bool   `protobuf:"varint,11,opt,name=handled,proto3" json:"handled,omitempty"`
+	HandledNote string `protobuf:"bytes,12,opt,name=handled_note,json=handledNote,proto3" json:"handled_note,omitempty"`
+	// The operator's username (their user id when it is not known).
+	HandledBy string                 `protobuf:"bytes,13,opt,name=handled_by,json=handledBy,proto3" json:"handled_by,omitempty"`
+	HandledAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=handled_at,json=handledAt,proto3" json:"handled_at,omitempty"`
 	// For WORKFLOW_RETRYING: the activity (or "workflow task") and its attempt.
 	ActivityType  string `protobuf:"bytes,15,opt,name=activity_type,json=activityType,proto3" json:"activity_type,omitempty"`
 	Attempt       int32  `protobuf:"varint,16,opt,name=attempt,proto3" json:"attempt,omitempty"`

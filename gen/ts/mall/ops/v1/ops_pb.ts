@@ -391,6 +391,8 @@ export type AttentionItem = Message<"mall.ops.v1.AttentionItem"> & {
   handledNote: string;
 
   /**
+   * The operator's username (their user id when it is not known).
+   *
    * @generated from field: string handled_by = 13;
    */
   handledBy: string;
