@@ -10,6 +10,8 @@ import "./i18n";
 import { OverviewPage } from "./Overview";
 
 const CatalogArea = lazy(() => import("./catalog/CatalogArea"));
+const AttentionPage = lazy(() => import("./attention/AttentionPage").then((m) => ({ default: m.AttentionPage })));
+const AuditPage = lazy(() => import("./audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 
 // AdminApp is the operators' console under /admin. Only an operator's
 // session sees it; the services refuse every console call from any other
@@ -24,6 +26,8 @@ export default function AdminApp() {
       <Route element={<AdminLayout />}>
         <Route index element={<OverviewPage />} />
         <Route path="catalog/*" element={<CatalogArea />} />
+        <Route path="attention" element={<AttentionPage />} />
+        <Route path="audit" element={<AuditPage />} />
         <Route path="*" element={<Navigate to="/admin" replace />} />
       </Route>
     </Routes>

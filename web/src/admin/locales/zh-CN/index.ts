@@ -2,8 +2,10 @@
 // one file per area, each under its file's name, so t("orders.title") is
 // the text "title" of orders.ts. Every other language has exactly these
 // keys.
+import attention from "./attention";
+import audit from "./audit";
 import catalog from "./catalog";
 import common from "./common";
 
-const adminZhCN = { common, catalog };
+const adminZhCN = { common, catalog, attention, audit };
 export default adminZhCN;
