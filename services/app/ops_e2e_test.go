@@ -236,7 +236,7 @@ func TestOperatorsResolveRefusedRefundsAndEveryActionIsAudited(t *testing.T) {
 				t.Fatalf("retry %v", e)
 			}
 			var before, after map[string]any
-			if err := json.Unmarshal([]byte(e.GetBeforeJson()), &before); err != nil || before["order_id"] != retried || before["kind"] != "ATTENTION_KIND_REFUND_REFUSED" {
+			if err := json.Unmarshal([]byte(e.GetBeforeJson()), &before); err != nil || before["order_id"] != retried || before["refund_state"] != "REFUND_STATE_REFUSED" {
 				t.Fatalf("before %q (%v)", e.GetBeforeJson(), err)
 			}
 			if err := json.Unmarshal([]byte(e.GetAfterJson()), &after); err != nil || after["refund_state"] != "REFUND_STATE_REQUESTED" {

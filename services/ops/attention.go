@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	opsv1 "mall/gen/mall/ops/v1"
@@ -96,7 +97,7 @@ func (s *Service) attention(ctx context.Context) ([]*opsv1.AttentionItem, []opsv
 	}
 	items = append(items, stuck...)
 	var incomplete []opsv1.AttentionKind
-	retrying, err := s.retryingWorkflows(ctx)
+	retrying, err := s.cachedRetrying(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -214,6 +215,28 @@ func (s *Service) stuckPayments(ctx context.Context) ([]*opsv1.AttentionItem, er
 		items = append(items, item)
 	}
 	return items, nil
+}
+
+// cachedRetrying is retryingWorkflows at most ScanInterval old: reading
+// every open workflow is the costly part of a listing, and a console
+// refreshing every few seconds needs the refunds and payments fresh, not
+// the workflows that have been retrying for minutes. One reading runs at a
+// time; the items are copies (a listing marks them).
+func (s *Service) cachedRetrying(ctx context.Context) ([]*opsv1.AttentionItem, error) {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	if s.retryRead.IsZero() || s.now().Sub(s.retryRead) >= s.opts.ScanInterval {
+		items, err := s.retryingWorkflows(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.retryItems, s.retryRead = items, s.now()
+	}
+	copies := make([]*opsv1.AttentionItem, len(s.retryItems))
+	for i, item := range s.retryItems {
+		copies[i] = proto.CloneOf(item)
+	}
+	return copies, nil
 }
 
 // describeConcurrency bounds the DescribeWorkflowExecution calls in flight.
@@ -386,10 +409,16 @@ func (s *Service) RetryAttention(ctx context.Context, req *connect.Request[opsv1
 		return nil, err
 	}
 	audit.Target(ctx, target(item))
-	audit.Before(ctx, item)
 	var outcome string
 	switch item.GetKind() {
 	case opsv1.AttentionKind_ATTENTION_KIND_REFUND_REFUSED:
+		// The order is what changes: its state before and after.
+		before, err := s.orders.GetOrderInternal(ctx, connect.NewRequest(&orderv1.GetOrderInternalRequest{OrderId: item.GetOrderId()}))
+		if err != nil {
+			reason, message := errOrderUnavailable()
+			return nil, rpcerr.Upstream(ctx, s.logger, "OrderService.GetOrderInternal", err, reason, message)
+		}
+		audit.Before(ctx, before.Msg.GetOrder())
 		res, err := s.orders.RetryRefund(ctx, connect.NewRequest(&orderv1.RetryRefundRequest{OrderId: item.GetOrderId()}))
 		if connect.CodeOf(err) == connect.CodeFailedPrecondition {
 			return nil, errItemGone() // the refund was retried or settled meanwhile
@@ -401,6 +430,7 @@ func (s *Service) RetryAttention(ctx context.Context, req *connect.Request[opsv1
 		audit.After(ctx, res.Msg.GetOrder())
 		outcome = "the refund is asked of the payment provider again"
 	case opsv1.AttentionKind_ATTENTION_KIND_PAYMENT_STUCK:
+		audit.Before(ctx, item)
 		if item.GetWorkflowId() == "" {
 			return nil, errRetryUnsupported("a flash-sale order has no checkout saga to cancel it: settle it by hand, then mark it handled")
 		}
@@ -416,6 +446,7 @@ func (s *Service) RetryAttention(ctx context.Context, req *connect.Request[opsv1
 		}
 		outcome = "the checkout saga is told to cancel the unpaid order"
 	case opsv1.AttentionKind_ATTENTION_KIND_WORKFLOW_RETRYING:
+		audit.Before(ctx, item)
 		if item.GetActivityType() == workflowTask {
 			return nil, errRetryUnsupported("a failing workflow task retries by itself; fix its cause or reset the workflow in the Temporal Web UI")
 		}

@@ -9,11 +9,13 @@ package ops
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
 
+	opsv1 "mall/gen/mall/ops/v1"
 	"mall/gen/mall/ops/v1/opsv1connect"
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
@@ -32,7 +34,8 @@ type Options struct {
 	// for RetryAge since it was scheduled, whichever comes first.
 	RetryAttempts int32
 	RetryAge      time.Duration
-	// ScanInterval is how often the attention gauge is brought up to date.
+	// ScanInterval is how often the attention gauge is brought up to date,
+	// and how old the listed retrying workflows may be.
 	ScanInterval time.Duration
 	// MaxItemsPerKind bounds what one listing reads of each kind (and the
 	// workflows it describes).
@@ -65,6 +68,10 @@ type Service struct {
 	logger   *slog.Logger
 	opts     Options
 	now      func() time.Time
+
+	retryMu    sync.Mutex // one reading of the open workflows at a time
+	retryItems []*opsv1.AttentionItem
+	retryRead  time.Time // when retryItems were read (zero: never)
 }
 
 var _ opsv1connect.OpsServiceHandler = (*Service)(nil)
