@@ -65,8 +65,8 @@ func TestMigrationsGiveEachServiceItsOwnDatabaseAndRerunIsANoOp(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("databases %v, want %v", got, want)
 	}
-	if len(got) != 7 {
-		t.Fatalf("want 7 service databases (storefront owns none), got %d", len(got))
+	if len(got) != 8 {
+		t.Fatalf("want 8 service databases (storefront owns none), got %d", len(got))
 	}
 	for _, d := range app.Domains() {
 		if d.Migrations == nil {
@@ -130,8 +130,8 @@ func TestServeAllListsEveryServiceByReflection(t *testing.T) {
 			t.Errorf("reflection does not list %s: %v", d.Service, names)
 		}
 	}
-	if len(app.Domains()) != 8 {
-		t.Fatalf("want eight domains, have %d", len(app.Domains()))
+	if len(app.Domains()) != 9 {
+		t.Fatalf("want nine domains, have %d", len(app.Domains()))
 	}
 
 	products := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC())

@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/valkey-io/valkey-go"
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
+	"mall/gen/mall/ops/v1/opsv1connect"
+	"mall/services/ops"
+	"mall/services/platform/audit"
 	"mall/services/platform/auth"
 	"mall/services/platform/cache"
 	"mall/services/platform/config"
@@ -226,6 +230,7 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 		MaxRequestBytes:    deps.Config.MaxRequestBytes,
 		RequestReadTimeout: deps.Config.RequestReadTimeout,
 		Reflection:         deps.Config.Reflection || deps.Config.Dev,
+		Interceptors:       []connect.Interceptor{auditInterceptor(deps)},
 	})
 	for _, d := range domains {
 		path, handler, err := d.Mount(ctx, deps, srv.HandlerOptions()...)
@@ -247,6 +252,14 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 		}
 	}
 	return srv, nil
+}
+
+// auditInterceptor records every operator action through the ops service
+// (wherever it runs), as the "audit" service.
+func auditInterceptor(deps *Deps) connect.Interceptor {
+	httpClient, url, clientOpts := deps.ServiceClientOptions("audit")
+	recorder := ops.NewAuditRecorder(opsv1connect.NewOpsServiceClient(httpClient, url, clientOpts...))
+	return audit.NewInterceptor(recorder, uuid.NewString, deps.Logger)
 }
 
 // NewOpsServer is the ops endpoint of any role: /metrics and gRPC health,

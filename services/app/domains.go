@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"mall/gen/mall/cart/v1/cartv1connect"
+	"mall/gen/mall/ops/v1/opsv1connect"
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/pay/v1/payv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
@@ -24,6 +25,7 @@ import (
 	"mall/gen/mall/storefront/v1/storefrontv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/cart"
+	"mall/services/ops"
 	"mall/services/order"
 	"mall/services/pay"
 	"mall/services/pay/provider"
@@ -66,6 +68,8 @@ func Domains() []Domain {
 			Mount: mountSeckill, Seed: seckill.Seed},
 		{Name: "review", Service: reviewv1connect.ReviewServiceName, Migrations: review.Migrations(),
 			Mount: mountReview},
+		{Name: "ops", Service: opsv1connect.OpsServiceName, Migrations: ops.Migrations(),
+			Mount: mountOps},
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
 			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				httpClient, url, clientOpts := deps.ServiceClientOptions("storefront")
@@ -291,5 +295,34 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)
 	path, handler := seckillv1connect.NewSeckillServiceHandler(svc, opts...)
+	return path, handler, nil
+}
+
+// mountOps builds the ops service over its database, the order and user
+// services and Temporal, and scans the attention list in the background
+// for mall_attention_items: in the serving role, which owns the marks the
+// count leaves out; each replica reports the same count (the alert takes
+// the max).
+func mountOps(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	handle, err := deps.Database(ctx, "ops")
+	if err != nil {
+		return "", nil, err
+	}
+	tc, err := deps.Temporal(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg := deps.Config
+	httpClient, url, clientOpts := deps.ServiceClientOptions("ops")
+	svc := ops.NewService(handle,
+		orderv1connect.NewOrderServiceClient(httpClient, url, clientOpts...),
+		userv1connect.NewUserServiceClient(httpClient, url, clientOpts...),
+		tc, deps.Logger, ops.Options{
+			TemporalUIURL: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace,
+			PaymentGrace: cfg.AttentionPaymentGrace, RetryAttempts: int32(cfg.AttentionRetryAttempts), RetryAge: cfg.AttentionRetryAge,
+			ScanInterval: cfg.AttentionScanInterval,
+		})
+	deps.Background(svc.Scan)
+	path, handler := opsv1connect.NewOpsServiceHandler(svc, opts...)
 	return path, handler, nil
 }

@@ -286,6 +286,39 @@ func (s *Service) RecordRefundRefused(ctx context.Context, req *connect.Request[
 	return connect.NewResponse(&orderv1.RecordRefundRefusedResponse{Order: o}), nil
 }
 
+// RetryRefund asks again for a refund the provider refused (an operator's
+// retry through the ops service): the order's refund is REQUESTED again,
+// then a new CancellationWorkflow run asks the provider again. The mark
+// comes first and stays, as in refund: a call repeated after the start
+// failed starts the run again, and one running already is used as it is.
+func (s *Service) RetryRefund(ctx context.Context, req *connect.Request[orderv1.RetryRefundRequest]) (*connect.Response[orderv1.RetryRefundResponse], error) {
+	orderID := req.Msg.GetOrderId()
+	if _, err := markRefundRetried(ctx, s.db, orderID, now()); err != nil {
+		return nil, err
+	}
+	o, err := s.order(ctx, orderID, "")
+	if err != nil {
+		return nil, err
+	}
+	if o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PAID || o.GetRefundState() != orderv1.RefundState_REFUND_STATE_REQUESTED {
+		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundNotRefused,
+			"the order is "+statusName(o.GetStatus())+" without a refused refund")
+	}
+	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        cancellation.WorkflowID(orderID),
+		TaskQueue: s.taskQueue,
+		// The run that met the refusal has completed: a new run of the
+		// same id asks again.
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, cancellation.WorkflowName, cancellation.Input{OrderID: orderID, Reason: "refund retried by operations", RetryRefused: true})
+	if err != nil {
+		s.logger.ErrorContext(ctx, "start cancellation workflow (refund retry)", "order_id", orderID, "err", err)
+		return nil, errWorkflowUnavailable()
+	}
+	return connect.NewResponse(&orderv1.RetryRefundResponse{Order: o}), nil
+}
+
 // ConfirmReceipt completes one of the caller's delivered orders, then tells
 // its checkout saga, which stops waiting to complete it by itself.
 // Confirming twice returns the completed order.

@@ -30,6 +30,8 @@ const (
 	// An operator cancelled a paid order whose refund the provider refused:
 	// the refund is to be retried, not asked for again.
 	ReasonRefundRefused = "REFUND_REFUSED"
+	// RetryRefund of an order whose refund the provider did not refuse.
+	ReasonRefundNotRefused = "REFUND_NOT_REFUSED"
 )
 
 // Why a checkout failed (GetCheckoutResponse.failure_code), besides the

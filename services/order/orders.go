@@ -213,7 +213,7 @@ func (s *Service) AdminListOrders(ctx context.Context, req *connect.Request[orde
 func (s *Service) ListOrdersInternal(ctx context.Context, req *connect.Request[orderv1.ListOrdersInternalRequest]) (*connect.Response[orderv1.ListOrdersInternalResponse], error) {
 	f := listFilter{
 		UserID: req.Msg.GetUserId(), SeckillEventID: req.Msg.GetSeckillEventId(), Kind: req.Msg.GetKind(),
-		Statuses: req.Msg.GetStatuses(), PageToken: req.Msg.GetPageToken(),
+		Statuses: req.Msg.GetStatuses(), RefundStates: req.Msg.GetRefundStates(), PageToken: req.Msg.GetPageToken(),
 		PageSize: pageSize(req.Msg.GetPageSize(), defaultInternalPageSize),
 	}
 	if req.Msg.GetPaymentDeadlineBefore() != nil {

@@ -127,6 +127,22 @@ func markRefundRefused(ctx context.Context, db bun.IDB, orderID string, at time.
 	return err
 }
 
+// markRefundRetried asks again for a refund the provider refused: a PAID
+// order's refund_state goes from REFUSED back to REQUESTED. It reports
+// whether this call changed it.
+func markRefundRetried(ctx context.Context, db bun.IDB, orderID string, at time.Time) (bool, error) {
+	res, err := db.NewUpdate().Model((*orderRow)(nil)).
+		Set("refund_state = ?", int32(orderv1.RefundState_REFUND_STATE_REQUESTED)).
+		Set("updated_at = ?", at).
+		Where("id = ?", orderID).Where("status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).
+		Where("refund_state = ?", int32(orderv1.RefundState_REFUND_STATE_REFUSED)).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // orderGroup is one group of countOrders: how many of a user's orders are
 // in a status with a refund state.
 type orderGroup struct {
@@ -209,6 +225,7 @@ type listFilter struct {
 	CreatedBefore  time.Time // exclusive
 	ProductID      string    // orders with a line of it
 	OrderID        string
+	RefundStates   []orderv1.RefundState
 	PageSize       int
 	PageToken      string
 }
@@ -259,6 +276,13 @@ func ordersQuery(db bun.IDB, f listFilter) (*bun.SelectQuery, error) {
 			statuses[i] = int32(s)
 		}
 		q = q.Where("status IN (?)", bun.List(statuses))
+	}
+	if len(f.RefundStates) > 0 {
+		states := make([]int32, len(f.RefundStates))
+		for i, s := range f.RefundStates {
+			states[i] = int32(s)
+		}
+		q = q.Where("refund_state IN (?)", bun.List(states))
 	}
 	if !f.DeadlineBefore.IsZero() {
 		q = q.Where("payment_deadline < ?", f.DeadlineBefore.UTC())

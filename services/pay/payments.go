@@ -2,7 +2,9 @@ package pay
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -235,7 +237,10 @@ func (s *Service) SettlePayment(ctx context.Context, req *connect.Request[payv1.
 // failed_precondition NOT_PAID. A refund the provider refuses, or answers
 // for another charge or amount, is final: the payment becomes REFUND_FAILED
 // and this and every later call answer failed_precondition REFUND_REFUSED
-// without asking the provider again. A provider that cannot be reached (or
+// without asking the provider again, unless retry_refused asks again (an
+// operator's retry, under an idempotency key of its own per refusal: a
+// provider may answer a key's refusal again without looking). A provider
+// that cannot be reached (or
 // answers 401/403, 408, 429, 5xx) answers unavailable: worth retrying.
 func (s *Service) Refund(ctx context.Context, req *connect.Request[payv1.RefundRequest]) (*connect.Response[payv1.RefundResponse], error) {
 	row, err := latestPayment(ctx, s.db, req.Msg.GetOrderId(), payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED,
@@ -250,10 +255,16 @@ func (s *Service) Refund(ctx context.Context, req *connect.Request[payv1.RefundR
 	case payv1.PaymentStatus_PAYMENT_STATUS_REFUNDED:
 		return connect.NewResponse(&payv1.RefundResponse{Payment: paymentProto(row)}), nil
 	case payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED:
-		return nil, errRefundRefused(row.RefundFailureReason)
+		if !req.Msg.GetRetryRefused() {
+			return nil, errRefundRefused(row.RefundFailureReason)
+		}
 	}
 	chargeID := row.ProviderChargeID.String
-	refund, err := s.provider.RefundCharge(ctx, chargeID, "refund-"+row.ID)
+	key := "refund-" + row.ID
+	if row.RefundFailedAt.Valid {
+		key += "-after-" + strconv.FormatInt(row.RefundFailedAt.Time.UnixMicro(), 36)
+	}
+	refund, err := s.provider.RefundCharge(ctx, chargeID, key)
 	switch {
 	case provider.Refused(err):
 		var pe *provider.Error
@@ -297,7 +308,11 @@ var refundsRefused = promauto.NewCounterVec(prometheus.CounterOpts{
 // differences) goes to the log only. A payment a concurrent call has
 // refunded meanwhile stays refunded.
 func (s *Service) refundRefused(ctx context.Context, row *paymentRow, kind, reason, detail string) (*connect.Response[payv1.RefundResponse], error) {
-	recorded, err := markRefundFailed(ctx, s.db, row.ID, reason, now())
+	var retried sql.NullTime
+	if row.Status == int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED) {
+		retried = row.RefundFailedAt
+	}
+	recorded, err := markRefundFailed(ctx, s.db, row.ID, reason, retried, now())
 	if err != nil {
 		return nil, err
 	}

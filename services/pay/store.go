@@ -88,12 +88,17 @@ func markRefunded(ctx context.Context, db bun.IDB, id string, at time.Time) (boo
 			payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED, payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED})))
 }
 
-// markRefundFailed records a refused refund on a SUCCEEDED payment; it
-// reports whether this call recorded it.
-func markRefundFailed(ctx context.Context, db bun.IDB, id, reason string, at time.Time) (bool, error) {
-	return updatePayment(ctx, db, id, map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED),
-		"refund_failure_reason": reason, "refund_failed_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at},
-		"status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED))
+// markRefundFailed records a refused refund on a SUCCEEDED payment, or a
+// refused retry on a REFUND_FAILED one still showing the refusal retried
+// (refusedAt); it reports whether this call recorded it.
+func markRefundFailed(ctx context.Context, db bun.IDB, id, reason string, refusedAt sql.NullTime, at time.Time) (bool, error) {
+	set := map[string]any{"status": int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED),
+		"refund_failure_reason": reason, "refund_failed_at": sql.NullTime{Time: at, Valid: true}, "updated_at": at}
+	if refusedAt.Valid {
+		return updatePayment(ctx, db, id, set, "status = ? AND refund_failed_at = ?",
+			int32(payv1.PaymentStatus_PAYMENT_STATUS_REFUND_FAILED), refusedAt.Time)
+	}
+	return updatePayment(ctx, db, id, set, "status = ?", int32(payv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED))
 }
 
 // insertEvent records a webhook event once; it returns the stored row (the

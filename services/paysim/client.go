@@ -51,3 +51,9 @@ func (c *Client) Ledger(ctx context.Context) ([]LedgerEntry, error) {
 	err := c.Call(ctx, http.MethodGet, "/v1/ledger", "", nil, &body)
 	return body.Entries, err
 }
+
+// RefuseNextRefunds makes the simulator refuse the next n refunds, whatever
+// its refusal rate (0 stops refusing).
+func (c *Client) RefuseNextRefunds(ctx context.Context, n int) error {
+	return c.Call(ctx, http.MethodPost, "/v1/simulator/refund-refusals", "", map[string]int{"next": n}, nil)
+}

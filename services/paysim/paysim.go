@@ -107,6 +107,9 @@ type Simulator struct {
 	chargeKeys map[string]chargeKey // Idempotency-Key of POST /v1/charges
 	refundKeys map[string]string    // Idempotency-Key of POST .../refunds -> charge id
 	ledger     []LedgerEntry
+	// refuseNext refunds are refused whatever the refusal rate
+	// (POST /v1/simulator/refund-refusals).
+	refuseNext int
 
 	// webhook delivery (delivery.go), guarded by mu
 	queue    deliveryHeap
@@ -170,6 +173,7 @@ func (s *Simulator) Handler() http.Handler {
 	mux.Handle("POST /v1/charges/{id}/cancel", s.merchant(s.cancelCharge))
 	mux.Handle("POST /v1/charges/{id}/refunds", s.merchant(s.refundCharge))
 	mux.Handle("GET /v1/ledger", s.merchant(s.getLedger))
+	mux.Handle("POST /v1/simulator/refund-refusals", s.merchant(s.refuseRefunds))
 	mux.Handle("/v1/", s.merchant(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
@@ -408,7 +412,8 @@ func (s *Simulator) refundCharge(w http.ResponseWriter, r *http.Request) {
 			"charge "+id+" is "+string(cs.charge.Status)+"; only a succeeded charge can be refunded")
 		return
 	}
-	if s.opts.RefundRefusalRate > 0 && s.rnd.Float64() < s.opts.RefundRefusalRate {
+	if s.refuseNext > 0 || (s.opts.RefundRefusalRate > 0 && s.rnd.Float64() < s.opts.RefundRefusalRate) {
+		s.refuseNext = max(s.refuseNext-1, 0)
 		s.log.Info("refund refused (simulated)", "charge", id)
 		writeError(w, http.StatusConflict, "refund_refused", "refund of charge "+id+" refused (simulated)")
 		return
@@ -430,6 +435,27 @@ func (s *Simulator) refundCharge(w http.ResponseWriter, r *http.Request) {
 	s.setStatusLocked(cs, provider.ChargeRefunded, "")
 	s.log.Info("charge refunded", "charge", id, "refund", cs.refund.ID, "amount_cents", cs.refund.AmountCents)
 	writeJSON(w, http.StatusOK, cs.refund)
+}
+
+// maxRefuseNext bounds POST /v1/simulator/refund-refusals.
+const maxRefuseNext = 1000
+
+// refuseRefunds makes the simulator refuse the next n refunds of succeeded
+// charges ({"next": n}; 0 stops refusing): a browser journey or a manual
+// test makes a refund be refused without restarting the simulator.
+func (s *Simulator) refuseRefunds(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Next int `json:"next"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<10)).Decode(&body); err != nil || body.Next < 0 || body.Next > maxRefuseNext {
+		writeError(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf(`want {"next": n} with n in 0..%d`, maxRefuseNext))
+		return
+	}
+	s.mu.Lock()
+	s.refuseNext = body.Next
+	s.mu.Unlock()
+	s.log.Info("refusing the next refunds (simulated)", "next", body.Next)
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Simulator) getLedger(w http.ResponseWriter, _ *http.Request) {

@@ -967,3 +967,27 @@ func TestMisreportSettlesAChargeOtherThanAskedFor(t *testing.T) {
 		t.Fatalf("ledger %+v %v: the misreported amount is what was taken", ledger, err)
 	}
 }
+
+func TestRefuseNextRefundsRefusesThatManyThenRefunds(t *testing.T) {
+	e := start(t, Options{})
+	ctx := context.Background()
+	c := e.create(t, 1)
+	if _, err := e.p.SimulateCustomer(ctx, c.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.RefuseNextRefunds(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, err := e.p.RefundCharge(ctx, c.ID, "r-1")
+		wantProviderError(t, err, http.StatusConflict, "refund_refused")
+	}
+	if r, err := e.p.RefundCharge(ctx, c.ID, "r-1"); err != nil || r.ChargeID != c.ID {
+		t.Fatalf("third refund: %+v, %v", r, err)
+	}
+	for _, bad := range []int{-1, maxRefuseNext + 1} {
+		wantProviderError(t, e.p.RefuseNextRefunds(ctx, bad), http.StatusBadRequest, "invalid_request")
+	}
+	err := NewClient(e.srv.URL, "wrong").RefuseNextRefunds(ctx, 1)
+	wantProviderError(t, err, http.StatusUnauthorized, "unauthenticated")
+}

@@ -59,7 +59,7 @@ func (a *Activities) RecordRefundRefused(ctx context.Context, orderID string) er
 // returns whether money went back now; a refund done before returns false,
 // and an order without a successful payment answers failed_precondition.
 func (a *Activities) Refund(ctx context.Context, in Input) (bool, error) {
-	res, err := a.Pay.Refund(ctx, connect.NewRequest(&payv1.RefundRequest{OrderId: in.OrderID, Reason: in.Reason}))
+	res, err := a.Pay.Refund(ctx, connect.NewRequest(&payv1.RefundRequest{OrderId: in.OrderID, Reason: in.Reason, RetryRefused: in.RetryRefused}))
 	if err != nil {
 		return false, rpcfailure.FromRPC(err)
 	}

@@ -14,6 +14,9 @@ const QueryStatus = "status"
 type Input struct {
 	OrderID string
 	Reason  string // recorded in the order's history
+	// RetryRefused asks the provider again for a refund it refused (an
+	// operator's retry); without it a refusal is final.
+	RetryRefused bool
 }
 
 // State is where a cancellation is.

@@ -121,6 +121,49 @@ func TestComposeMatchesTheBinary(t *testing.T) {
 		}
 	}
 	checkPrometheusScrapesOpsPorts(t, opsPorts)
+	checkPrometheusAlertsOnAttention(t)
+}
+
+// checkPrometheusAlertsOnAttention: deploy/prometheus.yml loads the rules
+// file compose.yaml mounts, whose rule fires on mall_attention_items.
+func checkPrometheusAlertsOnAttention(t *testing.T) {
+	t.Helper()
+	var config struct {
+		RuleFiles []string `yaml:"rule_files"`
+	}
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	root := testenv.RepoRoot(t)
+	for file, into := range map[string]any{"prometheus.yml": &config, "prometheus-rules.yml": &rules} {
+		data, err := os.ReadFile(filepath.Join(root, "deploy", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, into); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	compose, err := os.ReadFile(filepath.Join(root, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(config.RuleFiles) != 1 || !strings.Contains(string(compose), "./deploy/prometheus-rules.yml:"+config.RuleFiles[0]+":ro") {
+		t.Errorf("prometheus.yml loads %v; compose.yaml must mount deploy/prometheus-rules.yml there", config.RuleFiles)
+	}
+	for _, group := range rules.Groups {
+		for _, rule := range group.Rules {
+			if rule.Alert != "" && strings.Contains(rule.Expr, "mall_attention_items") {
+				return
+			}
+		}
+	}
+	t.Error("no alert rule on mall_attention_items in deploy/prometheus-rules.yml")
 }
 
 // checkPrometheusScrapesOpsPorts: deploy/prometheus.yml scrapes each of

@@ -10,6 +10,7 @@ import (
 
 	_ "mall/gen/mall/cart/v1"
 	commonv1 "mall/gen/mall/common/v1"
+	_ "mall/gen/mall/ops/v1"
 	_ "mall/gen/mall/order/v1"
 	_ "mall/gen/mall/pay/v1"
 	_ "mall/gen/mall/product/v1"

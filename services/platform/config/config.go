@@ -100,6 +100,12 @@ type Config struct {
 	// Flash sales.
 	FlashPaymentTimeout time.Duration // how long a flash-sale order waits for payment
 	FlashSweepInterval  time.Duration // how often expired flash-sale orders are cancelled and their stock returned
+
+	// The operators' attention list.
+	AttentionPaymentGrace  time.Duration // how long past its deadline an unpaid order is listed
+	AttentionRetryAttempts int           // an activity retried this many times is listed
+	AttentionRetryAge      time.Duration // an activity retrying this long since scheduled is listed
+	AttentionScanInterval  time.Duration // how often mall_attention_items is brought up to date
 }
 
 // Default abuse limits.
@@ -155,6 +161,10 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.OpsAddr, "ops-addr", "", "address of /metrics and gRPC health, apart from the API (empty: not served; mall dev: a free local port)")
 	fs.DurationVar(&c.FlashPaymentTimeout, "flash-payment-timeout", 10*time.Minute, "how long a flash-sale order waits for payment before its stock returns to the sale")
 	fs.DurationVar(&c.FlashSweepInterval, "flash-sweep-interval", 15*time.Second, "how often expired flash-sale orders are cancelled and their stock returned")
+	fs.DurationVar(&c.AttentionPaymentGrace, "attention-payment-grace", 5*time.Minute, "how long past its payment deadline an unpaid order may stay before the attention list shows it")
+	fs.IntVar(&c.AttentionRetryAttempts, "attention-retry-attempts", 10, "attempts after which a retrying activity is on the attention list")
+	fs.DurationVar(&c.AttentionRetryAge, "attention-retry-age", 10*time.Minute, "time since it was scheduled after which a retrying activity is on the attention list")
+	fs.DurationVar(&c.AttentionScanInterval, "attention-scan-interval", 30*time.Second, "how often the attention list is scanned for mall_attention_items")
 }
 
 // Needs names the settings a role depends on that must not reach production

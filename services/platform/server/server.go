@@ -45,6 +45,10 @@ type Options struct {
 	// Metrics serves /metrics: set on the ops address only, so what the
 	// process measures is not published on the API.
 	Metrics bool
+	// Interceptors run on every call, the caller identified, inside the
+	// access log and around the error sanitizer (they see the errors
+	// clients get): e.g. the audit log of operator actions.
+	Interceptors []connect.Interceptor
 	// Reflection serves gRPC server reflection (schema discovery for
 	// grpcurl and buf curl). Off by default: the only streaming RPC on the
 	// port, and a map of the API nobody outside needs.
@@ -83,7 +87,8 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 	return []connect.HandlerOption{
 		// The span comes first, so every line logged while handling the
 		// call (the access log included) carries its trace id.
-		connect.WithInterceptors(tracing(), newAccessLog(logger), rpcerr.NewInterceptor(logger)),
+		connect.WithInterceptors(append(append([]connect.Interceptor{tracing(), newAccessLog(logger)}, s.opts.Interceptors...),
+			rpcerr.NewInterceptor(logger))...),
 		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, panicked any) error {
 			logger.ErrorContext(ctx, "handler panicked", "procedure", spec.Procedure, "panic", fmt.Sprint(panicked))
 			return rpcerr.Internal()

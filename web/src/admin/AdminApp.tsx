@@ -11,6 +11,8 @@ import { OverviewPage } from "./Overview";
 
 const CatalogArea = lazy(() => import("./catalog/CatalogArea"));
 const OrdersArea = lazy(() => import("./orders/OrdersArea"));
+const AttentionPage = lazy(() => import("./attention/AttentionPage").then((m) => ({ default: m.AttentionPage })));
+const AuditPage = lazy(() => import("./audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 
 // AdminApp is the operators' console under /admin. Only an operator's
 // session sees it; the services refuse every console call from any other
@@ -26,6 +28,8 @@ export default function AdminApp() {
         <Route index element={<OverviewPage />} />
         <Route path="catalog/*" element={<CatalogArea />} />
         <Route path="orders/*" element={<OrdersArea />} />
+        <Route path="attention" element={<AttentionPage />} />
+        <Route path="audit" element={<AuditPage />} />
         <Route path="*" element={<Navigate to="/admin" replace />} />
       </Route>
     </Routes>

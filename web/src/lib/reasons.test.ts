@@ -82,6 +82,8 @@ const notForShoppers = new Set([
   "BANNER_NOT_FOUND", // the admin's banner and flash-sale desk
   "EVENT_WINDOW",
   "NOT_ENOUGH_STOCK",
+  "AUDIT_ENTRY_NOT_FOUND", // the audit interceptor's FinishAudit
+  "REFUND_NOT_REFUSED", // the ops service's RetryRefund (it answers ATTENTION_ITEM_GONE)
 ]);
 
 // Named in workflows/payment (ErrTypeRefundRefused), the pay service's

@@ -441,6 +441,8 @@ const en = {
       NOT_A_BUYER: "Only a buyer of this product can review it.",
       ORDER_NOT_DELIVERED: "An order can be reviewed once it is delivered.",
       ALREADY_REVIEWED: "You have already reviewed this product.",
+      ATTENTION_ITEM_GONE: "This item is no longer on the attention list (it may have been resolved). Please refresh.",
+      ATTENTION_RETRY_UNSUPPORTED: "This item cannot be retried from the console: settle it by hand, then mark it handled.",
       ORDER_SERVICE_UNAVAILABLE: "Orders are unavailable right now. Please try again.",
       USER_SERVICE_UNAVAILABLE: "Accounts are unavailable right now. Please try again.",
       EVENT_NOT_FOUND: "No such flash sale.",

@@ -447,6 +447,8 @@ const zhCN = {
       NOT_A_BUYER: "只有购买过该商品的用户才能评价。",
       ORDER_NOT_DELIVERED: "订单送达后才能评价。",
       ALREADY_REVIEWED: "您已评价过该商品。",
+      ATTENTION_ITEM_GONE: "这一项已不在待处理列表中（可能已被处理），请刷新。",
+      ATTENTION_RETRY_UNSUPPORTED: "这一项无法在后台重试，请人工处理后标记为已处理。",
       ORDER_SERVICE_UNAVAILABLE: "订单服务暂时不可用，请稍后重试。",
       USER_SERVICE_UNAVAILABLE: "用户服务暂时不可用，请稍后重试。",
       EVENT_NOT_FOUND: "该秒杀活动不存在。",

@@ -3238,6 +3238,96 @@ func (x *RecordRefundRefusedResponse) GetOrder() *Order {
 	return nil
 }
 
+type RetryRefundRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryRefundRequest) Reset() {
+	*x = RetryRefundRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryRefundRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryRefundRequest) ProtoMessage() {}
+
+func (x *RetryRefundRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryRefundRequest.ProtoReflect.Descriptor instead.
+func (*RetryRefundRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RetryRefundRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type RetryRefundResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order as it is now: PAID with refund REQUESTED until the new
+	// attempt ends.
+	Order         *Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryRefundResponse) Reset() {
+	*x = RetryRefundResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryRefundResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryRefundResponse) ProtoMessage() {}
+
+func (x *RetryRefundResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryRefundResponse.ProtoReflect.Descriptor instead.
+func (*RetryRefundResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *RetryRefundResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 type ListOrdersInternalRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Every set filter must match.
@@ -3252,15 +3342,17 @@ type ListOrdersInternalRequest struct {
 	// Only orders whose payment deadline is at or after this time.
 	PaymentDeadlineAfter *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=payment_deadline_after,json=paymentDeadlineAfter,proto3" json:"payment_deadline_after,omitempty"`
 	// 0 means the server default (100).
-	PageSize      int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Any of these refund states; empty means any (UNSPECIFIED: no refund).
+	RefundStates  []RefundState `protobuf:"varint,9,rep,packed,name=refund_states,json=refundStates,proto3,enum=mall.order.v1.RefundState" json:"refund_states,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListOrdersInternalRequest) Reset() {
 	*x = ListOrdersInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[44]
+	mi := &file_mall_order_v1_order_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3272,7 +3364,7 @@ func (x *ListOrdersInternalRequest) String() string {
 func (*ListOrdersInternalRequest) ProtoMessage() {}
 
 func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[44]
+	mi := &file_mall_order_v1_order_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3285,7 +3377,7 @@ func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{44}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListOrdersInternalRequest) GetUserId() string {
@@ -3344,6 +3436,13 @@ func (x *ListOrdersInternalRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListOrdersInternalRequest) GetRefundStates() []RefundState {
+	if x != nil {
+		return x.RefundStates
+	}
+	return nil
+}
+
 type ListOrdersInternalResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Orders []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
@@ -3355,7 +3454,7 @@ type ListOrdersInternalResponse struct {
 
 func (x *ListOrdersInternalResponse) Reset() {
 	*x = ListOrdersInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[45]
+	mi := &file_mall_order_v1_order_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3367,7 +3466,7 @@ func (x *ListOrdersInternalResponse) String() string {
 func (*ListOrdersInternalResponse) ProtoMessage() {}
 
 func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[45]
+	mi := &file_mall_order_v1_order_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3380,7 +3479,7 @@ func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{45}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListOrdersInternalResponse) GetOrders() []*Order {
@@ -3426,7 +3525,7 @@ type FlashSaleOrderInput struct {
 
 func (x *FlashSaleOrderInput) Reset() {
 	*x = FlashSaleOrderInput{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[46]
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3438,7 +3537,7 @@ func (x *FlashSaleOrderInput) String() string {
 func (*FlashSaleOrderInput) ProtoMessage() {}
 
 func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[46]
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3451,7 +3550,7 @@ func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderInput.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderInput) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{46}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *FlashSaleOrderInput) GetTicket() string {
@@ -3558,7 +3657,7 @@ type FlashSaleOrderResult struct {
 
 func (x *FlashSaleOrderResult) Reset() {
 	*x = FlashSaleOrderResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[47]
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3570,7 +3669,7 @@ func (x *FlashSaleOrderResult) String() string {
 func (*FlashSaleOrderResult) ProtoMessage() {}
 
 func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[47]
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3583,7 +3682,7 @@ func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderResult.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{47}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *FlashSaleOrderResult) GetTicket() string {
@@ -3616,7 +3715,7 @@ type CreateFlashSaleOrdersRequest struct {
 
 func (x *CreateFlashSaleOrdersRequest) Reset() {
 	*x = CreateFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	mi := &file_mall_order_v1_order_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3628,7 +3727,7 @@ func (x *CreateFlashSaleOrdersRequest) String() string {
 func (*CreateFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	mi := &file_mall_order_v1_order_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3641,7 +3740,7 @@ func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateFlashSaleOrdersRequest) GetOrders() []*FlashSaleOrderInput {
@@ -3661,7 +3760,7 @@ type CreateFlashSaleOrdersResponse struct {
 
 func (x *CreateFlashSaleOrdersResponse) Reset() {
 	*x = CreateFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	mi := &file_mall_order_v1_order_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3673,7 +3772,7 @@ func (x *CreateFlashSaleOrdersResponse) String() string {
 func (*CreateFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	mi := &file_mall_order_v1_order_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3686,7 +3785,7 @@ func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CreateFlashSaleOrdersResponse) GetResults() []*FlashSaleOrderResult {
@@ -3915,7 +4014,11 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x1aRecordRefundRefusedRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"I\n" +
 	"\x1bRecordRefundRefusedResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xed\x03\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\":\n" +
+	"\x12RetryRefundRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"A\n" +
+	"\x13RetryRefundResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xc1\x04\n" +
 	"\x19ListOrdersInternalRequest\x12 \n" +
 	"\auser_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06userId\x121\n" +
 	"\x10seckill_event_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x0eseckillEventId\x126\n" +
@@ -3926,7 +4029,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\tpage_size\x18\x06 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"r\n" +
+	"page_token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x12R\n" +
+	"\rrefund_states\x18\t \x03(\x0e2\x1a.mall.order.v1.RefundStateB\x11\xbaH\x0e\x92\x01\v\x10\x04\x18\x01\"\x05\x82\x01\x02\x10\x01R\frefundStates\"r\n" +
 	"\x1aListOrdersInternalResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x05\n" +
@@ -4003,7 +4107,7 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x18SHIP_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SHIP_OUTCOME_SHIPPED\x10\x01\x12 \n" +
 	"\x1cSHIP_OUTCOME_ALREADY_SHIPPED\x10\x02\x12\x18\n" +
-	"\x14SHIP_OUTCOME_REFUSED\x10\x032\x8d\x0f\n" +
+	"\x14SHIP_OUTCOME_REFUSED\x10\x032\xe9\x0f\n" +
 	"\fOrderService\x12T\n" +
 	"\bCheckout\x12\x1e.mall.order.v1.CheckoutRequest\x1a\x1f.mall.order.v1.CheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x02\x12]\n" +
 	"\vGetCheckout\x12!.mall.order.v1.GetCheckoutRequest\x1a\".mall.order.v1.GetCheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12T\n" +
@@ -4023,7 +4127,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x0fTransitionOrder\x12%.mall.order.v1.TransitionOrderRequest\x1a&.mall.order.v1.TransitionOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12l\n" +
 	"\x10GetOrderInternal\x12&.mall.order.v1.GetOrderInternalRequest\x1a'.mall.order.v1.GetOrderInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12r\n" +
 	"\x12ListOrdersInternal\x12(.mall.order.v1.ListOrdersInternalRequest\x1a).mall.order.v1.ListOrdersInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12u\n" +
-	"\x13RecordRefundRefused\x12).mall.order.v1.RecordRefundRefusedRequest\x1a*.mall.order.v1.RecordRefundRefusedResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12{\n" +
+	"\x13RecordRefundRefused\x12).mall.order.v1.RecordRefundRefusedRequest\x1a*.mall.order.v1.RecordRefundRefusedResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12Z\n" +
+	"\vRetryRefund\x12!.mall.order.v1.RetryRefundRequest\x1a\".mall.order.v1.RetryRefundResponse\"\x04\xc8\xf3\x18\x04\x12{\n" +
 	"\x15CreateFlashSaleOrders\x12+.mall.order.v1.CreateFlashSaleOrdersRequest\x1a,.mall.order.v1.CreateFlashSaleOrdersResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\x95\x01\n" +
 	"\x11com.mall.order.v1B\n" +
 	"OrderProtoP\x01Z\x1emall/gen/mall/order/v1;orderv1\xa2\x02\x03MOX\xaa\x02\rMall.Order.V1\xca\x02\rMall\\Order\\V1\xe2\x02\x19Mall\\Order\\V1\\GPBMetadata\xea\x02\x0fMall::Order::V1b\x06proto3"
@@ -4041,7 +4146,7 @@ func file_mall_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_mall_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                      // 0: mall.order.v1.OrderStatus
 	(OrderKind)(0),                        // 1: mall.order.v1.OrderKind
@@ -4094,31 +4199,33 @@ var file_mall_order_v1_order_proto_goTypes = []any{
 	(*GetOrderInternalResponse)(nil),      // 48: mall.order.v1.GetOrderInternalResponse
 	(*RecordRefundRefusedRequest)(nil),    // 49: mall.order.v1.RecordRefundRefusedRequest
 	(*RecordRefundRefusedResponse)(nil),   // 50: mall.order.v1.RecordRefundRefusedResponse
-	(*ListOrdersInternalRequest)(nil),     // 51: mall.order.v1.ListOrdersInternalRequest
-	(*ListOrdersInternalResponse)(nil),    // 52: mall.order.v1.ListOrdersInternalResponse
-	(*FlashSaleOrderInput)(nil),           // 53: mall.order.v1.FlashSaleOrderInput
-	(*FlashSaleOrderResult)(nil),          // 54: mall.order.v1.FlashSaleOrderResult
-	(*CreateFlashSaleOrdersRequest)(nil),  // 55: mall.order.v1.CreateFlashSaleOrdersRequest
-	(*CreateFlashSaleOrdersResponse)(nil), // 56: mall.order.v1.CreateFlashSaleOrdersResponse
-	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
+	(*RetryRefundRequest)(nil),            // 51: mall.order.v1.RetryRefundRequest
+	(*RetryRefundResponse)(nil),           // 52: mall.order.v1.RetryRefundResponse
+	(*ListOrdersInternalRequest)(nil),     // 53: mall.order.v1.ListOrdersInternalRequest
+	(*ListOrdersInternalResponse)(nil),    // 54: mall.order.v1.ListOrdersInternalResponse
+	(*FlashSaleOrderInput)(nil),           // 55: mall.order.v1.FlashSaleOrderInput
+	(*FlashSaleOrderResult)(nil),          // 56: mall.order.v1.FlashSaleOrderResult
+	(*CreateFlashSaleOrdersRequest)(nil),  // 57: mall.order.v1.CreateFlashSaleOrdersRequest
+	(*CreateFlashSaleOrdersResponse)(nil), // 58: mall.order.v1.CreateFlashSaleOrdersResponse
+	(*timestamppb.Timestamp)(nil),         // 59: google.protobuf.Timestamp
 }
 var file_mall_order_v1_order_proto_depIdxs = []int32{
 	0,  // 0: mall.order.v1.StatusChange.from_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 1: mall.order.v1.StatusChange.to_status:type_name -> mall.order.v1.OrderStatus
-	57, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
+	59, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
 	4,  // 3: mall.order.v1.StatusChange.cause:type_name -> mall.order.v1.StatusChangeCause
 	0,  // 4: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
 	1,  // 5: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
 	8,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
 	7,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	57, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
+	59, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
 	10, // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
-	57, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	57, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	57, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	59, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	59, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	59, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: mall.order.v1.Order.refund_state:type_name -> mall.order.v1.RefundState
-	57, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
-	57, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
+	59, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
+	59, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
 	12, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
 	13, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
 	2,  // 18: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
@@ -4129,8 +4236,8 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	11, // 23: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
 	11, // 24: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
 	0,  // 25: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	57, // 26: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
-	57, // 27: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
+	59, // 26: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
+	59, // 27: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
 	1,  // 28: mall.order.v1.AdminListOrdersRequest.kind:type_name -> mall.order.v1.OrderKind
 	11, // 29: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
 	11, // 30: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
@@ -4145,7 +4252,7 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	41, // 39: mall.order.v1.BulkShipOrdersResponse.results:type_name -> mall.order.v1.ShipResult
 	9,  // 40: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
 	7,  // 41: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	57, // 42: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	59, // 42: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
 	11, // 43: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
 	0,  // 44: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 45: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
@@ -4153,59 +4260,63 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	11, // 47: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
 	11, // 48: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
 	11, // 49: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
-	1,  // 50: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
-	0,  // 51: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	57, // 52: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	57, // 53: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
-	11, // 54: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	57, // 55: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	57, // 56: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	7,  // 57: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	53, // 58: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	54, // 59: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	14, // 60: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	16, // 61: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	18, // 62: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	20, // 63: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	22, // 64: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
-	24, // 65: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	26, // 66: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	28, // 67: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	30, // 68: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	32, // 69: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	34, // 70: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
-	37, // 71: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
-	40, // 72: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
-	43, // 73: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	45, // 74: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	47, // 75: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	51, // 76: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	49, // 77: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
-	55, // 78: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	15, // 79: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	17, // 80: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	19, // 81: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	21, // 82: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	23, // 83: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
-	25, // 84: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	27, // 85: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	29, // 86: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	31, // 87: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	33, // 88: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	36, // 89: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
-	38, // 90: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
-	42, // 91: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
-	44, // 92: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	46, // 93: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	48, // 94: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	52, // 95: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	50, // 96: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
-	56, // 97: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	79, // [79:98] is the sub-list for method output_type
-	60, // [60:79] is the sub-list for method input_type
-	60, // [60:60] is the sub-list for extension type_name
-	60, // [60:60] is the sub-list for extension extendee
-	0,  // [0:60] is the sub-list for field type_name
+	11, // 50: mall.order.v1.RetryRefundResponse.order:type_name -> mall.order.v1.Order
+	1,  // 51: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
+	0,  // 52: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	59, // 53: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	59, // 54: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	3,  // 55: mall.order.v1.ListOrdersInternalRequest.refund_states:type_name -> mall.order.v1.RefundState
+	11, // 56: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	59, // 57: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	59, // 58: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	7,  // 59: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	55, // 60: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	56, // 61: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	14, // 62: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	16, // 63: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	18, // 64: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	20, // 65: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	22, // 66: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
+	24, // 67: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	26, // 68: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	28, // 69: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	30, // 70: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	32, // 71: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	34, // 72: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
+	37, // 73: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
+	40, // 74: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
+	43, // 75: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	45, // 76: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	47, // 77: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	53, // 78: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	49, // 79: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
+	51, // 80: mall.order.v1.OrderService.RetryRefund:input_type -> mall.order.v1.RetryRefundRequest
+	57, // 81: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	15, // 82: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	17, // 83: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	19, // 84: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	21, // 85: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	23, // 86: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
+	25, // 87: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	27, // 88: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	29, // 89: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	31, // 90: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	33, // 91: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	36, // 92: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
+	38, // 93: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
+	42, // 94: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
+	44, // 95: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	46, // 96: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	48, // 97: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	54, // 98: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	50, // 99: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
+	52, // 100: mall.order.v1.OrderService.RetryRefund:output_type -> mall.order.v1.RetryRefundResponse
+	58, // 101: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	82, // [82:102] is the sub-list for method output_type
+	62, // [62:82] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
@@ -4223,7 +4334,7 @@ func file_mall_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_order_v1_order_proto_rawDesc), len(file_mall_order_v1_order_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   50,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -644,9 +644,12 @@ func (x *AdminListPaymentsResponse) GetPayments() []*Payment {
 }
 
 type RefundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Reason  string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Ask the provider again for a payment whose refund it refused
+	// (REFUND_FAILED): an operator's retry. Without it a refusal is final.
+	RetryRefused  bool `protobuf:"varint,3,opt,name=retry_refused,json=retryRefused,proto3" json:"retry_refused,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -693,6 +696,13 @@ func (x *RefundRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *RefundRequest) GetRetryRefused() bool {
+	if x != nil {
+		return x.RetryRefused
+	}
+	return false
 }
 
 type RefundResponse struct {
@@ -1143,10 +1153,11 @@ const file_mall_pay_v1_pay_proto_rawDesc = "" +
 	"\x18AdminListPaymentsRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\"M\n" +
 	"\x19AdminListPaymentsResponse\x120\n" +
-	"\bpayments\x18\x01 \x03(\v2\x14.mall.pay.v1.PaymentR\bpayments\"W\n" +
+	"\bpayments\x18\x01 \x03(\v2\x14.mall.pay.v1.PaymentR\bpayments\"|\n" +
 	"\rRefundRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12 \n" +
-	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\\\n" +
+	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\x12#\n" +
+	"\rretry_refused\x18\x03 \x01(\bR\fretryRefused\"\\\n" +
 	"\x0eRefundResponse\x12.\n" +
 	"\apayment\x18\x01 \x01(\v2\x14.mall.pay.v1.PaymentR\apayment\x12\x1a\n" +
 	"\brefunded\x18\x02 \x01(\bR\brefunded\"\xc3\x01\n" +

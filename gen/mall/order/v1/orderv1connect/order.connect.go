@@ -84,6 +84,9 @@ const (
 	// OrderServiceRecordRefundRefusedProcedure is the fully-qualified name of the OrderService's
 	// RecordRefundRefused RPC.
 	OrderServiceRecordRefundRefusedProcedure = "/mall.order.v1.OrderService/RecordRefundRefused"
+	// OrderServiceRetryRefundProcedure is the fully-qualified name of the OrderService's RetryRefund
+	// RPC.
+	OrderServiceRetryRefundProcedure = "/mall.order.v1.OrderService/RetryRefund"
 	// OrderServiceCreateFlashSaleOrdersProcedure is the fully-qualified name of the OrderService's
 	// CreateFlashSaleOrders RPC.
 	OrderServiceCreateFlashSaleOrdersProcedure = "/mall.order.v1.OrderService/CreateFlashSaleOrders"
@@ -150,6 +153,12 @@ type OrderServiceClient interface {
 	// order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
 	// request, or no longer PAID, answers failed_precondition.
 	RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error)
+	// RetryRefund asks again for the refund of a PAID order whose refund the
+	// provider refused (an operator's retry): the order's refund is REQUESTED
+	// again and a new CancellationWorkflow run asks the provider again. An
+	// order without a refused refund answers failed_precondition
+	// REFUND_NOT_REFUSED; a retry already under way answers the order as it is.
+	RetryRefund(context.Context, *connect.Request[v1.RetryRefundRequest]) (*connect.Response[v1.RetryRefundResponse], error)
 	// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
 	// PENDING_PAYMENT orders in one multi-row insert. Idempotent by
 	// (seckill_event_id, user_id): records already written are reported with
@@ -288,6 +297,12 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		retryRefund: connect.NewClient[v1.RetryRefundRequest, v1.RetryRefundResponse](
+			httpClient,
+			baseURL+OrderServiceRetryRefundProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("RetryRefund")),
+			connect.WithClientOptions(opts...),
+		),
 		createFlashSaleOrders: connect.NewClient[v1.CreateFlashSaleOrdersRequest, v1.CreateFlashSaleOrdersResponse](
 			httpClient,
 			baseURL+OrderServiceCreateFlashSaleOrdersProcedure,
@@ -318,6 +333,7 @@ type orderServiceClient struct {
 	getOrderInternal      *connect.Client[v1.GetOrderInternalRequest, v1.GetOrderInternalResponse]
 	listOrdersInternal    *connect.Client[v1.ListOrdersInternalRequest, v1.ListOrdersInternalResponse]
 	recordRefundRefused   *connect.Client[v1.RecordRefundRefusedRequest, v1.RecordRefundRefusedResponse]
+	retryRefund           *connect.Client[v1.RetryRefundRequest, v1.RetryRefundResponse]
 	createFlashSaleOrders *connect.Client[v1.CreateFlashSaleOrdersRequest, v1.CreateFlashSaleOrdersResponse]
 }
 
@@ -411,6 +427,11 @@ func (c *orderServiceClient) RecordRefundRefused(ctx context.Context, req *conne
 	return c.recordRefundRefused.CallUnary(ctx, req)
 }
 
+// RetryRefund calls mall.order.v1.OrderService.RetryRefund.
+func (c *orderServiceClient) RetryRefund(ctx context.Context, req *connect.Request[v1.RetryRefundRequest]) (*connect.Response[v1.RetryRefundResponse], error) {
+	return c.retryRefund.CallUnary(ctx, req)
+}
+
 // CreateFlashSaleOrders calls mall.order.v1.OrderService.CreateFlashSaleOrders.
 func (c *orderServiceClient) CreateFlashSaleOrders(ctx context.Context, req *connect.Request[v1.CreateFlashSaleOrdersRequest]) (*connect.Response[v1.CreateFlashSaleOrdersResponse], error) {
 	return c.createFlashSaleOrders.CallUnary(ctx, req)
@@ -477,6 +498,12 @@ type OrderServiceHandler interface {
 	// order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
 	// request, or no longer PAID, answers failed_precondition.
 	RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error)
+	// RetryRefund asks again for the refund of a PAID order whose refund the
+	// provider refused (an operator's retry): the order's refund is REQUESTED
+	// again and a new CancellationWorkflow run asks the provider again. An
+	// order without a refused refund answers failed_precondition
+	// REFUND_NOT_REFUSED; a retry already under way answers the order as it is.
+	RetryRefund(context.Context, *connect.Request[v1.RetryRefundRequest]) (*connect.Response[v1.RetryRefundResponse], error)
 	// CreateFlashSaleOrders writes a batch of accepted flash-sale purchases as
 	// PENDING_PAYMENT orders in one multi-row insert. Idempotent by
 	// (seckill_event_id, user_id): records already written are reported with
@@ -611,6 +638,12 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	orderServiceRetryRefundHandler := connect.NewUnaryHandler(
+		OrderServiceRetryRefundProcedure,
+		svc.RetryRefund,
+		connect.WithSchema(orderServiceMethods.ByName("RetryRefund")),
+		connect.WithHandlerOptions(opts...),
+	)
 	orderServiceCreateFlashSaleOrdersHandler := connect.NewUnaryHandler(
 		OrderServiceCreateFlashSaleOrdersProcedure,
 		svc.CreateFlashSaleOrders,
@@ -656,6 +689,8 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceListOrdersInternalHandler.ServeHTTP(w, r)
 		case OrderServiceRecordRefundRefusedProcedure:
 			orderServiceRecordRefundRefusedHandler.ServeHTTP(w, r)
+		case OrderServiceRetryRefundProcedure:
+			orderServiceRetryRefundHandler.ServeHTTP(w, r)
 		case OrderServiceCreateFlashSaleOrdersProcedure:
 			orderServiceCreateFlashSaleOrdersHandler.ServeHTTP(w, r)
 		default:
@@ -737,6 +772,10 @@ func (UnimplementedOrderServiceHandler) ListOrdersInternal(context.Context, *con
 
 func (UnimplementedOrderServiceHandler) RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.RecordRefundRefused is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) RetryRefund(context.Context, *connect.Request[v1.RetryRefundRequest]) (*connect.Response[v1.RetryRefundResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.RetryRefund is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) CreateFlashSaleOrders(context.Context, *connect.Request[v1.CreateFlashSaleOrdersRequest]) (*connect.Response[v1.CreateFlashSaleOrdersResponse], error) {

@@ -78,8 +78,9 @@ type PayServiceClient interface {
 	// provider. Idempotent by order: a second refund refunds nothing. A refund
 	// the provider refuses (or answers with another charge or amount) marks the
 	// payment REFUND_FAILED and answers failed_precondition REFUND_REFUSED, now
-	// and on every later call; a provider that is unreachable answers
-	// unavailable and may be retried.
+	// and on every later call unless retry_refused asks again (an operator's
+	// retry); a provider that is unreachable answers unavailable and may be
+	// retried.
 	Refund(context.Context, *connect.Request[v1.RefundRequest]) (*connect.Response[v1.RefundResponse], error)
 	// CreatePaymentRecord records a payment attempt (PaymentWorkflow).
 	// Idempotent by payment_id.
@@ -233,8 +234,9 @@ type PayServiceHandler interface {
 	// provider. Idempotent by order: a second refund refunds nothing. A refund
 	// the provider refuses (or answers with another charge or amount) marks the
 	// payment REFUND_FAILED and answers failed_precondition REFUND_REFUSED, now
-	// and on every later call; a provider that is unreachable answers
-	// unavailable and may be retried.
+	// and on every later call unless retry_refused asks again (an operator's
+	// retry); a provider that is unreachable answers unavailable and may be
+	// retried.
 	Refund(context.Context, *connect.Request[v1.RefundRequest]) (*connect.Response[v1.RefundResponse], error)
 	// CreatePaymentRecord records a payment attempt (PaymentWorkflow).
 	// Idempotent by payment_id.

@@ -1,7 +1,9 @@
 import type adminZhCN from "../zh-CN";
+import attention from "./attention";
+import audit from "./audit";
 import catalog from "./catalog";
 import common from "./common";
 import orders from "./orders";
 
-const adminEn: typeof adminZhCN = { common, catalog, orders };
+const adminEn: typeof adminZhCN = { common, catalog, orders, attention, audit };
 export default adminEn;

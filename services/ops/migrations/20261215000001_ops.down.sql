@@ -1,0 +1,5 @@
+DROP TABLE attention_marks;
+
+--bun:split
+
+DROP TABLE audit_entries;

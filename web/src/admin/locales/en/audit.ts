@@ -1,0 +1,30 @@
+import type audit from "../zh-CN/audit";
+
+const en: typeof audit = {
+  title: "Audit log",
+  intro: "Every console action is recorded before it runs: who, when, what, on what, how it ended, and the state before and after.",
+  actor: "Operator",
+  actorHint: "username or user id",
+  action: "Action",
+  actionHint: "e.g. ShipOrder",
+  target: "Target",
+  targetHint: "e.g. an order id",
+  since: "From",
+  until: "To",
+  at: "When",
+  outcome: "Outcome",
+  ok: "OK",
+  pending: "Unknown",
+  refused: "Refused",
+  empty: "No entry matches.",
+  details: "Details",
+  hideDetails: "Hide",
+  changes: "Changes",
+  noChanges: "No change was recorded.",
+  field: "Field",
+  before: "Before",
+  after: "After",
+  request: "Request",
+  absent: "(none)",
+};
+export default en;

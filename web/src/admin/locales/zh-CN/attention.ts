@@ -1,0 +1,36 @@
+// 待处理：需要人工介入的退款、支付与流程。
+const attention = {
+  title: "待处理",
+  intro: "退款被支付渠道拒绝、超过支付期限仍未支付的订单，以及长时间重试的流程。重试或处理后标记为已处理；列表每 5 秒自动刷新。",
+  showHandled: "显示已处理",
+  empty: "没有待处理的事项。",
+  incomplete: "暂时读不到 Temporal，长时间重试的流程可能未列出。",
+  kind: "类型",
+  order: "订单",
+  user: "用户",
+  amount: "金额",
+  reason: "原因",
+  since: "开始于",
+  workflow: "流程",
+  attempt: "第 {{attempt}} 次尝试",
+  retry: "重试",
+  retried: "已重新发起，稍后刷新查看结果。",
+  markHandled: "标记为已处理",
+  note: "处理说明",
+  notePlaceholder: "例如：已通过银行转账退款",
+  handledBy: "{{who}} 已处理：{{note}}",
+  handled: "已处理",
+  kinds: {
+    UNSPECIFIED: "其他",
+    REFUND_REFUSED: "退款被拒",
+    PAYMENT_STUCK: "支付超时",
+    WORKFLOW_RETRYING: "流程重试中",
+  },
+  reasons: {
+    REFUND_REFUSED: "支付渠道拒绝退款，订单已暂停发货",
+    PAYMENT_DEADLINE_PASSED: "已过支付期限，订单仍未支付",
+    ACTIVITY_RETRYING: "流程步骤反复失败",
+    WORKFLOW_TASK_RETRYING: "流程代码反复失败",
+  },
+};
+export default attention;
