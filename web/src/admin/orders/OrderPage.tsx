@@ -83,7 +83,7 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
           <dd>{t(`orders.kindName.${order.kind === OrderKind.FLASH_SALE ? "FLASH_SALE" : order.kind === OrderKind.REGULAR ? "REGULAR" : "UNSPECIFIED"}`)}</dd>
           <dt>{t("orders.detail.userId")}</dt>
           <dd>
-            <Link to={`/admin/orders?user=${encodeURIComponent(order.userId)}`} className="button secondary small mono" translate="no">
+            <Link to={`/admin/orders?user=${encodeURIComponent(order.userId)}`} className="mono" translate="no">
               {order.userId}
             </Link>
           </dd>
