@@ -78,6 +78,10 @@ type fixtureOptions struct {
 	rate      ratelimit.Limit
 	reconcile time.Duration // ReconcileEvery
 	eventTTL  time.Duration // EventCacheTTL
+	// paymentTimeout is PaymentTimeout when set; zeroPaymentTimeout makes
+	// it 0 (an ended sale settles as soon as no order is pending).
+	paymentTimeout     time.Duration
+	zeroPaymentTimeout bool
 	// lostAllocations makes every AllocateStock answer unavailable after
 	// the catalog did it (the answer lost on the way back).
 	lostAllocations bool
@@ -152,6 +156,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.eventTTL > 0 {
 		opts.EventCacheTTL = o.eventTTL
 	}
+	if o.paymentTimeout > 0 || o.zeroPaymentTimeout {
+		opts.PaymentTimeout = o.paymentTimeout
+	}
 	// The reader is on a Valkey connection of its own, as in another
 	// process; userCalls counts what it asked the user service, once
 	// answered (by then the user service has cached the book).
@@ -198,8 +205,20 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	}
 }
 
-// event creates a sale through the admin RPC; window is relative to now.
+// event creates and publishes a sale through the admin RPCs; window is
+// relative to now.
 func (f *fixture) event(t *testing.T, stock int64, from, to time.Duration) *seckillv1.FlashSaleEvent {
+	t.Helper()
+	ev := f.preview(t, stock, from, to)
+	res, err := f.clients["grpc"].PublishEvent(context.Background(), testenv.Bearer(f.admin, &seckillv1.PublishEventRequest{EventId: ev.GetEventId()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetEvent()
+}
+
+// preview creates a sale through the admin RPC and leaves it in preview.
+func (f *fixture) preview(t *testing.T, stock int64, from, to time.Duration) *seckillv1.FlashSaleEvent {
 	t.Helper()
 	res, err := f.clients["grpc"].CreateEvent(context.Background(), testenv.Bearer(f.admin, &seckillv1.CreateEventRequest{
 		ProductId: saleProduct, PriceCents: 990, Stock: stock, PerUserLimit: 1,
@@ -338,6 +357,30 @@ func (o *orderStandIn) add(order *orderv1.Order) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.orders = append(o.orders, order)
+}
+
+// CountFlashSaleOrders counts the map's orders of a sale by status.
+func (o *orderStandIn) CountFlashSaleOrders(_ context.Context, req *connect.Request[orderv1.CountFlashSaleOrdersRequest]) (*connect.Response[orderv1.CountFlashSaleOrdersResponse], error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	byStatus := map[orderv1.OrderStatus]*orderv1.OrderStatusCount{}
+	res := &orderv1.CountFlashSaleOrdersResponse{}
+	for _, order := range o.orders {
+		if order.GetSeckillEventId() != req.Msg.GetSeckillEventId() {
+			continue
+		}
+		c := byStatus[order.GetStatus()]
+		if c == nil {
+			c = &orderv1.OrderStatusCount{Status: order.GetStatus()}
+			byStatus[order.GetStatus()] = c
+			res.Counts = append(res.Counts, c)
+		}
+		c.Orders++
+		for _, l := range order.GetLines() {
+			c.Units += int64(l.GetQuantity())
+		}
+	}
+	return connect.NewResponse(res), nil
 }
 
 func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Request[orderv1.ListOrdersInternalRequest]) (*connect.Response[orderv1.ListOrdersInternalResponse], error) {
