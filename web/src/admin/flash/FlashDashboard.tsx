@@ -5,7 +5,8 @@ import { Link, useParams } from "react-router-dom";
 import { SeckillService, type GetEventDashboardResponse } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { QueryView } from "../../components/QueryView";
 import { useLang } from "../../hooks/useLang";
-import { dateTime, decimal, money, percent } from "../../lib/format";
+import { When } from "../../components/ui";
+import { decimal, millis, money, percent } from "../../lib/format";
 import { useAdminTitle } from "../useAdminTitle";
 import { AdmissionChart } from "./AdmissionChart";
 import { EventActions } from "./EventActions";
@@ -32,7 +33,8 @@ export function FlashDashboardPage() {
   );
 }
 
-function Dashboard({ d, paused, onPause }: { d: GetEventDashboardResponse; paused: boolean; onPause: (p: boolean) => void }) {
+// Dashboard shows one answer of GetEventDashboard.
+export function Dashboard({ d, paused, onPause }: { d: GetEventDashboardResponse; paused: boolean; onPause: (p: boolean) => void }) {
   const { t } = useTranslation("admin");
   const lang = useLang();
   const e = d.event;
@@ -45,12 +47,13 @@ function Dashboard({ d, paused, onPause }: { d: GetEventDashboardResponse; pause
         <span translate="no">{e.title}</span> <StateBadge state={e.state} />
       </h1>
       <p className="muted">
-        <span translate="no">{e.eventId}</span> · {money(e.priceCents, lang)} · {dateTime(e.startsAt, lang)} – {dateTime(e.endsAt, lang)}
+        <span translate="no">{e.eventId}</span> · {money(e.priceCents, lang)} · <When at={e.startsAt} /> – <When at={e.endsAt} />
       </p>
       <div className="admin-toolbar">
         <EventActions event={e} />
         <span className="muted" aria-live="off">
-          {paused ? t("flash.paused") : t("flash.live")} · {t("flash.updatedAt", { time: d.at ? new Date(Number(d.at.seconds) * 1000).toLocaleTimeString(lang) : "" })}
+          {paused ? t("flash.paused") : t("flash.live")} · {t("flash.updatedAt")}{" "}
+          {d.at && <time dateTime={new Date(millis(d.at)).toISOString()}>{new Date(millis(d.at)).toLocaleTimeString(lang)}</time>}
         </span>
         <button type="button" className="secondary small" onClick={() => onPause(!paused)}>
           {paused ? t("flash.resume") : t("flash.pause")}

@@ -22,6 +22,7 @@ export function NewFlashPage() {
   useAdminTitle(t("flash.createTitle"));
   const [params] = useSearchParams();
   const [productId, setProductId] = useState(params.get("product") ?? "");
+  const navigate = useNavigate();
   return (
     <section>
       <h1>{t("flash.createTitle")}</h1>
@@ -29,7 +30,7 @@ export function NewFlashPage() {
         <Link to="/admin/flash">{t("flash.back")}</Link>
       </p>
       <ProductPicker productId={productId} onChoose={setProductId} />
-      <SaleForm productId={productId} />
+      <SaleForm productId={productId} onSaved={(id) => void navigate(`/admin/flash/${id}`)} />
     </section>
   );
 }
@@ -39,6 +40,7 @@ export function EditFlashPage() {
   const { t } = useTranslation("admin");
   useAdminTitle(t("flash.editTitle"));
   const { eventId = "" } = useParams();
+  const navigate = useNavigate();
   const q = useQuery(SeckillService.method.getEventDashboard, { eventId });
   return (
     <section>
@@ -51,7 +53,7 @@ export function EditFlashPage() {
           d.event && (
             <>
               <ChosenProduct productId={d.event.productId} />
-              <SaleForm productId={d.event.productId} editing={d.event} />
+              <SaleForm productId={d.event.productId} editing={d.event} onSaved={(id) => void navigate(`/admin/flash/${id}`)} />
             </>
           )
         }
@@ -135,9 +137,10 @@ function defaults() {
   return { startsAt: toLocalInput(start), endsAt: toLocalInput(start + 3_600_000) };
 }
 
-function SaleForm({ productId, editing }: { productId: string; editing?: FlashSaleEvent }) {
+// SaleForm creates a sale of a product in preview, or changes one being
+// edited, then hands the sale's id to onSaved.
+export function SaleForm({ productId, editing, onSaved }: { productId: string; editing?: FlashSaleEvent; onSaved: (eventId: string) => void }) {
   const { t } = useTranslation("admin");
-  const navigate = useNavigate();
   const invalidate = useInvalidate();
   const product = useQuery(ProductService.method.getProduct, { productId }, { enabled: productId !== "" });
   const createEvent = useMutation(SeckillService.method.createEvent);
@@ -182,7 +185,7 @@ function SaleForm({ productId, editing }: { productId: string; editing?: FlashSa
         eventId = res.event?.eventId ?? "";
       }
       await invalidate(SeckillService, ProductService);
-      await navigate(`/admin/flash/${eventId}`);
+      onSaved(eventId);
     });
     if (!ok) return;
   };

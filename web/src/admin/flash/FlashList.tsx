@@ -3,9 +3,9 @@ import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { EventState, SeckillService } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { QueryView } from "../../components/QueryView";
-import { MoreOnScroll } from "../../components/ui";
+import { MoreOnScroll, When } from "../../components/ui";
 import { useLang } from "../../hooks/useLang";
-import { dateTime, money } from "../../lib/format";
+import { money } from "../../lib/format";
 import { useAdminTitle } from "../useAdminTitle";
 import { EventActions } from "./EventActions";
 import { StateBadge, StateName } from "./StateBadge";
@@ -89,7 +89,7 @@ export function FlashListPage() {
                         )}
                       </td>
                       <td data-label={t("flash.window")}>
-                        {dateTime(e.startsAt, lang)} – {dateTime(e.endsAt, lang)}
+                        <When at={e.startsAt} /> – <When at={e.endsAt} />
                       </td>
                       <td className="num" data-label={t("flash.price")}>
                         {money(e.priceCents, lang)}

@@ -69,7 +69,7 @@ const en: typeof flash = {
   paused: "Refreshing paused",
   pause: "Pause",
   resume: "Resume",
-  updatedAt: "Updated {{time}}",
+  updatedAt: "Updated",
   statUnitsLeft: "Units left",
   statOrders: "Orders written",
   statPaid: "Orders paid",

@@ -71,7 +71,7 @@ const flash = {
   paused: "已暂停刷新",
   pause: "暂停",
   resume: "继续",
-  updatedAt: "更新于 {{time}}",
+  updatedAt: "更新于",
   statUnitsLeft: "剩余库存",
   statOrders: "已生成订单",
   statPaid: "已付款订单",
