@@ -3,7 +3,8 @@
 // product has with the reason, publishes the sale, and watches its
 // dashboard count what shoppers buy meanwhile through the API; one of
 // them pays. Then the operator ends the sale early, after a confirmation,
-// and a late shopper is refused. Leaves the sale's id in state.flashEventId.
+// and a late shopper is refused; and changes the price of another sale
+// still in preview. Leaves the sale's id in state.flashEventId.
 import assert from "node:assert/strict";
 import { newShopper, pay, until } from "../shoppers.mjs";
 
@@ -112,8 +113,31 @@ export async function run(ctx) {
   const late = await newShopper(rpc, "flash_late");
   await assert.rejects(rpc("mall.seckill.v1.SeckillService/Purchase", { eventId }, late.token), /failed_precondition/);
 
+  say("flash: a sale in preview is changed before it goes live");
+  const { event: draft } = await rpc(
+    "mall.seckill.v1.SeckillService/CreateEvent",
+    {
+      productId,
+      priceCents: "1990",
+      stock: "1",
+      perUserLimit: 1,
+      startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 7_200_000).toISOString(),
+    },
+    adminToken,
+  );
+  const editPath = `/admin/flash/${draft.eventId}/edit`;
+  await page.goto(`${baseURL}${editPath}`);
+  await page.getByLabel(t("admin:flash.priceYuan")).fill("15.00");
+  await page.getByRole("button", { name: t("admin:flash.saveEdit") }).click();
+  await page.waitForURL(new RegExp(`/admin/flash/${draft.eventId}$`));
+  await page.getByText(t("admin:flash.states.EVENT_STATE_PREVIEW"), { exact: true }).first().waitFor();
+  const changed = await rpc("mall.seckill.v1.SeckillService/GetEventDashboard", { eventId: draft.eventId }, adminToken);
+  assert.equal(changed.event.priceCents, "1500");
+
   await page.goto(`${baseURL}/admin/flash`);
   await page.locator(`tr[data-event="${eventId}"]`).waitFor();
+  await page.locator(`tr[data-event="${draft.eventId}"]`).waitFor();
   await shot("flash-list");
-  Object.assign(pages, { flashList: "/admin/flash", flashNew: newPath, flashDashboard: `/admin/flash/${eventId}` });
+  Object.assign(pages, { flashList: "/admin/flash", flashNew: newPath, flashDashboard: `/admin/flash/${eventId}`, flashEdit: editPath });
 }

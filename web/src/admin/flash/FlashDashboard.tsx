@@ -24,9 +24,11 @@ export function FlashDashboardPage() {
   const [paused, setPaused] = useState(false);
   const q = useQuery(SeckillService.method.getEventDashboard, { eventId }, { refetchInterval: paused ? false : 1000 });
   return (
-    <section className="flash-dashboard">
+    <section className="flash flash-dashboard">
       <p>
-        <Link to="/admin/flash">{t("flash.back")}</Link>
+        <Link className="button secondary" to="/admin/flash">
+          {t("flash.back")}
+        </Link>
       </p>
       <QueryView query={q}>{(d) => <Dashboard d={d} paused={paused} onPause={setPaused} />}</QueryView>
     </section>

@@ -24,10 +24,12 @@ export function NewFlashPage() {
   const [productId, setProductId] = useState(params.get("product") ?? "");
   const navigate = useNavigate();
   return (
-    <section>
+    <section className="flash">
       <h1>{t("flash.createTitle")}</h1>
       <p>
-        <Link to="/admin/flash">{t("flash.back")}</Link>
+        <Link className="button secondary" to="/admin/flash">
+          {t("flash.back")}
+        </Link>
       </p>
       <ProductPicker productId={productId} onChoose={setProductId} />
       <SaleForm productId={productId} onSaved={(id) => void navigate(`/admin/flash/${id}`)} />
@@ -43,10 +45,12 @@ export function EditFlashPage() {
   const navigate = useNavigate();
   const q = useQuery(SeckillService.method.getEventDashboard, { eventId });
   return (
-    <section>
+    <section className="flash">
       <h1>{t("flash.editTitle")}</h1>
       <p>
-        <Link to={`/admin/flash/${eventId}`}>{t("flash.back")}</Link>
+        <Link className="button secondary" to={`/admin/flash/${eventId}`}>
+          {t("flash.back")}
+        </Link>
       </p>
       <QueryView query={q}>
         {(d) =>

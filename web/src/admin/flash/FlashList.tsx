@@ -33,7 +33,7 @@ export function FlashListPage() {
     { pageParamKey: "pageToken", getNextPageParam: (last) => last.nextPageToken || undefined },
   );
   return (
-    <section>
+    <section className="flash">
       <h1>{t("flash.title")}</h1>
       <p className="muted">{t("flash.intro")}</p>
       <div className="admin-toolbar">
