@@ -9,12 +9,14 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
 	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/services/platform/testenv"
 )
 
@@ -398,5 +400,61 @@ func TestTheDashboardCountsWhatARunProduced(t *testing.T) {
 	res, err := f.clients["grpc"].GetEventDashboard(ctx, testenv.Bearer(f.admin, &seckillv1.GetEventDashboardRequest{EventId: preview.GetEventId()}))
 	if err != nil || res.Msg.GetEvent().GetRemainingStock() != 4 || res.Msg.GetAdmissionsTotal().GetAccepted() != 0 || res.Msg.GetOrdersWritten() != 0 {
 		t.Fatalf("preview dashboard %v %v", res, err)
+	}
+}
+
+// Every change an operator makes to a sale is recorded with who, what and
+// the sale before and after; reading the dashboard is not.
+func TestEveryChangeOfASaleIsAudited(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	ev := f.preview(t, 3, -time.Minute, time.Hour)
+	id := ev.GetEventId()
+	if _, err := client.UpdateEvent(ctx, testenv.Bearer(f.admin, &seckillv1.UpdateEventRequest{EventId: id, PriceCents: proto.Int64(777)})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PublishEvent(ctx, testenv.Bearer(f.admin, &seckillv1.PublishEventRequest{EventId: id})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.GetEventDashboard(ctx, testenv.Bearer(f.admin, &seckillv1.GetEventDashboardRequest{EventId: id})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.EndEvent(ctx, testenv.Bearer(f.admin, &seckillv1.EndEventRequest{EventId: id})); err != nil {
+		t.Fatal(err)
+	}
+	_, err := client.EndEvent(ctx, testenv.Bearer(f.admin, &seckillv1.EndEventRequest{EventId: "ev-made-up"}))
+	testenv.WantCode(t, err, connect.CodeNotFound, ReasonEventNotFound)
+
+	state := func(outcome string) string {
+		var e seckillv1.FlashSaleEvent
+		if outcome == "" {
+			return ""
+		}
+		if err := protojson.Unmarshal([]byte(outcome), &e); err != nil {
+			t.Fatalf("%s: %v", outcome, err)
+		}
+		return fmt.Sprintf("%s %d", e.GetState(), e.GetPriceCents())
+	}
+	for _, c := range []struct {
+		procedure     string
+		before, after string
+	}{
+		{seckillv1connect.SeckillServiceCreateEventProcedure, "", "EVENT_STATE_PREVIEW 990"},
+		{seckillv1connect.SeckillServiceUpdateEventProcedure, "EVENT_STATE_PREVIEW 990", "EVENT_STATE_PREVIEW 777"},
+		{seckillv1connect.SeckillServicePublishEventProcedure, "EVENT_STATE_PREVIEW 777", "EVENT_STATE_LIVE 777"},
+		{seckillv1connect.SeckillServiceEndEventProcedure, "EVENT_STATE_LIVE 777", "EVENT_STATE_ENDED 777"},
+	} {
+		entries, outcomes := f.audits.of(c.procedure)
+		if len(entries) == 0 || entries[0].ActorID != "admin-1" || outcomes[0].Target != "flash sale "+id || outcomes[0].Code != "ok" ||
+			state(outcomes[0].Before) != c.before || state(outcomes[0].After) != c.after {
+			t.Fatalf("%s: %+v %+v", c.procedure, entries, outcomes)
+		}
+	}
+	if entries, outcomes := f.audits.of(seckillv1connect.SeckillServiceEndEventProcedure); len(entries) != 2 || outcomes[1].Reason != ReasonEventNotFound {
+		t.Fatalf("the refused end: %+v %+v", entries, outcomes)
+	}
+	if entries, _ := f.audits.of(seckillv1connect.SeckillServiceGetEventDashboardProcedure); len(entries) != 0 {
+		t.Fatalf("a read was audited: %+v", entries)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/platform/audit"
 	"mall/services/platform/auth"
 	"mall/services/platform/kafka"
 	"mall/services/platform/ratelimit"
@@ -53,6 +54,7 @@ type fixture struct {
 	cluster   *kafka.Cluster
 	orders    *orderStandIn
 	keys      *auth.Keys
+	audits    *auditLog
 	clients   map[string]seckillv1connect.SeckillServiceClient
 	admin     string
 	service   string
@@ -191,11 +193,13 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	done := make(chan struct{})
 	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
 	t.Cleanup(func() { stopClearing(); <-done })
+	audits := &auditLog{outcomes: map[string]audit.Outcome{}}
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(seckillv1connect.NewSeckillServiceHandler(svc, srv.HandlerOptions()...))
+		opts := append(srv.HandlerOptions(), connect.WithInterceptors(audit.NewInterceptor(audits, func() string { return testenv.RandomID(8) }, testenv.Logger())))
+		srv.Mount(seckillv1connect.NewSeckillServiceHandler(svc, opts...))
 	})
 	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
-		orders: orders, keys: keys, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
+		orders: orders, keys: keys, audits: audits, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
 		clients: map[string]seckillv1connect.SeckillServiceClient{
 			"connect-json": seckillv1connect.NewSeckillServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         seckillv1connect.NewSeckillServiceClient(h, url, connect.WithGRPC()),
@@ -403,4 +407,41 @@ func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Reques
 		}
 	}
 	return connect.NewResponse(&orderv1.ListOrdersInternalResponse{Orders: out}), nil
+}
+
+// auditLog records the operators' actions in memory (audit.Recorder).
+type auditLog struct {
+	mu       sync.Mutex
+	entries  []audit.Entry
+	outcomes map[string]audit.Outcome
+}
+
+func (a *auditLog) Begin(_ context.Context, e audit.Entry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+func (a *auditLog) Finish(_ context.Context, id string, o audit.Outcome) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.outcomes[id] = o
+	return nil
+}
+
+// of returns the recorded actions on a procedure, with their outcomes,
+// oldest first.
+func (a *auditLog) of(procedure string) ([]audit.Entry, []audit.Outcome) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var entries []audit.Entry
+	var outcomes []audit.Outcome
+	for _, e := range a.entries {
+		if e.Procedure == procedure {
+			entries = append(entries, e)
+			outcomes = append(outcomes, a.outcomes[e.ID])
+		}
+	}
+	return entries, outcomes
 }
