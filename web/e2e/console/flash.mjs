@@ -83,9 +83,6 @@ export async function run(ctx) {
     }),
   );
   await pay(rpc, shoppers[0], orders[0]);
-  // The orders step ships and delivers this paid flash-sale order.
-  state.paidOrderId = orders[0];
-  state.paidOrderBuyer = shoppers[0];
   const stat = (name) => page.locator(`[data-stat="${name}"] dd`);
   const shows = async (name, text) =>
     page.waitForFunction(([n, want]) => document.querySelector(`[data-stat="${n}"] dd`)?.textContent === want, [name, text], {
