@@ -294,6 +294,7 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	deps.Background(svc.WatchSales)
 	deps.Background(svc.RelayOutboxes)
 	deps.Background(svc.ClearOutboxes)
+	deps.Background(svc.RecordAdmissions)
 	path, handler := seckillv1connect.NewSeckillServiceHandler(svc, opts...)
 	return path, handler, nil
 }

@@ -64,7 +64,11 @@ func (m *mall) flashSaleOf(t *testing.T, client seckillv1connect.SeckillServiceC
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Msg.GetEvent().GetEventId()
+	id := res.Msg.GetEvent().GetEventId()
+	if _, err := client.PublishEvent(context.Background(), testenv.Bearer(m.admin, &seckillv1.PublishEventRequest{EventId: id})); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // giveAddresses gives each of the buyers (minted tokens, no accounts) a

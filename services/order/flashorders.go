@@ -169,3 +169,17 @@ func flashQuantity(o *orderv1.Order) int32 {
 	}
 	return max(n, 1)
 }
+
+// CountFlashSaleOrders counts a flash sale's orders and units by status,
+// in one grouped query.
+func (s *Service) CountFlashSaleOrders(ctx context.Context, req *connect.Request[orderv1.CountFlashSaleOrdersRequest]) (*connect.Response[orderv1.CountFlashSaleOrdersResponse], error) {
+	groups, err := countFlashSaleOrders(ctx, s.db, req.Msg.GetSeckillEventId())
+	if err != nil {
+		return nil, err
+	}
+	res := &orderv1.CountFlashSaleOrdersResponse{}
+	for _, g := range groups {
+		res.Counts = append(res.Counts, &orderv1.OrderStatusCount{Status: orderv1.OrderStatus(g.Status), Orders: g.Orders, Units: g.Units})
+	}
+	return connect.NewResponse(res), nil
+}

@@ -191,3 +191,45 @@ func TestAFlashCancelTheCatalogCannotTakeChangesNothing(t *testing.T) {
 		t.Fatalf("after the refused cancel: %v %v", got, err)
 	}
 }
+
+// A flash sale's dashboard counts its orders and units by status: only
+// that sale's, and only for services.
+func TestCountFlashSaleOrdersGroupsOneSaleByStatus(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	eventID, other := "ev-"+testenv.RandomID(4), "ev-"+testenv.RandomID(4)
+	batch := append(flashInputs(eventID, seq(0, 6)...), flashInputs(other, 1, 2)...)
+	batch[5].Quantity = 3
+	res, err := client.CreateFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CreateFlashSaleOrdersRequest{Orders: batch}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := res.Msg.GetResults()
+	f.transition(t, client, ids[0].GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_PAID, "paid")
+	f.transition(t, client, ids[1].GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_PAID, "paid")
+	f.transition(t, client, ids[5].GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_CANCELLED, "payment deadline passed")
+	counted, err := client.CountFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CountFlashSaleOrdersRequest{SeckillEventId: eventID}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[orderv1.OrderStatus][2]int64{}
+	for _, c := range counted.Msg.GetCounts() {
+		got[c.GetStatus()] = [2]int64{c.GetOrders(), c.GetUnits()}
+	}
+	want := map[orderv1.OrderStatus][2]int64{
+		orderv1.OrderStatus_ORDER_STATUS_PENDING_PAYMENT: {3, 3},
+		orderv1.OrderStatus_ORDER_STATUS_PAID:            {2, 2},
+		orderv1.OrderStatus_ORDER_STATUS_CANCELLED:       {1, 3},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
+	none, err := client.CountFlashSaleOrders(ctx, testenv.Bearer(f.service, &orderv1.CountFlashSaleOrdersRequest{SeckillEventId: "ev-none"}))
+	if err != nil || len(none.Msg.GetCounts()) != 0 {
+		t.Fatalf("unknown sale: %v %v", none, err)
+	}
+	buyer := testenv.Token(t, f.keys, "u-flash-0001", "user")
+	_, err = client.CountFlashSaleOrders(ctx, testenv.Bearer(buyer, &orderv1.CountFlashSaleOrdersRequest{SeckillEventId: eventID}))
+	testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+}

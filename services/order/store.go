@@ -322,3 +322,21 @@ func decodePageToken(token string) (int64, error) {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// flashGroup is one group of countFlashSaleOrders.
+type flashGroup struct {
+	Status int32 `bun:"status"`
+	Orders int64 `bun:"orders"`
+	Units  int64 `bun:"units"`
+}
+
+// countFlashSaleOrders counts a flash sale's orders and their units by
+// status: the (seckill_event_id, user_id) key finds the sale's orders, the
+// lines' primary key their units.
+func countFlashSaleOrders(ctx context.Context, db bun.IDB, eventID string) ([]flashGroup, error) {
+	var groups []flashGroup
+	err := db.NewSelect().TableExpr("orders AS o").Join("JOIN order_lines AS l ON l.order_id = o.id").
+		ColumnExpr("o.status AS status, COUNT(DISTINCT o.id) AS orders, COALESCE(SUM(l.quantity), 0) AS units").
+		Where("o.seckill_event_id = ?", eventID).GroupExpr("o.status").OrderExpr("o.status").Scan(ctx, &groups)
+	return groups, err
+}

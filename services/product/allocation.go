@@ -285,3 +285,55 @@ func insertOrderReservation(ctx context.Context, tx bun.Tx, orderID string, allo
 func errAllocationReturned() error {
 	return rpcerr.New(connect.CodeFailedPrecondition, ReasonAllocationReturned, "this flash sale's stock was returned")
 }
+
+// ResizeAllocation changes the units of an allocation that has sold
+// nothing yet (a flash sale in preview): the difference moves between
+// available and allocated in one transaction, under the allocation's lock.
+func (s *Service) ResizeAllocation(ctx context.Context, req *connect.Request[productv1.ResizeAllocationRequest]) (*connect.Response[productv1.ResizeAllocationResponse], error) {
+	id, quantity := req.Msg.GetAllocationId(), req.Msg.GetQuantity()
+	var result *productv1.Allocation
+	var touched []string
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		touched = nil
+		alloc, err := lockAllocation(ctx, tx, id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return rpcerr.New(connect.CodeNotFound, ReasonAllocationNotFound, "no stock is allocated under this id")
+		case err != nil:
+			return err
+		case alloc.State == allocationReturned:
+			return errAllocationReturned()
+		case alloc.Sold > 0:
+			return rpcerr.New(connect.CodeFailedPrecondition, ReasonUnitsConfirmed, "units of this allocation were sold already")
+		}
+		delta := quantity - alloc.Quantity
+		switch {
+		case delta > 0:
+			n, err := allocateUnits(ctx, tx, alloc.ProductID, delta)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return whyNotReservable(ctx, tx, alloc.ProductID)
+			}
+		case delta < 0:
+			if err := returnAllocatedUnits(ctx, tx, alloc.ProductID, -delta); err != nil {
+				return err
+			}
+		}
+		if delta != 0 {
+			touched = []string{alloc.ProductID}
+			alloc.Quantity, alloc.UpdatedAt = quantity, time.Now().UTC()
+			if err := updateAllocation(ctx, tx, alloc, "quantity", "updated_at"); err != nil {
+				return err
+			}
+		}
+		result = allocationProto(alloc)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.afterCommit(ctx, touched...)
+	return connect.NewResponse(&productv1.ResizeAllocationResponse{Allocation: result}), nil
+}

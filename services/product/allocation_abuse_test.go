@@ -236,3 +236,63 @@ func TestAReturnedIDCannotBeAllocatedLater(t *testing.T) {
 		t.Fatalf("stock moved: %+v %d, was %+v %d", after, allocated, before, allocatedBefore)
 	}
 }
+
+// A sale in preview changes its units: the difference moves between
+// available and allocated, never beyond what is available, and racing
+// resizes leave every unit in one column; once units were sold, or the
+// allocation was returned, its size is fixed.
+func TestResizeAllocationMovesOnlyTheDifference(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const product = "p0035"
+	if _, err := f.svc.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 100})); err != nil {
+		t.Fatal(err)
+	}
+	client, token := f.clients["grpc"], f.service(t)
+	if _, err := client.AllocateStock(ctx, testenv.Bearer(token, &productv1.AllocateStockRequest{AllocationId: "ev-resize", ProductId: product, Quantity: 40})); err != nil {
+		t.Fatal(err)
+	}
+	resize := func(quantity int64) error {
+		_, err := client.ResizeAllocation(ctx, testenv.Bearer(token, &productv1.ResizeAllocationRequest{AllocationId: "ev-resize", Quantity: quantity}))
+		return err
+	}
+	if err := resize(70); err != nil {
+		t.Fatal(err)
+	}
+	if s, allocated := conserved(t, f, product, 100); s.Stock != 30 || allocated != 70 {
+		t.Fatalf("grown: %+v allocated %d", s, allocated)
+	}
+	testenv.WantCode(t, resize(101), connect.CodeFailedPrecondition, ReasonOutOfStock)
+	if err := resize(10); err != nil {
+		t.Fatal(err)
+	}
+	if s, allocated := conserved(t, f, product, 100); s.Stock != 90 || allocated != 10 {
+		t.Fatalf("shrunk: %+v allocated %d", s, allocated)
+	}
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() { _ = resize(int64(1 + i*3)) })
+	}
+	wg.Wait()
+	res, err := f.svc.ReturnAllocation(ctx, connect.NewRequest(&productv1.ReturnAllocationRequest{AllocationId: "ev-resize"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, allocated := conserved(t, f, product, 100); s.Stock != 100 || allocated != 0 || res.Msg.GetAllocation().GetReturned() != res.Msg.GetAllocation().GetQuantity() {
+		t.Fatalf("after racing resizes and the return: %+v allocated %d, %v", s, allocated, res.Msg.GetAllocation())
+	}
+	testenv.WantCode(t, resize(5), connect.CodeFailedPrecondition, ReasonAllocationReturned)
+	_, err = client.ResizeAllocation(ctx, testenv.Bearer(token, &productv1.ResizeAllocationRequest{AllocationId: "ev-unknown", Quantity: 5}))
+	testenv.WantCode(t, err, connect.CodeNotFound, ReasonAllocationNotFound)
+
+	if _, err := client.AllocateStock(ctx, testenv.Bearer(token, &productv1.AllocateStockRequest{AllocationId: "ev-selling", ProductId: product, Quantity: 5})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.ConfirmAllocatedStock(ctx, testenv.Bearer(token, &productv1.ConfirmAllocatedStockRequest{AllocationId: "ev-selling", OrderId: "o-1", Quantity: 1})); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.ResizeAllocation(ctx, testenv.Bearer(token, &productv1.ResizeAllocationRequest{AllocationId: "ev-selling", Quantity: 3}))
+	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonUnitsConfirmed)
+	_, err = client.ResizeAllocation(ctx, testenv.Bearer(f.admin, &productv1.ResizeAllocationRequest{AllocationId: "ev-selling", Quantity: 3}))
+	testenv.WantCode(t, err, connect.CodePermissionDenied, "")
+}

@@ -12,7 +12,11 @@ import (
 // script's keys share a cluster slot:
 //
 //	<prefix>{<event>}:ready   present while admission may run (set when the
-//	                          stock is loaded or rebuilt; a Valkey loss removes it)
+//	                          stock is loaded or rebuilt; a Valkey loss removes it);
+//	                          "closed" once an operator ended the sale early
+//	<prefix>{<event>}:admissions:<unix second>  hash outcome -> attempts in that
+//	                          second (the dashboard's last minute; dashboard.go)
+//	<prefix>{<event>}:admissions  hash outcome -> attempts since the sale began
 //	<prefix>{<event>}:stock   units left
 //	<prefix>{<event>}:rate:<user>  the buyer's GCRA state (rate limit)
 //	<prefix>{<event>}:buyers  hash user -> ticket of their accepted purchase,
@@ -38,7 +42,12 @@ const (
 	admitNotReady      = 3
 	admitRateLimited   = 4 // value: milliseconds to wait
 	admitNeedsAddress  = 5 // asked without the buyer's address, and it would be admitted
+	admitClosed        = 6 // the sale was ended early (EndEvent)
 )
+
+// closedMark is the ready flag of a sale ended early: admission refuses
+// it in every process at once, whatever their copy of the event says.
+const closedMark = "closed"
 
 const releasedMark = "released"
 
@@ -49,10 +58,11 @@ const releasedMark = "released"
 // their ticket, and keep the purchase record in the sale's outbox (ticket
 // -> record) until it is in Kafka: a process that dies between this script
 // and the produce leaves it there, and the outbox relay produces it, so an
-// admission can never be lost. A caller that expects the sale to be sold
-// out asks without having resolved the buyer's address (ARGV[7] = '0'): a
-// purchase that would be admitted is then answered 5 before anything is
-// counted or taken, and the caller asks again with the address. KEYS:
+// admission can never be lost. A sale ended early is answered 6. A caller
+// that expects the sale to be sold out asks without having resolved the
+// buyer's address (ARGV[7] = '0'): a purchase that would be admitted is
+// then answered 5 before anything is counted or taken, and the caller asks
+// again with the address. KEYS:
 // ready, stock, buyers, the buyer's rate key, outbox; ARGV: user, quantity,
 // ticket, GCRA interval (ms), burst, record, address resolved ('1'/'0').
 var admitScript = valkey.NewLuaScript(`
@@ -69,7 +79,9 @@ local new_tat = tat + interval
 local allow_at = new_tat - tonumber(ARGV[5]) * interval
 if allow_at > now then return {4, allow_at - now} end
 redis.call('SET', KEYS[4], new_tat, 'PX', new_tat - now)
-if redis.call('EXISTS', KEYS[1]) == 0 then return {3, 0} end
+local ready = redis.call('GET', KEYS[1])
+if not ready then return {3, 0} end
+if ready == 'closed' then return {6, 0} end
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return {1, 0} end
 local qty = tonumber(ARGV[2])
 local left = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -168,4 +180,9 @@ func (s *Service) remaining(ctx context.Context, eventID string) (int64, bool, e
 		return 0, false, nil
 	}
 	return left, err == nil, err
+}
+
+// close marks a sale ended early: admission answers admitClosed from now on.
+func (s *Service) close(ctx context.Context, eventID string) error {
+	return s.valkey.Do(ctx, s.valkey.B().Set().Key(s.keys(eventID).ready).Value(closedMark).Build()).Error()
 }

@@ -87,7 +87,7 @@ func TestPurchasesOutsideTheSaleAreRefused(t *testing.T) {
 		{"at the end", start.Add(time.Hour), 1, ReasonEnded},
 		{"over the limit after the end", start.Add(2 * time.Hour), 3, ReasonEnded},
 	} {
-		err := checkOpen(ev, c.at, c.qty)
+		_, err := checkOpen(ev, c.at, c.qty)
 		switch {
 		case c.reason == "" && err != nil:
 			t.Errorf("%s: refused: %v", c.name, err)

@@ -26,6 +26,7 @@ const (
 	ReasonProductOffShelf  = "PRODUCT_OFF_SHELF"
 	ReasonAddressRequired  = "ADDRESS_REQUIRED"
 	ReasonAddressNotFound  = "ADDRESS_NOT_FOUND"
+	ReasonEventPublished   = "EVENT_PUBLISHED"
 )
 
 func errEventNotFound() error {
@@ -38,4 +39,8 @@ func errTicketNotFound() error {
 
 func errSaleState() error {
 	return rpcerr.New(connect.CodeUnavailable, ReasonSaleStateFailed, "the flash sale is unavailable right now; try again")
+}
+
+func errEnded() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonEnded, "this flash sale has ended")
 }

@@ -13,6 +13,7 @@ import (
 
 	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/audit"
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
 )
@@ -25,9 +26,9 @@ const defaultPageSize = 20
 const createTimeout = 30 * time.Second
 
 // CreateEvent creates a flash sale of a product (snapshotting its title,
-// image, category and regular price), takes its units out of the
-// product's available stock, and loads them into Valkey, so admission is
-// ready before the sale starts. The event row is written first, as
+// image, category and regular price) in preview, takes its units out of
+// the product's available stock, and loads them into Valkey, so admission
+// is ready when it is published. The event row is written first, as
 // allocating: whatever fails after that, the allocation it names can be
 // found and given back (abandon here, or SettleSales later); only then is
 // the sale opened.
@@ -35,6 +36,7 @@ func (s *Service) CreateEvent(ctx context.Context, request *connect.Request[seck
 	req := request.Msg
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
+	audit.Target(ctx, "product "+req.GetProductId())
 	res, err := s.products.GetProduct(ctx, connect.NewRequest(&productv1.GetProductRequest{ProductId: req.GetProductId()}))
 	if connect.CodeOf(err) == connect.CodeNotFound {
 		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonProductNotFound, "product not found")
@@ -80,12 +82,14 @@ func (s *Service) CreateEvent(ctx context.Context, request *connect.Request[seck
 		}
 	}
 	row.StockState = stockAllocated
-	s.cacheEvent(row)
 	if err := s.load(ctx, row.ID, row.Stock, nil); err != nil {
-		// The event exists; the reconciler loads it on first use.
+		// The event exists; publishing loads it.
 		s.logger.ErrorContext(ctx, "load sale stock", "event_id", row.ID, "err", err)
 	}
-	return connect.NewResponse(&seckillv1.CreateEventResponse{Event: s.eventProto(ctx, row, time.Now())}), nil
+	ev := s.adminEventProto(ctx, row, time.Now())
+	audit.Target(ctx, "flash sale "+row.ID)
+	audit.After(ctx, ev)
+	return connect.NewResponse(&seckillv1.CreateEventResponse{Event: ev}), nil
 }
 
 // Reasons of the product service's AllocateStock refusals, as it names them.
@@ -197,6 +201,8 @@ func (s *Service) eventProto(ctx context.Context, r *eventRow, now time.Time) *s
 
 func stateAt(r *eventRow, now time.Time) seckillv1.EventState {
 	switch {
+	case !r.PublishedAt.Valid:
+		return seckillv1.EventState_EVENT_STATE_PREVIEW
 	case now.Before(r.StartsAt):
 		return seckillv1.EventState_EVENT_STATE_UPCOMING
 	case now.Before(r.EndsAt):

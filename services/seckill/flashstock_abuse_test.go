@@ -36,7 +36,11 @@ func (f *fixture) createEvent(productID string, stock int64, from, to time.Durat
 	if err != nil {
 		return nil, err
 	}
-	return res.Msg.GetEvent(), nil
+	published, err := f.clients["grpc"].PublishEvent(context.Background(), testenv.Bearer(f.admin, &seckillv1.PublishEventRequest{EventId: res.Msg.GetEvent().GetEventId()}))
+	if err != nil {
+		return nil, err
+	}
+	return published.Msg.GetEvent(), nil
 }
 
 // "CreateEvent accepted 1 000 000 units of a product with 284 in stock":

@@ -26,6 +26,7 @@ import (
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
+	"mall/services/platform/audit"
 	"mall/services/platform/auth"
 	"mall/services/platform/kafka"
 	"mall/services/platform/ratelimit"
@@ -53,6 +54,7 @@ type fixture struct {
 	cluster   *kafka.Cluster
 	orders    *orderStandIn
 	keys      *auth.Keys
+	audits    *auditLog
 	clients   map[string]seckillv1connect.SeckillServiceClient
 	admin     string
 	service   string
@@ -78,6 +80,10 @@ type fixtureOptions struct {
 	rate      ratelimit.Limit
 	reconcile time.Duration // ReconcileEvery
 	eventTTL  time.Duration // EventCacheTTL
+	// paymentTimeout is PaymentTimeout when set; zeroPaymentTimeout makes
+	// it 0 (an ended sale settles as soon as no order is pending).
+	paymentTimeout     time.Duration
+	zeroPaymentTimeout bool
 	// lostAllocations makes every AllocateStock answer unavailable after
 	// the catalog did it (the answer lost on the way back).
 	lostAllocations bool
@@ -152,6 +158,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.eventTTL > 0 {
 		opts.EventCacheTTL = o.eventTTL
 	}
+	if o.paymentTimeout > 0 || o.zeroPaymentTimeout {
+		opts.PaymentTimeout = o.paymentTimeout
+	}
 	// The reader is on a Valkey connection of its own, as in another
 	// process; userCalls counts what it asked the user service, once
 	// answered (by then the user service has cached the book).
@@ -184,11 +193,13 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	done := make(chan struct{})
 	go func() { _ = svc.ClearOutboxes(clearing); close(done) }()
 	t.Cleanup(func() { stopClearing(); <-done })
+	audits := &auditLog{outcomes: map[string]audit.Outcome{}}
 	url := testenv.Serve(t, server.Options{Authenticator: auth.NewAuthenticator(keys, nil)}, func(srv *server.Server) {
-		srv.Mount(seckillv1connect.NewSeckillServiceHandler(svc, srv.HandlerOptions()...))
+		opts := append(srv.HandlerOptions(), connect.WithInterceptors(audit.NewInterceptor(audits, func() string { return testenv.RandomID(8) }, testenv.Logger())))
+		srv.Mount(seckillv1connect.NewSeckillServiceHandler(svc, opts...))
 	})
 	return &fixture{svc: svc, db: handle, productDB: productDB, userDB: userDB, products: products, valkey: client, cluster: cluster,
-		orders: orders, keys: keys, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
+		orders: orders, keys: keys, audits: audits, addressLookups: &addresses.n, userCalls: userCalls, eventReads: &eventReads.n,
 		clients: map[string]seckillv1connect.SeckillServiceClient{
 			"connect-json": seckillv1connect.NewSeckillServiceClient(http.DefaultClient, url, connect.WithProtoJSON()),
 			"grpc":         seckillv1connect.NewSeckillServiceClient(h, url, connect.WithGRPC()),
@@ -198,8 +209,20 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	}
 }
 
-// event creates a sale through the admin RPC; window is relative to now.
+// event creates and publishes a sale through the admin RPCs; window is
+// relative to now.
 func (f *fixture) event(t *testing.T, stock int64, from, to time.Duration) *seckillv1.FlashSaleEvent {
+	t.Helper()
+	ev := f.preview(t, stock, from, to)
+	res, err := f.clients["grpc"].PublishEvent(context.Background(), testenv.Bearer(f.admin, &seckillv1.PublishEventRequest{EventId: ev.GetEventId()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetEvent()
+}
+
+// preview creates a sale through the admin RPC and leaves it in preview.
+func (f *fixture) preview(t *testing.T, stock int64, from, to time.Duration) *seckillv1.FlashSaleEvent {
 	t.Helper()
 	res, err := f.clients["grpc"].CreateEvent(context.Background(), testenv.Bearer(f.admin, &seckillv1.CreateEventRequest{
 		ProductId: saleProduct, PriceCents: 990, Stock: stock, PerUserLimit: 1,
@@ -340,6 +363,30 @@ func (o *orderStandIn) add(order *orderv1.Order) {
 	o.orders = append(o.orders, order)
 }
 
+// CountFlashSaleOrders counts the map's orders of a sale by status.
+func (o *orderStandIn) CountFlashSaleOrders(_ context.Context, req *connect.Request[orderv1.CountFlashSaleOrdersRequest]) (*connect.Response[orderv1.CountFlashSaleOrdersResponse], error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	byStatus := map[orderv1.OrderStatus]*orderv1.OrderStatusCount{}
+	res := &orderv1.CountFlashSaleOrdersResponse{}
+	for _, order := range o.orders {
+		if order.GetSeckillEventId() != req.Msg.GetSeckillEventId() {
+			continue
+		}
+		c := byStatus[order.GetStatus()]
+		if c == nil {
+			c = &orderv1.OrderStatusCount{Status: order.GetStatus()}
+			byStatus[order.GetStatus()] = c
+			res.Counts = append(res.Counts, c)
+		}
+		c.Orders++
+		for _, l := range order.GetLines() {
+			c.Units += int64(l.GetQuantity())
+		}
+	}
+	return connect.NewResponse(res), nil
+}
+
 func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Request[orderv1.ListOrdersInternalRequest]) (*connect.Response[orderv1.ListOrdersInternalResponse], error) {
 	o.mu.Lock()
 	hold := o.beforeList
@@ -360,4 +407,41 @@ func (o *orderStandIn) ListOrdersInternal(_ context.Context, req *connect.Reques
 		}
 	}
 	return connect.NewResponse(&orderv1.ListOrdersInternalResponse{Orders: out}), nil
+}
+
+// auditLog records the operators' actions in memory (audit.Recorder).
+type auditLog struct {
+	mu       sync.Mutex
+	entries  []audit.Entry
+	outcomes map[string]audit.Outcome
+}
+
+func (a *auditLog) Begin(_ context.Context, e audit.Entry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+func (a *auditLog) Finish(_ context.Context, id string, o audit.Outcome) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.outcomes[id] = o
+	return nil
+}
+
+// of returns the recorded actions on a procedure, with their outcomes,
+// oldest first.
+func (a *auditLog) of(procedure string) ([]audit.Entry, []audit.Outcome) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var entries []audit.Entry
+	var outcomes []audit.Outcome
+	for _, e := range a.entries {
+		if e.Procedure == procedure {
+			entries = append(entries, e)
+			outcomes = append(outcomes, a.outcomes[e.ID])
+		}
+	}
+	return entries, outcomes
 }

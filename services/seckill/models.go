@@ -25,6 +25,9 @@ type eventRow struct {
 	StartsAt           time.Time `bun:"starts_at"`
 	EndsAt             time.Time `bun:"ends_at"`
 	CreatedAt          time.Time `bun:"created_at"`
+	// PublishedAt is when the sale went on the storefront; null while it is
+	// in preview (only operators see it).
+	PublishedAt sql.NullTime `bun:"published_at"`
 	// SettledAt is when the units left over went back to the product
 	// (ReturnedUnits of them): set for settled sales, and for abandoned ones
 	// once their allocation was returned.
@@ -32,8 +35,9 @@ type eventRow struct {
 	ReturnedUnits int64        `bun:"returned_units"`
 }
 
-// Stock states of an event (see the migration): only allocated and settled
-// sales are visible.
+// Stock states of an event (see the migrations): only allocated and
+// settled sales exist (for operators), and of those only published ones
+// are visible to shoppers.
 const (
 	stockAllocating = 1
 	stockAllocated  = 2
@@ -41,11 +45,18 @@ const (
 	stockAbandoned  = 4
 )
 
-// visibleStockStates are the states in which a sale exists for buyers.
+// visibleStockStates are the states in which a sale exists.
 var visibleStockStates = []int32{stockAllocated, stockSettled}
 
-func (r *eventRow) visible() bool {
+// exists reports whether the sale exists for operators (its creation
+// completed).
+func (r *eventRow) exists() bool {
 	return r.StockState == stockAllocated || r.StockState == stockSettled
+}
+
+// visible reports whether shoppers see the sale: it exists and is published.
+func (r *eventRow) visible() bool {
+	return r.exists() && r.PublishedAt.Valid
 }
 
 // resultRow is what became of one accepted purchase; state uses the

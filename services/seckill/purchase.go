@@ -55,7 +55,8 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 	if req.Quantity != nil {
 		qty = req.GetQuantity()
 	}
-	if err := checkOpen(ev, now, qty); err != nil {
+	if outcome, err := checkOpen(ev, now, qty); err != nil {
+		s.count(ev.ID, outcome)
 		return "", time.Time{}, err
 	}
 	ticket := newTicket(ev.ID, userID)
@@ -69,7 +70,7 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	admissions.WithLabelValues(admitLabel(outcome)).Inc()
+	s.count(ev.ID, admitLabel(outcome))
 	if err := s.refusal(ev.ID, outcome, detail); err != nil {
 		return "", time.Time{}, err
 	}
@@ -80,20 +81,18 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 }
 
 // checkOpen refuses a purchase outside the sale's window or over its
-// per-buyer limit, from the process's copy of the event.
-func checkOpen(ev *eventRow, now time.Time, qty int32) error {
+// per-buyer limit, from the process's copy of the event, and names the
+// outcome for the counts.
+func checkOpen(ev *eventRow, now time.Time, qty int32) (string, error) {
 	switch {
 	case now.Before(ev.StartsAt):
-		admissions.WithLabelValues("not_started").Inc()
-		return rpcerr.New(connect.CodeFailedPrecondition, ReasonNotStarted, "this flash sale has not started")
+		return "not_started", rpcerr.New(connect.CodeFailedPrecondition, ReasonNotStarted, "this flash sale has not started")
 	case !now.Before(ev.EndsAt):
-		admissions.WithLabelValues("ended").Inc()
-		return rpcerr.New(connect.CodeFailedPrecondition, ReasonEnded, "this flash sale has ended")
+		return "ended", errEnded()
 	case qty > ev.PerUserLimit:
-		admissions.WithLabelValues("over_limit").Inc()
-		return rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
+		return "over_limit", rpcerr.New(connect.CodeFailedPrecondition, ReasonOverLimit, "more units than one buyer may buy in this flash sale")
 	}
-	return nil
+	return "", nil
 }
 
 // admitWithAddress runs the admission script for record and returns the
@@ -108,7 +107,7 @@ func (s *Service) admitWithAddress(ctx context.Context, eventID string, record *
 	resolveAddress := func() error {
 		address, err := s.shippingAddress(ctx, record.GetUserId(), record.GetAddressId())
 		if err != nil {
-			admissions.WithLabelValues("address_refused").Inc()
+			s.count(eventID, "address_refused")
 			return err
 		}
 		record.ShippingAddress, addressResolved = address, true
@@ -127,7 +126,7 @@ func (s *Service) admitWithAddress(ctx context.Context, eventID string, record *
 		outcome, detail, err := s.admit(ctx, eventID, record.GetUserId(), record.GetTicket(), record.GetQuantity(), value, addressResolved)
 		if err != nil {
 			s.logger.ErrorContext(ctx, "admit", "event_id", eventID, "err", err)
-			admissions.WithLabelValues("error").Inc()
+			s.count(eventID, "error")
 			return nil, 0, 0, errSaleState()
 		}
 		s.noteSoldOut(eventID, outcome == admitSoldOut)
@@ -164,6 +163,8 @@ func admissionRefusal(outcome, detail int64) error {
 		return rpcerr.New(connect.CodeFailedPrecondition, ReasonSoldOut, "sold out")
 	case admitNotReady:
 		return rpcerr.New(connect.CodeUnavailable, ReasonRecovering, "the flash sale is recovering; try again in a moment")
+	case admitClosed:
+		return errEnded()
 	}
 	return errSaleState()
 }
@@ -334,6 +335,8 @@ func admitLabel(outcome int64) string {
 		return "not_ready"
 	case admitRateLimited:
 		return "rate_limited"
+	case admitClosed:
+		return "ended"
 	}
 	return "error"
 }

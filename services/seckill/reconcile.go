@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/proto"
@@ -186,41 +183,20 @@ func (s *Service) ordersFailed(ctx context.Context, err error) error {
 	return rpcerr.Upstream(ctx, s.logger, "OrderService.ListOrdersInternal", err, ReasonUpstreamFailed, "orders are unavailable; try again")
 }
 
-// unwrittenRange is, per partition of the purchases topic, the writers'
-// committed offset (or the log start) and the end offset now.
+// unwrittenRange is, per partition of the purchases topic with records
+// not written yet, the writers' committed offset (or the log start) and
+// the end offset now.
 func (s *Service) unwrittenRange(ctx context.Context) (map[int32]int64, map[int32]int64, error) {
-	adm := kadm.NewClient(s.kafka.Producer)
-	ends, err := adm.ListEndOffsets(ctx, PurchasesTopic)
+	offsets, err := s.writerOffsets(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("end offsets: %w", err)
-	}
-	starts, err := adm.ListStartOffsets(ctx, PurchasesTopic)
-	if err != nil {
-		return nil, nil, fmt.Errorf("start offsets: %w", err)
-	}
-	committed, err := adm.FetchOffsets(ctx, WriterGroup)
-	if errors.Is(err, kerr.GroupIDNotFound) {
-		err = nil // no writer has committed yet: everything is unwritten
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("writer offsets: %w", err)
+		return nil, nil, err
 	}
 	from, to := map[int32]int64{}, map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Err != nil {
-			return
+	for _, o := range offsets {
+		if o.start < o.end {
+			from[o.partition], to[o.partition] = o.start, o.end
 		}
-		start := int64(0)
-		if so, ok := starts.Lookup(PurchasesTopic, o.Partition); ok && so.Err == nil {
-			start = so.Offset
-		}
-		if c, ok := committed.Lookup(PurchasesTopic, o.Partition); ok && c.Err == nil && c.At > start {
-			start = c.At
-		}
-		if start < o.Offset {
-			from[o.Partition], to[o.Partition] = start, o.Offset
-		}
-	})
+	}
 	return from, to, nil
 }
 

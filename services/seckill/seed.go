@@ -2,6 +2,7 @@ package seckill
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -22,10 +23,12 @@ func demoEvents(now time.Time) []eventRow {
 	return []eventRow{
 		{ID: "ev-demo-longjing", ProductID: "p0001", CategoryID: "c01", Title: "限时秒杀 · 龙井绿茶 经典款 Longjing Green Tea",
 			ImageURL: "/img/p/p0001/1.svg", OriginalPriceCents: 43999, PriceCents: 9900, Stock: 100, PerUserLimit: 1,
-			StockState: stockAllocated, StartsAt: now.Add(-time.Minute), EndsAt: now.Add(30 * 24 * time.Hour), CreatedAt: now},
+			StockState: stockAllocated, StartsAt: now.Add(-time.Minute), EndsAt: now.Add(30 * 24 * time.Hour), CreatedAt: now,
+			PublishedAt: sql.NullTime{Time: now, Valid: true}},
 		{ID: "ev-demo-phone", ProductID: "p0027", CategoryID: "c02", Title: "整点秒杀 · 智能手机 升级版 Smartphone Plus",
 			ImageURL: "/img/p/p0027/1.svg", OriginalPriceCents: 4399, PriceCents: 1999, Stock: 50, PerUserLimit: 1,
-			StockState: stockAllocated, StartsAt: now.Add(24 * time.Hour), EndsAt: now.Add(25 * time.Hour), CreatedAt: now},
+			StockState: stockAllocated, StartsAt: now.Add(24 * time.Hour), EndsAt: now.Add(25 * time.Hour), CreatedAt: now,
+			PublishedAt: sql.NullTime{Time: now, Valid: true}},
 	}
 }
 

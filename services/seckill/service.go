@@ -109,6 +109,8 @@ type Service struct {
 	// produced are tickets whose record Kafka has, to clear from their
 	// sale's outbox in batches (ClearOutboxes).
 	produced chan producedTicket
+	// tally holds the admission counts not yet in Valkey (RecordAdmissions).
+	tally admissionTally
 }
 
 type cachedEvent struct {
@@ -137,7 +139,8 @@ var _ seckillv1connect.SeckillServiceHandler = (*Service)(nil)
 func NewService(db *bun.DB, client valkey.Client, kafka Kafka, products productv1connect.ProductServiceClient,
 	orders orderv1connect.OrderServiceClient, addresses Addresses, logger *slog.Logger, opts Options) *Service {
 	return &Service{db: db, valkey: client, kafka: kafka, products: products, orders: orders, addresses: addresses, logger: logger,
-		opts: opts, produced: make(chan producedTicket, 4096), prefetching: make(chan struct{}, maxPrefetches)}
+		opts: opts, produced: make(chan producedTicket, 4096), prefetching: make(chan struct{}, maxPrefetches),
+		tally: admissionTally{counts: map[tallyKey]int64{}}}
 }
 
 // event returns a visible event (allocated or settled), from this
@@ -197,8 +200,13 @@ func (s *Service) PrefetchAddress(userID string) {
 	}()
 }
 
-// cacheEvent puts a row this process just wrote into its copy.
+// cacheEvent puts a row this process just wrote into its copy; a sale
+// shoppers do not see (in preview) is dropped from it instead.
 func (s *Service) cacheEvent(row *eventRow) {
+	if !row.visible() {
+		s.events.Delete(row.ID)
+		return
+	}
 	s.events.Store(row.ID, cachedEvent{row: row, expires: time.Now().Add(s.opts.EventCacheTTL)})
 }
 

@@ -57,7 +57,8 @@ type eventCursor struct {
 // when given.
 func selectEventPage(ctx context.Context, db bun.IDB, now time.Time, states []seckillv1.EventState, productID string, after *eventCursor, limit int) ([]eventRow, error) {
 	var rows []eventRow
-	q := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).OrderExpr("starts_at ASC, id ASC").Limit(limit)
+	q := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).Where("published_at IS NOT NULL").
+		OrderExpr("starts_at ASC, id ASC").Limit(limit)
 	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		for _, st := range states {
 			switch st {
@@ -81,10 +82,10 @@ func selectEventPage(ctx context.Context, db bun.IDB, now time.Time, states []se
 	return rows, q.Scan(ctx)
 }
 
-// liveEvents are the visible events whose window contains now.
+// liveEvents are the published events whose window contains now.
 func liveEvents(ctx context.Context, db bun.IDB, now time.Time) ([]eventRow, error) {
 	var rows []eventRow
-	err := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).
+	err := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).Where("published_at IS NOT NULL").
 		Where("starts_at <= ?", now).Where("ends_at > ?", now).Scan(ctx)
 	return rows, err
 }
@@ -163,4 +164,80 @@ func eventsToSettle(ctx context.Context, db bun.IDB, endedBefore time.Time) ([]e
 	err := db.NewSelect().Model(&rows).Where("stock_state = ?", stockAllocated).Where("ends_at < ?", endedBefore).
 		OrderExpr("ends_at").Limit(settlementLimit).Scan(ctx)
 	return rows, err
+}
+
+// selectAdminEventPage reads up to limit existing events, latest start
+// first (starts_at, id descending), in any of states at now (PREVIEW: not
+// published; the others: published, by window), of productID when given,
+// after the cursor when given.
+func selectAdminEventPage(ctx context.Context, db bun.IDB, now time.Time, states []seckillv1.EventState, productID string, after *eventCursor, limit int) ([]eventRow, error) {
+	var rows []eventRow
+	q := db.NewSelect().Model(&rows).Where("stock_state IN (?)", bun.List(visibleStockStates)).OrderExpr("starts_at DESC, id DESC").Limit(limit)
+	if len(states) > 0 {
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			for _, st := range states {
+				switch st {
+				case seckillv1.EventState_EVENT_STATE_PREVIEW:
+					q = q.WhereOr("published_at IS NULL")
+				case seckillv1.EventState_EVENT_STATE_UPCOMING:
+					q = q.WhereOr("(published_at IS NOT NULL AND starts_at > ?)", now)
+				case seckillv1.EventState_EVENT_STATE_LIVE:
+					q = q.WhereOr("(published_at IS NOT NULL AND starts_at <= ? AND ends_at > ?)", now, now)
+				case seckillv1.EventState_EVENT_STATE_ENDED:
+					q = q.WhereOr("(published_at IS NOT NULL AND ends_at <= ?)", now)
+				}
+			}
+			return q
+		})
+	}
+	if productID != "" {
+		q = q.Where("product_id = ?", productID)
+	}
+	if after != nil {
+		at := time.UnixMicro(after.StartsAt).UTC()
+		q = q.Where("(starts_at < ? OR (starts_at = ? AND id < ?))", at, at, after.ID)
+	}
+	return rows, q.Scan(ctx)
+}
+
+// lockEvent reads an event and holds its row until tx ends.
+func lockEvent(ctx context.Context, tx bun.Tx, id string) (*eventRow, error) {
+	row := &eventRow{}
+	return row, tx.NewSelect().Model(row).Where("id = ?", id).For("UPDATE").Scan(ctx)
+}
+
+// updatePreviewEvent writes the changeable columns of an event; the
+// caller holds its row lock and has seen it in preview.
+func updatePreviewEvent(ctx context.Context, db bun.IDB, row *eventRow) error {
+	_, err := db.NewUpdate().Model(row).Column("title", "price_cents", "stock", "per_user_limit", "starts_at", "ends_at").
+		WherePK().Where("published_at IS NULL").Exec(ctx)
+	return err
+}
+
+// publishEvent marks an allocated event in preview whose window has not
+// passed as published at; false when it was not such an event.
+func publishEvent(ctx context.Context, db bun.IDB, id string, at time.Time) (bool, error) {
+	res, err := db.NewUpdate().Model((*eventRow)(nil)).Set("published_at = ?", at).
+		Where("id = ?", id).Where("stock_state = ?", stockAllocated).Where("published_at IS NULL").Where("ends_at > ?", at).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// endEvent moves the end of an event that has not ended yet to at (and
+// its start before that, for one that had not started), if its end is
+// still endsAt: of calls racing, the first one ends it. False when it had
+// ended or its end moved meanwhile.
+func endEvent(ctx context.Context, db bun.IDB, id string, endsAt, at time.Time) (bool, error) {
+	res, err := db.NewUpdate().Model((*eventRow)(nil)).
+		Set("starts_at = LEAST(starts_at, ?)", at.Add(-time.Microsecond)).Set("ends_at = ?", at).
+		Where("id = ?", id).Where("stock_state IN (?)", bun.List(visibleStockStates)).
+		Where("ends_at = ?", endsAt).Where("ends_at > ?", at).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

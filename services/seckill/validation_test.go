@@ -56,8 +56,10 @@ func TestSeckillContractRules(t *testing.T) {
 		{"a page too big", &seckillv1.ListEventsRequest{PageSize: 101}, []string{"page_size int32.gte_lte"}},
 		{"list a state twice", &seckillv1.ListEventsRequest{States: []seckillv1.EventState{live, live}}, []string{"states repeated.unique"}},
 		{"list an unspecified state", &seckillv1.ListEventsRequest{States: []seckillv1.EventState{0}}, []string{"states[0] enum.not_in"}},
-		{"list four states", &seckillv1.ListEventsRequest{States: []seckillv1.EventState{upcoming, live, ended, 4}},
+		{"list four states", &seckillv1.ListEventsRequest{States: []seckillv1.EventState{upcoming, live, ended, 5}},
 			[]string{"states repeated.max_items", "states[3] enum.defined_only"}},
+		{"list the sales in preview", &seckillv1.ListEventsRequest{States: []seckillv1.EventState{seckillv1.EventState_EVENT_STATE_PREVIEW}},
+			[]string{"states[0] enum.not_in"}},
 
 		{"create a sale", event(nil), nil},
 		{"a sale ending before it starts", event(func(r *seckillv1.CreateEventRequest) { r.EndsAt = timestamppb.New(soon.Add(-time.Minute)) }),

@@ -27,7 +27,7 @@ rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
 // The areas' steps, in the order they build on each other.
-const steps = ["catalog", "orders", "attention"];
+const steps = ["catalog", "flash", "orders", "attention"];
 
 const layouts = [
   { name: "zh-CN-1280", lang: "zh-CN", width: 1280, height: 800, phone: false, shots: true },

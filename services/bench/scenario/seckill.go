@@ -258,15 +258,19 @@ func prepareSale(ctx context.Context, progress io.Writer, sys *system, o Seckill
 	return r, nil
 }
 
-// createEvent opens a sale of stock units of the run's product, one per
-// buyer, for the next hour.
+// createEvent creates and publishes a sale of stock units of the run's
+// product, one per buyer, for the next hour.
 func (r *seckillRun) createEvent(ctx context.Context, stock int64) (string, error) {
 	res, err := r.mallSeckill.CreateEvent(ctx, withToken(r.admin, &seckillv1.CreateEventRequest{ProductId: r.productID, PriceCents: 990,
 		Stock: stock, PerUserLimit: 1, StartsAt: timestamppb.New(time.Now().Add(-time.Second)), EndsAt: timestamppb.New(time.Now().Add(time.Hour))}))
 	if err != nil {
 		return "", err
 	}
-	return res.Msg.GetEvent().GetEventId(), nil
+	id := res.Msg.GetEvent().GetEventId()
+	if _, err := r.mallSeckill.PublishEvent(ctx, withToken(r.admin, &seckillv1.PublishEventRequest{EventId: id})); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // purchase is a Purchase of eventID on client by the i-th of tokens,

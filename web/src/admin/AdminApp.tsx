@@ -11,6 +11,7 @@ import { OverviewPage } from "./Overview";
 
 const CatalogArea = lazy(() => import("./catalog/CatalogArea"));
 const OrdersArea = lazy(() => import("./orders/OrdersArea"));
+const FlashArea = lazy(() => import("./flash/FlashArea"));
 const AttentionPage = lazy(() => import("./attention/AttentionPage").then((m) => ({ default: m.AttentionPage })));
 const AuditPage = lazy(() => import("./audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 
@@ -28,6 +29,7 @@ export default function AdminApp() {
         <Route index element={<OverviewPage />} />
         <Route path="catalog/*" element={<CatalogArea />} />
         <Route path="orders/*" element={<OrdersArea />} />
+        <Route path="flash/*" element={<FlashArea />} />
         <Route path="attention" element={<AttentionPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="*" element={<Navigate to="/admin" replace />} />

@@ -3496,6 +3496,156 @@ func (x *ListOrdersInternalResponse) GetNextPageToken() string {
 	return ""
 }
 
+type CountFlashSaleOrdersRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	SeckillEventId string                 `protobuf:"bytes,1,opt,name=seckill_event_id,json=seckillEventId,proto3" json:"seckill_event_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CountFlashSaleOrdersRequest) Reset() {
+	*x = CountFlashSaleOrdersRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountFlashSaleOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountFlashSaleOrdersRequest) ProtoMessage() {}
+
+func (x *CountFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
+func (*CountFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *CountFlashSaleOrdersRequest) GetSeckillEventId() string {
+	if x != nil {
+		return x.SeckillEventId
+	}
+	return ""
+}
+
+// OrderStatusCount is how many orders are in a status, with their units.
+type OrderStatusCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        OrderStatus            `protobuf:"varint,1,opt,name=status,proto3,enum=mall.order.v1.OrderStatus" json:"status,omitempty"`
+	Orders        int64                  `protobuf:"varint,2,opt,name=orders,proto3" json:"orders,omitempty"`
+	Units         int64                  `protobuf:"varint,3,opt,name=units,proto3" json:"units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderStatusCount) Reset() {
+	*x = OrderStatusCount{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderStatusCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderStatusCount) ProtoMessage() {}
+
+func (x *OrderStatusCount) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderStatusCount.ProtoReflect.Descriptor instead.
+func (*OrderStatusCount) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *OrderStatusCount) GetStatus() OrderStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OrderStatus_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *OrderStatusCount) GetOrders() int64 {
+	if x != nil {
+		return x.Orders
+	}
+	return 0
+}
+
+func (x *OrderStatusCount) GetUnits() int64 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+type CountFlashSaleOrdersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only statuses with orders.
+	Counts        []*OrderStatusCount `protobuf:"bytes,1,rep,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountFlashSaleOrdersResponse) Reset() {
+	*x = CountFlashSaleOrdersResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountFlashSaleOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountFlashSaleOrdersResponse) ProtoMessage() {}
+
+func (x *CountFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
+func (*CountFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *CountFlashSaleOrdersResponse) GetCounts() []*OrderStatusCount {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
 // FlashSaleOrderInput is one accepted flash-sale purchase to write.
 type FlashSaleOrderInput struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3525,7 +3675,7 @@ type FlashSaleOrderInput struct {
 
 func (x *FlashSaleOrderInput) Reset() {
 	*x = FlashSaleOrderInput{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	mi := &file_mall_order_v1_order_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3537,7 +3687,7 @@ func (x *FlashSaleOrderInput) String() string {
 func (*FlashSaleOrderInput) ProtoMessage() {}
 
 func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	mi := &file_mall_order_v1_order_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3550,7 +3700,7 @@ func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderInput.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderInput) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *FlashSaleOrderInput) GetTicket() string {
@@ -3657,7 +3807,7 @@ type FlashSaleOrderResult struct {
 
 func (x *FlashSaleOrderResult) Reset() {
 	*x = FlashSaleOrderResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	mi := &file_mall_order_v1_order_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3669,7 +3819,7 @@ func (x *FlashSaleOrderResult) String() string {
 func (*FlashSaleOrderResult) ProtoMessage() {}
 
 func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	mi := &file_mall_order_v1_order_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3682,7 +3832,7 @@ func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderResult.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *FlashSaleOrderResult) GetTicket() string {
@@ -3715,7 +3865,7 @@ type CreateFlashSaleOrdersRequest struct {
 
 func (x *CreateFlashSaleOrdersRequest) Reset() {
 	*x = CreateFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[50]
+	mi := &file_mall_order_v1_order_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3727,7 +3877,7 @@ func (x *CreateFlashSaleOrdersRequest) String() string {
 func (*CreateFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[50]
+	mi := &file_mall_order_v1_order_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3740,7 +3890,7 @@ func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{50}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *CreateFlashSaleOrdersRequest) GetOrders() []*FlashSaleOrderInput {
@@ -3760,7 +3910,7 @@ type CreateFlashSaleOrdersResponse struct {
 
 func (x *CreateFlashSaleOrdersResponse) Reset() {
 	*x = CreateFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[51]
+	mi := &file_mall_order_v1_order_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3772,7 +3922,7 @@ func (x *CreateFlashSaleOrdersResponse) String() string {
 func (*CreateFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[51]
+	mi := &file_mall_order_v1_order_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3785,7 +3935,7 @@ func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{51}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CreateFlashSaleOrdersResponse) GetResults() []*FlashSaleOrderResult {
@@ -4033,7 +4183,15 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\rrefund_states\x18\t \x03(\x0e2\x1a.mall.order.v1.RefundStateB\x11\xbaH\x0e\x92\x01\v\x10\x04\x18\x01\"\x05\x82\x01\x02\x10\x01R\frefundStates\"r\n" +
 	"\x1aListOrdersInternalResponse\x12,\n" +
 	"\x06orders\x18\x01 \x03(\v2\x14.mall.order.v1.OrderR\x06orders\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"R\n" +
+	"\x1bCountFlashSaleOrdersRequest\x123\n" +
+	"\x10seckill_event_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eseckillEventId\"t\n" +
+	"\x10OrderStatusCount\x122\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x1a.mall.order.v1.OrderStatusR\x06status\x12\x16\n" +
+	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12\x14\n" +
+	"\x05units\x18\x03 \x01(\x03R\x05units\"W\n" +
+	"\x1cCountFlashSaleOrdersResponse\x127\n" +
+	"\x06counts\x18\x01 \x03(\v2\x1f.mall.order.v1.OrderStatusCountR\x06counts\"\x94\x05\n" +
 	"\x13FlashSaleOrderInput\x12!\n" +
 	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\x123\n" +
 	"\x10seckill_event_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x0eseckillEventId\x12\"\n" +
@@ -4107,7 +4265,7 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x18SHIP_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SHIP_OUTCOME_SHIPPED\x10\x01\x12 \n" +
 	"\x1cSHIP_OUTCOME_ALREADY_SHIPPED\x10\x02\x12\x18\n" +
-	"\x14SHIP_OUTCOME_REFUSED\x10\x032\xe9\x0f\n" +
+	"\x14SHIP_OUTCOME_REFUSED\x10\x032\xe3\x10\n" +
 	"\fOrderService\x12T\n" +
 	"\bCheckout\x12\x1e.mall.order.v1.CheckoutRequest\x1a\x1f.mall.order.v1.CheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x02\x12]\n" +
 	"\vGetCheckout\x12!.mall.order.v1.GetCheckoutRequest\x1a\".mall.order.v1.GetCheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12T\n" +
@@ -4126,7 +4284,8 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\vCreateOrder\x12!.mall.order.v1.CreateOrderRequest\x1a\".mall.order.v1.CreateOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12i\n" +
 	"\x0fTransitionOrder\x12%.mall.order.v1.TransitionOrderRequest\x1a&.mall.order.v1.TransitionOrderResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12l\n" +
 	"\x10GetOrderInternal\x12&.mall.order.v1.GetOrderInternalRequest\x1a'.mall.order.v1.GetOrderInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12r\n" +
-	"\x12ListOrdersInternal\x12(.mall.order.v1.ListOrdersInternalRequest\x1a).mall.order.v1.ListOrdersInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12u\n" +
+	"\x12ListOrdersInternal\x12(.mall.order.v1.ListOrdersInternalRequest\x1a).mall.order.v1.ListOrdersInternalResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12x\n" +
+	"\x14CountFlashSaleOrders\x12*.mall.order.v1.CountFlashSaleOrdersRequest\x1a+.mall.order.v1.CountFlashSaleOrdersResponse\"\a\xc8\xf3\x18\x04\x90\x02\x01\x12u\n" +
 	"\x13RecordRefundRefused\x12).mall.order.v1.RecordRefundRefusedRequest\x1a*.mall.order.v1.RecordRefundRefusedResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12Z\n" +
 	"\vRetryRefund\x12!.mall.order.v1.RetryRefundRequest\x1a\".mall.order.v1.RetryRefundResponse\"\x04\xc8\xf3\x18\x04\x12{\n" +
 	"\x15CreateFlashSaleOrders\x12+.mall.order.v1.CreateFlashSaleOrdersRequest\x1a,.mall.order.v1.CreateFlashSaleOrdersResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\x95\x01\n" +
@@ -4146,7 +4305,7 @@ func file_mall_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_mall_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                      // 0: mall.order.v1.OrderStatus
 	(OrderKind)(0),                        // 1: mall.order.v1.OrderKind
@@ -4203,29 +4362,32 @@ var file_mall_order_v1_order_proto_goTypes = []any{
 	(*RetryRefundResponse)(nil),           // 52: mall.order.v1.RetryRefundResponse
 	(*ListOrdersInternalRequest)(nil),     // 53: mall.order.v1.ListOrdersInternalRequest
 	(*ListOrdersInternalResponse)(nil),    // 54: mall.order.v1.ListOrdersInternalResponse
-	(*FlashSaleOrderInput)(nil),           // 55: mall.order.v1.FlashSaleOrderInput
-	(*FlashSaleOrderResult)(nil),          // 56: mall.order.v1.FlashSaleOrderResult
-	(*CreateFlashSaleOrdersRequest)(nil),  // 57: mall.order.v1.CreateFlashSaleOrdersRequest
-	(*CreateFlashSaleOrdersResponse)(nil), // 58: mall.order.v1.CreateFlashSaleOrdersResponse
-	(*timestamppb.Timestamp)(nil),         // 59: google.protobuf.Timestamp
+	(*CountFlashSaleOrdersRequest)(nil),   // 55: mall.order.v1.CountFlashSaleOrdersRequest
+	(*OrderStatusCount)(nil),              // 56: mall.order.v1.OrderStatusCount
+	(*CountFlashSaleOrdersResponse)(nil),  // 57: mall.order.v1.CountFlashSaleOrdersResponse
+	(*FlashSaleOrderInput)(nil),           // 58: mall.order.v1.FlashSaleOrderInput
+	(*FlashSaleOrderResult)(nil),          // 59: mall.order.v1.FlashSaleOrderResult
+	(*CreateFlashSaleOrdersRequest)(nil),  // 60: mall.order.v1.CreateFlashSaleOrdersRequest
+	(*CreateFlashSaleOrdersResponse)(nil), // 61: mall.order.v1.CreateFlashSaleOrdersResponse
+	(*timestamppb.Timestamp)(nil),         // 62: google.protobuf.Timestamp
 }
 var file_mall_order_v1_order_proto_depIdxs = []int32{
 	0,  // 0: mall.order.v1.StatusChange.from_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 1: mall.order.v1.StatusChange.to_status:type_name -> mall.order.v1.OrderStatus
-	59, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
+	62, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
 	4,  // 3: mall.order.v1.StatusChange.cause:type_name -> mall.order.v1.StatusChangeCause
 	0,  // 4: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
 	1,  // 5: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
 	8,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
 	7,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	59, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
+	62, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
 	10, // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
-	59, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	59, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	59, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	62, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	62, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	62, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: mall.order.v1.Order.refund_state:type_name -> mall.order.v1.RefundState
-	59, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
-	59, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
+	62, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
+	62, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
 	12, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
 	13, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
 	2,  // 18: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
@@ -4236,8 +4398,8 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	11, // 23: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
 	11, // 24: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
 	0,  // 25: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	59, // 26: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
-	59, // 27: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
+	62, // 26: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
+	62, // 27: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
 	1,  // 28: mall.order.v1.AdminListOrdersRequest.kind:type_name -> mall.order.v1.OrderKind
 	11, // 29: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
 	11, // 30: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
@@ -4252,7 +4414,7 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	41, // 39: mall.order.v1.BulkShipOrdersResponse.results:type_name -> mall.order.v1.ShipResult
 	9,  // 40: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
 	7,  // 41: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	59, // 42: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	62, // 42: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
 	11, // 43: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
 	0,  // 44: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 45: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
@@ -4263,60 +4425,64 @@ var file_mall_order_v1_order_proto_depIdxs = []int32{
 	11, // 50: mall.order.v1.RetryRefundResponse.order:type_name -> mall.order.v1.Order
 	1,  // 51: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
 	0,  // 52: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	59, // 53: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	59, // 54: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	62, // 53: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	62, // 54: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
 	3,  // 55: mall.order.v1.ListOrdersInternalRequest.refund_states:type_name -> mall.order.v1.RefundState
 	11, // 56: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	59, // 57: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	59, // 58: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	7,  // 59: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	55, // 60: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	56, // 61: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	14, // 62: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	16, // 63: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	18, // 64: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	20, // 65: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	22, // 66: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
-	24, // 67: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	26, // 68: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	28, // 69: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	30, // 70: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	32, // 71: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	34, // 72: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
-	37, // 73: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
-	40, // 74: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
-	43, // 75: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	45, // 76: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	47, // 77: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	53, // 78: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	49, // 79: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
-	51, // 80: mall.order.v1.OrderService.RetryRefund:input_type -> mall.order.v1.RetryRefundRequest
-	57, // 81: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	15, // 82: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	17, // 83: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	19, // 84: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	21, // 85: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	23, // 86: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
-	25, // 87: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	27, // 88: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	29, // 89: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	31, // 90: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	33, // 91: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	36, // 92: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
-	38, // 93: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
-	42, // 94: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
-	44, // 95: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	46, // 96: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	48, // 97: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	54, // 98: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	50, // 99: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
-	52, // 100: mall.order.v1.OrderService.RetryRefund:output_type -> mall.order.v1.RetryRefundResponse
-	58, // 101: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	82, // [82:102] is the sub-list for method output_type
-	62, // [62:82] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	0,  // 57: mall.order.v1.OrderStatusCount.status:type_name -> mall.order.v1.OrderStatus
+	56, // 58: mall.order.v1.CountFlashSaleOrdersResponse.counts:type_name -> mall.order.v1.OrderStatusCount
+	62, // 59: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	62, // 60: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	7,  // 61: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	58, // 62: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	59, // 63: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	14, // 64: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	16, // 65: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	18, // 66: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	20, // 67: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	22, // 68: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
+	24, // 69: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	26, // 70: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	28, // 71: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	30, // 72: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	32, // 73: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	34, // 74: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
+	37, // 75: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
+	40, // 76: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
+	43, // 77: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	45, // 78: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	47, // 79: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	53, // 80: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	55, // 81: mall.order.v1.OrderService.CountFlashSaleOrders:input_type -> mall.order.v1.CountFlashSaleOrdersRequest
+	49, // 82: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
+	51, // 83: mall.order.v1.OrderService.RetryRefund:input_type -> mall.order.v1.RetryRefundRequest
+	60, // 84: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	15, // 85: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	17, // 86: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	19, // 87: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	21, // 88: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	23, // 89: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
+	25, // 90: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	27, // 91: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	29, // 92: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	31, // 93: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	33, // 94: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	36, // 95: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
+	38, // 96: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
+	42, // 97: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
+	44, // 98: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	46, // 99: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	48, // 100: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	54, // 101: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	57, // 102: mall.order.v1.OrderService.CountFlashSaleOrders:output_type -> mall.order.v1.CountFlashSaleOrdersResponse
+	50, // 103: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
+	52, // 104: mall.order.v1.OrderService.RetryRefund:output_type -> mall.order.v1.RetryRefundResponse
+	61, // 105: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	85, // [85:106] is the sub-list for method output_type
+	64, // [64:85] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
@@ -4334,7 +4500,7 @@ func file_mall_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_order_v1_order_proto_rawDesc), len(file_mall_order_v1_order_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   52,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

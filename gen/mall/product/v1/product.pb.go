@@ -2657,6 +2657,102 @@ func (x *ReleaseAllocatedStockResponse) GetReservation() *Reservation {
 	return nil
 }
 
+type ResizeAllocationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AllocationId  string                 `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResizeAllocationRequest) Reset() {
+	*x = ResizeAllocationRequest{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResizeAllocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResizeAllocationRequest) ProtoMessage() {}
+
+func (x *ResizeAllocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResizeAllocationRequest.ProtoReflect.Descriptor instead.
+func (*ResizeAllocationRequest) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ResizeAllocationRequest) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *ResizeAllocationRequest) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+type ResizeAllocationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Allocation    *Allocation            `protobuf:"bytes,1,opt,name=allocation,proto3" json:"allocation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResizeAllocationResponse) Reset() {
+	*x = ResizeAllocationResponse{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResizeAllocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResizeAllocationResponse) ProtoMessage() {}
+
+func (x *ResizeAllocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResizeAllocationResponse.ProtoReflect.Descriptor instead.
+func (*ResizeAllocationResponse) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ResizeAllocationResponse) GetAllocation() *Allocation {
+	if x != nil {
+		return x.Allocation
+	}
+	return nil
+}
+
 type ReturnAllocationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	AllocationId  string                 `protobuf:"bytes,1,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
@@ -2666,7 +2762,7 @@ type ReturnAllocationRequest struct {
 
 func (x *ReturnAllocationRequest) Reset() {
 	*x = ReturnAllocationRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	mi := &file_mall_product_v1_product_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2678,7 +2774,7 @@ func (x *ReturnAllocationRequest) String() string {
 func (*ReturnAllocationRequest) ProtoMessage() {}
 
 func (x *ReturnAllocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	mi := &file_mall_product_v1_product_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2691,7 +2787,7 @@ func (x *ReturnAllocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnAllocationRequest.ProtoReflect.Descriptor instead.
 func (*ReturnAllocationRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{37}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReturnAllocationRequest) GetAllocationId() string {
@@ -2710,7 +2806,7 @@ type ReturnAllocationResponse struct {
 
 func (x *ReturnAllocationResponse) Reset() {
 	*x = ReturnAllocationResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	mi := &file_mall_product_v1_product_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2722,7 +2818,7 @@ func (x *ReturnAllocationResponse) String() string {
 func (*ReturnAllocationResponse) ProtoMessage() {}
 
 func (x *ReturnAllocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	mi := &file_mall_product_v1_product_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2735,7 +2831,7 @@ func (x *ReturnAllocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnAllocationResponse.ProtoReflect.Descriptor instead.
 func (*ReturnAllocationResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{38}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReturnAllocationResponse) GetAllocation() *Allocation {
@@ -2758,7 +2854,7 @@ type CreateCategoryRequest struct {
 
 func (x *CreateCategoryRequest) Reset() {
 	*x = CreateCategoryRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[39]
+	mi := &file_mall_product_v1_product_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2770,7 +2866,7 @@ func (x *CreateCategoryRequest) String() string {
 func (*CreateCategoryRequest) ProtoMessage() {}
 
 func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[39]
+	mi := &file_mall_product_v1_product_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2783,7 +2879,7 @@ func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*CreateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{39}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateCategoryRequest) GetParentId() string {
@@ -2823,7 +2919,7 @@ type CreateCategoryResponse struct {
 
 func (x *CreateCategoryResponse) Reset() {
 	*x = CreateCategoryResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[40]
+	mi := &file_mall_product_v1_product_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2835,7 +2931,7 @@ func (x *CreateCategoryResponse) String() string {
 func (*CreateCategoryResponse) ProtoMessage() {}
 
 func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[40]
+	mi := &file_mall_product_v1_product_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2848,7 +2944,7 @@ func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*CreateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{40}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateCategoryResponse) GetCategory() *Category {
@@ -2868,7 +2964,7 @@ type CreateProductRequest struct {
 
 func (x *CreateProductRequest) Reset() {
 	*x = CreateProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[41]
+	mi := &file_mall_product_v1_product_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2880,7 +2976,7 @@ func (x *CreateProductRequest) String() string {
 func (*CreateProductRequest) ProtoMessage() {}
 
 func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[41]
+	mi := &file_mall_product_v1_product_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2893,7 +2989,7 @@ func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductRequest.ProtoReflect.Descriptor instead.
 func (*CreateProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{41}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateProductRequest) GetProduct() *ProductSpec {
@@ -2919,7 +3015,7 @@ type CreateProductResponse struct {
 
 func (x *CreateProductResponse) Reset() {
 	*x = CreateProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[42]
+	mi := &file_mall_product_v1_product_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2931,7 +3027,7 @@ func (x *CreateProductResponse) String() string {
 func (*CreateProductResponse) ProtoMessage() {}
 
 func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[42]
+	mi := &file_mall_product_v1_product_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2944,7 +3040,7 @@ func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductResponse.ProtoReflect.Descriptor instead.
 func (*CreateProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{42}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CreateProductResponse) GetProduct() *Product {
@@ -2964,7 +3060,7 @@ type UpdateProductRequest struct {
 
 func (x *UpdateProductRequest) Reset() {
 	*x = UpdateProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[43]
+	mi := &file_mall_product_v1_product_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2976,7 +3072,7 @@ func (x *UpdateProductRequest) String() string {
 func (*UpdateProductRequest) ProtoMessage() {}
 
 func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[43]
+	mi := &file_mall_product_v1_product_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2989,7 +3085,7 @@ func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{43}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *UpdateProductRequest) GetProductId() string {
@@ -3015,7 +3111,7 @@ type UpdateProductResponse struct {
 
 func (x *UpdateProductResponse) Reset() {
 	*x = UpdateProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[44]
+	mi := &file_mall_product_v1_product_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3027,7 +3123,7 @@ func (x *UpdateProductResponse) String() string {
 func (*UpdateProductResponse) ProtoMessage() {}
 
 func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[44]
+	mi := &file_mall_product_v1_product_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3040,7 +3136,7 @@ func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{44}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *UpdateProductResponse) GetProduct() *Product {
@@ -3062,7 +3158,7 @@ type SetStockRequest struct {
 
 func (x *SetStockRequest) Reset() {
 	*x = SetStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[45]
+	mi := &file_mall_product_v1_product_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3074,7 +3170,7 @@ func (x *SetStockRequest) String() string {
 func (*SetStockRequest) ProtoMessage() {}
 
 func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[45]
+	mi := &file_mall_product_v1_product_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3087,7 +3183,7 @@ func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockRequest.ProtoReflect.Descriptor instead.
 func (*SetStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{45}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *SetStockRequest) GetProductId() string {
@@ -3120,7 +3216,7 @@ type SetStockResponse struct {
 
 func (x *SetStockResponse) Reset() {
 	*x = SetStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[46]
+	mi := &file_mall_product_v1_product_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3132,7 +3228,7 @@ func (x *SetStockResponse) String() string {
 func (*SetStockResponse) ProtoMessage() {}
 
 func (x *SetStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[46]
+	mi := &file_mall_product_v1_product_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3145,7 +3241,7 @@ func (x *SetStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockResponse.ProtoReflect.Descriptor instead.
 func (*SetStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{46}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetStockResponse) GetProduct() *Product {
@@ -3164,7 +3260,7 @@ type CreateBannerRequest struct {
 
 func (x *CreateBannerRequest) Reset() {
 	*x = CreateBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[47]
+	mi := &file_mall_product_v1_product_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3176,7 +3272,7 @@ func (x *CreateBannerRequest) String() string {
 func (*CreateBannerRequest) ProtoMessage() {}
 
 func (x *CreateBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[47]
+	mi := &file_mall_product_v1_product_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3189,7 +3285,7 @@ func (x *CreateBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBannerRequest.ProtoReflect.Descriptor instead.
 func (*CreateBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{47}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateBannerRequest) GetBanner() *BannerSpec {
@@ -3208,7 +3304,7 @@ type CreateBannerResponse struct {
 
 func (x *CreateBannerResponse) Reset() {
 	*x = CreateBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[48]
+	mi := &file_mall_product_v1_product_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3220,7 +3316,7 @@ func (x *CreateBannerResponse) String() string {
 func (*CreateBannerResponse) ProtoMessage() {}
 
 func (x *CreateBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[48]
+	mi := &file_mall_product_v1_product_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3233,7 +3329,7 @@ func (x *CreateBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBannerResponse.ProtoReflect.Descriptor instead.
 func (*CreateBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{48}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateBannerResponse) GetBanner() *Banner {
@@ -3253,7 +3349,7 @@ type UpdateBannerRequest struct {
 
 func (x *UpdateBannerRequest) Reset() {
 	*x = UpdateBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[49]
+	mi := &file_mall_product_v1_product_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3265,7 +3361,7 @@ func (x *UpdateBannerRequest) String() string {
 func (*UpdateBannerRequest) ProtoMessage() {}
 
 func (x *UpdateBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[49]
+	mi := &file_mall_product_v1_product_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3278,7 +3374,7 @@ func (x *UpdateBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBannerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{49}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *UpdateBannerRequest) GetBannerId() string {
@@ -3304,7 +3400,7 @@ type UpdateBannerResponse struct {
 
 func (x *UpdateBannerResponse) Reset() {
 	*x = UpdateBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[50]
+	mi := &file_mall_product_v1_product_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3316,7 +3412,7 @@ func (x *UpdateBannerResponse) String() string {
 func (*UpdateBannerResponse) ProtoMessage() {}
 
 func (x *UpdateBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[50]
+	mi := &file_mall_product_v1_product_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3329,7 +3425,7 @@ func (x *UpdateBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBannerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{50}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *UpdateBannerResponse) GetBanner() *Banner {
@@ -3348,7 +3444,7 @@ type DeleteBannerRequest struct {
 
 func (x *DeleteBannerRequest) Reset() {
 	*x = DeleteBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[51]
+	mi := &file_mall_product_v1_product_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3360,7 +3456,7 @@ func (x *DeleteBannerRequest) String() string {
 func (*DeleteBannerRequest) ProtoMessage() {}
 
 func (x *DeleteBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[51]
+	mi := &file_mall_product_v1_product_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3373,7 +3469,7 @@ func (x *DeleteBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBannerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{51}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *DeleteBannerRequest) GetBannerId() string {
@@ -3391,7 +3487,7 @@ type DeleteBannerResponse struct {
 
 func (x *DeleteBannerResponse) Reset() {
 	*x = DeleteBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[52]
+	mi := &file_mall_product_v1_product_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3403,7 +3499,7 @@ func (x *DeleteBannerResponse) String() string {
 func (*DeleteBannerResponse) ProtoMessage() {}
 
 func (x *DeleteBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[52]
+	mi := &file_mall_product_v1_product_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3416,7 +3512,7 @@ func (x *DeleteBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBannerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{52}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{54}
 }
 
 // AdminCategory is a category as the operator console lists it.
@@ -3433,7 +3529,7 @@ type AdminCategory struct {
 
 func (x *AdminCategory) Reset() {
 	*x = AdminCategory{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[53]
+	mi := &file_mall_product_v1_product_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3445,7 +3541,7 @@ func (x *AdminCategory) String() string {
 func (*AdminCategory) ProtoMessage() {}
 
 func (x *AdminCategory) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[53]
+	mi := &file_mall_product_v1_product_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3458,7 +3554,7 @@ func (x *AdminCategory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCategory.ProtoReflect.Descriptor instead.
 func (*AdminCategory) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{53}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *AdminCategory) GetCategory() *Category {
@@ -3498,7 +3594,7 @@ type AdminProduct struct {
 
 func (x *AdminProduct) Reset() {
 	*x = AdminProduct{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[54]
+	mi := &file_mall_product_v1_product_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3510,7 +3606,7 @@ func (x *AdminProduct) String() string {
 func (*AdminProduct) ProtoMessage() {}
 
 func (x *AdminProduct) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[54]
+	mi := &file_mall_product_v1_product_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3523,7 +3619,7 @@ func (x *AdminProduct) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminProduct.ProtoReflect.Descriptor instead.
 func (*AdminProduct) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{54}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *AdminProduct) GetProduct() *Product {
@@ -3572,7 +3668,7 @@ type ProductImage struct {
 
 func (x *ProductImage) Reset() {
 	*x = ProductImage{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[55]
+	mi := &file_mall_product_v1_product_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3584,7 +3680,7 @@ func (x *ProductImage) String() string {
 func (*ProductImage) ProtoMessage() {}
 
 func (x *ProductImage) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[55]
+	mi := &file_mall_product_v1_product_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3597,7 +3693,7 @@ func (x *ProductImage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductImage.ProtoReflect.Descriptor instead.
 func (*ProductImage) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{55}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ProductImage) GetImageId() string {
@@ -3670,7 +3766,7 @@ type StockAdjustment struct {
 
 func (x *StockAdjustment) Reset() {
 	*x = StockAdjustment{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[56]
+	mi := &file_mall_product_v1_product_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3682,7 +3778,7 @@ func (x *StockAdjustment) String() string {
 func (*StockAdjustment) ProtoMessage() {}
 
 func (x *StockAdjustment) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[56]
+	mi := &file_mall_product_v1_product_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3695,7 +3791,7 @@ func (x *StockAdjustment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockAdjustment.ProtoReflect.Descriptor instead.
 func (*StockAdjustment) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{56}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *StockAdjustment) GetAdjustmentId() string {
@@ -3772,7 +3868,7 @@ type AdminBanner struct {
 
 func (x *AdminBanner) Reset() {
 	*x = AdminBanner{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[57]
+	mi := &file_mall_product_v1_product_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3784,7 +3880,7 @@ func (x *AdminBanner) String() string {
 func (*AdminBanner) ProtoMessage() {}
 
 func (x *AdminBanner) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[57]
+	mi := &file_mall_product_v1_product_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3797,7 +3893,7 @@ func (x *AdminBanner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminBanner.ProtoReflect.Descriptor instead.
 func (*AdminBanner) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{57}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *AdminBanner) GetBanner() *Banner {
@@ -3822,7 +3918,7 @@ type AdminListCategoriesRequest struct {
 
 func (x *AdminListCategoriesRequest) Reset() {
 	*x = AdminListCategoriesRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[58]
+	mi := &file_mall_product_v1_product_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3834,7 +3930,7 @@ func (x *AdminListCategoriesRequest) String() string {
 func (*AdminListCategoriesRequest) ProtoMessage() {}
 
 func (x *AdminListCategoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[58]
+	mi := &file_mall_product_v1_product_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3847,7 +3943,7 @@ func (x *AdminListCategoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListCategoriesRequest.ProtoReflect.Descriptor instead.
 func (*AdminListCategoriesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{58}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{60}
 }
 
 type AdminListCategoriesResponse struct {
@@ -3860,7 +3956,7 @@ type AdminListCategoriesResponse struct {
 
 func (x *AdminListCategoriesResponse) Reset() {
 	*x = AdminListCategoriesResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[59]
+	mi := &file_mall_product_v1_product_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3872,7 +3968,7 @@ func (x *AdminListCategoriesResponse) String() string {
 func (*AdminListCategoriesResponse) ProtoMessage() {}
 
 func (x *AdminListCategoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[59]
+	mi := &file_mall_product_v1_product_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3885,7 +3981,7 @@ func (x *AdminListCategoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListCategoriesResponse.ProtoReflect.Descriptor instead.
 func (*AdminListCategoriesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{59}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *AdminListCategoriesResponse) GetCategories() []*AdminCategory {
@@ -3909,7 +4005,7 @@ type UpdateCategoryRequest struct {
 
 func (x *UpdateCategoryRequest) Reset() {
 	*x = UpdateCategoryRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[60]
+	mi := &file_mall_product_v1_product_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3921,7 +4017,7 @@ func (x *UpdateCategoryRequest) String() string {
 func (*UpdateCategoryRequest) ProtoMessage() {}
 
 func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[60]
+	mi := &file_mall_product_v1_product_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3934,7 +4030,7 @@ func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{60}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *UpdateCategoryRequest) GetCategoryId() string {
@@ -3981,7 +4077,7 @@ type UpdateCategoryResponse struct {
 
 func (x *UpdateCategoryResponse) Reset() {
 	*x = UpdateCategoryResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[61]
+	mi := &file_mall_product_v1_product_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3993,7 +4089,7 @@ func (x *UpdateCategoryResponse) String() string {
 func (*UpdateCategoryResponse) ProtoMessage() {}
 
 func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[61]
+	mi := &file_mall_product_v1_product_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4006,7 +4102,7 @@ func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{61}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateCategoryResponse) GetCategory() *Category {
@@ -4034,7 +4130,7 @@ type AdminListProductsRequest struct {
 
 func (x *AdminListProductsRequest) Reset() {
 	*x = AdminListProductsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[62]
+	mi := &file_mall_product_v1_product_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4046,7 +4142,7 @@ func (x *AdminListProductsRequest) String() string {
 func (*AdminListProductsRequest) ProtoMessage() {}
 
 func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[62]
+	mi := &file_mall_product_v1_product_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4059,7 +4155,7 @@ func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{62}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *AdminListProductsRequest) GetCategoryId() string {
@@ -4108,7 +4204,7 @@ type AdminListProductsResponse struct {
 
 func (x *AdminListProductsResponse) Reset() {
 	*x = AdminListProductsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[63]
+	mi := &file_mall_product_v1_product_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4120,7 +4216,7 @@ func (x *AdminListProductsResponse) String() string {
 func (*AdminListProductsResponse) ProtoMessage() {}
 
 func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[63]
+	mi := &file_mall_product_v1_product_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4133,7 +4229,7 @@ func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{63}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *AdminListProductsResponse) GetProducts() []*AdminProduct {
@@ -4161,7 +4257,7 @@ type UploadProductImageRequest struct {
 
 func (x *UploadProductImageRequest) Reset() {
 	*x = UploadProductImageRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[64]
+	mi := &file_mall_product_v1_product_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4173,7 +4269,7 @@ func (x *UploadProductImageRequest) String() string {
 func (*UploadProductImageRequest) ProtoMessage() {}
 
 func (x *UploadProductImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[64]
+	mi := &file_mall_product_v1_product_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4186,7 +4282,7 @@ func (x *UploadProductImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadProductImageRequest.ProtoReflect.Descriptor instead.
 func (*UploadProductImageRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{64}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *UploadProductImageRequest) GetData() []byte {
@@ -4205,7 +4301,7 @@ type UploadProductImageResponse struct {
 
 func (x *UploadProductImageResponse) Reset() {
 	*x = UploadProductImageResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[65]
+	mi := &file_mall_product_v1_product_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4217,7 +4313,7 @@ func (x *UploadProductImageResponse) String() string {
 func (*UploadProductImageResponse) ProtoMessage() {}
 
 func (x *UploadProductImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[65]
+	mi := &file_mall_product_v1_product_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4230,7 +4326,7 @@ func (x *UploadProductImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadProductImageResponse.ProtoReflect.Descriptor instead.
 func (*UploadProductImageResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{65}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *UploadProductImageResponse) GetImage() *ProductImage {
@@ -4254,7 +4350,7 @@ type AdjustStockRequest struct {
 
 func (x *AdjustStockRequest) Reset() {
 	*x = AdjustStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[66]
+	mi := &file_mall_product_v1_product_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4266,7 +4362,7 @@ func (x *AdjustStockRequest) String() string {
 func (*AdjustStockRequest) ProtoMessage() {}
 
 func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[66]
+	mi := &file_mall_product_v1_product_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4279,7 +4375,7 @@ func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockRequest.ProtoReflect.Descriptor instead.
 func (*AdjustStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{66}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *AdjustStockRequest) GetAdjustmentId() string {
@@ -4321,7 +4417,7 @@ type AdjustStockResponse struct {
 
 func (x *AdjustStockResponse) Reset() {
 	*x = AdjustStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[67]
+	mi := &file_mall_product_v1_product_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4333,7 +4429,7 @@ func (x *AdjustStockResponse) String() string {
 func (*AdjustStockResponse) ProtoMessage() {}
 
 func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[67]
+	mi := &file_mall_product_v1_product_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4346,7 +4442,7 @@ func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockResponse.ProtoReflect.Descriptor instead.
 func (*AdjustStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{67}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *AdjustStockResponse) GetAdjustment() *StockAdjustment {
@@ -4375,7 +4471,7 @@ type ListStockAdjustmentsRequest struct {
 
 func (x *ListStockAdjustmentsRequest) Reset() {
 	*x = ListStockAdjustmentsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[68]
+	mi := &file_mall_product_v1_product_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4387,7 +4483,7 @@ func (x *ListStockAdjustmentsRequest) String() string {
 func (*ListStockAdjustmentsRequest) ProtoMessage() {}
 
 func (x *ListStockAdjustmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[68]
+	mi := &file_mall_product_v1_product_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4400,7 +4496,7 @@ func (x *ListStockAdjustmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockAdjustmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListStockAdjustmentsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{68}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListStockAdjustmentsRequest) GetProductId() string {
@@ -4436,7 +4532,7 @@ type ListStockAdjustmentsResponse struct {
 
 func (x *ListStockAdjustmentsResponse) Reset() {
 	*x = ListStockAdjustmentsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[69]
+	mi := &file_mall_product_v1_product_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4448,7 +4544,7 @@ func (x *ListStockAdjustmentsResponse) String() string {
 func (*ListStockAdjustmentsResponse) ProtoMessage() {}
 
 func (x *ListStockAdjustmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[69]
+	mi := &file_mall_product_v1_product_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4461,7 +4557,7 @@ func (x *ListStockAdjustmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockAdjustmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListStockAdjustmentsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{69}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListStockAdjustmentsResponse) GetAdjustments() []*StockAdjustment {
@@ -4486,7 +4582,7 @@ type AdminListBannersRequest struct {
 
 func (x *AdminListBannersRequest) Reset() {
 	*x = AdminListBannersRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[70]
+	mi := &file_mall_product_v1_product_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4498,7 +4594,7 @@ func (x *AdminListBannersRequest) String() string {
 func (*AdminListBannersRequest) ProtoMessage() {}
 
 func (x *AdminListBannersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[70]
+	mi := &file_mall_product_v1_product_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4511,7 +4607,7 @@ func (x *AdminListBannersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListBannersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListBannersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{70}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{72}
 }
 
 type AdminListBannersResponse struct {
@@ -4524,7 +4620,7 @@ type AdminListBannersResponse struct {
 
 func (x *AdminListBannersResponse) Reset() {
 	*x = AdminListBannersResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[71]
+	mi := &file_mall_product_v1_product_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4536,7 +4632,7 @@ func (x *AdminListBannersResponse) String() string {
 func (*AdminListBannersResponse) ProtoMessage() {}
 
 func (x *AdminListBannersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[71]
+	mi := &file_mall_product_v1_product_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4549,7 +4645,7 @@ func (x *AdminListBannersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListBannersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListBannersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{71}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *AdminListBannersResponse) GetBanners() []*AdminBanner {
@@ -4568,7 +4664,7 @@ type ReorderBannersRequest struct {
 
 func (x *ReorderBannersRequest) Reset() {
 	*x = ReorderBannersRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[72]
+	mi := &file_mall_product_v1_product_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4580,7 +4676,7 @@ func (x *ReorderBannersRequest) String() string {
 func (*ReorderBannersRequest) ProtoMessage() {}
 
 func (x *ReorderBannersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[72]
+	mi := &file_mall_product_v1_product_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4593,7 +4689,7 @@ func (x *ReorderBannersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReorderBannersRequest.ProtoReflect.Descriptor instead.
 func (*ReorderBannersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{72}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ReorderBannersRequest) GetBannerIds() []string {
@@ -4613,7 +4709,7 @@ type ReorderBannersResponse struct {
 
 func (x *ReorderBannersResponse) Reset() {
 	*x = ReorderBannersResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[73]
+	mi := &file_mall_product_v1_product_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4625,7 +4721,7 @@ func (x *ReorderBannersResponse) String() string {
 func (*ReorderBannersResponse) ProtoMessage() {}
 
 func (x *ReorderBannersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[73]
+	mi := &file_mall_product_v1_product_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4638,7 +4734,7 @@ func (x *ReorderBannersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReorderBannersResponse.ProtoReflect.Descriptor instead.
 func (*ReorderBannersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{73}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ReorderBannersResponse) GetBanners() []*AdminBanner {
@@ -4852,7 +4948,15 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\bquantity\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x01R\bquantity\"_\n" +
 	"\x1dReleaseAllocatedStockResponse\x12>\n" +
-	"\vreservation\x18\x01 \x01(\v2\x1c.mall.product.v1.ReservationR\vreservation\"I\n" +
+	"\vreservation\x18\x01 \x01(\v2\x1c.mall.product.v1.ReservationR\vreservation\"t\n" +
+	"\x17ResizeAllocationRequest\x12.\n" +
+	"\rallocation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fallocationId\x12)\n" +
+	"\bquantity\x18\x02 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x01R\bquantity\"W\n" +
+	"\x18ResizeAllocationResponse\x12;\n" +
+	"\n" +
+	"allocation\x18\x01 \x01(\v2\x1b.mall.product.v1.AllocationR\n" +
+	"allocation\"I\n" +
 	"\x17ReturnAllocationRequest\x12.\n" +
 	"\rallocation_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fallocationId\"W\n" +
 	"\x18ReturnAllocationResponse\x12;\n" +
@@ -5030,7 +5134,7 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x13StockAdjustmentKind\x12%\n" +
 	"!STOCK_ADJUSTMENT_KIND_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cSTOCK_ADJUSTMENT_KIND_ADJUST\x10\x01\x12\x1d\n" +
-	"\x19STOCK_ADJUSTMENT_KIND_SET\x10\x022\xd6\x19\n" +
+	"\x19STOCK_ADJUSTMENT_KIND_SET\x10\x022\xc8\x1a\n" +
 	"\x0eProductService\x12j\n" +
 	"\x0eListCategories\x12&.mall.product.v1.ListCategoriesRequest\x1a'.mall.product.v1.ListCategoriesResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12d\n" +
 	"\fListProducts\x12$.mall.product.v1.ListProductsRequest\x1a%.mall.product.v1.ListProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12^\n" +
@@ -5048,6 +5152,7 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\rAllocateStock\x12%.mall.product.v1.AllocateStockRequest\x1a&.mall.product.v1.AllocateStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12\x7f\n" +
 	"\x15ConfirmAllocatedStock\x12-.mall.product.v1.ConfirmAllocatedStockRequest\x1a..mall.product.v1.ConfirmAllocatedStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12\x7f\n" +
 	"\x15ReleaseAllocatedStock\x12-.mall.product.v1.ReleaseAllocatedStockRequest\x1a..mall.product.v1.ReleaseAllocatedStockResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12p\n" +
+	"\x10ResizeAllocation\x12(.mall.product.v1.ResizeAllocationRequest\x1a).mall.product.v1.ResizeAllocationResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12p\n" +
 	"\x10ReturnAllocation\x12(.mall.product.v1.ReturnAllocationRequest\x1a).mall.product.v1.ReturnAllocationResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12g\n" +
 	"\x0eCreateCategory\x12&.mall.product.v1.CreateCategoryRequest\x1a'.mall.product.v1.CreateCategoryResponse\"\x04\xc8\xf3\x18\x03\x12d\n" +
 	"\rCreateProduct\x12%.mall.product.v1.CreateProductRequest\x1a&.mall.product.v1.CreateProductResponse\"\x04\xc8\xf3\x18\x03\x12d\n" +
@@ -5079,7 +5184,7 @@ func file_mall_product_v1_product_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
+var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
 var file_mall_product_v1_product_proto_goTypes = []any{
 	(ProductStatus)(0),                    // 0: mall.product.v1.ProductStatus
 	(ProductSort)(0),                      // 1: mall.product.v1.ProductSort
@@ -5125,59 +5230,61 @@ var file_mall_product_v1_product_proto_goTypes = []any{
 	(*ConfirmAllocatedStockResponse)(nil), // 41: mall.product.v1.ConfirmAllocatedStockResponse
 	(*ReleaseAllocatedStockRequest)(nil),  // 42: mall.product.v1.ReleaseAllocatedStockRequest
 	(*ReleaseAllocatedStockResponse)(nil), // 43: mall.product.v1.ReleaseAllocatedStockResponse
-	(*ReturnAllocationRequest)(nil),       // 44: mall.product.v1.ReturnAllocationRequest
-	(*ReturnAllocationResponse)(nil),      // 45: mall.product.v1.ReturnAllocationResponse
-	(*CreateCategoryRequest)(nil),         // 46: mall.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),        // 47: mall.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),          // 48: mall.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),         // 49: mall.product.v1.CreateProductResponse
-	(*UpdateProductRequest)(nil),          // 50: mall.product.v1.UpdateProductRequest
-	(*UpdateProductResponse)(nil),         // 51: mall.product.v1.UpdateProductResponse
-	(*SetStockRequest)(nil),               // 52: mall.product.v1.SetStockRequest
-	(*SetStockResponse)(nil),              // 53: mall.product.v1.SetStockResponse
-	(*CreateBannerRequest)(nil),           // 54: mall.product.v1.CreateBannerRequest
-	(*CreateBannerResponse)(nil),          // 55: mall.product.v1.CreateBannerResponse
-	(*UpdateBannerRequest)(nil),           // 56: mall.product.v1.UpdateBannerRequest
-	(*UpdateBannerResponse)(nil),          // 57: mall.product.v1.UpdateBannerResponse
-	(*DeleteBannerRequest)(nil),           // 58: mall.product.v1.DeleteBannerRequest
-	(*DeleteBannerResponse)(nil),          // 59: mall.product.v1.DeleteBannerResponse
-	(*AdminCategory)(nil),                 // 60: mall.product.v1.AdminCategory
-	(*AdminProduct)(nil),                  // 61: mall.product.v1.AdminProduct
-	(*ProductImage)(nil),                  // 62: mall.product.v1.ProductImage
-	(*StockAdjustment)(nil),               // 63: mall.product.v1.StockAdjustment
-	(*AdminBanner)(nil),                   // 64: mall.product.v1.AdminBanner
-	(*AdminListCategoriesRequest)(nil),    // 65: mall.product.v1.AdminListCategoriesRequest
-	(*AdminListCategoriesResponse)(nil),   // 66: mall.product.v1.AdminListCategoriesResponse
-	(*UpdateCategoryRequest)(nil),         // 67: mall.product.v1.UpdateCategoryRequest
-	(*UpdateCategoryResponse)(nil),        // 68: mall.product.v1.UpdateCategoryResponse
-	(*AdminListProductsRequest)(nil),      // 69: mall.product.v1.AdminListProductsRequest
-	(*AdminListProductsResponse)(nil),     // 70: mall.product.v1.AdminListProductsResponse
-	(*UploadProductImageRequest)(nil),     // 71: mall.product.v1.UploadProductImageRequest
-	(*UploadProductImageResponse)(nil),    // 72: mall.product.v1.UploadProductImageResponse
-	(*AdjustStockRequest)(nil),            // 73: mall.product.v1.AdjustStockRequest
-	(*AdjustStockResponse)(nil),           // 74: mall.product.v1.AdjustStockResponse
-	(*ListStockAdjustmentsRequest)(nil),   // 75: mall.product.v1.ListStockAdjustmentsRequest
-	(*ListStockAdjustmentsResponse)(nil),  // 76: mall.product.v1.ListStockAdjustmentsResponse
-	(*AdminListBannersRequest)(nil),       // 77: mall.product.v1.AdminListBannersRequest
-	(*AdminListBannersResponse)(nil),      // 78: mall.product.v1.AdminListBannersResponse
-	(*ReorderBannersRequest)(nil),         // 79: mall.product.v1.ReorderBannersRequest
-	(*ReorderBannersResponse)(nil),        // 80: mall.product.v1.ReorderBannersResponse
-	(*timestamppb.Timestamp)(nil),         // 81: google.protobuf.Timestamp
+	(*ResizeAllocationRequest)(nil),       // 44: mall.product.v1.ResizeAllocationRequest
+	(*ResizeAllocationResponse)(nil),      // 45: mall.product.v1.ResizeAllocationResponse
+	(*ReturnAllocationRequest)(nil),       // 46: mall.product.v1.ReturnAllocationRequest
+	(*ReturnAllocationResponse)(nil),      // 47: mall.product.v1.ReturnAllocationResponse
+	(*CreateCategoryRequest)(nil),         // 48: mall.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),        // 49: mall.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),          // 50: mall.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),         // 51: mall.product.v1.CreateProductResponse
+	(*UpdateProductRequest)(nil),          // 52: mall.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),         // 53: mall.product.v1.UpdateProductResponse
+	(*SetStockRequest)(nil),               // 54: mall.product.v1.SetStockRequest
+	(*SetStockResponse)(nil),              // 55: mall.product.v1.SetStockResponse
+	(*CreateBannerRequest)(nil),           // 56: mall.product.v1.CreateBannerRequest
+	(*CreateBannerResponse)(nil),          // 57: mall.product.v1.CreateBannerResponse
+	(*UpdateBannerRequest)(nil),           // 58: mall.product.v1.UpdateBannerRequest
+	(*UpdateBannerResponse)(nil),          // 59: mall.product.v1.UpdateBannerResponse
+	(*DeleteBannerRequest)(nil),           // 60: mall.product.v1.DeleteBannerRequest
+	(*DeleteBannerResponse)(nil),          // 61: mall.product.v1.DeleteBannerResponse
+	(*AdminCategory)(nil),                 // 62: mall.product.v1.AdminCategory
+	(*AdminProduct)(nil),                  // 63: mall.product.v1.AdminProduct
+	(*ProductImage)(nil),                  // 64: mall.product.v1.ProductImage
+	(*StockAdjustment)(nil),               // 65: mall.product.v1.StockAdjustment
+	(*AdminBanner)(nil),                   // 66: mall.product.v1.AdminBanner
+	(*AdminListCategoriesRequest)(nil),    // 67: mall.product.v1.AdminListCategoriesRequest
+	(*AdminListCategoriesResponse)(nil),   // 68: mall.product.v1.AdminListCategoriesResponse
+	(*UpdateCategoryRequest)(nil),         // 69: mall.product.v1.UpdateCategoryRequest
+	(*UpdateCategoryResponse)(nil),        // 70: mall.product.v1.UpdateCategoryResponse
+	(*AdminListProductsRequest)(nil),      // 71: mall.product.v1.AdminListProductsRequest
+	(*AdminListProductsResponse)(nil),     // 72: mall.product.v1.AdminListProductsResponse
+	(*UploadProductImageRequest)(nil),     // 73: mall.product.v1.UploadProductImageRequest
+	(*UploadProductImageResponse)(nil),    // 74: mall.product.v1.UploadProductImageResponse
+	(*AdjustStockRequest)(nil),            // 75: mall.product.v1.AdjustStockRequest
+	(*AdjustStockResponse)(nil),           // 76: mall.product.v1.AdjustStockResponse
+	(*ListStockAdjustmentsRequest)(nil),   // 77: mall.product.v1.ListStockAdjustmentsRequest
+	(*ListStockAdjustmentsResponse)(nil),  // 78: mall.product.v1.ListStockAdjustmentsResponse
+	(*AdminListBannersRequest)(nil),       // 79: mall.product.v1.AdminListBannersRequest
+	(*AdminListBannersResponse)(nil),      // 80: mall.product.v1.AdminListBannersResponse
+	(*ReorderBannersRequest)(nil),         // 81: mall.product.v1.ReorderBannersRequest
+	(*ReorderBannersResponse)(nil),        // 82: mall.product.v1.ReorderBannersResponse
+	(*timestamppb.Timestamp)(nil),         // 83: google.protobuf.Timestamp
 }
 var file_mall_product_v1_product_proto_depIdxs = []int32{
 	0,  // 0: mall.product.v1.Product.status:type_name -> mall.product.v1.ProductStatus
-	81, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
-	81, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
+	83, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	83, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: mall.product.v1.ProductSpec.status:type_name -> mall.product.v1.ProductStatus
-	81, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
-	81, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
-	81, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
-	81, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
+	83, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
+	83, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
+	83, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
+	83, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
 	3,  // 9: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
 	13, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
-	81, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	81, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
+	83, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	83, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
 	1,  // 14: mall.product.v1.ListProductsRequest.sort:type_name -> mall.product.v1.ProductSort
 	8,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
@@ -5193,104 +5300,107 @@ var file_mall_product_v1_product_proto_depIdxs = []int32{
 	14, // 25: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
 	14, // 26: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
 	4,  // 27: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
-	81, // 28: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
-	81, // 29: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
+	83, // 28: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
+	83, // 29: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
 	37, // 30: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
 	14, // 31: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
 	14, // 32: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	37, // 33: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
-	7,  // 34: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
-	9,  // 35: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	8,  // 36: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
-	9,  // 37: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	8,  // 38: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
-	8,  // 39: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
-	11, // 40: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	10, // 41: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	11, // 42: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	10, // 43: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	7,  // 44: mall.product.v1.AdminCategory.category:type_name -> mall.product.v1.Category
-	8,  // 45: mall.product.v1.AdminProduct.product:type_name -> mall.product.v1.Product
-	81, // 46: mall.product.v1.ProductImage.created_at:type_name -> google.protobuf.Timestamp
-	6,  // 47: mall.product.v1.StockAdjustment.kind:type_name -> mall.product.v1.StockAdjustmentKind
-	81, // 48: mall.product.v1.StockAdjustment.created_at:type_name -> google.protobuf.Timestamp
-	10, // 49: mall.product.v1.AdminBanner.banner:type_name -> mall.product.v1.Banner
-	5,  // 50: mall.product.v1.AdminBanner.state:type_name -> mall.product.v1.BannerState
-	60, // 51: mall.product.v1.AdminListCategoriesResponse.categories:type_name -> mall.product.v1.AdminCategory
-	7,  // 52: mall.product.v1.UpdateCategoryResponse.category:type_name -> mall.product.v1.Category
-	0,  // 53: mall.product.v1.AdminListProductsRequest.status:type_name -> mall.product.v1.ProductStatus
-	61, // 54: mall.product.v1.AdminListProductsResponse.products:type_name -> mall.product.v1.AdminProduct
-	62, // 55: mall.product.v1.UploadProductImageResponse.image:type_name -> mall.product.v1.ProductImage
-	63, // 56: mall.product.v1.AdjustStockResponse.adjustment:type_name -> mall.product.v1.StockAdjustment
-	8,  // 57: mall.product.v1.AdjustStockResponse.product:type_name -> mall.product.v1.Product
-	63, // 58: mall.product.v1.ListStockAdjustmentsResponse.adjustments:type_name -> mall.product.v1.StockAdjustment
-	64, // 59: mall.product.v1.AdminListBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
-	64, // 60: mall.product.v1.ReorderBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
-	15, // 61: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
-	17, // 62: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
-	19, // 63: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
-	21, // 64: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
-	23, // 65: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
-	25, // 66: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
-	27, // 67: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
-	29, // 68: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
-	31, // 69: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
-	33, // 70: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
-	35, // 71: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
-	38, // 72: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
-	40, // 73: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
-	42, // 74: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
-	44, // 75: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
-	46, // 76: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
-	48, // 77: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
-	50, // 78: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
-	52, // 79: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
-	54, // 80: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
-	56, // 81: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
-	58, // 82: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
-	65, // 83: mall.product.v1.ProductService.AdminListCategories:input_type -> mall.product.v1.AdminListCategoriesRequest
-	67, // 84: mall.product.v1.ProductService.UpdateCategory:input_type -> mall.product.v1.UpdateCategoryRequest
-	69, // 85: mall.product.v1.ProductService.AdminListProducts:input_type -> mall.product.v1.AdminListProductsRequest
-	71, // 86: mall.product.v1.ProductService.UploadProductImage:input_type -> mall.product.v1.UploadProductImageRequest
-	73, // 87: mall.product.v1.ProductService.AdjustStock:input_type -> mall.product.v1.AdjustStockRequest
-	75, // 88: mall.product.v1.ProductService.ListStockAdjustments:input_type -> mall.product.v1.ListStockAdjustmentsRequest
-	77, // 89: mall.product.v1.ProductService.AdminListBanners:input_type -> mall.product.v1.AdminListBannersRequest
-	79, // 90: mall.product.v1.ProductService.ReorderBanners:input_type -> mall.product.v1.ReorderBannersRequest
-	16, // 91: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
-	18, // 92: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
-	20, // 93: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
-	22, // 94: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
-	24, // 95: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
-	26, // 96: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
-	28, // 97: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
-	30, // 98: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
-	32, // 99: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
-	34, // 100: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
-	36, // 101: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
-	39, // 102: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
-	41, // 103: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
-	43, // 104: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
-	45, // 105: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
-	47, // 106: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
-	49, // 107: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
-	51, // 108: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
-	53, // 109: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
-	55, // 110: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
-	57, // 111: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
-	59, // 112: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
-	66, // 113: mall.product.v1.ProductService.AdminListCategories:output_type -> mall.product.v1.AdminListCategoriesResponse
-	68, // 114: mall.product.v1.ProductService.UpdateCategory:output_type -> mall.product.v1.UpdateCategoryResponse
-	70, // 115: mall.product.v1.ProductService.AdminListProducts:output_type -> mall.product.v1.AdminListProductsResponse
-	72, // 116: mall.product.v1.ProductService.UploadProductImage:output_type -> mall.product.v1.UploadProductImageResponse
-	74, // 117: mall.product.v1.ProductService.AdjustStock:output_type -> mall.product.v1.AdjustStockResponse
-	76, // 118: mall.product.v1.ProductService.ListStockAdjustments:output_type -> mall.product.v1.ListStockAdjustmentsResponse
-	78, // 119: mall.product.v1.ProductService.AdminListBanners:output_type -> mall.product.v1.AdminListBannersResponse
-	80, // 120: mall.product.v1.ProductService.ReorderBanners:output_type -> mall.product.v1.ReorderBannersResponse
-	91, // [91:121] is the sub-list for method output_type
-	61, // [61:91] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	37, // 33: mall.product.v1.ResizeAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	37, // 34: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	7,  // 35: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
+	9,  // 36: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	8,  // 37: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
+	9,  // 38: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	8,  // 39: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
+	8,  // 40: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
+	11, // 41: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	10, // 42: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	11, // 43: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	10, // 44: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	7,  // 45: mall.product.v1.AdminCategory.category:type_name -> mall.product.v1.Category
+	8,  // 46: mall.product.v1.AdminProduct.product:type_name -> mall.product.v1.Product
+	83, // 47: mall.product.v1.ProductImage.created_at:type_name -> google.protobuf.Timestamp
+	6,  // 48: mall.product.v1.StockAdjustment.kind:type_name -> mall.product.v1.StockAdjustmentKind
+	83, // 49: mall.product.v1.StockAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	10, // 50: mall.product.v1.AdminBanner.banner:type_name -> mall.product.v1.Banner
+	5,  // 51: mall.product.v1.AdminBanner.state:type_name -> mall.product.v1.BannerState
+	62, // 52: mall.product.v1.AdminListCategoriesResponse.categories:type_name -> mall.product.v1.AdminCategory
+	7,  // 53: mall.product.v1.UpdateCategoryResponse.category:type_name -> mall.product.v1.Category
+	0,  // 54: mall.product.v1.AdminListProductsRequest.status:type_name -> mall.product.v1.ProductStatus
+	63, // 55: mall.product.v1.AdminListProductsResponse.products:type_name -> mall.product.v1.AdminProduct
+	64, // 56: mall.product.v1.UploadProductImageResponse.image:type_name -> mall.product.v1.ProductImage
+	65, // 57: mall.product.v1.AdjustStockResponse.adjustment:type_name -> mall.product.v1.StockAdjustment
+	8,  // 58: mall.product.v1.AdjustStockResponse.product:type_name -> mall.product.v1.Product
+	65, // 59: mall.product.v1.ListStockAdjustmentsResponse.adjustments:type_name -> mall.product.v1.StockAdjustment
+	66, // 60: mall.product.v1.AdminListBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
+	66, // 61: mall.product.v1.ReorderBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
+	15, // 62: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
+	17, // 63: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
+	19, // 64: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
+	21, // 65: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
+	23, // 66: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
+	25, // 67: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
+	27, // 68: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
+	29, // 69: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
+	31, // 70: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
+	33, // 71: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
+	35, // 72: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
+	38, // 73: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
+	40, // 74: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
+	42, // 75: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
+	44, // 76: mall.product.v1.ProductService.ResizeAllocation:input_type -> mall.product.v1.ResizeAllocationRequest
+	46, // 77: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
+	48, // 78: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
+	50, // 79: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
+	52, // 80: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
+	54, // 81: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
+	56, // 82: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
+	58, // 83: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
+	60, // 84: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
+	67, // 85: mall.product.v1.ProductService.AdminListCategories:input_type -> mall.product.v1.AdminListCategoriesRequest
+	69, // 86: mall.product.v1.ProductService.UpdateCategory:input_type -> mall.product.v1.UpdateCategoryRequest
+	71, // 87: mall.product.v1.ProductService.AdminListProducts:input_type -> mall.product.v1.AdminListProductsRequest
+	73, // 88: mall.product.v1.ProductService.UploadProductImage:input_type -> mall.product.v1.UploadProductImageRequest
+	75, // 89: mall.product.v1.ProductService.AdjustStock:input_type -> mall.product.v1.AdjustStockRequest
+	77, // 90: mall.product.v1.ProductService.ListStockAdjustments:input_type -> mall.product.v1.ListStockAdjustmentsRequest
+	79, // 91: mall.product.v1.ProductService.AdminListBanners:input_type -> mall.product.v1.AdminListBannersRequest
+	81, // 92: mall.product.v1.ProductService.ReorderBanners:input_type -> mall.product.v1.ReorderBannersRequest
+	16, // 93: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
+	18, // 94: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
+	20, // 95: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
+	22, // 96: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
+	24, // 97: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
+	26, // 98: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
+	28, // 99: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
+	30, // 100: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
+	32, // 101: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
+	34, // 102: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
+	36, // 103: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
+	39, // 104: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
+	41, // 105: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
+	43, // 106: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
+	45, // 107: mall.product.v1.ProductService.ResizeAllocation:output_type -> mall.product.v1.ResizeAllocationResponse
+	47, // 108: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
+	49, // 109: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
+	51, // 110: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
+	53, // 111: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
+	55, // 112: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
+	57, // 113: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
+	59, // 114: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
+	61, // 115: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
+	68, // 116: mall.product.v1.ProductService.AdminListCategories:output_type -> mall.product.v1.AdminListCategoriesResponse
+	70, // 117: mall.product.v1.ProductService.UpdateCategory:output_type -> mall.product.v1.UpdateCategoryResponse
+	72, // 118: mall.product.v1.ProductService.AdminListProducts:output_type -> mall.product.v1.AdminListProductsResponse
+	74, // 119: mall.product.v1.ProductService.UploadProductImage:output_type -> mall.product.v1.UploadProductImageResponse
+	76, // 120: mall.product.v1.ProductService.AdjustStock:output_type -> mall.product.v1.AdjustStockResponse
+	78, // 121: mall.product.v1.ProductService.ListStockAdjustments:output_type -> mall.product.v1.ListStockAdjustmentsResponse
+	80, // 122: mall.product.v1.ProductService.AdminListBanners:output_type -> mall.product.v1.AdminListBannersResponse
+	82, // 123: mall.product.v1.ProductService.ReorderBanners:output_type -> mall.product.v1.ReorderBannersResponse
+	93, // [93:124] is the sub-list for method output_type
+	62, // [62:93] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_mall_product_v1_product_proto_init() }
@@ -5304,7 +5414,7 @@ func file_mall_product_v1_product_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_product_v1_product_proto_rawDesc), len(file_mall_product_v1_product_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   74,
+			NumMessages:   76,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,8 @@ const (
 	EventState_EVENT_STATE_UPCOMING    EventState = 1
 	EventState_EVENT_STATE_LIVE        EventState = 2
 	EventState_EVENT_STATE_ENDED       EventState = 3
+	// Created and not published yet: only operators see it.
+	EventState_EVENT_STATE_PREVIEW EventState = 4
 )
 
 // Enum value maps for EventState.
@@ -43,12 +45,14 @@ var (
 		1: "EVENT_STATE_UPCOMING",
 		2: "EVENT_STATE_LIVE",
 		3: "EVENT_STATE_ENDED",
+		4: "EVENT_STATE_PREVIEW",
 	}
 	EventState_value = map[string]int32{
 		"EVENT_STATE_UNSPECIFIED": 0,
 		"EVENT_STATE_UPCOMING":    1,
 		"EVENT_STATE_LIVE":        2,
 		"EVENT_STATE_ENDED":       3,
+		"EVENT_STATE_PREVIEW":     4,
 	}
 )
 
@@ -150,11 +154,17 @@ type FlashSaleEvent struct {
 	// Live from Valkey; 0 means sold out.
 	RemainingStock int64 `protobuf:"varint,8,opt,name=remaining_stock,json=remainingStock,proto3" json:"remaining_stock,omitempty"`
 	// Units one user may buy in this event (in one purchase).
-	PerUserLimit  int32                  `protobuf:"varint,9,opt,name=per_user_limit,json=perUserLimit,proto3" json:"per_user_limit,omitempty"`
-	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
-	EndsAt        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
-	State         EventState             `protobuf:"varint,12,opt,name=state,proto3,enum=mall.seckill.v1.EventState" json:"state,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	PerUserLimit int32                  `protobuf:"varint,9,opt,name=per_user_limit,json=perUserLimit,proto3" json:"per_user_limit,omitempty"`
+	StartsAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt       *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	State        EventState             `protobuf:"varint,12,opt,name=state,proto3,enum=mall.seckill.v1.EventState" json:"state,omitempty"`
+	CreatedAt    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When it went on the storefront; unset in preview.
+	PublishedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	// When its left-over units went back to the product, and how many
+	// (operators' listings only).
+	SettledAt     *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
+	ReturnedUnits int64                  `protobuf:"varint,16,opt,name=returned_units,json=returnedUnits,proto3" json:"returned_units,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -280,9 +290,31 @@ func (x *FlashSaleEvent) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *FlashSaleEvent) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+func (x *FlashSaleEvent) GetSettledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SettledAt
+	}
+	return nil
+}
+
+func (x *FlashSaleEvent) GetReturnedUnits() int64 {
+	if x != nil {
+		return x.ReturnedUnits
+	}
+	return 0
+}
+
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Any of these states; empty means UPCOMING and LIVE.
+	// Any of these states; empty means UPCOMING and LIVE. Sales in preview
+	// are not listed to shoppers.
 	States []EventState `protobuf:"varint,1,rep,packed,name=states,proto3,enum=mall.seckill.v1.EventState" json:"states,omitempty"`
 	// Only the events of this product when set (the product page).
 	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
@@ -878,6 +910,864 @@ func (x *CreateEventResponse) GetEvent() *FlashSaleEvent {
 	return nil
 }
 
+type AdminListEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Any of these states (PREVIEW: not published; the others: published,
+	// by window); empty means all.
+	States    []EventState `protobuf:"varint,1,rep,packed,name=states,proto3,enum=mall.seckill.v1.EventState" json:"states,omitempty"`
+	ProductId string       `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// 0 means the server default (20).
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListEventsRequest) Reset() {
+	*x = AdminListEventsRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListEventsRequest) ProtoMessage() {}
+
+func (x *AdminListEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListEventsRequest.ProtoReflect.Descriptor instead.
+func (*AdminListEventsRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AdminListEventsRequest) GetStates() []EventState {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *AdminListEventsRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *AdminListEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *AdminListEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type AdminListEventsResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Events []*FlashSaleEvent      `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// Empty when there are no more pages.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminListEventsResponse) Reset() {
+	*x = AdminListEventsResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminListEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminListEventsResponse) ProtoMessage() {}
+
+func (x *AdminListEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminListEventsResponse.ProtoReflect.Descriptor instead.
+func (*AdminListEventsResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AdminListEventsResponse) GetEvents() []*FlashSaleEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *AdminListEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UpdateEventRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	EventId string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Each field set is changed; unset ones stay.
+	PriceCents   *int64                 `protobuf:"varint,2,opt,name=price_cents,json=priceCents,proto3,oneof" json:"price_cents,omitempty"`
+	Stock        *int64                 `protobuf:"varint,3,opt,name=stock,proto3,oneof" json:"stock,omitempty"`
+	PerUserLimit *int32                 `protobuf:"varint,4,opt,name=per_user_limit,json=perUserLimit,proto3,oneof" json:"per_user_limit,omitempty"`
+	StartsAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	// Display title; empty leaves it.
+	Title         string `protobuf:"bytes,7,opt,name=title,proto3" json:"title,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateEventRequest) Reset() {
+	*x = UpdateEventRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateEventRequest) ProtoMessage() {}
+
+func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateEventRequest.ProtoReflect.Descriptor instead.
+func (*UpdateEventRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateEventRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *UpdateEventRequest) GetPriceCents() int64 {
+	if x != nil && x.PriceCents != nil {
+		return *x.PriceCents
+	}
+	return 0
+}
+
+func (x *UpdateEventRequest) GetStock() int64 {
+	if x != nil && x.Stock != nil {
+		return *x.Stock
+	}
+	return 0
+}
+
+func (x *UpdateEventRequest) GetPerUserLimit() int32 {
+	if x != nil && x.PerUserLimit != nil {
+		return *x.PerUserLimit
+	}
+	return 0
+}
+
+func (x *UpdateEventRequest) GetStartsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartsAt
+	}
+	return nil
+}
+
+func (x *UpdateEventRequest) GetEndsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndsAt
+	}
+	return nil
+}
+
+func (x *UpdateEventRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+type UpdateEventResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *FlashSaleEvent        `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateEventResponse) Reset() {
+	*x = UpdateEventResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateEventResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateEventResponse) ProtoMessage() {}
+
+func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateEventResponse.ProtoReflect.Descriptor instead.
+func (*UpdateEventResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateEventResponse) GetEvent() *FlashSaleEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+type PublishEventRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishEventRequest) Reset() {
+	*x = PublishEventRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishEventRequest) ProtoMessage() {}
+
+func (x *PublishEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishEventRequest.ProtoReflect.Descriptor instead.
+func (*PublishEventRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PublishEventRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+type PublishEventResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *FlashSaleEvent        `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishEventResponse) Reset() {
+	*x = PublishEventResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishEventResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishEventResponse) ProtoMessage() {}
+
+func (x *PublishEventResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishEventResponse.ProtoReflect.Descriptor instead.
+func (*PublishEventResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PublishEventResponse) GetEvent() *FlashSaleEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+type EndEventRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndEventRequest) Reset() {
+	*x = EndEventRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndEventRequest) ProtoMessage() {}
+
+func (x *EndEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndEventRequest.ProtoReflect.Descriptor instead.
+func (*EndEventRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *EndEventRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+type EndEventResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *FlashSaleEvent        `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndEventResponse) Reset() {
+	*x = EndEventResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndEventResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndEventResponse) ProtoMessage() {}
+
+func (x *EndEventResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndEventResponse.ProtoReflect.Descriptor instead.
+func (*EndEventResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *EndEventResponse) GetEvent() *FlashSaleEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+type GetEventDashboardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEventDashboardRequest) Reset() {
+	*x = GetEventDashboardRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEventDashboardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEventDashboardRequest) ProtoMessage() {}
+
+func (x *GetEventDashboardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEventDashboardRequest.ProtoReflect.Descriptor instead.
+func (*GetEventDashboardRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetEventDashboardRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+// AdmissionCounts are purchase attempts by outcome.
+type AdmissionCounts struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Accepted int64                  `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	SoldOut  int64                  `protobuf:"varint,2,opt,name=sold_out,json=soldOut,proto3" json:"sold_out,omitempty"`
+	// Per-user limit: bought already, or more units than one buyer may buy.
+	LimitReached int64 `protobuf:"varint,3,opt,name=limit_reached,json=limitReached,proto3" json:"limit_reached,omitempty"`
+	RateLimited  int64 `protobuf:"varint,4,opt,name=rate_limited,json=rateLimited,proto3" json:"rate_limited,omitempty"`
+	NotStarted   int64 `protobuf:"varint,5,opt,name=not_started,json=notStarted,proto3" json:"not_started,omitempty"`
+	Ended        int64 `protobuf:"varint,6,opt,name=ended,proto3" json:"ended,omitempty"`
+	// Address refused, sale recovering, queue or Valkey unavailable.
+	Other         int64 `protobuf:"varint,7,opt,name=other,proto3" json:"other,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdmissionCounts) Reset() {
+	*x = AdmissionCounts{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdmissionCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdmissionCounts) ProtoMessage() {}
+
+func (x *AdmissionCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdmissionCounts.ProtoReflect.Descriptor instead.
+func (*AdmissionCounts) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AdmissionCounts) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *AdmissionCounts) GetSoldOut() int64 {
+	if x != nil {
+		return x.SoldOut
+	}
+	return 0
+}
+
+func (x *AdmissionCounts) GetLimitReached() int64 {
+	if x != nil {
+		return x.LimitReached
+	}
+	return 0
+}
+
+func (x *AdmissionCounts) GetRateLimited() int64 {
+	if x != nil {
+		return x.RateLimited
+	}
+	return 0
+}
+
+func (x *AdmissionCounts) GetNotStarted() int64 {
+	if x != nil {
+		return x.NotStarted
+	}
+	return 0
+}
+
+func (x *AdmissionCounts) GetEnded() int64 {
+	if x != nil {
+		return x.Ended
+	}
+	return 0
+}
+
+func (x *AdmissionCounts) GetOther() int64 {
+	if x != nil {
+		return x.Other
+	}
+	return 0
+}
+
+// AdmissionSecond is one second of a sale's admissions.
+type AdmissionSecond struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
+	Counts        *AdmissionCounts       `protobuf:"bytes,2,opt,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdmissionSecond) Reset() {
+	*x = AdmissionSecond{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdmissionSecond) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdmissionSecond) ProtoMessage() {}
+
+func (x *AdmissionSecond) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdmissionSecond.ProtoReflect.Descriptor instead.
+func (*AdmissionSecond) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AdmissionSecond) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *AdmissionSecond) GetCounts() *AdmissionCounts {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+// PartitionLag is how far the order writers are behind on one partition.
+type PartitionLag struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Topic           string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition       int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	EndOffset       int64                  `protobuf:"varint,3,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
+	CommittedOffset int64                  `protobuf:"varint,4,opt,name=committed_offset,json=committedOffset,proto3" json:"committed_offset,omitempty"`
+	Lag             int64                  `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *PartitionLag) Reset() {
+	*x = PartitionLag{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionLag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionLag) ProtoMessage() {}
+
+func (x *PartitionLag) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionLag.ProtoReflect.Descriptor instead.
+func (*PartitionLag) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *PartitionLag) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *PartitionLag) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetEndOffset() int64 {
+	if x != nil {
+		return x.EndOffset
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetCommittedOffset() int64 {
+	if x != nil {
+		return x.CommittedOffset
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetLag() int64 {
+	if x != nil {
+		return x.Lag
+	}
+	return 0
+}
+
+type GetEventDashboardResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// With remaining_stock live from Valkey.
+	Event *FlashSaleEvent `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	// The last 60 seconds, oldest first, one entry per second.
+	Admissions []*AdmissionSecond `protobuf:"bytes,2,rep,name=admissions,proto3" json:"admissions,omitempty"`
+	// Since the sale was created.
+	AdmissionsTotal *AdmissionCounts `protobuf:"bytes,3,opt,name=admissions_total,json=admissionsTotal,proto3" json:"admissions_total,omitempty"`
+	// Records the writers' consumer group has not committed yet, summed
+	// over the purchases topic's partitions (every sale shares them); -1
+	// when Kafka did not answer.
+	WriterLag           int64           `protobuf:"varint,4,opt,name=writer_lag,json=writerLag,proto3" json:"writer_lag,omitempty"`
+	WriterLagPartitions []*PartitionLag `protobuf:"bytes,5,rep,name=writer_lag_partitions,json=writerLagPartitions,proto3" json:"writer_lag_partitions,omitempty"`
+	// Orders the writers wrote for this sale (every status), and their units.
+	OrdersWritten int64 `protobuf:"varint,6,opt,name=orders_written,json=ordersWritten,proto3" json:"orders_written,omitempty"`
+	UnitsOrdered  int64 `protobuf:"varint,7,opt,name=units_ordered,json=unitsOrdered,proto3" json:"units_ordered,omitempty"`
+	// Orders paid (paid, shipped, delivered, completed or refunded).
+	OrdersPaid int64 `protobuf:"varint,8,opt,name=orders_paid,json=ordersPaid,proto3" json:"orders_paid,omitempty"`
+	// orders_paid / orders_written; 0 before any order.
+	PaymentConversion float64 `protobuf:"fixed64,9,opt,name=payment_conversion,json=paymentConversion,proto3" json:"payment_conversion,omitempty"`
+	// Orders cancelled unpaid (their units came back to the sale), and units.
+	OrdersExpired int64 `protobuf:"varint,10,opt,name=orders_expired,json=ordersExpired,proto3" json:"orders_expired,omitempty"`
+	UnitsExpired  int64 `protobuf:"varint,11,opt,name=units_expired,json=unitsExpired,proto3" json:"units_expired,omitempty"`
+	// Units sold again after coming back: ordered beyond the sale's stock.
+	UnitsResold   int64                  `protobuf:"varint,12,opt,name=units_resold,json=unitsResold,proto3" json:"units_resold,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEventDashboardResponse) Reset() {
+	*x = GetEventDashboardResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEventDashboardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEventDashboardResponse) ProtoMessage() {}
+
+func (x *GetEventDashboardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEventDashboardResponse.ProtoReflect.Descriptor instead.
+func (*GetEventDashboardResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetEventDashboardResponse) GetEvent() *FlashSaleEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *GetEventDashboardResponse) GetAdmissions() []*AdmissionSecond {
+	if x != nil {
+		return x.Admissions
+	}
+	return nil
+}
+
+func (x *GetEventDashboardResponse) GetAdmissionsTotal() *AdmissionCounts {
+	if x != nil {
+		return x.AdmissionsTotal
+	}
+	return nil
+}
+
+func (x *GetEventDashboardResponse) GetWriterLag() int64 {
+	if x != nil {
+		return x.WriterLag
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetWriterLagPartitions() []*PartitionLag {
+	if x != nil {
+		return x.WriterLagPartitions
+	}
+	return nil
+}
+
+func (x *GetEventDashboardResponse) GetOrdersWritten() int64 {
+	if x != nil {
+		return x.OrdersWritten
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetUnitsOrdered() int64 {
+	if x != nil {
+		return x.UnitsOrdered
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetOrdersPaid() int64 {
+	if x != nil {
+		return x.OrdersPaid
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetPaymentConversion() float64 {
+	if x != nil {
+		return x.PaymentConversion
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetOrdersExpired() int64 {
+	if x != nil {
+		return x.OrdersExpired
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetUnitsExpired() int64 {
+	if x != nil {
+		return x.UnitsExpired
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetUnitsResold() int64 {
+	if x != nil {
+		return x.UnitsResold
+	}
+	return 0
+}
+
+func (x *GetEventDashboardResponse) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 // PurchaseResult is the outcome of one written purchase.
 type PurchaseResult struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -894,7 +1784,7 @@ type PurchaseResult struct {
 
 func (x *PurchaseResult) Reset() {
 	*x = PurchaseResult{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +1796,7 @@ func (x *PurchaseResult) String() string {
 func (*PurchaseResult) ProtoMessage() {}
 
 func (x *PurchaseResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,7 +1809,7 @@ func (x *PurchaseResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurchaseResult.ProtoReflect.Descriptor instead.
 func (*PurchaseResult) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{11}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PurchaseResult) GetTicket() string {
@@ -966,7 +1856,7 @@ type RecordPurchaseResultsRequest struct {
 
 func (x *RecordPurchaseResultsRequest) Reset() {
 	*x = RecordPurchaseResultsRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1868,7 @@ func (x *RecordPurchaseResultsRequest) String() string {
 func (*RecordPurchaseResultsRequest) ProtoMessage() {}
 
 func (x *RecordPurchaseResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1881,7 @@ func (x *RecordPurchaseResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPurchaseResultsRequest.ProtoReflect.Descriptor instead.
 func (*RecordPurchaseResultsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{12}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RecordPurchaseResultsRequest) GetResults() []*PurchaseResult {
@@ -1009,7 +1899,7 @@ type RecordPurchaseResultsResponse struct {
 
 func (x *RecordPurchaseResultsResponse) Reset() {
 	*x = RecordPurchaseResultsResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1021,7 +1911,7 @@ func (x *RecordPurchaseResultsResponse) String() string {
 func (*RecordPurchaseResultsResponse) ProtoMessage() {}
 
 func (x *RecordPurchaseResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1034,7 +1924,7 @@ func (x *RecordPurchaseResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPurchaseResultsResponse.ProtoReflect.Descriptor instead.
 func (*RecordPurchaseResultsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{13}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{26}
 }
 
 type ReleasePurchaseRequest struct {
@@ -1049,7 +1939,7 @@ type ReleasePurchaseRequest struct {
 
 func (x *ReleasePurchaseRequest) Reset() {
 	*x = ReleasePurchaseRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1951,7 @@ func (x *ReleasePurchaseRequest) String() string {
 func (*ReleasePurchaseRequest) ProtoMessage() {}
 
 func (x *ReleasePurchaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1964,7 @@ func (x *ReleasePurchaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePurchaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleasePurchaseRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{14}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReleasePurchaseRequest) GetEventId() string {
@@ -1115,7 +2005,7 @@ type ReleasePurchaseResponse struct {
 
 func (x *ReleasePurchaseResponse) Reset() {
 	*x = ReleasePurchaseResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1127,7 +2017,7 @@ func (x *ReleasePurchaseResponse) String() string {
 func (*ReleasePurchaseResponse) ProtoMessage() {}
 
 func (x *ReleasePurchaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1140,7 +2030,7 @@ func (x *ReleasePurchaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePurchaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleasePurchaseResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{15}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReleasePurchaseResponse) GetReleased() bool {
@@ -1158,7 +2048,7 @@ type SettleSalesRequest struct {
 
 func (x *SettleSalesRequest) Reset() {
 	*x = SettleSalesRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +2060,7 @@ func (x *SettleSalesRequest) String() string {
 func (*SettleSalesRequest) ProtoMessage() {}
 
 func (x *SettleSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +2073,7 @@ func (x *SettleSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleSalesRequest.ProtoReflect.Descriptor instead.
 func (*SettleSalesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{16}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{29}
 }
 
 type SettleSalesResponse struct {
@@ -1200,7 +2090,7 @@ type SettleSalesResponse struct {
 
 func (x *SettleSalesResponse) Reset() {
 	*x = SettleSalesResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +2102,7 @@ func (x *SettleSalesResponse) String() string {
 func (*SettleSalesResponse) ProtoMessage() {}
 
 func (x *SettleSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +2115,7 @@ func (x *SettleSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleSalesResponse.ProtoReflect.Descriptor instead.
 func (*SettleSalesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{17}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SettleSalesResponse) GetSettledEventIds() []string {
@@ -1253,7 +2143,7 @@ var File_mall_seckill_v1_seckill_proto protoreflect.FileDescriptor
 
 const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\n" +
-	"\x1dmall/seckill/v1/seckill.proto\x12\x0fmall.seckill.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmall/common/v1/access.proto\"\x9c\x04\n" +
+	"\x1dmall/seckill/v1/seckill.proto\x12\x0fmall.seckill.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bmall/common/v1/access.proto\"\xbd\x05\n" +
 	"\x0eFlashSaleEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1d\n" +
 	"\n" +
@@ -1272,9 +2162,13 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\aends_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x121\n" +
 	"\x05state\x18\f \x01(\x0e2\x1b.mall.seckill.v1.EventStateR\x05state\x129\n" +
 	"\n" +
-	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xd6\x01\n" +
-	"\x11ListEventsRequest\x12H\n" +
-	"\x06states\x18\x01 \x03(\x0e2\x1b.mall.seckill.v1.EventStateB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x12&\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12=\n" +
+	"\fpublished_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x129\n" +
+	"\n" +
+	"settled_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tsettledAt\x12%\n" +
+	"\x0ereturned_units\x18\x10 \x01(\x03R\rreturnedUnits\"\xd8\x01\n" +
+	"\x11ListEventsRequest\x12J\n" +
+	"\x06states\x18\x01 \x03(\x0e2\x1b.mall.seckill.v1.EventStateB\x15\xbaH\x12\x92\x01\x0f\x10\x03\x18\x01\"\t\x82\x01\x06\x10\x01 \x00 \x04R\x06states\x12&\n" +
 	"\n" +
 	"product_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\tproductId\x12&\n" +
 	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -1318,7 +2212,80 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x05title\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title:S\xbaHP\x1aN\n" +
 	"\fevent.window\x12\x1fends_at must be after starts_at\x1a\x1dthis.ends_at > this.starts_at\"L\n" +
 	"\x13CreateEventResponse\x125\n" +
-	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\"\x84\x02\n" +
+	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\"\xdb\x01\n" +
+	"\x16AdminListEventsRequest\x12H\n" +
+	"\x06states\x18\x01 \x03(\x0e2\x1b.mall.seckill.v1.EventStateB\x13\xbaH\x10\x92\x01\r\x10\x04\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x12&\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\tproductId\x12&\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"z\n" +
+	"\x17AdminListEventsResponse\x127\n" +
+	"\x06events\x18\x01 \x03(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x04\n" +
+	"\x12UpdateEventRequest\x12$\n" +
+	"\bevent_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aeventId\x124\n" +
+	"\vprice_cents\x18\x02 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02(\x00H\x00R\n" +
+	"priceCents\x88\x01\x01\x12'\n" +
+	"\x05stock\x18\x03 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04(\x01H\x01R\x05stock\x88\x01\x01\x124\n" +
+	"\x0eper_user_limit\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x01H\x02R\fperUserLimit\x88\x01\x01\x127\n" +
+	"\tstarts_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bstartsAt\x12=\n" +
+	"\aends_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\b\xbaH\x05\xb2\x01\x02@\x01R\x06endsAt\x12\x1e\n" +
+	"\x05title\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title:\x81\x01\xbaH~\x1a|\n" +
+	"\fevent.window\x12\x1fends_at must be after starts_at\x1aK!has(this.starts_at) || !has(this.ends_at) || this.ends_at > this.starts_atB\x0e\n" +
+	"\f_price_centsB\b\n" +
+	"\x06_stockB\x11\n" +
+	"\x0f_per_user_limit\"L\n" +
+	"\x13UpdateEventResponse\x125\n" +
+	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\";\n" +
+	"\x13PublishEventRequest\x12$\n" +
+	"\bevent_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aeventId\"M\n" +
+	"\x14PublishEventResponse\x125\n" +
+	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\"7\n" +
+	"\x0fEndEventRequest\x12$\n" +
+	"\bevent_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aeventId\"I\n" +
+	"\x10EndEventResponse\x125\n" +
+	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\"@\n" +
+	"\x18GetEventDashboardRequest\x12$\n" +
+	"\bevent_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aeventId\"\xdd\x01\n" +
+	"\x0fAdmissionCounts\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x19\n" +
+	"\bsold_out\x18\x02 \x01(\x03R\asoldOut\x12#\n" +
+	"\rlimit_reached\x18\x03 \x01(\x03R\flimitReached\x12!\n" +
+	"\frate_limited\x18\x04 \x01(\x03R\vrateLimited\x12\x1f\n" +
+	"\vnot_started\x18\x05 \x01(\x03R\n" +
+	"notStarted\x12\x14\n" +
+	"\x05ended\x18\x06 \x01(\x03R\x05ended\x12\x14\n" +
+	"\x05other\x18\a \x01(\x03R\x05other\"w\n" +
+	"\x0fAdmissionSecond\x12*\n" +
+	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x128\n" +
+	"\x06counts\x18\x02 \x01(\v2 .mall.seckill.v1.AdmissionCountsR\x06counts\"\x9e\x01\n" +
+	"\fPartitionLag\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
+	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1d\n" +
+	"\n" +
+	"end_offset\x18\x03 \x01(\x03R\tendOffset\x12)\n" +
+	"\x10committed_offset\x18\x04 \x01(\x03R\x0fcommittedOffset\x12\x10\n" +
+	"\x03lag\x18\x05 \x01(\x03R\x03lag\"\x8a\x05\n" +
+	"\x19GetEventDashboardResponse\x125\n" +
+	"\x05event\x18\x01 \x01(\v2\x1f.mall.seckill.v1.FlashSaleEventR\x05event\x12@\n" +
+	"\n" +
+	"admissions\x18\x02 \x03(\v2 .mall.seckill.v1.AdmissionSecondR\n" +
+	"admissions\x12K\n" +
+	"\x10admissions_total\x18\x03 \x01(\v2 .mall.seckill.v1.AdmissionCountsR\x0fadmissionsTotal\x12\x1d\n" +
+	"\n" +
+	"writer_lag\x18\x04 \x01(\x03R\twriterLag\x12Q\n" +
+	"\x15writer_lag_partitions\x18\x05 \x03(\v2\x1d.mall.seckill.v1.PartitionLagR\x13writerLagPartitions\x12%\n" +
+	"\x0eorders_written\x18\x06 \x01(\x03R\rordersWritten\x12#\n" +
+	"\runits_ordered\x18\a \x01(\x03R\funitsOrdered\x12\x1f\n" +
+	"\vorders_paid\x18\b \x01(\x03R\n" +
+	"ordersPaid\x12-\n" +
+	"\x12payment_conversion\x18\t \x01(\x01R\x11paymentConversion\x12%\n" +
+	"\x0eorders_expired\x18\n" +
+	" \x01(\x03R\rordersExpired\x12#\n" +
+	"\runits_expired\x18\v \x01(\x03R\funitsExpired\x12!\n" +
+	"\funits_resold\x18\f \x01(\x03R\vunitsResold\x12*\n" +
+	"\x02at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x84\x02\n" +
 	"\x0ePurchaseResult\x12!\n" +
 	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\x12@\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1e.mall.seckill.v1.PurchaseStateB\n" +
@@ -1340,25 +2307,32 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x13SettleSalesResponse\x12*\n" +
 	"\x11settled_event_ids\x18\x01 \x03(\tR\x0fsettledEventIds\x12.\n" +
 	"\x13abandoned_event_ids\x18\x02 \x03(\tR\x11abandonedEventIds\x12%\n" +
-	"\x0ereturned_units\x18\x03 \x01(\x03R\rreturnedUnits*p\n" +
+	"\x0ereturned_units\x18\x03 \x01(\x03R\rreturnedUnits*\x89\x01\n" +
 	"\n" +
 	"EventState\x12\x1b\n" +
 	"\x17EVENT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14EVENT_STATE_UPCOMING\x10\x01\x12\x14\n" +
 	"\x10EVENT_STATE_LIVE\x10\x02\x12\x15\n" +
-	"\x11EVENT_STATE_ENDED\x10\x03*\x87\x01\n" +
+	"\x11EVENT_STATE_ENDED\x10\x03\x12\x17\n" +
+	"\x13EVENT_STATE_PREVIEW\x10\x04*\x87\x01\n" +
 	"\rPurchaseState\x12\x1e\n" +
 	"\x1aPURCHASE_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PURCHASE_STATE_QUEUED\x10\x01\x12 \n" +
 	"\x1cPURCHASE_STATE_ORDER_CREATED\x10\x02\x12\x19\n" +
-	"\x15PURCHASE_STATE_FAILED\x10\x032\xc9\x06\n" +
+	"\x15PURCHASE_STATE_FAILED\x10\x032\xcd\n" +
+	"\n" +
 	"\x0eSeckillService\x12^\n" +
 	"\n" +
 	"ListEvents\x12\".mall.seckill.v1.ListEventsRequest\x1a#.mall.seckill.v1.ListEventsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12X\n" +
 	"\bGetEvent\x12 .mall.seckill.v1.GetEventRequest\x1a!.mall.seckill.v1.GetEventResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12U\n" +
 	"\bPurchase\x12 .mall.seckill.v1.PurchaseRequest\x1a!.mall.seckill.v1.PurchaseResponse\"\x04\xc8\xf3\x18\x02\x12s\n" +
 	"\x11GetPurchaseResult\x12).mall.seckill.v1.GetPurchaseResultRequest\x1a*.mall.seckill.v1.GetPurchaseResultResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12^\n" +
-	"\vCreateEvent\x12#.mall.seckill.v1.CreateEventRequest\x1a$.mall.seckill.v1.CreateEventResponse\"\x04\xc8\xf3\x18\x03\x12\x7f\n" +
+	"\vCreateEvent\x12#.mall.seckill.v1.CreateEventRequest\x1a$.mall.seckill.v1.CreateEventResponse\"\x04\xc8\xf3\x18\x03\x12m\n" +
+	"\x0fAdminListEvents\x12'.mall.seckill.v1.AdminListEventsRequest\x1a(.mall.seckill.v1.AdminListEventsResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12^\n" +
+	"\vUpdateEvent\x12#.mall.seckill.v1.UpdateEventRequest\x1a$.mall.seckill.v1.UpdateEventResponse\"\x04\xc8\xf3\x18\x03\x12d\n" +
+	"\fPublishEvent\x12$.mall.seckill.v1.PublishEventRequest\x1a%.mall.seckill.v1.PublishEventResponse\"\a\xc8\xf3\x18\x03\x90\x02\x02\x12X\n" +
+	"\bEndEvent\x12 .mall.seckill.v1.EndEventRequest\x1a!.mall.seckill.v1.EndEventResponse\"\a\xc8\xf3\x18\x03\x90\x02\x02\x12s\n" +
+	"\x11GetEventDashboard\x12).mall.seckill.v1.GetEventDashboardRequest\x1a*.mall.seckill.v1.GetEventDashboardResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12\x7f\n" +
 	"\x15RecordPurchaseResults\x12-.mall.seckill.v1.RecordPurchaseResultsRequest\x1a..mall.seckill.v1.RecordPurchaseResultsResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12m\n" +
 	"\x0fReleasePurchase\x12'.mall.seckill.v1.ReleasePurchaseRequest\x1a(.mall.seckill.v1.ReleasePurchaseResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02\x12a\n" +
 	"\vSettleSales\x12#.mall.seckill.v1.SettleSalesRequest\x1a$.mall.seckill.v1.SettleSalesResponse\"\a\xc8\xf3\x18\x04\x90\x02\x02B\xa5\x01\n" +
@@ -1377,7 +2351,7 @@ func file_mall_seckill_v1_seckill_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_seckill_v1_seckill_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_mall_seckill_v1_seckill_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_mall_seckill_v1_seckill_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_mall_seckill_v1_seckill_proto_goTypes = []any{
 	(EventState)(0),                       // 0: mall.seckill.v1.EventState
 	(PurchaseState)(0),                    // 1: mall.seckill.v1.PurchaseState
@@ -1392,51 +2366,90 @@ var file_mall_seckill_v1_seckill_proto_goTypes = []any{
 	(*GetPurchaseResultResponse)(nil),     // 10: mall.seckill.v1.GetPurchaseResultResponse
 	(*CreateEventRequest)(nil),            // 11: mall.seckill.v1.CreateEventRequest
 	(*CreateEventResponse)(nil),           // 12: mall.seckill.v1.CreateEventResponse
-	(*PurchaseResult)(nil),                // 13: mall.seckill.v1.PurchaseResult
-	(*RecordPurchaseResultsRequest)(nil),  // 14: mall.seckill.v1.RecordPurchaseResultsRequest
-	(*RecordPurchaseResultsResponse)(nil), // 15: mall.seckill.v1.RecordPurchaseResultsResponse
-	(*ReleasePurchaseRequest)(nil),        // 16: mall.seckill.v1.ReleasePurchaseRequest
-	(*ReleasePurchaseResponse)(nil),       // 17: mall.seckill.v1.ReleasePurchaseResponse
-	(*SettleSalesRequest)(nil),            // 18: mall.seckill.v1.SettleSalesRequest
-	(*SettleSalesResponse)(nil),           // 19: mall.seckill.v1.SettleSalesResponse
-	(*timestamppb.Timestamp)(nil),         // 20: google.protobuf.Timestamp
+	(*AdminListEventsRequest)(nil),        // 13: mall.seckill.v1.AdminListEventsRequest
+	(*AdminListEventsResponse)(nil),       // 14: mall.seckill.v1.AdminListEventsResponse
+	(*UpdateEventRequest)(nil),            // 15: mall.seckill.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),           // 16: mall.seckill.v1.UpdateEventResponse
+	(*PublishEventRequest)(nil),           // 17: mall.seckill.v1.PublishEventRequest
+	(*PublishEventResponse)(nil),          // 18: mall.seckill.v1.PublishEventResponse
+	(*EndEventRequest)(nil),               // 19: mall.seckill.v1.EndEventRequest
+	(*EndEventResponse)(nil),              // 20: mall.seckill.v1.EndEventResponse
+	(*GetEventDashboardRequest)(nil),      // 21: mall.seckill.v1.GetEventDashboardRequest
+	(*AdmissionCounts)(nil),               // 22: mall.seckill.v1.AdmissionCounts
+	(*AdmissionSecond)(nil),               // 23: mall.seckill.v1.AdmissionSecond
+	(*PartitionLag)(nil),                  // 24: mall.seckill.v1.PartitionLag
+	(*GetEventDashboardResponse)(nil),     // 25: mall.seckill.v1.GetEventDashboardResponse
+	(*PurchaseResult)(nil),                // 26: mall.seckill.v1.PurchaseResult
+	(*RecordPurchaseResultsRequest)(nil),  // 27: mall.seckill.v1.RecordPurchaseResultsRequest
+	(*RecordPurchaseResultsResponse)(nil), // 28: mall.seckill.v1.RecordPurchaseResultsResponse
+	(*ReleasePurchaseRequest)(nil),        // 29: mall.seckill.v1.ReleasePurchaseRequest
+	(*ReleasePurchaseResponse)(nil),       // 30: mall.seckill.v1.ReleasePurchaseResponse
+	(*SettleSalesRequest)(nil),            // 31: mall.seckill.v1.SettleSalesRequest
+	(*SettleSalesResponse)(nil),           // 32: mall.seckill.v1.SettleSalesResponse
+	(*timestamppb.Timestamp)(nil),         // 33: google.protobuf.Timestamp
 }
 var file_mall_seckill_v1_seckill_proto_depIdxs = []int32{
-	20, // 0: mall.seckill.v1.FlashSaleEvent.starts_at:type_name -> google.protobuf.Timestamp
-	20, // 1: mall.seckill.v1.FlashSaleEvent.ends_at:type_name -> google.protobuf.Timestamp
+	33, // 0: mall.seckill.v1.FlashSaleEvent.starts_at:type_name -> google.protobuf.Timestamp
+	33, // 1: mall.seckill.v1.FlashSaleEvent.ends_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: mall.seckill.v1.FlashSaleEvent.state:type_name -> mall.seckill.v1.EventState
-	20, // 3: mall.seckill.v1.FlashSaleEvent.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 4: mall.seckill.v1.ListEventsRequest.states:type_name -> mall.seckill.v1.EventState
-	2,  // 5: mall.seckill.v1.ListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
-	2,  // 6: mall.seckill.v1.GetEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	20, // 7: mall.seckill.v1.PurchaseResponse.accepted_at:type_name -> google.protobuf.Timestamp
-	1,  // 8: mall.seckill.v1.GetPurchaseResultResponse.state:type_name -> mall.seckill.v1.PurchaseState
-	20, // 9: mall.seckill.v1.CreateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
-	20, // 10: mall.seckill.v1.CreateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
-	2,  // 11: mall.seckill.v1.CreateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	1,  // 12: mall.seckill.v1.PurchaseResult.state:type_name -> mall.seckill.v1.PurchaseState
-	13, // 13: mall.seckill.v1.RecordPurchaseResultsRequest.results:type_name -> mall.seckill.v1.PurchaseResult
-	3,  // 14: mall.seckill.v1.SeckillService.ListEvents:input_type -> mall.seckill.v1.ListEventsRequest
-	5,  // 15: mall.seckill.v1.SeckillService.GetEvent:input_type -> mall.seckill.v1.GetEventRequest
-	7,  // 16: mall.seckill.v1.SeckillService.Purchase:input_type -> mall.seckill.v1.PurchaseRequest
-	9,  // 17: mall.seckill.v1.SeckillService.GetPurchaseResult:input_type -> mall.seckill.v1.GetPurchaseResultRequest
-	11, // 18: mall.seckill.v1.SeckillService.CreateEvent:input_type -> mall.seckill.v1.CreateEventRequest
-	14, // 19: mall.seckill.v1.SeckillService.RecordPurchaseResults:input_type -> mall.seckill.v1.RecordPurchaseResultsRequest
-	16, // 20: mall.seckill.v1.SeckillService.ReleasePurchase:input_type -> mall.seckill.v1.ReleasePurchaseRequest
-	18, // 21: mall.seckill.v1.SeckillService.SettleSales:input_type -> mall.seckill.v1.SettleSalesRequest
-	4,  // 22: mall.seckill.v1.SeckillService.ListEvents:output_type -> mall.seckill.v1.ListEventsResponse
-	6,  // 23: mall.seckill.v1.SeckillService.GetEvent:output_type -> mall.seckill.v1.GetEventResponse
-	8,  // 24: mall.seckill.v1.SeckillService.Purchase:output_type -> mall.seckill.v1.PurchaseResponse
-	10, // 25: mall.seckill.v1.SeckillService.GetPurchaseResult:output_type -> mall.seckill.v1.GetPurchaseResultResponse
-	12, // 26: mall.seckill.v1.SeckillService.CreateEvent:output_type -> mall.seckill.v1.CreateEventResponse
-	15, // 27: mall.seckill.v1.SeckillService.RecordPurchaseResults:output_type -> mall.seckill.v1.RecordPurchaseResultsResponse
-	17, // 28: mall.seckill.v1.SeckillService.ReleasePurchase:output_type -> mall.seckill.v1.ReleasePurchaseResponse
-	19, // 29: mall.seckill.v1.SeckillService.SettleSales:output_type -> mall.seckill.v1.SettleSalesResponse
-	22, // [22:30] is the sub-list for method output_type
-	14, // [14:22] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	33, // 3: mall.seckill.v1.FlashSaleEvent.created_at:type_name -> google.protobuf.Timestamp
+	33, // 4: mall.seckill.v1.FlashSaleEvent.published_at:type_name -> google.protobuf.Timestamp
+	33, // 5: mall.seckill.v1.FlashSaleEvent.settled_at:type_name -> google.protobuf.Timestamp
+	0,  // 6: mall.seckill.v1.ListEventsRequest.states:type_name -> mall.seckill.v1.EventState
+	2,  // 7: mall.seckill.v1.ListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
+	2,  // 8: mall.seckill.v1.GetEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	33, // 9: mall.seckill.v1.PurchaseResponse.accepted_at:type_name -> google.protobuf.Timestamp
+	1,  // 10: mall.seckill.v1.GetPurchaseResultResponse.state:type_name -> mall.seckill.v1.PurchaseState
+	33, // 11: mall.seckill.v1.CreateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
+	33, // 12: mall.seckill.v1.CreateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
+	2,  // 13: mall.seckill.v1.CreateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	0,  // 14: mall.seckill.v1.AdminListEventsRequest.states:type_name -> mall.seckill.v1.EventState
+	2,  // 15: mall.seckill.v1.AdminListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
+	33, // 16: mall.seckill.v1.UpdateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
+	33, // 17: mall.seckill.v1.UpdateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
+	2,  // 18: mall.seckill.v1.UpdateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	2,  // 19: mall.seckill.v1.PublishEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	2,  // 20: mall.seckill.v1.EndEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	33, // 21: mall.seckill.v1.AdmissionSecond.at:type_name -> google.protobuf.Timestamp
+	22, // 22: mall.seckill.v1.AdmissionSecond.counts:type_name -> mall.seckill.v1.AdmissionCounts
+	2,  // 23: mall.seckill.v1.GetEventDashboardResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	23, // 24: mall.seckill.v1.GetEventDashboardResponse.admissions:type_name -> mall.seckill.v1.AdmissionSecond
+	22, // 25: mall.seckill.v1.GetEventDashboardResponse.admissions_total:type_name -> mall.seckill.v1.AdmissionCounts
+	24, // 26: mall.seckill.v1.GetEventDashboardResponse.writer_lag_partitions:type_name -> mall.seckill.v1.PartitionLag
+	33, // 27: mall.seckill.v1.GetEventDashboardResponse.at:type_name -> google.protobuf.Timestamp
+	1,  // 28: mall.seckill.v1.PurchaseResult.state:type_name -> mall.seckill.v1.PurchaseState
+	26, // 29: mall.seckill.v1.RecordPurchaseResultsRequest.results:type_name -> mall.seckill.v1.PurchaseResult
+	3,  // 30: mall.seckill.v1.SeckillService.ListEvents:input_type -> mall.seckill.v1.ListEventsRequest
+	5,  // 31: mall.seckill.v1.SeckillService.GetEvent:input_type -> mall.seckill.v1.GetEventRequest
+	7,  // 32: mall.seckill.v1.SeckillService.Purchase:input_type -> mall.seckill.v1.PurchaseRequest
+	9,  // 33: mall.seckill.v1.SeckillService.GetPurchaseResult:input_type -> mall.seckill.v1.GetPurchaseResultRequest
+	11, // 34: mall.seckill.v1.SeckillService.CreateEvent:input_type -> mall.seckill.v1.CreateEventRequest
+	13, // 35: mall.seckill.v1.SeckillService.AdminListEvents:input_type -> mall.seckill.v1.AdminListEventsRequest
+	15, // 36: mall.seckill.v1.SeckillService.UpdateEvent:input_type -> mall.seckill.v1.UpdateEventRequest
+	17, // 37: mall.seckill.v1.SeckillService.PublishEvent:input_type -> mall.seckill.v1.PublishEventRequest
+	19, // 38: mall.seckill.v1.SeckillService.EndEvent:input_type -> mall.seckill.v1.EndEventRequest
+	21, // 39: mall.seckill.v1.SeckillService.GetEventDashboard:input_type -> mall.seckill.v1.GetEventDashboardRequest
+	27, // 40: mall.seckill.v1.SeckillService.RecordPurchaseResults:input_type -> mall.seckill.v1.RecordPurchaseResultsRequest
+	29, // 41: mall.seckill.v1.SeckillService.ReleasePurchase:input_type -> mall.seckill.v1.ReleasePurchaseRequest
+	31, // 42: mall.seckill.v1.SeckillService.SettleSales:input_type -> mall.seckill.v1.SettleSalesRequest
+	4,  // 43: mall.seckill.v1.SeckillService.ListEvents:output_type -> mall.seckill.v1.ListEventsResponse
+	6,  // 44: mall.seckill.v1.SeckillService.GetEvent:output_type -> mall.seckill.v1.GetEventResponse
+	8,  // 45: mall.seckill.v1.SeckillService.Purchase:output_type -> mall.seckill.v1.PurchaseResponse
+	10, // 46: mall.seckill.v1.SeckillService.GetPurchaseResult:output_type -> mall.seckill.v1.GetPurchaseResultResponse
+	12, // 47: mall.seckill.v1.SeckillService.CreateEvent:output_type -> mall.seckill.v1.CreateEventResponse
+	14, // 48: mall.seckill.v1.SeckillService.AdminListEvents:output_type -> mall.seckill.v1.AdminListEventsResponse
+	16, // 49: mall.seckill.v1.SeckillService.UpdateEvent:output_type -> mall.seckill.v1.UpdateEventResponse
+	18, // 50: mall.seckill.v1.SeckillService.PublishEvent:output_type -> mall.seckill.v1.PublishEventResponse
+	20, // 51: mall.seckill.v1.SeckillService.EndEvent:output_type -> mall.seckill.v1.EndEventResponse
+	25, // 52: mall.seckill.v1.SeckillService.GetEventDashboard:output_type -> mall.seckill.v1.GetEventDashboardResponse
+	28, // 53: mall.seckill.v1.SeckillService.RecordPurchaseResults:output_type -> mall.seckill.v1.RecordPurchaseResultsResponse
+	30, // 54: mall.seckill.v1.SeckillService.ReleasePurchase:output_type -> mall.seckill.v1.ReleasePurchaseResponse
+	32, // 55: mall.seckill.v1.SeckillService.SettleSales:output_type -> mall.seckill.v1.SettleSalesResponse
+	43, // [43:56] is the sub-list for method output_type
+	30, // [30:43] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_mall_seckill_v1_seckill_proto_init() }
@@ -1445,13 +2458,14 @@ func file_mall_seckill_v1_seckill_proto_init() {
 		return
 	}
 	file_mall_seckill_v1_seckill_proto_msgTypes[5].OneofWrappers = []any{}
+	file_mall_seckill_v1_seckill_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_seckill_v1_seckill_proto_rawDesc), len(file_mall_seckill_v1_seckill_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   18,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -81,6 +81,9 @@ const (
 	// OrderServiceListOrdersInternalProcedure is the fully-qualified name of the OrderService's
 	// ListOrdersInternal RPC.
 	OrderServiceListOrdersInternalProcedure = "/mall.order.v1.OrderService/ListOrdersInternal"
+	// OrderServiceCountFlashSaleOrdersProcedure is the fully-qualified name of the OrderService's
+	// CountFlashSaleOrders RPC.
+	OrderServiceCountFlashSaleOrdersProcedure = "/mall.order.v1.OrderService/CountFlashSaleOrders"
 	// OrderServiceRecordRefundRefusedProcedure is the fully-qualified name of the OrderService's
 	// RecordRefundRefused RPC.
 	OrderServiceRecordRefundRefusedProcedure = "/mall.order.v1.OrderService/RecordRefundRefused"
@@ -148,6 +151,9 @@ type OrderServiceClient interface {
 	// ListOrdersInternal queries orders for sagas, sweepers and reconcilers
 	// (e.g. expired unpaid flash-sale orders, the orders of one flash sale).
 	ListOrdersInternal(context.Context, *connect.Request[v1.ListOrdersInternalRequest]) (*connect.Response[v1.ListOrdersInternalResponse], error)
+	// CountFlashSaleOrders counts one flash sale's orders and their units by
+	// status (the operators' sale dashboard).
+	CountFlashSaleOrders(context.Context, *connect.Request[v1.CountFlashSaleOrdersRequest]) (*connect.Response[v1.CountFlashSaleOrdersResponse], error)
 	// RecordRefundRefused notes on a PAID order whose buyer asked for a
 	// refund that the payment provider refused it (CancellationWorkflow): the
 	// order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
@@ -290,6 +296,13 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		countFlashSaleOrders: connect.NewClient[v1.CountFlashSaleOrdersRequest, v1.CountFlashSaleOrdersResponse](
+			httpClient,
+			baseURL+OrderServiceCountFlashSaleOrdersProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("CountFlashSaleOrders")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		recordRefundRefused: connect.NewClient[v1.RecordRefundRefusedRequest, v1.RecordRefundRefusedResponse](
 			httpClient,
 			baseURL+OrderServiceRecordRefundRefusedProcedure,
@@ -332,6 +345,7 @@ type orderServiceClient struct {
 	transitionOrder       *connect.Client[v1.TransitionOrderRequest, v1.TransitionOrderResponse]
 	getOrderInternal      *connect.Client[v1.GetOrderInternalRequest, v1.GetOrderInternalResponse]
 	listOrdersInternal    *connect.Client[v1.ListOrdersInternalRequest, v1.ListOrdersInternalResponse]
+	countFlashSaleOrders  *connect.Client[v1.CountFlashSaleOrdersRequest, v1.CountFlashSaleOrdersResponse]
 	recordRefundRefused   *connect.Client[v1.RecordRefundRefusedRequest, v1.RecordRefundRefusedResponse]
 	retryRefund           *connect.Client[v1.RetryRefundRequest, v1.RetryRefundResponse]
 	createFlashSaleOrders *connect.Client[v1.CreateFlashSaleOrdersRequest, v1.CreateFlashSaleOrdersResponse]
@@ -422,6 +436,11 @@ func (c *orderServiceClient) ListOrdersInternal(ctx context.Context, req *connec
 	return c.listOrdersInternal.CallUnary(ctx, req)
 }
 
+// CountFlashSaleOrders calls mall.order.v1.OrderService.CountFlashSaleOrders.
+func (c *orderServiceClient) CountFlashSaleOrders(ctx context.Context, req *connect.Request[v1.CountFlashSaleOrdersRequest]) (*connect.Response[v1.CountFlashSaleOrdersResponse], error) {
+	return c.countFlashSaleOrders.CallUnary(ctx, req)
+}
+
 // RecordRefundRefused calls mall.order.v1.OrderService.RecordRefundRefused.
 func (c *orderServiceClient) RecordRefundRefused(ctx context.Context, req *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error) {
 	return c.recordRefundRefused.CallUnary(ctx, req)
@@ -493,6 +512,9 @@ type OrderServiceHandler interface {
 	// ListOrdersInternal queries orders for sagas, sweepers and reconcilers
 	// (e.g. expired unpaid flash-sale orders, the orders of one flash sale).
 	ListOrdersInternal(context.Context, *connect.Request[v1.ListOrdersInternalRequest]) (*connect.Response[v1.ListOrdersInternalResponse], error)
+	// CountFlashSaleOrders counts one flash sale's orders and their units by
+	// status (the operators' sale dashboard).
+	CountFlashSaleOrders(context.Context, *connect.Request[v1.CountFlashSaleOrdersRequest]) (*connect.Response[v1.CountFlashSaleOrdersResponse], error)
 	// RecordRefundRefused notes on a PAID order whose buyer asked for a
 	// refund that the payment provider refused it (CancellationWorkflow): the
 	// order shows REFUND_STATE_REFUSED. Idempotent; an order without a refund
@@ -631,6 +653,13 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	orderServiceCountFlashSaleOrdersHandler := connect.NewUnaryHandler(
+		OrderServiceCountFlashSaleOrdersProcedure,
+		svc.CountFlashSaleOrders,
+		connect.WithSchema(orderServiceMethods.ByName("CountFlashSaleOrders")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	orderServiceRecordRefundRefusedHandler := connect.NewUnaryHandler(
 		OrderServiceRecordRefundRefusedProcedure,
 		svc.RecordRefundRefused,
@@ -687,6 +716,8 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceGetOrderInternalHandler.ServeHTTP(w, r)
 		case OrderServiceListOrdersInternalProcedure:
 			orderServiceListOrdersInternalHandler.ServeHTTP(w, r)
+		case OrderServiceCountFlashSaleOrdersProcedure:
+			orderServiceCountFlashSaleOrdersHandler.ServeHTTP(w, r)
 		case OrderServiceRecordRefundRefusedProcedure:
 			orderServiceRecordRefundRefusedHandler.ServeHTTP(w, r)
 		case OrderServiceRetryRefundProcedure:
@@ -768,6 +799,10 @@ func (UnimplementedOrderServiceHandler) GetOrderInternal(context.Context, *conne
 
 func (UnimplementedOrderServiceHandler) ListOrdersInternal(context.Context, *connect.Request[v1.ListOrdersInternalRequest]) (*connect.Response[v1.ListOrdersInternalResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.ListOrdersInternal is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) CountFlashSaleOrders(context.Context, *connect.Request[v1.CountFlashSaleOrdersRequest]) (*connect.Response[v1.CountFlashSaleOrdersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.CountFlashSaleOrders is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) RecordRefundRefused(context.Context, *connect.Request[v1.RecordRefundRefusedRequest]) (*connect.Response[v1.RecordRefundRefusedResponse], error) {

@@ -76,6 +76,9 @@ const (
 	// ProductServiceReleaseAllocatedStockProcedure is the fully-qualified name of the ProductService's
 	// ReleaseAllocatedStock RPC.
 	ProductServiceReleaseAllocatedStockProcedure = "/mall.product.v1.ProductService/ReleaseAllocatedStock"
+	// ProductServiceResizeAllocationProcedure is the fully-qualified name of the ProductService's
+	// ResizeAllocation RPC.
+	ProductServiceResizeAllocationProcedure = "/mall.product.v1.ProductService/ResizeAllocation"
 	// ProductServiceReturnAllocationProcedure is the fully-qualified name of the ProductService's
 	// ReturnAllocation RPC.
 	ProductServiceReturnAllocationProcedure = "/mall.product.v1.ProductService/ReturnAllocation"
@@ -183,6 +186,12 @@ type ProductServiceClient interface {
 	// order_id; failed_precondition when the order's units were confirmed
 	// (it is being paid).
 	ReleaseAllocatedStock(context.Context, *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error)
+	// ResizeAllocation changes the units of an allocation nothing was sold
+	// from yet (a sale in preview): more are taken from available stock
+	// (failed_precondition OUT_OF_STOCK when short, PRODUCT_OFF_SHELF), fewer
+	// go back to it. A returned allocation, or one that sold units:
+	// failed_precondition; an unknown id: not_found.
+	ResizeAllocation(context.Context, *connect.Request[v1.ResizeAllocationRequest]) (*connect.Response[v1.ResizeAllocationResponse], error)
 	// ReturnAllocation gives the units still allocated back to available
 	// stock, once; afterwards nothing is confirmed from the allocation and
 	// AllocateStock with its id is refused. An unknown id is recorded as
@@ -356,6 +365,13 @@ func NewProductServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		resizeAllocation: connect.NewClient[v1.ResizeAllocationRequest, v1.ResizeAllocationResponse](
+			httpClient,
+			baseURL+ProductServiceResizeAllocationProcedure,
+			connect.WithSchema(productServiceMethods.ByName("ResizeAllocation")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		returnAllocation: connect.NewClient[v1.ReturnAllocationRequest, v1.ReturnAllocationResponse](
 			httpClient,
 			baseURL+ProductServiceReturnAllocationProcedure,
@@ -480,6 +496,7 @@ type productServiceClient struct {
 	allocateStock         *connect.Client[v1.AllocateStockRequest, v1.AllocateStockResponse]
 	confirmAllocatedStock *connect.Client[v1.ConfirmAllocatedStockRequest, v1.ConfirmAllocatedStockResponse]
 	releaseAllocatedStock *connect.Client[v1.ReleaseAllocatedStockRequest, v1.ReleaseAllocatedStockResponse]
+	resizeAllocation      *connect.Client[v1.ResizeAllocationRequest, v1.ResizeAllocationResponse]
 	returnAllocation      *connect.Client[v1.ReturnAllocationRequest, v1.ReturnAllocationResponse]
 	createCategory        *connect.Client[v1.CreateCategoryRequest, v1.CreateCategoryResponse]
 	createProduct         *connect.Client[v1.CreateProductRequest, v1.CreateProductResponse]
@@ -566,6 +583,11 @@ func (c *productServiceClient) ConfirmAllocatedStock(ctx context.Context, req *c
 // ReleaseAllocatedStock calls mall.product.v1.ProductService.ReleaseAllocatedStock.
 func (c *productServiceClient) ReleaseAllocatedStock(ctx context.Context, req *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error) {
 	return c.releaseAllocatedStock.CallUnary(ctx, req)
+}
+
+// ResizeAllocation calls mall.product.v1.ProductService.ResizeAllocation.
+func (c *productServiceClient) ResizeAllocation(ctx context.Context, req *connect.Request[v1.ResizeAllocationRequest]) (*connect.Response[v1.ResizeAllocationResponse], error) {
+	return c.resizeAllocation.CallUnary(ctx, req)
 }
 
 // ReturnAllocation calls mall.product.v1.ProductService.ReturnAllocation.
@@ -706,6 +728,12 @@ type ProductServiceHandler interface {
 	// order_id; failed_precondition when the order's units were confirmed
 	// (it is being paid).
 	ReleaseAllocatedStock(context.Context, *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error)
+	// ResizeAllocation changes the units of an allocation nothing was sold
+	// from yet (a sale in preview): more are taken from available stock
+	// (failed_precondition OUT_OF_STOCK when short, PRODUCT_OFF_SHELF), fewer
+	// go back to it. A returned allocation, or one that sold units:
+	// failed_precondition; an unknown id: not_found.
+	ResizeAllocation(context.Context, *connect.Request[v1.ResizeAllocationRequest]) (*connect.Response[v1.ResizeAllocationResponse], error)
 	// ReturnAllocation gives the units still allocated back to available
 	// stock, once; afterwards nothing is confirmed from the allocation and
 	// AllocateStock with its id is refused. An unknown id is recorded as
@@ -875,6 +903,13 @@ func NewProductServiceHandler(svc ProductServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	productServiceResizeAllocationHandler := connect.NewUnaryHandler(
+		ProductServiceResizeAllocationProcedure,
+		svc.ResizeAllocation,
+		connect.WithSchema(productServiceMethods.ByName("ResizeAllocation")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	productServiceReturnAllocationHandler := connect.NewUnaryHandler(
 		ProductServiceReturnAllocationProcedure,
 		svc.ReturnAllocation,
@@ -1010,6 +1045,8 @@ func NewProductServiceHandler(svc ProductServiceHandler, opts ...connect.Handler
 			productServiceConfirmAllocatedStockHandler.ServeHTTP(w, r)
 		case ProductServiceReleaseAllocatedStockProcedure:
 			productServiceReleaseAllocatedStockHandler.ServeHTTP(w, r)
+		case ProductServiceResizeAllocationProcedure:
+			productServiceResizeAllocationHandler.ServeHTTP(w, r)
 		case ProductServiceReturnAllocationProcedure:
 			productServiceReturnAllocationHandler.ServeHTTP(w, r)
 		case ProductServiceCreateCategoryProcedure:
@@ -1105,6 +1142,10 @@ func (UnimplementedProductServiceHandler) ConfirmAllocatedStock(context.Context,
 
 func (UnimplementedProductServiceHandler) ReleaseAllocatedStock(context.Context, *connect.Request[v1.ReleaseAllocatedStockRequest]) (*connect.Response[v1.ReleaseAllocatedStockResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ReleaseAllocatedStock is not implemented"))
+}
+
+func (UnimplementedProductServiceHandler) ResizeAllocation(context.Context, *connect.Request[v1.ResizeAllocationRequest]) (*connect.Response[v1.ResizeAllocationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.product.v1.ProductService.ResizeAllocation is not implemented"))
 }
 
 func (UnimplementedProductServiceHandler) ReturnAllocation(context.Context, *connect.Request[v1.ReturnAllocationRequest]) (*connect.Response[v1.ReturnAllocationResponse], error) {

@@ -47,6 +47,20 @@ const (
 	// SeckillServiceCreateEventProcedure is the fully-qualified name of the SeckillService's
 	// CreateEvent RPC.
 	SeckillServiceCreateEventProcedure = "/mall.seckill.v1.SeckillService/CreateEvent"
+	// SeckillServiceAdminListEventsProcedure is the fully-qualified name of the SeckillService's
+	// AdminListEvents RPC.
+	SeckillServiceAdminListEventsProcedure = "/mall.seckill.v1.SeckillService/AdminListEvents"
+	// SeckillServiceUpdateEventProcedure is the fully-qualified name of the SeckillService's
+	// UpdateEvent RPC.
+	SeckillServiceUpdateEventProcedure = "/mall.seckill.v1.SeckillService/UpdateEvent"
+	// SeckillServicePublishEventProcedure is the fully-qualified name of the SeckillService's
+	// PublishEvent RPC.
+	SeckillServicePublishEventProcedure = "/mall.seckill.v1.SeckillService/PublishEvent"
+	// SeckillServiceEndEventProcedure is the fully-qualified name of the SeckillService's EndEvent RPC.
+	SeckillServiceEndEventProcedure = "/mall.seckill.v1.SeckillService/EndEvent"
+	// SeckillServiceGetEventDashboardProcedure is the fully-qualified name of the SeckillService's
+	// GetEventDashboard RPC.
+	SeckillServiceGetEventDashboardProcedure = "/mall.seckill.v1.SeckillService/GetEventDashboard"
 	// SeckillServiceRecordPurchaseResultsProcedure is the fully-qualified name of the SeckillService's
 	// RecordPurchaseResults RPC.
 	SeckillServiceRecordPurchaseResultsProcedure = "/mall.seckill.v1.SeckillService/RecordPurchaseResults"
@@ -75,10 +89,31 @@ type SeckillServiceClient interface {
 	Purchase(context.Context, *connect.Request[v1.PurchaseRequest]) (*connect.Response[v1.PurchaseResponse], error)
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
-	// CreateEvent creates a flash sale: its units are taken out of the
-	// product's available stock (failed_precondition NOT_ENOUGH_STOCK when
-	// fewer are available) and loaded into Valkey before it starts.
+	// CreateEvent creates a flash sale in preview: its units are taken out
+	// of the product's available stock (failed_precondition NOT_ENOUGH_STOCK
+	// when fewer are available) and loaded into Valkey, but shoppers neither
+	// see nor buy it until PublishEvent.
 	CreateEvent(context.Context, *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error)
+	// AdminListEvents lists every sale, previews and ended ones included,
+	// latest start first.
+	AdminListEvents(context.Context, *connect.Request[v1.AdminListEventsRequest]) (*connect.Response[v1.AdminListEventsResponse], error)
+	// UpdateEvent changes a sale in preview: price, units (taken from or
+	// given back to the product's available stock; NOT_ENOUGH_STOCK when
+	// short), window, per-user limit, title. A published sale:
+	// failed_precondition EVENT_PUBLISHED.
+	UpdateEvent(context.Context, *connect.Request[v1.UpdateEventRequest]) (*connect.Response[v1.UpdateEventResponse], error)
+	// PublishEvent puts a sale in preview on the storefront. Publishing a
+	// published sale changes nothing; an ended one: failed_precondition
+	// EVENT_ENDED.
+	PublishEvent(context.Context, *connect.Request[v1.PublishEventRequest]) (*connect.Response[v1.PublishEventResponse], error)
+	// EndEvent ends a sale now: admission refuses at once, and its unsold
+	// units go back to the product's stock when it is settled (SettleSales,
+	// as for a sale that ended on time). Ending an ended sale changes nothing.
+	EndEvent(context.Context, *connect.Request[v1.EndEventRequest]) (*connect.Response[v1.EndEventResponse], error)
+	// GetEventDashboard is a sale's live numbers for operators: units left,
+	// admissions per second by outcome, the writers' Kafka lag, orders
+	// written and paid, expired and resold units.
+	GetEventDashboard(context.Context, *connect.Request[v1.GetEventDashboardRequest]) (*connect.Response[v1.GetEventDashboardResponse], error)
 	// RecordPurchaseResults stores the outcome of written purchases (order
 	// writers). Idempotent.
 	RecordPurchaseResults(context.Context, *connect.Request[v1.RecordPurchaseResultsRequest]) (*connect.Response[v1.RecordPurchaseResultsResponse], error)
@@ -138,6 +173,40 @@ func NewSeckillServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(seckillServiceMethods.ByName("CreateEvent")),
 			connect.WithClientOptions(opts...),
 		),
+		adminListEvents: connect.NewClient[v1.AdminListEventsRequest, v1.AdminListEventsResponse](
+			httpClient,
+			baseURL+SeckillServiceAdminListEventsProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("AdminListEvents")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateEvent: connect.NewClient[v1.UpdateEventRequest, v1.UpdateEventResponse](
+			httpClient,
+			baseURL+SeckillServiceUpdateEventProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("UpdateEvent")),
+			connect.WithClientOptions(opts...),
+		),
+		publishEvent: connect.NewClient[v1.PublishEventRequest, v1.PublishEventResponse](
+			httpClient,
+			baseURL+SeckillServicePublishEventProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("PublishEvent")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		endEvent: connect.NewClient[v1.EndEventRequest, v1.EndEventResponse](
+			httpClient,
+			baseURL+SeckillServiceEndEventProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("EndEvent")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		getEventDashboard: connect.NewClient[v1.GetEventDashboardRequest, v1.GetEventDashboardResponse](
+			httpClient,
+			baseURL+SeckillServiceGetEventDashboardProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("GetEventDashboard")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		recordPurchaseResults: connect.NewClient[v1.RecordPurchaseResultsRequest, v1.RecordPurchaseResultsResponse](
 			httpClient,
 			baseURL+SeckillServiceRecordPurchaseResultsProcedure,
@@ -169,6 +238,11 @@ type seckillServiceClient struct {
 	purchase              *connect.Client[v1.PurchaseRequest, v1.PurchaseResponse]
 	getPurchaseResult     *connect.Client[v1.GetPurchaseResultRequest, v1.GetPurchaseResultResponse]
 	createEvent           *connect.Client[v1.CreateEventRequest, v1.CreateEventResponse]
+	adminListEvents       *connect.Client[v1.AdminListEventsRequest, v1.AdminListEventsResponse]
+	updateEvent           *connect.Client[v1.UpdateEventRequest, v1.UpdateEventResponse]
+	publishEvent          *connect.Client[v1.PublishEventRequest, v1.PublishEventResponse]
+	endEvent              *connect.Client[v1.EndEventRequest, v1.EndEventResponse]
+	getEventDashboard     *connect.Client[v1.GetEventDashboardRequest, v1.GetEventDashboardResponse]
 	recordPurchaseResults *connect.Client[v1.RecordPurchaseResultsRequest, v1.RecordPurchaseResultsResponse]
 	releasePurchase       *connect.Client[v1.ReleasePurchaseRequest, v1.ReleasePurchaseResponse]
 	settleSales           *connect.Client[v1.SettleSalesRequest, v1.SettleSalesResponse]
@@ -197,6 +271,31 @@ func (c *seckillServiceClient) GetPurchaseResult(ctx context.Context, req *conne
 // CreateEvent calls mall.seckill.v1.SeckillService.CreateEvent.
 func (c *seckillServiceClient) CreateEvent(ctx context.Context, req *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error) {
 	return c.createEvent.CallUnary(ctx, req)
+}
+
+// AdminListEvents calls mall.seckill.v1.SeckillService.AdminListEvents.
+func (c *seckillServiceClient) AdminListEvents(ctx context.Context, req *connect.Request[v1.AdminListEventsRequest]) (*connect.Response[v1.AdminListEventsResponse], error) {
+	return c.adminListEvents.CallUnary(ctx, req)
+}
+
+// UpdateEvent calls mall.seckill.v1.SeckillService.UpdateEvent.
+func (c *seckillServiceClient) UpdateEvent(ctx context.Context, req *connect.Request[v1.UpdateEventRequest]) (*connect.Response[v1.UpdateEventResponse], error) {
+	return c.updateEvent.CallUnary(ctx, req)
+}
+
+// PublishEvent calls mall.seckill.v1.SeckillService.PublishEvent.
+func (c *seckillServiceClient) PublishEvent(ctx context.Context, req *connect.Request[v1.PublishEventRequest]) (*connect.Response[v1.PublishEventResponse], error) {
+	return c.publishEvent.CallUnary(ctx, req)
+}
+
+// EndEvent calls mall.seckill.v1.SeckillService.EndEvent.
+func (c *seckillServiceClient) EndEvent(ctx context.Context, req *connect.Request[v1.EndEventRequest]) (*connect.Response[v1.EndEventResponse], error) {
+	return c.endEvent.CallUnary(ctx, req)
+}
+
+// GetEventDashboard calls mall.seckill.v1.SeckillService.GetEventDashboard.
+func (c *seckillServiceClient) GetEventDashboard(ctx context.Context, req *connect.Request[v1.GetEventDashboardRequest]) (*connect.Response[v1.GetEventDashboardResponse], error) {
+	return c.getEventDashboard.CallUnary(ctx, req)
 }
 
 // RecordPurchaseResults calls mall.seckill.v1.SeckillService.RecordPurchaseResults.
@@ -231,10 +330,31 @@ type SeckillServiceHandler interface {
 	Purchase(context.Context, *connect.Request[v1.PurchaseRequest]) (*connect.Response[v1.PurchaseResponse], error)
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
-	// CreateEvent creates a flash sale: its units are taken out of the
-	// product's available stock (failed_precondition NOT_ENOUGH_STOCK when
-	// fewer are available) and loaded into Valkey before it starts.
+	// CreateEvent creates a flash sale in preview: its units are taken out
+	// of the product's available stock (failed_precondition NOT_ENOUGH_STOCK
+	// when fewer are available) and loaded into Valkey, but shoppers neither
+	// see nor buy it until PublishEvent.
 	CreateEvent(context.Context, *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error)
+	// AdminListEvents lists every sale, previews and ended ones included,
+	// latest start first.
+	AdminListEvents(context.Context, *connect.Request[v1.AdminListEventsRequest]) (*connect.Response[v1.AdminListEventsResponse], error)
+	// UpdateEvent changes a sale in preview: price, units (taken from or
+	// given back to the product's available stock; NOT_ENOUGH_STOCK when
+	// short), window, per-user limit, title. A published sale:
+	// failed_precondition EVENT_PUBLISHED.
+	UpdateEvent(context.Context, *connect.Request[v1.UpdateEventRequest]) (*connect.Response[v1.UpdateEventResponse], error)
+	// PublishEvent puts a sale in preview on the storefront. Publishing a
+	// published sale changes nothing; an ended one: failed_precondition
+	// EVENT_ENDED.
+	PublishEvent(context.Context, *connect.Request[v1.PublishEventRequest]) (*connect.Response[v1.PublishEventResponse], error)
+	// EndEvent ends a sale now: admission refuses at once, and its unsold
+	// units go back to the product's stock when it is settled (SettleSales,
+	// as for a sale that ended on time). Ending an ended sale changes nothing.
+	EndEvent(context.Context, *connect.Request[v1.EndEventRequest]) (*connect.Response[v1.EndEventResponse], error)
+	// GetEventDashboard is a sale's live numbers for operators: units left,
+	// admissions per second by outcome, the writers' Kafka lag, orders
+	// written and paid, expired and resold units.
+	GetEventDashboard(context.Context, *connect.Request[v1.GetEventDashboardRequest]) (*connect.Response[v1.GetEventDashboardResponse], error)
 	// RecordPurchaseResults stores the outcome of written purchases (order
 	// writers). Idempotent.
 	RecordPurchaseResults(context.Context, *connect.Request[v1.RecordPurchaseResultsRequest]) (*connect.Response[v1.RecordPurchaseResultsResponse], error)
@@ -290,6 +410,40 @@ func NewSeckillServiceHandler(svc SeckillServiceHandler, opts ...connect.Handler
 		connect.WithSchema(seckillServiceMethods.ByName("CreateEvent")),
 		connect.WithHandlerOptions(opts...),
 	)
+	seckillServiceAdminListEventsHandler := connect.NewUnaryHandler(
+		SeckillServiceAdminListEventsProcedure,
+		svc.AdminListEvents,
+		connect.WithSchema(seckillServiceMethods.ByName("AdminListEvents")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	seckillServiceUpdateEventHandler := connect.NewUnaryHandler(
+		SeckillServiceUpdateEventProcedure,
+		svc.UpdateEvent,
+		connect.WithSchema(seckillServiceMethods.ByName("UpdateEvent")),
+		connect.WithHandlerOptions(opts...),
+	)
+	seckillServicePublishEventHandler := connect.NewUnaryHandler(
+		SeckillServicePublishEventProcedure,
+		svc.PublishEvent,
+		connect.WithSchema(seckillServiceMethods.ByName("PublishEvent")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	seckillServiceEndEventHandler := connect.NewUnaryHandler(
+		SeckillServiceEndEventProcedure,
+		svc.EndEvent,
+		connect.WithSchema(seckillServiceMethods.ByName("EndEvent")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	seckillServiceGetEventDashboardHandler := connect.NewUnaryHandler(
+		SeckillServiceGetEventDashboardProcedure,
+		svc.GetEventDashboard,
+		connect.WithSchema(seckillServiceMethods.ByName("GetEventDashboard")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	seckillServiceRecordPurchaseResultsHandler := connect.NewUnaryHandler(
 		SeckillServiceRecordPurchaseResultsProcedure,
 		svc.RecordPurchaseResults,
@@ -323,6 +477,16 @@ func NewSeckillServiceHandler(svc SeckillServiceHandler, opts ...connect.Handler
 			seckillServiceGetPurchaseResultHandler.ServeHTTP(w, r)
 		case SeckillServiceCreateEventProcedure:
 			seckillServiceCreateEventHandler.ServeHTTP(w, r)
+		case SeckillServiceAdminListEventsProcedure:
+			seckillServiceAdminListEventsHandler.ServeHTTP(w, r)
+		case SeckillServiceUpdateEventProcedure:
+			seckillServiceUpdateEventHandler.ServeHTTP(w, r)
+		case SeckillServicePublishEventProcedure:
+			seckillServicePublishEventHandler.ServeHTTP(w, r)
+		case SeckillServiceEndEventProcedure:
+			seckillServiceEndEventHandler.ServeHTTP(w, r)
+		case SeckillServiceGetEventDashboardProcedure:
+			seckillServiceGetEventDashboardHandler.ServeHTTP(w, r)
 		case SeckillServiceRecordPurchaseResultsProcedure:
 			seckillServiceRecordPurchaseResultsHandler.ServeHTTP(w, r)
 		case SeckillServiceReleasePurchaseProcedure:
@@ -356,6 +520,26 @@ func (UnimplementedSeckillServiceHandler) GetPurchaseResult(context.Context, *co
 
 func (UnimplementedSeckillServiceHandler) CreateEvent(context.Context, *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.CreateEvent is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) AdminListEvents(context.Context, *connect.Request[v1.AdminListEventsRequest]) (*connect.Response[v1.AdminListEventsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.AdminListEvents is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) UpdateEvent(context.Context, *connect.Request[v1.UpdateEventRequest]) (*connect.Response[v1.UpdateEventResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.UpdateEvent is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) PublishEvent(context.Context, *connect.Request[v1.PublishEventRequest]) (*connect.Response[v1.PublishEventResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.PublishEvent is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) EndEvent(context.Context, *connect.Request[v1.EndEventRequest]) (*connect.Response[v1.EndEventResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.EndEvent is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) GetEventDashboard(context.Context, *connect.Request[v1.GetEventDashboardRequest]) (*connect.Response[v1.GetEventDashboardResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.GetEventDashboard is not implemented"))
 }
 
 func (UnimplementedSeckillServiceHandler) RecordPurchaseResults(context.Context, *connect.Request[v1.RecordPurchaseResultsRequest]) (*connect.Response[v1.RecordPurchaseResultsResponse], error) {

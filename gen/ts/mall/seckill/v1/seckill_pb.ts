@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/seckill/v1/seckill.proto.
  */
 export const file_mall_seckill_v1_seckill: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tYWxsL3NlY2tpbGwvdjEvc2Vja2lsbC5wcm90bxIPbWFsbC5zZWNraWxsLnYxIokDCg5GbGFzaFNhbGVFdmVudBIQCghldmVudF9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEg0KBXRpdGxlGAMgASgJEhEKCWltYWdlX3VybBgEIAEoCRIcChRvcmlnaW5hbF9wcmljZV9jZW50cxgFIAEoAxITCgtwcmljZV9jZW50cxgGIAEoAxITCgt0b3RhbF9zdG9jaxgHIAEoAxIXCg9yZW1haW5pbmdfc3RvY2sYCCABKAMSFgoOcGVyX3VzZXJfbGltaXQYCSABKAUSLQoJc3RhcnRzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgVzdGF0ZRgMIAEoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIq4BChFMaXN0RXZlbnRzUmVxdWVzdBJACgZzdGF0ZXMYASADKA4yGy5tYWxsLnNlY2tpbGwudjEuRXZlbnRTdGF0ZUITukgQkgENEAMYASIHggEEEAEgABIbCgpwcm9kdWN0X2lkGAIgASgJQge6SARyAhhAEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEIl4KEkxpc3RFdmVudHNSZXNwb25zZRIvCgZldmVudHMYASADKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIi4KD0dldEV2ZW50UmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAIkIKEEdldEV2ZW50UmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQiegoPUHVyY2hhc2VSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEASIAoIcXVhbnRpdHkYAiABKAVCCbpIBhoEGGQoAUgAiAEBEhsKCmFkZHJlc3NfaWQYAyABKAlCB7pIBHICGEBCCwoJX3F1YW50aXR5IlMKEFB1cmNoYXNlUmVzcG9uc2USDgoGdGlja2V0GAEgASgJEi8KC2FjY2VwdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI1ChhHZXRQdXJjaGFzZVJlc3VsdFJlcXVlc3QSGQoGdGlja2V0GAEgASgJQgm6SAZyBBABGEAirAEKGUdldFB1cmNoYXNlUmVzdWx0UmVzcG9uc2USDgoGdGlja2V0GAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEi0KBXN0YXRlGAMgASgOMh4ubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlU3RhdGUSEAoIb3JkZXJfaWQYBCABKAkSFgoOZmFpbHVyZV9yZWFzb24YBSABKAkSFAoMZmFpbHVyZV9jb2RlGAYgASgJIvcCChJDcmVhdGVFdmVudFJlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAEiMKC3ByaWNlX2NlbnRzGAIgASgDQg66SAsiCRiA0NvD9AIoABIbCgVzdG9jaxgDIAEoA0IMukgJIgcYgK3iBCgBEiEKDnBlcl91c2VyX2xpbWl0GAQgASgFQgm6SAYaBBhkKAESNQoJc3RhcnRzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBEjgKB2VuZHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgu6SAjIAQGyAQJAARIXCgV0aXRsZRgHIAEoCUIIukgFcgMYyAE6U7pIUBpOCgxldmVudC53aW5kb3cSH2VuZHNfYXQgbXVzdCBiZSBhZnRlciBzdGFydHNfYXQaHXRoaXMuZW5kc19hdCA+IHRoaXMuc3RhcnRzX2F0IkUKE0NyZWF0ZUV2ZW50UmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQi0AEKDlB1cmNoYXNlUmVzdWx0EhkKBnRpY2tldBgBIAEoCUIJukgGcgQQARhAEjkKBXN0YXRlGAIgASgOMh4ubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlU3RhdGVCCrpIB4IBBBgCGAMSGQoIb3JkZXJfaWQYAyABKAlCB7pIBHICGEASIAoOZmFpbHVyZV9yZWFzb24YBCABKAlCCLpIBXIDGMgBEisKDGZhaWx1cmVfY29kZRgFIAEoCUIVukgSchAyDl5bQS1aX117MCw2NH0kIl0KHFJlY29yZFB1cmNoYXNlUmVzdWx0c1JlcXVlc3QSPQoHcmVzdWx0cxgBIAMoCzIfLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVJlc3VsdEILukgIkgEFCAEQiCciHwodUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVzcG9uc2UiiwEKFlJlbGVhc2VQdXJjaGFzZVJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQBIaCgd1c2VyX2lkGAIgASgJQgm6SAZyBBABGEASGwoIb3JkZXJfaWQYAyABKAlCCbpIBnIEEAEYQBIbCghxdWFudGl0eRgEIAEoBUIJukgGGgQYZCgBIisKF1JlbGVhc2VQdXJjaGFzZVJlc3BvbnNlEhAKCHJlbGVhc2VkGAEgASgIIhQKElNldHRsZVNhbGVzUmVxdWVzdCJlChNTZXR0bGVTYWxlc1Jlc3BvbnNlEhkKEXNldHRsZWRfZXZlbnRfaWRzGAEgAygJEhsKE2FiYW5kb25lZF9ldmVudF9pZHMYAiADKAkSFgoOcmV0dXJuZWRfdW5pdHMYAyABKAMqcAoKRXZlbnRTdGF0ZRIbChdFVkVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEVWRU5UX1NUQVRFX1VQQ09NSU5HEAESFAoQRVZFTlRfU1RBVEVfTElWRRACEhUKEUVWRU5UX1NUQVRFX0VOREVEEAMqhwEKDVB1cmNoYXNlU3RhdGUSHgoaUFVSQ0hBU0VfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVQVVJDSEFTRV9TVEFURV9RVUVVRUQQARIgChxQVVJDSEFTRV9TVEFURV9PUkRFUl9DUkVBVEVEEAISGQoVUFVSQ0hBU0VfU1RBVEVfRkFJTEVEEAMyyQYKDlNlY2tpbGxTZXJ2aWNlEl4KCkxpc3RFdmVudHMSIi5tYWxsLnNlY2tpbGwudjEuTGlzdEV2ZW50c1JlcXVlc3QaIy5tYWxsLnNlY2tpbGwudjEuTGlzdEV2ZW50c1Jlc3BvbnNlIgeQAgHI8xgBElgKCEdldEV2ZW50EiAubWFsbC5zZWNraWxsLnYxLkdldEV2ZW50UmVxdWVzdBohLm1hbGwuc2Vja2lsbC52MS5HZXRFdmVudFJlc3BvbnNlIgeQAgHI8xgBElUKCFB1cmNoYXNlEiAubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlUmVxdWVzdBohLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVJlc3BvbnNlIgTI8xgCEnMKEUdldFB1cmNoYXNlUmVzdWx0EikubWFsbC5zZWNraWxsLnYxLkdldFB1cmNoYXNlUmVzdWx0UmVxdWVzdBoqLm1hbGwuc2Vja2lsbC52MS5HZXRQdXJjaGFzZVJlc3VsdFJlc3BvbnNlIgeQAgHI8xgCEl4KC0NyZWF0ZUV2ZW50EiMubWFsbC5zZWNraWxsLnYxLkNyZWF0ZUV2ZW50UmVxdWVzdBokLm1hbGwuc2Vja2lsbC52MS5DcmVhdGVFdmVudFJlc3BvbnNlIgTI8xgDEn8KFVJlY29yZFB1cmNoYXNlUmVzdWx0cxItLm1hbGwuc2Vja2lsbC52MS5SZWNvcmRQdXJjaGFzZVJlc3VsdHNSZXF1ZXN0Gi4ubWFsbC5zZWNraWxsLnYxLlJlY29yZFB1cmNoYXNlUmVzdWx0c1Jlc3BvbnNlIgeQAgLI8xgEEm0KD1JlbGVhc2VQdXJjaGFzZRInLm1hbGwuc2Vja2lsbC52MS5SZWxlYXNlUHVyY2hhc2VSZXF1ZXN0GigubWFsbC5zZWNraWxsLnYxLlJlbGVhc2VQdXJjaGFzZVJlc3BvbnNlIgeQAgLI8xgEEmEKC1NldHRsZVNhbGVzEiMubWFsbC5zZWNraWxsLnYxLlNldHRsZVNhbGVzUmVxdWVzdBokLm1hbGwuc2Vja2lsbC52MS5TZXR0bGVTYWxlc1Jlc3BvbnNlIgeQAgLI8xgEQqUBChNjb20ubWFsbC5zZWNraWxsLnYxQgxTZWNraWxsUHJvdG9QAVoibWFsbC9nZW4vbWFsbC9zZWNraWxsL3YxO3NlY2tpbGx2MaICA01TWKoCD01hbGwuU2Vja2lsbC5WMcoCD01hbGxcU2Vja2lsbFxWMeICG01hbGxcU2Vja2lsbFxWMVxHUEJNZXRhZGF0YeoCEU1hbGw6OlNlY2tpbGw6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
+  fileDesc("Ch1tYWxsL3NlY2tpbGwvdjEvc2Vja2lsbC5wcm90bxIPbWFsbC5zZWNraWxsLnYxIoMECg5GbGFzaFNhbGVFdmVudBIQCghldmVudF9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEg0KBXRpdGxlGAMgASgJEhEKCWltYWdlX3VybBgEIAEoCRIcChRvcmlnaW5hbF9wcmljZV9jZW50cxgFIAEoAxITCgtwcmljZV9jZW50cxgGIAEoAxITCgt0b3RhbF9zdG9jaxgHIAEoAxIXCg9yZW1haW5pbmdfc3RvY2sYCCABKAMSFgoOcGVyX3VzZXJfbGltaXQYCSABKAUSLQoJc3RhcnRzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgVzdGF0ZRgMIAEoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHB1Ymxpc2hlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc2V0dGxlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmV0dXJuZWRfdW5pdHMYECABKAMisAEKEUxpc3RFdmVudHNSZXF1ZXN0EkIKBnN0YXRlcxgBIAMoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlQhW6SBKSAQ8QAxgBIgmCAQYQASAAIAQSGwoKcHJvZHVjdF9pZBgCIAEoCUIHukgEcgIYQBIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiABCJeChJMaXN0RXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIuCg9HZXRFdmVudFJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQCJCChBHZXRFdmVudFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50InoKD1B1cmNoYXNlUmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAEiAKCHF1YW50aXR5GAIgASgFQgm6SAYaBBhkKAFIAIgBARIbCgphZGRyZXNzX2lkGAMgASgJQge6SARyAhhAQgsKCV9xdWFudGl0eSJTChBQdXJjaGFzZVJlc3BvbnNlEg4KBnRpY2tldBgBIAEoCRIvCgthY2NlcHRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiNQoYR2V0UHVyY2hhc2VSZXN1bHRSZXF1ZXN0EhkKBnRpY2tldBgBIAEoCUIJukgGcgQQARhAIqwBChlHZXRQdXJjaGFzZVJlc3VsdFJlc3BvbnNlEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRItCgVzdGF0ZRgDIAEoDjIeLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVN0YXRlEhAKCG9yZGVyX2lkGAQgASgJEhYKDmZhaWx1cmVfcmVhc29uGAUgASgJEhQKDGZhaWx1cmVfY29kZRgGIAEoCSL3AgoSQ3JlYXRlRXZlbnRSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBIjCgtwcmljZV9jZW50cxgCIAEoA0IOukgLIgkYgNDbw/QCKAASGwoFc3RvY2sYAyABKANCDLpICSIHGICt4gQoARIhCg5wZXJfdXNlcl9saW1pdBgEIAEoBUIJukgGGgQYZCgBEjUKCXN0YXJ0c19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI4CgdlbmRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEILukgIyAEBsgECQAESFwoFdGl0bGUYByABKAlCCLpIBXIDGMgBOlO6SFAaTgoMZXZlbnQud2luZG93Eh9lbmRzX2F0IG11c3QgYmUgYWZ0ZXIgc3RhcnRzX2F0Gh10aGlzLmVuZHNfYXQgPiB0aGlzLnN0YXJ0c19hdCJFChNDcmVhdGVFdmVudFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50IrMBChZBZG1pbkxpc3RFdmVudHNSZXF1ZXN0EkAKBnN0YXRlcxgBIAMoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlQhO6SBCSAQ0QBBgBIgeCAQQQASAAEhsKCnByb2R1Y3RfaWQYAiABKAlCB7pIBHICGEASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiYwoXQWRtaW5MaXN0RXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLVAwoSVXBkYXRlRXZlbnRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEASKAoLcHJpY2VfY2VudHMYAiABKANCDrpICyIJGIDQ28P0AigASACIAQESIAoFc3RvY2sYAyABKANCDLpICSIHGICt4gQoAUgBiAEBEiYKDnBlcl91c2VyX2xpbWl0GAQgASgFQgm6SAYaBBhkKAFIAogBARItCglzdGFydHNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKB2VuZHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAARIXCgV0aXRsZRgHIAEoCUIIukgFcgMYyAE6gQG6SH4afAoMZXZlbnQud2luZG93Eh9lbmRzX2F0IG11c3QgYmUgYWZ0ZXIgc3RhcnRzX2F0GkshaGFzKHRoaXMuc3RhcnRzX2F0KSB8fCAhaGFzKHRoaXMuZW5kc19hdCkgfHwgdGhpcy5lbmRzX2F0ID4gdGhpcy5zdGFydHNfYXRCDgoMX3ByaWNlX2NlbnRzQggKBl9zdG9ja0IRCg9fcGVyX3VzZXJfbGltaXQiRQoTVXBkYXRlRXZlbnRSZXNwb25zZRIuCgVldmVudBgBIAEoCzIfLm1hbGwuc2Vja2lsbC52MS5GbGFzaFNhbGVFdmVudCIyChNQdWJsaXNoRXZlbnRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEAiRgoUUHVibGlzaEV2ZW50UmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQiLgoPRW5kRXZlbnRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEAiQgoQRW5kRXZlbnRSZXNwb25zZRIuCgVldmVudBgBIAEoCzIfLm1hbGwuc2Vja2lsbC52MS5GbGFzaFNhbGVFdmVudCI3ChhHZXRFdmVudERhc2hib2FyZFJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQCKVAQoPQWRtaXNzaW9uQ291bnRzEhAKCGFjY2VwdGVkGAEgASgDEhAKCHNvbGRfb3V0GAIgASgDEhUKDWxpbWl0X3JlYWNoZWQYAyABKAMSFAoMcmF0ZV9saW1pdGVkGAQgASgDEhMKC25vdF9zdGFydGVkGAUgASgDEg0KBWVuZGVkGAYgASgDEg0KBW90aGVyGAcgASgDImsKD0FkbWlzc2lvblNlY29uZBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoGY291bnRzGAIgASgLMiAubWFsbC5zZWNraWxsLnYxLkFkbWlzc2lvbkNvdW50cyJrCgxQYXJ0aXRpb25MYWcSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEhIKCmVuZF9vZmZzZXQYAyABKAMSGAoQY29tbWl0dGVkX29mZnNldBgEIAEoAxILCgNsYWcYBSABKAMi3AMKGUdldEV2ZW50RGFzaGJvYXJkUmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQSNAoKYWRtaXNzaW9ucxgCIAMoCzIgLm1hbGwuc2Vja2lsbC52MS5BZG1pc3Npb25TZWNvbmQSOgoQYWRtaXNzaW9uc190b3RhbBgDIAEoCzIgLm1hbGwuc2Vja2lsbC52MS5BZG1pc3Npb25Db3VudHMSEgoKd3JpdGVyX2xhZxgEIAEoAxI8ChV3cml0ZXJfbGFnX3BhcnRpdGlvbnMYBSADKAsyHS5tYWxsLnNlY2tpbGwudjEuUGFydGl0aW9uTGFnEhYKDm9yZGVyc193cml0dGVuGAYgASgDEhUKDXVuaXRzX29yZGVyZWQYByABKAMSEwoLb3JkZXJzX3BhaWQYCCABKAMSGgoScGF5bWVudF9jb252ZXJzaW9uGAkgASgBEhYKDm9yZGVyc19leHBpcmVkGAogASgDEhUKDXVuaXRzX2V4cGlyZWQYCyABKAMSFAoMdW5pdHNfcmVzb2xkGAwgASgDEiYKAmF0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLQAQoOUHVyY2hhc2VSZXN1bHQSGQoGdGlja2V0GAEgASgJQgm6SAZyBBABGEASOQoFc3RhdGUYAiABKA4yHi5tYWxsLnNlY2tpbGwudjEuUHVyY2hhc2VTdGF0ZUIKukgHggEEGAIYAxIZCghvcmRlcl9pZBgDIAEoCUIHukgEcgIYQBIgCg5mYWlsdXJlX3JlYXNvbhgEIAEoCUIIukgFcgMYyAESKwoMZmFpbHVyZV9jb2RlGAUgASgJQhW6SBJyEDIOXltBLVpfXXswLDY0fSQiXQocUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVxdWVzdBI9CgdyZXN1bHRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlUmVzdWx0Qgu6SAiSAQUIARCIJyIfCh1SZWNvcmRQdXJjaGFzZVJlc3VsdHNSZXNwb25zZSKLAQoWUmVsZWFzZVB1cmNoYXNlUmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAEhoKB3VzZXJfaWQYAiABKAlCCbpIBnIEEAEYQBIbCghvcmRlcl9pZBgDIAEoCUIJukgGcgQQARhAEhsKCHF1YW50aXR5GAQgASgFQgm6SAYaBBhkKAEiKwoXUmVsZWFzZVB1cmNoYXNlUmVzcG9uc2USEAoIcmVsZWFzZWQYASABKAgiFAoSU2V0dGxlU2FsZXNSZXF1ZXN0ImUKE1NldHRsZVNhbGVzUmVzcG9uc2USGQoRc2V0dGxlZF9ldmVudF9pZHMYASADKAkSGwoTYWJhbmRvbmVkX2V2ZW50X2lkcxgCIAMoCRIWCg5yZXR1cm5lZF91bml0cxgDIAEoAyqJAQoKRXZlbnRTdGF0ZRIbChdFVkVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEVWRU5UX1NUQVRFX1VQQ09NSU5HEAESFAoQRVZFTlRfU1RBVEVfTElWRRACEhUKEUVWRU5UX1NUQVRFX0VOREVEEAMSFwoTRVZFTlRfU1RBVEVfUFJFVklFVxAEKocBCg1QdXJjaGFzZVN0YXRlEh4KGlBVUkNIQVNFX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVUFVSQ0hBU0VfU1RBVEVfUVVFVUVEEAESIAocUFVSQ0hBU0VfU1RBVEVfT1JERVJfQ1JFQVRFRBACEhkKFVBVUkNIQVNFX1NUQVRFX0ZBSUxFRBADMs0KCg5TZWNraWxsU2VydmljZRJeCgpMaXN0RXZlbnRzEiIubWFsbC5zZWNraWxsLnYxLkxpc3RFdmVudHNSZXF1ZXN0GiMubWFsbC5zZWNraWxsLnYxLkxpc3RFdmVudHNSZXNwb25zZSIHkAIByPMYARJYCghHZXRFdmVudBIgLm1hbGwuc2Vja2lsbC52MS5HZXRFdmVudFJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuR2V0RXZlbnRSZXNwb25zZSIHkAIByPMYARJVCghQdXJjaGFzZRIgLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuUHVyY2hhc2VSZXNwb25zZSIEyPMYAhJzChFHZXRQdXJjaGFzZVJlc3VsdBIpLm1hbGwuc2Vja2lsbC52MS5HZXRQdXJjaGFzZVJlc3VsdFJlcXVlc3QaKi5tYWxsLnNlY2tpbGwudjEuR2V0UHVyY2hhc2VSZXN1bHRSZXNwb25zZSIHkAIByPMYAhJeCgtDcmVhdGVFdmVudBIjLm1hbGwuc2Vja2lsbC52MS5DcmVhdGVFdmVudFJlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuQ3JlYXRlRXZlbnRSZXNwb25zZSIEyPMYAxJtCg9BZG1pbkxpc3RFdmVudHMSJy5tYWxsLnNlY2tpbGwudjEuQWRtaW5MaXN0RXZlbnRzUmVxdWVzdBooLm1hbGwuc2Vja2lsbC52MS5BZG1pbkxpc3RFdmVudHNSZXNwb25zZSIHkAIByPMYAxJeCgtVcGRhdGVFdmVudBIjLm1hbGwuc2Vja2lsbC52MS5VcGRhdGVFdmVudFJlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuVXBkYXRlRXZlbnRSZXNwb25zZSIEyPMYAxJkCgxQdWJsaXNoRXZlbnQSJC5tYWxsLnNlY2tpbGwudjEuUHVibGlzaEV2ZW50UmVxdWVzdBolLm1hbGwuc2Vja2lsbC52MS5QdWJsaXNoRXZlbnRSZXNwb25zZSIHkAICyPMYAxJYCghFbmRFdmVudBIgLm1hbGwuc2Vja2lsbC52MS5FbmRFdmVudFJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuRW5kRXZlbnRSZXNwb25zZSIHkAICyPMYAxJzChFHZXRFdmVudERhc2hib2FyZBIpLm1hbGwuc2Vja2lsbC52MS5HZXRFdmVudERhc2hib2FyZFJlcXVlc3QaKi5tYWxsLnNlY2tpbGwudjEuR2V0RXZlbnREYXNoYm9hcmRSZXNwb25zZSIHkAIByPMYAxJ/ChVSZWNvcmRQdXJjaGFzZVJlc3VsdHMSLS5tYWxsLnNlY2tpbGwudjEuUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVxdWVzdBouLm1hbGwuc2Vja2lsbC52MS5SZWNvcmRQdXJjaGFzZVJlc3VsdHNSZXNwb25zZSIHkAICyPMYBBJtCg9SZWxlYXNlUHVyY2hhc2USJy5tYWxsLnNlY2tpbGwudjEuUmVsZWFzZVB1cmNoYXNlUmVxdWVzdBooLm1hbGwuc2Vja2lsbC52MS5SZWxlYXNlUHVyY2hhc2VSZXNwb25zZSIHkAICyPMYBBJhCgtTZXR0bGVTYWxlcxIjLm1hbGwuc2Vja2lsbC52MS5TZXR0bGVTYWxlc1JlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuU2V0dGxlU2FsZXNSZXNwb25zZSIHkAICyPMYBEKlAQoTY29tLm1hbGwuc2Vja2lsbC52MUIMU2Vja2lsbFByb3RvUAFaIm1hbGwvZ2VuL21hbGwvc2Vja2lsbC92MTtzZWNraWxsdjGiAgNNU1iqAg9NYWxsLlNlY2tpbGwuVjHKAg9NYWxsXFNlY2tpbGxcVjHiAhtNYWxsXFNlY2tpbGxcVjFcR1BCTWV0YWRhdGHqAhFNYWxsOjpTZWNraWxsOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
 
 /**
  * FlashSaleEvent is a flash sale of one product.
@@ -98,6 +98,26 @@ export type FlashSaleEvent = Message<"mall.seckill.v1.FlashSaleEvent"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 13;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * When it went on the storefront; unset in preview.
+   *
+   * @generated from field: google.protobuf.Timestamp published_at = 14;
+   */
+  publishedAt?: Timestamp | undefined;
+
+  /**
+   * When its left-over units went back to the product, and how many
+   * (operators' listings only).
+   *
+   * @generated from field: google.protobuf.Timestamp settled_at = 15;
+   */
+  settledAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 returned_units = 16;
+   */
+  returnedUnits: bigint;
 };
 
 /**
@@ -112,7 +132,8 @@ export const FlashSaleEventSchema: GenMessage<FlashSaleEvent> = /*@__PURE__*/
  */
 export type ListEventsRequest = Message<"mall.seckill.v1.ListEventsRequest"> & {
   /**
-   * Any of these states; empty means UPCOMING and LIVE.
+   * Any of these states; empty means UPCOMING and LIVE. Sales in preview
+   * are not listed to shoppers.
    *
    * @generated from field: repeated mall.seckill.v1.EventState states = 1;
    */
@@ -394,6 +415,433 @@ export const CreateEventResponseSchema: GenMessage<CreateEventResponse> = /*@__P
   messageDesc(file_mall_seckill_v1_seckill, 10);
 
 /**
+ * @generated from message mall.seckill.v1.AdminListEventsRequest
+ */
+export type AdminListEventsRequest = Message<"mall.seckill.v1.AdminListEventsRequest"> & {
+  /**
+   * Any of these states (PREVIEW: not published; the others: published,
+   * by window); empty means all.
+   *
+   * @generated from field: repeated mall.seckill.v1.EventState states = 1;
+   */
+  states: EventState[];
+
+  /**
+   * @generated from field: string product_id = 2;
+   */
+  productId: string;
+
+  /**
+   * 0 means the server default (20).
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.AdminListEventsRequest.
+ * Use `create(AdminListEventsRequestSchema)` to create a new message.
+ */
+export const AdminListEventsRequestSchema: GenMessage<AdminListEventsRequest> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 11);
+
+/**
+ * @generated from message mall.seckill.v1.AdminListEventsResponse
+ */
+export type AdminListEventsResponse = Message<"mall.seckill.v1.AdminListEventsResponse"> & {
+  /**
+   * @generated from field: repeated mall.seckill.v1.FlashSaleEvent events = 1;
+   */
+  events: FlashSaleEvent[];
+
+  /**
+   * Empty when there are no more pages.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.AdminListEventsResponse.
+ * Use `create(AdminListEventsResponseSchema)` to create a new message.
+ */
+export const AdminListEventsResponseSchema: GenMessage<AdminListEventsResponse> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 12);
+
+/**
+ * @generated from message mall.seckill.v1.UpdateEventRequest
+ */
+export type UpdateEventRequest = Message<"mall.seckill.v1.UpdateEventRequest"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * Each field set is changed; unset ones stay.
+   *
+   * @generated from field: optional int64 price_cents = 2;
+   */
+  priceCents?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 stock = 3;
+   */
+  stock?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int32 per_user_limit = 4;
+   */
+  perUserLimit?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp starts_at = 5;
+   */
+  startsAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp ends_at = 6;
+   */
+  endsAt?: Timestamp | undefined;
+
+  /**
+   * Display title; empty leaves it.
+   *
+   * @generated from field: string title = 7;
+   */
+  title: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.UpdateEventRequest.
+ * Use `create(UpdateEventRequestSchema)` to create a new message.
+ */
+export const UpdateEventRequestSchema: GenMessage<UpdateEventRequest> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 13);
+
+/**
+ * @generated from message mall.seckill.v1.UpdateEventResponse
+ */
+export type UpdateEventResponse = Message<"mall.seckill.v1.UpdateEventResponse"> & {
+  /**
+   * @generated from field: mall.seckill.v1.FlashSaleEvent event = 1;
+   */
+  event?: FlashSaleEvent | undefined;
+};
+
+/**
+ * Describes the message mall.seckill.v1.UpdateEventResponse.
+ * Use `create(UpdateEventResponseSchema)` to create a new message.
+ */
+export const UpdateEventResponseSchema: GenMessage<UpdateEventResponse> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 14);
+
+/**
+ * @generated from message mall.seckill.v1.PublishEventRequest
+ */
+export type PublishEventRequest = Message<"mall.seckill.v1.PublishEventRequest"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.PublishEventRequest.
+ * Use `create(PublishEventRequestSchema)` to create a new message.
+ */
+export const PublishEventRequestSchema: GenMessage<PublishEventRequest> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 15);
+
+/**
+ * @generated from message mall.seckill.v1.PublishEventResponse
+ */
+export type PublishEventResponse = Message<"mall.seckill.v1.PublishEventResponse"> & {
+  /**
+   * @generated from field: mall.seckill.v1.FlashSaleEvent event = 1;
+   */
+  event?: FlashSaleEvent | undefined;
+};
+
+/**
+ * Describes the message mall.seckill.v1.PublishEventResponse.
+ * Use `create(PublishEventResponseSchema)` to create a new message.
+ */
+export const PublishEventResponseSchema: GenMessage<PublishEventResponse> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 16);
+
+/**
+ * @generated from message mall.seckill.v1.EndEventRequest
+ */
+export type EndEventRequest = Message<"mall.seckill.v1.EndEventRequest"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.EndEventRequest.
+ * Use `create(EndEventRequestSchema)` to create a new message.
+ */
+export const EndEventRequestSchema: GenMessage<EndEventRequest> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 17);
+
+/**
+ * @generated from message mall.seckill.v1.EndEventResponse
+ */
+export type EndEventResponse = Message<"mall.seckill.v1.EndEventResponse"> & {
+  /**
+   * @generated from field: mall.seckill.v1.FlashSaleEvent event = 1;
+   */
+  event?: FlashSaleEvent | undefined;
+};
+
+/**
+ * Describes the message mall.seckill.v1.EndEventResponse.
+ * Use `create(EndEventResponseSchema)` to create a new message.
+ */
+export const EndEventResponseSchema: GenMessage<EndEventResponse> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 18);
+
+/**
+ * @generated from message mall.seckill.v1.GetEventDashboardRequest
+ */
+export type GetEventDashboardRequest = Message<"mall.seckill.v1.GetEventDashboardRequest"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.GetEventDashboardRequest.
+ * Use `create(GetEventDashboardRequestSchema)` to create a new message.
+ */
+export const GetEventDashboardRequestSchema: GenMessage<GetEventDashboardRequest> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 19);
+
+/**
+ * AdmissionCounts are purchase attempts by outcome.
+ *
+ * @generated from message mall.seckill.v1.AdmissionCounts
+ */
+export type AdmissionCounts = Message<"mall.seckill.v1.AdmissionCounts"> & {
+  /**
+   * @generated from field: int64 accepted = 1;
+   */
+  accepted: bigint;
+
+  /**
+   * @generated from field: int64 sold_out = 2;
+   */
+  soldOut: bigint;
+
+  /**
+   * Per-user limit: bought already, or more units than one buyer may buy.
+   *
+   * @generated from field: int64 limit_reached = 3;
+   */
+  limitReached: bigint;
+
+  /**
+   * @generated from field: int64 rate_limited = 4;
+   */
+  rateLimited: bigint;
+
+  /**
+   * @generated from field: int64 not_started = 5;
+   */
+  notStarted: bigint;
+
+  /**
+   * @generated from field: int64 ended = 6;
+   */
+  ended: bigint;
+
+  /**
+   * Address refused, sale recovering, queue or Valkey unavailable.
+   *
+   * @generated from field: int64 other = 7;
+   */
+  other: bigint;
+};
+
+/**
+ * Describes the message mall.seckill.v1.AdmissionCounts.
+ * Use `create(AdmissionCountsSchema)` to create a new message.
+ */
+export const AdmissionCountsSchema: GenMessage<AdmissionCounts> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 20);
+
+/**
+ * AdmissionSecond is one second of a sale's admissions.
+ *
+ * @generated from message mall.seckill.v1.AdmissionSecond
+ */
+export type AdmissionSecond = Message<"mall.seckill.v1.AdmissionSecond"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: mall.seckill.v1.AdmissionCounts counts = 2;
+   */
+  counts?: AdmissionCounts | undefined;
+};
+
+/**
+ * Describes the message mall.seckill.v1.AdmissionSecond.
+ * Use `create(AdmissionSecondSchema)` to create a new message.
+ */
+export const AdmissionSecondSchema: GenMessage<AdmissionSecond> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 21);
+
+/**
+ * PartitionLag is how far the order writers are behind on one partition.
+ *
+ * @generated from message mall.seckill.v1.PartitionLag
+ */
+export type PartitionLag = Message<"mall.seckill.v1.PartitionLag"> & {
+  /**
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * @generated from field: int32 partition = 2;
+   */
+  partition: number;
+
+  /**
+   * @generated from field: int64 end_offset = 3;
+   */
+  endOffset: bigint;
+
+  /**
+   * @generated from field: int64 committed_offset = 4;
+   */
+  committedOffset: bigint;
+
+  /**
+   * @generated from field: int64 lag = 5;
+   */
+  lag: bigint;
+};
+
+/**
+ * Describes the message mall.seckill.v1.PartitionLag.
+ * Use `create(PartitionLagSchema)` to create a new message.
+ */
+export const PartitionLagSchema: GenMessage<PartitionLag> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 22);
+
+/**
+ * @generated from message mall.seckill.v1.GetEventDashboardResponse
+ */
+export type GetEventDashboardResponse = Message<"mall.seckill.v1.GetEventDashboardResponse"> & {
+  /**
+   * With remaining_stock live from Valkey.
+   *
+   * @generated from field: mall.seckill.v1.FlashSaleEvent event = 1;
+   */
+  event?: FlashSaleEvent | undefined;
+
+  /**
+   * The last 60 seconds, oldest first, one entry per second.
+   *
+   * @generated from field: repeated mall.seckill.v1.AdmissionSecond admissions = 2;
+   */
+  admissions: AdmissionSecond[];
+
+  /**
+   * Since the sale was created.
+   *
+   * @generated from field: mall.seckill.v1.AdmissionCounts admissions_total = 3;
+   */
+  admissionsTotal?: AdmissionCounts | undefined;
+
+  /**
+   * Records the writers' consumer group has not committed yet, summed
+   * over the purchases topic's partitions (every sale shares them); -1
+   * when Kafka did not answer.
+   *
+   * @generated from field: int64 writer_lag = 4;
+   */
+  writerLag: bigint;
+
+  /**
+   * @generated from field: repeated mall.seckill.v1.PartitionLag writer_lag_partitions = 5;
+   */
+  writerLagPartitions: PartitionLag[];
+
+  /**
+   * Orders the writers wrote for this sale (every status), and their units.
+   *
+   * @generated from field: int64 orders_written = 6;
+   */
+  ordersWritten: bigint;
+
+  /**
+   * @generated from field: int64 units_ordered = 7;
+   */
+  unitsOrdered: bigint;
+
+  /**
+   * Orders paid (paid, shipped, delivered, completed or refunded).
+   *
+   * @generated from field: int64 orders_paid = 8;
+   */
+  ordersPaid: bigint;
+
+  /**
+   * orders_paid / orders_written; 0 before any order.
+   *
+   * @generated from field: double payment_conversion = 9;
+   */
+  paymentConversion: number;
+
+  /**
+   * Orders cancelled unpaid (their units came back to the sale), and units.
+   *
+   * @generated from field: int64 orders_expired = 10;
+   */
+  ordersExpired: bigint;
+
+  /**
+   * @generated from field: int64 units_expired = 11;
+   */
+  unitsExpired: bigint;
+
+  /**
+   * Units sold again after coming back: ordered beyond the sale's stock.
+   *
+   * @generated from field: int64 units_resold = 12;
+   */
+  unitsResold: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 13;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mall.seckill.v1.GetEventDashboardResponse.
+ * Use `create(GetEventDashboardResponseSchema)` to create a new message.
+ */
+export const GetEventDashboardResponseSchema: GenMessage<GetEventDashboardResponse> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 23);
+
+/**
  * PurchaseResult is the outcome of one written purchase.
  *
  * @generated from message mall.seckill.v1.PurchaseResult
@@ -434,7 +882,7 @@ export type PurchaseResult = Message<"mall.seckill.v1.PurchaseResult"> & {
  * Use `create(PurchaseResultSchema)` to create a new message.
  */
 export const PurchaseResultSchema: GenMessage<PurchaseResult> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 11);
+  messageDesc(file_mall_seckill_v1_seckill, 24);
 
 /**
  * @generated from message mall.seckill.v1.RecordPurchaseResultsRequest
@@ -451,7 +899,7 @@ export type RecordPurchaseResultsRequest = Message<"mall.seckill.v1.RecordPurcha
  * Use `create(RecordPurchaseResultsRequestSchema)` to create a new message.
  */
 export const RecordPurchaseResultsRequestSchema: GenMessage<RecordPurchaseResultsRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 12);
+  messageDesc(file_mall_seckill_v1_seckill, 25);
 
 /**
  * @generated from message mall.seckill.v1.RecordPurchaseResultsResponse
@@ -464,7 +912,7 @@ export type RecordPurchaseResultsResponse = Message<"mall.seckill.v1.RecordPurch
  * Use `create(RecordPurchaseResultsResponseSchema)` to create a new message.
  */
 export const RecordPurchaseResultsResponseSchema: GenMessage<RecordPurchaseResultsResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 13);
+  messageDesc(file_mall_seckill_v1_seckill, 26);
 
 /**
  * @generated from message mall.seckill.v1.ReleasePurchaseRequest
@@ -496,7 +944,7 @@ export type ReleasePurchaseRequest = Message<"mall.seckill.v1.ReleasePurchaseReq
  * Use `create(ReleasePurchaseRequestSchema)` to create a new message.
  */
 export const ReleasePurchaseRequestSchema: GenMessage<ReleasePurchaseRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 14);
+  messageDesc(file_mall_seckill_v1_seckill, 27);
 
 /**
  * @generated from message mall.seckill.v1.ReleasePurchaseResponse
@@ -515,7 +963,7 @@ export type ReleasePurchaseResponse = Message<"mall.seckill.v1.ReleasePurchaseRe
  * Use `create(ReleasePurchaseResponseSchema)` to create a new message.
  */
 export const ReleasePurchaseResponseSchema: GenMessage<ReleasePurchaseResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 15);
+  messageDesc(file_mall_seckill_v1_seckill, 28);
 
 /**
  * @generated from message mall.seckill.v1.SettleSalesRequest
@@ -528,7 +976,7 @@ export type SettleSalesRequest = Message<"mall.seckill.v1.SettleSalesRequest"> &
  * Use `create(SettleSalesRequestSchema)` to create a new message.
  */
 export const SettleSalesRequestSchema: GenMessage<SettleSalesRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 16);
+  messageDesc(file_mall_seckill_v1_seckill, 29);
 
 /**
  * @generated from message mall.seckill.v1.SettleSalesResponse
@@ -561,7 +1009,7 @@ export type SettleSalesResponse = Message<"mall.seckill.v1.SettleSalesResponse">
  * Use `create(SettleSalesResponseSchema)` to create a new message.
  */
 export const SettleSalesResponseSchema: GenMessage<SettleSalesResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 17);
+  messageDesc(file_mall_seckill_v1_seckill, 30);
 
 /**
  * EventState is where now is relative to an event's window.
@@ -588,6 +1036,13 @@ export enum EventState {
    * @generated from enum value: EVENT_STATE_ENDED = 3;
    */
   ENDED = 3,
+
+  /**
+   * Created and not published yet: only operators see it.
+   *
+   * @generated from enum value: EVENT_STATE_PREVIEW = 4;
+   */
+  PREVIEW = 4,
 }
 
 /**
@@ -689,9 +1144,10 @@ export const SeckillService: GenService<{
     output: typeof GetPurchaseResultResponseSchema;
   },
   /**
-   * CreateEvent creates a flash sale: its units are taken out of the
-   * product's available stock (failed_precondition NOT_ENOUGH_STOCK when
-   * fewer are available) and loaded into Valkey before it starts.
+   * CreateEvent creates a flash sale in preview: its units are taken out
+   * of the product's available stock (failed_precondition NOT_ENOUGH_STOCK
+   * when fewer are available) and loaded into Valkey, but shoppers neither
+   * see nor buy it until PublishEvent.
    *
    * @generated from rpc mall.seckill.v1.SeckillService.CreateEvent
    */
@@ -699,6 +1155,66 @@ export const SeckillService: GenService<{
     methodKind: "unary";
     input: typeof CreateEventRequestSchema;
     output: typeof CreateEventResponseSchema;
+  },
+  /**
+   * AdminListEvents lists every sale, previews and ended ones included,
+   * latest start first.
+   *
+   * @generated from rpc mall.seckill.v1.SeckillService.AdminListEvents
+   */
+  adminListEvents: {
+    methodKind: "unary";
+    input: typeof AdminListEventsRequestSchema;
+    output: typeof AdminListEventsResponseSchema;
+  },
+  /**
+   * UpdateEvent changes a sale in preview: price, units (taken from or
+   * given back to the product's available stock; NOT_ENOUGH_STOCK when
+   * short), window, per-user limit, title. A published sale:
+   * failed_precondition EVENT_PUBLISHED.
+   *
+   * @generated from rpc mall.seckill.v1.SeckillService.UpdateEvent
+   */
+  updateEvent: {
+    methodKind: "unary";
+    input: typeof UpdateEventRequestSchema;
+    output: typeof UpdateEventResponseSchema;
+  },
+  /**
+   * PublishEvent puts a sale in preview on the storefront. Publishing a
+   * published sale changes nothing; an ended one: failed_precondition
+   * EVENT_ENDED.
+   *
+   * @generated from rpc mall.seckill.v1.SeckillService.PublishEvent
+   */
+  publishEvent: {
+    methodKind: "unary";
+    input: typeof PublishEventRequestSchema;
+    output: typeof PublishEventResponseSchema;
+  },
+  /**
+   * EndEvent ends a sale now: admission refuses at once, and its unsold
+   * units go back to the product's stock when it is settled (SettleSales,
+   * as for a sale that ended on time). Ending an ended sale changes nothing.
+   *
+   * @generated from rpc mall.seckill.v1.SeckillService.EndEvent
+   */
+  endEvent: {
+    methodKind: "unary";
+    input: typeof EndEventRequestSchema;
+    output: typeof EndEventResponseSchema;
+  },
+  /**
+   * GetEventDashboard is a sale's live numbers for operators: units left,
+   * admissions per second by outcome, the writers' Kafka lag, orders
+   * written and paid, expired and resold units.
+   *
+   * @generated from rpc mall.seckill.v1.SeckillService.GetEventDashboard
+   */
+  getEventDashboard: {
+    methodKind: "unary";
+    input: typeof GetEventDashboardRequestSchema;
+    output: typeof GetEventDashboardResponseSchema;
   },
   /**
    * RecordPurchaseResults stores the outcome of written purchases (order

@@ -6,7 +6,8 @@ import attention from "./attention";
 import audit from "./audit";
 import catalog from "./catalog";
 import common from "./common";
+import flash from "./flash";
 import orders from "./orders";
 
-const adminZhCN = { common, catalog, orders, attention, audit };
+const adminZhCN = { common, catalog, orders, flash, attention, audit };
 export default adminZhCN;

@@ -1,0 +1,1 @@
+ALTER TABLE flash_sale_events DROP COLUMN published_at;
