@@ -31,7 +31,7 @@ const steps = ["catalog", "flash", "orders", "attention"];
 
 const layouts = [
   { name: "zh-CN-1280", lang: "zh-CN", width: 1280, height: 800, phone: false, shots: true },
-  { name: "en-820", lang: "en", width: 820, height: 1180, phone: true },
+  { name: "en-820", lang: "en", width: 820, height: 1180, phone: true, shots: true },
 ];
 
 // The browser first: if it cannot start, no system is left running.
