@@ -37,7 +37,7 @@ func (s *Service) ShipOrder(ctx context.Context, req *connect.Request[orderv1.Sh
 // is returned as it is (changed = false): its carrier and tracking number
 // stay. locked, when set, sees the order before the change.
 func (s *Service) ship(ctx context.Context, orderID, carrier, trackingNumber string, locked func(*orderv1.Order)) (*orderv1.Order, bool, error) {
-	return s.transition(ctx, transitionSpec{
+	o, changed, err := s.transition(ctx, transitionSpec{
 		OrderID: orderID, To: orderv1.OrderStatus_ORDER_STATUS_SHIPPED, Reason: "shipped with " + carrier + " " + trackingNumber,
 		Locked: locked,
 		Check: func(row *orderRow) error {
@@ -51,6 +51,15 @@ func (s *Service) ship(ctx context.Context, orderID, carrier, trackingNumber str
 			return []string{"carrier", "tracking_number"}
 		},
 	})
+	if err == nil && changed {
+		// The saga waits for delivery, not shipment: the signal only moves
+		// the order's status in the Temporal Web UI, so a failure to send
+		// it is logged, not the operator's problem.
+		if serr := s.signal(ctx, orderID, checkout.SignalShipped); serr != nil {
+			s.logger.WarnContext(ctx, "signal shipped", "order_id", orderID, "err", serr)
+		}
+	}
+	return o, changed, err
 }
 
 // BulkShipOrders ships each item's order on its own (ship): an order that

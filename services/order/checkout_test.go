@@ -288,7 +288,7 @@ func TestDeliveryAndReceiptSignalTheSaga(t *testing.T) {
 			if status := f.waitWorkflow(t, orderID); status.State != checkout.StateCompleted {
 				t.Fatalf("saga ended %+v", status)
 			}
-			want := []string{checkout.SignalDelivered, checkout.SignalReceived}
+			want := []string{checkout.SignalShipped, checkout.SignalDelivered, checkout.SignalReceived}
 			if got := f.saga.signalsOf(checkout.WorkflowID(orderID)); !slices.Equal(got, want) {
 				t.Fatalf("signals %v, want %v", got, want)
 			}

@@ -200,10 +200,12 @@ func (s *standIn) run(ctx workflow.Context, in checkout.Input) (checkout.Status,
 			}
 			status.State, done = checkout.StateCancelled, true
 		})
-		selector.AddReceive(workflow.GetSignalChannel(ctx, checkout.SignalDelivered), func(c workflow.ReceiveChannel, _ bool) {
-			c.Receive(ctx, nil)
-			record(checkout.SignalDelivered)
-		})
+		for _, name := range []string{checkout.SignalShipped, checkout.SignalDelivered} {
+			selector.AddReceive(workflow.GetSignalChannel(ctx, name), func(c workflow.ReceiveChannel, _ bool) {
+				c.Receive(ctx, nil)
+				record(name)
+			})
+		}
 		selector.AddReceive(workflow.GetSignalChannel(ctx, checkout.SignalReceived), func(c workflow.ReceiveChannel, _ bool) {
 			c.Receive(ctx, nil)
 			record(checkout.SignalReceived)

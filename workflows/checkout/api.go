@@ -24,6 +24,10 @@ const (
 	// SignalDelivered carries nothing: the courier delivered, the
 	// auto-complete timer starts.
 	SignalDelivered = "delivered"
+	// SignalShipped carries nothing: the order left the warehouse. Only
+	// the Web UI's OrderStatus follows it; delivery is what the saga waits
+	// for.
+	SignalShipped = "shipped"
 	// SignalReceived carries nothing: the buyer confirmed receipt (the order
 	// is COMPLETED already); the workflow ends.
 	SignalReceived = "receipt-confirmed"

@@ -27,6 +27,15 @@ func TestSearchAttributesFollowTheOrderToAutoCompletion(t *testing.T) {
 	h.expectAttributes(2500, "PENDING_PAYMENT", "PAID", "DELIVERED", "COMPLETED")
 }
 
+func TestSearchAttributesShowAShippedOrderShipped(t *testing.T) {
+	h := newHarness(t)
+	h.after(3*time.Minute, func() { h.signal(SignalPaid, PaidSignal{PaymentID: "pay-1"}) })
+	h.after(24*time.Hour, func() { h.signal(SignalShipped, nil) })
+	h.after(48*time.Hour, func() { h.signal(SignalDelivered, nil) })
+	h.runTo(cartInput(), StateCompleted)
+	h.expectAttributes(2500, "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED")
+}
+
 func TestSearchAttributesOfARefundedOrder(t *testing.T) {
 	h := newHarness(t)
 	h.after(time.Minute, func() { h.signal(SignalPaid, PaidSignal{PaymentID: "pay-1"}) })

@@ -94,6 +94,7 @@ func CheckoutWorkflow(ctx workflow.Context, in Input) (Status, error) {
 		paidCh:      workflow.GetSignalChannel(ctx, SignalPaid),
 		cancelCh:    workflow.GetSignalChannel(ctx, SignalCancel),
 		deliveredCh: workflow.GetSignalChannel(ctx, SignalDelivered),
+		shippedCh:   workflow.GetSignalChannel(ctx, SignalShipped),
 		receivedCh:  workflow.GetSignalChannel(ctx, SignalReceived),
 		refundedCh:  workflow.GetSignalChannel(ctx, SignalRefunded),
 	}
@@ -113,7 +114,7 @@ type saga struct {
 	lines  []Line
 	attrs  searchattr.Recorder // the order's status and total in the Web UI
 
-	paidCh, cancelCh, deliveredCh, receivedCh, refundedCh workflow.ReceiveChannel
+	paidCh, cancelCh, deliveredCh, shippedCh, receivedCh, refundedCh workflow.ReceiveChannel
 }
 
 func (c *saga) run(ctx workflow.Context) (Status, error) {
@@ -316,6 +317,10 @@ func (c *saga) afterPayment(ctx workflow.Context) (Status, error) {
 	for !delivered && !received && !refunded && ctx.Err() == nil {
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(c.deliveredCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); delivered = true })
+		sel.AddReceive(c.shippedCh, func(ch workflow.ReceiveChannel, _ bool) {
+			ch.Receive(ctx, nil)
+			c.attrs.SetStatus(ctx, orderv1.OrderStatus_ORDER_STATUS_SHIPPED)
+		})
 		sel.AddReceive(c.receivedCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); received = true })
 		sel.AddReceive(c.refundedCh, func(ch workflow.ReceiveChannel, _ bool) { ch.Receive(ctx, nil); refunded = true })
 		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
