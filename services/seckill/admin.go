@@ -223,17 +223,23 @@ func (s *Service) PublishEvent(ctx context.Context, request *connect.Request[sec
 func (s *Service) EndEvent(ctx context.Context, request *connect.Request[seckillv1.EndEventRequest]) (*connect.Response[seckillv1.EndEventResponse], error) {
 	id := request.Msg.GetEventId()
 	audit.Target(ctx, "flash sale "+id)
-	before, err := adminEvent(ctx, s.db, id, nil)
-	if err != nil {
-		return nil, err
-	}
-	now := dbTime(time.Now())
-	if before.EndsAt.After(now) {
-		if _, err := endEvent(ctx, s.db, id, before.EndsAt, now); err != nil {
-			return nil, err
+	// Under the sale's row lock: concurrent ends queue up behind the first
+	// (and a deadlock victim is run again) instead of racing on the row.
+	var before, after *eventRow
+	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if before, err = adminEvent(ctx, tx, id, lockIn(tx)); err != nil {
+			return err
 		}
-	}
-	after, err := adminEvent(ctx, s.db, id, nil)
+		now := dbTime(time.Now())
+		if before.EndsAt.After(now) {
+			if _, err := endEvent(ctx, tx, id, before.EndsAt, now); err != nil {
+				return err
+			}
+		}
+		after, err = adminEvent(ctx, tx, id, nil)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
