@@ -1,0 +1,58 @@
+package product
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/testenv"
+)
+
+// fullWidth spells s's ASCII letters and digits in their full-width forms
+// ("a1" → "ａ１"), which a case- and width-insensitive collation equates.
+func fullWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '!' && r <= '~' && r != '-' {
+			return r + 0xFEE0
+		}
+		return r
+	}, s)
+}
+
+// A product id spelled in another case, in full-width characters or with
+// a trailing space names no product: the console's stock actions answer
+// not_found and the stock stays. Adjustment ids, the callers' idempotency
+// keys, are as exact: "ADJ-1" is not a replay of "adj-1".
+func TestAProductIDSpelledOtherwiseNamesNoProduct(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	product := f.newProduct(t)
+	if _, err := f.adjust("adj-"+product, product, 10, "received"); err != nil {
+		t.Fatal(err)
+	}
+	for _, spelling := range []string{strings.ToUpper(product), fullWidth(product), product + " "} {
+		_, err := client.GetProduct(ctx, testenv.Bearer(f.admin, &productv1.GetProductRequest{ProductId: spelling}))
+		testenv.WantCode(t, err, connect.CodeNotFound, ReasonProductNotFound)
+		_, err = client.SetStock(ctx, testenv.Bearer(f.admin, &productv1.SetStockRequest{ProductId: spelling, Stock: 999, Reason: "slip"}))
+		testenv.WantCode(t, err, connect.CodeNotFound, ReasonProductNotFound)
+		_, err = f.adjust("adj-other-"+testenv.RandomID(4), spelling, 5, "slip")
+		testenv.WantCode(t, err, connect.CodeNotFound, ReasonProductNotFound)
+		_, err = client.ListStockAdjustments(ctx, testenv.Bearer(f.admin, &productv1.ListStockAdjustmentsRequest{ProductId: spelling}))
+		testenv.WantCode(t, err, connect.CodeNotFound, ReasonProductNotFound)
+	}
+	// Another adjustment whose id differs only in case is its own.
+	res, err := f.adjust(strings.ToUpper("adj-"+product), product, 3, "received more")
+	if err != nil {
+		t.Fatalf("an adjustment id differing in case only: %v, want its own adjustment", err)
+	}
+	if got := res.GetProduct().GetStock(); got != 13 {
+		t.Errorf("stock %d after +10 and +3, want 13", got)
+	}
+	if n := len(f.history(t, product)); n != 2 {
+		t.Errorf("%d adjustments in the history, want 2", n)
+	}
+}
