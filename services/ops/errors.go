@@ -11,6 +11,9 @@ const (
 	// FinishAudit of an entry BeginAudit never stored.
 	ReasonAuditEntryNotFound = "AUDIT_ENTRY_NOT_FOUND"
 	ReasonBadPageToken       = "BAD_PAGE_TOKEN"
+	// since or until is no time a timestamp can say, or until is not after
+	// since.
+	ReasonBadTimeRange = "BAD_TIME_RANGE"
 	// The item is not on the attention list (any more): it was resolved
 	// meanwhile, or never existed.
 	ReasonAttentionItemGone = "ATTENTION_ITEM_GONE"
@@ -27,6 +30,10 @@ func errAuditEntryNotFound() error {
 
 func errBadPageToken() error {
 	return rpcerr.New(connect.CodeInvalidArgument, ReasonBadPageToken, "page_token is not valid for this request")
+}
+
+func errBadTimeRange(why string) error {
+	return rpcerr.New(connect.CodeInvalidArgument, ReasonBadTimeRange, why)
 }
 
 func errItemGone() error {
