@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/platform/testenv"
@@ -62,5 +63,32 @@ func TestAnOrderIDSpelledOtherwiseNamesNoOrder(t *testing.T) {
 	}
 	if o := res.Msg.GetOrder(); o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PAID || o.GetRefundState() != orderv1.RefundState_REFUND_STATE_UNSPECIFIED {
 		t.Errorf("the order is %v (refund %v) after the misspelt actions, want PAID untouched", o.GetStatus(), o.GetRefundState())
+	}
+}
+
+// The console's order listing refuses what it cannot mean with
+// invalid_argument, never internal: creation times no timestamp can say,
+// cursors that are not its own, sizes past its limit.
+func TestAdminListOrdersRefusesBadInput(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"] // binary: JSON cannot even spell an invalid timestamp
+	bad := map[string]*orderv1.AdminListOrdersRequest{
+		"created_after past year 9999":      {CreatedAfter: &timestamppb.Timestamp{Seconds: 1e15}},
+		"created_before before year 1":      {CreatedBefore: &timestamppb.Timestamp{Seconds: -1e15}},
+		"created_after with negative nanos": {CreatedAfter: &timestamppb.Timestamp{Seconds: 1, Nanos: -1}},
+		"created_before before after":       {CreatedAfter: timestamppb.Now(), CreatedBefore: &timestamppb.Timestamp{Seconds: 1}},
+		"page size above 100":               {PageSize: 101},
+		"cursor not a number":               {PageToken: "abc"},
+		"cursor negative":                   {PageToken: "-5"},
+		"cursor past int64":                 {PageToken: "99999999999999999999"},
+		"huge cursor":                       {PageToken: strings.Repeat("9", 513)},
+		"huge user id":                      {UserId: strings.Repeat("u", 65)},
+	}
+	for name, req := range bad {
+		_, err := client.AdminListOrders(ctx, testenv.Bearer(f.admin, req))
+		if connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Errorf("AdminListOrders with %s: %v, want invalid_argument", name, err)
+		}
 	}
 }
