@@ -3,6 +3,7 @@ package product
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -55,4 +56,45 @@ func TestAProductIDSpelledOtherwiseNamesNoProduct(t *testing.T) {
 	if n := len(f.history(t, product)); n != 2 {
 		t.Errorf("%d adjustments in the history, want 2", n)
 	}
+}
+
+// The same adjustment sent 50 times at once (a double click, a retried
+// request) is one adjustment: the stock moves once, the history keeps one
+// entry, and every answer is that adjustment.
+func TestFiftyConcurrentCopiesOfOneAdjustmentAdjustOnce(t *testing.T) {
+	f := newFixture(t)
+	product := f.newProduct(t)
+	var wg sync.WaitGroup
+	ids := make([]string, 50)
+	for i := range ids {
+		wg.Go(func() {
+			res, err := f.adjust("adj-once-"+product, product, 7, "received")
+			if err != nil {
+				t.Errorf("copy %d: %v", i, err)
+				return
+			}
+			ids[i] = res.GetAdjustment().GetAdjustmentId()
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != "adj-once-"+product {
+			t.Fatalf("answers name adjustments %v", ids)
+		}
+	}
+	if got := f.stockOf(t, product); got != 7 {
+		t.Errorf("stock %d after one adjustment of +7 sent 50 times, want 7", got)
+	}
+	if n := len(f.history(t, product)); n != 1 {
+		t.Errorf("%d adjustments in the history, want 1", n)
+	}
+}
+
+func (f *fixture) stockOf(t *testing.T, product string) int64 {
+	t.Helper()
+	res, err := f.clients["grpc"].GetProduct(context.Background(), testenv.Bearer(f.admin, &productv1.GetProductRequest{ProductId: product}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetProduct().GetStock()
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 
+	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
 
@@ -61,5 +64,49 @@ func TestASaleIDSpelledOtherwiseNamesNoSale(t *testing.T) {
 		if connect.CodeOf(err) != connect.CodeInvalidArgument {
 			t.Errorf("AdminListEvents with a cursor %s: %v, want invalid_argument", name, err)
 		}
+	}
+}
+
+// 50 operators creating 10-unit sales of a product with 100 units at once:
+// ten sales are created, the others are refused whole, and the product's
+// units are all in the ten sales, none twice, none lost.
+func TestConcurrentSalesNeverTakeMoreThanTheProductHas(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ctx := context.Background()
+	const product = "p0007"
+	if _, err := f.products.SetStock(ctx, connect.NewRequest(&productv1.SetStockRequest{ProductId: product, Stock: 100})); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var created []string
+	for range 50 {
+		wg.Go(func() {
+			ev, err := f.createEvent(product, 10, time.Hour, 2*time.Hour)
+			if connect.CodeOf(err) == connect.CodeFailedPrecondition && rpcerr.Reason(err) == ReasonNotEnoughStock {
+				return
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			created = append(created, ev.GetEventId())
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(created) != 10 {
+		t.Errorf("%d sales of 10 units created from 100 units, want 10", len(created))
+	}
+	var total int64
+	for _, id := range created {
+		total += f.allocationOf(t, id)
+	}
+	if available, sold, allocated := f.productColumns(t, product); available != 0 || sold != 0 || allocated != 100 || total != 100 {
+		t.Errorf("available %d sold %d allocated %d, the sales hold %d; want 0, 0, 100, 100", available, sold, allocated, total)
+	}
+	if n, err := f.db.NewSelect().Model((*eventRow)(nil)).Where("product_id = ?", product).Count(ctx); err != nil || n != len(created) {
+		t.Errorf("%d sale rows for %d sales created (%v)", n, len(created), err)
 	}
 }
