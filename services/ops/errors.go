@@ -15,7 +15,7 @@ const (
 	// since.
 	ReasonBadTimeRange = "BAD_TIME_RANGE"
 	// The item is not on the attention list (any more): it was resolved
-	// meanwhile, or never existed.
+	// or marked handled meanwhile, or never existed.
 	ReasonAttentionItemGone = "ATTENTION_ITEM_GONE"
 	// The item's trouble cannot be retried from the console; the message
 	// says why (mark it handled once settled by hand).
@@ -38,6 +38,10 @@ func errBadTimeRange(why string) error {
 
 func errItemGone() error {
 	return rpcerr.New(connect.CodeFailedPrecondition, ReasonAttentionItemGone, "this item is not on the attention list any more")
+}
+
+func errItemHandled() error {
+	return rpcerr.New(connect.CodeFailedPrecondition, ReasonAttentionItemGone, "this item was marked handled; it is not on the attention list any more")
 }
 
 func errRetryUnsupported(why string) error {
