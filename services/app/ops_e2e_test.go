@@ -355,3 +355,46 @@ func mustList(t *testing.T, client opsv1connect.OpsServiceClient, admin string) 
 	}
 	return res.Msg.GetEntries()
 }
+
+// A bulk shipment is found in the audit log by any of its orders: searched
+// by the tenth order of a selection, the entry that shipped it is listed
+// (a target cut at 200 bytes named the first seven, and an operator's bulk
+// action hid the others from the search).
+func TestABulkShipmentIsFoundInTheAuditLogByEachOfItsOrders(t *testing.T) {
+	m, p := startMallWithProvider(t, 2*time.Minute, paysim.Options{Seed: 18})
+	ctx := context.Background()
+	opsClient := opsv1connect.NewOpsServiceClient(rpcclient.HTTPClient(), m.url, connect.WithGRPC())
+	token := m.shopper(t, "bulk_buyer")
+	address := m.defaultAddress(t, token)
+	req := &orderv1.BulkShipOrdersRequest{}
+	for n := range 10 {
+		o, err := m.buyNow(ctx, token, address, fmt.Sprintf("p%04d", 140+n), fmt.Sprintf("bulk-order-%d", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.payAsCustomer(ctx, p.client, token, o.GetOrderId()); err != nil {
+			t.Fatal(err)
+		}
+		m.waitStatus(t, token, o.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_PAID)
+		req.Items = append(req.Items, &orderv1.ShipItem{OrderId: o.GetOrderId(), Carrier: "SF", TrackingNumber: fmt.Sprintf("SF-BULK-%d", n)})
+	}
+	res, err := m.orders.BulkShipOrders(ctx, testenv.Bearer(m.admin, req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Msg.GetResults() {
+		if r.GetOutcome() != orderv1.ShipOutcome_SHIP_OUTCOME_SHIPPED {
+			t.Fatalf("result %v", r)
+		}
+	}
+	for _, item := range req.GetItems() {
+		found, err := opsClient.ListAuditEntries(ctx, testenv.Bearer(m.admin, &opsv1.ListAuditEntriesRequest{
+			Action: "BulkShipOrders", TargetContains: item.GetOrderId()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found.Msg.GetEntries()) != 1 {
+			t.Errorf("the audit log searched by %s: %d bulk shipments, want 1", item.GetOrderId(), len(found.Msg.GetEntries()))
+		}
+	}
+}

@@ -19,6 +19,10 @@ import (
 // admin requests and states are small, and a huge one must not fill the log.
 const maxJSONBytes = 64 << 10
 
+// maxTargetBytes bounds an action's target: a bulk action's names each of
+// its things (100 order ids), so that a search by any of them finds it.
+const maxTargetBytes = 8 << 10
+
 // usernameTimeout bounds asking the user service for the actor's username:
 // the action waits for BeginAudit, and an entry without the name is still
 // an entry (the actor id is there).
