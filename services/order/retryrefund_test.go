@@ -120,3 +120,39 @@ func TestARefusedRefundIsRetriedOnceHoweverOftenItIsAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// 50 operators cancelling one paid order at once start one refund run:
+// every answer is the order with its refund REQUESTED, and the run they
+// name is the one run of the order's refund.
+func TestFiftyConcurrentAdminCancelsOfAPaidOrderStartOneRefund(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	userID, _ := f.user(t)
+	orderID := "o-cancel-" + testenv.RandomID(6)
+	f.createOrder(t, client, userID, orderID)
+	f.transition(t, client, orderID, orderv1.OrderStatus_ORDER_STATUS_PAID, "paid")
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			res, err := client.AdminCancelOrder(ctx, testenv.Bearer(f.admin, &orderv1.AdminCancelOrderRequest{OrderId: orderID, Reason: "out of stock"}))
+			if err != nil {
+				t.Errorf("cancel %d: %v", i, err)
+				return
+			}
+			if o := res.Msg.GetOrder(); o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PAID || o.GetRefundState() != orderv1.RefundState_REFUND_STATE_REQUESTED {
+				t.Errorf("cancel %d answered %v refund %v", i, o.GetStatus(), o.GetRefundState())
+			}
+		})
+	}
+	wg.Wait()
+	first := f.latestRefundRun(t, orderID)
+	// Once that run ended, another cancel starts none (one refund per order).
+	f.endRefundRun(t, orderID)
+	if _, err := client.AdminCancelOrder(ctx, testenv.Bearer(f.admin, &orderv1.AdminCancelOrderRequest{OrderId: orderID, Reason: "again"})); err != nil {
+		t.Fatal(err)
+	}
+	if run := f.latestRefundRun(t, orderID); run != first {
+		t.Errorf("a cancel after the refund run ended started another (%s after %s)", run, first)
+	}
+}
