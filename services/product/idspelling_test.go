@@ -2,6 +2,8 @@ package product
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -97,4 +99,42 @@ func (f *fixture) stockOf(t *testing.T, product string) int64 {
 		t.Fatal(err)
 	}
 	return res.Msg.GetProduct().GetStock()
+}
+
+// The console's product listings refuse cursors that are not their own
+// (another listing's, another product's, forged) with invalid_argument,
+// never internal.
+func TestTheConsolesProductListingsRefuseBadCursors(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	client := f.clients["grpc"]
+	product := f.newProduct(t)
+	other := f.newProduct(t)
+	for i := range 3 {
+		if _, err := f.adjust(fmt.Sprintf("adj-%d-%s", i, other), other, 1, "received"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := client.ListStockAdjustments(ctx, testenv.Bearer(f.admin, &productv1.ListStockAdjustmentsRequest{ProductId: other, PageSize: 1}))
+	if err != nil || page.Msg.GetNextPageToken() == "" {
+		t.Fatalf("a first page: %v %v", page, err)
+	}
+	otherProducts := page.Msg.GetNextPageToken()
+	cursor := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	bad := map[string]string{
+		"not base64":            "!!!",
+		"not JSON":              cursor("12"),
+		"another product's":     otherProducts,
+		"seq zero":              cursor(`{"b":"` + product + `","s":0}`),
+		"seq past int64":        cursor(`{"b":"` + product + `","s":99999999999999999999}`),
+		"binding of wrong type": cursor(`{"b":7,"s":1}`),
+	}
+	for name, token := range bad {
+		_, err := client.ListStockAdjustments(ctx, testenv.Bearer(f.admin, &productv1.ListStockAdjustmentsRequest{ProductId: product, PageToken: token}))
+		testenv.WantCode(t, err, connect.CodeInvalidArgument, ReasonBadPageToken)
+		_, err = client.AdminListProducts(ctx, testenv.Bearer(f.admin, &productv1.AdminListProductsRequest{PageToken: token}))
+		if connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Errorf("AdminListProducts with a cursor %s: %v, want invalid_argument", name, err)
+		}
+	}
 }
