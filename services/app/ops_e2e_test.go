@@ -191,6 +191,18 @@ func TestOperatorsResolveRefusedRefundsAndEveryActionIsAudited(t *testing.T) {
 		if n := attentionGauge(t, "refund_refused"); n != 0 {
 			t.Fatalf("mall_attention_items{kind=refund_refused} = %v after the mark, want 0", n)
 		}
+		// Another operator's page still shows it: their retry would ask the
+		// provider for money already paid back by hand.
+		p.sim.SetRefundRefusalRate(0)
+		_, err := opsClient.RetryAttention(ctx, testenv.Bearer(m.admin, &opsv1.RetryAttentionRequest{ItemId: item.GetItemId()}))
+		testenv.WantCode(t, err, connect.CodeFailedPrecondition, ops.ReasonAttentionItemGone)
+		o, err := m.orders.GetOrder(ctx, testenv.Bearer(token, &orderv1.GetOrderRequest{OrderId: handled}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Msg.GetOrder().GetRefundState() != orderv1.RefundState_REFUND_STATE_REFUSED {
+			t.Fatalf("the handled order's refund is %v after a retry, want REFUSED", o.Msg.GetOrder().GetRefundState())
+		}
 	})
 
 	t.Run("bad and unknown item ids change nothing", func(t *testing.T) {
@@ -221,10 +233,12 @@ func TestOperatorsResolveRefusedRefundsAndEveryActionIsAudited(t *testing.T) {
 			!strings.Contains(ship[0].GetRequestJson(), "SF-OPS-1") || ship[0].GetProcedure() != "/mall.order.v1.OrderService/ShipOrder" {
 			t.Fatalf("ShipOrder entries %v", ship)
 		}
-		// Two retries found the item, two came after it was gone (no target).
+		// Two retries found the item, two came after it was gone (no
+		// target), and the last found the handled one and was refused.
 		all := entries(&opsv1.ListAuditEntriesRequest{Action: "RetryAttention"})
-		if len(all) != 4 || all[0].GetOutcomeReason() != ops.ReasonAttentionItemGone || all[0].GetOutcomeCode() != "failed_precondition" ||
-			all[0].GetTarget() != "" || all[1].GetOutcomeCode() != "ok" || !all[0].GetAt().AsTime().After(all[3].GetAt().AsTime()) {
+		if len(all) != 5 || all[0].GetOutcomeReason() != ops.ReasonAttentionItemGone || all[0].GetTarget() != "order "+handled ||
+			all[1].GetOutcomeReason() != ops.ReasonAttentionItemGone || all[1].GetOutcomeCode() != "failed_precondition" ||
+			all[1].GetTarget() != "" || all[2].GetOutcomeCode() != "ok" || !all[1].GetAt().AsTime().After(all[4].GetAt().AsTime()) {
 			t.Fatalf("retries %v", all)
 		}
 		retries := entries(&opsv1.ListAuditEntriesRequest{Action: "RetryAttention", TargetContains: retried})
@@ -340,4 +354,47 @@ func mustList(t *testing.T, client opsv1connect.OpsServiceClient, admin string) 
 		t.Fatal(err)
 	}
 	return res.Msg.GetEntries()
+}
+
+// A bulk shipment is found in the audit log by any of its orders: searched
+// by the tenth order of a selection, the entry that shipped it is listed
+// (a target cut at 200 bytes named the first seven, and an operator's bulk
+// action hid the others from the search).
+func TestABulkShipmentIsFoundInTheAuditLogByEachOfItsOrders(t *testing.T) {
+	m, p := startMallWithProvider(t, 2*time.Minute, paysim.Options{Seed: 18})
+	ctx := context.Background()
+	opsClient := opsv1connect.NewOpsServiceClient(rpcclient.HTTPClient(), m.url, connect.WithGRPC())
+	token := m.shopper(t, "bulk_buyer")
+	address := m.defaultAddress(t, token)
+	req := &orderv1.BulkShipOrdersRequest{}
+	for n := range 10 {
+		o, err := m.buyNow(ctx, token, address, fmt.Sprintf("p%04d", 140+n), fmt.Sprintf("bulk-order-%d", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.payAsCustomer(ctx, p.client, token, o.GetOrderId()); err != nil {
+			t.Fatal(err)
+		}
+		m.waitStatus(t, token, o.GetOrderId(), orderv1.OrderStatus_ORDER_STATUS_PAID)
+		req.Items = append(req.Items, &orderv1.ShipItem{OrderId: o.GetOrderId(), Carrier: "SF", TrackingNumber: fmt.Sprintf("SF-BULK-%d", n)})
+	}
+	res, err := m.orders.BulkShipOrders(ctx, testenv.Bearer(m.admin, req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Msg.GetResults() {
+		if r.GetOutcome() != orderv1.ShipOutcome_SHIP_OUTCOME_SHIPPED {
+			t.Fatalf("result %v", r)
+		}
+	}
+	for _, item := range req.GetItems() {
+		found, err := opsClient.ListAuditEntries(ctx, testenv.Bearer(m.admin, &opsv1.ListAuditEntriesRequest{
+			Action: "BulkShipOrders", TargetContains: item.GetOrderId()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found.Msg.GetEntries()) != 1 {
+			t.Errorf("the audit log searched by %s: %d bulk shipments, want 1", item.GetOrderId(), len(found.Msg.GetEntries()))
+		}
+	}
 }

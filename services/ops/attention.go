@@ -409,6 +409,11 @@ func (s *Service) RetryAttention(ctx context.Context, req *connect.Request[opsv1
 		return nil, err
 	}
 	audit.Target(ctx, target(item))
+	if item.GetHandled() {
+		// A person settled it (a refund paid by bank transfer): a retry from
+		// a page that still shows it would pay the refund a second time.
+		return nil, errItemHandled()
+	}
 	var outcome string
 	switch item.GetKind() {
 	case opsv1.AttentionKind_ATTENTION_KIND_REFUND_REFUSED:

@@ -169,6 +169,9 @@ func TestTheAttentionListFindsStuckPaymentsAndRetryingWorkflows(t *testing.T) {
 		if find(list().GetItems(), opsv1.AttentionKind_ATTENTION_KIND_PAYMENT_STUCK, "o-stuck") != nil {
 			t.Fatal("a handled item is listed")
 		}
+		// A page that still shows it cannot act on it any more.
+		_, err := opsClient.RetryAttention(ctx, testenv.Bearer(admin, &opsv1.RetryAttentionRequest{ItemId: stuck.GetItemId()}))
+		testenv.WantCode(t, err, connect.CodeFailedPrecondition, ops.ReasonAttentionItemGone)
 	})
 
 	t.Run("an activity retrying past the threshold is listed with its failure, and reset on retry", func(t *testing.T) {

@@ -19,6 +19,10 @@ import (
 // admin requests and states are small, and a huge one must not fill the log.
 const maxJSONBytes = 64 << 10
 
+// maxTargetBytes bounds an action's target: a bulk action's names each of
+// its things (100 order ids), so that a search by any of them finds it.
+const maxTargetBytes = 8 << 10
+
 // usernameTimeout bounds asking the user service for the actor's username:
 // the action waits for BeginAudit, and an entry without the name is still
 // an entry (the actor id is there).
@@ -79,11 +83,22 @@ func (s *Service) ListAuditEntries(ctx context.Context, req *connect.Request[ops
 		size = s.opts.DefaultPageSize
 	}
 	f := auditFilter{Actor: m.GetActor(), Action: m.GetAction(), TargetContains: m.GetTargetContains(), Limit: size + 1}
-	if m.GetSince() != nil {
-		f.Since = m.GetSince().AsTime()
+	// An invalid timestamp (a year past 9999, negative nanos) would be read
+	// as some other time and list a window nobody asked for.
+	if since := m.GetSince(); since != nil {
+		if since.CheckValid() != nil {
+			return nil, errBadTimeRange("since is not a valid time")
+		}
+		f.Since = since.AsTime()
 	}
-	if m.GetUntil() != nil {
-		f.Until = m.GetUntil().AsTime()
+	if until := m.GetUntil(); until != nil {
+		if until.CheckValid() != nil {
+			return nil, errBadTimeRange("until is not a valid time")
+		}
+		f.Until = until.AsTime()
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return nil, errBadTimeRange("until must be after since")
 	}
 	if token := m.GetPageToken(); token != "" {
 		seq, ok := decodePageToken(token)

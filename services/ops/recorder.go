@@ -36,7 +36,7 @@ func (r *AuditRecorder) Begin(ctx context.Context, e audit.Entry) error {
 // Finish records the outcome.
 func (r *AuditRecorder) Finish(ctx context.Context, id string, o audit.Outcome) error {
 	_, err := r.client.FinishAudit(ctx, connect.NewRequest(&opsv1.FinishAuditRequest{
-		EntryId: id, OutcomeCode: o.Code, OutcomeReason: clip(o.Reason, 64), Target: clip(o.Target, 200),
+		EntryId: id, OutcomeCode: o.Code, OutcomeReason: clip(o.Reason, 64), Target: clip(o.Target, maxTargetBytes),
 		BeforeJson: o.Before, AfterJson: o.After,
 	}))
 	return err

@@ -289,20 +289,32 @@ func (s *Service) RecordRefundRefused(ctx context.Context, req *connect.Request[
 // RetryRefund asks again for a refund the provider refused (an operator's
 // retry through the ops service): the order's refund is REQUESTED again,
 // then a new CancellationWorkflow run asks the provider again. The mark
-// comes first and stays, as in refund: a call repeated after the start
-// failed starts the run again, and one running already is used as it is.
+// comes first and stays, as in refund, with the run owed until it has
+// started: a call repeated after the start failed starts the run, one
+// running already is used as it is, and a call that comes once it started
+// starts none (once it ended, the provider has answered this refusal).
 func (s *Service) RetryRefund(ctx context.Context, req *connect.Request[orderv1.RetryRefundRequest]) (*connect.Response[orderv1.RetryRefundResponse], error) {
 	orderID := req.Msg.GetOrderId()
-	if _, err := markRefundRetried(ctx, s.db, orderID, now()); err != nil {
+	marked, err := markRefundRetried(ctx, s.db, orderID, now())
+	if err != nil {
 		return nil, err
 	}
-	o, err := s.order(ctx, orderID, "")
+	o, row, err := loadOrder(ctx, s.db, orderID)
+	if isNoRows(err) {
+		return nil, errOrderNotFound()
+	}
 	if err != nil {
 		return nil, err
 	}
 	if o.GetStatus() != orderv1.OrderStatus_ORDER_STATUS_PAID || o.GetRefundState() != orderv1.RefundState_REFUND_STATE_REQUESTED {
 		return nil, rpcerr.New(connect.CodeFailedPrecondition, ReasonRefundNotRefused,
 			"the order is "+statusName(o.GetStatus())+" without a refused refund")
+	}
+	if !marked && !row.RefundRunOwed {
+		// This refusal's retry has started its run: it is under way, or it
+		// ended and its answer is about to land on the order. Starting
+		// another would ask the provider a second time.
+		return connect.NewResponse(&orderv1.RetryRefundResponse{Order: o}), nil
 	}
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        cancellation.WorkflowID(orderID),
@@ -315,6 +327,9 @@ func (s *Service) RetryRefund(ctx context.Context, req *connect.Request[orderv1.
 	if err != nil {
 		s.logger.ErrorContext(ctx, "start cancellation workflow (refund retry)", "order_id", orderID, "err", err)
 		return nil, errWorkflowUnavailable()
+	}
+	if err := refundRunStarted(ctx, s.db, orderID); err != nil {
+		return nil, err
 	}
 	return connect.NewResponse(&orderv1.RetryRefundResponse{Order: o}), nil
 }

@@ -19,6 +19,7 @@ const (
 	ReasonOrderShipped        = "ORDER_SHIPPED"
 	ReasonCheckoutNotRunning  = "CHECKOUT_NOT_RUNNING"
 	ReasonBadPageToken        = "BAD_PAGE_TOKEN"
+	ReasonBadTimeRange        = "BAD_TIME_RANGE" // a creation time no timestamp can say
 	ReasonWorkflowUnavailable = "WORKFLOW_UNAVAILABLE"
 	ReasonUnpaidOrdersLimit   = "UNPAID_ORDERS_LIMIT"
 	ReasonUnpaidUnitsLimit    = "UNPAID_UNITS_LIMIT"
@@ -81,6 +82,10 @@ func errIllegalTransition(from, to orderv1.OrderStatus) error {
 
 func errShipped() error {
 	return rpcerr.New(connect.CodeFailedPrecondition, ReasonOrderShipped, "a shipped order cannot be cancelled")
+}
+
+func errBadTimeRange(field string) error {
+	return rpcerr.New(connect.CodeInvalidArgument, ReasonBadTimeRange, field+" is not a valid time")
 }
 
 func errBadPageToken() error {

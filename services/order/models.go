@@ -37,8 +37,11 @@ type orderRow struct {
 	RefundState     int32        `bun:"refund_state"`
 	RefundedAt      sql.NullTime `bun:"refunded_at"`
 	RefundRefusedAt sql.NullTime `bun:"refund_refused_at"`
-	CreatedAt       time.Time    `bun:"created_at"`
-	UpdatedAt       time.Time    `bun:"updated_at"`
+	// RefundRunOwed: an operator's retry marked the refund REQUESTED and
+	// its refund run has not started yet.
+	RefundRunOwed bool      `bun:"refund_run_owed"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
 }
 
 // addressJSON is the shipping address snapshot as stored in orders.shipping_address.

@@ -194,11 +194,19 @@ func (s *Service) AdminListOrders(ctx context.Context, req *connect.Request[orde
 		ProductID: msg.GetProductId(), OrderID: msg.GetOrderId(),
 		PageSize: pageSize(msg.GetPageSize(), defaultPageSize), PageToken: msg.GetPageToken(),
 	}
-	if msg.GetCreatedAfter() != nil {
-		f.CreatedAfter = msg.GetCreatedAfter().AsTime()
+	// An invalid timestamp (a year past 9999, negative nanos) would be read
+	// as some other time and list orders nobody asked for.
+	if after := msg.GetCreatedAfter(); after != nil {
+		if after.CheckValid() != nil {
+			return nil, errBadTimeRange("created_after")
+		}
+		f.CreatedAfter = after.AsTime()
 	}
-	if msg.GetCreatedBefore() != nil {
-		f.CreatedBefore = msg.GetCreatedBefore().AsTime()
+	if before := msg.GetCreatedBefore(); before != nil {
+		if before.CheckValid() != nil {
+			return nil, errBadTimeRange("created_before")
+		}
+		f.CreatedBefore = before.AsTime()
 	}
 	orders, next, err := s.listOrders(ctx, f)
 	if err != nil {

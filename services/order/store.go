@@ -128,12 +128,12 @@ func markRefundRefused(ctx context.Context, db bun.IDB, orderID string, at time.
 }
 
 // markRefundRetried asks again for a refund the provider refused: a PAID
-// order's refund_state goes from REFUSED back to REQUESTED. It reports
-// whether this call changed it.
+// order's refund_state goes from REFUSED back to REQUESTED, with its refund
+// run owed. It reports whether this call changed it.
 func markRefundRetried(ctx context.Context, db bun.IDB, orderID string, at time.Time) (bool, error) {
 	res, err := db.NewUpdate().Model((*orderRow)(nil)).
 		Set("refund_state = ?", int32(orderv1.RefundState_REFUND_STATE_REQUESTED)).
-		Set("updated_at = ?", at).
+		Set("refund_run_owed = 1").Set("updated_at = ?", at).
 		Where("id = ?", orderID).Where("status = ?", int32(orderv1.OrderStatus_ORDER_STATUS_PAID)).
 		Where("refund_state = ?", int32(orderv1.RefundState_REFUND_STATE_REFUSED)).Exec(ctx)
 	if err != nil {
@@ -141,6 +141,13 @@ func markRefundRetried(ctx context.Context, db bun.IDB, orderID string, at time.
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// refundRunStarted notes that the refund run a retry owed has started.
+func refundRunStarted(ctx context.Context, db bun.IDB, orderID string) error {
+	_, err := db.NewUpdate().Model((*orderRow)(nil)).Set("refund_run_owed = 0").
+		Where("id = ?", orderID).Where("refund_run_owed = 1").Exec(ctx)
+	return err
 }
 
 // orderGroup is one group of countOrders: how many of a user's orders are

@@ -219,10 +219,16 @@ func encodeCursor(c eventCursor) string {
 func decodeCursor(token string) (eventCursor, error) {
 	var c eventCursor
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+	// A cursor names a sale's start as stored, which the database keeps
+	// between the years 1000 and 9999: any other start is no cursor of ours.
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || !storable(time.UnixMicro(c.StartsAt)) {
 		return c, rpcerr.New(connect.CodeInvalidArgument, ReasonBadPageToken, "page_token is not valid")
 	}
 	return c, nil
+}
+
+func storable(t time.Time) bool {
+	return t.UTC().Year() >= 1000 && t.UTC().Year() <= 9999
 }
 
 func newEventID() string {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,7 +34,7 @@ type Entry struct {
 	At        time.Time // when the call arrived
 	ActorID   string    // the verified token's subject
 	Procedure string    // "/mall.order.v1.OrderService/ShipOrder"
-	Request   string    // the request as JSON (secrets never travel in admin requests)
+	Request   string    // the request as JSON, its passwords and tokens redacted
 }
 
 // Outcome is how an action ended.
@@ -120,6 +121,7 @@ func marshal(m proto.Message) string {
 	// Operators' calls are few: a copy each costs nothing worth saving.
 	m = proto.Clone(m)
 	fingerprintBytes(m.ProtoReflect())
+	redactSecrets(m.ProtoReflect())
 	b, err := jsonOptions.Marshal(m)
 	if err != nil {
 		return ""
@@ -218,6 +220,57 @@ func fingerprintBytes(m protoreflect.Message) {
 			}
 		case fd.Message() != nil && !fd.IsMap():
 			fingerprintBytes(v.Message())
+		}
+		return true
+	})
+}
+
+// redacted stands in the log for a secret's value.
+const redacted = "[redacted]"
+
+// secretField reports a field whose value is a credential: a password, a
+// secret, an access or refresh token (a page token is a cursor, kept).
+func secretField(fd protoreflect.FieldDescriptor) bool {
+	name := strings.ToLower(string(fd.Name()))
+	switch {
+	case strings.Contains(name, "password"), strings.Contains(name, "secret"):
+		return true
+	case strings.HasSuffix(name, "page_token"):
+		return false
+	}
+	return name == "token" || strings.HasSuffix(name, "_token")
+}
+
+// redactSecrets replaces, in place, every set string field that holds a
+// credential by redacted, in nested messages too: whatever request an
+// operator's action carries, its secrets do not reach a log every
+// operator reads.
+func redactSecrets(m protoreflect.Message) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Kind() == protoreflect.StringKind && !fd.IsMap() && secretField(fd):
+			if fd.IsList() {
+				list := v.List()
+				for i := range list.Len() {
+					list.Set(i, protoreflect.ValueOfString(redacted))
+				}
+			} else {
+				m.Set(fd, protoreflect.ValueOfString(redacted))
+			}
+		case fd.Message() != nil && fd.IsList():
+			list := v.List()
+			for i := range list.Len() {
+				redactSecrets(list.Get(i).Message())
+			}
+		case fd.Message() != nil && fd.IsMap():
+			if fd.MapValue().Message() != nil {
+				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+					redactSecrets(mv.Message())
+					return true
+				})
+			}
+		case fd.Message() != nil:
+			redactSecrets(v.Message())
 		}
 		return true
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	neturl "net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/services/platform/audit"
 	"mall/services/platform/auth"
+	"mall/services/platform/rpcclient"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/server"
 	"mall/services/platform/testenv"
@@ -181,6 +183,42 @@ func TestTheInterceptorRecordsOperatorActionsBeforeTheyRun(t *testing.T) {
 		// Reads go on while the log is down.
 		if _, err := client.AdminListOrders(ctx, testenv.Bearer(admin, &orderv1.AdminListOrdersRequest{})); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("every protocol is recorded; a GET cannot reach an action", func(t *testing.T) {
+		before, _ := rec.entries()
+		ships := handler.ships.Load()
+		for name, options := range map[string][]connect.ClientOption{
+			"gRPC": {connect.WithGRPC()}, "gRPC-Web": {connect.WithGRPCWeb()}, "Connect JSON": {connect.WithProtoJSON()},
+		} {
+			c := orderv1connect.NewOrderServiceClient(rpcclient.HTTPClient(), url, options...)
+			if _, err := c.ShipOrder(ctx, testenv.Bearer(admin, &orderv1.ShipOrderRequest{OrderId: "o-" + name, Carrier: "SF", TrackingNumber: "T3"})); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		get, err := http.NewRequestWithContext(ctx, http.MethodGet, url+orderv1connect.OrderServiceShipOrderProcedure+
+			"?encoding=json&message="+neturl.QueryEscape(`{"order_id":"o-get","carrier":"SF","tracking_number":"T4"}`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.Header.Set("Authorization", "Bearer "+admin)
+		res, err := http.DefaultClient.Do(get)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			t.Fatal("a GET shipped an order")
+		}
+		after, _ := rec.entries()
+		if len(after)-len(before) != 3 || handler.ships.Load()-ships != 3 {
+			t.Fatalf("%d entries and %d ships for three calls and a GET", len(after)-len(before), handler.ships.Load()-ships)
+		}
+		for _, e := range after[len(before):] {
+			if e.ActorID != "u-admin" {
+				t.Fatalf("entry %+v", e)
+			}
 		}
 	})
 }

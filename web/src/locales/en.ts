@@ -411,6 +411,7 @@ const en = {
       OUT_OF_STOCK: "Not enough in stock.",
       CATEGORY_NOT_FOUND: "This category does not exist.",
       BAD_PAGE_TOKEN: "The list has changed. Please reload the page.",
+      BAD_TIME_RANGE: "The time range is not valid: the end must come after the start.",
       CATALOG_UNAVAILABLE: "Product details are unavailable right now. Please try again.",
       PRODUCT_SERVICE_UNAVAILABLE: "Product details are unavailable right now. Please try again.",
       PRODUCT_UNAVAILABLE: "Product details are unavailable right now. Please try again.",

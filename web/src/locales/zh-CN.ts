@@ -417,6 +417,7 @@ const zhCN = {
       OUT_OF_STOCK: "商品库存不足。",
       CATEGORY_NOT_FOUND: "该分类不存在。",
       BAD_PAGE_TOKEN: "列表已更新，请刷新页面。",
+      BAD_TIME_RANGE: "时间范围无效：结束时间须晚于开始时间。",
       CATALOG_UNAVAILABLE: "商品信息暂时无法获取，请稍后重试。",
       PRODUCT_SERVICE_UNAVAILABLE: "商品信息暂时无法获取，请稍后重试。",
       PRODUCT_UNAVAILABLE: "商品信息暂时无法获取，请稍后重试。",

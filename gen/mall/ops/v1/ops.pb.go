@@ -357,9 +357,11 @@ type FinishAuditRequest struct {
 	EntryId       string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
 	OutcomeCode   string                 `protobuf:"bytes,2,opt,name=outcome_code,json=outcomeCode,proto3" json:"outcome_code,omitempty"`
 	OutcomeReason string                 `protobuf:"bytes,3,opt,name=outcome_reason,json=outcomeReason,proto3" json:"outcome_reason,omitempty"`
-	Target        string                 `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
-	BeforeJson    string                 `protobuf:"bytes,5,opt,name=before_json,json=beforeJson,proto3" json:"before_json,omitempty"`
-	AfterJson     string                 `protobuf:"bytes,6,opt,name=after_json,json=afterJson,proto3" json:"after_json,omitempty"`
+	// What the action was about; a bulk action names each of its things
+	// (100 orders fit).
+	Target        string `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
+	BeforeJson    string `protobuf:"bytes,5,opt,name=before_json,json=beforeJson,proto3" json:"before_json,omitempty"`
+	AfterJson     string `protobuf:"bytes,6,opt,name=after_json,json=afterJson,proto3" json:"after_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1137,7 +1139,7 @@ const file_mall_ops_v1_ops_proto_rawDesc = "" +
 	"\bentry_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aentryId\x12,\n" +
 	"\foutcome_code\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\voutcomeCode\x12.\n" +
 	"\x0eoutcome_reason\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\routcomeReason\x12 \n" +
-	"\x06target\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06target\x12\x1f\n" +
+	"\x06target\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80@R\x06target\x12\x1f\n" +
 	"\vbefore_json\x18\x05 \x01(\tR\n" +
 	"beforeJson\x12\x1d\n" +
 	"\n" +

@@ -1,0 +1,1 @@
+ALTER TABLE audit_entries MODIFY target VARCHAR(200) NOT NULL DEFAULT '';
