@@ -364,7 +364,18 @@ function Actions({ order, onSagaStarted }: { order: Order; onSagaStarted: () => 
     return (
       <div className="admin-panel" data-panel="actions">
         <h2>{t("orders.actions.title")}</h2>
-        <p className="muted">{t("orders.actions.none")}</p>
+        {order.refundState === RefundState.REFUSED ? (
+          <>
+            <p>{t("orders.actions.refundRefused")}</p>
+            <p>
+              <Link to="/admin/attention" className="button secondary">
+                {t("orders.actions.toAttention")}
+              </Link>
+            </p>
+          </>
+        ) : (
+          <p className="muted">{t("orders.actions.none")}</p>
+        )}
       </div>
     );
   }
