@@ -53,13 +53,11 @@ function ProductForm({ product }: { product?: Product }) {
   return (
     <section>
       <h1>{heading}</h1>
-      <p>
+      <p className="admin-links">
         <Link to="/admin/catalog/products">{t("catalog.back")}</Link>
         {product && (
           <>
-            {" · "}
             <Link to={`/product/${product.productId}`}>{t("catalog.viewInShop")}</Link>
-            {" · "}
             <Link to={`/admin/catalog/stock/${product.productId}`}>{t("catalog.stockOf")}</Link>
           </>
         )}
