@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { useState, type SubmitEvent } from "react";
+import { useEffect, useRef, useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import {
@@ -68,6 +68,16 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
   const { t } = useTranslation("admin");
   const lang = useLang();
   const payments = useQuery(PayService.method.adminListPayments, { orderId: order.orderId });
+  // A saga that changes the order (a refund) changes its payment too: read
+  // the payments again whenever the followed order moves on.
+  const { refetch } = payments;
+  const seen = useRef(`${order.status}/${order.refundState}`);
+  useEffect(() => {
+    const now = `${order.status}/${order.refundState}`;
+    if (now === seen.current) return;
+    seen.current = now;
+    void refetch();
+  }, [order.status, order.refundState, refetch]);
   const attempts = payments.data?.payments ?? [];
   const a = order.shippingAddress;
   return (
