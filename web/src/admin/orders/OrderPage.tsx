@@ -378,7 +378,7 @@ function Actions({ order, onSagaStarted }: { order: Order; onSagaStarted: () => 
           <>
             <p>{t("orders.actions.refundRefused")}</p>
             <p>
-              <Link to="/admin/attention" className="button secondary">
+              <Link to="/admin/attention" className="button">
                 {t("orders.actions.toAttention")}
               </Link>
             </p>
