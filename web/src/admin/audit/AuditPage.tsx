@@ -131,10 +131,10 @@ function Outcome({ entry }: { entry: AuditEntry }) {
   const { t } = useTranslation("admin");
   if (entry.outcomeCode === "") return <span className="admin-badge warn">{t("audit.pending")}</span>;
   if (entry.outcomeCode === "ok") return <span className="admin-badge ok">{t("audit.ok")}</span>;
-  // The sentence the operator saw; the code and reason stay in the tooltip
-  // for whoever reads the services' logs.
+  // The sentence the operator saw; the code and reason stay in the markup
+  // for whoever compares with the services' logs.
   return (
-    <span className="audit-refused" title={[entry.outcomeCode, entry.outcomeReason].filter(Boolean).join(" ")}>
+    <span className="audit-refused" data-code={entry.outcomeCode} data-reason={entry.outcomeReason || undefined}>
       <span className="admin-badge bad">{t("audit.refused")}</span> {refusalText(entry.outcomeCode, entry.outcomeReason)}
     </span>
   );

@@ -5,9 +5,9 @@ describe("splitTarget", () => {
   it("names the kind of target apart from its ids, the longest kind first", () => {
     expect(splitTarget("order o-1")).toEqual({ kind: "order", ids: "o-1" });
     expect(splitTarget("orders o-1, o-2")).toEqual({ kind: "orders", ids: "o-1, o-2" });
-    expect(splitTarget("product image pi-1")).toEqual({ kind: "product image", ids: "pi-1" });
-    expect(splitTarget("flash sale ev-1")).toEqual({ kind: "flash sale", ids: "ev-1" });
-    expect(splitTarget("banner order")).toEqual({ kind: "banner order", ids: "" });
+    expect(splitTarget("product image pi-1")).toEqual({ kind: "productImage", ids: "pi-1" });
+    expect(splitTarget("flash sale ev-1")).toEqual({ kind: "flashSale", ids: "ev-1" });
+    expect(splitTarget("banner order")).toEqual({ kind: "bannerOrder", ids: "" });
   });
 
   it("leaves a target of another form as it is", () => {

@@ -12,16 +12,29 @@ export function isAuditAction(action: string): action is AuditAction {
   return Object.hasOwn(zhCNAudit.actionName, action);
 }
 
-// Longest first: "product image pi-1" is a picture, not a product.
-const kinds = (Object.keys(zhCNAudit.targetKind) as TargetKind[]).sort((a, b) => b.length - a.length);
+// What the services name a target by, longest first: "product image pi-1"
+// is a picture, not a product.
+const kinds: [string, TargetKind][] = (
+  [
+    ["banner order", "bannerOrder"],
+    ["flash sale", "flashSale"],
+    ["product image", "productImage"],
+    ["product", "product"],
+    ["orders", "orders"],
+    ["order", "order"],
+    ["banner", "banner"],
+    ["category", "category"],
+    ["workflow", "workflow"],
+  ] as [string, TargetKind][]
+).sort((a, b) => b[0].length - a[0].length);
 
 // splitTarget separates what the services name a target by ("order",
 // "flash sale") from its ids, so the kind can be worded in the page's
 // language; a target of another form is all ids.
 export function splitTarget(target: string): { kind: TargetKind | null; ids: string } {
-  for (const k of kinds) {
-    if (target === k) return { kind: k, ids: "" };
-    if (target.startsWith(`${k} `)) return { kind: k, ids: target.slice(k.length + 1) };
+  for (const [prefix, kind] of kinds) {
+    if (target === prefix) return { kind, ids: "" };
+    if (target.startsWith(`${prefix} `)) return { kind, ids: target.slice(prefix.length + 1) };
   }
   return { kind: null, ids: target };
 }

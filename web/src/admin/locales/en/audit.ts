@@ -50,9 +50,9 @@ const en: typeof audit = {
     MarkAttentionHandled: "Mark handled",
   },
   targetKind: {
-    "banner order": "Banner order",
-    "flash sale": "Flash sale",
-    "product image": "Product picture",
+    bannerOrder: "Banner order",
+    flashSale: "Flash sale",
+    productImage: "Product picture",
     product: "Product",
     orders: "Orders",
     order: "Order",

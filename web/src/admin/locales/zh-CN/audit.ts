@@ -51,9 +51,9 @@ const audit = {
   },
   // What the target's first words name, before its id.
   targetKind: {
-    "banner order": "横幅顺序",
-    "flash sale": "秒杀活动",
-    "product image": "商品图片",
+    bannerOrder: "横幅顺序",
+    flashSale: "秒杀活动",
+    productImage: "商品图片",
     product: "商品",
     orders: "订单",
     order: "订单",
