@@ -168,7 +168,7 @@ function EntryRow({ entry }: { entry: AuditEntry }) {
         <td data-label={t("audit.actor")} className="audit-actor" translate="no">
           {entry.actorUsername || entry.actorId}
         </td>
-        <td data-label={t("audit.action")}>
+        <td data-label={t("audit.action")} className="audit-action">
           {isAuditAction(entry.action) ? t(`audit.actionName.${entry.action}`) : <span translate="no">{entry.action}</span>}
         </td>
         <td data-label={t("audit.target")}>
