@@ -79,7 +79,9 @@ export async function run({ page, t, rpc, baseURL, shopper, shot, pages, say }) 
   await page.getByRole("heading", { name: t("admin:audit.title") }).waitFor();
   await page.getByLabel(t("admin:audit.target")).fill(retried);
   await page.getByRole("button", { name: t("admin:common.search"), exact: true }).click();
-  const entry = page.locator("tr", { hasText: "RetryAttention" }).filter({ hasText: `order ${retried}` });
+  // The log words the action and the target's kind in the page's language.
+  const order = t("admin:audit.targetKind.order");
+  const entry = page.locator("tr", { hasText: t("admin:audit.actionName.RetryAttention") }).filter({ hasText: `${order} ${retried}` });
   await entry.waitFor();
   assert.equal(await entry.getByText(t("admin:audit.ok"), { exact: true }).count(), 1);
   await entry.getByRole("button", { name: t("admin:audit.details"), exact: true }).click();
@@ -88,5 +90,8 @@ export async function run({ page, t, rpc, baseURL, shopper, shot, pages, say }) 
   await shot("audit-retry-details");
   await page.getByLabel(t("admin:audit.target")).fill(handled);
   await page.getByRole("button", { name: t("admin:common.search"), exact: true }).click();
-  await page.locator("tr", { hasText: "MarkAttentionHandled" }).filter({ hasText: `order ${handled}` }).waitFor();
+  await page
+    .locator("tr", { hasText: t("admin:audit.actionName.MarkAttentionHandled") })
+    .filter({ hasText: `${order} ${handled}` })
+    .waitFor();
 }

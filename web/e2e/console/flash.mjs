@@ -64,8 +64,10 @@ export async function run(ctx) {
     "a shopper's token may not read a sale's dashboard",
   );
 
-  say("flash: publish it");
+  say("flash: publish it, after a confirmation");
   await page.getByRole("button", { name: t("admin:flash.publish"), exact: true }).click();
+  const publishing = page.getByRole("dialog", { name: t("admin:flash.confirmPublishTitle") });
+  await publishing.getByRole("button", { name: t("admin:flash.confirmPublishAction") }).click();
   await page.getByText(t("admin:flash.states.EVENT_STATE_LIVE"), { exact: true }).first().waitFor();
   const { event } = await rpc("mall.seckill.v1.SeckillService/GetEvent", { eventId });
   assert.equal(event.state, "EVENT_STATE_LIVE");

@@ -7,6 +7,7 @@ import { QueryView } from "../../components/QueryView";
 import { When } from "../../components/ui";
 import { useAdminTitle } from "../useAdminTitle";
 import { changes, pretty } from "./diff";
+import { auditActions, isAuditAction, refusalText, splitTarget } from "./words";
 
 interface Filter {
   actor: string;
@@ -66,7 +67,17 @@ export function AuditPage() {
       <p className="muted">{t("audit.intro")}</p>
       <form className="admin-toolbar" onSubmit={apply} role="search">
         {field("actor", t("audit.actor"), "text", t("audit.actorHint"))}
-        {field("action", t("audit.action"), "text", t("audit.actionHint"))}
+        <label>
+          {t("audit.action")}
+          <select value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
+            <option value="">{t("audit.anyAction")}</option>
+            {auditActions.map((a) => (
+              <option key={a} value={a}>
+                {t(`audit.actionName.${a}`)}
+              </option>
+            ))}
+          </select>
+        </label>
         {field("target", t("audit.target"), "text", t("audit.targetHint"))}
         {field("since", t("audit.since"), "datetime-local")}
         {field("until", t("audit.until"), "datetime-local")}
@@ -120,14 +131,28 @@ function Outcome({ entry }: { entry: AuditEntry }) {
   const { t } = useTranslation("admin");
   if (entry.outcomeCode === "") return <span className="admin-badge warn">{t("audit.pending")}</span>;
   if (entry.outcomeCode === "ok") return <span className="admin-badge ok">{t("audit.ok")}</span>;
+  // The sentence the operator saw; the code and reason stay in the markup
+  // for whoever compares with the services' logs.
   return (
-    <span className="admin-badge bad">
-      {t("audit.refused")}{" "}
-      <span translate="no">
-        {entry.outcomeCode}
-        {entry.outcomeReason && ` ${entry.outcomeReason}`}
-      </span>
+    <span className="audit-refused" data-code={entry.outcomeCode} data-reason={entry.outcomeReason || undefined}>
+      <span className="admin-badge bad">{t("audit.refused")}</span> {refusalText(entry.outcomeCode, entry.outcomeReason)}
     </span>
+  );
+}
+
+function Target({ target }: { target: string }) {
+  const { t } = useTranslation("admin");
+  const { kind, ids } = splitTarget(target);
+  return (
+    <>
+      {kind && t(`audit.targetKind.${kind}`)}
+      {kind && ids && " "}
+      {ids && (
+        <span className="mono" translate="no">
+          {ids}
+        </span>
+      )}
+    </>
   );
 }
 
@@ -140,14 +165,14 @@ function EntryRow({ entry }: { entry: AuditEntry }) {
         <td data-label={t("audit.at")}>
           <When at={entry.at} />
         </td>
-        <td data-label={t("audit.actor")} translate="no">
+        <td data-label={t("audit.actor")} className="audit-actor" translate="no">
           {entry.actorUsername || entry.actorId}
         </td>
-        <td data-label={t("audit.action")} translate="no">
-          {entry.action}
+        <td data-label={t("audit.action")} className="audit-action">
+          {isAuditAction(entry.action) ? t(`audit.actionName.${entry.action}`) : <span translate="no">{entry.action}</span>}
         </td>
-        <td data-label={t("audit.target")} translate="no">
-          {entry.target}
+        <td data-label={t("audit.target")}>
+          <Target target={entry.target} />
         </td>
         <td data-label={t("audit.outcome")}>
           <Outcome entry={entry} />

@@ -108,7 +108,7 @@ export function BannersPage() {
                       <StateBadge row={row} />
                     </td>
                     <td data-label={t("catalog.window")}>
-                      <When at={row.banner.startsAt} />
+                      <When at={row.banner.startsAt} /> –
                       <br />
                       <When at={row.banner.endsAt} />
                     </td>

@@ -14,7 +14,7 @@ export function PictureUpload({ onUploaded, multiple = false }: { onUploaded: (u
   const { problem, busy, submit } = useFormProblem();
   return (
     <div>
-      <label className="button admin-upload" aria-busy={busy}>
+      <label className="button secondary admin-upload" aria-busy={busy}>
         <input
           type="file"
           accept="image/jpeg,image/png,image/webp"

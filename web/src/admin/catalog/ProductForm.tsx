@@ -44,8 +44,11 @@ function ProductForm({ product }: { product?: Product }) {
   const [stock, setStock] = useState("0");
   const [onSale, setOnSale] = useState(product ? product.status === ProductStatus.ON_SALE : true);
   const [pictures, setPictures] = useState<string[]>(product?.imageUrls ?? []);
-  const created = (useLocation().state as { created?: boolean } | null)?.created === true;
-  const [notice, setNotice] = useState(created ? t("catalog.created") : "");
+  // The form is drawn again from the saved product once the list is read
+  // again, so what was done travels in the page's state.
+  const location = useLocation();
+  const done = location.state as { created?: boolean; saved?: boolean } | null;
+  const [notice, setNotice] = useState(done?.created ? t("catalog.created") : done?.saved ? t("catalog.saved") : "");
   const create = useMutation(ProductService.method.createProduct);
   const update = useMutation(ProductService.method.updateProduct);
   const { problem, busy, submit, fail } = useFormProblem();
@@ -53,13 +56,11 @@ function ProductForm({ product }: { product?: Product }) {
   return (
     <section>
       <h1>{heading}</h1>
-      <p>
+      <p className="admin-links">
         <Link to="/admin/catalog/products">{t("catalog.back")}</Link>
         {product && (
           <>
-            {" · "}
             <Link to={`/product/${product.productId}`}>{t("catalog.viewInShop")}</Link>
-            {" · "}
             <Link to={`/admin/catalog/stock/${product.productId}`}>{t("catalog.stockOf")}</Link>
           </>
         )}
@@ -91,8 +92,9 @@ function ProductForm({ product }: { product?: Product }) {
           void submit(async () => {
             if (product) {
               await update.mutateAsync({ productId: product.productId, product: spec });
-              await invalidate(ProductService);
               setNotice(t("catalog.saved"));
+              void navigate(location.pathname, { replace: true, state: { saved: true } });
+              await invalidate(ProductService);
               return;
             }
             const res = await create.mutateAsync({ product: spec, initialStock: BigInt(Number.parseInt(stock, 10) || 0) });

@@ -126,8 +126,14 @@ export function ProductsPage() {
                           )}
                         </td>
                         <td data-label={t("common.actions")}>
-                          <Link to={`/admin/catalog/products/${p.productId}`}>{t("catalog.edit")}</Link>{" "}
-                          <Link to={`/admin/catalog/stock/${p.productId}`}>{t("catalog.stockOf")}</Link>
+                          <span className="admin-row-actions">
+                            <Link className="button secondary small" to={`/admin/catalog/products/${p.productId}`}>
+                              {t("catalog.edit")}
+                            </Link>
+                            <Link className="button secondary small" to={`/admin/catalog/stock/${p.productId}`}>
+                              {t("catalog.stockOf")}
+                            </Link>
+                          </span>
                         </td>
                       </tr>
                     ) : null,

@@ -69,9 +69,8 @@ function ProductStock({ productId }: { productId: string }) {
   return (
     <section>
       <h1 translate="no">{t("catalog.stockTitle", { name: row?.product?.title ?? productId })}</h1>
-      <p>
+      <p className="admin-links">
         <Link to="/admin/catalog/products">{t("catalog.back")}</Link>
-        {" · "}
         <Link to={`/admin/catalog/products/${productId}`}>{t("catalog.edit")}</Link>
       </p>
       <QueryView query={current}>{() => (row ? <Levels row={row} /> : <p>{t("catalog.noProducts")}</p>)}</QueryView>

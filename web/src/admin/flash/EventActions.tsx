@@ -9,15 +9,15 @@ import { useInvalidate } from "../../hooks/useInvalidate";
 import { useDeskAction } from "./problems";
 
 // EventActions are what an operator can do with a sale in its state:
-// change or publish one in preview, end one that has not ended (after a
-// confirmation).
+// change or publish one in preview, end one that has not ended (each of
+// the last two after a confirmation).
 export function EventActions({ event, showDashboard }: { event: FlashSaleEvent; showDashboard?: boolean }) {
   const { t } = useTranslation("admin");
   const invalidate = useInvalidate();
   const action = useDeskAction();
   const publish = useMutation(SeckillService.method.publishEvent);
   const end = useMutation(SeckillService.method.endEvent);
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<"publish" | "end" | null>(null);
   const refresh = () => invalidate(SeckillService, ProductService);
   const preview = event.state === EventState.PREVIEW;
   const ended = event.state === EventState.ENDED;
@@ -33,27 +33,39 @@ export function EventActions({ event, showDashboard }: { event: FlashSaleEvent; 
           <Link className="button secondary small" to={`/admin/flash/${event.eventId}/edit`}>
             {t("flash.edit")}
           </Link>
-          <button
-            type="button"
-            className="small"
-            disabled={action.busy}
-            onClick={() => void action.run(() => publish.mutateAsync({ eventId: event.eventId }).then(refresh))}
-          >
+          <button type="button" className="small" disabled={action.busy} onClick={() => setConfirming("publish")}>
             {t("flash.publish")}
           </button>
         </>
       )}
       {!ended && event.endsAt && (
-        <button type="button" className="secondary small" disabled={action.busy} onClick={() => setConfirming(true)}>
+        <button type="button" className="secondary small" disabled={action.busy} onClick={() => setConfirming("end")}>
           {t("flash.endEarly")}
         </button>
       )}
-      {confirming && (
-        <ConfirmEnd
+      {confirming === "end" && (
+        <Confirm
+          id="flash-end-title"
+          title={t("flash.confirmEndTitle")}
+          text={t("flash.confirmEnd")}
+          action={t("flash.confirmEndAction")}
           busy={action.busy}
-          onCancel={() => setConfirming(false)}
+          onCancel={() => setConfirming(null)}
           onConfirm={() =>
-            void action.run(() => end.mutateAsync({ eventId: event.eventId }).then(refresh)).then(() => setConfirming(false))
+            void action.run(() => end.mutateAsync({ eventId: event.eventId }).then(refresh)).then(() => setConfirming(null))
+          }
+        />
+      )}
+      {confirming === "publish" && (
+        <Confirm
+          id="flash-publish-title"
+          title={t("flash.confirmPublishTitle")}
+          text={t("flash.confirmPublish")}
+          action={t("flash.confirmPublishAction")}
+          busy={action.busy}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() =>
+            void action.run(() => publish.mutateAsync({ eventId: event.eventId }).then(refresh)).then(() => setConfirming(null))
           }
         />
       )}
@@ -62,8 +74,17 @@ export function EventActions({ event, showDashboard }: { event: FlashSaleEvent; 
   );
 }
 
-// ConfirmEnd asks before a sale is ended: it cannot be undone.
-function ConfirmEnd({ busy, onCancel, onConfirm }: { busy: boolean; onCancel: () => void; onConfirm: () => void }) {
+// Confirm asks before a step that cannot be undone: a published sale can
+// no longer be changed, an ended one not reopened.
+function Confirm(props: {
+  id: string;
+  title: string;
+  text: string;
+  action: string;
+  busy: boolean;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
   const { t } = useTranslation("admin");
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -74,15 +95,15 @@ function ConfirmEnd({ busy, onCancel, onConfirm }: { busy: boolean; onCancel: ()
     }
   }, []);
   return (
-    <dialog ref={ref} aria-labelledby="flash-end-title" onCancel={onCancel}>
-      <h2 id="flash-end-title">{t("flash.confirmEndTitle")}</h2>
-      <p>{t("flash.confirmEnd")}</p>
+    <dialog ref={ref} aria-labelledby={props.id} onCancel={props.onCancel}>
+      <h2 id={props.id}>{props.title}</h2>
+      <p>{props.text}</p>
       <div className="flash-actions">
-        <button type="button" className="secondary" onClick={onCancel}>
+        <button type="button" className="secondary" onClick={props.onCancel}>
           {t("common.cancel")}
         </button>
-        <button type="button" disabled={busy} onClick={onConfirm}>
-          {t("flash.confirmEndAction")}
+        <button type="button" disabled={props.busy} onClick={props.onConfirm}>
+          {props.action}
         </button>
       </div>
     </dialog>

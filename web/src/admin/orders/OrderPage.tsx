@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { useState, type SubmitEvent } from "react";
+import { useEffect, useRef, useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import {
@@ -68,6 +68,16 @@ function OrderDetails({ detail, order, onSagaStarted }: { detail: AdminGetOrderR
   const { t } = useTranslation("admin");
   const lang = useLang();
   const payments = useQuery(PayService.method.adminListPayments, { orderId: order.orderId });
+  // A saga that changes the order (a refund) changes its payment too: read
+  // the payments again whenever the followed order moves on.
+  const { refetch } = payments;
+  const seen = useRef(`${order.status}/${order.refundState}`);
+  useEffect(() => {
+    const now = `${order.status}/${order.refundState}`;
+    if (now === seen.current) return;
+    seen.current = now;
+    void refetch();
+  }, [order.status, order.refundState, refetch]);
   const attempts = payments.data?.payments ?? [];
   const a = order.shippingAddress;
   return (
@@ -364,7 +374,18 @@ function Actions({ order, onSagaStarted }: { order: Order; onSagaStarted: () => 
     return (
       <div className="admin-panel" data-panel="actions">
         <h2>{t("orders.actions.title")}</h2>
-        <p className="muted">{t("orders.actions.none")}</p>
+        {order.refundState === RefundState.REFUSED ? (
+          <>
+            <p>{t("orders.actions.refundRefused")}</p>
+            <p>
+              <Link to="/admin/attention" className="button">
+                {t("orders.actions.toAttention")}
+              </Link>
+            </p>
+          </>
+        ) : (
+          <p className="muted">{t("orders.actions.none")}</p>
+        )}
       </div>
     );
   }

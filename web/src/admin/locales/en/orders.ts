@@ -137,6 +137,8 @@ const orders: typeof zhCN = {
   actions: {
     title: "Actions",
     none: "Nothing can be done with this order now.",
+    refundRefused: "The payment provider refused this refund. It is retried or marked handled on the attention list.",
+    toAttention: "Open the attention list",
     ship: "Ship",
     shipping: "Shipping…",
     shipped: "Shipped.",

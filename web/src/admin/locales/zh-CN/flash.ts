@@ -31,6 +31,9 @@ const flash = {
   confirmEndTitle: "提前结束这场秒杀？",
   confirmEnd: "结束后立即停止抢购，无法恢复。未售出的库存会在结算时退回商品。",
   confirmEndAction: "确认结束",
+  confirmPublishTitle: "上线这场秒杀？",
+  confirmPublish: "上线后顾客即可在商城看到，到开始时间即可抢购；上线后不能再修改。",
+  confirmPublishAction: "确认上线",
   ended: "已结束",
   // The form.
   searchProduct: "搜索商品",

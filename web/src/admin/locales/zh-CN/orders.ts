@@ -137,6 +137,8 @@ const orders = {
   actions: {
     title: "处理",
     none: "该订单当前没有可执行的操作。",
+    refundRefused: "支付渠道拒绝了这笔退款。退款的重试或标记已处理在「待处理」中进行。",
+    toAttention: "前往待处理",
     ship: "发货",
     shipping: "正在发货…",
     shipped: "已发货。",
