@@ -270,7 +270,7 @@ func TestUploadedPicturesAreCheckedStoredAndServedForGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := uploaded.Msg.GetImage()
-	if !uploadedImageID.MatchString(img.GetImageId()) || img.GetUrl() != UploadedImagePath+img.GetImageId() || img.GetContentType() != "image/webp" || img.GetWidth() != 256 || img.GetSizeBytes() != int64(len(webp)) {
+	if !uploads.IsID(img.GetImageId()) || img.GetUrl() != UploadedImagePath+img.GetImageId() || img.GetContentType() != "image/webp" || img.GetWidth() != 256 || img.GetSizeBytes() != int64(len(webp)) {
 		t.Fatalf("uploaded %v", img)
 	}
 	res, body := f.fetch(t, img.GetUrl())

@@ -1,16 +1,10 @@
 package product
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
-	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -25,9 +19,8 @@ import (
 // UploadedImagePath + id.
 const UploadedImagePath = "/product-img/"
 
-// uploadedImageID is the shape of every uploaded picture's id
-// (newUploadedImageID).
-var uploadedImageID = regexp.MustCompile(`^pi-[a-z2-7]{26}$`)
+// uploads names the pictures operators upload ("pi-…").
+var uploads = picture.Uploads{Prefix: "pi", Path: UploadedImagePath}
 
 // UploadProductImage checks a picture (picture.Inspector) and stores it.
 // The same bytes are one picture: a repeat, or a second operator uploading
@@ -56,7 +49,7 @@ func (s *Service) UploadProductImage(ctx context.Context, req *connect.Request[p
 		return nil, err
 	}
 	row := &productImageRow{
-		ID: newUploadedImageID(), ContentType: checked.ContentType, Width: checked.Width, Height: checked.Height,
+		ID: uploads.NewID(), ContentType: checked.ContentType, Width: checked.Width, Height: checked.Height,
 		SizeBytes: len(data), SHA256: sum[:], Data: data, UploadedBy: actor, CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
 	err = insertRow(ctx, s.db, row)
@@ -72,45 +65,13 @@ func (s *Service) UploadProductImage(ctx context.Context, req *connect.Request[p
 }
 
 // UploadedImageHandler serves the uploaded pictures at UploadedImagePath +
-// id: the bytes as uploaded, with the type read from them, never sniffed
-// or run as anything else, cached for good (an id names the same bytes
-// forever).
+// id.
 func (s *Service) UploadedImageHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
+	return uploads.Handler(s.logger, func(ctx context.Context, id string) (*picture.Stored, error) {
+		img, err := selectProductImage(ctx, s.db, id)
+		if img == nil || err != nil {
+			return nil, err
 		}
-		id, ok := strings.CutPrefix(r.URL.Path, UploadedImagePath)
-		if !ok || !uploadedImageID.MatchString(id) {
-			http.NotFound(w, r)
-			return
-		}
-		img, err := selectProductImage(r.Context(), s.db, id)
-		if err != nil {
-			s.logger.ErrorContext(r.Context(), "read product picture", "image_id", id, "err", err)
-			http.Error(w, "picture unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		if img == nil {
-			http.NotFound(w, r)
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", img.ContentType)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("ETag", `"`+hex.EncodeToString(img.SHA256)+`"`)
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(img.Data))
+		return &picture.Stored{ContentType: img.ContentType, SHA256: img.SHA256, Data: img.Data}, nil
 	})
-}
-
-// newUploadedImageID is a fresh picture id: "pi-" and 128 random bits in
-// lower-case base32.
-func newUploadedImageID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return "pi-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }

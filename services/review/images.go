@@ -1,17 +1,11 @@
 package review
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
-	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -49,9 +43,8 @@ var DefaultUploadLimit = ratelimit.Limit{Burst: 20, Period: time.Minute}
 // ImagePath is where review pictures are served: ImagePath + id.
 const ImagePath = "/review-img/"
 
-// imageIDPattern is the shape of every picture id (newImageID): the
-// contract's pattern for CreateReviewRequest.image_ids.
-var imageIDPattern = regexp.MustCompile(`^ri-[a-z2-7]{26}$`)
+// uploads names the review pictures ("ri-…").
+var uploads = picture.Uploads{Prefix: "ri", Path: ImagePath}
 
 // sweepBatch is how many expired pictures of anyone one upload deletes
 // after its own, so pictures of shoppers who never come back go too.
@@ -112,7 +105,7 @@ func (s *Service) UploadReviewImage(ctx context.Context, req *connect.Request[re
 		return nil, err
 	}
 	row := &imageRow{
-		ID: newImageID(), UserID: userID, ContentType: checked.ContentType, Width: checked.Width, Height: checked.Height,
+		ID: uploads.NewID(), UserID: userID, ContentType: checked.ContentType, Width: checked.Width, Height: checked.Height,
 		SizeBytes: len(data), SHA256: sum[:], Data: data, CreatedAt: at,
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -179,47 +172,15 @@ func attachImages(ctx context.Context, tx bun.Tx, userID, reviewID string, ids [
 	return nil, errImageInUse()
 }
 
-// ImageHandler serves the review pictures at ImagePath + id: the bytes as
-// uploaded, with the type read from them, never sniffed or run as
-// anything else, cached for good (an id names the same bytes forever).
+// ImageHandler serves the review pictures at ImagePath + id.
 func (s *Service) ImageHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
+	return uploads.Handler(s.logger, func(ctx context.Context, id string) (*picture.Stored, error) {
+		img, err := selectImage(ctx, s.db, id)
+		if img == nil || err != nil {
+			return nil, err
 		}
-		id, ok := strings.CutPrefix(r.URL.Path, ImagePath)
-		if !ok || !imageIDPattern.MatchString(id) {
-			http.NotFound(w, r)
-			return
-		}
-		img, err := selectImage(r.Context(), s.db, id)
-		if err != nil {
-			s.logger.ErrorContext(r.Context(), "read review picture", "image_id", id, "err", err)
-			http.Error(w, "picture unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		if img == nil {
-			http.NotFound(w, r)
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", img.ContentType)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("ETag", `"`+hex.EncodeToString(img.SHA256)+`"`)
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(img.Data))
+		return &picture.Stored{ContentType: img.ContentType, SHA256: img.SHA256, Data: img.Data}, nil
 	})
-}
-
-// newImageID is a fresh picture id: "ri-" and 128 random bits in
-// lower-case base32, so ids cannot be guessed from one another.
-func newImageID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return "ri-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 func (r *imageRow) proto() *reviewv1.ReviewImage {

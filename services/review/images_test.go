@@ -127,7 +127,7 @@ func TestPicturesAreStoredAndServedAsUploaded(t *testing.T) {
 				{"webp with alpha", testWebP(t, "extended"), "image/webp", 1, 1},
 			} {
 				img := f.upload(t, client, token, c.data)
-				if !imageIDPattern.MatchString(img.GetImageId()) || img.GetUrl() != "/review-img/"+img.GetImageId() ||
+				if !uploads.IsID(img.GetImageId()) || img.GetUrl() != "/review-img/"+img.GetImageId() ||
 					img.GetContentType() != c.contentType || img.GetWidth() != c.width || img.GetHeight() != c.height ||
 					img.GetSizeBytes() != int64(len(c.data)) || img.GetCreatedAt() == nil {
 					t.Fatalf("%s: uploaded %v", c.name, img)
@@ -164,7 +164,7 @@ func TestPicturesAreStoredAndServedAsUploaded(t *testing.T) {
 	// Addresses that name no picture, in any spelling, and other methods.
 	_, someone := f.user(t, "某人")
 	known := f.upload(t, f.clients["grpc"], someone, testPNG(t, 2, 2, "known")).GetImageId()
-	for _, path := range []string{"/review-img/" + newImageID(), "/review-img/" + strings.ToUpper(known), "/review-img/" + known + "x",
+	for _, path := range []string{"/review-img/" + uploads.NewID(), "/review-img/" + strings.ToUpper(known), "/review-img/" + known + "x",
 		"/review-img/" + known + "/", "/review-img/", "/review-img/../img/x.svg", "/review-img/ri-%00"} {
 		if res, _ := f.get(t, http.MethodGet, path, nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
@@ -307,7 +307,7 @@ func TestPicturesBelongToTheirUploaderAndOneReview(t *testing.T) {
 	// Bob cannot show Alice's picture, nor one that does not exist.
 	_, err := review(bobToken, bobOrder, "p-pic", mine.GetImageId())
 	testenv.WantCode(t, err, connect.CodeNotFound, ReasonImageNotFound)
-	_, err = review(bobToken, bobOrder, "p-pic", newImageID())
+	_, err = review(bobToken, bobOrder, "p-pic", uploads.NewID())
 	testenv.WantCode(t, err, connect.CodeNotFound, ReasonImageNotFound)
 	// One of his own beside one of hers: nothing of the review is stored.
 	his := f.upload(t, client, bobToken, testPNG(t, 12, 12, "bob-1"))

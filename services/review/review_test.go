@@ -201,7 +201,7 @@ func TestInvalidRequestsAreRefusedBeforeAnyWork(t *testing.T) {
 	_, token, orderID := f.buyer(t, "p-valid")
 	tooMany := make([]string, 7)
 	for i := range tooMany {
-		tooMany[i] = newImageID()
+		tooMany[i] = uploads.NewID()
 	}
 	for _, name := range protocols {
 		client := f.clients[name]
@@ -215,7 +215,7 @@ func TestInvalidRequestsAreRefusedBeforeAnyWork(t *testing.T) {
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, Text: strings.Repeat("长", 2001)},
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: tooMany},
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: []string{""}},
-				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: []string{"RI-" + strings.ToUpper(newImageID()[3:])}},
+				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageIds: []string{"RI-" + strings.ToUpper(uploads.NewID()[3:])}},
 				// Addresses of the caller's choosing are never shown.
 				{OrderId: orderID, ProductId: "p-valid", Rating: 5, ImageUrls: []string{"https://tracker.example/pixel.gif"}},
 			} {

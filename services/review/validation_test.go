@@ -21,11 +21,11 @@ func TestReviewContractRules(t *testing.T) {
 	pictures := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
-			out[i] = newImageID()
+			out[i] = uploads.NewID()
 		}
 		return out
 	}
-	id := newImageID()
+	id := uploads.NewID()
 	orders := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
