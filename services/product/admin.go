@@ -140,10 +140,7 @@ func (s *Service) UpdateProduct(ctx context.Context, req *connect.Request[produc
 	audit.Target(ctx, "product "+id)
 	var before, after *productv1.Product
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		row, err := lockProduct(ctx, tx, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errProductNotFound()
-		}
+		row, err := lockKnownProduct(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,16 @@ func actorOf(ctx context.Context) string {
 	return identity.Subject
 }
 
+// lockKnownProduct locks a product's row for a change, or answers
+// not_found.
+func lockKnownProduct(ctx context.Context, tx bun.Tx, id string) (*productRow, error) {
+	row, err := lockProduct(ctx, tx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errProductNotFound()
+	}
+	return row, err
+}
+
 // SetStock sets the available stock; reserved, sold and allocated are
 // untouched. Setting the level it has changes and records nothing.
 func (s *Service) SetStock(ctx context.Context, req *connect.Request[productv1.SetStockRequest]) (*connect.Response[productv1.SetStockResponse], error) {
@@ -41,10 +51,7 @@ func (s *Service) SetStock(ctx context.Context, req *connect.Request[productv1.S
 	audit.Target(ctx, "product "+id)
 	var before, after *productv1.Product
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		row, err := lockProduct(ctx, tx, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errProductNotFound()
-		}
+		row, err := lockKnownProduct(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -85,10 +92,7 @@ func (s *Service) AdjustStock(ctx context.Context, req *connect.Request[productv
 	var adjustment *stockAdjustmentRow
 	var before, after *productv1.Product
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		row, err := lockProduct(ctx, tx, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errProductNotFound()
-		}
+		row, err := lockKnownProduct(ctx, tx, id)
 		if err != nil {
 			return err
 		}
