@@ -20,7 +20,7 @@ import { checkLayouts } from "./layout.mjs";
 import { newShopper } from "./shoppers.mjs";
 import { startSystem } from "./system.mjs";
 import { texts } from "./texts.mjs";
-import { untranslatedText } from "./untranslated.mjs";
+import { checkTranslations } from "./untranslated.mjs";
 
 const artifacts = join(import.meta.dirname, "artifacts", "console");
 rmSync(artifacts, { recursive: true, force: true });
@@ -134,17 +134,9 @@ try {
   problems.push(...(await checkLayouts({ browser, storageState, baseURL, paths: pages, layouts, artifacts })));
 
   progress("no untranslated text: in cimode every text of the console shows as its key");
-  const cimode = await browser.newContext({ viewport: { width: 1280, height: 800 }, storageState });
-  const check = await cimode.newPage();
-  for (const path of Object.values(pages)) {
-    await check.goto(`${baseURL}${path}${path.includes("?") ? "&" : "?"}lng=cimode`);
-    // The area's chunk has loaded and rendered once it has named the tab.
-    await check.waitForFunction(() => document.title === "common.title");
-    await check.waitForFunction(() => document.querySelector("main .loading") === null);
-    const found = await untranslatedText(check);
-    if (found.length > 0) problems.push(`untranslated text on ${path}: ${found.join(" | ")}`);
-  }
-  await cimode.close();
+  problems.push(
+    ...(await checkTranslations({ browser, storageState, baseURL, paths: pages, rendered: () => document.title === "common.title" })),
+  );
 
   assert.deepEqual(problems, [], "every console page fits its screen, is translated and logs no error");
   progress(`passed; screenshots in ${artifacts}`);

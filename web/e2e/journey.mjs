@@ -24,7 +24,7 @@ import { launchBrowser, progressLog, rpcClient, watch } from "./browser.mjs";
 import { checkLayouts, layouts } from "./layout.mjs";
 import { startSystem } from "./system.mjs";
 import { texts } from "./texts.mjs";
-import { untranslatedText } from "./untranslated.mjs";
+import { checkTranslations } from "./untranslated.mjs";
 
 const artifacts = join(import.meta.dirname, "artifacts");
 // The review's picture: a WebP the catalog ships.
@@ -431,18 +431,9 @@ try {
   problems.push(...(await checkLayouts({ browser, storageState, baseURL, paths, layouts, artifacts })));
 
   progress("no untranslated text: in cimode every text of the shop shows as its key");
-  const cimode = await browser.newContext({ viewport: { width: 1280, height: 800 }, storageState });
-  const page = await cimode.newPage();
-  for (const path of Object.values(paths)) {
-    await page.goto(`${baseURL}${path}${path.includes("?") ? "&" : "?"}lng=cimode`);
-    // The page's chunk has loaded and rendered once it has named the tab
-    // (before that, the loading fallback and index.html's own title show).
-    await page.waitForFunction(() => document.title.endsWith("app.name"));
-    await page.waitForFunction(() => document.querySelector("main .loading") === null);
-    const found = await untranslatedText(page);
-    if (found.length > 0) problems.push(`untranslated text on ${path}: ${found.join(" | ")}`);
-  }
-  await cimode.close();
+  problems.push(
+    ...(await checkTranslations({ browser, storageState, baseURL, paths, rendered: () => document.title.endsWith("app.name") })),
+  );
 
   assert.deepEqual(problems, [], "every page fits its screen, is translated and logs no error");
   progress(`passed; screenshots in ${artifacts}`);

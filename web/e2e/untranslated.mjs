@@ -34,3 +34,23 @@ export async function untranslatedText(page) {
     return found;
   });
 }
+
+// checkTranslations opens each path in cimode, signed in as storageState,
+// once the page's chunk has loaded and rendered (rendered(), run in the
+// page, is true: the page names the tab by then, before which the loading
+// fallback and index.html's own title show), and returns the untranslated
+// texts found, as sentences.
+export async function checkTranslations({ browser, storageState, baseURL, paths, rendered }) {
+  const problems = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, storageState });
+  const page = await context.newPage();
+  for (const path of Object.values(paths)) {
+    await page.goto(`${baseURL}${path}${path.includes("?") ? "&" : "?"}lng=cimode`);
+    await page.waitForFunction(rendered);
+    await page.waitForFunction(() => document.querySelector("main .loading") === null);
+    const found = await untranslatedText(page);
+    if (found.length > 0) problems.push(`untranslated text on ${path}: ${found.join(" | ")}`);
+  }
+  await context.close();
+  return problems;
+}
