@@ -175,27 +175,44 @@ func (s *Service) AdminListProducts(ctx context.Context, req *connect.Request[pr
 		}
 	}
 	binding := m.GetCategoryId() + "|" + strconv.Itoa(int(f.status)) + "|" + f.query
-	before, err := decodeSeqToken(m.GetPageToken(), binding)
+	rows, next, err := seqPage(m.GetPageSize(), m.GetPageToken(), binding, func(r *productRow) int64 { return r.Seq },
+		func(before int64, limit int) ([]productRow, error) {
+			return selectAdminProducts(ctx, s.db, f, before, limit)
+		})
 	if err != nil {
 		return nil, err
 	}
-	size := int(m.GetPageSize())
-	if size == 0 {
-		size = adminPageSize
-	}
-	rows, err := selectAdminProducts(ctx, s.db, f, before, size+1)
-	if err != nil {
-		return nil, err
-	}
-	res := &productv1.AdminListProductsResponse{}
-	if len(rows) > size {
-		rows = rows[:size]
-		res.NextPageToken = encodeSeqToken(rows[size-1].Seq, binding)
-	}
+	res := &productv1.AdminListProductsResponse{NextPageToken: next}
 	for i := range rows {
 		res.Products = append(res.Products, rows[i].adminProto())
 	}
 	return connect.NewResponse(res), nil
+}
+
+// seqPage is one page of an operator's newest-first list: pageSize (0:
+// adminPageSize) rows before the seq pageToken names for these filters
+// (binding), as selectPage reads them (asked for one more, to tell whether
+// another page follows), with the next page's token ("" on the last).
+func seqPage[T any](pageSize int32, pageToken, binding string, seqOf func(*T) int64,
+	selectPage func(before int64, limit int) ([]T, error)) ([]T, string, error) {
+	before, err := decodeSeqToken(pageToken, binding)
+	if err != nil {
+		return nil, "", err
+	}
+	size := int(pageSize)
+	if size == 0 {
+		size = adminPageSize
+	}
+	rows, err := selectPage(before, size+1)
+	if err != nil {
+		return nil, "", err
+	}
+	var next string
+	if len(rows) > size {
+		rows = rows[:size]
+		next = encodeSeqToken(seqOf(&rows[size-1]), binding)
+	}
+	return rows, next, nil
 }
 
 // seqToken is the cursor of the operator's newest-first lists: the last

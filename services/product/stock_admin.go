@@ -155,23 +155,14 @@ func (s *Service) ListStockAdjustments(ctx context.Context, req *connect.Request
 	if !exists {
 		return nil, errProductNotFound()
 	}
-	before, err := decodeSeqToken(req.Msg.GetPageToken(), id)
+	rows, next, err := seqPage(req.Msg.GetPageSize(), req.Msg.GetPageToken(), id, func(r *stockAdjustmentRow) int64 { return r.Seq },
+		func(before int64, limit int) ([]stockAdjustmentRow, error) {
+			return selectStockAdjustments(ctx, s.db, id, before, limit)
+		})
 	if err != nil {
 		return nil, err
 	}
-	size := int(req.Msg.GetPageSize())
-	if size == 0 {
-		size = adminPageSize
-	}
-	rows, err := selectStockAdjustments(ctx, s.db, id, before, size+1)
-	if err != nil {
-		return nil, err
-	}
-	res := &productv1.ListStockAdjustmentsResponse{}
-	if len(rows) > size {
-		rows = rows[:size]
-		res.NextPageToken = encodeSeqToken(rows[size-1].Seq, id)
-	}
+	res := &productv1.ListStockAdjustmentsResponse{NextPageToken: next}
 	for i := range rows {
 		res.Adjustments = append(res.Adjustments, rows[i].proto())
 	}

@@ -52,33 +52,15 @@ func lockIn(tx bun.Tx) func(context.Context, string) (*eventRow, error) {
 func (s *Service) AdminListEvents(ctx context.Context, request *connect.Request[seckillv1.AdminListEventsRequest]) (*connect.Response[seckillv1.AdminListEventsResponse], error) {
 	req := request.Msg
 	now := dbTime(time.Now())
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPageSize
-	}
-	var after *eventCursor
-	if token := req.GetPageToken(); token != "" {
-		c, err := decodeCursor(token)
-		if err != nil {
-			return nil, err
-		}
-		after = &c
-	}
-	rows, err := selectAdminEventPage(ctx, s.db, now, req.GetStates(), req.GetProductId(), after, size+1)
+	events, next, err := eventsPage(req.GetPageSize(), req.GetPageToken(),
+		func(after *eventCursor, limit int) ([]eventRow, error) {
+			return selectAdminEventPage(ctx, s.db, now, req.GetStates(), req.GetProductId(), after, limit)
+		},
+		func(r *eventRow) *seckillv1.FlashSaleEvent { return s.adminEventProto(ctx, r, now) })
 	if err != nil {
 		return nil, err
 	}
-	res := &seckillv1.AdminListEventsResponse{}
-	if len(rows) > size {
-		rows = rows[:size]
-		last := rows[size-1]
-		res.NextPageToken = encodeCursor(eventCursor{StartsAt: last.StartsAt.UnixMicro(), ID: last.ID})
-	}
-	res.Events = make([]*seckillv1.FlashSaleEvent, len(rows))
-	for i := range rows {
-		res.Events[i] = s.adminEventProto(ctx, &rows[i], now)
-	}
-	return connect.NewResponse(res), nil
+	return connect.NewResponse(&seckillv1.AdminListEventsResponse{Events: events, NextPageToken: next}), nil
 }
 
 // UpdateEvent changes a sale in preview. A change of units resizes the

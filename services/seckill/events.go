@@ -149,33 +149,50 @@ func (s *Service) ListEvents(ctx context.Context, request *connect.Request[secki
 	if len(states) == 0 {
 		states = []seckillv1.EventState{seckillv1.EventState_EVENT_STATE_UPCOMING, seckillv1.EventState_EVENT_STATE_LIVE}
 	}
-	size := int(req.GetPageSize())
+	events, next, err := eventsPage(req.GetPageSize(), req.GetPageToken(),
+		func(after *eventCursor, limit int) ([]eventRow, error) {
+			return selectEventPage(ctx, s.db, now, states, req.GetProductId(), after, limit)
+		},
+		func(r *eventRow) *seckillv1.FlashSaleEvent { return s.eventProto(ctx, r, now) })
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&seckillv1.ListEventsResponse{Events: events, NextPageToken: next}), nil
+}
+
+// eventsPage is one page of a keyset-paged list of sales: pageSize (0: the
+// default) of them after the cursor in pageToken, as selectPage reads them
+// (asked for one more, to tell whether another page follows), rendered,
+// with the cursor of the next page ("" on the last).
+func eventsPage(pageSize int32, pageToken string, selectPage func(after *eventCursor, limit int) ([]eventRow, error),
+	render func(*eventRow) *seckillv1.FlashSaleEvent) ([]*seckillv1.FlashSaleEvent, string, error) {
+	size := int(pageSize)
 	if size == 0 {
 		size = defaultPageSize
 	}
 	var after *eventCursor
-	if token := req.GetPageToken(); token != "" {
-		c, err := decodeCursor(token)
+	if pageToken != "" {
+		c, err := decodeCursor(pageToken)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		after = &c
 	}
-	rows, err := selectEventPage(ctx, s.db, now, states, req.GetProductId(), after, size+1)
+	rows, err := selectPage(after, size+1)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	res := &seckillv1.ListEventsResponse{}
+	var next string
 	if len(rows) > size {
 		rows = rows[:size]
 		last := rows[size-1]
-		res.NextPageToken = encodeCursor(eventCursor{StartsAt: last.StartsAt.UnixMicro(), ID: last.ID})
+		next = encodeCursor(eventCursor{StartsAt: last.StartsAt.UnixMicro(), ID: last.ID})
 	}
-	res.Events = make([]*seckillv1.FlashSaleEvent, len(rows))
+	events := make([]*seckillv1.FlashSaleEvent, len(rows))
 	for i := range rows {
-		res.Events[i] = s.eventProto(ctx, &rows[i], now)
+		events[i] = render(&rows[i])
 	}
-	return connect.NewResponse(res), nil
+	return events, next, nil
 }
 
 // eventProto renders an event; the remaining stock is read from Valkey, or
