@@ -626,6 +626,74 @@ func (x *Product) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// CatalogChange is one record of the Kafka topic mall.product.changes,
+// keyed by product id: a product's searchable state after a change. The
+// topic is compacted, so it always holds every product's latest state; a
+// reader keeps a record only when its revision is above the one it holds
+// (records of one product may arrive twice or out of order).
+type CatalogChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its whole state; stock is what is available.
+	Product *Product `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	// Grows with every change of the product.
+	Revision int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The product's category and its ancestors, root first.
+	CategoryPath  []string `protobuf:"bytes,3,rep,name=category_path,json=categoryPath,proto3" json:"category_path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CatalogChange) Reset() {
+	*x = CatalogChange{}
+	mi := &file_mall_product_v1_product_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatalogChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatalogChange) ProtoMessage() {}
+
+func (x *CatalogChange) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_product_v1_product_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatalogChange.ProtoReflect.Descriptor instead.
+func (*CatalogChange) Descriptor() ([]byte, []int) {
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CatalogChange) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+func (x *CatalogChange) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *CatalogChange) GetCategoryPath() []string {
+	if x != nil {
+		return x.CategoryPath
+	}
+	return nil
+}
+
 // ProductSpec holds the editable fields of a product.
 type ProductSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -642,7 +710,7 @@ type ProductSpec struct {
 
 func (x *ProductSpec) Reset() {
 	*x = ProductSpec{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[2]
+	mi := &file_mall_product_v1_product_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -654,7 +722,7 @@ func (x *ProductSpec) String() string {
 func (*ProductSpec) ProtoMessage() {}
 
 func (x *ProductSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[2]
+	mi := &file_mall_product_v1_product_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -667,7 +735,7 @@ func (x *ProductSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductSpec.ProtoReflect.Descriptor instead.
 func (*ProductSpec) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{2}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ProductSpec) GetCategoryId() string {
@@ -742,7 +810,7 @@ type Banner struct {
 
 func (x *Banner) Reset() {
 	*x = Banner{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[3]
+	mi := &file_mall_product_v1_product_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -754,7 +822,7 @@ func (x *Banner) String() string {
 func (*Banner) ProtoMessage() {}
 
 func (x *Banner) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[3]
+	mi := &file_mall_product_v1_product_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +835,7 @@ func (x *Banner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Banner.ProtoReflect.Descriptor instead.
 func (*Banner) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{3}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Banner) GetBannerId() string {
@@ -860,7 +928,7 @@ type BannerSpec struct {
 
 func (x *BannerSpec) Reset() {
 	*x = BannerSpec{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[4]
+	mi := &file_mall_product_v1_product_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +940,7 @@ func (x *BannerSpec) String() string {
 func (*BannerSpec) ProtoMessage() {}
 
 func (x *BannerSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[4]
+	mi := &file_mall_product_v1_product_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +953,7 @@ func (x *BannerSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BannerSpec.ProtoReflect.Descriptor instead.
 func (*BannerSpec) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{4}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BannerSpec) GetTitle() string {
@@ -965,7 +1033,7 @@ type RankingEntry struct {
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[5]
+	mi := &file_mall_product_v1_product_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -977,7 +1045,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[5]
+	mi := &file_mall_product_v1_product_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -990,7 +1058,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{5}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -1025,7 +1093,7 @@ type StockLine struct {
 
 func (x *StockLine) Reset() {
 	*x = StockLine{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[6]
+	mi := &file_mall_product_v1_product_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1105,7 @@ func (x *StockLine) String() string {
 func (*StockLine) ProtoMessage() {}
 
 func (x *StockLine) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[6]
+	mi := &file_mall_product_v1_product_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1118,7 @@ func (x *StockLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockLine.ProtoReflect.Descriptor instead.
 func (*StockLine) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{6}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StockLine) GetProductId() string {
@@ -1081,7 +1149,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[7]
+	mi := &file_mall_product_v1_product_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1161,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[7]
+	mi := &file_mall_product_v1_product_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1174,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{7}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Reservation) GetReservationId() string {
@@ -1152,7 +1220,7 @@ type ListCategoriesRequest struct {
 
 func (x *ListCategoriesRequest) Reset() {
 	*x = ListCategoriesRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[8]
+	mi := &file_mall_product_v1_product_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1232,7 @@ func (x *ListCategoriesRequest) String() string {
 func (*ListCategoriesRequest) ProtoMessage() {}
 
 func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[8]
+	mi := &file_mall_product_v1_product_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1245,7 @@ func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
 func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{8}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{9}
 }
 
 type ListCategoriesResponse struct {
@@ -1189,7 +1257,7 @@ type ListCategoriesResponse struct {
 
 func (x *ListCategoriesResponse) Reset() {
 	*x = ListCategoriesResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[9]
+	mi := &file_mall_product_v1_product_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1201,7 +1269,7 @@ func (x *ListCategoriesResponse) String() string {
 func (*ListCategoriesResponse) ProtoMessage() {}
 
 func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[9]
+	mi := &file_mall_product_v1_product_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1214,7 +1282,7 @@ func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
 func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{9}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListCategoriesResponse) GetCategories() []*Category {
@@ -1238,7 +1306,7 @@ type ListProductsRequest struct {
 
 func (x *ListProductsRequest) Reset() {
 	*x = ListProductsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[10]
+	mi := &file_mall_product_v1_product_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1250,7 +1318,7 @@ func (x *ListProductsRequest) String() string {
 func (*ListProductsRequest) ProtoMessage() {}
 
 func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[10]
+	mi := &file_mall_product_v1_product_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +1331,7 @@ func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsRequest.ProtoReflect.Descriptor instead.
 func (*ListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{10}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListProductsRequest) GetCategoryId() string {
@@ -1305,7 +1373,7 @@ type ListProductsResponse struct {
 
 func (x *ListProductsResponse) Reset() {
 	*x = ListProductsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[11]
+	mi := &file_mall_product_v1_product_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1385,7 @@ func (x *ListProductsResponse) String() string {
 func (*ListProductsResponse) ProtoMessage() {}
 
 func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[11]
+	mi := &file_mall_product_v1_product_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1398,7 @@ func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsResponse.ProtoReflect.Descriptor instead.
 func (*ListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{11}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListProductsResponse) GetProducts() []*Product {
@@ -1356,7 +1424,7 @@ type GetProductRequest struct {
 
 func (x *GetProductRequest) Reset() {
 	*x = GetProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[12]
+	mi := &file_mall_product_v1_product_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1368,7 +1436,7 @@ func (x *GetProductRequest) String() string {
 func (*GetProductRequest) ProtoMessage() {}
 
 func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[12]
+	mi := &file_mall_product_v1_product_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1381,7 +1449,7 @@ func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProductRequest.ProtoReflect.Descriptor instead.
 func (*GetProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{12}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetProductRequest) GetProductId() string {
@@ -1400,7 +1468,7 @@ type GetProductResponse struct {
 
 func (x *GetProductResponse) Reset() {
 	*x = GetProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[13]
+	mi := &file_mall_product_v1_product_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1412,7 +1480,7 @@ func (x *GetProductResponse) String() string {
 func (*GetProductResponse) ProtoMessage() {}
 
 func (x *GetProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[13]
+	mi := &file_mall_product_v1_product_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1425,7 +1493,7 @@ func (x *GetProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProductResponse.ProtoReflect.Descriptor instead.
 func (*GetProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{13}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetProductResponse) GetProduct() *Product {
@@ -1444,7 +1512,7 @@ type BatchGetProductsRequest struct {
 
 func (x *BatchGetProductsRequest) Reset() {
 	*x = BatchGetProductsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[14]
+	mi := &file_mall_product_v1_product_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1456,7 +1524,7 @@ func (x *BatchGetProductsRequest) String() string {
 func (*BatchGetProductsRequest) ProtoMessage() {}
 
 func (x *BatchGetProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[14]
+	mi := &file_mall_product_v1_product_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1469,7 +1537,7 @@ func (x *BatchGetProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetProductsRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetProductsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{14}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BatchGetProductsRequest) GetProductIds() []string {
@@ -1491,7 +1559,7 @@ type BatchGetProductsResponse struct {
 
 func (x *BatchGetProductsResponse) Reset() {
 	*x = BatchGetProductsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[15]
+	mi := &file_mall_product_v1_product_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1571,7 @@ func (x *BatchGetProductsResponse) String() string {
 func (*BatchGetProductsResponse) ProtoMessage() {}
 
 func (x *BatchGetProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[15]
+	mi := &file_mall_product_v1_product_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1584,7 @@ func (x *BatchGetProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetProductsResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetProductsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{15}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchGetProductsResponse) GetProducts() []*Product {
@@ -1551,7 +1619,7 @@ type SearchProductsRequest struct {
 
 func (x *SearchProductsRequest) Reset() {
 	*x = SearchProductsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[16]
+	mi := &file_mall_product_v1_product_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1631,7 @@ func (x *SearchProductsRequest) String() string {
 func (*SearchProductsRequest) ProtoMessage() {}
 
 func (x *SearchProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[16]
+	mi := &file_mall_product_v1_product_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1644,7 @@ func (x *SearchProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchProductsRequest.ProtoReflect.Descriptor instead.
 func (*SearchProductsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{16}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SearchProductsRequest) GetKeyword() string {
@@ -1628,7 +1696,7 @@ type SearchProductsResponse struct {
 
 func (x *SearchProductsResponse) Reset() {
 	*x = SearchProductsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[17]
+	mi := &file_mall_product_v1_product_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1708,7 @@ func (x *SearchProductsResponse) String() string {
 func (*SearchProductsResponse) ProtoMessage() {}
 
 func (x *SearchProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[17]
+	mi := &file_mall_product_v1_product_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1721,7 @@ func (x *SearchProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchProductsResponse.ProtoReflect.Descriptor instead.
 func (*SearchProductsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{17}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SearchProductsResponse) GetProducts() []*Product {
@@ -1685,7 +1753,7 @@ type ListBannersRequest struct {
 
 func (x *ListBannersRequest) Reset() {
 	*x = ListBannersRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[18]
+	mi := &file_mall_product_v1_product_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1765,7 @@ func (x *ListBannersRequest) String() string {
 func (*ListBannersRequest) ProtoMessage() {}
 
 func (x *ListBannersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[18]
+	mi := &file_mall_product_v1_product_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1778,7 @@ func (x *ListBannersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBannersRequest.ProtoReflect.Descriptor instead.
 func (*ListBannersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{18}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{19}
 }
 
 type ListBannersResponse struct {
@@ -1722,7 +1790,7 @@ type ListBannersResponse struct {
 
 func (x *ListBannersResponse) Reset() {
 	*x = ListBannersResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[19]
+	mi := &file_mall_product_v1_product_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +1802,7 @@ func (x *ListBannersResponse) String() string {
 func (*ListBannersResponse) ProtoMessage() {}
 
 func (x *ListBannersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[19]
+	mi := &file_mall_product_v1_product_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +1815,7 @@ func (x *ListBannersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBannersResponse.ProtoReflect.Descriptor instead.
 func (*ListBannersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{19}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListBannersResponse) GetBanners() []*Banner {
@@ -1769,7 +1837,7 @@ type GetRankingRequest struct {
 
 func (x *GetRankingRequest) Reset() {
 	*x = GetRankingRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[20]
+	mi := &file_mall_product_v1_product_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1849,7 @@ func (x *GetRankingRequest) String() string {
 func (*GetRankingRequest) ProtoMessage() {}
 
 func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[20]
+	mi := &file_mall_product_v1_product_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1794,7 +1862,7 @@ func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRankingRequest.ProtoReflect.Descriptor instead.
 func (*GetRankingRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{20}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetRankingRequest) GetCategoryId() string {
@@ -1820,7 +1888,7 @@ type GetRankingResponse struct {
 
 func (x *GetRankingResponse) Reset() {
 	*x = GetRankingResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[21]
+	mi := &file_mall_product_v1_product_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1832,7 +1900,7 @@ func (x *GetRankingResponse) String() string {
 func (*GetRankingResponse) ProtoMessage() {}
 
 func (x *GetRankingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[21]
+	mi := &file_mall_product_v1_product_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1845,7 +1913,7 @@ func (x *GetRankingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRankingResponse.ProtoReflect.Descriptor instead.
 func (*GetRankingResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{21}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetRankingResponse) GetEntries() []*RankingEntry {
@@ -1869,7 +1937,7 @@ type GetRecommendationsRequest struct {
 
 func (x *GetRecommendationsRequest) Reset() {
 	*x = GetRecommendationsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[22]
+	mi := &file_mall_product_v1_product_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1881,7 +1949,7 @@ func (x *GetRecommendationsRequest) String() string {
 func (*GetRecommendationsRequest) ProtoMessage() {}
 
 func (x *GetRecommendationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[22]
+	mi := &file_mall_product_v1_product_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1894,7 +1962,7 @@ func (x *GetRecommendationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRecommendationsRequest.ProtoReflect.Descriptor instead.
 func (*GetRecommendationsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{22}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetRecommendationsRequest) GetCategoryIds() []string {
@@ -1927,7 +1995,7 @@ type GetRecommendationsResponse struct {
 
 func (x *GetRecommendationsResponse) Reset() {
 	*x = GetRecommendationsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[23]
+	mi := &file_mall_product_v1_product_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2007,7 @@ func (x *GetRecommendationsResponse) String() string {
 func (*GetRecommendationsResponse) ProtoMessage() {}
 
 func (x *GetRecommendationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[23]
+	mi := &file_mall_product_v1_product_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2020,7 @@ func (x *GetRecommendationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRecommendationsResponse.ProtoReflect.Descriptor instead.
 func (*GetRecommendationsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{23}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetRecommendationsResponse) GetProducts() []*Product {
@@ -1973,7 +2041,7 @@ type ReserveStockRequest struct {
 
 func (x *ReserveStockRequest) Reset() {
 	*x = ReserveStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[24]
+	mi := &file_mall_product_v1_product_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1985,7 +2053,7 @@ func (x *ReserveStockRequest) String() string {
 func (*ReserveStockRequest) ProtoMessage() {}
 
 func (x *ReserveStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[24]
+	mi := &file_mall_product_v1_product_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1998,7 +2066,7 @@ func (x *ReserveStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveStockRequest.ProtoReflect.Descriptor instead.
 func (*ReserveStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{24}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReserveStockRequest) GetReservationId() string {
@@ -2024,7 +2092,7 @@ type ReserveStockResponse struct {
 
 func (x *ReserveStockResponse) Reset() {
 	*x = ReserveStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[25]
+	mi := &file_mall_product_v1_product_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2036,7 +2104,7 @@ func (x *ReserveStockResponse) String() string {
 func (*ReserveStockResponse) ProtoMessage() {}
 
 func (x *ReserveStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[25]
+	mi := &file_mall_product_v1_product_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2049,7 +2117,7 @@ func (x *ReserveStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReserveStockResponse.ProtoReflect.Descriptor instead.
 func (*ReserveStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{25}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReserveStockResponse) GetReservation() *Reservation {
@@ -2068,7 +2136,7 @@ type ConfirmReservationRequest struct {
 
 func (x *ConfirmReservationRequest) Reset() {
 	*x = ConfirmReservationRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[26]
+	mi := &file_mall_product_v1_product_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2080,7 +2148,7 @@ func (x *ConfirmReservationRequest) String() string {
 func (*ConfirmReservationRequest) ProtoMessage() {}
 
 func (x *ConfirmReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[26]
+	mi := &file_mall_product_v1_product_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2093,7 +2161,7 @@ func (x *ConfirmReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReservationRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReservationRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{26}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ConfirmReservationRequest) GetReservationId() string {
@@ -2112,7 +2180,7 @@ type ConfirmReservationResponse struct {
 
 func (x *ConfirmReservationResponse) Reset() {
 	*x = ConfirmReservationResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[27]
+	mi := &file_mall_product_v1_product_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2192,7 @@ func (x *ConfirmReservationResponse) String() string {
 func (*ConfirmReservationResponse) ProtoMessage() {}
 
 func (x *ConfirmReservationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[27]
+	mi := &file_mall_product_v1_product_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2205,7 @@ func (x *ConfirmReservationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReservationResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReservationResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{27}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConfirmReservationResponse) GetReservation() *Reservation {
@@ -2156,7 +2224,7 @@ type ReleaseReservationRequest struct {
 
 func (x *ReleaseReservationRequest) Reset() {
 	*x = ReleaseReservationRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[28]
+	mi := &file_mall_product_v1_product_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2168,7 +2236,7 @@ func (x *ReleaseReservationRequest) String() string {
 func (*ReleaseReservationRequest) ProtoMessage() {}
 
 func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[28]
+	mi := &file_mall_product_v1_product_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2181,7 +2249,7 @@ func (x *ReleaseReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{28}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReleaseReservationRequest) GetReservationId() string {
@@ -2201,7 +2269,7 @@ type ReleaseReservationResponse struct {
 
 func (x *ReleaseReservationResponse) Reset() {
 	*x = ReleaseReservationResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[29]
+	mi := &file_mall_product_v1_product_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2213,7 +2281,7 @@ func (x *ReleaseReservationResponse) String() string {
 func (*ReleaseReservationResponse) ProtoMessage() {}
 
 func (x *ReleaseReservationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[29]
+	mi := &file_mall_product_v1_product_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2226,7 +2294,7 @@ func (x *ReleaseReservationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseReservationResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseReservationResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{29}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReleaseReservationResponse) GetReservation() *Reservation {
@@ -2256,7 +2324,7 @@ type Allocation struct {
 
 func (x *Allocation) Reset() {
 	*x = Allocation{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[30]
+	mi := &file_mall_product_v1_product_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2268,7 +2336,7 @@ func (x *Allocation) String() string {
 func (*Allocation) ProtoMessage() {}
 
 func (x *Allocation) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[30]
+	mi := &file_mall_product_v1_product_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2281,7 +2349,7 @@ func (x *Allocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Allocation.ProtoReflect.Descriptor instead.
 func (*Allocation) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{30}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Allocation) GetAllocationId() string {
@@ -2352,7 +2420,7 @@ type AllocateStockRequest struct {
 
 func (x *AllocateStockRequest) Reset() {
 	*x = AllocateStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[31]
+	mi := &file_mall_product_v1_product_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2364,7 +2432,7 @@ func (x *AllocateStockRequest) String() string {
 func (*AllocateStockRequest) ProtoMessage() {}
 
 func (x *AllocateStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[31]
+	mi := &file_mall_product_v1_product_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2377,7 +2445,7 @@ func (x *AllocateStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocateStockRequest.ProtoReflect.Descriptor instead.
 func (*AllocateStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{31}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AllocateStockRequest) GetAllocationId() string {
@@ -2410,7 +2478,7 @@ type AllocateStockResponse struct {
 
 func (x *AllocateStockResponse) Reset() {
 	*x = AllocateStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[32]
+	mi := &file_mall_product_v1_product_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2422,7 +2490,7 @@ func (x *AllocateStockResponse) String() string {
 func (*AllocateStockResponse) ProtoMessage() {}
 
 func (x *AllocateStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[32]
+	mi := &file_mall_product_v1_product_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2435,7 +2503,7 @@ func (x *AllocateStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocateStockResponse.ProtoReflect.Descriptor instead.
 func (*AllocateStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{32}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AllocateStockResponse) GetAllocation() *Allocation {
@@ -2457,7 +2525,7 @@ type ConfirmAllocatedStockRequest struct {
 
 func (x *ConfirmAllocatedStockRequest) Reset() {
 	*x = ConfirmAllocatedStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[33]
+	mi := &file_mall_product_v1_product_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2469,7 +2537,7 @@ func (x *ConfirmAllocatedStockRequest) String() string {
 func (*ConfirmAllocatedStockRequest) ProtoMessage() {}
 
 func (x *ConfirmAllocatedStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[33]
+	mi := &file_mall_product_v1_product_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2482,7 +2550,7 @@ func (x *ConfirmAllocatedStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmAllocatedStockRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmAllocatedStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{33}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ConfirmAllocatedStockRequest) GetAllocationId() string {
@@ -2516,7 +2584,7 @@ type ConfirmAllocatedStockResponse struct {
 
 func (x *ConfirmAllocatedStockResponse) Reset() {
 	*x = ConfirmAllocatedStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[34]
+	mi := &file_mall_product_v1_product_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2528,7 +2596,7 @@ func (x *ConfirmAllocatedStockResponse) String() string {
 func (*ConfirmAllocatedStockResponse) ProtoMessage() {}
 
 func (x *ConfirmAllocatedStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[34]
+	mi := &file_mall_product_v1_product_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2541,7 +2609,7 @@ func (x *ConfirmAllocatedStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmAllocatedStockResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmAllocatedStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{34}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ConfirmAllocatedStockResponse) GetReservation() *Reservation {
@@ -2563,7 +2631,7 @@ type ReleaseAllocatedStockRequest struct {
 
 func (x *ReleaseAllocatedStockRequest) Reset() {
 	*x = ReleaseAllocatedStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[35]
+	mi := &file_mall_product_v1_product_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2575,7 +2643,7 @@ func (x *ReleaseAllocatedStockRequest) String() string {
 func (*ReleaseAllocatedStockRequest) ProtoMessage() {}
 
 func (x *ReleaseAllocatedStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[35]
+	mi := &file_mall_product_v1_product_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2588,7 +2656,7 @@ func (x *ReleaseAllocatedStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseAllocatedStockRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseAllocatedStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{35}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ReleaseAllocatedStockRequest) GetAllocationId() string {
@@ -2622,7 +2690,7 @@ type ReleaseAllocatedStockResponse struct {
 
 func (x *ReleaseAllocatedStockResponse) Reset() {
 	*x = ReleaseAllocatedStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[36]
+	mi := &file_mall_product_v1_product_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2634,7 +2702,7 @@ func (x *ReleaseAllocatedStockResponse) String() string {
 func (*ReleaseAllocatedStockResponse) ProtoMessage() {}
 
 func (x *ReleaseAllocatedStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[36]
+	mi := &file_mall_product_v1_product_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2647,7 +2715,7 @@ func (x *ReleaseAllocatedStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseAllocatedStockResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseAllocatedStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{36}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ReleaseAllocatedStockResponse) GetReservation() *Reservation {
@@ -2667,7 +2735,7 @@ type ResizeAllocationRequest struct {
 
 func (x *ResizeAllocationRequest) Reset() {
 	*x = ResizeAllocationRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	mi := &file_mall_product_v1_product_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2679,7 +2747,7 @@ func (x *ResizeAllocationRequest) String() string {
 func (*ResizeAllocationRequest) ProtoMessage() {}
 
 func (x *ResizeAllocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[37]
+	mi := &file_mall_product_v1_product_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2692,7 +2760,7 @@ func (x *ResizeAllocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeAllocationRequest.ProtoReflect.Descriptor instead.
 func (*ResizeAllocationRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{37}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ResizeAllocationRequest) GetAllocationId() string {
@@ -2718,7 +2786,7 @@ type ResizeAllocationResponse struct {
 
 func (x *ResizeAllocationResponse) Reset() {
 	*x = ResizeAllocationResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	mi := &file_mall_product_v1_product_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2730,7 +2798,7 @@ func (x *ResizeAllocationResponse) String() string {
 func (*ResizeAllocationResponse) ProtoMessage() {}
 
 func (x *ResizeAllocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[38]
+	mi := &file_mall_product_v1_product_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2743,7 +2811,7 @@ func (x *ResizeAllocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeAllocationResponse.ProtoReflect.Descriptor instead.
 func (*ResizeAllocationResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{38}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ResizeAllocationResponse) GetAllocation() *Allocation {
@@ -2762,7 +2830,7 @@ type ReturnAllocationRequest struct {
 
 func (x *ReturnAllocationRequest) Reset() {
 	*x = ReturnAllocationRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[39]
+	mi := &file_mall_product_v1_product_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2774,7 +2842,7 @@ func (x *ReturnAllocationRequest) String() string {
 func (*ReturnAllocationRequest) ProtoMessage() {}
 
 func (x *ReturnAllocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[39]
+	mi := &file_mall_product_v1_product_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2787,7 +2855,7 @@ func (x *ReturnAllocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnAllocationRequest.ProtoReflect.Descriptor instead.
 func (*ReturnAllocationRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{39}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReturnAllocationRequest) GetAllocationId() string {
@@ -2806,7 +2874,7 @@ type ReturnAllocationResponse struct {
 
 func (x *ReturnAllocationResponse) Reset() {
 	*x = ReturnAllocationResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[40]
+	mi := &file_mall_product_v1_product_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +2886,7 @@ func (x *ReturnAllocationResponse) String() string {
 func (*ReturnAllocationResponse) ProtoMessage() {}
 
 func (x *ReturnAllocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[40]
+	mi := &file_mall_product_v1_product_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +2899,7 @@ func (x *ReturnAllocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnAllocationResponse.ProtoReflect.Descriptor instead.
 func (*ReturnAllocationResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{40}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReturnAllocationResponse) GetAllocation() *Allocation {
@@ -2854,7 +2922,7 @@ type CreateCategoryRequest struct {
 
 func (x *CreateCategoryRequest) Reset() {
 	*x = CreateCategoryRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[41]
+	mi := &file_mall_product_v1_product_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2866,7 +2934,7 @@ func (x *CreateCategoryRequest) String() string {
 func (*CreateCategoryRequest) ProtoMessage() {}
 
 func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[41]
+	mi := &file_mall_product_v1_product_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2879,7 +2947,7 @@ func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*CreateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{41}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateCategoryRequest) GetParentId() string {
@@ -2919,7 +2987,7 @@ type CreateCategoryResponse struct {
 
 func (x *CreateCategoryResponse) Reset() {
 	*x = CreateCategoryResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[42]
+	mi := &file_mall_product_v1_product_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2931,7 +2999,7 @@ func (x *CreateCategoryResponse) String() string {
 func (*CreateCategoryResponse) ProtoMessage() {}
 
 func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[42]
+	mi := &file_mall_product_v1_product_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2944,7 +3012,7 @@ func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*CreateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{42}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateCategoryResponse) GetCategory() *Category {
@@ -2964,7 +3032,7 @@ type CreateProductRequest struct {
 
 func (x *CreateProductRequest) Reset() {
 	*x = CreateProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[43]
+	mi := &file_mall_product_v1_product_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2976,7 +3044,7 @@ func (x *CreateProductRequest) String() string {
 func (*CreateProductRequest) ProtoMessage() {}
 
 func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[43]
+	mi := &file_mall_product_v1_product_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2989,7 +3057,7 @@ func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductRequest.ProtoReflect.Descriptor instead.
 func (*CreateProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{43}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CreateProductRequest) GetProduct() *ProductSpec {
@@ -3015,7 +3083,7 @@ type CreateProductResponse struct {
 
 func (x *CreateProductResponse) Reset() {
 	*x = CreateProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[44]
+	mi := &file_mall_product_v1_product_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3027,7 +3095,7 @@ func (x *CreateProductResponse) String() string {
 func (*CreateProductResponse) ProtoMessage() {}
 
 func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[44]
+	mi := &file_mall_product_v1_product_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3040,7 +3108,7 @@ func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProductResponse.ProtoReflect.Descriptor instead.
 func (*CreateProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{44}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CreateProductResponse) GetProduct() *Product {
@@ -3060,7 +3128,7 @@ type UpdateProductRequest struct {
 
 func (x *UpdateProductRequest) Reset() {
 	*x = UpdateProductRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[45]
+	mi := &file_mall_product_v1_product_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3072,7 +3140,7 @@ func (x *UpdateProductRequest) String() string {
 func (*UpdateProductRequest) ProtoMessage() {}
 
 func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[45]
+	mi := &file_mall_product_v1_product_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3085,7 +3153,7 @@ func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{45}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *UpdateProductRequest) GetProductId() string {
@@ -3111,7 +3179,7 @@ type UpdateProductResponse struct {
 
 func (x *UpdateProductResponse) Reset() {
 	*x = UpdateProductResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[46]
+	mi := &file_mall_product_v1_product_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3191,7 @@ func (x *UpdateProductResponse) String() string {
 func (*UpdateProductResponse) ProtoMessage() {}
 
 func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[46]
+	mi := &file_mall_product_v1_product_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3204,7 @@ func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProductResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProductResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{46}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *UpdateProductResponse) GetProduct() *Product {
@@ -3158,7 +3226,7 @@ type SetStockRequest struct {
 
 func (x *SetStockRequest) Reset() {
 	*x = SetStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[47]
+	mi := &file_mall_product_v1_product_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3170,7 +3238,7 @@ func (x *SetStockRequest) String() string {
 func (*SetStockRequest) ProtoMessage() {}
 
 func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[47]
+	mi := &file_mall_product_v1_product_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3183,7 +3251,7 @@ func (x *SetStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockRequest.ProtoReflect.Descriptor instead.
 func (*SetStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{47}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetStockRequest) GetProductId() string {
@@ -3216,7 +3284,7 @@ type SetStockResponse struct {
 
 func (x *SetStockResponse) Reset() {
 	*x = SetStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[48]
+	mi := &file_mall_product_v1_product_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3228,7 +3296,7 @@ func (x *SetStockResponse) String() string {
 func (*SetStockResponse) ProtoMessage() {}
 
 func (x *SetStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[48]
+	mi := &file_mall_product_v1_product_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3241,7 +3309,7 @@ func (x *SetStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetStockResponse.ProtoReflect.Descriptor instead.
 func (*SetStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{48}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetStockResponse) GetProduct() *Product {
@@ -3260,7 +3328,7 @@ type CreateBannerRequest struct {
 
 func (x *CreateBannerRequest) Reset() {
 	*x = CreateBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[49]
+	mi := &file_mall_product_v1_product_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3272,7 +3340,7 @@ func (x *CreateBannerRequest) String() string {
 func (*CreateBannerRequest) ProtoMessage() {}
 
 func (x *CreateBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[49]
+	mi := &file_mall_product_v1_product_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3285,7 +3353,7 @@ func (x *CreateBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBannerRequest.ProtoReflect.Descriptor instead.
 func (*CreateBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{49}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreateBannerRequest) GetBanner() *BannerSpec {
@@ -3304,7 +3372,7 @@ type CreateBannerResponse struct {
 
 func (x *CreateBannerResponse) Reset() {
 	*x = CreateBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[50]
+	mi := &file_mall_product_v1_product_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3316,7 +3384,7 @@ func (x *CreateBannerResponse) String() string {
 func (*CreateBannerResponse) ProtoMessage() {}
 
 func (x *CreateBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[50]
+	mi := &file_mall_product_v1_product_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3329,7 +3397,7 @@ func (x *CreateBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBannerResponse.ProtoReflect.Descriptor instead.
 func (*CreateBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{50}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CreateBannerResponse) GetBanner() *Banner {
@@ -3349,7 +3417,7 @@ type UpdateBannerRequest struct {
 
 func (x *UpdateBannerRequest) Reset() {
 	*x = UpdateBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[51]
+	mi := &file_mall_product_v1_product_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3361,7 +3429,7 @@ func (x *UpdateBannerRequest) String() string {
 func (*UpdateBannerRequest) ProtoMessage() {}
 
 func (x *UpdateBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[51]
+	mi := &file_mall_product_v1_product_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3374,7 +3442,7 @@ func (x *UpdateBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBannerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{51}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *UpdateBannerRequest) GetBannerId() string {
@@ -3400,7 +3468,7 @@ type UpdateBannerResponse struct {
 
 func (x *UpdateBannerResponse) Reset() {
 	*x = UpdateBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[52]
+	mi := &file_mall_product_v1_product_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3412,7 +3480,7 @@ func (x *UpdateBannerResponse) String() string {
 func (*UpdateBannerResponse) ProtoMessage() {}
 
 func (x *UpdateBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[52]
+	mi := &file_mall_product_v1_product_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3425,7 +3493,7 @@ func (x *UpdateBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBannerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{52}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *UpdateBannerResponse) GetBanner() *Banner {
@@ -3444,7 +3512,7 @@ type DeleteBannerRequest struct {
 
 func (x *DeleteBannerRequest) Reset() {
 	*x = DeleteBannerRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[53]
+	mi := &file_mall_product_v1_product_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3456,7 +3524,7 @@ func (x *DeleteBannerRequest) String() string {
 func (*DeleteBannerRequest) ProtoMessage() {}
 
 func (x *DeleteBannerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[53]
+	mi := &file_mall_product_v1_product_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3469,7 +3537,7 @@ func (x *DeleteBannerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBannerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteBannerRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{53}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *DeleteBannerRequest) GetBannerId() string {
@@ -3487,7 +3555,7 @@ type DeleteBannerResponse struct {
 
 func (x *DeleteBannerResponse) Reset() {
 	*x = DeleteBannerResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[54]
+	mi := &file_mall_product_v1_product_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3499,7 +3567,7 @@ func (x *DeleteBannerResponse) String() string {
 func (*DeleteBannerResponse) ProtoMessage() {}
 
 func (x *DeleteBannerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[54]
+	mi := &file_mall_product_v1_product_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3512,7 +3580,7 @@ func (x *DeleteBannerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteBannerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteBannerResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{54}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{55}
 }
 
 // AdminCategory is a category as the operator console lists it.
@@ -3529,7 +3597,7 @@ type AdminCategory struct {
 
 func (x *AdminCategory) Reset() {
 	*x = AdminCategory{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[55]
+	mi := &file_mall_product_v1_product_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3541,7 +3609,7 @@ func (x *AdminCategory) String() string {
 func (*AdminCategory) ProtoMessage() {}
 
 func (x *AdminCategory) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[55]
+	mi := &file_mall_product_v1_product_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3554,7 +3622,7 @@ func (x *AdminCategory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCategory.ProtoReflect.Descriptor instead.
 func (*AdminCategory) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{55}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *AdminCategory) GetCategory() *Category {
@@ -3594,7 +3662,7 @@ type AdminProduct struct {
 
 func (x *AdminProduct) Reset() {
 	*x = AdminProduct{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[56]
+	mi := &file_mall_product_v1_product_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3606,7 +3674,7 @@ func (x *AdminProduct) String() string {
 func (*AdminProduct) ProtoMessage() {}
 
 func (x *AdminProduct) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[56]
+	mi := &file_mall_product_v1_product_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3619,7 +3687,7 @@ func (x *AdminProduct) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminProduct.ProtoReflect.Descriptor instead.
 func (*AdminProduct) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{56}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *AdminProduct) GetProduct() *Product {
@@ -3668,7 +3736,7 @@ type ProductImage struct {
 
 func (x *ProductImage) Reset() {
 	*x = ProductImage{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[57]
+	mi := &file_mall_product_v1_product_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3680,7 +3748,7 @@ func (x *ProductImage) String() string {
 func (*ProductImage) ProtoMessage() {}
 
 func (x *ProductImage) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[57]
+	mi := &file_mall_product_v1_product_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3693,7 +3761,7 @@ func (x *ProductImage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductImage.ProtoReflect.Descriptor instead.
 func (*ProductImage) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{57}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ProductImage) GetImageId() string {
@@ -3766,7 +3834,7 @@ type StockAdjustment struct {
 
 func (x *StockAdjustment) Reset() {
 	*x = StockAdjustment{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[58]
+	mi := &file_mall_product_v1_product_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3778,7 +3846,7 @@ func (x *StockAdjustment) String() string {
 func (*StockAdjustment) ProtoMessage() {}
 
 func (x *StockAdjustment) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[58]
+	mi := &file_mall_product_v1_product_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3791,7 +3859,7 @@ func (x *StockAdjustment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockAdjustment.ProtoReflect.Descriptor instead.
 func (*StockAdjustment) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{58}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *StockAdjustment) GetAdjustmentId() string {
@@ -3868,7 +3936,7 @@ type AdminBanner struct {
 
 func (x *AdminBanner) Reset() {
 	*x = AdminBanner{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[59]
+	mi := &file_mall_product_v1_product_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3880,7 +3948,7 @@ func (x *AdminBanner) String() string {
 func (*AdminBanner) ProtoMessage() {}
 
 func (x *AdminBanner) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[59]
+	mi := &file_mall_product_v1_product_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3893,7 +3961,7 @@ func (x *AdminBanner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminBanner.ProtoReflect.Descriptor instead.
 func (*AdminBanner) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{59}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *AdminBanner) GetBanner() *Banner {
@@ -3918,7 +3986,7 @@ type AdminListCategoriesRequest struct {
 
 func (x *AdminListCategoriesRequest) Reset() {
 	*x = AdminListCategoriesRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[60]
+	mi := &file_mall_product_v1_product_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3930,7 +3998,7 @@ func (x *AdminListCategoriesRequest) String() string {
 func (*AdminListCategoriesRequest) ProtoMessage() {}
 
 func (x *AdminListCategoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[60]
+	mi := &file_mall_product_v1_product_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3943,7 +4011,7 @@ func (x *AdminListCategoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListCategoriesRequest.ProtoReflect.Descriptor instead.
 func (*AdminListCategoriesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{60}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{61}
 }
 
 type AdminListCategoriesResponse struct {
@@ -3956,7 +4024,7 @@ type AdminListCategoriesResponse struct {
 
 func (x *AdminListCategoriesResponse) Reset() {
 	*x = AdminListCategoriesResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[61]
+	mi := &file_mall_product_v1_product_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3968,7 +4036,7 @@ func (x *AdminListCategoriesResponse) String() string {
 func (*AdminListCategoriesResponse) ProtoMessage() {}
 
 func (x *AdminListCategoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[61]
+	mi := &file_mall_product_v1_product_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3981,7 +4049,7 @@ func (x *AdminListCategoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListCategoriesResponse.ProtoReflect.Descriptor instead.
 func (*AdminListCategoriesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{61}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *AdminListCategoriesResponse) GetCategories() []*AdminCategory {
@@ -4005,7 +4073,7 @@ type UpdateCategoryRequest struct {
 
 func (x *UpdateCategoryRequest) Reset() {
 	*x = UpdateCategoryRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[62]
+	mi := &file_mall_product_v1_product_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4017,7 +4085,7 @@ func (x *UpdateCategoryRequest) String() string {
 func (*UpdateCategoryRequest) ProtoMessage() {}
 
 func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[62]
+	mi := &file_mall_product_v1_product_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4030,7 +4098,7 @@ func (x *UpdateCategoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCategoryRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCategoryRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{62}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateCategoryRequest) GetCategoryId() string {
@@ -4077,7 +4145,7 @@ type UpdateCategoryResponse struct {
 
 func (x *UpdateCategoryResponse) Reset() {
 	*x = UpdateCategoryResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[63]
+	mi := &file_mall_product_v1_product_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4089,7 +4157,7 @@ func (x *UpdateCategoryResponse) String() string {
 func (*UpdateCategoryResponse) ProtoMessage() {}
 
 func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[63]
+	mi := &file_mall_product_v1_product_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4102,7 +4170,7 @@ func (x *UpdateCategoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCategoryResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCategoryResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{63}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UpdateCategoryResponse) GetCategory() *Category {
@@ -4130,7 +4198,7 @@ type AdminListProductsRequest struct {
 
 func (x *AdminListProductsRequest) Reset() {
 	*x = AdminListProductsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[64]
+	mi := &file_mall_product_v1_product_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4142,7 +4210,7 @@ func (x *AdminListProductsRequest) String() string {
 func (*AdminListProductsRequest) ProtoMessage() {}
 
 func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[64]
+	mi := &file_mall_product_v1_product_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4155,7 +4223,7 @@ func (x *AdminListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{64}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *AdminListProductsRequest) GetCategoryId() string {
@@ -4204,7 +4272,7 @@ type AdminListProductsResponse struct {
 
 func (x *AdminListProductsResponse) Reset() {
 	*x = AdminListProductsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[65]
+	mi := &file_mall_product_v1_product_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4216,7 +4284,7 @@ func (x *AdminListProductsResponse) String() string {
 func (*AdminListProductsResponse) ProtoMessage() {}
 
 func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[65]
+	mi := &file_mall_product_v1_product_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4229,7 +4297,7 @@ func (x *AdminListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListProductsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{65}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *AdminListProductsResponse) GetProducts() []*AdminProduct {
@@ -4257,7 +4325,7 @@ type UploadProductImageRequest struct {
 
 func (x *UploadProductImageRequest) Reset() {
 	*x = UploadProductImageRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[66]
+	mi := &file_mall_product_v1_product_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4269,7 +4337,7 @@ func (x *UploadProductImageRequest) String() string {
 func (*UploadProductImageRequest) ProtoMessage() {}
 
 func (x *UploadProductImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[66]
+	mi := &file_mall_product_v1_product_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4282,7 +4350,7 @@ func (x *UploadProductImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadProductImageRequest.ProtoReflect.Descriptor instead.
 func (*UploadProductImageRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{66}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *UploadProductImageRequest) GetData() []byte {
@@ -4301,7 +4369,7 @@ type UploadProductImageResponse struct {
 
 func (x *UploadProductImageResponse) Reset() {
 	*x = UploadProductImageResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[67]
+	mi := &file_mall_product_v1_product_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4313,7 +4381,7 @@ func (x *UploadProductImageResponse) String() string {
 func (*UploadProductImageResponse) ProtoMessage() {}
 
 func (x *UploadProductImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[67]
+	mi := &file_mall_product_v1_product_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4326,7 +4394,7 @@ func (x *UploadProductImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadProductImageResponse.ProtoReflect.Descriptor instead.
 func (*UploadProductImageResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{67}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *UploadProductImageResponse) GetImage() *ProductImage {
@@ -4350,7 +4418,7 @@ type AdjustStockRequest struct {
 
 func (x *AdjustStockRequest) Reset() {
 	*x = AdjustStockRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[68]
+	mi := &file_mall_product_v1_product_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4362,7 +4430,7 @@ func (x *AdjustStockRequest) String() string {
 func (*AdjustStockRequest) ProtoMessage() {}
 
 func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[68]
+	mi := &file_mall_product_v1_product_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4375,7 +4443,7 @@ func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockRequest.ProtoReflect.Descriptor instead.
 func (*AdjustStockRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{68}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *AdjustStockRequest) GetAdjustmentId() string {
@@ -4417,7 +4485,7 @@ type AdjustStockResponse struct {
 
 func (x *AdjustStockResponse) Reset() {
 	*x = AdjustStockResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[69]
+	mi := &file_mall_product_v1_product_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4429,7 +4497,7 @@ func (x *AdjustStockResponse) String() string {
 func (*AdjustStockResponse) ProtoMessage() {}
 
 func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[69]
+	mi := &file_mall_product_v1_product_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4442,7 +4510,7 @@ func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdjustStockResponse.ProtoReflect.Descriptor instead.
 func (*AdjustStockResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{69}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *AdjustStockResponse) GetAdjustment() *StockAdjustment {
@@ -4471,7 +4539,7 @@ type ListStockAdjustmentsRequest struct {
 
 func (x *ListStockAdjustmentsRequest) Reset() {
 	*x = ListStockAdjustmentsRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[70]
+	mi := &file_mall_product_v1_product_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4483,7 +4551,7 @@ func (x *ListStockAdjustmentsRequest) String() string {
 func (*ListStockAdjustmentsRequest) ProtoMessage() {}
 
 func (x *ListStockAdjustmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[70]
+	mi := &file_mall_product_v1_product_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4496,7 +4564,7 @@ func (x *ListStockAdjustmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockAdjustmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListStockAdjustmentsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{70}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListStockAdjustmentsRequest) GetProductId() string {
@@ -4532,7 +4600,7 @@ type ListStockAdjustmentsResponse struct {
 
 func (x *ListStockAdjustmentsResponse) Reset() {
 	*x = ListStockAdjustmentsResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[71]
+	mi := &file_mall_product_v1_product_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4544,7 +4612,7 @@ func (x *ListStockAdjustmentsResponse) String() string {
 func (*ListStockAdjustmentsResponse) ProtoMessage() {}
 
 func (x *ListStockAdjustmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[71]
+	mi := &file_mall_product_v1_product_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4557,7 +4625,7 @@ func (x *ListStockAdjustmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockAdjustmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListStockAdjustmentsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{71}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListStockAdjustmentsResponse) GetAdjustments() []*StockAdjustment {
@@ -4582,7 +4650,7 @@ type AdminListBannersRequest struct {
 
 func (x *AdminListBannersRequest) Reset() {
 	*x = AdminListBannersRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[72]
+	mi := &file_mall_product_v1_product_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4594,7 +4662,7 @@ func (x *AdminListBannersRequest) String() string {
 func (*AdminListBannersRequest) ProtoMessage() {}
 
 func (x *AdminListBannersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[72]
+	mi := &file_mall_product_v1_product_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4607,7 +4675,7 @@ func (x *AdminListBannersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListBannersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListBannersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{72}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{73}
 }
 
 type AdminListBannersResponse struct {
@@ -4620,7 +4688,7 @@ type AdminListBannersResponse struct {
 
 func (x *AdminListBannersResponse) Reset() {
 	*x = AdminListBannersResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[73]
+	mi := &file_mall_product_v1_product_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4632,7 +4700,7 @@ func (x *AdminListBannersResponse) String() string {
 func (*AdminListBannersResponse) ProtoMessage() {}
 
 func (x *AdminListBannersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[73]
+	mi := &file_mall_product_v1_product_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4645,7 +4713,7 @@ func (x *AdminListBannersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListBannersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListBannersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{73}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *AdminListBannersResponse) GetBanners() []*AdminBanner {
@@ -4664,7 +4732,7 @@ type ReorderBannersRequest struct {
 
 func (x *ReorderBannersRequest) Reset() {
 	*x = ReorderBannersRequest{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[74]
+	mi := &file_mall_product_v1_product_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4676,7 +4744,7 @@ func (x *ReorderBannersRequest) String() string {
 func (*ReorderBannersRequest) ProtoMessage() {}
 
 func (x *ReorderBannersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[74]
+	mi := &file_mall_product_v1_product_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4689,7 +4757,7 @@ func (x *ReorderBannersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReorderBannersRequest.ProtoReflect.Descriptor instead.
 func (*ReorderBannersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{74}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ReorderBannersRequest) GetBannerIds() []string {
@@ -4709,7 +4777,7 @@ type ReorderBannersResponse struct {
 
 func (x *ReorderBannersResponse) Reset() {
 	*x = ReorderBannersResponse{}
-	mi := &file_mall_product_v1_product_proto_msgTypes[75]
+	mi := &file_mall_product_v1_product_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4721,7 +4789,7 @@ func (x *ReorderBannersResponse) String() string {
 func (*ReorderBannersResponse) ProtoMessage() {}
 
 func (x *ReorderBannersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_product_v1_product_proto_msgTypes[75]
+	mi := &file_mall_product_v1_product_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4734,7 +4802,7 @@ func (x *ReorderBannersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReorderBannersResponse.ProtoReflect.Descriptor instead.
 func (*ReorderBannersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{75}
+	return file_mall_product_v1_product_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ReorderBannersResponse) GetBanners() []*AdminBanner {
@@ -4777,7 +4845,11 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xda\x02\n" +
+	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x84\x01\n" +
+	"\rCatalogChange\x122\n" +
+	"\aproduct\x18\x01 \x01(\v2\x18.mall.product.v1.ProductR\aproduct\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\x12#\n" +
+	"\rcategory_path\x18\x03 \x03(\tR\fcategoryPath\"\xda\x02\n" +
 	"\vProductSpec\x12*\n" +
 	"\vcategory_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"categoryId\x12 \n" +
@@ -5134,14 +5206,15 @@ const file_mall_product_v1_product_proto_rawDesc = "" +
 	"\x13StockAdjustmentKind\x12%\n" +
 	"!STOCK_ADJUSTMENT_KIND_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cSTOCK_ADJUSTMENT_KIND_ADJUST\x10\x01\x12\x1d\n" +
-	"\x19STOCK_ADJUSTMENT_KIND_SET\x10\x022\xc8\x1a\n" +
+	"\x19STOCK_ADJUSTMENT_KIND_SET\x10\x022\xcb\x1a\n" +
 	"\x0eProductService\x12j\n" +
 	"\x0eListCategories\x12&.mall.product.v1.ListCategoriesRequest\x1a'.mall.product.v1.ListCategoriesResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12d\n" +
 	"\fListProducts\x12$.mall.product.v1.ListProductsRequest\x1a%.mall.product.v1.ListProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12^\n" +
 	"\n" +
 	"GetProduct\x12\".mall.product.v1.GetProductRequest\x1a#.mall.product.v1.GetProductResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12p\n" +
-	"\x10BatchGetProducts\x12(.mall.product.v1.BatchGetProductsRequest\x1a).mall.product.v1.BatchGetProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12j\n" +
-	"\x0eSearchProducts\x12&.mall.product.v1.SearchProductsRequest\x1a'.mall.product.v1.SearchProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12a\n" +
+	"\x10BatchGetProducts\x12(.mall.product.v1.BatchGetProductsRequest\x1a).mall.product.v1.BatchGetProductsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12m\n" +
+	"\x0eSearchProducts\x12&.mall.product.v1.SearchProductsRequest\x1a'.mall.product.v1.SearchProductsResponse\"\n" +
+	"\xc8\xf3\x18\x01\x88\x02\x01\x90\x02\x01\x12a\n" +
 	"\vListBanners\x12#.mall.product.v1.ListBannersRequest\x1a$.mall.product.v1.ListBannersResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12^\n" +
 	"\n" +
 	"GetRanking\x12\".mall.product.v1.GetRankingRequest\x1a#.mall.product.v1.GetRankingResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12v\n" +
@@ -5184,7 +5257,7 @@ func file_mall_product_v1_product_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_product_v1_product_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
+var file_mall_product_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
 var file_mall_product_v1_product_proto_goTypes = []any{
 	(ProductStatus)(0),                    // 0: mall.product.v1.ProductStatus
 	(ProductSort)(0),                      // 1: mall.product.v1.ProductSort
@@ -5195,212 +5268,214 @@ var file_mall_product_v1_product_proto_goTypes = []any{
 	(StockAdjustmentKind)(0),              // 6: mall.product.v1.StockAdjustmentKind
 	(*Category)(nil),                      // 7: mall.product.v1.Category
 	(*Product)(nil),                       // 8: mall.product.v1.Product
-	(*ProductSpec)(nil),                   // 9: mall.product.v1.ProductSpec
-	(*Banner)(nil),                        // 10: mall.product.v1.Banner
-	(*BannerSpec)(nil),                    // 11: mall.product.v1.BannerSpec
-	(*RankingEntry)(nil),                  // 12: mall.product.v1.RankingEntry
-	(*StockLine)(nil),                     // 13: mall.product.v1.StockLine
-	(*Reservation)(nil),                   // 14: mall.product.v1.Reservation
-	(*ListCategoriesRequest)(nil),         // 15: mall.product.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),        // 16: mall.product.v1.ListCategoriesResponse
-	(*ListProductsRequest)(nil),           // 17: mall.product.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),          // 18: mall.product.v1.ListProductsResponse
-	(*GetProductRequest)(nil),             // 19: mall.product.v1.GetProductRequest
-	(*GetProductResponse)(nil),            // 20: mall.product.v1.GetProductResponse
-	(*BatchGetProductsRequest)(nil),       // 21: mall.product.v1.BatchGetProductsRequest
-	(*BatchGetProductsResponse)(nil),      // 22: mall.product.v1.BatchGetProductsResponse
-	(*SearchProductsRequest)(nil),         // 23: mall.product.v1.SearchProductsRequest
-	(*SearchProductsResponse)(nil),        // 24: mall.product.v1.SearchProductsResponse
-	(*ListBannersRequest)(nil),            // 25: mall.product.v1.ListBannersRequest
-	(*ListBannersResponse)(nil),           // 26: mall.product.v1.ListBannersResponse
-	(*GetRankingRequest)(nil),             // 27: mall.product.v1.GetRankingRequest
-	(*GetRankingResponse)(nil),            // 28: mall.product.v1.GetRankingResponse
-	(*GetRecommendationsRequest)(nil),     // 29: mall.product.v1.GetRecommendationsRequest
-	(*GetRecommendationsResponse)(nil),    // 30: mall.product.v1.GetRecommendationsResponse
-	(*ReserveStockRequest)(nil),           // 31: mall.product.v1.ReserveStockRequest
-	(*ReserveStockResponse)(nil),          // 32: mall.product.v1.ReserveStockResponse
-	(*ConfirmReservationRequest)(nil),     // 33: mall.product.v1.ConfirmReservationRequest
-	(*ConfirmReservationResponse)(nil),    // 34: mall.product.v1.ConfirmReservationResponse
-	(*ReleaseReservationRequest)(nil),     // 35: mall.product.v1.ReleaseReservationRequest
-	(*ReleaseReservationResponse)(nil),    // 36: mall.product.v1.ReleaseReservationResponse
-	(*Allocation)(nil),                    // 37: mall.product.v1.Allocation
-	(*AllocateStockRequest)(nil),          // 38: mall.product.v1.AllocateStockRequest
-	(*AllocateStockResponse)(nil),         // 39: mall.product.v1.AllocateStockResponse
-	(*ConfirmAllocatedStockRequest)(nil),  // 40: mall.product.v1.ConfirmAllocatedStockRequest
-	(*ConfirmAllocatedStockResponse)(nil), // 41: mall.product.v1.ConfirmAllocatedStockResponse
-	(*ReleaseAllocatedStockRequest)(nil),  // 42: mall.product.v1.ReleaseAllocatedStockRequest
-	(*ReleaseAllocatedStockResponse)(nil), // 43: mall.product.v1.ReleaseAllocatedStockResponse
-	(*ResizeAllocationRequest)(nil),       // 44: mall.product.v1.ResizeAllocationRequest
-	(*ResizeAllocationResponse)(nil),      // 45: mall.product.v1.ResizeAllocationResponse
-	(*ReturnAllocationRequest)(nil),       // 46: mall.product.v1.ReturnAllocationRequest
-	(*ReturnAllocationResponse)(nil),      // 47: mall.product.v1.ReturnAllocationResponse
-	(*CreateCategoryRequest)(nil),         // 48: mall.product.v1.CreateCategoryRequest
-	(*CreateCategoryResponse)(nil),        // 49: mall.product.v1.CreateCategoryResponse
-	(*CreateProductRequest)(nil),          // 50: mall.product.v1.CreateProductRequest
-	(*CreateProductResponse)(nil),         // 51: mall.product.v1.CreateProductResponse
-	(*UpdateProductRequest)(nil),          // 52: mall.product.v1.UpdateProductRequest
-	(*UpdateProductResponse)(nil),         // 53: mall.product.v1.UpdateProductResponse
-	(*SetStockRequest)(nil),               // 54: mall.product.v1.SetStockRequest
-	(*SetStockResponse)(nil),              // 55: mall.product.v1.SetStockResponse
-	(*CreateBannerRequest)(nil),           // 56: mall.product.v1.CreateBannerRequest
-	(*CreateBannerResponse)(nil),          // 57: mall.product.v1.CreateBannerResponse
-	(*UpdateBannerRequest)(nil),           // 58: mall.product.v1.UpdateBannerRequest
-	(*UpdateBannerResponse)(nil),          // 59: mall.product.v1.UpdateBannerResponse
-	(*DeleteBannerRequest)(nil),           // 60: mall.product.v1.DeleteBannerRequest
-	(*DeleteBannerResponse)(nil),          // 61: mall.product.v1.DeleteBannerResponse
-	(*AdminCategory)(nil),                 // 62: mall.product.v1.AdminCategory
-	(*AdminProduct)(nil),                  // 63: mall.product.v1.AdminProduct
-	(*ProductImage)(nil),                  // 64: mall.product.v1.ProductImage
-	(*StockAdjustment)(nil),               // 65: mall.product.v1.StockAdjustment
-	(*AdminBanner)(nil),                   // 66: mall.product.v1.AdminBanner
-	(*AdminListCategoriesRequest)(nil),    // 67: mall.product.v1.AdminListCategoriesRequest
-	(*AdminListCategoriesResponse)(nil),   // 68: mall.product.v1.AdminListCategoriesResponse
-	(*UpdateCategoryRequest)(nil),         // 69: mall.product.v1.UpdateCategoryRequest
-	(*UpdateCategoryResponse)(nil),        // 70: mall.product.v1.UpdateCategoryResponse
-	(*AdminListProductsRequest)(nil),      // 71: mall.product.v1.AdminListProductsRequest
-	(*AdminListProductsResponse)(nil),     // 72: mall.product.v1.AdminListProductsResponse
-	(*UploadProductImageRequest)(nil),     // 73: mall.product.v1.UploadProductImageRequest
-	(*UploadProductImageResponse)(nil),    // 74: mall.product.v1.UploadProductImageResponse
-	(*AdjustStockRequest)(nil),            // 75: mall.product.v1.AdjustStockRequest
-	(*AdjustStockResponse)(nil),           // 76: mall.product.v1.AdjustStockResponse
-	(*ListStockAdjustmentsRequest)(nil),   // 77: mall.product.v1.ListStockAdjustmentsRequest
-	(*ListStockAdjustmentsResponse)(nil),  // 78: mall.product.v1.ListStockAdjustmentsResponse
-	(*AdminListBannersRequest)(nil),       // 79: mall.product.v1.AdminListBannersRequest
-	(*AdminListBannersResponse)(nil),      // 80: mall.product.v1.AdminListBannersResponse
-	(*ReorderBannersRequest)(nil),         // 81: mall.product.v1.ReorderBannersRequest
-	(*ReorderBannersResponse)(nil),        // 82: mall.product.v1.ReorderBannersResponse
-	(*timestamppb.Timestamp)(nil),         // 83: google.protobuf.Timestamp
+	(*CatalogChange)(nil),                 // 9: mall.product.v1.CatalogChange
+	(*ProductSpec)(nil),                   // 10: mall.product.v1.ProductSpec
+	(*Banner)(nil),                        // 11: mall.product.v1.Banner
+	(*BannerSpec)(nil),                    // 12: mall.product.v1.BannerSpec
+	(*RankingEntry)(nil),                  // 13: mall.product.v1.RankingEntry
+	(*StockLine)(nil),                     // 14: mall.product.v1.StockLine
+	(*Reservation)(nil),                   // 15: mall.product.v1.Reservation
+	(*ListCategoriesRequest)(nil),         // 16: mall.product.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),        // 17: mall.product.v1.ListCategoriesResponse
+	(*ListProductsRequest)(nil),           // 18: mall.product.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),          // 19: mall.product.v1.ListProductsResponse
+	(*GetProductRequest)(nil),             // 20: mall.product.v1.GetProductRequest
+	(*GetProductResponse)(nil),            // 21: mall.product.v1.GetProductResponse
+	(*BatchGetProductsRequest)(nil),       // 22: mall.product.v1.BatchGetProductsRequest
+	(*BatchGetProductsResponse)(nil),      // 23: mall.product.v1.BatchGetProductsResponse
+	(*SearchProductsRequest)(nil),         // 24: mall.product.v1.SearchProductsRequest
+	(*SearchProductsResponse)(nil),        // 25: mall.product.v1.SearchProductsResponse
+	(*ListBannersRequest)(nil),            // 26: mall.product.v1.ListBannersRequest
+	(*ListBannersResponse)(nil),           // 27: mall.product.v1.ListBannersResponse
+	(*GetRankingRequest)(nil),             // 28: mall.product.v1.GetRankingRequest
+	(*GetRankingResponse)(nil),            // 29: mall.product.v1.GetRankingResponse
+	(*GetRecommendationsRequest)(nil),     // 30: mall.product.v1.GetRecommendationsRequest
+	(*GetRecommendationsResponse)(nil),    // 31: mall.product.v1.GetRecommendationsResponse
+	(*ReserveStockRequest)(nil),           // 32: mall.product.v1.ReserveStockRequest
+	(*ReserveStockResponse)(nil),          // 33: mall.product.v1.ReserveStockResponse
+	(*ConfirmReservationRequest)(nil),     // 34: mall.product.v1.ConfirmReservationRequest
+	(*ConfirmReservationResponse)(nil),    // 35: mall.product.v1.ConfirmReservationResponse
+	(*ReleaseReservationRequest)(nil),     // 36: mall.product.v1.ReleaseReservationRequest
+	(*ReleaseReservationResponse)(nil),    // 37: mall.product.v1.ReleaseReservationResponse
+	(*Allocation)(nil),                    // 38: mall.product.v1.Allocation
+	(*AllocateStockRequest)(nil),          // 39: mall.product.v1.AllocateStockRequest
+	(*AllocateStockResponse)(nil),         // 40: mall.product.v1.AllocateStockResponse
+	(*ConfirmAllocatedStockRequest)(nil),  // 41: mall.product.v1.ConfirmAllocatedStockRequest
+	(*ConfirmAllocatedStockResponse)(nil), // 42: mall.product.v1.ConfirmAllocatedStockResponse
+	(*ReleaseAllocatedStockRequest)(nil),  // 43: mall.product.v1.ReleaseAllocatedStockRequest
+	(*ReleaseAllocatedStockResponse)(nil), // 44: mall.product.v1.ReleaseAllocatedStockResponse
+	(*ResizeAllocationRequest)(nil),       // 45: mall.product.v1.ResizeAllocationRequest
+	(*ResizeAllocationResponse)(nil),      // 46: mall.product.v1.ResizeAllocationResponse
+	(*ReturnAllocationRequest)(nil),       // 47: mall.product.v1.ReturnAllocationRequest
+	(*ReturnAllocationResponse)(nil),      // 48: mall.product.v1.ReturnAllocationResponse
+	(*CreateCategoryRequest)(nil),         // 49: mall.product.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),        // 50: mall.product.v1.CreateCategoryResponse
+	(*CreateProductRequest)(nil),          // 51: mall.product.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),         // 52: mall.product.v1.CreateProductResponse
+	(*UpdateProductRequest)(nil),          // 53: mall.product.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),         // 54: mall.product.v1.UpdateProductResponse
+	(*SetStockRequest)(nil),               // 55: mall.product.v1.SetStockRequest
+	(*SetStockResponse)(nil),              // 56: mall.product.v1.SetStockResponse
+	(*CreateBannerRequest)(nil),           // 57: mall.product.v1.CreateBannerRequest
+	(*CreateBannerResponse)(nil),          // 58: mall.product.v1.CreateBannerResponse
+	(*UpdateBannerRequest)(nil),           // 59: mall.product.v1.UpdateBannerRequest
+	(*UpdateBannerResponse)(nil),          // 60: mall.product.v1.UpdateBannerResponse
+	(*DeleteBannerRequest)(nil),           // 61: mall.product.v1.DeleteBannerRequest
+	(*DeleteBannerResponse)(nil),          // 62: mall.product.v1.DeleteBannerResponse
+	(*AdminCategory)(nil),                 // 63: mall.product.v1.AdminCategory
+	(*AdminProduct)(nil),                  // 64: mall.product.v1.AdminProduct
+	(*ProductImage)(nil),                  // 65: mall.product.v1.ProductImage
+	(*StockAdjustment)(nil),               // 66: mall.product.v1.StockAdjustment
+	(*AdminBanner)(nil),                   // 67: mall.product.v1.AdminBanner
+	(*AdminListCategoriesRequest)(nil),    // 68: mall.product.v1.AdminListCategoriesRequest
+	(*AdminListCategoriesResponse)(nil),   // 69: mall.product.v1.AdminListCategoriesResponse
+	(*UpdateCategoryRequest)(nil),         // 70: mall.product.v1.UpdateCategoryRequest
+	(*UpdateCategoryResponse)(nil),        // 71: mall.product.v1.UpdateCategoryResponse
+	(*AdminListProductsRequest)(nil),      // 72: mall.product.v1.AdminListProductsRequest
+	(*AdminListProductsResponse)(nil),     // 73: mall.product.v1.AdminListProductsResponse
+	(*UploadProductImageRequest)(nil),     // 74: mall.product.v1.UploadProductImageRequest
+	(*UploadProductImageResponse)(nil),    // 75: mall.product.v1.UploadProductImageResponse
+	(*AdjustStockRequest)(nil),            // 76: mall.product.v1.AdjustStockRequest
+	(*AdjustStockResponse)(nil),           // 77: mall.product.v1.AdjustStockResponse
+	(*ListStockAdjustmentsRequest)(nil),   // 78: mall.product.v1.ListStockAdjustmentsRequest
+	(*ListStockAdjustmentsResponse)(nil),  // 79: mall.product.v1.ListStockAdjustmentsResponse
+	(*AdminListBannersRequest)(nil),       // 80: mall.product.v1.AdminListBannersRequest
+	(*AdminListBannersResponse)(nil),      // 81: mall.product.v1.AdminListBannersResponse
+	(*ReorderBannersRequest)(nil),         // 82: mall.product.v1.ReorderBannersRequest
+	(*ReorderBannersResponse)(nil),        // 83: mall.product.v1.ReorderBannersResponse
+	(*timestamppb.Timestamp)(nil),         // 84: google.protobuf.Timestamp
 }
 var file_mall_product_v1_product_proto_depIdxs = []int32{
 	0,  // 0: mall.product.v1.Product.status:type_name -> mall.product.v1.ProductStatus
-	83, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
-	83, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 3: mall.product.v1.ProductSpec.status:type_name -> mall.product.v1.ProductStatus
-	83, // 4: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
-	83, // 5: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
-	83, // 6: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
-	83, // 7: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
-	8,  // 8: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
-	3,  // 9: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
-	13, // 10: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
-	83, // 11: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	83, // 12: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
-	7,  // 13: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
-	1,  // 14: mall.product.v1.ListProductsRequest.sort:type_name -> mall.product.v1.ProductSort
-	8,  // 15: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
-	8,  // 16: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
-	8,  // 17: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
-	2,  // 18: mall.product.v1.SearchProductsRequest.sort:type_name -> mall.product.v1.SearchSort
-	8,  // 19: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
-	10, // 20: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
-	12, // 21: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
-	8,  // 22: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
-	13, // 23: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
-	14, // 24: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	14, // 25: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	14, // 26: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
-	4,  // 27: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
-	83, // 28: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
-	83, // 29: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
-	37, // 30: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
-	14, // 31: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	14, // 32: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
-	37, // 33: mall.product.v1.ResizeAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
-	37, // 34: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
-	7,  // 35: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
-	9,  // 36: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	8,  // 37: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
-	9,  // 38: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
-	8,  // 39: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
-	8,  // 40: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
-	11, // 41: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	10, // 42: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	11, // 43: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
-	10, // 44: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
-	7,  // 45: mall.product.v1.AdminCategory.category:type_name -> mall.product.v1.Category
-	8,  // 46: mall.product.v1.AdminProduct.product:type_name -> mall.product.v1.Product
-	83, // 47: mall.product.v1.ProductImage.created_at:type_name -> google.protobuf.Timestamp
-	6,  // 48: mall.product.v1.StockAdjustment.kind:type_name -> mall.product.v1.StockAdjustmentKind
-	83, // 49: mall.product.v1.StockAdjustment.created_at:type_name -> google.protobuf.Timestamp
-	10, // 50: mall.product.v1.AdminBanner.banner:type_name -> mall.product.v1.Banner
-	5,  // 51: mall.product.v1.AdminBanner.state:type_name -> mall.product.v1.BannerState
-	62, // 52: mall.product.v1.AdminListCategoriesResponse.categories:type_name -> mall.product.v1.AdminCategory
-	7,  // 53: mall.product.v1.UpdateCategoryResponse.category:type_name -> mall.product.v1.Category
-	0,  // 54: mall.product.v1.AdminListProductsRequest.status:type_name -> mall.product.v1.ProductStatus
-	63, // 55: mall.product.v1.AdminListProductsResponse.products:type_name -> mall.product.v1.AdminProduct
-	64, // 56: mall.product.v1.UploadProductImageResponse.image:type_name -> mall.product.v1.ProductImage
-	65, // 57: mall.product.v1.AdjustStockResponse.adjustment:type_name -> mall.product.v1.StockAdjustment
-	8,  // 58: mall.product.v1.AdjustStockResponse.product:type_name -> mall.product.v1.Product
-	65, // 59: mall.product.v1.ListStockAdjustmentsResponse.adjustments:type_name -> mall.product.v1.StockAdjustment
-	66, // 60: mall.product.v1.AdminListBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
-	66, // 61: mall.product.v1.ReorderBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
-	15, // 62: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
-	17, // 63: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
-	19, // 64: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
-	21, // 65: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
-	23, // 66: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
-	25, // 67: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
-	27, // 68: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
-	29, // 69: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
-	31, // 70: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
-	33, // 71: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
-	35, // 72: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
-	38, // 73: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
-	40, // 74: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
-	42, // 75: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
-	44, // 76: mall.product.v1.ProductService.ResizeAllocation:input_type -> mall.product.v1.ResizeAllocationRequest
-	46, // 77: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
-	48, // 78: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
-	50, // 79: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
-	52, // 80: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
-	54, // 81: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
-	56, // 82: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
-	58, // 83: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
-	60, // 84: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
-	67, // 85: mall.product.v1.ProductService.AdminListCategories:input_type -> mall.product.v1.AdminListCategoriesRequest
-	69, // 86: mall.product.v1.ProductService.UpdateCategory:input_type -> mall.product.v1.UpdateCategoryRequest
-	71, // 87: mall.product.v1.ProductService.AdminListProducts:input_type -> mall.product.v1.AdminListProductsRequest
-	73, // 88: mall.product.v1.ProductService.UploadProductImage:input_type -> mall.product.v1.UploadProductImageRequest
-	75, // 89: mall.product.v1.ProductService.AdjustStock:input_type -> mall.product.v1.AdjustStockRequest
-	77, // 90: mall.product.v1.ProductService.ListStockAdjustments:input_type -> mall.product.v1.ListStockAdjustmentsRequest
-	79, // 91: mall.product.v1.ProductService.AdminListBanners:input_type -> mall.product.v1.AdminListBannersRequest
-	81, // 92: mall.product.v1.ProductService.ReorderBanners:input_type -> mall.product.v1.ReorderBannersRequest
-	16, // 93: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
-	18, // 94: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
-	20, // 95: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
-	22, // 96: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
-	24, // 97: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
-	26, // 98: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
-	28, // 99: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
-	30, // 100: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
-	32, // 101: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
-	34, // 102: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
-	36, // 103: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
-	39, // 104: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
-	41, // 105: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
-	43, // 106: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
-	45, // 107: mall.product.v1.ProductService.ResizeAllocation:output_type -> mall.product.v1.ResizeAllocationResponse
-	47, // 108: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
-	49, // 109: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
-	51, // 110: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
-	53, // 111: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
-	55, // 112: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
-	57, // 113: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
-	59, // 114: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
-	61, // 115: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
-	68, // 116: mall.product.v1.ProductService.AdminListCategories:output_type -> mall.product.v1.AdminListCategoriesResponse
-	70, // 117: mall.product.v1.ProductService.UpdateCategory:output_type -> mall.product.v1.UpdateCategoryResponse
-	72, // 118: mall.product.v1.ProductService.AdminListProducts:output_type -> mall.product.v1.AdminListProductsResponse
-	74, // 119: mall.product.v1.ProductService.UploadProductImage:output_type -> mall.product.v1.UploadProductImageResponse
-	76, // 120: mall.product.v1.ProductService.AdjustStock:output_type -> mall.product.v1.AdjustStockResponse
-	78, // 121: mall.product.v1.ProductService.ListStockAdjustments:output_type -> mall.product.v1.ListStockAdjustmentsResponse
-	80, // 122: mall.product.v1.ProductService.AdminListBanners:output_type -> mall.product.v1.AdminListBannersResponse
-	82, // 123: mall.product.v1.ProductService.ReorderBanners:output_type -> mall.product.v1.ReorderBannersResponse
-	93, // [93:124] is the sub-list for method output_type
-	62, // [62:93] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	84, // 1: mall.product.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	84, // 2: mall.product.v1.Product.updated_at:type_name -> google.protobuf.Timestamp
+	8,  // 3: mall.product.v1.CatalogChange.product:type_name -> mall.product.v1.Product
+	0,  // 4: mall.product.v1.ProductSpec.status:type_name -> mall.product.v1.ProductStatus
+	84, // 5: mall.product.v1.Banner.starts_at:type_name -> google.protobuf.Timestamp
+	84, // 6: mall.product.v1.Banner.ends_at:type_name -> google.protobuf.Timestamp
+	84, // 7: mall.product.v1.BannerSpec.starts_at:type_name -> google.protobuf.Timestamp
+	84, // 8: mall.product.v1.BannerSpec.ends_at:type_name -> google.protobuf.Timestamp
+	8,  // 9: mall.product.v1.RankingEntry.product:type_name -> mall.product.v1.Product
+	3,  // 10: mall.product.v1.Reservation.state:type_name -> mall.product.v1.ReservationState
+	14, // 11: mall.product.v1.Reservation.lines:type_name -> mall.product.v1.StockLine
+	84, // 12: mall.product.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	84, // 13: mall.product.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
+	7,  // 14: mall.product.v1.ListCategoriesResponse.categories:type_name -> mall.product.v1.Category
+	1,  // 15: mall.product.v1.ListProductsRequest.sort:type_name -> mall.product.v1.ProductSort
+	8,  // 16: mall.product.v1.ListProductsResponse.products:type_name -> mall.product.v1.Product
+	8,  // 17: mall.product.v1.GetProductResponse.product:type_name -> mall.product.v1.Product
+	8,  // 18: mall.product.v1.BatchGetProductsResponse.products:type_name -> mall.product.v1.Product
+	2,  // 19: mall.product.v1.SearchProductsRequest.sort:type_name -> mall.product.v1.SearchSort
+	8,  // 20: mall.product.v1.SearchProductsResponse.products:type_name -> mall.product.v1.Product
+	11, // 21: mall.product.v1.ListBannersResponse.banners:type_name -> mall.product.v1.Banner
+	13, // 22: mall.product.v1.GetRankingResponse.entries:type_name -> mall.product.v1.RankingEntry
+	8,  // 23: mall.product.v1.GetRecommendationsResponse.products:type_name -> mall.product.v1.Product
+	14, // 24: mall.product.v1.ReserveStockRequest.lines:type_name -> mall.product.v1.StockLine
+	15, // 25: mall.product.v1.ReserveStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	15, // 26: mall.product.v1.ConfirmReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	15, // 27: mall.product.v1.ReleaseReservationResponse.reservation:type_name -> mall.product.v1.Reservation
+	4,  // 28: mall.product.v1.Allocation.state:type_name -> mall.product.v1.AllocationState
+	84, // 29: mall.product.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
+	84, // 30: mall.product.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
+	38, // 31: mall.product.v1.AllocateStockResponse.allocation:type_name -> mall.product.v1.Allocation
+	15, // 32: mall.product.v1.ConfirmAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	15, // 33: mall.product.v1.ReleaseAllocatedStockResponse.reservation:type_name -> mall.product.v1.Reservation
+	38, // 34: mall.product.v1.ResizeAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	38, // 35: mall.product.v1.ReturnAllocationResponse.allocation:type_name -> mall.product.v1.Allocation
+	7,  // 36: mall.product.v1.CreateCategoryResponse.category:type_name -> mall.product.v1.Category
+	10, // 37: mall.product.v1.CreateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	8,  // 38: mall.product.v1.CreateProductResponse.product:type_name -> mall.product.v1.Product
+	10, // 39: mall.product.v1.UpdateProductRequest.product:type_name -> mall.product.v1.ProductSpec
+	8,  // 40: mall.product.v1.UpdateProductResponse.product:type_name -> mall.product.v1.Product
+	8,  // 41: mall.product.v1.SetStockResponse.product:type_name -> mall.product.v1.Product
+	12, // 42: mall.product.v1.CreateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	11, // 43: mall.product.v1.CreateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	12, // 44: mall.product.v1.UpdateBannerRequest.banner:type_name -> mall.product.v1.BannerSpec
+	11, // 45: mall.product.v1.UpdateBannerResponse.banner:type_name -> mall.product.v1.Banner
+	7,  // 46: mall.product.v1.AdminCategory.category:type_name -> mall.product.v1.Category
+	8,  // 47: mall.product.v1.AdminProduct.product:type_name -> mall.product.v1.Product
+	84, // 48: mall.product.v1.ProductImage.created_at:type_name -> google.protobuf.Timestamp
+	6,  // 49: mall.product.v1.StockAdjustment.kind:type_name -> mall.product.v1.StockAdjustmentKind
+	84, // 50: mall.product.v1.StockAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	11, // 51: mall.product.v1.AdminBanner.banner:type_name -> mall.product.v1.Banner
+	5,  // 52: mall.product.v1.AdminBanner.state:type_name -> mall.product.v1.BannerState
+	63, // 53: mall.product.v1.AdminListCategoriesResponse.categories:type_name -> mall.product.v1.AdminCategory
+	7,  // 54: mall.product.v1.UpdateCategoryResponse.category:type_name -> mall.product.v1.Category
+	0,  // 55: mall.product.v1.AdminListProductsRequest.status:type_name -> mall.product.v1.ProductStatus
+	64, // 56: mall.product.v1.AdminListProductsResponse.products:type_name -> mall.product.v1.AdminProduct
+	65, // 57: mall.product.v1.UploadProductImageResponse.image:type_name -> mall.product.v1.ProductImage
+	66, // 58: mall.product.v1.AdjustStockResponse.adjustment:type_name -> mall.product.v1.StockAdjustment
+	8,  // 59: mall.product.v1.AdjustStockResponse.product:type_name -> mall.product.v1.Product
+	66, // 60: mall.product.v1.ListStockAdjustmentsResponse.adjustments:type_name -> mall.product.v1.StockAdjustment
+	67, // 61: mall.product.v1.AdminListBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
+	67, // 62: mall.product.v1.ReorderBannersResponse.banners:type_name -> mall.product.v1.AdminBanner
+	16, // 63: mall.product.v1.ProductService.ListCategories:input_type -> mall.product.v1.ListCategoriesRequest
+	18, // 64: mall.product.v1.ProductService.ListProducts:input_type -> mall.product.v1.ListProductsRequest
+	20, // 65: mall.product.v1.ProductService.GetProduct:input_type -> mall.product.v1.GetProductRequest
+	22, // 66: mall.product.v1.ProductService.BatchGetProducts:input_type -> mall.product.v1.BatchGetProductsRequest
+	24, // 67: mall.product.v1.ProductService.SearchProducts:input_type -> mall.product.v1.SearchProductsRequest
+	26, // 68: mall.product.v1.ProductService.ListBanners:input_type -> mall.product.v1.ListBannersRequest
+	28, // 69: mall.product.v1.ProductService.GetRanking:input_type -> mall.product.v1.GetRankingRequest
+	30, // 70: mall.product.v1.ProductService.GetRecommendations:input_type -> mall.product.v1.GetRecommendationsRequest
+	32, // 71: mall.product.v1.ProductService.ReserveStock:input_type -> mall.product.v1.ReserveStockRequest
+	34, // 72: mall.product.v1.ProductService.ConfirmReservation:input_type -> mall.product.v1.ConfirmReservationRequest
+	36, // 73: mall.product.v1.ProductService.ReleaseReservation:input_type -> mall.product.v1.ReleaseReservationRequest
+	39, // 74: mall.product.v1.ProductService.AllocateStock:input_type -> mall.product.v1.AllocateStockRequest
+	41, // 75: mall.product.v1.ProductService.ConfirmAllocatedStock:input_type -> mall.product.v1.ConfirmAllocatedStockRequest
+	43, // 76: mall.product.v1.ProductService.ReleaseAllocatedStock:input_type -> mall.product.v1.ReleaseAllocatedStockRequest
+	45, // 77: mall.product.v1.ProductService.ResizeAllocation:input_type -> mall.product.v1.ResizeAllocationRequest
+	47, // 78: mall.product.v1.ProductService.ReturnAllocation:input_type -> mall.product.v1.ReturnAllocationRequest
+	49, // 79: mall.product.v1.ProductService.CreateCategory:input_type -> mall.product.v1.CreateCategoryRequest
+	51, // 80: mall.product.v1.ProductService.CreateProduct:input_type -> mall.product.v1.CreateProductRequest
+	53, // 81: mall.product.v1.ProductService.UpdateProduct:input_type -> mall.product.v1.UpdateProductRequest
+	55, // 82: mall.product.v1.ProductService.SetStock:input_type -> mall.product.v1.SetStockRequest
+	57, // 83: mall.product.v1.ProductService.CreateBanner:input_type -> mall.product.v1.CreateBannerRequest
+	59, // 84: mall.product.v1.ProductService.UpdateBanner:input_type -> mall.product.v1.UpdateBannerRequest
+	61, // 85: mall.product.v1.ProductService.DeleteBanner:input_type -> mall.product.v1.DeleteBannerRequest
+	68, // 86: mall.product.v1.ProductService.AdminListCategories:input_type -> mall.product.v1.AdminListCategoriesRequest
+	70, // 87: mall.product.v1.ProductService.UpdateCategory:input_type -> mall.product.v1.UpdateCategoryRequest
+	72, // 88: mall.product.v1.ProductService.AdminListProducts:input_type -> mall.product.v1.AdminListProductsRequest
+	74, // 89: mall.product.v1.ProductService.UploadProductImage:input_type -> mall.product.v1.UploadProductImageRequest
+	76, // 90: mall.product.v1.ProductService.AdjustStock:input_type -> mall.product.v1.AdjustStockRequest
+	78, // 91: mall.product.v1.ProductService.ListStockAdjustments:input_type -> mall.product.v1.ListStockAdjustmentsRequest
+	80, // 92: mall.product.v1.ProductService.AdminListBanners:input_type -> mall.product.v1.AdminListBannersRequest
+	82, // 93: mall.product.v1.ProductService.ReorderBanners:input_type -> mall.product.v1.ReorderBannersRequest
+	17, // 94: mall.product.v1.ProductService.ListCategories:output_type -> mall.product.v1.ListCategoriesResponse
+	19, // 95: mall.product.v1.ProductService.ListProducts:output_type -> mall.product.v1.ListProductsResponse
+	21, // 96: mall.product.v1.ProductService.GetProduct:output_type -> mall.product.v1.GetProductResponse
+	23, // 97: mall.product.v1.ProductService.BatchGetProducts:output_type -> mall.product.v1.BatchGetProductsResponse
+	25, // 98: mall.product.v1.ProductService.SearchProducts:output_type -> mall.product.v1.SearchProductsResponse
+	27, // 99: mall.product.v1.ProductService.ListBanners:output_type -> mall.product.v1.ListBannersResponse
+	29, // 100: mall.product.v1.ProductService.GetRanking:output_type -> mall.product.v1.GetRankingResponse
+	31, // 101: mall.product.v1.ProductService.GetRecommendations:output_type -> mall.product.v1.GetRecommendationsResponse
+	33, // 102: mall.product.v1.ProductService.ReserveStock:output_type -> mall.product.v1.ReserveStockResponse
+	35, // 103: mall.product.v1.ProductService.ConfirmReservation:output_type -> mall.product.v1.ConfirmReservationResponse
+	37, // 104: mall.product.v1.ProductService.ReleaseReservation:output_type -> mall.product.v1.ReleaseReservationResponse
+	40, // 105: mall.product.v1.ProductService.AllocateStock:output_type -> mall.product.v1.AllocateStockResponse
+	42, // 106: mall.product.v1.ProductService.ConfirmAllocatedStock:output_type -> mall.product.v1.ConfirmAllocatedStockResponse
+	44, // 107: mall.product.v1.ProductService.ReleaseAllocatedStock:output_type -> mall.product.v1.ReleaseAllocatedStockResponse
+	46, // 108: mall.product.v1.ProductService.ResizeAllocation:output_type -> mall.product.v1.ResizeAllocationResponse
+	48, // 109: mall.product.v1.ProductService.ReturnAllocation:output_type -> mall.product.v1.ReturnAllocationResponse
+	50, // 110: mall.product.v1.ProductService.CreateCategory:output_type -> mall.product.v1.CreateCategoryResponse
+	52, // 111: mall.product.v1.ProductService.CreateProduct:output_type -> mall.product.v1.CreateProductResponse
+	54, // 112: mall.product.v1.ProductService.UpdateProduct:output_type -> mall.product.v1.UpdateProductResponse
+	56, // 113: mall.product.v1.ProductService.SetStock:output_type -> mall.product.v1.SetStockResponse
+	58, // 114: mall.product.v1.ProductService.CreateBanner:output_type -> mall.product.v1.CreateBannerResponse
+	60, // 115: mall.product.v1.ProductService.UpdateBanner:output_type -> mall.product.v1.UpdateBannerResponse
+	62, // 116: mall.product.v1.ProductService.DeleteBanner:output_type -> mall.product.v1.DeleteBannerResponse
+	69, // 117: mall.product.v1.ProductService.AdminListCategories:output_type -> mall.product.v1.AdminListCategoriesResponse
+	71, // 118: mall.product.v1.ProductService.UpdateCategory:output_type -> mall.product.v1.UpdateCategoryResponse
+	73, // 119: mall.product.v1.ProductService.AdminListProducts:output_type -> mall.product.v1.AdminListProductsResponse
+	75, // 120: mall.product.v1.ProductService.UploadProductImage:output_type -> mall.product.v1.UploadProductImageResponse
+	77, // 121: mall.product.v1.ProductService.AdjustStock:output_type -> mall.product.v1.AdjustStockResponse
+	79, // 122: mall.product.v1.ProductService.ListStockAdjustments:output_type -> mall.product.v1.ListStockAdjustmentsResponse
+	81, // 123: mall.product.v1.ProductService.AdminListBanners:output_type -> mall.product.v1.AdminListBannersResponse
+	83, // 124: mall.product.v1.ProductService.ReorderBanners:output_type -> mall.product.v1.ReorderBannersResponse
+	94, // [94:125] is the sub-list for method output_type
+	63, // [63:94] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_mall_product_v1_product_proto_init() }
@@ -5414,7 +5489,7 @@ func file_mall_product_v1_product_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_product_v1_product_proto_rawDesc), len(file_mall_product_v1_product_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   76,
+			NumMessages:   77,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

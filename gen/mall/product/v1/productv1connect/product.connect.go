@@ -143,8 +143,12 @@ type ProductServiceClient interface {
 	// BatchGetProducts returns products in the order of the requested ids and
 	// reports the ids that do not exist.
 	BatchGetProducts(context.Context, *connect.Request[v1.BatchGetProductsRequest]) (*connect.Response[v1.BatchGetProductsResponse], error)
-	// SearchProducts finds on-sale products by keyword (Chinese and Latin
-	// titles), most relevant first or in another order, and counts them.
+	// SearchProducts finds on-sale products by keyword, most relevant first
+	// or in another order, and counts them. It answers from
+	// mall.search.v1.SearchService, which has filters, highlights and
+	// suggestions; use that instead.
+	//
+	// Deprecated: do not use.
 	SearchProducts(context.Context, *connect.Request[v1.SearchProductsRequest]) (*connect.Response[v1.SearchProductsResponse], error)
 	// ListBanners returns the banners live now, in carousel order.
 	ListBanners(context.Context, *connect.Request[v1.ListBannersRequest]) (*connect.Response[v1.ListBannersResponse], error)
@@ -536,6 +540,8 @@ func (c *productServiceClient) BatchGetProducts(ctx context.Context, req *connec
 }
 
 // SearchProducts calls mall.product.v1.ProductService.SearchProducts.
+//
+// Deprecated: do not use.
 func (c *productServiceClient) SearchProducts(ctx context.Context, req *connect.Request[v1.SearchProductsRequest]) (*connect.Response[v1.SearchProductsResponse], error) {
 	return c.searchProducts.CallUnary(ctx, req)
 }
@@ -685,8 +691,12 @@ type ProductServiceHandler interface {
 	// BatchGetProducts returns products in the order of the requested ids and
 	// reports the ids that do not exist.
 	BatchGetProducts(context.Context, *connect.Request[v1.BatchGetProductsRequest]) (*connect.Response[v1.BatchGetProductsResponse], error)
-	// SearchProducts finds on-sale products by keyword (Chinese and Latin
-	// titles), most relevant first or in another order, and counts them.
+	// SearchProducts finds on-sale products by keyword, most relevant first
+	// or in another order, and counts them. It answers from
+	// mall.search.v1.SearchService, which has filters, highlights and
+	// suggestions; use that instead.
+	//
+	// Deprecated: do not use.
 	SearchProducts(context.Context, *connect.Request[v1.SearchProductsRequest]) (*connect.Response[v1.SearchProductsResponse], error)
 	// ListBanners returns the banners live now, in carousel order.
 	ListBanners(context.Context, *connect.Request[v1.ListBannersRequest]) (*connect.Response[v1.ListBannersResponse], error)
