@@ -15,7 +15,7 @@ func (c *cli) benchCommand() *cobra.Command {
 		Use:   "bench",
 		Short: "Load-test the mall in-process on loopback and print a report",
 	}
-	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand())
+	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand(), c.benchSearchCommand())
 	return cmd
 }
 
@@ -131,5 +131,50 @@ phases, as the sale page does for a signed-in shopper, unless
 	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the measured phases (false: the accepted phase loads each from MySQL)")
+	return cmd
+}
+
+func (c *cli) benchSearchCommand() *cobra.Command {
+	var o scenario.SearchOptions
+	cmd := &cobra.Command{
+		Use:   "search",
+		Short: "A large catalog: seeding, indexing and rebuild times, SearchProducts against GetProduct and no-op ceilings, freshness",
+		Long: `Starts the mall in-process on 127.0.0.1 (migrated, seeded, with a worker and
+a Temporal dev server if none answers), then:
+
+  1. seeds --products on-sale products into its own product database in
+     multi-row INSERTs (the demo goods with brands, series, colours, sizes,
+     prices, stock and sales varied; a marker word in every title);
+  2. times indexing: from the end of seeding until SearchProducts counts
+     every product for the marker word; then a rebuild: a new process of
+     the search role alone, whose index reads the topic from its start,
+     until it answers (no longer warming) and counts them all;
+  3. drives, from --concurrency clients over HTTP/1.1 Connect: the load
+     generator's ceiling (a bare HTTP server answering a recorded search
+     answer), a no-op SearchProducts on a server with the mall's options,
+     GetProduct of random seeded ids, SearchProducts over a mix of
+     --queries queries drawn with a Zipf frequency, and SearchProducts
+     with every request distinct;
+  4. changes --updates titles through UpdateProduct and polls search every
+     10 ms until each is found.
+
+Prints req/s, p50/p99 per phase, the ratios and the targets.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := c.benchEnv(cmd)
+			if err != nil {
+				return err
+			}
+			return scenario.Search(cmd.Context(), env, o)
+		},
+	}
+	cmd.Flags().IntVar(&o.Products, "products", 100000, "products seeded into the bench catalog")
+	cmd.Flags().IntVar(&o.Batch, "batch", 1000, "rows per INSERT when seeding")
+	cmd.Flags().IntVar(&o.Queries, "queries", 200, "distinct queries in the mix")
+	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	cmd.Flags().DurationVar(&o.Duration, "duration", 10*time.Second, "measured time of each phase")
+	cmd.Flags().DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured time before each phase")
+	cmd.Flags().IntVar(&o.Updates, "updates", 20, "title changes timed until searchable")
+	cmd.Flags().DurationVar(&o.IndexTimeout, "index-timeout", 10*time.Minute, "how long indexing, and the rebuild, may take")
+	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	return cmd
 }
