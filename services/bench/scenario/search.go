@@ -115,7 +115,6 @@ type searchRun struct {
 	sys      *system
 	marker   string // the word every seeded title has
 	ids      []string
-	admin    string                                // token
 	search   searchv1connect.SearchServiceClient   // full decoding, for checks
 	products productv1connect.ProductServiceClient // full decoding
 	load     []connect.ClientOption                // the load clients' options
@@ -215,8 +214,8 @@ func callDistinct(client searchv1connect.SearchServiceClient, mix []searchQuery)
 }
 
 // tryMix runs every query of the mix once, fails on any error, and
-// returns the answer of the most frequent (the no-op's answer) and how
-// many products the queries match.
+// returns the answer of the most frequent query that found products (the
+// no-op's answer) and how many products the queries match.
 func (r *searchRun) tryMix(ctx context.Context, mix []searchQuery) (*searchv1.SearchProductsResponse, string, error) {
 	var sample *searchv1.SearchProductsResponse
 	totals := make([]int64, len(mix))
@@ -226,13 +225,16 @@ func (r *searchRun) tryMix(ctx context.Context, mix []searchQuery) (*searchv1.Se
 		if err != nil {
 			return nil, "", fmt.Errorf("bench search: query %q of the mix: %w", q.req.GetQuery(), err)
 		}
-		if i == 0 {
+		if sample == nil && len(res.Msg.GetHits()) > 0 {
 			sample = res.Msg
 		}
 		totals[i] = res.Msg.GetTotal()
 		if res.Msg.GetFallback() != searchv1.SearchFallback_SEARCH_FALLBACK_UNSPECIFIED {
 			fallbacks++
 		}
+	}
+	if sample == nil {
+		return nil, "", errors.New("bench search: no query of the mix found a product")
 	}
 	return sample, totalsShape(totals, fallbacks), nil
 }

@@ -24,7 +24,7 @@ func TestSearchReportLayoutIsExact(t *testing.T) {
 		"  index: bleve on disk in every serving process, fed from the Kafka topic mall.product.changes (8 partitions) that the product service relays the catalog's changes to",
 		"  the mix: 200 queries",
 		"  matches per query: median 200, 90th percentile 100000, max 100000; 1 of 5 match nothing (answered with a fallback)",
-		"  the no-op and the generator's ceiling answer the most frequent query's answer as recorded (6123 bytes)",
+		"  the no-op and the generator's ceiling answer the recorded answer of the most frequent query that finds products (6123 bytes)",
 		"",
 		"                    phase  requests  req/s     p50     p99  errors  partial",
 		"        generator ceiling    200000  20000  1.20ms  6.00ms       0        0",

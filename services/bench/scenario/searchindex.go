@@ -159,7 +159,9 @@ func (r *searchRun) rebuild(ctx context.Context) (rebuildTimes, error) {
 	go func() { served <- app.Serve(serveCtx, deps, srv, listener) }()
 	stop.add(func() {
 		stopServing()
-		<-served
+		if err := <-served; err != nil {
+			r.env.Logger.Warn("bench search process stopped with an error", "err", err)
+		}
 	})
 	client := searchv1connect.NewSearchServiceClient(r.http, "http://"+listener.Addr().String())
 	var t rebuildTimes

@@ -16,7 +16,7 @@ func searchReport(setup []string, res searchResults) bench.Report {
 		fmt.Sprintf("index: bleve on disk in every serving process, fed from the Kafka topic %s (%d partitions) that the product service relays the catalog's changes to", catalogTopic, c.partitions),
 		res.mixShape,
 		res.totals,
-		fmt.Sprintf("the no-op and the generator's ceiling answer the most frequent query's answer as recorded (%d bytes)", res.sampleBytes),
+		fmt.Sprintf("the no-op and the generator's ceiling answer the recorded answer of the most frequent query that finds products (%d bytes)", res.sampleBytes),
 	)
 	p := res.phases
 	notes := []string{
