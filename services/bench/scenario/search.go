@@ -56,7 +56,6 @@ const (
 	benchProductIDPrefix  = "bench-"
 	searchCatalogSeed     = 20261203
 	searchMixSeed         = 7
-	reasonIndexWarming    = "SEARCH_INDEX_WARMING"
 	searchServiceRoleName = "search"
 )
 

@@ -18,10 +18,11 @@ import (
 	"mall/services/platform/auth"
 	"mall/services/platform/rpcerr"
 	"mall/services/product"
+	"mall/services/search"
 )
 
 // catalogTopic is the topic the search indexes are fed from.
-const catalogTopic = "mall.product.changes"
+const catalogTopic = product.CatalogChangesTopic
 
 // catalogTimes is how long the catalog took to seed and to be found.
 type catalogTimes struct {
@@ -84,7 +85,7 @@ func (r *searchRun) waitComplete(ctx context.Context, client searchv1connect.Sea
 			if found = res.Msg.GetTotal(); found >= int64(len(r.ids)) {
 				return answered, time.Since(start), nil
 			}
-		case rpcerr.Reason(err) == reasonIndexWarming:
+		case rpcerr.Reason(err) == search.ReasonIndexWarming:
 		default:
 			lastErr = err.Error()
 		}
