@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,7 @@ const (
 	searchCatalogSeed     = 20261203
 	searchMixSeed         = 7
 	searchServiceRoleName = "search"
+	maxSearchPageSize     = 50 // the contract's bound
 )
 
 // Search seeds a large catalog into the bench's product database and
@@ -69,6 +71,13 @@ func Search(ctx context.Context, env Env, o SearchOptions) error {
 	if o.Products < 1 || o.Batch < 1 || o.Queries < 20 || o.Concurrency < 1 || o.Duration <= 0 || o.Warmup < 0 || o.Updates < 1 || o.IndexTimeout <= 0 {
 		return errors.New("bench search: --products, --batch, --concurrency, --duration, --updates, --index-timeout must be positive, --queries at least 20")
 	}
+	// The indexes are built in a folder of the bench's, to weigh them.
+	indexDir, err := os.MkdirTemp(env.Config.SearchIndexDir, "mall-bench-search-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(indexDir) }()
+	env.Config.SearchIndexDir = indexDir
 	sys, err := startSystem(ctx, env, o.TemporalBin, "bench-search")
 	if err != nil {
 		return err
@@ -126,7 +135,10 @@ func newSearchRun(env Env, o SearchOptions, sys *system, httpClient *http.Client
 		marker:   markerWord(sys.runID),
 		search:   searchv1connect.NewSearchServiceClient(httpClient, sys.cfg.InternalURL),
 		products: productv1connect.NewProductServiceClient(httpClient, sys.cfg.InternalURL),
-		load:     []connect.ClientOption{connect.WithCodec(shallowCodec{})},
+		// GET, as the SPA calls public reads; plain answers, as bench home
+		// measures by default (the platform gzips a public GET answer once
+		// per distinct body); framing checked, nothing else decoded.
+		load: []connect.ClientOption{connect.WithCodec(shallowCodec{}), connect.WithHTTPGet(), connect.WithAcceptCompression("gzip", nil, nil)},
 	}
 }
 
@@ -199,14 +211,21 @@ func callMix(client searchv1connect.SearchServiceClient, mix []searchQuery, work
 }
 
 // callDistinct makes every request of the phase (warm-up included) one
-// that was not made before: a query of the mix, in turn, with a price
-// floor in cents that no other request has.
+// the server has not answered before, with what the mix asks unchanged:
+// the queries of the mix in turn, each time with another page size
+// (1..50). That makes len(mix)*50 distinct requests; past them, a price
+// floor one cent higher each round (no product costs a few cents) keeps
+// them distinct.
 func callDistinct(client searchv1connect.SearchServiceClient, mix []searchQuery) func(context.Context, int, int) error {
 	var next atomic.Int64
 	return func(ctx context.Context, _, _ int) error {
-		n := next.Add(1)
-		req := proto.Clone(mix[int(n)%len(mix)].req).(*searchv1.SearchProductsRequest)
-		req.MinPriceCents, req.MaxPriceCents = &n, nil
+		n := int(next.Add(1) - 1)
+		req := proto.Clone(mix[n%len(mix)].req).(*searchv1.SearchProductsRequest)
+		req.PageSize = int32(1 + n/len(mix)%maxSearchPageSize)
+		if round := int64(n / (len(mix) * maxSearchPageSize)); round > 0 {
+			floor := req.GetMinPriceCents() + round
+			req.MinPriceCents = &floor
+		}
 		_, err := client.SearchProducts(ctx, connect.NewRequest(req))
 		return err
 	}
@@ -306,7 +325,8 @@ func startSearchCeilings(ctx context.Context, sys *system, answer *searchv1.Sear
 // searchSetup is the report's description of the run.
 func searchSetup(o SearchOptions, sys *system) []string {
 	return []string{
-		fmt.Sprintf("%d clients over HTTP/1.1 (Connect proto, answers checked for framing only); %v measured after %v warm-up per phase", o.Concurrency, o.Duration, o.Warmup),
+		fmt.Sprintf("%d clients over HTTP/1.1 (Connect GET as the SPA calls public reads, proto, gzip not accepted, answers checked for framing only); %v measured after %v warm-up per phase",
+			o.Concurrency, o.Duration, o.Warmup),
 		fmt.Sprintf("%d CPUs, %s; the mall in this process as `mall dev` runs it; MySQL, Valkey %s, Kafka %v (embedded: %t)",
 			runtime.NumCPU(), runtime.Version(), sys.cfg.RedisAddr, sys.deps.Kafka.Brokers, sys.deps.Kafka.Embedded()),
 	}

@@ -22,6 +22,7 @@ func TestSearchReportLayoutIsExact(t *testing.T) {
 		"  32 clients",
 		"  2 CPUs",
 		"  index: bleve on disk in every serving process, fed from the Kafka topic mall.product.changes (8 partitions) that the product service relays the catalog's changes to",
+		"  index of 100000 products: 150 MB on disk; the process's live heap once indexed 400 MB (the mall with the index's product cards, and the bench)",
 		"  the mix: 200 queries",
 		"  matches per query: median 200, 90th percentile 100000, max 100000; 1 of 5 match nothing (answered with a fallback)",
 		"  the no-op and the generator's ceiling answer the recorded answer of the most frequent query that finds products (6123 bytes)",
@@ -122,7 +123,8 @@ func sampleSearchResults() searchResults {
 		fresh[i] = ms(100 + 10*float64(i))
 	}
 	return searchResults{
-		catalog:     catalogTimes{products: 100000, batch: 1000, seeding: 12500 * time.Millisecond, indexing: 31200 * time.Millisecond, partitions: 8},
+		catalog: catalogTimes{products: 100000, batch: 1000, seeding: 12500 * time.Millisecond, indexing: 31200 * time.Millisecond, partitions: 8,
+			diskBytes: 150e6, heapBytes: 400e6},
 		rebuild:     rebuildTimes{answered: 1500 * time.Millisecond, complete: 20300 * time.Millisecond},
 		mixShape:    "the mix: 200 queries",
 		totals:      totalsShape([]int64{0, 10, 200, 3000, 100000}, 1),

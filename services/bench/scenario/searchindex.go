@@ -3,8 +3,11 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
@@ -30,6 +33,8 @@ type catalogTimes struct {
 	seeding         time.Duration // the INSERTs
 	indexing        time.Duration // from the end of seeding until search counted every product
 	partitions      int           // of the topic
+	diskBytes       int64         // the index's files
+	heapBytes       uint64        // this process's live heap once indexed (the mall and the bench)
 }
 
 // rebuildTimes is how long a new serving process took, from its start,
@@ -50,6 +55,12 @@ func (r *searchRun) seedAndIndex(ctx context.Context) (catalogTimes, error) {
 	if err := product.DeleteBenchCatalogs(ctx, db, benchProductIDPrefix); err != nil {
 		return t, err
 	}
+	// This run's, once it is over: the bench database keeps the demo catalog only.
+	r.sys.add(func() {
+		if err := product.DeleteBenchCatalogs(context.WithoutCancel(ctx), db, benchProductIDPrefix); err != nil {
+			r.env.Logger.Warn("deleting the bench catalog failed", "err", err)
+		}
+	})
 	fmt.Fprintf(r.env.Progress, "seeding %d products, %d rows per INSERT, marked %q\n", r.o.Products, r.o.Batch, r.marker)
 	start := time.Now()
 	r.ids, err = product.SeedBenchCatalog(ctx, db, product.BenchCatalog{IDPrefix: benchProductIDPrefix + r.sys.runID + "-",
@@ -63,8 +74,32 @@ func (r *searchRun) seedAndIndex(ctx context.Context) (catalogTimes, error) {
 	if _, t.indexing, err = r.waitComplete(ctx, r.search, "indexing", seeded); err != nil {
 		return t, err
 	}
-	t.partitions, err = topicPartitions(ctx, r.sys.deps)
+	if t.partitions, err = topicPartitions(ctx, r.sys.deps); err != nil {
+		return t, err
+	}
+	t.diskBytes, err = folderBytes(r.sys.cfg.SearchIndexDir)
+	runtime.GC()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	t.heapBytes = mem.HeapAlloc
 	return t, err
+}
+
+// folderBytes is the size of the files under dir.
+func folderBytes(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += info.Size()
+		return nil
+	})
+	return total, err
 }
 
 // waitComplete polls client's search for the marker word until its total

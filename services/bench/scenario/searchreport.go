@@ -14,6 +14,8 @@ func searchReport(setup []string, res searchResults) bench.Report {
 	c := res.catalog
 	setup = append(slices.Clone(setup),
 		fmt.Sprintf("index: bleve on disk in every serving process, fed from the Kafka topic %s (%d partitions) that the product service relays the catalog's changes to", catalogTopic, c.partitions),
+		fmt.Sprintf("index of %d products: %.0f MB on disk; the process's live heap once indexed %.0f MB (the mall with the index's product cards, and the bench)",
+			c.products, float64(c.diskBytes)/1e6, float64(c.heapBytes)/1e6),
 		res.mixShape,
 		res.totals,
 		fmt.Sprintf("the no-op and the generator's ceiling answer the recorded answer of the most frequent query that finds products (%d bytes)", res.sampleBytes),
