@@ -48,19 +48,14 @@ export function SearchPage() {
   return (
     <div className="search-page">
       <h1>{t("search.resultsFor", { keyword: state.q })}</h1>
-      <SortTabs
-        label={t("search.sorts")}
-        sorts={searchSorts}
-        chosen={state.sort}
-        name={(s) => t(`search.${s.label}`)}
-        onChoose={(s) => show({ ...state, sort: s })}
-      />
-      <Results state={state} onFilters={(f) => show({ ...state, ...f })} />
+      <Results state={state} show={show} />
     </div>
   );
 }
 
-function Results({ state, onFilters }: { state: SearchState; onFilters: (f: SearchFilters) => void }) {
+// Results are the search's answer under its sorts and filters; a query
+// too short to search by has neither, only a line asking for more.
+function Results({ state, show }: { state: SearchState; show: (next: SearchState) => void }) {
   const { t } = useTranslation();
   const lang = useLang();
   const q = useInfiniteQuery(SearchService.method.searchProducts, searchRequestOf(state), {
@@ -74,11 +69,10 @@ function Results({ state, onFilters }: { state: SearchState; onFilters: (f: Sear
   const total = first?.total;
   const reason = reasonOf(q.error ?? q.failureReason);
   const filtered = state.categoryId !== "" || state.min !== undefined || state.max !== undefined || state.inStock;
+  // Not a failure: the shopper has not typed enough yet.
+  if (reason === "QUERY_TOO_SHORT" && q.isError) return <p className="empty search-hint">{t("search.tooShort")}</p>;
   let body;
-  if (reason === "QUERY_TOO_SHORT" && q.isError) {
-    // Not a failure: the shopper has not typed enough yet.
-    body = <p className="empty search-hint">{t("search.tooShort")}</p>;
-  } else if (reason === "SEARCH_INDEX_WARMING" && q.data === undefined && !q.isError) {
+  if (reason === "SEARCH_INDEX_WARMING" && q.data === undefined && !q.isError) {
     body = <Loading label={t("search.warming")} />;
   } else {
     body = (
@@ -98,7 +92,14 @@ function Results({ state, onFilters }: { state: SearchState; onFilters: (f: Sear
   }
   return (
     <>
-      <Filters key={filtersKey(state)} filters={state} onApply={onFilters}>
+      <SortTabs
+        label={t("search.sorts")}
+        sorts={searchSorts}
+        chosen={state.sort}
+        name={(s) => t(`search.${s.label}`)}
+        onChoose={(s) => show({ ...state, sort: s })}
+      />
+      <Filters key={filtersKey(state)} filters={state} onApply={(f) => show({ ...state, ...f })}>
         {total !== undefined && total > 0n && (
           <p className="muted result-count" data-total={total.toString()} aria-live="polite">
             {t("search.count", { n: new Intl.NumberFormat(lang).format(total) })}
@@ -183,9 +184,10 @@ function Filters({
   const [checked, setChecked] = useState(false);
   const categories = useQuery(ProductService.method.listCategories, {});
   const range = priceRangeOf(min, max);
-  const minProblem = checked && !range.ok && range.min ? t("search.priceInvalid") : "";
-  const maxProblem =
-    checked && !range.ok && range.max ? (range.max === "belowMin" ? t("search.priceBelowMin") : t("search.priceInvalid")) : "";
+  // One line under both prices says what is wrong with the range.
+  const problem = !checked || range.ok ? "" : range.max === "belowMin" ? t("search.priceBelowMin") : t("search.priceInvalid");
+  const problemId = `${id}-price-problem`;
+  const invalid = (which: "min" | "max") => (!checked || range.ok ? false : range[which] !== undefined);
   const submit = (e: SubmitEvent) => {
     e.preventDefault();
     setChecked(true);
@@ -211,8 +213,9 @@ function Filters({
       </div>
       <form id={panelId} className="search-filters" data-open={open} onSubmit={submit} aria-label={t("search.filters")} noValidate>
         <label className="field">
-          <span>{t("search.category")}</span>
-          <select name="cat" value={categoryId} onChange={(e) => setCategoryId(e.target.value)}>
+          {/* Named by the text alone: inside the label, the chosen option would join the name. */}
+          <span id={`${id}-cat`}>{t("search.category")}</span>
+          <select name="cat" aria-labelledby={`${id}-cat`} value={categoryId} onChange={(e) => setCategoryId(e.target.value)}>
             <option value="">{t("search.allCategories")}</option>
             {treeRows(categories.data?.categories ?? []).map(({ category: c, depth }) => (
               <option key={c.categoryId} value={c.categoryId} translate="no">
@@ -222,12 +225,19 @@ function Filters({
             ))}
           </select>
         </label>
-        <fieldset className="price-range">
-          <legend>{t("search.price")}</legend>
-          <PriceInput label={t("search.minPrice")} name="min" value={min} onChange={setMin} problem={minProblem} />
-          <span aria-hidden>–</span>
-          <PriceInput label={t("search.maxPrice")} name="max" value={max} onChange={setMax} problem={maxProblem} />
-        </fieldset>
+        <div className="price-range" role="group" aria-labelledby={`${id}-price`}>
+          <span id={`${id}-price`}>{t("search.price")}</span>
+          <div className="price-inputs">
+            <PriceInput label={t("search.minPrice")} name="min" value={min} onChange={setMin} invalid={invalid("min")} problemId={problemId} />
+            <span aria-hidden>–</span>
+            <PriceInput label={t("search.maxPrice")} name="max" value={max} onChange={setMax} invalid={invalid("max")} problemId={problemId} />
+          </div>
+          {problem && (
+            <small id={problemId} className="field-error" data-field="price">
+              {problem}
+            </small>
+          )}
+        </div>
         <label className="check">
           <input type="checkbox" name="stock" checked={inStock} onChange={(e) => setInStock(e.target.checked)} />
           {t("search.inStock")}
@@ -250,39 +260,35 @@ function Filters({
   );
 }
 
+// PriceInput is one end of the price range, in yuan; its name is its
+// placeholder (the range's label says the unit).
 function PriceInput({
   label,
   name,
   value,
   onChange,
-  problem,
+  invalid,
+  problemId,
 }: {
   label: string;
   name: string;
   value: string;
   onChange: (v: string) => void;
-  problem: string;
+  invalid: boolean;
+  problemId: string;
 }) {
-  const id = useId();
   return (
-    <label className="price-input" htmlFor={id}>
-      <span className="visually-hidden">{label}</span>
-      <input
-        id={id}
-        name={name}
-        inputMode="decimal"
-        placeholder={label}
-        value={value}
-        maxLength={12}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={problem ? `${id}-problem` : undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      {problem && (
-        <small id={`${id}-problem`} className="field-error" data-field={name}>
-          {problem}
-        </small>
-      )}
-    </label>
+    <input
+      name={name}
+      className="price-input"
+      inputMode="decimal"
+      aria-label={label}
+      placeholder={label}
+      value={value}
+      maxLength={12}
+      aria-invalid={invalid || undefined}
+      aria-describedby={invalid ? problemId : undefined}
+      onChange={(e) => onChange(e.target.value)}
+    />
   );
 }
