@@ -66,7 +66,7 @@ func TestMigrationsGiveEachServiceItsOwnDatabaseAndRerunIsANoOp(t *testing.T) {
 		t.Fatalf("databases %v, want %v", got, want)
 	}
 	if len(got) != 8 {
-		t.Fatalf("want 8 service databases (storefront owns none), got %d", len(got))
+		t.Fatalf("want 8 service databases (storefront and search own none), got %d", len(got))
 	}
 	for _, d := range app.Domains() {
 		if d.Migrations == nil {

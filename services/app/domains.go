@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -21,6 +23,7 @@ import (
 	"mall/gen/mall/pay/v1/payv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/review/v1/reviewv1connect"
+	"mall/gen/mall/search/v1/searchv1connect"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	"mall/gen/mall/storefront/v1/storefrontv1connect"
 	"mall/gen/mall/user/v1/userv1connect"
@@ -34,6 +37,7 @@ import (
 	"mall/services/platform/ratelimit"
 	"mall/services/product"
 	"mall/services/review"
+	"mall/services/search"
 	"mall/services/seckill"
 	"mall/services/storefront"
 	"mall/services/user"
@@ -70,6 +74,7 @@ func Domains() []Domain {
 			Mount: mountReview},
 		{Name: "ops", Service: opsv1connect.OpsServiceName, Migrations: ops.Migrations(),
 			Mount: mountOps},
+		{Name: "search", Service: searchv1connect.SearchServiceName, Mount: mountSearch},
 		{Name: "storefront", Service: storefrontv1connect.StorefrontServiceName,
 			Mount: func(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
 				httpClient, url, clientOpts := deps.ServiceClientOptions("storefront")
@@ -121,6 +126,8 @@ func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	productOpts := product.DefaultOptions()
 	productOpts.KeyPrefix = deps.Config.CachePrefix
 	svc := product.NewService(handle, deps.Valkey, deps.Logger, productOpts)
+	httpClient, url, clientOpts := deps.ServiceClientOptions("product")
+	svc.SetSearcher(searchv1connect.NewSearchServiceClient(httpClient, url, clientOpts...))
 	deps.OnClose(svc.Close)
 	deps.OnCacheToggle(svc.SetCacheEnabled)
 	deps.HandleHTTP("/img/", product.ImageHandler())
@@ -133,7 +140,54 @@ func mountProduct(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 		defer client.Close()
 		return svc.ConsumeOrderEvents(ctx, client)
 	})
+	deps.Background(func(ctx context.Context) error {
+		producer, err := deps.Kafka.NewClient(kgo.DefaultProduceTopic(product.CatalogChangesTopic), kgo.RequiredAcks(kgo.AllISRAcks()))
+		if err != nil {
+			return err
+		}
+		defer producer.Close()
+		return svc.RelayCatalogChanges(ctx, producer)
+	})
 	path, handler := productv1connect.NewProductServiceHandler(svc, opts...)
+	return path, handler, nil
+}
+
+// mountSearch builds this process's search index in a fresh folder and
+// fills it from the catalog change topic; searches answer once it has
+// caught up.
+func mountSearch(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (string, http.Handler, error) {
+	dir, err := os.MkdirTemp(deps.Config.SearchIndexDir, "mall-search-")
+	if err != nil {
+		return "", nil, fmt.Errorf("search index folder: %w", err)
+	}
+	engine, err := search.NewBleveEngine(filepath.Join(dir, "index"))
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
+	deps.OnClose(func() {
+		if err := engine.Close(); err != nil {
+			deps.Logger.Warn("closing the search index failed", "err", err)
+		}
+		_ = os.RemoveAll(dir)
+	})
+	indexer := search.NewIndexer(engine, deps.Logger)
+	searchOpts := search.DefaultOptions()
+	searchOpts.KeyPrefix = deps.Config.CachePrefix
+	if searchOpts.Clients, err = clientaddr.New(deps.Config.TrustedProxies); err != nil {
+		return "", nil, err
+	}
+	svc := search.NewService(indexer, deps.Valkey, deps.Logger, searchOpts)
+	deps.Background(func(ctx context.Context) error {
+		client, err := deps.Kafka.NewClient(search.IndexerConsumerOptions()...)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		return indexer.Run(ctx, client)
+	})
+	deps.Background(svc.Run)
+	path, handler := searchv1connect.NewSearchServiceHandler(svc, opts...)
 	return path, handler, nil
 }
 

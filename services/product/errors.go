@@ -27,6 +27,8 @@ const (
 	ReasonCategoryCycle       = "CATEGORY_CYCLE"
 	ReasonStockOutOfRange     = "STOCK_OUT_OF_RANGE"
 	ReasonAdjustmentConflict  = "STOCK_ADJUSTMENT_CONFLICT"
+	// The search service, which answers SearchProducts, did not.
+	ReasonSearchUnavailable = "SEARCH_UNAVAILABLE"
 	// An uploaded picture that is no JPEG, PNG or WebP by its content.
 	ReasonProductImageType = "PRODUCT_IMAGE_TYPE"
 	// Damaged, cut short, something appended, or not decoding.
@@ -79,4 +81,13 @@ func errImageDimensions(width, height int) error {
 	return rpcerr.NewWithMetadata(connect.CodeInvalidArgument, ReasonProductImageDimensions,
 		"a product picture may be at most "+strconv.Itoa(picture.MaxSide)+" x "+strconv.Itoa(picture.MaxSide)+" pixels",
 		map[string]string{"limit": strconv.Itoa(picture.MaxSide), "width": strconv.Itoa(width), "height": strconv.Itoa(height)})
+}
+
+func errSearchUnavailableReason() (reason, message string) {
+	return ReasonSearchUnavailable, "search is unavailable, try again"
+}
+
+func errSearchUnavailable() error {
+	reason, message := errSearchUnavailableReason()
+	return rpcerr.New(connect.CodeUnavailable, reason, message)
 }

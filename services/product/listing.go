@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/valkey-io/valkey-go"
 
 	productv1 "mall/gen/mall/product/v1"
+	searchv1 "mall/gen/mall/search/v1"
+	"mall/services/platform/rpcerr"
 )
 
 const defaultPageSize = 20
@@ -266,85 +267,28 @@ func (s *Service) bumpListings(ctx context.Context) {
 	}
 }
 
-// SearchProducts pages through the on-sale products matching the keyword,
-// most relevant first or in the requested order, with their count.
+// SearchProducts answers the deprecated catalog search from the search
+// service (which it predates): the same products, found the same way, with
+// their descriptions left out; the search service's page token.
 func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[productv1.SearchProductsRequest]) (*connect.Response[productv1.SearchProductsResponse], error) {
+	if s.searcher == nil {
+		return nil, errSearchUnavailable()
+	}
 	req := request.Msg
-	terms := strings.Fields(req.GetKeyword())
-	var categories []string
-	var err error
-	if req.GetCategoryId() != "" {
-		if categories, err = s.categoryWithDescendants(ctx, req.GetCategoryId()); err != nil {
-			return nil, err
+	res, err := s.searcher.SearchProducts(ctx, connect.NewRequest(&searchv1.SearchProductsRequest{
+		Query: req.GetKeyword(), CategoryId: req.GetCategoryId(), PageSize: req.GetPageSize(), PageToken: req.GetPageToken(),
+		Sort: searchv1.SearchSort(req.GetSort()), // the same numbers
+	}))
+	if err != nil {
+		if connect.CodeOf(err) == connect.CodeInvalidArgument { // the caller's query or token
+			return nil, rpcerr.New(connect.CodeInvalidArgument, rpcerr.Reason(err), "the keyword or page token cannot be searched")
 		}
+		reason, message := errSearchUnavailableReason()
+		return nil, rpcerr.Upstream(ctx, s.logger, "SearchService.SearchProducts", err, reason, message)
 	}
-	sort := req.GetSort()
-	if sort == productv1.SearchSort_SEARCH_SORT_UNSPECIFIED {
-		sort = productv1.SearchSort_SEARCH_SORT_RELEVANCE
+	out := &productv1.SearchProductsResponse{Total: res.Msg.GetTotal(), NextPageToken: res.Msg.GetNextPageToken()}
+	for _, h := range res.Msg.GetHits() {
+		out.Products = append(out.Products, h.GetProduct())
 	}
-	query := searchQuery{Keyword: req.GetKeyword(), Category: req.GetCategoryId(), Sort: sort}
-	offset, err := decodeSearchToken(req.GetPageToken(), query)
-	if err != nil {
-		return nil, err
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPageSize
-	}
-	rows, err := selectSearch(ctx, s.db, terms, categories, sort, offset, size+1)
-	if err != nil {
-		return nil, err
-	}
-	total, err := countSearch(ctx, s.db, terms, categories)
-	if err != nil {
-		return nil, err
-	}
-	res := &productv1.SearchProductsResponse{Total: int64(total)}
-	for i := range rows {
-		if i == size {
-			res.NextPageToken = encodeSearchToken(offset+size, query)
-			break
-		}
-		res.Products = append(res.Products, rows[i].proto())
-	}
-	return connect.NewResponse(res), nil
-}
-
-// searchQuery is what a search page token is bound to: a token of another
-// keyword, category or order names a position in another list.
-type searchQuery struct {
-	Keyword  string
-	Category string
-	Sort     productv1.SearchSort
-}
-
-func (q searchQuery) String() string {
-	return strconv.Itoa(int(q.Sort)) + "|" + q.Keyword + "|" + q.Category
-}
-
-// maxSearchOffset bounds how deep a search may page.
-const maxSearchOffset = 10000
-
-// Search results are ranked, not keyed: the search page token is an offset
-// bound to the query (keyword, category and order) it came from.
-func encodeSearchToken(offset int, query searchQuery) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "\x00" + query.String()))
-}
-
-// decodeSearchToken is the offset a search page token names for this
-// query (0 for none).
-func decodeSearchToken(raw string, query searchQuery) (int, error) {
-	if raw == "" {
-		return 0, nil
-	}
-	data, err := base64.RawURLEncoding.DecodeString(raw)
-	parts := strings.SplitN(string(data), "\x00", 2)
-	if err != nil || len(parts) != 2 || parts[1] != query.String() {
-		return 0, errBadPageToken()
-	}
-	offset, err := strconv.Atoi(parts[0])
-	if err != nil || offset < 0 || offset > maxSearchOffset {
-		return 0, errBadPageToken()
-	}
-	return offset, nil
+	return connect.NewResponse(out), nil
 }

@@ -49,6 +49,18 @@ type productRow struct {
 	Status      int32     `bun:"status"`
 	CreatedAt   time.Time `bun:"created_at"`
 	UpdatedAt   time.Time `bun:"updated_at"`
+	// Revision is kept by the database's triggers (every insert and
+	// update); the code only reads it.
+	Revision int64 `bun:"revision,scanonly"`
+}
+
+// catalogChangeRow is a product whose change is not yet relayed to the
+// catalog change topic (queued by the products table's triggers).
+type catalogChangeRow struct {
+	bun.BaseModel `bun:"table:catalog_changes"`
+
+	ProductID string `bun:"product_id,pk"`
+	Revision  int64  `bun:"revision"`
 }
 
 type bannerRow struct {

@@ -50,7 +50,6 @@ func TestListingPageTokens(t *testing.T) {
 		"not JSON":                 {base64.RawURLEncoding.EncodeToString([]byte("12900:42")), "c01", priceAsc},
 		"null":                     {base64.RawURLEncoding.EncodeToString([]byte("null")), "", newest},
 		"an order listing's token": {"12", "", newest},
-		"a search token":           {encodeSearchToken(20, searchQuery{Keyword: "tea", Category: "c01"}), "c01", priceAsc},
 		"a review listing's token": {base64.RawURLEncoding.EncodeToString([]byte(`{"p":"p1","f":1,"t":1764316800000000,"i":"r-1"}`)), "c01", priceAsc},
 		"category of another type": {base64.RawURLEncoding.EncodeToString([]byte(`{"c":1,"s":2,"a":{"v":1,"q":1}}`)), "c01", priceAsc},
 		"key that is not a number": {base64.RawURLEncoding.EncodeToString([]byte(`{"c":"c01","s":2,"a":{"v":"x","q":1}}`)), "c01", priceAsc},
@@ -92,53 +91,5 @@ func TestListingKeysAndScores(t *testing.T) {
 		if a >= b {
 			t.Errorf("%+v scores %v, not below %+v's %v", ordered[i-1], a, ordered[i], b)
 		}
-	}
-}
-
-// A search page token is an offset bound to its keyword, category and
-// order; any other query's token, a cut one, or an offset below zero or
-// past the deepest page is refused with invalid_argument BAD_PAGE_TOKEN.
-func TestSearchPageTokens(t *testing.T) {
-	query := searchQuery{Keyword: "龙井 tea", Category: "c01", Sort: productv1.SearchSort_SEARCH_SORT_PRICE_ASC}
-	tea := searchQuery{Keyword: "tea", Sort: productv1.SearchSort_SEARCH_SORT_RELEVANCE}
-	token := encodeSearchToken(40, query)
-	if offset, err := decodeSearchToken(token, query); err != nil || offset != 40 {
-		t.Fatalf("the token reads back as %d, %v", offset, err)
-	}
-	if offset, err := decodeSearchToken("", tea); err != nil || offset != 0 {
-		t.Fatalf("no token: %d, %v", offset, err)
-	}
-	if offset, err := decodeSearchToken(encodeSearchToken(maxSearchOffset, tea), tea); err != nil || offset != maxSearchOffset {
-		t.Fatalf("the deepest page: %d, %v", offset, err)
-	}
-	with := func(edit func(*searchQuery)) searchQuery {
-		q := query
-		edit(&q)
-		return q
-	}
-	for what, bad := range map[string]struct {
-		token string
-		query searchQuery
-	}{
-		"another keyword":         {token, with(func(q *searchQuery) { q.Keyword = "龙井" })},
-		"another category":        {token, with(func(q *searchQuery) { q.Category = "c02" })},
-		"no category":             {token, with(func(q *searchQuery) { q.Category = "" })},
-		"another order":           {token, with(func(q *searchQuery) { q.Sort = productv1.SearchSort_SEARCH_SORT_PRICE_DESC })},
-		"relevance":               {token, with(func(q *searchQuery) { q.Sort = productv1.SearchSort_SEARCH_SORT_RELEVANCE })},
-		"past the deepest page":   {encodeSearchToken(maxSearchOffset+1, tea), tea},
-		"a negative offset":       {encodeSearchToken(-20, tea), tea},
-		"garbage":                 {"%%%", tea},
-		"no offset":               {base64.RawURLEncoding.EncodeToString([]byte("1|tea|")), tea},
-		"an offset not a number":  {base64.RawURLEncoding.EncodeToString([]byte("x\x001|tea|")), tea},
-		"a token of before sorts": {base64.RawURLEncoding.EncodeToString([]byte("20\x00tea|")), tea},
-		"a listing token":         {encodeToken(pageToken{Sort: 1}), tea},
-		"an order listing token":  {"12", tea},
-	} {
-		_, err := decodeSearchToken(bad.token, bad.query)
-		wantBadPageToken(t, what, err)
-	}
-	for n := 1; n < len(token); n++ {
-		_, err := decodeSearchToken(token[:n], query)
-		wantBadPageToken(t, "cut to "+token[:n], err)
 	}
 }

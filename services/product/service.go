@@ -12,11 +12,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
 	"github.com/valkey-io/valkey-go"
 	"golang.org/x/sync/singleflight"
 
 	"mall/gen/mall/product/v1/productv1connect"
+	searchv1 "mall/gen/mall/search/v1"
 	"mall/services/platform/cache"
 	"mall/services/platform/picture"
 )
@@ -56,7 +58,17 @@ type Service struct {
 	builds       singleflight.Group // listing sorted-set builds
 	banners      *bannerCache
 	pictures     *picture.Inspector // uploaded pictures (uploads.go)
+	searcher     Searcher           // answers the deprecated SearchProducts
 }
+
+// Searcher is the search service, as the deprecated SearchProducts asks it.
+type Searcher interface {
+	SearchProducts(context.Context, *connect.Request[searchv1.SearchProductsRequest]) (*connect.Response[searchv1.SearchProductsResponse], error)
+}
+
+// SetSearcher names the search service SearchProducts forwards to (until
+// then it answers unavailable).
+func (s *Service) SetSearcher(searcher Searcher) { s.searcher = searcher }
 
 var _ productv1connect.ProductServiceHandler = (*Service)(nil)
 

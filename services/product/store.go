@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-
-	productv1 "mall/gen/mall/product/v1"
 )
 
 // This file and store_stock.go hold the product database's statements; the
@@ -115,59 +113,6 @@ func selectListingMembers(ctx context.Context, db bun.IDB, categories []string) 
 		q = q.Where("category_id IN (?)", bun.List(categories))
 	}
 	return members, q.Scan(ctx, &members)
-}
-
-// selectSearch reads a page of the on-sale products whose text matches any
-// of the terms, in sort's order. Relevance ranks by how well the text
-// matches: a title hit weighs most, then subtitle, then description. LIKE
-// matching works the same for Chinese and Latin text on MySQL 8 and MariaDB
-// (full-text parsers differ between them and neither tokenizes Chinese by
-// default). Every order ends with seq, which is unique, so it is total and
-// an offset names the same position on every call while the catalog stays.
-func selectSearch(ctx context.Context, db bun.IDB, terms []string, categories []string, sort productv1.SearchSort, offset, limit int) ([]productRow, error) {
-	var rows []productRow
-	q := searchMatches(db.NewSelect().Model(&rows), terms, categories)
-	switch sort {
-	case productv1.SearchSort_SEARCH_SORT_SALES:
-		q = q.OrderExpr("sales_count DESC")
-	case productv1.SearchSort_SEARCH_SORT_PRICE_ASC:
-		q = q.OrderExpr("price_cents ASC")
-	case productv1.SearchSort_SEARCH_SORT_PRICE_DESC:
-		q = q.OrderExpr("price_cents DESC")
-	case productv1.SearchSort_SEARCH_SORT_NEWEST:
-	default: // relevance
-		var score []string
-		var args []any
-		for _, term := range terms {
-			pattern := likePattern(term)
-			score = append(score, "(title LIKE ?) * 10 + (subtitle LIKE ?) * 3 + (description LIKE ?)")
-			args = append(args, pattern, pattern, pattern)
-		}
-		q = q.OrderExpr("("+strings.Join(score, " + ")+") DESC", args...).OrderExpr("sales_count DESC")
-	}
-	return rows, q.OrderExpr("seq DESC").Offset(offset).Limit(limit).Scan(ctx)
-}
-
-// countSearch counts the products selectSearch pages through.
-func countSearch(ctx context.Context, db bun.IDB, terms []string, categories []string) (int, error) {
-	return searchMatches(db.NewSelect().Model((*productRow)(nil)), terms, categories).Count(ctx)
-}
-
-// searchMatches filters q to the on-sale products (of categories, when
-// given) whose title, subtitle or description contains any of the terms.
-func searchMatches(q *bun.SelectQuery, terms []string, categories []string) *bun.SelectQuery {
-	var anyMatch []string
-	var matchArgs []any
-	for _, term := range terms {
-		pattern := likePattern(term)
-		anyMatch = append(anyMatch, "title LIKE ? OR subtitle LIKE ? OR description LIKE ?")
-		matchArgs = append(matchArgs, pattern, pattern, pattern)
-	}
-	q = q.Where("status = ?", statusOnSale).Where("("+strings.Join(anyMatch, " OR ")+")", matchArgs...)
-	if len(categories) > 0 {
-		q = q.Where("category_id IN (?)", bun.List(categories))
-	}
-	return q
 }
 
 func likePattern(term string) string { return "%" + escapeLike(term) + "%" }
@@ -350,4 +295,32 @@ func insertProductIgnore(ctx context.Context, db bun.IDB, row *productRow) error
 func insertBannersIgnore(ctx context.Context, db bun.IDB, rows []bannerRow) error {
 	_, err := db.NewInsert().Model(&rows).Ignore().Exec(ctx)
 	return err
+}
+
+// lockCatalogChanges takes up to limit queued catalog changes that no other
+// relay holds.
+func lockCatalogChanges(ctx context.Context, tx bun.Tx, limit int) ([]catalogChangeRow, error) {
+	var rows []catalogChangeRow
+	err := tx.NewSelect().Model(&rows).Limit(limit).For("UPDATE SKIP LOCKED").Scan(ctx)
+	return rows, err
+}
+
+// deleteCatalogChanges unqueues the relayed changes; a change queued again
+// meanwhile (a higher revision) stays queued.
+func deleteCatalogChanges(ctx context.Context, db bun.IDB, relayed []catalogChangeRow) error {
+	if len(relayed) == 0 {
+		return nil
+	}
+	_, err := db.NewDelete().Model((*catalogChangeRow)(nil)).WhereGroup(" AND ", func(q *bun.DeleteQuery) *bun.DeleteQuery {
+		for _, r := range relayed {
+			q = q.WhereOr("(product_id = ? AND revision <= ?)", r.ProductID, r.Revision)
+		}
+		return q
+	}).Exec(ctx)
+	return err
+}
+
+// countCatalogChanges is how many changes wait for the relay.
+func countCatalogChanges(ctx context.Context, db bun.IDB) (int, error) {
+	return db.NewSelect().Model((*catalogChangeRow)(nil)).Count(ctx)
 }

@@ -15,6 +15,7 @@ import (
 	_ "mall/gen/mall/pay/v1"
 	_ "mall/gen/mall/product/v1"
 	_ "mall/gen/mall/review/v1"
+	_ "mall/gen/mall/search/v1"
 	_ "mall/gen/mall/seckill/v1"
 	_ "mall/gen/mall/storefront/v1"
 	_ "mall/gen/mall/user/v1"
@@ -68,6 +69,9 @@ var publicProcedures = []string{
 	"/mall.product.v1.ProductService/SearchProducts",
 	"/mall.review.v1.ReviewService/GetReviewSummary",
 	"/mall.review.v1.ReviewService/ListReviews",
+	"/mall.search.v1.SearchService/GetHotSearches",
+	"/mall.search.v1.SearchService/SearchProducts",
+	"/mall.search.v1.SearchService/SuggestSearches",
 	"/mall.seckill.v1.SeckillService/GetEvent",
 	"/mall.seckill.v1.SeckillService/ListEvents",
 	"/mall.storefront.v1.StorefrontService/GetHome",

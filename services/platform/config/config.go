@@ -65,6 +65,11 @@ type Config struct {
 	RedisAddr   string
 	CachePrefix string // prefix of every Valkey key, so deployments (and tests) can share a server
 
+	// SearchIndexDir is where a serving process builds its search index
+	// (in a fresh folder it removes on exit); empty: the system's
+	// temporary folder.
+	SearchIndexDir string
+
 	KafkaBrokers []string // empty: an embedded kfake broker
 	KafkaPort    int      // port of the embedded broker when it is the process's own
 
@@ -138,6 +143,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
 	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")
 	fs.StringVar(&c.CachePrefix, "cache-prefix", "mall:", "prefix of every Valkey key this deployment writes")
+	fs.StringVar(&c.SearchIndexDir, "search-index-dir", "", "folder in which a serving process builds its search index, rebuilt from the catalog change topic at every start (empty: the system's temporary folder)")
 	fs.StringSliceVar(&c.KafkaBrokers, "kafka-brokers", nil, "Kafka seed brokers; empty starts an embedded broker")
 	fs.IntVar(&c.KafkaPort, "kafka-port", 0, "port of the embedded Kafka broker (0: any free port)")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port")

@@ -1,0 +1,197 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valkey-io/valkey-go"
+)
+
+// Hot searches are counted in Valkey, per week: each first search of a
+// query by a shopper (user, else address) in the week adds 2^(days since
+// the week began) to the query's score, so a search counts half as much a
+// day later (forward decay: old scores never need rewriting), and last
+// week's scores weigh 2^-7 of this week's. A query is shown only once
+// minSearchers different shoppers searched it and it found products; a
+// shopper repeating a query, or paging, counts once.
+const (
+	minSearchers   = 3
+	hotCandidates  = 50          // read from Valkey, for suggestions too
+	hotMaxRunes    = 30          // longer queries are not hot-search material
+	hotFlushEvery  = time.Second // counts are sent in batches
+	hotPendingMax  = 10_000      // searches waiting to be counted; beyond, dropped
+	hotWeek        = 7 * 24 * time.Hour
+	hotKeyLifetime = 15 * 24 * time.Hour
+)
+
+// countSearch adds one shopper's search of a query once per week. KEYS: the
+// shopper-and-query marker, the week's score set, the week's searcher
+// count set (one hash slot: a cluster keeps them together). ARGV: weight,
+// query, marker lifetime and set lifetime in seconds.
+var countSearch = valkey.NewLuaScript(`
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZINCRBY', KEYS[3], 1, ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return 1`)
+
+type hotSearches struct {
+	valkey valkey.Client
+	prefix string
+	logger *slog.Logger
+	now    func() time.Time
+	reuse  time.Duration // how long a list read is reused
+
+	mu       sync.Mutex
+	pending  map[[2]string]struct{} // {query, searcher}
+	cached   []string
+	cachedAt time.Time
+}
+
+func newHotSearches(client valkey.Client, prefix string, reuse time.Duration, logger *slog.Logger) *hotSearches {
+	return &hotSearches{valkey: client, prefix: prefix, reuse: reuse, logger: logger, now: time.Now, pending: map[[2]string]struct{}{}}
+}
+
+// record notes a search to count with the next batch.
+func (h *hotSearches) record(query, searcher string) {
+	if utf8.RuneCountInString(query) > hotMaxRunes {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.pending) < hotPendingMax {
+		h.pending[[2]string{query, searcher}] = struct{}{}
+	}
+}
+
+func (h *hotSearches) run(ctx context.Context) error {
+	ticker := time.NewTicker(hotFlushEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			h.flush(context.WithoutCancel(ctx))
+			return nil
+		case <-ticker.C:
+			h.flush(ctx)
+		}
+	}
+}
+
+// flush counts the pending searches.
+func (h *hotSearches) flush(ctx context.Context) {
+	h.mu.Lock()
+	pending := h.pending
+	h.pending = make(map[[2]string]struct{}, len(pending))
+	h.mu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	week, weight := h.week(h.now())
+	scores, searchers := h.weekKeys(week)
+	markerTTL := strconv.Itoa(int(hotWeek.Seconds()) + 3600)
+	setTTL := strconv.Itoa(int(hotKeyLifetime.Seconds()))
+	execs := make([]valkey.LuaExec, 0, len(pending))
+	for p := range pending {
+		sum := sha256.Sum256([]byte(p[0] + "\x00" + p[1]))
+		marker := h.prefix + "{hot:" + week + "}:seen:" + hex.EncodeToString(sum[:12])
+		execs = append(execs, valkey.LuaExec{
+			Keys: []string{marker, scores, searchers},
+			Args: []string{strconv.FormatFloat(weight, 'f', -1, 64), p[0], markerTTL, setTTL},
+		})
+	}
+	for _, r := range countSearch.ExecMulti(ctx, h.valkey, execs...) {
+		if err := r.Error(); err != nil {
+			h.logger.Warn("hot search count failed", "err", err)
+			return
+		}
+	}
+}
+
+// week names the week t is in and the weight of a search at t.
+func (h *hotSearches) week(t time.Time) (string, float64) {
+	start := t.Unix() / int64(hotWeek.Seconds())
+	days := float64(t.Unix()-start*int64(hotWeek.Seconds())) / (24 * 3600)
+	return strconv.FormatInt(start, 10), math.Exp2(days)
+}
+
+func (h *hotSearches) weekKeys(week string) (scores, searchers string) {
+	return h.prefix + "{hot:" + week + "}:score", h.prefix + "{hot:" + week + "}:searchers"
+}
+
+// top is the hot searches, most searched first (a list read is reused
+// for h.reuse).
+func (h *hotSearches) top(ctx context.Context) ([]string, error) {
+	h.mu.Lock()
+	if h.cached != nil && h.now().Sub(h.cachedAt) < h.reuse {
+		defer h.mu.Unlock()
+		return h.cached, nil
+	}
+	h.mu.Unlock()
+	now := h.now()
+	week, _ := h.week(now)
+	lastWeek, _ := h.week(now.Add(-hotWeek))
+	scores := map[string]float64{}
+	searchers := map[string]float64{}
+	for i, w := range []string{week, lastWeek} {
+		scale := math.Exp2(-7 * float64(i))
+		scoreKey, searchersKey := h.weekKeys(w)
+		if err := h.readWeek(ctx, scoreKey, searchersKey, scale, scores, searchers); err != nil {
+			return nil, err
+		}
+	}
+	var queries []string
+	for q, n := range searchers {
+		if n >= minSearchers {
+			queries = append(queries, q)
+		}
+	}
+	slices.SortFunc(queries, func(a, b string) int {
+		if scores[a] != scores[b] {
+			if scores[a] > scores[b] {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a, b)
+	})
+	queries = queries[:min(len(queries), hotCandidates)]
+	h.mu.Lock()
+	h.cached, h.cachedAt = queries, now
+	h.mu.Unlock()
+	return queries, nil
+}
+
+// readWeek adds one week's top queries and their searcher counts.
+func (h *hotSearches) readWeek(ctx context.Context, scoreKey, searchersKey string, scale float64, scores, searchers map[string]float64) error {
+	top, err := h.valkey.Do(ctx, h.valkey.B().Zrange().Key(scoreKey).Min("+inf").Max("-inf").Byscore().Rev().
+		Limit(0, hotCandidates*4).Withscores().Build()).AsZScores()
+	if err != nil || len(top) == 0 {
+		return err
+	}
+	members := make([]string, len(top))
+	for i, z := range top {
+		members[i] = z.Member
+		scores[z.Member] += z.Score * scale
+	}
+	counts, err := h.valkey.Do(ctx, h.valkey.B().Zmscore().Key(searchersKey).Member(members...).Build()).ToArray()
+	if err != nil {
+		return err
+	}
+	for i, c := range counts {
+		if n, err := c.AsFloat64(); err == nil {
+			searchers[members[i]] += n
+		}
+	}
+	return nil
+}

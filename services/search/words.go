@@ -1,0 +1,73 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/width"
+)
+
+// minWordRunes is the shortest word the index can use: Chinese is indexed
+// by pairs of characters, and a single letter matches nearly everything.
+const minWordRunes = 2
+
+// normalize folds full-width forms to half-width, lower-cases and collapses
+// spaces, so "ＧＲＥＥＮ　Tea" and "green tea" are the same query.
+func normalize(text string) string {
+	return strings.Join(strings.Fields(strings.ToLower(width.Fold.String(text))), " ")
+}
+
+// usableWords are the normalized words of a query long enough to search
+// by; shorter ones are left out, and a query of only those has none.
+func usableWords(query string) []string {
+	var words []string
+	for _, w := range strings.Fields(normalize(query)) {
+		if searchableRunes(w) >= minWordRunes {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// searchableRunes counts the letters and digits of a word.
+func searchableRunes(word string) int {
+	n := 0
+	for _, r := range word {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// isCJK reports whether r is written without spaces between words
+// (Chinese, Japanese kana, Korean).
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// phraseText joins words as they would stand in a title: Chinese words
+// side by side without a space ("西湖 龙井" is the title's "西湖龙井"),
+// others with one.
+func phraseText(words []string) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			prev, _ := lastRune(words[i-1])
+			first := []rune(w)[0]
+			if !isCJK(prev) || !isCJK(first) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+func lastRune(s string) (rune, bool) {
+	runes := []rune(s)
+	if len(runes) == 0 {
+		return 0, false
+	}
+	return runes[len(runes)-1], true
+}
