@@ -410,6 +410,7 @@ const en = {
       REVIEW_IMAGE_DIMENSIONS: "A picture may be at most {{limit}} pixels wide and high (this one is {{width}}×{{height}}).",
       STOCK_OUT_OF_RANGE: "Available stock must stay between 0 and {{limit}} (available now: {{available}}).",
       PRODUCT_IMAGE_DIMENSIONS: "A picture may be at most {{limit}} pixels wide and high (this one is {{width}}×{{height}}).",
+      QUERY_TOO_SHORT: "A search word needs at least {{min_characters}} characters. Please type a bit more.",
     },
     reason: {
       INTERNAL: "Something went wrong on our side. Please try again.",
@@ -435,6 +436,8 @@ const en = {
       OUT_OF_STOCK: "Not enough in stock.",
       CATEGORY_NOT_FOUND: "This category does not exist.",
       BAD_PAGE_TOKEN: "The list has changed. Please reload the page.",
+      QUERY_TOO_SHORT: "The search is too short. Please type a bit more.",
+      SEARCH_INDEX_WARMING: "Search is starting. Please try again in a moment.",
       BAD_TIME_RANGE: "The time range is not valid: the end must come after the start.",
       CATALOG_UNAVAILABLE: "Product details are unavailable right now. Please try again.",
       PRODUCT_SERVICE_UNAVAILABLE: "Product details are unavailable right now. Please try again.",

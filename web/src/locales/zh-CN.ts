@@ -416,6 +416,7 @@ const zhCN = {
       REVIEW_IMAGE_DIMENSIONS: "图片的长和宽都不能超过 {{limit}} 像素（这张是 {{width}}×{{height}}）。",
       STOCK_OUT_OF_RANGE: "调整后的可用库存须在 0 到 {{limit}} 之间（当前可用 {{available}}）。",
       PRODUCT_IMAGE_DIMENSIONS: "图片的长和宽都不能超过 {{limit}} 像素（这张是 {{width}}×{{height}}）。",
+      QUERY_TOO_SHORT: "搜索词至少要 {{min_characters}} 个字，请再多输入一些。",
     },
     // By the reason (google.rpc.ErrorInfo) of a service's refusal.
     reason: {
@@ -441,6 +442,8 @@ const zhCN = {
       OUT_OF_STOCK: "商品库存不足。",
       CATEGORY_NOT_FOUND: "该分类不存在。",
       BAD_PAGE_TOKEN: "列表已更新，请刷新页面。",
+      QUERY_TOO_SHORT: "搜索词太短了，请再多输入一些。",
+      SEARCH_INDEX_WARMING: "搜索正在启动，请稍后再试。",
       BAD_TIME_RANGE: "时间范围无效：结束时间须晚于开始时间。",
       CATALOG_UNAVAILABLE: "商品信息暂时无法获取，请稍后重试。",
       PRODUCT_SERVICE_UNAVAILABLE: "商品信息暂时无法获取，请稍后重试。",
