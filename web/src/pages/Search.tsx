@@ -90,6 +90,8 @@ function Results({ state, show }: { state: SearchState; show: (next: SearchState
       </QueryView>
     );
   }
+  // Nothing to order or narrow: what is offered instead stands alone.
+  if (total === 0n && !filtered) return body;
   return (
     <>
       <SortTabs
