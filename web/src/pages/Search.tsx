@@ -68,7 +68,7 @@ function Results({ state, show }: { state: SearchState; show: (next: SearchState
   const first = q.data?.pages[0];
   const total = first?.total;
   const reason = reasonOf(q.error ?? q.failureReason);
-  const filtered = state.categoryId !== "" || state.min !== undefined || state.max !== undefined || state.inStock;
+  const filtered = activeFilters(state) > 0;
   // Not a failure: the shopper has not typed enough yet.
   if (reason === "QUERY_TOO_SHORT" && q.isError) return <p className="empty search-hint">{t("search.tooShort")}</p>;
   let body;
