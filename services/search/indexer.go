@@ -8,12 +8,30 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
 	productv1 "mall/gen/mall/product/v1"
+	"mall/services/platform/kafka"
 	"mall/services/product"
+)
+
+// IndexerGroup names the indexers in the consumer lag metric (they read
+// without a consumer group: every index reads every partition).
+const IndexerGroup = "search-index"
+
+var (
+	indexedProducts = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "mall_search_index_products",
+		Help: "On-sale products in this process's search index.",
+	})
+	indexReady = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "mall_search_index_ready",
+		Help: "1 once this process's search index has caught up with the catalog change topic (searches answer), else 0.",
+	})
 )
 
 // Indexer keeps an Engine and the found products' cards current from the
@@ -25,6 +43,7 @@ type Indexer struct {
 
 	mu       sync.RWMutex
 	products map[string]*indexedProduct
+	onSale   int // products with a card
 
 	generation atomic.Uint64 // bumped by every applied batch
 	applied    atomic.Int64  // records applied since start
@@ -86,11 +105,13 @@ func IndexerConsumerOptions() []kgo.Opt {
 	}
 }
 
-// Run applies the topic's records until ctx ends.
+// Run applies the topic's records until ctx ends. An index that cannot
+// take a batch ends Run with the error (the process exits, and its
+// replacement rebuilds from the topic).
 func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
-	ends, err := endOffsets(ctx, client)
+	ends, err := ix.waitForEndOffsets(ctx, client)
 	if err != nil {
-		return err
+		return nil // ctx ended
 	}
 	positions := map[int32]int64{}
 	ix.markReadyIfCaughtUp(ends, positions)
@@ -99,6 +120,7 @@ func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		kafka.ObserveLag(IndexerGroup, fetches)
 		fetches.EachError(func(topic string, partition int32, err error) {
 			ix.logger.Warn("catalog change fetch failed", "topic", topic, "partition", partition, "err", err)
 		})
@@ -116,6 +138,23 @@ func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
 			return err
 		}
 		ix.markReadyIfCaughtUp(ends, positions)
+	}
+}
+
+// waitForEndOffsets asks Kafka where the topic ends until it answers: the
+// process serves everything else meanwhile, and searches wait.
+func (ix *Indexer) waitForEndOffsets(ctx context.Context, client *kgo.Client) (map[int32]int64, error) {
+	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+		ends, err := endOffsets(ctx, client)
+		if err == nil {
+			return ends, nil
+		}
+		ix.logger.Warn("catalog change topic unreachable; search waits", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 
@@ -147,7 +186,10 @@ func (ix *Indexer) markReadyIfCaughtUp(ends, positions map[int32]int64) {
 			return
 		}
 	}
-	ix.readyOnce.Do(func() { close(ix.ready) })
+	ix.readyOnce.Do(func() {
+		close(ix.ready)
+		indexReady.Set(1)
+	})
 }
 
 // Apply takes in changes: a newer revision replaces what the index holds,
@@ -185,6 +227,7 @@ func (ix *Indexer) Apply(changes []*productv1.CatalogChange) error {
 		return err
 	}
 	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	for id, c := range newest {
 		held := &indexedProduct{revision: c.GetRevision()}
 		if c.GetProduct().GetStatus() == productv1.ProductStatus_PRODUCT_STATUS_ON_SALE {
@@ -192,9 +235,15 @@ func (ix *Indexer) Apply(changes []*productv1.CatalogChange) error {
 			card.Description = ""
 			held.card = card
 		}
+		if prior, ok := ix.products[id]; ok && prior.card != nil {
+			ix.onSale--
+		}
+		if held.card != nil {
+			ix.onSale++
+		}
 		ix.products[id] = held
 	}
-	ix.mu.Unlock()
+	indexedProducts.Set(float64(ix.onSale))
 	ix.applied.Add(int64(len(changes)))
 	ix.generation.Add(1)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,7 +30,8 @@ type Options struct {
 	// Clients tells a shopper's address from the connection and trusted
 	// proxies' headers (hot searches count each shopper once).
 	Clients clientaddr.Resolver
-	// CachedResults bounds the answers kept in memory.
+	// CachedResults bounds the answers kept in memory (a page of 50 hits
+	// is about 30 KB).
 	CachedResults int
 	// HotListFor is how long the hot searches read from Valkey are reused.
 	HotListFor time.Duration
@@ -37,7 +39,7 @@ type Options struct {
 
 // DefaultOptions are the production settings.
 func DefaultOptions() Options {
-	return Options{KeyPrefix: "mall:", CachedResults: 20_000, HotListFor: 10 * time.Second}
+	return Options{KeyPrefix: "mall:", CachedResults: 2_000, HotListFor: 10 * time.Second}
 }
 
 // Service answers SearchService from an Indexer.
@@ -91,7 +93,9 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[s
 		s.cache.put(key, generation, res)
 	}
 	if req.GetPageToken() == "" && res.GetTotal() > 0 {
-		s.hot.record(normalize(req.GetQuery()), s.searcher(ctx, request))
+		// The words searched by, not what was typed: a word too short to
+		// search by would let anything ride along into the hot list.
+		s.hot.record(strings.Join(q.Words, " "), s.searcher(ctx, request))
 	}
 	return connect.NewResponse(res), nil
 }

@@ -39,7 +39,8 @@ func (s *Service) SuggestSearches(ctx context.Context, request *connect.Request[
 			res.Suggestions = append(res.Suggestions, &searchv1.Suggestion{Text: q, Spans: spans(q, occurrences(q, typed)), Hot: true})
 		}
 	}
-	if searchableRunes(typed) == 0 {
+	words = completable(words)
+	if len(words) == 0 {
 		return connect.NewResponse(res), nil
 	}
 	found, err := s.indexer.engine.Find(Query{Words: words, TitlePrefix: true, Size: limit * 2})
@@ -59,6 +60,26 @@ func (s *Service) SuggestSearches(ctx context.Context, request *connect.Request[
 		res.Suggestions = append(res.Suggestions, &searchv1.Suggestion{Text: title, Spans: spans(title, h.TitleMatches)})
 	}
 	return connect.NewResponse(res), nil
+}
+
+// completable drops what cannot be completed cheaply: words with no letter
+// or digit, and a last word of one Latin letter (it would expand to every
+// indexed word starting with it; one Chinese character starts a few
+// hundred pairs at most).
+func completable(words []string) []string {
+	var out []string
+	for _, w := range words {
+		if searchableRunes(w) > 0 {
+			out = append(out, w)
+		}
+	}
+	if n := len(out); n > 0 {
+		last := []rune(out[n-1])
+		if len(last) < minWordRunes && !isCJK(last[0]) {
+			out = out[:n-1]
+		}
+	}
+	return out
 }
 
 // occurrences are the byte ranges of sub in text.
