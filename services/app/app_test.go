@@ -130,8 +130,8 @@ func TestServeAllListsEveryServiceByReflection(t *testing.T) {
 			t.Errorf("reflection does not list %s: %v", d.Service, names)
 		}
 	}
-	if len(app.Domains()) != 9 {
-		t.Fatalf("want nine domains, have %d", len(app.Domains()))
+	if len(app.Domains()) != 10 {
+		t.Fatalf("want ten domains, have %d", len(app.Domains()))
 	}
 
 	products := productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), url, connect.WithGRPC())

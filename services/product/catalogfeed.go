@@ -40,6 +40,9 @@ func (s *Service) RelayCatalogChanges(ctx context.Context, producer *kgo.Client)
 	if err := ensureCatalogTopic(ctx, producer); err != nil {
 		s.logger.Warn("catalog change topic not created; relying on automatic creation", "err", err)
 	}
+	if err := s.requeueIntoEmptyTopic(ctx, producer); err != nil {
+		s.logger.Warn("could not check the catalog change topic for a lost catalog", "err", err)
+	}
 	for {
 		n, err := s.relayCatalogChanges(ctx, producer)
 		if err != nil && ctx.Err() == nil {
@@ -142,6 +145,31 @@ func ensureCatalogTopic(ctx context.Context, client *kgo.Client) error {
 	}
 	if errors.Is(err, kerr.TopicAlreadyExists) {
 		return nil
+	}
+	return err
+}
+
+// requeueIntoEmptyTopic queues the whole catalog when the topic holds
+// nothing: a new Kafka cluster (or the embedded one of a development
+// process, which forgets on exit) would otherwise never see the products
+// that did not change since.
+func (s *Service) requeueIntoEmptyTopic(ctx context.Context, client *kgo.Client) error {
+	ends, err := kadm.NewClient(client).ListEndOffsets(ctx, CatalogChangesTopic)
+	if err != nil {
+		return err
+	}
+	empty := true
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil || o.Offset > 0 {
+			empty = false
+		}
+	})
+	if !empty {
+		return nil
+	}
+	queued, err := queueWholeCatalog(ctx, s.db)
+	if err == nil && queued > 0 {
+		s.logger.Info("catalog change topic was empty; queued the whole catalog", "products", queued)
 	}
 	return err
 }

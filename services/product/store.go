@@ -320,6 +320,12 @@ func deleteCatalogChanges(ctx context.Context, db bun.IDB, relayed []catalogChan
 	return err
 }
 
+// queueWholeCatalog queues every product for the relay.
+func queueWholeCatalog(ctx context.Context, db bun.IDB) (int64, error) {
+	return affected(db.NewRaw("INSERT INTO catalog_changes (product_id, revision) SELECT id, revision FROM products " +
+		"ON DUPLICATE KEY UPDATE revision = VALUES(revision)").Exec(ctx))
+}
+
 // countCatalogChanges is how many changes wait for the relay.
 func countCatalogChanges(ctx context.Context, db bun.IDB) (int, error) {
 	return db.NewSelect().Model((*catalogChangeRow)(nil)).Count(ctx)

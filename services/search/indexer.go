@@ -105,11 +105,13 @@ func IndexerConsumerOptions() []kgo.Opt {
 	}
 }
 
-// Run applies the topic's records until ctx ends.
+// Run applies the topic's records until ctx ends. An index that cannot
+// take a batch ends Run with the error (the process exits, and its
+// replacement rebuilds from the topic).
 func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
-	ends, err := endOffsets(ctx, client)
+	ends, err := ix.waitForEndOffsets(ctx, client)
 	if err != nil {
-		return err
+		return nil // ctx ended
 	}
 	positions := map[int32]int64{}
 	ix.markReadyIfCaughtUp(ends, positions)
@@ -136,6 +138,23 @@ func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
 			return err
 		}
 		ix.markReadyIfCaughtUp(ends, positions)
+	}
+}
+
+// waitForEndOffsets asks Kafka where the topic ends until it answers: the
+// process serves everything else meanwhile, and searches wait.
+func (ix *Indexer) waitForEndOffsets(ctx context.Context, client *kgo.Client) (map[int32]int64, error) {
+	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+		ends, err := endOffsets(ctx, client)
+		if err == nil {
+			return ends, nil
+		}
+		ix.logger.Warn("catalog change topic unreachable; search waits", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 

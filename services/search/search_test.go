@@ -13,6 +13,7 @@ import (
 	productv1 "mall/gen/mall/product/v1"
 	searchv1 "mall/gen/mall/search/v1"
 	"mall/services/platform/auth"
+	"mall/services/platform/kafka"
 	"mall/services/platform/testenv"
 )
 
@@ -261,5 +262,42 @@ func TestSuggestionsCompleteTheLastWord(t *testing.T) {
 	res, err := f.clients["grpc"].SuggestSearches(context.Background(), connect.NewRequest(&searchv1.SuggestSearchesRequest{Prefix: "·"}))
 	if err != nil || len(res.Msg.GetSuggestions()) != 0 {
 		t.Errorf("·: %v %v", res, err)
+	}
+}
+
+// TestANewKafkaClusterGetsTheWholeCatalog: the relay finds the topic empty
+// (a new cluster, or a development process's embedded one after a
+// restart) while nothing is queued, and publishes every product again.
+func TestANewKafkaClusterGetsTheWholeCatalog(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	testenv.Eventually(t, 5*time.Second, "the queue drained", func() bool {
+		pending, err := f.catalog.PendingCatalogChanges(ctx)
+		return err == nil && pending == 0
+	})
+	fresh := &fixture{catalog: f.catalog, db: f.db}
+	var err error
+	if fresh.cluster, err = kafka.Connect(nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fresh.cluster.Close)
+	runCtx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	fresh.relay(t, runCtx)
+	engine, err := NewBleveEngine(filepath.Join(t.TempDir(), "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = engine.Close() })
+	fresh.indexer = NewIndexer(engine, testenv.Logger())
+	fresh.svc = NewService(fresh.indexer, testenv.Redis(t), testenv.Logger(), DefaultOptions())
+	fresh.run(t, runCtx)
+	t.Cleanup(cancel)
+	testenv.Eventually(t, 10*time.Second, "the whole catalog in the new cluster's index", func() bool {
+		return fresh.indexer.Applied() >= 200
+	})
+	res, err := fresh.svc.SearchProducts(ctx, connect.NewRequest(&searchv1.SearchProductsRequest{Query: "tea"}))
+	if err != nil || res.Msg.GetTotal() != 25 {
+		t.Fatalf("tea in the new index: %v %v", res, err)
 	}
 }

@@ -2,8 +2,9 @@
 // playwright-core, against the whole system started here (or the one at
 // MALL_E2E_URL). It runs four times: in Chinese and in English, on a phone
 // (390×844, touch) and on a laptop (1280×800). Each time a new shopper
-// registers (after a refused form), searches (counted, sorted by price),
-// opens a product, adds it to the cart, checks out, pays on the payment
+// registers (after a refused form), searches (suggestions, hot searches,
+// counted, sorted by price, filtered, the no-result fallback), opens a
+// product, adds it to the cart, checks out, pays on the payment
 // simulator's page, sees the order paid, and once an admin has shipped and
 // delivered it writes a review with a picture; a flash-sale purchase shows
 // its result, the order tabs count, and the flash order, paid and
@@ -156,13 +157,48 @@ async function shop(run, page, problems) {
   await page.waitForURL(`${baseURL}/`);
   if (!run.phone) await page.locator("header").getByRole("link", { name: nickname }).waitFor();
 
-  say("search: the number of matches, sorted by price in the URL");
-  await page.goto(`${baseURL}/search?q=${encodeURIComponent("Green Tea")}`);
+  say("search box: focused and empty, the hot searches (none yet on a fresh system: said so, not as an error)");
+  await page.goto(baseURL);
+  const box = page.getByRole("combobox", { name: t("layout.searchPlaceholder") });
+  await box.click();
+  const hot = page.locator(".hot-searches");
+  await hot.getByRole("heading", { name: t("searchBox.hotSearches") }).waitFor();
+  await hot.locator(".chips li, .hot-empty").first().waitFor();
+  if (await hot.locator(".hot-empty").isVisible()) assert.equal(await hot.locator(".hot-empty").innerText(), t("searchBox.noHot"));
+  assert.equal(await hot.getByRole("alert").count(), 0, "no hot searches is no error");
+  await shot("search-hot");
+
+  say("search box: suggestions as one types, the typed words marked; one chosen");
+  await box.fill("龙井");
+  const suggestions = page.getByRole("listbox", { name: t("searchBox.suggestions") });
+  const suggestion = suggestions.getByRole("option").first();
+  await suggestion.waitFor();
+  assert.equal(await box.getAttribute("aria-expanded"), "true");
+  assert.match(await suggestions.locator("mark").first().innerText(), /龙井/);
+  await shot("search-suggestions");
+  const suggested = await suggestion.locator("[translate=no]").innerText();
+  if (run.phone) await suggestion.tap();
+  else {
+    await box.press("ArrowDown");
+    assert.equal(await box.getAttribute("aria-activedescendant"), await suggestion.getAttribute("id"));
+    await box.press("Enter");
+  }
+  await page.waitForURL((url) => url.pathname === "/search" && url.searchParams.get("q") === suggested);
+  await page.locator(".grid .product-card").first().waitFor();
+
+  say("search: what was typed, on Enter: the number of matches and the matched words marked in the titles");
+  await box.fill("龙井");
+  await box.press("Enter");
+  await page.waitForURL((url) => url.searchParams.get("q") === "龙井");
   const resultCount = page.locator(".result-count");
   await resultCount.waitFor();
   const matches = Number(await resultCount.getAttribute("data-total"));
-  assert.ok(matches >= 1, "the search finds products");
-  assert.equal(await resultCount.innerText(), t("search.count", { n: matches }));
+  assert.ok(matches > 1, "the search finds products");
+  assert.equal(await resultCount.innerText(), t("search.count", { n: new Intl.NumberFormat(run.lang).format(matches) }));
+  assert.equal(await page.locator(".grid .product-card .title mark").first().innerText(), "龙井");
+  assert.equal(await page.title(), title(t("titles.searchFor", { keyword: "龙井" })));
+
+  say("search: sorted by price, in the URL");
   await page.getByRole("tab", { name: t("search.priceAsc") }).click();
   await page.waitForURL(/[?&]sort=price-asc/);
   // The grid of the new order replaces the old one in the same render.
@@ -172,13 +208,55 @@ async function shop(run, page, problems) {
   assert.ok(prices.length > 1 && prices.every((p, i) => i === 0 || prices[i - 1] <= p), `prices ascend: ${prices.join(", ")}`);
   await shot("search-by-price");
 
-  say("search and open a product");
-  await page.getByLabel(t("layout.searchPlaceholder")).fill("Green Tea");
-  await page.getByRole("button", { name: t("layout.search"), exact: true }).click();
-  await page.waitForURL(/\/search\?q=Green/);
-  const first = page.locator(".grid .product-card").first();
+  say("search filters: a reversed price range is refused in the form; in stock only applies");
+  const filters = page.locator("form.search-filters");
+  if (run.phone) {
+    assert.equal(await filters.isVisible(), false, "on a phone the filters wait behind their button");
+    await page.getByRole("button", { name: t("search.filters"), exact: true }).click();
+  }
+  await filters.getByPlaceholder(t("search.minPrice")).fill("100");
+  await filters.getByPlaceholder(t("search.maxPrice")).fill("1.5");
+  await filters.getByRole("button", { name: t("search.apply") }).click();
+  await filters.getByText(t("search.priceBelowMin")).waitFor();
+  assert.doesNotMatch(page.url(), /[?&](min|max)=/, "a refused range is not searched");
+  await shot("search-filter-refused");
+  await filters.getByPlaceholder(t("search.minPrice")).fill("");
+  await filters.getByPlaceholder(t("search.maxPrice")).fill("");
+  await filters.getByLabel(t("search.inStock")).check();
+  await filters.getByRole("button", { name: t("search.apply") }).click();
+  await page.waitForURL(/[?&]stock=1/);
+  assert.match(page.url(), /[?&]sort=price-asc/, "a filter keeps the order");
+  if (run.phone) await page.getByRole("button", { name: t("search.filtersOn", { n: 1 }) }).waitFor();
+  await page.locator(".grid .product-card").first().waitFor();
+  await shot("search-in-stock");
+
+  say("search: two words no product has both of: nothing found, and products with one of them offered");
+  await box.fill("龙井 防晒");
+  await box.press("Enter");
+  const fallback = page.locator(".search-fallback");
+  await fallback.getByRole("heading", { name: t("search.didYouMean") }).waitFor();
+  assert.equal(await fallback.getAttribute("data-fallback"), "SOME_WORDS");
+  await page.getByText(t("search.nothing", { keyword: "龙井 防晒" })).waitFor();
+  assert.ok((await fallback.locator(".product-card").count()) > 0, "products with some of the words are offered");
+  await shot("search-fallback");
+
+  say("search: one character is too short to search by: a line asks for more, not an error");
+  await refusing(async () => {
+    await box.fill("龙");
+    await box.press("Enter");
+    await page.getByText(t("search.tooShort")).waitFor();
+  });
+  assert.equal(await page.locator("main").getByRole("alert").count(), 0);
+  await shot("search-too-short");
+
+  say("search: back returns to the earlier searches, their order and filters from the URL");
+  await page.goBack();
+  await fallback.waitFor();
+  await page.goBack();
+  await page.getByRole("tab", { name: t("search.priceAsc"), selected: true }).waitFor();
+  assert.equal(await box.inputValue(), "龙井");
+  const first = page.locator("main .grid .product-card").first();
   await first.waitFor();
-  await shot("search");
   const productId = await first.getAttribute("data-product");
   await first.click();
   await page.waitForURL(`${baseURL}/product/${productId}`);
@@ -412,7 +490,8 @@ try {
   const paths = {
     home: "/",
     category: "/category/c01?sort=price-asc",
-    search: `/search?q=${encodeURIComponent("Green Tea")}`,
+    search: `/search?q=${encodeURIComponent("龙井")}&sort=price-asc&stock=1`,
+    "search-fallback": `/search?q=${encodeURIComponent("龙井 防晒")}`,
     product: `/product/${productId}`,
     cart: "/cart",
     checkout: `/checkout?buy=${productId}&qty=1`,

@@ -1,12 +1,13 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
-import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, NavLink, Outlet, useMatch, useNavigate, useSearchParams } from "react-router-dom";
 import { CartService } from "@gen/mall/cart/v1/cart_pb.js";
 import { useLang } from "../hooks/useLang";
 import { useSession } from "../hooks/useSession";
 import { chooseLanguage, languages } from "../lib/i18n";
+import { noFilters, searchPath, searchSortOf } from "../lib/search";
 import { Icon } from "./icons";
+import { SearchBox } from "./SearchBox";
 
 export function Layout() {
   const { t } = useTranslation();
@@ -15,13 +16,20 @@ export function Layout() {
   const count = cart.data?.totalQuantity ?? 0;
   // On a phone the product page's buy bar takes the tab bar's place.
   const buyBar = useMatch("/product/:productId") !== null;
+  // The box shows the search the search page shows.
+  const [params] = useSearchParams();
+  const shown = useMatch("/search") ? (params.get("q") ?? "") : "";
+  const navigate = useNavigate();
+  // A new search starts afresh: the relevance order, no filters.
+  const search = (q: string) => void navigate(searchPath({ q, sort: searchSortOf(null), ...noFilters }));
   return (
     <div className={buyBar ? "app has-buy-bar" : "app"}>
       <header className="top">
         <Link to="/" className="logo">
           {t("app.name")}
         </Link>
-        <SearchBox />
+        {/* A new search (back, forward, a link) starts the box afresh. */}
+        <SearchBox key={shown} initial={shown} onSearch={search} />
         <nav className="top-links">
           <NavLink to="/rankings">{t("rankings.title")}</NavLink>
           <NavLink to="/flash">{t("layout.flashSale")}</NavLink>
@@ -101,31 +109,5 @@ export function LanguageSwitch() {
         </option>
       ))}
     </select>
-  );
-}
-
-function SearchBox() {
-  const { t } = useTranslation();
-  const [params] = useSearchParams();
-  const [q, setQ] = useState(params.get("q") ?? "");
-  const navigate = useNavigate();
-  const submit = (e: SubmitEvent) => {
-    e.preventDefault();
-    const keyword = q.trim();
-    if (keyword) void navigate(`/search?q=${encodeURIComponent(keyword)}`);
-  };
-  return (
-    <form className="search" role="search" onSubmit={submit}>
-      <input
-        type="search"
-        name="q"
-        placeholder={t("layout.searchPlaceholder")}
-        aria-label={t("layout.searchPlaceholder")}
-        value={q}
-        onChange={(e) => setQ(e.target.value)}
-        maxLength={100}
-      />
-      <button type="submit">{t("layout.search")}</button>
-    </form>
   );
 }

@@ -89,13 +89,15 @@ export function Price({ cents, was }: { cents: bigint; was?: bigint | undefined 
   );
 }
 
-export function ProductCard({ product }: { product: Product }) {
+// ProductCard links to a product; `title` replaces its plain title (a
+// search's, with the matched words marked).
+export function ProductCard({ product, title }: { product: Product; title?: ReactNode }) {
   const { t } = useTranslation();
   return (
     <Link className="card product-card" to={`/product/${product.productId}`} data-product={product.productId}>
       <Picture src={product.imageUrls[0]} alt="" />
       <div className="title" translate="no">
-        {product.title}
+        {title ?? product.title}
       </div>
       <div className="meta">
         <Price cents={product.priceCents} />

@@ -1,6 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { countdown, dateTime, decimal, millis, money, percent, relativeTime, stars } from "./format";
+import { countdown, dateTime, decimal, millis, money, parseYuan, percent, relativeTime, stars, yuanText } from "./format";
 
 describe("money", () => {
   it("formats cents without floating point", () => {
@@ -84,5 +84,19 @@ describe("stars", () => {
     expect(stars(4.4)).toBe("★★★★☆");
     expect(stars(9)).toBe("★★★★★");
     expect(stars(-1)).toBe("☆☆☆☆☆");
+  });
+});
+
+describe("prices", () => {
+  it("reads yuan with up to two decimals as cents", () => {
+    expect(parseYuan("12")).toBe(1200n);
+    expect(parseYuan(" 12.5 ")).toBe(1250n);
+    expect(parseYuan("0.05")).toBe(5n);
+    for (const bad of ["", "-1", "1.234", "1e3", "abc", "1,5", "1234567890"]) expect(parseYuan(bad), bad).toBeNull();
+  });
+  it("writes cents as yuan", () => {
+    expect(yuanText(1250n)).toBe("12.50");
+    expect(yuanText(5n)).toBe("0.05");
+    expect(parseYuan(yuanText(987654321n))).toBe(987654321n);
   });
 });

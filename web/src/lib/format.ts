@@ -77,3 +77,18 @@ export function stars(rating: number): string {
   const r = Math.max(0, Math.min(5, Math.round(rating)));
   return "★".repeat(r) + "☆".repeat(5 - r);
 }
+
+// parseYuan reads a price typed in yuan ("12", "12.5", "12.50") as cents;
+// null for anything else (a third decimal, a sign, letters).
+export function parseYuan(text: string): bigint | null {
+  const m = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  return BigInt(m[1] ?? "0") * 100n + BigInt((m[2] ?? "").padEnd(2, "0"));
+}
+
+// yuanText is cents as the price field shows them ("12.50").
+export function yuanText(cents: bigint): string {
+  const whole = cents / 100n;
+  const rest = cents % 100n;
+  return `${whole}.${rest.toString().padStart(2, "0")}`;
+}

@@ -85,6 +85,7 @@ const notForShoppers = new Set([
   "AUDIT_ENTRY_NOT_FOUND", // the audit interceptor's FinishAudit
   "REFUND_NOT_REFUSED", // the ops service's RetryRefund (it answers ATTENTION_ITEM_GONE)
   "EVENT_PUBLISHED", // the flash-sale desk's UpdateEvent (worded in admin:flash.reason)
+  "SEARCH_UNAVAILABLE", // the deprecated ProductService.SearchProducts (the SPA searches with SearchService)
 ]);
 
 // Named in workflows/payment (ErrTypeRefundRefused), the pay service's

@@ -8,7 +8,8 @@ import { useFormProblem } from "../../hooks/useFormProblem";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { useAdminTitle } from "../useAdminTitle";
 import { CategorySelect } from "./CategorySelect";
-import { descendantsOf, treeRows } from "./forms";
+import { treeRows } from "../../lib/categories";
+import { descendantsOf } from "./forms";
 
 // What the category form is doing: adding under a parent ("" the root) or
 // editing a category.

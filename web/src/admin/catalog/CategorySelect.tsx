@@ -1,6 +1,6 @@
 import type { Category } from "@gen/mall/product/v1/product_pb.js";
 import type { Problem } from "../../lib/errors";
-import { treeRows } from "./forms";
+import { treeRows } from "../../lib/categories";
 
 // CategorySelect picks a category from the tree, indented by depth;
 // `excluded` ones are not offered, emptyLabel (when given) offers none.

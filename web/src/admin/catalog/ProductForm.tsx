@@ -9,7 +9,7 @@ import { useFormProblem } from "../../hooks/useFormProblem";
 import { useInvalidate } from "../../hooks/useInvalidate";
 import { useAdminTitle } from "../useAdminTitle";
 import { CategorySelect } from "./CategorySelect";
-import { parseYuan, yuanText } from "./forms";
+import { parseYuan, yuanText } from "../../lib/format";
 import { PictureUpload } from "./PictureUpload";
 
 // ProductFormPage creates a product (/admin/catalog/products/new) or edits

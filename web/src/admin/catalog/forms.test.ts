@@ -2,23 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { CategorySchema } from "@gen/mall/product/v1/product_pb.js";
-import { descendantsOf, fromLocalInput, localInput, moved, parseYuan, treeRows, yuanText } from "./forms";
+import { treeRows } from "../../lib/categories";
+import { descendantsOf, fromLocalInput, localInput, moved } from "./forms";
 
 const cat = (categoryId: string, parentId = "", sortOrder = 0) => create(CategorySchema, { categoryId, parentId, sortOrder, name: categoryId });
-
-describe("prices", () => {
-  it("reads yuan with up to two decimals as cents", () => {
-    expect(parseYuan("12")).toBe(1200n);
-    expect(parseYuan(" 12.5 ")).toBe(1250n);
-    expect(parseYuan("0.05")).toBe(5n);
-    for (const bad of ["", "-1", "1.234", "1e3", "abc", "1,5", "1234567890"]) expect(parseYuan(bad), bad).toBeNull();
-  });
-  it("writes cents as yuan", () => {
-    expect(yuanText(1250n)).toBe("12.50");
-    expect(yuanText(5n)).toBe("0.05");
-    expect(parseYuan(yuanText(987654321n))).toBe(987654321n);
-  });
-});
 
 describe("times", () => {
   it("round-trips a datetime-local value", () => {

@@ -2,22 +2,7 @@ import { timestampFromMs, timestampMs, type Timestamp } from "@bufbuild/protobuf
 import type { Category } from "@gen/mall/product/v1/product_pb.js";
 
 // The catalog forms' conversions between what an operator types and what
-// the contract carries, and the category tree as the console shows it.
-
-// parseYuan reads a price typed in yuan ("12", "12.5", "12.50") as cents;
-// null for anything else (a third decimal, a sign, letters).
-export function parseYuan(text: string): bigint | null {
-  const m = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(text);
-  if (!m) return null;
-  return BigInt(m[1] ?? "0") * 100n + BigInt((m[2] ?? "").padEnd(2, "0"));
-}
-
-// yuanText is cents as the price field shows them ("12.50").
-export function yuanText(cents: bigint): string {
-  const whole = cents / 100n;
-  const rest = cents % 100n;
-  return `${whole}.${rest.toString().padStart(2, "0")}`;
-}
+// the contract carries, and moves in the category tree.
 
 // localInput is a time as a datetime-local input holds it, in the
 // browser's time zone ("2026-12-03T09:30").
@@ -34,37 +19,6 @@ export function fromLocalInput(value: string): Timestamp | undefined {
   if (!value) return undefined;
   const ms = new Date(value).getTime();
   return Number.isNaN(ms) ? undefined : timestampFromMs(ms);
-}
-
-// TreeRow is a category with how deep it sits (0 for a root).
-export interface TreeRow {
-  category: Category;
-  depth: number;
-}
-
-// treeRows orders categories depth first, each parent followed by its
-// children by sort order, so a list reads as the tree; a category whose
-// parent is missing counts as a root.
-export function treeRows(categories: Category[]): TreeRow[] {
-  const known = new Set(categories.map((c) => c.categoryId));
-  const children = new Map<string, Category[]>();
-  for (const c of categories) {
-    const parent = known.has(c.parentId) ? c.parentId : "";
-    children.set(parent, [...(children.get(parent) ?? []), c]);
-  }
-  const out: TreeRow[] = [];
-  const seen = new Set<string>();
-  const walk = (parent: string, depth: number) => {
-    const list = [...(children.get(parent) ?? [])].sort((a, b) => a.sortOrder - b.sortOrder || a.categoryId.localeCompare(b.categoryId));
-    for (const c of list) {
-      if (seen.has(c.categoryId)) continue;
-      seen.add(c.categoryId);
-      out.push({ category: c, depth });
-      walk(c.categoryId, depth + 1);
-    }
-  };
-  walk("", 0);
-  return out;
 }
 
 // descendantsOf is id and every category below it: the parents a

@@ -4,6 +4,7 @@ import { useState, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ProductService, type Product } from "@gen/mall/product/v1/product_pb.js";
+import { SearchService } from "@gen/mall/search/v1/search_pb.js";
 import { SeckillService, UpdateEventRequestSchema, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { QueryView } from "../../components/QueryView";
 import { Field, FormProblem } from "../../components/ui";
@@ -71,7 +72,8 @@ function ProductPicker({ productId, onChoose }: { productId: string; onChoose: (
   const lang = useLang();
   const [typed, setTyped] = useState("");
   const [keyword, setKeyword] = useState("");
-  const found = useQuery(ProductService.method.searchProducts, { keyword, pageSize: 10 }, { enabled: keyword.trim() !== "" });
+  // The shop's search: a sale is of a product on sale.
+  const found = useQuery(SearchService.method.searchProducts, { query: keyword, pageSize: 10 }, { enabled: keyword.trim() !== "" });
   return (
     <div className="admin-panel">
       <form
@@ -90,10 +92,10 @@ function ProductPicker({ productId, onChoose }: { productId: string; onChoose: (
         </button>
       </form>
       {keyword !== "" && (
-        <QueryView query={found} isEmpty={(d) => d.products.length === 0} empty={t("flash.noProducts")}>
+        <QueryView query={found} isEmpty={(d) => d.hits.length === 0} empty={t("flash.noProducts")}>
           {(d) => (
             <ul className="flash-products">
-              {d.products.map((p) => (
+              {d.hits.flatMap((h) => (h.product ? [h.product] : [])).map((p) => (
                 <li key={p.productId}>
                   <span translate="no">{p.title}</span>
                   <small className="muted">
