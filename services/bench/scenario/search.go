@@ -82,7 +82,7 @@ func Search(ctx context.Context, env Env, o SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	defer sys.Close()
+	defer func() { sys.Close() }() // with what the run adds (its catalog's deletion)
 	transport := &http.Transport{MaxIdleConns: 4 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	r := newSearchRun(env, o, sys, &http.Client{Transport: transport})

@@ -175,7 +175,7 @@ func (r *searchRun) rebuild(ctx context.Context) (rebuildTimes, error) {
 		return rebuildTimes{}, err
 	}
 	var stop closers
-	defer stop.Close()
+	defer func() { stop.Close() }() // what is added below, too
 	stop.add(func() { listener.Close() })
 	cfg := r.sys.cfg
 	cfg.KafkaBrokers = r.sys.deps.Kafka.Brokers // the running mall's broker
