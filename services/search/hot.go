@@ -31,18 +31,26 @@ const (
 	hotPendingMax  = 10_000      // searches waiting to be counted; beyond, dropped
 	hotWeek        = 7 * 24 * time.Hour
 	hotKeyLifetime = 15 * 24 * time.Hour
+	hotQueriesMax  = 10_000 // per week's set, about 3 MB in Valkey
 )
 
 // countSearch adds one shopper's search of a query once per week. KEYS: the
 // shopper-and-query marker, the week's score set, the week's searcher
 // count set (one hash slot: a cluster keeps them together). ARGV: weight,
-// query, marker lifetime and set lifetime in seconds.
+// query, marker lifetime and set lifetime in seconds, most queries a set
+// keeps (beyond, the lowest scored leave both sets).
 var countSearch = valkey.NewLuaScript(`
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
 redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZINCRBY', KEYS[3], 1, ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if over > 0 then
+  local gone = redis.call('ZRANGE', KEYS[2], 0, over - 1)
+  redis.call('ZREM', KEYS[2], unpack(gone))
+  redis.call('ZREM', KEYS[3], unpack(gone))
+end
 return 1`)
 
 type hotSearches struct {
@@ -51,6 +59,9 @@ type hotSearches struct {
 	logger *slog.Logger
 	now    func() time.Time
 	reuse  time.Duration // how long a list read is reused
+	// maxQueries bounds the queries a week's sets hold: the least
+	// searched go first (anyone can send endless distinct queries).
+	maxQueries int
 
 	mu       sync.Mutex
 	pending  map[[2]string]struct{} // {query, searcher}
@@ -59,7 +70,7 @@ type hotSearches struct {
 }
 
 func newHotSearches(client valkey.Client, prefix string, reuse time.Duration, logger *slog.Logger) *hotSearches {
-	return &hotSearches{valkey: client, prefix: prefix, reuse: reuse, logger: logger, now: time.Now, pending: map[[2]string]struct{}{}}
+	return &hotSearches{valkey: client, prefix: prefix, reuse: reuse, logger: logger, now: time.Now, maxQueries: hotQueriesMax, pending: map[[2]string]struct{}{}}
 }
 
 // record notes a search to count with the next batch.
@@ -107,7 +118,7 @@ func (h *hotSearches) flush(ctx context.Context) {
 		marker := h.prefix + "{hot:" + week + "}:seen:" + hex.EncodeToString(sum[:12])
 		execs = append(execs, valkey.LuaExec{
 			Keys: []string{marker, scores, searchers},
-			Args: []string{strconv.FormatFloat(weight, 'f', -1, 64), p[0], markerTTL, setTTL},
+			Args: []string{strconv.FormatFloat(weight, 'f', -1, 64), p[0], markerTTL, setTTL, strconv.Itoa(h.maxQueries)},
 		})
 	}
 	for _, r := range countSearch.ExecMulti(ctx, h.valkey, execs...) {

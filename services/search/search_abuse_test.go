@@ -1,0 +1,108 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	searchv1 "mall/gen/mall/search/v1"
+	"mall/services/platform/auth"
+	"mall/services/platform/testenv"
+)
+
+// TestNothingRidesIntoTheHotSearchesOnAWordTheSearchIgnores: every query
+// below finds the tea products through "tea" alone; the rest (English stop
+// words, emoji, punctuation) is ignored by the
+// search, so three accounts searching them would publish any sentence made
+// of them. Only the query without such words becomes hot.
+func TestNothingRidesIntoTheHotSearchesOnAWordTheSearchIgnores(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	riders := []string{
+		"tea is not why you should be here",
+		"tea-is-not-why-you-should-be-here",
+		"tea💩💩",
+		"tea!!!",
+		"龙井the",
+	}
+	for _, user := range []string{"u1", "u2", "u3"} {
+		for _, q := range append(slices.Clone(riders), "绿茶") {
+			r := connect.NewRequest(&searchv1.SearchProductsRequest{Query: q})
+			r.Header().Set("Authorization", "Bearer "+testenv.Token(t, f.keys, user, auth.RoleUser))
+			res, err := f.clients["grpc"].SearchProducts(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Msg.GetTotal() == 0 {
+				t.Fatalf("%q found nothing: it proves nothing about the hot list", q)
+			}
+		}
+	}
+	var hot []string
+	testenv.Eventually(t, 5*time.Second, "绿茶 hot", func() bool {
+		res, err := f.clients["connect-json"].GetHotSearches(ctx, connect.NewRequest(&searchv1.GetHotSearchesRequest{Limit: 20}))
+		if err != nil {
+			return false
+		}
+		hot = res.Msg.GetQueries()
+		return slices.Contains(hot, "绿茶")
+	})
+	if !slices.Equal(hot, []string{"绿茶"}) {
+		t.Errorf("hot searches %q, want only 绿茶", hot)
+	}
+}
+
+// TestASingleLetterIsNotExpandedWhateverSurroundsIt: a letter or digit
+// with a sign after it ("g.") or after a Chinese character is still one
+// letter to complete, which would expand to every indexed word it starts.
+func TestASingleLetterIsNotExpandedWhateverSurroundsIt(t *testing.T) {
+	f := newFixture(t)
+	for _, prefix := range []string{"g.", "g!", "(g", "1.", "绿g"} {
+		res, err := f.clients["grpc"].SuggestSearches(context.Background(), connect.NewRequest(&searchv1.SuggestSearchesRequest{Prefix: prefix}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Msg.GetSuggestions(); len(got) != 0 {
+			t.Errorf("%q suggests %v, want nothing", prefix, got)
+		}
+	}
+}
+
+// TestTheHotSearchSetsStayBounded: one searcher sending endless distinct
+// queries (each found something) must not grow the week's sets without
+// bound; the least searched are dropped from both.
+func TestTheHotSearchSetsStayBounded(t *testing.T) {
+	testenv.Integration(t)
+	ctx := context.Background()
+	client := testenv.Redis(t)
+	h := newHotSearches(client, "test:"+testenv.RandomID(4)+":search:", 0, testenv.Logger())
+	h.maxQueries = 5
+	for _, searcher := range []string{"a", "b", "c"} {
+		h.record("绿茶", searcher)
+	}
+	h.flush(ctx)
+	for i := range 40 {
+		h.record("spam"+strconv.Itoa(i), "spammer")
+	}
+	h.flush(ctx)
+	week, _ := h.week(h.now())
+	scores, searchers := h.weekKeys(week)
+	t.Cleanup(func() { client.Do(context.Background(), client.B().Del().Key(scores, searchers).Build()) })
+	for _, key := range []string{scores, searchers} {
+		n, err := client.Do(ctx, client.B().Zcard().Key(key).Build()).AsInt64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 5 {
+			t.Errorf("%s holds %d queries, want at most 5", key, n)
+		}
+	}
+	top, err := h.top(ctx)
+	if err != nil || !slices.Equal(top, []string{"绿茶"}) {
+		t.Errorf("hot searches %q %v, want 绿茶 kept", top, err)
+	}
+}
