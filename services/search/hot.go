@@ -22,7 +22,9 @@ import (
 // day later (forward decay: old scores never need rewriting), and last
 // week's scores weigh 2^-7 of this week's. A query is shown only once
 // minSearchers different shoppers searched it and it found products; a
-// shopper repeating a query, or paging, counts once.
+// shopper repeating a query, or paging, counts once. A shopper's first
+// hotPerSearcher queries of a week count, held in one small set per
+// shopper: endless distinct queries from one shopper cost one bounded key.
 const (
 	minSearchers   = 3
 	hotCandidates  = 50          // read from Valkey, for suggestions too
@@ -32,20 +34,26 @@ const (
 	hotWeek        = 7 * 24 * time.Hour
 	hotKeyLifetime = 15 * 24 * time.Hour
 	hotQueriesMax  = 10_000 // per week's set, about 3 MB in Valkey
+	hotPerSearcher = 100    // queries a shopper counts in a week; beyond, not counted
 )
 
 // countSearch adds one shopper's search of a query once per week. KEYS: the
-// shopper-and-query marker, the week's score set, the week's searcher
-// count set (one hash slot: a cluster keeps them together). ARGV: weight,
-// query, marker lifetime and set lifetime in seconds, most queries a set
-// keeps (beyond, the lowest scored leave both sets).
+// set of queries the shopper had counted this week, the week's score set,
+// the week's searcher count set (one hash slot: a cluster keeps them
+// together). ARGV: weight, query, the query's tag in the shopper's set,
+// lifetimes of the shopper's set and of the week's sets in seconds, most
+// queries a shopper has counted, most queries a week's set keeps (beyond,
+// the lowest scored leave both sets).
 var countSearch = valkey.NewLuaScript(`
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+if redis.call('SISMEMBER', KEYS[1], ARGV[3]) == 1 then return 0 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[6]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZINCRBY', KEYS[3], 1, ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[7])
 if over > 0 then
   local gone = redis.call('ZRANGE', KEYS[2], 0, over - 1)
   redis.call('ZREM', KEYS[2], unpack(gone))
@@ -62,6 +70,8 @@ type hotSearches struct {
 	// maxQueries bounds the queries a week's sets hold: the least
 	// searched go first (anyone can send endless distinct queries).
 	maxQueries int
+	// perSearcher bounds the queries one searcher has counted in a week.
+	perSearcher int
 
 	mu       sync.Mutex
 	pending  map[[2]string]struct{} // {query, searcher}
@@ -70,7 +80,7 @@ type hotSearches struct {
 }
 
 func newHotSearches(client valkey.Client, prefix string, reuse time.Duration, logger *slog.Logger) *hotSearches {
-	return &hotSearches{valkey: client, prefix: prefix, reuse: reuse, logger: logger, now: time.Now, maxQueries: hotQueriesMax, pending: map[[2]string]struct{}{}}
+	return &hotSearches{valkey: client, prefix: prefix, reuse: reuse, logger: logger, now: time.Now, maxQueries: hotQueriesMax, perSearcher: hotPerSearcher, pending: map[[2]string]struct{}{}}
 }
 
 // record notes a search to count with the next batch.
@@ -110,15 +120,16 @@ func (h *hotSearches) flush(ctx context.Context) {
 	}
 	week, weight := h.week(h.now())
 	scores, searchers := h.weekKeys(week)
-	markerTTL := strconv.Itoa(int(hotWeek.Seconds()) + 3600)
+	seenTTL := strconv.Itoa(int(hotWeek.Seconds()) + 3600)
 	setTTL := strconv.Itoa(int(hotKeyLifetime.Seconds()))
 	execs := make([]valkey.LuaExec, 0, len(pending))
 	for p := range pending {
-		sum := sha256.Sum256([]byte(p[0] + "\x00" + p[1]))
-		marker := h.prefix + "{hot:" + week + "}:seen:" + hex.EncodeToString(sum[:12])
+		query, searcher := sha256.Sum256([]byte(p[0])), sha256.Sum256([]byte(p[1]))
+		seen := h.prefix + "{hot:" + week + "}:by:" + hex.EncodeToString(searcher[:12])
 		execs = append(execs, valkey.LuaExec{
-			Keys: []string{marker, scores, searchers},
-			Args: []string{strconv.FormatFloat(weight, 'f', -1, 64), p[0], markerTTL, setTTL, strconv.Itoa(h.maxQueries)},
+			Keys: []string{seen, scores, searchers},
+			Args: []string{strconv.FormatFloat(weight, 'f', -1, 64), p[0], string(query[:8]), seenTTL, setTTL,
+				strconv.Itoa(h.perSearcher), strconv.Itoa(h.maxQueries)},
 		})
 	}
 	for _, r := range countSearch.ExecMulti(ctx, h.valkey, execs...) {

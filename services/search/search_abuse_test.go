@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,26 +73,50 @@ func TestASingleLetterIsNotExpandedWhateverSurroundsIt(t *testing.T) {
 	}
 }
 
-// TestTheHotSearchSetsStayBounded: one searcher sending endless distinct
-// queries (each found something) must not grow the week's sets without
-// bound; the least searched are dropped from both.
-func TestTheHotSearchSetsStayBounded(t *testing.T) {
+// TestTheHotSearchKeysStayBounded: one searcher sending endless distinct
+// queries (each found something) must not grow Valkey without bound: the
+// searcher's queries counted in a week are capped (one key per searcher,
+// not one per query), and the week's sets drop the least searched.
+func TestTheHotSearchKeysStayBounded(t *testing.T) {
 	testenv.Integration(t)
 	ctx := context.Background()
 	client := testenv.Redis(t)
-	h := newHotSearches(client, "test:"+testenv.RandomID(4)+":search:", 0, testenv.Logger())
-	h.maxQueries = 5
+	prefix := "test:" + testenv.RandomID(4) + ":search:"
+	h := newHotSearches(client, prefix, 0, testenv.Logger())
+	h.maxQueries, h.perSearcher = 5, 3
 	for _, searcher := range []string{"a", "b", "c"} {
 		h.record("绿茶", searcher)
 	}
 	h.flush(ctx)
 	for i := range 40 {
 		h.record("spam"+strconv.Itoa(i), "spammer")
+		h.record("more"+strconv.Itoa(i), "spammer"+strconv.Itoa(i%10))
 	}
 	h.flush(ctx)
+	t.Cleanup(func() {
+		keys, _ := client.Do(context.Background(), client.B().Keys().Pattern(prefix+"*").Build()).AsStrSlice()
+		for _, k := range keys {
+			client.Do(context.Background(), client.B().Del().Key(k).Build())
+		}
+	})
+	keys, err := client.Do(ctx, client.B().Keys().Pattern(prefix+"*").Build()).AsStrSlice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two sets, a, b, c, spammer and spammer0…9.
+	if len(keys) > 2+3+1+10 {
+		t.Errorf("%d keys for 14 searchers, want one per searcher", len(keys))
+	}
+	for _, k := range keys {
+		if strings.Contains(k, ":by:") {
+			n, err := client.Do(ctx, client.B().Scard().Key(k).Build()).AsInt64()
+			if err != nil || n > 3 {
+				t.Errorf("%s holds %d queries (%v), want at most 3", k, n, err)
+			}
+		}
+	}
 	week, _ := h.week(h.now())
 	scores, searchers := h.weekKeys(week)
-	t.Cleanup(func() { client.Do(context.Background(), client.B().Del().Key(scores, searchers).Build()) })
 	for _, key := range []string{scores, searchers} {
 		n, err := client.Do(ctx, client.B().Zcard().Key(key).Build()).AsInt64()
 		if err != nil {
