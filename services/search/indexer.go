@@ -23,6 +23,10 @@ import (
 // without a consumer group: every index reads every partition).
 const IndexerGroup = "search-index"
 
+// indexerRetry is how long the indexer waits before asking an unreachable
+// Kafka again where the topic ends.
+const indexerRetry = time.Second
+
 var (
 	indexedProducts = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "mall_search_index_products",
@@ -108,8 +112,16 @@ func IndexerConsumerOptions() []kgo.Opt {
 // Run applies the topic's records until ctx ends.
 func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
 	ends, err := endOffsets(ctx, client)
-	if err != nil {
-		return err
+	for err != nil {
+		// Kafka down or restarting: search stays warming meanwhile; an
+		// error here would end the whole serving process.
+		ix.logger.Warn("catalog change topic unreadable; search waits for it", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(indexerRetry):
+		}
+		ends, err = endOffsets(ctx, client)
 	}
 	positions := map[int32]int64{}
 	ix.markReadyIfCaughtUp(ends, positions)

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	searchv1 "mall/gen/mall/search/v1"
 	"mall/services/platform/auth"
@@ -129,5 +131,31 @@ func TestTheHotSearchKeysStayBounded(t *testing.T) {
 	top, err := h.top(ctx)
 	if err != nil || !slices.Equal(top, []string{"绿茶"}) {
 		t.Errorf("hot searches %q %v, want 绿茶 kept", top, err)
+	}
+}
+
+// TestKafkaDownAtStartLeavesSearchWarming: the topic's end cannot be read
+// (the broker is down longer than the client retries); the indexer keeps
+// trying and search answers "warming", instead of Run failing, which ends
+// the whole serving process (every domain in it) with it.
+func TestKafkaDownAtStartLeavesSearchWarming(t *testing.T) {
+	engine, err := NewBleveEngine(filepath.Join(t.TempDir(), "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = engine.Close() }()
+	ix := NewIndexer(engine, testenv.Logger())
+	client, err := kgo.NewClient(append(IndexerConsumerOptions(), kgo.SeedBrokers("127.0.0.1:1"), kgo.RetryTimeout(200*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := ix.Run(ctx, client); err != nil || ctx.Err() == nil {
+		t.Errorf("Run ended before its context with %v: the serving process would exit", err)
+	}
+	if ix.IsReady() {
+		t.Error("an index that read nothing is ready")
 	}
 }
