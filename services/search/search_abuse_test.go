@@ -105,8 +105,8 @@ func TestTheHotSearchKeysStayBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Two sets, a, b, c, spammer and spammer0…9.
-	if len(keys) > 2+3+1+10 {
+	// The week's three sets, a, b, c, spammer and spammer0…9.
+	if len(keys) > 3+3+1+10 {
 		t.Errorf("%d keys for 14 searchers, want one per searcher", len(keys))
 	}
 	for _, k := range keys {
@@ -118,7 +118,7 @@ func TestTheHotSearchKeysStayBounded(t *testing.T) {
 		}
 	}
 	week, _ := h.week(h.now())
-	scores, searchers := h.weekKeys(week)
+	scores, searchers, _ := h.weekKeys(week)
 	for _, key := range []string{scores, searchers} {
 		n, err := client.Do(ctx, client.B().Zcard().Key(key).Build()).AsInt64()
 		if err != nil {
@@ -172,5 +172,40 @@ func TestAQueryIsSearchedByAtMostEightDistinctWords(t *testing.T) {
 	want := []string{"tea", "green", "gift", "box", "plus", "classic", "family", "pack"}
 	if !slices.Equal(got, want) {
 		t.Errorf("words %q, want %q", got, want)
+	}
+}
+
+// TestSearchesNobodyElseMadeCannotPushTheHotOnesOut: two accounts search
+// 200 made-up queries late in the week; each outscores a query three
+// shoppers searched days before, but none is hot (two searchers), so the
+// hot list must still show the real one rather than nothing.
+func TestSearchesNobodyElseMadeCannotPushTheHotOnesOut(t *testing.T) {
+	testenv.Integration(t)
+	ctx := context.Background()
+	client := testenv.Redis(t)
+	prefix := "test:" + testenv.RandomID(4) + ":search:"
+	h := newHotSearches(client, prefix, 0, testenv.Logger())
+	t.Cleanup(func() {
+		keys, _ := client.Do(context.Background(), client.B().Keys().Pattern(prefix+"*").Build()).AsStrSlice()
+		for _, k := range keys {
+			client.Do(context.Background(), client.B().Del().Key(k).Build())
+		}
+	})
+	weekStart := time.Unix(time.Now().Unix()/int64(hotWeek.Seconds())*int64(hotWeek.Seconds()), 0)
+	h.now = func() time.Time { return weekStart.Add(time.Hour) }
+	for _, searcher := range []string{"a", "b", "c"} {
+		h.record("绿茶", searcher)
+	}
+	h.flush(ctx)
+	h.now = func() time.Time { return weekStart.Add(3 * 24 * time.Hour) }
+	for i := range 200 {
+		h.record("made up "+strconv.Itoa(i), "x")
+		h.record("made up "+strconv.Itoa(i), "y")
+	}
+	h.perSearcher = 1000
+	h.flush(ctx)
+	top, err := h.top(ctx)
+	if err != nil || !slices.Equal(top, []string{"绿茶"}) {
+		t.Errorf("hot searches %q %v, want 绿茶", top, err)
 	}
 }
