@@ -83,8 +83,8 @@ func (s *Service) relayCatalogChanges(ctx context.Context, producer *kgo.Client)
 }
 
 // catalogChangeRecords reads the queued products' current state. A queued
-// id whose product is gone is published as a record without a product
-// (nothing deletes products today; readers drop such ids).
+// id whose product is gone is published with only its id (and no status):
+// readers drop it.
 func (s *Service) catalogChangeRecords(ctx context.Context, tx bun.Tx, queued []catalogChangeRow) ([]*kgo.Record, error) {
 	ids := make([]string, len(queued))
 	for i, q := range queued {
@@ -108,7 +108,7 @@ func (s *Service) catalogChangeRecords(ctx context.Context, tx bun.Tx, queued []
 	}
 	records := make([]*kgo.Record, 0, len(queued))
 	for _, q := range queued {
-		change := &productv1.CatalogChange{Revision: q.Revision}
+		change := &productv1.CatalogChange{Product: &productv1.Product{ProductId: q.ProductID}, Revision: q.Revision}
 		if row, ok := byID[q.ProductID]; ok {
 			change = &productv1.CatalogChange{Product: row.proto(), Revision: row.Revision, CategoryPath: categoryPath(parents, row.CategoryID)}
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	stdunicode "unicode"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -278,6 +280,11 @@ func (e *BleveEngine) titlePrefixQuery(words []string) (query.Query, error) {
 		tokens := e.tokens(w)
 		for j, t := range tokens {
 			if i == len(words)-1 && j == len(tokens)-1 {
+				if r := []rune(t); len(r) < minWordRunes && !isCJK(r[0]) {
+					// One letter or digit, whatever stood around it ("g.",
+					// "绿g"): it would expand to every word it starts.
+					continue
+				}
 				p := query.NewPrefixQuery(t)
 				p.SetField("title")
 				must = append(must, p)
@@ -317,6 +324,33 @@ func (e *BleveEngine) tokens(text string) []string {
 		out[i] = string(t.Term)
 	}
 	return out
+}
+
+// queryAnalyzer is textAnalyzer outside any index.
+var queryAnalyzer = sync.OnceValue(func() analysis.Analyzer {
+	m, err := indexMapping()
+	if err != nil {
+		panic(err) // the mapping is fixed; NewBleveEngine fails on it first
+	}
+	return m.AnalyzerNamed(textAnalyzer)
+})
+
+// searchedWhole reports whether a search uses every part of word: it holds
+// only letters, digits and marks, and none of its pieces is one the index
+// drops (an English stop word). Emoji, signs or a stop word beside a
+// searched word change nothing found, so they could carry any text.
+func searchedWhole(word string) bool {
+	for _, r := range word {
+		if !stdunicode.In(r, stdunicode.L, stdunicode.N, stdunicode.M) {
+			return false
+		}
+	}
+	for _, piece := range unicode.NewUnicodeTokenizer().Tokenize([]byte(word)) {
+		if len(queryAnalyzer().Analyze(piece.Term)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // mergeRanges sorts byte ranges and joins the overlapping or touching ones

@@ -140,6 +140,14 @@ func TestChangesAreSearchableWhateverMadeThem(t *testing.T) {
 		res, err := f.svc.SearchProducts(ctx, connect.NewRequest(&searchv1.SearchProductsRequest{Query: "zephyrphone"}))
 		return err == nil && res.Msg.GetTotal() == 0
 	})
+	// Deleted by hand (nothing in the mall deletes products): gone too.
+	if _, err := f.db.NewDelete().Table("products").Where("id = ?", "p0043").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "p0043 deleted leaves the index", func() bool {
+		res, err := f.svc.SearchProducts(ctx, connect.NewRequest(&searchv1.SearchProductsRequest{Query: "quokkamug"}))
+		return err == nil && res.Msg.GetTotal() == 0
+	})
 	pending, err := f.catalog.PendingCatalogChanges(ctx)
 	if err != nil || pending != 0 {
 		t.Errorf("changes still queued after they were searchable: %d (%v)", pending, err)
@@ -272,7 +280,15 @@ func TestANewKafkaClusterGetsTheWholeCatalog(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	testenv.Eventually(t, 5*time.Second, "the queue drained", func() bool {
-		pending, err := f.catalog.PendingCatalogChanges(ctx)
+		// Deleted by hand (nothing in the mall deletes products): gone too.
+	if _, err := f.db.NewDelete().Table("products").Where("id = ?", "p0043").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, "p0043 deleted leaves the index", func() bool {
+		res, err := f.svc.SearchProducts(ctx, connect.NewRequest(&searchv1.SearchProductsRequest{Query: "quokkamug"}))
+		return err == nil && res.Msg.GetTotal() == 0
+	})
+	pending, err := f.catalog.PendingCatalogChanges(ctx)
 		return err == nil && pending == 0
 	})
 	fresh := &fixture{catalog: f.catalog, db: f.db}

@@ -8,6 +8,7 @@ package search
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,9 +93,10 @@ func (s *Service) SearchProducts(ctx context.Context, request *connect.Request[s
 		}
 		s.cache.put(key, generation, res)
 	}
-	if req.GetPageToken() == "" && res.GetTotal() > 0 {
-		// The words searched by, not what was typed: a word too short to
-		// search by would let anything ride along into the hot list.
+	if req.GetPageToken() == "" && res.GetTotal() > 0 && !slices.ContainsFunc(q.Words, func(w string) bool { return !searchedWhole(w) }) {
+		// The words searched by, not what was typed, and only words the
+		// search used whole: a word too short to search by, a stop word or
+		// an emoji would let anything ride along into the hot list.
 		s.hot.record(strings.Join(q.Words, " "), s.searcher(ctx, request))
 	}
 	return connect.NewResponse(res), nil

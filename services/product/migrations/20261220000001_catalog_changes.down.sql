@@ -2,6 +2,10 @@ DROP TRIGGER IF EXISTS categories_moved;
 
 --bun:split
 
+DROP TRIGGER IF EXISTS products_deleted_change;
+
+--bun:split
+
 DROP TRIGGER IF EXISTS products_inserted_change;
 
 --bun:split

@@ -1,7 +1,7 @@
--- The outbox of catalog changes: every insert or update of a product bumps
--- its revision and queues its id here in the same statement, whatever code
--- (or person) changed it; the product service relays the queue to the
--- mall.product.changes topic the search indexes read.
+-- The outbox of catalog changes: every insert, update or delete of a
+-- product bumps its revision and queues its id here in the same statement,
+-- whatever code (or person) changed it; the product service relays the
+-- queue to the mall.product.changes topic the search indexes read.
 ALTER TABLE products ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
 
 --bun:split
@@ -26,6 +26,12 @@ CREATE TRIGGER products_updated_change AFTER UPDATE ON products FOR EACH ROW
 
 CREATE TRIGGER products_inserted_change AFTER INSERT ON products FOR EACH ROW
   INSERT INTO catalog_changes (product_id, revision) VALUES (NEW.id, NEW.revision)
+  ON DUPLICATE KEY UPDATE revision = VALUES(revision);
+
+--bun:split
+
+CREATE TRIGGER products_deleted_change AFTER DELETE ON products FOR EACH ROW
+  INSERT INTO catalog_changes (product_id, revision) VALUES (OLD.id, OLD.revision + 1)
   ON DUPLICATE KEY UPDATE revision = VALUES(revision);
 
 --bun:split

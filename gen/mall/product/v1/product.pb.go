@@ -633,7 +633,8 @@ func (x *Product) GetUpdatedAt() *timestamppb.Timestamp {
 // (records of one product may arrive twice or out of order).
 type CatalogChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Its whole state; stock is what is available.
+	// Its whole state; stock is what is available. A deleted product has
+	// only its id (and no status).
 	Product *Product `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
 	// Grows with every change of the product.
 	Revision int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`

@@ -150,7 +150,8 @@ export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
  */
 export type CatalogChange = Message<"mall.product.v1.CatalogChange"> & {
   /**
-   * Its whole state; stock is what is available.
+   * Its whole state; stock is what is available. A deleted product has
+   * only its id (and no status).
    *
    * @generated from field: mall.product.v1.Product product = 1;
    */
