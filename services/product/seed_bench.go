@@ -70,8 +70,10 @@ func BenchWords() BenchVocabulary {
 	return v
 }
 
-// DeleteBenchCatalogs deletes the products whose ids start with prefix:
-// the catalogs earlier benchmark runs seeded.
+// DeleteBenchCatalogs deletes the products whose ids start with prefix
+// (the catalogs benchmark runs seeded) and unqueues their changes: each
+// run's search indexes are its own and end with it, so no index is to be
+// told, and relaying 100 000 deletions would load the next run's seeding.
 func DeleteBenchCatalogs(ctx context.Context, db *bun.DB, prefix string) error {
 	if prefix == "" {
 		return errors.New("bench catalog: no id prefix to delete by")

@@ -12,7 +12,7 @@ import (
 // The bench catalog is seeded in multi-row statements: every product
 // arrives on sale with the marker word, spread over the category tree's
 // leaves, with the same rows for the same seed; deleting by prefix takes
-// exactly the bench's products.
+// exactly the bench's products, and leaves none of their changes queued.
 func TestBenchCatalogIsSeededSpreadAndDeletedByPrefix(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.MigratedDB(t, testenv.DatabasePrefix(t)+"product", Migrations())
@@ -66,5 +66,9 @@ func TestBenchCatalogIsSeededSpreadAndDeletedByPrefix(t *testing.T) {
 	left, err := db.NewSelect().Model((*productRow)(nil)).Count(ctx)
 	if err != nil || left != len(seedProductIDs()) {
 		t.Fatalf("%d products left (%v), want the %d demo ones", left, err, len(seedProductIDs()))
+	}
+	queued, err := db.NewSelect().Model((*catalogChangeRow)(nil)).Where("product_id LIKE 'bench-%'").Count(ctx)
+	if err != nil || queued != 0 {
+		t.Fatalf("%d bench changes still queued (%v)", queued, err)
 	}
 }
