@@ -160,7 +160,8 @@ func (s *Service) requeueIntoEmptyTopic(ctx context.Context, client *kgo.Client)
 	}
 	empty := true
 	ends.Each(func(o kadm.ListedOffset) {
-		if o.Err != nil || o.Offset > 0 {
+		// A topic just created may not be known yet: it is empty.
+		if (o.Err != nil && !errors.Is(o.Err, kerr.UnknownTopicOrPartition)) || o.Offset > 0 {
 			empty = false
 		}
 	})

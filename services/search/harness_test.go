@@ -33,8 +33,11 @@ type fixture struct {
 	cluster *kafka.Cluster
 	indexer *Indexer
 	svc     *Service
-	keys    *auth.Keys
-	clients map[string]searchv1connect.SearchServiceClient // "connect-json", "grpc"
+	// stopRelay ends the relay and waits for it (it also ends with the
+	// test).
+	stopRelay func()
+	keys      *auth.Keys
+	clients   map[string]searchv1connect.SearchServiceClient // "connect-json", "grpc"
 }
 
 func newFixture(t *testing.T, mutate ...func(*Options)) *fixture {
@@ -99,9 +102,11 @@ func (f *fixture) relay(t *testing.T, ctx context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = f.catalog.RelayCatalogChanges(ctx, producer); close(done) }()
-	t.Cleanup(func() { <-done; producer.Close() })
+	f.stopRelay = func() { cancel(); <-done }
+	t.Cleanup(func() { f.stopRelay(); producer.Close() })
 }
 
 // run feeds the index and counts hot searches until the test ends.

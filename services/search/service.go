@@ -180,14 +180,30 @@ func (s *Service) fallback(q Query) (searchv1.SearchFallback, []*searchv1.Search
 			return searchv1.SearchFallback_SEARCH_FALLBACK_SOME_WORDS, s.hitsOf(found.Hits), nil
 		}
 	}
-	popular := q
-	popular.Words = nil
-	popular.Order = OrderSales
-	found, err := s.indexer.engine.Find(popular)
-	if err != nil || len(found.Hits) == 0 {
+	hits, err := s.popular(q)
+	if err != nil || len(hits) == 0 {
 		return 0, nil, err
 	}
-	return searchv1.SearchFallback_SEARCH_FALLBACK_POPULAR, s.hitsOf(found.Hits), nil
+	return searchv1.SearchFallback_SEARCH_FALLBACK_POPULAR, hits, nil
+}
+
+// popular is the most sold products within q's filters, kept with the
+// answers: every query that finds nothing under the same filters shares
+// it, and sorting the whole catalog by sales is the dearest search there is.
+func (s *Service) popular(q Query) ([]*searchv1.SearchHit, error) {
+	popular := Query{Category: q.Category, MinPrice: q.MinPrice, MaxPrice: q.MaxPrice, InStockOnly: q.InStockOnly, Order: OrderSales, Size: q.Size}
+	key := "popular|" + string(fingerprintBytes(popular)) + "|" + strconv.Itoa(popular.Size)
+	generation := s.indexer.Generation()
+	if kept, ok := s.cache.get(key, generation); ok {
+		return kept.GetFallbackHits(), nil
+	}
+	found, err := s.indexer.engine.Find(popular)
+	if err != nil {
+		return nil, err
+	}
+	hits := s.hitsOf(found.Hits)
+	s.cache.put(key, generation, &searchv1.SearchProductsResponse{FallbackHits: hits})
+	return hits, nil
 }
 
 // hitsOf turns engine hits into answers, skipping a product that left the
