@@ -154,25 +154,42 @@ func ensureCatalogTopic(ctx context.Context, client *kgo.Client) error {
 // process, which forgets on exit) would otherwise never see the products
 // that did not change since.
 func (s *Service) requeueIntoEmptyTopic(ctx context.Context, client *kgo.Client) error {
-	ends, err := kadm.NewClient(client).ListEndOffsets(ctx, CatalogChangesTopic)
+	ends, err := CatalogTopicEnds(ctx, client)
 	if err != nil {
 		return err
 	}
-	empty := true
-	ends.Each(func(o kadm.ListedOffset) {
-		// A topic just created may not be known yet: it is empty.
-		if (o.Err != nil && !errors.Is(o.Err, kerr.UnknownTopicOrPartition)) || o.Offset > 0 {
-			empty = false
+	for _, end := range ends {
+		if end > 0 {
+			return nil
 		}
-	})
-	if !empty {
-		return nil
 	}
 	queued, err := queueWholeCatalog(ctx, s.db)
 	if err == nil && queued > 0 {
 		s.logger.Info("catalog change topic was empty; queued the whole catalog", "products", queued)
 	}
 	return err
+}
+
+// CatalogTopicEnds is where each partition of CatalogChangesTopic ends
+// now. A partition Kafka does not know yet (the topic does not exist, or
+// was just created) is left out: it holds nothing.
+func CatalogTopicEnds(ctx context.Context, client *kgo.Client) (map[int32]int64, error) {
+	listed, err := kadm.NewClient(client).ListEndOffsets(ctx, CatalogChangesTopic)
+	if err != nil {
+		return nil, err
+	}
+	ends := map[int32]int64{}
+	var failed error
+	listed.Each(func(o kadm.ListedOffset) {
+		switch {
+		case errors.Is(o.Err, kerr.UnknownTopicOrPartition):
+		case o.Err != nil:
+			failed = errors.Join(failed, o.Err)
+		default:
+			ends[o.Partition] = o.Offset
+		}
+	})
+	return ends, failed
 }
 
 // PendingCatalogChanges is how many product changes wait for the relay.

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
@@ -145,7 +143,7 @@ func (ix *Indexer) Run(ctx context.Context, client *kgo.Client) error {
 // process serves everything else meanwhile, and searches wait.
 func (ix *Indexer) waitForEndOffsets(ctx context.Context, client *kgo.Client) (map[int32]int64, error) {
 	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
-		ends, err := endOffsets(ctx, client)
+		ends, err := product.CatalogTopicEnds(ctx, client)
 		if err == nil {
 			return ends, nil
 		}
@@ -156,28 +154,6 @@ func (ix *Indexer) waitForEndOffsets(ctx context.Context, client *kgo.Client) (m
 		case <-time.After(wait):
 		}
 	}
-}
-
-// endOffsets are where each partition of the topic ends now (none when the
-// topic does not exist yet: an empty catalog is caught up).
-func endOffsets(ctx context.Context, client *kgo.Client) (map[int32]int64, error) {
-	listed, err := kadm.NewClient(client).ListEndOffsets(ctx, product.CatalogChangesTopic)
-	if err != nil {
-		return nil, err
-	}
-	ends := map[int32]int64{}
-	var failed error
-	listed.Each(func(o kadm.ListedOffset) {
-		if o.Err != nil {
-			failed = errors.Join(failed, o.Err)
-			return
-		}
-		ends[o.Partition] = o.Offset
-	})
-	if len(ends) == 0 {
-		return ends, nil // unknown topic: nothing to catch up with
-	}
-	return ends, failed
 }
 
 func (ix *Indexer) markReadyIfCaughtUp(ends, positions map[int32]int64) {
