@@ -157,30 +157,22 @@ func (f *fixture) addProduct(t *testing.T, spec *productv1.ProductSpec, stock in
 // a query only that state matches.
 func (f *fixture) waitIndexed(t *testing.T, query, id string) {
 	t.Helper()
-	testenv.Eventually(t, 5*time.Second, id+" found by "+query, func() bool {
-		res, err := f.svc.SearchProducts(context.Background(), connect.NewRequest(&searchv1.SearchProductsRequest{Query: query, PageSize: 50}))
-		if err != nil {
-			return false
-		}
-		for _, h := range res.Msg.GetHits() {
-			if h.GetProduct().GetProductId() == id {
-				return true
-			}
-		}
-		return false
-	})
+	f.waitFound(t, query, id+" found by "+query, func(p *productv1.Product) bool { return p.GetProductId() == id })
 }
 
 // waitSales waits until the index holds id's sales count.
 func (f *fixture) waitSales(t *testing.T, query, id string, sales int64) {
 	t.Helper()
-	testenv.Eventually(t, 5*time.Second, id+" indexed with its sales", func() bool {
+	f.waitFound(t, query, id+" indexed with its sales", func(p *productv1.Product) bool {
+		return p.GetProductId() == id && p.GetSalesCount() == sales
+	})
+}
+
+// waitFound waits until query finds a product that match accepts.
+func (f *fixture) waitFound(t *testing.T, query, what string, match func(*productv1.Product) bool) {
+	t.Helper()
+	testenv.Eventually(t, 5*time.Second, what, func() bool {
 		res, err := f.svc.SearchProducts(context.Background(), connect.NewRequest(&searchv1.SearchProductsRequest{Query: query, PageSize: 50}))
-		if err != nil {
-			return false
-		}
-		return slices.ContainsFunc(res.Msg.GetHits(), func(h *searchv1.SearchHit) bool {
-			return h.GetProduct().GetProductId() == id && h.GetProduct().GetSalesCount() == sales
-		})
+		return err == nil && slices.ContainsFunc(res.Msg.GetHits(), func(h *searchv1.SearchHit) bool { return match(h.GetProduct()) })
 	})
 }

@@ -23,8 +23,7 @@ import (
 // day later (forward decay: old scores never need rewriting), and last
 // week's scores weigh 2^-7 of this week's. A query is shown only once
 // minSearchers different shoppers searched it in a week and it found
-// products; a
-// shopper repeating a query, or paging, counts once. A shopper's first
+// products; a shopper repeating a query, or paging, counts once. A shopper's first
 // hotPerSearcher queries of a week count, held in one small set per
 // shopper: endless distinct queries from one shopper cost one bounded key.
 const (
@@ -190,13 +189,7 @@ func (h *hotSearches) top(ctx context.Context) ([]string, error) {
 	}
 	queries := slices.Collect(maps.Keys(scores))
 	slices.SortFunc(queries, func(a, b string) int {
-		if scores[a] != scores[b] {
-			if scores[a] > scores[b] {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(a, b)
+		return cmp.Or(cmp.Compare(scores[b], scores[a]), cmp.Compare(a, b))
 	})
 	queries = queries[:min(len(queries), hotCandidates)]
 	h.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -63,8 +64,8 @@ func phraseText(words []string) string {
 	var b strings.Builder
 	for i, w := range words {
 		if i > 0 {
-			prev, _ := lastRune(words[i-1])
-			first := []rune(w)[0]
+			prev, _ := utf8.DecodeLastRuneInString(words[i-1])
+			first, _ := utf8.DecodeRuneInString(w)
 			if !isCJK(prev) || !isCJK(first) {
 				b.WriteByte(' ')
 			}
@@ -72,12 +73,4 @@ func phraseText(words []string) string {
 		b.WriteString(w)
 	}
 	return b.String()
-}
-
-func lastRune(s string) (rune, bool) {
-	runes := []rune(s)
-	if len(runes) == 0 {
-		return 0, false
-	}
-	return runes[len(runes)-1], true
 }
