@@ -1,7 +1,6 @@
-import { ConnectError } from "@connectrpc/connect";
 import type { OrderLine } from "@gen/mall/order/v1/order_pb.js";
 import { ProductStatus, type Product } from "@gen/mall/product/v1/product_pb.js";
-import { ErrorInfoSchema } from "./errorDetails";
+import { reasonOf } from "./errors";
 
 // Why a line of an old order did not go into the cart; its words are
 // buyAgain.<why>.
@@ -45,7 +44,7 @@ export function planBuyAgain(lines: Line[], products: Pick<Product, "productId" 
 // the cart" (the product changed since it was read, or the cart is full)
 // from a failure to report; null for the latter.
 export function skipOf(err: unknown): SkipWhy | null {
-  const reason = ConnectError.from(err).findDetails(ErrorInfoSchema)[0]?.reason;
+  const reason = reasonOf(err);
   switch (reason) {
     case "PRODUCT_NOT_FOUND":
       return "gone";

@@ -151,11 +151,17 @@ function limitText(reason: Extract<keyof typeof zhCN.errors.limit, string>, meta
   return t(`errors.limit.${reason}`, values);
 }
 
+// reasonOf is a failed call's ErrorInfo reason ("" for none).
+export function reasonOf(err: unknown): string {
+  if (!err) return "";
+  return ConnectError.from(err).findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+}
+
 // refusal is the sentence for a failed call: by its reason (ErrorInfo),
 // else by its code; the server's own text is never shown (it is English,
 // and for internal errors not the shopper's business).
 function refusal(e: ConnectError): string {
-  const reason = e.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+  const reason = reasonOf(e);
   if (reason === "RATE_LIMITED") {
     const delay = e.findDetails(RetryInfoSchema)[0]?.retryDelay;
     if (delay) return i18n.t("errors.retryIn", { seconds: Math.max(1, Math.ceil(Number(delay.seconds) + delay.nanos / 1e9)) });

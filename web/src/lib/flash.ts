@@ -1,6 +1,7 @@
 import { ConnectError } from "@connectrpc/connect";
 import { EventState, type FlashSaleEvent } from "@gen/mall/seckill/v1/seckill_pb.js";
-import { ErrorInfoSchema, RetryInfoSchema } from "./errorDetails";
+import { RetryInfoSchema } from "./errorDetails";
+import { reasonOf } from "./errors";
 import { millis } from "./format";
 
 type Event = Pick<FlashSaleEvent, "eventId" | "startsAt" | "endsAt" | "remainingStock">;
@@ -34,7 +35,7 @@ const skew = 2000;
 export function refusalOf(err: unknown, e: Event, now: number): Refusal | null {
   const ce = ConnectError.from(err);
   const eventId = e.eventId;
-  switch (ce.findDetails(ErrorInfoSchema)[0]?.reason) {
+  switch (reasonOf(ce)) {
     case "ALREADY_PURCHASED":
     case "OVER_PER_USER_LIMIT":
       return { eventId, kind: "bought" };

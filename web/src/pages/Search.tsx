@@ -1,5 +1,4 @@
 import { useInfiniteQuery, useQuery } from "@connectrpc/connect-query";
-import { ConnectError } from "@connectrpc/connect";
 import { useId, useState, type ReactNode, type SubmitEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
@@ -11,8 +10,7 @@ import { Empty, Loading, MoreOnScroll, ProductCard, SortTabs } from "../componen
 import { useLang } from "../hooks/useLang";
 import { useTitle } from "../hooks/useTitle";
 import { treeRows } from "../lib/categories";
-import { ErrorInfoSchema } from "../lib/errorDetails";
-import { retryable } from "../lib/errors";
+import { reasonOf, retryable } from "../lib/errors";
 import {
   activeFilters,
   noFilters,
@@ -25,12 +23,6 @@ import {
   type SearchFilters,
   type SearchState,
 } from "../lib/search";
-
-// reasonOf is a failed call's ErrorInfo reason ("" for none).
-function reasonOf(err: unknown): string {
-  if (!err) return "";
-  return ConnectError.from(err).findDetails(ErrorInfoSchema)[0]?.reason ?? "";
-}
 
 // A process that has just started answers SEARCH_INDEX_WARMING until its
 // index has caught up: asked again every two seconds for half a minute.

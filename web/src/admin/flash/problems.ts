@@ -1,8 +1,6 @@
-import { ConnectError } from "@connectrpc/connect";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ErrorInfoSchema } from "../../lib/errorDetails";
-import { problemOf, type Problem } from "../../lib/errors";
+import { problemOf, reasonOf, type Problem } from "../../lib/errors";
 import { i18n } from "../../lib/i18n";
 import zhCNFlash from "../locales/zh-CN/flash";
 
@@ -18,7 +16,7 @@ function isDeskReason(reason: string): reason is DeskReason {
 export function deskProblem(err: unknown): Problem {
   const p = problemOf(err);
   if (Object.keys(p.fields).length > 0) return p;
-  const reason = ConnectError.from(err).findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+  const reason = reasonOf(err);
   return isDeskReason(reason) ? { ...p, message: i18n.t(`admin:flash.reason.${reason}`) } : p;
 }
 
