@@ -12,7 +12,7 @@ import (
 // bound to the search it came from: a token of another query, filter or
 // order names a position in another list.
 
-const maxSortValue = 64 // bytes of one sort key value
+const maxSortValue = 128 // bytes of one sort key value (two numbers and a product id)
 
 // fingerprint identifies a search's query, filters and order.
 func fingerprint(q Query) [8]byte {

@@ -2,8 +2,13 @@ package search
 
 import (
 	"encoding/base64"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
+
+	blevesearch "github.com/blevesearch/bleve/v2/search"
 
 	"connectrpc.com/connect"
 
@@ -17,7 +22,7 @@ import (
 func TestSearchPageTokens(t *testing.T) {
 	lo := int64(100)
 	q := Query{Words: []string{"龙井", "tea"}, Category: "c01", MinPrice: &lo, Order: OrderRelevance}
-	after := []string{"1.25", "0000000000000000042", "p0003"}
+	after := []string{"1.25", sortKey(42) + "p0003"}
 	token := encodePageToken(q, after)
 	if got, err := decodePageToken(token, q); err != nil || !slices.Equal(got, after) {
 		t.Fatalf("the token reads back as %v, %v", got, err)
@@ -42,9 +47,10 @@ func TestSearchPageTokens(t *testing.T) {
 		"in stock only":         {token, with(func(c *Query) { c.InStockOnly = true })},
 		"another order":         {token, with(func(c *Query) { c.Order = OrderSales })},
 		"garbage":               {"%%%", q},
-		"too few sort values":   {encodePageToken(q, after[:2]), q},
-		"a score not a number":  {encodePageToken(q, []string{"high", "1", "p1"}), q},
-		"a sort value too long": {encodePageToken(q, []string{"1", string(make([]byte, 65)), "p1"}), q},
+		"too few sort values":   {encodePageToken(q, after[:1]), q},
+		"too many sort values":  {encodePageToken(q, append(after, "x")), q},
+		"a score not a number":  {encodePageToken(q, []string{"high", "11p1"}), q},
+		"a sort value too long": {encodePageToken(q, []string{"1", string(make([]byte, maxSortValue+1))}), q},
 		"not JSON":              {base64.RawURLEncoding.EncodeToString(append(fingerprintBytes(q), "[1,"...)), q},
 	} {
 		_, err := decodePageToken(bad.token, bad.query)
@@ -58,6 +64,82 @@ func TestSearchPageTokens(t *testing.T) {
 		}
 	}
 	testenv.WantCode(t, errBadPageToken(), connect.CodeInvalidArgument, ReasonBadPageToken)
+}
+
+// A relevance page holds the best hits after the cursor by score, then
+// sales key, whichever order they arrive in and however many tie: paging
+// through gives every hit once, in the order of sorting them all.
+func TestRankedPagesFollowTheFullOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var all []rankedHit
+	for n := range 500 {
+		// Few scores and sales, so that most hits tie on both.
+		all = append(all, rankedHit{score: float64(rng.IntN(4)) / 2, key: sortKey(rng.Int64N(3)) + fmt.Sprintf("p%04d", n)})
+	}
+	want := slices.Clone(all)
+	slices.SortFunc(want, func(a, b rankedHit) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	for _, size := range []int{1, 7, 20, 51} {
+		var got []rankedHit
+		var after *rankedHit
+		for range len(all) + 1 {
+			page := &rankedPage{size: size, after: after}
+			for _, i := range rng.Perm(len(all)) {
+				h := all[i]
+				h.match = &blevesearch.DocumentMatch{}
+				if !page.mayHold(h.score) {
+					if on := slices.ContainsFunc(want[len(got):min(len(got)+size, len(want))], func(w rankedHit) bool { return w.key == h.key }); on {
+						t.Fatalf("size %d: %v ruled out by its score, but it is on the page", size, h)
+					}
+					continue
+				}
+				if dropped := page.add(h); dropped == h.match && slices.ContainsFunc(page.hits, func(p rankedHit) bool { return p.match == dropped }) {
+					t.Fatalf("size %d: add returned a match it kept", size)
+				}
+			}
+			if len(page.hits) == 0 {
+				break
+			}
+			if len(page.hits) > size {
+				t.Fatalf("size %d: a page of %d", size, len(page.hits))
+			}
+			got = append(got, page.hits...)
+			last := page.hits[len(page.hits)-1]
+			after = &last
+		}
+		if len(got) != len(want) {
+			t.Fatalf("size %d: %d hits paged through, want %d", size, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].key != want[i].key || got[i].score != want[i].score {
+				t.Fatalf("size %d: hit %d is %v, want %v", size, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestSortKeysOrderAsTheirNumbers(t *testing.T) {
+	numbers := []int64{0, 1, 9, 15, 16, 255, 256, 4095, 1 << 20, 1<<40 + 3, math.MaxInt64}
+	for i := 1; i < len(numbers); i++ {
+		if a, b := sortKey(numbers[i-1]), sortKey(numbers[i]); a >= b {
+			t.Errorf("sortKey(%d) = %q is not before sortKey(%d) = %q", numbers[i-1], a, numbers[i], b)
+		}
+	}
+	if sortKey(-5) != sortKey(0) {
+		t.Errorf("a negative number keys as %q", sortKey(-5))
+	}
+	for _, id := range []string{"p0001", "1", "bench-x-000042"} {
+		if got := salesKeyID(sortKey(123456) + id); got != id {
+			t.Errorf("the id of a key for %q reads back as %q", id, got)
+		}
+	}
+	if got := salesKeyID(sortKey(5)); got != "" {
+		t.Errorf("a key without an id reads back as %q", got)
+	}
 }
 
 func TestSpansCutTheTitleAtItsMatches(t *testing.T) {
