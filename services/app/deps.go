@@ -51,6 +51,12 @@ type Deps struct {
 	closers      []func()
 	cacheToggles []func(bool)
 	httpRoutes   map[string]http.Handler
+	readyGates   []readyGate
+}
+
+type readyGate struct {
+	service string
+	ready   func() bool
 }
 
 // NewDeps connects what every role needs: signing keys, Valkey and Kafka
@@ -158,6 +164,14 @@ func (d *Deps) HandleHTTP(pattern string, handler http.Handler) {
 	d.httpRoutes[pattern] = handler
 }
 
+// ReadyWhen keeps the server's gRPC health (the readiness probe) not
+// serving for service, and for the process, until ready answers true.
+func (d *Deps) ReadyWhen(service string, ready func() bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.readyGates = append(d.readyGates, readyGate{service: service, ready: ready})
+}
+
 // OnCacheToggle registers a cache switch (benchmarks compare on and off).
 func (d *Deps) OnCacheToggle(fn func(enabled bool)) {
 	d.mu.Lock()
@@ -243,6 +257,9 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 	defer deps.mu.Unlock()
 	for pattern, handler := range deps.httpRoutes {
 		srv.Handle(pattern, handler)
+	}
+	for _, g := range deps.readyGates {
+		srv.ReadyWhen(g.service, g.ready)
 	}
 	if dir := deps.Config.WebDir; dir != "" && len(domains) > 0 {
 		if webui.Available(dir) {

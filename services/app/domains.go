@@ -187,6 +187,9 @@ func mountSearch(_ context.Context, deps *Deps, opts ...connect.HandlerOption) (
 		return indexer.Run(ctx, client)
 	})
 	deps.Background(svc.Run)
+	// A process whose index is still reading the topic answers searches
+	// SEARCH_INDEX_WARMING: it is not ready for traffic until caught up.
+	deps.ReadyWhen(searchv1connect.SearchServiceName, indexer.IsReady)
 	path, handler := searchv1connect.NewSearchServiceHandler(svc, opts...)
 	return path, handler, nil
 }

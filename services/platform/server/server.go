@@ -60,6 +60,13 @@ type Server struct {
 	opts     Options
 	mux      *http.ServeMux
 	services []string
+	gates    []readinessGate
+}
+
+// readinessGate holds a mounted service back from serving until ready.
+type readinessGate struct {
+	service string
+	ready   func() bool
 }
 
 // New returns an empty server.
@@ -107,6 +114,22 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 
 const compressMinBytes = 1024
 
+// readiness answers gRPC health: the mounted services, each held back by
+// its readiness gates; the process ("") is serving once every gate is open.
+type readiness struct {
+	static *grpchealth.StaticChecker
+	gates  []readinessGate
+}
+
+func (r *readiness) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
+	for _, g := range r.gates {
+		if (req.Service == "" || req.Service == g.service) && !g.ready() {
+			return &grpchealth.CheckResponse{Status: grpchealth.StatusNotServing}, nil
+		}
+	}
+	return r.static.Check(ctx, req)
+}
+
 // tracing continues the caller's trace (W3C traceparent): the mall's
 // processes call each other on a private network, and a browser's or
 // gateway's trace should include what the call did here. RPC metrics are
@@ -125,6 +148,14 @@ func (s *Server) Mount(path string, handler http.Handler) {
 	s.services = append(s.services, strings.Trim(path, "/"))
 }
 
+// ReadyWhen reports service, and the process as a whole, not serving in
+// gRPC health until ready answers true: a load balancer or Kubernetes
+// readiness probe then keeps requests on the processes that can answer
+// them (a search index still reading its topic, say).
+func (s *Server) ReadyWhen(service string, ready func() bool) {
+	s.gates = append(s.gates, readinessGate{service: service, ready: ready})
+}
+
 // Services lists the fully-qualified names of the mounted services.
 func (s *Server) Services() []string { return append([]string(nil), s.services...) }
 
@@ -139,7 +170,7 @@ func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pat
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(s.services...)))
+	mux.Handle(grpchealth.NewHandler(&readiness{static: grpchealth.NewStaticChecker(s.services...), gates: s.gates}))
 	if s.opts.Reflection {
 		reflector := grpcreflect.NewStaticReflector(s.services...)
 		readLimit := connect.WithReadMaxBytes(int(s.opts.MaxRequestBytes))

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,6 +91,12 @@ func start(t *testing.T, options ...func(*server.Options)) harness {
 	srv := server.New(opts)
 	srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
 	srv.Mount(cartv1connect.NewCartServiceHandler(fixtureCart{}, srv.HandlerOptions()...))
+	return harness{url: serve(t, srv), keys: keys}
+}
+
+// serve serves srv on a loopback port until the test ends and returns its URL.
+func serve(t *testing.T, srv *server.Server) string {
+	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +110,7 @@ func start(t *testing.T, options ...func(*server.Options)) harness {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return harness{url: "http://" + listener.Addr().String(), keys: keys}
+	return "http://" + listener.Addr().String()
 }
 
 // h2cClient is an h2c client (as gRPC needs) whose connections close when
@@ -321,6 +328,45 @@ func TestOnlyBigAnswersAreCompressed(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != want {
 			t.Errorf("%s: status %d, Content-Encoding %q, want %q", id, res.StatusCode, res.Header.Get("Content-Encoding"), want)
+		}
+	}
+}
+
+// A readiness gate holds its service, and the process as a whole, out of
+// gRPC health until it opens; the other services answer serving meanwhile.
+func TestReadinessGatesHoldHealthBack(t *testing.T) {
+	var ready atomic.Bool
+	srv := server.New(server.Options{Logger: testenv.Logger()})
+	srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
+	srv.Mount(cartv1connect.NewCartServiceHandler(fixtureCart{}, srv.HandlerOptions()...))
+	srv.ReadyWhen(productv1connect.ProductServiceName, ready.Load)
+	url := serve(t, srv)
+	client := h2cClient(t)
+	for _, protocol := range []connect.ClientOption{connect.WithGRPC(), connect.WithProtoJSON()} {
+		health := grpchealth.NewClient(client, url, protocol)
+		status := func(service string) grpchealth.Status {
+			t.Helper()
+			res, err := health.Check(context.Background(), &grpchealth.CheckRequest{Service: service})
+			if err != nil {
+				t.Fatalf("health of %q: %v", service, err)
+			}
+			return res.Status
+		}
+		ready.Store(false)
+		if got := status(""); got != grpchealth.StatusNotServing {
+			t.Errorf("the process with a closed gate: %v", got)
+		}
+		if got := status(productv1connect.ProductServiceName); got != grpchealth.StatusNotServing {
+			t.Errorf("the gated service: %v", got)
+		}
+		if got := status(cartv1connect.CartServiceName); got != grpchealth.StatusServing {
+			t.Errorf("an ungated service: %v", got)
+		}
+		ready.Store(true)
+		for _, service := range []string{"", productv1connect.ProductServiceName, cartv1connect.CartServiceName} {
+			if got := status(service); got != grpchealth.StatusServing {
+				t.Errorf("%q once the gate opened: %v", service, got)
+			}
 		}
 	}
 }
