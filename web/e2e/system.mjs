@@ -3,7 +3,7 @@
 // and removes them again when stopped. The repository's bin/mall and
 // web/dist must be built first (the Makefile does).
 import { spawn, execFileSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -39,7 +39,22 @@ async function serving(baseURL) {
   }
 }
 
+// startSystem starts mall dev, a second time on other ports if the first
+// exited before answering: the ports are free when picked, but the Temporal
+// dev server takes further ports of its own choosing, which can collide.
 export async function startSystem({ artifacts }) {
+  try {
+    return await startOnce({ artifacts, attempt: 1 });
+  } catch (err) {
+    if (!(err instanceof ExitedAtStart)) throw err;
+    console.warn(`\ne2e: ${err.message}; starting again on other ports`);
+    return await startOnce({ artifacts, attempt: 2 });
+  }
+}
+
+class ExitedAtStart extends Error {}
+
+async function startOnce({ artifacts, attempt }) {
   const mall = join(root, "bin/mall");
   if (!existsSync(mall)) throw new Error("bin/mall is missing: run `make build` first");
   if (!existsSync(join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build` in web/");
@@ -65,7 +80,8 @@ export async function startSystem({ artifacts }) {
     `--cache-prefix=${cachePrefix}`,
     `--web-dir=${join(root, "web/dist")}`,
   ];
-  const log = createWriteStream(join(artifacts, "mall-dev.log"));
+  const logName = attempt === 1 ? "mall-dev.log" : `mall-dev-${attempt}.log`;
+  const log = createWriteStream(join(artifacts, logName));
   const proc = spawn(mall, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout.pipe(log);
   proc.stderr.pipe(log);
@@ -88,8 +104,11 @@ export async function startSystem({ artifacts }) {
   process.stdout.write(`e2e: starting mall dev on ${baseURL} (databases ${dbPrefix}*) `);
   while (!(await serving(baseURL))) {
     if (exited !== null) {
+      // The Temporal dev server's own log is in the state folder stop removes.
+      const temporalLog = join(state, "temporal.log");
+      if (existsSync(temporalLog)) copyFileSync(temporalLog, join(artifacts, logName.replace("mall-dev", "temporal")));
       await stop();
-      throw new Error(`mall dev exited (${JSON.stringify(exited)}); see ${join(artifacts, "mall-dev.log")}`);
+      throw new ExitedAtStart(`mall dev exited (${JSON.stringify(exited)}); see ${join(artifacts, logName)}`);
     }
     if (Date.now() - started > 180_000) {
       await stop();
