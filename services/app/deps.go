@@ -279,11 +279,11 @@ func auditInterceptor(deps *Deps) connect.Interceptor {
 	return audit.NewInterceptor(recorder, uuid.NewString, deps.Logger)
 }
 
-// NewOpsServer is the ops endpoint of any role: /metrics and gRPC health,
-// no services, served apart from the API so what the process measures is
-// not published to its clients.
+// NewOpsServer is the ops endpoint of any role: /metrics, gRPC health and
+// Go's profiles (/debug/pprof/), no services, served apart from the API so
+// what the process measures is not published to its clients.
 func NewOpsServer(logger *slog.Logger) *server.Server {
-	return server.New(server.Options{Logger: logger, ShutdownTimeout: time.Second, Metrics: true})
+	return server.New(server.Options{Logger: logger, ShutdownTimeout: time.Second, Metrics: true, Profiling: true})
 }
 
 // Serve answers on listener and runs the domains' background work until

@@ -15,30 +15,33 @@ import (
 	"mall/services/platform/testenv"
 )
 
-// An API server publishes neither its metrics nor a CORS grant: /metrics
-// is only on a server built for the ops address, and with no origins
+// An API server publishes neither its metrics, its profiles nor a CORS
+// grant: /metrics and /debug/pprof/ are only on a server built for the ops
+// address, and with no origins
 // configured no origin (not even a wildcard) is allowed to read answers
 // from a browser. rs/cors would read an empty list as "*".
 func TestTheAPIPublishesNoMetricsAndGrantsNoOriginByDefault(t *testing.T) {
 	api := testenv.Serve(t, server.Options{}, func(srv *server.Server) {
 		srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
 	})
-	ops := testenv.Serve(t, server.Options{Metrics: true}, func(*server.Server) {})
+	ops := testenv.Serve(t, server.Options{Metrics: true, Profiling: true}, func(*server.Server) {})
 
 	get := func(url string) int {
 		t.Helper()
-		res, err := http.Get(url + "/metrics")
+		res, err := http.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
 		return res.StatusCode
 	}
-	if code := get(api); code != http.StatusNotFound {
-		t.Errorf("API /metrics: HTTP %d, want 404", code)
-	}
-	if code := get(ops); code != http.StatusOK {
-		t.Errorf("ops /metrics: HTTP %d, want 200", code)
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/goroutine"} {
+		if code := get(api + path); code != http.StatusNotFound {
+			t.Errorf("API %s: HTTP %d, want 404", path, code)
+		}
+		if code := get(ops + path); code != http.StatusOK {
+			t.Errorf("ops %s: HTTP %d, want 200", path, code)
+		}
 	}
 
 	for _, origin := range []string{"https://evil.example", "null", "http://localhost:5173"} {

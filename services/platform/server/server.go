@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -45,6 +46,10 @@ type Options struct {
 	// Metrics serves /metrics: set on the ops address only, so what the
 	// process measures is not published on the API.
 	Metrics bool
+	// Profiling serves Go's profiles under /debug/pprof/ (CPU, heap,
+	// allocations, goroutines, execution trace): the ops address only, for
+	// the same reason.
+	Profiling bool
 	// Interceptors run on every call, the caller identified, inside the
 	// access log and around the error sanitizer (they see the errors
 	// clients get): e.g. the audit log of operator actions.
@@ -179,6 +184,13 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.opts.Metrics {
 		mux.Handle("/metrics", telemetry.MetricsHandler())
+	}
+	if s.opts.Profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	var handler http.Handler = mux
 	if s.opts.Authenticator != nil {

@@ -91,12 +91,6 @@ func start(t *testing.T, options ...func(*server.Options)) harness {
 	srv := server.New(opts)
 	srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
 	srv.Mount(cartv1connect.NewCartServiceHandler(fixtureCart{}, srv.HandlerOptions()...))
-	return harness{url: serve(t, srv), keys: keys}
-}
-
-// serve serves srv on a loopback port until the test ends and returns its URL.
-func serve(t *testing.T, srv *server.Server) string {
-	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +104,7 @@ func serve(t *testing.T, srv *server.Server) string {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return "http://" + listener.Addr().String()
+	return harness{url: "http://" + listener.Addr().String(), keys: keys}
 }
 
 // h2cClient is an h2c client (as gRPC needs) whose connections close when
@@ -336,11 +330,11 @@ func TestOnlyBigAnswersAreCompressed(t *testing.T) {
 // gRPC health until it opens; the other services answer serving meanwhile.
 func TestReadinessGatesHoldHealthBack(t *testing.T) {
 	var ready atomic.Bool
-	srv := server.New(server.Options{Logger: testenv.Logger()})
-	srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
-	srv.Mount(cartv1connect.NewCartServiceHandler(fixtureCart{}, srv.HandlerOptions()...))
-	srv.ReadyWhen(productv1connect.ProductServiceName, ready.Load)
-	url := serve(t, srv)
+	url := testenv.Serve(t, server.Options{Logger: testenv.Logger()}, func(srv *server.Server) {
+		srv.Mount(productv1connect.NewProductServiceHandler(fixtureProducts{}, srv.HandlerOptions()...))
+		srv.Mount(cartv1connect.NewCartServiceHandler(fixtureCart{}, srv.HandlerOptions()...))
+		srv.ReadyWhen(productv1connect.ProductServiceName, ready.Load)
+	})
 	client := h2cClient(t)
 	for _, protocol := range []connect.ClientOption{connect.WithGRPC(), connect.WithProtoJSON()} {
 		health := grpchealth.NewClient(client, url, protocol)
