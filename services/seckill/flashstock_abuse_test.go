@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/valkey-io/valkey-go"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	orderv1 "mall/gen/mall/order/v1"
 	productv1 "mall/gen/mall/product/v1"
 	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcerr"
 	"mall/services/platform/testenv"
 )
@@ -359,7 +361,13 @@ func TestSoldOutRefusalsDoNotLookUpAddresses(t *testing.T) {
 	if _, err := f.svc.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{EventId: ev.GetEventId(), UserId: "u-first", OrderId: "o-first", Quantity: 1})); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.buy(client, f.shopper(t, "u-homeless"), ev.GetEventId())
+	// (The unit reaches the process's cached stock within moments.)
+	homeless := f.shopper(t, "u-homeless")
+	var err error
+	testenv.Eventually(t, 2*time.Second, "the returned unit seen", func() bool {
+		_, err = f.buy(client, homeless, ev.GetEventId())
+		return rpcerr.Reason(err) != ReasonSoldOut
+	})
 	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonAddressRequired)
 	if left := f.stock(t, ev.GetEventId()); left != 1 {
 		t.Fatalf("%d left after a refused address", left)
@@ -471,5 +479,100 @@ func TestSpellingsOfASalesIDAreUnknownIDs(t *testing.T) {
 	}
 	if res, err := client.GetEvent(ctx, connect.NewRequest(&seckillv1.GetEventRequest{EventId: id})); err != nil || res.Msg.GetEvent().GetEventId() != id {
 		t.Fatalf("the sale itself: %v %v", res, err)
+	}
+}
+
+// Once a process has seen a sale sold out, and to a buyer whose purchase
+// it took, it answers from memory: the admission script does not run (it
+// updates the buyer's rate state on every attempt, which stays as it was).
+// A unit that comes back is still sold, once.
+func TestKnownRefusalsAreAnsweredFromMemory(t *testing.T) {
+	// A rate whose state lives for seconds: it shows every script run.
+	f := newFixture(t, fixtureOptions{rate: ratelimit.Limit{Burst: 5, Period: time.Minute}})
+	ctx := context.Background()
+	ev := f.event(t, 2, -time.Minute, time.Hour)
+	id := ev.GetEventId()
+	client := f.clients["grpc"]
+	rateOf := func(user string) string {
+		t.Helper()
+		v, err := f.valkey.Do(ctx, f.valkey.B().Get().Key(f.svc.keys(id).rate+user).Build()).ToString()
+		if err != nil && !valkey.IsValkeyNil(err) {
+			t.Fatal(err)
+		}
+		return v
+	}
+	first := f.user(t, "u-first")
+	if _, err := f.buy(client, first, id); err != nil {
+		t.Fatal(err)
+	}
+	before := rateOf("u-first")
+	for range 3 {
+		_, err := f.buy(client, first, id)
+		testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonAlreadyPurchased)
+	}
+	if after := rateOf("u-first"); after != before {
+		t.Fatalf("the repeats ran the admission script: rate state %q, then %q", before, after)
+	}
+	if _, err := f.buy(client, f.user(t, "u-second"), id); err != nil {
+		t.Fatal(err)
+	}
+	// The first refusal after the last unit is the script's; the rest are memory's.
+	_, err := f.buy(client, f.user(t, "u-third"), id)
+	testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonSoldOut)
+	for i := range 20 {
+		user := fmt.Sprintf("u-late-%02d", i)
+		_, err := f.buy(f.clients[[]string{"grpc", "connect-json"}[i%2]], f.user(t, user), id)
+		testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonSoldOut)
+		if rateOf(user) != "" {
+			t.Fatalf("%s's refusal ran the admission script", user)
+		}
+	}
+	// u-first's order expires: the unit goes back to the sale.
+	if _, err := f.svc.ReleasePurchase(ctx, connect.NewRequest(&seckillv1.ReleasePurchaseRequest{EventId: id, UserId: "u-first", OrderId: "o-first", Quantity: 1})); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.buy(client, first, id)
+	testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonAlreadyPurchased)
+	n := 0
+	testenv.Eventually(t, 2*time.Second, "the returned unit sold", func() bool {
+		n++
+		_, err := f.buy(client, f.user(t, fmt.Sprintf("u-back-%02d", n)), id)
+		if err != nil && rpcerr.Reason(err) != ReasonSoldOut {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
+	for i := range 5 {
+		_, err := f.buy(client, f.user(t, fmt.Sprintf("u-after-%02d", i)), id)
+		testenv.WantCode(t, err, connect.CodeFailedPrecondition, ReasonSoldOut)
+	}
+	if left := f.stock(t, id); left != 0 {
+		t.Fatalf("%d left", left)
+	}
+	if records := f.records(t, 3); len(records) != 3 {
+		t.Fatalf("%d purchases written for 2 units and 1 returned", len(records))
+	}
+}
+
+// A process keeps the buyers it took only while their sale runs, and a
+// bounded number per sale.
+func TestKnownBuyersAreForgottenWhenTheirSaleEnds(t *testing.T) {
+	now := time.Now()
+	var k knownBuyers
+	ended := &eventRow{ID: "ev-ended", EndsAt: now.Add(time.Minute)}
+	k.add(ended, "u1", now)
+	if !k.has("ev-ended", "u1") || k.has("ev-ended", "u2") || k.has("ev-other", "u1") {
+		t.Fatal("has does not answer what add was told")
+	}
+	live := &eventRow{ID: "ev-live", EndsAt: now.Add(time.Hour)}
+	k.add(live, "u1", now.Add(2*time.Minute))
+	if k.has("ev-ended", "u1") || !k.has("ev-live", "u1") {
+		t.Fatal("the ended sale's buyers outlived it")
+	}
+	for i := range maxKnownBuyers + 10 {
+		k.add(live, fmt.Sprint("b", i), now)
+	}
+	if n := len(k.sales["ev-live"].users); n != maxKnownBuyers {
+		t.Fatalf("%d buyers kept, at most %d", n, maxKnownBuyers)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -59,6 +60,11 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 		s.count(ev.ID, outcome)
 		return "", time.Time{}, err
 	}
+	if outcome, known := s.knownRefusal(ctx, ev.ID, userID, qty); known {
+		s.count(ev.ID, admitLabel(outcome))
+		refusedFromMemory.WithLabelValues(admitLabel(outcome)).Inc()
+		return "", time.Time{}, admissionRefusal(outcome, 0)
+	}
 	ticket := newTicket(ev.ID, userID)
 	accepted := now.UTC()
 	record := &seckillv1.PurchaseRecord{
@@ -77,7 +83,85 @@ func (s *Service) purchase(ctx context.Context, userID string, req *seckillv1.Pu
 	if err := s.handOver(ctx, record, value); err != nil {
 		return "", time.Time{}, err
 	}
+	s.buyers.add(ev, userID, now)
 	return ticket, accepted, nil
+}
+
+// stockCacheTTL bounds how long a process answers "sold out" from its
+// cached copy of a sale's stock; Valkey tells it of every change sooner
+// (client-side caching with server-assisted invalidation).
+const stockCacheTTL = time.Second
+
+// knownRefusal answers, without asking Valkey, a purchase this process
+// knows the admission script would refuse: the buyer's own purchase in
+// this sale went through this process (one that stands is never taken
+// back: an expired order keeps its buyer's mark), or the sale is sold out
+// by the stock cached in memory. Only a sale this process has seen sold
+// out is read from the cache (while units sell, every admission changes
+// the stock, and the script answers in the same round trip a read would
+// take). A unit that comes back invalidates every process's copy at once;
+// the script still decides every purchase not refused here.
+func (s *Service) knownRefusal(ctx context.Context, eventID, userID string, qty int32) (int64, bool) {
+	if s.buyers.has(eventID, userID) {
+		return admitAlreadyBought, true
+	}
+	if !s.seenSoldOut(eventID) {
+		return 0, false
+	}
+	left, err := s.valkey.DoCache(ctx, s.valkey.B().Get().Key(s.keys(eventID).stock).Cache(), stockCacheTTL).AsInt64()
+	if err != nil { // not loaded (the sale is being rebuilt) or unreachable: the script decides
+		return 0, false
+	}
+	return admitSoldOut, left < int64(qty)
+}
+
+// knownBuyers are the buyers whose purchase this process handed to Kafka,
+// by sale, kept until the sale ends: a repeat from them is refused from
+// memory. At most maxKnownBuyers per sale; past that the script answers.
+type knownBuyers struct {
+	mu    sync.RWMutex
+	sales map[string]*saleBuyers
+}
+
+type saleBuyers struct {
+	endsAt time.Time
+	users  map[string]struct{}
+}
+
+const maxKnownBuyers = 100_000
+
+func (k *knownBuyers) has(eventID, userID string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	sale := k.sales[eventID]
+	if sale == nil {
+		return false
+	}
+	_, ok := sale.users[userID]
+	return ok
+}
+
+// add records userID as a buyer in ev; a sale's first buyer here also
+// drops the buyers of the sales that have ended.
+func (k *knownBuyers) add(ev *eventRow, userID string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	sale := k.sales[ev.ID]
+	if sale == nil {
+		for id, other := range k.sales {
+			if !now.Before(other.endsAt) {
+				delete(k.sales, id)
+			}
+		}
+		if k.sales == nil {
+			k.sales = map[string]*saleBuyers{}
+		}
+		sale = &saleBuyers{endsAt: ev.EndsAt, users: map[string]struct{}{}}
+		k.sales[ev.ID] = sale
+	}
+	if len(sale.users) < maxKnownBuyers {
+		sale.users[userID] = struct{}{}
+	}
 }
 
 // checkOpen refuses a purchase outside the sale's window or over its
@@ -348,6 +432,10 @@ var (
 	admissions = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "mall_seckill_admissions_total",
 		Help: "Flash-sale purchase attempts by outcome (accepted, sold_out, already_bought, rate_limited, not_ready, not_started, ended, over_limit, unknown_event, address_refused, error).",
+	}, []string{"outcome"})
+	refusedFromMemory = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "mall_seckill_refused_from_memory_total",
+		Help: "Flash-sale purchases refused without a Valkey round trip (also counted in mall_seckill_admissions_total): sold_out from the cached stock, already_bought by a buyer whose purchase this process took.",
 	}, []string{"outcome"})
 	admissionsUndone = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "mall_seckill_admissions_undone_total",

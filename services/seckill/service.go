@@ -103,6 +103,9 @@ type Service struct {
 	// them sold out (event id -> true): Purchase asks those first without
 	// resolving the buyer's address.
 	soldOut sync.Map
+	// buyers are the buyers whose purchase this process handed to Kafka
+	// (knownRefusal).
+	buyers knownBuyers
 	// prefetching bounds the address prefetches in flight (PrefetchAddress).
 	prefetching chan struct{}
 	reconciles  singleflight.Group
