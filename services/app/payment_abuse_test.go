@@ -31,6 +31,9 @@ import (
 // refund the provider refuses must end, visibly, instead of retrying
 // forever, while a refund outage still recovers.
 func TestPaymentTruthComesFromTheProvider(t *testing.T) {
+	// Most of its time is waiting for payment deadlines: it waits beside
+	// the other tests that do (each has its own databases, keys and queue).
+	t.Parallel()
 	const paymentDeadline = 75 * time.Second
 	m, p := startMallWithProvider(t, paymentDeadline, paysim.Options{Seed: 7})
 	ctx := context.Background()

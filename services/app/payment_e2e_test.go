@@ -138,6 +138,9 @@ func (m *mall) payAsCustomer(ctx context.Context, provider *paysim.Client, token
 // refunded one and no money kept for a cancelled one; no payment may stay
 // pending; the stock of every product must be conserved.
 func TestPaymentsUnderProviderFaults(t *testing.T) {
+	// Most of its time is waiting for payment deadlines: it waits beside
+	// the other tests that do (each has its own databases, keys and queue).
+	t.Parallel()
 	const (
 		shoppers        = 20
 		ordersPerBuyer  = 10
