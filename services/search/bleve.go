@@ -110,7 +110,7 @@ func indexMapping() (*mapping.IndexMappingImpl, error) {
 	inStock.Store = false
 	inStock.IncludeInAll = false
 	doc.AddFieldMappingsAt("in_stock", inStock)
-	// Sort keys are fixed-width text: sorting by text is several times
+	// Sort keys are text (sortKey): sorting by text is several times
 	// faster in bleve than by its numeric encoding.
 	for _, f := range []string{salesKey, priceUpKey, priceDownKey, createdKey} {
 		doc.AddFieldMappingsAt(f, keyword())
