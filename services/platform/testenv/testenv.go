@@ -123,7 +123,7 @@ func Databases(t testing.TB, prefix string) []string {
 func Redis(t testing.TB) valkey.Client {
 	t.Helper()
 	Integration(t)
-	client, err := cache.Open(context.Background(), RedisAddr())
+	client, err := cache.Open(context.Background(), RedisAddr(), false)
 	if err != nil {
 		t.Fatalf("Redis at %s: %v (start it; see README)", RedisAddr(), err)
 	}
