@@ -119,6 +119,10 @@ func clusterPort() (int, error) {
 // Seeds is the node list as --redis-addr takes it with --redis-cluster.
 func (c *RedisCluster) Seeds() string { return strings.Join(c.Nodes, ",") }
 
+// ServeAsTestRedis makes Redis connect to this cluster for the rest of the
+// test (MALL_TEST_REDIS_CLUSTER), so existing tests can run again on it.
+func (c *RedisCluster) ServeAsTestRedis(t testing.TB) { t.Setenv("MALL_TEST_REDIS_CLUSTER", c.Seeds()) }
+
 // Slot is key's hash slot, as the cluster computes it (CLUSTER KEYSLOT).
 func (c *RedisCluster) Slot(t testing.TB, key string) int64 {
 	t.Helper()
