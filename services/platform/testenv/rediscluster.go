@@ -22,7 +22,7 @@ import (
 // test started on free loopback ports with Debian's redis-server; it is
 // stopped and its folder removed when the test ends.
 type RedisCluster struct {
-	Nodes []string                // host:port of each primary
+	Nodes []string                 // host:port of each primary
 	nodes map[string]valkey.Client // a plain connection to each node, for looking at what it holds
 }
 
@@ -57,6 +57,7 @@ func StartRedisCluster(t testing.TB) *RedisCluster {
 		cmd := exec.Command(server, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
 			"--cluster-enabled", "yes", "--cluster-config-file", "nodes-"+strconv.Itoa(port)+".conf",
 			"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log)
+		dieWithTest(cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start redis-server: %v", err)
 		}
