@@ -29,7 +29,7 @@ func SetPassword(ctx context.Context, cfg config.Config, username, password stri
 		return err
 	}
 	defer handle.Close()
-	client, err := cache.Open(ctx, cfg.RedisAddr)
+	client, err := cache.Open(ctx, cfg.RedisAddr, cfg.RedisCluster)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func NewDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Deps
 			return nil, fmt.Errorf("--internal-url: %w", err)
 		}
 	}
-	client, err := cache.Open(ctx, cfg.RedisAddr)
+	client, err := cache.Open(ctx, cfg.RedisAddr, cfg.RedisCluster)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,18 +91,68 @@ func giveAddresses(t *testing.T, deps *app.Deps, userIDs ...string) {
 // buyer, each for an accepted purchase whose ticket resolves to it; the
 // sale's Valkey stock is 0.
 func TestFlashSaleBurstSellsExactlyTheStock(t *testing.T) {
-	const (
-		buyers      = 20000
-		repeats     = 2000
-		stock       = 500
-		concurrency = 200
-	)
 	m := startMallWithWorker(t, time.Hour)
 	m.startWriter(t)
-	ctx := context.Background()
 	client := seckillv1connect.NewSeckillServiceClient(rpcclient.HTTPClient(), m.url, connect.WithGRPC())
-	eventID := m.flashSale(t, client, stock)
+	b := burst{buyers: 20000, repeats: 2000, stock: 500, concurrency: 200}
+	m.sellBurst(t, client, m.flashSale(t, client, int64(b.stock)), b)
+}
 
+// TestFlashSaleBurstOnARedisClusterSellsExactlyTheStock runs the burst with
+// Valkey a three-node Redis Cluster, once for each of two sales whose state
+// lives on different nodes: the same invariants hold for both, each sale's
+// keys are all on the node of its hash slot, and every node holds keys of
+// the mall (sessions, address books, the catalog cache, limits).
+func TestFlashSaleBurstOnARedisClusterSellsExactlyTheStock(t *testing.T) {
+	cluster := testenv.StartRedisCluster(t)
+	m := startMallWithWorker(t, time.Hour, func(cfg *appConfig) { cfg.RedisAddr, cfg.RedisCluster = cluster.Seeds(), true })
+	m.startWriter(t)
+	client := seckillv1connect.NewSeckillServiceClient(rpcclient.HTTPClient(), m.url, connect.WithGRPC())
+	b := burst{buyers: 4000, repeats: 400, stock: 200, concurrency: 100}
+	saleNode := func(eventID string) string { return cluster.NodeOf(t, "{"+eventID+"}") }
+	first := m.flashSale(t, client, int64(b.stock))
+	second := m.flashSale(t, client, int64(b.stock))
+	// A sale's slot follows from its random id; a third of them share the
+	// first one's node (the sales left behind are never sold).
+	for tries := 0; saleNode(second) == saleNode(first); tries++ {
+		if tries == 20 {
+			t.Fatalf("20 sales all on %s", saleNode(first))
+		}
+		second = m.flashSale(t, client, int64(b.stock))
+	}
+	prefix := m.deps.Config.CachePrefix
+	for _, eventID := range []string{first, second} {
+		m.sellBurst(t, client, eventID, b)
+		pattern := prefix + "seckill:{" + eventID + "}:*"
+		for _, node := range cluster.Nodes {
+			keys := cluster.Keys(t, node, pattern)
+			switch {
+			case node == saleNode(eventID) && !slices.Contains(keys, prefix+"seckill:{"+eventID+"}:stock"):
+				t.Errorf("sale %s: its node %s holds %v, no stock", eventID, node, keys)
+			case node != saleNode(eventID) && len(keys) > 0:
+				t.Errorf("sale %s lives on %s, yet %s holds %v", eventID, saleNode(eventID), node, keys)
+			}
+		}
+	}
+	for _, node := range cluster.Nodes {
+		if keys := cluster.Keys(t, node, prefix+"*"); len(keys) == 0 {
+			t.Errorf("node %s holds none of the mall's keys", node)
+		}
+	}
+}
+
+// burst is a flash-sale burst: buyers each asking once, repeats of the
+// first of them asking again, concurrency requests at a time, for stock units.
+type burst struct{ buyers, repeats, stock, concurrency int }
+
+// sellBurst runs b against the live sale eventID of b.stock units and
+// checks that it sold exactly the stock: as many accepted purchases as
+// units, none twice for a buyer, the sale's Valkey stock 0, and exactly one
+// written order per accepted purchase, which its ticket resolves to.
+func (m *mall) sellBurst(t *testing.T, client seckillv1connect.SeckillServiceClient, eventID string, b burst) {
+	t.Helper()
+	buyers, repeats, stock, concurrency := b.buyers, b.repeats, b.stock, b.concurrency
+	ctx := context.Background()
 	tokens := make([]string, buyers)
 	ids := make([]string, buyers)
 	for i := range tokens {

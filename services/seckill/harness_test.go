@@ -95,11 +95,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	handle := testenv.MigratedDB(t, prefix+"seckill", Migrations())
 	eventReads := &selectCounter{table: "flash_sale_events"}
 	handle.AddQueryHook(eventReads)
-	client, err := valkey.NewClient(valkey.ClientOption{InitAddress: []string{testenv.RedisAddr()}, ForceSingleClient: true, SelectDB: o.redisDB})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(client.Close)
+	client := testenv.RedisDatabase(t, o.redisDB)
 	cluster, err := kafka.Connect(o.brokers, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -139,6 +139,9 @@ func (c *cli) ensureLocalServers(ctx context.Context) error {
 	if err := devserver.EnsureLocal(ctx, c.logger, "mariadb", dsn.Addr); err != nil {
 		return err
 	}
+	if c.cfg.RedisCluster {
+		return nil // a cluster is the operator's to start; it is checked on connecting
+	}
 	return devserver.EnsureLocal(ctx, c.logger, "redis", c.cfg.RedisAddr)
 }
 

@@ -89,7 +89,9 @@ func NewAside(client valkey.Client, opts AsideOptions) *Aside {
 	return &Aside{client: client, opts: opts, metrics: newAsideMetrics(opts.Name)}
 }
 
-func generationKey(key string) string { return key + ":gen" }
+// generationKey is where key's generation is counted: in key's cluster
+// slot, so the fill and invalidate scripts can use both.
+func generationKey(key string) string { return companionKey(key, ":gen") }
 
 // ttl returns base stretched by the jitter.
 func (a *Aside) ttl(base time.Duration) time.Duration {
@@ -108,14 +110,12 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`)
 
 // invalidateScript bumps the generation and drops the value atomically. The
-// generation outlives any load in flight.
+// generation outlives any load in flight. KEYS: the value, its generation.
 var invalidateScript = valkey.NewLuaScript(`
-for i, key in ipairs(KEYS) do
-  redis.call('INCR', key .. ':gen')
-  redis.call('PEXPIRE', key .. ':gen', ARGV[1])
-  redis.call('DEL', key)
-end
-return #KEYS`)
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1`)
 
 const generationTTL = time.Hour
 
@@ -346,5 +346,17 @@ func (a *Aside) Invalidate(ctx context.Context, keys ...string) error {
 	for _, key := range keys {
 		a.invalidated.Store(key, until)
 	}
-	return invalidateScript.Exec(ctx, a.client, keys, []string{strconv.FormatInt(generationTTL.Milliseconds(), 10)}).Error()
+	// One script per key, sent together: keys of different cluster slots
+	// cannot share a script.
+	ttl := []string{strconv.FormatInt(generationTTL.Milliseconds(), 10)}
+	execs := make([]valkey.LuaExec, len(keys))
+	for i, key := range keys {
+		execs[i] = valkey.LuaExec{Keys: []string{key, generationKey(key)}, Args: ttl}
+	}
+	for _, res := range invalidateScript.ExecMulti(ctx, a.client, execs...) {
+		if err := res.Error(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -62,8 +62,11 @@ type Config struct {
 	MySQLDSN string // server DSN without a database; each service adds its own
 	DBPrefix string // database name = prefix + service name
 
-	RedisAddr   string
-	CachePrefix string // prefix of every Valkey key, so deployments (and tests) can share a server
+	// RedisAddr is the Valkey/Redis server, or with RedisCluster the
+	// comma-separated seed nodes of a cluster.
+	RedisAddr    string
+	RedisCluster bool
+	CachePrefix  string // prefix of every Valkey key, so deployments (and tests) can share a server
 
 	// SearchIndexDir is where a serving process builds its search index
 	// (in a fresh folder it removes on exit); empty: the system's
@@ -141,7 +144,8 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.Var(&c.PasswordChangeLimit, "password-change-limit", "password change attempts per account")
 	fs.StringVar(&c.MySQLDSN, "mysql-dsn", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (go-sql-driver format, no database name)")
 	fs.StringVar(&c.DBPrefix, "db-prefix", "mall_", "prefix of each service's database name")
-	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address")
+	fs.StringVar(&c.RedisAddr, "redis-addr", "127.0.0.1:6379", "Valkey/Redis address; with --redis-cluster, seed nodes of the cluster separated by commas")
+	fs.BoolVar(&c.RedisCluster, "redis-cluster", false, "Valkey/Redis is a cluster: --redis-addr lists seed nodes, the client follows the slot map")
 	fs.StringVar(&c.CachePrefix, "cache-prefix", "mall:", "prefix of every Valkey key this deployment writes")
 	fs.StringVar(&c.SearchIndexDir, "search-index-dir", "", "folder in which a serving process builds its search index, rebuilt from the catalog change topic at every start (empty: the system's temporary folder)")
 	fs.StringSliceVar(&c.KafkaBrokers, "kafka-brokers", nil, "Kafka seed brokers; empty starts an embedded broker")

@@ -42,6 +42,11 @@ func RedisAddr() string {
 	return "127.0.0.1:6379"
 }
 
+// RedisClusterSeeds is MALL_TEST_REDIS_CLUSTER: when set, the seed nodes
+// (comma-separated) of a Valkey/Redis Cluster that Redis connects to
+// instead of the test server, to run a package's tests against a cluster.
+func RedisClusterSeeds() string { return os.Getenv("MALL_TEST_REDIS_CLUSTER") }
+
 // Logger discards output unless MALL_TEST_LOG is set.
 func Logger() *slog.Logger {
 	if os.Getenv("MALL_TEST_LOG") != "" {
@@ -119,11 +124,33 @@ func Databases(t testing.TB, prefix string) []string {
 	return names
 }
 
-// Redis connects to the test Redis.
+// Redis connects to the test Redis (the cluster MALL_TEST_REDIS_CLUSTER
+// names, if any).
 func Redis(t testing.TB) valkey.Client {
 	t.Helper()
 	Integration(t)
-	client, err := cache.Open(context.Background(), RedisAddr())
+	addr, cluster := RedisAddr(), false
+	if seeds := RedisClusterSeeds(); seeds != "" {
+		addr, cluster = seeds, true
+	}
+	client, err := cache.Open(context.Background(), addr, cluster)
+	if err != nil {
+		t.Fatalf("Redis at %s: %v (start it; see README)", addr, err)
+	}
+	t.Cleanup(client.Close)
+	return client
+}
+
+// RedisDatabase connects to database db of the test Redis, for a test
+// that flushes what it wrote. Database 0 is Redis's; any other is on the
+// single test server, as a cluster has database 0 only.
+func RedisDatabase(t testing.TB, db int) valkey.Client {
+	t.Helper()
+	if db == 0 {
+		return Redis(t)
+	}
+	Integration(t)
+	client, err := valkey.NewClient(valkey.ClientOption{InitAddress: []string{RedisAddr()}, ForceSingleClient: true, SelectDB: db})
 	if err != nil {
 		t.Fatalf("Redis at %s: %v (start it; see README)", RedisAddr(), err)
 	}
