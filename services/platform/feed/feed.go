@@ -1,0 +1,265 @@
+// Package feed wakes this process's streaming RPCs when what they watch may
+// have changed. A change is published as a hint (a string key, e.g. an
+// order id) on one Valkey pub/sub channel after the writer's commit; every
+// serving process holds one subscription to it and wakes its own watchers
+// of that key, which then re-read the truth from their database. A hint can
+// be lost (Valkey restarting, the subscription reconnecting), so a watcher
+// also re-reads on a slow timer: a lost hint only delays. The package knows
+// no domain.
+package feed
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/valkey-io/valkey-go"
+
+	"mall/services/platform/rpcerr"
+)
+
+// ReasonTooManyStreams is the ErrorInfo reason of a stream refused because
+// its owner (or the process) holds too many.
+const ReasonTooManyStreams = "TOO_MANY_STREAMS"
+
+// Options tune a Feed.
+type Options struct {
+	// Channel is the pub/sub channel of the hints (under the key prefix).
+	Channel string
+	// MaxPerOwner bounds one owner's open streams in this process;
+	// MaxWatchers bounds them all.
+	MaxPerOwner, MaxWatchers int
+	// Recheck is how often a watcher re-reads without a hint.
+	Recheck time.Duration
+	// MaxLifetime ends a stream cleanly after this long; the client calls
+	// again (a proxy or a load balancer would cut it some time anyway, and
+	// a new call lands on whichever process serves now).
+	MaxLifetime time.Duration
+	// Retry is the pause before resubscribing after the subscription broke.
+	Retry time.Duration
+}
+
+// DefaultOptions are the production settings, hints on channel.
+func DefaultOptions(channel string) Options {
+	return Options{Channel: channel, MaxPerOwner: 4, MaxWatchers: 50000, Recheck: 12 * time.Second,
+		MaxLifetime: 5 * time.Minute, Retry: time.Second}
+}
+
+// keysPerMessage bounds the keys one published message carries (a batch of
+// results is published in a few messages, not one per key).
+const keysPerMessage = 256
+
+// Feed fans the hints out to this process's watchers, by key.
+type Feed struct {
+	client valkey.Client
+	logger *slog.Logger
+	opts   Options
+
+	mu       sync.Mutex
+	watchers map[string]map[*watcher]struct{} // key -> its watchers
+	owners   map[string]int                   // owner -> open streams
+	count    int
+	// stopping is closed when Run ends: the open streams end cleanly (the
+	// server is shutting down; their clients call again elsewhere).
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+// watcher is one open stream; wake holds at most one pending hint, so a
+// burst of hints costs a slow watcher one re-read, not a queue.
+type watcher struct{ wake chan struct{} }
+
+// New returns a feed over client; Run holds its subscription.
+func New(client valkey.Client, logger *slog.Logger, opts Options) *Feed {
+	defaults := DefaultOptions(opts.Channel)
+	if opts.MaxPerOwner <= 0 {
+		opts.MaxPerOwner = defaults.MaxPerOwner
+	}
+	if opts.MaxWatchers <= 0 {
+		opts.MaxWatchers = defaults.MaxWatchers
+	}
+	if opts.Recheck <= 0 {
+		opts.Recheck = defaults.Recheck
+	}
+	if opts.MaxLifetime <= 0 {
+		opts.MaxLifetime = defaults.MaxLifetime
+	}
+	if opts.Retry <= 0 {
+		opts.Retry = defaults.Retry
+	}
+	return &Feed{client: client, logger: logger, opts: opts,
+		watchers: map[string]map[*watcher]struct{}{}, owners: map[string]int{}, stopping: make(chan struct{})}
+}
+
+// Publish hints that keys changed. Call it after the change is committed;
+// a failure is logged, not returned: the watchers' timer catches up.
+func (f *Feed) Publish(ctx context.Context, keys ...string) {
+	for len(keys) > 0 {
+		n := min(len(keys), keysPerMessage)
+		message := strings.Join(keys[:n], "\n")
+		keys = keys[n:]
+		cmd := f.client.B().Publish().Channel(f.opts.Channel).Message(message).Build()
+		if err := f.client.Do(context.WithoutCancel(ctx), cmd).Error(); err != nil {
+			hintsPublishFailed.Inc()
+			f.logger.WarnContext(ctx, "publish change hint", "channel", f.opts.Channel, "err", err)
+		}
+	}
+}
+
+// Run holds the process's subscription until ctx ends, resubscribing on a
+// dedicated connection whenever it breaks; then it ends the open streams.
+func (f *Feed) Run(ctx context.Context) error {
+	defer f.stopOnce.Do(func() { close(f.stopping) })
+	for ctx.Err() == nil {
+		conn, release := f.client.Dedicate()
+		err := conn.Receive(ctx, conn.B().Subscribe().Channel(f.opts.Channel).Build(), func(msg valkey.PubSubMessage) {
+			for key := range strings.SplitSeq(msg.Message, "\n") {
+				f.wake(key)
+			}
+		})
+		release()
+		if ctx.Err() != nil || errors.Is(err, valkey.ErrClosing) {
+			break
+		}
+		subscriptionBreaks.Inc()
+		f.logger.WarnContext(ctx, "change hints subscription broke; resubscribing", "channel", f.opts.Channel, "err", err)
+		// Hints may have been missed meanwhile: every watcher re-reads.
+		f.wakeAll()
+		select {
+		case <-ctx.Done():
+		case <-time.After(f.opts.Retry):
+		}
+	}
+	return nil
+}
+
+// Watchers is the number of open streams in this process.
+func (f *Feed) Watchers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count
+}
+
+// Follow serves one stream of owner watching key: step reads the truth and
+// sends it if the client lacks it, and says whether the stream is over
+// (a final state was sent). Follow runs step at once, then on every hint
+// of key, on the recheck timer, until step is final or fails, the client
+// goes away, the stream's lifetime is up or the feed stops. Too many
+// streams of owner (or of the process) are refused with resource_exhausted
+// before step runs.
+func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.Context) (bool, error)) error {
+	// Registered before the first read: a change committed after that read
+	// has its hint delivered to this watcher.
+	w, err := f.add(owner, key)
+	if err != nil {
+		return err
+	}
+	defer f.remove(owner, key, w)
+	recheck := time.NewTicker(f.opts.Recheck)
+	defer recheck.Stop()
+	lifetime := time.NewTimer(f.opts.MaxLifetime)
+	defer lifetime.Stop()
+	for {
+		final, err := step(ctx)
+		if err != nil || final {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-lifetime.C:
+			return nil
+		case <-f.stopping:
+			return nil
+		case <-w.wake:
+		case <-recheck.C:
+		}
+	}
+}
+
+func (f *Feed) add(owner, key string) (*watcher, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.owners[owner] >= f.opts.MaxPerOwner {
+		streamsRefused.Inc()
+		return nil, rpcerr.New(connect.CodeResourceExhausted, ReasonTooManyStreams, "too many open streams; close one first")
+	}
+	if f.count >= f.opts.MaxWatchers {
+		streamsRefused.Inc()
+		return nil, rpcerr.New(connect.CodeResourceExhausted, ReasonTooManyStreams, "too many open streams on this server; try again shortly")
+	}
+	w := &watcher{wake: make(chan struct{}, 1)}
+	if f.watchers[key] == nil {
+		f.watchers[key] = map[*watcher]struct{}{}
+	}
+	f.watchers[key][w] = struct{}{}
+	f.owners[owner]++
+	f.count++
+	openStreams.Inc()
+	return w, nil
+}
+
+func (f *Feed) remove(owner, key string, w *watcher) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.watchers[key], w)
+	if len(f.watchers[key]) == 0 {
+		delete(f.watchers, key)
+	}
+	if f.owners[owner]--; f.owners[owner] <= 0 {
+		delete(f.owners, owner)
+	}
+	f.count--
+	openStreams.Dec()
+}
+
+func (f *Feed) wake(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for w := range f.watchers[key] {
+		w.signal()
+	}
+}
+
+func (f *Feed) wakeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, watchers := range f.watchers {
+		for w := range watchers {
+			w.signal()
+		}
+	}
+}
+
+// signal leaves a hint unless one is pending already.
+func (w *watcher) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+var (
+	openStreams = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "mall_feed_open_streams",
+		Help: "Streaming RPCs open in this process, waiting for changes.",
+	})
+	streamsRefused = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_streams_refused_total",
+		Help: "Streams refused for too many open streams of their owner or the process.",
+	})
+	hintsPublishFailed = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_publish_failures_total",
+		Help: "Change hints that could not be published (watchers catch up on their timer).",
+	})
+	subscriptionBreaks = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_subscription_breaks_total",
+		Help: "Times the change hints subscription broke and was resubscribed.",
+	})
+)

@@ -1,0 +1,60 @@
+package seckill
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+
+	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/services/platform/auth"
+	"mall/services/platform/rpcerr"
+)
+
+// ReasonStreamingUnavailable answers a stream on a server wired without a
+// change feed: the client polls instead.
+const ReasonStreamingUnavailable = "STREAMING_UNAVAILABLE"
+
+// resultHint is the feed key of a ticket's result.
+func resultHint(ticket string) string { return "purchase:" + ticket }
+
+// WatchPurchaseResult streams a ticket's result to its buyer (the verified
+// caller): what GetPurchaseResult answers, at once and after every change,
+// until a final state is sent. The feed's hint only wakes the stream; each
+// message is read afresh as GetPurchaseResult reads it.
+func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[seckillv1.WatchPurchaseResultRequest], stream *connect.ServerStream[seckillv1.WatchPurchaseResultResponse]) error {
+	userID, err := auth.UserID(ctx)
+	if err != nil {
+		return err
+	}
+	if s.opts.Feed == nil {
+		return rpcerr.New(connect.CodeUnavailable, ReasonStreamingUnavailable, "streaming is unavailable; use GetPurchaseResult")
+	}
+	ticket := req.Msg.GetTicket()
+	var sent *seckillv1.GetPurchaseResultResponse
+	return s.opts.Feed.Follow(ctx, userID, resultHint(ticket), func(ctx context.Context) (bool, error) {
+		result, err := s.purchaseResult(ctx, userID, ticket)
+		if err != nil {
+			return false, err
+		}
+		if !proto.Equal(result, sent) {
+			if err := stream.Send(&seckillv1.WatchPurchaseResultResponse{Result: result}); err != nil {
+				return false, err
+			}
+			sent = result
+		}
+		return result.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED, nil
+	})
+}
+
+// publishResults hints the watchers of rows' tickets, after they are stored.
+func (s *Service) publishResults(ctx context.Context, rows []resultRow) {
+	if s.opts.Feed == nil || len(rows) == 0 {
+		return
+	}
+	hints := make([]string, len(rows))
+	for i, r := range rows {
+		hints[i] = resultHint(r.Ticket)
+	}
+	s.opts.Feed.Publish(ctx, hints...)
+}
