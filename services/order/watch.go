@@ -33,6 +33,7 @@ func (s *Service) WatchOrder(ctx context.Context, req *connect.Request[orderv1.W
 		return rpcerr.New(connect.CodeUnavailable, ReasonStreamingUnavailable, "streaming is unavailable; use GetOrder")
 	}
 	orderID, sent := req.Msg.GetOrderId(), req.Msg.GetCursor()
+	first := true
 	return s.opts.Feed.Follow(ctx, userID, orderHint(orderID), func(ctx context.Context) (bool, error) {
 		o, err := s.order(ctx, orderID, userID)
 		if err != nil {
@@ -42,13 +43,23 @@ func (s *Service) WatchOrder(ctx context.Context, req *connect.Request[orderv1.W
 		if err != nil {
 			return false, err
 		}
-		if cursor != sent {
+		final := isTerminal(o.GetStatus())
+		switch {
+		case cursor != sent:
 			if err := stream.Send(&orderv1.WatchOrderResponse{Order: o, Cursor: cursor}); err != nil {
 				return false, err
 			}
 			sent = cursor
+		case first && !final:
+			// The client has the order as it is: the response headers go
+			// out alone, so it knows the stream stands (a client waits for
+			// them before it reads).
+			if err := stream.Send(nil); err != nil {
+				return false, err
+			}
 		}
-		return isTerminal(o.GetStatus()), nil
+		first = false
+		return final, nil
 	})
 }
 
