@@ -8,12 +8,7 @@ import (
 
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/auth"
-	"mall/services/platform/rpcerr"
 )
-
-// ReasonStreamingUnavailable answers a stream on a server wired without a
-// change feed: the client polls instead.
-const ReasonStreamingUnavailable = "STREAMING_UNAVAILABLE"
 
 // resultHint is the feed key of a ticket's result.
 func resultHint(ticket string) string { return "purchase:" + ticket }
@@ -26,9 +21,6 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 	userID, err := auth.UserID(ctx)
 	if err != nil {
 		return err
-	}
-	if s.opts.Feed == nil {
-		return rpcerr.New(connect.CodeUnavailable, ReasonStreamingUnavailable, "streaming is unavailable; use GetPurchaseResult")
 	}
 	ticket := req.Msg.GetTicket()
 	var sent *seckillv1.GetPurchaseResultResponse
@@ -49,9 +41,6 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 
 // publishResults hints the watchers of rows' tickets, after they are stored.
 func (s *Service) publishResults(ctx context.Context, rows []resultRow) {
-	if s.opts.Feed == nil || len(rows) == 0 {
-		return
-	}
 	hints := make([]string, len(rows))
 	for i, r := range rows {
 		hints[i] = resultHint(r.Ticket)

@@ -24,9 +24,12 @@ import (
 	"mall/services/platform/rpcerr"
 )
 
-// ReasonTooManyStreams is the ErrorInfo reason of a stream refused because
-// its owner (or the process) holds too many.
-const ReasonTooManyStreams = "TOO_MANY_STREAMS"
+// Reasons of the refused streams: the owner (or the process) holds too
+// many; the server has no feed (the client polls instead).
+const (
+	ReasonTooManyStreams       = "TOO_MANY_STREAMS"
+	ReasonStreamingUnavailable = "STREAMING_UNAVAILABLE"
+)
 
 // Options tune a Feed.
 type Options struct {
@@ -98,8 +101,12 @@ func New(client valkey.Client, logger *slog.Logger, opts Options) *Feed {
 }
 
 // Publish hints that keys changed. Call it after the change is committed;
-// a failure is logged, not returned: the watchers' timer catches up.
+// a failure is logged, not returned: the watchers' timer catches up. A nil
+// feed publishes nothing.
 func (f *Feed) Publish(ctx context.Context, keys ...string) {
+	if f == nil {
+		return
+	}
 	for len(keys) > 0 {
 		n := min(len(keys), keysPerMessage)
 		message := strings.Join(keys[:n], "\n")
@@ -152,8 +159,11 @@ func (f *Feed) Watchers() int {
 // of key, on the recheck timer, until step is final or fails, the client
 // goes away, the stream's lifetime is up or the feed stops. Too many
 // streams of owner (or of the process) are refused with resource_exhausted
-// before step runs.
+// before step runs. A nil feed refuses every stream as unavailable.
 func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.Context) (bool, error)) error {
+	if f == nil {
+		return rpcerr.New(connect.CodeUnavailable, ReasonStreamingUnavailable, "streaming is unavailable here; ask again instead")
+	}
 	// Registered before the first read: a change committed after that read
 	// has its hint delivered to this watcher.
 	w, err := f.add(owner, key)
