@@ -10,6 +10,7 @@ import (
 
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/services/platform/auth"
+	"mall/services/platform/feed"
 )
 
 // orderHint is the feed key of an order.
@@ -24,35 +25,19 @@ func (s *Service) WatchOrder(ctx context.Context, req *connect.Request[orderv1.W
 	if err != nil {
 		return err
 	}
-	orderID, sent := req.Msg.GetOrderId(), req.Msg.GetCursor()
-	first := true
-	return s.opts.Feed.Follow(ctx, userID, orderHint(orderID), func(ctx context.Context) (bool, error) {
-		o, err := s.order(ctx, orderID, userID)
-		if err != nil {
-			return false, err
-		}
-		cursor, err := orderCursor(o)
-		if err != nil {
-			return false, err
-		}
-		final := isTerminal(o.GetStatus())
-		switch {
-		case cursor != sent:
-			if err := stream.Send(&orderv1.WatchOrderResponse{Order: o, Cursor: cursor}); err != nil {
-				return false, err
+	orderID := req.Msg.GetOrderId()
+	return feed.Stream(ctx, s.opts.Feed, userID, orderHint(orderID), req.Msg.GetCursor(), stream,
+		func(ctx context.Context) (*orderv1.WatchOrderResponse, string, bool, error) {
+			o, err := s.order(ctx, orderID, userID)
+			if err != nil {
+				return nil, "", false, err
 			}
-			sent = cursor
-		case first && !final:
-			// The client has the order as it is: the response headers go
-			// out alone, so it knows the stream stands (a client waits for
-			// them before it reads).
-			if err := stream.Send(nil); err != nil {
-				return false, err
+			cursor, err := orderCursor(o)
+			if err != nil {
+				return nil, "", false, err
 			}
-		}
-		first = false
-		return final, nil
-	})
+			return &orderv1.WatchOrderResponse{Order: o, Cursor: cursor}, cursor, isTerminal(o.GetStatus()), nil
+		})
 }
 
 // orderCursor names an order as it is: a digest of all the buyer is sent,

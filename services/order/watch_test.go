@@ -43,6 +43,17 @@ func nextOrder(t *testing.T, stream *orderStream, want orderv1.OrderStatus) *ord
 	return msg
 }
 
+// watchNewOrder creates a pending order of a new user and opens its
+// stream, which shows it PENDING_PAYMENT at once.
+func (f *fixture) watchNewOrder(t *testing.T, client orderv1connect.OrderServiceClient) (string, string, *orderStream, *orderv1.WatchOrderResponse) {
+	t.Helper()
+	userID, token := f.user(t)
+	orderID := "o-" + testenv.RandomID(6)
+	f.createOrder(t, client, userID, orderID)
+	stream := watchOrder(t, client, token, orderID, "")
+	return token, orderID, stream, nextOrder(t, stream, statusPending)
+}
+
 func wantOrderStreamEnd(t *testing.T, stream *orderStream) {
 	t.Helper()
 	if stream.Receive() {
@@ -62,11 +73,7 @@ func TestWatchOrderFollowsEachTransition(t *testing.T) {
 	ctx := context.Background()
 	t.Run("connect-json", func(t *testing.T) {
 		client := f.clients["connect-json"]
-		userID, token := f.user(t)
-		orderID := "o-" + testenv.RandomID(6)
-		f.createOrder(t, client, userID, orderID)
-		stream := watchOrder(t, client, token, orderID, "")
-		nextOrder(t, stream, statusPending)
+		token, orderID, stream, _ := f.watchNewOrder(t, client)
 		f.transition(t, client, orderID, statusPaid, "paid")
 		nextOrder(t, stream, statusPaid)
 		if _, err := client.ShipOrder(ctx, testenv.Bearer(f.admin, &orderv1.ShipOrderRequest{OrderId: orderID, Carrier: "SF", TrackingNumber: "SF77"})); err != nil {
@@ -117,11 +124,7 @@ func TestWatchOrderFollowsEachTransition(t *testing.T) {
 func TestWatchOrderResumesFromItsCursor(t *testing.T) {
 	f := newFixture(t)
 	client := f.clients["grpc"]
-	userID, token := f.user(t)
-	orderID := "o-" + testenv.RandomID(6)
-	f.createOrder(t, client, userID, orderID)
-	first := watchOrder(t, client, token, orderID, "")
-	pending := nextOrder(t, first, statusPending)
+	token, orderID, first, pending := f.watchNewOrder(t, client)
 	f.transition(t, client, orderID, statusPaid, "paid")
 	paid := nextOrder(t, first, statusPaid)
 	_ = first.Close()
@@ -166,11 +169,7 @@ func TestWatchOrderIsTheBuyers(t *testing.T) {
 func TestWatchOrderCatchesUpWithoutAHint(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.Feed = testenv.Feed(t, feed.Options{Recheck: 200 * time.Millisecond}) })
 	client := f.clients["connect-json"]
-	userID, token := f.user(t)
-	orderID := "o-" + testenv.RandomID(6)
-	f.createOrder(t, client, userID, orderID)
-	stream := watchOrder(t, client, token, orderID, "")
-	nextOrder(t, stream, statusPending)
+	_, orderID, stream, _ := f.watchNewOrder(t, client)
 	silent := NewService(f.db, f.temporal, "unused", FlashSaleClients{}, ratelimit.New(testenv.Redis(t), "test:"+testenv.RandomID(6)+":"),
 		testenv.Logger(), DefaultOptions())
 	if _, _, err := silent.transition(context.Background(), transitionSpec{OrderID: orderID, To: statusCancelled, Reason: "expired"}); err != nil {

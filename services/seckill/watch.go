@@ -8,6 +8,7 @@ import (
 
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/services/platform/auth"
+	"mall/services/platform/feed"
 )
 
 // resultHint is the feed key of a ticket's result.
@@ -23,20 +24,20 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 		return err
 	}
 	ticket := req.Msg.GetTicket()
-	var sent *seckillv1.GetPurchaseResultResponse
-	return s.opts.Feed.Follow(ctx, userID, resultHint(ticket), func(ctx context.Context) (bool, error) {
-		result, err := s.purchaseResult(ctx, userID, ticket)
-		if err != nil {
-			return false, err
-		}
-		if !proto.Equal(result, sent) {
-			if err := stream.Send(&seckillv1.WatchPurchaseResultResponse{Result: result}); err != nil {
-				return false, err
+	return feed.Stream(ctx, s.opts.Feed, userID, resultHint(ticket), "", stream,
+		func(ctx context.Context) (*seckillv1.WatchPurchaseResultResponse, string, bool, error) {
+			result, err := s.purchaseResult(ctx, userID, ticket)
+			if err != nil {
+				return nil, "", false, err
 			}
-			sent = result
-		}
-		return result.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED, nil
-	})
+			// The answer is small: its bytes are its version.
+			version, err := proto.MarshalOptions{Deterministic: true}.Marshal(result)
+			if err != nil {
+				return nil, "", false, err
+			}
+			final := result.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
+			return &seckillv1.WatchPurchaseResultResponse{Result: result}, string(version), final, nil
+		})
 }
 
 // publishResults hints the watchers of rows' tickets, after they are stored.

@@ -54,7 +54,7 @@ func wantEnd(t *testing.T, stream *connect.ServerStreamForClient[seckillv1.Watch
 
 // A buyer's stream says QUEUED at once and the writers' result as soon as
 // they record it (through the feed's hint: nothing re-reads on a timer
-// here), then ends; the same through Connect and gRPC.
+// here), nothing in between, then ends; the same through Connect and gRPC.
 func TestWatchPurchaseResultPushesTheWritersResult(t *testing.T) {
 	f := newFixture(t, fixtureOptions{feed: hintsOnly})
 	ctx := context.Background()
@@ -75,6 +75,9 @@ func TestWatchPurchaseResultPushesTheWritersResult(t *testing.T) {
 			if first.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED || first.GetTicket() != ticket || first.GetEventId() != ev.GetEventId() {
 				t.Fatalf("first message %v", first)
 			}
+			// A hint without a change sends nothing: the next message is
+			// the writers' result.
+			f.svc.opts.Feed.Publish(ctx, resultHint(ticket))
 			final.Ticket = ticket
 			if _, err := client.RecordPurchaseResults(ctx, testenv.Bearer(f.service, &seckillv1.RecordPurchaseResultsRequest{
 				Results: []*seckillv1.PurchaseResult{final}})); err != nil {

@@ -193,6 +193,36 @@ func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.
 	}
 }
 
+// Stream serves a server stream with Follow: read returns what the client
+// should hold now, a version naming it, and whether it is final. A message
+// is sent only when its version differs from the last one sent (at first:
+// since, the version the client says it holds); when the first read has
+// nothing new to send, the response headers go out alone, so the client
+// (which waits for them) knows the stream stands.
+func Stream[Res any](ctx context.Context, f *Feed, owner, key, since string, stream *connect.ServerStream[Res],
+	read func(context.Context) (*Res, string, bool, error)) error {
+	sent, first := since, true
+	return f.Follow(ctx, owner, key, func(ctx context.Context) (bool, error) {
+		msg, version, final, err := read(ctx)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case version != sent:
+			if err := stream.Send(msg); err != nil {
+				return false, err
+			}
+			sent = version
+		case first && !final:
+			if err := stream.Send(nil); err != nil {
+				return false, err
+			}
+		}
+		first = false
+		return final, nil
+	})
+}
+
 func (f *Feed) add(owner, key string) (*watcher, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
