@@ -125,6 +125,8 @@ func (f *Feed) Run(ctx context.Context) error {
 	defer f.stopOnce.Do(func() { close(f.stopping) })
 	for ctx.Err() == nil {
 		conn, release := f.client.Dedicate()
+		// Named, so an operator (and a test) finds it in CLIENT LIST.
+		_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(f.ConnectionName()).Build()).Error()
 		err := conn.Receive(ctx, conn.B().Subscribe().Channel(f.opts.Channel).Build(), func(msg valkey.PubSubMessage) {
 			for key := range strings.SplitSeq(msg.Message, "\n") {
 				f.wake(key)
@@ -145,6 +147,9 @@ func (f *Feed) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ConnectionName is the client name of the subscription's connection.
+func (f *Feed) ConnectionName() string { return "mall-feed:" + f.opts.Channel }
 
 // Watchers is the number of open streams in this process.
 func (f *Feed) Watchers() int {
