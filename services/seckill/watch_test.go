@@ -2,6 +2,7 @@ package seckill
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,14 @@ func TestWatchPurchaseResultIsTheBuyers(t *testing.T) {
 			}
 			testenv.WantCode(t, stream.Err(), connect.CodeNotFound, ReasonTicketNotFound)
 		}
+	}
+	// The contract's rules hold for a stream's request too.
+	for _, name := range []string{"connect-json", "grpc"} {
+		stream, _ := watchResult(t, f.clients[name], alice, strings.Repeat("x", 65))
+		if stream.Receive() {
+			t.Fatalf("%s: a message for an oversized ticket", name)
+		}
+		testenv.WantCode(t, stream.Err(), connect.CodeInvalidArgument, "")
 	}
 	if n := f.svc.opts.Feed.Watchers(); n != 0 {
 		t.Fatalf("%d watchers left", n)
