@@ -124,28 +124,49 @@ func (f *Feed) Publish(ctx context.Context, keys ...string) {
 func (f *Feed) Run(ctx context.Context) error {
 	defer f.stopOnce.Do(func() { close(f.stopping) })
 	for ctx.Err() == nil {
-		conn, release := f.client.Dedicate()
-		// Named, so an operator (and a test) finds it in CLIENT LIST.
-		_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(f.ConnectionName()).Build()).Error()
-		err := conn.Receive(ctx, conn.B().Subscribe().Channel(f.opts.Channel).Build(), func(msg valkey.PubSubMessage) {
-			for key := range strings.SplitSeq(msg.Message, "\n") {
-				f.wake(key)
-			}
-		})
-		release()
+		err := f.subscribe(ctx)
 		if ctx.Err() != nil || errors.Is(err, valkey.ErrClosing) {
 			break
 		}
 		subscriptionBreaks.Inc()
 		f.logger.WarnContext(ctx, "change hints subscription broke; resubscribing", "channel", f.opts.Channel, "err", err)
-		// Hints may have been missed meanwhile: every watcher re-reads.
-		f.wakeAll()
 		select {
 		case <-ctx.Done():
 		case <-time.After(f.opts.Retry):
 		}
 	}
 	return nil
+}
+
+// subscribe holds one subscription until its connection breaks or ctx
+// ends. Once it stands, every watcher re-reads: hints published while
+// there was none are lost.
+func (f *Feed) subscribe(ctx context.Context) error {
+	conn, release := f.client.Dedicate()
+	defer release()
+	// Named, so an operator (and a test) finds it in CLIENT LIST.
+	_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(f.ConnectionName()).Build()).Error()
+	broken := conn.SetPubSubHooks(valkey.PubSubHooks{
+		OnMessage: func(msg valkey.PubSubMessage) {
+			for key := range strings.SplitSeq(msg.Message, "\n") {
+				f.wake(key)
+			}
+		},
+		OnSubscription: func(s valkey.PubSubSubscription) {
+			if s.Kind == "subscribe" {
+				f.wakeAll()
+			}
+		},
+	})
+	if err := conn.Do(ctx, conn.B().Subscribe().Channel(f.opts.Channel).Build()).Error(); err != nil {
+		return err
+	}
+	select {
+	case err := <-broken:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ConnectionName is the client name of the subscription's connection.
