@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,7 +29,9 @@ func TestFeedResubscribesAfterItsConnectionIsKilled(t *testing.T) {
 	}()
 	defer func() {
 		cancel()
-		<-done
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("the stream ended with %v, want canceled", err)
+		}
 	}()
 	testenv.Eventually(t, 10*time.Second, "the first read", func() bool { return reads.Load() == 1 && changes.Watchers() == 1 })
 
