@@ -23,6 +23,7 @@ import (
 	"mall/services/platform/cache"
 	"mall/services/platform/config"
 	"mall/services/platform/db"
+	"mall/services/platform/feed"
 	"mall/services/platform/kafka"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
@@ -52,6 +53,7 @@ type Deps struct {
 	cacheToggles []func(bool)
 	httpRoutes   map[string]http.Handler
 	readyGates   []readyGate
+	changes      *feed.Feed
 }
 
 type readyGate struct {
@@ -146,6 +148,21 @@ func (d *Deps) Background(run func(context.Context) error) {
 	defer d.mu.Unlock()
 	d.background = append(d.background, run)
 }
+
+// Feed returns the process's change feed (one subscription however many
+// domains stream), starting its subscription with the background work.
+func (d *Deps) Feed() *feed.Feed {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.changes == nil {
+		d.changes = feed.New(d.Valkey, d.Logger, feed.DefaultOptions(FeedChannel(d.Config)))
+		d.background = append(d.background, d.changes.Run)
+	}
+	return d.changes
+}
+
+// FeedChannel is the pub/sub channel of the change hints.
+func FeedChannel(cfg config.Config) string { return cfg.CachePrefix + "feed:changes" }
 
 // OnClose registers cleanup, run in reverse order by Close.
 func (d *Deps) OnClose(fn func()) {

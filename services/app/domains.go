@@ -264,6 +264,7 @@ func mountOrder(ctx context.Context, deps *Deps, opts ...connect.HandlerOption) 
 	orderOpts.MaxUnpaidOrders, orderOpts.MaxUnpaidUnits = deps.Config.MaxUnpaidOrders, deps.Config.MaxUnpaidUnits
 	orderOpts.CheckoutLimit = deps.Config.CheckoutLimit
 	orderOpts.TemporalUIURL, orderOpts.TemporalNamespace = deps.Config.TemporalUIURL, deps.Config.TemporalNamespace
+	orderOpts.Feed = deps.Feed()
 	httpClient, url, clientOpts := deps.ServiceClientOptions("order")
 	svc := order.NewService(handle, tc, deps.Config.TaskQueue, order.FlashSaleClients{
 		Products: productv1connect.NewProductServiceClient(httpClient, url, clientOpts...),
@@ -336,6 +337,7 @@ func mountSeckill(ctx context.Context, deps *Deps, opts ...connect.HandlerOption
 	httpClient, url, clientOpts := deps.ServiceClientOptions("seckill")
 	seckillOpts := seckill.DefaultOptions()
 	seckillOpts.KeyPrefix = deps.Config.CachePrefix + "seckill:"
+	seckillOpts.Feed = deps.Feed()
 	if deps.Config.FlashPaymentTimeout > 0 {
 		seckillOpts.PaymentTimeout = deps.Config.FlashPaymentTimeout
 	}

@@ -252,6 +252,7 @@ func (s *Service) refund(ctx context.Context, userID, orderID, reason string) (*
 	if !marked { // it shipped (or was refunded) since it was read
 		return s.cancelOrder(ctx, userID, orderID, reason)
 	}
+	s.publishChange(ctx, orderID)
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       cancellation.WorkflowID(orderID),
 		TaskQueue:                s.taskQueue,
@@ -275,6 +276,7 @@ func (s *Service) RecordRefundRefused(ctx context.Context, req *connect.Request[
 	if err := markRefundRefused(ctx, s.db, orderID, now()); err != nil {
 		return nil, err
 	}
+	s.publishChange(ctx, orderID)
 	o, err := s.order(ctx, orderID, "")
 	if err != nil {
 		return nil, err
@@ -298,6 +300,9 @@ func (s *Service) RetryRefund(ctx context.Context, req *connect.Request[orderv1.
 	marked, err := markRefundRetried(ctx, s.db, orderID, now())
 	if err != nil {
 		return nil, err
+	}
+	if marked {
+		s.publishChange(ctx, orderID)
 	}
 	o, row, err := loadOrder(ctx, s.db, orderID)
 	if isNoRows(err) {

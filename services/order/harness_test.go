@@ -17,6 +17,7 @@ import (
 	orderv1 "mall/gen/mall/order/v1"
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/services/platform/auth"
+	"mall/services/platform/feed"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/server"
@@ -62,6 +63,8 @@ func newFixture(t *testing.T, options ...func(*Options)) *fixture {
 
 	opts := DefaultOptions()
 	opts.PaymentTimeout, opts.AutoComplete = 3*time.Minute, time.Hour
+	// Streams re-read only on a hint unless a test says otherwise.
+	opts.Feed = testenv.Feed(t, feed.Options{Recheck: time.Hour})
 	for _, option := range options {
 		option(&opts)
 	}

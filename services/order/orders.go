@@ -334,6 +334,7 @@ func (s *Service) transition(ctx context.Context, spec transitionSpec) (*orderv1
 	}
 	if changed {
 		statusChanges.WithLabelValues(statusName(from), statusName(spec.To)).Inc()
+		s.publishChange(ctx, spec.OrderID)
 	}
 	return result, changed, nil
 }

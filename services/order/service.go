@@ -14,6 +14,7 @@ import (
 	"mall/gen/mall/order/v1/orderv1connect"
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
+	"mall/services/platform/feed"
 	"mall/services/platform/ratelimit"
 	"mall/workflows/checkout"
 )
@@ -37,6 +38,9 @@ type Options struct {
 	// AdminGetOrder gives both for links to an order's workflows.
 	TemporalUIURL     string
 	TemporalNamespace string
+	// Feed wakes WatchOrder streams when an order changes; nil: no
+	// streaming (GetOrder still answers).
+	Feed *feed.Feed
 }
 
 // DefaultOptions are the production settings.

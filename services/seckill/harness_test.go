@@ -28,6 +28,7 @@ import (
 	"mall/gen/mall/user/v1/userv1connect"
 	"mall/services/platform/audit"
 	"mall/services/platform/auth"
+	"mall/services/platform/feed"
 	"mall/services/platform/kafka"
 	"mall/services/platform/ratelimit"
 	"mall/services/platform/rpcclient"
@@ -87,6 +88,8 @@ type fixtureOptions struct {
 	// lostAllocations makes every AllocateStock answer unavailable after
 	// the catalog did it (the answer lost on the way back).
 	lostAllocations bool
+	// feed tunes the change feed (its channel is the test's own).
+	feed feed.Options
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -154,6 +157,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.eventTTL > 0 {
 		opts.EventCacheTTL = o.eventTTL
 	}
+	opts.Feed = testenv.Feed(t, o.feed)
 	if o.paymentTimeout > 0 || o.zeroPaymentTimeout {
 		opts.PaymentTimeout = o.paymentTimeout
 	}

@@ -281,7 +281,16 @@ func (s *Service) GetPurchaseResult(ctx context.Context, req *connect.Request[se
 	if err != nil {
 		return nil, err
 	}
-	ticket := req.Msg.GetTicket()
+	out, err := s.purchaseResult(ctx, userID, req.Msg.GetTicket())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(out), nil
+}
+
+// purchaseResult is what became of userID's ticket (GetPurchaseResult and
+// each message of WatchPurchaseResult).
+func (s *Service) purchaseResult(ctx context.Context, userID, ticket string) (*seckillv1.GetPurchaseResultResponse, error) {
 	eventID, ok := ticketOwner(ticket, userID)
 	if !ok {
 		return nil, errTicketNotFound()
@@ -298,14 +307,14 @@ func (s *Service) GetPurchaseResult(ctx context.Context, req *connect.Request[se
 	switch {
 	case err == nil:
 		out.State, out.OrderId, out.FailureReason, out.FailureCode = seckillv1.PurchaseState(row.State), row.OrderID, row.FailureReason, row.FailureCode
-		return connect.NewResponse(out), nil
+		return out, nil
 	case !isNoRows(err):
 		return nil, err
 	}
 	mark, err := s.valkey.Do(ctx, s.valkey.B().Hget().Key(s.keys(eventID).buyers).Field(userID).Build()).ToString()
 	if err == nil && mark == ticket {
 		out.State = seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
-		return connect.NewResponse(out), nil
+		return out, nil
 	}
 	return nil, errTicketNotFound()
 }
@@ -326,6 +335,7 @@ func (s *Service) RecordPurchaseResults(ctx context.Context, req *connect.Reques
 	if err := upsertResults(ctx, s.db, rows); err != nil {
 		return nil, err
 	}
+	s.publishResults(ctx, rows)
 	return connect.NewResponse(&seckillv1.RecordPurchaseResultsResponse{}), nil
 }
 

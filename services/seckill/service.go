@@ -22,6 +22,7 @@ import (
 	"mall/gen/mall/product/v1/productv1connect"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/feed"
 	"mall/services/platform/ratelimit"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 	// died or failed in doubt) before SettleSales gives back whatever it
 	// took. Longer than CreateEvent can run (createTimeout).
 	AbandonAfter time.Duration
+	// Feed wakes WatchPurchaseResult streams when the writers record
+	// results; nil: no streaming (GetPurchaseResult still answers).
+	Feed *feed.Feed
 }
 
 // DefaultOptions are the production settings.

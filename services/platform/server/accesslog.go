@@ -62,8 +62,12 @@ func (a *accessLog) WrapStreamingClient(next connect.StreamingClientFunc) connec
 func (a *accessLog) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
 		start := time.Now()
-		rpcInFlight.Inc()
-		defer rpcInFlight.Dec()
+		// A server stream waits for changes for minutes: in the in-flight
+		// gauge it would hide the requests a slow dependency piles up.
+		if conn.Spec().StreamType != connect.StreamTypeServer {
+			rpcInFlight.Inc()
+			defer rpcInFlight.Dec()
+		}
 		err := next(ctx, conn)
 		a.log(ctx, conn.Spec().Procedure, conn.Peer().Protocol, start, err)
 		return err

@@ -54,8 +54,9 @@ var requestsRefused = promauto.NewCounterVec(prometheus.CounterOpts{
 // Reading up front keeps slow or oversized bodies away from the protocol
 // code, and lets a malformed gRPC or gRPC-Web envelope be answered as the
 // client's fault (invalid_argument) instead of the internal error Connect
-// reports for it. Every RPC here is unary, so holding one message in
-// memory is what Connect would do anyway.
+// reports for it. Every RPC here is unary or server-streaming (one request
+// message either way), so holding it in memory is what Connect would do
+// anyway.
 //
 // A procedure whose client streams (server reflection) cannot be read up
 // front: its body is only capped, and Connect's per-message limit applies.

@@ -32,7 +32,7 @@ export async function poll<T>(
 // sleep waits ms, or less when the signal aborts (the caller then checks
 // it); either way it takes its listener off the signal, so a long poll does
 // not pile up listeners.
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve) => {
     const wake = () => {
       clearTimeout(timer);

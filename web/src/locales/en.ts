@@ -418,6 +418,8 @@ const en = {
       FORBIDDEN: "You are not allowed to do that.",
       UNAVAILABLE: "The shop is busy right now. Please try again in a moment.",
       RATE_LIMITED: "Too many attempts. Please try again later.",
+      TOO_MANY_STREAMS: "Too many pages are following updates. Close some tabs and try again.",
+      STREAMING_UNAVAILABLE: "Live updates are unavailable. The page will check again by itself.",
       REQUEST_TOO_LARGE: "That is too much to send at once.",
       REQUEST_TOO_SLOW: "The connection is too slow to finish the request. Please try again.",
       MALFORMED_ENVELOPE: "The request could not be read. Please reload the page and try again.",

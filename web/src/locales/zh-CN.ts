@@ -425,6 +425,8 @@ const zhCN = {
       FORBIDDEN: "您无权进行此操作。",
       UNAVAILABLE: "服务暂时不可用，请稍后重试。",
       RATE_LIMITED: "操作太频繁，请稍后再试。",
+      TOO_MANY_STREAMS: "同时关注更新的页面太多，请关闭一些标签页后重试。",
+      STREAMING_UNAVAILABLE: "实时更新暂不可用，页面会自动重新查询。",
       REQUEST_TOO_LARGE: "提交的内容过大。",
       REQUEST_TOO_SLOW: "网络较慢，请求未能完成，请重试。",
       MALFORMED_ENVELOPE: "请求无法识别，请刷新页面后重试。",

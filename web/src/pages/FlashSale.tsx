@@ -1,5 +1,5 @@
-import { Code } from "@connectrpc/connect";
-import { useMutation, useQuery } from "@connectrpc/connect-query";
+import { Code, createClient } from "@connectrpc/connect";
+import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
@@ -9,6 +9,7 @@ import {
   SeckillService,
   type FlashSaleEvent,
   type GetPurchaseResultResponse,
+  type WatchPurchaseResultResponse,
 } from "@gen/mall/seckill/v1/seckill_pb.js";
 import { OrderService } from "@gen/mall/order/v1/order_pb.js";
 import { PayButton } from "../components/order";
@@ -24,7 +25,7 @@ import { problemOf } from "../lib/errors";
 import { purchaseFailureText } from "../lib/codes";
 import { buyButton, refusalOf, type BuyLabel, type Refusal } from "../lib/flash";
 import { loginPath } from "../lib/identity";
-import { poll } from "../lib/poll";
+import { follow } from "../lib/follow";
 import { Picture } from "../components/Picture";
 
 export function FlashListPage() {
@@ -60,6 +61,11 @@ export function FlashListPage() {
 
 const ticketKey = (eventId: string) => `mall.flash.${eventId}`;
 
+// results unwraps the result each message of WatchPurchaseResult carries.
+async function* results(stream: AsyncIterable<WatchPurchaseResultResponse>): AsyncIterable<GetPurchaseResultResponse> {
+  for await (const m of stream) if (m.result) yield m.result;
+}
+
 export function FlashSalePage() {
   const { t } = useTranslation();
   const { eventId = "" } = useParams();
@@ -76,19 +82,26 @@ export function FlashSalePage() {
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const purchase = useMutation(SeckillService.method.purchase);
   const fetchQuery = useFetchQuery();
+  const transport = useTransport();
   const invalidate = useInvalidate();
   const { problem, busy, submit, fail } = useFormProblem();
 
   useEffect(() => {
     if (!ticket) return;
     const ctl = new AbortController();
-    poll(
-      () => fetchQuery(SeckillService.method.getPurchaseResult, { ticket }),
-      (r) => r.state !== PurchaseState.QUEUED,
-      { every: 1000, timeout: 120_000, signal: ctl.signal },
-    )
+    // The server pushes the result the moment the writers record it; if
+    // streaming keeps failing, follow polls GetPurchaseResult instead.
+    const seckill = createClient(SeckillService, transport);
+    follow({
+      open: (_cursor, signal) => results(seckill.watchPurchaseResult({ ticket }, { signal })),
+      fetch: () => fetchQuery(SeckillService.method.getPurchaseResult, { ticket }),
+      done: (r) => r.state !== PurchaseState.QUEUED,
+      onMessage: setResult,
+      signal: ctl.signal,
+      pollEvery: 1000,
+      pollTimeout: 120_000,
+    })
       .then((r) => {
-        setResult(r);
         // A new order: the order lists and their counts are out of date.
         if (r.state === PurchaseState.ORDER_CREATED) void invalidate(OrderService);
       })
@@ -104,7 +117,7 @@ export function FlashSalePage() {
         fail(() => problemOf(err));
       });
     return () => ctl.abort();
-  }, [ticket, eventId, fetchQuery, fail, invalidate]);
+  }, [ticket, eventId, fetchQuery, transport, fail, invalidate]);
 
   const buy = (e: FlashSaleEvent) => {
     if (!session) {

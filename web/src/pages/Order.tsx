@@ -1,5 +1,5 @@
 import { skipToken, useQuery } from "@connectrpc/connect-query";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { OrderKind, OrderService, OrderStatus, RefundState, type Order } from "@gen/mall/order/v1/order_pb.js";
@@ -11,6 +11,7 @@ import { useTitle } from "../hooks/useTitle";
 import { money } from "../lib/format";
 import { When } from "../components/ui";
 import { Picture } from "../components/Picture";
+import { useFollowOrder } from "../hooks/useFollowOrder";
 import { useInvalidate } from "../hooks/useInvalidate";
 import { causeText } from "../lib/codes";
 import { actionsOf, paymentStartedBy, refetchEvery, statusName, unreviewedLines } from "../lib/orders";
@@ -21,20 +22,19 @@ export function OrderPage() {
   const { orderId = "" } = useParams();
   const [params] = useSearchParams();
   // Back from the provider's pay page: the payment is confirmed to us by
-  // the provider's webhook, so keep asking until the order says PAID; the
-  // same while a refund is under way. Not while the page is hidden
-  // (refetchIntervalInBackground): it asks again when shown.
+  // the provider's webhook, so follow the order until it says PAID; the
+  // same while a refund is under way.
   const returned = params.get("status");
   const paymentStarted = paymentStartedBy(returned);
   const q = useQuery(
     OrderService.method.getOrder,
     { orderId },
-    {
-      refetchInterval: (query) => refetchEvery(query.state.data?.order, paymentStarted),
-      refetchIntervalInBackground: false,
-      refetchOnWindowFocus: (query) => refetchEvery(query.state.data?.order, paymentStarted) !== false,
-    },
+    { refetchOnWindowFocus: (query) => refetchEvery(query.state.data?.order, paymentStarted) !== false },
   );
+  // While it is about to change, the order is streamed (WatchOrder) into
+  // the query's cache instead of asked for again and again.
+  const settled = useCallback((o: Order) => refetchEvery(o, paymentStarted) === false, [paymentStarted]);
+  useFollowOrder(orderId, q.data?.order !== undefined && !settled(q.data.order), settled);
   useListsFollow(q.data?.order);
   return (
     <QueryView query={q} isEmpty={(d) => !d.order} empty={t("order.notFound")}>

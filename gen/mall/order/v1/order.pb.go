@@ -1480,6 +1480,113 @@ func (x *GetOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type WatchOrderRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// The cursor of the last message the caller received, to resume without
+	// being sent the order again as it already has it; empty at first.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchOrderRequest) Reset() {
+	*x = WatchOrderRequest{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchOrderRequest) ProtoMessage() {}
+
+func (x *WatchOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchOrderRequest.ProtoReflect.Descriptor instead.
+func (*WatchOrderRequest) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WatchOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *WatchOrderRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+type WatchOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Order *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	// Names this state of the order: pass it to a later WatchOrder.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchOrderResponse) Reset() {
+	*x = WatchOrderResponse{}
+	mi := &file_mall_order_v1_order_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchOrderResponse) ProtoMessage() {}
+
+func (x *WatchOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_order_v1_order_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchOrderResponse.ProtoReflect.Descriptor instead.
+func (*WatchOrderResponse) Descriptor() ([]byte, []int) {
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WatchOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *WatchOrderResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 type ListOrdersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Any of these statuses; empty means all.
@@ -1496,7 +1603,7 @@ type ListOrdersRequest struct {
 
 func (x *ListOrdersRequest) Reset() {
 	*x = ListOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[13]
+	mi := &file_mall_order_v1_order_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1508,7 +1615,7 @@ func (x *ListOrdersRequest) String() string {
 func (*ListOrdersRequest) ProtoMessage() {}
 
 func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[13]
+	mi := &file_mall_order_v1_order_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1521,7 +1628,7 @@ func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{13}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListOrdersRequest) GetStatuses() []OrderStatus {
@@ -1563,7 +1670,7 @@ type ListOrdersResponse struct {
 
 func (x *ListOrdersResponse) Reset() {
 	*x = ListOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[14]
+	mi := &file_mall_order_v1_order_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1682,7 @@ func (x *ListOrdersResponse) String() string {
 func (*ListOrdersResponse) ProtoMessage() {}
 
 func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[14]
+	mi := &file_mall_order_v1_order_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1695,7 @@ func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{14}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListOrdersResponse) GetOrders() []*Order {
@@ -1613,7 +1720,7 @@ type CountOrdersRequest struct {
 
 func (x *CountOrdersRequest) Reset() {
 	*x = CountOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[15]
+	mi := &file_mall_order_v1_order_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1625,7 +1732,7 @@ func (x *CountOrdersRequest) String() string {
 func (*CountOrdersRequest) ProtoMessage() {}
 
 func (x *CountOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[15]
+	mi := &file_mall_order_v1_order_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1638,7 +1745,7 @@ func (x *CountOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CountOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{15}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{17}
 }
 
 type CountOrdersResponse struct {
@@ -1662,7 +1769,7 @@ type CountOrdersResponse struct {
 
 func (x *CountOrdersResponse) Reset() {
 	*x = CountOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[16]
+	mi := &file_mall_order_v1_order_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1674,7 +1781,7 @@ func (x *CountOrdersResponse) String() string {
 func (*CountOrdersResponse) ProtoMessage() {}
 
 func (x *CountOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[16]
+	mi := &file_mall_order_v1_order_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1687,7 +1794,7 @@ func (x *CountOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CountOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{16}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CountOrdersResponse) GetPendingPayment() int64 {
@@ -1763,7 +1870,7 @@ type CancelOrderRequest struct {
 
 func (x *CancelOrderRequest) Reset() {
 	*x = CancelOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[17]
+	mi := &file_mall_order_v1_order_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1775,7 +1882,7 @@ func (x *CancelOrderRequest) String() string {
 func (*CancelOrderRequest) ProtoMessage() {}
 
 func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[17]
+	mi := &file_mall_order_v1_order_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1788,7 +1895,7 @@ func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{17}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CancelOrderRequest) GetOrderId() string {
@@ -1816,7 +1923,7 @@ type CancelOrderResponse struct {
 
 func (x *CancelOrderResponse) Reset() {
 	*x = CancelOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[18]
+	mi := &file_mall_order_v1_order_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1828,7 +1935,7 @@ func (x *CancelOrderResponse) String() string {
 func (*CancelOrderResponse) ProtoMessage() {}
 
 func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[18]
+	mi := &file_mall_order_v1_order_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1841,7 +1948,7 @@ func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{18}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CancelOrderResponse) GetOrder() *Order {
@@ -1860,7 +1967,7 @@ type ConfirmReceiptRequest struct {
 
 func (x *ConfirmReceiptRequest) Reset() {
 	*x = ConfirmReceiptRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[19]
+	mi := &file_mall_order_v1_order_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1872,7 +1979,7 @@ func (x *ConfirmReceiptRequest) String() string {
 func (*ConfirmReceiptRequest) ProtoMessage() {}
 
 func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[19]
+	mi := &file_mall_order_v1_order_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1885,7 +1992,7 @@ func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{19}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ConfirmReceiptRequest) GetOrderId() string {
@@ -1904,7 +2011,7 @@ type ConfirmReceiptResponse struct {
 
 func (x *ConfirmReceiptResponse) Reset() {
 	*x = ConfirmReceiptResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[20]
+	mi := &file_mall_order_v1_order_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1916,7 +2023,7 @@ func (x *ConfirmReceiptResponse) String() string {
 func (*ConfirmReceiptResponse) ProtoMessage() {}
 
 func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[20]
+	mi := &file_mall_order_v1_order_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1929,7 +2036,7 @@ func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{20}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ConfirmReceiptResponse) GetOrder() *Order {
@@ -1964,7 +2071,7 @@ type AdminListOrdersRequest struct {
 
 func (x *AdminListOrdersRequest) Reset() {
 	*x = AdminListOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[21]
+	mi := &file_mall_order_v1_order_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1976,7 +2083,7 @@ func (x *AdminListOrdersRequest) String() string {
 func (*AdminListOrdersRequest) ProtoMessage() {}
 
 func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[21]
+	mi := &file_mall_order_v1_order_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1989,7 +2096,7 @@ func (x *AdminListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{21}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdminListOrdersRequest) GetStatuses() []OrderStatus {
@@ -2066,7 +2173,7 @@ type AdminListOrdersResponse struct {
 
 func (x *AdminListOrdersResponse) Reset() {
 	*x = AdminListOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[22]
+	mi := &file_mall_order_v1_order_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2185,7 @@ func (x *AdminListOrdersResponse) String() string {
 func (*AdminListOrdersResponse) ProtoMessage() {}
 
 func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[22]
+	mi := &file_mall_order_v1_order_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2198,7 @@ func (x *AdminListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*AdminListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{22}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AdminListOrdersResponse) GetOrders() []*Order {
@@ -2119,7 +2226,7 @@ type ShipOrderRequest struct {
 
 func (x *ShipOrderRequest) Reset() {
 	*x = ShipOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[23]
+	mi := &file_mall_order_v1_order_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2131,7 +2238,7 @@ func (x *ShipOrderRequest) String() string {
 func (*ShipOrderRequest) ProtoMessage() {}
 
 func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[23]
+	mi := &file_mall_order_v1_order_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2144,7 +2251,7 @@ func (x *ShipOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderRequest.ProtoReflect.Descriptor instead.
 func (*ShipOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{23}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ShipOrderRequest) GetOrderId() string {
@@ -2177,7 +2284,7 @@ type ShipOrderResponse struct {
 
 func (x *ShipOrderResponse) Reset() {
 	*x = ShipOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[24]
+	mi := &file_mall_order_v1_order_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2296,7 @@ func (x *ShipOrderResponse) String() string {
 func (*ShipOrderResponse) ProtoMessage() {}
 
 func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[24]
+	mi := &file_mall_order_v1_order_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2309,7 @@ func (x *ShipOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipOrderResponse.ProtoReflect.Descriptor instead.
 func (*ShipOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{24}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ShipOrderResponse) GetOrder() *Order {
@@ -2221,7 +2328,7 @@ type MarkDeliveredRequest struct {
 
 func (x *MarkDeliveredRequest) Reset() {
 	*x = MarkDeliveredRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[25]
+	mi := &file_mall_order_v1_order_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2233,7 +2340,7 @@ func (x *MarkDeliveredRequest) String() string {
 func (*MarkDeliveredRequest) ProtoMessage() {}
 
 func (x *MarkDeliveredRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[25]
+	mi := &file_mall_order_v1_order_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2246,7 +2353,7 @@ func (x *MarkDeliveredRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkDeliveredRequest.ProtoReflect.Descriptor instead.
 func (*MarkDeliveredRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{25}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MarkDeliveredRequest) GetOrderId() string {
@@ -2265,7 +2372,7 @@ type MarkDeliveredResponse struct {
 
 func (x *MarkDeliveredResponse) Reset() {
 	*x = MarkDeliveredResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[26]
+	mi := &file_mall_order_v1_order_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2277,7 +2384,7 @@ func (x *MarkDeliveredResponse) String() string {
 func (*MarkDeliveredResponse) ProtoMessage() {}
 
 func (x *MarkDeliveredResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[26]
+	mi := &file_mall_order_v1_order_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2290,7 +2397,7 @@ func (x *MarkDeliveredResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkDeliveredResponse.ProtoReflect.Descriptor instead.
 func (*MarkDeliveredResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{26}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MarkDeliveredResponse) GetOrder() *Order {
@@ -2309,7 +2416,7 @@ type AdminGetOrderRequest struct {
 
 func (x *AdminGetOrderRequest) Reset() {
 	*x = AdminGetOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	mi := &file_mall_order_v1_order_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2321,7 +2428,7 @@ func (x *AdminGetOrderRequest) String() string {
 func (*AdminGetOrderRequest) ProtoMessage() {}
 
 func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[27]
+	mi := &file_mall_order_v1_order_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2334,7 +2441,7 @@ func (x *AdminGetOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{27}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdminGetOrderRequest) GetOrderId() string {
@@ -2356,7 +2463,7 @@ type OrderSaga struct {
 
 func (x *OrderSaga) Reset() {
 	*x = OrderSaga{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	mi := &file_mall_order_v1_order_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2475,7 @@ func (x *OrderSaga) String() string {
 func (*OrderSaga) ProtoMessage() {}
 
 func (x *OrderSaga) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[28]
+	mi := &file_mall_order_v1_order_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2488,7 @@ func (x *OrderSaga) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderSaga.ProtoReflect.Descriptor instead.
 func (*OrderSaga) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{28}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *OrderSaga) GetKind() SagaKind {
@@ -2413,7 +2520,7 @@ type AdminGetOrderResponse struct {
 
 func (x *AdminGetOrderResponse) Reset() {
 	*x = AdminGetOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	mi := &file_mall_order_v1_order_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2532,7 @@ func (x *AdminGetOrderResponse) String() string {
 func (*AdminGetOrderResponse) ProtoMessage() {}
 
 func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[29]
+	mi := &file_mall_order_v1_order_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2545,7 @@ func (x *AdminGetOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminGetOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminGetOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{29}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AdminGetOrderResponse) GetOrder() *Order {
@@ -2480,7 +2587,7 @@ type AdminCancelOrderRequest struct {
 
 func (x *AdminCancelOrderRequest) Reset() {
 	*x = AdminCancelOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	mi := &file_mall_order_v1_order_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2492,7 +2599,7 @@ func (x *AdminCancelOrderRequest) String() string {
 func (*AdminCancelOrderRequest) ProtoMessage() {}
 
 func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[30]
+	mi := &file_mall_order_v1_order_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2505,7 +2612,7 @@ func (x *AdminCancelOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderRequest.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{30}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AdminCancelOrderRequest) GetOrderId() string {
@@ -2533,7 +2640,7 @@ type AdminCancelOrderResponse struct {
 
 func (x *AdminCancelOrderResponse) Reset() {
 	*x = AdminCancelOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	mi := &file_mall_order_v1_order_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +2652,7 @@ func (x *AdminCancelOrderResponse) String() string {
 func (*AdminCancelOrderResponse) ProtoMessage() {}
 
 func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[31]
+	mi := &file_mall_order_v1_order_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +2665,7 @@ func (x *AdminCancelOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminCancelOrderResponse.ProtoReflect.Descriptor instead.
 func (*AdminCancelOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{31}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AdminCancelOrderResponse) GetOrder() *Order {
@@ -2580,7 +2687,7 @@ type ShipItem struct {
 
 func (x *ShipItem) Reset() {
 	*x = ShipItem{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	mi := &file_mall_order_v1_order_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2592,7 +2699,7 @@ func (x *ShipItem) String() string {
 func (*ShipItem) ProtoMessage() {}
 
 func (x *ShipItem) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[32]
+	mi := &file_mall_order_v1_order_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2605,7 +2712,7 @@ func (x *ShipItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipItem.ProtoReflect.Descriptor instead.
 func (*ShipItem) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{32}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ShipItem) GetOrderId() string {
@@ -2639,7 +2746,7 @@ type BulkShipOrdersRequest struct {
 
 func (x *BulkShipOrdersRequest) Reset() {
 	*x = BulkShipOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2758,7 @@ func (x *BulkShipOrdersRequest) String() string {
 func (*BulkShipOrdersRequest) ProtoMessage() {}
 
 func (x *BulkShipOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[33]
+	mi := &file_mall_order_v1_order_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2771,7 @@ func (x *BulkShipOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BulkShipOrdersRequest.ProtoReflect.Descriptor instead.
 func (*BulkShipOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{33}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *BulkShipOrdersRequest) GetItems() []*ShipItem {
@@ -2690,7 +2797,7 @@ type ShipResult struct {
 
 func (x *ShipResult) Reset() {
 	*x = ShipResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2702,7 +2809,7 @@ func (x *ShipResult) String() string {
 func (*ShipResult) ProtoMessage() {}
 
 func (x *ShipResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[34]
+	mi := &file_mall_order_v1_order_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2715,7 +2822,7 @@ func (x *ShipResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShipResult.ProtoReflect.Descriptor instead.
 func (*ShipResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{34}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ShipResult) GetOrderId() string {
@@ -2755,7 +2862,7 @@ type BulkShipOrdersResponse struct {
 
 func (x *BulkShipOrdersResponse) Reset() {
 	*x = BulkShipOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2767,7 +2874,7 @@ func (x *BulkShipOrdersResponse) String() string {
 func (*BulkShipOrdersResponse) ProtoMessage() {}
 
 func (x *BulkShipOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[35]
+	mi := &file_mall_order_v1_order_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2780,7 +2887,7 @@ func (x *BulkShipOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BulkShipOrdersResponse.ProtoReflect.Descriptor instead.
 func (*BulkShipOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{35}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *BulkShipOrdersResponse) GetResults() []*ShipResult {
@@ -2805,7 +2912,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2817,7 +2924,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[36]
+	mi := &file_mall_order_v1_order_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2830,7 +2937,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{36}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateOrderRequest) GetOrderId() string {
@@ -2886,7 +2993,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[37]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2898,7 +3005,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[37]
+	mi := &file_mall_order_v1_order_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2911,7 +3018,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{37}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -2946,7 +3053,7 @@ type TransitionOrderRequest struct {
 
 func (x *TransitionOrderRequest) Reset() {
 	*x = TransitionOrderRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[38]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2958,7 +3065,7 @@ func (x *TransitionOrderRequest) String() string {
 func (*TransitionOrderRequest) ProtoMessage() {}
 
 func (x *TransitionOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[38]
+	mi := &file_mall_order_v1_order_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2971,7 +3078,7 @@ func (x *TransitionOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionOrderRequest.ProtoReflect.Descriptor instead.
 func (*TransitionOrderRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{38}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *TransitionOrderRequest) GetOrderId() string {
@@ -3020,7 +3127,7 @@ type TransitionOrderResponse struct {
 
 func (x *TransitionOrderResponse) Reset() {
 	*x = TransitionOrderResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[39]
+	mi := &file_mall_order_v1_order_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3032,7 +3139,7 @@ func (x *TransitionOrderResponse) String() string {
 func (*TransitionOrderResponse) ProtoMessage() {}
 
 func (x *TransitionOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[39]
+	mi := &file_mall_order_v1_order_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3045,7 +3152,7 @@ func (x *TransitionOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionOrderResponse.ProtoReflect.Descriptor instead.
 func (*TransitionOrderResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{39}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *TransitionOrderResponse) GetOrder() *Order {
@@ -3071,7 +3178,7 @@ type GetOrderInternalRequest struct {
 
 func (x *GetOrderInternalRequest) Reset() {
 	*x = GetOrderInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[40]
+	mi := &file_mall_order_v1_order_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3083,7 +3190,7 @@ func (x *GetOrderInternalRequest) String() string {
 func (*GetOrderInternalRequest) ProtoMessage() {}
 
 func (x *GetOrderInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[40]
+	mi := &file_mall_order_v1_order_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3096,7 +3203,7 @@ func (x *GetOrderInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderInternalRequest.ProtoReflect.Descriptor instead.
 func (*GetOrderInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{40}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetOrderInternalRequest) GetOrderId() string {
@@ -3115,7 +3222,7 @@ type GetOrderInternalResponse struct {
 
 func (x *GetOrderInternalResponse) Reset() {
 	*x = GetOrderInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[41]
+	mi := &file_mall_order_v1_order_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3127,7 +3234,7 @@ func (x *GetOrderInternalResponse) String() string {
 func (*GetOrderInternalResponse) ProtoMessage() {}
 
 func (x *GetOrderInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[41]
+	mi := &file_mall_order_v1_order_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3140,7 +3247,7 @@ func (x *GetOrderInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrderInternalResponse.ProtoReflect.Descriptor instead.
 func (*GetOrderInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{41}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetOrderInternalResponse) GetOrder() *Order {
@@ -3159,7 +3266,7 @@ type RecordRefundRefusedRequest struct {
 
 func (x *RecordRefundRefusedRequest) Reset() {
 	*x = RecordRefundRefusedRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[42]
+	mi := &file_mall_order_v1_order_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3171,7 +3278,7 @@ func (x *RecordRefundRefusedRequest) String() string {
 func (*RecordRefundRefusedRequest) ProtoMessage() {}
 
 func (x *RecordRefundRefusedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[42]
+	mi := &file_mall_order_v1_order_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3184,7 +3291,7 @@ func (x *RecordRefundRefusedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRefundRefusedRequest.ProtoReflect.Descriptor instead.
 func (*RecordRefundRefusedRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{42}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RecordRefundRefusedRequest) GetOrderId() string {
@@ -3203,7 +3310,7 @@ type RecordRefundRefusedResponse struct {
 
 func (x *RecordRefundRefusedResponse) Reset() {
 	*x = RecordRefundRefusedResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[43]
+	mi := &file_mall_order_v1_order_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3215,7 +3322,7 @@ func (x *RecordRefundRefusedResponse) String() string {
 func (*RecordRefundRefusedResponse) ProtoMessage() {}
 
 func (x *RecordRefundRefusedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[43]
+	mi := &file_mall_order_v1_order_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3228,7 +3335,7 @@ func (x *RecordRefundRefusedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRefundRefusedResponse.ProtoReflect.Descriptor instead.
 func (*RecordRefundRefusedResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{43}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RecordRefundRefusedResponse) GetOrder() *Order {
@@ -3247,7 +3354,7 @@ type RetryRefundRequest struct {
 
 func (x *RetryRefundRequest) Reset() {
 	*x = RetryRefundRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[44]
+	mi := &file_mall_order_v1_order_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3259,7 +3366,7 @@ func (x *RetryRefundRequest) String() string {
 func (*RetryRefundRequest) ProtoMessage() {}
 
 func (x *RetryRefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[44]
+	mi := &file_mall_order_v1_order_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3272,7 +3379,7 @@ func (x *RetryRefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryRefundRequest.ProtoReflect.Descriptor instead.
 func (*RetryRefundRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{44}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *RetryRefundRequest) GetOrderId() string {
@@ -3293,7 +3400,7 @@ type RetryRefundResponse struct {
 
 func (x *RetryRefundResponse) Reset() {
 	*x = RetryRefundResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[45]
+	mi := &file_mall_order_v1_order_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3305,7 +3412,7 @@ func (x *RetryRefundResponse) String() string {
 func (*RetryRefundResponse) ProtoMessage() {}
 
 func (x *RetryRefundResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[45]
+	mi := &file_mall_order_v1_order_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3318,7 +3425,7 @@ func (x *RetryRefundResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryRefundResponse.ProtoReflect.Descriptor instead.
 func (*RetryRefundResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{45}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RetryRefundResponse) GetOrder() *Order {
@@ -3352,7 +3459,7 @@ type ListOrdersInternalRequest struct {
 
 func (x *ListOrdersInternalRequest) Reset() {
 	*x = ListOrdersInternalRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[46]
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3364,7 +3471,7 @@ func (x *ListOrdersInternalRequest) String() string {
 func (*ListOrdersInternalRequest) ProtoMessage() {}
 
 func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[46]
+	mi := &file_mall_order_v1_order_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3377,7 +3484,7 @@ func (x *ListOrdersInternalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{46}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListOrdersInternalRequest) GetUserId() string {
@@ -3454,7 +3561,7 @@ type ListOrdersInternalResponse struct {
 
 func (x *ListOrdersInternalResponse) Reset() {
 	*x = ListOrdersInternalResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[47]
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3466,7 +3573,7 @@ func (x *ListOrdersInternalResponse) String() string {
 func (*ListOrdersInternalResponse) ProtoMessage() {}
 
 func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[47]
+	mi := &file_mall_order_v1_order_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3479,7 +3586,7 @@ func (x *ListOrdersInternalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersInternalResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersInternalResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{47}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListOrdersInternalResponse) GetOrders() []*Order {
@@ -3505,7 +3612,7 @@ type CountFlashSaleOrdersRequest struct {
 
 func (x *CountFlashSaleOrdersRequest) Reset() {
 	*x = CountFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	mi := &file_mall_order_v1_order_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3517,7 +3624,7 @@ func (x *CountFlashSaleOrdersRequest) String() string {
 func (*CountFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CountFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[48]
+	mi := &file_mall_order_v1_order_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3530,7 +3637,7 @@ func (x *CountFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CountFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{48}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CountFlashSaleOrdersRequest) GetSeckillEventId() string {
@@ -3552,7 +3659,7 @@ type OrderStatusCount struct {
 
 func (x *OrderStatusCount) Reset() {
 	*x = OrderStatusCount{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	mi := &file_mall_order_v1_order_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3564,7 +3671,7 @@ func (x *OrderStatusCount) String() string {
 func (*OrderStatusCount) ProtoMessage() {}
 
 func (x *OrderStatusCount) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[49]
+	mi := &file_mall_order_v1_order_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3577,7 +3684,7 @@ func (x *OrderStatusCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderStatusCount.ProtoReflect.Descriptor instead.
 func (*OrderStatusCount) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{49}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *OrderStatusCount) GetStatus() OrderStatus {
@@ -3611,7 +3718,7 @@ type CountFlashSaleOrdersResponse struct {
 
 func (x *CountFlashSaleOrdersResponse) Reset() {
 	*x = CountFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[50]
+	mi := &file_mall_order_v1_order_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3623,7 +3730,7 @@ func (x *CountFlashSaleOrdersResponse) String() string {
 func (*CountFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CountFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[50]
+	mi := &file_mall_order_v1_order_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3636,7 +3743,7 @@ func (x *CountFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CountFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{50}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CountFlashSaleOrdersResponse) GetCounts() []*OrderStatusCount {
@@ -3675,7 +3782,7 @@ type FlashSaleOrderInput struct {
 
 func (x *FlashSaleOrderInput) Reset() {
 	*x = FlashSaleOrderInput{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[51]
+	mi := &file_mall_order_v1_order_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3687,7 +3794,7 @@ func (x *FlashSaleOrderInput) String() string {
 func (*FlashSaleOrderInput) ProtoMessage() {}
 
 func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[51]
+	mi := &file_mall_order_v1_order_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3700,7 +3807,7 @@ func (x *FlashSaleOrderInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderInput.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderInput) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{51}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *FlashSaleOrderInput) GetTicket() string {
@@ -3807,7 +3914,7 @@ type FlashSaleOrderResult struct {
 
 func (x *FlashSaleOrderResult) Reset() {
 	*x = FlashSaleOrderResult{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[52]
+	mi := &file_mall_order_v1_order_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3819,7 +3926,7 @@ func (x *FlashSaleOrderResult) String() string {
 func (*FlashSaleOrderResult) ProtoMessage() {}
 
 func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[52]
+	mi := &file_mall_order_v1_order_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3832,7 +3939,7 @@ func (x *FlashSaleOrderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlashSaleOrderResult.ProtoReflect.Descriptor instead.
 func (*FlashSaleOrderResult) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{52}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *FlashSaleOrderResult) GetTicket() string {
@@ -3865,7 +3972,7 @@ type CreateFlashSaleOrdersRequest struct {
 
 func (x *CreateFlashSaleOrdersRequest) Reset() {
 	*x = CreateFlashSaleOrdersRequest{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[53]
+	mi := &file_mall_order_v1_order_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3877,7 +3984,7 @@ func (x *CreateFlashSaleOrdersRequest) String() string {
 func (*CreateFlashSaleOrdersRequest) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[53]
+	mi := &file_mall_order_v1_order_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3890,7 +3997,7 @@ func (x *CreateFlashSaleOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{53}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CreateFlashSaleOrdersRequest) GetOrders() []*FlashSaleOrderInput {
@@ -3910,7 +4017,7 @@ type CreateFlashSaleOrdersResponse struct {
 
 func (x *CreateFlashSaleOrdersResponse) Reset() {
 	*x = CreateFlashSaleOrdersResponse{}
-	mi := &file_mall_order_v1_order_proto_msgTypes[54]
+	mi := &file_mall_order_v1_order_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3922,7 +4029,7 @@ func (x *CreateFlashSaleOrdersResponse) String() string {
 func (*CreateFlashSaleOrdersResponse) ProtoMessage() {}
 
 func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_order_v1_order_proto_msgTypes[54]
+	mi := &file_mall_order_v1_order_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3935,7 +4042,7 @@ func (x *CreateFlashSaleOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlashSaleOrdersResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlashSaleOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{54}
+	return file_mall_order_v1_order_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CreateFlashSaleOrdersResponse) GetResults() []*FlashSaleOrderResult {
@@ -4044,7 +4151,13 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x0fGetOrderRequest\x12$\n" +
 	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\">\n" +
 	"\x10GetOrderResponse\x12*\n" +
-	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"\xd2\x01\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\"Z\n" +
+	"\x11WatchOrderRequest\x12$\n" +
+	"\border_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aorderId\x12\x1f\n" +
+	"\x06cursor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06cursor\"X\n" +
+	"\x12WatchOrderResponse\x12*\n" +
+	"\x05order\x18\x01 \x01(\v2\x14.mall.order.v1.OrderR\x05order\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xd2\x01\n" +
 	"\x11ListOrdersRequest\x12K\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1a.mall.order.v1.OrderStatusB\x13\xbaH\x10\x92\x01\r\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bstatuses\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
@@ -4265,11 +4378,13 @@ const file_mall_order_v1_order_proto_rawDesc = "" +
 	"\x18SHIP_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SHIP_OUTCOME_SHIPPED\x10\x01\x12 \n" +
 	"\x1cSHIP_OUTCOME_ALREADY_SHIPPED\x10\x02\x12\x18\n" +
-	"\x14SHIP_OUTCOME_REFUSED\x10\x032\xe3\x10\n" +
+	"\x14SHIP_OUTCOME_REFUSED\x10\x032\xbe\x11\n" +
 	"\fOrderService\x12T\n" +
 	"\bCheckout\x12\x1e.mall.order.v1.CheckoutRequest\x1a\x1f.mall.order.v1.CheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x02\x12]\n" +
 	"\vGetCheckout\x12!.mall.order.v1.GetCheckoutRequest\x1a\".mall.order.v1.GetCheckoutResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12T\n" +
-	"\bGetOrder\x12\x1e.mall.order.v1.GetOrderRequest\x1a\x1f.mall.order.v1.GetOrderResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12Z\n" +
+	"\bGetOrder\x12\x1e.mall.order.v1.GetOrderRequest\x1a\x1f.mall.order.v1.GetOrderResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12Y\n" +
+	"\n" +
+	"WatchOrder\x12 .mall.order.v1.WatchOrderRequest\x1a!.mall.order.v1.WatchOrderResponse\"\x04\xc8\xf3\x18\x020\x01\x12Z\n" +
 	"\n" +
 	"ListOrders\x12 .mall.order.v1.ListOrdersRequest\x1a!.mall.order.v1.ListOrdersResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12]\n" +
 	"\vCountOrders\x12!.mall.order.v1.CountOrdersRequest\x1a\".mall.order.v1.CountOrdersResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12Z\n" +
@@ -4305,7 +4420,7 @@ func file_mall_order_v1_order_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_order_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_mall_order_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_mall_order_v1_order_proto_goTypes = []any{
 	(OrderStatus)(0),                      // 0: mall.order.v1.OrderStatus
 	(OrderKind)(0),                        // 1: mall.order.v1.OrderKind
@@ -4327,162 +4442,167 @@ var file_mall_order_v1_order_proto_goTypes = []any{
 	(*GetCheckoutResponse)(nil),           // 17: mall.order.v1.GetCheckoutResponse
 	(*GetOrderRequest)(nil),               // 18: mall.order.v1.GetOrderRequest
 	(*GetOrderResponse)(nil),              // 19: mall.order.v1.GetOrderResponse
-	(*ListOrdersRequest)(nil),             // 20: mall.order.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),            // 21: mall.order.v1.ListOrdersResponse
-	(*CountOrdersRequest)(nil),            // 22: mall.order.v1.CountOrdersRequest
-	(*CountOrdersResponse)(nil),           // 23: mall.order.v1.CountOrdersResponse
-	(*CancelOrderRequest)(nil),            // 24: mall.order.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),           // 25: mall.order.v1.CancelOrderResponse
-	(*ConfirmReceiptRequest)(nil),         // 26: mall.order.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),        // 27: mall.order.v1.ConfirmReceiptResponse
-	(*AdminListOrdersRequest)(nil),        // 28: mall.order.v1.AdminListOrdersRequest
-	(*AdminListOrdersResponse)(nil),       // 29: mall.order.v1.AdminListOrdersResponse
-	(*ShipOrderRequest)(nil),              // 30: mall.order.v1.ShipOrderRequest
-	(*ShipOrderResponse)(nil),             // 31: mall.order.v1.ShipOrderResponse
-	(*MarkDeliveredRequest)(nil),          // 32: mall.order.v1.MarkDeliveredRequest
-	(*MarkDeliveredResponse)(nil),         // 33: mall.order.v1.MarkDeliveredResponse
-	(*AdminGetOrderRequest)(nil),          // 34: mall.order.v1.AdminGetOrderRequest
-	(*OrderSaga)(nil),                     // 35: mall.order.v1.OrderSaga
-	(*AdminGetOrderResponse)(nil),         // 36: mall.order.v1.AdminGetOrderResponse
-	(*AdminCancelOrderRequest)(nil),       // 37: mall.order.v1.AdminCancelOrderRequest
-	(*AdminCancelOrderResponse)(nil),      // 38: mall.order.v1.AdminCancelOrderResponse
-	(*ShipItem)(nil),                      // 39: mall.order.v1.ShipItem
-	(*BulkShipOrdersRequest)(nil),         // 40: mall.order.v1.BulkShipOrdersRequest
-	(*ShipResult)(nil),                    // 41: mall.order.v1.ShipResult
-	(*BulkShipOrdersResponse)(nil),        // 42: mall.order.v1.BulkShipOrdersResponse
-	(*CreateOrderRequest)(nil),            // 43: mall.order.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),           // 44: mall.order.v1.CreateOrderResponse
-	(*TransitionOrderRequest)(nil),        // 45: mall.order.v1.TransitionOrderRequest
-	(*TransitionOrderResponse)(nil),       // 46: mall.order.v1.TransitionOrderResponse
-	(*GetOrderInternalRequest)(nil),       // 47: mall.order.v1.GetOrderInternalRequest
-	(*GetOrderInternalResponse)(nil),      // 48: mall.order.v1.GetOrderInternalResponse
-	(*RecordRefundRefusedRequest)(nil),    // 49: mall.order.v1.RecordRefundRefusedRequest
-	(*RecordRefundRefusedResponse)(nil),   // 50: mall.order.v1.RecordRefundRefusedResponse
-	(*RetryRefundRequest)(nil),            // 51: mall.order.v1.RetryRefundRequest
-	(*RetryRefundResponse)(nil),           // 52: mall.order.v1.RetryRefundResponse
-	(*ListOrdersInternalRequest)(nil),     // 53: mall.order.v1.ListOrdersInternalRequest
-	(*ListOrdersInternalResponse)(nil),    // 54: mall.order.v1.ListOrdersInternalResponse
-	(*CountFlashSaleOrdersRequest)(nil),   // 55: mall.order.v1.CountFlashSaleOrdersRequest
-	(*OrderStatusCount)(nil),              // 56: mall.order.v1.OrderStatusCount
-	(*CountFlashSaleOrdersResponse)(nil),  // 57: mall.order.v1.CountFlashSaleOrdersResponse
-	(*FlashSaleOrderInput)(nil),           // 58: mall.order.v1.FlashSaleOrderInput
-	(*FlashSaleOrderResult)(nil),          // 59: mall.order.v1.FlashSaleOrderResult
-	(*CreateFlashSaleOrdersRequest)(nil),  // 60: mall.order.v1.CreateFlashSaleOrdersRequest
-	(*CreateFlashSaleOrdersResponse)(nil), // 61: mall.order.v1.CreateFlashSaleOrdersResponse
-	(*timestamppb.Timestamp)(nil),         // 62: google.protobuf.Timestamp
+	(*WatchOrderRequest)(nil),             // 20: mall.order.v1.WatchOrderRequest
+	(*WatchOrderResponse)(nil),            // 21: mall.order.v1.WatchOrderResponse
+	(*ListOrdersRequest)(nil),             // 22: mall.order.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),            // 23: mall.order.v1.ListOrdersResponse
+	(*CountOrdersRequest)(nil),            // 24: mall.order.v1.CountOrdersRequest
+	(*CountOrdersResponse)(nil),           // 25: mall.order.v1.CountOrdersResponse
+	(*CancelOrderRequest)(nil),            // 26: mall.order.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),           // 27: mall.order.v1.CancelOrderResponse
+	(*ConfirmReceiptRequest)(nil),         // 28: mall.order.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),        // 29: mall.order.v1.ConfirmReceiptResponse
+	(*AdminListOrdersRequest)(nil),        // 30: mall.order.v1.AdminListOrdersRequest
+	(*AdminListOrdersResponse)(nil),       // 31: mall.order.v1.AdminListOrdersResponse
+	(*ShipOrderRequest)(nil),              // 32: mall.order.v1.ShipOrderRequest
+	(*ShipOrderResponse)(nil),             // 33: mall.order.v1.ShipOrderResponse
+	(*MarkDeliveredRequest)(nil),          // 34: mall.order.v1.MarkDeliveredRequest
+	(*MarkDeliveredResponse)(nil),         // 35: mall.order.v1.MarkDeliveredResponse
+	(*AdminGetOrderRequest)(nil),          // 36: mall.order.v1.AdminGetOrderRequest
+	(*OrderSaga)(nil),                     // 37: mall.order.v1.OrderSaga
+	(*AdminGetOrderResponse)(nil),         // 38: mall.order.v1.AdminGetOrderResponse
+	(*AdminCancelOrderRequest)(nil),       // 39: mall.order.v1.AdminCancelOrderRequest
+	(*AdminCancelOrderResponse)(nil),      // 40: mall.order.v1.AdminCancelOrderResponse
+	(*ShipItem)(nil),                      // 41: mall.order.v1.ShipItem
+	(*BulkShipOrdersRequest)(nil),         // 42: mall.order.v1.BulkShipOrdersRequest
+	(*ShipResult)(nil),                    // 43: mall.order.v1.ShipResult
+	(*BulkShipOrdersResponse)(nil),        // 44: mall.order.v1.BulkShipOrdersResponse
+	(*CreateOrderRequest)(nil),            // 45: mall.order.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),           // 46: mall.order.v1.CreateOrderResponse
+	(*TransitionOrderRequest)(nil),        // 47: mall.order.v1.TransitionOrderRequest
+	(*TransitionOrderResponse)(nil),       // 48: mall.order.v1.TransitionOrderResponse
+	(*GetOrderInternalRequest)(nil),       // 49: mall.order.v1.GetOrderInternalRequest
+	(*GetOrderInternalResponse)(nil),      // 50: mall.order.v1.GetOrderInternalResponse
+	(*RecordRefundRefusedRequest)(nil),    // 51: mall.order.v1.RecordRefundRefusedRequest
+	(*RecordRefundRefusedResponse)(nil),   // 52: mall.order.v1.RecordRefundRefusedResponse
+	(*RetryRefundRequest)(nil),            // 53: mall.order.v1.RetryRefundRequest
+	(*RetryRefundResponse)(nil),           // 54: mall.order.v1.RetryRefundResponse
+	(*ListOrdersInternalRequest)(nil),     // 55: mall.order.v1.ListOrdersInternalRequest
+	(*ListOrdersInternalResponse)(nil),    // 56: mall.order.v1.ListOrdersInternalResponse
+	(*CountFlashSaleOrdersRequest)(nil),   // 57: mall.order.v1.CountFlashSaleOrdersRequest
+	(*OrderStatusCount)(nil),              // 58: mall.order.v1.OrderStatusCount
+	(*CountFlashSaleOrdersResponse)(nil),  // 59: mall.order.v1.CountFlashSaleOrdersResponse
+	(*FlashSaleOrderInput)(nil),           // 60: mall.order.v1.FlashSaleOrderInput
+	(*FlashSaleOrderResult)(nil),          // 61: mall.order.v1.FlashSaleOrderResult
+	(*CreateFlashSaleOrdersRequest)(nil),  // 62: mall.order.v1.CreateFlashSaleOrdersRequest
+	(*CreateFlashSaleOrdersResponse)(nil), // 63: mall.order.v1.CreateFlashSaleOrdersResponse
+	(*timestamppb.Timestamp)(nil),         // 64: google.protobuf.Timestamp
 }
 var file_mall_order_v1_order_proto_depIdxs = []int32{
 	0,  // 0: mall.order.v1.StatusChange.from_status:type_name -> mall.order.v1.OrderStatus
 	0,  // 1: mall.order.v1.StatusChange.to_status:type_name -> mall.order.v1.OrderStatus
-	62, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
+	64, // 2: mall.order.v1.StatusChange.occurred_at:type_name -> google.protobuf.Timestamp
 	4,  // 3: mall.order.v1.StatusChange.cause:type_name -> mall.order.v1.StatusChangeCause
 	0,  // 4: mall.order.v1.Order.status:type_name -> mall.order.v1.OrderStatus
 	1,  // 5: mall.order.v1.Order.kind:type_name -> mall.order.v1.OrderKind
 	8,  // 6: mall.order.v1.Order.lines:type_name -> mall.order.v1.OrderLine
 	7,  // 7: mall.order.v1.Order.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	62, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
+	64, // 8: mall.order.v1.Order.payment_deadline:type_name -> google.protobuf.Timestamp
 	10, // 9: mall.order.v1.Order.history:type_name -> mall.order.v1.StatusChange
-	62, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	62, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
-	62, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
+	64, // 10: mall.order.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	64, // 11: mall.order.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	64, // 12: mall.order.v1.Order.refund_requested_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: mall.order.v1.Order.refund_state:type_name -> mall.order.v1.RefundState
-	62, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
-	62, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
+	64, // 14: mall.order.v1.Order.refunded_at:type_name -> google.protobuf.Timestamp
+	64, // 15: mall.order.v1.Order.refund_refused_at:type_name -> google.protobuf.Timestamp
 	12, // 16: mall.order.v1.CheckoutRequest.cart:type_name -> mall.order.v1.CartSelection
 	13, // 17: mall.order.v1.CheckoutRequest.buy_now:type_name -> mall.order.v1.BuyNowItem
 	2,  // 18: mall.order.v1.GetCheckoutResponse.state:type_name -> mall.order.v1.CheckoutState
 	11, // 19: mall.order.v1.GetCheckoutResponse.order:type_name -> mall.order.v1.Order
 	11, // 20: mall.order.v1.GetOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 21: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	11, // 22: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	11, // 23: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
-	11, // 24: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
-	0,  // 25: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	62, // 26: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
-	62, // 27: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
-	1,  // 28: mall.order.v1.AdminListOrdersRequest.kind:type_name -> mall.order.v1.OrderKind
-	11, // 29: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
-	11, // 30: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
-	11, // 31: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
-	5,  // 32: mall.order.v1.OrderSaga.kind:type_name -> mall.order.v1.SagaKind
-	11, // 33: mall.order.v1.AdminGetOrderResponse.order:type_name -> mall.order.v1.Order
-	35, // 34: mall.order.v1.AdminGetOrderResponse.sagas:type_name -> mall.order.v1.OrderSaga
-	11, // 35: mall.order.v1.AdminCancelOrderResponse.order:type_name -> mall.order.v1.Order
-	39, // 36: mall.order.v1.BulkShipOrdersRequest.items:type_name -> mall.order.v1.ShipItem
-	6,  // 37: mall.order.v1.ShipResult.outcome:type_name -> mall.order.v1.ShipOutcome
-	11, // 38: mall.order.v1.ShipResult.order:type_name -> mall.order.v1.Order
-	41, // 39: mall.order.v1.BulkShipOrdersResponse.results:type_name -> mall.order.v1.ShipResult
-	9,  // 40: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
-	7,  // 41: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	62, // 42: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
-	11, // 43: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
-	0,  // 44: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
-	0,  // 45: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
-	4,  // 46: mall.order.v1.TransitionOrderRequest.cause:type_name -> mall.order.v1.StatusChangeCause
-	11, // 47: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
-	11, // 48: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
-	11, // 49: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
-	11, // 50: mall.order.v1.RetryRefundResponse.order:type_name -> mall.order.v1.Order
-	1,  // 51: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
-	0,  // 52: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
-	62, // 53: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
-	62, // 54: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
-	3,  // 55: mall.order.v1.ListOrdersInternalRequest.refund_states:type_name -> mall.order.v1.RefundState
-	11, // 56: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
-	0,  // 57: mall.order.v1.OrderStatusCount.status:type_name -> mall.order.v1.OrderStatus
-	56, // 58: mall.order.v1.CountFlashSaleOrdersResponse.counts:type_name -> mall.order.v1.OrderStatusCount
-	62, // 59: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
-	62, // 60: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
-	7,  // 61: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
-	58, // 62: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
-	59, // 63: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
-	14, // 64: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
-	16, // 65: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
-	18, // 66: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
-	20, // 67: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
-	22, // 68: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
-	24, // 69: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
-	26, // 70: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
-	28, // 71: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
-	30, // 72: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
-	32, // 73: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
-	34, // 74: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
-	37, // 75: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
-	40, // 76: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
-	43, // 77: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
-	45, // 78: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
-	47, // 79: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
-	53, // 80: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
-	55, // 81: mall.order.v1.OrderService.CountFlashSaleOrders:input_type -> mall.order.v1.CountFlashSaleOrdersRequest
-	49, // 82: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
-	51, // 83: mall.order.v1.OrderService.RetryRefund:input_type -> mall.order.v1.RetryRefundRequest
-	60, // 84: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
-	15, // 85: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
-	17, // 86: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
-	19, // 87: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
-	21, // 88: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
-	23, // 89: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
-	25, // 90: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
-	27, // 91: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
-	29, // 92: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
-	31, // 93: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
-	33, // 94: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
-	36, // 95: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
-	38, // 96: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
-	42, // 97: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
-	44, // 98: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
-	46, // 99: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
-	48, // 100: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
-	54, // 101: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
-	57, // 102: mall.order.v1.OrderService.CountFlashSaleOrders:output_type -> mall.order.v1.CountFlashSaleOrdersResponse
-	50, // 103: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
-	52, // 104: mall.order.v1.OrderService.RetryRefund:output_type -> mall.order.v1.RetryRefundResponse
-	61, // 105: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
-	85, // [85:106] is the sub-list for method output_type
-	64, // [64:85] is the sub-list for method input_type
-	64, // [64:64] is the sub-list for extension type_name
-	64, // [64:64] is the sub-list for extension extendee
-	0,  // [0:64] is the sub-list for field type_name
+	11, // 21: mall.order.v1.WatchOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 22: mall.order.v1.ListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	11, // 23: mall.order.v1.ListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	11, // 24: mall.order.v1.CancelOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 25: mall.order.v1.ConfirmReceiptResponse.order:type_name -> mall.order.v1.Order
+	0,  // 26: mall.order.v1.AdminListOrdersRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	64, // 27: mall.order.v1.AdminListOrdersRequest.created_after:type_name -> google.protobuf.Timestamp
+	64, // 28: mall.order.v1.AdminListOrdersRequest.created_before:type_name -> google.protobuf.Timestamp
+	1,  // 29: mall.order.v1.AdminListOrdersRequest.kind:type_name -> mall.order.v1.OrderKind
+	11, // 30: mall.order.v1.AdminListOrdersResponse.orders:type_name -> mall.order.v1.Order
+	11, // 31: mall.order.v1.ShipOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 32: mall.order.v1.MarkDeliveredResponse.order:type_name -> mall.order.v1.Order
+	5,  // 33: mall.order.v1.OrderSaga.kind:type_name -> mall.order.v1.SagaKind
+	11, // 34: mall.order.v1.AdminGetOrderResponse.order:type_name -> mall.order.v1.Order
+	37, // 35: mall.order.v1.AdminGetOrderResponse.sagas:type_name -> mall.order.v1.OrderSaga
+	11, // 36: mall.order.v1.AdminCancelOrderResponse.order:type_name -> mall.order.v1.Order
+	41, // 37: mall.order.v1.BulkShipOrdersRequest.items:type_name -> mall.order.v1.ShipItem
+	6,  // 38: mall.order.v1.ShipResult.outcome:type_name -> mall.order.v1.ShipOutcome
+	11, // 39: mall.order.v1.ShipResult.order:type_name -> mall.order.v1.Order
+	43, // 40: mall.order.v1.BulkShipOrdersResponse.results:type_name -> mall.order.v1.ShipResult
+	9,  // 41: mall.order.v1.CreateOrderRequest.lines:type_name -> mall.order.v1.OrderLineInput
+	7,  // 42: mall.order.v1.CreateOrderRequest.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	64, // 43: mall.order.v1.CreateOrderRequest.payment_deadline:type_name -> google.protobuf.Timestamp
+	11, // 44: mall.order.v1.CreateOrderResponse.order:type_name -> mall.order.v1.Order
+	0,  // 45: mall.order.v1.TransitionOrderRequest.to_status:type_name -> mall.order.v1.OrderStatus
+	0,  // 46: mall.order.v1.TransitionOrderRequest.from_statuses:type_name -> mall.order.v1.OrderStatus
+	4,  // 47: mall.order.v1.TransitionOrderRequest.cause:type_name -> mall.order.v1.StatusChangeCause
+	11, // 48: mall.order.v1.TransitionOrderResponse.order:type_name -> mall.order.v1.Order
+	11, // 49: mall.order.v1.GetOrderInternalResponse.order:type_name -> mall.order.v1.Order
+	11, // 50: mall.order.v1.RecordRefundRefusedResponse.order:type_name -> mall.order.v1.Order
+	11, // 51: mall.order.v1.RetryRefundResponse.order:type_name -> mall.order.v1.Order
+	1,  // 52: mall.order.v1.ListOrdersInternalRequest.kind:type_name -> mall.order.v1.OrderKind
+	0,  // 53: mall.order.v1.ListOrdersInternalRequest.statuses:type_name -> mall.order.v1.OrderStatus
+	64, // 54: mall.order.v1.ListOrdersInternalRequest.payment_deadline_before:type_name -> google.protobuf.Timestamp
+	64, // 55: mall.order.v1.ListOrdersInternalRequest.payment_deadline_after:type_name -> google.protobuf.Timestamp
+	3,  // 56: mall.order.v1.ListOrdersInternalRequest.refund_states:type_name -> mall.order.v1.RefundState
+	11, // 57: mall.order.v1.ListOrdersInternalResponse.orders:type_name -> mall.order.v1.Order
+	0,  // 58: mall.order.v1.OrderStatusCount.status:type_name -> mall.order.v1.OrderStatus
+	58, // 59: mall.order.v1.CountFlashSaleOrdersResponse.counts:type_name -> mall.order.v1.OrderStatusCount
+	64, // 60: mall.order.v1.FlashSaleOrderInput.accepted_at:type_name -> google.protobuf.Timestamp
+	64, // 61: mall.order.v1.FlashSaleOrderInput.payment_deadline:type_name -> google.protobuf.Timestamp
+	7,  // 62: mall.order.v1.FlashSaleOrderInput.shipping_address:type_name -> mall.order.v1.ShippingAddress
+	60, // 63: mall.order.v1.CreateFlashSaleOrdersRequest.orders:type_name -> mall.order.v1.FlashSaleOrderInput
+	61, // 64: mall.order.v1.CreateFlashSaleOrdersResponse.results:type_name -> mall.order.v1.FlashSaleOrderResult
+	14, // 65: mall.order.v1.OrderService.Checkout:input_type -> mall.order.v1.CheckoutRequest
+	16, // 66: mall.order.v1.OrderService.GetCheckout:input_type -> mall.order.v1.GetCheckoutRequest
+	18, // 67: mall.order.v1.OrderService.GetOrder:input_type -> mall.order.v1.GetOrderRequest
+	20, // 68: mall.order.v1.OrderService.WatchOrder:input_type -> mall.order.v1.WatchOrderRequest
+	22, // 69: mall.order.v1.OrderService.ListOrders:input_type -> mall.order.v1.ListOrdersRequest
+	24, // 70: mall.order.v1.OrderService.CountOrders:input_type -> mall.order.v1.CountOrdersRequest
+	26, // 71: mall.order.v1.OrderService.CancelOrder:input_type -> mall.order.v1.CancelOrderRequest
+	28, // 72: mall.order.v1.OrderService.ConfirmReceipt:input_type -> mall.order.v1.ConfirmReceiptRequest
+	30, // 73: mall.order.v1.OrderService.AdminListOrders:input_type -> mall.order.v1.AdminListOrdersRequest
+	32, // 74: mall.order.v1.OrderService.ShipOrder:input_type -> mall.order.v1.ShipOrderRequest
+	34, // 75: mall.order.v1.OrderService.MarkDelivered:input_type -> mall.order.v1.MarkDeliveredRequest
+	36, // 76: mall.order.v1.OrderService.AdminGetOrder:input_type -> mall.order.v1.AdminGetOrderRequest
+	39, // 77: mall.order.v1.OrderService.AdminCancelOrder:input_type -> mall.order.v1.AdminCancelOrderRequest
+	42, // 78: mall.order.v1.OrderService.BulkShipOrders:input_type -> mall.order.v1.BulkShipOrdersRequest
+	45, // 79: mall.order.v1.OrderService.CreateOrder:input_type -> mall.order.v1.CreateOrderRequest
+	47, // 80: mall.order.v1.OrderService.TransitionOrder:input_type -> mall.order.v1.TransitionOrderRequest
+	49, // 81: mall.order.v1.OrderService.GetOrderInternal:input_type -> mall.order.v1.GetOrderInternalRequest
+	55, // 82: mall.order.v1.OrderService.ListOrdersInternal:input_type -> mall.order.v1.ListOrdersInternalRequest
+	57, // 83: mall.order.v1.OrderService.CountFlashSaleOrders:input_type -> mall.order.v1.CountFlashSaleOrdersRequest
+	51, // 84: mall.order.v1.OrderService.RecordRefundRefused:input_type -> mall.order.v1.RecordRefundRefusedRequest
+	53, // 85: mall.order.v1.OrderService.RetryRefund:input_type -> mall.order.v1.RetryRefundRequest
+	62, // 86: mall.order.v1.OrderService.CreateFlashSaleOrders:input_type -> mall.order.v1.CreateFlashSaleOrdersRequest
+	15, // 87: mall.order.v1.OrderService.Checkout:output_type -> mall.order.v1.CheckoutResponse
+	17, // 88: mall.order.v1.OrderService.GetCheckout:output_type -> mall.order.v1.GetCheckoutResponse
+	19, // 89: mall.order.v1.OrderService.GetOrder:output_type -> mall.order.v1.GetOrderResponse
+	21, // 90: mall.order.v1.OrderService.WatchOrder:output_type -> mall.order.v1.WatchOrderResponse
+	23, // 91: mall.order.v1.OrderService.ListOrders:output_type -> mall.order.v1.ListOrdersResponse
+	25, // 92: mall.order.v1.OrderService.CountOrders:output_type -> mall.order.v1.CountOrdersResponse
+	27, // 93: mall.order.v1.OrderService.CancelOrder:output_type -> mall.order.v1.CancelOrderResponse
+	29, // 94: mall.order.v1.OrderService.ConfirmReceipt:output_type -> mall.order.v1.ConfirmReceiptResponse
+	31, // 95: mall.order.v1.OrderService.AdminListOrders:output_type -> mall.order.v1.AdminListOrdersResponse
+	33, // 96: mall.order.v1.OrderService.ShipOrder:output_type -> mall.order.v1.ShipOrderResponse
+	35, // 97: mall.order.v1.OrderService.MarkDelivered:output_type -> mall.order.v1.MarkDeliveredResponse
+	38, // 98: mall.order.v1.OrderService.AdminGetOrder:output_type -> mall.order.v1.AdminGetOrderResponse
+	40, // 99: mall.order.v1.OrderService.AdminCancelOrder:output_type -> mall.order.v1.AdminCancelOrderResponse
+	44, // 100: mall.order.v1.OrderService.BulkShipOrders:output_type -> mall.order.v1.BulkShipOrdersResponse
+	46, // 101: mall.order.v1.OrderService.CreateOrder:output_type -> mall.order.v1.CreateOrderResponse
+	48, // 102: mall.order.v1.OrderService.TransitionOrder:output_type -> mall.order.v1.TransitionOrderResponse
+	50, // 103: mall.order.v1.OrderService.GetOrderInternal:output_type -> mall.order.v1.GetOrderInternalResponse
+	56, // 104: mall.order.v1.OrderService.ListOrdersInternal:output_type -> mall.order.v1.ListOrdersInternalResponse
+	59, // 105: mall.order.v1.OrderService.CountFlashSaleOrders:output_type -> mall.order.v1.CountFlashSaleOrdersResponse
+	52, // 106: mall.order.v1.OrderService.RecordRefundRefused:output_type -> mall.order.v1.RecordRefundRefusedResponse
+	54, // 107: mall.order.v1.OrderService.RetryRefund:output_type -> mall.order.v1.RetryRefundResponse
+	63, // 108: mall.order.v1.OrderService.CreateFlashSaleOrders:output_type -> mall.order.v1.CreateFlashSaleOrdersResponse
+	87, // [87:109] is the sub-list for method output_type
+	65, // [65:87] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_mall_order_v1_order_proto_init() }
@@ -4500,7 +4620,7 @@ func file_mall_order_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_order_v1_order_proto_rawDesc), len(file_mall_order_v1_order_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   55,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -772,6 +772,95 @@ func (x *GetPurchaseResultResponse) GetFailureCode() string {
 	return ""
 }
 
+type WatchPurchaseResultRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ticket        string                 `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPurchaseResultRequest) Reset() {
+	*x = WatchPurchaseResultRequest{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPurchaseResultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPurchaseResultRequest) ProtoMessage() {}
+
+func (x *WatchPurchaseResultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPurchaseResultRequest.ProtoReflect.Descriptor instead.
+func (*WatchPurchaseResultRequest) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *WatchPurchaseResultRequest) GetTicket() string {
+	if x != nil {
+		return x.Ticket
+	}
+	return ""
+}
+
+type WatchPurchaseResultResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What GetPurchaseResult answers now.
+	Result        *GetPurchaseResultResponse `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPurchaseResultResponse) Reset() {
+	*x = WatchPurchaseResultResponse{}
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPurchaseResultResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPurchaseResultResponse) ProtoMessage() {}
+
+func (x *WatchPurchaseResultResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPurchaseResultResponse.ProtoReflect.Descriptor instead.
+func (*WatchPurchaseResultResponse) Descriptor() ([]byte, []int) {
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WatchPurchaseResultResponse) GetResult() *GetPurchaseResultResponse {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
 type CreateEventRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
@@ -789,7 +878,7 @@ type CreateEventRequest struct {
 
 func (x *CreateEventRequest) Reset() {
 	*x = CreateEventRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[9]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +890,7 @@ func (x *CreateEventRequest) String() string {
 func (*CreateEventRequest) ProtoMessage() {}
 
 func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[9]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +903,7 @@ func (x *CreateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateEventRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{9}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateEventRequest) GetProductId() string {
@@ -875,7 +964,7 @@ type CreateEventResponse struct {
 
 func (x *CreateEventResponse) Reset() {
 	*x = CreateEventResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[10]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +976,7 @@ func (x *CreateEventResponse) String() string {
 func (*CreateEventResponse) ProtoMessage() {}
 
 func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[10]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +989,7 @@ func (x *CreateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateEventResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{10}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateEventResponse) GetEvent() *FlashSaleEvent {
@@ -925,7 +1014,7 @@ type AdminListEventsRequest struct {
 
 func (x *AdminListEventsRequest) Reset() {
 	*x = AdminListEventsRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1026,7 @@ func (x *AdminListEventsRequest) String() string {
 func (*AdminListEventsRequest) ProtoMessage() {}
 
 func (x *AdminListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[11]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1039,7 @@ func (x *AdminListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListEventsRequest.ProtoReflect.Descriptor instead.
 func (*AdminListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{11}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AdminListEventsRequest) GetStates() []EventState {
@@ -992,7 +1081,7 @@ type AdminListEventsResponse struct {
 
 func (x *AdminListEventsResponse) Reset() {
 	*x = AdminListEventsResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1093,7 @@ func (x *AdminListEventsResponse) String() string {
 func (*AdminListEventsResponse) ProtoMessage() {}
 
 func (x *AdminListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[12]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1106,7 @@ func (x *AdminListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdminListEventsResponse.ProtoReflect.Descriptor instead.
 func (*AdminListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{12}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AdminListEventsResponse) GetEvents() []*FlashSaleEvent {
@@ -1051,7 +1140,7 @@ type UpdateEventRequest struct {
 
 func (x *UpdateEventRequest) Reset() {
 	*x = UpdateEventRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1063,7 +1152,7 @@ func (x *UpdateEventRequest) String() string {
 func (*UpdateEventRequest) ProtoMessage() {}
 
 func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[13]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1076,7 +1165,7 @@ func (x *UpdateEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEventRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{13}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateEventRequest) GetEventId() string {
@@ -1137,7 +1226,7 @@ type UpdateEventResponse struct {
 
 func (x *UpdateEventResponse) Reset() {
 	*x = UpdateEventResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1238,7 @@ func (x *UpdateEventResponse) String() string {
 func (*UpdateEventResponse) ProtoMessage() {}
 
 func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[14]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1251,7 @@ func (x *UpdateEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEventResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEventResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{14}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateEventResponse) GetEvent() *FlashSaleEvent {
@@ -1181,7 +1270,7 @@ type PublishEventRequest struct {
 
 func (x *PublishEventRequest) Reset() {
 	*x = PublishEventRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1282,7 @@ func (x *PublishEventRequest) String() string {
 func (*PublishEventRequest) ProtoMessage() {}
 
 func (x *PublishEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[15]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1295,7 @@ func (x *PublishEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishEventRequest.ProtoReflect.Descriptor instead.
 func (*PublishEventRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{15}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PublishEventRequest) GetEventId() string {
@@ -1225,7 +1314,7 @@ type PublishEventResponse struct {
 
 func (x *PublishEventResponse) Reset() {
 	*x = PublishEventResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1326,7 @@ func (x *PublishEventResponse) String() string {
 func (*PublishEventResponse) ProtoMessage() {}
 
 func (x *PublishEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[16]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1339,7 @@ func (x *PublishEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishEventResponse.ProtoReflect.Descriptor instead.
 func (*PublishEventResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{16}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PublishEventResponse) GetEvent() *FlashSaleEvent {
@@ -1269,7 +1358,7 @@ type EndEventRequest struct {
 
 func (x *EndEventRequest) Reset() {
 	*x = EndEventRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1281,7 +1370,7 @@ func (x *EndEventRequest) String() string {
 func (*EndEventRequest) ProtoMessage() {}
 
 func (x *EndEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[17]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1294,7 +1383,7 @@ func (x *EndEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndEventRequest.ProtoReflect.Descriptor instead.
 func (*EndEventRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{17}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EndEventRequest) GetEventId() string {
@@ -1313,7 +1402,7 @@ type EndEventResponse struct {
 
 func (x *EndEventResponse) Reset() {
 	*x = EndEventResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[18]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1414,7 @@ func (x *EndEventResponse) String() string {
 func (*EndEventResponse) ProtoMessage() {}
 
 func (x *EndEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[18]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1427,7 @@ func (x *EndEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndEventResponse.ProtoReflect.Descriptor instead.
 func (*EndEventResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{18}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *EndEventResponse) GetEvent() *FlashSaleEvent {
@@ -1357,7 +1446,7 @@ type GetEventDashboardRequest struct {
 
 func (x *GetEventDashboardRequest) Reset() {
 	*x = GetEventDashboardRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[19]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1458,7 @@ func (x *GetEventDashboardRequest) String() string {
 func (*GetEventDashboardRequest) ProtoMessage() {}
 
 func (x *GetEventDashboardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[19]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1471,7 @@ func (x *GetEventDashboardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventDashboardRequest.ProtoReflect.Descriptor instead.
 func (*GetEventDashboardRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{19}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetEventDashboardRequest) GetEventId() string {
@@ -1410,7 +1499,7 @@ type AdmissionCounts struct {
 
 func (x *AdmissionCounts) Reset() {
 	*x = AdmissionCounts{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[20]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1511,7 @@ func (x *AdmissionCounts) String() string {
 func (*AdmissionCounts) ProtoMessage() {}
 
 func (x *AdmissionCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[20]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1524,7 @@ func (x *AdmissionCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdmissionCounts.ProtoReflect.Descriptor instead.
 func (*AdmissionCounts) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{20}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AdmissionCounts) GetAccepted() int64 {
@@ -1498,7 +1587,7 @@ type AdmissionSecond struct {
 
 func (x *AdmissionSecond) Reset() {
 	*x = AdmissionSecond{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[21]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1510,7 +1599,7 @@ func (x *AdmissionSecond) String() string {
 func (*AdmissionSecond) ProtoMessage() {}
 
 func (x *AdmissionSecond) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[21]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1523,7 +1612,7 @@ func (x *AdmissionSecond) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdmissionSecond.ProtoReflect.Descriptor instead.
 func (*AdmissionSecond) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{21}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AdmissionSecond) GetAt() *timestamppb.Timestamp {
@@ -1554,7 +1643,7 @@ type PartitionLag struct {
 
 func (x *PartitionLag) Reset() {
 	*x = PartitionLag{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[22]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1566,7 +1655,7 @@ func (x *PartitionLag) String() string {
 func (*PartitionLag) ProtoMessage() {}
 
 func (x *PartitionLag) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[22]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1579,7 +1668,7 @@ func (x *PartitionLag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionLag.ProtoReflect.Descriptor instead.
 func (*PartitionLag) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{22}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PartitionLag) GetTopic() string {
@@ -1649,7 +1738,7 @@ type GetEventDashboardResponse struct {
 
 func (x *GetEventDashboardResponse) Reset() {
 	*x = GetEventDashboardResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[23]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +1750,7 @@ func (x *GetEventDashboardResponse) String() string {
 func (*GetEventDashboardResponse) ProtoMessage() {}
 
 func (x *GetEventDashboardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[23]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +1763,7 @@ func (x *GetEventDashboardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventDashboardResponse.ProtoReflect.Descriptor instead.
 func (*GetEventDashboardResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{23}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetEventDashboardResponse) GetEvent() *FlashSaleEvent {
@@ -1784,7 +1873,7 @@ type PurchaseResult struct {
 
 func (x *PurchaseResult) Reset() {
 	*x = PurchaseResult{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[24]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +1885,7 @@ func (x *PurchaseResult) String() string {
 func (*PurchaseResult) ProtoMessage() {}
 
 func (x *PurchaseResult) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[24]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +1898,7 @@ func (x *PurchaseResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurchaseResult.ProtoReflect.Descriptor instead.
 func (*PurchaseResult) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{24}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PurchaseResult) GetTicket() string {
@@ -1856,7 +1945,7 @@ type RecordPurchaseResultsRequest struct {
 
 func (x *RecordPurchaseResultsRequest) Reset() {
 	*x = RecordPurchaseResultsRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[25]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +1957,7 @@ func (x *RecordPurchaseResultsRequest) String() string {
 func (*RecordPurchaseResultsRequest) ProtoMessage() {}
 
 func (x *RecordPurchaseResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[25]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1881,7 +1970,7 @@ func (x *RecordPurchaseResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPurchaseResultsRequest.ProtoReflect.Descriptor instead.
 func (*RecordPurchaseResultsRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{25}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RecordPurchaseResultsRequest) GetResults() []*PurchaseResult {
@@ -1899,7 +1988,7 @@ type RecordPurchaseResultsResponse struct {
 
 func (x *RecordPurchaseResultsResponse) Reset() {
 	*x = RecordPurchaseResultsResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[26]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1911,7 +2000,7 @@ func (x *RecordPurchaseResultsResponse) String() string {
 func (*RecordPurchaseResultsResponse) ProtoMessage() {}
 
 func (x *RecordPurchaseResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[26]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1924,7 +2013,7 @@ func (x *RecordPurchaseResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPurchaseResultsResponse.ProtoReflect.Descriptor instead.
 func (*RecordPurchaseResultsResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{26}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{28}
 }
 
 type ReleasePurchaseRequest struct {
@@ -1939,7 +2028,7 @@ type ReleasePurchaseRequest struct {
 
 func (x *ReleasePurchaseRequest) Reset() {
 	*x = ReleasePurchaseRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[27]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1951,7 +2040,7 @@ func (x *ReleasePurchaseRequest) String() string {
 func (*ReleasePurchaseRequest) ProtoMessage() {}
 
 func (x *ReleasePurchaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[27]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2053,7 @@ func (x *ReleasePurchaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePurchaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleasePurchaseRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{27}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReleasePurchaseRequest) GetEventId() string {
@@ -2005,7 +2094,7 @@ type ReleasePurchaseResponse struct {
 
 func (x *ReleasePurchaseResponse) Reset() {
 	*x = ReleasePurchaseResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[28]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2017,7 +2106,7 @@ func (x *ReleasePurchaseResponse) String() string {
 func (*ReleasePurchaseResponse) ProtoMessage() {}
 
 func (x *ReleasePurchaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[28]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2030,7 +2119,7 @@ func (x *ReleasePurchaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleasePurchaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleasePurchaseResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{28}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReleasePurchaseResponse) GetReleased() bool {
@@ -2048,7 +2137,7 @@ type SettleSalesRequest struct {
 
 func (x *SettleSalesRequest) Reset() {
 	*x = SettleSalesRequest{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[29]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2149,7 @@ func (x *SettleSalesRequest) String() string {
 func (*SettleSalesRequest) ProtoMessage() {}
 
 func (x *SettleSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[29]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2162,7 @@ func (x *SettleSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleSalesRequest.ProtoReflect.Descriptor instead.
 func (*SettleSalesRequest) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{29}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{31}
 }
 
 type SettleSalesResponse struct {
@@ -2090,7 +2179,7 @@ type SettleSalesResponse struct {
 
 func (x *SettleSalesResponse) Reset() {
 	*x = SettleSalesResponse{}
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[30]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2191,7 @@ func (x *SettleSalesResponse) String() string {
 func (*SettleSalesResponse) ProtoMessage() {}
 
 func (x *SettleSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[30]
+	mi := &file_mall_seckill_v1_seckill_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2204,7 @@ func (x *SettleSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettleSalesResponse.ProtoReflect.Descriptor instead.
 func (*SettleSalesResponse) Descriptor() ([]byte, []int) {
-	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{30}
+	return file_mall_seckill_v1_seckill_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *SettleSalesResponse) GetSettledEventIds() []string {
@@ -2199,7 +2288,11 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2\x1e.mall.seckill.v1.PurchaseStateR\x05state\x12\x19\n" +
 	"\border_id\x18\x04 \x01(\tR\aorderId\x12%\n" +
 	"\x0efailure_reason\x18\x05 \x01(\tR\rfailureReason\x12!\n" +
-	"\ffailure_code\x18\x06 \x01(\tR\vfailureCode\"\xbc\x03\n" +
+	"\ffailure_code\x18\x06 \x01(\tR\vfailureCode\"?\n" +
+	"\x1aWatchPurchaseResultRequest\x12!\n" +
+	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\"a\n" +
+	"\x1bWatchPurchaseResultResponse\x12B\n" +
+	"\x06result\x18\x01 \x01(\v2*.mall.seckill.v1.GetPurchaseResultResponseR\x06result\"\xbc\x03\n" +
 	"\x12CreateEventRequest\x12(\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tproductId\x12/\n" +
@@ -2319,14 +2412,14 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x1aPURCHASE_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PURCHASE_STATE_QUEUED\x10\x01\x12 \n" +
 	"\x1cPURCHASE_STATE_ORDER_CREATED\x10\x02\x12\x19\n" +
-	"\x15PURCHASE_STATE_FAILED\x10\x032\xcd\n" +
-	"\n" +
+	"\x15PURCHASE_STATE_FAILED\x10\x032\xc7\v\n" +
 	"\x0eSeckillService\x12^\n" +
 	"\n" +
 	"ListEvents\x12\".mall.seckill.v1.ListEventsRequest\x1a#.mall.seckill.v1.ListEventsResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12X\n" +
 	"\bGetEvent\x12 .mall.seckill.v1.GetEventRequest\x1a!.mall.seckill.v1.GetEventResponse\"\a\xc8\xf3\x18\x01\x90\x02\x01\x12U\n" +
 	"\bPurchase\x12 .mall.seckill.v1.PurchaseRequest\x1a!.mall.seckill.v1.PurchaseResponse\"\x04\xc8\xf3\x18\x02\x12s\n" +
-	"\x11GetPurchaseResult\x12).mall.seckill.v1.GetPurchaseResultRequest\x1a*.mall.seckill.v1.GetPurchaseResultResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12^\n" +
+	"\x11GetPurchaseResult\x12).mall.seckill.v1.GetPurchaseResultRequest\x1a*.mall.seckill.v1.GetPurchaseResultResponse\"\a\xc8\xf3\x18\x02\x90\x02\x01\x12x\n" +
+	"\x13WatchPurchaseResult\x12+.mall.seckill.v1.WatchPurchaseResultRequest\x1a,.mall.seckill.v1.WatchPurchaseResultResponse\"\x04\xc8\xf3\x18\x020\x01\x12^\n" +
 	"\vCreateEvent\x12#.mall.seckill.v1.CreateEventRequest\x1a$.mall.seckill.v1.CreateEventResponse\"\x04\xc8\xf3\x18\x03\x12m\n" +
 	"\x0fAdminListEvents\x12'.mall.seckill.v1.AdminListEventsRequest\x1a(.mall.seckill.v1.AdminListEventsResponse\"\a\xc8\xf3\x18\x03\x90\x02\x01\x12^\n" +
 	"\vUpdateEvent\x12#.mall.seckill.v1.UpdateEventRequest\x1a$.mall.seckill.v1.UpdateEventResponse\"\x04\xc8\xf3\x18\x03\x12d\n" +
@@ -2351,7 +2444,7 @@ func file_mall_seckill_v1_seckill_proto_rawDescGZIP() []byte {
 }
 
 var file_mall_seckill_v1_seckill_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_mall_seckill_v1_seckill_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_mall_seckill_v1_seckill_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_mall_seckill_v1_seckill_proto_goTypes = []any{
 	(EventState)(0),                       // 0: mall.seckill.v1.EventState
 	(PurchaseState)(0),                    // 1: mall.seckill.v1.PurchaseState
@@ -2364,92 +2457,97 @@ var file_mall_seckill_v1_seckill_proto_goTypes = []any{
 	(*PurchaseResponse)(nil),              // 8: mall.seckill.v1.PurchaseResponse
 	(*GetPurchaseResultRequest)(nil),      // 9: mall.seckill.v1.GetPurchaseResultRequest
 	(*GetPurchaseResultResponse)(nil),     // 10: mall.seckill.v1.GetPurchaseResultResponse
-	(*CreateEventRequest)(nil),            // 11: mall.seckill.v1.CreateEventRequest
-	(*CreateEventResponse)(nil),           // 12: mall.seckill.v1.CreateEventResponse
-	(*AdminListEventsRequest)(nil),        // 13: mall.seckill.v1.AdminListEventsRequest
-	(*AdminListEventsResponse)(nil),       // 14: mall.seckill.v1.AdminListEventsResponse
-	(*UpdateEventRequest)(nil),            // 15: mall.seckill.v1.UpdateEventRequest
-	(*UpdateEventResponse)(nil),           // 16: mall.seckill.v1.UpdateEventResponse
-	(*PublishEventRequest)(nil),           // 17: mall.seckill.v1.PublishEventRequest
-	(*PublishEventResponse)(nil),          // 18: mall.seckill.v1.PublishEventResponse
-	(*EndEventRequest)(nil),               // 19: mall.seckill.v1.EndEventRequest
-	(*EndEventResponse)(nil),              // 20: mall.seckill.v1.EndEventResponse
-	(*GetEventDashboardRequest)(nil),      // 21: mall.seckill.v1.GetEventDashboardRequest
-	(*AdmissionCounts)(nil),               // 22: mall.seckill.v1.AdmissionCounts
-	(*AdmissionSecond)(nil),               // 23: mall.seckill.v1.AdmissionSecond
-	(*PartitionLag)(nil),                  // 24: mall.seckill.v1.PartitionLag
-	(*GetEventDashboardResponse)(nil),     // 25: mall.seckill.v1.GetEventDashboardResponse
-	(*PurchaseResult)(nil),                // 26: mall.seckill.v1.PurchaseResult
-	(*RecordPurchaseResultsRequest)(nil),  // 27: mall.seckill.v1.RecordPurchaseResultsRequest
-	(*RecordPurchaseResultsResponse)(nil), // 28: mall.seckill.v1.RecordPurchaseResultsResponse
-	(*ReleasePurchaseRequest)(nil),        // 29: mall.seckill.v1.ReleasePurchaseRequest
-	(*ReleasePurchaseResponse)(nil),       // 30: mall.seckill.v1.ReleasePurchaseResponse
-	(*SettleSalesRequest)(nil),            // 31: mall.seckill.v1.SettleSalesRequest
-	(*SettleSalesResponse)(nil),           // 32: mall.seckill.v1.SettleSalesResponse
-	(*timestamppb.Timestamp)(nil),         // 33: google.protobuf.Timestamp
+	(*WatchPurchaseResultRequest)(nil),    // 11: mall.seckill.v1.WatchPurchaseResultRequest
+	(*WatchPurchaseResultResponse)(nil),   // 12: mall.seckill.v1.WatchPurchaseResultResponse
+	(*CreateEventRequest)(nil),            // 13: mall.seckill.v1.CreateEventRequest
+	(*CreateEventResponse)(nil),           // 14: mall.seckill.v1.CreateEventResponse
+	(*AdminListEventsRequest)(nil),        // 15: mall.seckill.v1.AdminListEventsRequest
+	(*AdminListEventsResponse)(nil),       // 16: mall.seckill.v1.AdminListEventsResponse
+	(*UpdateEventRequest)(nil),            // 17: mall.seckill.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),           // 18: mall.seckill.v1.UpdateEventResponse
+	(*PublishEventRequest)(nil),           // 19: mall.seckill.v1.PublishEventRequest
+	(*PublishEventResponse)(nil),          // 20: mall.seckill.v1.PublishEventResponse
+	(*EndEventRequest)(nil),               // 21: mall.seckill.v1.EndEventRequest
+	(*EndEventResponse)(nil),              // 22: mall.seckill.v1.EndEventResponse
+	(*GetEventDashboardRequest)(nil),      // 23: mall.seckill.v1.GetEventDashboardRequest
+	(*AdmissionCounts)(nil),               // 24: mall.seckill.v1.AdmissionCounts
+	(*AdmissionSecond)(nil),               // 25: mall.seckill.v1.AdmissionSecond
+	(*PartitionLag)(nil),                  // 26: mall.seckill.v1.PartitionLag
+	(*GetEventDashboardResponse)(nil),     // 27: mall.seckill.v1.GetEventDashboardResponse
+	(*PurchaseResult)(nil),                // 28: mall.seckill.v1.PurchaseResult
+	(*RecordPurchaseResultsRequest)(nil),  // 29: mall.seckill.v1.RecordPurchaseResultsRequest
+	(*RecordPurchaseResultsResponse)(nil), // 30: mall.seckill.v1.RecordPurchaseResultsResponse
+	(*ReleasePurchaseRequest)(nil),        // 31: mall.seckill.v1.ReleasePurchaseRequest
+	(*ReleasePurchaseResponse)(nil),       // 32: mall.seckill.v1.ReleasePurchaseResponse
+	(*SettleSalesRequest)(nil),            // 33: mall.seckill.v1.SettleSalesRequest
+	(*SettleSalesResponse)(nil),           // 34: mall.seckill.v1.SettleSalesResponse
+	(*timestamppb.Timestamp)(nil),         // 35: google.protobuf.Timestamp
 }
 var file_mall_seckill_v1_seckill_proto_depIdxs = []int32{
-	33, // 0: mall.seckill.v1.FlashSaleEvent.starts_at:type_name -> google.protobuf.Timestamp
-	33, // 1: mall.seckill.v1.FlashSaleEvent.ends_at:type_name -> google.protobuf.Timestamp
+	35, // 0: mall.seckill.v1.FlashSaleEvent.starts_at:type_name -> google.protobuf.Timestamp
+	35, // 1: mall.seckill.v1.FlashSaleEvent.ends_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: mall.seckill.v1.FlashSaleEvent.state:type_name -> mall.seckill.v1.EventState
-	33, // 3: mall.seckill.v1.FlashSaleEvent.created_at:type_name -> google.protobuf.Timestamp
-	33, // 4: mall.seckill.v1.FlashSaleEvent.published_at:type_name -> google.protobuf.Timestamp
-	33, // 5: mall.seckill.v1.FlashSaleEvent.settled_at:type_name -> google.protobuf.Timestamp
+	35, // 3: mall.seckill.v1.FlashSaleEvent.created_at:type_name -> google.protobuf.Timestamp
+	35, // 4: mall.seckill.v1.FlashSaleEvent.published_at:type_name -> google.protobuf.Timestamp
+	35, // 5: mall.seckill.v1.FlashSaleEvent.settled_at:type_name -> google.protobuf.Timestamp
 	0,  // 6: mall.seckill.v1.ListEventsRequest.states:type_name -> mall.seckill.v1.EventState
 	2,  // 7: mall.seckill.v1.ListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
 	2,  // 8: mall.seckill.v1.GetEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	33, // 9: mall.seckill.v1.PurchaseResponse.accepted_at:type_name -> google.protobuf.Timestamp
+	35, // 9: mall.seckill.v1.PurchaseResponse.accepted_at:type_name -> google.protobuf.Timestamp
 	1,  // 10: mall.seckill.v1.GetPurchaseResultResponse.state:type_name -> mall.seckill.v1.PurchaseState
-	33, // 11: mall.seckill.v1.CreateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
-	33, // 12: mall.seckill.v1.CreateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
-	2,  // 13: mall.seckill.v1.CreateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	0,  // 14: mall.seckill.v1.AdminListEventsRequest.states:type_name -> mall.seckill.v1.EventState
-	2,  // 15: mall.seckill.v1.AdminListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
-	33, // 16: mall.seckill.v1.UpdateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
-	33, // 17: mall.seckill.v1.UpdateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
-	2,  // 18: mall.seckill.v1.UpdateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	2,  // 19: mall.seckill.v1.PublishEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	2,  // 20: mall.seckill.v1.EndEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	33, // 21: mall.seckill.v1.AdmissionSecond.at:type_name -> google.protobuf.Timestamp
-	22, // 22: mall.seckill.v1.AdmissionSecond.counts:type_name -> mall.seckill.v1.AdmissionCounts
-	2,  // 23: mall.seckill.v1.GetEventDashboardResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
-	23, // 24: mall.seckill.v1.GetEventDashboardResponse.admissions:type_name -> mall.seckill.v1.AdmissionSecond
-	22, // 25: mall.seckill.v1.GetEventDashboardResponse.admissions_total:type_name -> mall.seckill.v1.AdmissionCounts
-	24, // 26: mall.seckill.v1.GetEventDashboardResponse.writer_lag_partitions:type_name -> mall.seckill.v1.PartitionLag
-	33, // 27: mall.seckill.v1.GetEventDashboardResponse.at:type_name -> google.protobuf.Timestamp
-	1,  // 28: mall.seckill.v1.PurchaseResult.state:type_name -> mall.seckill.v1.PurchaseState
-	26, // 29: mall.seckill.v1.RecordPurchaseResultsRequest.results:type_name -> mall.seckill.v1.PurchaseResult
-	3,  // 30: mall.seckill.v1.SeckillService.ListEvents:input_type -> mall.seckill.v1.ListEventsRequest
-	5,  // 31: mall.seckill.v1.SeckillService.GetEvent:input_type -> mall.seckill.v1.GetEventRequest
-	7,  // 32: mall.seckill.v1.SeckillService.Purchase:input_type -> mall.seckill.v1.PurchaseRequest
-	9,  // 33: mall.seckill.v1.SeckillService.GetPurchaseResult:input_type -> mall.seckill.v1.GetPurchaseResultRequest
-	11, // 34: mall.seckill.v1.SeckillService.CreateEvent:input_type -> mall.seckill.v1.CreateEventRequest
-	13, // 35: mall.seckill.v1.SeckillService.AdminListEvents:input_type -> mall.seckill.v1.AdminListEventsRequest
-	15, // 36: mall.seckill.v1.SeckillService.UpdateEvent:input_type -> mall.seckill.v1.UpdateEventRequest
-	17, // 37: mall.seckill.v1.SeckillService.PublishEvent:input_type -> mall.seckill.v1.PublishEventRequest
-	19, // 38: mall.seckill.v1.SeckillService.EndEvent:input_type -> mall.seckill.v1.EndEventRequest
-	21, // 39: mall.seckill.v1.SeckillService.GetEventDashboard:input_type -> mall.seckill.v1.GetEventDashboardRequest
-	27, // 40: mall.seckill.v1.SeckillService.RecordPurchaseResults:input_type -> mall.seckill.v1.RecordPurchaseResultsRequest
-	29, // 41: mall.seckill.v1.SeckillService.ReleasePurchase:input_type -> mall.seckill.v1.ReleasePurchaseRequest
-	31, // 42: mall.seckill.v1.SeckillService.SettleSales:input_type -> mall.seckill.v1.SettleSalesRequest
-	4,  // 43: mall.seckill.v1.SeckillService.ListEvents:output_type -> mall.seckill.v1.ListEventsResponse
-	6,  // 44: mall.seckill.v1.SeckillService.GetEvent:output_type -> mall.seckill.v1.GetEventResponse
-	8,  // 45: mall.seckill.v1.SeckillService.Purchase:output_type -> mall.seckill.v1.PurchaseResponse
-	10, // 46: mall.seckill.v1.SeckillService.GetPurchaseResult:output_type -> mall.seckill.v1.GetPurchaseResultResponse
-	12, // 47: mall.seckill.v1.SeckillService.CreateEvent:output_type -> mall.seckill.v1.CreateEventResponse
-	14, // 48: mall.seckill.v1.SeckillService.AdminListEvents:output_type -> mall.seckill.v1.AdminListEventsResponse
-	16, // 49: mall.seckill.v1.SeckillService.UpdateEvent:output_type -> mall.seckill.v1.UpdateEventResponse
-	18, // 50: mall.seckill.v1.SeckillService.PublishEvent:output_type -> mall.seckill.v1.PublishEventResponse
-	20, // 51: mall.seckill.v1.SeckillService.EndEvent:output_type -> mall.seckill.v1.EndEventResponse
-	25, // 52: mall.seckill.v1.SeckillService.GetEventDashboard:output_type -> mall.seckill.v1.GetEventDashboardResponse
-	28, // 53: mall.seckill.v1.SeckillService.RecordPurchaseResults:output_type -> mall.seckill.v1.RecordPurchaseResultsResponse
-	30, // 54: mall.seckill.v1.SeckillService.ReleasePurchase:output_type -> mall.seckill.v1.ReleasePurchaseResponse
-	32, // 55: mall.seckill.v1.SeckillService.SettleSales:output_type -> mall.seckill.v1.SettleSalesResponse
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	10, // 11: mall.seckill.v1.WatchPurchaseResultResponse.result:type_name -> mall.seckill.v1.GetPurchaseResultResponse
+	35, // 12: mall.seckill.v1.CreateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
+	35, // 13: mall.seckill.v1.CreateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
+	2,  // 14: mall.seckill.v1.CreateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	0,  // 15: mall.seckill.v1.AdminListEventsRequest.states:type_name -> mall.seckill.v1.EventState
+	2,  // 16: mall.seckill.v1.AdminListEventsResponse.events:type_name -> mall.seckill.v1.FlashSaleEvent
+	35, // 17: mall.seckill.v1.UpdateEventRequest.starts_at:type_name -> google.protobuf.Timestamp
+	35, // 18: mall.seckill.v1.UpdateEventRequest.ends_at:type_name -> google.protobuf.Timestamp
+	2,  // 19: mall.seckill.v1.UpdateEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	2,  // 20: mall.seckill.v1.PublishEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	2,  // 21: mall.seckill.v1.EndEventResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	35, // 22: mall.seckill.v1.AdmissionSecond.at:type_name -> google.protobuf.Timestamp
+	24, // 23: mall.seckill.v1.AdmissionSecond.counts:type_name -> mall.seckill.v1.AdmissionCounts
+	2,  // 24: mall.seckill.v1.GetEventDashboardResponse.event:type_name -> mall.seckill.v1.FlashSaleEvent
+	25, // 25: mall.seckill.v1.GetEventDashboardResponse.admissions:type_name -> mall.seckill.v1.AdmissionSecond
+	24, // 26: mall.seckill.v1.GetEventDashboardResponse.admissions_total:type_name -> mall.seckill.v1.AdmissionCounts
+	26, // 27: mall.seckill.v1.GetEventDashboardResponse.writer_lag_partitions:type_name -> mall.seckill.v1.PartitionLag
+	35, // 28: mall.seckill.v1.GetEventDashboardResponse.at:type_name -> google.protobuf.Timestamp
+	1,  // 29: mall.seckill.v1.PurchaseResult.state:type_name -> mall.seckill.v1.PurchaseState
+	28, // 30: mall.seckill.v1.RecordPurchaseResultsRequest.results:type_name -> mall.seckill.v1.PurchaseResult
+	3,  // 31: mall.seckill.v1.SeckillService.ListEvents:input_type -> mall.seckill.v1.ListEventsRequest
+	5,  // 32: mall.seckill.v1.SeckillService.GetEvent:input_type -> mall.seckill.v1.GetEventRequest
+	7,  // 33: mall.seckill.v1.SeckillService.Purchase:input_type -> mall.seckill.v1.PurchaseRequest
+	9,  // 34: mall.seckill.v1.SeckillService.GetPurchaseResult:input_type -> mall.seckill.v1.GetPurchaseResultRequest
+	11, // 35: mall.seckill.v1.SeckillService.WatchPurchaseResult:input_type -> mall.seckill.v1.WatchPurchaseResultRequest
+	13, // 36: mall.seckill.v1.SeckillService.CreateEvent:input_type -> mall.seckill.v1.CreateEventRequest
+	15, // 37: mall.seckill.v1.SeckillService.AdminListEvents:input_type -> mall.seckill.v1.AdminListEventsRequest
+	17, // 38: mall.seckill.v1.SeckillService.UpdateEvent:input_type -> mall.seckill.v1.UpdateEventRequest
+	19, // 39: mall.seckill.v1.SeckillService.PublishEvent:input_type -> mall.seckill.v1.PublishEventRequest
+	21, // 40: mall.seckill.v1.SeckillService.EndEvent:input_type -> mall.seckill.v1.EndEventRequest
+	23, // 41: mall.seckill.v1.SeckillService.GetEventDashboard:input_type -> mall.seckill.v1.GetEventDashboardRequest
+	29, // 42: mall.seckill.v1.SeckillService.RecordPurchaseResults:input_type -> mall.seckill.v1.RecordPurchaseResultsRequest
+	31, // 43: mall.seckill.v1.SeckillService.ReleasePurchase:input_type -> mall.seckill.v1.ReleasePurchaseRequest
+	33, // 44: mall.seckill.v1.SeckillService.SettleSales:input_type -> mall.seckill.v1.SettleSalesRequest
+	4,  // 45: mall.seckill.v1.SeckillService.ListEvents:output_type -> mall.seckill.v1.ListEventsResponse
+	6,  // 46: mall.seckill.v1.SeckillService.GetEvent:output_type -> mall.seckill.v1.GetEventResponse
+	8,  // 47: mall.seckill.v1.SeckillService.Purchase:output_type -> mall.seckill.v1.PurchaseResponse
+	10, // 48: mall.seckill.v1.SeckillService.GetPurchaseResult:output_type -> mall.seckill.v1.GetPurchaseResultResponse
+	12, // 49: mall.seckill.v1.SeckillService.WatchPurchaseResult:output_type -> mall.seckill.v1.WatchPurchaseResultResponse
+	14, // 50: mall.seckill.v1.SeckillService.CreateEvent:output_type -> mall.seckill.v1.CreateEventResponse
+	16, // 51: mall.seckill.v1.SeckillService.AdminListEvents:output_type -> mall.seckill.v1.AdminListEventsResponse
+	18, // 52: mall.seckill.v1.SeckillService.UpdateEvent:output_type -> mall.seckill.v1.UpdateEventResponse
+	20, // 53: mall.seckill.v1.SeckillService.PublishEvent:output_type -> mall.seckill.v1.PublishEventResponse
+	22, // 54: mall.seckill.v1.SeckillService.EndEvent:output_type -> mall.seckill.v1.EndEventResponse
+	27, // 55: mall.seckill.v1.SeckillService.GetEventDashboard:output_type -> mall.seckill.v1.GetEventDashboardResponse
+	30, // 56: mall.seckill.v1.SeckillService.RecordPurchaseResults:output_type -> mall.seckill.v1.RecordPurchaseResultsResponse
+	32, // 57: mall.seckill.v1.SeckillService.ReleasePurchase:output_type -> mall.seckill.v1.ReleasePurchaseResponse
+	34, // 58: mall.seckill.v1.SeckillService.SettleSales:output_type -> mall.seckill.v1.SettleSalesResponse
+	45, // [45:59] is the sub-list for method output_type
+	31, // [31:45] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_mall_seckill_v1_seckill_proto_init() }
@@ -2458,14 +2556,14 @@ func file_mall_seckill_v1_seckill_proto_init() {
 		return
 	}
 	file_mall_seckill_v1_seckill_proto_msgTypes[5].OneofWrappers = []any{}
-	file_mall_seckill_v1_seckill_proto_msgTypes[13].OneofWrappers = []any{}
+	file_mall_seckill_v1_seckill_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mall_seckill_v1_seckill_proto_rawDesc), len(file_mall_seckill_v1_seckill_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

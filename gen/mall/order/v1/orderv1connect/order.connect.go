@@ -41,6 +41,8 @@ const (
 	OrderServiceGetCheckoutProcedure = "/mall.order.v1.OrderService/GetCheckout"
 	// OrderServiceGetOrderProcedure is the fully-qualified name of the OrderService's GetOrder RPC.
 	OrderServiceGetOrderProcedure = "/mall.order.v1.OrderService/GetOrder"
+	// OrderServiceWatchOrderProcedure is the fully-qualified name of the OrderService's WatchOrder RPC.
+	OrderServiceWatchOrderProcedure = "/mall.order.v1.OrderService/WatchOrder"
 	// OrderServiceListOrdersProcedure is the fully-qualified name of the OrderService's ListOrders RPC.
 	OrderServiceListOrdersProcedure = "/mall.order.v1.OrderService/ListOrders"
 	// OrderServiceCountOrdersProcedure is the fully-qualified name of the OrderService's CountOrders
@@ -106,6 +108,15 @@ type OrderServiceClient interface {
 	GetCheckout(context.Context, *connect.Request[v1.GetCheckoutRequest]) (*connect.Response[v1.GetCheckoutResponse], error)
 	// GetOrder returns one of the caller's orders with its history.
 	GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error)
+	// WatchOrder streams one of the caller's orders, for pages that would
+	// otherwise poll GetOrder: the order at once (unless the request's cursor
+	// says the caller has it as it is), then the order after each change, and
+	// the stream ends after a terminal status (COMPLETED, CANCELLED,
+	// REFUNDED) is sent. Another user's order is not_found, as in GetOrder. A
+	// stream also ends cleanly after a few minutes or when the server shuts
+	// down: call again with the last cursor. Too many open streams of one
+	// user: resource_exhausted (TOO_MANY_STREAMS).
+	WatchOrder(context.Context, *connect.Request[v1.WatchOrderRequest]) (*connect.ServerStreamForClient[v1.WatchOrderResponse], error)
 	// ListOrders lists the caller's orders, newest first, optionally filtered by
 	// status and to those with a refund (the "my orders" tabs).
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
@@ -202,6 +213,12 @@ func NewOrderServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			baseURL+OrderServiceGetOrderProcedure,
 			connect.WithSchema(orderServiceMethods.ByName("GetOrder")),
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		watchOrder: connect.NewClient[v1.WatchOrderRequest, v1.WatchOrderResponse](
+			httpClient,
+			baseURL+OrderServiceWatchOrderProcedure,
+			connect.WithSchema(orderServiceMethods.ByName("WatchOrder")),
 			connect.WithClientOptions(opts...),
 		),
 		listOrders: connect.NewClient[v1.ListOrdersRequest, v1.ListOrdersResponse](
@@ -331,6 +348,7 @@ type orderServiceClient struct {
 	checkout              *connect.Client[v1.CheckoutRequest, v1.CheckoutResponse]
 	getCheckout           *connect.Client[v1.GetCheckoutRequest, v1.GetCheckoutResponse]
 	getOrder              *connect.Client[v1.GetOrderRequest, v1.GetOrderResponse]
+	watchOrder            *connect.Client[v1.WatchOrderRequest, v1.WatchOrderResponse]
 	listOrders            *connect.Client[v1.ListOrdersRequest, v1.ListOrdersResponse]
 	countOrders           *connect.Client[v1.CountOrdersRequest, v1.CountOrdersResponse]
 	cancelOrder           *connect.Client[v1.CancelOrderRequest, v1.CancelOrderResponse]
@@ -364,6 +382,11 @@ func (c *orderServiceClient) GetCheckout(ctx context.Context, req *connect.Reque
 // GetOrder calls mall.order.v1.OrderService.GetOrder.
 func (c *orderServiceClient) GetOrder(ctx context.Context, req *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error) {
 	return c.getOrder.CallUnary(ctx, req)
+}
+
+// WatchOrder calls mall.order.v1.OrderService.WatchOrder.
+func (c *orderServiceClient) WatchOrder(ctx context.Context, req *connect.Request[v1.WatchOrderRequest]) (*connect.ServerStreamForClient[v1.WatchOrderResponse], error) {
+	return c.watchOrder.CallServerStream(ctx, req)
 }
 
 // ListOrders calls mall.order.v1.OrderService.ListOrders.
@@ -467,6 +490,15 @@ type OrderServiceHandler interface {
 	GetCheckout(context.Context, *connect.Request[v1.GetCheckoutRequest]) (*connect.Response[v1.GetCheckoutResponse], error)
 	// GetOrder returns one of the caller's orders with its history.
 	GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error)
+	// WatchOrder streams one of the caller's orders, for pages that would
+	// otherwise poll GetOrder: the order at once (unless the request's cursor
+	// says the caller has it as it is), then the order after each change, and
+	// the stream ends after a terminal status (COMPLETED, CANCELLED,
+	// REFUNDED) is sent. Another user's order is not_found, as in GetOrder. A
+	// stream also ends cleanly after a few minutes or when the server shuts
+	// down: call again with the last cursor. Too many open streams of one
+	// user: resource_exhausted (TOO_MANY_STREAMS).
+	WatchOrder(context.Context, *connect.Request[v1.WatchOrderRequest], *connect.ServerStream[v1.WatchOrderResponse]) error
 	// ListOrders lists the caller's orders, newest first, optionally filtered by
 	// status and to those with a refund (the "my orders" tabs).
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
@@ -559,6 +591,12 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 		svc.GetOrder,
 		connect.WithSchema(orderServiceMethods.ByName("GetOrder")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	orderServiceWatchOrderHandler := connect.NewServerStreamHandler(
+		OrderServiceWatchOrderProcedure,
+		svc.WatchOrder,
+		connect.WithSchema(orderServiceMethods.ByName("WatchOrder")),
 		connect.WithHandlerOptions(opts...),
 	)
 	orderServiceListOrdersHandler := connect.NewUnaryHandler(
@@ -688,6 +726,8 @@ func NewOrderServiceHandler(svc OrderServiceHandler, opts ...connect.HandlerOpti
 			orderServiceGetCheckoutHandler.ServeHTTP(w, r)
 		case OrderServiceGetOrderProcedure:
 			orderServiceGetOrderHandler.ServeHTTP(w, r)
+		case OrderServiceWatchOrderProcedure:
+			orderServiceWatchOrderHandler.ServeHTTP(w, r)
 		case OrderServiceListOrdersProcedure:
 			orderServiceListOrdersHandler.ServeHTTP(w, r)
 		case OrderServiceCountOrdersProcedure:
@@ -743,6 +783,10 @@ func (UnimplementedOrderServiceHandler) GetCheckout(context.Context, *connect.Re
 
 func (UnimplementedOrderServiceHandler) GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.GetOrder is not implemented"))
+}
+
+func (UnimplementedOrderServiceHandler) WatchOrder(context.Context, *connect.Request[v1.WatchOrderRequest], *connect.ServerStream[v1.WatchOrderResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("mall.order.v1.OrderService.WatchOrder is not implemented"))
 }
 
 func (UnimplementedOrderServiceHandler) ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error) {

@@ -44,6 +44,9 @@ const (
 	// SeckillServiceGetPurchaseResultProcedure is the fully-qualified name of the SeckillService's
 	// GetPurchaseResult RPC.
 	SeckillServiceGetPurchaseResultProcedure = "/mall.seckill.v1.SeckillService/GetPurchaseResult"
+	// SeckillServiceWatchPurchaseResultProcedure is the fully-qualified name of the SeckillService's
+	// WatchPurchaseResult RPC.
+	SeckillServiceWatchPurchaseResultProcedure = "/mall.seckill.v1.SeckillService/WatchPurchaseResult"
 	// SeckillServiceCreateEventProcedure is the fully-qualified name of the SeckillService's
 	// CreateEvent RPC.
 	SeckillServiceCreateEventProcedure = "/mall.seckill.v1.SeckillService/CreateEvent"
@@ -89,6 +92,14 @@ type SeckillServiceClient interface {
 	Purchase(context.Context, *connect.Request[v1.PurchaseRequest]) (*connect.Response[v1.PurchaseResponse], error)
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
+	// WatchPurchaseResult streams what becomes of a ticket, for buyers who
+	// would otherwise poll GetPurchaseResult: the current result at once,
+	// then one message per change, and the stream ends after a final state
+	// (ORDER_CREATED or FAILED). It answers as GetPurchaseResult does
+	// (another buyer's ticket is not_found). A stream also ends cleanly after
+	// a few minutes or when the server shuts down: call again. Too many open
+	// streams of one buyer: resource_exhausted (TOO_MANY_STREAMS).
+	WatchPurchaseResult(context.Context, *connect.Request[v1.WatchPurchaseResultRequest]) (*connect.ServerStreamForClient[v1.WatchPurchaseResultResponse], error)
 	// CreateEvent creates a flash sale in preview: its units are taken out
 	// of the product's available stock (failed_precondition NOT_ENOUGH_STOCK
 	// when fewer are available) and loaded into Valkey, but shoppers neither
@@ -167,6 +178,12 @@ func NewSeckillServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		watchPurchaseResult: connect.NewClient[v1.WatchPurchaseResultRequest, v1.WatchPurchaseResultResponse](
+			httpClient,
+			baseURL+SeckillServiceWatchPurchaseResultProcedure,
+			connect.WithSchema(seckillServiceMethods.ByName("WatchPurchaseResult")),
+			connect.WithClientOptions(opts...),
+		),
 		createEvent: connect.NewClient[v1.CreateEventRequest, v1.CreateEventResponse](
 			httpClient,
 			baseURL+SeckillServiceCreateEventProcedure,
@@ -237,6 +254,7 @@ type seckillServiceClient struct {
 	getEvent              *connect.Client[v1.GetEventRequest, v1.GetEventResponse]
 	purchase              *connect.Client[v1.PurchaseRequest, v1.PurchaseResponse]
 	getPurchaseResult     *connect.Client[v1.GetPurchaseResultRequest, v1.GetPurchaseResultResponse]
+	watchPurchaseResult   *connect.Client[v1.WatchPurchaseResultRequest, v1.WatchPurchaseResultResponse]
 	createEvent           *connect.Client[v1.CreateEventRequest, v1.CreateEventResponse]
 	adminListEvents       *connect.Client[v1.AdminListEventsRequest, v1.AdminListEventsResponse]
 	updateEvent           *connect.Client[v1.UpdateEventRequest, v1.UpdateEventResponse]
@@ -266,6 +284,11 @@ func (c *seckillServiceClient) Purchase(ctx context.Context, req *connect.Reques
 // GetPurchaseResult calls mall.seckill.v1.SeckillService.GetPurchaseResult.
 func (c *seckillServiceClient) GetPurchaseResult(ctx context.Context, req *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error) {
 	return c.getPurchaseResult.CallUnary(ctx, req)
+}
+
+// WatchPurchaseResult calls mall.seckill.v1.SeckillService.WatchPurchaseResult.
+func (c *seckillServiceClient) WatchPurchaseResult(ctx context.Context, req *connect.Request[v1.WatchPurchaseResultRequest]) (*connect.ServerStreamForClient[v1.WatchPurchaseResultResponse], error) {
+	return c.watchPurchaseResult.CallServerStream(ctx, req)
 }
 
 // CreateEvent calls mall.seckill.v1.SeckillService.CreateEvent.
@@ -330,6 +353,14 @@ type SeckillServiceHandler interface {
 	Purchase(context.Context, *connect.Request[v1.PurchaseRequest]) (*connect.Response[v1.PurchaseResponse], error)
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
+	// WatchPurchaseResult streams what becomes of a ticket, for buyers who
+	// would otherwise poll GetPurchaseResult: the current result at once,
+	// then one message per change, and the stream ends after a final state
+	// (ORDER_CREATED or FAILED). It answers as GetPurchaseResult does
+	// (another buyer's ticket is not_found). A stream also ends cleanly after
+	// a few minutes or when the server shuts down: call again. Too many open
+	// streams of one buyer: resource_exhausted (TOO_MANY_STREAMS).
+	WatchPurchaseResult(context.Context, *connect.Request[v1.WatchPurchaseResultRequest], *connect.ServerStream[v1.WatchPurchaseResultResponse]) error
 	// CreateEvent creates a flash sale in preview: its units are taken out
 	// of the product's available stock (failed_precondition NOT_ENOUGH_STOCK
 	// when fewer are available) and loaded into Valkey, but shoppers neither
@@ -404,6 +435,12 @@ func NewSeckillServiceHandler(svc SeckillServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	seckillServiceWatchPurchaseResultHandler := connect.NewServerStreamHandler(
+		SeckillServiceWatchPurchaseResultProcedure,
+		svc.WatchPurchaseResult,
+		connect.WithSchema(seckillServiceMethods.ByName("WatchPurchaseResult")),
+		connect.WithHandlerOptions(opts...),
+	)
 	seckillServiceCreateEventHandler := connect.NewUnaryHandler(
 		SeckillServiceCreateEventProcedure,
 		svc.CreateEvent,
@@ -475,6 +512,8 @@ func NewSeckillServiceHandler(svc SeckillServiceHandler, opts ...connect.Handler
 			seckillServicePurchaseHandler.ServeHTTP(w, r)
 		case SeckillServiceGetPurchaseResultProcedure:
 			seckillServiceGetPurchaseResultHandler.ServeHTTP(w, r)
+		case SeckillServiceWatchPurchaseResultProcedure:
+			seckillServiceWatchPurchaseResultHandler.ServeHTTP(w, r)
 		case SeckillServiceCreateEventProcedure:
 			seckillServiceCreateEventHandler.ServeHTTP(w, r)
 		case SeckillServiceAdminListEventsProcedure:
@@ -516,6 +555,10 @@ func (UnimplementedSeckillServiceHandler) Purchase(context.Context, *connect.Req
 
 func (UnimplementedSeckillServiceHandler) GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.GetPurchaseResult is not implemented"))
+}
+
+func (UnimplementedSeckillServiceHandler) WatchPurchaseResult(context.Context, *connect.Request[v1.WatchPurchaseResultRequest], *connect.ServerStream[v1.WatchPurchaseResultResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("mall.seckill.v1.SeckillService.WatchPurchaseResult is not implemented"))
 }
 
 func (UnimplementedSeckillServiceHandler) CreateEvent(context.Context, *connect.Request[v1.CreateEventRequest]) (*connect.Response[v1.CreateEventResponse], error) {

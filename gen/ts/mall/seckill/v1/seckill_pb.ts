@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mall/seckill/v1/seckill.proto.
  */
 export const file_mall_seckill_v1_seckill: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tYWxsL3NlY2tpbGwvdjEvc2Vja2lsbC5wcm90bxIPbWFsbC5zZWNraWxsLnYxIoMECg5GbGFzaFNhbGVFdmVudBIQCghldmVudF9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEg0KBXRpdGxlGAMgASgJEhEKCWltYWdlX3VybBgEIAEoCRIcChRvcmlnaW5hbF9wcmljZV9jZW50cxgFIAEoAxITCgtwcmljZV9jZW50cxgGIAEoAxITCgt0b3RhbF9zdG9jaxgHIAEoAxIXCg9yZW1haW5pbmdfc3RvY2sYCCABKAMSFgoOcGVyX3VzZXJfbGltaXQYCSABKAUSLQoJc3RhcnRzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgVzdGF0ZRgMIAEoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHB1Ymxpc2hlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc2V0dGxlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmV0dXJuZWRfdW5pdHMYECABKAMisAEKEUxpc3RFdmVudHNSZXF1ZXN0EkIKBnN0YXRlcxgBIAMoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlQhW6SBKSAQ8QAxgBIgmCAQYQASAAIAQSGwoKcHJvZHVjdF9pZBgCIAEoCUIHukgEcgIYQBIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiABCJeChJMaXN0RXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIuCg9HZXRFdmVudFJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQCJCChBHZXRFdmVudFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50InoKD1B1cmNoYXNlUmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAEiAKCHF1YW50aXR5GAIgASgFQgm6SAYaBBhkKAFIAIgBARIbCgphZGRyZXNzX2lkGAMgASgJQge6SARyAhhAQgsKCV9xdWFudGl0eSJTChBQdXJjaGFzZVJlc3BvbnNlEg4KBnRpY2tldBgBIAEoCRIvCgthY2NlcHRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiNQoYR2V0UHVyY2hhc2VSZXN1bHRSZXF1ZXN0EhkKBnRpY2tldBgBIAEoCUIJukgGcgQQARhAIqwBChlHZXRQdXJjaGFzZVJlc3VsdFJlc3BvbnNlEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRItCgVzdGF0ZRgDIAEoDjIeLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVN0YXRlEhAKCG9yZGVyX2lkGAQgASgJEhYKDmZhaWx1cmVfcmVhc29uGAUgASgJEhQKDGZhaWx1cmVfY29kZRgGIAEoCSL3AgoSQ3JlYXRlRXZlbnRSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBIjCgtwcmljZV9jZW50cxgCIAEoA0IOukgLIgkYgNDbw/QCKAASGwoFc3RvY2sYAyABKANCDLpICSIHGICt4gQoARIhCg5wZXJfdXNlcl9saW1pdBgEIAEoBUIJukgGGgQYZCgBEjUKCXN0YXJ0c19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI4CgdlbmRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEILukgIyAEBsgECQAESFwoFdGl0bGUYByABKAlCCLpIBXIDGMgBOlO6SFAaTgoMZXZlbnQud2luZG93Eh9lbmRzX2F0IG11c3QgYmUgYWZ0ZXIgc3RhcnRzX2F0Gh10aGlzLmVuZHNfYXQgPiB0aGlzLnN0YXJ0c19hdCJFChNDcmVhdGVFdmVudFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50IrMBChZBZG1pbkxpc3RFdmVudHNSZXF1ZXN0EkAKBnN0YXRlcxgBIAMoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlQhO6SBCSAQ0QBBgBIgeCAQQQASAAEhsKCnByb2R1Y3RfaWQYAiABKAlCB7pIBHICGEASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiYwoXQWRtaW5MaXN0RXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLVAwoSVXBkYXRlRXZlbnRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEASKAoLcHJpY2VfY2VudHMYAiABKANCDrpICyIJGIDQ28P0AigASACIAQESIAoFc3RvY2sYAyABKANCDLpICSIHGICt4gQoAUgBiAEBEiYKDnBlcl91c2VyX2xpbWl0GAQgASgFQgm6SAYaBBhkKAFIAogBARItCglzdGFydHNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKB2VuZHNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAARIXCgV0aXRsZRgHIAEoCUIIukgFcgMYyAE6gQG6SH4afAoMZXZlbnQud2luZG93Eh9lbmRzX2F0IG11c3QgYmUgYWZ0ZXIgc3RhcnRzX2F0GkshaGFzKHRoaXMuc3RhcnRzX2F0KSB8fCAhaGFzKHRoaXMuZW5kc19hdCkgfHwgdGhpcy5lbmRzX2F0ID4gdGhpcy5zdGFydHNfYXRCDgoMX3ByaWNlX2NlbnRzQggKBl9zdG9ja0IRCg9fcGVyX3VzZXJfbGltaXQiRQoTVXBkYXRlRXZlbnRSZXNwb25zZRIuCgVldmVudBgBIAEoCzIfLm1hbGwuc2Vja2lsbC52MS5GbGFzaFNhbGVFdmVudCIyChNQdWJsaXNoRXZlbnRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEAiRgoUUHVibGlzaEV2ZW50UmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQiLgoPRW5kRXZlbnRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEAiQgoQRW5kRXZlbnRSZXNwb25zZRIuCgVldmVudBgBIAEoCzIfLm1hbGwuc2Vja2lsbC52MS5GbGFzaFNhbGVFdmVudCI3ChhHZXRFdmVudERhc2hib2FyZFJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQCKVAQoPQWRtaXNzaW9uQ291bnRzEhAKCGFjY2VwdGVkGAEgASgDEhAKCHNvbGRfb3V0GAIgASgDEhUKDWxpbWl0X3JlYWNoZWQYAyABKAMSFAoMcmF0ZV9saW1pdGVkGAQgASgDEhMKC25vdF9zdGFydGVkGAUgASgDEg0KBWVuZGVkGAYgASgDEg0KBW90aGVyGAcgASgDImsKD0FkbWlzc2lvblNlY29uZBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoGY291bnRzGAIgASgLMiAubWFsbC5zZWNraWxsLnYxLkFkbWlzc2lvbkNvdW50cyJrCgxQYXJ0aXRpb25MYWcSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEhIKCmVuZF9vZmZzZXQYAyABKAMSGAoQY29tbWl0dGVkX29mZnNldBgEIAEoAxILCgNsYWcYBSABKAMi3AMKGUdldEV2ZW50RGFzaGJvYXJkUmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQSNAoKYWRtaXNzaW9ucxgCIAMoCzIgLm1hbGwuc2Vja2lsbC52MS5BZG1pc3Npb25TZWNvbmQSOgoQYWRtaXNzaW9uc190b3RhbBgDIAEoCzIgLm1hbGwuc2Vja2lsbC52MS5BZG1pc3Npb25Db3VudHMSEgoKd3JpdGVyX2xhZxgEIAEoAxI8ChV3cml0ZXJfbGFnX3BhcnRpdGlvbnMYBSADKAsyHS5tYWxsLnNlY2tpbGwudjEuUGFydGl0aW9uTGFnEhYKDm9yZGVyc193cml0dGVuGAYgASgDEhUKDXVuaXRzX29yZGVyZWQYByABKAMSEwoLb3JkZXJzX3BhaWQYCCABKAMSGgoScGF5bWVudF9jb252ZXJzaW9uGAkgASgBEhYKDm9yZGVyc19leHBpcmVkGAogASgDEhUKDXVuaXRzX2V4cGlyZWQYCyABKAMSFAoMdW5pdHNfcmVzb2xkGAwgASgDEiYKAmF0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLQAQoOUHVyY2hhc2VSZXN1bHQSGQoGdGlja2V0GAEgASgJQgm6SAZyBBABGEASOQoFc3RhdGUYAiABKA4yHi5tYWxsLnNlY2tpbGwudjEuUHVyY2hhc2VTdGF0ZUIKukgHggEEGAIYAxIZCghvcmRlcl9pZBgDIAEoCUIHukgEcgIYQBIgCg5mYWlsdXJlX3JlYXNvbhgEIAEoCUIIukgFcgMYyAESKwoMZmFpbHVyZV9jb2RlGAUgASgJQhW6SBJyEDIOXltBLVpfXXswLDY0fSQiXQocUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVxdWVzdBI9CgdyZXN1bHRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlUmVzdWx0Qgu6SAiSAQUIARCIJyIfCh1SZWNvcmRQdXJjaGFzZVJlc3VsdHNSZXNwb25zZSKLAQoWUmVsZWFzZVB1cmNoYXNlUmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAEhoKB3VzZXJfaWQYAiABKAlCCbpIBnIEEAEYQBIbCghvcmRlcl9pZBgDIAEoCUIJukgGcgQQARhAEhsKCHF1YW50aXR5GAQgASgFQgm6SAYaBBhkKAEiKwoXUmVsZWFzZVB1cmNoYXNlUmVzcG9uc2USEAoIcmVsZWFzZWQYASABKAgiFAoSU2V0dGxlU2FsZXNSZXF1ZXN0ImUKE1NldHRsZVNhbGVzUmVzcG9uc2USGQoRc2V0dGxlZF9ldmVudF9pZHMYASADKAkSGwoTYWJhbmRvbmVkX2V2ZW50X2lkcxgCIAMoCRIWCg5yZXR1cm5lZF91bml0cxgDIAEoAyqJAQoKRXZlbnRTdGF0ZRIbChdFVkVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEVWRU5UX1NUQVRFX1VQQ09NSU5HEAESFAoQRVZFTlRfU1RBVEVfTElWRRACEhUKEUVWRU5UX1NUQVRFX0VOREVEEAMSFwoTRVZFTlRfU1RBVEVfUFJFVklFVxAEKocBCg1QdXJjaGFzZVN0YXRlEh4KGlBVUkNIQVNFX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVUFVSQ0hBU0VfU1RBVEVfUVVFVUVEEAESIAocUFVSQ0hBU0VfU1RBVEVfT1JERVJfQ1JFQVRFRBACEhkKFVBVUkNIQVNFX1NUQVRFX0ZBSUxFRBADMs0KCg5TZWNraWxsU2VydmljZRJeCgpMaXN0RXZlbnRzEiIubWFsbC5zZWNraWxsLnYxLkxpc3RFdmVudHNSZXF1ZXN0GiMubWFsbC5zZWNraWxsLnYxLkxpc3RFdmVudHNSZXNwb25zZSIHkAIByPMYARJYCghHZXRFdmVudBIgLm1hbGwuc2Vja2lsbC52MS5HZXRFdmVudFJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuR2V0RXZlbnRSZXNwb25zZSIHkAIByPMYARJVCghQdXJjaGFzZRIgLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuUHVyY2hhc2VSZXNwb25zZSIEyPMYAhJzChFHZXRQdXJjaGFzZVJlc3VsdBIpLm1hbGwuc2Vja2lsbC52MS5HZXRQdXJjaGFzZVJlc3VsdFJlcXVlc3QaKi5tYWxsLnNlY2tpbGwudjEuR2V0UHVyY2hhc2VSZXN1bHRSZXNwb25zZSIHkAIByPMYAhJeCgtDcmVhdGVFdmVudBIjLm1hbGwuc2Vja2lsbC52MS5DcmVhdGVFdmVudFJlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuQ3JlYXRlRXZlbnRSZXNwb25zZSIEyPMYAxJtCg9BZG1pbkxpc3RFdmVudHMSJy5tYWxsLnNlY2tpbGwudjEuQWRtaW5MaXN0RXZlbnRzUmVxdWVzdBooLm1hbGwuc2Vja2lsbC52MS5BZG1pbkxpc3RFdmVudHNSZXNwb25zZSIHkAIByPMYAxJeCgtVcGRhdGVFdmVudBIjLm1hbGwuc2Vja2lsbC52MS5VcGRhdGVFdmVudFJlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuVXBkYXRlRXZlbnRSZXNwb25zZSIEyPMYAxJkCgxQdWJsaXNoRXZlbnQSJC5tYWxsLnNlY2tpbGwudjEuUHVibGlzaEV2ZW50UmVxdWVzdBolLm1hbGwuc2Vja2lsbC52MS5QdWJsaXNoRXZlbnRSZXNwb25zZSIHkAICyPMYAxJYCghFbmRFdmVudBIgLm1hbGwuc2Vja2lsbC52MS5FbmRFdmVudFJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuRW5kRXZlbnRSZXNwb25zZSIHkAICyPMYAxJzChFHZXRFdmVudERhc2hib2FyZBIpLm1hbGwuc2Vja2lsbC52MS5HZXRFdmVudERhc2hib2FyZFJlcXVlc3QaKi5tYWxsLnNlY2tpbGwudjEuR2V0RXZlbnREYXNoYm9hcmRSZXNwb25zZSIHkAIByPMYAxJ/ChVSZWNvcmRQdXJjaGFzZVJlc3VsdHMSLS5tYWxsLnNlY2tpbGwudjEuUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVxdWVzdBouLm1hbGwuc2Vja2lsbC52MS5SZWNvcmRQdXJjaGFzZVJlc3VsdHNSZXNwb25zZSIHkAICyPMYBBJtCg9SZWxlYXNlUHVyY2hhc2USJy5tYWxsLnNlY2tpbGwudjEuUmVsZWFzZVB1cmNoYXNlUmVxdWVzdBooLm1hbGwuc2Vja2lsbC52MS5SZWxlYXNlUHVyY2hhc2VSZXNwb25zZSIHkAICyPMYBBJhCgtTZXR0bGVTYWxlcxIjLm1hbGwuc2Vja2lsbC52MS5TZXR0bGVTYWxlc1JlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuU2V0dGxlU2FsZXNSZXNwb25zZSIHkAICyPMYBEKlAQoTY29tLm1hbGwuc2Vja2lsbC52MUIMU2Vja2lsbFByb3RvUAFaIm1hbGwvZ2VuL21hbGwvc2Vja2lsbC92MTtzZWNraWxsdjGiAgNNU1iqAg9NYWxsLlNlY2tpbGwuVjHKAg9NYWxsXFNlY2tpbGxcVjHiAhtNYWxsXFNlY2tpbGxcVjFcR1BCTWV0YWRhdGHqAhFNYWxsOjpTZWNraWxsOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
+  fileDesc("Ch1tYWxsL3NlY2tpbGwvdjEvc2Vja2lsbC5wcm90bxIPbWFsbC5zZWNraWxsLnYxIoMECg5GbGFzaFNhbGVFdmVudBIQCghldmVudF9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEg0KBXRpdGxlGAMgASgJEhEKCWltYWdlX3VybBgEIAEoCRIcChRvcmlnaW5hbF9wcmljZV9jZW50cxgFIAEoAxITCgtwcmljZV9jZW50cxgGIAEoAxITCgt0b3RhbF9zdG9jaxgHIAEoAxIXCg9yZW1haW5pbmdfc3RvY2sYCCABKAMSFgoOcGVyX3VzZXJfbGltaXQYCSABKAUSLQoJc3RhcnRzX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgVzdGF0ZRgMIAEoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHB1Ymxpc2hlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc2V0dGxlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmV0dXJuZWRfdW5pdHMYECABKAMisAEKEUxpc3RFdmVudHNSZXF1ZXN0EkIKBnN0YXRlcxgBIAMoDjIbLm1hbGwuc2Vja2lsbC52MS5FdmVudFN0YXRlQhW6SBKSAQ8QAxgBIgmCAQYQASAAIAQSGwoKcHJvZHVjdF9pZBgCIAEoCUIHukgEcgIYQBIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiABCJeChJMaXN0RXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIuCg9HZXRFdmVudFJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQCJCChBHZXRFdmVudFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50InoKD1B1cmNoYXNlUmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAEiAKCHF1YW50aXR5GAIgASgFQgm6SAYaBBhkKAFIAIgBARIbCgphZGRyZXNzX2lkGAMgASgJQge6SARyAhhAQgsKCV9xdWFudGl0eSJTChBQdXJjaGFzZVJlc3BvbnNlEg4KBnRpY2tldBgBIAEoCRIvCgthY2NlcHRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiNQoYR2V0UHVyY2hhc2VSZXN1bHRSZXF1ZXN0EhkKBnRpY2tldBgBIAEoCUIJukgGcgQQARhAIqwBChlHZXRQdXJjaGFzZVJlc3VsdFJlc3BvbnNlEg4KBnRpY2tldBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRItCgVzdGF0ZRgDIAEoDjIeLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVN0YXRlEhAKCG9yZGVyX2lkGAQgASgJEhYKDmZhaWx1cmVfcmVhc29uGAUgASgJEhQKDGZhaWx1cmVfY29kZRgGIAEoCSI3ChpXYXRjaFB1cmNoYXNlUmVzdWx0UmVxdWVzdBIZCgZ0aWNrZXQYASABKAlCCbpIBnIEEAEYQCJZChtXYXRjaFB1cmNoYXNlUmVzdWx0UmVzcG9uc2USOgoGcmVzdWx0GAEgASgLMioubWFsbC5zZWNraWxsLnYxLkdldFB1cmNoYXNlUmVzdWx0UmVzcG9uc2Ui9wIKEkNyZWF0ZUV2ZW50UmVxdWVzdBIdCgpwcm9kdWN0X2lkGAEgASgJQgm6SAZyBBABGEASIwoLcHJpY2VfY2VudHMYAiABKANCDrpICyIJGIDQ28P0AigAEhsKBXN0b2NrGAMgASgDQgy6SAkiBxiAreIEKAESIQoOcGVyX3VzZXJfbGltaXQYBCABKAVCCbpIBhoEGGQoARI1CglzdGFydHNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQga6SAPIAQESOAoHZW5kc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCC7pICMgBAbIBAkABEhcKBXRpdGxlGAcgASgJQgi6SAVyAxjIATpTukhQGk4KDGV2ZW50LndpbmRvdxIfZW5kc19hdCBtdXN0IGJlIGFmdGVyIHN0YXJ0c19hdBoddGhpcy5lbmRzX2F0ID4gdGhpcy5zdGFydHNfYXQiRQoTQ3JlYXRlRXZlbnRSZXNwb25zZRIuCgVldmVudBgBIAEoCzIfLm1hbGwuc2Vja2lsbC52MS5GbGFzaFNhbGVFdmVudCKzAQoWQWRtaW5MaXN0RXZlbnRzUmVxdWVzdBJACgZzdGF0ZXMYASADKA4yGy5tYWxsLnNlY2tpbGwudjEuRXZlbnRTdGF0ZUITukgQkgENEAQYASIHggEEEAEgABIbCgpwcm9kdWN0X2lkGAIgASgJQge6SARyAhhAEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEImMKF0FkbWluTGlzdEV2ZW50c1Jlc3BvbnNlEi8KBmV2ZW50cxgBIAMoCzIfLm1hbGwuc2Vja2lsbC52MS5GbGFzaFNhbGVFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki1QMKElVwZGF0ZUV2ZW50UmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAEigKC3ByaWNlX2NlbnRzGAIgASgDQg66SAsiCRiA0NvD9AIoAEgAiAEBEiAKBXN0b2NrGAMgASgDQgy6SAkiBxiAreIEKAFIAYgBARImCg5wZXJfdXNlcl9saW1pdBgEIAEoBUIJukgGGgQYZCgBSAKIAQESLQoJc3RhcnRzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1CgdlbmRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIIukgFsgECQAESFwoFdGl0bGUYByABKAlCCLpIBXIDGMgBOoEBukh+GnwKDGV2ZW50LndpbmRvdxIfZW5kc19hdCBtdXN0IGJlIGFmdGVyIHN0YXJ0c19hdBpLIWhhcyh0aGlzLnN0YXJ0c19hdCkgfHwgIWhhcyh0aGlzLmVuZHNfYXQpIHx8IHRoaXMuZW5kc19hdCA+IHRoaXMuc3RhcnRzX2F0Qg4KDF9wcmljZV9jZW50c0IICgZfc3RvY2tCEQoPX3Blcl91c2VyX2xpbWl0IkUKE1VwZGF0ZUV2ZW50UmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQiMgoTUHVibGlzaEV2ZW50UmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAIkYKFFB1Ymxpc2hFdmVudFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50Ii4KD0VuZEV2ZW50UmVxdWVzdBIbCghldmVudF9pZBgBIAEoCUIJukgGcgQQARhAIkIKEEVuZEV2ZW50UmVzcG9uc2USLgoFZXZlbnQYASABKAsyHy5tYWxsLnNlY2tpbGwudjEuRmxhc2hTYWxlRXZlbnQiNwoYR2V0RXZlbnREYXNoYm9hcmRSZXF1ZXN0EhsKCGV2ZW50X2lkGAEgASgJQgm6SAZyBBABGEAilQEKD0FkbWlzc2lvbkNvdW50cxIQCghhY2NlcHRlZBgBIAEoAxIQCghzb2xkX291dBgCIAEoAxIVCg1saW1pdF9yZWFjaGVkGAMgASgDEhQKDHJhdGVfbGltaXRlZBgEIAEoAxITCgtub3Rfc3RhcnRlZBgFIAEoAxINCgVlbmRlZBgGIAEoAxINCgVvdGhlchgHIAEoAyJrCg9BZG1pc3Npb25TZWNvbmQSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBmNvdW50cxgCIAEoCzIgLm1hbGwuc2Vja2lsbC52MS5BZG1pc3Npb25Db3VudHMiawoMUGFydGl0aW9uTGFnEg0KBXRvcGljGAEgASgJEhEKCXBhcnRpdGlvbhgCIAEoBRISCgplbmRfb2Zmc2V0GAMgASgDEhgKEGNvbW1pdHRlZF9vZmZzZXQYBCABKAMSCwoDbGFnGAUgASgDItwDChlHZXRFdmVudERhc2hib2FyZFJlc3BvbnNlEi4KBWV2ZW50GAEgASgLMh8ubWFsbC5zZWNraWxsLnYxLkZsYXNoU2FsZUV2ZW50EjQKCmFkbWlzc2lvbnMYAiADKAsyIC5tYWxsLnNlY2tpbGwudjEuQWRtaXNzaW9uU2Vjb25kEjoKEGFkbWlzc2lvbnNfdG90YWwYAyABKAsyIC5tYWxsLnNlY2tpbGwudjEuQWRtaXNzaW9uQ291bnRzEhIKCndyaXRlcl9sYWcYBCABKAMSPAoVd3JpdGVyX2xhZ19wYXJ0aXRpb25zGAUgAygLMh0ubWFsbC5zZWNraWxsLnYxLlBhcnRpdGlvbkxhZxIWCg5vcmRlcnNfd3JpdHRlbhgGIAEoAxIVCg11bml0c19vcmRlcmVkGAcgASgDEhMKC29yZGVyc19wYWlkGAggASgDEhoKEnBheW1lbnRfY29udmVyc2lvbhgJIAEoARIWCg5vcmRlcnNfZXhwaXJlZBgKIAEoAxIVCg11bml0c19leHBpcmVkGAsgASgDEhQKDHVuaXRzX3Jlc29sZBgMIAEoAxImCgJhdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi0AEKDlB1cmNoYXNlUmVzdWx0EhkKBnRpY2tldBgBIAEoCUIJukgGcgQQARhAEjkKBXN0YXRlGAIgASgOMh4ubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlU3RhdGVCCrpIB4IBBBgCGAMSGQoIb3JkZXJfaWQYAyABKAlCB7pIBHICGEASIAoOZmFpbHVyZV9yZWFzb24YBCABKAlCCLpIBXIDGMgBEisKDGZhaWx1cmVfY29kZRgFIAEoCUIVukgSchAyDl5bQS1aX117MCw2NH0kIl0KHFJlY29yZFB1cmNoYXNlUmVzdWx0c1JlcXVlc3QSPQoHcmVzdWx0cxgBIAMoCzIfLm1hbGwuc2Vja2lsbC52MS5QdXJjaGFzZVJlc3VsdEILukgIkgEFCAEQiCciHwodUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVzcG9uc2UiiwEKFlJlbGVhc2VQdXJjaGFzZVJlcXVlc3QSGwoIZXZlbnRfaWQYASABKAlCCbpIBnIEEAEYQBIaCgd1c2VyX2lkGAIgASgJQgm6SAZyBBABGEASGwoIb3JkZXJfaWQYAyABKAlCCbpIBnIEEAEYQBIbCghxdWFudGl0eRgEIAEoBUIJukgGGgQYZCgBIisKF1JlbGVhc2VQdXJjaGFzZVJlc3BvbnNlEhAKCHJlbGVhc2VkGAEgASgIIhQKElNldHRsZVNhbGVzUmVxdWVzdCJlChNTZXR0bGVTYWxlc1Jlc3BvbnNlEhkKEXNldHRsZWRfZXZlbnRfaWRzGAEgAygJEhsKE2FiYW5kb25lZF9ldmVudF9pZHMYAiADKAkSFgoOcmV0dXJuZWRfdW5pdHMYAyABKAMqiQEKCkV2ZW50U3RhdGUSGwoXRVZFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRFVkVOVF9TVEFURV9VUENPTUlORxABEhQKEEVWRU5UX1NUQVRFX0xJVkUQAhIVChFFVkVOVF9TVEFURV9FTkRFRBADEhcKE0VWRU5UX1NUQVRFX1BSRVZJRVcQBCqHAQoNUHVyY2hhc2VTdGF0ZRIeChpQVVJDSEFTRV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVBVUkNIQVNFX1NUQVRFX1FVRVVFRBABEiAKHFBVUkNIQVNFX1NUQVRFX09SREVSX0NSRUFURUQQAhIZChVQVVJDSEFTRV9TVEFURV9GQUlMRUQQAzLHCwoOU2Vja2lsbFNlcnZpY2USXgoKTGlzdEV2ZW50cxIiLm1hbGwuc2Vja2lsbC52MS5MaXN0RXZlbnRzUmVxdWVzdBojLm1hbGwuc2Vja2lsbC52MS5MaXN0RXZlbnRzUmVzcG9uc2UiB5ACAcjzGAESWAoIR2V0RXZlbnQSIC5tYWxsLnNlY2tpbGwudjEuR2V0RXZlbnRSZXF1ZXN0GiEubWFsbC5zZWNraWxsLnYxLkdldEV2ZW50UmVzcG9uc2UiB5ACAcjzGAESVQoIUHVyY2hhc2USIC5tYWxsLnNlY2tpbGwudjEuUHVyY2hhc2VSZXF1ZXN0GiEubWFsbC5zZWNraWxsLnYxLlB1cmNoYXNlUmVzcG9uc2UiBMjzGAIScwoRR2V0UHVyY2hhc2VSZXN1bHQSKS5tYWxsLnNlY2tpbGwudjEuR2V0UHVyY2hhc2VSZXN1bHRSZXF1ZXN0GioubWFsbC5zZWNraWxsLnYxLkdldFB1cmNoYXNlUmVzdWx0UmVzcG9uc2UiB5ACAcjzGAISeAoTV2F0Y2hQdXJjaGFzZVJlc3VsdBIrLm1hbGwuc2Vja2lsbC52MS5XYXRjaFB1cmNoYXNlUmVzdWx0UmVxdWVzdBosLm1hbGwuc2Vja2lsbC52MS5XYXRjaFB1cmNoYXNlUmVzdWx0UmVzcG9uc2UiBMjzGAIwARJeCgtDcmVhdGVFdmVudBIjLm1hbGwuc2Vja2lsbC52MS5DcmVhdGVFdmVudFJlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuQ3JlYXRlRXZlbnRSZXNwb25zZSIEyPMYAxJtCg9BZG1pbkxpc3RFdmVudHMSJy5tYWxsLnNlY2tpbGwudjEuQWRtaW5MaXN0RXZlbnRzUmVxdWVzdBooLm1hbGwuc2Vja2lsbC52MS5BZG1pbkxpc3RFdmVudHNSZXNwb25zZSIHkAIByPMYAxJeCgtVcGRhdGVFdmVudBIjLm1hbGwuc2Vja2lsbC52MS5VcGRhdGVFdmVudFJlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuVXBkYXRlRXZlbnRSZXNwb25zZSIEyPMYAxJkCgxQdWJsaXNoRXZlbnQSJC5tYWxsLnNlY2tpbGwudjEuUHVibGlzaEV2ZW50UmVxdWVzdBolLm1hbGwuc2Vja2lsbC52MS5QdWJsaXNoRXZlbnRSZXNwb25zZSIHkAICyPMYAxJYCghFbmRFdmVudBIgLm1hbGwuc2Vja2lsbC52MS5FbmRFdmVudFJlcXVlc3QaIS5tYWxsLnNlY2tpbGwudjEuRW5kRXZlbnRSZXNwb25zZSIHkAICyPMYAxJzChFHZXRFdmVudERhc2hib2FyZBIpLm1hbGwuc2Vja2lsbC52MS5HZXRFdmVudERhc2hib2FyZFJlcXVlc3QaKi5tYWxsLnNlY2tpbGwudjEuR2V0RXZlbnREYXNoYm9hcmRSZXNwb25zZSIHkAIByPMYAxJ/ChVSZWNvcmRQdXJjaGFzZVJlc3VsdHMSLS5tYWxsLnNlY2tpbGwudjEuUmVjb3JkUHVyY2hhc2VSZXN1bHRzUmVxdWVzdBouLm1hbGwuc2Vja2lsbC52MS5SZWNvcmRQdXJjaGFzZVJlc3VsdHNSZXNwb25zZSIHkAICyPMYBBJtCg9SZWxlYXNlUHVyY2hhc2USJy5tYWxsLnNlY2tpbGwudjEuUmVsZWFzZVB1cmNoYXNlUmVxdWVzdBooLm1hbGwuc2Vja2lsbC52MS5SZWxlYXNlUHVyY2hhc2VSZXNwb25zZSIHkAICyPMYBBJhCgtTZXR0bGVTYWxlcxIjLm1hbGwuc2Vja2lsbC52MS5TZXR0bGVTYWxlc1JlcXVlc3QaJC5tYWxsLnNlY2tpbGwudjEuU2V0dGxlU2FsZXNSZXNwb25zZSIHkAICyPMYBEKlAQoTY29tLm1hbGwuc2Vja2lsbC52MUIMU2Vja2lsbFByb3RvUAFaIm1hbGwvZ2VuL21hbGwvc2Vja2lsbC92MTtzZWNraWxsdjGiAgNNU1iqAg9NYWxsLlNlY2tpbGwuVjHKAg9NYWxsXFNlY2tpbGxcVjHiAhtNYWxsXFNlY2tpbGxcVjFcR1BCTWV0YWRhdGHqAhFNYWxsOjpTZWNraWxsOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_mall_common_v1_access]);
 
 /**
  * FlashSaleEvent is a flash sale of one product.
@@ -347,6 +347,42 @@ export const GetPurchaseResultResponseSchema: GenMessage<GetPurchaseResultRespon
   messageDesc(file_mall_seckill_v1_seckill, 8);
 
 /**
+ * @generated from message mall.seckill.v1.WatchPurchaseResultRequest
+ */
+export type WatchPurchaseResultRequest = Message<"mall.seckill.v1.WatchPurchaseResultRequest"> & {
+  /**
+   * @generated from field: string ticket = 1;
+   */
+  ticket: string;
+};
+
+/**
+ * Describes the message mall.seckill.v1.WatchPurchaseResultRequest.
+ * Use `create(WatchPurchaseResultRequestSchema)` to create a new message.
+ */
+export const WatchPurchaseResultRequestSchema: GenMessage<WatchPurchaseResultRequest> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 9);
+
+/**
+ * @generated from message mall.seckill.v1.WatchPurchaseResultResponse
+ */
+export type WatchPurchaseResultResponse = Message<"mall.seckill.v1.WatchPurchaseResultResponse"> & {
+  /**
+   * What GetPurchaseResult answers now.
+   *
+   * @generated from field: mall.seckill.v1.GetPurchaseResultResponse result = 1;
+   */
+  result?: GetPurchaseResultResponse | undefined;
+};
+
+/**
+ * Describes the message mall.seckill.v1.WatchPurchaseResultResponse.
+ * Use `create(WatchPurchaseResultResponseSchema)` to create a new message.
+ */
+export const WatchPurchaseResultResponseSchema: GenMessage<WatchPurchaseResultResponse> = /*@__PURE__*/
+  messageDesc(file_mall_seckill_v1_seckill, 10);
+
+/**
  * @generated from message mall.seckill.v1.CreateEventRequest
  */
 export type CreateEventRequest = Message<"mall.seckill.v1.CreateEventRequest"> & {
@@ -395,7 +431,7 @@ export type CreateEventRequest = Message<"mall.seckill.v1.CreateEventRequest"> &
  * Use `create(CreateEventRequestSchema)` to create a new message.
  */
 export const CreateEventRequestSchema: GenMessage<CreateEventRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 9);
+  messageDesc(file_mall_seckill_v1_seckill, 11);
 
 /**
  * @generated from message mall.seckill.v1.CreateEventResponse
@@ -412,7 +448,7 @@ export type CreateEventResponse = Message<"mall.seckill.v1.CreateEventResponse">
  * Use `create(CreateEventResponseSchema)` to create a new message.
  */
 export const CreateEventResponseSchema: GenMessage<CreateEventResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 10);
+  messageDesc(file_mall_seckill_v1_seckill, 12);
 
 /**
  * @generated from message mall.seckill.v1.AdminListEventsRequest
@@ -449,7 +485,7 @@ export type AdminListEventsRequest = Message<"mall.seckill.v1.AdminListEventsReq
  * Use `create(AdminListEventsRequestSchema)` to create a new message.
  */
 export const AdminListEventsRequestSchema: GenMessage<AdminListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 11);
+  messageDesc(file_mall_seckill_v1_seckill, 13);
 
 /**
  * @generated from message mall.seckill.v1.AdminListEventsResponse
@@ -473,7 +509,7 @@ export type AdminListEventsResponse = Message<"mall.seckill.v1.AdminListEventsRe
  * Use `create(AdminListEventsResponseSchema)` to create a new message.
  */
 export const AdminListEventsResponseSchema: GenMessage<AdminListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 12);
+  messageDesc(file_mall_seckill_v1_seckill, 14);
 
 /**
  * @generated from message mall.seckill.v1.UpdateEventRequest
@@ -524,7 +560,7 @@ export type UpdateEventRequest = Message<"mall.seckill.v1.UpdateEventRequest"> &
  * Use `create(UpdateEventRequestSchema)` to create a new message.
  */
 export const UpdateEventRequestSchema: GenMessage<UpdateEventRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 13);
+  messageDesc(file_mall_seckill_v1_seckill, 15);
 
 /**
  * @generated from message mall.seckill.v1.UpdateEventResponse
@@ -541,7 +577,7 @@ export type UpdateEventResponse = Message<"mall.seckill.v1.UpdateEventResponse">
  * Use `create(UpdateEventResponseSchema)` to create a new message.
  */
 export const UpdateEventResponseSchema: GenMessage<UpdateEventResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 14);
+  messageDesc(file_mall_seckill_v1_seckill, 16);
 
 /**
  * @generated from message mall.seckill.v1.PublishEventRequest
@@ -558,7 +594,7 @@ export type PublishEventRequest = Message<"mall.seckill.v1.PublishEventRequest">
  * Use `create(PublishEventRequestSchema)` to create a new message.
  */
 export const PublishEventRequestSchema: GenMessage<PublishEventRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 15);
+  messageDesc(file_mall_seckill_v1_seckill, 17);
 
 /**
  * @generated from message mall.seckill.v1.PublishEventResponse
@@ -575,7 +611,7 @@ export type PublishEventResponse = Message<"mall.seckill.v1.PublishEventResponse
  * Use `create(PublishEventResponseSchema)` to create a new message.
  */
 export const PublishEventResponseSchema: GenMessage<PublishEventResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 16);
+  messageDesc(file_mall_seckill_v1_seckill, 18);
 
 /**
  * @generated from message mall.seckill.v1.EndEventRequest
@@ -592,7 +628,7 @@ export type EndEventRequest = Message<"mall.seckill.v1.EndEventRequest"> & {
  * Use `create(EndEventRequestSchema)` to create a new message.
  */
 export const EndEventRequestSchema: GenMessage<EndEventRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 17);
+  messageDesc(file_mall_seckill_v1_seckill, 19);
 
 /**
  * @generated from message mall.seckill.v1.EndEventResponse
@@ -609,7 +645,7 @@ export type EndEventResponse = Message<"mall.seckill.v1.EndEventResponse"> & {
  * Use `create(EndEventResponseSchema)` to create a new message.
  */
 export const EndEventResponseSchema: GenMessage<EndEventResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 18);
+  messageDesc(file_mall_seckill_v1_seckill, 20);
 
 /**
  * @generated from message mall.seckill.v1.GetEventDashboardRequest
@@ -626,7 +662,7 @@ export type GetEventDashboardRequest = Message<"mall.seckill.v1.GetEventDashboar
  * Use `create(GetEventDashboardRequestSchema)` to create a new message.
  */
 export const GetEventDashboardRequestSchema: GenMessage<GetEventDashboardRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 19);
+  messageDesc(file_mall_seckill_v1_seckill, 21);
 
 /**
  * AdmissionCounts are purchase attempts by outcome.
@@ -679,7 +715,7 @@ export type AdmissionCounts = Message<"mall.seckill.v1.AdmissionCounts"> & {
  * Use `create(AdmissionCountsSchema)` to create a new message.
  */
 export const AdmissionCountsSchema: GenMessage<AdmissionCounts> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 20);
+  messageDesc(file_mall_seckill_v1_seckill, 22);
 
 /**
  * AdmissionSecond is one second of a sale's admissions.
@@ -703,7 +739,7 @@ export type AdmissionSecond = Message<"mall.seckill.v1.AdmissionSecond"> & {
  * Use `create(AdmissionSecondSchema)` to create a new message.
  */
 export const AdmissionSecondSchema: GenMessage<AdmissionSecond> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 21);
+  messageDesc(file_mall_seckill_v1_seckill, 23);
 
 /**
  * PartitionLag is how far the order writers are behind on one partition.
@@ -742,7 +778,7 @@ export type PartitionLag = Message<"mall.seckill.v1.PartitionLag"> & {
  * Use `create(PartitionLagSchema)` to create a new message.
  */
 export const PartitionLagSchema: GenMessage<PartitionLag> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 22);
+  messageDesc(file_mall_seckill_v1_seckill, 24);
 
 /**
  * @generated from message mall.seckill.v1.GetEventDashboardResponse
@@ -839,7 +875,7 @@ export type GetEventDashboardResponse = Message<"mall.seckill.v1.GetEventDashboa
  * Use `create(GetEventDashboardResponseSchema)` to create a new message.
  */
 export const GetEventDashboardResponseSchema: GenMessage<GetEventDashboardResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 23);
+  messageDesc(file_mall_seckill_v1_seckill, 25);
 
 /**
  * PurchaseResult is the outcome of one written purchase.
@@ -882,7 +918,7 @@ export type PurchaseResult = Message<"mall.seckill.v1.PurchaseResult"> & {
  * Use `create(PurchaseResultSchema)` to create a new message.
  */
 export const PurchaseResultSchema: GenMessage<PurchaseResult> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 24);
+  messageDesc(file_mall_seckill_v1_seckill, 26);
 
 /**
  * @generated from message mall.seckill.v1.RecordPurchaseResultsRequest
@@ -899,7 +935,7 @@ export type RecordPurchaseResultsRequest = Message<"mall.seckill.v1.RecordPurcha
  * Use `create(RecordPurchaseResultsRequestSchema)` to create a new message.
  */
 export const RecordPurchaseResultsRequestSchema: GenMessage<RecordPurchaseResultsRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 25);
+  messageDesc(file_mall_seckill_v1_seckill, 27);
 
 /**
  * @generated from message mall.seckill.v1.RecordPurchaseResultsResponse
@@ -912,7 +948,7 @@ export type RecordPurchaseResultsResponse = Message<"mall.seckill.v1.RecordPurch
  * Use `create(RecordPurchaseResultsResponseSchema)` to create a new message.
  */
 export const RecordPurchaseResultsResponseSchema: GenMessage<RecordPurchaseResultsResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 26);
+  messageDesc(file_mall_seckill_v1_seckill, 28);
 
 /**
  * @generated from message mall.seckill.v1.ReleasePurchaseRequest
@@ -944,7 +980,7 @@ export type ReleasePurchaseRequest = Message<"mall.seckill.v1.ReleasePurchaseReq
  * Use `create(ReleasePurchaseRequestSchema)` to create a new message.
  */
 export const ReleasePurchaseRequestSchema: GenMessage<ReleasePurchaseRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 27);
+  messageDesc(file_mall_seckill_v1_seckill, 29);
 
 /**
  * @generated from message mall.seckill.v1.ReleasePurchaseResponse
@@ -963,7 +999,7 @@ export type ReleasePurchaseResponse = Message<"mall.seckill.v1.ReleasePurchaseRe
  * Use `create(ReleasePurchaseResponseSchema)` to create a new message.
  */
 export const ReleasePurchaseResponseSchema: GenMessage<ReleasePurchaseResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 28);
+  messageDesc(file_mall_seckill_v1_seckill, 30);
 
 /**
  * @generated from message mall.seckill.v1.SettleSalesRequest
@@ -976,7 +1012,7 @@ export type SettleSalesRequest = Message<"mall.seckill.v1.SettleSalesRequest"> &
  * Use `create(SettleSalesRequestSchema)` to create a new message.
  */
 export const SettleSalesRequestSchema: GenMessage<SettleSalesRequest> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 29);
+  messageDesc(file_mall_seckill_v1_seckill, 31);
 
 /**
  * @generated from message mall.seckill.v1.SettleSalesResponse
@@ -1009,7 +1045,7 @@ export type SettleSalesResponse = Message<"mall.seckill.v1.SettleSalesResponse">
  * Use `create(SettleSalesResponseSchema)` to create a new message.
  */
 export const SettleSalesResponseSchema: GenMessage<SettleSalesResponse> = /*@__PURE__*/
-  messageDesc(file_mall_seckill_v1_seckill, 30);
+  messageDesc(file_mall_seckill_v1_seckill, 32);
 
 /**
  * EventState is where now is relative to an event's window.
@@ -1142,6 +1178,22 @@ export const SeckillService: GenService<{
     methodKind: "unary";
     input: typeof GetPurchaseResultRequestSchema;
     output: typeof GetPurchaseResultResponseSchema;
+  },
+  /**
+   * WatchPurchaseResult streams what becomes of a ticket, for buyers who
+   * would otherwise poll GetPurchaseResult: the current result at once,
+   * then one message per change, and the stream ends after a final state
+   * (ORDER_CREATED or FAILED). It answers as GetPurchaseResult does
+   * (another buyer's ticket is not_found). A stream also ends cleanly after
+   * a few minutes or when the server shuts down: call again. Too many open
+   * streams of one buyer: resource_exhausted (TOO_MANY_STREAMS).
+   *
+   * @generated from rpc mall.seckill.v1.SeckillService.WatchPurchaseResult
+   */
+  watchPurchaseResult: {
+    methodKind: "server_streaming";
+    input: typeof WatchPurchaseResultRequestSchema;
+    output: typeof WatchPurchaseResultResponseSchema;
   },
   /**
    * CreateEvent creates a flash sale in preview: its units are taken out

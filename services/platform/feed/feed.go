@@ -1,0 +1,331 @@
+// Package feed wakes this process's streaming RPCs when what they watch may
+// have changed. A change is published as a hint (a string key, e.g. an
+// order id) on one Valkey pub/sub channel after the writer's commit; every
+// serving process holds one subscription to it and wakes its own watchers
+// of that key, which then re-read the truth from their database. A hint can
+// be lost (Valkey restarting, the subscription reconnecting), so a watcher
+// also re-reads on a slow timer: a lost hint only delays. The package knows
+// no domain.
+package feed
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/valkey-io/valkey-go"
+
+	"mall/services/platform/rpcerr"
+)
+
+// Reasons of the refused streams: the owner (or the process) holds too
+// many; the server has no feed (the client polls instead).
+const (
+	ReasonTooManyStreams       = "TOO_MANY_STREAMS"
+	ReasonStreamingUnavailable = "STREAMING_UNAVAILABLE"
+)
+
+// Options tune a Feed.
+type Options struct {
+	// Channel is the pub/sub channel of the hints (under the key prefix).
+	Channel string
+	// MaxPerOwner bounds one owner's open streams in this process;
+	// MaxWatchers bounds them all.
+	MaxPerOwner, MaxWatchers int
+	// Recheck is how often a watcher re-reads without a hint.
+	Recheck time.Duration
+	// MaxLifetime ends a stream cleanly after this long; the client calls
+	// again (a proxy or a load balancer would cut it some time anyway, and
+	// a new call lands on whichever process serves now).
+	MaxLifetime time.Duration
+	// Retry is the pause before resubscribing after the subscription broke.
+	Retry time.Duration
+}
+
+// DefaultOptions are the production settings, hints on channel.
+func DefaultOptions(channel string) Options {
+	return Options{Channel: channel, MaxPerOwner: 4, MaxWatchers: 50000, Recheck: 12 * time.Second,
+		MaxLifetime: 5 * time.Minute, Retry: time.Second}
+}
+
+// keysPerMessage bounds the keys one published message carries (a batch of
+// results is published in a few messages, not one per key).
+const keysPerMessage = 256
+
+// Feed fans the hints out to this process's watchers, by key.
+type Feed struct {
+	client valkey.Client
+	logger *slog.Logger
+	opts   Options
+
+	mu       sync.Mutex
+	watchers map[string]map[*watcher]struct{} // key -> its watchers
+	owners   map[string]int                   // owner -> open streams
+	count    int
+	// stopping is closed when Run ends: the open streams end cleanly (the
+	// server is shutting down; their clients call again elsewhere).
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+// watcher is one open stream; wake holds at most one pending hint, so a
+// burst of hints costs a slow watcher one re-read, not a queue.
+type watcher struct{ wake chan struct{} }
+
+// New returns a feed over client; Run holds its subscription.
+func New(client valkey.Client, logger *slog.Logger, opts Options) *Feed {
+	defaults := DefaultOptions(opts.Channel)
+	if opts.MaxPerOwner <= 0 {
+		opts.MaxPerOwner = defaults.MaxPerOwner
+	}
+	if opts.MaxWatchers <= 0 {
+		opts.MaxWatchers = defaults.MaxWatchers
+	}
+	if opts.Recheck <= 0 {
+		opts.Recheck = defaults.Recheck
+	}
+	if opts.MaxLifetime <= 0 {
+		opts.MaxLifetime = defaults.MaxLifetime
+	}
+	if opts.Retry <= 0 {
+		opts.Retry = defaults.Retry
+	}
+	return &Feed{client: client, logger: logger, opts: opts,
+		watchers: map[string]map[*watcher]struct{}{}, owners: map[string]int{}, stopping: make(chan struct{})}
+}
+
+// Publish hints that keys changed. Call it after the change is committed;
+// a failure is logged, not returned: the watchers' timer catches up. A nil
+// feed publishes nothing.
+func (f *Feed) Publish(ctx context.Context, keys ...string) {
+	if f == nil {
+		return
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), keysPerMessage)
+		message := strings.Join(keys[:n], "\n")
+		keys = keys[n:]
+		cmd := f.client.B().Publish().Channel(f.opts.Channel).Message(message).Build()
+		if err := f.client.Do(context.WithoutCancel(ctx), cmd).Error(); err != nil {
+			hintsPublishFailed.Inc()
+			f.logger.WarnContext(ctx, "publish change hint", "channel", f.opts.Channel, "err", err)
+		}
+	}
+}
+
+// Run holds the process's subscription until ctx ends, resubscribing on a
+// dedicated connection whenever it breaks; then it ends the open streams.
+func (f *Feed) Run(ctx context.Context) error {
+	defer f.stopOnce.Do(func() { close(f.stopping) })
+	for ctx.Err() == nil {
+		err := f.subscribe(ctx)
+		if ctx.Err() != nil || errors.Is(err, valkey.ErrClosing) {
+			break
+		}
+		subscriptionBreaks.Inc()
+		f.logger.WarnContext(ctx, "change hints subscription broke; resubscribing", "channel", f.opts.Channel, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(f.opts.Retry):
+		}
+	}
+	return nil
+}
+
+// subscribe holds one subscription until its connection breaks or ctx
+// ends. Once it stands, every watcher re-reads: hints published while
+// there was none are lost.
+func (f *Feed) subscribe(ctx context.Context) error {
+	conn, release := f.client.Dedicate()
+	defer release()
+	// Named, so an operator (and a test) finds it in CLIENT LIST.
+	_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(f.ConnectionName()).Build()).Error()
+	broken := conn.SetPubSubHooks(valkey.PubSubHooks{
+		OnMessage: func(msg valkey.PubSubMessage) {
+			for key := range strings.SplitSeq(msg.Message, "\n") {
+				f.wake(key)
+			}
+		},
+		OnSubscription: func(s valkey.PubSubSubscription) {
+			if s.Kind == "subscribe" {
+				f.wakeAll()
+			}
+		},
+	})
+	if err := conn.Do(ctx, conn.B().Subscribe().Channel(f.opts.Channel).Build()).Error(); err != nil {
+		return err
+	}
+	select {
+	case err := <-broken:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ConnectionName is the client name of the subscription's connection.
+func (f *Feed) ConnectionName() string { return "mall-feed:" + f.opts.Channel }
+
+// Watchers is the number of open streams in this process.
+func (f *Feed) Watchers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count
+}
+
+// Follow serves one stream of owner watching key: step reads the truth and
+// sends it if the client lacks it, and says whether the stream is over
+// (a final state was sent). Follow runs step at once, then on every hint
+// of key, on the recheck timer, until step is final or fails, the client
+// goes away, the stream's lifetime is up or the feed stops. Too many
+// streams of owner (or of the process) are refused with resource_exhausted
+// before step runs. A nil feed refuses every stream as unavailable.
+func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.Context) (bool, error)) error {
+	if f == nil {
+		return rpcerr.New(connect.CodeUnavailable, ReasonStreamingUnavailable, "streaming is unavailable here; ask again instead")
+	}
+	// Registered before the first read: a change committed after that read
+	// has its hint delivered to this watcher.
+	w, err := f.add(owner, key)
+	if err != nil {
+		return err
+	}
+	defer f.remove(owner, key, w)
+	recheck := time.NewTicker(f.opts.Recheck)
+	defer recheck.Stop()
+	lifetime := time.NewTimer(f.opts.MaxLifetime)
+	defer lifetime.Stop()
+	for {
+		final, err := step(ctx)
+		if err != nil || final {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-lifetime.C:
+			return nil
+		case <-f.stopping:
+			return nil
+		case <-w.wake:
+		case <-recheck.C:
+		}
+	}
+}
+
+// Stream serves a server stream with Follow: read returns what the client
+// should hold now, a version naming it, and whether it is final. A message
+// is sent only when its version differs from the last one sent (at first:
+// since, the version the client says it holds); when the first read has
+// nothing new to send, the response headers go out alone, so the client
+// (which waits for them) knows the stream stands.
+func Stream[Res any](ctx context.Context, f *Feed, owner, key, since string, stream *connect.ServerStream[Res],
+	read func(context.Context) (*Res, string, bool, error)) error {
+	sent, first := since, true
+	return f.Follow(ctx, owner, key, func(ctx context.Context) (bool, error) {
+		msg, version, final, err := read(ctx)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case version != sent:
+			if err := stream.Send(msg); err != nil {
+				return false, err
+			}
+			sent = version
+		case first && !final:
+			if err := stream.Send(nil); err != nil {
+				return false, err
+			}
+		}
+		first = false
+		return final, nil
+	})
+}
+
+func (f *Feed) add(owner, key string) (*watcher, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.owners[owner] >= f.opts.MaxPerOwner {
+		streamsRefused.Inc()
+		return nil, rpcerr.New(connect.CodeResourceExhausted, ReasonTooManyStreams, "too many open streams; close one first")
+	}
+	if f.count >= f.opts.MaxWatchers {
+		streamsRefused.Inc()
+		return nil, rpcerr.New(connect.CodeResourceExhausted, ReasonTooManyStreams, "too many open streams on this server; try again shortly")
+	}
+	w := &watcher{wake: make(chan struct{}, 1)}
+	if f.watchers[key] == nil {
+		f.watchers[key] = map[*watcher]struct{}{}
+	}
+	f.watchers[key][w] = struct{}{}
+	f.owners[owner]++
+	f.count++
+	openStreams.Inc()
+	return w, nil
+}
+
+func (f *Feed) remove(owner, key string, w *watcher) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.watchers[key], w)
+	if len(f.watchers[key]) == 0 {
+		delete(f.watchers, key)
+	}
+	if f.owners[owner]--; f.owners[owner] <= 0 {
+		delete(f.owners, owner)
+	}
+	f.count--
+	openStreams.Dec()
+}
+
+func (f *Feed) wake(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for w := range f.watchers[key] {
+		w.signal()
+	}
+}
+
+func (f *Feed) wakeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, watchers := range f.watchers {
+		for w := range watchers {
+			w.signal()
+		}
+	}
+}
+
+// signal leaves a hint unless one is pending already.
+func (w *watcher) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+var (
+	openStreams = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "mall_feed_open_streams",
+		Help: "Streaming RPCs open in this process, waiting for changes.",
+	})
+	streamsRefused = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_streams_refused_total",
+		Help: "Streams refused for too many open streams of their owner or the process.",
+	})
+	hintsPublishFailed = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_publish_failures_total",
+		Help: "Change hints that could not be published (watchers catch up on their timer).",
+	})
+	subscriptionBreaks = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_subscription_breaks_total",
+		Help: "Times the change hints subscription broke and was resubscribed.",
+	})
+)

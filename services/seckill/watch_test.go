@@ -1,0 +1,213 @@
+package seckill
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	seckillv1 "mall/gen/mall/seckill/v1"
+	"mall/gen/mall/seckill/v1/seckillv1connect"
+	"mall/services/platform/feed"
+	"mall/services/platform/testenv"
+)
+
+// hintsOnly is a feed whose watchers re-read only on a hint: a result that
+// reaches a stream came through the pub/sub feed.
+var hintsOnly = feed.Options{Recheck: time.Hour}
+
+// watchResult opens a result stream; its context ends with the test.
+func watchResult(t *testing.T, client seckillv1connect.SeckillServiceClient, token, ticket string) (*connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse], context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	stream, err := client.WatchPurchaseResult(ctx, testenv.Bearer(token, &seckillv1.WatchPurchaseResultRequest{Ticket: ticket}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stream.Close() })
+	return stream, cancel
+}
+
+// nextResult is the stream's next message; it fails the test when the
+// stream ended instead.
+func nextResult(t *testing.T, stream *connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse]) *seckillv1.GetPurchaseResultResponse {
+	t.Helper()
+	if !stream.Receive() {
+		t.Fatalf("the stream ended: %v", stream.Err())
+	}
+	return stream.Msg().GetResult()
+}
+
+// wantEnd fails the test unless the stream ends cleanly with no more
+// messages.
+func wantEnd(t *testing.T, stream *connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse]) {
+	t.Helper()
+	if stream.Receive() {
+		t.Fatalf("one more message after the final state: %v", stream.Msg())
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatalf("the stream failed: %v", err)
+	}
+}
+
+// A buyer's stream says QUEUED at once and the writers' result as soon as
+// they record it (through the feed's hint: nothing re-reads on a timer
+// here), nothing in between, then ends; the same through Connect and gRPC.
+func TestWatchPurchaseResultPushesTheWritersResult(t *testing.T) {
+	f := newFixture(t, fixtureOptions{feed: hintsOnly})
+	ctx := context.Background()
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	for name, final := range map[string]*seckillv1.PurchaseResult{
+		"connect-json": {State: seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED, OrderId: "o-watched"},
+		"grpc":         {State: seckillv1.PurchaseState_PURCHASE_STATE_FAILED, FailureReason: "sold out", FailureCode: ReasonSoldOut},
+	} {
+		t.Run(name, func(t *testing.T) {
+			client := f.clients[name]
+			buyer := f.user(t, "u-watch-"+name)
+			ticket, err := f.buy(client, buyer, ev.GetEventId())
+			if err != nil {
+				t.Fatal(err)
+			}
+			stream, _ := watchResult(t, client, buyer, ticket)
+			first := nextResult(t, stream)
+			if first.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED || first.GetTicket() != ticket || first.GetEventId() != ev.GetEventId() {
+				t.Fatalf("first message %v", first)
+			}
+			// A hint without a change sends nothing: the next message is
+			// the writers' result.
+			f.svc.opts.Feed.Publish(ctx, resultHint(ticket))
+			final.Ticket = ticket
+			if _, err := client.RecordPurchaseResults(ctx, testenv.Bearer(f.service, &seckillv1.RecordPurchaseResultsRequest{
+				Results: []*seckillv1.PurchaseResult{final}})); err != nil {
+				t.Fatal(err)
+			}
+			got := nextResult(t, stream)
+			if got.GetState() != final.GetState() || got.GetOrderId() != final.GetOrderId() || got.GetFailureCode() != final.GetFailureCode() ||
+				got.GetFailureReason() != final.GetFailureReason() {
+				t.Fatalf("final message %v, want %v", got, final)
+			}
+			wantEnd(t, stream)
+			testenv.Eventually(t, 10*time.Second, "the watcher removed", func() bool { return f.svc.opts.Feed.Watchers() == 0 })
+		})
+	}
+}
+
+// Another buyer's ticket, or a made-up one, is refused as GetPurchaseResult
+// refuses it, and no watcher stays behind.
+func TestWatchPurchaseResultIsTheBuyers(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	alice, bob := f.user(t, "u-alice"), f.user(t, "u-bob")
+	ticket, err := f.buy(f.clients["grpc"], alice, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"connect-json", "grpc"} {
+		for _, tc := range []struct{ token, ticket string }{{bob, ticket}, {alice, "garbage"}, {alice, "missing.0123456789abcdef.00"}} {
+			stream, _ := watchResult(t, f.clients[name], tc.token, tc.ticket)
+			if stream.Receive() {
+				t.Fatalf("%s: a message for %s: %v", name, tc.ticket, stream.Msg())
+			}
+			testenv.WantCode(t, stream.Err(), connect.CodeNotFound, ReasonTicketNotFound)
+		}
+	}
+	// The contract's rules hold for a stream's request too.
+	for _, name := range []string{"connect-json", "grpc"} {
+		stream, _ := watchResult(t, f.clients[name], alice, strings.Repeat("x", 65))
+		if stream.Receive() {
+			t.Fatalf("%s: a message for an oversized ticket", name)
+		}
+		testenv.WantCode(t, stream.Err(), connect.CodeInvalidArgument, "")
+	}
+	if n := f.svc.opts.Feed.Watchers(); n != 0 {
+		t.Fatalf("%d watchers left", n)
+	}
+}
+
+// One buyer holds at most MaxPerOwner streams in a process; the next is
+// refused with a reason while other buyers still stream, and a stream
+// whose client went away frees its place (its watcher is removed).
+func TestWatchPurchaseResultStreamsPerBuyerAreCapped(t *testing.T) {
+	f := newFixture(t, fixtureOptions{feed: feed.Options{MaxPerOwner: 2, Recheck: time.Hour}})
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	alice, bob := f.user(t, "u-alice"), f.user(t, "u-bob")
+	aliceTicket, err := f.buy(f.clients["grpc"], alice, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobTicket, err := f.buy(f.clients["grpc"], bob, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cancels []context.CancelFunc
+	for range 2 {
+		stream, cancel := watchResult(t, f.clients["connect-json"], alice, aliceTicket)
+		nextResult(t, stream)
+		cancels = append(cancels, cancel)
+	}
+	over, _ := watchResult(t, f.clients["grpc"], alice, aliceTicket)
+	if over.Receive() {
+		t.Fatalf("a third stream: %v", over.Msg())
+	}
+	testenv.WantCode(t, over.Err(), connect.CodeResourceExhausted, feed.ReasonTooManyStreams)
+	other, _ := watchResult(t, f.clients["grpc"], bob, bobTicket)
+	if got := nextResult(t, other); got.GetTicket() != bobTicket {
+		t.Fatalf("bob's stream %v", got)
+	}
+	if n := f.svc.opts.Feed.Watchers(); n != 3 {
+		t.Fatalf("%d watchers, want 3", n)
+	}
+	cancels[0]()
+	testenv.Eventually(t, 10*time.Second, "the disconnected watcher removed", func() bool { return f.svc.opts.Feed.Watchers() == 2 })
+	again, _ := watchResult(t, f.clients["grpc"], alice, aliceTicket)
+	if got := nextResult(t, again); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
+		t.Fatalf("a stream after one closed: %v", got)
+	}
+}
+
+// A result whose hint never came (stored without publishing, as when
+// Valkey lost the message) reaches the stream on the watcher's timer.
+func TestWatchPurchaseResultCatchesUpWithoutAHint(t *testing.T) {
+	f := newFixture(t, fixtureOptions{feed: feed.Options{Recheck: 200 * time.Millisecond}})
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	buyer := f.user(t, "u-unhinted")
+	ticket, err := f.buy(f.clients["grpc"], buyer, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := watchResult(t, f.clients["grpc"], buyer, ticket)
+	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
+		t.Fatalf("first message %v", got)
+	}
+	if err := upsertResults(context.Background(), f.db, []resultRow{{Ticket: ticket, EventID: ev.GetEventId(),
+		State: int32(seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED), OrderID: "o-unhinted", UpdatedAt: dbTime(time.Now())}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED || got.GetOrderId() != "o-unhinted" {
+		t.Fatalf("caught up %v", got)
+	}
+	wantEnd(t, stream)
+}
+
+// A stream that reaches its lifetime ends cleanly; the buyer calls again
+// and is told where the purchase stands.
+func TestWatchPurchaseResultEndsAtItsLifetime(t *testing.T) {
+	f := newFixture(t, fixtureOptions{feed: feed.Options{MaxLifetime: 300 * time.Millisecond, Recheck: time.Hour}})
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	buyer := f.user(t, "u-long")
+	ticket, err := f.buy(f.clients["grpc"], buyer, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		stream, _ := watchResult(t, f.clients["connect-json"], buyer, ticket)
+		if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
+			t.Fatalf("first message %v", got)
+		}
+		wantEnd(t, stream)
+	}
+	testenv.Eventually(t, 10*time.Second, "the watchers removed", func() bool { return f.svc.opts.Feed.Watchers() == 0 })
+}
