@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -197,7 +198,9 @@ func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.
 		return err
 	}
 	defer f.remove(owner, key, w)
-	recheck := time.NewTicker(f.opts.Recheck)
+	// Each stream's timer runs 0.75–1.25 of Recheck, so the streams a
+	// sale opened together do not all re-read their database at once.
+	recheck := time.NewTicker(f.opts.Recheck*3/4 + rand.N(f.opts.Recheck/2+1))
 	defer recheck.Stop()
 	lifetime := time.NewTimer(f.opts.MaxLifetime)
 	defer lifetime.Stop()
