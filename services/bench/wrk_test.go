@@ -222,3 +222,29 @@ func TestReportPutsCeilingsBesideEachPhaseAndMarksGeneratorBound(t *testing.T) {
 		t.Fatalf("report:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+func TestParseCounterReadsOneCounterByLabel(t *testing.T) {
+	text := `# HELP mall_seckill_admissions_total Flash-sale purchase attempts by outcome.
+# TYPE mall_seckill_admissions_total counter
+mall_seckill_admissions_total{outcome="accepted"} 120
+mall_seckill_admissions_total{outcome="sold_out",zone="a \"q\""} 1.5e+06
+mall_seckill_admissions_total{zone="b",outcome="sold_out"} 4 1700000000000
+mall_seckill_admissions_total_other{outcome="accepted"} 7
+mall_seckill_admissions_totalx 9
+other_metric{outcome="accepted"} 8
+`
+	got, err := ParseCounter(strings.NewReader(text), "mall_seckill_admissions_total", "outcome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(Counts{"accepted": 120, "sold_out": 1500004}) {
+		t.Fatalf("counts %v", got)
+	}
+	diff := Counts{"accepted": 130, "sold_out": 1500004, "ended": 2}.Sub(got)
+	if fmt.Sprint(diff) != fmt.Sprint(Counts{"accepted": 10, "ended": 2}) || diff.Total() != 12 {
+		t.Fatalf("diff %v", diff)
+	}
+	if _, err := ParseCounter(strings.NewReader("mall_seckill_admissions_total{outcome=\"x\"} many\n"), "mall_seckill_admissions_total", "outcome"); err == nil {
+		t.Fatal("a value that is not a number was read")
+	}
+}
