@@ -1,16 +1,21 @@
 // Package scenario holds the mall's benchmarks behind `mall bench`: each
-// starts the system in this process on loopback (databases and Valkey keys
-// of its own), adds the comparison servers it measures against (no-op
-// handlers, a naive MySQL flash sale), drives its phases with the harness
-// of package bench, checks its invariants and prints the report.
+// starts the system in this process on loopback as `mall dev` runs it
+// (databases and Valkey keys of its own), adds the comparison servers it
+// measures against (no-op handlers), drives its phases with package
+// bench (wrk for home and seckill, each phase beside its ceiling; the Go
+// client for search and checkout), checks its invariants and prints the
+// report.
 package scenario
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"connectrpc.com/connect"
 
+	"mall/services/bench"
 	"mall/services/platform/config"
 )
 
@@ -37,4 +42,31 @@ func verdict(ok bool) string {
 		return "met"
 	}
 	return "missed"
+}
+
+// GeneratorOptions are the flags of the benchmarks driven by wrk.
+type GeneratorOptions struct {
+	Wrk         string // the wrk binary; found on PATH when empty
+	Threads     int
+	Connections int
+	Duration    time.Duration // of each phase, and of each ceiling
+}
+
+// generator is the wrk runner of these options, or an error saying how
+// to install wrk when it is missing.
+func (o GeneratorOptions) generator() (bench.Generator, error) {
+	if o.Threads < 1 || o.Connections < o.Threads || o.Duration < time.Second {
+		return bench.Generator{}, fmt.Errorf("bench: --threads must be positive, --concurrency at least --threads and --duration at least 1s")
+	}
+	binary, err := bench.FindWrk(o.Wrk)
+	if err != nil {
+		return bench.Generator{}, err
+	}
+	return bench.Generator{Binary: binary, Threads: o.Threads, Connections: o.Connections, Duration: o.Duration}, nil
+}
+
+// generatorSetup describes the generator's settings for a report.
+func generatorSetup(g bench.Generator) string {
+	return fmt.Sprintf("load from wrk (%s), a separate process: %d threads, %d connections over HTTP/1.1 keep-alive, %v per phase and per ceiling; each ceiling is measured with the phase's settings and Lua rotation (generator-bound: ceiling under 2x the phase)",
+		g.Binary, g.Threads, g.Connections, g.Duration)
 }

@@ -2,9 +2,12 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -12,17 +15,23 @@ import (
 	"mall/services/app"
 	"mall/services/platform/config"
 	"mall/services/platform/devserver"
+	"mall/services/platform/logging"
 	"mall/services/platform/ratelimit"
 )
 
-// system is the whole mall started in this process for a benchmark:
-// migrated and seeded databases, every service on a loopback port, and a
-// Temporal worker (with a dev server of its own when none answers).
+// system is the whole mall started in this process for a benchmark, in
+// the shape `mall dev` runs it: migrated and seeded databases, every
+// service on a loopback port with its access log on (written to a file),
+// a Temporal worker (with a dev server of its own when none answers), the
+// flash-sale sweeper, a batched order writer, and the ops endpoint whose
+// /metrics the benchmarks read their outcomes from.
 type system struct {
-	cfg      config.Config
-	deps     *app.Deps
-	temporal client.Client
-	runID    string // distinguishes this run's task queue, users and requests
+	cfg        config.Config
+	deps       *app.Deps
+	temporal   client.Client
+	runID      string // distinguishes this run's task queue, users and requests
+	metricsURL string // the ops endpoint's /metrics
+	logPath    string // the servers' log, access log included
 	closers
 }
 
@@ -64,6 +73,12 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	s.cfg.InternalURL = "http://" + listener.Addr().String()
 	s.cfg.PublicURL = s.cfg.InternalURL
 
+	logger, err := s.openLog(name)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(env.Progress, "the servers log (access log included) to", s.logPath)
+
 	fmt.Fprintln(env.Progress, "preparing: migrating and seeding", s.cfg.DBPrefix+"* databases")
 	if err := app.Migrate(ctx, s.cfg, app.Domains(), env.Logger); err != nil {
 		return nil, err
@@ -71,7 +86,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	if _, err := app.Seed(ctx, s.cfg, env.Logger); err != nil {
 		return nil, err
 	}
-	if s.deps, err = app.NewDeps(ctx, s.cfg, env.Logger); err != nil {
+	if s.deps, err = app.NewDeps(ctx, s.cfg, logger); err != nil {
 		return nil, err
 	}
 	s.add(s.deps.Close)
@@ -99,7 +114,65 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 		return nil, err
 	}
 	s.add(w.Stop)
-	return s, nil
+	if err := app.StartSweeper(ctx, s.deps, s.temporal); err != nil {
+		return nil, err
+	}
+	if err := s.startWriter(ctx, env); err != nil {
+		return nil, err
+	}
+	return s, s.startOps(ctx, env)
+}
+
+// openLog opens the servers' log: JSON lines at info level, as a
+// deployment writes them, into a file so that the terminal keeps the
+// report.
+func (s *system) openLog(name string) (*slog.Logger, error) {
+	f, err := os.CreateTemp("", "mall-"+name+"-*.log")
+	if err != nil {
+		return nil, err
+	}
+	s.add(func() { f.Close() })
+	s.logPath = f.Name()
+	return logging.New(f, "info")
+}
+
+// startWriter runs a batched flash-sale order writer until the system
+// closes.
+func (s *system) startWriter(ctx context.Context, env Env) error {
+	writer, closeWriter, err := app.NewWriter(s.deps)
+	if err != nil {
+		return err
+	}
+	writerCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- writer.Run(writerCtx) }()
+	s.add(func() {
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			env.Logger.Warn("bench writer stopped with an error", "err", err)
+		}
+		closeWriter()
+	})
+	return nil
+}
+
+// startOps serves the ops endpoint (/metrics) on a loopback port.
+func (s *system) startOps(ctx context.Context, env Env) error {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.metricsURL = "http://" + listener.Addr().String() + "/metrics"
+	opsCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- app.NewOpsServer(s.deps.Logger).Serve(opsCtx, listener) }()
+	s.add(func() {
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			env.Logger.Warn("bench ops endpoint stopped with an error", "err", err)
+		}
+	})
+	return nil
 }
 
 // benchConfig is cfg for a system the benchmark runs on this machine: in

@@ -93,29 +93,28 @@ func (c *cli) benchSeckillCommand() *cobra.Command {
 	var o scenario.SeckillOptions
 	cmd := &cobra.Command{
 		Use:   "seckill",
-		Short: "A flash-sale burst against one event: admission latency, rejections, writers' drain, no oversell, nothing lost",
-		Long: `Starts the mall in-process (migrated, seeded, with a Temporal worker and one
-batched order writer) plus a second server with identical options that hosts
-a no-op Purchase and a naive one (per request: UPDATE stock WHERE stock > 0
-and INSERT the order in MySQL). Then, with the same harness and request count:
+		Short: "Purchase sold out, accepted and in a sale, driven by wrk beside the server's health-check ceiling; outcomes from the server's metrics; no oversell, nothing lost",
+		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
+Temporal worker, the flash-sale sweeper, a batched order writer, the access
+log written to a file, the ops endpoint), then drives Purchase over Connect
+JSON with wrk (a separate process; see --wrk), each phase right after its
+ceiling: grpc.health.v1.Health/Check on the same server with the same wrk
+settings and the same per-request Lua rotation.
 
-  1. no-op Purchase;
-  2. Purchase with stock for everyone (every request accepted: rate limit,
-     Lua admission, Kafka produce), writers paused;
-  3. the naive Purchase with stock for everyone;
-  4. the writers drain phase 2's records (batched) — and the same number of
-     records written one per call (single-row inserts);
-  5. the sale: --users buyers (plus --duplicates of them again) hitting one
-     event with --stock units at --concurrency, writers running.
+  1. Purchase sold out: a sale whose only unit is bought, a fresh buyer per
+     request (--phase-buyers minted);
+  2. Purchase accepted: a sale with a unit for each of --phase-buyers fresh
+     buyers with an address, one per request, writers running;
+  3. the sale: --users buyers (plus --duplicates of them again) in a random
+     order for --stock units; wrk wraps around them (shoppers retrying).
 
-It waits for the writers, then checks the sale: orders in MySQL, oversell,
-accepted purchases without an order (lost), and duplicate orders. Every
-buyer's token is verified once before the measured phases, as shoppers are
-signed in before a sale. The sales are of a product the bench creates with
-stock for both; every buyer gets a default address (a purchase resolves
-it before admission), whose address book is read once before the measured
-phases, as the sale page does for a signed-in shopper, unless
---warm-addresses=false (every purchase of phase 2 then loads one).`,
+Each phase's outcomes are read from the server's mall_seckill_admissions_total
+before and after it: every answer of phase 1 must be sold out, of phase 2
+accepted (and written by the writers), and the sale must sell its stock. The
+sale is then checked in MySQL: oversell, accepted purchases without an
+order (lost), duplicate orders. A phase that did not do what it says fails
+the bench. Targets: sold out >= 0.7x its ceiling, accepted >= 0.35x, the
+sale's p99 < 20 ms.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -124,14 +123,22 @@ phases, as the sale page does for a signed-in shopper, unless
 			return scenario.Seckill(cmd.Context(), env, o)
 		},
 	}
-	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale (and requests per comparison phase)")
+	generatorFlags(cmd, &o.Generator, 200, 10*time.Second)
+	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale")
 	cmd.Flags().Int64Var(&o.Stock, "stock", 500, "units in the sale")
-	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 200, "concurrent requests")
-	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of buyers who send a second purchase")
-	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
+	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of the sale's buyers who send a second purchase")
+	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the sold-out and accepted phases (a phase that needs more fails: shorten --duration or raise this)")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
-	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the measured phases (false: the accepted phase loads each from MySQL)")
+	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as the sale page does (false: each accepted purchase loads one)")
 	return cmd
+}
+
+// generatorFlags are the flags of a benchmark driven by wrk.
+func generatorFlags(cmd *cobra.Command, o *scenario.GeneratorOptions, connections int, duration time.Duration) {
+	cmd.Flags().StringVar(&o.Wrk, "wrk", "wrk", "the wrk load generator (Debian: apt-get install wrk)")
+	cmd.Flags().IntVar(&o.Threads, "threads", 2, "wrk threads")
+	cmd.Flags().IntVar(&o.Connections, "concurrency", connections, "concurrent connections, held by wrk")
+	cmd.Flags().DurationVar(&o.Duration, "duration", duration, "measured time of each phase and of each ceiling (whole seconds)")
 }
 
 func (c *cli) benchSearchCommand() *cobra.Command {
