@@ -37,15 +37,16 @@ func (c *cli) benchHomeCommand() *cobra.Command {
 	var o scenario.HomeOptions
 	cmd := &cobra.Command{
 		Use:   "home",
-		Short: "GetHome and GetProduct with caches on and off, against a no-op handler on the same harness",
-		Long: `Starts the mall in-process on 127.0.0.1 (migrating and seeding its databases),
-plus servers with the same options hosting a no-op StorefrontService and a
-no-op GET answer of the home page's size, then drives each phase over
-HTTP/1.1 Connect from --concurrency clients: noop GetHome, GetHome and
-GetProduct with every cache on, the home-sized no-op and GetHome over GET
-(as browsers call it) without and with gzip, then GetHome and GetProduct
-with every cache off. Prints req/s, p50/p99 latency and errors per phase,
-and the ratios.`,
+		Short: "GetHome as the SPA calls it, plain and gzip'd, driven by wrk beside the server's health-check ceiling and a no-op of the same answer",
+		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
+Temporal worker, the flash-sale sweeper, a batched order writer, the access
+log written to a file), records the home page it answers, then drives
+anonymous GetHome over Connect GET in JSON (as the SPA calls it) with wrk,
+without and with Accept-Encoding: gzip. Before each phase, with the same
+wrk settings and headers, its ceilings: grpc.health.v1.Health/Check on the
+same server, and a no-op server with the mall's options answering the
+recorded page (the same bytes, gzip'd alike). A phase with any answer other
+than 2xx fails the bench. Target: each phase >= 0.6x its health ceiling.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -54,13 +55,8 @@ and the ratios.`,
 			return scenario.Home(cmd.Context(), env, o)
 		},
 	}
-	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 64, "concurrent clients")
-	cmd.Flags().DurationVar(&o.Duration, "duration", 10*time.Second, "measured time of each phase")
-	cmd.Flags().DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured time before each phase")
-	cmd.Flags().StringVar(&o.Encoding, "encoding", "proto", "Connect encoding of every phase: proto or json")
-	cmd.Flags().BoolVar(&o.Gzip, "gzip", false, "let clients accept gzip-compressed answers (the server then compresses every non-empty answer)")
-	cmd.Flags().StringVar(&o.Decode, "decode", "shallow", "what clients decode of each answer: shallow (status, framing and GetHome's degraded parts; proto only) or full")
-	cmd.Flags().IntVar(&o.Products, "products", 1000, "how many product ids GetProduct rotates over")
+	generatorFlags(cmd, &o.Generator, 64, 10*time.Second)
+	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	return cmd
 }
 
