@@ -103,7 +103,7 @@ func (g Generator) Run(ctx context.Context, load Load, progress io.Writer) (Summ
 		if err != nil {
 			return Summary{Name: load.Name}, err
 		}
-		defer os.RemoveAll(tmp)
+		defer func() { _ = os.RemoveAll(tmp) }() // scratch files of this run only
 		dir = tmp
 	}
 	dir, err := os.MkdirTemp(dir, "phase-")
@@ -215,8 +215,9 @@ func writeLines(path string, lines []string) (string, error) {
 	}
 	w := bufio.NewWriter(f)
 	for _, l := range lines {
-		w.WriteString(l)
-		w.WriteByte('\n')
+		// A failed write is remembered by w and returned by Flush.
+		_, _ = w.WriteString(l)
+		_ = w.WriteByte('\n')
 	}
 	if err := errors.Join(w.Flush(), f.Close()); err != nil {
 		return "", err

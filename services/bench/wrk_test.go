@@ -248,3 +248,10 @@ other_metric{outcome="accepted"} 8
 		t.Fatal("a value that is not a number was read")
 	}
 }
+
+func TestMissingWrkSaysHowToInstallIt(t *testing.T) {
+	_, err := FindWrk(filepath.Join(t.TempDir(), "wrk"))
+	if err == nil || !strings.Contains(err.Error(), "apt-get install wrk") {
+		t.Fatalf("error %v", err)
+	}
+}

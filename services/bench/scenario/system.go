@@ -131,7 +131,7 @@ func (s *system) openLog(name string) (*slog.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.add(func() { f.Close() })
+	s.add(func() { _ = f.Close() }) // unbuffered: every line is written already
 	s.logPath = f.Name()
 	return logging.New(f, "info")
 }
