@@ -13,16 +13,17 @@ import (
 func (c *cli) benchCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Load-test the mall in-process on loopback and print a report",
+		Short: "Load-test the mall in-process on loopback (home, seckill: with wrk) and print a report",
 	}
 	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand(), c.benchSearchCommand())
 	return cmd
 }
 
 // benchEnv is what a benchmark runs with: this command's configuration,
-// its output, and the servers' logger: warnings only, unless --log-level
-// was given, since one access-log line per request would measure the
-// logger.
+// its output, and the logger of its own preparation: warnings only, unless
+// --log-level was given. The servers it starts log at info level, access
+// log included, to a file of their own (as deployed, without flooding the
+// terminal that shows the report).
 func (c *cli) benchEnv(cmd *cobra.Command) (scenario.Env, error) {
 	env := scenario.Env{Config: c.cfg, Logger: c.logger, Out: cmd.OutOrStdout(), Progress: cmd.ErrOrStderr()}
 	if cmd.Flags().Changed("log-level") {
