@@ -38,10 +38,17 @@ func (c Counts) Total() float64 {
 	return total
 }
 
+// Series picks a counter's series: those of Name whose labels match Where,
+// summed by the value of label By ("" for series without it).
+type Series struct {
+	Name  string
+	By    string
+	Where map[string]string
+}
+
 // ScrapeCounter reads the Prometheus text at metricsURL (a server's
-// /metrics) and returns the counter name's values by label; series of name
-// without the label are summed under "".
-func ScrapeCounter(ctx context.Context, client *http.Client, metricsURL, name, label string) (Counts, error) {
+// /metrics) and returns the series' values.
+func ScrapeCounter(ctx context.Context, client *http.Client, metricsURL string, series Series) (Counts, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 	if err != nil {
 		return nil, err
@@ -54,18 +61,17 @@ func ScrapeCounter(ctx context.Context, client *http.Client, metricsURL, name, l
 	if res.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", metricsURL, res.Status)
 	}
-	return ParseCounter(res.Body, name, label)
+	return ParseCounter(res.Body, series)
 }
 
-// ParseCounter reads the series of counter name from Prometheus text
-// exposition, by the value of label.
-func ParseCounter(r io.Reader, name, label string) (Counts, error) {
+// ParseCounter reads a counter's series from Prometheus text exposition.
+func ParseCounter(r io.Reader, series Series) (Counts, error) {
 	counts := Counts{}
 	lines := bufio.NewScanner(r)
 	lines.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for lines.Scan() {
 		line := lines.Text()
-		rest, ok := strings.CutPrefix(line, name)
+		rest, ok := strings.CutPrefix(line, series.Name)
 		if !ok || (rest != "" && rest[0] != '{' && rest[0] != ' ') {
 			continue // another metric, a comment, or a longer name
 		}
@@ -84,34 +90,45 @@ func ParseCounter(r io.Reader, name, label string) (Counts, error) {
 		if err != nil {
 			return nil, fmt.Errorf("metrics line %q: %w", line, err)
 		}
-		counts[labelValue(labels, label)] += v
+		values := parseLabels(labels)
+		if matches(values, series.Where) {
+			counts[values[series.By]] += v
+		}
 	}
 	return counts, lines.Err()
 }
 
-// labelValue is label's value in a series' labels (`a="x",b="y"`).
-func labelValue(labels, label string) string {
+func matches(values, where map[string]string) bool {
+	for k, v := range where {
+		if values[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLabels reads a series' labels (`a="x",b="y"`; values escaped).
+func parseLabels(labels string) map[string]string {
+	values := map[string]string{}
 	for labels != "" {
 		key, rest, ok := strings.Cut(labels, `="`)
 		if !ok {
-			return ""
+			break
 		}
-		// Values are escaped: \" does not end one.
-		end := 0
+		end := 0 // the closing quote: \" does not end a value
 		for end < len(rest) && rest[end] != '"' {
 			if rest[end] == '\\' {
 				end++
 			}
 			end++
 		}
-		if strings.TrimSpace(key) == label {
-			v, err := strconv.Unquote(`"` + rest[:min(end, len(rest))] + `"`)
-			if err != nil {
-				return rest[:min(end, len(rest))]
-			}
-			return v
+		raw := rest[:min(end, len(rest))]
+		value, err := strconv.Unquote(`"` + raw + `"`)
+		if err != nil {
+			value = raw
 		}
+		values[strings.TrimSpace(key)] = value
 		labels = strings.TrimPrefix(rest[min(end+1, len(rest)):], ",")
 	}
-	return ""
+	return values
 }

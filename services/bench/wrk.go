@@ -137,22 +137,6 @@ func (g Generator) Run(ctx context.Context, load Load, progress io.Writer) (Summ
 	return s, nil
 }
 
-// RunWithCeilings runs each ceiling and then load, all with the same
-// generator settings, and returns load's summary carrying the ceilings'.
-func (g Generator) RunWithCeilings(ctx context.Context, load Load, progress io.Writer, ceilings ...Load) (Summary, error) {
-	var measured []Summary
-	for _, c := range ceilings {
-		s, err := g.Run(ctx, c, progress)
-		if err != nil {
-			return Summary{Name: load.Name}, err
-		}
-		measured = append(measured, s)
-	}
-	s, err := g.Run(ctx, load, progress)
-	s.Ceilings = measured
-	return s, err
-}
-
 func (g Generator) check(load Load) error {
 	switch {
 	case g.Binary == "":

@@ -233,7 +233,7 @@ mall_seckill_admissions_total_other{outcome="accepted"} 7
 mall_seckill_admissions_totalx 9
 other_metric{outcome="accepted"} 8
 `
-	got, err := ParseCounter(strings.NewReader(text), "mall_seckill_admissions_total", "outcome")
+	got, err := ParseCounter(strings.NewReader(text), Series{Name: "mall_seckill_admissions_total", By: "outcome"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,15 @@ other_metric{outcome="accepted"} 8
 	if fmt.Sprint(diff) != fmt.Sprint(Counts{"accepted": 10, "ended": 2}) || diff.Total() != 12 {
 		t.Fatalf("diff %v", diff)
 	}
-	if _, err := ParseCounter(strings.NewReader("mall_seckill_admissions_total{outcome=\"x\"} many\n"), "mall_seckill_admissions_total", "outcome"); err == nil {
+	zoneB, err := ParseCounter(strings.NewReader(text), Series{Name: "mall_seckill_admissions_total", By: "outcome", Where: map[string]string{"zone": "b"}})
+	if err != nil || fmt.Sprint(zoneB) != fmt.Sprint(Counts{"sold_out": 4}) {
+		t.Fatalf("zone b: %v %v", zoneB, err)
+	}
+	quoted, err := ParseCounter(strings.NewReader(text), Series{Name: "mall_seckill_admissions_total", By: "outcome", Where: map[string]string{"zone": `a "q"`}})
+	if err != nil || fmt.Sprint(quoted) != fmt.Sprint(Counts{"sold_out": 1500000}) {
+		t.Fatalf("zone with quotes: %v %v", quoted, err)
+	}
+	if _, err := ParseCounter(strings.NewReader("mall_seckill_admissions_total{outcome=\"x\"} many\n"), Series{Name: "mall_seckill_admissions_total", By: "outcome"}); err == nil {
 		t.Fatal("a value that is not a number was read")
 	}
 }

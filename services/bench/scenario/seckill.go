@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -78,7 +76,6 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	if err != nil {
 		return err
 	}
-	defer r.metrics.CloseIdleConnections()
 
 	var phases []seckillPhase
 	var failed []string
@@ -114,8 +111,7 @@ type seckillRun struct {
 	progress  io.Writer
 	seckill   seckillv1connect.SeckillServiceClient
 	http      *http.Client
-	metrics   *http.Client // reads the ops endpoint; its connections closed before it stops
-	admin     string       // token
+	admin     string // token
 	productID string
 	orderDB   *bun.DB
 	// Buyers of each phase: ids and minted tokens.
@@ -128,7 +124,7 @@ type buyers struct{ ids, tokens []string }
 // for every phase and gives every buyer a default address (a purchase
 // resolves it before admission, sold out or not).
 func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o SeckillOptions) (*seckillRun, error) {
-	r := &seckillRun{o: o, sys: sys, progress: progress, http: rpcclient.HTTPClient(), metrics: &http.Client{Transport: &http.Transport{}}}
+	r := &seckillRun{o: o, sys: sys, progress: progress, http: rpcclient.HTTPClient()}
 	r.seckill = seckillv1connect.NewSeckillServiceClient(r.http, sys.cfg.InternalURL)
 	var err error
 	if r.admin, _, err = sys.deps.Keys.Issue("bench-admin", []string{auth.RoleAdmin}, time.Hour); err != nil {
@@ -258,53 +254,19 @@ type seckillPhase struct {
 	verified string       // what the counts show, for the report
 }
 
-// measure runs load with its ceiling and reads the admissions the server
-// counted meanwhile.
+// measure runs load after its health ceiling and reads the admissions the
+// server counted meanwhile.
 func (r *seckillRun) measure(ctx context.Context, gen bench.Generator, load bench.Load) (seckillPhase, error) {
-	before, err := bench.ScrapeCounter(ctx, r.metrics, r.sys.metricsURL, admissionsMetric, "outcome")
-	if err != nil {
-		return seckillPhase{}, err
-	}
-	s, runErr := gen.RunWithCeilings(ctx, load, r.progress, load.Ceiling())
-	after, err := bench.ScrapeCounter(ctx, r.metrics, r.sys.metricsURL, admissionsMetric, "outcome")
-	if err != nil {
-		return seckillPhase{summary: s}, errors.Join(runErr, err)
-	}
-	return seckillPhase{summary: s, outcomes: after.Sub(before)}, runErr
+	s, outcomes, err := r.sys.measure(ctx, gen, r.progress, bench.Series{Name: admissionsMetric, By: "outcome"}, load, load.Ceiling())
+	return seckillPhase{summary: s, outcomes: outcomes}, err
 }
 
-// expectOnly checks the admissions the server counted in p: every answer
-// wrk saw was the outcome want (refused is whether want is answered with
-// an error status), and the server counted want at least once per answer.
-// Requests still in flight when wrk stopped (at most one per connection)
-// are counted by the server but not by wrk, and are cut off when wrk closes
-// their connection: they may end in other outcomes (an error, an address
-// lookup cancelled), up to that many.
+// expectOnly checks the admissions the server counted in p (see
+// checkOutcomes).
 func (p *seckillPhase) expectOnly(want string, refused bool, connections int) error {
-	got := int64(p.outcomes[want])
-	others := maps.Clone(p.outcomes)
-	delete(others, want)
-	unseen := int64(p.outcomes.Total()) - p.summary.Requests
-	wantNonOK := int64(0)
-	if refused {
-		wantNonOK = p.summary.Requests
-	}
-	p.verified = fmt.Sprintf("%s: %s %d of %d answered", p.summary.Name, strings.ReplaceAll(want, "_", " "), got, p.summary.Requests)
-	if len(others) > 0 {
-		p.verified += fmt.Sprintf("; of %d requests cut off when wrk stopped:%s", unseen, countsText(others))
-	}
-	switch {
-	case p.summary.Requests == 0:
-		return fmt.Errorf("%s: nothing answered", p.summary.Name)
-	case p.summary.NonOK != wantNonOK:
-		return fmt.Errorf("%s: %d answers not 2xx of %d, want %d", p.summary.Name, p.summary.NonOK, p.summary.Requests, wantNonOK)
-	case got < p.summary.Requests:
-		return fmt.Errorf("%s: the server counted %d %s for %d answers", p.summary.Name, got, want, p.summary.Requests)
-	case int64(others.Total()) > unseen || unseen > int64(connections):
-		return fmt.Errorf("%s: the server counted outcomes other than %s:%s (%d requests unanswered when wrk stopped, at most %d in flight)",
-			p.summary.Name, want, countsText(others), unseen, connections)
-	}
-	return nil
+	var err error
+	p.verified, err = checkOutcomes(p.summary, p.outcomes, want, refused, connections)
+	return err
 }
 
 // soldOutPhase: a sale of one unit, bought before the phase; then every
@@ -494,15 +456,6 @@ func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []
 		r.Notes = append(r.Notes, "FAILED: "+f)
 	}
 	return r
-}
-
-// countsText lists counts by label, sorted by label.
-func countsText(counts bench.Counts) string {
-	var text string
-	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		text += fmt.Sprintf(" %s %.0f;", k, counts[k])
-	}
-	return text
 }
 
 // waitCount polls count until it reaches want, printing progress.

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"mall/services/app"
+	"mall/services/bench"
 	"mall/services/platform/config"
 	"mall/services/platform/devserver"
 	"mall/services/platform/logging"
@@ -29,9 +32,10 @@ type system struct {
 	cfg        config.Config
 	deps       *app.Deps
 	temporal   client.Client
-	runID      string // distinguishes this run's task queue, users and requests
-	metricsURL string // the ops endpoint's /metrics
-	logPath    string // the servers' log, access log included
+	runID      string       // distinguishes this run's task queue, users and requests
+	metricsURL string       // the ops endpoint's /metrics
+	metrics    *http.Client // reads it
+	logPath    string       // the servers' log, access log included
 	closers
 }
 
@@ -163,16 +167,42 @@ func (s *system) startOps(ctx context.Context, env Env) error {
 		return err
 	}
 	s.metricsURL = "http://" + listener.Addr().String() + "/metrics"
+	s.metrics = &http.Client{Transport: &http.Transport{}}
 	opsCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- app.NewOpsServer(s.deps.Logger).Serve(opsCtx, listener) }()
 	s.add(func() {
+		s.metrics.CloseIdleConnections() // or the ops server waits for them
 		stop()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 			env.Logger.Warn("bench ops endpoint stopped with an error", "err", err)
 		}
 	})
 	return nil
+}
+
+// measure runs load with gen after its ceilings and returns what the
+// server counted of series meanwhile.
+func (s *system) measure(ctx context.Context, gen bench.Generator, progress io.Writer, series bench.Series, load bench.Load, ceilings ...bench.Load) (bench.Summary, bench.Counts, error) {
+	var measured []bench.Summary
+	for _, c := range ceilings {
+		m, err := gen.Run(ctx, c, progress)
+		if err != nil {
+			return bench.Summary{Name: load.Name}, nil, err
+		}
+		measured = append(measured, m)
+	}
+	before, err := bench.ScrapeCounter(ctx, s.metrics, s.metricsURL, series)
+	if err != nil {
+		return bench.Summary{Name: load.Name}, nil, err
+	}
+	summary, runErr := gen.Run(ctx, load, progress)
+	summary.Ceilings = measured
+	after, err := bench.ScrapeCounter(ctx, s.metrics, s.metricsURL, series)
+	if err != nil {
+		return summary, nil, errors.Join(runErr, err)
+	}
+	return summary, after.Sub(before), runErr
 }
 
 // benchConfig is cfg for a system the benchmark runs on this machine: in
