@@ -170,47 +170,23 @@ func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o Seck
 // mintBuyers issues n buyers' tokens (ids prefix-00000...), on every core.
 func mintBuyers(keys *auth.Keys, prefix string, n int) (buyers, error) {
 	b := buyers{ids: make([]string, n), tokens: make([]string, n)}
-	workers := runtime.NumCPU()
+	err := inParallel(runtime.NumCPU(), n, func(i int) error {
+		b.ids[i] = fmt.Sprintf("%s%06d", prefix, i)
+		var err error
+		b.tokens[i], _, err = keys.Issue(b.ids[i], []string{auth.RoleUser}, time.Hour)
+		return err
+	})
+	return b, err
+}
+
+// inParallel calls do(i) for i in [0, n) from workers goroutines, each
+// stopping at its first error; it returns them all joined.
+func inParallel(workers, n int, do func(i int) error) error {
 	errs := make(chan error, workers)
 	for w := range workers {
 		go func() {
 			for i := w; i < n; i += workers {
-				b.ids[i] = fmt.Sprintf("%s%06d", prefix, i)
-				token, _, err := keys.Issue(b.ids[i], []string{auth.RoleUser}, time.Hour)
-				if err != nil {
-					errs <- err
-					return
-				}
-				b.tokens[i] = token
-			}
-			errs <- nil
-		}()
-	}
-	var err error
-	for range workers {
-		err = errors.Join(err, <-errs)
-	}
-	return b, err
-}
-
-// everyone is every buyer of every phase.
-func (r *seckillRun) everyone() []string {
-	return slices.Concat(r.soldOut.ids, r.accepted.ids, r.sale.ids)
-}
-
-// warmAddresses reads every buyer's address book once, as the sale page's prefetch does for a signed-in shopper (a
-// purchase then finds the address in the cache).
-func (r *seckillRun) warmAddresses(ctx context.Context) error {
-	users := userv1connect.NewUserServiceClient(r.http, r.sys.cfg.InternalURL,
-		append(rpcclient.NewServiceCredential(r.sys.deps.Keys, "bench").Options(), connect.WithGRPC())...)
-	ids := r.everyone()
-	fmt.Fprintf(r.progress, "reading %d address books once (not measured)\n", len(ids))
-	const workers = 32
-	errs := make(chan error, workers)
-	for w := range workers {
-		go func() {
-			for i := w; i < len(ids); i += workers {
-				if _, err := users.GetAddressInternal(ctx, connect.NewRequest(&userv1.GetAddressInternalRequest{UserId: ids[i]})); err != nil {
+				if err := do(i); err != nil {
 					errs <- err
 					return
 				}
@@ -223,6 +199,25 @@ func (r *seckillRun) warmAddresses(ctx context.Context) error {
 		err = errors.Join(err, <-errs)
 	}
 	return err
+}
+
+// everyone is every buyer of every phase.
+func (r *seckillRun) everyone() []string {
+	return slices.Concat(r.soldOut.ids, r.accepted.ids, r.sale.ids)
+}
+
+// warmAddresses reads every buyer's address book once, as the sale page's
+// prefetch does for a signed-in shopper (a purchase then finds the address
+// in the cache).
+func (r *seckillRun) warmAddresses(ctx context.Context) error {
+	users := userv1connect.NewUserServiceClient(r.http, r.sys.cfg.InternalURL,
+		append(rpcclient.NewServiceCredential(r.sys.deps.Keys, "bench").Options(), connect.WithGRPC())...)
+	ids := r.everyone()
+	fmt.Fprintf(r.progress, "reading %d address books once (not measured)\n", len(ids))
+	return inParallel(32, len(ids), func(i int) error {
+		_, err := users.GetAddressInternal(ctx, connect.NewRequest(&userv1.GetAddressInternalRequest{UserId: ids[i]}))
+		return err
+	})
 }
 
 // createEvent creates and publishes a sale of stock units of the run's
