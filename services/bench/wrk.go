@@ -35,18 +35,19 @@ type Load struct {
 	Name    string
 	URL     string // the server, e.g. http://127.0.0.1:8080
 	Method  string // GET or POST
-	Path    string // with the query, for GET
+	Path    string // with the query, for GET; every request's, unless Paths is set
 	Headers map[string]string
 	Body    string   // every request's body, unless Bodies is set
 	Tokens  []string // bearer tokens: request i carries Tokens[i]
 	Bodies  []string // request bodies: request i carries Bodies[i] (one line each)
+	Paths   []string // request paths: request i goes to Paths[i] (a GET's query varying)
 	// Fresh: no input may be sent twice (a fresh buyer per request); a phase
 	// that sent more requests than there are inputs says so (Reused).
 	Fresh bool
 }
 
 // inputs is how many per-request inputs the load rotates over (0: none).
-func (l Load) inputs() int { return max(len(l.Tokens), len(l.Bodies)) }
+func (l Load) inputs() int { return max(len(l.Tokens), len(l.Bodies), len(l.Paths)) }
 
 // Ceiling is l with its request replaced by a health check of the same
 // server: the same headers, tokens and rotation, so the generator's cost per
@@ -62,6 +63,9 @@ func (l Load) Ceiling() Load {
 	c.Headers["Content-Type"] = "application/json"
 	if len(l.Bodies) > 0 {
 		c.Bodies = slices.Repeat([]string{"{}"}, len(l.Bodies))
+	}
+	if len(l.Paths) > 0 {
+		c.Paths = slices.Repeat([]string{HealthCheckPath}, len(l.Paths))
 	}
 	c.Fresh = false
 	return c
@@ -143,14 +147,14 @@ func (g Generator) check(load Load) error {
 		return errors.New("bench: no wrk binary")
 	case g.Threads < 1 || g.Connections < g.Threads || g.Duration < time.Second:
 		return fmt.Errorf("bench: wrk needs at least one thread, a connection per thread and a duration of a second or more (have %d threads, %d connections, %v)", g.Threads, g.Connections, g.Duration)
-	case len(load.Tokens) > 0 && len(load.Bodies) > 0 && len(load.Tokens) != len(load.Bodies):
-		return fmt.Errorf("bench: %s: %d tokens for %d bodies", load.Name, len(load.Tokens), len(load.Bodies))
+	case slices.ContainsFunc([]int{len(load.Tokens), len(load.Bodies), len(load.Paths)}, func(n int) bool { return n > 0 && n != load.inputs() }):
+		return fmt.Errorf("bench: %s: %d tokens, %d bodies and %d paths: each input list must be empty or as long as the others", load.Name, len(load.Tokens), len(load.Bodies), len(load.Paths))
 	case load.inputs() > 0 && load.inputs() < g.Threads:
 		return fmt.Errorf("bench: %s: %d inputs for %d threads", load.Name, load.inputs(), g.Threads)
 	}
-	for _, b := range load.Bodies {
-		if strings.ContainsAny(b, "\r\n") {
-			return fmt.Errorf("bench: %s: a request body spans lines", load.Name)
+	for _, line := range slices.Concat(load.Bodies, load.Paths) {
+		if strings.ContainsAny(line, "\r\n") {
+			return fmt.Errorf("bench: %s: a request body or path spans lines", load.Name)
 		}
 	}
 	return nil
@@ -184,6 +188,11 @@ func writeScript(dir string, load Load, threads int) (string, error) {
 			return "", err
 		}
 	}
+	if len(load.Paths) > 0 {
+		if data.PathsFile, err = writeLines(filepath.Join(dir, "paths"), load.Paths); err != nil {
+			return "", err
+		}
+	}
 	var script bytes.Buffer
 	if err := luaScript.Execute(&script, data); err != nil {
 		return "", err
@@ -213,6 +222,7 @@ type scriptData struct {
 	Name, Method, Path, Body string
 	Headers                  [][2]string
 	TokensFile, BodiesFile   string
+	PathsFile                string
 	Threads                  int
 }
 
@@ -264,14 +274,15 @@ local function read_lines(file)
   return lines
 end
 
-local tokens, bodies = {}, {}
+local tokens, bodies, paths = {}, {}, {}
 local first, last, next_input = 1, 0, 1
 reused = 0
 
 function init(args)
   tokens = read_lines({{if .TokensFile}}{{lua .TokensFile}}{{else}}nil{{end}})
   bodies = read_lines({{if .BodiesFile}}{{lua .BodiesFile}}{{else}}nil{{end}})
-  local n = math.max(#tokens, #bodies)
+  paths = read_lines({{if .PathsFile}}{{lua .PathsFile}}{{else}}nil{{end}})
+  local n = math.max(#tokens, #bodies, #paths)
   first = math.floor(slot * n / threads_wanted) + 1
   last = math.floor((slot + 1) * n / threads_wanted)
   next_input = first
@@ -280,7 +291,7 @@ end
 local passes = 0
 
 function request()
-  local body = fixed_body
+  local body, request_path = fixed_body, path
   if last >= first then
     if next_input > last then
       next_input = first
@@ -289,10 +300,11 @@ function request()
     if passes > 0 then reused = reused + 1 end
     if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[next_input] end
     if #bodies > 0 then body = bodies[next_input] end
+    if #paths > 0 then request_path = paths[next_input] end
     next_input = next_input + 1
   end
   if body == "" then body = nil end
-  return wrk.format(method, path, headers, body)
+  return wrk.format(method, request_path, headers, body)
 end
 
 function done(summary, latency, requests)

@@ -109,11 +109,12 @@ func TestScriptQuotesEveryInputAndSlicesThemPerThread(t *testing.T) {
 
 func TestCeilingKeepsTheRotationAndAsksForHealth(t *testing.T) {
 	load := Load{Name: "GetHome", URL: "http://x", Method: "GET", Path: "/a?b", Headers: map[string]string{"Accept-Encoding": "gzip"},
-		Tokens: []string{"a", "b"}, Bodies: []string{"1", "2"}, Fresh: true}
+		Tokens: []string{"a", "b"}, Bodies: []string{"1", "2"}, Paths: []string{"/a?1", "/a?2"}, Fresh: true}
 	c := load.Ceiling()
 	if c.Method != "POST" || c.Path != HealthCheckPath || c.Body != "{}" || c.URL != load.URL || c.Fresh ||
 		c.Headers["Accept-Encoding"] != "gzip" || c.Headers["Content-Type"] != "application/json" ||
-		len(c.Tokens) != 2 || strings.Join(c.Bodies, ",") != "{},{}" {
+		len(c.Tokens) != 2 || strings.Join(c.Bodies, ",") != "{},{}" ||
+		strings.Join(c.Paths, ",") != HealthCheckPath+","+HealthCheckPath {
 		t.Fatalf("ceiling %+v", c)
 	}
 	if _, ok := load.Headers["Content-Type"]; ok {
@@ -127,6 +128,8 @@ func TestGeneratorRefusesLoadsItCannotRotate(t *testing.T) {
 		"fewer inputs than threads": {Tokens: []string{"a"}},
 		"tokens and bodies differ":  {Tokens: []string{"a", "b"}, Bodies: []string{"x", "y", "z"}},
 		"a body of two lines":       {Bodies: []string{"a\nb", "c"}},
+		"paths and tokens differ":   {Tokens: []string{"a", "b"}, Paths: []string{"/x", "/y", "/z"}},
+		"a path of two lines":       {Paths: []string{"/a\nb", "/c"}},
 	} {
 		if _, err := g.Run(context.Background(), load, io.Discard); err == nil {
 			t.Errorf("%s: ran", name)
@@ -161,12 +164,12 @@ func TestWrkRunRotatesFreshInputsAcrossThreads(t *testing.T) {
 	defer server.Close()
 
 	const n = 200000 // more than the run can send: no reuse
-	tokens, bodies := make([]string, n), make([]string, n)
+	tokens, bodies, paths := make([]string, n), make([]string, n), make([]string, n)
 	for i := range n {
-		tokens[i], bodies[i] = fmt.Sprintf("t%d", i), fmt.Sprintf(`{"i":%d}`, i)
+		tokens[i], bodies[i], paths[i] = fmt.Sprintf("t%d", i), fmt.Sprintf(`{"i":%d}`, i), fmt.Sprintf("/p/%d", i)
 	}
 	g := Generator{Binary: binary, Threads: 2, Connections: 4, Duration: time.Second}
-	load := Load{Name: "fresh", URL: server.URL, Method: "POST", Path: "/p", Tokens: tokens, Bodies: bodies, Fresh: true}
+	load := Load{Name: "fresh", URL: server.URL, Method: "POST", Path: "/p", Tokens: tokens, Bodies: bodies, Paths: paths, Fresh: true}
 	s, err := g.Run(context.Background(), load, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +184,7 @@ func TestWrkRunRotatesFreshInputsAcrossThreads(t *testing.T) {
 	}
 	for key, times := range seen {
 		var i int
-		if _, err := fmt.Sscanf(key, "Bearer t%d|", &i); err != nil || times != 1 || key != fmt.Sprintf(`Bearer t%d|{"i":%d}|/p`, i, i) {
+		if _, err := fmt.Sscanf(key, "Bearer t%d|", &i); err != nil || times != 1 || key != fmt.Sprintf(`Bearer t%d|{"i":%d}|/p/%d`, i, i, i) {
 			t.Fatalf("request %q seen %d times", key, times)
 		}
 	}
