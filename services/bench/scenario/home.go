@@ -5,43 +5,58 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
 	"sync/atomic"
 
+	"connectrpc.com/connect"
+
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	productv1 "mall/gen/mall/product/v1"
+	"mall/gen/mall/product/v1/productv1connect"
 	storefrontv1 "mall/gen/mall/storefront/v1"
 	"mall/gen/mall/storefront/v1/storefrontv1connect"
-	"mall/services/app"
 	"mall/services/bench"
+	"mall/services/platform/rpcclient"
+	"mall/services/platform/server"
 )
 
 // HomeOptions are the flags of `mall bench home`.
 type HomeOptions struct {
 	Generator   GeneratorOptions
+	Products    int    // how many product ids GetProduct rotates over
 	TemporalBin string // Temporal CLI for a dev server when none answers
 }
 
 // Phase names; the targets refer to them.
 const (
-	phaseHomeGet     = "GetHome GET"
-	phaseHomeGetGzip = "GetHome GET, gzip accepted"
+	phaseHomeGet         = "GetHome GET"
+	phaseHomeGetGzip     = "GetHome GET, gzip accepted"
+	phaseProductGet      = "GetProduct GET"
+	phaseHomeCacheOff    = "GetHome GET, caches off"
+	phaseProductCacheOff = "GetProduct GET, caches off"
 )
 
-// homeCalls are the GetHome calls the server counts by code (its access
-// log's metric), which the phases' answers are checked against.
-var homeCalls = bench.Series{Name: "mall_rpc_server_requests_total", By: "code",
-	Where: map[string]string{"procedure": storefrontv1connect.StorefrontServiceGetHomeProcedure}}
+// rpcCalls are the calls of procedure the server counts by code (its
+// access log's metric), which a phase's answers are checked against.
+func rpcCalls(procedure string) bench.Series {
+	return bench.Series{Name: "mall_rpc_server_requests_total", By: "code", Where: map[string]string{"procedure": procedure}}
+}
+
+// connectGet is the path of a Connect GET of procedure with the JSON
+// request message, as the SPA (connect-web, useHttpGet) sends it.
+func connectGet(procedure, message string) string {
+	return procedure + "?connect=v1&encoding=json&message=" + url.QueryEscape(message)
+}
 
 // homeGetPath is GetHome as the SPA calls it: a Connect GET of the empty
 // request in JSON.
-var homeGetPath = storefrontv1connect.StorefrontServiceGetHomeProcedure + "?connect=v1&encoding=json&message=" + url.QueryEscape("{}")
+var homeGetPath = connectGet(storefrontv1connect.StorefrontServiceGetHomeProcedure, "{}")
 
 // sizedNoop answers every request to its path with the same recorded
 // answer (gzip'd when it has one and the request accepts gzip), with no
@@ -62,12 +77,17 @@ func (n *sizedNoop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(*n.body.Load())
 }
 
-// Home drives GetHome as the SPA calls it (anonymous Connect GET, JSON),
-// without and with gzip accepted, with wrk against the system as `mall
-// dev` runs it; beside each phase its ceilings: the health check on the
-// same server and a no-op answering the same recorded page (the same
-// size, compressed alike). It prints the report to env.Out.
+// Home drives GetHome and GetProduct as the SPA calls them (anonymous
+// Connect GET, JSON) with wrk against the system as `mall dev` runs it:
+// GetHome without and with gzip accepted and GetProduct rotating over
+// --products ids, caches on; then GetHome and GetProduct with every cache
+// off. Beside each phase its ceilings: the health check on the same server
+// and, for GetHome with caches on, a no-op answering the same recorded page
+// (the same size, compressed alike). It prints the report to env.Out.
 func Home(ctx context.Context, env Env, o HomeOptions) error {
+	if o.Products < 1 {
+		return errors.New("bench home: --products must be positive")
+	}
 	gen, err := o.Generator.generator()
 	if err != nil {
 		return err
@@ -77,7 +97,10 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 		return err
 	}
 	defer sys.Close()
-	sized, sizedURL, err := startSizedNoop(ctx, sys)
+	sized := &sizedNoop{contentType: "application/json"}
+	sizedURL, err := sys.serveComparison(ctx, "sized no-op", func(srv *server.Server) {
+		srv.Handle(storefrontv1connect.StorefrontServiceGetHomeProcedure, sized)
+	})
 	if err != nil {
 		return err
 	}
@@ -86,17 +109,20 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 		return err
 	}
 	fmt.Fprintln(env.Progress, shape)
+	ids, err := productIDs(ctx, productv1connect.NewProductServiceClient(rpcclient.HTTPClient(), sys.cfg.InternalURL), o.Products)
+	if err != nil {
+		return fmt.Errorf("bench home: listing products to rotate over: %w", err)
+	}
+	if len(ids) < gen.Threads {
+		return fmt.Errorf("bench home: %d products to rotate over for %d wrk threads", len(ids), gen.Threads)
+	}
 
 	var phases []bench.Summary
 	var notes, failed []string
-	for _, p := range []struct {
-		name    string
-		headers map[string]string
-	}{{phaseHomeGet, nil}, {phaseHomeGetGzip, map[string]string{"Accept-Encoding": "gzip"}}} {
-		load := bench.Load{Name: p.name, URL: sys.cfg.InternalURL, Method: http.MethodGet, Path: homeGetPath, Headers: p.headers}
-		noop := load
-		noop.Name, noop.URL = "ceiling: no-op, same answer", sizedURL
-		s, codes, err := sys.measure(ctx, gen, env.Progress, homeCalls, load, load.Ceiling(), noop)
+	defer sys.deps.SetCacheEnabled(true)
+	for _, p := range homePhases(sys.cfg.InternalURL, sizedURL, ids) {
+		sys.deps.SetCacheEnabled(!p.cachesOff)
+		s, codes, err := sys.measure(ctx, gen, env.Progress, rpcCalls(p.procedure), p.load, append([]bench.Load{p.load.Ceiling()}, p.ceilings...)...)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -112,7 +138,7 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 			phases = append(phases, s)
 		}
 	}
-	if err := homeReport(gen, sys, shape, phases, notes, failed).Render(env.Out); err != nil {
+	if err := homeReport(gen, sys, shape, len(ids), phases, notes, failed).Render(env.Out); err != nil {
 		return err
 	}
 	if len(failed) > 0 {
@@ -121,30 +147,42 @@ func Home(ctx context.Context, env Env, o HomeOptions) error {
 	return nil
 }
 
-// startSizedNoop serves the sized no-op at GetHome's path on a server with
-// the mall's options and no domain.
-func startSizedNoop(ctx context.Context, sys *system) (*sizedNoop, string, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
+// homePhase is a phase of the home benchmark: its load, the procedure
+// whose calls the server counts, its ceilings besides the health check,
+// and whether every cache is off during it.
+type homePhase struct {
+	load      bench.Load
+	procedure string
+	ceilings  []bench.Load
+	cachesOff bool
+}
+
+// homePhases are the phases in the order they run: caches on, then off.
+func homePhases(mallURL, sizedURL string, ids []string) []homePhase {
+	home := func(name string, headers map[string]string) bench.Load {
+		return bench.Load{Name: name, URL: mallURL, Method: http.MethodGet, Path: homeGetPath, Headers: headers}
 	}
-	sys.add(func() { listener.Close() })
-	srv, err := app.NewServer(ctx, sys.deps, nil)
-	if err != nil {
-		return nil, "", err
+	sizedCeiling := func(l bench.Load) []bench.Load {
+		l.Name, l.URL = "ceiling: no-op, same answer", sizedURL
+		return []bench.Load{l}
 	}
-	sized := &sizedNoop{contentType: "application/json"}
-	srv.Handle(storefrontv1connect.StorefrontServiceGetHomeProcedure, sized)
-	serveCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(serveCtx, listener) }()
-	sys.add(func() {
-		stop()
-		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
-			sys.deps.Logger.Warn("bench sized no-op", "err", err)
-		}
-	})
-	return sized, "http://" + listener.Addr().String(), nil
+	// Each wrk thread walks its own slice of the catalog, wrapping around.
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = connectGet(productv1connect.ProductServiceGetProductProcedure, fmt.Sprintf(`{"productId":%q}`, id))
+	}
+	product := func(name string) bench.Load {
+		return bench.Load{Name: name, URL: mallURL, Method: http.MethodGet, Paths: paths}
+	}
+	const getHome, getProduct = storefrontv1connect.StorefrontServiceGetHomeProcedure, productv1connect.ProductServiceGetProductProcedure
+	plain, gzipped := home(phaseHomeGet, nil), home(phaseHomeGetGzip, map[string]string{"Accept-Encoding": "gzip"})
+	return []homePhase{
+		{load: plain, procedure: getHome, ceilings: sizedCeiling(plain)},
+		{load: gzipped, procedure: getHome, ceilings: sizedCeiling(gzipped)},
+		{load: product(phaseProductGet), procedure: getProduct},
+		{load: home(phaseHomeCacheOff, nil), procedure: getHome, cachesOff: true},
+		{load: product(phaseProductCacheOff), procedure: getProduct, cachesOff: true},
+	}
 }
 
 // recordHome fetches the home page from the mall as the phases will, plain
@@ -195,12 +233,13 @@ func recordHome(ctx context.Context, mallURL string, sized *sizedNoop) (string, 
 		len(plain), len(gz), page.GetDegradedParts()), nil
 }
 
-func homeReport(gen bench.Generator, sys *system, shape string, phases []bench.Summary, notes, failed []string) bench.Report {
+func homeReport(gen bench.Generator, sys *system, shape string, products int, phases []bench.Summary, notes, failed []string) bench.Report {
 	r := bench.Report{
 		Title: "mall bench home",
 		Setup: []string{
 			generatorSetup(gen),
 			"GetHome anonymous, Connect GET in JSON as the SPA calls it; the no-op ceiling answers the page recorded before the phases (the same bytes, gzip'd alike)",
+			fmt.Sprintf("GetProduct anonymous, Connect GET in JSON, each wrk thread walking its slice of %d products; caches off: every registered cache off (deps.SetCacheEnabled(false)), on again after", products),
 			fmt.Sprintf("%d CPUs, %s; the mall in this process as `mall dev` runs it (writers, sweeper, worker, access log to %s)", runtime.NumCPU(), runtime.Version(), sys.logPath),
 			shape,
 		},
@@ -208,13 +247,41 @@ func homeReport(gen bench.Generator, sys *system, shape string, phases []bench.S
 		Ratios: []bench.RatioLine{
 			{Label: "GetHome GET / its health ceiling", Num: phaseHomeGet, AtLeast: 0.6},
 			{Label: "GetHome GET gzip / its health ceiling", Num: phaseHomeGetGzip, AtLeast: 0.6},
+			{Label: "GetHome cached / uncached", Num: phaseHomeGet, Den: phaseHomeCacheOff, AtLeast: 20},
+			{Label: "GetProduct / its health ceiling", Num: phaseProductGet},
+			{Label: "GetProduct cached / uncached", Num: phaseProductGet, Den: phaseProductCacheOff},
 		},
-		Notes: notes,
+		Notes: append(notes, "caches off: GetHome parts that miss their deadline are left out of the page (degraded), still answered 200; wrk does not see which"),
 	}
 	for _, f := range failed {
 		r.Notes = append(r.Notes, "FAILED: "+f)
 	}
 	return r
+}
+
+// productIDs lists up to limit on-sale product ids.
+func productIDs(ctx context.Context, products productv1connect.ProductServiceClient, limit int) ([]string, error) {
+	var ids []string
+	token := ""
+	for len(ids) < limit {
+		res, err := products.ListProducts(ctx, connect.NewRequest(&productv1.ListProductsRequest{PageSize: 100, PageToken: token}))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range res.Msg.GetProducts() {
+			if len(ids) < limit {
+				ids = append(ids, p.GetProductId())
+			}
+		}
+		token = res.Msg.GetNextPageToken()
+		if token == "" {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("the catalog is empty")
+	}
+	return ids, nil
 }
 
 // shallowCodec is the load clients' protobuf codec: it checks that an answer

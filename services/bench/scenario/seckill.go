@@ -33,16 +33,20 @@ type SeckillOptions struct {
 	Users         int   // distinct buyers in the sale
 	Stock         int64 // units in the sale
 	Duplicates    float64
-	PhaseBuyers   int    // fresh buyers minted for each of the sold-out and accepted phases
+	PhaseBuyers   int    // fresh buyers minted for each of the sold-out, accepted and naive phases
+	SingleRows    int    // records written one per call for the single-row baseline
 	TemporalBin   string // Temporal CLI for a dev server when none answers
 	WarmAddresses bool   // read every accepted-phase buyer's address book once before the phases
 }
 
 // Phase names; the targets refer to them.
 const (
-	phaseSoldOut  = "Purchase sold out"
-	phaseAccepted = "Purchase accepted"
-	phaseSale     = "the sale"
+	phaseSoldOut       = "Purchase sold out"
+	phaseAccepted      = "Purchase accepted"
+	phaseNaive         = "naive MySQL Purchase"
+	phaseSale          = "the sale"
+	phaseWriterBatched = "writer, batched"
+	phaseWriterSingle  = "single-row inserts"
 )
 
 // Outcomes of mall_seckill_admissions_total the phases expect.
@@ -54,14 +58,17 @@ const (
 
 // Seckill drives Purchase with wrk against the system as `mall dev` runs
 // it (writers, sweeper, worker, access log): a sold-out sale and a sale
-// with stock for every request, each request a fresh buyer, then a sale
-// of --stock units to --users buyers (and repeats). Each phase has its
-// health-check ceiling beside it; its outcomes are read from the server's
-// own metrics, and the sale is checked in MySQL (no oversell, nothing
-// lost, no duplicates). It prints the report to env.Out.
+// with stock for every request, each request a fresh buyer, the naive
+// MySQL Purchase likewise on a server of its own, then a sale of --stock
+// units to --users buyers (and repeats). Each phase has its health-check
+// ceiling beside it; its outcomes are read from the server's own metrics,
+// and the sales are checked in MySQL (no oversell, nothing lost, no
+// duplicates). Then, timed in this process, a writer drains --users
+// queued records (batched) against --single-rows single-row inserts. It
+// prints the report to env.Out.
 func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
-	if o.Users < 1 || o.Stock < 1 || o.PhaseBuyers < 1 || o.Duplicates < 0 || o.Duplicates > 1 {
-		return errors.New("bench seckill: --users, --stock and --phase-buyers must be positive and --duplicates in [0, 1]")
+	if o.Users < 1 || o.Stock < 1 || o.PhaseBuyers < 1 || o.SingleRows < 1 || o.Duplicates < 0 || o.Duplicates > 1 {
+		return errors.New("bench seckill: --users, --stock, --phase-buyers and --single-rows must be positive and --duplicates in [0, 1]")
 	}
 	gen, err := o.Generator.generator()
 	if err != nil {
@@ -89,12 +96,17 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	}
 	run(r.soldOutPhase(ctx, gen))
 	run(r.acceptedPhase(ctx, gen))
+	run(r.naivePhase(ctx, gen))
 	sale, err := r.salePhase(ctx, gen)
 	run(sale.seckillPhase, err)
+	writers, err := r.writerPhases(ctx)
+	if err != nil {
+		failed = append(failed, "writers: "+err.Error())
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if err := seckillReport(o, gen, sys, phases, sale, failed).Render(env.Out); err != nil {
+	if err := seckillReport(o, gen, sys, phases, sale, writers, failed).Render(env.Out); err != nil {
 		return err
 	}
 	if len(failed) > 0 {
@@ -114,15 +126,15 @@ type seckillRun struct {
 	admin     string // token
 	productID string
 	orderDB   *bun.DB
-	// Buyers of each phase: ids and minted tokens.
-	soldOut, accepted, sale buyers
+	// Buyers of each phase, and of the writer's drain: ids and minted tokens.
+	soldOut, accepted, naive, sale, drain buyers
 }
 
 type buyers struct{ ids, tokens []string }
 
 // prepareSeckill mints the buyers, creates the product on sale with stock
-// for every phase and gives every buyer a default address (a purchase
-// resolves it before admission, sold out or not).
+// for every phase and gives every buyer of the mall's sales a default
+// address (a purchase resolves it before admission, sold out or not).
 func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o SeckillOptions) (*seckillRun, error) {
 	r := &seckillRun{o: o, sys: sys, progress: progress, http: rpcclient.HTTPClient()}
 	r.seckill = seckillv1connect.NewSeckillServiceClient(r.http, sys.cfg.InternalURL)
@@ -130,18 +142,18 @@ func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o Seck
 	if r.admin, _, err = sys.deps.Keys.Issue("bench-admin", []string{auth.RoleAdmin}, time.Hour); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "minting %d buyer tokens\n", 2*o.PhaseBuyers+o.Users)
+	fmt.Fprintf(progress, "minting %d buyer tokens\n", 3*o.PhaseBuyers+2*o.Users)
 	for _, b := range []struct {
 		into  *buyers
 		label string
 		n     int
-	}{{&r.soldOut, "o", o.PhaseBuyers}, {&r.accepted, "a", o.PhaseBuyers}, {&r.sale, "s", o.Users}} {
+	}{{&r.soldOut, "o", o.PhaseBuyers}, {&r.accepted, "a", o.PhaseBuyers}, {&r.naive, "n", o.PhaseBuyers}, {&r.sale, "s", o.Users}, {&r.drain, "w", o.Users}} {
 		if *b.into, err = mintBuyers(sys.deps.Keys, fmt.Sprintf("bu-%s-%s", sys.runID, b.label), b.n); err != nil {
 			return nil, err
 		}
 	}
 	product, err := productv1connect.NewProductServiceClient(r.http, sys.cfg.InternalURL).CreateProduct(ctx, withToken(r.admin,
-		&productv1.CreateProductRequest{InitialStock: int64(o.PhaseBuyers) + o.Stock + 1, Product: &productv1.ProductSpec{CategoryId: "c01",
+		&productv1.CreateProductRequest{InitialStock: int64(o.PhaseBuyers+o.Users) + o.Stock + 1, Product: &productv1.ProductSpec{CategoryId: "c01",
 			Title: "bench seckill " + sys.runID, ImageUrls: []string{"/img/bench.svg"}, PriceCents: 9900,
 			Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}}))
 	if err != nil {
@@ -152,7 +164,7 @@ func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o Seck
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "giving %d buyers a default address\n", 2*o.PhaseBuyers+o.Users)
+	fmt.Fprintf(progress, "giving %d buyers a default address\n", len(r.everyone()))
 	if err := user.SeedAddresses(ctx, userDB, r.everyone()); err != nil {
 		return nil, err
 	}
@@ -201,9 +213,10 @@ func inParallel(workers, n int, do func(i int) error) error {
 	return err
 }
 
-// everyone is every buyer of every phase.
+// everyone is every buyer of the mall's sales (the naive one reads no
+// address).
 func (r *seckillRun) everyone() []string {
-	return slices.Concat(r.soldOut.ids, r.accepted.ids, r.sale.ids)
+	return slices.Concat(r.soldOut.ids, r.accepted.ids, r.sale.ids, r.drain.ids)
 }
 
 // warmAddresses reads every buyer's address book once, as the sale page's
@@ -315,6 +328,39 @@ func (r *seckillRun) acceptedPhase(ctx context.Context, gen bench.Generator) (se
 	return p, nil
 }
 
+// naivePhase: the naive MySQL Purchase (per request one transaction:
+// decrement the stock row if positive, insert the order row) on a server
+// of its own with the mall's options, a unit for every minted buyer and a
+// fresh buyer per request, as the accepted phase. Every answer must be
+// counted ok by that server, and MySQL must hold one order per ok and the
+// units it sold taken from its stock.
+func (r *seckillRun) naivePhase(ctx context.Context, gen bench.Generator) (seckillPhase, error) {
+	stock := int64(r.o.PhaseBuyers)
+	sale, url, err := serveNaiveSale(ctx, r.sys, stock)
+	if err != nil {
+		return seckillPhase{}, err
+	}
+	load := r.purchaseLoad(phaseNaive, sale.eventID, r.naive.tokens, true)
+	load.URL = url
+	s, codes, err := r.sys.measure(ctx, gen, r.progress, rpcCalls(seckillv1connect.SeckillServicePurchaseProcedure), load, load.Ceiling())
+	p := seckillPhase{summary: s, outcomes: codes}
+	if err != nil {
+		return p, err
+	}
+	if p.verified, err = checkOutcomes(s, codes, "ok", false, gen.Connections); err != nil {
+		return p, err
+	}
+	orders, left, err := sale.sold(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.verified += fmt.Sprintf("; in MySQL %d orders, %d of %d units left", orders, left, stock)
+	if int64(orders) != int64(codes["ok"]) || int64(orders)+left != stock {
+		return p, fmt.Errorf("%s: %d orders in MySQL for %.0f answered ok, %d of %d units left", phaseNaive, orders, codes["ok"], left, stock)
+	}
+	return p, nil
+}
+
 // saleResult is the sale: its phase and its check in MySQL.
 type saleResult struct {
 	seckillPhase
@@ -420,19 +466,24 @@ func (c saleCheck) holds(want int64) bool {
 	return c.oversell == 0 && c.lost == 0 && c.duplicates == 0 && c.unexpected == 0 && int64(c.ordersWritten) == want && c.accepted == want
 }
 
-func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []seckillPhase, sale saleResult, failed []string) bench.Report {
+func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []seckillPhase, sale saleResult, writers writerComparison, failed []string) bench.Report {
 	r := bench.Report{
 		Title: "mall bench seckill",
 		Setup: []string{
 			generatorSetup(gen),
-			fmt.Sprintf("sold out and accepted: a fresh buyer per request (%d minted for each); the sale: %d buyers (+%d repeat requests, then wrk wraps around them) for %d units",
+			fmt.Sprintf("sold out, accepted and naive: a fresh buyer per request (%d minted for each); the sale: %d buyers (+%d repeat requests, then wrk wraps around them) for %d units",
 				o.PhaseBuyers, o.Users, sale.requests-o.Users, o.Stock),
+			"naive MySQL Purchase: a server of its own with the mall's options, per request one transaction (UPDATE stock = stock - 1 WHERE stock > 0, INSERT the order)",
+			fmt.Sprintf("writers (timed in this process, not HTTP): a writer started afresh drains %d records queued while none ran (batched) against %d orders written one per CreateFlashSaleOrders call",
+				o.Users, o.SingleRows),
 			fmt.Sprintf("%d CPUs, %s; the mall in this process as `mall dev` runs it (writers, sweeper, worker, access log to %s); Valkey %s, Kafka %v (embedded: %t), MySQL",
 				runtime.NumCPU(), runtime.Version(), sys.logPath, sys.cfg.RedisAddr, sys.deps.Kafka.Brokers, sys.deps.Kafka.Embedded()),
 		},
 		Ratios: []bench.RatioLine{
 			{Label: "sold out / its health ceiling", Num: phaseSoldOut, AtLeast: 0.7},
 			{Label: "accepted / its health ceiling", Num: phaseAccepted, AtLeast: 0.35},
+			{Label: "accepted / naive MySQL", Num: phaseAccepted, Den: phaseNaive, AtLeast: 10},
+			{Label: "writer batched / single-row inserts (records/s)", Num: phaseWriterBatched, Den: phaseWriterSingle, AtLeast: 15},
 		},
 	}
 	for _, p := range phases {
@@ -440,6 +491,15 @@ func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []
 		if p.verified != "" {
 			r.Notes = append(r.Notes, "verified from the server's metrics: "+p.verified)
 		}
+	}
+	for _, w := range []bench.Summary{writers.batched, writers.single} {
+		if w.Requests > 0 {
+			r.Phases = append(r.Phases, w)
+		}
+	}
+	if writers.batched.Requests > 0 && writers.single.Requests > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("writers: %d records drained in %s from the start of a fresh writer (its Kafka group join included); %d single-row inserts in %s; their requests are records, req/s records/s",
+			writers.batched.Requests, writers.batched.Elapsed.Round(time.Millisecond), writers.single.Requests, writers.single.Elapsed.Round(time.Millisecond)))
 	}
 	r.Notes = append(r.Notes,
 		fmt.Sprintf("the sale's p99 at %d concurrent connections: %s (target < 20ms: %s)", gen.Connections,

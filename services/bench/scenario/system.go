@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -20,6 +21,7 @@ import (
 	"mall/services/platform/devserver"
 	"mall/services/platform/logging"
 	"mall/services/platform/ratelimit"
+	"mall/services/platform/server"
 )
 
 // system is the whole mall started in this process for a benchmark, in
@@ -36,6 +38,7 @@ type system struct {
 	metricsURL string       // the ops endpoint's /metrics
 	metrics    *http.Client // reads it
 	logPath    string       // the servers' log, access log included
+	stopWriter func()       // stops the running order writer (once; the system's closing too)
 	closers
 }
 
@@ -121,7 +124,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	if err := app.StartSweeper(ctx, s.deps, s.temporal); err != nil {
 		return nil, err
 	}
-	if err := s.startWriter(ctx, env); err != nil {
+	if err := s.startWriter(ctx); err != nil {
 		return nil, err
 	}
 	return s, s.startOps(ctx, env)
@@ -140,9 +143,9 @@ func (s *system) openLog(name string) (*slog.Logger, error) {
 	return logging.New(f, "info")
 }
 
-// startWriter runs a batched flash-sale order writer until the system
-// closes.
-func (s *system) startWriter(ctx context.Context, env Env) error {
+// startWriter runs a batched flash-sale order writer until s.stopWriter
+// is called or the system closes.
+func (s *system) startWriter(ctx context.Context) error {
 	writer, closeWriter, err := app.NewWriter(s.deps)
 	if err != nil {
 		return err
@@ -150,14 +153,41 @@ func (s *system) startWriter(ctx context.Context, env Env) error {
 	writerCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- writer.Run(writerCtx) }()
-	s.add(func() {
+	s.stopWriter = sync.OnceFunc(func() {
 		stop()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			env.Logger.Warn("bench writer stopped with an error", "err", err)
+			s.deps.Logger.Warn("bench writer stopped with an error", "err", err)
 		}
 		closeWriter()
 	})
+	s.add(s.stopWriter)
 	return nil
+}
+
+// serveComparison serves a comparison server beside the mall: the mall's
+// server options, no domain, what mount adds; it answers on a loopback
+// port (its URL returned) until the system closes.
+func (s *system) serveComparison(ctx context.Context, name string, mount func(*server.Server)) (string, error) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	s.add(func() { listener.Close() })
+	srv, err := app.NewServer(ctx, s.deps, nil)
+	if err != nil {
+		return "", err
+	}
+	mount(srv)
+	serveCtx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx, listener) }()
+	s.add(func() {
+		stop()
+		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+			s.deps.Logger.Warn("bench "+name, "err", err)
+		}
+	})
+	return "http://" + listener.Addr().String(), nil
 }
 
 // startOps serves the ops endpoint (/metrics) on a loopback port.

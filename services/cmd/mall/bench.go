@@ -38,16 +38,27 @@ func (c *cli) benchHomeCommand() *cobra.Command {
 	var o scenario.HomeOptions
 	cmd := &cobra.Command{
 		Use:   "home",
-		Short: "GetHome as the SPA calls it, plain and gzip'd, driven by wrk beside the server's health-check ceiling and a no-op of the same answer",
+		Short: "GetHome and GetProduct as the SPA calls them, caches on and off, driven by wrk beside the server's health-check ceiling (and, for GetHome, a no-op of the same answer)",
 		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
 Temporal worker, the flash-sale sweeper, a batched order writer, the access
 log written to a file), records the home page it answers, then drives
-anonymous GetHome over Connect GET in JSON (as the SPA calls it) with wrk,
-without and with Accept-Encoding: gzip. Before each phase, with the same
-wrk settings and headers, its ceilings: grpc.health.v1.Health/Check on the
-same server, and a no-op server with the mall's options answering the
-recorded page (the same bytes, gzip'd alike). A phase with any answer other
-than 2xx fails the bench. Target: each phase >= 0.6x its health ceiling.`,
+anonymous calls over Connect GET in JSON (as the SPA calls them) with wrk:
+
+  1. GetHome GET, caches on;
+  2. GetHome GET with Accept-Encoding: gzip, caches on;
+  3. GetProduct GET, caches on, each wrk thread walking its slice of
+     --products on-sale product ids;
+  4. GetHome GET with every cache off;
+  5. GetProduct GET with every cache off (caches are on again afterwards).
+
+Before each phase, with the same wrk settings, headers and rotation, its
+ceiling: grpc.health.v1.Health/Check on the same server; for phases 1 and
+2 also a no-op server with the mall's options answering the recorded page
+(the same bytes, gzip'd alike). Every answer must be counted ok by the
+server's mall_rpc_server_requests_total; a phase with any answer other
+than 2xx fails the bench. Targets: phases 1 and 2 >= 0.6x their health
+ceiling, GetHome cached / uncached >= 20x; GetProduct cached / uncached
+and GetProduct / its ceiling are printed.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -57,6 +68,7 @@ than 2xx fails the bench. Target: each phase >= 0.6x its health ceiling.`,
 		},
 	}
 	generatorFlags(cmd, &o.Generator, 64, 10*time.Second)
+	cmd.Flags().IntVar(&o.Products, "products", 1000, "how many product ids GetProduct rotates over")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	return cmd
 }
@@ -90,7 +102,7 @@ func (c *cli) benchSeckillCommand() *cobra.Command {
 	var o scenario.SeckillOptions
 	cmd := &cobra.Command{
 		Use:   "seckill",
-		Short: "Purchase sold out, accepted and in a sale, driven by wrk beside the server's health-check ceiling; outcomes from the server's metrics; no oversell, nothing lost",
+		Short: "Purchase sold out, accepted, naive MySQL and in a sale, driven by wrk beside the server's health-check ceiling; outcomes from the server's metrics; no oversell, nothing lost; the writer's batching against single-row inserts",
 		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
 Temporal worker, the flash-sale sweeper, a batched order writer, the access
 log written to a file, the ops endpoint), then drives Purchase over Connect
@@ -102,16 +114,28 @@ settings and the same per-request Lua rotation.
      request (--phase-buyers minted);
   2. Purchase accepted: a sale with a unit for each of --phase-buyers fresh
      buyers with an address, one per request, writers running;
-  3. the sale: --users buyers (plus --duplicates of them again) in a random
-     order for --stock units; wrk wraps around them (shoppers retrying).
+  3. naive MySQL Purchase: a server of its own with the mall's options
+     whose Purchase is, per request, one transaction (UPDATE stock = stock
+     - 1 WHERE stock > 0, INSERT the order); a unit for each of
+     --phase-buyers fresh buyers, one per request, beside its own health
+     ceiling;
+  4. the sale: --users buyers (plus --duplicates of them again) in a random
+     order for --stock units; wrk wraps around them (shoppers retrying);
+  5. writers, timed in this process (not HTTP): the writer is stopped,
+     --users fresh buyers each buy once (not measured), then a writer
+     started afresh drains their records (batched, records/s); then
+     --single-rows orders are written one per CreateFlashSaleOrders call.
 
-Each phase's outcomes are read from the server's mall_seckill_admissions_total
-before and after it: every answer of phase 1 must be sold out, of phase 2
-accepted (and written by the writers), and the sale must sell its stock. The
-sale is then checked in MySQL: oversell, accepted purchases without an
-order (lost), duplicate orders. A phase that did not do what it says fails
-the bench. Targets: sold out >= 0.7x its ceiling, accepted >= 0.35x, the
-sale's p99 < 20 ms.`,
+Each phase's outcomes are read from the server's metrics before and after
+it (mall_seckill_admissions_total; for the naive server, its
+mall_rpc_server_requests_total of Purchase): every answer of phase 1 must
+be sold out, of phase 2 accepted (and written by the writers), of phase 3
+ok with one order in MySQL per ok and its units taken from its stock, and
+the sale must sell its stock. The sale is then checked in MySQL: oversell,
+accepted purchases without an order (lost), duplicate orders. A phase that
+did not do what it says fails the bench. Targets: sold out >= 0.7x its
+ceiling, accepted >= 0.35x, accepted / naive >= 10x, writer batched /
+single-row >= 15x, the sale's p99 < 20 ms.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -121,10 +145,11 @@ sale's p99 < 20 ms.`,
 		},
 	}
 	generatorFlags(cmd, &o.Generator, 200, 10*time.Second)
-	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale")
+	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale, and records queued for the writer's batched drain")
 	cmd.Flags().Int64Var(&o.Stock, "stock", 500, "units in the sale")
 	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of the sale's buyers who send a second purchase")
-	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the sold-out and accepted phases (a phase that needs more fails: shorten --duration or raise this)")
+	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the sold-out, accepted and naive phases (a phase that needs more fails: shorten --duration or raise this)")
+	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as the sale page does (false: each accepted purchase loads one)")
 	return cmd
