@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -89,6 +91,45 @@ func TestPhaseOutcomesAreCheckedAgainstTheServersCounts(t *testing.T) {
 		}
 		if c.p.verified == "" && c.p.summary.Requests > 0 {
 			t.Errorf("%s: nothing to report", name)
+		}
+	}
+}
+
+// The home benchmark turns the caches off once, after every phase that
+// needs them on; each phase's requests are calls of the procedure whose
+// count it is checked against (GetProduct's walking the given ids in
+// order); and every ratio of the report names phases it runs.
+func TestHomePhasesRunCachesOffLastAndCallWhatTheyCount(t *testing.T) {
+	ids := []string{"p0001", "p0002", "p0003"}
+	phases := homePhases("http://mall", "http://sized", ids)
+	names := map[string]bool{}
+	off := false
+	for _, p := range phases {
+		names[p.load.Name] = true
+		if off && !p.cachesOff {
+			t.Fatalf("%s runs with caches on after a phase with caches off", p.load.Name)
+		}
+		off = p.cachesOff
+		paths := p.load.Paths
+		if len(paths) == 0 {
+			paths = []string{p.load.Path}
+		}
+		for i, path := range paths {
+			u, err := url.Parse(path)
+			if err != nil || u.Path != p.procedure || u.Query().Get("connect") != "v1" || u.Query().Get("encoding") != "json" {
+				t.Fatalf("%s: request %q is not a Connect GET of %s (%v)", p.load.Name, path, p.procedure, err)
+			}
+			if len(p.load.Paths) > 0 && u.Query().Get("message") != fmt.Sprintf(`{"productId":%q}`, ids[i]) {
+				t.Fatalf("%s: request %d asks %q, want product %s", p.load.Name, i, u.Query().Get("message"), ids[i])
+			}
+		}
+	}
+	if !off {
+		t.Fatal("no phase with caches off")
+	}
+	for _, line := range homeReport(bench.Generator{}, &system{}, "", len(ids), nil, nil, nil).Ratios {
+		if !names[line.Num] || (line.Den != "" && !names[line.Den]) {
+			t.Errorf("ratio %q names a phase that does not run", line.Label)
 		}
 	}
 }
