@@ -1,10 +1,11 @@
 // Package scenario holds the mall's benchmarks behind `mall bench`: each
 // starts the system in this process on loopback as `mall dev` runs it
 // (databases and Valkey keys of its own), adds the comparison servers it
-// measures against (no-op handlers), drives its phases with package
-// bench (wrk for home and seckill, each phase beside its ceiling; the Go
-// client for search and checkout), checks its invariants and prints the
-// report.
+// measures against (a no-op answering the recorded home page, the naive
+// MySQL sale), drives its phases with package bench (wrk for home and
+// seckill, each phase beside its ceiling, the seckill writers' comparison
+// timed in process; the Go client for search and checkout), checks its
+// invariants and prints the report.
 package scenario
 
 import (
