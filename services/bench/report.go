@@ -12,7 +12,7 @@ import (
 // RatioLine compares the req/s of two phases, optionally against a target.
 type RatioLine struct {
 	Label     string
-	Num, Den  string  // phase names
+	Num, Den  string  // phase names; Den empty: Num's first ceiling (its health check)
 	AtLeast   float64 // target minimum; 0 for none
 	TargetTag string  // how the target is shown, e.g. ">= 0.70x"; derived when empty
 }
@@ -39,6 +39,12 @@ func (r Report) phase(name string) (Summary, bool) {
 // answered nothing).
 func (r Report) RatioValue(line RatioLine) float64 {
 	num, ok1 := r.phase(line.Num)
+	if line.Den == "" {
+		if !ok1 {
+			return Ratio(0, 0)
+		}
+		return num.CeilingRatio(0)
+	}
 	den, ok2 := r.phase(line.Den)
 	if !ok1 || !ok2 {
 		return Ratio(0, 0)
@@ -73,10 +79,36 @@ func (r Report) writeSetup(b *strings.Builder) {
 }
 
 func (r Report) writePhases(b *strings.Builder) error {
+	if slices.ContainsFunc(r.Phases, func(p Summary) bool { return len(p.Ceilings) > 0 }) {
+		return r.writeGeneratedPhases(b)
+	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "phase\trequests\treq/s\tp50\tp99\terrors\tpartial\t\n")
 	for _, p := range r.Phases {
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%d\t%d\t\n", p.Name, p.Requests, p.RPS(), FormatLatency(p.P50), FormatLatency(p.P99), p.Errors, p.Partial)
+	}
+	return tw.Flush()
+}
+
+// writeGeneratedPhases writes phases measured by the external generator:
+// each with its ceilings below it, the phase's req/s as a share of each,
+// and the mark of a phase whose ceiling is under twice its result.
+func (r Report) writeGeneratedPhases(b *strings.Builder) error {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "phase\trequests\treq/s\tp50\tp90\tp99\tnon-2xx\terrors\tof ceiling\t\t\n")
+	row := func(name string, s Summary, ratio, mark string) {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t\n", name, s.Requests, s.RPS(),
+			FormatLatency(s.P50), FormatLatency(s.P90), FormatLatency(s.P99), s.NonOK, s.Errors, ratio, mark)
+	}
+	for _, p := range r.Phases {
+		row(p.Name, p, "", "")
+		for i, c := range p.Ceilings {
+			mark := ""
+			if GeneratorBound(p, c) {
+				mark = "generator-bound"
+			}
+			row("  "+c.Name, c, FormatRatio(p.CeilingRatio(i)), mark)
+		}
 	}
 	return tw.Flush()
 }
@@ -119,6 +151,11 @@ func (r Report) writeNotes(b *strings.Builder) {
 	for _, p := range r.Phases {
 		if p.Errors > 0 && p.FirstError != "" {
 			notes = append(notes, fmt.Sprintf("%s: first error: %s", p.Name, p.FirstError))
+		}
+		for _, c := range p.Ceilings {
+			if c.Errors > 0 && c.FirstError != "" {
+				notes = append(notes, fmt.Sprintf("%s, %s: %s", p.Name, c.Name, c.FirstError))
+			}
 		}
 	}
 	for _, p := range r.Phases {

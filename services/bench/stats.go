@@ -22,7 +22,25 @@ type Summary struct {
 	P50, P99   time.Duration    // latency of the answered calls
 	FirstError string           // the first failure, to tell what went wrong
 	Missing    map[string]int64 // partial answers by what they missed (PartialError)
+
+	// Measured by the external generator (Generator.Run) only:
+	P90      time.Duration
+	NonOK    int64     // of Requests: answered with a status other than 2xx/3xx
+	Reused   int64     // requests that reused a per-request input
+	Ceilings []Summary // the same server's ceilings, with the same generator settings
 }
+
+// CeilingRatio is s's req/s over its i-th ceiling's (NaN without one).
+func (s Summary) CeilingRatio(i int) float64 {
+	if i >= len(s.Ceilings) {
+		return math.NaN()
+	}
+	return Ratio(s.RPS(), s.Ceilings[i].RPS())
+}
+
+// GeneratorBound is whether a ceiling measured beside s answered less than
+// twice s's req/s: the generator, not the server, may have set s's pace.
+func GeneratorBound(s, ceiling Summary) bool { return ceiling.RPS() < 2*s.RPS() }
 
 // RPS is answered requests per second.
 func (s Summary) RPS() float64 {

@@ -14,32 +14,44 @@ import (
 	"mall/services/platform/auth"
 	"mall/services/platform/db"
 	"mall/services/platform/rpcerr"
+	"mall/services/platform/server"
 	"mall/services/seckill"
 )
 
-// noopEventID is the event whose Purchase the comparison server answers at
-// once, measuring the server and the harness alone.
-const noopEventID = "noop"
-
-// baselineSeckill is the comparison handler: Purchase answers at once for
-// the no-op event, and does the naive MySQL sale for any other.
-type baselineSeckill struct {
+// naiveSeckill is the comparison handler: Purchase does the naive MySQL
+// sale.
+type naiveSeckill struct {
 	seckillv1connect.UnimplementedSeckillServiceHandler
 	naive *naiveSale
 }
 
-func (b *baselineSeckill) Purchase(ctx context.Context, req *connect.Request[seckillv1.PurchaseRequest]) (*connect.Response[seckillv1.PurchaseResponse], error) {
+func (n *naiveSeckill) Purchase(ctx context.Context, _ *connect.Request[seckillv1.PurchaseRequest]) (*connect.Response[seckillv1.PurchaseResponse], error) {
 	userID, err := auth.UserID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if req.Msg.GetEventId() == noopEventID {
-		return connect.NewResponse(&seckillv1.PurchaseResponse{Ticket: "noop", AcceptedAt: timestamppb.Now()}), nil
-	}
-	if err := b.naive.buy(ctx, userID); err != nil {
+	if err := n.naive.buy(ctx, userID); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&seckillv1.PurchaseResponse{Ticket: "naive", AcceptedAt: timestamppb.Now()}), nil
+}
+
+// serveNaiveSale serves, beside the mall, a server with its options whose
+// Purchase is a naive sale of stock units; it returns the sale and the
+// server's URL.
+func serveNaiveSale(ctx context.Context, sys *system, stock int64) (*naiveSale, string, error) {
+	seckillDB, err := sys.deps.Database(ctx, "seckill")
+	if err != nil {
+		return nil, "", err
+	}
+	sale, err := newNaiveSale(ctx, seckillDB, "naive-"+sys.runID, stock)
+	if err != nil {
+		return nil, "", err
+	}
+	url, err := sys.serveComparison(ctx, "naive sale", func(srv *server.Server) {
+		srv.Mount(seckillv1connect.NewSeckillServiceHandler(&naiveSeckill{naive: sale}, srv.HandlerOptions()...))
+	})
+	return sale, url, err
 }
 
 // naiveSale is what a flash sale looks like without a cache and a queue:
@@ -80,4 +92,13 @@ func (n *naiveSale) buy(ctx context.Context, userID string) error {
 		_, err = tx.ExecContext(ctx, `INSERT INTO bench_naive_orders (event_id, user_id, created_at) VALUES (?, ?, ?)`, n.eventID, userID, time.Now().UTC())
 		return err
 	})
+}
+
+// sold counts the naive sale's orders and the stock it has left.
+func (n *naiveSale) sold(ctx context.Context) (orders int, left int64, err error) {
+	if orders, err = n.db.NewSelect().Table("bench_naive_orders").Where("event_id = ?", n.eventID).Count(ctx); err != nil {
+		return 0, 0, err
+	}
+	err = n.db.NewSelect().Table("bench_naive_stock").Column("stock").Where("event_id = ?", n.eventID).Scan(ctx, &left)
+	return orders, left, err
 }

@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	productv1 "mall/gen/mall/product/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
+	"mall/services/bench"
 	"mall/services/platform/config"
 )
 
@@ -56,5 +59,77 @@ func TestBenchmarksUseDatabasesAndKeysOfTheirOwn(t *testing.T) {
 	if !bench.Dev || bench.DBPrefix == deployment.DBPrefix || bench.CachePrefix == deployment.CachePrefix ||
 		!strings.HasPrefix(bench.DBPrefix, deployment.DBPrefix) || !strings.HasPrefix(bench.CachePrefix, deployment.CachePrefix) {
 		t.Fatalf("bench prefixes %q %q next to the deployment's %q %q", bench.DBPrefix, bench.CachePrefix, deployment.DBPrefix, deployment.CachePrefix)
+	}
+}
+
+// A phase passes only when the server's own counts show it did what it
+// says; what wrk did not see answered (in flight when it stopped, at most
+// one per connection) may have ended otherwise.
+func TestPhaseOutcomesAreCheckedAgainstTheServersCounts(t *testing.T) {
+	phase := func(requests, nonOK int64, outcomes bench.Counts) *seckillPhase {
+		return &seckillPhase{summary: bench.Summary{Name: "p", Requests: requests, NonOK: nonOK}, outcomes: outcomes}
+	}
+	for name, c := range map[string]struct {
+		p       *seckillPhase
+		want    string
+		refused bool
+		ok      bool
+	}{
+		"all sold out":                        {phase(100, 100, bench.Counts{"sold_out": 100}), "sold_out", true, true},
+		"in-flight ones cut off":              {phase(100, 100, bench.Counts{"sold_out": 103, "error": 5}), "sold_out", true, true},
+		"accepted, none refused":              {phase(100, 0, bench.Counts{"accepted": 100}), "accepted", false, true},
+		"an answer refused":                   {phase(100, 1, bench.Counts{"accepted": 100}), "accepted", false, false},
+		"answered otherwise":                  {phase(100, 100, bench.Counts{"sold_out": 90, "address_refused": 10}), "sold_out", true, false},
+		"more cut off than connections":       {phase(100, 100, bench.Counts{"sold_out": 100, "error": 11}), "sold_out", true, false},
+		"fewer counted than answered":         {phase(100, 0, bench.Counts{"accepted": 99}), "accepted", false, false},
+		"nothing answered":                    {phase(0, 0, bench.Counts{}), "accepted", false, false},
+		"refusals where acceptance was meant": {phase(100, 100, bench.Counts{"accepted": 100}), "accepted", false, false},
+	} {
+		err := c.p.expectOnly(c.want, c.refused, 10)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v", name, err)
+		}
+		if c.p.verified == "" && c.p.summary.Requests > 0 {
+			t.Errorf("%s: nothing to report", name)
+		}
+	}
+}
+
+// The home benchmark turns the caches off once, after every phase that
+// needs them on; each phase's requests are calls of the procedure whose
+// count it is checked against (GetProduct's walking the given ids in
+// order); and every ratio of the report names phases it runs.
+func TestHomePhasesRunCachesOffLastAndCallWhatTheyCount(t *testing.T) {
+	ids := []string{"p0001", "p0002", "p0003"}
+	phases := homePhases("http://mall", "http://sized", ids)
+	names := map[string]bool{}
+	off := false
+	for _, p := range phases {
+		names[p.load.Name] = true
+		if off && !p.cachesOff {
+			t.Fatalf("%s runs with caches on after a phase with caches off", p.load.Name)
+		}
+		off = p.cachesOff
+		paths := p.load.Paths
+		if len(paths) == 0 {
+			paths = []string{p.load.Path}
+		}
+		for i, path := range paths {
+			u, err := url.Parse(path)
+			if err != nil || u.Path != p.procedure || u.Query().Get("connect") != "v1" || u.Query().Get("encoding") != "json" {
+				t.Fatalf("%s: request %q is not a Connect GET of %s (%v)", p.load.Name, path, p.procedure, err)
+			}
+			if len(p.load.Paths) > 0 && u.Query().Get("message") != fmt.Sprintf(`{"productId":%q}`, ids[i]) {
+				t.Fatalf("%s: request %d asks %q, want product %s", p.load.Name, i, u.Query().Get("message"), ids[i])
+			}
+		}
+	}
+	if !off {
+		t.Fatal("no phase with caches off")
+	}
+	for _, line := range homeReport(bench.Generator{}, &system{}, "", len(ids), nil, nil, nil).Ratios {
+		if !names[line.Num] || (line.Den != "" && !names[line.Den]) {
+			t.Errorf("ratio %q names a phase that does not run", line.Label)
+		}
 	}
 }

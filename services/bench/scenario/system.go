@@ -2,27 +2,43 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"mall/services/app"
+	"mall/services/bench"
 	"mall/services/platform/config"
 	"mall/services/platform/devserver"
+	"mall/services/platform/logging"
 	"mall/services/platform/ratelimit"
+	"mall/services/platform/server"
 )
 
-// system is the whole mall started in this process for a benchmark:
-// migrated and seeded databases, every service on a loopback port, and a
-// Temporal worker (with a dev server of its own when none answers).
+// system is the whole mall started in this process for a benchmark, in
+// the shape `mall dev` runs it: migrated and seeded databases, every
+// service on a loopback port with its access log on (written to a file),
+// a Temporal worker (with a dev server of its own when none answers), the
+// flash-sale sweeper, a batched order writer, and the ops endpoint whose
+// /metrics the benchmarks read their outcomes from.
 type system struct {
-	cfg      config.Config
-	deps     *app.Deps
-	temporal client.Client
-	runID    string // distinguishes this run's task queue, users and requests
+	cfg        config.Config
+	deps       *app.Deps
+	temporal   client.Client
+	runID      string       // distinguishes this run's task queue, users and requests
+	metricsURL string       // the ops endpoint's /metrics
+	metrics    *http.Client // reads it
+	logPath    string       // the servers' log, access log included
+	stopWriter func()       // stops the running order writer (once; the system's closing too)
 	closers
 }
 
@@ -64,6 +80,12 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	s.cfg.InternalURL = "http://" + listener.Addr().String()
 	s.cfg.PublicURL = s.cfg.InternalURL
 
+	logger, err := s.openLog(name)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(env.Progress, "the servers log (access log included) to", s.logPath)
+
 	fmt.Fprintln(env.Progress, "preparing: migrating and seeding", s.cfg.DBPrefix+"* databases")
 	if err := app.Migrate(ctx, s.cfg, app.Domains(), env.Logger); err != nil {
 		return nil, err
@@ -71,7 +93,7 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	if _, err := app.Seed(ctx, s.cfg, env.Logger); err != nil {
 		return nil, err
 	}
-	if s.deps, err = app.NewDeps(ctx, s.cfg, env.Logger); err != nil {
+	if s.deps, err = app.NewDeps(ctx, s.cfg, logger); err != nil {
 		return nil, err
 	}
 	s.add(s.deps.Close)
@@ -99,7 +121,118 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 		return nil, err
 	}
 	s.add(w.Stop)
-	return s, nil
+	if err := app.StartSweeper(ctx, s.deps, s.temporal); err != nil {
+		return nil, err
+	}
+	if err := s.startWriter(ctx); err != nil {
+		return nil, err
+	}
+	return s, s.startOps(ctx, env)
+}
+
+// openLog opens the servers' log: JSON lines at info level, as a
+// deployment writes them, into a file so that the terminal keeps the
+// report.
+func (s *system) openLog(name string) (*slog.Logger, error) {
+	f, err := os.CreateTemp("", "mall-"+name+"-*.log")
+	if err != nil {
+		return nil, err
+	}
+	s.add(func() { _ = f.Close() }) // unbuffered: every line is written already
+	s.logPath = f.Name()
+	return logging.New(f, "info")
+}
+
+// startWriter runs a batched flash-sale order writer until s.stopWriter
+// is called or the system closes.
+func (s *system) startWriter(ctx context.Context) error {
+	writer, closeWriter, err := app.NewWriter(s.deps)
+	if err != nil {
+		return err
+	}
+	writerCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- writer.Run(writerCtx) }()
+	s.stopWriter = sync.OnceFunc(func() {
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			s.deps.Logger.Warn("bench writer stopped with an error", "err", err)
+		}
+		closeWriter()
+	})
+	s.add(s.stopWriter)
+	return nil
+}
+
+// serveComparison serves a comparison server beside the mall: the mall's
+// server options, no domain, what mount adds; it answers on a loopback
+// port (its URL returned) until the system closes.
+func (s *system) serveComparison(ctx context.Context, name string, mount func(*server.Server)) (string, error) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	s.add(func() { listener.Close() })
+	srv, err := app.NewServer(ctx, s.deps, nil)
+	if err != nil {
+		return "", err
+	}
+	mount(srv)
+	serveCtx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx, listener) }()
+	s.add(func() {
+		stop()
+		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+			s.deps.Logger.Warn("bench "+name, "err", err)
+		}
+	})
+	return "http://" + listener.Addr().String(), nil
+}
+
+// startOps serves the ops endpoint (/metrics) on a loopback port.
+func (s *system) startOps(ctx context.Context, env Env) error {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.metricsURL = "http://" + listener.Addr().String() + "/metrics"
+	s.metrics = &http.Client{Transport: &http.Transport{}}
+	opsCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- app.NewOpsServer(s.deps.Logger).Serve(opsCtx, listener) }()
+	s.add(func() {
+		s.metrics.CloseIdleConnections() // or the ops server waits for them
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			env.Logger.Warn("bench ops endpoint stopped with an error", "err", err)
+		}
+	})
+	return nil
+}
+
+// measure runs load with gen after its ceilings and returns what the
+// server counted of series meanwhile.
+func (s *system) measure(ctx context.Context, gen bench.Generator, progress io.Writer, series bench.Series, load bench.Load, ceilings ...bench.Load) (bench.Summary, bench.Counts, error) {
+	var measured []bench.Summary
+	for _, c := range ceilings {
+		m, err := gen.Run(ctx, c, progress)
+		if err != nil {
+			return bench.Summary{Name: load.Name}, nil, err
+		}
+		measured = append(measured, m)
+	}
+	before, err := bench.ScrapeCounter(ctx, s.metrics, s.metricsURL, series)
+	if err != nil {
+		return bench.Summary{Name: load.Name}, nil, err
+	}
+	summary, runErr := gen.Run(ctx, load, progress)
+	summary.Ceilings = measured
+	after, err := bench.ScrapeCounter(ctx, s.metrics, s.metricsURL, series)
+	if err != nil {
+		return summary, nil, errors.Join(runErr, err)
+	}
+	return summary, after.Sub(before), runErr
 }
 
 // benchConfig is cfg for a system the benchmark runs on this machine: in

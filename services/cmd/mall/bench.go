@@ -13,16 +13,17 @@ import (
 func (c *cli) benchCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Load-test the mall in-process on loopback and print a report",
+		Short: "Load-test the mall in-process on loopback (home, seckill: with wrk) and print a report",
 	}
 	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand(), c.benchSearchCommand())
 	return cmd
 }
 
 // benchEnv is what a benchmark runs with: this command's configuration,
-// its output, and the servers' logger: warnings only, unless --log-level
-// was given, since one access-log line per request would measure the
-// logger.
+// its output, and the logger of its own preparation: warnings only, unless
+// --log-level was given. The servers it starts log at info level, access
+// log included, to a file of their own (as deployed, without flooding the
+// terminal that shows the report).
 func (c *cli) benchEnv(cmd *cobra.Command) (scenario.Env, error) {
 	env := scenario.Env{Config: c.cfg, Logger: c.logger, Out: cmd.OutOrStdout(), Progress: cmd.ErrOrStderr()}
 	if cmd.Flags().Changed("log-level") {
@@ -37,15 +38,27 @@ func (c *cli) benchHomeCommand() *cobra.Command {
 	var o scenario.HomeOptions
 	cmd := &cobra.Command{
 		Use:   "home",
-		Short: "GetHome and GetProduct with caches on and off, against a no-op handler on the same harness",
-		Long: `Starts the mall in-process on 127.0.0.1 (migrating and seeding its databases),
-plus servers with the same options hosting a no-op StorefrontService and a
-no-op GET answer of the home page's size, then drives each phase over
-HTTP/1.1 Connect from --concurrency clients: noop GetHome, GetHome and
-GetProduct with every cache on, the home-sized no-op and GetHome over GET
-(as browsers call it) without and with gzip, then GetHome and GetProduct
-with every cache off. Prints req/s, p50/p99 latency and errors per phase,
-and the ratios.`,
+		Short: "GetHome and GetProduct as the SPA calls them, caches on and off, driven by wrk beside the server's health-check ceiling (and, for GetHome, a no-op of the same answer)",
+		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
+Temporal worker, the flash-sale sweeper, a batched order writer, the access
+log written to a file), records the home page it answers, then drives
+anonymous calls over Connect GET in JSON (as the SPA calls them) with wrk:
+
+  1. GetHome GET, caches on;
+  2. GetHome GET with Accept-Encoding: gzip, caches on;
+  3. GetProduct GET, caches on, each wrk thread walking its slice of
+     --products on-sale product ids;
+  4. GetHome GET with every cache off;
+  5. GetProduct GET with every cache off (caches are on again afterwards).
+
+Before each phase, with the same wrk settings, headers and rotation, its
+ceiling: grpc.health.v1.Health/Check on the same server; for phases 1 and
+2 also a no-op server with the mall's options answering the recorded page
+(the same bytes, gzip'd alike). Every answer must be counted ok by the
+server's mall_rpc_server_requests_total; a phase with any answer other
+than 2xx fails the bench. Targets: phases 1 and 2 >= 0.6x their health
+ceiling, GetHome cached / uncached >= 20x; GetProduct cached / uncached
+and GetProduct / its ceiling are printed.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -54,13 +67,9 @@ and the ratios.`,
 			return scenario.Home(cmd.Context(), env, o)
 		},
 	}
-	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 64, "concurrent clients")
-	cmd.Flags().DurationVar(&o.Duration, "duration", 10*time.Second, "measured time of each phase")
-	cmd.Flags().DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured time before each phase")
-	cmd.Flags().StringVar(&o.Encoding, "encoding", "proto", "Connect encoding of every phase: proto or json")
-	cmd.Flags().BoolVar(&o.Gzip, "gzip", false, "let clients accept gzip-compressed answers (the server then compresses every non-empty answer)")
-	cmd.Flags().StringVar(&o.Decode, "decode", "shallow", "what clients decode of each answer: shallow (status, framing and GetHome's degraded parts; proto only) or full")
+	generatorFlags(cmd, &o.Generator, 64, 10*time.Second)
 	cmd.Flags().IntVar(&o.Products, "products", 1000, "how many product ids GetProduct rotates over")
+	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	return cmd
 }
 
@@ -93,29 +102,40 @@ func (c *cli) benchSeckillCommand() *cobra.Command {
 	var o scenario.SeckillOptions
 	cmd := &cobra.Command{
 		Use:   "seckill",
-		Short: "A flash-sale burst against one event: admission latency, rejections, writers' drain, no oversell, nothing lost",
-		Long: `Starts the mall in-process (migrated, seeded, with a Temporal worker and one
-batched order writer) plus a second server with identical options that hosts
-a no-op Purchase and a naive one (per request: UPDATE stock WHERE stock > 0
-and INSERT the order in MySQL). Then, with the same harness and request count:
+		Short: "Purchase sold out, accepted, naive MySQL and in a sale, driven by wrk beside the server's health-check ceiling; outcomes from the server's metrics; no oversell, nothing lost; the writer's batching against single-row inserts",
+		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
+Temporal worker, the flash-sale sweeper, a batched order writer, the access
+log written to a file, the ops endpoint), then drives Purchase over Connect
+JSON with wrk (a separate process; see --wrk), each phase right after its
+ceiling: grpc.health.v1.Health/Check on the same server with the same wrk
+settings and the same per-request Lua rotation.
 
-  1. no-op Purchase;
-  2. Purchase with stock for everyone (every request accepted: rate limit,
-     Lua admission, Kafka produce), writers paused;
-  3. the naive Purchase with stock for everyone;
-  4. the writers drain phase 2's records (batched) — and the same number of
-     records written one per call (single-row inserts);
-  5. the sale: --users buyers (plus --duplicates of them again) hitting one
-     event with --stock units at --concurrency, writers running.
+  1. Purchase sold out: a sale whose only unit is bought, a fresh buyer per
+     request (--phase-buyers minted);
+  2. Purchase accepted: a sale with a unit for each of --phase-buyers fresh
+     buyers with an address, one per request, writers running;
+  3. naive MySQL Purchase: a server of its own with the mall's options
+     whose Purchase is, per request, one transaction (UPDATE stock = stock
+     - 1 WHERE stock > 0, INSERT the order); a unit for each of
+     --phase-buyers fresh buyers, one per request, beside its own health
+     ceiling;
+  4. the sale: --users buyers (plus --duplicates of them again) in a random
+     order for --stock units; wrk wraps around them (shoppers retrying);
+  5. writers, timed in this process (not HTTP): the writer is stopped,
+     --users fresh buyers each buy once (not measured), then a writer
+     started afresh drains their records (batched, records/s); then
+     --single-rows orders are written one per CreateFlashSaleOrders call.
 
-It waits for the writers, then checks the sale: orders in MySQL, oversell,
-accepted purchases without an order (lost), and duplicate orders. Every
-buyer's token is verified once before the measured phases, as shoppers are
-signed in before a sale. The sales are of a product the bench creates with
-stock for both; every buyer gets a default address (a purchase resolves
-it before admission), whose address book is read once before the measured
-phases, as the sale page does for a signed-in shopper, unless
---warm-addresses=false (every purchase of phase 2 then loads one).`,
+Each phase's outcomes are read from the server's metrics before and after
+it (mall_seckill_admissions_total; for the naive server, its
+mall_rpc_server_requests_total of Purchase): every answer of phase 1 must
+be sold out, of phase 2 accepted (and written by the writers), of phase 3
+ok with one order in MySQL per ok and its units taken from its stock, and
+the sale must sell its stock. The sale is then checked in MySQL: oversell,
+accepted purchases without an order (lost), duplicate orders. A phase that
+did not do what it says fails the bench. Targets: sold out >= 0.7x its
+ceiling, accepted >= 0.35x, accepted / naive >= 10x, writer batched /
+single-row >= 15x, the sale's p99 < 20 ms.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -124,14 +144,23 @@ phases, as the sale page does for a signed-in shopper, unless
 			return scenario.Seckill(cmd.Context(), env, o)
 		},
 	}
-	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale (and requests per comparison phase)")
+	generatorFlags(cmd, &o.Generator, 200, 10*time.Second)
+	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale, and records queued for the writer's batched drain")
 	cmd.Flags().Int64Var(&o.Stock, "stock", 500, "units in the sale")
-	cmd.Flags().IntVar(&o.Concurrency, "concurrency", 200, "concurrent requests")
-	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of buyers who send a second purchase")
+	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of the sale's buyers who send a second purchase")
+	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the sold-out, accepted and naive phases (a phase that needs more fails: shorten --duration or raise this)")
 	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
-	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the measured phases (false: the accepted phase loads each from MySQL)")
+	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as the sale page does (false: each accepted purchase loads one)")
 	return cmd
+}
+
+// generatorFlags are the flags of a benchmark driven by wrk.
+func generatorFlags(cmd *cobra.Command, o *scenario.GeneratorOptions, connections int, duration time.Duration) {
+	cmd.Flags().StringVar(&o.Wrk, "wrk", "wrk", "the wrk load generator (Debian: apt-get install wrk)")
+	cmd.Flags().IntVar(&o.Threads, "threads", 2, "wrk threads")
+	cmd.Flags().IntVar(&o.Connections, "concurrency", connections, "concurrent connections, held by wrk")
+	cmd.Flags().DurationVar(&o.Duration, "duration", duration, "measured time of each phase and of each ceiling (whole seconds)")
 }
 
 func (c *cli) benchSearchCommand() *cobra.Command {
