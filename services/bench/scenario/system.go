@@ -190,13 +190,15 @@ func (s *system) serveComparison(ctx context.Context, name string, mount func(*s
 	return "http://" + listener.Addr().String(), nil
 }
 
-// startOps serves the ops endpoint (/metrics) on a loopback port.
+// startOps serves the ops endpoint (/metrics, /debug/pprof/) on a
+// loopback port, printed so a phase can be profiled while it runs.
 func (s *system) startOps(ctx context.Context, env Env) error {
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	s.metricsURL = "http://" + listener.Addr().String() + "/metrics"
+	fmt.Fprintf(env.Progress, "ops endpoint: http://%s (/metrics; profiles under /debug/pprof/)\n", listener.Addr())
 	s.metrics = &http.Client{Transport: &http.Transport{}}
 	opsCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
