@@ -175,7 +175,10 @@ func (s *Server) Handle(pattern string, handler http.Handler) { s.mux.Handle(pat
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", s.mux)
-	mux.Handle(grpchealth.NewHandler(&readiness{static: grpchealth.NewStaticChecker(s.services...), gates: s.gates}))
+	// Health answers a few bytes: compressing them (a caller accepting
+	// gzip) would cost more than it saves, as for every other answer.
+	mux.Handle(grpchealth.NewHandler(&readiness{static: grpchealth.NewStaticChecker(s.services...), gates: s.gates},
+		connect.WithCompressMinBytes(compressMinBytes)))
 	if s.opts.Reflection {
 		reflector := grpcreflect.NewStaticReflector(s.services...)
 		readLimit := connect.WithReadMaxBytes(int(s.opts.MaxRequestBytes))
