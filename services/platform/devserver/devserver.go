@@ -96,18 +96,34 @@ type TemporalOptions struct {
 	Output   io.Writer // where the server's own log goes; nil discards it
 }
 
+// errExitedEarly: the dev server ended before its frontend answered.
+var errExitedEarly = errors.New("temporal dev server exited before answering")
+
 // StartTemporal runs `temporal server start-dev` and waits for its frontend.
+// On a port of its own choosing (opts.Port 0) a server that exits before
+// answering is started again on another, up to three times: the port was
+// free when picked, but the dev server binds further ports of its own
+// choosing, and another process can take any of them meanwhile.
 func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error) {
 	if _, err := os.Stat(opts.Binary); err != nil {
 		return nil, fmt.Errorf("temporal CLI not found at %s (build it with `make tools`): %w", opts.Binary, err)
 	}
-	port := opts.Port
-	if port == 0 {
-		var err error
-		if port, err = FreePort(); err != nil {
-			return nil, err
+	for attempt := 1; ; attempt++ {
+		port := opts.Port
+		if port == 0 {
+			var err error
+			if port, err = FreePort(); err != nil {
+				return nil, err
+			}
+		}
+		t, err := startTemporal(ctx, opts, port)
+		if err == nil || opts.Port != 0 || attempt == 3 || !errors.Is(err, errExitedEarly) {
+			return t, err
 		}
 	}
+}
+
+func startTemporal(ctx context.Context, opts TemporalOptions, port int) (*Temporal, error) {
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--log-level", cmp.Or(opts.LogLevel, "warn")}
 	if opts.UIPort > 0 {
@@ -140,7 +156,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	go func() { cmd.Wait(); close(t.done) }() //nolint:errcheck // exit status is reported by Stop's caller through done
 	select {
 	case <-t.done:
-		return nil, errors.New("temporal dev server exited at start (is another one using its port or database file?)")
+		return nil, fmt.Errorf("%w: at start (is another one using its port or database file?)", errExitedEarly)
 	default:
 	}
 	if err := waitOrExit(ctx, t, 60*time.Second); err != nil {
@@ -155,7 +171,7 @@ func waitOrExit(ctx context.Context, t *Temporal, timeout time.Duration) error {
 	for !Answers(t.Address) {
 		select {
 		case <-t.done:
-			return errors.New("temporal dev server exited before answering")
+			return errExitedEarly
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
