@@ -22,8 +22,18 @@ type Report struct {
 	Title  string
 	Setup  []string // lines describing the run (concurrency, durations, encoding)
 	Phases []Summary
+	// Tables are phases whose columns are not a load's (requests, req/s,
+	// latencies), printed below the phases with columns of their own.
+	Tables []Table
 	Ratios []RatioLine
 	Notes  []string
+}
+
+// Table is a table of the report: a header and rows of cells, aligned
+// right as the phases are; a report's notes say what its columns are.
+type Table struct {
+	Header []string
+	Rows   [][]string
 }
 
 func (r Report) phase(name string) (Summary, bool) {
@@ -59,6 +69,11 @@ func (r Report) Render(w io.Writer) error {
 	r.writeSetup(&b)
 	if err := r.writePhases(&b); err != nil {
 		return err
+	}
+	for _, t := range r.Tables {
+		if err := t.write(&b); err != nil {
+			return err
+		}
 	}
 	if err := r.writeRatios(&b); err != nil {
 		return err
@@ -109,6 +124,16 @@ func (r Report) writeGeneratedPhases(b *strings.Builder) error {
 			}
 			row("  "+c.Name, c, FormatRatio(p.CeilingRatio(i)), mark)
 		}
+	}
+	return tw.Flush()
+}
+
+// write writes the table after a blank line, every cell aligned right.
+func (t Table) write(b *strings.Builder) error {
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range append([][]string{t.Header}, t.Rows...) {
+		fmt.Fprint(tw, strings.Join(row, "\t")+"\t\n")
 	}
 	return tw.Flush()
 }
