@@ -94,6 +94,9 @@ func (r Report) writeSetup(b *strings.Builder) {
 }
 
 func (r Report) writePhases(b *strings.Builder) error {
+	if len(r.Phases) == 0 {
+		return nil
+	}
 	if slices.ContainsFunc(r.Phases, func(p Summary) bool { return len(p.Ceilings) > 0 }) {
 		return r.writeGeneratedPhases(b)
 	}
