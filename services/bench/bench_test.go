@@ -284,4 +284,13 @@ func TestReportTablesFollowThePhases(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("report:\n%s\nwant:\n%s", out.String(), want)
 	}
+
+	// Tables alone: no empty phases table above them.
+	out.Reset()
+	if err := (Report{Tables: r.Tables}).Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	if alone := strings.Join(strings.Split(want, "\n")[3:7], "\n") + "\n"; out.String() != "\n"+alone {
+		t.Errorf("tables alone:\n%q\nwant:\n%q", out.String(), "\n"+alone)
+	}
 }
