@@ -255,3 +255,42 @@ func TestRunCutsOffHungCallsAndStopsOnCancel(t *testing.T) {
 		t.Fatalf("cancel did not stop the run: %v", took)
 	}
 }
+
+// A table of the report's own columns comes below the phases, a blank
+// line before it, aligned right like them.
+func TestReportTablesFollowThePhases(t *testing.T) {
+	r := Report{
+		Phases: []Summary{{Name: "noop", Requests: 20, Elapsed: time.Second, P50: ms(2), P99: ms(9)}},
+		Tables: []Table{{Header: []string{"phase", "buyers", "server CPU"}, Rows: [][]string{{"buy only", "200", "1.20s"}, {"buy, then watch", "200", "-"}}}},
+		Ratios: []RatioLine{{Label: "noop / noop", Num: "noop", Den: "noop"}},
+	}
+	want := strings.Join([]string{
+		"",
+		"  phase  requests  req/s     p50     p99  errors  partial",
+		"   noop        20     20  2.00ms  9.00ms       0        0",
+		"",
+		"            phase  buyers  server CPU",
+		"         buy only     200       1.20s",
+		"  buy, then watch     200           -",
+		"",
+		"ratio (req/s)  value  target  ",
+		"noop / noop    1.00x          ",
+		"",
+	}, "\n")
+	var out bytes.Buffer
+	if err := r.Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want {
+		t.Errorf("report:\n%s\nwant:\n%s", out.String(), want)
+	}
+
+	// Tables alone: no empty phases table above them.
+	out.Reset()
+	if err := (Report{Tables: r.Tables}).Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	if alone := strings.Join(strings.Split(want, "\n")[3:7], "\n") + "\n"; out.String() != "\n"+alone {
+		t.Errorf("tables alone:\n%q\nwant:\n%q", out.String(), "\n"+alone)
+	}
+}

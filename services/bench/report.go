@@ -22,8 +22,18 @@ type Report struct {
 	Title  string
 	Setup  []string // lines describing the run (concurrency, durations, encoding)
 	Phases []Summary
+	// Tables are phases whose columns are not a load's (requests, req/s,
+	// latencies), printed below the phases with columns of their own.
+	Tables []Table
 	Ratios []RatioLine
 	Notes  []string
+}
+
+// Table is a table of the report: a header and rows of cells, aligned
+// right as the phases are; a report's notes say what its columns are.
+type Table struct {
+	Header []string
+	Rows   [][]string
 }
 
 func (r Report) phase(name string) (Summary, bool) {
@@ -60,6 +70,11 @@ func (r Report) Render(w io.Writer) error {
 	if err := r.writePhases(&b); err != nil {
 		return err
 	}
+	for _, t := range r.Tables {
+		if err := t.write(&b); err != nil {
+			return err
+		}
+	}
 	if err := r.writeRatios(&b); err != nil {
 		return err
 	}
@@ -79,6 +94,9 @@ func (r Report) writeSetup(b *strings.Builder) {
 }
 
 func (r Report) writePhases(b *strings.Builder) error {
+	if len(r.Phases) == 0 {
+		return nil
+	}
 	if slices.ContainsFunc(r.Phases, func(p Summary) bool { return len(p.Ceilings) > 0 }) {
 		return r.writeGeneratedPhases(b)
 	}
@@ -109,6 +127,16 @@ func (r Report) writeGeneratedPhases(b *strings.Builder) error {
 			}
 			row("  "+c.Name, c, FormatRatio(p.CeilingRatio(i)), mark)
 		}
+	}
+	return tw.Flush()
+}
+
+// write writes the table after a blank line, every cell aligned right.
+func (t Table) write(b *strings.Builder) error {
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range append([][]string{t.Header}, t.Rows...) {
+		fmt.Fprint(tw, strings.Join(row, "\t")+"\t\n")
 	}
 	return tw.Flush()
 }

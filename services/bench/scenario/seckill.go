@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os/exec"
 	"runtime"
 	"slices"
 	"time"
@@ -37,6 +38,13 @@ type SeckillOptions struct {
 	SingleRows    int    // records written one per call for the single-row baseline
 	TemporalBin   string // Temporal CLI for a dev server when none answers
 	WarmAddresses bool   // read every accepted-phase buyer's address book once before the phases
+	// Watchers are the fresh buyers of each results phase (buy only, buy
+	// then watch, buy then poll); 0 skips them. WatchConcurrency bounds
+	// their purchases in flight; ClientCommand is the process that runs
+	// them (RunWatchClient behind it).
+	Watchers         int
+	WatchConcurrency int
+	ClientCommand    func(context.Context) *exec.Cmd
 }
 
 // Phase names; the targets refer to them.
@@ -70,6 +78,9 @@ const (
 func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	if o.Users < 1 || o.Stock < 1 || o.PhaseBuyers < 1 || o.SingleRows < 1 || o.Duplicates < 0 || o.Duplicates > 1 {
 		return errors.New("bench seckill: --users, --stock, --phase-buyers and --single-rows must be positive and --duplicates in [0, 1]")
+	}
+	if o.Watchers < 0 || (o.Watchers > 0 && (o.WatchConcurrency < 1 || o.ClientCommand == nil)) {
+		return errors.New("bench seckill: --watchers must not be negative, and to run them --watch-concurrency must be positive")
 	}
 	gen, err := o.Generator.generator()
 	if err != nil {
@@ -105,10 +116,20 @@ func Seckill(ctx context.Context, env Env, o SeckillOptions) error {
 	if err != nil {
 		failed = append(failed, "writers: "+err.Error())
 	}
+	var results resultComparison
+	if o.Watchers > 0 {
+		var errs []error
+		results, errs = r.resultPhases(ctx)
+		for _, err := range errs {
+			failed = append(failed, err.Error())
+		}
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if err := seckillReport(o, gen, sys, phases, sale, writers, failed).Render(env.Out); err != nil {
+	report := seckillReport(o, gen, sys, phases, sale, writers, failed)
+	results.addTo(&report, o.Watchers, o.WatchConcurrency)
+	if err := report.Render(env.Out); err != nil {
 		return err
 	}
 	if len(failed) > 0 {
@@ -128,8 +149,10 @@ type seckillRun struct {
 	admin     string // token
 	productID string
 	orderDB   *bun.DB
-	// Buyers of each phase, and of the writer's drain: ids and minted tokens.
+	// Buyers of each phase, of the writer's drain and of the results
+	// phases: ids and minted tokens.
 	soldOut, soldOutUnseen, accepted, naive, sale, drain buyers
+	buyOnly, watch, poll                                 buyers
 
 	soldOutEvent string // the sale both sold-out phases ask for
 }
@@ -146,18 +169,19 @@ func prepareSeckill(ctx context.Context, progress io.Writer, sys *system, o Seck
 	if r.admin, _, err = sys.deps.Keys.Issue("bench-admin", []string{auth.RoleAdmin}, time.Hour); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "minting %d buyer tokens\n", 4*o.PhaseBuyers+2*o.Users)
+	fmt.Fprintf(progress, "minting %d buyer tokens\n", 4*o.PhaseBuyers+2*o.Users+3*o.Watchers)
 	for _, b := range []struct {
 		into  *buyers
 		label string
 		n     int
-	}{{&r.soldOut, "o", o.PhaseBuyers}, {&r.soldOutUnseen, "u", o.PhaseBuyers}, {&r.accepted, "a", o.PhaseBuyers}, {&r.naive, "n", o.PhaseBuyers}, {&r.sale, "s", o.Users}, {&r.drain, "w", o.Users}} {
+	}{{&r.soldOut, "o", o.PhaseBuyers}, {&r.soldOutUnseen, "u", o.PhaseBuyers}, {&r.accepted, "a", o.PhaseBuyers}, {&r.naive, "n", o.PhaseBuyers},
+		{&r.sale, "s", o.Users}, {&r.drain, "w", o.Users}, {&r.buyOnly, "b", o.Watchers}, {&r.watch, "r", o.Watchers}, {&r.poll, "p", o.Watchers}} {
 		if *b.into, err = mintBuyers(sys.deps.Keys, fmt.Sprintf("bu-%s-%s", sys.runID, b.label), b.n); err != nil {
 			return nil, err
 		}
 	}
 	product, err := productv1connect.NewProductServiceClient(r.http, sys.cfg.InternalURL).CreateProduct(ctx, withToken(r.admin,
-		&productv1.CreateProductRequest{InitialStock: int64(o.PhaseBuyers+o.Users) + o.Stock + 1, Product: &productv1.ProductSpec{CategoryId: "c01",
+		&productv1.CreateProductRequest{InitialStock: int64(o.PhaseBuyers+o.Users+3*o.Watchers) + o.Stock + 1, Product: &productv1.ProductSpec{CategoryId: "c01",
 			Title: "bench seckill " + sys.runID, ImageUrls: []string{"/img/bench.svg"}, PriceCents: 9900,
 			Status: productv1.ProductStatus_PRODUCT_STATUS_ON_SALE}}))
 	if err != nil {
@@ -220,7 +244,7 @@ func inParallel(workers, n int, do func(i int) error) error {
 // everyone is every buyer of the mall's sales (the naive one reads no
 // address).
 func (r *seckillRun) everyone() []string {
-	return slices.Concat(r.soldOut.ids, r.accepted.ids, r.sale.ids, r.drain.ids)
+	return slices.Concat(r.soldOut.ids, r.accepted.ids, r.sale.ids, r.drain.ids, r.buyOnly.ids, r.watch.ids, r.poll.ids)
 }
 
 // warmAddresses reads every buyer's address book once, as the sale page's

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,8 +17,32 @@ func (c *cli) benchCommand() *cobra.Command {
 		Use:   "bench",
 		Short: "Load-test the mall in-process on loopback (home, seckill: with wrk) and print a report",
 	}
-	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand(), c.benchSearchCommand())
+	cmd.AddCommand(c.benchHomeCommand(), c.benchSeckillCommand(), c.benchCheckoutCommand(), c.benchSearchCommand(), benchWatchClientCommand())
 	return cmd
+}
+
+// benchWatchClientCommand is the buyers' process of bench seckill's
+// results phases, which starts it (hidden: it reads its job as JSON on
+// stdin and answers JSON on stdout).
+func benchWatchClientCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "watch-client",
+		Short:  "The buyers of bench seckill's results phases, in a process of their own (a job as JSON on stdin, results as JSON on stdout)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return scenario.RunWatchClient(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+}
+
+// watchClient starts this binary's `bench watch-client`.
+func watchClient(ctx context.Context) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.CommandContext(ctx, self, "bench", "watch-client")
 }
 
 // benchEnv is what a benchmark runs with: this command's configuration,
@@ -102,7 +128,7 @@ func (c *cli) benchSeckillCommand() *cobra.Command {
 	var o scenario.SeckillOptions
 	cmd := &cobra.Command{
 		Use:   "seckill",
-		Short: "Purchase sold out, accepted, naive MySQL and in a sale, driven by wrk beside the server's health-check ceiling; outcomes from the server's metrics; no oversell, nothing lost; the writer's batching against single-row inserts",
+		Short: "Purchase sold out, accepted, naive MySQL and in a sale, driven by wrk beside the server's health-check ceiling; outcomes from the server's metrics; no oversell, nothing lost; the writer's batching against single-row inserts; watching results against polling",
 		Long: `Starts the mall in-process on 127.0.0.1 as ` + "`mall dev`" + ` runs it (migrated, seeded, a
 Temporal worker, the flash-sale sweeper, a batched order writer, the access
 log written to a file, the ops endpoint), then drives Purchase over Connect
@@ -131,18 +157,37 @@ settings and the same per-request Lua rotation.
   6. writers, timed in this process (not HTTP): the writer is stopped,
      --users fresh buyers each buy once (not measured), then a writer
      started afresh drains their records (batched, records/s); then
-     --single-rows orders are written one per CreateFlashSaleOrders call.
+     --single-rows orders are written one per CreateFlashSaleOrders call;
+  7. the results phases (--watchers 0 skips them), each with --watchers
+     fresh buyers and a sale with a unit for each, the buyers in a client
+     process of their own (this binary, re-executed) over Connect JSON on
+     HTTP/2 (h2c, 200 buyers per connection), --watch-concurrency
+     purchases in flight:
+       buy only: every buyer buys, nobody asks for the result;
+       buy, then watch: every buyer opens WatchPurchaseResult with its
+         ticket at once, until the final message;
+       buy, then poll every 2s: every buyer calls GetPurchaseResult (GET)
+         2 s after its purchase and every 2 s until final.
+     Each phase ends when the client has exited and the last order is
+     written. Its server CPU is this process's CPU time over the phase
+     (the client's is printed beside it); the CPU of reading results is
+     a phase's minus buy only's. Delivery is the receipt of a buyer's final
+     message minus its order row's created_at (microseconds).
 
 Each phase's outcomes are read from the server's metrics before and after
 it (mall_seckill_admissions_total; for the naive server, its
 mall_rpc_server_requests_total of Purchase): every answer of phases 1 and
 2 must be sold out, of phase 3 accepted (and written by the writers), of
-phase 4 ok with one order in MySQL per ok and its units taken from its stock, and
-the sale must sell its stock. The sale is then checked in MySQL: oversell,
-accepted purchases without an order (lost), duplicate orders. A phase that
-did not do what it says fails the bench. Targets: sold out >= 0.7x its
-ceiling, accepted >= 0.35x, accepted / naive >= 10x, writer batched /
-single-row >= 15x, the sale's p99 < 20 ms.`,
+phase 4 ok with one order in MySQL per ok and its units taken from its
+stock, and the sale must sell its stock. The sale is then checked in MySQL: oversell,
+accepted purchases without an order (lost), duplicate orders. In each
+results phase every buyer must buy and have one order in MySQL, and every
+watcher and poller must receive that order's id. A phase that did not do
+what it says fails the bench. Targets: sold out >= 0.7x its ceiling,
+accepted >= 0.35x, accepted / naive >= 10x, writer batched / single-row
+>= 15x, the sale's p99 < 20 ms; every watcher's final message within 1 s
+of its order being written, and reading results by watching costs the
+server no more CPU than polling every 2 s.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := c.benchEnv(cmd)
 			if err != nil {
@@ -158,6 +203,9 @@ single-row >= 15x, the sale's p99 < 20 ms.`,
 	cmd.Flags().IntVar(&o.PhaseBuyers, "phase-buyers", 300000, "fresh buyers minted for each of the two sold-out, the accepted and the naive phases (a phase that needs more fails: shorten --duration or raise this)")
 	cmd.Flags().IntVar(&o.SingleRows, "single-rows", 2000, "records written one per call for the single-row baseline")
 	cmd.Flags().StringVar(&o.TemporalBin, "temporal-bin", "tools/bin/temporal", "Temporal CLI for a dev server when none answers")
+	cmd.Flags().IntVar(&o.Watchers, "watchers", 20000, "fresh buyers of each results phase (buy only, buy then watch, buy then poll); 0 skips them")
+	cmd.Flags().IntVar(&o.WatchConcurrency, "watch-concurrency", 200, "purchases in flight in the results phases")
+	o.ClientCommand = watchClient
 	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as the sale page does (false: each accepted purchase loads one)")
 	return cmd
 }
