@@ -50,7 +50,7 @@ func BenchmarkSmallUnaryCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { logFile.Close() })
+	b.Cleanup(func() { _ = logFile.Close() })
 	logger, closeLog, err := logging.NewBuffered(logFile, "info")
 	if err != nil {
 		b.Fatal(err)

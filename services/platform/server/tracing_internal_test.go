@@ -153,7 +153,7 @@ func TestASampledCallersTraceIsRecordedWithTheCallsAttributes(t *testing.T) {
 		}
 		attrs := map[string]string{}
 		for _, kv := range span.Attributes() {
-			attrs[string(kv.Key)] = kv.Value.Emit()
+			attrs[string(kv.Key)] = kv.Value.String()
 		}
 		wantAttrs := map[string]string{
 			"rpc.system.name": "connectrpc", "rpc.method": "mall.product.v1.ProductService/GetProduct",
@@ -218,4 +218,3 @@ func TestHeaderCarrierReadsCanonicalHeaders(t *testing.T) {
 		t.Errorf("Get(absent) = %q", got)
 	}
 }
-
