@@ -130,17 +130,24 @@ func startSystem(ctx context.Context, env Env, temporalBin, name string) (_ *sys
 	return s, s.startOps(ctx, env)
 }
 
-// openLog opens the servers' log: JSON lines at info level, as a
-// deployment writes them, into a file so that the terminal keeps the
+// openLog opens the servers' log: JSON lines at info level, buffered, as
+// a deployment writes them, into a file so that the terminal keeps the
 // report.
 func (s *system) openLog(name string) (*slog.Logger, error) {
 	f, err := os.CreateTemp("", "mall-"+name+"-*.log")
 	if err != nil {
 		return nil, err
 	}
-	s.add(func() { _ = f.Close() }) // unbuffered: every line is written already
+	s.add(func() { _ = f.Close() })
 	s.logPath = f.Name()
-	return logging.New(f, "info")
+	logger, flushLog, err := logging.NewBuffered(f, "info")
+	if err != nil {
+		return nil, err
+	}
+	// Buffered as a deployment's is; closed (written out) before the file,
+	// after the servers that log to it have stopped.
+	s.add(func() { _ = flushLog() })
+	return logger, nil
 }
 
 // startWriter runs a batched flash-sale order writer until s.stopWriter

@@ -25,7 +25,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+	c, root := newCLI()
+	err := root.ExecuteContext(ctx)
+	// The log is buffered: what a failed command logged comes out too.
+	c.closeLog()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mall:", err)
 		os.Exit(1)
 	}
@@ -35,7 +39,15 @@ func main() {
 type cli struct {
 	cfg           config.Config
 	logger        *slog.Logger
+	flushLog      func() error // nil until the logger is made
 	stopTelemetry func(context.Context) error
+}
+
+// closeLog writes out and stops the process log's buffer.
+func (c *cli) closeLog() {
+	if c.flushLog != nil {
+		_ = c.flushLog() // stderr that cannot be written has no one to tell
+	}
 }
 
 func newRootCommand() *cobra.Command {
@@ -56,11 +68,13 @@ func newCLI() (*cli, *cobra.Command) {
 				return err
 			}
 			c.applyDevelopmentMode(cmd)
-			logger, err := logging.New(os.Stderr, c.cfg.LogLevel)
+			// Buffered: a write system call per access-log line cost a
+			// busy server as much as the line itself.
+			logger, flushLog, err := logging.NewBuffered(os.Stderr, c.cfg.LogLevel)
 			if err != nil {
 				return err
 			}
-			c.logger = logger
+			c.logger, c.flushLog = logger, flushLog
 			slog.SetDefault(logger)
 			shutdown, err := telemetry.Setup(cmd.Context(), cmd.Name())
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"connectrpc.com/authn"
@@ -74,13 +75,23 @@ func (a *Authenticator) Middleware() *authn.Middleware {
 // AccessOf returns the declared access level of a procedure
 // ("/pkg.Service/Method"), and false if it is not one of ours.
 func AccessOf(procedure string) (commonv1.Access, bool) {
+	if access, ok := accessOf.Load(procedure); ok {
+		return access.(commonv1.Access), true
+	}
 	method, ok := MethodOf(procedure)
 	if !ok {
 		return commonv1.Access_ACCESS_UNSPECIFIED, false
 	}
 	access, _ := proto.GetExtension(method.Options(), commonv1.E_Access).(commonv1.Access)
+	accessOf.Store(procedure, access)
 	return access, true
 }
+
+// accessOf caches AccessOf for our procedures (every call asks, some
+// twice; the registry's lookup takes a lock and the extension a copy).
+// Only procedures that exist are kept, so requests for made-up paths
+// cannot grow it.
+var accessOf sync.Map // procedure -> commonv1.Access
 
 // MethodOf finds a procedure's ("/pkg.Service/Method") descriptor among
 // the registered protobuf files.
@@ -106,6 +117,9 @@ func (a *Authenticator) authenticate(ctx context.Context, req authn.Request) (an
 	access, known := AccessOf(procedure)
 	if !known {
 		return nil, nil // no handler serves it; the mux answers 404
+	}
+	if access == commonv1.Access_ACCESS_PUBLIC && req.Header().Get("Authorization") == "" {
+		return nil, nil // an anonymous visitor: no error to build and drop
 	}
 	identity, err := a.identify(ctx, req)
 	if access == commonv1.Access_ACCESS_PUBLIC {

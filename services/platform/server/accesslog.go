@@ -24,9 +24,13 @@ func (a *accessLog) log(ctx context.Context, procedure, protocol string, start t
 	code := "ok"
 	level := slog.LevelInfo
 	if err != nil {
-		code = connect.CodeOf(err).String()
 		var connectErr *connect.Error
-		if !errors.As(err, &connectErr) || connect.CodeOf(err) == connect.CodeInternal {
+		if errors.As(err, &connectErr) {
+			code = connectErr.Code().String()
+		} else {
+			code = connect.CodeUnknown.String()
+		}
+		if connectErr == nil || connectErr.Code() == connect.CodeInternal {
 			level = slog.LevelError
 		}
 	}
@@ -36,8 +40,7 @@ func (a *accessLog) log(ctx context.Context, procedure, protocol string, start t
 		slog.String("code", code),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 	}
-	rpcRequests.WithLabelValues(procedure, code).Inc()
-	rpcDuration.WithLabelValues(procedure).Observe(elapsed.Seconds())
+	rpcMetricsOf(procedure).observe(code, elapsed)
 	if identity, ok := auth.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("subject", identity.Subject))
 	}

@@ -20,7 +20,6 @@ import (
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
-	"connectrpc.com/otelconnect"
 	"connectrpc.com/validate"
 	"github.com/rs/cors"
 
@@ -133,18 +132,6 @@ func (r *readiness) Check(ctx context.Context, req *grpchealth.CheckRequest) (*g
 		}
 	}
 	return r.static.Check(ctx, req)
-}
-
-// tracing continues the caller's trace (W3C traceparent): the mall's
-// processes call each other on a private network, and a browser's or
-// gateway's trace should include what the call did here. RPC metrics are
-// Prometheus (kept by the access log), not OpenTelemetry's.
-func tracing() connect.Interceptor {
-	interceptor, err := otelconnect.NewInterceptor(otelconnect.WithTrustRemote(), otelconnect.WithoutMetrics())
-	if err != nil {
-		panic(err) // only invalid options fail
-	}
-	return interceptor
 }
 
 // Mount registers a generated handler, as returned by New<Service>Handler.
