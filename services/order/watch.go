@@ -26,7 +26,7 @@ func (s *Service) WatchOrder(ctx context.Context, req *connect.Request[orderv1.W
 		return err
 	}
 	orderID := req.Msg.GetOrderId()
-	return feed.Stream(ctx, s.opts.Feed, userID, orderHint(orderID), req.Msg.GetCursor(), stream,
+	return feed.Stream(ctx, s.opts.Feed, userID, orderHint(orderID), req.Msg.GetCursor(), false, stream,
 		func(ctx context.Context) (*orderv1.WatchOrderResponse, string, bool, error) {
 			o, err := s.order(ctx, orderID, userID)
 			if err != nil {

@@ -24,20 +24,39 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 		return err
 	}
 	ticket := req.Msg.GetTicket()
-	return feed.Stream(ctx, s.opts.Feed, userID, resultHint(ticket), "", stream,
+	// A buyer who has just purchased holds the QUEUED result: the stream
+	// starts from it (another buyer's ticket is still not_found at once).
+	var since string
+	if req.Msg.GetJustPurchased() {
+		eventID, ok := ticketOwner(ticket, userID)
+		if !ok {
+			return errTicketNotFound()
+		}
+		if since, err = resultVersion(&seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID,
+			State: seckillv1.PurchaseState_PURCHASE_STATE_QUEUED}); err != nil {
+			return err
+		}
+	}
+	return feed.Stream(ctx, s.opts.Feed, userID, resultHint(ticket), since, since != "", stream,
 		func(ctx context.Context) (*seckillv1.WatchPurchaseResultResponse, string, bool, error) {
 			result, err := s.purchaseResult(ctx, userID, ticket)
 			if err != nil {
 				return nil, "", false, err
 			}
-			// The answer is small: its bytes are its version.
-			version, err := proto.MarshalOptions{Deterministic: true}.Marshal(result)
+			version, err := resultVersion(result)
 			if err != nil {
 				return nil, "", false, err
 			}
 			final := result.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
-			return &seckillv1.WatchPurchaseResultResponse{Result: result}, string(version), final, nil
+			return &seckillv1.WatchPurchaseResultResponse{Result: result}, version, final, nil
 		})
+}
+
+// resultVersion names a result in a stream: the answer is small, so its
+// bytes are its version.
+func resultVersion(result *seckillv1.GetPurchaseResultResponse) (string, error) {
+	version, err := proto.MarshalOptions{Deterministic: true}.Marshal(result)
+	return string(version), err
 }
 
 // publishResults hints the watchers of rows' tickets, after they are stored.

@@ -21,9 +21,14 @@ var hintsOnly = feed.Options{Recheck: time.Hour}
 // watchResult opens a result stream; its context ends with the test.
 func watchResult(t *testing.T, client seckillv1connect.SeckillServiceClient, token, ticket string) (*connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse], context.CancelFunc) {
 	t.Helper()
+	return watch(t, client, token, &seckillv1.WatchPurchaseResultRequest{Ticket: ticket})
+}
+
+func watch(t *testing.T, client seckillv1connect.SeckillServiceClient, token string, req *seckillv1.WatchPurchaseResultRequest) (*connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse], context.CancelFunc) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	stream, err := client.WatchPurchaseResult(ctx, testenv.Bearer(token, &seckillv1.WatchPurchaseResultRequest{Ticket: ticket}))
+	stream, err := client.WatchPurchaseResult(ctx, testenv.Bearer(token, req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +98,77 @@ func TestWatchPurchaseResultPushesTheWritersResult(t *testing.T) {
 			testenv.Eventually(t, 10*time.Second, "the watcher removed", func() bool { return f.svc.opts.Feed.Watchers() == 0 })
 		})
 	}
+}
+
+// A buyer who has just purchased says so and is sent nothing until the
+// result changes: the stream does not read what the buyer holds. Only a
+// change this process heard of lately is read at once, so a result stored
+// without its hint (what the recheck timer is for) waits for a hint; a
+// result recorded with its hint reaches a late stream at once; and
+// another buyer's ticket is still refused at once.
+func TestWatchPurchaseResultAfterAPurchaseStartsWithoutARead(t *testing.T) {
+	const freshFor = 2 * time.Second
+	f := newFixture(t, fixtureOptions{feed: feed.Options{Recheck: time.Hour, FreshFor: freshFor}})
+	ctx := context.Background()
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	time.Sleep(freshFor) // the subscription has stood that long: no hint can have been missed
+	justBought := func(token, ticket string) *connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse] {
+		stream, _ := watch(t, f.clients["connect-json"], token, &seckillv1.WatchPurchaseResultRequest{Ticket: ticket, JustPurchased: true})
+		return stream
+	}
+	created := func(ticket, order string) resultRow {
+		return resultRow{Ticket: ticket, EventID: ev.GetEventId(), State: int32(seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED),
+			OrderID: order, UpdatedAt: dbTime(time.Now())}
+	}
+
+	unhinted := f.user(t, "u-quiet")
+	ticket, err := f.buy(f.clients["grpc"], unhinted, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := upsertResults(ctx, f.db, []resultRow{created(ticket, "o-quiet")}); err != nil {
+		t.Fatal(err)
+	}
+	stream := justBought(unhinted, ticket)
+	received := make(chan *seckillv1.GetPurchaseResultResponse, 1)
+	go func() {
+		if stream.Receive() {
+			received <- stream.Msg().GetResult()
+		}
+		close(received)
+	}()
+	select {
+	case got := <-received:
+		t.Fatalf("the stream read at once and sent %v", got)
+	case <-time.After(500 * time.Millisecond):
+	}
+	f.svc.opts.Feed.Publish(ctx, resultHint(ticket))
+	if got := <-received; got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED || got.GetOrderId() != "o-quiet" {
+		t.Fatalf("after the hint %v", got)
+	}
+	wantEnd(t, stream)
+
+	late := f.user(t, "u-late")
+	ticket, err = f.buy(f.clients["grpc"], late, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.clients["grpc"].RecordPurchaseResults(ctx, testenv.Bearer(f.service, &seckillv1.RecordPurchaseResultsRequest{
+		Results: []*seckillv1.PurchaseResult{{Ticket: ticket, State: seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED, OrderId: "o-late"}}})); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, "the hint heard", func() bool { return !f.svc.opts.Feed.UnchangedLately(resultHint(ticket)) })
+	stream = justBought(late, ticket)
+	if got := nextResult(t, stream); got.GetOrderId() != "o-late" {
+		t.Fatalf("a stream after a hinted change %v", got)
+	}
+	wantEnd(t, stream)
+
+	stream = justBought(f.user(t, "u-other"), ticket)
+	if stream.Receive() {
+		t.Fatalf("a message for another buyer's ticket: %v", stream.Msg())
+	}
+	testenv.WantCode(t, stream.Err(), connect.CodeNotFound, ReasonTicketNotFound)
 }
 
 // Another buyer's ticket, or a made-up one, is refused as GetPurchaseResult

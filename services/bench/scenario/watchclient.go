@@ -139,14 +139,15 @@ func finalResult(r *WatchBuyerResult, res *seckillv1.GetPurchaseResultResponse, 
 }
 
 // watchResult follows r's ticket with WatchPurchaseResult until its final
-// message; a stream that ends cleanly before it (its lifetime is up) is
-// called again, as the SPA does.
+// message, saying at first that it has just purchased (so the server does
+// not read the QUEUED result the buyer holds), as the SPA does; a stream
+// that ends cleanly before it (its lifetime is up) is called again.
 func watchResult(ctx context.Context, client seckillv1connect.SeckillServiceClient, token string, job WatchJob, r *WatchBuyerResult) {
 	ctx, cancel := context.WithTimeout(ctx, job.GiveUpAfter)
 	defer cancel()
 	for ctx.Err() == nil {
 		r.Streams++
-		stream, err := client.WatchPurchaseResult(ctx, withToken(token, &seckillv1.WatchPurchaseResultRequest{Ticket: r.Ticket}))
+		stream, err := client.WatchPurchaseResult(ctx, withToken(token, &seckillv1.WatchPurchaseResultRequest{Ticket: r.Ticket, JustPurchased: r.Streams == 1}))
 		if err != nil {
 			r.Error = "watch: " + err.Error()
 			return

@@ -47,12 +47,17 @@ type Options struct {
 	MaxLifetime time.Duration
 	// Retry is the pause before resubscribing after the subscription broke.
 	Retry time.Duration
+	// FreshFor is how long the feed remembers the keys it was hinted: a
+	// client whose version is younger than that is current unless a hint
+	// came meanwhile (see Stream's fresh), so its stream needs no first
+	// read.
+	FreshFor time.Duration
 }
 
 // DefaultOptions are the production settings, hints on channel.
 func DefaultOptions(channel string) Options {
 	return Options{Channel: channel, MaxPerOwner: 4, MaxWatchers: 50000, Recheck: 12 * time.Second,
-		MaxLifetime: 5 * time.Minute, Retry: time.Second}
+		MaxLifetime: 5 * time.Minute, Retry: time.Second, FreshFor: 10 * time.Second}
 }
 
 // keysPerMessage bounds the keys one published message carries (a batch of
@@ -69,6 +74,12 @@ type Feed struct {
 	watchers map[string]map[*watcher]struct{} // key -> its watchers
 	owners   map[string]int                   // owner -> open streams
 	count    int
+	// The keys hinted lately, in two generations of FreshFor each (so
+	// together at least the last FreshFor), and since when the
+	// subscription has stood without a break (zero: it does not stand).
+	hinted, hintedBefore map[string]struct{}
+	hintedSince          time.Time
+	subscribedAt         time.Time
 	// stopping is closed when Run ends: the open streams end cleanly (the
 	// server is shutting down; their clients call again elsewhere).
 	stopping chan struct{}
@@ -97,8 +108,12 @@ func New(client valkey.Client, logger *slog.Logger, opts Options) *Feed {
 	if opts.Retry <= 0 {
 		opts.Retry = defaults.Retry
 	}
+	if opts.FreshFor <= 0 {
+		opts.FreshFor = defaults.FreshFor
+	}
 	return &Feed{client: client, logger: logger, opts: opts,
-		watchers: map[string]map[*watcher]struct{}{}, owners: map[string]int{}, stopping: make(chan struct{})}
+		watchers: map[string]map[*watcher]struct{}{}, owners: map[string]int{}, stopping: make(chan struct{}),
+		hinted: map[string]struct{}{}, hintedBefore: map[string]struct{}{}}
 }
 
 // Publish hints that keys changed. Call it after the change is committed;
@@ -145,6 +160,7 @@ func (f *Feed) Run(ctx context.Context) error {
 func (f *Feed) subscribe(ctx context.Context) error {
 	conn, release := f.client.Dedicate()
 	defer release()
+	defer f.setSubscribed(false)
 	// Named, so an operator (and a test) finds it in CLIENT LIST.
 	_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(f.ConnectionName()).Build()).Error()
 	broken := conn.SetPubSubHooks(valkey.PubSubHooks{
@@ -155,6 +171,7 @@ func (f *Feed) subscribe(ctx context.Context) error {
 		},
 		OnSubscription: func(s valkey.PubSubSubscription) {
 			if s.Kind == "subscribe" {
+				f.setSubscribed(true)
 				f.wakeAll()
 			}
 		},
@@ -227,11 +244,19 @@ func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.
 // is sent only when its version differs from the last one sent (at first:
 // since, the version the client says it holds); when the first read has
 // nothing new to send, the response headers go out alone, so the client
-// (which waits for them) knows the stream stands.
-func Stream[Res any](ctx context.Context, f *Feed, owner, key, since string, stream *connect.ServerStream[Res],
+// (which waits for them) knows the stream stands. fresh says the client
+// got since moments ago (under Options.FreshFor): when no hint of key came
+// since then, nothing can have changed unseen, and the first read is
+// skipped (the headers go out alone).
+func Stream[Res any](ctx context.Context, f *Feed, owner, key, since string, fresh bool, stream *connect.ServerStream[Res],
 	read func(context.Context) (*Res, string, bool, error)) error {
 	sent, first := since, true
 	return f.Follow(ctx, owner, key, func(ctx context.Context) (bool, error) {
+		if first && fresh && since != "" && f.UnchangedLately(key) {
+			first = false
+			firstReadsSkipped.Inc()
+			return false, stream.Send(nil)
+		}
 		msg, version, final, err := read(ctx)
 		if err != nil {
 			return false, err
@@ -250,6 +275,58 @@ func Stream[Res any](ctx context.Context, f *Feed, owner, key, since string, str
 		first = false
 		return final, nil
 	})
+}
+
+// UnchangedLately reports whether key cannot have changed in the last
+// FreshFor without this process hearing of it: the subscription has stood
+// all that time and brought no hint of key. A hint lost on the way (its
+// publisher failing after the commit) is what the recheck timer is for.
+func (f *Feed) UnchangedLately(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.unchangedAt(key, time.Now())
+}
+
+func (f *Feed) unchangedAt(key string, now time.Time) bool {
+	f.rotateHinted(now)
+	if f.subscribedAt.IsZero() || now.Sub(f.subscribedAt) < f.opts.FreshFor {
+		return false
+	}
+	_, recent := f.hinted[key]
+	_, before := f.hintedBefore[key]
+	return !recent && !before
+}
+
+// rotateHinted starts a new generation of hinted keys once the current one
+// is FreshFor old, dropping the one before it. Call with mu held.
+func (f *Feed) rotateHinted(now time.Time) {
+	switch age := now.Sub(f.hintedSince); {
+	case age >= 2*f.opts.FreshFor:
+		// No hint came in the last FreshFor (a hint rotates first).
+		clear(f.hinted)
+		clear(f.hintedBefore)
+		f.hintedSince = now
+	case age >= f.opts.FreshFor:
+		f.hinted, f.hintedBefore = f.hintedBefore, f.hinted
+		clear(f.hinted)
+		f.hintedSince = f.hintedSince.Add(f.opts.FreshFor)
+	}
+}
+
+// noteHint remembers that key was hinted at now. Call with mu held.
+func (f *Feed) noteHint(key string, now time.Time) {
+	f.rotateHinted(now)
+	f.hinted[key] = struct{}{}
+}
+
+// setSubscribed records the subscription standing from now, or broken.
+func (f *Feed) setSubscribed(standing bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subscribedAt = time.Time{}
+	if standing {
+		f.subscribedAt = time.Now()
+	}
 }
 
 func (f *Feed) add(owner, key string) (*watcher, error) {
@@ -291,6 +368,7 @@ func (f *Feed) remove(owner, key string, w *watcher) {
 func (f *Feed) wake(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.noteHint(key, time.Now())
 	for w := range f.watchers[key] {
 		w.signal()
 	}
@@ -318,6 +396,10 @@ var (
 	openStreams = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "mall_feed_open_streams",
 		Help: "Streaming RPCs open in this process, waiting for changes.",
+	})
+	firstReadsSkipped = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "mall_feed_first_reads_skipped_total",
+		Help: "Streams opened by a client holding a fresh version with no hint since, so not read at once.",
 	})
 	streamsRefused = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "mall_feed_streams_refused_total",

@@ -1,6 +1,6 @@
 import { Code, createClient } from "@connectrpc/connect";
 import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import {
@@ -77,6 +77,8 @@ export function FlashSalePage() {
   const now = useNow();
   // The ticket of this shopper's purchase survives a reload of the page.
   const [ticket, setTicket] = useState<string | null>(() => sessionStorage.getItem(ticketKey(eventId)));
+  // When this page's purchase answered (Date.now()), for the first stream.
+  const boughtAt = useRef<number | null>(null);
   const [result, setResult] = useState<GetPurchaseResultResponse | null>(null);
   // A refusal that stands until the situation can change (lib/flash).
   const [refusal, setRefusal] = useState<Refusal | null>(null);
@@ -92,8 +94,16 @@ export function FlashSalePage() {
     // The server pushes the result the moment the writers record it; if
     // streaming keeps failing, follow polls GetPurchaseResult instead.
     const seckill = createClient(SeckillService, transport);
+    // A ticket bought on this page a moment ago is known to be queued: the
+    // first stream says so and the server spares itself a read. A stream
+    // opened again later (or for a ticket kept from before) asks afresh.
+    let justPurchased = boughtAt.current !== null && Date.now() - boughtAt.current < 5000;
     follow({
-      open: (_cursor, signal) => results(seckill.watchPurchaseResult({ ticket }, { signal })),
+      open: (_cursor, signal) => {
+        const req = { ticket, justPurchased };
+        justPurchased = false;
+        return results(seckill.watchPurchaseResult(req, { signal }));
+      },
       fetch: () => fetchQuery(SeckillService.method.getPurchaseResult, { ticket }),
       done: (r) => r.state !== PurchaseState.QUEUED,
       onMessage: setResult,
@@ -130,6 +140,7 @@ export function FlashSalePage() {
     void submit(async () => {
       try {
         const r = await purchase.mutateAsync({ eventId });
+        boughtAt.current = Date.now();
         sessionStorage.setItem(ticketKey(eventId), r.ticket);
         setTicket(r.ticket);
       } catch (err) {

@@ -773,8 +773,16 @@ func (x *GetPurchaseResultResponse) GetFailureCode() string {
 }
 
 type WatchPurchaseResultRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ticket        string                 `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Ticket string                 `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	// The caller got the ticket from Purchase moments ago (under ten
+	// seconds), so it knows the result is QUEUED: the stream then sends its
+	// headers and no message until the result changes, which spares the
+	// server a read per buyer at the height of a sale. A caller that holds
+	// the ticket from earlier (a reloaded page) leaves it false; one that
+	// sets it wrongly may wait up to the stream's slow recheck (seconds) for
+	// a change that happened before the call.
+	JustPurchased bool `protobuf:"varint,2,opt,name=just_purchased,json=justPurchased,proto3" json:"just_purchased,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -814,6 +822,13 @@ func (x *WatchPurchaseResultRequest) GetTicket() string {
 		return x.Ticket
 	}
 	return ""
+}
+
+func (x *WatchPurchaseResultRequest) GetJustPurchased() bool {
+	if x != nil {
+		return x.JustPurchased
+	}
+	return false
 }
 
 type WatchPurchaseResultResponse struct {
@@ -2288,9 +2303,10 @@ const file_mall_seckill_v1_seckill_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\x0e2\x1e.mall.seckill.v1.PurchaseStateR\x05state\x12\x19\n" +
 	"\border_id\x18\x04 \x01(\tR\aorderId\x12%\n" +
 	"\x0efailure_reason\x18\x05 \x01(\tR\rfailureReason\x12!\n" +
-	"\ffailure_code\x18\x06 \x01(\tR\vfailureCode\"?\n" +
+	"\ffailure_code\x18\x06 \x01(\tR\vfailureCode\"f\n" +
 	"\x1aWatchPurchaseResultRequest\x12!\n" +
-	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\"a\n" +
+	"\x06ticket\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06ticket\x12%\n" +
+	"\x0ejust_purchased\x18\x02 \x01(\bR\rjustPurchased\"a\n" +
 	"\x1bWatchPurchaseResultResponse\x12B\n" +
 	"\x06result\x18\x01 \x01(\v2*.mall.seckill.v1.GetPurchaseResultResponseR\x06result\"\xbc\x03\n" +
 	"\x12CreateEventRequest\x12(\n" +

@@ -93,8 +93,9 @@ type SeckillServiceClient interface {
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
 	// WatchPurchaseResult streams what becomes of a ticket, for buyers who
-	// would otherwise poll GetPurchaseResult: the current result at once,
-	// then one message per change, and the stream ends after a final state
+	// would otherwise poll GetPurchaseResult: the current result at once
+	// (unless the request says the caller has just purchased), then one
+	// message per change, and the stream ends after a final state
 	// (ORDER_CREATED or FAILED). It answers as GetPurchaseResult does
 	// (another buyer's ticket is not_found). A stream also ends cleanly after
 	// a few minutes or when the server shuts down: call again. Too many open
@@ -354,8 +355,9 @@ type SeckillServiceHandler interface {
 	// GetPurchaseResult tells whether an accepted purchase became an order.
 	GetPurchaseResult(context.Context, *connect.Request[v1.GetPurchaseResultRequest]) (*connect.Response[v1.GetPurchaseResultResponse], error)
 	// WatchPurchaseResult streams what becomes of a ticket, for buyers who
-	// would otherwise poll GetPurchaseResult: the current result at once,
-	// then one message per change, and the stream ends after a final state
+	// would otherwise poll GetPurchaseResult: the current result at once
+	// (unless the request says the caller has just purchased), then one
+	// message per change, and the stream ends after a final state
 	// (ORDER_CREATED or FAILED). It answers as GetPurchaseResult does
 	// (another buyer's ticket is not_found). A stream also ends cleanly after
 	// a few minutes or when the server shuts down: call again. Too many open
