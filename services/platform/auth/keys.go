@@ -30,22 +30,28 @@ type Keys struct {
 	// times. A digest (32 bytes, not the ~300 of a token) keeps a flash
 	// sale's every buyer in memory; finding another token of the same
 	// digest is as hard as breaking SHA-256. Expiry is still checked on
-	// every use; revocation is the authenticator's, per call.
-	mu       sync.Mutex
-	verified map[tokenDigest]Identity
+	// every use; revocation is the authenticator's, per call. Two
+	// generations: when the current one is full, the one before it is
+	// forgotten, so the tokens used last stay (a token found in the older
+	// one moves to the current).
+	mu                       sync.Mutex
+	verified, verifiedBefore map[tokenDigest]Identity
+	generation               int // verifiedGeneration, smaller in tests
 }
 
 type tokenDigest [sha256.Size]byte
 
-// verifiedCacheSize bounds the remembered tokens, about 240 bytes each
-// (70 MB when full): enough for a flash sale's buyers, whose tokens the
-// process saw while they waited on the sale page, to be answered without
-// a signature check. When full, a random tenth of them is forgotten.
-const verifiedCacheSize = 300_000
+// verifiedGeneration bounds each generation of remembered tokens (so at
+// most twice as many are remembered, about 240 bytes each: 70 MB when
+// full): enough for a flash sale's buyers, whose tokens the process saw
+// while they waited on the sale page, to be answered without a signature
+// check.
+const verifiedGeneration = 150_000
 
 // NewKeys wraps an existing private key.
 func NewKeys(private ed25519.PrivateKey) *Keys {
-	return &Keys{private: private, public: private.Public().(ed25519.PublicKey), verified: map[tokenDigest]Identity{}}
+	return &Keys{private: private, public: private.Public().(ed25519.PublicKey), verified: map[tokenDigest]Identity{}, verifiedBefore: map[tokenDigest]Identity{},
+		generation: verifiedGeneration}
 }
 
 // GenerateKeys makes a fresh key pair (tests, one-off tools).
@@ -164,6 +170,11 @@ func (k *Keys) Verify(token string) (Identity, error) {
 	digest := tokenDigest(sha256.Sum256([]byte(token)))
 	k.mu.Lock()
 	id, ok := k.verified[digest]
+	if !ok {
+		if id, ok = k.verifiedBefore[digest]; ok {
+			k.remember(digest, id)
+		}
+	}
 	k.mu.Unlock()
 	if ok && time.Now().Before(id.ExpiresAt) {
 		return id, nil
@@ -173,18 +184,18 @@ func (k *Keys) Verify(token string) (Identity, error) {
 		return Identity{}, err
 	}
 	k.mu.Lock()
-	if len(k.verified) >= verifiedCacheSize {
-		forget := verifiedCacheSize / 10
-		for t := range k.verified { // map order is random enough here
-			delete(k.verified, t)
-			if forget--; forget == 0 {
-				break
-			}
-		}
-	}
-	k.verified[digest] = id
+	k.remember(digest, id)
 	k.mu.Unlock()
 	return id, nil
+}
+
+// remember keeps id in the current generation, starting a new one (and
+// forgetting the one before) when it is full. Call with mu held.
+func (k *Keys) remember(digest tokenDigest, id Identity) {
+	if len(k.verified) >= k.generation {
+		k.verifiedBefore, k.verified = k.verified, make(map[tokenDigest]Identity, k.generation)
+	}
+	k.verified[digest] = id
 }
 
 func (k *Keys) verify(token string) (Identity, error) {

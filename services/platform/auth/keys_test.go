@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -72,5 +74,50 @@ func TestRememberedTokensStillExpireAndCannotBeForged(t *testing.T) {
 	time.Sleep(time.Until(issued.ExpiresAt) + time.Millisecond) // the point: the remembered token's expiry passes
 	if _, err := keys.Verify(token); err == nil {
 		t.Fatal("an expired token was accepted from memory")
+	}
+}
+
+// The tokens used last are remembered: when a generation fills, the one
+// before it is forgotten, and a token found there moves to the current
+// one. A remembered token is answered without its signature.
+func TestTheTokensUsedLastAreRemembered(t *testing.T) {
+	keys, err := GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys.generation = 4
+	tokens := make([]string, 10)
+	for i := range tokens {
+		if tokens[i], _, err = keys.Issue(fmt.Sprintf("u-%d", i), []string{RoleUser}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remembered := func(token string) bool {
+		digest := tokenDigest(sha256.Sum256([]byte(token)))
+		_, now := keys.verified[digest]
+		_, before := keys.verifiedBefore[digest]
+		return now || before
+	}
+	for i, token := range tokens {
+		if _, err := keys.Verify(token); err != nil {
+			t.Fatal(err)
+		}
+		if i == 5 { // tokens[1] is in the older generation now: using it keeps it
+			if _, err := keys.Verify(tokens[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, token := range tokens {
+		want := i >= 4 || i == 1 // the last two generations: tokens 4 to 9, and token 1, used again
+		if remembered(token) != want {
+			t.Errorf("token %d remembered: %t, want %t", i, !want, want)
+		}
+	}
+	// A remembered token is taken from memory: the signature is not checked.
+	digest := tokenDigest(sha256.Sum256([]byte("not a token")))
+	keys.verified[digest] = Identity{Subject: "from-memory", ExpiresAt: time.Now().Add(time.Minute)}
+	if id, err := keys.Verify("not a token"); err != nil || id.Subject != "from-memory" {
+		t.Fatalf("a remembered digest was verified afresh: %v %v", id, err)
 	}
 }
