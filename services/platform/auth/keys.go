@@ -32,8 +32,10 @@ type Keys struct {
 	// digest is as hard as breaking SHA-256. Expiry is still checked on
 	// every use; revocation is the authenticator's, per call. Two
 	// generations: when the current one is full, the one before it is
-	// forgotten, so the tokens used last stay (a token found in the older
-	// one moves to the current).
+	// forgotten, so the tokens verified last stay. A token still in use
+	// when its generation goes is verified once more (moving it on every
+	// use instead would churn the generations whenever more tokens are in
+	// play than one holds, as during a sale).
 	mu                       sync.Mutex
 	verified, verifiedBefore map[tokenDigest]Identity
 	generation               int // verifiedGeneration, smaller in tests
@@ -171,9 +173,7 @@ func (k *Keys) Verify(token string) (Identity, error) {
 	k.mu.Lock()
 	id, ok := k.verified[digest]
 	if !ok {
-		if id, ok = k.verifiedBefore[digest]; ok {
-			k.remember(digest, id)
-		}
+		id, ok = k.verifiedBefore[digest]
 	}
 	k.mu.Unlock()
 	if ok && time.Now().Before(id.ExpiresAt) {

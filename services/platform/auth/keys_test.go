@@ -77,10 +77,10 @@ func TestRememberedTokensStillExpireAndCannotBeForged(t *testing.T) {
 	}
 }
 
-// The tokens used last are remembered: when a generation fills, the one
-// before it is forgotten, and a token found there moves to the current
-// one. A remembered token is answered without its signature.
-func TestTheTokensUsedLastAreRemembered(t *testing.T) {
+// The tokens verified last are remembered: when a generation fills, the
+// one before it is forgotten. A remembered token is answered without its
+// signature.
+func TestTheTokensVerifiedLastAreRemembered(t *testing.T) {
 	keys, err := GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
@@ -102,14 +102,14 @@ func TestTheTokensUsedLastAreRemembered(t *testing.T) {
 		if _, err := keys.Verify(token); err != nil {
 			t.Fatal(err)
 		}
-		if i == 5 { // tokens[1] is in the older generation now: using it keeps it
+		if i == 5 { // tokens[1] is in the older generation: using it does not move it
 			if _, err := keys.Verify(tokens[1]); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	for i, token := range tokens {
-		want := i >= 4 || i == 1 // the last two generations: tokens 4 to 9, and token 1, used again
+		want := i >= 4 // the last two generations: tokens 4 to 7, and 8 and 9
 		if remembered(token) != want {
 			t.Errorf("token %d remembered: %t, want %t", i, !want, want)
 		}
