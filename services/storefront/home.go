@@ -14,6 +14,7 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
 	userv1 "mall/gen/mall/user/v1"
+	"mall/services/platform/server"
 )
 
 // How much of each list the home page shows.
@@ -280,7 +281,10 @@ func (s *Service) refreshHome() <-chan struct{} {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.epoch == epoch {
-			c.snap.Store(s.merge(c.snap.Load(), f, time.Now()))
+			next := s.merge(c.snap.Load(), f, time.Now())
+			// Every anonymous caller gets this page, unchanged: encoded once.
+			server.EncodeOnce(next.page)
+			c.snap.Store(next)
 		}
 		if c.inflight == done {
 			c.inflight = nil
