@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
-	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
@@ -114,10 +115,16 @@ func (c *publicCache) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 		return
 	}
 	body := buf.Bytes()
-	sum := sha256.Sum256(body)
 	// The tag names the bytes as the handler made them, and the coding
-	// they are sent in: each representation has its own.
-	tag := base64.RawURLEncoding.EncodeToString(sum[:16])
+	// they are sent in: each representation has its own. A 64-bit xxHash,
+	// not a cryptographic digest: SHA-256 of a 14 kB page was a sixth of
+	// the CPU of answering it. These answers are public and made by the
+	// server, so nobody gains by forging a collision; a changed answer
+	// keeps its old tag once in 2^64, and the compressed memo compares the
+	// bytes themselves.
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(body))
+	tag := base64.RawURLEncoding.EncodeToString(sum[:])
 	encoding := h.Get("Content-Encoding") // a handler that compressed (Connect does when the request was)
 	if encoding == "" && len(body) >= c.minCompress && accepts(acceptEncoding, "gzip") {
 		encoding = "gzip"
@@ -146,7 +153,7 @@ func (c *publicCache) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 // gzipped is body gzip'd, made once per distinct body while remembered.
 func (c *publicCache) gzipped(tag string, body []byte) []byte {
 	key := tag + "/gzip"
-	if compressed, ok := c.memo.get(key); ok {
+	if compressed, ok := c.memo.get(key, body); ok {
 		compressedBodies.WithLabelValues("hit").Inc()
 		return compressed
 	}
@@ -159,7 +166,7 @@ func (c *publicCache) gzipped(tag string, body []byte) []byte {
 	c.gzips.Put(zw)
 	compressed := out.Bytes()
 	if len(compressed) <= compressedMemoMaxEntry {
-		c.memo.put(key, compressed)
+		c.memo.put(key, body, compressed)
 	}
 	return compressed
 }
@@ -260,39 +267,43 @@ type bodyMemo struct {
 }
 
 type memoEntry struct {
-	key  string
-	body []byte
+	key    string
+	source []byte // what body was made from
+	body   []byte
 }
 
 func newBodyMemo(maxEntries, maxBytes int) *bodyMemo {
 	return &bodyMemo{entries: map[string]*list.Element{}, order: list.New(), maxEntries: maxEntries, maxBytes: maxBytes}
 }
 
-// get returns the remembered body: shared, never to be changed.
-func (m *bodyMemo) get(key string) ([]byte, bool) {
+// get returns the body remembered under key, made from source: shared,
+// never to be changed. A key whose body was made from other bytes (its
+// hash collided) is a miss.
+func (m *bodyMemo) get(key string, source []byte) ([]byte, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	element, ok := m.entries[key]
-	if !ok {
+	if !ok || !bytes.Equal(element.Value.(*memoEntry).source, source) {
 		return nil, false
 	}
 	m.order.MoveToFront(element)
 	return element.Value.(*memoEntry).body, true
 }
 
-func (m *bodyMemo) put(key string, body []byte) {
+// put remembers body, made from source (copied: the caller reuses it).
+func (m *bodyMemo) put(key string, source, body []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.entries[key]; ok {
-		return // made twice at once: the first one stays
+		return // made twice at once (or a collision): the first one stays
 	}
-	m.entries[key] = m.order.PushFront(&memoEntry{key: key, body: body})
-	m.bytes += len(body)
+	m.entries[key] = m.order.PushFront(&memoEntry{key: key, source: bytes.Clone(source), body: body})
+	m.bytes += len(source) + len(body)
 	for m.order.Len() > m.maxEntries || m.bytes > m.maxBytes {
 		oldest := m.order.Back()
 		entry := oldest.Value.(*memoEntry)
 		m.order.Remove(oldest)
 		delete(m.entries, entry.key)
-		m.bytes -= len(entry.body)
+		m.bytes -= len(entry.source) + len(entry.body)
 	}
 }

@@ -9,24 +9,40 @@ import (
 )
 
 func TestBodyMemoForgetsTheLeastRecentlyUsed(t *testing.T) {
-	m := newBodyMemo(2, 10)
-	m.put("a", []byte("aaa"))
-	m.put("b", []byte("bbb"))
-	if _, ok := m.get("a"); !ok { // a is now the most recent
+	m := newBodyMemo(2, 12)
+	source := []byte("s") // each entry counts its source's byte too
+	m.put("a", source, []byte("aaa"))
+	m.put("b", source, []byte("bbb"))
+	if _, ok := m.get("a", source); !ok { // a is now the most recent
 		t.Fatal("a forgotten too early")
 	}
-	m.put("c", []byte("ccc")) // over 2 entries: b goes
-	if _, ok := m.get("b"); ok {
+	m.put("c", source, []byte("ccc")) // over 2 entries: b goes
+	if _, ok := m.get("b", source); ok {
 		t.Fatal("b kept beyond the entry bound")
 	}
-	m.put("d", []byte("dddddddd")) // over 10 bytes: the oldest go until it fits
+	m.put("d", source, []byte("dddddddd")) // over 12 bytes: the oldest go until it fits
 	for key, want := range map[string]bool{"a": false, "c": false, "d": true} {
-		if _, ok := m.get(key); ok != want {
+		if _, ok := m.get(key, source); ok != want {
 			t.Errorf("%s remembered: %v, want %v", key, ok, want)
 		}
 	}
-	if m.bytes != 8 || m.order.Len() != 1 || len(m.entries) != 1 {
+	if m.bytes != 9 || m.order.Len() != 1 || len(m.entries) != 1 {
 		t.Fatalf("accounting: %d bytes, %d in order, %d in map", m.bytes, m.order.Len(), len(m.entries))
+	}
+}
+
+// Two bodies whose tags collide never get each other's compressed body:
+// the memo compares what a body was made from, which it keeps as a copy.
+func TestBodyMemoComparesTheSource(t *testing.T) {
+	m := newBodyMemo(4, 1<<10)
+	source := []byte("the first page")
+	m.put("tag/gzip", source, []byte("compressed first page"))
+	source[4] = 'F' // the caller reuses its buffer
+	if _, ok := m.get("tag/gzip", source); ok {
+		t.Fatal("another body got the first one's compressed bytes")
+	}
+	if got, ok := m.get("tag/gzip", []byte("the first page")); !ok || string(got) != "compressed first page" {
+		t.Fatalf("the first page's own: %q %v", got, ok)
 	}
 }
 
