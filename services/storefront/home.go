@@ -14,7 +14,6 @@ import (
 	seckillv1 "mall/gen/mall/seckill/v1"
 	storefrontv1 "mall/gen/mall/storefront/v1"
 	userv1 "mall/gen/mall/user/v1"
-	"mall/services/platform/server"
 )
 
 // How much of each list the home page shows.
@@ -281,10 +280,7 @@ func (s *Service) refreshHome() <-chan struct{} {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.epoch == epoch {
-			next := s.merge(c.snap.Load(), f, time.Now())
-			// Every anonymous caller gets this page, unchanged: encoded once.
-			server.EncodeOnce(next.page)
-			c.snap.Store(next)
+			c.snap.Store(s.merge(c.snap.Load(), f, time.Now()))
 		}
 		if c.inflight == done {
 			c.inflight = nil

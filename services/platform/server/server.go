@@ -95,7 +95,7 @@ func New(opts Options) *Server {
 // after recovery turned a panic into an error, validation runs innermost.
 func (s *Server) HandlerOptions() []connect.HandlerOption {
 	logger := s.opts.Logger
-	return append(jsonCodecs(),
+	return []connect.HandlerOption{
 		// The span comes first, so every line logged while handling the
 		// call (the access log included) carries its trace id.
 		connect.WithInterceptors(append(append([]connect.Interceptor{tracing(), newAccessLog(logger)}, s.opts.Interceptors...),
@@ -113,7 +113,7 @@ func (s *Server) HandlerOptions() []connect.HandlerOption {
 		// A small compressed body may inflate to gigabytes: the limit holds
 		// after decompression too.
 		connect.WithReadMaxBytes(int(s.opts.MaxRequestBytes)),
-	)
+	}
 }
 
 const compressMinBytes = 1024
