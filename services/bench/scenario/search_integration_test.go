@@ -17,15 +17,7 @@ import (
 // index and a rebuilt one, drives every phase without an error, times the
 // title changes, and reports all of it.
 func TestSearchBenchRunsEndToEnd(t *testing.T) {
-	keyFile := t.TempDir() + "/jwt.pem"
-	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Config{
-		MySQLDSN: testenv.MySQLDSN(), DBPrefix: testenv.DatabasePrefix(t), RedisAddr: testenv.RedisAddr(),
-		CachePrefix: "test:" + testenv.RandomID(4) + ":", JWTKeyFile: keyFile,
-		TemporalAddress: testenv.Temporal(t), TemporalNamespace: "default", TokenTTL: time.Hour,
-	}
+	cfg := systemTestConfig(t)
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -47,5 +39,20 @@ func TestSearchBenchRunsEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(report, "first error") || strings.Contains(report, "not found within") {
 		t.Errorf("errors or titles never found:\n%s", report)
+	}
+}
+
+// systemTestConfig is the configuration of a bench system a test starts:
+// its own databases, cache prefix and key file, the test's Temporal.
+func systemTestConfig(t *testing.T) config.Config {
+	t.Helper()
+	keyFile := t.TempDir() + "/jwt.pem"
+	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	return config.Config{
+		MySQLDSN: testenv.MySQLDSN(), DBPrefix: testenv.DatabasePrefix(t), RedisAddr: testenv.RedisAddr(),
+		CachePrefix: "test:" + testenv.RandomID(4) + ":", JWTKeyFile: keyFile,
+		TemporalAddress: testenv.Temporal(t), TemporalNamespace: "default", TokenTTL: time.Hour,
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"mall/services/bench"
-	"mall/services/platform/auth"
-	"mall/services/platform/config"
 	"mall/services/platform/testenv"
 )
 
@@ -44,15 +42,7 @@ func testWatchClient(ctx context.Context) *exec.Cmd {
 // receive their order as MySQL holds it, the watchers well before the
 // feed's slow recheck could have told them; and the report says so.
 func TestResultPhasesDeliverEveryBuyersOrder(t *testing.T) {
-	keyFile := t.TempDir() + "/jwt.pem"
-	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Config{
-		MySQLDSN: testenv.MySQLDSN(), DBPrefix: testenv.DatabasePrefix(t), RedisAddr: testenv.RedisAddr(),
-		CachePrefix: "test:" + testenv.RandomID(4) + ":", JWTKeyFile: keyFile,
-		TemporalAddress: testenv.Temporal(t), TemporalNamespace: "default", TokenTTL: time.Hour,
-	}
+	cfg := systemTestConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sys, err := startSystem(ctx, Env{Config: cfg, Logger: testenv.Logger(), Out: io.Discard, Progress: io.Discard}, "", "bench-results")
