@@ -162,22 +162,20 @@ func TestReportLayoutIsExact(t *testing.T) {
 		"note: seckill not built",
 		"",
 	}, "\n")
+	wantRendered(t, r, want)
+	// No title, ratios or notes: no lines for them.
+	wantRendered(t, Report{Phases: []Summary{{Name: "only"}}}, "\n  phase  requests  req/s  p50  p99  errors  partial\n   only         0      0    -    -       0        0\n")
+}
+
+// wantRendered fails the test unless r renders as want.
+func wantRendered(t *testing.T, r Report, want string) {
+	t.Helper()
 	var out bytes.Buffer
 	if err := r.Render(&out); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != want {
-		t.Errorf("report:\n%s\nwant:\n%s", out.String(), want)
-	}
-
-	// No title, ratios or notes: no lines for them.
-	out.Reset()
-	if err := (Report{Phases: []Summary{{Name: "only"}}}).Render(&out); err != nil {
-		t.Fatal(err)
-	}
-	bare := "\n  phase  requests  req/s  p50  p99  errors  partial\n   only         0      0    -    -       0        0\n"
-	if out.String() != bare {
-		t.Errorf("bare report:\n%q\nwant:\n%q", out.String(), bare)
+		t.Errorf("report:\n%q\nwant:\n%q", out.String(), want)
 	}
 }
 
@@ -277,20 +275,7 @@ func TestReportTablesFollowThePhases(t *testing.T) {
 		"noop / noop    1.00x          ",
 		"",
 	}, "\n")
-	var out bytes.Buffer
-	if err := r.Render(&out); err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != want {
-		t.Errorf("report:\n%s\nwant:\n%s", out.String(), want)
-	}
-
+	wantRendered(t, r, want)
 	// Tables alone: no empty phases table above them.
-	out.Reset()
-	if err := (Report{Tables: r.Tables}).Render(&out); err != nil {
-		t.Fatal(err)
-	}
-	if alone := strings.Join(strings.Split(want, "\n")[3:7], "\n") + "\n"; out.String() != "\n"+alone {
-		t.Errorf("tables alone:\n%q\nwant:\n%q", out.String(), "\n"+alone)
-	}
+	wantRendered(t, Report{Tables: r.Tables}, "\n"+strings.Join(strings.Split(want, "\n")[3:7], "\n")+"\n")
 }
