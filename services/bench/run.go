@@ -161,13 +161,21 @@ func (t *tally) summary(name string, elapsed time.Duration) Summary {
 // tickProgress writes a line a second to progress (when not nil) with the
 // phase's counts so far, until the returned stop is called.
 func tickProgress(progress io.Writer, name string, start time.Time, t *tally) (stop func()) {
+	if progress == nil {
+		return func() {}
+	}
+	return EverySecond(func(now time.Time) {
+		fmt.Fprintf(progress, "%-24s %5.0fs %10d req %8d errors\n", name, now.Sub(start).Seconds(), t.answered.Load(), t.failed.Load())
+	})
+}
+
+// EverySecond calls tick once a second, from a goroutine of its own, until
+// the returned stop is called; stop returns once tick no longer runs.
+func EverySecond(tick func(now time.Time)) (stop func()) {
 	finished := make(chan struct{})
 	ticked := make(chan struct{})
 	go func() {
 		defer close(ticked)
-		if progress == nil {
-			return
-		}
 		ticker := time.NewTicker(time.Second)
 		defer ticker.Stop()
 		for {
@@ -175,7 +183,7 @@ func tickProgress(progress io.Writer, name string, start time.Time, t *tally) (s
 			case <-finished:
 				return
 			case now := <-ticker.C:
-				fmt.Fprintf(progress, "%-24s %5.0fs %10d req %8d errors\n", name, now.Sub(start).Seconds(), t.answered.Load(), t.failed.Load())
+				tick(now)
 			}
 		}
 	}()

@@ -14,6 +14,7 @@ import (
 
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
+	"mall/services/bench"
 	"mall/services/platform/rpcclient"
 )
 
@@ -199,24 +200,8 @@ func pollResult(ctx context.Context, client seckillv1connect.SeckillServiceClien
 // tickWatchProgress writes a line a second to progress: purchases answered
 // and final results received so far, until the returned stop is called.
 func tickWatchProgress(progress io.Writer, name string, n int, bought, final *atomic.Int64) (stop func()) {
-	done := make(chan struct{})
-	ticked := make(chan struct{})
 	start := time.Now()
-	go func() {
-		defer close(ticked)
-		ticker := time.NewTicker(time.Second)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case now := <-ticker.C:
-				fmt.Fprintf(progress, "%-24s %5.0fs %6d/%d bought %6d final\n", "client: "+name, now.Sub(start).Seconds(), bought.Load(), n, final.Load())
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-ticked
-	}
+	return bench.EverySecond(func(now time.Time) {
+		fmt.Fprintf(progress, "%-24s %5.0fs %6d/%d bought %6d final\n", "client: "+name, now.Sub(start).Seconds(), bought.Load(), n, final.Load())
+	})
 }
