@@ -30,7 +30,8 @@ const (
 	// deliveryTarget: every watcher has its final message this soon after
 	// its order was written.
 	deliveryTarget = time.Second
-	// idleSample is how long the server's CPU is sampled with nothing to do.
+	// idleSample is how long the server's CPU is sampled with no client
+	// running.
 	idleSample = 2 * time.Second
 )
 
@@ -67,7 +68,8 @@ func (p resultPhase) holds() bool {
 }
 
 // resultComparison is the three results phases and the server's CPU time
-// per second with nothing to do (its timers, the sweeper, the worker).
+// per second with no client running (its timers, the sweeper, and the
+// worker still running the sagas of earlier phases' orders).
 type resultComparison struct {
 	idleCPU float64 // CPU seconds per second
 	phases  []resultPhase
@@ -297,7 +299,7 @@ func (c resultComparison) addTo(report *bench.Report, watchers, concurrency int)
 		watchers, concurrency, buyersPerConnection, resultsPollEvery))
 	report.Notes = append(report.Notes,
 		"results table: final = buyers who received their final result; failed = buyers whose purchase, final result or order was wrong or missing; wall = from the client's start until it exited and the writers had written the last order; server CPU = this process's (the mall's) user+system CPU time over wall (getrusage); reading CPU = server CPU minus buy only's; client CPU = the client process's (a client near wall x CPUs would be the bottleneck); messages = stream messages received; polls = GetPurchaseResult calls; delivery = receipt of the final message (or poll answer) minus the order row's created_at (DATETIME(6), taken when the writer's CreateFlashSaleOrders began, before its commit), both on this machine's clock",
-		fmt.Sprintf("the server's CPU with nothing to do: %s per second (in every phase's server CPU for its wall time)", cpuText(time.Duration(c.idleCPU*float64(time.Second)))))
+		fmt.Sprintf("the server's CPU with no client running: %s per second (timers, the sweeper, the worker's sagas of earlier phases' orders; in every phase's server CPU for its wall time)", cpuText(time.Duration(c.idleCPU*float64(time.Second)))))
 	watch, watchOK := c.readingCPU(phaseBuyWatch)
 	poll, pollOK := c.readingCPU(phaseBuyPoll)
 	if watchOK && pollOK {
