@@ -291,15 +291,8 @@ func (s *Service) GetPurchaseResult(ctx context.Context, req *connect.Request[se
 // purchaseResult is what became of userID's ticket (GetPurchaseResult and
 // each message of WatchPurchaseResult).
 func (s *Service) purchaseResult(ctx context.Context, userID, ticket string) (*seckillv1.GetPurchaseResultResponse, error) {
-	eventID, ok := ticketOwner(ticket, userID)
-	if !ok {
-		return nil, errTicketNotFound()
-	}
-	// A ticket of a sale that does not exist names nothing: answered from
-	// the event cache, so made-up tickets do not reach MySQL either.
-	if _, err := s.event(ctx, eventID); connect.CodeOf(err) == connect.CodeNotFound {
-		return nil, errTicketNotFound()
-	} else if err != nil {
+	eventID, err := s.ticketEvent(ctx, userID, ticket)
+	if err != nil {
 		return nil, err
 	}
 	out := &seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID}
@@ -317,6 +310,23 @@ func (s *Service) purchaseResult(ctx context.Context, userID, ticket string) (*s
 		return out, nil
 	}
 	return nil, errTicketNotFound()
+}
+
+// ticketEvent is the sale of userID's ticket; another buyer's ticket, or
+// one of a sale that does not exist, is not_found. Both are known without
+// a read of MySQL: the ticket names its buyer, and the sale is answered
+// from the event cache, so made-up tickets do not reach MySQL.
+func (s *Service) ticketEvent(ctx context.Context, userID, ticket string) (string, error) {
+	eventID, ok := ticketOwner(ticket, userID)
+	if !ok {
+		return "", errTicketNotFound()
+	}
+	if _, err := s.event(ctx, eventID); connect.CodeOf(err) == connect.CodeNotFound {
+		return "", errTicketNotFound()
+	} else if err != nil {
+		return "", err
+	}
+	return eventID, nil
 }
 
 // RecordPurchaseResults stores what the writers made of purchases.

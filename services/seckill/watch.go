@@ -25,12 +25,13 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 	}
 	ticket := req.Msg.GetTicket()
 	// A buyer who has just purchased holds the QUEUED result: the stream
-	// starts from it (another buyer's ticket is still not_found at once).
+	// starts from it. Another buyer's ticket, or one of a sale that does
+	// not exist, is still not_found at once.
 	var since string
 	if req.Msg.GetJustPurchased() {
-		eventID, ok := ticketOwner(ticket, userID)
-		if !ok {
-			return errTicketNotFound()
+		eventID, err := s.ticketEvent(ctx, userID, ticket)
+		if err != nil {
+			return err
 		}
 		if since, err = resultVersion(&seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID,
 			State: seckillv1.PurchaseState_PURCHASE_STATE_QUEUED}); err != nil {

@@ -3,6 +3,7 @@ package seckill
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,29 +175,36 @@ func TestWatchPurchaseResultAfterAPurchaseStartsWithoutARead(t *testing.T) {
 // Another buyer's ticket, or a made-up one, is refused as GetPurchaseResult
 // refuses it, and no watcher stays behind.
 func TestWatchPurchaseResultIsTheBuyers(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	// The feed vouches for quiet keys soon, so a stream that says it has
+	// just purchased would skip its read if the refusals depended on it.
+	const freshFor = 200 * time.Millisecond
+	f := newFixture(t, fixtureOptions{feed: feed.Options{FreshFor: freshFor, Recheck: time.Hour}})
 	ev := f.event(t, 5, -time.Minute, time.Hour)
+	time.Sleep(freshFor)
 	alice, bob := f.user(t, "u-alice"), f.user(t, "u-bob")
 	ticket, err := f.buy(f.clients["grpc"], alice, ev.GetEventId())
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Alice's own digest on a sale that does not exist.
+	missingSale := "ev-missing." + buyerDigest("u-alice") + ".00"
 	for _, name := range []string{"connect-json", "grpc"} {
-		for _, tc := range []struct{ token, ticket string }{{bob, ticket}, {alice, "garbage"}, {alice, "missing.0123456789abcdef.00"}} {
-			stream, _ := watchResult(t, f.clients[name], tc.token, tc.ticket)
-			if stream.Receive() {
-				t.Fatalf("%s: a message for %s: %v", name, tc.ticket, stream.Msg())
+		// Saying "just purchased" skips no check: it only spares the read.
+		for _, justPurchased := range []bool{false, true} {
+			for _, tc := range []struct{ token, ticket string }{{bob, ticket}, {alice, "garbage"}, {alice, "missing.0123456789abcdef.00"}, {alice, missingSale}} {
+				stream, _ := watch(t, f.clients[name], tc.token, &seckillv1.WatchPurchaseResultRequest{Ticket: tc.ticket, JustPurchased: justPurchased})
+				if stream.Receive() {
+					t.Fatalf("%s (just purchased: %t): a message for %s: %v", name, justPurchased, tc.ticket, stream.Msg())
+				}
+				testenv.WantCode(t, stream.Err(), connect.CodeNotFound, ReasonTicketNotFound)
 			}
-			testenv.WantCode(t, stream.Err(), connect.CodeNotFound, ReasonTicketNotFound)
+			// The contract's rules hold for a stream's request too.
+			stream, _ := watch(t, f.clients[name], alice, &seckillv1.WatchPurchaseResultRequest{Ticket: strings.Repeat("x", 65), JustPurchased: justPurchased})
+			if stream.Receive() {
+				t.Fatalf("%s: a message for an oversized ticket", name)
+			}
+			testenv.WantCode(t, stream.Err(), connect.CodeInvalidArgument, "")
 		}
-	}
-	// The contract's rules hold for a stream's request too.
-	for _, name := range []string{"connect-json", "grpc"} {
-		stream, _ := watchResult(t, f.clients[name], alice, strings.Repeat("x", 65))
-		if stream.Receive() {
-			t.Fatalf("%s: a message for an oversized ticket", name)
-		}
-		testenv.WantCode(t, stream.Err(), connect.CodeInvalidArgument, "")
 	}
 	if n := f.svc.opts.Feed.Watchers(); n != 0 {
 		t.Fatalf("%d watchers left", n)
@@ -242,6 +250,70 @@ func TestWatchPurchaseResultStreamsPerBuyerAreCapped(t *testing.T) {
 	if got := nextResult(t, again); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
 		t.Fatalf("a stream after one closed: %v", got)
 	}
+}
+
+// Fifty streams of one buyer opened at once, saying they have just
+// purchased: MaxPerOwner stand, every other one is refused with a reason,
+// and none is left behind once their clients go.
+func TestFiftyConcurrentWatchesOfOneBuyerAreCapped(t *testing.T) {
+	f := newFixture(t, fixtureOptions{feed: feed.Options{MaxPerOwner: 4, Recheck: time.Hour}})
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	buyer := f.user(t, "u-many")
+	ticket, err := f.buy(f.clients["grpc"], buyer, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[connect.Code]int{}
+	standing := 0
+	for range 50 {
+		wg.Go(func() {
+			stream, err := f.clients["connect-json"].WatchPurchaseResult(ctx, testenv.Bearer(buyer,
+				&seckillv1.WatchPurchaseResultRequest{Ticket: ticket, JustPurchased: true}))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer func() { _ = stream.Close() }()
+			// A refused stream ends at once; a standing one waits for a
+			// change (none comes) until the test lets it go.
+			received := make(chan bool, 1)
+			go func() { received <- stream.Receive() }()
+			select {
+			case got := <-received:
+				if got {
+					t.Errorf("a message: %v", stream.Msg())
+				}
+				mu.Lock()
+				codes[connect.CodeOf(stream.Err())]++
+				mu.Unlock()
+				if connect.CodeOf(stream.Err()) == connect.CodeResourceExhausted {
+					testenv.WantCode(t, stream.Err(), connect.CodeResourceExhausted, feed.ReasonTooManyStreams)
+				}
+			case <-time.After(2 * time.Second):
+				mu.Lock()
+				standing++
+				mu.Unlock()
+				<-ctx.Done()
+			}
+		})
+	}
+	testenv.Eventually(t, 20*time.Second, "every stream answered or standing", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return standing+codes[connect.CodeResourceExhausted] == 50 || len(codes) > 1
+	})
+	mu.Lock()
+	if standing != 4 || codes[connect.CodeResourceExhausted] != 46 || len(codes) != 1 {
+		t.Errorf("%d streams standing, refusals by code %v; want 4 standing and 46 resource_exhausted", standing, codes)
+	}
+	mu.Unlock()
+	cancel()
+	wg.Wait()
+	testenv.Eventually(t, 10*time.Second, "the watchers removed", func() bool { return f.svc.opts.Feed.Watchers() == 0 })
 }
 
 // A result whose hint never came (stored without publishing, as when
