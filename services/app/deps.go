@@ -263,6 +263,9 @@ func NewServer(ctx context.Context, deps *Deps, domains []Domain) (*server.Serve
 		Reflection:         deps.Config.Reflection || deps.Config.Dev,
 		Interceptors:       []connect.Interceptor{auditInterceptor(deps)},
 	})
+	// The serving process holds the deny-list in memory: every
+	// authenticated request checks it.
+	deps.Background(func(ctx context.Context) error { return deps.Revocations.Follow(ctx, deps.Logger) })
 	for _, d := range domains {
 		path, handler, err := d.Mount(ctx, deps, srv.HandlerOptions()...)
 		if err != nil {

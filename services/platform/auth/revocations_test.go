@@ -69,6 +69,101 @@ func TestRevokingSessionsRefusesEveryOlderTokenEverywhere(t *testing.T) {
 		func() bool { return revoked(here, fresh) })
 }
 
+// A process following the list answers from its copy in memory once it is
+// loaded: a logout and a password change made before it followed, a logout
+// announced while it follows, and one made while its subscription was
+// broken (found by the load when it stands again). While it has no
+// complete copy, it reads Valkey, and only then.
+func TestAFollowingProcessHoldsTheWholeDenyList(t *testing.T) {
+	ctx := context.Background()
+	keys, err := auth.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity := func(subject string, epoch int64) auth.Identity {
+		t.Helper()
+		_, id, err := keys.IssueSession(subject, []string{auth.RoleUser}, epoch, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	prefix := "test:" + testenv.RandomID(4) + ":revoked:"
+	writer := auth.NewValkeyRevocations(testenv.Redis(t), prefix)
+	follower := auth.NewValkeyRevocations(testenv.Redis(t), prefix)
+	reads := func() float64 { return testenv.CounterValue(t, "mall_auth_revocation_reads_total", nil) }
+	// answers asks follower about id, and whether it read Valkey to answer.
+	answers := func(id auth.Identity) (revoked, read bool) {
+		t.Helper()
+		before := reads()
+		revoked, err := follower.IsRevoked(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return revoked, reads() > before
+	}
+	fromMemory := func(id auth.Identity, want bool) func() bool {
+		return func() bool {
+			revoked, read := answers(id)
+			return revoked == want && !read
+		}
+	}
+
+	loggedOut, oldSession, bystander := identity("u-1", 0), identity("u-2", 0), identity("u-3", 0)
+	if err := writer.Revoke(ctx, loggedOut); err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.RevokeSessions(ctx, "u-2", 1, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if revoked, read := answers(loggedOut); !revoked || !read {
+		t.Fatalf("before following: revoked %v, read Valkey %v; want both", revoked, read)
+	}
+
+	followCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- follower.Follow(followCtx, testenv.Logger()) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Follow ended with %v", err)
+		}
+	}()
+	testenv.Eventually(t, 10*time.Second, "the logout refused from memory", fromMemory(loggedOut, true))
+	for _, c := range []struct {
+		name string
+		id   auth.Identity
+		want bool
+	}{{"older session", oldSession, true}, {"newer session", identity("u-2", 1), false}, {"bystander", bystander, false}} {
+		if revoked, read := answers(c.id); revoked != c.want || read {
+			t.Errorf("%s: revoked %v (want %v), read Valkey %v", c.name, revoked, c.want, read)
+		}
+	}
+
+	later := identity("u-4", 0)
+	if err := writer.Revoke(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, "a logout announced while following", fromMemory(later, true))
+
+	killed := testenv.KillConnectionNamed(t, follower.ConnectionName())
+	whileBroken := identity("u-5", 0)
+	if err := writer.Revoke(ctx, whileBroken); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, "Valkey read while the subscription is broken", func() bool {
+		revoked, read := answers(whileBroken)
+		return revoked && read
+	})
+	testenv.Eventually(t, 10*time.Second, "the subscription again", func() bool {
+		return testenv.HasConnectionNamed(t, follower.ConnectionName(), killed)
+	})
+	testenv.Eventually(t, 10*time.Second, "the logout made while broken refused from memory", fromMemory(whileBroken, true))
+	if revoked, read := answers(bystander); revoked || read {
+		t.Errorf("bystander after the reload: revoked %v, read Valkey %v", revoked, read)
+	}
+}
+
 func TestOutsideDevelopmentAMissingKeyIsAnErrorAndNoneIsCreated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jwt.pem")
 	if _, err := auth.LoadKeys(path); err == nil {

@@ -3,8 +3,6 @@ package feed_test
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,32 +33,11 @@ func TestFeedResubscribesAfterItsConnectionIsKilled(t *testing.T) {
 	}()
 	testenv.Eventually(t, 10*time.Second, "the first read", func() bool { return reads.Load() == 1 && changes.Watchers() == 1 })
 
-	client := testenv.Redis(t)
-	list, err := client.Do(context.Background(), client.B().ClientList().Build()).ToString()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id string
-	for line := range strings.SplitSeq(list, "\n") {
-		if strings.Contains(line, " name="+changes.ConnectionName()+" ") {
-			id = strings.TrimPrefix(strings.Fields(line)[0], "id=")
-		}
-	}
-	if id == "" {
-		t.Fatalf("no connection named %s", changes.ConnectionName())
-	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Do(context.Background(), client.B().ClientKill().Id(n).Build()).Error(); err != nil {
-		t.Fatal(err)
-	}
+	killed := testenv.KillConnectionNamed(t, changes.ConnectionName())
 	testenv.Eventually(t, 10*time.Second, "the watcher woken by the break", func() bool { return reads.Load() == 2 })
 	// A new connection by that name is the new subscription.
 	testenv.Eventually(t, 10*time.Second, "the subscription again", func() bool {
-		list, err := client.Do(context.Background(), client.B().ClientList().Build()).ToString()
-		return err == nil && strings.Contains(list, " name="+changes.ConnectionName()+" ") && !strings.Contains(list, "id="+id+" ")
+		return testenv.HasConnectionNamed(t, changes.ConnectionName(), killed)
 	})
 	testenv.Eventually(t, 10*time.Second, "a hint after the break", func() bool {
 		changes.Publish(context.Background(), "order:o-1")
