@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
@@ -117,52 +118,56 @@ func (s *Service) knownRefusal(ctx context.Context, eventID, userID string, qty 
 
 // knownBuyers are the buyers whose purchase this process handed to Kafka,
 // by sale, kept until the sale ends: a repeat from them is refused from
-// memory. At most maxKnownBuyers per sale; past that the script answers.
+// memory. About maxKnownBuyers per sale (concurrent adds may pass it by a
+// few); past that the script answers.
+// Every purchase reads it and every accepted one writes it, so it takes no
+// lock: under one mutex, the accepted purchases of a sale queued behind
+// each other (Go's mutex hands itself over in turn once waiters starve).
 type knownBuyers struct {
-	mu    sync.RWMutex
-	sales map[string]*saleBuyers
+	sales sync.Map // event id -> *saleBuyers
 }
 
 type saleBuyers struct {
 	endsAt time.Time
-	users  map[string]struct{}
+	users  sync.Map // user id -> struct{}
+	count  atomic.Int64
 }
 
 const maxKnownBuyers = 100_000
 
 func (k *knownBuyers) has(eventID, userID string) bool {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	sale := k.sales[eventID]
-	if sale == nil {
+	sale, ok := k.sales.Load(eventID)
+	if !ok {
 		return false
 	}
-	_, ok := sale.users[userID]
+	_, ok = sale.(*saleBuyers).users.Load(userID)
 	return ok
 }
 
 // add records userID as a buyer in ev; a sale's first buyer here also
 // drops the buyers of the sales that have ended.
 func (k *knownBuyers) add(ev *eventRow, userID string, now time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	sale := k.sales[ev.ID]
-	if sale == nil {
-		for id, other := range k.sales {
-			if !now.Before(other.endsAt) {
-				delete(k.sales, id)
+	value, ok := k.sales.Load(ev.ID)
+	if !ok {
+		k.sales.Range(func(id, other any) bool {
+			if !now.Before(other.(*saleBuyers).endsAt) {
+				k.sales.Delete(id)
 			}
-		}
-		if k.sales == nil {
-			k.sales = map[string]*saleBuyers{}
-		}
-		sale = &saleBuyers{endsAt: ev.EndsAt, users: map[string]struct{}{}}
-		k.sales[ev.ID] = sale
+			return true
+		})
+		value, _ = k.sales.LoadOrStore(ev.ID, &saleBuyers{endsAt: ev.EndsAt})
 	}
-	if len(sale.users) < maxKnownBuyers {
-		sale.users[userID] = struct{}{}
+	sale := value.(*saleBuyers)
+	if sale.count.Load() >= maxKnownBuyers {
+		return
+	}
+	if _, known := sale.users.LoadOrStore(userID, struct{}{}); !known {
+		sale.count.Add(1)
 	}
 }
+
+// forget drops every sale's buyers, as a process that did not take them.
+func (k *knownBuyers) forget() { k.sales.Clear() }
 
 // checkOpen refuses a purchase outside the sale's window or over its
 // per-buyer limit, from the process's copy of the event, and names the

@@ -138,9 +138,7 @@ func TestPurchaseRefusals(t *testing.T) {
 		_, err = f.buy(client, token, live.GetEventId())
 		testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonAlreadyPurchased)
 	}
-	f.svc.buyers.mu.Lock()
-	f.svc.buyers.sales = nil
-	f.svc.buyers.mu.Unlock()
+	f.svc.buyers.forget()
 	for range 2 {
 		_, err = f.buy(client, token, live.GetEventId())
 		testenv.WantCode(t, err, connect.CodeAlreadyExists, ReasonAlreadyPurchased)
