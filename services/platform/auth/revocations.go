@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/valkey-io/valkey-go"
+
+	"mall/services/platform/cache"
 )
 
 // ValkeyRevocations is the deny-list every authenticated request checks.
@@ -38,7 +39,8 @@ type ValkeyRevocations struct {
 	floors map[string]epochFloor // subject -> lowest valid session epoch
 	// complete: the maps hold every revocation in Valkey (loaded after
 	// the subscription stood, which still stands). generation counts the
-	// subscriptions, so a load started under a broken one is dropped.
+	// subscriptions that ended, so a load started under a broken one is
+	// dropped.
 	complete   bool
 	generation uint64
 	prunedAt   time.Time
@@ -220,57 +222,33 @@ func (r *ValkeyRevocations) prune(now time.Time) {
 // list once the subscription stands (the messages cover what changes
 // during the load), and starts again when the connection breaks.
 func (r *ValkeyRevocations) Follow(ctx context.Context, logger *slog.Logger) error {
-	for ctx.Err() == nil {
-		err := r.follow(ctx, logger)
-		if ctx.Err() != nil || errors.Is(err, valkey.ErrClosing) {
-			break
-		}
-		logger.WarnContext(ctx, "revocations subscription broke; reading Valkey per request until it stands again", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-	return nil
+	return cache.Subscription{
+		Channel:   r.Channel(),
+		Name:      r.ConnectionName(),
+		Retry:     time.Second,
+		OnMessage: r.apply,
+		OnStanding: func() {
+			r.mu.RLock()
+			generation := r.generation
+			r.mu.RUnlock()
+			// Not on the subscription's reading goroutine: the load waits
+			// for replies.
+			go r.load(ctx, generation, logger)
+		},
+		OnEnd: func() {
+			r.mu.Lock()
+			r.complete = false
+			r.generation++
+			r.mu.Unlock()
+		},
+		OnBreak: func(err error) {
+			logger.WarnContext(ctx, "revocations subscription broke; reading Valkey per request until it stands again", "err", err)
+		},
+	}.Hold(ctx, r.client)
 }
 
 // ConnectionName is the client name of the subscription's connection.
 func (r *ValkeyRevocations) ConnectionName() string { return "mall-revocations:" + r.prefix }
-
-func (r *ValkeyRevocations) follow(ctx context.Context, logger *slog.Logger) error {
-	conn, release := r.client.Dedicate()
-	defer release()
-	r.mu.Lock()
-	r.generation++
-	generation := r.generation
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.complete = false
-		r.generation++
-		r.mu.Unlock()
-	}()
-	_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(r.ConnectionName()).Build()).Error()
-	broken := conn.SetPubSubHooks(valkey.PubSubHooks{
-		OnMessage: func(msg valkey.PubSubMessage) { r.apply(msg.Message) },
-		OnSubscription: func(s valkey.PubSubSubscription) {
-			if s.Kind == "subscribe" {
-				// Not on the subscription's own reading goroutine: the load
-				// waits for replies.
-				go r.load(ctx, generation, logger)
-			}
-		},
-	})
-	if err := conn.Do(ctx, conn.B().Subscribe().Channel(r.Channel()).Build()).Error(); err != nil {
-		return err
-	}
-	select {
-	case err := <-broken:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // load reads the whole list into the copy and marks it complete, unless
 // the subscription it was started for broke meanwhile.

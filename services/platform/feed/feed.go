@@ -10,7 +10,6 @@ package feed
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/valkey-io/valkey-go"
 
+	"mall/services/platform/cache"
 	"mall/services/platform/rpcerr"
 )
 
@@ -137,54 +137,29 @@ func (f *Feed) Publish(ctx context.Context, keys ...string) {
 
 // Run holds the process's subscription until ctx ends, resubscribing on a
 // dedicated connection whenever it breaks; then it ends the open streams.
+// Once the subscription stands again, every watcher re-reads: hints
+// published while there was none are lost.
 func (f *Feed) Run(ctx context.Context) error {
 	defer f.stopOnce.Do(func() { close(f.stopping) })
-	for ctx.Err() == nil {
-		err := f.subscribe(ctx)
-		if ctx.Err() != nil || errors.Is(err, valkey.ErrClosing) {
-			break
-		}
-		subscriptionBreaks.Inc()
-		f.logger.WarnContext(ctx, "change hints subscription broke; resubscribing", "channel", f.opts.Channel, "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(f.opts.Retry):
-		}
-	}
-	return nil
-}
-
-// subscribe holds one subscription until its connection breaks or ctx
-// ends. Once it stands, every watcher re-reads: hints published while
-// there was none are lost.
-func (f *Feed) subscribe(ctx context.Context) error {
-	conn, release := f.client.Dedicate()
-	defer release()
-	defer f.setSubscribed(false)
-	// Named, so an operator (and a test) finds it in CLIENT LIST.
-	_ = conn.Do(ctx, conn.B().ClientSetname().ConnectionName(f.ConnectionName()).Build()).Error()
-	broken := conn.SetPubSubHooks(valkey.PubSubHooks{
-		OnMessage: func(msg valkey.PubSubMessage) {
-			for key := range strings.SplitSeq(msg.Message, "\n") {
+	return cache.Subscription{
+		Channel: f.opts.Channel,
+		Name:    f.ConnectionName(),
+		Retry:   f.opts.Retry,
+		OnMessage: func(message string) {
+			for key := range strings.SplitSeq(message, "\n") {
 				f.wake(key)
 			}
 		},
-		OnSubscription: func(s valkey.PubSubSubscription) {
-			if s.Kind == "subscribe" {
-				f.setSubscribed(true)
-				f.wakeAll()
-			}
+		OnStanding: func() {
+			f.setSubscribed(true)
+			f.wakeAll()
 		},
-	})
-	if err := conn.Do(ctx, conn.B().Subscribe().Channel(f.opts.Channel).Build()).Error(); err != nil {
-		return err
-	}
-	select {
-	case err := <-broken:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+		OnEnd: func() { f.setSubscribed(false) },
+		OnBreak: func(err error) {
+			subscriptionBreaks.Inc()
+			f.logger.WarnContext(ctx, "change hints subscription broke; resubscribing", "channel", f.opts.Channel, "err", err)
+		},
+	}.Hold(ctx, f.client)
 }
 
 // ConnectionName is the client name of the subscription's connection.
