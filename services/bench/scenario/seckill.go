@@ -354,7 +354,7 @@ func (r *seckillRun) soldOutPhase(ctx context.Context, gen bench.Generator) (sec
 // soldOutUnseenPhase asks the same sold-out sale, each request by a buyer
 // whose token the server has never seen (a shopper who signed in at the
 // last second, or an attacker minting accounts): the price of a first
-// signature check and revocation lookup per request.
+// signature check per request.
 func (r *seckillRun) soldOutUnseenPhase(ctx context.Context, gen bench.Generator) (seckillPhase, error) {
 	if r.soldOutEvent == "" {
 		return seckillPhase{}, errors.New(phaseSoldOutUnseen + ": the sold-out sale was not created")

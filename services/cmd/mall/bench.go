@@ -141,8 +141,8 @@ settings and the same per-request Lua rotation.
      before (one GetEvent with their token, not measured: the server has
      seen the token, as it has a signed-in shopper's);
   2. sold out, unseen tokens: the same sale, a fresh buyer per request
-     whose token the server has never seen (a first signature check and
-     revocation lookup per request);
+     whose token the server has never seen (a first signature check per
+     request);
   3. Purchase accepted: a sale with a unit for each of --phase-buyers fresh
      buyers with an address, one per request, the sale page opened before,
      writers running;
