@@ -1,6 +1,7 @@
 // What the browser journeys share: Chromium, a watch on each page for
-// errors, the API called as a client other than the browser, and a log of
-// progress.
+// errors, the API called as a client other than the browser, a log of
+// progress and the check of a tab's title.
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 // launchBrowser starts Debian's Chromium (or $CHROMIUM) headless.
@@ -61,4 +62,14 @@ export function watch(page, problems, where) {
       refusing--;
     }
   };
+}
+
+// assertTitle checks the tab's title. The pages set it in an effect, which
+// React runs after the page is on screen: a busy machine can be asked for
+// the title in between, so it is awaited (a few seconds) before it is
+// compared, and a wrong one still fails with both texts.
+/* global document -- the function runs in the page */
+export async function assertTitle(page, want) {
+  await page.waitForFunction((title) => document.title === title, want, { timeout: 5000 }).catch(() => {});
+  assert.equal(await page.title(), want);
 }

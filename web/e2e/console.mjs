@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, progressLog, rpcClient, watch } from "./browser.mjs";
+import { assertTitle, launchBrowser, progressLog, rpcClient, watch } from "./browser.mjs";
 import { checkLayouts } from "./layout.mjs";
 import { newShopper } from "./shoppers.mjs";
 import { startSystem } from "./system.mjs";
@@ -82,7 +82,7 @@ async function operate(page, problems) {
   await page.getByRole("button", { name: t("login.submit"), exact: true }).click();
   await page.waitForURL(/\/admin$/);
   await page.getByRole("heading", { name: t("admin:common.console") }).waitFor();
-  assert.equal(await page.title(), t("admin:common.title", { page: t("admin:common.overview") }));
+  await assertTitle(page, t("admin:common.title", { page: t("admin:common.overview") }));
   await shot("overview");
   const admin = await rpc("mall.user.v1.UserService/Login", { login: "admin", password: "admin-dev-123" });
 

@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, progressLog, rpcClient, watch } from "./browser.mjs";
+import { assertTitle, launchBrowser, progressLog, rpcClient, watch } from "./browser.mjs";
 import { checkLayouts, layouts } from "./layout.mjs";
 import { startSystem } from "./system.mjs";
 import { texts } from "./texts.mjs";
@@ -117,7 +117,7 @@ async function shop(run, page, problems) {
   await page.locator(".ranking li").first().waitFor();
   await page.locator(".grid .product-card").first().waitFor();
   assert.equal(await page.locator("html").getAttribute("lang"), run.lang, "the page says which language it is in");
-  assert.equal(await page.title(), t("app.name"));
+  await assertTitle(page, t("app.name"));
   assert.ok((await page.locator(".ranking li").count()) > 0, "the ranking lists products");
   assert.ok((await page.locator(".grid .product-card").count()) > 0, "recommendations are shown");
   assert.ok((await page.locator(".shortcut").count()) >= 8, "category shortcuts are shown");
@@ -146,7 +146,7 @@ async function shop(run, page, problems) {
   // the contract.
   assert.equal(await page.locator('.field-error[data-field="identity"]').innerText(), t("violations.patternOf.username"));
   assert.equal(await page.locator('.field-error[data-field="password"]').innerText(), t("violations.minLen", { min: 8 }));
-  assert.equal(await page.title(), title(t("titles.register")));
+  await assertTitle(page, title(t("titles.register")));
   await shot("register-invalid");
 
   say(`register: ${user}`);
@@ -196,7 +196,7 @@ async function shop(run, page, problems) {
   assert.ok(matches > 1, "the search finds products");
   assert.equal(await resultCount.innerText(), t("search.count", { n: new Intl.NumberFormat(run.lang).format(matches) }));
   assert.equal(await page.locator(".grid .product-card .title mark").first().innerText(), "龙井");
-  assert.equal(await page.title(), title(t("titles.searchFor", { keyword: "龙井" })));
+  await assertTitle(page, title(t("titles.searchFor", { keyword: "龙井" })));
 
   say("search: sorted by price, in the URL");
   await page.getByRole("tab", { name: t("search.priceAsc") }).click();
@@ -262,7 +262,7 @@ async function shop(run, page, problems) {
   await page.waitForURL(`${baseURL}/product/${productId}`);
   const productTitle = await page.locator(".product-page h1").innerText();
   await page.getByRole("heading", { name: shaped(t("product.reviews")) }).waitFor();
-  assert.equal(await page.title(), title(productTitle));
+  await assertTitle(page, title(productTitle));
   assert.match(await page.locator(".product-page .big-price").innerText(), /^¥[\d,]+\.\d\d$/, "prices in yuan");
   if (run.phone) {
     // The buy buttons are on the first screen, in a bar at the bottom that
@@ -462,7 +462,7 @@ async function shop(run, page, problems) {
     assert.equal(await page.locator("html").getAttribute("lang"), "zh-CN");
     await page.reload();
     await page.getByRole("heading", { name: zh("login.title") }).waitFor();
-    assert.equal(await page.title(), `${zh("titles.login")} - ${zh("app.name")}`);
+    await assertTitle(page, `${zh("titles.login")} - ${zh("app.name")}`);
     await page.getByRole("combobox", { name: zh("layout.language") }).selectOption("en");
     await page.getByRole("heading", { name: t("login.title") }).waitFor();
   }
