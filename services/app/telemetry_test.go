@@ -263,20 +263,22 @@ func TestAFlashPurchaseLinksToTheWriterBatchThatStoredIt(t *testing.T) {
 	if !hasSpan(inTrace(id), func(s sdktrace.ReadOnlySpan) bool { return s.SpanKind() == trace.SpanKindProducer }) {
 		t.Fatalf("no Kafka publish span in the purchase's trace: %v", spanNames(inTrace(id)))
 	}
+	// The batch's span ends when its write returns, a moment after the
+	// result the buyer reads is stored.
 	var batch sdktrace.ReadOnlySpan
-	for _, s := range spans().Ended() {
-		if s.Name() != "seckill.writer.batch" {
-			continue
-		}
-		for _, link := range s.Links() {
-			if link.SpanContext.TraceID() == id {
-				batch = s
+	testenv.Eventually(t, 10*time.Second, "a writer batch span linking to the purchase's trace", func() bool {
+		for _, s := range spans().Ended() {
+			if s.Name() != "seckill.writer.batch" {
+				continue
+			}
+			for _, link := range s.Links() {
+				if link.SpanContext.TraceID() == id {
+					batch = s
+				}
 			}
 		}
-	}
-	if batch == nil {
-		t.Fatal("no writer batch span links to the purchase's trace")
-	}
+		return batch != nil
+	})
 	if !hasSpan(inTrace(batch.SpanContext().TraceID()), func(s sdktrace.ReadOnlySpan) bool {
 		return s.Name() == "mall.order.v1.OrderService/CreateFlashSaleOrders" && s.SpanKind() == trace.SpanKindServer
 	}) {
