@@ -26,10 +26,7 @@ import (
 // admin is seeded) on the test's databases, keys and task queue.
 func testConfig(t *testing.T) config.Config {
 	t.Helper()
-	keyFile := t.TempDir() + "/jwt.pem"
-	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
-		t.Fatal(err)
-	}
+	keyFile := testenv.SigningKeyFile(t)
 	return config.Config{
 		MySQLDSN:    testenv.MySQLDSN(),
 		DBPrefix:    testenv.DatabasePrefix(t),

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"mall/services/platform/auth"
 	"mall/services/platform/config"
 	"mall/services/platform/testenv"
 )
@@ -46,10 +45,7 @@ func TestSearchBenchRunsEndToEnd(t *testing.T) {
 // its own databases, cache prefix and key file, the test's Temporal.
 func systemTestConfig(t *testing.T) config.Config {
 	t.Helper()
-	keyFile := t.TempDir() + "/jwt.pem"
-	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
-		t.Fatal(err)
-	}
+	keyFile := testenv.SigningKeyFile(t)
 	return config.Config{
 		MySQLDSN: testenv.MySQLDSN(), DBPrefix: testenv.DatabasePrefix(t), RedisAddr: testenv.RedisAddr(),
 		CachePrefix: "test:" + testenv.RandomID(4) + ":", JWTKeyFile: keyFile,

@@ -20,7 +20,6 @@ import (
 
 	userv1 "mall/gen/mall/user/v1"
 	"mall/gen/mall/user/v1/userv1connect"
-	"mall/services/platform/auth"
 	"mall/services/platform/rpcclient"
 	"mall/services/platform/testenv"
 	"mall/services/user"
@@ -182,10 +181,7 @@ func TestProductionSeedServeAndAdmin(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	prefix := testenv.DatabasePrefix(t)
-	keyFile := filepath.Join(dir, "jwt.pem")
-	if _, err := auth.LoadOrCreateKeys(keyFile); err != nil {
-		t.Fatal(err)
-	}
+	keyFile := testenv.SigningKeyFile(t)
 	base := []string{"MALL_MYSQL_DSN=" + testenv.MySQLDSN(), "MALL_DB_PREFIX=" + prefix, "MALL_REDIS_ADDR=" + testenv.RedisAddr(),
 		"MALL_CACHE_PREFIX=test:" + testenv.RandomID(4) + ":", "MALL_LOG_LEVEL=warn"}
 	prod := cleanEnv(append(base, "MALL_JWT_KEY_FILE="+keyFile, "MALL_PROVIDER_API_KEY=sk_test_"+testenv.RandomID(8),

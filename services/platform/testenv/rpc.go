@@ -20,6 +20,17 @@ func Bearer[T any](token string, msg *T) *connect.Request[T] {
 	return req
 }
 
+// SigningKeyFile creates a signing key in a file of the test's own, as an
+// operator does before starting a production process, and returns its path.
+func SigningKeyFile(t testing.TB) string {
+	t.Helper()
+	path := t.TempDir() + "/jwt.pem"
+	if _, err := auth.LoadOrCreateKeys(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Token issues an hour-long token for subject with roles, signed by keys.
 func Token(t testing.TB, keys *auth.Keys, subject string, roles ...string) string {
 	t.Helper()
