@@ -46,11 +46,12 @@ type Keys struct {
 type tokenDigest [sha256.Size]byte
 
 // verifiedGeneration bounds each generation of remembered tokens (so the
-// last 200 000 verified are always remembered, and at most twice as many,
-// about 240 bytes each: 96 MB when full): enough for a flash sale's
+// last 300 000 verified are always remembered, and at most twice as many,
+// about 240 bytes each: 144 MB when full): enough for a flash sale's
 // buyers, whose tokens the process saw while they waited on the sale page,
-// to be answered without a signature check.
-const verifiedGeneration = 200_000
+// to be answered without a signature check, even after as many other
+// tokens were seen meanwhile.
+const verifiedGeneration = 300_000
 
 // NewKeys wraps an existing private key.
 func NewKeys(private ed25519.PrivateKey) *Keys {
