@@ -236,6 +236,17 @@ func MigrateDomain(ctx context.Context, cfg config.Config, d Domain) ([]string, 
 	return applied, nil
 }
 
+// DropDatabases removes each domain's database under cfg's prefix: only
+// for a configuration whose databases are a tool's own (the benchmarks').
+func DropDatabases(ctx context.Context, cfg config.Config, domains []Domain) error {
+	for _, d := range domains {
+		if err := db.DropDatabase(ctx, cfg.MySQLDSN, cfg.DBPrefix+d.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Migrate applies each domain's migrations to its own database.
 func Migrate(ctx context.Context, cfg config.Config, domains []Domain, logger *slog.Logger) error {
 	for _, d := range domains {

@@ -85,6 +85,20 @@ func createDatabase(ctx context.Context, dsn, name string) error {
 	return nil
 }
 
+// DropDatabase removes the database name and everything in it, if it
+// exists: for tools whose databases are their own (the benchmarks).
+func DropDatabase(ctx context.Context, dsn, name string) error {
+	server, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+	if _, err := server.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
+}
+
 // Migrate applies the migrations in fsys (files NNN_name.up.sql /
 // .down.sql, bun's format) that are not applied yet, and returns the names it
 // applied; re-running it applies nothing.
