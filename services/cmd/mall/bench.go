@@ -139,7 +139,9 @@ settings and the same per-request Lua rotation.
   1. Purchase sold out: a sale whose only unit is bought, a fresh buyer per
      request (--phase-buyers minted), each of whom had the sale page open
      before (one GetEvent with their token, not measured: the server has
-     seen the token, as it has a signed-in shopper's);
+     seen the token, as it has a signed-in shopper's); wrk wraps around
+     them if the phase outruns them (buyers retrying: a refusal costs a
+     retry what it cost the first try);
   2. sold out, unseen tokens: the same sale, a fresh buyer per request
      whose token the server has never seen (a first signature check per
      request);
@@ -206,7 +208,7 @@ server no more CPU than polling every 2 s.`,
 	cmd.Flags().IntVar(&o.Watchers, "watchers", 20000, "fresh buyers of each results phase (buy only, buy then watch, buy then poll); 0 skips them")
 	cmd.Flags().IntVar(&o.WatchConcurrency, "watch-concurrency", 200, "purchases in flight in the results phases")
 	o.ClientCommand = watchClient
-	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as the sale page does (false: each accepted purchase loads one)")
+	cmd.Flags().BoolVar(&o.WarmAddresses, "warm-addresses", true, "read every buyer's address book once before the phases, as a shopper's recent visit would: it is then in Valkey, and for a minute in this process's client-side cache (false: each accepted purchase loads one from MySQL)")
 	return cmd
 }
 
