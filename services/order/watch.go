@@ -27,7 +27,7 @@ func (s *Service) WatchOrder(ctx context.Context, req *connect.Request[orderv1.W
 	}
 	orderID := req.Msg.GetOrderId()
 	return feed.Stream(ctx, s.opts.Feed, userID, orderHint(orderID), req.Msg.GetCursor(), false, stream,
-		func(ctx context.Context) (*orderv1.WatchOrderResponse, string, bool, error) {
+		func(ctx context.Context, _ []byte) (*orderv1.WatchOrderResponse, string, bool, error) {
 			o, err := s.order(ctx, orderID, userID)
 			if err != nil {
 				return nil, "", false, err

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	seckillv1 "mall/gen/mall/seckill/v1"
 )
 
 // eventRow is a flash-sale event: a stock allocation of one product at a
@@ -71,4 +73,11 @@ type resultRow struct {
 	FailureReason string    `bun:"failure_reason"`
 	FailureCode   string    `bun:"failure_code"`
 	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// response is the result as GetPurchaseResult answers it (and a result
+// stream's hint carries it).
+func (r *resultRow) response() *seckillv1.GetPurchaseResultResponse {
+	return &seckillv1.GetPurchaseResultResponse{Ticket: r.Ticket, EventId: r.EventID, State: seckillv1.PurchaseState(r.State),
+		OrderId: r.OrderID, FailureReason: r.FailureReason, FailureCode: r.FailureCode}
 }

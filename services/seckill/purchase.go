@@ -300,15 +300,14 @@ func (s *Service) purchaseResult(ctx context.Context, userID, ticket string) (*s
 	if err != nil {
 		return nil, err
 	}
-	out := &seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID}
 	row, err := selectResult(ctx, s.db, ticket)
 	switch {
 	case err == nil:
-		out.State, out.OrderId, out.FailureReason, out.FailureCode = seckillv1.PurchaseState(row.State), row.OrderID, row.FailureReason, row.FailureCode
-		return out, nil
+		return row.response(), nil
 	case !isNoRows(err):
 		return nil, err
 	}
+	out := &seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: eventID}
 	mark, err := s.valkey.Do(ctx, s.valkey.B().Hget().Key(s.keys(eventID).buyers).Field(userID).Build()).ToString()
 	if err == nil && mark == ticket {
 		out.State = seckillv1.PurchaseState_PURCHASE_STATE_QUEUED

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/protobuf/proto"
 
 	seckillv1 "mall/gen/mall/seckill/v1"
@@ -16,8 +18,11 @@ func resultHint(ticket string) string { return "purchase:" + ticket }
 
 // WatchPurchaseResult streams a ticket's result to its buyer (the verified
 // caller): what GetPurchaseResult answers, at once and after every change,
-// until a final state is sent. The feed's hint only wakes the stream; each
-// message is read afresh as GetPurchaseResult reads it.
+// until a final state is sent. A message is read afresh as
+// GetPurchaseResult reads it, unless the hint that woke the stream carried
+// the ticket's final result: the writers' RecordPurchaseResults publishes
+// each result it stored with its hint, which spares every watcher a read
+// of MySQL (two-thirds of the handler's CPU in a profile).
 func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[seckillv1.WatchPurchaseResultRequest], stream *connect.ServerStream[seckillv1.WatchPurchaseResultResponse]) error {
 	userID, err := auth.UserID(ctx)
 	if err != nil {
@@ -39,10 +44,15 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 		}
 	}
 	return feed.Stream(ctx, s.opts.Feed, userID, resultHint(ticket), since, since != "", stream,
-		func(ctx context.Context) (*seckillv1.WatchPurchaseResultResponse, string, bool, error) {
-			result, err := s.purchaseResult(ctx, userID, ticket)
-			if err != nil {
-				return nil, "", false, err
+		func(ctx context.Context, state []byte) (*seckillv1.WatchPurchaseResultResponse, string, bool, error) {
+			result := hintedResult(ticket, state)
+			if result != nil {
+				resultsFromHints.Inc()
+			} else {
+				var err error
+				if result, err = s.purchaseResult(ctx, userID, ticket); err != nil {
+					return nil, "", false, err
+				}
 			}
 			version, err := resultVersion(result)
 			if err != nil {
@@ -60,11 +70,41 @@ func resultVersion(result *seckillv1.GetPurchaseResultResponse) (string, error) 
 	return string(version), err
 }
 
-// publishResults hints the watchers of rows' tickets, after they are stored.
-func (s *Service) publishResults(ctx context.Context, rows []resultRow) {
-	hints := make([]string, len(rows))
-	for i, r := range rows {
-		hints[i] = resultHint(r.Ticket)
+// hintedResult is the result a hint carried for ticket if it is final,
+// else nil (the stream reads instead): a QUEUED result may be overtaken by
+// a later one whose hint came first, and bytes of another ticket, or that
+// do not decode, are no answer for this one. The stream's owner was
+// checked before it stood (its first read, or ticketEvent); the ticket's
+// key wakes only its own streams.
+func hintedResult(ticket string, state []byte) *seckillv1.GetPurchaseResultResponse {
+	if state == nil {
+		return nil
 	}
-	s.opts.Feed.Publish(ctx, hints...)
+	result := &seckillv1.GetPurchaseResultResponse{}
+	if proto.Unmarshal(state, result) != nil || result.GetTicket() != ticket {
+		return nil
+	}
+	switch result.GetState() {
+	case seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED, seckillv1.PurchaseState_PURCHASE_STATE_FAILED:
+		return result
+	}
+	return nil
 }
+
+// publishResults hints the watchers of rows' tickets, after they are
+// stored, each hint carrying its result as GetPurchaseResult answers it.
+func (s *Service) publishResults(ctx context.Context, rows []resultRow) {
+	states := make([]feed.State, len(rows))
+	for i := range rows {
+		// A result that does not marshal goes out as a bare hint: its
+		// watchers read it.
+		value, _ := proto.Marshal(rows[i].response())
+		states[i] = feed.State{Key: resultHint(rows[i].Ticket), Value: value}
+	}
+	s.opts.Feed.PublishStates(ctx, states...)
+}
+
+var resultsFromHints = promauto.NewCounter(prometheus.CounterOpts{
+	Name: "mall_seckill_results_from_hints_total",
+	Help: "Final purchase results a WatchPurchaseResult stream sent from the state its hint carried, without reading MySQL.",
+})

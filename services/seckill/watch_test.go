@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"google.golang.org/protobuf/proto"
 
 	seckillv1 "mall/gen/mall/seckill/v1"
 	"mall/gen/mall/seckill/v1/seckillv1connect"
@@ -98,6 +100,56 @@ func TestWatchPurchaseResultPushesTheWritersResult(t *testing.T) {
 			wantEnd(t, stream)
 			testenv.Eventually(t, 10*time.Second, "the watcher removed", func() bool { return f.svc.opts.Feed.Watchers() == 0 })
 		})
+	}
+}
+
+// A stream woken by a hint that carries its ticket's final result sends
+// that result without reading it (here MySQL has no result at all, so only
+// the hint can have told it); a hint carrying another ticket's result, a
+// QUEUED one or bytes that do not decode costs a read instead, which finds
+// nothing new and sends nothing.
+func TestWatchPurchaseResultSendsTheFinalResultItsHintCarried(t *testing.T) {
+	f := newFixture(t, fixtureOptions{feed: hintsOnly})
+	ctx := context.Background()
+	ev := f.event(t, 5, -time.Minute, time.Hour)
+	buyer := f.user(t, "u-hinted")
+	ticket, err := f.buy(f.clients["connect-json"], buyer, ev.GetEventId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := watchResult(t, f.clients["connect-json"], buyer, ticket)
+	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
+		t.Fatalf("first message %v", got)
+	}
+	carrying := func(result *seckillv1.GetPurchaseResultResponse) feed.State {
+		value, err := proto.Marshal(result)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return feed.State{Key: resultHint(ticket), Value: value}
+	}
+	created := func(ticket, order string) *seckillv1.GetPurchaseResultResponse {
+		return &seckillv1.GetPurchaseResultResponse{Ticket: ticket, EventId: ev.GetEventId(),
+			State: seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED, OrderId: order}
+	}
+	queued := created(ticket, "")
+	queued.State = seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
+	// One at a time, each given time to wake the stream: a state it took
+	// as its answer would be the next message.
+	for _, wrong := range []feed.State{carrying(created(ticket+"x", "o-someone-elses")), carrying(queued),
+		{Key: resultHint(ticket), Value: []byte("not a result")}} {
+		f.svc.opts.Feed.PublishStates(ctx, wrong)
+		time.Sleep(300 * time.Millisecond)
+	}
+	fromHints := testutil.ToFloat64(resultsFromHints)
+	f.svc.opts.Feed.PublishStates(ctx, carrying(created(ticket, "o-hinted")))
+	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED || got.GetOrderId() != "o-hinted" ||
+		got.GetTicket() != ticket || got.GetEventId() != ev.GetEventId() {
+		t.Fatalf("after the hints %v, want the hinted o-hinted (nothing from the others)", got)
+	}
+	wantEnd(t, stream)
+	if n := testutil.ToFloat64(resultsFromHints) - fromHints; n < 1 {
+		t.Errorf("results sent from hints went up by %v, want at least 1", n)
 	}
 }
 

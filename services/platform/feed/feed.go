@@ -4,12 +4,14 @@
 // serving process holds one subscription to it and wakes its own watchers
 // of that key, which then re-read the truth from their database. A hint can
 // be lost (Valkey restarting, the subscription reconnecting), so a watcher
-// also re-reads on a slow timer: a lost hint only delays. The package knows
-// no domain.
+// also re-reads on a slow timer: a lost hint only delays. A hint may carry
+// the state its writer committed (PublishStates): the watcher it wakes may
+// use it instead of a read. The package knows no domain.
 package feed
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -87,8 +89,13 @@ type Feed struct {
 }
 
 // watcher is one open stream; wake holds at most one pending hint, so a
-// burst of hints costs a slow watcher one re-read, not a queue.
-type watcher struct{ wake chan struct{} }
+// burst of hints costs a slow watcher one re-read, not a queue. state is
+// what the last hint carried (nil: a bare hint, a timer or a resubscribe),
+// guarded by the feed's mu.
+type watcher struct {
+	wake  chan struct{}
+	state []byte
+}
 
 // New returns a feed over client; Run holds its subscription.
 func New(client valkey.Client, logger *slog.Logger, opts Options) *Feed {
@@ -123,16 +130,60 @@ func (f *Feed) Publish(ctx context.Context, keys ...string) {
 	if f == nil {
 		return
 	}
-	for len(keys) > 0 {
-		n := min(len(keys), keysPerMessage)
-		message := strings.Join(keys[:n], "\n")
-		keys = keys[n:]
+	f.publish(ctx, keys)
+}
+
+// State is a hint that carries what its writer committed under Key.
+type State struct {
+	Key   string
+	Value []byte
+}
+
+// PublishStates hints that each state's key changed, handing its watchers
+// the value (as Publish, after the commit). A watcher woken by such a hint
+// gets the value in its step; one whose last wake-up was not such a hint
+// gets nil and reads.
+func (f *Feed) PublishStates(ctx context.Context, states ...State) {
+	if f == nil {
+		return
+	}
+	lines := make([]string, len(states))
+	for i, st := range states {
+		lines[i] = st.Key + string(stateSeparator) + base64.RawStdEncoding.EncodeToString(st.Value)
+	}
+	f.publish(ctx, lines)
+}
+
+// stateSeparator ends a hint's key where a state follows it (keys are the
+// domains' ids and prefixes: no tab, no newline).
+const stateSeparator = '\t'
+
+// publish sends hint lines, keysPerMessage to a message.
+func (f *Feed) publish(ctx context.Context, lines []string) {
+	for len(lines) > 0 {
+		n := min(len(lines), keysPerMessage)
+		message := strings.Join(lines[:n], "\n")
+		lines = lines[n:]
 		cmd := f.client.B().Publish().Channel(f.opts.Channel).Message(message).Build()
 		if err := f.client.Do(context.WithoutCancel(ctx), cmd).Error(); err != nil {
 			hintsPublishFailed.Inc()
 			f.logger.WarnContext(ctx, "publish change hint", "channel", f.opts.Channel, "err", err)
 		}
 	}
+}
+
+// parseHint splits a hint line into its key and the state it carries (nil:
+// none, or one that does not decode, which then costs its watchers a read).
+func parseHint(line string) (string, []byte) {
+	key, encoded, ok := strings.Cut(line, string(stateSeparator))
+	if !ok {
+		return key, nil
+	}
+	state, err := base64.RawStdEncoding.DecodeString(encoded)
+	if err != nil {
+		return key, nil
+	}
+	return key, state
 }
 
 // Run holds the process's subscription until ctx ends, resubscribing on a
@@ -146,8 +197,8 @@ func (f *Feed) Run(ctx context.Context) error {
 		Name:    f.ConnectionName(),
 		Retry:   f.opts.Retry,
 		OnMessage: func(message string) {
-			for key := range strings.SplitSeq(message, "\n") {
-				f.wake(key)
+			for line := range strings.SplitSeq(message, "\n") {
+				f.wake(parseHint(line))
 			}
 		},
 		OnStanding: func() {
@@ -174,12 +225,14 @@ func (f *Feed) Watchers() int {
 
 // Follow serves one stream of owner watching key: step reads the truth and
 // sends it if the client lacks it, and says whether the stream is over
-// (a final state was sent). Follow runs step at once, then on every hint
-// of key, on the recheck timer, until step is final or fails, the client
+// (a final state was sent); it is given the state the hint that woke it
+// carried, or nil (the first step, the timer, a bare hint: read). Follow
+// runs step at once, then on every hint of key, on the recheck timer,
+// until step is final or fails, the client
 // goes away, the stream's lifetime is up or the feed stops. Too many
 // streams of owner (or of the process) are refused with resource_exhausted
 // before step runs. A nil feed refuses every stream as unavailable.
-func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.Context) (bool, error)) error {
+func (f *Feed) Follow(ctx context.Context, owner, key string, step func(ctx context.Context, state []byte) (bool, error)) error {
 	if f == nil {
 		return rpcerr.New(connect.CodeUnavailable, ReasonStreamingUnavailable, "streaming is unavailable here; ask again instead")
 	}
@@ -196,11 +249,13 @@ func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.
 	defer recheck.Stop()
 	lifetime := time.NewTimer(f.opts.MaxLifetime)
 	defer lifetime.Stop()
+	var state []byte
 	for {
-		final, err := step(ctx)
+		final, err := step(ctx, state)
 		if err != nil || final {
 			return err
 		}
+		state = nil
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -209,13 +264,24 @@ func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.
 		case <-f.stopping:
 			return nil
 		case <-w.wake:
+			state = f.takeState(w)
 		case <-recheck.C:
 		}
 	}
 }
 
+// takeState hands over (and forgets) the state w's last hint carried.
+func (f *Feed) takeState(w *watcher) []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	state := w.state
+	w.state = nil
+	return state
+}
+
 // Stream serves a server stream with Follow: read returns what the client
-// should hold now, a version naming it, and whether it is final. A message
+// should hold now, a version naming it, and whether it is final, given the
+// state a hint carried (nil: read the truth). A message
 // is sent only when its version differs from the last one sent (at first:
 // since, the version the client says it holds); when the first read has
 // nothing new to send, the response headers go out alone, so the client
@@ -224,15 +290,15 @@ func (f *Feed) Follow(ctx context.Context, owner, key string, step func(context.
 // since then, nothing can have changed unseen, and the first read is
 // skipped (the headers go out alone).
 func Stream[Res any](ctx context.Context, f *Feed, owner, key, since string, fresh bool, stream *connect.ServerStream[Res],
-	read func(context.Context) (*Res, string, bool, error)) error {
+	read func(ctx context.Context, state []byte) (*Res, string, bool, error)) error {
 	sent, first := since, true
-	return f.Follow(ctx, owner, key, func(ctx context.Context) (bool, error) {
+	return f.Follow(ctx, owner, key, func(ctx context.Context, state []byte) (bool, error) {
 		if first && fresh && since != "" && f.UnchangedLately(key) {
 			first = false
 			firstReadsSkipped.Inc()
 			return false, stream.Send(nil)
 		}
-		msg, version, final, err := read(ctx)
+		msg, version, final, err := read(ctx, state)
 		if err != nil {
 			return false, err
 		}
@@ -340,11 +406,14 @@ func (f *Feed) remove(owner, key string, w *watcher) {
 	openStreams.Dec()
 }
 
-func (f *Feed) wake(key string) {
+// wake signals key's watchers, leaving each the state the hint carried
+// (a bare hint leaves none: what an earlier one carried may be older).
+func (f *Feed) wake(key string, state []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.noteHint(key, time.Now())
 	for w := range f.watchers[key] {
+		w.state = state
 		w.signal()
 	}
 }
@@ -354,6 +423,7 @@ func (f *Feed) wakeAll() {
 	defer f.mu.Unlock()
 	for _, watchers := range f.watchers {
 		for w := range watchers {
+			w.state = nil
 			w.signal()
 		}
 	}
