@@ -96,8 +96,8 @@ func hintedResult(ticket string, state []byte) *seckillv1.GetPurchaseResultRespo
 func (s *Service) publishResults(ctx context.Context, rows []resultRow) {
 	states := make([]feed.State, len(rows))
 	for i := range rows {
-		// A result that does not marshal goes out as a bare hint: its
-		// watchers read it.
+		// A result that does not marshal goes out with an empty state,
+		// which names no ticket: its watchers read it.
 		value, _ := proto.Marshal(rows[i].response())
 		states[i] = feed.State{Key: resultHint(rows[i].Ticket), Value: value}
 	}

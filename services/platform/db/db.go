@@ -73,28 +73,26 @@ func ObservePool(handle *bun.DB, name string) (stop func()) {
 }
 
 func createDatabase(ctx context.Context, dsn, name string) error {
-	server, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return err
-	}
-	defer server.Close()
-	_, err = server.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-	if err != nil {
-		return fmt.Errorf("create database %s: %w", name, err)
-	}
-	return nil
+	return execOnServer(ctx, dsn, "create database "+name,
+		"CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 }
 
 // DropDatabase removes the database name and everything in it, if it
 // exists: for tools whose databases are their own (the benchmarks).
 func DropDatabase(ctx context.Context, dsn, name string) error {
+	return execOnServer(ctx, dsn, "drop database "+name, "DROP DATABASE IF EXISTS `"+name+"`")
+}
+
+// execOnServer runs one statement on the server of dsn, on a connection
+// of its own; a failure is named what.
+func execOnServer(ctx context.Context, dsn, what, statement string) error {
 	server, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return err
 	}
 	defer server.Close()
-	if _, err := server.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
-		return fmt.Errorf("drop database %s: %w", name, err)
+	if _, err := server.ExecContext(ctx, statement); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -228,8 +228,8 @@ func (f *Feed) Watchers() int {
 // (a final state was sent); it is given the state the hint that woke it
 // carried, or nil (the first step, the timer, a bare hint: read). Follow
 // runs step at once, then on every hint of key, on the recheck timer,
-// until step is final or fails, the client
-// goes away, the stream's lifetime is up or the feed stops. Too many
+// until step is final or fails, the client goes away, the stream's
+// lifetime is up or the feed stops. Too many
 // streams of owner (or of the process) are refused with resource_exhausted
 // before step runs. A nil feed refuses every stream as unavailable.
 func (f *Feed) Follow(ctx context.Context, owner, key string, step func(ctx context.Context, state []byte) (bool, error)) error {
@@ -281,9 +281,9 @@ func (f *Feed) takeState(w *watcher) []byte {
 
 // Stream serves a server stream with Follow: read returns what the client
 // should hold now, a version naming it, and whether it is final, given the
-// state a hint carried (nil: read the truth). A message
-// is sent only when its version differs from the last one sent (at first:
-// since, the version the client says it holds); when the first read has
+// state a hint carried (nil: read the truth). A message is sent only when
+// its version differs from the last one sent (at first: since, the
+// version the client says it holds); when the first read has
 // nothing new to send, the response headers go out alone, so the client
 // (which waits for them) knows the stream stands. fresh says the client
 // got since moments ago (under Options.FreshFor): when no hint of key came
