@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -44,6 +45,7 @@ type resultPhase struct {
 	connections int
 	wall        time.Duration // from the client's start until it exited and the last order was written
 	serverCPU   time.Duration // this process's (the mall's) user + system CPU time over wall
+	storesCPU   time.Duration // the store processes' on this machine (storesCPU), over wall
 	clientCPU   time.Duration // the client process's
 	// From the client: purchases answered, final results received, stream
 	// messages, streams opened, polls.
@@ -71,8 +73,10 @@ func (p resultPhase) holds() bool {
 // per second with no client running (its timers, the sweeper, and the
 // worker still running the sagas of earlier phases' orders).
 type resultComparison struct {
-	idleCPU float64 // CPU seconds per second
-	phases  []resultPhase
+	idleCPU       float64 // CPU seconds per second
+	idleStoresCPU float64 // the stores', likewise
+	stores        []string
+	phases        []resultPhase
 }
 
 // resultPhases runs, each with --watchers fresh buyers and a sale with a
@@ -82,13 +86,15 @@ type resultComparison struct {
 // with the errors of those that failed.
 func (r *seckillRun) resultPhases(ctx context.Context) (resultComparison, []error) {
 	var c resultComparison
-	before := processCPU()
+	before, storesBefore := processCPU(), storesCPUNow()
 	select {
 	case <-ctx.Done():
 		return c, []error{ctx.Err()}
 	case <-time.After(idleSample):
 	}
 	c.idleCPU = (processCPU() - before).Seconds() / idleSample.Seconds()
+	c.idleStoresCPU = (storesCPUNow() - storesBefore).Seconds() / idleSample.Seconds()
+	_, c.stores = storesCPU()
 	var errs []error
 	for _, phase := range []struct {
 		name   string
@@ -127,7 +133,7 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	var out bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(job), &out, r.progress
 	fmt.Fprintf(r.progress, "%s: %d buyers in a client process\n", name, len(b.ids))
-	cpuBefore, start := processCPU(), time.Now()
+	cpuBefore, storesBefore, start := processCPU(), storesCPUNow(), time.Now()
 	if err := cmd.Run(); err != nil {
 		return p, fmt.Errorf("%s: the client: %w", name, err)
 	}
@@ -136,7 +142,7 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	if err := waitCount(ctx, r.progress, "writers: "+name, int64(len(b.ids)), func() (int, error) { return r.written(ctx, eventID) }, 5*time.Minute); err != nil {
 		return p, fmt.Errorf("%s: %w", name, err)
 	}
-	p.serverCPU, p.wall = processCPU()-cpuBefore, time.Since(start)
+	p.serverCPU, p.storesCPU, p.wall = processCPU()-cpuBefore, storesCPUNow()-storesBefore, time.Since(start)
 	p.clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	var answer WatchClientOutput
 	if err := json.Unmarshal(out.Bytes(), &answer); err != nil {
@@ -245,6 +251,12 @@ func processCPU() time.Duration {
 	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 }
 
+// storesCPUNow is storesCPU's time alone.
+func storesCPUNow() time.Duration {
+	cpu, _ := storesCPU()
+	return cpu
+}
+
 // phase is the comparison's phase named name (zero when it did not run).
 func (c resultComparison) phase(name string) resultPhase {
 	for _, p := range c.phases {
@@ -255,22 +267,33 @@ func (c resultComparison) phase(name string) resultPhase {
 	return resultPhase{}
 }
 
-// readingCPU is what following the results cost the server in phase
-// name: its CPU time beyond buy only's.
+// readingCPU is what following the results cost the mall in phase name:
+// its CPU time beyond buy only's.
 func (c resultComparison) readingCPU(name string) (time.Duration, bool) {
+	return c.reading(name, func(p resultPhase) time.Duration { return p.serverCPU })
+}
+
+// readingServerCPU is readingCPU with the stores': what following the
+// results cost the server side as a whole.
+func (c resultComparison) readingServerCPU(name string) (time.Duration, bool) {
+	return c.reading(name, func(p resultPhase) time.Duration { return p.serverCPU + p.storesCPU })
+}
+
+func (c resultComparison) reading(name string, cpu func(resultPhase) time.Duration) (time.Duration, bool) {
 	base, p := c.phase(phaseBuyOnly), c.phase(name)
 	if base.buyers == 0 || p.buyers == 0 {
 		return 0, false
 	}
-	return p.serverCPU - base.serverCPU, true
+	return cpu(p) - cpu(base), true
 }
 
-// busyReadingCPU is readingCPU less what the server spends idle in the
-// time phase name lasted beyond buy only: the reading's own cost.
-func (c resultComparison) busyReadingCPU(name string) time.Duration {
-	reading, _ := c.readingCPU(name)
+// busyReadingServerCPU is readingServerCPU less what the server side
+// spends idle in the time phase name lasted beyond buy only: the
+// reading's own cost.
+func (c resultComparison) busyReadingServerCPU(name string) time.Duration {
+	reading, _ := c.readingServerCPU(name)
 	longer := c.phase(name).wall - c.phase(phaseBuyOnly).wall
-	return reading - time.Duration(c.idleCPU*float64(longer))
+	return reading - time.Duration((c.idleCPU+c.idleStoresCPU)*float64(longer))
 }
 
 // addTo adds the comparison to report: its table, what the columns are,
@@ -279,12 +302,13 @@ func (c resultComparison) addTo(report *bench.Report, watchers, concurrency int)
 	if len(c.phases) == 0 {
 		return
 	}
-	table := bench.Table{Header: []string{"results phase", "buyers", "final", "failed", "wall", "server CPU", "reading CPU", "client CPU",
+	table := bench.Table{Header: []string{"results phase", "buyers", "final", "failed", "wall", "mall CPU", "stores CPU", "reading CPU", "of it the mall's", "client CPU",
 		"messages", "polls", "delivery p50", "p99", "max", "over 1s"}}
 	for _, p := range c.phases {
-		reading := "-"
-		if d, ok := c.readingCPU(p.name); ok && p.mode != modeBuyOnly {
-			reading = cpuText(d)
+		reading, mallReading := "-", "-"
+		if d, ok := c.readingServerCPU(p.name); ok && p.mode != modeBuyOnly {
+			mall, _ := c.readingCPU(p.name)
+			reading, mallReading = cpuText(d), cpuText(mall)
 		}
 		delivery := []string{"-", "-", "-", "-"}
 		if len(p.delivery) > 0 {
@@ -292,22 +316,27 @@ func (c resultComparison) addTo(report *bench.Report, watchers, concurrency int)
 				bench.FormatLatency(p.delivery[len(p.delivery)-1]), fmt.Sprint(p.late())}
 		}
 		table.Rows = append(table.Rows, append([]string{p.name, fmt.Sprint(p.buyers), fmt.Sprint(p.final), fmt.Sprint(p.failed),
-			seconds(p.wall), cpuText(p.serverCPU), reading, cpuText(p.clientCPU), fmt.Sprint(p.messages), fmt.Sprint(p.polls)}, delivery...))
+			seconds(p.wall), cpuText(p.serverCPU), cpuText(p.storesCPU), reading, mallReading, cpuText(p.clientCPU), fmt.Sprint(p.messages), fmt.Sprint(p.polls)}, delivery...))
 	}
 	report.Tables = append(report.Tables, table)
 	report.Setup = append(report.Setup, fmt.Sprintf("results phases: %d fresh buyers each, a sale with a unit for each; the buyers are a separate client process (this binary's `bench watch-client`): %d purchases in flight over Connect JSON, %d buyers per HTTP/2 (h2c) connection; watch: WatchPurchaseResult opened at each purchase's answer until the final message; poll: GetPurchaseResult over GET every %v from the purchase's answer until final",
 		watchers, concurrency, buyersPerConnection, resultsPollEvery))
 	report.Notes = append(report.Notes,
-		"results table: final = buyers who received their final result; failed = buyers whose purchase, final result or order was wrong or missing; wall = from the client's start until it exited and the writers had written the last order; server CPU = this process's (the mall's) user+system CPU time over wall (getrusage); reading CPU = server CPU minus buy only's; client CPU = the client process's (a client near wall x CPUs would be the bottleneck); messages = stream messages received; polls = GetPurchaseResult calls; delivery = receipt of the final message (or poll answer) minus the order row's created_at (DATETIME(6), taken when the writer's CreateFlashSaleOrders began, before its commit), both on this machine's clock",
-		fmt.Sprintf("the server's CPU with no client running: %s per second (timers, the sweeper, the worker's sagas of earlier phases' orders; in every phase's server CPU for its wall time)", cpuText(time.Duration(c.idleCPU*float64(time.Second)))))
-	watch, watchOK := c.readingCPU(phaseBuyWatch)
-	poll, pollOK := c.readingCPU(phaseBuyPoll)
+		"results table: final = buyers who received their final result; failed = buyers whose purchase, final result or order was wrong or missing; wall = from the client's start until it exited and the writers had written the last order; mall CPU = this process's user+system CPU time over wall (getrusage); stores CPU = that of the data stores' processes on this machine ("+storesText(c.stores)+", from /proc); reading CPU = mall CPU + stores CPU minus buy only's, of which the mall's alone beside it; client CPU = the client process's (a client near wall x CPUs would be the bottleneck); messages = stream messages received; polls = GetPurchaseResult calls; delivery = receipt of the final message (or poll answer) minus the order row's created_at (DATETIME(6), taken when the writer's CreateFlashSaleOrders began, before its commit), both on this machine's clock",
+		fmt.Sprintf("CPU with no client running: the mall %s per second (timers, the sweeper, the worker's sagas of earlier phases' orders), the stores %s; in every phase's CPU for its wall time",
+			cpuText(time.Duration(c.idleCPU*float64(time.Second))), cpuText(time.Duration(c.idleStoresCPU*float64(time.Second)))))
+	watch, watchOK := c.readingServerCPU(phaseBuyWatch)
+	poll, pollOK := c.readingServerCPU(phaseBuyPoll)
 	if watchOK && pollOK {
 		ratio := bench.Ratio(watch.Seconds(), poll.Seconds())
-		report.Notes = append(report.Notes, fmt.Sprintf("reading CPU, watch / poll every %v: %s / %s = %s (target <= 1.00x: %s)",
-			resultsPollEvery, cpuText(watch), cpuText(poll), bench.FormatRatio(ratio), verdict(poll > 0 && watch <= poll)))
-		watchBusy, pollBusy := c.busyReadingCPU(phaseBuyWatch), c.busyReadingCPU(phaseBuyPoll)
-		report.Notes = append(report.Notes, fmt.Sprintf("reading CPU less the idle CPU of each phase's wall beyond buy only's: watch %s, poll %s, watch / poll %s (the poll phase lasts an interval longer)",
+		report.Notes = append(report.Notes, fmt.Sprintf("reading CPU of the server side (the mall and %s), watch / poll every %v: %s / %s = %s (target <= 1.00x: %s)",
+			storesText(c.stores), resultsPollEvery, cpuText(watch), cpuText(poll), bench.FormatRatio(ratio), verdict(poll > 0 && watch <= poll)))
+		mallWatch, _ := c.readingCPU(phaseBuyWatch)
+		mallPoll, _ := c.readingCPU(phaseBuyPoll)
+		report.Notes = append(report.Notes, fmt.Sprintf("reading CPU of the mall alone, watch / poll: %s / %s = %s",
+			cpuText(mallWatch), cpuText(mallPoll), bench.FormatRatio(bench.Ratio(mallWatch.Seconds(), mallPoll.Seconds()))))
+		watchBusy, pollBusy := c.busyReadingServerCPU(phaseBuyWatch), c.busyReadingServerCPU(phaseBuyPoll)
+		report.Notes = append(report.Notes, fmt.Sprintf("reading CPU of the server side less its idle CPU over each phase's wall beyond buy only's: watch %s, poll %s, watch / poll %s (the poll phase lasts an interval longer)",
 			cpuText(watchBusy), cpuText(pollBusy), bench.FormatRatio(bench.Ratio(watchBusy.Seconds(), pollBusy.Seconds()))))
 	}
 	if w := c.phase(phaseBuyWatch); w.buyers > 0 {
@@ -318,6 +347,14 @@ func (c resultComparison) addTo(report *bench.Report, watchers, concurrency int)
 		report.Notes = append(report.Notes, fmt.Sprintf("%s in MySQL: %d orders for %d buyers (%d bought, %d with their final result); duplicates %d (must be 0); orders by no buyer of the phase %d; over %d connections, %d streams opened",
 			p.name, p.orders, p.buyers, p.bought, p.final, p.duplicates, p.unexpected, p.connections, p.streams))
 	}
+}
+
+// storesText names the store processes found, or says none were.
+func storesText(names []string) string {
+	if len(names) == 0 {
+		return "no store process on this machine"
+	}
+	return strings.Join(names, ", ")
 }
 
 // cpuText renders a CPU time in seconds to the millisecond.

@@ -100,7 +100,8 @@ func TestResultPhasesDeliverEveryBuyersOrder(t *testing.T) {
 		"results phase", "reading CPU", "delivery p50", "over 1s",
 		"results phases: 200 fresh buyers each",
 		"note: results table: final = ",
-		"note: reading CPU, watch / poll every 2s: ",
+		"note: reading CPU of the server side (the mall and ", "), watch / poll every 2s: ",
+		"note: reading CPU of the mall alone, watch / poll: ",
 		"note: delivery of the watchers' final messages: ",
 		"note: buy only in MySQL: 200 orders for 200 buyers (200 bought, 0 with their final result); duplicates 0 (must be 0); orders by no buyer of the phase 0",
 		"note: buy, then watch in MySQL: 200 orders for 200 buyers (200 bought, 200 with their final result); duplicates 0",
@@ -120,7 +121,7 @@ func TestResultPhasesDeliverEveryBuyersOrder(t *testing.T) {
 	}
 	// buyers, final, failed, ..., the count of deliveries over 1s last.
 	for name, final := range map[string]string{phaseBuyOnly: "0", phaseBuyWatch: "200", phaseBuyPoll: "200"} {
-		if row := rows[name]; len(row) != 13 || row[0] != "200" || row[1] != final || row[2] != "0" {
+		if row := rows[name]; len(row) != 15 || row[0] != "200" || row[1] != final || row[2] != "0" {
 			t.Errorf("row of %s: %q", name, row)
 		}
 	}

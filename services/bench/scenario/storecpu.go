@@ -1,0 +1,74 @@
+package scenario
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// storeProcesses are the data stores' server processes whose CPU time is
+// the server's as much as the mall's: a poll is mostly a MySQL read, made
+// in MariaDB's process, not the mall's. Counted when they run on this
+// machine, as make run's do.
+var storeProcesses = []string{"mariadbd", "mysqld", "valkey-server", "redis-server"}
+
+// userHZ is the unit of the CPU times in /proc/<pid>/stat (USER_HZ, 100
+// on every Linux architecture Go builds for).
+const userHZ = 100
+
+// storesCPU is the user and system CPU time the store processes on this
+// machine have used so far, and the names of those found (none: 0, nil).
+func storesCPU() (time.Duration, []string) {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var total time.Duration
+	var names []string
+	for _, dir := range dirs {
+		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
+		name := strings.TrimSpace(string(comm))
+		if err != nil || !slices.Contains(storeProcesses, name) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			continue // it exited
+		}
+		cpu, err := statCPU(string(stat))
+		if err != nil {
+			continue
+		}
+		total += cpu
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return total, names
+}
+
+// statCPU is utime + stime of a /proc/<pid>/stat line. The command name,
+// in parentheses, may hold spaces and parentheses itself: the fields
+// counted are those after its last ')'.
+func statCPU(stat string) (time.Duration, error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, errors.New("no command name in the stat line")
+	}
+	// After the name: state (field 3), ... utime (14), stime (15).
+	fields := strings.Fields(stat[end+1:])
+	if len(fields) < 13 {
+		return 0, errors.New("a short stat line")
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
