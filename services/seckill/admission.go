@@ -3,13 +3,8 @@ package seckill
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
-	"sync"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/valkey-io/valkey-go"
 )
 
@@ -56,65 +51,45 @@ const closedMark = "closed"
 
 const releasedMark = "released"
 
-// admitScript is the whole admission decision for a batch of purchases
-// of one sale, atomically and in one round trip, each decided as if it
-// ran alone after the ones before it: the buyer's rate (GCRA on the
-// server's clock, as platform/ratelimit: every attempt counts), the sale
-// is ready, this user has not bought, there is stock; then take it and
-// record the user with their ticket, and keep the purchase record in the
-// sale's outbox (ticket -> record) until it is in Kafka: a process that
-// dies between this script and the produce leaves it there, and the
-// outbox relay produces it, so an admission can never be lost. A sale
-// ended early is answered 6. A caller that expects the sale to be sold out
-// asks without having resolved the buyer's address ('0'): a purchase that
-// would be admitted is then answered 5 before anything is counted or
-// taken, and the caller asks again with the address.
-// KEYS: ready, stock, buyers, outbox, then each purchase's rate key.
-// ARGV: GCRA interval (ms), burst, then five per purchase: user, quantity,
-// ticket, record, address resolved ('1'/'0').
-// Answers {outcome, value} per purchase, in one flat list.
+// admitScript is the whole admission decision, atomically and in one
+// round trip: the buyer's rate (GCRA on the server's clock, as
+// platform/ratelimit: every attempt counts), the sale is ready, this user
+// has not bought, there is stock; then take it and record the user with
+// their ticket, and keep the purchase record in the sale's outbox (ticket
+// -> record) until it is in Kafka: a process that dies between this script
+// and the produce leaves it there, and the outbox relay produces it, so an
+// admission can never be lost. A sale ended early is answered 6. A caller
+// that expects the sale to be sold out asks without having resolved the
+// buyer's address (ARGV[7] = '0'): a purchase that would be admitted is
+// then answered 5 before anything is counted or taken, and the caller asks
+// again with the address. KEYS:
+// ready, stock, buyers, the buyer's rate key, outbox; ARGV: user, quantity,
+// ticket, GCRA interval (ms), burst, record, address resolved ('1'/'0').
 var admitScript = valkey.NewLuaScript(`
+if ARGV[7] == '0' and redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0
+  and tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[2]) then
+  return {5, 0}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local interval = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[4]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - tonumber(ARGV[5]) * interval
+if allow_at > now then return {4, allow_at - now} end
+redis.call('SET', KEYS[4], new_tat, 'PX', new_tat - now)
 local ready = redis.call('GET', KEYS[1])
-local out = {}
-for i = 1, #KEYS - 4 do
-  local a = 2 + (i - 1) * 5
-  local user, qty, ticket = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3]
-  local outcome, value = 0, 0
-  if ARGV[a + 5] == '0' and ready and redis.call('HEXISTS', KEYS[3], user) == 0
-    and tonumber(redis.call('GET', KEYS[2]) or '0') >= qty then
-    outcome = 5
-  else
-    local rate = KEYS[4 + i]
-    local tat = tonumber(redis.call('GET', rate) or now)
-    if tat < now then tat = now end
-    local new_tat = tat + interval
-    local allow_at = new_tat - burst * interval
-    if allow_at > now then
-      outcome, value = 4, allow_at - now
-    else
-      redis.call('SET', rate, new_tat, 'PX', new_tat - now)
-      if not ready then outcome = 3
-      elseif ready == 'closed' then outcome = 6
-      elseif redis.call('HEXISTS', KEYS[3], user) == 1 then outcome = 1
-      else
-        local left = tonumber(redis.call('GET', KEYS[2]) or '0')
-        if left < qty then outcome = 2
-        else
-          redis.call('DECRBY', KEYS[2], qty)
-          redis.call('HSET', KEYS[3], user, ticket)
-          redis.call('HSET', KEYS[4], ticket, ARGV[a + 4])
-          value = left - qty
-        end
-      end
-    end
-  end
-  out[#out + 1] = outcome
-  out[#out + 1] = value
-end
-return out`)
+if not ready then return {3, 0} end
+if ready == 'closed' then return {6, 0} end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return {1, 0} end
+local qty = tonumber(ARGV[2])
+local left = tonumber(redis.call('GET', KEYS[2]) or '0')
+if left < qty then return {2, 0} end
+redis.call('DECRBY', KEYS[2], qty)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[5], ARGV[3], ARGV[6])
+return {0, left - qty}`)
 
 // undoScript gives back an admission whose record could not be produced,
 // if it is still this ticket's, and drops the record from the outbox.
@@ -148,137 +123,25 @@ return 1`)
 
 func (k saleKeys) list() []string { return []string{k.ready, k.stock, k.buyers} }
 
-// An admission is one purchase waiting for its sale's admission script.
-type admission struct {
-	userID, ticket string
-	qty            int32
-	record         []byte
-	resolved       bool // the record holds the buyer's address
-	// Set before done is closed.
-	outcome, value int64
-	err            error
-	done           chan struct{}
-}
-
-// admissionQueue gathers the admissions of one sale that arrive while
-// others are in Valkey: they go in the next script call together, up to
-// maxAdmissionBatch, at most maxAdmissionBatchesInFlight calls at once.
-// One script call for many purchases costs Valkey and this process a
-// command, a reply and their system calls instead of one each; a purchase
-// that arrives alone is sent at once.
-type admissionQueue struct {
-	mu      sync.Mutex
-	pending []*admission
-	running int
-}
-
-const (
-	maxAdmissionBatch           = 64
-	maxAdmissionBatchesInFlight = 4
-	// admitTimeout bounds one script call; it is not the caller's to
-	// cancel: the batch holds other buyers' purchases.
-	admitTimeout = 5 * time.Second
-)
-
-// join queues a and says whether the caller should run a batch itself.
-func (q *admissionQueue) join(a *admission) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.pending = append(q.pending, a)
-	if q.running >= maxAdmissionBatchesInFlight {
-		return false // a running batch's runner takes it
-	}
-	q.running++
-	return true
-}
-
-// take is the next batch: the oldest waiting admissions (none when
-// another runner took them first).
-func (q *admissionQueue) take() []*admission {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	n := min(len(q.pending), maxAdmissionBatch)
-	batch := slices.Clone(q.pending[:n])
-	q.pending = slices.Delete(q.pending, 0, n)
-	return batch
-}
-
-// finish ends a runner's batch: it says whether admissions are waiting
-// (the runner keeps its place for them), else gives the place up.
-func (q *admissionQueue) finish() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.pending) > 0 {
-		return true
-	}
-	q.running--
-	return false
-}
-
-// admit decides one purchase with admitScript, in a batch with the sale's
-// other purchases in flight, and returns its outcome and value. The
-// caller always learns the outcome: an admitted purchase is never left
-// unknown to the process that must produce it.
+// admit runs admitScript for one purchase and returns its outcome and value.
 func (s *Service) admit(ctx context.Context, eventID, userID, ticket string, qty int32, record []byte, addressResolved bool) (int64, int64, error) {
-	a := &admission{userID: userID, ticket: ticket, qty: qty, record: record, resolved: addressResolved, done: make(chan struct{})}
-	value, _ := s.admissionQueues.LoadOrStore(eventID, &admissionQueue{})
-	q := value.(*admissionQueue)
-	if q.join(a) {
-		s.runAdmissions(context.WithoutCancel(ctx), eventID, q)
-	}
-	<-a.done
-	return a.outcome, a.value, a.err
-}
-
-// runAdmissions sends one batch of q, then leaves the rest (arrived
-// meanwhile) to a goroutine of its own, so that its caller answers its
-// buyer now.
-func (s *Service) runAdmissions(ctx context.Context, eventID string, q *admissionQueue) {
-	if batch := q.take(); len(batch) > 0 {
-		s.admitBatch(ctx, eventID, batch)
-	}
-	if q.finish() {
-		go s.runAdmissions(ctx, eventID, q)
-	}
-}
-
-// admitBatch runs admitScript for batch and hands each admission its
-// outcome (or the call's error).
-func (s *Service) admitBatch(ctx context.Context, eventID string, batch []*admission) {
 	k := s.keys(eventID)
 	interval := max(s.opts.RateLimit.Period.Milliseconds()/int64(s.opts.RateLimit.Burst), 1)
-	keys := append(make([]string, 0, 4+len(batch)), k.ready, k.stock, k.buyers, k.outbox)
-	args := append(make([]string, 0, 2+5*len(batch)), strconv.FormatInt(interval, 10), strconv.Itoa(s.opts.RateLimit.Burst))
-	for _, a := range batch {
-		resolved := "0"
-		if a.resolved {
-			resolved = "1"
-		}
-		keys = append(keys, k.rate+a.userID)
-		args = append(args, a.userID, strconv.Itoa(int(a.qty)), a.ticket, string(a.record), resolved)
+	resolved := "0"
+	if addressResolved {
+		resolved = "1"
 	}
-	ctx, cancel := context.WithTimeout(ctx, admitTimeout)
-	defer cancel()
-	res, err := admitScript.Exec(ctx, s.valkey, keys, args).AsIntSlice()
-	if err == nil && len(res) != 2*len(batch) {
-		err = fmt.Errorf("admission answered %d values for %d purchases", len(res), len(batch))
+	res, err := admitScript.Exec(ctx, s.valkey, []string{k.ready, k.stock, k.buyers, k.rate + userID, k.outbox},
+		[]string{userID, strconv.Itoa(int(qty)), ticket, strconv.FormatInt(interval, 10), strconv.Itoa(s.opts.RateLimit.Burst),
+			string(record), resolved}).AsIntSlice()
+	if err != nil {
+		return 0, 0, err
 	}
-	admissionBatchSize.Observe(float64(len(batch)))
-	for i, a := range batch {
-		if err != nil {
-			a.err = err
-		} else {
-			a.outcome, a.value = res[2*i], res[2*i+1]
-		}
-		close(a.done)
+	if len(res) != 2 {
+		return 0, 0, fmt.Errorf("admission answered %v", res)
 	}
+	return res[0], res[1], nil
 }
-
-var admissionBatchSize = promauto.NewHistogram(prometheus.HistogramOpts{
-	Name:    "mall_seckill_admission_batch_purchases",
-	Help:    "Purchases decided per admission script call (the purchases of one sale that arrived while others were in Valkey).",
-	Buckets: []float64{1, 2, 4, 8, 16, 32, 48, 64},
-})
 
 func (s *Service) undo(ctx context.Context, eventID, userID, ticket string, qty int32) error {
 	k := s.keys(eventID)

@@ -118,9 +118,6 @@ type Service struct {
 	produced chan producedTicket
 	// tally holds the admission counts not yet in Valkey (RecordAdmissions).
 	tally admissionTally
-	// admissionQueues gather each sale's purchases for admitScript (event
-	// id -> *admissionQueue).
-	admissionQueues sync.Map
 }
 
 type cachedEvent struct {
