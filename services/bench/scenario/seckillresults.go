@@ -44,7 +44,7 @@ type resultPhase struct {
 	buyers      int
 	connections int
 	wall        time.Duration // from the client's start until it exited and the last order was written
-	serverCPU   time.Duration // this process's (the mall's) user + system CPU time over wall
+	mallCPU     time.Duration // this process's (the mall's) user + system CPU time over wall
 	storesCPU   time.Duration // the store processes' on this machine (storesCPU), over wall
 	clientCPU   time.Duration // the client process's
 	// From the client: purchases answered, final results received, stream
@@ -142,7 +142,7 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	if err := waitCount(ctx, r.progress, "writers: "+name, int64(len(b.ids)), func() (int, error) { return r.written(ctx, eventID) }, 5*time.Minute); err != nil {
 		return p, fmt.Errorf("%s: %w", name, err)
 	}
-	p.serverCPU, p.storesCPU, p.wall = processCPU()-cpuBefore, storesCPUNow()-storesBefore, time.Since(start)
+	p.mallCPU, p.storesCPU, p.wall = processCPU()-cpuBefore, storesCPUNow()-storesBefore, time.Since(start)
 	p.clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	var answer WatchClientOutput
 	if err := json.Unmarshal(out.Bytes(), &answer); err != nil {
@@ -270,13 +270,13 @@ func (c resultComparison) phase(name string) resultPhase {
 // readingCPU is what following the results cost the mall in phase name:
 // its CPU time beyond buy only's.
 func (c resultComparison) readingCPU(name string) (time.Duration, bool) {
-	return c.reading(name, func(p resultPhase) time.Duration { return p.serverCPU })
+	return c.reading(name, func(p resultPhase) time.Duration { return p.mallCPU })
 }
 
 // readingServerCPU is readingCPU with the stores': what following the
 // results cost the server side as a whole.
 func (c resultComparison) readingServerCPU(name string) (time.Duration, bool) {
-	return c.reading(name, func(p resultPhase) time.Duration { return p.serverCPU + p.storesCPU })
+	return c.reading(name, func(p resultPhase) time.Duration { return p.mallCPU + p.storesCPU })
 }
 
 func (c resultComparison) reading(name string, cpu func(resultPhase) time.Duration) (time.Duration, bool) {
@@ -316,7 +316,7 @@ func (c resultComparison) addTo(report *bench.Report, watchers, concurrency int)
 				bench.FormatLatency(p.delivery[len(p.delivery)-1]), fmt.Sprint(p.late())}
 		}
 		table.Rows = append(table.Rows, append([]string{p.name, fmt.Sprint(p.buyers), fmt.Sprint(p.final), fmt.Sprint(p.failed),
-			seconds(p.wall), cpuText(p.serverCPU), cpuText(p.storesCPU), reading, mallReading, cpuText(p.clientCPU), fmt.Sprint(p.messages), fmt.Sprint(p.polls)}, delivery...))
+			seconds(p.wall), cpuText(p.mallCPU), cpuText(p.storesCPU), reading, mallReading, cpuText(p.clientCPU), fmt.Sprint(p.messages), fmt.Sprint(p.polls)}, delivery...))
 	}
 	report.Tables = append(report.Tables, table)
 	report.Setup = append(report.Setup, fmt.Sprintf("results phases: %d fresh buyers each, a sale with a unit for each; the buyers are a separate client process (this binary's `bench watch-client`): %d purchases in flight over Connect JSON, %d buyers per HTTP/2 (h2c) connection; watch: WatchPurchaseResult opened at each purchase's answer until the final message; poll: GetPurchaseResult over GET every %v from the purchase's answer until final",

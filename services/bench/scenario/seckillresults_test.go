@@ -64,7 +64,7 @@ func TestResultPhasesDeliverEveryBuyersOrder(t *testing.T) {
 		t.Fatalf("%d phases ran", len(results.phases))
 	}
 	for _, p := range results.phases {
-		if !p.holds() || p.buyers != watchers || p.serverCPU <= 0 || p.clientCPU <= 0 || p.connections != 1 {
+		if !p.holds() || p.buyers != watchers || p.mallCPU <= 0 || p.clientCPU <= 0 || p.connections != 1 {
 			t.Errorf("%s: %+v", p.name, p)
 		}
 	}
