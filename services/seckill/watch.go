@@ -45,7 +45,7 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 	}
 	return feed.Stream(ctx, s.opts.Feed, userID, resultHint(ticket), since, since != "", stream,
 		func(ctx context.Context, state []byte) (*seckillv1.WatchPurchaseResultResponse, string, bool, error) {
-			result := hintedResult(ticket, state)
+			result, version := hintedResult(ticket, state)
 			if result != nil {
 				resultsFromHints.Inc()
 			} else {
@@ -53,10 +53,9 @@ func (s *Service) WatchPurchaseResult(ctx context.Context, req *connect.Request[
 				if result, err = s.purchaseResult(ctx, userID, ticket); err != nil {
 					return nil, "", false, err
 				}
-			}
-			version, err := resultVersion(result)
-			if err != nil {
-				return nil, "", false, err
+				if version, err = resultVersion(result); err != nil {
+					return nil, "", false, err
+				}
 			}
 			final := result.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED
 			return &seckillv1.WatchPurchaseResultResponse{Result: result}, version, final, nil
@@ -71,35 +70,37 @@ func resultVersion(result *seckillv1.GetPurchaseResultResponse) (string, error) 
 }
 
 // hintedResult is the result a hint carried for ticket if it is final,
-// else nil (the stream reads instead): a QUEUED result may be overtaken by
-// a later one whose hint came first, and bytes of another ticket, or that
-// do not decode, are no answer for this one. The stream's owner was
-// checked before it stood (its first read, or ticketEvent); the ticket's
-// key wakes only its own streams.
-func hintedResult(ticket string, state []byte) *seckillv1.GetPurchaseResultResponse {
+// with its version (the hint's bytes: publishResults made them with
+// resultVersion), else nil (the stream reads instead): a QUEUED result may
+// be overtaken by a later one whose hint came first, and bytes of another
+// ticket, or that do not decode, are no answer for this one. The stream's
+// owner was checked before it stood (its first read, or ticketEvent); the
+// ticket's key wakes only its own streams.
+func hintedResult(ticket string, state []byte) (*seckillv1.GetPurchaseResultResponse, string) {
 	if state == nil {
-		return nil
+		return nil, ""
 	}
 	result := &seckillv1.GetPurchaseResultResponse{}
 	if proto.Unmarshal(state, result) != nil || result.GetTicket() != ticket {
-		return nil
+		return nil, ""
 	}
 	switch result.GetState() {
 	case seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED, seckillv1.PurchaseState_PURCHASE_STATE_FAILED:
-		return result
+		return result, string(state)
 	}
-	return nil
+	return nil, ""
 }
 
 // publishResults hints the watchers of rows' tickets, after they are
-// stored, each hint carrying its result as GetPurchaseResult answers it.
+// stored, each hint carrying its result as GetPurchaseResult answers it,
+// marshalled as its version, so that no watcher marshals it again.
 func (s *Service) publishResults(ctx context.Context, rows []resultRow) {
 	states := make([]feed.State, len(rows))
 	for i := range rows {
 		// A result that does not marshal goes out with an empty state,
 		// which names no ticket: its watchers read it.
-		value, _ := proto.Marshal(rows[i].response())
-		states[i] = feed.State{Key: resultHint(rows[i].Ticket), Value: value}
+		version, _ := resultVersion(rows[i].response())
+		states[i] = feed.State{Key: resultHint(rows[i].Ticket), Value: []byte(version)}
 	}
 	s.opts.Feed.PublishStates(ctx, states...)
 }
