@@ -49,6 +49,15 @@ func nextResult(t *testing.T, stream *connect.ServerStreamForClient[seckillv1.Wa
 	return stream.Msg().GetResult()
 }
 
+// wantQueued fails the test unless the stream's next message says the
+// purchase is queued.
+func wantQueued(t *testing.T, stream *connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse]) {
+	t.Helper()
+	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
+		t.Fatalf("the stream's next message is %v, want QUEUED", got)
+	}
+}
+
 // wantEnd fails the test unless the stream ends cleanly with no more
 // messages.
 func wantEnd(t *testing.T, stream *connect.ServerStreamForClient[seckillv1.WatchPurchaseResultResponse]) {
@@ -118,9 +127,7 @@ func TestWatchPurchaseResultSendsTheFinalResultItsHintCarried(t *testing.T) {
 		t.Fatal(err)
 	}
 	stream, _ := watchResult(t, f.clients["connect-json"], buyer, ticket)
-	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
-		t.Fatalf("first message %v", got)
-	}
+	wantQueued(t, stream)
 	carrying := func(result *seckillv1.GetPurchaseResultResponse) feed.State {
 		value, err := proto.Marshal(result)
 		if err != nil {
@@ -299,9 +306,7 @@ func TestWatchPurchaseResultStreamsPerBuyerAreCapped(t *testing.T) {
 	cancels[0]()
 	testenv.Eventually(t, 10*time.Second, "the disconnected watcher removed", func() bool { return f.svc.opts.Feed.Watchers() == 2 })
 	again, _ := watchResult(t, f.clients["grpc"], alice, aliceTicket)
-	if got := nextResult(t, again); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
-		t.Fatalf("a stream after one closed: %v", got)
-	}
+	wantQueued(t, again)
 }
 
 // Fifty streams of one buyer opened at once, saying they have just
@@ -379,9 +384,7 @@ func TestWatchPurchaseResultCatchesUpWithoutAHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	stream, _ := watchResult(t, f.clients["grpc"], buyer, ticket)
-	if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
-		t.Fatalf("first message %v", got)
-	}
+	wantQueued(t, stream)
 	if err := upsertResults(context.Background(), f.db, []resultRow{{Ticket: ticket, EventID: ev.GetEventId(),
 		State: int32(seckillv1.PurchaseState_PURCHASE_STATE_ORDER_CREATED), OrderID: "o-unhinted", UpdatedAt: dbTime(time.Now())}}); err != nil {
 		t.Fatal(err)
@@ -404,9 +407,7 @@ func TestWatchPurchaseResultEndsAtItsLifetime(t *testing.T) {
 	}
 	for range 2 {
 		stream, _ := watchResult(t, f.clients["connect-json"], buyer, ticket)
-		if got := nextResult(t, stream); got.GetState() != seckillv1.PurchaseState_PURCHASE_STATE_QUEUED {
-			t.Fatalf("first message %v", got)
-		}
+		wantQueued(t, stream)
 		wantEnd(t, stream)
 	}
 	testenv.Eventually(t, 10*time.Second, "the watchers removed", func() bool { return f.svc.opts.Feed.Watchers() == 0 })
