@@ -92,9 +92,10 @@ func (r *seckillRun) resultPhases(ctx context.Context) (resultComparison, []erro
 		return c, []error{ctx.Err()}
 	case <-time.After(idleSample):
 	}
+	storesAfter, stores := storesCPU()
 	c.idleCPU = (processCPU() - before).Seconds() / idleSample.Seconds()
-	c.idleStoresCPU = (storesCPUNow() - storesBefore).Seconds() / idleSample.Seconds()
-	_, c.stores = storesCPU()
+	c.idleStoresCPU = (storesAfter - storesBefore).Seconds() / idleSample.Seconds()
+	c.stores = stores
 	var errs []error
 	for _, phase := range []struct {
 		name   string

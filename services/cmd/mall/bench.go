@@ -172,8 +172,10 @@ settings and the same per-request Lua rotation.
          2 s after its purchase and every 2 s until final.
      Each phase ends when the client has exited and the last order is
      written. Its server CPU is this process's CPU time over the phase
-     (the client's is printed beside it); the CPU of reading results is
-     a phase's minus buy only's. Delivery is the receipt of a buyer's final
+     and that of the data stores' processes on this machine (mariadbd,
+     redis-server or valkey-server, from /proc: a poll is mostly their
+     work), the mall's printed apart (and the client's beside it); the
+     CPU of reading results is a phase's minus buy only's. Delivery is the receipt of a buyer's final
      message minus its order row's created_at (microseconds).
 
 Each phase's outcomes are read from the server's metrics before and after
