@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // RatioLine compares the req/s of two phases, optionally against a target.
@@ -128,7 +129,45 @@ func (r Report) writeGeneratedPhases(b *strings.Builder) error {
 			row("  "+c.Name, c, FormatRatio(p.CeilingRatio(i)), mark)
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return r.writeCPU(b)
+}
+
+// writeCPU writes where the machine's CPU went in each generated phase and
+// ceiling, in cores (CPU time over the generator's wall time): this
+// process, the data stores, the generator, their sum, and the server
+// side's CPU per answered request.
+func (r Report) writeCPU(b *strings.Builder) error {
+	measured := func(p Summary) bool { return p.CPU.Wall > 0 }
+	if !slices.ContainsFunc(r.Phases, func(p Summary) bool { return measured(p) || slices.ContainsFunc(p.Ceilings, measured) }) {
+		return nil
+	}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "CPU (cores)\twall\tmall\tstores\twrk\tall\tserver per request\t\n")
+	row := func(name string, s Summary) {
+		c := s.CPU
+		if !measured(s) {
+			return
+		}
+		fmt.Fprintf(tw, "%s\t%.1fs\t%.2f\t%.2f\t%.2f\t%.2f\t%.1fµs\t\n", name, c.Wall.Seconds(), c.Cores(c.Server), c.Cores(c.Stores),
+			c.Cores(c.Generator), c.Cores(c.Server+c.Stores+c.Generator), float64(c.PerRequest(s.Requests))/float64(time.Microsecond))
+	}
+	for _, p := range r.Phases {
+		row(p.Name, p)
+		for _, c := range p.Ceilings {
+			row("  "+c.Name, c)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	b.WriteString("CPU: cores used while the generator ran (CPU time over its wall time, its start-up included): mall = this process (getrusage), " +
+		"stores = the data stores' processes on this machine (" + strings.Join(storeProcesses, ", ") + ", from /proc), wrk = the generator's own; " +
+		"server per request = mall + stores CPU per answered request\n")
+	return nil
 }
 
 // write writes the table after a blank line, every cell aligned right.

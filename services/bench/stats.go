@@ -28,6 +28,7 @@ type Summary struct {
 	NonOK    int64     // of Requests: answered with a status other than 2xx/3xx
 	Reused   int64     // requests that reused a per-request input
 	Ceilings []Summary // the same server's ceilings, with the same generator settings
+	CPU      CPU       // where this machine's CPU went while the generator ran
 }
 
 // CeilingRatio is s's req/s over its i-th ceiling's (NaN without one).

@@ -125,13 +125,17 @@ func (g Generator) Run(ctx context.Context, load Load, progress io.Writer) (Summ
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, g.Binary, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	serverBefore, storesBefore, start := ProcessCPU(), StoresCPUTime(), time.Now()
 	if err := cmd.Run(); err != nil {
 		return Summary{Name: load.Name}, fmt.Errorf("%s: wrk: %w: %s%s", load.Name, err, stderr.String(), stdout.String())
 	}
+	cpu := CPU{Wall: time.Since(start), Server: ProcessCPU() - serverBefore, Stores: StoresCPUTime() - storesBefore,
+		Generator: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	s, err := ParseWrk(load.Name, stdout.String())
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", load.Name, err)
 	}
+	s.CPU = cpu
 	if progress != nil {
 		fmt.Fprintf(progress, "%-24s done in %.1fs: %d req, %.0f req/s, %d non-2xx, %d socket errors\n", load.Name, s.Elapsed.Seconds(), s.Requests, s.RPS(), s.NonOK, s.Errors)
 	}

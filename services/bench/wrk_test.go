@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -179,6 +180,11 @@ func TestWrkRunRotatesFreshInputsAcrossThreads(t *testing.T) {
 	if s.Requests == 0 || s.Reused != 0 || s.Errors != 0 || s.NonOK != int64(refused) || refused != 1 {
 		t.Fatalf("summary %+v; the server refused %d", s, refused)
 	}
+	// wrk's own CPU and this process's (the test server's) were measured
+	// over wrk's run.
+	if c := s.CPU; c.Wall < time.Second || c.Generator <= 0 || c.Server <= 0 || c.Server+c.Generator > c.Wall*time.Duration(runtime.NumCPU()) {
+		t.Fatalf("CPU %+v for a one-second run", c)
+	}
 	if int64(len(seen)) < s.Requests {
 		t.Fatalf("%d distinct requests for %d answered", len(seen), s.Requests)
 	}
@@ -223,6 +229,30 @@ func TestReportPutsCeilingsBesideEachPhaseAndMarksGeneratorBound(t *testing.T) {
 		"accepted / health  0.30x  >= 0.35x  missed  \n"
 	if out.String() != want {
 		t.Fatalf("report:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// Each generated phase and ceiling with its CPU measured gets a row of
+// where the machine's time went; in-process phases (no CPU) get none.
+func TestReportShowsWhereEachPhasesCPUWent(t *testing.T) {
+	health := Summary{Name: "ceiling: health Check", Requests: 50000, Elapsed: time.Second,
+		CPU: CPU{Wall: 2 * time.Second, Server: 2600 * time.Millisecond, Generator: 1200 * time.Millisecond}}
+	r := Report{Phases: []Summary{
+		{Name: "accepted", Requests: 15000, Elapsed: time.Second, Ceilings: []Summary{health},
+			CPU: CPU{Wall: 2 * time.Second, Server: 2400 * time.Millisecond, Stores: 1050 * time.Millisecond, Generator: 450 * time.Millisecond}},
+		{Name: "writer", Requests: 100, Elapsed: time.Second},
+	}}
+	var out strings.Builder
+	if err := r.Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"              CPU (cores)  wall  mall  stores   wrk   all  server per request\n" +
+		"                 accepted  2.0s  1.20    0.53  0.23  1.95             230.0µs\n" +
+		"    ceiling: health Check  2.0s  1.30    0.00  0.60  1.90              52.0µs\n" +
+		"CPU: cores used while"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("report:\n%s\nwant in it:\n%s", out.String(), want)
 	}
 }
 

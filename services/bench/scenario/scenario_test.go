@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -131,5 +132,24 @@ func TestHomePhasesRunCachesOffLastAndCallWhatTheyCount(t *testing.T) {
 		if !names[line.Num] || (line.Den != "" && !names[line.Den]) {
 			t.Errorf("ratio %q names a phase that does not run", line.Label)
 		}
+	}
+}
+
+// The accepted phase's note compares the server side's CPU per purchase
+// with its health ceiling's per check, from the CPU the generator's run
+// measured; without those measurements there is no note.
+func TestAcceptedCPUNoteComparesAPurchaseWithAHealthCheck(t *testing.T) {
+	health := bench.Summary{Name: "ceiling: health Check", Requests: 100000,
+		CPU: bench.CPU{Wall: 2 * time.Second, Server: 2500 * time.Millisecond, Stores: 100 * time.Millisecond}}
+	accepted := bench.Summary{Name: phaseAccepted, Requests: 30000, Ceilings: []bench.Summary{health},
+		CPU: bench.CPU{Wall: 2 * time.Second, Server: 2400 * time.Millisecond, Stores: 1080 * time.Millisecond}}
+	note, ok := acceptedCPUNote([]seckillPhase{{summary: bench.Summary{Name: phaseSoldOut}}, {summary: accepted}})
+	want := "spent 116µs of CPU per purchase (the stores 36µs of it), 26µs per health check: 4.5 health checks' worth"
+	if !ok || !strings.Contains(note, want) {
+		t.Fatalf("note %q, %v; want it to say %q", note, ok, want)
+	}
+	accepted.CPU = bench.CPU{}
+	if note, ok := acceptedCPUNote([]seckillPhase{{summary: accepted}}); ok {
+		t.Fatalf("a note without CPU measured: %q", note)
 	}
 }

@@ -582,6 +582,9 @@ func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []
 			r.Notes = append(r.Notes, "verified from the server's metrics: "+p.verified)
 		}
 	}
+	if note, ok := acceptedCPUNote(phases); ok {
+		r.Notes = append(r.Notes, note)
+	}
 	for _, w := range []bench.Summary{writers.batched, writers.single} {
 		if w.Requests > 0 {
 			r.Phases = append(r.Phases, w)
@@ -602,6 +605,24 @@ func seckillReport(o SeckillOptions, gen bench.Generator, sys *system, phases []
 		r.Notes = append(r.Notes, "FAILED: "+f)
 	}
 	return r
+}
+
+// acceptedCPUNote compares what an accepted purchase and a health check
+// cost the server side in CPU, from the accepted phase's CPU table rows:
+// the req/s share also depends on what the generator took of the machine.
+func acceptedCPUNote(phases []seckillPhase) (string, bool) {
+	i := slices.IndexFunc(phases, func(p seckillPhase) bool { return p.summary.Name == phaseAccepted })
+	if i < 0 || len(phases[i].summary.Ceilings) == 0 {
+		return "", false
+	}
+	accepted, health := phases[i].summary, phases[i].summary.Ceilings[0]
+	perPurchase, perCheck := accepted.CPU.PerRequest(accepted.Requests), health.CPU.PerRequest(health.Requests)
+	if perPurchase <= 0 || perCheck <= 0 {
+		return "", false
+	}
+	return fmt.Sprintf("accepted: the server side (the mall and the stores) spent %s of CPU per purchase (the stores %s of it), %s per health check: %.1f health checks' worth",
+		perPurchase.Round(100*time.Nanosecond), (accepted.CPU.Stores / time.Duration(accepted.Requests)).Round(100*time.Nanosecond),
+		perCheck.Round(100*time.Nanosecond), perPurchase.Seconds()/perCheck.Seconds()), true
 }
 
 // ceilingP99 is the p99 of s's first ceiling: what the server and the

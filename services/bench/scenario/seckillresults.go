@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"mall/services/bench"
@@ -45,7 +44,7 @@ type resultPhase struct {
 	connections int
 	wall        time.Duration // from the client's start until it exited and the last order was written
 	mallCPU     time.Duration // this process's (the mall's) user + system CPU time over wall
-	storesCPU   time.Duration // the store processes' on this machine (storesCPU), over wall
+	storesCPU   time.Duration // the store processes' on this machine (bench.StoresCPU), over wall
 	clientCPU   time.Duration // the client process's
 	// From the client: purchases answered, final results received, stream
 	// messages, streams opened, polls.
@@ -86,14 +85,14 @@ type resultComparison struct {
 // with the errors of those that failed.
 func (r *seckillRun) resultPhases(ctx context.Context) (resultComparison, []error) {
 	var c resultComparison
-	before, storesBefore := processCPU(), storesCPUNow()
+	before, storesBefore := bench.ProcessCPU(), bench.StoresCPUTime()
 	select {
 	case <-ctx.Done():
 		return c, []error{ctx.Err()}
 	case <-time.After(idleSample):
 	}
-	storesAfter, stores := storesCPU()
-	c.idleCPU = (processCPU() - before).Seconds() / idleSample.Seconds()
+	storesAfter, stores := bench.StoresCPU()
+	c.idleCPU = (bench.ProcessCPU() - before).Seconds() / idleSample.Seconds()
 	c.idleStoresCPU = (storesAfter - storesBefore).Seconds() / idleSample.Seconds()
 	c.stores = stores
 	var errs []error
@@ -134,7 +133,7 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	var out bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(job), &out, r.progress
 	fmt.Fprintf(r.progress, "%s: %d buyers in a client process\n", name, len(b.ids))
-	cpuBefore, storesBefore, start := processCPU(), storesCPUNow(), time.Now()
+	cpuBefore, storesBefore, start := bench.ProcessCPU(), bench.StoresCPUTime(), time.Now()
 	if err := cmd.Run(); err != nil {
 		return p, fmt.Errorf("%s: the client: %w", name, err)
 	}
@@ -143,7 +142,7 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	if err := waitCount(ctx, r.progress, "writers: "+name, int64(len(b.ids)), func() (int, error) { return r.written(ctx, eventID) }, 5*time.Minute); err != nil {
 		return p, fmt.Errorf("%s: %w", name, err)
 	}
-	p.mallCPU, p.storesCPU, p.wall = processCPU()-cpuBefore, storesCPUNow()-storesBefore, time.Since(start)
+	p.mallCPU, p.storesCPU, p.wall = bench.ProcessCPU()-cpuBefore, bench.StoresCPUTime()-storesBefore, time.Since(start)
 	p.clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	var answer WatchClientOutput
 	if err := json.Unmarshal(out.Bytes(), &answer); err != nil {
@@ -243,20 +242,6 @@ func sortedCountAtMost(sorted []time.Duration, d time.Duration) int {
 	return n
 }
 
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		return 0
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
-// storesCPUNow is storesCPU's time alone.
-func storesCPUNow() time.Duration {
-	cpu, _ := storesCPU()
-	return cpu
-}
 
 // phase is the comparison's phase named name (zero when it did not run).
 func (c resultComparison) phase(name string) resultPhase {

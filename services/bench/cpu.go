@@ -1,4 +1,4 @@
-package scenario
+package bench
 
 import (
 	"errors"
@@ -7,8 +7,36 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// CPU is the CPU time (user + system) the processes on this machine used
+// while a generator ran a load, from its start to its exit: this process's
+// (the benchmarks run the mall's roles in it, as `mall dev` does), the
+// data stores' (StoresCPU) and the generator's own. Together they show
+// where a 2-core machine's time went, and which of them had none to spare.
+type CPU struct {
+	Wall                      time.Duration // the generator process, start to exit
+	Server, Stores, Generator time.Duration
+}
+
+// Cores is d over the wall time: the cores used on average.
+func (c CPU) Cores(d time.Duration) float64 {
+	if c.Wall <= 0 {
+		return 0
+	}
+	return d.Seconds() / c.Wall.Seconds()
+}
+
+// ProcessCPU is the user and system CPU time this process has used.
+func ProcessCPU() time.Duration {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+}
 
 // storeProcesses are the data stores' server processes whose CPU time is
 // the server's as much as the mall's: a poll is mostly a MySQL read, made
@@ -20,9 +48,9 @@ var storeProcesses = []string{"mariadbd", "mysqld", "valkey-server", "redis-serv
 // on every Linux architecture Go builds for).
 const userHZ = 100
 
-// storesCPU is the user and system CPU time the store processes on this
+// StoresCPU is the user and system CPU time the store processes on this
 // machine have used so far, and the names of those found (none: 0, nil).
-func storesCPU() (time.Duration, []string) {
+func StoresCPU() (time.Duration, []string) {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var total time.Duration
 	var names []string
@@ -47,6 +75,21 @@ func storesCPU() (time.Duration, []string) {
 	}
 	slices.Sort(names)
 	return total, names
+}
+
+// StoresCPUTime is StoresCPU's time alone.
+func StoresCPUTime() time.Duration {
+	cpu, _ := StoresCPU()
+	return cpu
+}
+
+// PerRequest is the server side's CPU (this process and the stores) per
+// answered request of s.
+func (c CPU) PerRequest(requests int64) time.Duration {
+	if requests <= 0 {
+		return 0
+	}
+	return (c.Server + c.Stores) / time.Duration(requests)
 }
 
 // statCPU is utime + stime of a /proc/<pid>/stat line. The command name,

@@ -1,4 +1,4 @@
-package scenario
+package bench
 
 import (
 	"slices"
@@ -24,7 +24,7 @@ func TestStatCPUAddsUserAndSystemTimeAfterTheCommandName(t *testing.T) {
 // The tests' MariaDB and Redis run on this machine, as make run's do: both
 // are found, with the CPU time they have used.
 func TestStoresCPUFindsTheLocalDatabaseAndCache(t *testing.T) {
-	cpu, names := storesCPU()
+	cpu, names := StoresCPU()
 	hasDB := slices.Contains(names, "mariadbd") || slices.Contains(names, "mysqld")
 	hasCache := slices.Contains(names, "redis-server") || slices.Contains(names, "valkey-server")
 	if !hasDB || !hasCache || cpu <= 0 {
