@@ -242,7 +242,6 @@ func sortedCountAtMost(sorted []time.Duration, d time.Duration) int {
 	return n
 }
 
-
 // phase is the comparison's phase named name (zero when it did not run).
 func (c resultComparison) phase(name string) resultPhase {
 	for _, p := range c.phases {
