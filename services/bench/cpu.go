@@ -29,6 +29,15 @@ func (c CPU) Cores(d time.Duration) float64 {
 	return d.Seconds() / c.Wall.Seconds()
 }
 
+// PerRequest is the server side's CPU (this process and the stores) over
+// the requests it answered.
+func (c CPU) PerRequest(requests int64) time.Duration {
+	if requests <= 0 {
+		return 0
+	}
+	return (c.Server + c.Stores) / time.Duration(requests)
+}
+
 // ProcessCPU is the user and system CPU time this process has used.
 func ProcessCPU() time.Duration {
 	var usage syscall.Rusage
@@ -81,15 +90,6 @@ func StoresCPU() (time.Duration, []string) {
 func StoresCPUTime() time.Duration {
 	cpu, _ := StoresCPU()
 	return cpu
-}
-
-// PerRequest is the server side's CPU (this process and the stores) per
-// answered request of s.
-func (c CPU) PerRequest(requests int64) time.Duration {
-	if requests <= 0 {
-		return 0
-	}
-	return (c.Server + c.Stores) / time.Duration(requests)
 }
 
 // statCPU is utime + stime of a /proc/<pid>/stat line. The command name,
