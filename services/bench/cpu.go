@@ -38,6 +38,25 @@ func (c CPU) PerRequest(requests int64) time.Duration {
 	return (c.Server + c.Stores) / time.Duration(requests)
 }
 
+// CPUMark is where this process's and the stores' CPU time stood when a
+// measured run began, and when it began (MarkCPU).
+type CPUMark struct {
+	server, stores time.Duration
+	at             time.Time
+}
+
+// MarkCPU marks the start of a measured run.
+func MarkCPU() CPUMark {
+	return CPUMark{server: ProcessCPU(), stores: storesCPUTime(), at: time.Now()}
+}
+
+// Since is the CPU used from m until now, the exited child process's own
+// (the generator's, or a client's) as Generator.
+func (m CPUMark) Since(child *os.ProcessState) CPU {
+	return CPU{Wall: time.Since(m.at), Server: ProcessCPU() - m.server, Stores: storesCPUTime() - m.stores,
+		Generator: child.UserTime() + child.SystemTime()}
+}
+
 // ProcessCPU is the user and system CPU time this process has used.
 func ProcessCPU() time.Duration {
 	var usage syscall.Rusage
@@ -86,8 +105,8 @@ func StoresCPU() (time.Duration, []string) {
 	return total, names
 }
 
-// StoresCPUTime is StoresCPU's time alone.
-func StoresCPUTime() time.Duration {
+// storesCPUTime is StoresCPU's time alone.
+func storesCPUTime() time.Duration {
 	cpu, _ := StoresCPU()
 	return cpu
 }

@@ -125,12 +125,11 @@ func (g Generator) Run(ctx context.Context, load Load, progress io.Writer) (Summ
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, g.Binary, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	serverBefore, storesBefore, start := ProcessCPU(), StoresCPUTime(), time.Now()
+	mark := MarkCPU()
 	if err := cmd.Run(); err != nil {
 		return Summary{Name: load.Name}, fmt.Errorf("%s: wrk: %w: %s%s", load.Name, err, stderr.String(), stdout.String())
 	}
-	cpu := CPU{Wall: time.Since(start), Server: ProcessCPU() - serverBefore, Stores: StoresCPUTime() - storesBefore,
-		Generator: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+	cpu := mark.Since(cmd.ProcessState)
 	s, err := ParseWrk(load.Name, stdout.String())
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", load.Name, err)

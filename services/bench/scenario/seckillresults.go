@@ -85,7 +85,8 @@ type resultComparison struct {
 // with the errors of those that failed.
 func (r *seckillRun) resultPhases(ctx context.Context) (resultComparison, []error) {
 	var c resultComparison
-	before, storesBefore := bench.ProcessCPU(), bench.StoresCPUTime()
+	before := bench.ProcessCPU()
+	storesBefore, _ := bench.StoresCPU()
 	select {
 	case <-ctx.Done():
 		return c, []error{ctx.Err()}
@@ -133,7 +134,7 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	var out bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(job), &out, r.progress
 	fmt.Fprintf(r.progress, "%s: %d buyers in a client process\n", name, len(b.ids))
-	cpuBefore, storesBefore, start := bench.ProcessCPU(), bench.StoresCPUTime(), time.Now()
+	mark := bench.MarkCPU()
 	if err := cmd.Run(); err != nil {
 		return p, fmt.Errorf("%s: the client: %w", name, err)
 	}
@@ -142,8 +143,8 @@ func (r *seckillRun) resultPhase(ctx context.Context, name string, mode resultMo
 	if err := waitCount(ctx, r.progress, "writers: "+name, int64(len(b.ids)), func() (int, error) { return r.written(ctx, eventID) }, 5*time.Minute); err != nil {
 		return p, fmt.Errorf("%s: %w", name, err)
 	}
-	p.mallCPU, p.storesCPU, p.wall = bench.ProcessCPU()-cpuBefore, bench.StoresCPUTime()-storesBefore, time.Since(start)
-	p.clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	cpu := mark.Since(cmd.ProcessState)
+	p.mallCPU, p.storesCPU, p.wall, p.clientCPU = cpu.Server, cpu.Stores, cpu.Wall, cpu.Generator
 	var answer WatchClientOutput
 	if err := json.Unmarshal(out.Bytes(), &answer); err != nil {
 		return p, fmt.Errorf("%s: the client's answer: %w", name, err)
